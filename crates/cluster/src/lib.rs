@@ -1,0 +1,1 @@
+//! rootlock cluster (not yet implemented).

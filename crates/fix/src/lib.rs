@@ -1,0 +1,1 @@
+//! rootlock fix (not yet implemented).

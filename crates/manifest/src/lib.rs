@@ -1,0 +1,1 @@
+//! rootlock manifest (not yet implemented).

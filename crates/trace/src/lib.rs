@@ -1,0 +1,1 @@
+//! rootlock trace (not yet implemented).

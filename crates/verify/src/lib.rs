@@ -1,0 +1,1 @@
+//! rootlock verify (not yet implemented).

@@ -1,0 +1,1 @@
+//! rootlock webhook (not yet implemented).
