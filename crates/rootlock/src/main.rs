@@ -1,4 +1,40 @@
-fn main() {
-    eprintln!("rootlock: not yet implemented");
-    std::process::exit(2);
+//! The `rootlock` command line: argument parsing and dispatch only. Every
+//! capability lives in its own crate.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "rootlock", version, about = "Make Kubernetes containers immutable", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Prove inside a running container that the root filesystem is read-only.
+    Verify(rootlock_verify::VerifyArgs),
+    /// Run a program and record every path it writes; print a volume plan.
+    Trace(rootlock_trace::TraceArgs),
+    /// Turn `Read-only file system` errors in container logs into a volume plan.
+    Logs(rootlock_trace::LogsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout with exit 0; usage errors exit 2.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let status = match &cli.command {
+        Command::Verify(args) => rootlock_verify::run(args),
+        Command::Trace(args) => rootlock_trace::run_trace(args),
+        Command::Logs(args) => rootlock_trace::run_logs(args),
+    };
+    ExitCode::from(u8::try_from(status).unwrap_or(2))
 }
