@@ -1,7 +1,21 @@
 //! `rootlock verify`: proves from inside a running container that the root
 //! filesystem really is read-only and that nothing can undo it.
+//!
+//! It reads `/proc/PID/mountinfo` and `/proc/PID/status` of the inspected
+//! process (self by default) and, only with `--probe-write`, tries to create
+//! a file in `/` and a system directory. Exit status: 0 pass, 1 fail, 2 error.
+
+pub mod classify;
+pub mod mountinfo;
+pub mod probe;
+pub mod report;
+pub mod status;
+pub mod verdict;
 
 use clap::Args;
+use report::Report;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// `rootlock verify [--pid PID] [--probe-write] [--format text|json]`
 #[derive(Debug, Args)]
@@ -17,9 +31,74 @@ pub struct VerifyArgs {
     pub format: String,
 }
 
+/// Exit status: the root is read-only and nothing found can undo it.
+pub const EXIT_PASS: i32 = 0;
+/// Exit status: at least one reason in the report.
+pub const EXIT_FAIL: i32 = 1;
+/// Exit status: could not inspect (unreadable /proc/PID, bad input…).
+pub const EXIT_ERROR: i32 = 2;
+
 /// Runs the command; returns the process exit status (0 read-only and safe,
 /// 1 not, 2 error).
-pub fn run(_args: &VerifyArgs) -> i32 {
-    eprintln!("rootlock verify: not yet implemented");
-    2
+pub fn run(args: &VerifyArgs) -> i32 {
+    let result = inspect(args).and_then(|report| {
+        let rendered = match args.format.as_str() {
+            "json" => report
+                .to_json()
+                .map(|json| json + "\n")
+                .map_err(|e| format!("cannot render JSON: {e}"))?,
+            "text" => report.to_text(&who(args.pid)),
+            other => return Err(format!("unknown --format {other:?} (text or json)")),
+        };
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(rendered.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("cannot write the report: {e}"))?;
+        Ok(report)
+    });
+    match result {
+        Ok(report) if report.passed() => EXIT_PASS,
+        Ok(_) => EXIT_FAIL,
+        Err(message) => {
+            eprintln!("rootlock verify: {message}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Reads everything and builds the report (no output). Errors name the file.
+pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
+    let proc_dir = match args.pid {
+        Some(pid) => PathBuf::from(format!("/proc/{pid}")),
+        None => PathBuf::from("/proc/self"),
+    };
+    let mountinfo_path = proc_dir.join("mountinfo");
+    let mounts = mountinfo::parse(&read(&mountinfo_path)?)
+        .map_err(|e| format!("cannot parse {}: {e}", mountinfo_path.display()))?;
+    let status_path = proc_dir.join("status");
+    let status = status::parse(&read(&status_path)?)
+        .map_err(|e| format!("cannot parse {}: {e}", status_path.display()))?;
+    let probes = if args.probe_write {
+        // Through /proc/PID/root the paths resolve in the target's mounts.
+        let root = match args.pid {
+            Some(_) => proc_dir.join("root"),
+            None => PathBuf::from("/"),
+        };
+        probe::probe_all(&root)
+    } else {
+        Vec::new()
+    };
+    Ok(Report::new(&mounts, &status, probes))
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn who(pid: Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!("process {pid}"),
+        None => format!("this process ({})", std::process::id()),
+    }
 }

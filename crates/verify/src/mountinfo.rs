@@ -1,0 +1,253 @@
+//! Parser for `/proc/PID/mountinfo`, exactly as laid out in proc(5):
+//!
+//! ```text
+//! 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+//! (1)(2)(3)   (4)   (5)      (6)      (7)   (8) (9)    (10)         (11)
+//! ```
+//!
+//! (7) is zero or more optional fields ended by the single `-` (8). Paths
+//! (4), (5) and the source (10) escape space, tab, newline and backslash as
+//! three-digit octal (`\040`, `\011`, `\012`, `\134`).
+
+use std::fmt;
+
+/// One line of mountinfo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountEntry {
+    pub mount_id: u64,
+    pub parent_id: u64,
+    /// Path inside the filesystem that is mounted (field 4), unescaped.
+    pub root: String,
+    /// Mount point relative to the inspected process's root (field 5), unescaped.
+    pub mount_point: String,
+    /// Per-mount options (field 6), e.g. `ro,nosuid`.
+    pub mount_options: Vec<String>,
+    pub fs_type: String,
+    /// Mount source (field 10), unescaped; `none` when the kernel gives none.
+    pub source: String,
+    /// Per-superblock options (field 11).
+    pub super_options: Vec<String>,
+}
+
+impl MountEntry {
+    /// Read-only when either the mount (a read-only bind) or the superblock
+    /// (the whole filesystem) is read-only: both stop writes.
+    pub fn read_only(&self) -> bool {
+        has_ro(&self.mount_options) || has_ro(&self.super_options)
+    }
+}
+
+fn has_ro(options: &[String]) -> bool {
+    options.iter().any(|o| o == "ro")
+}
+
+/// A malformed mountinfo line, with its 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+/// Parses the whole file; blank lines are skipped, any malformed line is an
+/// error (a half-understood mount table must not produce a verdict).
+pub fn parse(text: &str) -> Result<Vec<MountEntry>, ParseError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            parse_line(line).map_err(|reason| ParseError {
+                line: i + 1,
+                reason,
+            })
+        })
+        .collect()
+}
+
+fn parse_line(line: &str) -> Result<MountEntry, String> {
+    let fields: Vec<&str> = line.split(' ').collect();
+    // The first bare `-` is the separator: fields 1-6 are numbers, paths
+    // (always starting with `/`) and options, optional fields are `tag:value`
+    // or `unbindable`, so none of them can be a bare `-`.
+    let separator = fields
+        .iter()
+        .position(|f| *f == "-")
+        .ok_or_else(|| "no ' - ' separator before the filesystem type".to_string())?;
+    if separator < 6 {
+        return Err(format!(
+            "expected at least 6 fields before ' - ', found {separator}"
+        ));
+    }
+    let after = &fields[separator + 1..];
+    let fs_type = after
+        .first()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| "missing filesystem type after ' - '".to_string())?;
+    let source = after.get(1).copied().unwrap_or("");
+    let super_options = after.get(2).copied().unwrap_or("");
+    Ok(MountEntry {
+        mount_id: number(fields[0], "mount ID")?,
+        parent_id: number(fields[1], "parent ID")?,
+        root: unescape(fields[3]),
+        mount_point: unescape(fields[4]),
+        mount_options: options(fields[5]),
+        fs_type: unescape(fs_type),
+        source: if source.is_empty() {
+            "none".to_string()
+        } else {
+            unescape(source)
+        },
+        super_options: options(super_options),
+    })
+}
+
+fn number(field: &str, what: &str) -> Result<u64, String> {
+    field
+        .parse()
+        .map_err(|_| format!("{what} {field:?} is not a number"))
+}
+
+fn options(field: &str) -> Vec<String> {
+    field
+        .split(',')
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Decodes the kernel's `\ooo` octal escapes. Anything that is not a valid
+/// three-digit escape is kept verbatim; bytes that are not UTF-8 are shown
+/// as U+FFFD (the result is for reporting and comparing with ASCII paths).
+pub fn unescape(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if let Some(value) = bytes.get(i + 1..i + 4).and_then(octal) {
+                out.push(value);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn octal(digits: &[u8]) -> Option<u8> {
+    digits.iter().try_fold(0u8, |acc, d| match d {
+        b'0'..=b'7' => acc.checked_mul(8)?.checked_add(d - b'0'),
+        _ => None,
+    })
+}
+
+/// The mount the process sees at `/`: its root. Mounts stacked on `/` later
+/// do not change a process's root (the kernel keeps the old one), so this is
+/// the bottom `/` entry, the one whose parent lies outside the process's view.
+pub fn root_mount(mounts: &[MountEntry]) -> Option<&MountEntry> {
+    let at_root = || mounts.iter().filter(|m| m.mount_point == "/");
+    at_root()
+        .find(|m| {
+            !mounts
+                .iter()
+                .any(|p| p.mount_id == m.parent_id && p.mount_id != m.mount_id)
+        })
+        .or_else(|| at_root().next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_proc5_example() {
+        let m = parse(
+            "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n",
+        )
+        .unwrap();
+        assert_eq!(m.len(), 1);
+        let m = &m[0];
+        assert_eq!((m.mount_id, m.parent_id), (36, 35));
+        assert_eq!(m.root, "/mnt1");
+        assert_eq!(m.mount_point, "/mnt2");
+        assert_eq!(m.mount_options, ["rw", "noatime"]);
+        assert_eq!(m.fs_type, "ext3");
+        assert_eq!(m.source, "/dev/root");
+        assert_eq!(m.super_options, ["rw", "errors=continue"]);
+        assert!(!m.read_only());
+    }
+
+    #[test]
+    fn optional_fields_any_count() {
+        let none = parse("1 0 8:1 / / rw - ext4 /dev/sda1 rw").unwrap();
+        let many = parse(
+            "1 0 8:1 / / rw shared:1 master:2 propagate_from:3 unbindable - ext4 /dev/sda1 rw",
+        )
+        .unwrap();
+        assert_eq!(none[0].fs_type, "ext4");
+        assert_eq!(many[0].fs_type, "ext4");
+        assert_eq!(many[0].source, "/dev/sda1");
+    }
+
+    #[test]
+    fn octal_escapes_in_paths_and_source() {
+        let m =
+            parse(r"40 1 0:50 /a\134b /mnt/my\040dir\011x rw - fuse.sshfs me@h:/with\040space rw")
+                .unwrap();
+        assert_eq!(m[0].root, r"/a\b");
+        assert_eq!(m[0].mount_point, "/mnt/my dir\tx");
+        assert_eq!(m[0].source, "me@h:/with space");
+        // Not a valid three-digit octal escape: kept verbatim.
+        assert_eq!(unescape(r"\09"), r"\09");
+        assert_eq!(unescape(r"end\"), r"end\");
+        assert_eq!(unescape(r"\777"), r"\777");
+    }
+
+    #[test]
+    fn read_only_from_mount_or_superblock() {
+        let m = parse(
+            "1 0 8:1 / / ro,relatime - ext4 /dev/sda1 rw\n\
+             2 1 8:2 / /data rw,relatime - ext4 /dev/sda2 ro\n\
+             3 1 8:3 / /w rw,relatime - ext4 /dev/sda3 rw,errors=remount-ro\n",
+        )
+        .unwrap();
+        assert!(m[0].read_only());
+        assert!(m[1].read_only());
+        assert!(!m[2].read_only(), "errors=remount-ro is not ro");
+    }
+
+    #[test]
+    fn empty_source_is_none() {
+        let m = parse("5 1 0:5 / /x rw - tmpfs  rw").unwrap();
+        assert_eq!(m[0].source, "none");
+        assert_eq!(m[0].super_options, ["rw"]);
+    }
+
+    #[test]
+    fn malformed_lines_are_errors_with_line_numbers() {
+        let e = parse("1 0 8:1 / / rw - ext4 /dev/sda1 rw\n1 0 8:1 / / rw ext4\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(parse("x 0 8:1 / / rw - ext4 s rw").is_err());
+        assert!(parse("1 0 8:1 / - ext4 s rw").is_err());
+        assert!(parse("1 0 8:1 / / rw -").is_err());
+    }
+
+    #[test]
+    fn root_is_the_bottom_of_a_stack_on_slash() {
+        let m = parse(
+            "43 42 254:0 / / ro,relatime - ext4 /dev/vda rw\n\
+             45 43 0:21 / /proc rw - proc proc rw\n\
+             63 43 0:39 / / rw - tmpfs t rw\n",
+        )
+        .unwrap();
+        assert_eq!(root_mount(&m).map(|r| r.mount_id), Some(43));
+        assert_eq!(root_mount(&m[1..2]).map(|r| r.mount_id), None);
+    }
+}

@@ -1,0 +1,437 @@
+//! Acceptance tests on a real kernel: mount namespaces are built with
+//! util-linux `unshare`, `mount` and `setpriv`, and verify runs inside them.
+//!
+//! This test binary is its own helper: invoked as `namespaces --verify-helper
+//! ARGS…` it parses ARGS as `rootlock verify` would and exits with
+//! `rootlock_verify::run`'s status. So no product binary is needed and the
+//! tests work on a fresh clone with `cargo test`.
+//!
+//! Needs root (creating mount namespaces). When not root, or when the
+//! environment forbids `unshare --mount` (an unprivileged container), every
+//! test is skipped with the reason printed — unless
+//! `ROOTLOCK_REQUIRE_NAMESPACES=1`, which turns a skip into a failure (for
+//! CI, where a silent skip would hide a regression).
+//!
+//! The host's own root is writable and the tests run with CAP_SYS_ADMIN, so
+//! the helper is started under `setpriv --bounding-set -sys_admin
+//! --inh-caps -sys_admin`: after exec it has every capability but
+//! CAP_SYS_ADMIN, the situation of a container that cannot remount `/`.
+
+use clap::Parser;
+use serde_json::Value;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HELPER_FLAG: &str = "--verify-helper";
+
+#[derive(Parser)]
+#[command(name = "verify")]
+struct Helper {
+    #[command(flatten)]
+    args: rootlock_verify::VerifyArgs,
+}
+
+/// Shell run by `unshare --mount sh -c`: `$1` is this test binary, `$2` the
+/// mount setup, the rest the command to exec.
+/// The binary is opened as fd 3 *before* the setup, so a tmpfs mounted on
+/// /tmp cannot hide it (cargo's target dir may live under /tmp); it is then
+/// executed as /proc/self/fd/3.
+const NAMESPACE_SCRIPT: &str = r#"set -eu
+exec 3<"$1"
+eval "$2"
+shift 2
+exec "$@"
+"#;
+
+/// Prefix that drops CAP_SYS_ADMIN from the bounding and inheritable sets,
+/// so the exec'd program (root) gets every capability but that one.
+const DROP_SYS_ADMIN: &[&str] = &[
+    "setpriv",
+    "--bounding-set",
+    "-sys_admin",
+    "--inh-caps",
+    "-sys_admin",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caps {
+    DropSysAdmin,
+    Keep,
+}
+
+/// Read-only root, tmpfs on /tmp: what a well-configured pod looks like.
+const RO_ROOT_TMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp";
+/// Writable root (the namespace's copy of the host root, untouched).
+const RW_ROOT: &str = "mount -t tmpfs tmpfs /tmp";
+/// Read-only root but /etc bind-mounted writable (bound before `/` is made
+/// read-only, because a bind copies the read-only flag of its source).
+const RO_ROOT_RW_ETC: &str =
+    "mount --bind /etc /etc && mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp";
+
+fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some(HELPER_FLAG) {
+        let helper = Helper::parse_from(
+            std::iter::once("verify").chain(argv[2..].iter().map(String::as_str)),
+        );
+        std::process::exit(rootlock_verify::run(&helper.args));
+    }
+    let filters: Vec<&String> = argv
+        .iter()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let tests: &[(&str, fn())] = &[
+        (
+            "ro_root_with_tmpfs_tmp_passes",
+            ro_root_with_tmpfs_tmp_passes,
+        ),
+        (
+            "ro_root_text_output_names_tmp",
+            ro_root_text_output_names_tmp,
+        ),
+        ("writable_root_fails", writable_root_fails),
+        (
+            "writable_etc_bind_fails_naming_etc",
+            writable_etc_bind_fails_naming_etc,
+        ),
+        ("sys_admin_alone_fails", sys_admin_alone_fails),
+        ("pid_in_ro_namespace_passes", pid_in_ro_namespace_passes),
+        (
+            "pid_in_rw_etc_namespace_fails",
+            pid_in_rw_etc_namespace_fails,
+        ),
+        (
+            "missing_pid_is_error_naming_file",
+            missing_pid_is_error_naming_file,
+        ),
+    ];
+    let skip = skip_reason();
+    let mut failed = 0;
+    let mut ran = 0;
+    for (name, test) in tests {
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        if let Some(reason) = &skip {
+            if *name != "missing_pid_is_error_naming_file" {
+                println!("test {name} ... skipped: {reason}");
+                continue;
+            }
+        }
+        ran += 1;
+        match std::panic::catch_unwind(test) {
+            Ok(()) => println!("test {name} ... ok"),
+            Err(_) => {
+                println!("test {name} ... FAILED");
+                failed += 1;
+            }
+        }
+    }
+    println!("\nnamespaces: {ran} run, {failed} failed");
+    let required = std::env::var("ROOTLOCK_REQUIRE_NAMESPACES").is_ok_and(|v| v == "1");
+    if failed > 0 || (required && skip.is_some()) {
+        std::process::exit(1);
+    }
+}
+
+/// Why namespace tests cannot run here, if they cannot.
+fn skip_reason() -> Option<String> {
+    let euid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|text| rootlock_verify::status::parse(&text).ok())
+        .and_then(|status| status.euid);
+    if euid != Some(0) {
+        return Some(format!(
+            "needs root to create mount namespaces (euid {euid:?})"
+        ));
+    }
+    let probe = Command::new("unshare")
+        .args(["--mount", "--propagation", "private"])
+        .args(DROP_SYS_ADMIN)
+        .arg("true")
+        .output();
+    match probe {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(format!(
+            "`unshare --mount … setpriv` failed here: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Some(format!("cannot run util-linux `unshare`: {e}")),
+    }
+}
+
+fn namespace_command(setup: &str, caps: Caps, command: &[&str]) -> Command {
+    let exe = std::env::current_exe().expect("test binary path");
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        NAMESPACE_SCRIPT,
+        "sh",
+    ])
+    .arg(exe)
+    .arg(setup);
+    if caps == Caps::DropSysAdmin {
+        cmd.args(DROP_SYS_ADMIN);
+    }
+    cmd.args(command);
+    cmd
+}
+
+/// Runs verify (this binary as helper) inside a namespace built by `setup`.
+fn verify_in_namespace(setup: &str, args: &[&str]) -> Output {
+    let mut command = vec!["/proc/self/fd/3", HELPER_FLAG];
+    command.extend_from_slice(args);
+    logged(
+        &format!("verify {args:?} in [{setup}]"),
+        namespace_command(setup, Caps::DropSysAdmin, &command),
+    )
+}
+
+/// Runs verify in this (host) namespace, with full root capabilities.
+fn verify_here(args: &[&str]) -> Output {
+    let mut command = Command::new(std::env::current_exe().expect("test binary path"));
+    command.arg(HELPER_FLAG).args(args);
+    logged(&format!("verify {args:?}"), command)
+}
+
+/// Runs `command`, echoing its status and output to stderr (shown for a
+/// failing test).
+fn logged(what: &str, mut command: Command) -> Output {
+    let out = command.output().expect("run verify");
+    eprintln!(
+        "--- {what}: {:?}\n{}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).expect("verify printed one JSON document")
+}
+
+fn reasons(report: &Value) -> Vec<String> {
+    report["reasons"]
+        .as_array()
+        .expect("reasons array")
+        .iter()
+        .map(|r| r.as_str().expect("reason string").to_string())
+        .collect()
+}
+
+fn mount<'a>(report: &'a Value, mount_point: &str) -> Vec<&'a Value> {
+    report["mounts"]
+        .as_array()
+        .expect("mounts array")
+        .iter()
+        .filter(|m| m["mountPoint"] == mount_point)
+        .collect()
+}
+
+fn has_cap(report: &Value, set: &str, cap: &str) -> bool {
+    report["capabilities"][set]
+        .as_array()
+        .expect("capability list")
+        .iter()
+        .any(|c| c == cap)
+}
+
+fn assert_tmp_is_writable_memory(report: &Value) {
+    let tmp = mount(report, "/tmp");
+    let top = tmp.last().expect("a mount at /tmp is listed");
+    assert_eq!(top["fsType"], "tmpfs");
+    assert_eq!(top["backing"], "memory");
+    assert_eq!(top["readOnly"], false);
+    assert_eq!(top["systemPath"], false);
+}
+
+fn assert_root_read_only_and_no_sys_admin(report: &Value) {
+    assert_eq!(report["rootReadOnly"], true);
+    let root = mount(report, "/");
+    assert!(root.iter().all(|m| m["readOnly"] == true), "{root:?}");
+    assert!(!has_cap(report, "effective", "CAP_SYS_ADMIN"));
+    assert!(!has_cap(report, "bounding", "CAP_SYS_ADMIN"));
+    // Everything else root has is still there.
+    assert!(has_cap(report, "effective", "CAP_DAC_OVERRIDE"));
+}
+
+fn assert_probes_all_erofs(report: &Value) {
+    let probes = report["probes"].as_array().expect("probes array");
+    let dirs: Vec<&Value> = probes.iter().map(|p| &p["directory"]).collect();
+    assert_eq!(dirs.first().copied(), Some(&Value::from("/")));
+    assert_eq!(probes.len(), 2, "/ and a system directory: {probes:?}");
+    for p in probes {
+        assert_eq!(p["errno"], "EROFS", "{p}");
+        assert_eq!(p["outcome"], "readOnly", "{p}");
+    }
+}
+
+fn ro_root_with_tmpfs_tmp_passes() {
+    let out = verify_in_namespace(RO_ROOT_TMPFS, &["--format", "json", "--probe-write"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out);
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(reasons(&report), Vec::<String>::new());
+    assert_root_read_only_and_no_sys_admin(&report);
+    assert_tmp_is_writable_memory(&report);
+    assert_probes_all_erofs(&report);
+    // Kernel interfaces are listed but classified pseudo.
+    assert_eq!(mount(&report, "/proc")[0]["backing"], "pseudo");
+}
+
+fn ro_root_text_output_names_tmp() {
+    let out = verify_in_namespace(RO_ROOT_TMPFS, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("root filesystem: read-only"), "{text}");
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("/tmp ")
+            && l.contains("tmpfs")
+            && l.contains("(memory)")),
+        "{text}"
+    );
+    assert!(text.contains("CAP_SYS_ADMIN: not effective"), "{text}");
+    assert!(text.contains("verdict: PASS"), "{text}");
+    assert!(
+        !text.contains("write probes"),
+        "no probe without --probe-write"
+    );
+}
+
+fn writable_root_fails() {
+    let out = verify_in_namespace(RW_ROOT, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(report["rootReadOnly"], false);
+    let reasons = reasons(&report);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("root filesystem / is writable"),
+        "{reasons:?}"
+    );
+    assert_eq!(report["probes"], Value::Array(vec![]), "nothing written");
+}
+
+fn writable_etc_bind_fails_naming_etc() {
+    let out = verify_in_namespace(RO_ROOT_RW_ETC, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["rootReadOnly"], true);
+    let reasons = reasons(&report);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("writable mount at /etc is at or above a system path"),
+        "{reasons:?}"
+    );
+    let etc = mount(&report, "/etc");
+    let etc = etc.last().expect("/etc listed");
+    assert_eq!(etc["readOnly"], false);
+    assert_eq!(etc["systemPath"], true);
+    // Same backing as the host root it was bound from.
+    assert_eq!(etc["fsType"], mount(&report, "/")[0]["fsType"]);
+}
+
+fn sys_admin_alone_fails() {
+    // Read-only root, but verify keeps CAP_SYS_ADMIN (no setpriv): it could
+    // remount / read-write, so the verdict must fail for exactly that.
+    let command = ["/proc/self/fd/3", HELPER_FLAG, "--format", "json"];
+    let out = logged(
+        "verify keeping CAP_SYS_ADMIN",
+        namespace_command(RO_ROOT_TMPFS, Caps::Keep, &command),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["rootReadOnly"], true);
+    assert!(has_cap(&report, "effective", "CAP_SYS_ADMIN"));
+    let reasons = reasons(&report);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].starts_with("CAP_SYS_ADMIN is in the effective capability set"));
+}
+
+/// A `sleep` inside a namespace built by `setup`; killed on drop.
+struct Sleeper(Child);
+
+impl Sleeper {
+    fn start(setup: &str) -> Sleeper {
+        let child = namespace_command(setup, Caps::DropSysAdmin, &["sleep", "60"])
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn unshare");
+        let sleeper = Sleeper(child);
+        // unshare, sh and setpriv all exec in place: same pid, which is
+        // ready once it has become `sleep`.
+        let comm = format!("/proc/{}/comm", sleeper.0.id());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&comm)
+            .map(|c| c.trim() != "sleep")
+            .unwrap_or(true)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "namespace setup did not reach sleep"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        sleeper
+    }
+
+    fn pid(&self) -> String {
+        self.0.id().to_string()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn pid_in_ro_namespace_passes() {
+    let sleeper = Sleeper::start(RO_ROOT_TMPFS);
+    // This process is in the host namespace with a writable root and full
+    // capabilities: only the target's view may decide the verdict.
+    let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json", "--probe-write"]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out);
+    assert_eq!(report["verdict"], "pass");
+    assert_root_read_only_and_no_sys_admin(&report);
+    assert_tmp_is_writable_memory(&report);
+    // Probes go through /proc/PID/root, i.e. the target's mounts.
+    assert_probes_all_erofs(&report);
+}
+
+fn pid_in_rw_etc_namespace_fails() {
+    let sleeper = Sleeper::start(RO_ROOT_RW_ETC);
+    let out = verify_here(&["--pid", &sleeper.pid()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("  - writable mount at /etc is at or above a system path"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("/etc") && l.ends_with("SYSTEM PATH")),
+        "{text}"
+    );
+}
+
+fn missing_pid_is_error_naming_file() {
+    // Above the kernel's PID_MAX_LIMIT (2^22): never a live process.
+    let out = verify_here(&["--pid", "4294967295"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read /proc/4294967295/mountinfo"),
+        "{err}"
+    );
+}
