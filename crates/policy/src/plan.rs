@@ -112,7 +112,10 @@ impl VolumePlan {
             ));
         }
         if self.kind != PLAN_KIND {
-            return Err(format!("kind: expected {PLAN_KIND:?}, found {:?}", self.kind));
+            return Err(format!(
+                "kind: expected {PLAN_KIND:?}, found {:?}",
+                self.kind
+            ));
         }
         for (i, p) in self.paths.iter().enumerate() {
             if !p.path.starts_with('/') {

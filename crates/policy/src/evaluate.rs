@@ -1,0 +1,296 @@
+//! Evaluating one pod at one level: PSA's aggregate for the Pod Security
+//! Standards part, and rootlock's per-subject findings for everything.
+
+use crate::exemptions::Exemptions;
+use crate::finding::{ContainerRef, FieldPath, Finding, Severity};
+use crate::immutable;
+use crate::level::{Level, LevelVersion};
+use crate::model::Pod;
+use crate::pss::{self, CheckResult};
+use crate::scope::{CheckFn, Scope};
+
+/// The result of evaluating a pod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub level: LevelVersion,
+    /// Failed Pod Security Standards checks over the whole pod, in PSA order.
+    pub pss: Vec<CheckResult>,
+    /// Failed immutable-family rules over the whole pod, in rule order.
+    pub immutable: Vec<CheckResult>,
+    /// One finding per rule and subject (pod or container).
+    pub findings: Vec<Finding>,
+}
+
+impl Evaluation {
+    /// `violates PodSecurity "restricted:latest": …`, byte-identical to
+    /// PSA, for the Pod Security Standards part; `None` when it passes.
+    /// The label is the PSS level (`immutable:v1.30` prints `restricted:v1.30`).
+    pub fn pod_security_message(&self) -> Option<String> {
+        (!self.pss.is_empty()).then(|| {
+            format!(
+                "violates PodSecurity \"{}\": {}",
+                self.level.pss(),
+                pss::aggregate(&self.pss)
+            )
+        })
+    }
+
+    /// The immutable family in the same style:
+    /// `violates PodSecurity "immutable:latest": readOnlyRootFilesystem != true (…)`.
+    /// Only error-severity rules count: warnings never deny.
+    pub fn immutable_message(&self) -> Option<String> {
+        let errors: Vec<CheckResult> = self
+            .immutable
+            .iter()
+            .filter(|r| immutable::rule(r.id).is_some_and(|rule| rule.severity == Severity::Error))
+            .cloned()
+            .collect();
+        (!errors.is_empty()).then(|| {
+            format!(
+                "violates PodSecurity \"{}\": {}",
+                self.level,
+                pss::aggregate(&errors)
+            )
+        })
+    }
+
+    /// The whole denial/warning text: the PSS part, then the immutable part,
+    /// joined by `; `.
+    pub fn message(&self) -> Option<String> {
+        let parts: Vec<String> = [self.pod_security_message(), self.immutable_message()]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// Whether any finding has error severity (after exemptions).
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Evaluates `pod` at `level`. `exemptions` are applied to findings only:
+/// the PSA aggregate stays what PSA itself would say.
+pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>) -> Evaluation {
+    let pss_results = pss::evaluate(pod, level.level, level.version);
+    let mut findings = Vec::new();
+    for r in &pss_results {
+        if let Some(check) = pss::check(r.id)
+            && let Some(imp) = check.at(level.version.effective_minor())
+        {
+            per_subject(
+                pod,
+                r,
+                imp.eval,
+                Severity::Error,
+                check.pod_field,
+                check.container_field,
+                &mut findings,
+            );
+        }
+    }
+    let mut immutable_results = Vec::new();
+    if level.level == Level::Immutable {
+        for rule in immutable::rules() {
+            if let Some(violation) = (rule.eval)(pod, Scope::All) {
+                let r = CheckResult {
+                    id: rule.id,
+                    violation,
+                };
+                per_subject(
+                    pod,
+                    &r,
+                    rule.eval,
+                    rule.severity,
+                    &["spec"],
+                    rule.container_field,
+                    &mut findings,
+                );
+                immutable_results.push(r);
+            }
+        }
+        let pod_level_field = pod
+            .spec
+            .security_context
+            .as_ref()
+            .is_some_and(|s| s.read_only_root_filesystem_written);
+        if pod_level_field {
+            findings.push(Finding {
+                rule: "readOnlyRootFilesystem",
+                severity: Severity::Warning,
+                container: None,
+                message: immutable::POD_LEVEL_FIELD_MESSAGE.to_string(),
+                path: FieldPath::keys(&["spec", "securityContext", "readOnlyRootFilesystem"]),
+                exemption: None,
+            });
+        }
+    }
+    if let Some(ex) = exemptions {
+        ex.apply(&mut findings);
+    }
+    Evaluation {
+        level,
+        pss: pss_results,
+        immutable: immutable_results,
+        findings,
+    }
+}
+
+/// Splits one failed check into findings for the pod and each container,
+/// re-running it per subject so each message names only that subject.
+fn per_subject(
+    pod: &Pod,
+    whole: &CheckResult,
+    eval: CheckFn,
+    severity: Severity,
+    pod_field: &[&str],
+    container_field: &[&str],
+    out: &mut Vec<Finding>,
+) {
+    let before = out.len();
+    if let Some(v) = eval(pod, Scope::Pod) {
+        out.push(Finding {
+            rule: whole.id,
+            severity,
+            container: None,
+            message: v.render(),
+            path: FieldPath::keys(pod_field),
+            exemption: None,
+        });
+    }
+    for (kind, index, c) in pod.spec.all_containers() {
+        if let Some(v) = eval(pod, Scope::Container(kind, index)) {
+            out.push(Finding {
+                rule: whole.id,
+                severity,
+                container: Some(ContainerRef {
+                    kind,
+                    index,
+                    name: c.name.clone(),
+                }),
+                message: v.render(),
+                path: FieldPath::container(kind, index).extend(container_field),
+                exemption: None,
+            });
+        }
+    }
+    if out.len() == before {
+        // Every check attributes its offenders to a subject; should one not,
+        // the whole-pod result is still reported rather than lost.
+        out.push(Finding {
+            rule: whole.id,
+            severity,
+            container: None,
+            message: whole.violation.render(),
+            path: FieldPath::keys(pod_field),
+            exemption: None,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::level::Version;
+    use crate::testing::*;
+
+    #[test]
+    fn restricted_message_is_psa_format_and_findings_are_per_container() {
+        let p = pod(vec![container("a"), container("b")]);
+        let e = evaluate(&p, LevelVersion::parse("immutable").unwrap(), None);
+        assert_eq!(
+            e.pod_security_message().unwrap(),
+            "violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (containers \"a\", \"b\" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (containers \"a\", \"b\" must set securityContext.capabilities.drop=[\"ALL\"]), runAsNonRoot != true (pod or containers \"a\", \"b\" must set securityContext.runAsNonRoot=true), seccompProfile (pod or containers \"a\", \"b\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")"
+        );
+        assert_eq!(
+            e.immutable_message().unwrap(),
+            "violates PodSecurity \"immutable:latest\": readOnlyRootFilesystem != true (containers \"a\", \"b\" must set securityContext.readOnlyRootFilesystem=true)"
+        );
+        let rofs: Vec<&Finding> = e
+            .findings
+            .iter()
+            .filter(|f| f.rule == "readOnlyRootFilesystem")
+            .collect();
+        assert_eq!(rofs.len(), 2);
+        assert_eq!(
+            rofs[1].message,
+            "readOnlyRootFilesystem != true (container \"b\" must set securityContext.readOnlyRootFilesystem=true)"
+        );
+        assert_eq!(
+            rofs[1].path.to_string(),
+            "spec.containers[1].securityContext.readOnlyRootFilesystem"
+        );
+        assert!(e.has_errors());
+    }
+
+    #[test]
+    fn restricted_level_has_no_immutable_findings() {
+        let p = pod(vec![container("a")]);
+        let e = evaluate(
+            &p,
+            LevelVersion::new(Level::Restricted, Version::Latest),
+            None,
+        );
+        assert!(
+            e.findings
+                .iter()
+                .all(|f| f.rule != "readOnlyRootFilesystem")
+        );
+        assert!(e.immutable_message().is_none());
+        let e = evaluate(
+            &p,
+            LevelVersion::new(Level::Privileged, Version::Latest),
+            None,
+        );
+        assert!(e.findings.is_empty() && e.message().is_none());
+    }
+
+    #[test]
+    fn pod_level_field_is_called_out() {
+        let mut p = pod(vec![with_sc("a", |s| {
+            s.read_only_root_filesystem = Some(true)
+        })]);
+        pod_sc(&mut p).read_only_root_filesystem_written = true;
+        let e = evaluate(&p, LevelVersion::parse("immutable").unwrap(), None);
+        let f = e
+            .findings
+            .iter()
+            .find(|f| f.message.contains("not a Kubernetes API field"))
+            .unwrap();
+        assert_eq!(f.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn exemptions_turn_findings_into_info() {
+        let p = pod(vec![container("a"), container("b")]);
+        let ex = Exemptions::from_annotations([(
+            "exempt.rootlock.dev/a",
+            "readOnlyRootFilesystem: legacy",
+        )]);
+        let e = evaluate(&p, LevelVersion::parse("immutable").unwrap(), Some(&ex));
+        let a = e
+            .findings
+            .iter()
+            .find(|f| {
+                f.rule == "readOnlyRootFilesystem" && f.container.as_ref().unwrap().name == "a"
+            })
+            .unwrap();
+        assert_eq!(
+            (a.severity, a.exemption.as_deref()),
+            (Severity::Info, Some("legacy"))
+        );
+        let b = e
+            .findings
+            .iter()
+            .find(|f| {
+                f.rule == "readOnlyRootFilesystem" && f.container.as_ref().unwrap().name == "b"
+            })
+            .unwrap();
+        assert_eq!(b.severity, Severity::Error);
+        assert!(
+            e.pod_security_message().is_some(),
+            "PSA's verdict is not changed by rootlock exemptions"
+        );
+    }
+}

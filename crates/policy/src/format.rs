@@ -1,0 +1,118 @@
+//! String helpers that reproduce Pod Security Admission's wording exactly.
+
+/// `pluralize("container", "containers", n)`.
+pub fn pluralize<'a>(singular: &'a str, plural: &'a str, n: usize) -> &'a str {
+    if n == 1 { singular } else { plural }
+}
+
+/// Each item wrapped in double quotes (no escaping), joined by `, `.
+pub fn join_quote<S: AsRef<str>>(items: &[S]) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(item.as_ref());
+        out.push('"');
+    }
+    out
+}
+
+/// `container "a"` / `containers "a", "b"`.
+pub fn containers_phrase<S: AsRef<str>>(names: &[S]) -> String {
+    format!(
+        "{} {}",
+        pluralize("container", "containers", names.len()),
+        join_quote(names)
+    )
+}
+
+/// Distinct values in byte order (Go's `sets.NewString(...).List()`).
+pub fn sorted_set<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let mut v: Vec<String> = items.into_iter().map(Into::into).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Go's `strconv.Quote` (`%q`): backslash-escapes `"` and `\`, uses the short
+/// escapes for control characters and `\xNN`, `\uNNNN`, `\UNNNNNNNN` for
+/// other non-printable characters; printable Unicode is kept as it is.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if is_go_printable(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An approximation of Go's `unicode.IsPrint`: letters, marks, numbers,
+/// punctuation, symbols and the ASCII space. Other spaces, control and
+/// format characters, surrogates and private-use characters are not.
+fn is_go_printable(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    let u = c as u32;
+    // Format characters (Cf) commonly met, private use and non-characters.
+    let format = matches!(u, 0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB);
+    let private = matches!(u, 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
+    let nonchar = (u & 0xFFFE) == 0xFFFE || (0xFDD0..=0xFDEF).contains(&u);
+    !(format || private || nonchar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pluralize_and_join_quote() {
+        assert_eq!(containers_phrase(&["a"]), "container \"a\"");
+        assert_eq!(containers_phrase(&["a", "b"]), "containers \"a\", \"b\"");
+        assert_eq!(join_quote::<&str>(&[]), "");
+    }
+
+    #[test]
+    fn go_quote_matches_strconv_quote() {
+        assert_eq!(go_quote("unconfined"), "\"unconfined\"");
+        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(go_quote("tab\there\nnl"), "\"tab\\there\\nnl\"");
+        assert_eq!(go_quote("\u{1}\u{7f}"), "\"\\x01\\x7f\"");
+        assert_eq!(go_quote("é☃"), "\"é☃\"");
+        assert_eq!(go_quote("\u{a0}"), "\"\\u00a0\"");
+        assert_eq!(go_quote("\u{feff}"), "\"\\ufeff\"");
+        assert_eq!(go_quote("\u{10ffff}"), "\"\\U0010ffff\"");
+        assert_eq!(go_quote(""), "\"\"");
+    }
+
+    #[test]
+    fn sorted_set_is_byte_ordered_and_distinct() {
+        assert_eq!(sorted_set(["b", "B", "a", "b"]), vec!["B", "a", "b"]);
+    }
+}

@@ -1,0 +1,89 @@
+//! `unboundedMemoryVolume` (warning): an `emptyDir` with `medium: Memory` is
+//! a tmpfs; without a `sizeLimit` and without a container memory limit,
+//! writes to it can exhaust the node's memory.
+
+use super::ImmutableRule;
+use crate::finding::Severity;
+use crate::format::{containers_phrase, join_quote, pluralize, sorted_set};
+use crate::model::Pod;
+use crate::scope::{Scope, Violation};
+
+pub static RULE: ImmutableRule = ImmutableRule {
+    id: "unboundedMemoryVolume",
+    severity: Severity::Warning,
+    eval,
+    container_field: &["volumeMounts"],
+    description: "A memory-backed emptyDir needs a sizeLimit or a container memory limit, or it is an unbounded tmpfs.",
+};
+
+fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
+    let mut bad: Vec<&str> = Vec::new();
+    let mut volumes: Vec<&str> = Vec::new();
+    for c in scope.containers(&pod.spec) {
+        if c.memory_limit.is_some() {
+            continue;
+        }
+        let before = volumes.len();
+        for m in &c.volume_mounts {
+            let unbounded = pod.spec.volume(&m.name).is_some_and(|v| {
+                v.is_empty_dir()
+                    && v.empty_dir_medium.as_deref() == Some("Memory")
+                    && v.empty_dir_size_limit.is_none()
+            });
+            if unbounded {
+                volumes.push(&m.name);
+            }
+        }
+        if volumes.len() > before {
+            bad.push(&c.name);
+        }
+    }
+    if bad.is_empty() {
+        return None;
+    }
+    let volumes = sorted_set(volumes);
+    Some(Violation::new(
+        "unbounded memory volume",
+        format!(
+            "{} {} memory-backed emptyDir {} {} with no sizeLimit and no resources.limits.memory",
+            containers_phrase(&bad),
+            pluralize("mounts", "mount", bad.len()),
+            pluralize("volume", "volumes", volumes.len()),
+            join_quote(&volumes)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Volume, VolumeMount};
+    use crate::testing::*;
+
+    #[test]
+    fn size_limit_or_memory_limit_bounds_it() {
+        let mut a = container("a");
+        a.volume_mounts.push(VolumeMount {
+            name: "tmp".into(),
+            mount_path: "/tmp".into(),
+            read_only: false,
+            sub_path: None,
+        });
+        let mut p = pod(vec![a]);
+        p.spec.volumes.push(Volume {
+            name: "tmp".into(),
+            sources: vec!["emptyDir".into()],
+            empty_dir_medium: Some("Memory".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            run(eval, &p).unwrap(),
+            "unbounded memory volume (container \"a\" mounts memory-backed emptyDir volume \"tmp\" with no sizeLimit and no resources.limits.memory)"
+        );
+        p.spec.containers[0].memory_limit = Some("128Mi".into());
+        assert_eq!(run(eval, &p), None);
+        p.spec.containers[0].memory_limit = None;
+        p.spec.volumes[0].empty_dir_size_limit = Some("64Mi".into());
+        assert_eq!(run(eval, &p), None);
+    }
+}

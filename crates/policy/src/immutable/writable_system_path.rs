@@ -1,0 +1,159 @@
+//! `writableSystemPath`: a writable volume mounted at or above a system
+//! path (`/`, `/etc`, `/usr`, …) re-opens exactly what a read-only root
+//! closed: binaries, libraries and configuration.
+
+use super::ImmutableRule;
+use crate::finding::Severity;
+use crate::format::{containers_phrase, join_quote, pluralize, sorted_set};
+use crate::model::{Pod, normalize_path};
+use crate::scope::{Scope, Violation};
+
+pub static RULE: ImmutableRule = ImmutableRule {
+    id: "writableSystemPath",
+    severity: Severity::Error,
+    eval,
+    container_field: &["volumeMounts"],
+    description: "No writable volume may be mounted at or above a system path such as /, /etc, /usr, /bin or /lib.",
+};
+
+/// Directories holding what an attacker would want to replace.
+pub const SYSTEM_PATHS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/root",
+    "/sbin",
+    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/usr/local/sbin",
+    "/usr/sbin",
+];
+
+/// `/`, a system path, or a parent of one (`/usr/local` holds `/usr/local/bin`).
+pub fn is_at_or_above_system_path(path: &str) -> bool {
+    let p = normalize_path(path);
+    p == "/"
+        || SYSTEM_PATHS.iter().any(|s| {
+            *s == p
+                || s.strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
+fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
+    let mut bad: Vec<&str> = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
+    for c in scope.containers(&pod.spec) {
+        let before = paths.len();
+        for m in &c.volume_mounts {
+            let writable = pod
+                .spec
+                .volume(&m.name)
+                .is_some_and(|v| v.writable_through(m));
+            if writable && is_at_or_above_system_path(&m.mount_path) {
+                paths.push(normalize_path(&m.mount_path));
+            }
+        }
+        if paths.len() > before {
+            bad.push(&c.name);
+        }
+    }
+    if bad.is_empty() {
+        return None;
+    }
+    let paths = sorted_set(paths);
+    Some(Violation::new(
+        "writable system path",
+        format!(
+            "{} {} a writable volume at {} {}",
+            containers_phrase(&bad),
+            pluralize("mounts", "mount", bad.len()),
+            pluralize("system path", "system paths", paths.len()),
+            join_quote(&paths)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Volume, VolumeMount};
+    use crate::testing::*;
+
+    fn mount(c: &mut crate::model::Container, vol: &str, path: &str, ro: bool) {
+        c.volume_mounts.push(VolumeMount {
+            name: vol.into(),
+            mount_path: path.into(),
+            read_only: ro,
+            sub_path: None,
+        });
+    }
+
+    #[test]
+    fn system_paths_and_their_parents() {
+        for p in [
+            "/",
+            "/etc",
+            "/etc/",
+            "/usr",
+            "/usr/local",
+            "/usr/local/bin",
+            "/lib64",
+            "/root",
+        ] {
+            assert!(is_at_or_above_system_path(p), "{p}");
+        }
+        for p in [
+            "/tmp",
+            "/var/run",
+            "/etc/nginx/conf.d",
+            "/usr/share/nginx/html",
+            "/etcd",
+            "/home/app",
+        ] {
+            assert!(!is_at_or_above_system_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn only_writable_volumes_count() {
+        let mut a = container("a");
+        mount(&mut a, "data", "/etc", false);
+        mount(&mut a, "cfg", "/usr/local", false);
+        mount(&mut a, "data", "/tmp", false);
+        let mut b = container("b");
+        mount(&mut b, "data", "/usr", true);
+        mount(&mut b, "cfg", "/etc", false);
+        let mut p = pod(vec![a, b]);
+        p.spec.volumes = vec![
+            Volume {
+                name: "data".into(),
+                sources: vec!["emptyDir".into()],
+                ..Default::default()
+            },
+            Volume {
+                name: "cfg".into(),
+                sources: vec!["configMap".into()],
+                ..Default::default()
+            },
+        ];
+        assert_eq!(
+            run(eval, &p).unwrap(),
+            "writable system path (container \"a\" mounts a writable volume at system path \"/etc\")"
+        );
+        p.spec.containers[1].volume_mounts[0].read_only = false;
+        assert_eq!(
+            run(eval, &p).unwrap(),
+            "writable system path (containers \"a\", \"b\" mount a writable volume at system paths \"/etc\", \"/usr\")"
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! `hostProbesAndHostLifecycle` (1.34): probes and lifecycle hooks must not
+//! set `httpGet.host` or `tcpSocket.host`.
+
+use super::{CheckVersion, PssCheck};
+use crate::format::{containers_phrase, join_quote, pluralize, sorted_set};
+use crate::level::Level;
+use crate::model::Pod;
+use crate::scope::{Scope, Violation};
+
+pub static CHECK: PssCheck = PssCheck {
+    id: "hostProbesAndHostLifecycle",
+    level: Level::Baseline,
+    versions: &[CheckVersion {
+        min_minor: 34,
+        overrides: &[],
+        eval: v1_34,
+    }],
+    container_field: &[],
+    pod_field: &["spec"],
+    description: "Probes and lifecycle handlers must not target a host other than the pod.",
+};
+
+fn v1_34(pod: &Pod, scope: Scope) -> Option<Violation> {
+    let mut containers: Vec<String> = Vec::new();
+    let mut hosts: Vec<String> = Vec::new();
+    for c in scope.containers(&pod.spec) {
+        let bad: Vec<&String> = c.probe_hosts.iter().filter(|h| !h.is_empty()).collect();
+        if !bad.is_empty() {
+            containers.push(c.name.clone());
+            hosts.extend(bad.into_iter().cloned());
+        }
+    }
+    if containers.is_empty() {
+        return None;
+    }
+    // Unlike the other checks, the container names are a sorted set here.
+    let containers = sorted_set(containers);
+    let hosts = sorted_set(hosts);
+    Some(Violation::new(
+        "probe or lifecycle host",
+        format!(
+            "{} {} probe or lifecycle {} {}",
+            containers_phrase(&containers),
+            pluralize("uses", "use", containers.len()),
+            pluralize("host", "hosts", hosts.len()),
+            join_quote(&hosts)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn probing(name: &str, hosts: &[&str]) -> crate::model::Container {
+        let mut c = container(name);
+        c.probe_hosts = hosts.iter().map(|s| s.to_string()).collect();
+        c
+    }
+
+    #[test]
+    fn containers_are_sorted_and_deduplicated() {
+        let p = pod(vec![probing("a", &["example.com"])]);
+        assert_eq!(
+            run(v1_34, &p).unwrap(),
+            "probe or lifecycle host (container \"a\" uses probe or lifecycle host \"example.com\")"
+        );
+        let mut p = pod(vec![
+            probing("z", &["b.com", "a.com"]),
+            probing("a", &["a.com"]),
+        ]);
+        p.spec.init_containers.push(probing("z", &["a.com"]));
+        assert_eq!(
+            run(v1_34, &p).unwrap(),
+            "probe or lifecycle host (containers \"a\", \"z\" use probe or lifecycle hosts \"a.com\", \"b.com\")"
+        );
+        assert_eq!(run(v1_34, &pod(vec![probing("a", &[""])])), None);
+    }
+}
