@@ -190,3 +190,246 @@ fn list(names: &[String]) -> String {
         names.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::Outcome;
+    use crate::status::{self, CAP_SYS_ADMIN, CapSet};
+
+    const KUBERNETES: &str = include_str!("../tests/data/mountinfo-kubernetes-ro.txt");
+    const HOST: &str = include_str!("../tests/data/mountinfo-host.txt");
+    const RO_ROOT_TMPFS: &str = include_str!("../tests/data/mountinfo-ro-root-tmpfs.txt");
+    const STATUS_HOST: &str = include_str!("../tests/data/status-root-host.txt");
+    const STATUS_RESTRICTED: &str = include_str!("../tests/data/status-restricted.txt");
+
+    fn report(mountinfo: &str, status: &ProcStatus, probes: Vec<Probe>) -> Report {
+        Report::new(&mountinfo::parse(mountinfo).unwrap(), status, probes)
+    }
+
+    fn restricted() -> ProcStatus {
+        status::parse(STATUS_RESTRICTED).unwrap()
+    }
+
+    /// The host's root status minus CAP_SYS_ADMIN everywhere, as under
+    /// `setpriv --bounding-set -sys_admin`.
+    fn root_without_sys_admin() -> ProcStatus {
+        let mut s = status::parse(STATUS_HOST).unwrap();
+        let drop = |set: CapSet| CapSet(set.0 & !(1 << CAP_SYS_ADMIN));
+        s.effective = drop(s.effective);
+        s.permitted = drop(s.permitted);
+        s.bounding = drop(s.bounding);
+        s
+    }
+
+    fn probe(directory: &str, outcome: Outcome, errno: Option<&str>) -> Probe {
+        Probe {
+            directory: directory.into(),
+            file: ".rootlock-verify-probe-test".into(),
+            outcome,
+            errno: errno.map(str::to_string),
+            message: format!("{errno:?}"),
+        }
+    }
+
+    #[test]
+    fn kubernetes_read_only_pod_passes_and_lists_what_is_writable() {
+        let r = report(KUBERNETES, &restricted(), Vec::new());
+        assert_eq!(r.reasons, Vec::<String>::new());
+        assert!(r.passed() && r.root_read_only);
+        let writable: Vec<(&str, Backing)> = r
+            .mounts
+            .iter()
+            .filter(|m| verdict::matters(m))
+            .map(|m| (m.mount_point.as_str(), m.backing))
+            .collect();
+        assert_eq!(
+            writable,
+            [
+                ("/tmp", Backing::Memory),
+                ("/etc/hosts", Backing::Disk),
+                ("/dev/termination-log", Backing::Disk),
+                ("/etc/hostname", Backing::Disk),
+                ("/etc/resolv.conf", Backing::Disk),
+                ("/dev/shm", Backing::Memory),
+                ("/data", Backing::Network),
+            ]
+        );
+        let root = &r.mounts[0];
+        assert_eq!(
+            (root.backing, root.read_only, root.system_path),
+            (Backing::Overlay, true, true)
+        );
+        // /dev is the runtime's tmpfs, /proc/kcore a masking tmpfs: pseudo.
+        for pseudo in ["/dev", "/proc/kcore", "/sys/firmware", "/sys/fs/cgroup"] {
+            let m = r.mounts.iter().find(|m| m.mount_point == pseudo).unwrap();
+            assert_eq!(m.backing, Backing::Pseudo, "{pseudo}");
+        }
+    }
+
+    #[test]
+    fn host_fails_for_writable_root_and_sys_admin() {
+        let r = report(HOST, &status::parse(STATUS_HOST).unwrap(), Vec::new());
+        assert!(!r.passed() && !r.root_read_only);
+        assert_eq!(
+            r.reasons,
+            [
+                "root filesystem / is writable (ext4 from /dev/vda)",
+                "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed",
+            ]
+        );
+    }
+
+    #[test]
+    fn namespace_with_read_only_root_passes_without_sys_admin() {
+        let r = report(RO_ROOT_TMPFS, &root_without_sys_admin(), Vec::new());
+        assert_eq!(r.reasons, Vec::<String>::new());
+        let scratch = r
+            .mounts
+            .iter()
+            .find(|m| m.mount_point == "/tmp/with space")
+            .unwrap();
+        assert_eq!(
+            (scratch.source.as_str(), scratch.backing),
+            ("scratch", Backing::Memory)
+        );
+        // The same mounts with CAP_SYS_ADMIN kept fail for that alone.
+        let with = report(
+            RO_ROOT_TMPFS,
+            &status::parse(STATUS_HOST).unwrap(),
+            Vec::new(),
+        );
+        assert_eq!(with.reasons.len(), 1);
+        assert!(with.reasons[0].starts_with("CAP_SYS_ADMIN is in the effective"));
+    }
+
+    #[test]
+    fn sys_admin_in_bounding_set_fails_unless_no_new_privs() {
+        let mut s = restricted();
+        s.bounding = CapSet(s.bounding.0 | 1 << CAP_SYS_ADMIN);
+        s.no_new_privs = false;
+        let r = report(KUBERNETES, &s, Vec::new());
+        assert_eq!(r.reasons.len(), 1);
+        assert!(r.reasons[0].starts_with("CAP_SYS_ADMIN is in the bounding set"));
+        s.no_new_privs = true;
+        assert!(report(KUBERNETES, &s, Vec::new()).passed());
+    }
+
+    #[test]
+    fn writable_system_mount_is_named() {
+        let text = format!(
+            "{KUBERNETES}1600 1482 259:1 /etc /etc rw - ext4 /dev/nvme0n1p1 rw\n\
+             1601 1482 259:1 /usr /usr rw - ext4 /dev/nvme0n1p1 ro\n"
+        );
+        let r = report(&text, &restricted(), Vec::new());
+        assert_eq!(
+            r.reasons,
+            [
+                "writable mount at /etc is at or above a system path (ext4 from /dev/nvme0n1p1, disk)"
+            ]
+        );
+    }
+
+    #[test]
+    fn probes_erofs_and_denied_pass_created_and_errors_fail() {
+        let refused = vec![
+            probe("/", Outcome::ReadOnly, Some("EROFS")),
+            probe("/etc", Outcome::Denied, Some("EACCES")),
+        ];
+        assert!(report(KUBERNETES, &restricted(), refused).passed());
+        let bad = vec![
+            probe("/", Outcome::Created, None),
+            probe("/etc", Outcome::Error, Some("ENOSPC")),
+        ];
+        let r = report(KUBERNETES, &restricted(), bad);
+        assert_eq!(
+            r.reasons,
+            [
+                "write probe created a file in /: it is writable",
+                "write probe in /etc was inconclusive: Some(\"ENOSPC\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_root_mount_fails() {
+        let r = report(
+            "45 43 0:21 / /proc rw - proc proc rw\n",
+            &restricted(),
+            Vec::new(),
+        );
+        assert!(!r.root_read_only);
+        assert!(r.reasons[0].starts_with("no mount for / in mountinfo"));
+    }
+
+    #[test]
+    fn json_shape_is_stable() {
+        let r = report(
+            KUBERNETES,
+            &restricted(),
+            vec![probe("/", Outcome::ReadOnly, Some("EROFS"))],
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
+        let keys = |v: &serde_json::Value| {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            keys(&json),
+            [
+                "capabilities",
+                "mounts",
+                "noNewPrivs",
+                "probes",
+                "reasons",
+                "rootReadOnly",
+                "seccomp",
+                "verdict"
+            ]
+        );
+        assert_eq!(
+            keys(&json["mounts"][0]),
+            [
+                "backing",
+                "fsType",
+                "mountPoint",
+                "readOnly",
+                "source",
+                "systemPath"
+            ]
+        );
+        assert_eq!(keys(&json["capabilities"]), ["bounding", "effective"]);
+        assert_eq!(
+            keys(&json["probes"][0]),
+            ["directory", "errno", "file", "message", "outcome"]
+        );
+        assert_eq!(json["verdict"], "pass");
+        assert_eq!(json["seccomp"], "filter");
+        assert_eq!(json["noNewPrivs"], true);
+        assert_eq!(json["mounts"][0]["backing"], "overlay");
+        assert_eq!(json["mounts"][0]["mountPoint"], "/");
+        assert_eq!(json["probes"][0]["outcome"], "readOnly");
+        assert_eq!(json["capabilities"]["effective"][0], "CAP_CHOWN");
+    }
+
+    #[test]
+    fn text_lists_writable_mounts_and_reasons() {
+        let text = report(HOST, &status::parse(STATUS_HOST).unwrap(), Vec::new()).to_text("pid 1");
+        assert!(
+            text.starts_with("rootlock verify: pid 1\nroot filesystem: WRITABLE\n"),
+            "{text}"
+        );
+        assert!(text.contains("CAP_SYS_ADMIN: EFFECTIVE"), "{text}");
+        assert!(
+            text.contains("\n  - root filesystem / is writable (ext4 from /dev/vda)\n"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  /dev/shm") && l.ends_with("(memory)")),
+            "{text}"
+        );
+        assert!(text.contains("verdict: FAIL"), "{text}");
+    }
+}
