@@ -1,0 +1,283 @@
+//! `rootlock logs`: recognise `Read-only file system` errors in container
+//! logs and turn them into a volume plan.
+//!
+//! One module per runtime holds that runtime's patterns; each is a pure
+//! function from one log line to the paths it names. Lines that no runtime
+//! claims but that still say EROFS fall back to "every absolute path in it".
+
+mod go;
+mod java;
+mod nginx;
+mod node;
+mod postgres;
+mod python;
+mod ruby;
+mod sh;
+
+use crate::canonical::{canonical, parent};
+use crate::reduce::{Anchor, reduce};
+use rootlock_policy::plan::VolumePlan;
+
+/// What the failed operation was, as far as the message tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Creating or writing a file: its directory must be writable.
+    File,
+    /// Creating this directory: it becomes the mount point.
+    Mkdir,
+    /// Removing an entry: its directory must be writable, and it existed.
+    Remove,
+    /// Renaming: both directories must be writable (image content moved).
+    Rename,
+    /// Changing mode, owner or times of an entry (file or directory).
+    Attr,
+    /// Changing mode or owner of a directory named as such.
+    DirAttr,
+    /// Writing somewhere in this directory.
+    Dir,
+}
+
+/// One path found in one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub path: String,
+    pub op: Op,
+    pub runtime: &'static str,
+}
+
+/// A runtime's recogniser: the hits in one line (empty when not its format).
+type Recogniser = fn(&str) -> Vec<(String, Op)>;
+
+/// Most distinctive formats first: the first that claims a line wins.
+const RUNTIMES: &[(&str, Recogniser)] = &[
+    ("nginx", nginx::find),
+    ("node", node::find),
+    ("python", python::find),
+    ("ruby", ruby::find),
+    ("java", java::find),
+    ("postgres", postgres::find),
+    ("go", go::find),
+    ("sh", sh::find),
+];
+
+/// Does the line report a read-only file system at all?
+pub fn mentions_erofs(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.contains("read-only file system")
+        || line.contains("EROFS")
+        || l.contains("[errno 30]")
+        || l.contains("no usable temporary directory")
+}
+
+/// The hits in one line.
+pub fn recognise(line: &str) -> Vec<Hit> {
+    if !mentions_erofs(line) {
+        return Vec::new();
+    }
+    for (runtime, find) in RUNTIMES {
+        let found = find(line);
+        if !found.is_empty() {
+            return found
+                .into_iter()
+                .map(|(path, op)| Hit { path, op, runtime })
+                .collect();
+        }
+    }
+    abs_paths(line)
+        .into_iter()
+        .take(1)
+        .map(|p| Hit {
+            path: p.to_string(),
+            op: Op::File,
+            runtime: "generic",
+        })
+        .collect()
+}
+
+/// What a log scan found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// (1-based line number, hit).
+    pub hits: Vec<(usize, Hit)>,
+    /// EROFS lines that name no absolute path.
+    pub unresolved: Vec<(usize, String)>,
+}
+
+/// Scans a whole log.
+pub fn scan(text: &str) -> Scan {
+    let mut scan = Scan::default();
+    for (i, line) in text.lines().enumerate() {
+        let hits = recognise(line);
+        if hits.is_empty() {
+            if mentions_erofs(line) {
+                scan.unresolved
+                    .push((i + 1, line.trim().chars().take(200).collect()));
+            }
+            continue;
+        }
+        scan.hits.extend(hits.into_iter().map(|h| (i + 1, h)));
+    }
+    scan
+}
+
+/// The anchor one hit needs.
+fn anchor_of(line: usize, hit: &Hit) -> Option<Anchor> {
+    let path = canonical(&hit.path)?;
+    let (at, seed, what) = match hit.op {
+        Op::File => (parent(&path).to_string(), false, "write"),
+        Op::Mkdir => (path.clone(), false, "mkdir"),
+        Op::Remove => (parent(&path).to_string(), true, "remove"),
+        Op::Rename => (parent(&path).to_string(), true, "rename"),
+        Op::Attr => (parent(&path).to_string(), true, "chmod/chown"),
+        Op::DirAttr => (path.clone(), true, "chmod/chown"),
+        Op::Dir => (path.clone(), false, "write in"),
+    };
+    let evidence = format!("{what} {path}: EROFS ({}, line {line})", hit.runtime);
+    Some(Anchor::new(&at, seed, None, evidence, &path))
+}
+
+/// A scan → a plan.
+pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
+    let mut relative = Vec::new();
+    let anchors = scan
+        .hits
+        .iter()
+        .filter_map(|(line, hit)| {
+            let a = anchor_of(*line, hit);
+            if a.is_none() {
+                relative.push(format!(
+                    "line {line}: {:?} is relative; resolve it against the program's working directory",
+                    hit.path
+                ));
+            }
+            a
+        })
+        .collect();
+    let mut plan = reduce(anchors, source);
+    plan.warnings.extend(relative);
+    for (line, text) in &scan.unresolved {
+        plan.warnings.push(format!(
+            "line {line}: read-only file system error names no path: {text}"
+        ));
+    }
+    plan
+}
+
+// ---- helpers shared by the recognisers ----
+
+/// Characters that end an unquoted path.
+fn ends_path(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '`' | ',' | ')' | '(' | ']' | '[' | ';' | '‘' | '’' | '“' | '”'
+        )
+}
+
+/// The path at the start of `s` (which starts with `/`): up to whitespace, a
+/// quote, `,`, `)`, or a `:` that ends the path (followed by a space or the
+/// end). A trailing `.` (end of sentence) is dropped.
+fn path_at(s: &str) -> &str {
+    let mut end = s.len();
+    for (i, c) in s.char_indices() {
+        if ends_path(c) {
+            end = i;
+            break;
+        }
+        if c == ':' {
+            let next = s[i + 1..].chars().next();
+            if next.is_none_or(|n| n.is_whitespace()) {
+                end = i;
+                break;
+            }
+        }
+    }
+    let p = &s[..end];
+    p.strip_suffix('.').filter(|q| !q.is_empty()).unwrap_or(p)
+}
+
+/// Every absolute path in a line (a `/` at the start or after a delimiter).
+fn abs_paths(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut prev: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        if c == '/' && prev.is_none_or(|p| ends_path(p) || p == '=' || p == ':') {
+            let p = path_at(&line[i..]);
+            if p.len() > 1 && !p.starts_with("//") {
+                out.push(p);
+            }
+        }
+        prev = Some(c);
+    }
+    // Drop paths that are the tail of an URL-ish or already-taken path.
+    out.dedup();
+    out
+}
+
+/// The contents of every string quoted with `open` … `close` in `s`.
+fn quoted(s: &str, open: char, close: char) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(open) {
+        let after = &rest[i + open.len_utf8()..];
+        match after.find(close) {
+            Some(j) => {
+                out.push(&after[..j]);
+                rest = &after[j + close.len_utf8()..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Quoted strings in any common quoting style.
+fn any_quoted(s: &str) -> Vec<&str> {
+    for (o, c) in [
+        ('\'', '\''),
+        ('"', '"'),
+        ('‘', '’'),
+        ('“', '”'),
+        ('`', '\''),
+    ] {
+        let q = quoted(s, o, c);
+        if !q.is_empty() {
+            return q;
+        }
+    }
+    Vec::new()
+}
+
+/// The operation a syscall-ish word names.
+fn op_from_word(word: &str) -> Option<Op> {
+    let w = word
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .to_ascii_lowercase();
+    Some(match w.as_str() {
+        "open" | "openat" | "openat2" | "creat" | "create" | "write" | "truncate" | "ftruncate"
+        | "copyfile" | "link" | "linkat" | "symlink" | "symlinkat" | "mknod" | "mkfifo"
+        | "bind" | "rb_sysopen" | "rb_file_s_symlink" | "rb_file_s_link" | "rb_file_s_truncate" => {
+            Op::File
+        }
+        "mkdir" | "mkdirat" | "dir_s_mkdir" | "mkdtemp" => Op::Mkdir,
+        "unlink" | "unlinkat" | "remove" | "rmdir" | "delete" | "dir_s_rmdir" | "apply2files" => {
+            Op::Remove
+        }
+        "rename" | "renameat" | "renameat2" | "move" | "rb_file_s_rename" => Op::Rename,
+        "chmod" | "fchmod" | "fchmodat" | "chown" | "fchown" | "lchown" | "fchownat" | "utime"
+        | "utimes" | "utimensat" | "chtimes" | "lutimes" => Op::Attr,
+        _ => return None,
+    })
+}
+
+/// Absolute paths among `candidates`, each with `op`.
+fn with_op<'a>(candidates: impl IntoIterator<Item = &'a str>, op: Op) -> Vec<(String, Op)> {
+    candidates
+        .into_iter()
+        .filter(|p| p.starts_with('/'))
+        .map(|p| (p.to_string(), op))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

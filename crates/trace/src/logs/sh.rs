@@ -1,0 +1,41 @@
+//! Shells and coreutils/busybox: `sh: 1: cannot create /var/run/app.pid: Read-only file system`,
+//! `sh: can't create /x: …`, `bash: /x: …`, `touch: cannot touch '/x': …`,
+//! `mkdir: cannot create directory '/x': …`, `rm: cannot remove '/x': …`,
+//! `mv: cannot move 'a' to 'b': …`, `chmod: changing permissions of '/x': …`.
+
+use super::{Op, abs_paths, any_quoted, with_op};
+
+pub fn find(line: &str) -> Vec<(String, Op)> {
+    let Some(i) = line.find(": Read-only file system") else {
+        return Vec::new();
+    };
+    let head = &line[..i];
+    let l = head.to_ascii_lowercase();
+    let op = if l.contains("directory") && (l.contains("create") || l.contains("mkdir")) {
+        Op::Mkdir
+    } else if l.contains("cannot remove") || l.contains("can't remove") {
+        Op::Remove
+    } else if l.contains("cannot move") || l.contains("can't move") || l.contains("cannot rename") {
+        Op::Rename
+    } else if l.contains("changing permissions") || l.contains("changing ownership") {
+        Op::Attr
+    } else {
+        Op::File
+    };
+    let quoted = any_quoted(head);
+    if quoted.iter().any(|q| q.starts_with('/')) {
+        let found = with_op(quoted, op);
+        return if op == Op::Rename {
+            found
+        } else {
+            found.into_iter().take(1).collect()
+        };
+    }
+    // Unquoted (`sh: 1: cannot create /x: …`): the path right before the error.
+    let found = with_op(abs_paths(head), op);
+    if op == Op::Rename {
+        found
+    } else {
+        found.into_iter().last().into_iter().collect()
+    }
+}

@@ -1,0 +1,294 @@
+//! Real error lines, as the runtimes print them, and what must come out.
+
+use super::*;
+
+/// (runtime expected, line, [(path, op)]).
+type Case = (&'static str, &'static str, &'static [(&'static str, Op)]);
+const CORPUS: &[Case] = &[
+    // sh / coreutils / busybox
+    (
+        "sh",
+        "sh: 1: cannot create /var/run/app.pid: Read-only file system",
+        &[("/var/run/app.pid", Op::File)],
+    ),
+    (
+        "sh",
+        "/docker-entrypoint.sh: line 12: can't create /etc/nginx/conf.d/default.conf: Read-only file system",
+        &[("/etc/nginx/conf.d/default.conf", Op::File)],
+    ),
+    (
+        "sh",
+        "bash: /tmp/out.txt: Read-only file system",
+        &[("/tmp/out.txt", Op::File)],
+    ),
+    (
+        "sh",
+        "touch: cannot touch '/app/ready': Read-only file system",
+        &[("/app/ready", Op::File)],
+    ),
+    (
+        "sh",
+        "mkdir: cannot create directory ‘/var/run/postgresql’: Read-only file system",
+        &[("/var/run/postgresql", Op::Mkdir)],
+    ),
+    (
+        "sh",
+        "mkdir: can't create directory '/var/cache/nginx/client_temp': Read-only file system",
+        &[("/var/cache/nginx/client_temp", Op::Mkdir)],
+    ),
+    (
+        "sh",
+        "rm: cannot remove '/etc/nginx/conf.d/default.conf': Read-only file system",
+        &[("/etc/nginx/conf.d/default.conf", Op::Remove)],
+    ),
+    (
+        "sh",
+        "mv: cannot move '/srv/a' to '/srv/b': Read-only file system",
+        &[("/srv/a", Op::Rename), ("/srv/b", Op::Rename)],
+    ),
+    (
+        "sh",
+        "chmod: changing permissions of '/var/lib/postgresql/data': Read-only file system",
+        &[("/var/lib/postgresql/data", Op::Attr)],
+    ),
+    (
+        "sh",
+        "sed: couldn't open temporary file /etc/nginx/sedX8n2Lq: Read-only file system",
+        &[("/etc/nginx/sedX8n2Lq", Op::File)],
+    ),
+    // nginx
+    (
+        "nginx",
+        "nginx: [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (30: Read-only file system)",
+        &[("/var/cache/nginx/client_temp", Op::Mkdir)],
+    ),
+    (
+        "nginx",
+        "2024/05/14 09:21:07 [emerg] 1#1: open() \"/run/nginx.pid\" failed (30: Read-only file system)",
+        &[("/run/nginx.pid", Op::File)],
+    ),
+    (
+        "nginx",
+        "nginx: [alert] could not open error log file: open() \"/var/log/nginx/error.log\" failed (30: Read-only file system)",
+        &[("/var/log/nginx/error.log", Op::File)],
+    ),
+    (
+        "nginx",
+        "2024/05/14 09:21:07 [emerg] 7#7: chown(\"/var/cache/nginx/client_temp\", 101) failed (30: Read-only file system)",
+        &[("/var/cache/nginx/client_temp", Op::Attr)],
+    ),
+    // python
+    (
+        "python",
+        "OSError: [Errno 30] Read-only file system: '/app/data.db'",
+        &[("/app/data.db", Op::File)],
+    ),
+    (
+        "python",
+        "PermissionError: [Errno 30] Read-only file system: '/root/.cache/pip'",
+        &[("/root/.cache/pip", Op::File)],
+    ),
+    (
+        "python",
+        "OSError: [Errno 30] Read-only file system: '/srv/old' -> '/srv/new'",
+        &[("/srv/old", Op::Rename), ("/srv/new", Op::Rename)],
+    ),
+    (
+        "python",
+        "FileNotFoundError: [Errno 2] No usable temporary directory found in ['/tmp', '/var/tmp', '/usr/tmp', '/app']",
+        &[("/tmp", Op::Dir)],
+    ),
+    // java
+    (
+        "java",
+        "Caused by: java.nio.file.FileSystemException: /usr/local/tomcat/temp/x.tmp: Read-only file system",
+        &[("/usr/local/tomcat/temp/x.tmp", Op::File)],
+    ),
+    (
+        "java",
+        "java.io.FileNotFoundException: /app/logs/app.log (Read-only file system)",
+        &[("/app/logs/app.log", Op::File)],
+    ),
+    (
+        "java",
+        "Exception in thread \"main\" java.nio.file.FileSystemException: /data/a -> /data/b: Read-only file system",
+        &[("/data/a", Op::Rename), ("/data/b", Op::Rename)],
+    ),
+    // go
+    (
+        "go",
+        "open /tmp/prometheus/queries.active: read-only file system",
+        &[("/tmp/prometheus/queries.active", Op::File)],
+    ),
+    (
+        "go",
+        "level=error ts=2024-05-14T09:21:07Z msg=\"failed to create dir\" err=\"mkdir /var/lib/grafana/plugins: read-only file system\"",
+        &[("/var/lib/grafana/plugins", Op::Mkdir)],
+    ),
+    (
+        "go",
+        "Error: rename /data/wal/00000001.tmp /data/wal/00000001: read-only file system",
+        &[
+            ("/data/wal/00000001.tmp", Op::Rename),
+            ("/data/wal/00000001", Op::Rename),
+        ],
+    ),
+    (
+        "go",
+        "panic: remove /run/app.sock: read-only file system",
+        &[("/run/app.sock", Op::Remove)],
+    ),
+    // node
+    (
+        "node",
+        "Error: EROFS: read-only file system, open '/app/.next/cache/images/x.webp'",
+        &[("/app/.next/cache/images/x.webp", Op::File)],
+    ),
+    (
+        "node",
+        "[Error: EROFS: read-only file system, mkdir '/home/node/.npm'] {",
+        &[("/home/node/.npm", Op::Mkdir)],
+    ),
+    (
+        "node",
+        "npm ERR! EROFS: read-only file system, rename '/usr/src/app/a' -> '/usr/src/app/b'",
+        &[
+            ("/usr/src/app/a", Op::Rename),
+            ("/usr/src/app/b", Op::Rename),
+        ],
+    ),
+    // postgres
+    (
+        "postgres",
+        "FATAL:  could not create lock file \"/var/run/postgresql/.s.PGSQL.5432.lock\": Read-only file system",
+        &[("/var/run/postgresql/.s.PGSQL.5432.lock", Op::File)],
+    ),
+    (
+        "postgres",
+        "initdb: error: could not create directory \"/var/lib/postgresql/data/pg_wal\": Read-only file system",
+        &[("/var/lib/postgresql/data/pg_wal", Op::Mkdir)],
+    ),
+    (
+        "postgres",
+        "initdb: error: could not change permissions of directory \"/var/lib/postgresql/data\": Read-only file system",
+        &[("/var/lib/postgresql/data", Op::DirAttr)],
+    ),
+    (
+        "postgres",
+        "2024-05-14 09:21:07.123 UTC [1] FATAL:  could not open file \"postmaster.pid\": Read-only file system",
+        &[("postmaster.pid", Op::File)],
+    ),
+    // ruby
+    (
+        "ruby",
+        "Errno::EROFS: Read-only file system @ rb_sysopen - /app/tmp/pids/server.pid",
+        &[("/app/tmp/pids/server.pid", Op::File)],
+    ),
+    (
+        "ruby",
+        "/usr/local/lib/ruby/3.2.0/fileutils.rb:406:in `mkdir': Read-only file system @ dir_s_mkdir - /rails/tmp/cache (Errno::EROFS)",
+        &[("/rails/tmp/cache", Op::Mkdir)],
+    ),
+    (
+        "ruby",
+        "Read-only file system @ rb_file_s_rename - (/app/log/a.log, /app/log/b.log) (Errno::EROFS)",
+        &[
+            ("/app/log/a.log", Op::Rename),
+            ("/app/log/b.log", Op::Rename),
+        ],
+    ),
+    // no runtime claims it: any absolute path
+    (
+        "generic",
+        "[2024-05-14] ERROR cannot persist /srv/state.json (Read-only file system)",
+        &[("/srv/state.json", Op::File)],
+    ),
+];
+
+#[test]
+fn corpus_lines_yield_the_right_paths_and_runtime() {
+    let mut per_runtime = std::collections::BTreeMap::<&str, usize>::new();
+    for (runtime, line, want) in CORPUS {
+        let got = recognise(line);
+        let got_pairs: Vec<(&str, Op)> = got.iter().map(|h| (h.path.as_str(), h.op)).collect();
+        assert_eq!(got_pairs, *want, "line: {line}");
+        assert!(
+            got.iter().all(|h| h.runtime == *runtime),
+            "line: {line}: {got:?}"
+        );
+        *per_runtime.entry(runtime).or_default() += 1;
+    }
+    for r in [
+        "sh", "nginx", "python", "java", "go", "node", "postgres", "ruby",
+    ] {
+        assert!(
+            per_runtime.get(r).copied().unwrap_or(0) >= 2,
+            "{r} needs at least two real lines"
+        );
+    }
+}
+
+#[test]
+fn lines_without_erofs_are_ignored() {
+    for line in [
+        "open /tmp/x: permission denied",
+        "nginx: [emerg] open() \"/run/nginx.pid\" failed (13: Permission denied)",
+        "OSError: [Errno 28] No space left on device: '/tmp/x'",
+        "GET /index.html HTTP/1.1 200",
+    ] {
+        assert!(recognise(line).is_empty(), "{line}");
+    }
+}
+
+#[test]
+fn a_log_becomes_a_plan() {
+    let log = "\
+2024/05/14 09:21:07 [notice] 1#1: using the \"epoll\" event method
+nginx: [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (30: Read-only file system)
+2024/05/14 09:21:08 [emerg] 1#1: open() \"/var/run/nginx.pid\" failed (30: Read-only file system)
+nginx: [alert] could not open error log file: open() \"/var/log/nginx/error.log\" failed (30: Read-only file system)
+mkdir: cannot create directory '/var/cache/nginx/proxy_temp': Read-only file system
+java.io.IOException: Read-only file system
+LOG:  could not open file \"postmaster.pid\": Read-only file system
+sh: 1: cannot create /etc/motd: Read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/run",
+            "/var/cache/nginx/client_temp",
+            "/var/cache/nginx/proxy_temp",
+            "/var/log/nginx"
+        ]
+    );
+    assert!(
+        plan.paths[0]
+            .reason
+            .contains("write /run/nginx.pid: EROFS (nginx, line 3)"),
+        "{:?}",
+        plan.paths[0]
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("line 6") && w.contains("names no path"))
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("line 7") && w.contains("relative"))
+    );
+    assert!(plan.warnings.iter().any(|w| w.contains("system path /etc")));
+    plan.validate().unwrap();
+}
+
+#[test]
+fn path_helpers() {
+    assert_eq!(path_at("/a/b: x"), "/a/b");
+    assert_eq!(path_at("/a:b/c x"), "/a:b/c");
+    assert_eq!(path_at("/a/error_log."), "/a/error_log");
+    assert_eq!(abs_paths("x=/a/b, (/c) http://h/x"), ["/a/b", "/c"]);
+    assert_eq!(quoted("'a' and 'b", '\'', '\''), ["a"]);
+}

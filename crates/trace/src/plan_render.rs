@@ -1,0 +1,269 @@
+//! Writing a `VolumePlan` as YAML (hand-written, quoting whatever YAML could
+//! misread), as JSON (serde_json), or as a human summary.
+
+use rootlock_policy::plan::VolumePlan;
+use std::fmt::Write as _;
+
+/// Output formats shared by `trace` and `logs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Yaml,
+}
+
+/// The plan as a YAML document (the format `rootlock fix --plan` reads).
+pub fn to_yaml(plan: &VolumePlan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "apiVersion: {}", scalar(&plan.api_version));
+    let _ = writeln!(out, "kind: {}", scalar(&plan.kind));
+    if !plan.source.is_empty() {
+        let _ = writeln!(out, "source: {}", scalar(&plan.source));
+    }
+    if plan.paths.is_empty() {
+        out.push_str("paths: []\n");
+    } else {
+        out.push_str("paths:\n");
+    }
+    for p in &plan.paths {
+        let _ = writeln!(out, "  - path: {}", scalar(&p.path));
+        let _ = writeln!(out, "    medium: {}", p.medium.as_str());
+        if let Some(s) = &p.size_limit {
+            let _ = writeln!(out, "    sizeLimit: {}", scalar(s));
+        }
+        if let Some(c) = &p.container {
+            let _ = writeln!(out, "    container: {}", scalar(c));
+        }
+        if p.seed {
+            out.push_str("    seed: true\n");
+        }
+        if !p.reason.is_empty() {
+            let _ = writeln!(out, "    reason: {}", scalar(&p.reason));
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str("warnings:\n");
+        for w in &plan.warnings {
+            let _ = writeln!(out, "  - {}", scalar(w));
+        }
+    }
+    out
+}
+
+/// A YAML scalar: plain when that is unambiguous, otherwise double-quoted
+/// with escapes.
+pub fn scalar(s: &str) -> String {
+    if is_plain_safe(s) {
+        s.to_string()
+    } else {
+        let mut q = String::with_capacity(s.len() + 2);
+        q.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => q.push_str("\\\""),
+                '\\' => q.push_str("\\\\"),
+                '\n' => q.push_str("\\n"),
+                '\t' => q.push_str("\\t"),
+                '\r' => q.push_str("\\r"),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    let _ = write!(q, "\\x{:02x}", c as u32);
+                }
+                c => q.push(c),
+            }
+        }
+        q.push('"');
+        q
+    }
+}
+
+fn is_plain_safe(s: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", ".nan", ".inf",
+        "-.inf",
+    ];
+    if RESERVED.contains(&s.to_ascii_lowercase().as_str()) {
+        return false;
+    }
+    let first = s.chars().next().unwrap_or(' ');
+    if "-?:,[]{}#&*!|>'\"%@` ".contains(first) {
+        return false;
+    }
+    if s.ends_with(' ') || s.ends_with(':') {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.chars().any(|c| c.is_control()) {
+        return false;
+    }
+    // Numbers (and things YAML 1.1 would read as numbers or dates).
+    let numeric = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || "._+-:xXoOabcdefABCDEF".contains(c));
+    if numeric
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.' || c == '+')
+    {
+        return false;
+    }
+    true
+}
+
+/// The plan as pretty JSON.
+pub fn to_json(plan: &VolumePlan) -> String {
+    match serde_json::to_string_pretty(plan) {
+        Ok(s) => s + "\n",
+        Err(e) => format!("{{\"error\": {:?}}}\n", e.to_string()),
+    }
+}
+
+/// The plan file for `--output FILE`: JSON for `*.json`, YAML otherwise.
+pub fn for_file(plan: &VolumePlan, file: &str) -> String {
+    if file.ends_with(".json") {
+        to_json(plan)
+    } else {
+        to_yaml(plan)
+    }
+}
+
+/// The plan as a human summary (no trailing blank line).
+pub fn to_text(plan: &VolumePlan) -> String {
+    let mut out = String::new();
+    if plan.paths.is_empty() {
+        out.push_str("No writable paths needed.\n");
+    } else {
+        out.push_str("Writable paths needed:\n");
+        let width = plan.paths.iter().map(|p| p.path.len()).max().unwrap_or(0);
+        for p in &plan.paths {
+            let mut medium = p.medium.as_str().to_string();
+            if let Some(s) = &p.size_limit {
+                let _ = write!(medium, " {s}");
+            }
+            if p.seed {
+                medium.push_str(", seed");
+            }
+            let _ = writeln!(out, "  {:width$}  [{}]  {}", p.path, medium, p.reason);
+        }
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+/// Prints the plan on stdout in `format` and writes `output` if given.
+/// Returns an error message for an unwritable output file.
+pub fn emit(plan: &VolumePlan, format: Format, output: Option<&str>) -> Result<(), String> {
+    if let Some(file) = output {
+        std::fs::write(file, for_file(plan, file))
+            .map_err(|e| format!("cannot write {file}: {e}"))?;
+    }
+    let text = match format {
+        Format::Text => to_text(plan),
+        Format::Json => to_json(plan),
+        Format::Yaml => to_yaml(plan),
+    };
+    print!("{text}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rootlock_policy::plan::{Medium, PlannedPath};
+
+    fn sample() -> VolumePlan {
+        let mut plan = VolumePlan::new("trace: nginx -g 'daemon off;'");
+        plan.paths.push(PlannedPath {
+            path: "/run".into(),
+            medium: Medium::Memory,
+            size_limit: Some("16Mi".into()),
+            container: None,
+            seed: false,
+            reason: "transient /run/nginx.pid".into(),
+        });
+        plan.paths.push(PlannedPath {
+            path: "/var/log/nginx".into(),
+            medium: Medium::Disk,
+            size_limit: None,
+            container: Some("web".into()),
+            seed: true,
+            reason: "modified /var/log/nginx/access.log: \"quoted\" #x".into(),
+        });
+        plan.warnings.push("yes".into());
+        plan
+    }
+
+    #[test]
+    fn yaml_matches_the_documented_layout() {
+        let y = to_yaml(&sample());
+        assert_eq!(
+            y,
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\nsource: trace: nginx -g 'daemon off;'\n"
+                .replace("source: trace:", "source: \"trace:")
+                .replace(";'\n", ";'\"\n")
+                + "paths:\n  - path: /run\n    medium: memory\n    sizeLimit: 16Mi\n    reason: transient /run/nginx.pid\n"
+                + "  - path: /var/log/nginx\n    medium: disk\n    container: web\n    seed: true\n"
+                + "    reason: \"modified /var/log/nginx/access.log: \\\"quoted\\\" #x\"\n"
+                + "warnings:\n  - \"yes\"\n"
+        );
+    }
+
+    #[test]
+    fn scalars_quote_what_yaml_would_misread() {
+        for s in [
+            "",
+            "true",
+            "No",
+            "~",
+            "12",
+            "1.5",
+            "1e3",
+            "2024-01-01",
+            "0x1f",
+            "12:30",
+            "-x",
+            "- x",
+            "a: b",
+            "a #c",
+            "x:",
+            "*x",
+            "&a",
+            "!t",
+            "'q",
+            "\"q",
+            "a\nb",
+            "@x",
+            "`x",
+            " x",
+            "x ",
+        ] {
+            assert!(scalar(s).starts_with('"'), "{s:?} must be quoted");
+        }
+        for s in [
+            "/run",
+            "memory",
+            "16Mi",
+            "a:b",
+            "wrote /x under /etc",
+            "a#b",
+        ] {
+            assert_eq!(scalar(s), s);
+        }
+        assert_eq!(scalar("a\"b\\c\td\u{1}"), "\"a\\\"b\\\\c\\td\\x01\"");
+    }
+
+    #[test]
+    fn json_round_trips_and_text_lists_paths() {
+        let plan = sample();
+        let back: VolumePlan = serde_json::from_str(&to_json(&plan)).unwrap();
+        assert_eq!(back, plan);
+        let t = to_text(&plan);
+        assert!(
+            t.contains("  /run            [memory 16Mi]  transient /run/nginx.pid"),
+            "{t}"
+        );
+        assert!(t.contains("[disk, seed]"));
+        assert!(t.contains("warning: yes"));
+        assert_eq!(to_text(&VolumePlan::new("")), "No writable paths needed.\n");
+    }
+}

@@ -1,0 +1,491 @@
+//! From a write set to a minimal list of mount points (pure).
+//!
+//! Every observed change is first turned into an [`Anchor`]: the directory
+//! that must be writable for the change to succeed.
+//!
+//! * a created directory is its own anchor (the runtime creates the mount
+//!   point, so the topmost created directory wins once nested anchors merge);
+//! * a created, transient or modified file, or a deletion, anchors at its
+//!   containing directory; a modification or deletion of image content sets
+//!   `seed` (an emptyDir hides what the image had there).
+//!
+//! Anchors nested in another anchor merge into it; `/` is never suggested;
+//! anchors at or under a system path become warnings instead of volumes.
+
+use crate::canonical::{canonical, is_at_or_under, parent};
+use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
+use serde::{Deserialize, Serialize};
+
+/// What happened to one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Did not exist in the image and exists afterwards.
+    Created,
+    /// Existed in the image and its content changed.
+    Modified,
+    /// Existed in the image and is gone (an overlay whiteout).
+    Deleted,
+    /// An image directory removed and re-created (overlay opaque directory).
+    Replaced,
+    /// Only the mode, owner or timestamps of an image entry changed.
+    Attributes,
+    /// Created and removed again during the run.
+    Transient,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "created",
+            ChangeKind::Modified => "modified",
+            ChangeKind::Deleted => "deleted",
+            ChangeKind::Replaced => "replaced",
+            ChangeKind::Attributes => "attributes",
+            ChangeKind::Transient => "transient",
+        }
+    }
+
+    /// Image content is changed (so an empty volume would hide it).
+    pub fn touches_image(self) -> bool {
+        matches!(
+            self,
+            ChangeKind::Modified
+                | ChangeKind::Deleted
+                | ChangeKind::Replaced
+                | ChangeKind::Attributes
+        )
+    }
+}
+
+/// One observed change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Absolute path as seen by the program (canonicalised by [`reduce`]).
+    pub path: String,
+    pub kind: ChangeKind,
+    pub is_dir: bool,
+    /// Bytes now stored in the upper layer for this entry (0 when unknown).
+    #[serde(default)]
+    pub bytes: u64,
+    /// Extra evidence, e.g. `renamed from /srv/old`.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A directory that must be writable, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub path: String,
+    /// Image content below the anchor was modified or deleted.
+    pub seed: bool,
+    /// Total bytes written below the anchor, when known.
+    pub bytes: Option<u64>,
+    /// Human evidence, one per change (kept short when rendered).
+    pub evidence: Vec<String>,
+    /// Paths written below the anchor (for the medium heuristic).
+    pub written: Vec<String>,
+}
+
+impl Anchor {
+    /// An anchor for one piece of evidence.
+    pub fn new(
+        path: &str,
+        seed: bool,
+        bytes: Option<u64>,
+        evidence: String,
+        written: &str,
+    ) -> Self {
+        Anchor {
+            path: path.to_string(),
+            seed,
+            bytes,
+            evidence: vec![evidence],
+            written: vec![written.to_string()],
+        }
+    }
+}
+
+/// The anchor a change needs (before merging).
+pub fn anchor_of(change: &Change) -> Option<Anchor> {
+    let path = canonical(&change.path)?;
+    let kind = change.kind;
+    let mut evidence = format!("{} {}", kind.as_str(), path);
+    if change.is_dir && !matches!(kind, ChangeKind::Transient) {
+        evidence.push('/');
+    }
+    if !change.note.is_empty() {
+        evidence.push_str(&format!(" ({})", change.note));
+    }
+    let at = match kind {
+        ChangeKind::Created if change.is_dir => path.clone(),
+        ChangeKind::Attributes if change.is_dir => path.clone(),
+        _ => parent(&path).to_string(),
+    };
+    Some(Anchor::new(
+        &at,
+        kind.touches_image(),
+        Some(change.bytes),
+        evidence,
+        &path,
+    ))
+}
+
+/// Paths whose content belongs to the operating system or the image: a
+/// volume there re-opens what a read-only root closes.
+pub const SYSTEM_PATHS: &[&str] = &[
+    "/bin", "/boot", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/sbin", "/usr", "/proc",
+    "/sys",
+];
+
+/// Memory-backed paths by convention.
+const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
+
+/// Directory names that mean "data the application must keep".
+const DATA_DIRS: &[&str] = &[
+    "data",
+    "db",
+    "database",
+    "databases",
+    "storage",
+    "uploads",
+    "pgdata",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "mongodb",
+    "redis",
+    "elasticsearch",
+    "etcd",
+    "zookeeper",
+    "kafka",
+];
+/// File suffixes that mean "a database".
+const DATA_SUFFIXES: &[&str] = &[
+    ".db",
+    ".sqlite",
+    ".sqlite3",
+    ".mdb",
+    ".rdb",
+    ".aof",
+    "PG_VERSION",
+];
+
+/// Scratch no larger than this goes to memory.
+const SMALL_SCRATCH: u64 = 1 << 20;
+
+/// Suggests what should back a writable anchor, and a size limit for memory.
+pub fn suggest_medium(anchor: &Anchor) -> (Medium, Option<String>) {
+    let p = anchor.path.as_str();
+    let comps: Vec<&str> = p.split('/').filter(|c| !c.is_empty()).collect();
+    let comp_is = |names: &[&str]| {
+        comps
+            .iter()
+            .any(|c| names.contains(&c.to_ascii_lowercase().as_str()))
+    };
+    let persistent = comp_is(DATA_DIRS)
+        || anchor.written.iter().any(|w| {
+            DATA_SUFFIXES
+                .iter()
+                .any(|s| w.to_ascii_lowercase().ends_with(&s.to_ascii_lowercase()))
+        });
+    if MEMORY_PATHS.iter().any(|m| is_at_or_under(p, m)) && !persistent {
+        return (Medium::Memory, Some(memory_limit(anchor.bytes)));
+    }
+    if persistent {
+        return (Medium::Persistent, None);
+    }
+    let cache_or_log = comps.iter().any(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("cache") || c == "log" || c == "logs"
+    });
+    if cache_or_log {
+        return (Medium::Disk, None);
+    }
+    let tmp_like = comps.last().is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        c.contains("tmp")
+            || c.contains("temp")
+            || c == "pids"
+            || c == "sockets"
+            || c == "run"
+            || c == "lock"
+    });
+    match anchor.bytes {
+        Some(b) if b <= SMALL_SCRATCH => (Medium::Memory, Some(memory_limit(Some(b)))),
+        None if tmp_like => (Medium::Memory, Some(memory_limit(None))),
+        _ => (Medium::Disk, None),
+    }
+}
+
+/// A size limit: four times what was observed, rounded up to a power of two
+/// MiB, at least 16Mi; 64Mi when nothing was measured.
+pub fn memory_limit(bytes: Option<u64>) -> String {
+    let Some(bytes) = bytes else {
+        return "64Mi".to_string();
+    };
+    let mib = bytes.saturating_mul(4).div_ceil(1 << 20).max(16);
+    let mib = mib.checked_next_power_of_two().unwrap_or(mib);
+    if mib >= 1024 && mib % 1024 == 0 {
+        format!("{}Gi", mib / 1024)
+    } else {
+        format!("{mib}Mi")
+    }
+}
+
+/// Merges anchors and renders the plan.
+pub fn reduce(anchors: Vec<Anchor>, source: &str) -> VolumePlan {
+    let mut plan = VolumePlan::new(source);
+    let mut kept: Vec<Anchor> = Vec::new();
+    let mut sorted = anchors;
+    // Shorter paths first, so an outer anchor exists before its nested ones.
+    sorted.sort_by(|a, b| (a.path.len(), &a.path).cmp(&(b.path.len(), &b.path)));
+    let mut system: Vec<Anchor> = Vec::new();
+    for a in sorted {
+        if a.path == "/" {
+            for w in &a.written {
+                plan.warnings.push(format!(
+                    "wrote {w} directly in /: a volume cannot be mounted at /; change the application"
+                ));
+            }
+            continue;
+        }
+        let sink = if SYSTEM_PATHS.iter().any(|s| is_at_or_under(&a.path, s)) {
+            &mut system
+        } else {
+            &mut kept
+        };
+        if let Some(outer) = sink.iter_mut().find(|k| is_at_or_under(&a.path, &k.path)) {
+            outer.seed |= a.seed;
+            outer.bytes = match (outer.bytes, a.bytes) {
+                (Some(x), Some(y)) => Some(x.saturating_add(y)),
+                _ => None,
+            };
+            for e in a.evidence {
+                if !outer.evidence.contains(&e) {
+                    outer.evidence.push(e);
+                }
+            }
+            outer.written.extend(a.written);
+        } else {
+            sink.push(a);
+        }
+    }
+    for s in &system {
+        plan.warnings.push(format!(
+            "{} under the system path {}: change the application or accept a writable system path",
+            summarize(&s.evidence),
+            s.path
+        ));
+    }
+    kept.sort_by(|a, b| a.path.cmp(&b.path));
+    for a in kept {
+        let (medium, size_limit) = suggest_medium(&a);
+        if a.seed {
+            plan.warnings.push(format!(
+                "{}: existing image content is modified or deleted there, and an emptyDir would hide it; seed the volume from an init container",
+                a.path
+            ));
+        }
+        if medium == Medium::Persistent {
+            plan.warnings.push(format!(
+                "{}: looks like data the application must keep; back it with a PersistentVolumeClaim",
+                a.path
+            ));
+        }
+        plan.paths.push(PlannedPath {
+            path: a.path.clone(),
+            medium,
+            size_limit,
+            container: None,
+            seed: a.seed,
+            reason: summarize(&a.evidence),
+        });
+    }
+    plan
+}
+
+/// The first few pieces of evidence, then a count.
+fn summarize(evidence: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut s = evidence
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if evidence.len() > SHOWN {
+        s.push_str(&format!("; and {} more", evidence.len() - SHOWN));
+    }
+    s
+}
+
+/// Changes → plan.
+pub fn plan_from_changes(changes: &[Change], source: &str) -> VolumePlan {
+    reduce(changes.iter().filter_map(anchor_of).collect(), source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(path: &str, kind: ChangeKind, is_dir: bool) -> Change {
+        Change {
+            path: path.into(),
+            kind,
+            is_dir,
+            bytes: 10,
+            note: String::new(),
+        }
+    }
+
+    fn paths(plan: &VolumePlan) -> Vec<&str> {
+        plan.paths.iter().map(|p| p.path.as_str()).collect()
+    }
+
+    #[test]
+    fn nginx_write_set_reduces_to_three_mounts() {
+        let changes = vec![
+            ch("/var/lib/nginx", ChangeKind::Created, true),
+            ch("/var/lib/nginx/body", ChangeKind::Created, true),
+            ch("/var/lib/nginx/proxy", ChangeKind::Created, true),
+            ch("/var/log/nginx/access.log", ChangeKind::Modified, false),
+            ch("/var/log/nginx/error.log", ChangeKind::Modified, false),
+            ch("/var/run/nginx.pid", ChangeKind::Transient, false),
+        ];
+        let plan = plan_from_changes(&changes, "trace: nginx");
+        assert_eq!(paths(&plan), ["/run", "/var/lib/nginx", "/var/log/nginx"]);
+        let run = &plan.paths[0];
+        assert_eq!(run.medium, Medium::Memory);
+        assert!(
+            run.reason.contains("transient /run/nginx.pid"),
+            "{}",
+            run.reason
+        );
+        assert!(!plan.paths[1].seed);
+        assert!(plan.paths[2].seed);
+        assert_eq!(plan.paths[2].medium, Medium::Disk);
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with("/var/log/nginx:") && w.contains("seed"))
+        );
+        plan.validate().unwrap();
+    }
+
+    #[test]
+    fn topmost_created_directory_wins_and_files_anchor_at_their_directory() {
+        let changes = vec![
+            ch("/root/.cache/app/f", ChangeKind::Created, false),
+            ch("/root/.cache/app", ChangeKind::Created, true),
+            ch("/root/.cache", ChangeKind::Created, true),
+            ch("/tmp/hello.txt", ChangeKind::Created, false),
+            ch("/srv/www/index.html", ChangeKind::Created, false),
+        ];
+        let plan = plan_from_changes(&changes, "");
+        assert_eq!(paths(&plan), ["/root/.cache", "/srv/www", "/tmp"]);
+        assert_eq!(plan.paths[0].medium, Medium::Disk);
+        assert_eq!(plan.paths[2].medium, Medium::Memory);
+        assert_eq!(plan.paths[2].size_limit.as_deref(), Some("16Mi"));
+    }
+
+    #[test]
+    fn never_root_and_system_paths_are_warnings() {
+        let changes = vec![
+            ch("/hello", ChangeKind::Created, false),
+            ch("/etc/hostname", ChangeKind::Modified, false),
+            ch("/etc/motd", ChangeKind::Deleted, false),
+            ch("/usr/local/share/x", ChangeKind::Created, true),
+        ];
+        let plan = plan_from_changes(&changes, "");
+        assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.contains("/hello") && w.contains("directly in /"))
+        );
+        let etc = plan
+            .warnings
+            .iter()
+            .find(|w| w.contains("system path /etc"))
+            .unwrap();
+        assert!(
+            etc.contains("modified /etc/hostname") && etc.contains("deleted /etc/motd"),
+            "{etc}"
+        );
+        assert!(etc.contains("change the application or accept a writable system path"));
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.contains("system path /usr/local/share/x"))
+        );
+    }
+
+    #[test]
+    fn deletions_renames_and_attributes_seed() {
+        let mut renamed = ch("/srv/app/new", ChangeKind::Created, true);
+        renamed.note = "renamed from /srv/app/old".into();
+        let changes = vec![
+            renamed,
+            ch("/srv/app/old", ChangeKind::Deleted, true),
+            ch("/opt/img/file.txt", ChangeKind::Deleted, false),
+            ch("/data", ChangeKind::Attributes, true),
+        ];
+        let plan = plan_from_changes(&changes, "");
+        assert_eq!(paths(&plan), ["/data", "/opt/img", "/srv/app"]);
+        assert!(plan.paths.iter().all(|p| p.seed));
+        assert_eq!(plan.paths[0].medium, Medium::Persistent);
+        assert!(plan.paths[2].reason.contains("renamed from /srv/app/old"));
+    }
+
+    #[test]
+    fn media_follow_the_conventions() {
+        let a =
+            |p: &str, bytes: Option<u64>, w: &str| Anchor::new(p, false, bytes, String::new(), w);
+        assert_eq!(
+            suggest_medium(&a("/run/lock", Some(0), "/run/lock/x")).0,
+            Medium::Memory
+        );
+        assert_eq!(
+            suggest_medium(&a("/var/cache/apt", Some(9 << 20), "/x")).0,
+            Medium::Disk
+        );
+        assert_eq!(
+            suggest_medium(&a("/var/lib/app", Some(10), "/var/lib/app/x.db")).0,
+            Medium::Persistent
+        );
+        assert_eq!(
+            suggest_medium(&a("/var/lib/postgresql/data", None, "/x")).0,
+            Medium::Persistent
+        );
+        assert_eq!(
+            suggest_medium(&a("/var/lib/nginx", Some(0), "/x")).0,
+            Medium::Memory
+        );
+        assert_eq!(
+            suggest_medium(&a("/srv/big", Some(50 << 20), "/x")).0,
+            Medium::Disk
+        );
+        assert_eq!(suggest_medium(&a("/app/tmp", None, "/x")).0, Medium::Memory);
+        assert_eq!(suggest_medium(&a("/app/out", None, "/x")).0, Medium::Disk);
+        assert_eq!(memory_limit(Some(100 << 20)), "512Mi");
+        assert_eq!(memory_limit(Some(300 << 20)), "2Gi");
+        assert_eq!(memory_limit(None), "64Mi");
+    }
+
+    #[test]
+    fn nested_merge_sums_bytes_and_keeps_unknown_unknown() {
+        let plan = reduce(
+            vec![
+                Anchor::new("/a", false, Some(1), "e1".into(), "/a/x"),
+                Anchor::new("/a/b", true, Some(2), "e2".into(), "/a/b/y"),
+                Anchor::new("/a/b/c", false, None, "e3".into(), "/a/b/c/z"),
+                Anchor::new("/a/b/c/d", false, None, "e4".into(), "/a/b/c/d/z"),
+            ],
+            "",
+        );
+        assert_eq!(paths(&plan), ["/a"]);
+        assert!(plan.paths[0].seed);
+        assert_eq!(plan.paths[0].reason, "e1; e2; e3; and 1 more");
+    }
+}
