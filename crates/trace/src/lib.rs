@@ -3,17 +3,53 @@
 //! container logs) — both produce a `rootlock_policy::plan::VolumePlan`.
 
 pub mod canonical;
+pub mod fanotify;
 pub mod logs;
+pub mod namespaces;
+pub mod overlay;
 pub mod plan_render;
 pub mod reduce;
+pub mod tracer;
+pub mod upper_walk;
+mod verify_plan;
 
 use clap::Args;
 use plan_render::Format;
 use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// `rootlock trace [OPTIONS] -- CMD ARGS…`
 #[derive(Debug, Args)]
 pub struct TraceArgs {
+    /// Run inside this unpacked image root instead of the host root.
+    #[arg(long, value_name = "DIR")]
+    pub rootfs: Option<PathBuf>,
+    /// Run the command as UID[:GID] (numbers, or names from the root's /etc/passwd).
+    #[arg(long, value_name = "UID[:GID]")]
+    pub user: Option<String>,
+    /// Pass PATH through untracked, like a volume that already exists (repeatable).
+    #[arg(long = "bind", value_name = "PATH")]
+    pub binds: Vec<PathBuf>,
+    /// Stop the command (and every process it started) after S seconds.
+    #[arg(long, value_name = "S")]
+    pub timeout: Option<f64>,
+    /// What to print on standard output: a summary, or the plan itself.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Also write the plan to FILE (JSON for `*.json`, YAML otherwise).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+    /// Then re-run the command under a truly read-only root with only the
+    /// planned paths writable, and fail (exit 1) if it still hits EROFS.
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: check this plan file (YAML or JSON) instead of tracing first.
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub plan: Option<String>,
+    /// Size cap of the tmpfs that holds every write (tmpfs `size=`).
+    #[arg(long, value_name = "SIZE", default_value = "2g")]
+    pub upper_size: String,
     /// The command to run, after `--`.
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
@@ -32,10 +68,176 @@ pub struct LogsArgs {
     pub output: Option<String>,
 }
 
-/// Runs `trace`; returns the process exit status.
-pub fn run_trace(_args: &TraceArgs) -> i32 {
-    eprintln!("rootlock trace: not yet implemented");
-    2
+/// Runs `trace`; returns the process exit status: 0 traced (and verified),
+/// 1 `--verify` found read-only-file-system errors, 2 usage or setup error.
+pub fn run_trace(args: &TraceArgs) -> i32 {
+    match trace_main(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rootlock trace: {e}");
+            2
+        }
+    }
+}
+
+fn trace_main(args: &TraceArgs) -> Result<i32, String> {
+    let timeout = match args.timeout {
+        None => None,
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Some(Duration::from_secs_f64(s)),
+        Some(s) => {
+            return Err(format!(
+                "--timeout {s}: expected a positive number of seconds"
+            ));
+        }
+    };
+    for b in &args.binds {
+        if !b.is_absolute() || !b.exists() {
+            return Err(format!(
+                "--bind {}: must be an existing absolute path",
+                b.display()
+            ));
+        }
+    }
+    if let Some(r) = &args.rootfs
+        && !r.is_dir()
+    {
+        return Err(format!("--rootfs {}: not a directory", r.display()));
+    }
+    let rootfs = match &args.rootfs {
+        Some(r) => Some(
+            r.canonicalize()
+                .map_err(|e| format!("--rootfs {}: {e}", r.display()))?,
+        ),
+        None => None,
+    };
+    let mut opts = tracer::Options {
+        rootfs,
+        user: args.user.clone(),
+        binds: args.binds.clone(),
+        timeout,
+        upper_size: args.upper_size.clone(),
+        command: args.command.clone(),
+        verify: None,
+    };
+    let human_out = args.format == Format::Text;
+    let say = |s: &str| {
+        if human_out {
+            print!("{s}");
+        } else {
+            eprint!("{s}");
+        }
+    };
+    let plan = if let Some(file) = &args.plan {
+        verify_plan::read(file)?
+    } else {
+        let outcome = tracer::run(&opts)?;
+        let source = format!("trace: {}", shell_words(&args.command));
+        let image = opts.rootfs.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let entries = |dir: &str| -> Option<Vec<String>> {
+            let rd = std::fs::read_dir(image.join(dir.trim_start_matches('/'))).ok()?;
+            Some(
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+            )
+        };
+        let mut plan = reduce::plan_with_image(&outcome.changes, &source, &entries);
+        plan.warnings.extend(outcome.warnings.iter().cloned());
+        say(&summary(&outcome));
+        if args.format == Format::Text {
+            say(&plan_render::to_text(&plan));
+        } else {
+            eprint!("{}", plan_render::to_text(&plan));
+        }
+        plan_render::emit_quiet(&plan, args.format, args.output.as_deref())?;
+        plan
+    };
+    if !args.verify {
+        return Ok(0);
+    }
+    opts.verify = Some(
+        plan.paths
+            .iter()
+            .map(|p| (p.path.clone(), p.seed))
+            .collect(),
+    );
+    let v = tracer::run(&opts)?;
+    let mut text = String::from(
+        "\nverify: re-ran under a read-only root with only the planned paths writable\n",
+    );
+    text.push_str(&exit_line(&v));
+    let code = if v.erofs_lines.is_empty() {
+        text.push_str("verify: PASS — no read-only file system error\n");
+        0
+    } else {
+        text.push_str(&format!(
+            "verify: FAIL — {} read-only file system error(s):\n",
+            v.erofs_lines.len()
+        ));
+        for l in v.erofs_lines.iter().take(20) {
+            text.push_str(&format!("  {l}\n"));
+        }
+        let scan = logs::scan(&v.erofs_lines.join("\n"));
+        let missing = logs::plan_from_scan(&scan, "");
+        for p in &missing.paths {
+            text.push_str(&format!("  still needs: {} ({})\n", p.path, p.reason));
+        }
+        1
+    };
+    say(&text);
+    Ok(code)
+}
+
+/// The command as a shell would show it.
+fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn exit_line(o: &tracer::Outcome) -> String {
+    match (o.timed_out, o.exit_code) {
+        (true, _) => "command: stopped at the timeout (SIGTERM, then SIGKILL after 2 s, to every process in its pid namespace)\n".into(),
+        (false, Some(c)) => format!("command: exited with status {c}\n"),
+        (false, None) => "command: exit status unknown\n".into(),
+    }
+}
+
+/// The human list of changes.
+fn summary(o: &tracer::Outcome) -> String {
+    let mut s = exit_line(o);
+    if o.rootless {
+        s.push_str("mode: rootless (user namespace)\n");
+    }
+    s.push_str(&format!("{} change(s) captured:\n", o.changes.len()));
+    const SHOWN: usize = 40;
+    for c in o.changes.iter().take(SHOWN) {
+        let slash = if c.is_dir { "/" } else { "" };
+        let note = if c.note.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", c.note)
+        };
+        s.push_str(&format!(
+            "  {:<10} {}{slash}{note}\n",
+            c.kind.as_str(),
+            c.path
+        ));
+    }
+    if o.changes.len() > SHOWN {
+        s.push_str(&format!("  … and {} more\n", o.changes.len() - SHOWN));
+    }
+    s
 }
 
 /// Runs `logs`; returns the process exit status: 0 with or without findings,

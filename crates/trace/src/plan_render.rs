@@ -153,16 +153,24 @@ pub fn to_text(plan: &VolumePlan) -> String {
 /// Prints the plan on stdout in `format` and writes `output` if given.
 /// Returns an error message for an unwritable output file.
 pub fn emit(plan: &VolumePlan, format: Format, output: Option<&str>) -> Result<(), String> {
+    if format == Format::Text {
+        print!("{}", to_text(plan));
+    }
+    emit_quiet(plan, format, output)
+}
+
+/// Like [`emit`], but prints nothing for `Format::Text` (the caller has
+/// already printed its own summary).
+pub fn emit_quiet(plan: &VolumePlan, format: Format, output: Option<&str>) -> Result<(), String> {
     if let Some(file) = output {
         std::fs::write(file, for_file(plan, file))
             .map_err(|e| format!("cannot write {file}: {e}"))?;
     }
-    let text = match format {
-        Format::Text => to_text(plan),
-        Format::Json => to_json(plan),
-        Format::Yaml => to_yaml(plan),
-    };
-    print!("{text}");
+    match format {
+        Format::Text => {}
+        Format::Json => print!("{}", to_json(plan)),
+        Format::Yaml => print!("{}", to_yaml(plan)),
+    }
     Ok(())
 }
 

@@ -325,6 +325,59 @@ pub fn plan_from_changes(changes: &[Change], source: &str) -> VolumePlan {
     reduce(changes.iter().filter_map(anchor_of).collect(), source)
 }
 
+/// Changes → plan, knowing the image: sibling anchors that are all of their
+/// parent's image content (e.g. `/var/lib/nginx/{body,proxy,…}` in an empty
+/// `/var/lib/nginx`) move up to that parent, since a volume there hides
+/// nothing. `entries(dir)` lists a directory of the image (`None` if absent).
+pub fn plan_with_image(
+    changes: &[Change],
+    source: &str,
+    entries: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> VolumePlan {
+    let anchors = changes.iter().filter_map(anchor_of).collect();
+    reduce(lift_into_parents(anchors, entries), source)
+}
+
+/// See [`plan_with_image`]. Never lifts to `/` or to a system path.
+pub fn lift_into_parents(
+    mut anchors: Vec<Anchor>,
+    entries: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Vec<Anchor> {
+    loop {
+        let mut parents: Vec<String> = anchors
+            .iter()
+            .map(|a| parent(&a.path).to_string())
+            .collect();
+        parents.sort();
+        parents.dedup();
+        let mut changed = false;
+        for p in parents {
+            if p == "/"
+                || SYSTEM_PATHS
+                    .iter()
+                    .any(|s| is_at_or_under(s, &p) || is_at_or_under(&p, s))
+            {
+                continue;
+            }
+            let names: Vec<&str> = anchors
+                .iter()
+                .filter(|a| parent(&a.path) == p)
+                .filter_map(|a| a.path.rsplit('/').next())
+                .collect();
+            let Some(image) = entries(&p) else { continue };
+            if image.iter().all(|e| names.contains(&e.as_str())) {
+                for a in anchors.iter_mut().filter(|a| parent(&a.path) == p) {
+                    a.path = p.clone();
+                }
+                changed = true;
+            }
+        }
+        if !changed {
+            return anchors;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,6 +524,36 @@ mod tests {
         assert_eq!(memory_limit(Some(100 << 20)), "512Mi");
         assert_eq!(memory_limit(Some(300 << 20)), "2Gi");
         assert_eq!(memory_limit(None), "64Mi");
+    }
+
+    #[test]
+    fn siblings_that_are_all_the_image_content_lift_to_their_parent() {
+        let changes: Vec<Change> = ["body", "proxy", "scgi"]
+            .iter()
+            .map(|n| ch(&format!("/var/lib/nginx/{n}"), ChangeKind::Created, true))
+            .chain([
+                ch("/var/lib/other/x", ChangeKind::Created, true),
+                ch("/opt/a/b", ChangeKind::Created, true),
+            ])
+            .collect();
+        let image = |d: &str| -> Option<Vec<String>> {
+            match d {
+                "/var/lib/nginx" => Some(vec![]),
+                "/var/lib/other" => Some(vec!["kept".into()]),
+                "/var/lib" => Some(vec!["nginx".into(), "other".into(), "dpkg".into()]),
+                "/opt/a" => Some(vec![]),
+                "/opt" => Some(vec!["a".into()]),
+                _ => None,
+            }
+        };
+        let plan = plan_with_image(&changes, "", &image);
+        // /opt/a lifts to /opt (its only content), but never further to `/`.
+        assert_eq!(paths(&plan), ["/opt", "/var/lib/nginx", "/var/lib/other/x"]);
+        assert!(
+            plan.paths[1]
+                .reason
+                .contains("created /var/lib/nginx/proxy/")
+        );
     }
 
     #[test]

@@ -1,0 +1,218 @@
+//! Transient files: a fanotify filesystem mark on the scratch tmpfs that
+//! holds every upper layer. Directory entry events carry the parent's file
+//! handle and the name (`FAN_REPORT_DFID_NAME`) plus the child's handle
+//! (`FAN_REPORT_TARGET_FID`); paths are rebuilt from a handle → path map
+//! seeded with the upper directories and extended by every directory
+//! creation, so no privilege (`open_by_handle_at`) is needed.
+
+use crate::namespaces::{Result, cpath, os_err};
+use std::collections::{BTreeSet, HashMap};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+
+const FAN_CLOEXEC: u32 = 0x1;
+const FAN_NONBLOCK: u32 = 0x2;
+const FAN_REPORT_FID: u32 = 0x200;
+const FAN_REPORT_DIR_FID: u32 = 0x400;
+const FAN_REPORT_NAME: u32 = 0x800;
+const FAN_REPORT_TARGET_FID: u32 = 0x1000;
+const FAN_MARK_ADD: u32 = 0x1;
+const FAN_MARK_FILESYSTEM: u32 = 0x100;
+const FAN_MOVED_TO: u64 = 0x80;
+const FAN_CREATE: u64 = 0x100;
+const FAN_Q_OVERFLOW: u64 = 0x4000;
+const FAN_ONDIR: u64 = 0x4000_0000;
+const INFO_FID: u8 = 1;
+const INFO_DFID_NAME: u8 = 2;
+const METADATA_LEN: usize = 24;
+
+pub struct Watch {
+    fd: OwnedFd,
+    dirs: HashMap<Vec<u8>, PathBuf>,
+    /// Every path created or moved in under a known directory: (path, is_dir).
+    pub created: BTreeSet<(PathBuf, bool)>,
+    /// The kernel dropped events: the transient list may be incomplete.
+    pub overflow: bool,
+}
+
+/// A directory's file handle as the map key (type + bytes).
+fn handle_of(path: &Path) -> Result<Vec<u8>> {
+    #[repr(C)]
+    struct Fh {
+        bytes: u32,
+        kind: i32,
+        data: [u8; 128],
+    }
+    let c = cpath(path)?;
+    let mut fh = Fh {
+        bytes: 128,
+        kind: 0,
+        data: [0; 128],
+    };
+    let mut mount_id: libc::c_int = 0;
+    // SAFETY: a `struct file_handle` with room for MAX_HANDLE_SZ bytes.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_name_to_handle_at,
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            &mut fh as *mut Fh,
+            &mut mount_id as *mut libc::c_int,
+            0,
+        )
+    };
+    if rc != 0 {
+        return Err(os_err(format_args!("name_to_handle_at {}", path.display())));
+    }
+    let n = (fh.bytes as usize).min(128);
+    Ok(key(fh.kind, &fh.data[..n]))
+}
+
+fn key(kind: i32, bytes: &[u8]) -> Vec<u8> {
+    let mut k = kind.to_ne_bytes().to_vec();
+    k.extend_from_slice(bytes);
+    k
+}
+
+impl Watch {
+    /// Marks the filesystem holding `fs_path`; `dirs` are the directories
+    /// whose descendants are reported.
+    pub fn new(fs_path: &Path, dirs: &[PathBuf]) -> Result<Watch> {
+        let flags = FAN_CLOEXEC
+            | FAN_NONBLOCK
+            | FAN_REPORT_FID
+            | FAN_REPORT_DIR_FID
+            | FAN_REPORT_NAME
+            | FAN_REPORT_TARGET_FID;
+        // SAFETY: plain syscall.
+        let fd = unsafe { libc::fanotify_init(flags, (libc::O_RDONLY | libc::O_LARGEFILE) as u32) };
+        if fd < 0 {
+            return Err(os_err("fanotify_init"));
+        }
+        // SAFETY: fd was just returned by the kernel and is owned here.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let c = cpath(fs_path)?;
+        let mask = FAN_CREATE | FAN_MOVED_TO | FAN_ONDIR;
+        // SAFETY: valid fd and path.
+        let rc = unsafe {
+            libc::fanotify_mark(
+                fd.as_raw_fd(),
+                FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+                mask,
+                libc::AT_FDCWD,
+                c.as_ptr(),
+            )
+        };
+        if rc != 0 {
+            return Err(os_err(format_args!("fanotify_mark {}", fs_path.display())));
+        }
+        let mut map = HashMap::new();
+        for d in dirs {
+            map.insert(handle_of(d)?, d.clone());
+        }
+        Ok(Watch {
+            fd,
+            dirs: map,
+            created: BTreeSet::new(),
+            overflow: false,
+        })
+    }
+
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Reads every queued event (the fd is non-blocking).
+    pub fn drain(&mut self) {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            // SAFETY: reading into a buffer of the given length.
+            let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            let Ok(n) = usize::try_from(n) else { return };
+            if n == 0 {
+                return;
+            }
+            self.parse(&buf[..n]);
+        }
+    }
+
+    fn parse(&mut self, buf: &[u8]) {
+        let u16_at = |b: &[u8], i: usize| {
+            b.get(i..i + 2)
+                .map(|s| u16::from_ne_bytes([s[0], s[1]]) as usize)
+        };
+        let u32_at = |b: &[u8], i: usize| {
+            b.get(i..i + 4)
+                .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
+        };
+        let mut off = 0;
+        while off + METADATA_LEN <= buf.len() {
+            let Some(event_len) = u32_at(buf, off).map(|v| v as usize) else {
+                return;
+            };
+            let Some(meta_len) = u16_at(buf, off + 6) else {
+                return;
+            };
+            if event_len < METADATA_LEN || off + event_len > buf.len() {
+                return;
+            }
+            let mask = buf
+                .get(off + 8..off + 16)
+                .map(|s| u64::from_ne_bytes(s.try_into().unwrap_or([0; 8])))
+                .unwrap_or(0);
+            if mask & FAN_Q_OVERFLOW != 0 {
+                self.overflow = true;
+            }
+            let (mut dir, mut name, mut target) = (None, None, None);
+            let mut i = off + meta_len;
+            while i + 4 <= off + event_len {
+                let info_type = buf[i];
+                let Some(len) = u16_at(buf, i + 2) else { break };
+                if len < 4 || i + len > off + event_len {
+                    break;
+                }
+                let rec = &buf[i..i + len];
+                // header(4) fsid(8) handle_bytes(4) handle_type(4) handle… [name\0]
+                if let (Some(hb), Some(ht)) = (u32_at(rec, 12), u32_at(rec, 16)) {
+                    let hb = hb as usize;
+                    if let Some(h) = rec.get(20..20 + hb) {
+                        let k = key(ht as i32, h);
+                        if info_type == INFO_DFID_NAME {
+                            let rest = &rec[20 + hb..];
+                            let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
+                            name = Some(String::from_utf8_lossy(&rest[..end]).into_owned());
+                            dir = Some(k);
+                        } else if info_type == INFO_FID {
+                            target = Some(k);
+                        }
+                    }
+                }
+                i += len;
+            }
+            off += event_len;
+            let (Some(dir), Some(name)) = (dir, name) else {
+                continue;
+            };
+            let Some(parent) = self.dirs.get(&dir) else {
+                continue;
+            };
+            let path = parent.join(&name);
+            let ondir = mask & FAN_ONDIR != 0;
+            if mask & (FAN_CREATE | FAN_MOVED_TO) != 0 {
+                self.created.insert((path.clone(), ondir));
+                if ondir && let Some(t) = target {
+                    if let Some(old) = self.dirs.insert(t, path.clone()) {
+                        // A directory moved: re-root everything known below it.
+                        for p in self.dirs.values_mut() {
+                            if let Ok(rest) = p.strip_prefix(&old)
+                                && !rest.as_os_str().is_empty()
+                            {
+                                *p = path.join(rest);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Thin, checked wrappers over the Linux calls the tracer needs: unshare, id
+//! maps, mounts, `mount_setattr`, `pivot_root`, bringing up `lo`.
+//! Every error carries the call and the path it was about.
+
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+pub type Result<T> = std::result::Result<T, String>;
+
+/// `what: strerror(errno)`.
+pub fn os_err(what: impl std::fmt::Display) -> String {
+    format!("{what}: {}", io::Error::last_os_error())
+}
+
+/// The last OS error number.
+pub fn errno() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+pub fn cpath(p: &Path) -> Result<CString> {
+    CString::new(p.as_os_str().as_bytes())
+        .map_err(|_| format!("{}: path contains a NUL byte", p.display()))
+}
+
+pub fn cstr(s: &str) -> Result<CString> {
+    CString::new(s).map_err(|_| format!("{s:?}: contains a NUL byte"))
+}
+
+/// `unshare(2)`.
+pub fn unshare(flags: libc::c_int) -> Result<()> {
+    // SAFETY: plain syscall with integer flags.
+    if unsafe { libc::unshare(flags) } != 0 {
+        return Err(os_err("unshare"));
+    }
+    Ok(())
+}
+
+/// `mount(2)`.
+pub fn mount(
+    src: &str,
+    target: &Path,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> Result<()> {
+    let c_src = cstr(src)?;
+    let c_target = cpath(target)?;
+    let c_type = fstype.map(cstr).transpose()?;
+    let c_data = data.map(cstr).transpose()?;
+    // SAFETY: all pointers are valid NUL-terminated strings or null.
+    let rc = unsafe {
+        libc::mount(
+            c_src.as_ptr(),
+            c_target.as_ptr(),
+            c_type.as_ref().map_or(std::ptr::null(), |c| c.as_ptr()),
+            flags,
+            c_data
+                .as_ref()
+                .map_or(std::ptr::null(), |c| c.as_ptr().cast()),
+        )
+    };
+    if rc != 0 {
+        return Err(os_err(format_args!(
+            "mount {} on {} ({})",
+            src,
+            target.display(),
+            fstype.unwrap_or("bind")
+        )));
+    }
+    Ok(())
+}
+
+/// Makes every mount below (and at) `/` private, so nothing propagates back
+/// to the host.
+pub fn make_rprivate() -> Result<()> {
+    mount(
+        "none",
+        Path::new("/"),
+        None,
+        libc::MS_REC | libc::MS_PRIVATE,
+        None,
+    )
+}
+
+/// Recursive bind mount.
+pub fn rbind(src: &Path, target: &Path) -> Result<()> {
+    let s = src.to_string_lossy();
+    mount(&s, target, None, libc::MS_BIND | libc::MS_REC, None)
+}
+
+/// Non-recursive bind mount.
+pub fn bind(src: &Path, target: &Path) -> Result<()> {
+    let s = src.to_string_lossy();
+    mount(&s, target, None, libc::MS_BIND, None)
+}
+
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+const AT_RECURSIVE: libc::c_int = 0x8000;
+
+/// Makes the mount at `path` read-only (with every mount below it when
+/// `recursive`) via `mount_setattr(2)`.
+pub fn set_readonly(path: &Path, recursive: bool) -> Result<()> {
+    let c = cpath(path)?;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let flags = if recursive { AT_RECURSIVE } else { 0 };
+    // SAFETY: valid path and a correctly laid out `struct mount_attr`.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if rc != 0 {
+        return Err(os_err(format_args!(
+            "mount_setattr(read-only) {}",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `chdir(new_root); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")`.
+pub fn pivot_into(new_root: &Path) -> Result<()> {
+    std::env::set_current_dir(new_root)
+        .map_err(|e| format!("chdir {}: {e}", new_root.display()))?;
+    let dot = cstr(".")?;
+    // SAFETY: valid strings; the syscall has no libc wrapper.
+    if unsafe { libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) } != 0 {
+        return Err(os_err("pivot_root"));
+    }
+    // SAFETY: valid string.
+    if unsafe { libc::umount2(dot.as_ptr(), libc::MNT_DETACH) } != 0 {
+        return Err(os_err("detach old root"));
+    }
+    std::env::set_current_dir("/").map_err(|e| format!("chdir /: {e}"))
+}
+
+/// Writes a whole small file (for `/proc/PID/{uid_map,gid_map,setgroups}`).
+pub fn write_file(path: &str, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| format!("write {path}: {e}"))
+}
+
+/// Brings up the loopback interface in a fresh network namespace.
+pub fn loopback_up() -> Result<()> {
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: libc::c_short,
+        pad: [u8; 22],
+    }
+    // SAFETY: socket/ioctl with a correctly sized `struct ifreq`.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(os_err("socket"));
+        }
+        let mut req = IfReq {
+            name: [0; 16],
+            flags: 0,
+            pad: [0; 22],
+        };
+        req.name[..2].copy_from_slice(b"lo");
+        let mut rc = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req as *mut IfReq);
+        if rc == 0 {
+            req.flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            rc = libc::ioctl(fd, libc::SIOCSIFFLAGS, &mut req as *mut IfReq);
+        }
+        let err = os_err("bring up lo");
+        libc::close(fd);
+        if rc != 0 {
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+/// Subordinate id range of `user` (name or uid) from `/etc/subuid`-style text.
+pub fn subid_range(text: &str, name: &str, id: u32) -> Option<(u32, u32)> {
+    text.lines().find_map(|l| {
+        let mut f = l.trim().split(':');
+        let (who, start, count) = (f.next()?, f.next()?, f.next()?);
+        if who != name && who.parse::<u32>().ok() != Some(id) {
+            return None;
+        }
+        Some((start.parse().ok()?, count.parse().ok()?))
+    })
+}
+
+/// The login name of `uid` from `/etc/passwd`.
+pub fn user_name(uid: u32) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[2].parse::<u32>().ok() == Some(uid)).then(|| f[0].to_string())
+    })
+}
+
+/// Resolves `--user NAME|UID[:GROUP|GID]` against the target root's
+/// `/etc/passwd` and `/etc/group`.
+pub fn parse_user(spec: &str, root: &Path) -> Result<(u32, u32)> {
+    let (u, g) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let lookup = |file: &str, key: &str| -> Option<(u32, u32)> {
+        let text = std::fs::read_to_string(root.join(file)).ok()?;
+        text.lines().find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            if f.len() > 3 && f[0] == key {
+                Some((f[2].parse().ok()?, f[3].parse().ok()?))
+            } else {
+                None
+            }
+        })
+    };
+    let (uid, primary) = match u.parse::<u32>() {
+        Ok(n) => (n, n),
+        Err(_) => lookup("etc/passwd", u)
+            .ok_or_else(|| format!("--user {spec}: no user {u:?} in the root's /etc/passwd"))?,
+    };
+    let gid = match g {
+        None => primary,
+        Some(g) => match g.parse::<u32>() {
+            Ok(n) => n,
+            Err(_) => lookup("etc/group", g)
+                .map(|(gid, _)| gid)
+                .ok_or_else(|| format!("--user {spec}: no group {g:?} in the root's /etc/group"))?,
+        },
+    };
+    Ok((uid, gid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subordinate_ranges() {
+        let t = "alice:100000:65536\n1001:200000:1000\n";
+        assert_eq!(subid_range(t, "alice", 1000), Some((100000, 65536)));
+        assert_eq!(subid_range(t, "bob", 1001), Some((200000, 1000)));
+        assert_eq!(subid_range(t, "carol", 1002), None);
+    }
+
+    #[test]
+    fn user_specs() {
+        let root = Path::new("/");
+        assert_eq!(parse_user("33:44", root).unwrap(), (33, 44));
+        assert_eq!(parse_user("0", root).unwrap(), (0, 0));
+        assert_eq!(parse_user("root", root).unwrap(), (0, 0));
+        assert!(
+            parse_user("no-such-user-xyz", root)
+                .unwrap_err()
+                .contains("no user")
+        );
+    }
+}

@@ -1,0 +1,384 @@
+//! Building the traced root: one overlayfs per filesystem of the lower root,
+//! every upper layer on one size-capped tmpfs (the scratch), so every write
+//! succeeds and nothing reaches the host.
+//!
+//! * Rootful: one overlay with `lowerdir=ROOT` (with `redirect_dir=on`, so
+//!   renaming an image directory works as on a real filesystem), plus one per
+//!   real submount; read-only submounts and non-directories are bound
+//!   read-only.
+//! * Rootless: `lowerdir=/` fails in a user namespace ("failed to clone
+//!   lowerpath": `/` has locked child mounts), so every directory that
+//!   contains mounts becomes a read-only tmpfs skeleton (copies of its
+//!   symlinks, read-only binds of its files) and every directory below it
+//!   without mounts gets its own overlay (`userxattr`).
+
+use crate::canonical::strip_dir_prefix;
+use crate::namespaces::{Result, bind, mount, rbind, set_readonly};
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt};
+use std::path::{Path, PathBuf};
+
+/// One line of `/proc/self/mountinfo`, the parts we use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountEntry {
+    pub path: String,
+    pub fstype: String,
+    pub read_only: bool,
+}
+
+/// Parses `/proc/self/mountinfo` text.
+pub fn parse_mountinfo(text: &str) -> Vec<MountEntry> {
+    text.lines()
+        .filter_map(|l| {
+            let (left, right) = l.split_once(" - ")?;
+            let f: Vec<&str> = left.split(' ').collect();
+            let opts = f.get(5)?;
+            Some(MountEntry {
+                path: unescape(f.get(4)?),
+                fstype: right.split(' ').next()?.to_string(),
+                read_only: opts.split(',').any(|o| o == "ro"),
+            })
+        })
+        .collect()
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space).
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Escapes a path for an overlay option (`,` `:` `\` are separators).
+fn esc(p: &Path) -> String {
+    let mut s = String::new();
+    for c in p.to_string_lossy().chars() {
+        if matches!(c, ',' | ':' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s
+}
+
+/// One overlay: where the program sees it, and the layers behind it.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// Mount point inside the traced root.
+    pub mountpoint: String,
+    /// The upper directory (on the scratch tmpfs).
+    pub upper: PathBuf,
+    /// The lower directory, as the tracer sees it.
+    pub lower: PathBuf,
+}
+
+/// Paths inside the new root that are set up separately (pseudo
+/// filesystems), never overlaid.
+pub const PSEUDO: &[&str] = &["/proc", "/dev", "/sys"];
+
+pub struct Builder {
+    scratch: PathBuf,
+    rootful: bool,
+    n: usize,
+    pub layers: Vec<Layer>,
+    pub warnings: Vec<String>,
+    /// Host mounts (those below the lower root), topmost per path.
+    mounts: Vec<MountEntry>,
+    /// Host paths that must not be recreated (binds, the scratch).
+    skip: Vec<String>,
+}
+
+impl Builder {
+    pub fn new(scratch: &Path, rootful: bool, mounts: Vec<MountEntry>, skip: Vec<String>) -> Self {
+        // Keep the topmost mount per path, parents before children.
+        let mut uniq: Vec<MountEntry> = Vec::new();
+        for m in mounts {
+            uniq.retain(|u| u.path != m.path);
+            uniq.push(m);
+        }
+        uniq.sort_by_key(|m| m.path.matches('/').count());
+        Builder {
+            scratch: scratch.to_path_buf(),
+            rootful,
+            n: 0,
+            layers: Vec::new(),
+            warnings: Vec::new(),
+            mounts: uniq,
+            skip,
+        }
+    }
+
+    /// The xattr namespace overlayfs uses for its metadata.
+    pub fn xattr_prefix(&self) -> &'static str {
+        if self.rootful { "trusted." } else { "user." }
+    }
+
+    fn skipped(&self, host: &str) -> bool {
+        self.skip
+            .iter()
+            .any(|s| crate::canonical::is_at_or_under(host, s))
+    }
+
+    /// Mounts an overlay of `lower` at `target`, seen as `mountpoint`.
+    pub fn overlay(&mut self, lower: &Path, target: &Path, mountpoint: &str) -> Result<()> {
+        self.n += 1;
+        let base = self.scratch.join("layers").join(self.n.to_string());
+        let (upper, work) = (base.join("upper"), base.join("work"));
+        for d in [&upper, &work] {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(d)
+                .map_err(|e| format!("mkdir {}: {e}", d.display()))?;
+        }
+        let opts = format!(
+            "lowerdir={},upperdir={},workdir={}",
+            esc(lower),
+            esc(&upper),
+            esc(&work)
+        );
+        let result = if self.rootful {
+            mount(
+                "overlay",
+                target,
+                Some("overlay"),
+                0,
+                Some(&format!("{opts},redirect_dir=on,index=off,metacopy=off")),
+            )
+            .or_else(|_| mount("overlay", target, Some("overlay"), 0, Some(&opts)))
+        } else {
+            mount(
+                "overlay",
+                target,
+                Some("overlay"),
+                0,
+                Some(&format!("{opts},userxattr")),
+            )
+        };
+        result?;
+        self.layers.push(Layer {
+            mountpoint: mountpoint.to_string(),
+            upper,
+            lower: lower.to_path_buf(),
+        });
+        Ok(())
+    }
+
+    /// Binds `host` read-only at `target` (writes there fail with EROFS).
+    fn bind_ro(&mut self, host: &Path, target: &Path) -> Result<()> {
+        rbind(host, target)?;
+        set_readonly(target, true)
+    }
+
+    /// Overlay, or when that is impossible a read-only bind and a warning.
+    fn overlay_or_ro(&mut self, host: &Path, target: &Path, mp: &str) -> Result<()> {
+        if let Err(e) = self.overlay(host, target, mp) {
+            self.warnings.push(format!(
+                "{mp}: cannot overlay ({e}); bound read-only, writes there are not captured"
+            ));
+            self.bind_ro(host, target)?;
+        }
+        Ok(())
+    }
+
+    /// Builds the traced root from `lower` (the host `/` or `--rootfs`) at `target`.
+    pub fn build_root(&mut self, lower: &Path, target: &Path) -> Result<()> {
+        let lower_s = lower.to_string_lossy().into_owned();
+        if self.rootful || lower != Path::new("/") && !self.has_mounts_below(&lower_s) {
+            self.overlay(lower, target, "/")?;
+            let subs: Vec<MountEntry> = self
+                .mounts
+                .iter()
+                .filter(|m| strip_dir_prefix(&m.path, &lower_s).is_some_and(|r| !r.is_empty()))
+                .cloned()
+                .collect();
+            for m in subs {
+                let rel = strip_dir_prefix(&m.path, &lower_s)
+                    .unwrap_or("")
+                    .to_string();
+                if PSEUDO
+                    .iter()
+                    .any(|p| crate::canonical::is_at_or_under(&rel, p))
+                    || self.skipped(&m.path)
+                {
+                    continue;
+                }
+                let host = Path::new(&m.path);
+                let t = target.join(rel.trim_start_matches('/'));
+                if !t.exists() {
+                    continue; // hidden under another mount
+                }
+                if m.read_only || !host.is_dir() {
+                    self.bind_ro(host, &t)?;
+                } else {
+                    self.overlay_or_ro(host, &t, &rel)?;
+                }
+            }
+            Ok(())
+        } else {
+            self.tree(lower, target, "/")
+        }
+    }
+
+    fn has_mounts_below(&self, host: &str) -> bool {
+        self.mounts.iter().any(|m| {
+            strip_dir_prefix(&m.path, host).is_some_and(|r| !r.is_empty()) && !self.skipped(&m.path)
+        })
+    }
+
+    fn mount_at(&self, host: &str) -> Option<&MountEntry> {
+        self.mounts.iter().find(|m| m.path == host)
+    }
+
+    /// Rootless: overlay a directory without mounts below it, or make it a
+    /// read-only skeleton and recurse.
+    fn tree(&mut self, host: &Path, target: &Path, mp: &str) -> Result<()> {
+        let host_s = host.to_string_lossy().into_owned();
+        if !self.has_mounts_below(&host_s) {
+            if self.mount_at(&host_s).is_some_and(|m| m.read_only) {
+                return self.bind_ro(host, target);
+            }
+            return self.overlay_or_ro(host, target, mp);
+        }
+        mount(
+            "rootlock-skeleton",
+            target,
+            Some("tmpfs"),
+            0,
+            Some("mode=755"),
+        )?;
+        let entries = fs::read_dir(host).map_err(|e| format!("read {}: {e}", host.display()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let (hp, tp) = (host.join(&name), target.join(&name));
+            let child_mp = Path::new(mp).join(&name).to_string_lossy().into_owned();
+            let Ok(ft) = entry.file_type() else { continue };
+            let mk =
+                |p: &Path| fs::create_dir(p).map_err(|e| format!("mkdir {}: {e}", p.display()));
+            if ft.is_symlink() {
+                if let Ok(t) = fs::read_link(&hp) {
+                    std::os::unix::fs::symlink(t, &tp)
+                        .map_err(|e| format!("symlink {}: {e}", tp.display()))?;
+                }
+            } else if ft.is_dir() {
+                mk(&tp)?;
+                let hs = hp.to_string_lossy();
+                if PSEUDO.contains(&child_mp.as_str()) || self.skipped(&hs) {
+                    continue;
+                }
+                self.tree(&hp, &tp, &child_mp)?;
+            } else if ft.is_file() {
+                fs::File::create(&tp).map_err(|e| format!("create {}: {e}", tp.display()))?;
+                self.bind_ro(&hp, &tp)?;
+            } else if ft.is_socket() || ft.is_fifo() || ft.is_char_device() || ft.is_block_device()
+            {
+                continue;
+            }
+        }
+        self.warnings.push(format!(
+            "{mp}: holds mounts, so it is a read-only skeleton in rootless mode; entries created directly in it fail with EROFS"
+        ));
+        set_readonly(target, false)
+    }
+}
+
+/// The pseudo filesystems and pass-through binds of the new root.
+pub fn finish_root(target: &Path, binds: &[PathBuf], rootfs: Option<&Path>) -> Result<()> {
+    // /dev: a tmpfs with the usual nodes bound from the host, like a runtime.
+    let dev = target.join("dev");
+    fs::create_dir_all(&dev).map_err(|e| format!("mkdir {}: {e}", dev.display()))?;
+    mount(
+        "rootlock-dev",
+        &dev,
+        Some("tmpfs"),
+        libc::MS_NOSUID,
+        Some("mode=755"),
+    )?;
+    for node in ["null", "zero", "full", "random", "urandom", "tty"] {
+        let t = dev.join(node);
+        fs::File::create(&t).map_err(|e| format!("create {}: {e}", t.display()))?;
+        bind(&Path::new("/dev").join(node), &t)?;
+    }
+    for (name, to) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("ptmx", "pts/ptmx"),
+    ] {
+        std::os::unix::fs::symlink(to, dev.join(name))
+            .map_err(|e| format!("symlink /dev/{name}: {e}"))?;
+    }
+    for d in ["pts", "shm"] {
+        fs::create_dir(dev.join(d)).map_err(|e| format!("mkdir /dev/{d}: {e}"))?;
+    }
+    if Path::new("/dev/pts/ptmx").exists() {
+        rbind(Path::new("/dev/pts"), &dev.join("pts"))?;
+    }
+    mount(
+        "shm",
+        &dev.join("shm"),
+        Some("tmpfs"),
+        libc::MS_NOSUID | libc::MS_NODEV,
+        Some("mode=1777,size=64m"),
+    )?;
+    // /sys: the host's, read-only.
+    let sys = target.join("sys");
+    if sys.is_dir() {
+        rbind(Path::new("/sys"), &sys)?;
+        set_readonly(&sys, true)?;
+    }
+    // Runtime-managed files of an image root, as a runtime would provide them.
+    if rootfs.is_some() {
+        for f in ["etc/resolv.conf", "etc/hosts"] {
+            let (h, t) = (Path::new("/").join(f), target.join(f));
+            if h.is_file() && t.is_file() {
+                bind(&h, &t)?;
+                set_readonly(&t, false)?;
+            }
+        }
+    }
+    // --bind: passed through, untracked, like an existing volume.
+    for b in binds {
+        let t = target.join(b.strip_prefix("/").unwrap_or(b));
+        if !t.exists() {
+            return Err(format!(
+                "--bind {}: does not exist in the traced root",
+                b.display()
+            ));
+        }
+        rbind(b, &t)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_lines() {
+        let text = "22 27 0:21 / /proc rw,relatime - proc proc rw\n\
+                    28 27 0:25 / /mnt/with\\040space ro,nosuid - tmpfs t ro,size=4k\n\
+                    27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n";
+        let m = parse_mountinfo(text);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[1].path, "/mnt/with space");
+        assert!(m[1].read_only && !m[0].read_only);
+        assert_eq!(m[2].fstype, "ext4");
+        assert_eq!(esc(Path::new("/a:b,c")), "/a\\:b\\,c");
+    }
+}

@@ -1,0 +1,621 @@
+//! The process layout of a trace (and of `--verify`).
+//!
+//! ```text
+//! P  rootlock            writes id maps (rootless), collects the outcome, removes the scratch dir
+//! └─ T  tracer           [user ns] + mount ns: scratch tmpfs, overlays, /dev, /sys, fanotify;
+//!    │                   then unshare(pid [+ net]); polls fanotify, the output pipe and I's pidfd
+//!    └─ I  init (pid 1)  own mount ns copy: /proc, lo, pivot_root; reaps until no child is left
+//!       └─ C  command    --user, exec
+//! ```
+//! When the timeout expires T kills I, and the kernel kills the rest of the
+//! pid namespace. T then walks the upper layers and sends the outcome to P
+//! as JSON over a pipe.
+
+use crate::fanotify::Watch;
+use crate::namespaces::{self as ns, Result, errno, os_err};
+use crate::overlay::{Builder, finish_root, parse_mountinfo};
+use crate::reduce::{Change, ChangeKind};
+use serde::{Deserialize, Serialize};
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// After the timeout, SIGTERM; after this much more, SIGKILL.
+const TERM_GRACE: Duration = Duration::from_secs(2);
+
+/// What to run, and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub rootfs: Option<PathBuf>,
+    pub user: Option<String>,
+    pub binds: Vec<PathBuf>,
+    pub timeout: Option<Duration>,
+    pub upper_size: String,
+    pub command: Vec<String>,
+    /// `None`: trace. `Some(paths)`: verify, with (path, seed) writable.
+    pub verify: Option<Vec<(String, bool)>>,
+}
+
+/// What a run produced.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Outcome {
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+    pub exit_code: Option<i32>,
+    pub timed_out: bool,
+    /// Lines that report a read-only file system (program output and, in
+    /// verify mode, files written to the volumes).
+    pub erofs_lines: Vec<String>,
+    pub rootless: bool,
+    pub error: Option<String>,
+}
+
+fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(os_err("pipe"));
+    }
+    // SAFETY: both were just returned by the kernel.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn write_all(fd: RawFd, mut data: &[u8]) {
+    while !data.is_empty() {
+        // SAFETY: writing from a valid slice.
+        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
+        if n <= 0 {
+            if n < 0 && errno() == libc::EINTR {
+                continue;
+            }
+            return;
+        }
+        data = &data[n as usize..];
+    }
+}
+
+fn read_byte(fd: RawFd) -> bool {
+    let mut b = [0u8; 1];
+    loop {
+        // SAFETY: reading one byte into a valid buffer.
+        let n = unsafe { libc::read(fd, b.as_mut_ptr().cast(), 1) };
+        if n < 0 && errno() == libc::EINTR {
+            continue;
+        }
+        return n == 1;
+    }
+}
+
+/// Runs the command under the tracer and returns what happened.
+pub fn run(opts: &Options) -> Result<Outcome> {
+    // SAFETY: trivial getters.
+    let (euid, uid, gid) = unsafe { (libc::geteuid(), libc::getuid(), libc::getgid()) };
+    let rootful = euid == 0;
+    let base = if rootful {
+        PathBuf::from("/run")
+    } else {
+        std::env::temp_dir()
+    };
+    let scratch = base.join(format!("rootlock-trace.{}", std::process::id()));
+    std::fs::create_dir(&scratch).map_err(|e| format!("mkdir {}: {e}", scratch.display()))?;
+    let result = run_in(opts, &scratch, rootful, uid, gid);
+    let _ = std::fs::remove_dir(&scratch);
+    result
+}
+
+fn run_in(opts: &Options, scratch: &Path, rootful: bool, uid: u32, gid: u32) -> Result<Outcome> {
+    let (res_r, res_w) = pipe()?;
+    let (up_r, up_w) = pipe()?; // T → P: "user namespace created"
+    let (go_r, go_w) = pipe()?; // P → T: "id maps written"
+    // SAFETY: the child only runs the tracer and then `_exit`s.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(os_err("fork"));
+    }
+    if pid == 0 {
+        drop(res_r);
+        drop(up_r);
+        drop(go_w);
+        // SAFETY: ask to die with the parent.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        let mut out = tracer(opts, scratch, rootful, up_w, go_r);
+        if out.error.is_none() && out.exit_code.is_none() && !out.timed_out {
+            out.error = Some("the traced command did not run".into());
+        }
+        let text = serde_json::to_vec(&out).unwrap_or_default();
+        write_all(res_w.as_raw_fd(), &text);
+        // SAFETY: leave without running the parent's destructors or atexit handlers.
+        unsafe { libc::_exit(0) };
+    }
+    drop(res_w);
+    drop(up_w);
+    drop(go_r);
+    let mut warnings = Vec::new();
+    if !rootful {
+        if read_byte(up_r.as_raw_fd()) {
+            warnings.extend(write_id_maps(pid, uid, gid));
+        }
+        write_all(go_w.as_raw_fd(), b"g");
+    }
+    drop(go_w);
+    let mut text = Vec::new();
+    let mut f = std::fs::File::from(res_r);
+    let _ = f.read_to_end(&mut text);
+    let mut status = 0;
+    // SAFETY: reaping our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let mut out: Outcome = serde_json::from_slice(&text).map_err(|_| {
+        format!("the tracer process failed (wait status {status:#x}) before reporting")
+    })?;
+    if let Some(e) = out.error.take() {
+        return Err(e);
+    }
+    out.warnings.splice(0..0, warnings);
+    Ok(out)
+}
+
+/// P: maps root in T's user namespace to us, plus subordinate ids when the
+/// system grants some (newuidmap/newgidmap). Returns fidelity warnings.
+fn write_id_maps(pid: i32, uid: u32, gid: u32) -> Vec<String> {
+    let name = ns::user_name(uid).unwrap_or_default();
+    let sub = |file: &str, id: u32| {
+        ns::subid_range(
+            &std::fs::read_to_string(file).unwrap_or_default(),
+            &name,
+            id,
+        )
+    };
+    if let (Some((us, uc)), Some((gs, gc))) = (sub("/etc/subuid", uid), sub("/etc/subgid", gid)) {
+        let run = |tool: &str, id: u32, start: u32, count: u32| {
+            std::process::Command::new(tool)
+                .args([
+                    pid.to_string(),
+                    "0".into(),
+                    id.to_string(),
+                    "1".into(),
+                    "1".into(),
+                    start.to_string(),
+                    count.to_string(),
+                ])
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if run("newuidmap", uid, us, uc) && run("newgidmap", gid, gs, gc) {
+            return Vec::new();
+        }
+    }
+    let _ = ns::write_file(&format!("/proc/{pid}/setgroups"), "deny");
+    let _ = ns::write_file(&format!("/proc/{pid}/uid_map"), &format!("0 {uid} 1"));
+    let _ = ns::write_file(&format!("/proc/{pid}/gid_map"), &format!("0 {gid} 1"));
+    vec![format!(
+        "rootless without subordinate ids (none for {} in /etc/subuid, or newuidmap missing): only root is mapped, so files owned by other users appear as nobody and chown to them fails; the trace may miss writes (fidelity warning)",
+        if name.is_empty() {
+            uid.to_string()
+        } else {
+            name
+        }
+    )]
+}
+
+/// T: everything inside the namespaces. Never panics; errors go in `error`.
+fn tracer(opts: &Options, scratch: &Path, rootful: bool, up_w: OwnedFd, go_r: OwnedFd) -> Outcome {
+    let mut out = Outcome {
+        rootless: !rootful,
+        ..Outcome::default()
+    };
+    if let Err(e) = tracer_inner(opts, scratch, rootful, up_w, go_r, &mut out) {
+        out.error = Some(e);
+    }
+    out
+}
+
+fn tracer_inner(
+    opts: &Options,
+    scratch: &Path,
+    rootful: bool,
+    up_w: OwnedFd,
+    go_r: OwnedFd,
+    out: &mut Outcome,
+) -> Result<()> {
+    if !rootful {
+        ns::unshare(libc::CLONE_NEWUSER).map_err(|e| {
+            format!("{e}: unprivileged user namespaces are not allowed here (kernel.unprivileged_userns_clone / user.max_user_namespaces / AppArmor); run as root")
+        })?;
+        write_all(up_w.as_raw_fd(), b"u");
+        if !read_byte(go_r.as_raw_fd()) {
+            return Err("the parent did not write the id maps".into());
+        }
+    }
+    drop(up_w);
+    drop(go_r);
+    ns::unshare(libc::CLONE_NEWNS)?;
+    ns::make_rprivate()?;
+    let mounts = parse_mountinfo(
+        &std::fs::read_to_string("/proc/self/mountinfo")
+            .map_err(|e| format!("read mountinfo: {e}"))?,
+    );
+    ns::mount(
+        "rootlock-scratch",
+        scratch,
+        Some("tmpfs"),
+        0,
+        Some(&format!("size={},mode=700", opts.upper_size)),
+    )?;
+    let merged = scratch.join("root");
+    std::fs::create_dir(&merged).map_err(|e| format!("mkdir {}: {e}", merged.display()))?;
+    let lower = opts.rootfs.clone().unwrap_or_else(|| PathBuf::from("/"));
+    let mut skip: Vec<String> = opts
+        .binds
+        .iter()
+        .map(|b| b.to_string_lossy().into_owned())
+        .collect();
+    skip.push(scratch.to_string_lossy().into_owned());
+    let mut b = Builder::new(scratch, rootful, mounts, skip);
+    b.build_root(&lower, &merged)?;
+    if !rootful && opts.rootfs.is_none() {
+        b.warnings.push(
+            "unprivileged trace of the host root: files owned by the real root appear as nobody, so writes to them fail (EACCES) and are missing from the plan; run as root or use --rootfs".into(),
+        );
+    }
+    let mut volumes = Vec::new();
+    if let Some(paths) = &opts.verify {
+        for (p, _) in paths {
+            let t = merged.join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(&t).map_err(|e| format!("mkdir {}: {e}", t.display()))?;
+        }
+        ns::set_readonly(&merged, true)?;
+        for (p, seed) in paths {
+            let t = merged.join(p.trim_start_matches('/'));
+            let host = lower.join(p.trim_start_matches('/'));
+            if *seed && host.is_dir() {
+                b.overlay(&host, &t, p)?;
+            } else {
+                ns::mount(
+                    "rootlock-volume",
+                    &t,
+                    Some("tmpfs"),
+                    libc::MS_NOSUID | libc::MS_NODEV,
+                    Some("mode=1777"),
+                )?;
+            }
+            volumes.push(t);
+        }
+    }
+    finish_root(&merged, &opts.binds, opts.rootfs.as_deref())?;
+    out.warnings.append(&mut b.warnings);
+    let watch = if opts.verify.is_none() {
+        let uppers: Vec<PathBuf> = b.layers.iter().map(|l| l.upper.clone()).collect();
+        match Watch::new(scratch, &uppers) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                out.warnings
+                    .push(format!("transient files are not captured: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let mut watch = watch;
+    let ids = opts
+        .user
+        .as_deref()
+        .map(|u| ns::parse_user(u, &lower))
+        .transpose()?;
+    let argv: Vec<CString> = opts
+        .command
+        .iter()
+        .map(|a| ns::cstr(a))
+        .collect::<Result<_>>()?;
+    if argv.is_empty() {
+        return Err("no command given".into());
+    }
+    let cwd = std::env::current_dir().ok().filter(|d| {
+        opts.rootfs.is_none() && merged.join(d.strip_prefix("/").unwrap_or(d)).is_dir()
+    });
+    let cwd = ns::cpath(cwd.as_deref().unwrap_or(Path::new("/")))?;
+    let proc_dir = merged.join("proc");
+    let (out_r, out_w) = pipe()?;
+    let new_net = opts.rootfs.is_some() || !rootful;
+    let mut flags = libc::CLONE_NEWPID;
+    if new_net {
+        flags |= libc::CLONE_NEWNET;
+    }
+    ns::unshare(flags)?;
+    // SAFETY: the child execs or `_exit`s.
+    let init = unsafe { libc::fork() };
+    if init < 0 {
+        return Err(os_err("fork"));
+    }
+    if init == 0 {
+        drop(out_r);
+        drop(watch);
+        let code = match init_main(
+            &merged,
+            &proc_dir,
+            new_net,
+            ids,
+            &cwd,
+            &argv,
+            out_w.as_raw_fd(),
+        ) {
+            Ok(code) => code,
+            Err(e) => {
+                write_all(
+                    out_w.as_raw_fd(),
+                    format!("rootlock trace: {e}\n").as_bytes(),
+                );
+                125
+            }
+        };
+        // SAFETY: leave without unwinding into the tracer's state.
+        unsafe { libc::_exit(code) };
+    }
+    drop(out_w);
+    let started = Instant::now();
+    // SAFETY: pidfd of our own child.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, init, 0) } as RawFd;
+    if pidfd < 0 {
+        return Err(os_err("pidfd_open"));
+    }
+    // SAFETY: fd just returned by the kernel.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
+    let mut output = Vec::new();
+    let mut out_open = true;
+    let mut init_alive = true;
+    while init_alive || out_open {
+        let mut fds = vec![
+            libc::pollfd {
+                fd: pidfd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: if out_open { out_r.as_raw_fd() } else { -1 },
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        if let Some(w) = &watch {
+            fds.push(libc::pollfd {
+                fd: w.raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let wait_ms = match opts.timeout {
+            Some(t) if init_alive && !out.timed_out => {
+                t.saturating_sub(started.elapsed()).as_millis().min(1000) as i32
+            }
+            Some(t) if init_alive => (t + TERM_GRACE)
+                .saturating_sub(started.elapsed())
+                .as_millis()
+                .min(1000) as i32,
+            _ => 1000,
+        };
+        // SAFETY: polling a valid array.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait_ms) };
+        if n < 0 && errno() != libc::EINTR {
+            return Err(os_err("poll"));
+        }
+        if let Some(w) = watch.as_mut() {
+            w.drain();
+        }
+        if fds[1].revents != 0 {
+            let mut buf = [0u8; 8192];
+            // SAFETY: reading into a valid buffer.
+            let r = unsafe { libc::read(out_r.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if r > 0 {
+                let chunk = &buf[..r as usize];
+                let _ = std::io::stderr().write_all(chunk);
+                if output.len() < 8 << 20 {
+                    output.extend_from_slice(chunk);
+                }
+            } else if r == 0 || errno() != libc::EINTR {
+                out_open = false;
+            }
+        }
+        if init_alive && fds[0].revents != 0 {
+            let mut status = 0;
+            // SAFETY: reaping our own child.
+            unsafe { libc::waitpid(init, &mut status, 0) };
+            init_alive = false;
+            if libc::WIFEXITED(status) {
+                out.exit_code = Some(libc::WEXITSTATUS(status));
+            } else if libc::WIFSIGNALED(status) {
+                out.exit_code = Some(128 + libc::WTERMSIG(status));
+            }
+        }
+        if let Some(t) = opts.timeout
+            && init_alive
+        {
+            if !out.timed_out && started.elapsed() >= t {
+                // SAFETY: init forwards SIGTERM to every process in the namespace.
+                unsafe { libc::kill(init, libc::SIGTERM) };
+                out.timed_out = true;
+            } else if out.timed_out && started.elapsed() >= t + TERM_GRACE {
+                // SAFETY: killing pid 1 of the namespace kills all of it.
+                unsafe { libc::kill(init, libc::SIGKILL) };
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&output);
+    out.erofs_lines.extend(
+        text.lines()
+            .filter(|l| crate::logs::mentions_erofs(l))
+            .map(str::to_string),
+    );
+    if opts.verify.is_some() {
+        for v in &volumes {
+            scan_files(v, &merged, &mut out.erofs_lines);
+        }
+        return Ok(());
+    }
+    let px = b.xattr_prefix();
+    for layer in &b.layers {
+        crate::upper_walk::walk(layer, px, &mut out.changes);
+    }
+    if let Some(w) = watch.as_mut() {
+        w.drain();
+        if w.overflow {
+            out.warnings.push(
+                "the fanotify queue overflowed: the list of transient files is incomplete".into(),
+            );
+        }
+        for (p, is_dir) in &w.created {
+            if std::fs::symlink_metadata(p).is_ok() {
+                continue;
+            }
+            let Some(layer) = b.layers.iter().find(|l| p.starts_with(&l.upper)) else {
+                continue;
+            };
+            let rel = p
+                .strip_prefix(&layer.upper)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned();
+            let path = if layer.mountpoint == "/" {
+                format!("/{rel}")
+            } else {
+                format!("{}/{rel}", layer.mountpoint)
+            };
+            if crate::overlay::PSEUDO
+                .iter()
+                .any(|x| crate::canonical::is_at_or_under(&path, x))
+            {
+                continue;
+            }
+            out.changes.push(Change {
+                path,
+                kind: ChangeKind::Transient,
+                is_dir: *is_dir,
+                bytes: 0,
+                note: String::new(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Verify: text files the program wrote to the volumes (logs) that report EROFS.
+fn scan_files(dir: &Path, root: &Path, found: &mut Vec<String>) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let Ok(m) = e.metadata() else { continue };
+            if m.is_dir() {
+                stack.push(e.path());
+            } else if m.is_file()
+                && m.len() <= 1 << 20
+                && let Ok(bytes) = std::fs::read(e.path())
+            {
+                let text = String::from_utf8_lossy(&bytes);
+                found.extend(
+                    text.lines()
+                        .filter(|l| crate::logs::mentions_erofs(l))
+                        .map(|l| {
+                            format!(
+                                "/{}: {l}",
+                                e.path().strip_prefix(root).unwrap_or(&e.path()).display()
+                            )
+                        }),
+                );
+            }
+        }
+    }
+}
+
+/// I: pid 1 of the new pid namespace. Returns the command's exit code once
+/// no process is left.
+fn init_main(
+    merged: &Path,
+    proc_dir: &Path,
+    new_net: bool,
+    ids: Option<(u32, u32)>,
+    cwd: &CString,
+    argv: &[CString],
+    out_w: RawFd,
+) -> Result<i32> {
+    // SAFETY: ask to die with the tracer.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    ns::unshare(libc::CLONE_NEWNS)?;
+    if new_net {
+        ns::loopback_up()?;
+    }
+    ns::mount(
+        "proc",
+        proc_dir,
+        Some("proc"),
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        None,
+    )?;
+    ns::pivot_into(merged)?;
+    extern "C" fn forward_term(_: libc::c_int) {
+        // SAFETY: kill is async-signal-safe; -1 is every process in the
+        // namespace but this one.
+        unsafe { libc::kill(-1, libc::SIGTERM) };
+    }
+    // SAFETY: installing a handler that only calls kill(2).
+    unsafe {
+        libc::signal(
+            libc::SIGTERM,
+            forward_term as *const () as libc::sighandler_t,
+        )
+    };
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: the child only calls async-signal-safe functions before exec.
+    let cmd = unsafe { libc::fork() };
+    if cmd < 0 {
+        return Err(os_err("fork"));
+    }
+    if cmd == 0 {
+        // SAFETY: fd juggling, id changes and exec with prepared arguments.
+        unsafe {
+            libc::dup2(out_w, 1);
+            libc::dup2(out_w, 2);
+            if let Some((uid, gid)) = ids {
+                libc::setgroups(0, std::ptr::null());
+                if libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+                    let msg = b"rootlock trace: cannot switch to --user (is the id mapped?)\n";
+                    libc::write(2, msg.as_ptr().cast(), msg.len());
+                    libc::_exit(126);
+                }
+            }
+            if libc::chdir(cwd.as_ptr()) != 0 {
+                libc::chdir(c"/".as_ptr());
+            }
+            libc::execvp(ptrs[0], ptrs.as_ptr());
+            let msg = b"rootlock trace: cannot execute the command: not found or not executable\n";
+            libc::write(2, msg.as_ptr().cast(), msg.len());
+            libc::_exit(127);
+        }
+    }
+    // SAFETY: closing our copy of the output pipe.
+    unsafe { libc::close(out_w) };
+    let mut code = 0;
+    loop {
+        let mut status = 0;
+        // SAFETY: reaping any child.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if pid < 0 {
+            if errno() == libc::EINTR {
+                continue;
+            }
+            break;
+        }
+        if pid == cmd {
+            code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                128 + libc::WTERMSIG(status)
+            };
+        }
+    }
+    Ok(code)
+}

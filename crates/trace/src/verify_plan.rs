@@ -1,0 +1,148 @@
+//! Reading a plan file back for `trace --verify --plan FILE`: JSON through
+//! serde, YAML through a reader for the plan's own simple shape (the
+//! `paths` list's `path` and `seed` keys; the rest is not needed here).
+
+use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
+
+pub fn read(file: &str) -> Result<VolumePlan, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("--plan {file}: {e}"))?;
+    let plan = parse(&text).map_err(|e| format!("--plan {file}: {e}"))?;
+    plan.validate().map_err(|e| format!("--plan {file}: {e}"))?;
+    Ok(plan)
+}
+
+pub fn parse(text: &str) -> Result<VolumePlan, String> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| e.to_string());
+    }
+    let mut plan = VolumePlan::new("");
+    let mut in_paths = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split(" #").next().unwrap_or(raw).trim_end();
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        if !line.starts_with(' ') && !line.starts_with('-') {
+            let (k, v) = line
+                .split_once(':')
+                .ok_or_else(|| format!("line {}: expected `key: value`", i + 1))?;
+            in_paths = k == "paths";
+            let v = unquote(v.trim());
+            match k {
+                "apiVersion" => plan.api_version = v,
+                "kind" => plan.kind = v,
+                "source" => plan.source = v,
+                _ => {}
+            }
+            continue;
+        }
+        if !in_paths {
+            continue;
+        }
+        let t = line.trim_start();
+        let (t, new_item) = match t.strip_prefix("- ") {
+            Some(rest) => (rest, true),
+            None => (t, false),
+        };
+        let Some((k, v)) = t.split_once(':') else {
+            continue;
+        };
+        let v = unquote(v.trim());
+        if new_item {
+            plan.paths.push(PlannedPath {
+                path: String::new(),
+                medium: Medium::Disk,
+                size_limit: None,
+                container: None,
+                seed: false,
+                reason: String::new(),
+            });
+        }
+        let Some(p) = plan.paths.last_mut() else {
+            return Err(format!("line {}: `{k}` outside a list item", i + 1));
+        };
+        match k.trim() {
+            "path" => p.path = v,
+            "seed" => p.seed = v == "true",
+            "medium" => {
+                p.medium = match v.as_str() {
+                    "memory" => Medium::Memory,
+                    "persistent" => Medium::Persistent,
+                    _ => Medium::Disk,
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(plan)
+}
+
+/// A plain, single- or double-quoted scalar.
+fn unquote(v: &str) -> String {
+    if let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some(o) => out.push(o),
+                    None => {}
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    } else if let Some(inner) = v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        inner.replace("''", "'")
+    } else {
+        v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_render::{to_json, to_yaml};
+
+    #[test]
+    fn reads_back_what_we_write() {
+        let mut plan = VolumePlan::new("trace: x: 'y'");
+        for (p, seed) in [
+            ("/run", false),
+            ("/var/log/nginx", true),
+            ("/odd: path", false),
+        ] {
+            plan.paths.push(PlannedPath {
+                path: p.into(),
+                medium: Medium::Memory,
+                size_limit: Some("16Mi".into()),
+                container: None,
+                seed,
+                reason: "a \"b\" #c".into(),
+            });
+        }
+        plan.warnings.push("w: x".into());
+        for text in [to_yaml(&plan), to_json(&plan)] {
+            let back = parse(&text).unwrap();
+            let got: Vec<(&str, bool)> = back
+                .paths
+                .iter()
+                .map(|p| (p.path.as_str(), p.seed))
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    ("/run", false),
+                    ("/var/log/nginx", true),
+                    ("/odd: path", false)
+                ],
+                "{text}"
+            );
+            assert_eq!(back.source, "trace: x: 'y'");
+            back.validate().unwrap();
+        }
+    }
+}
