@@ -1,1 +1,20 @@
-//! rootlock manifest (not yet implemented).
+//! Reading Kubernetes manifests: bytes → documents → workload objects with
+//! source positions, within limits that bound hostile input.
+//!
+//! YAML (multi-document, comments, anchors, merge keys) and JSON are read by
+//! one parser; files are split into documents before parsing so memory
+//! stays flat whatever the file size.
+
+pub mod chunk;
+pub mod error;
+pub mod extract;
+pub mod limits;
+pub mod reader;
+pub mod scalar;
+pub mod tree;
+pub mod workload;
+
+pub use error::{ErrorKind, InputError};
+pub use limits::Limits;
+pub use reader::{ParsedDocument, read_stream};
+pub use workload::{Workload, line_of, workloads};

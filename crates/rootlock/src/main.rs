@@ -1,6 +1,8 @@
 //! The `rootlock` command line: argument parsing and dispatch only. Every
 //! capability lives in its own crate.
 
+mod scan;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -13,6 +15,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check manifests against Pod Security Standards and the immutable level.
+    Scan(scan::ScanArgs),
     /// Prove inside a running container that the root filesystem is read-only.
     Verify(rootlock_verify::VerifyArgs),
     /// Run a program and record every path it writes; print a volume plan.
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
         }
     };
     let status = match &cli.command {
+        Command::Scan(args) => scan::run(args),
         Command::Verify(args) => rootlock_verify::run(args),
         Command::Trace(args) => rootlock_trace::run_trace(args),
         Command::Logs(args) => rootlock_trace::run_logs(args),

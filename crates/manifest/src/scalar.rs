@@ -1,0 +1,180 @@
+//! Scalar type resolution as Kubernetes' YAML reader does it (go-yaml v2,
+//! YAML 1.1): `yes`/`on`/`y` are booleans when unquoted, `0x1F` and `017`
+//! are integers, anything quoted is a string.
+
+use crate::tree::Scalar;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer too large for i64, or a float.
+    Number,
+    Str(&'a str),
+}
+
+impl Resolved<'_> {
+    /// What a user would call this value, for error messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Resolved::Null => "null".into(),
+            Resolved::Bool(b) => format!("boolean {b}"),
+            Resolved::Int(i) => format!("integer {i}"),
+            Resolved::Number => "a number".into(),
+            Resolved::Str(s) => {
+                let shown: String = s.chars().take(60).collect();
+                format!("string {shown:?}")
+            }
+        }
+    }
+}
+
+const TRUE: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+];
+const FALSE: &[&str] = &[
+    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+];
+const NULL: &[&str] = &["", "~", "null", "Null", "NULL"];
+
+pub fn resolve(s: &Scalar) -> Resolved<'_> {
+    let t = s.text.as_str();
+    match s.tag.as_deref() {
+        Some("str") => return Resolved::Str(t),
+        Some("null") => return Resolved::Null,
+        Some("bool") => {
+            return match resolve_plain(t) {
+                b @ Resolved::Bool(_) => b,
+                _ => Resolved::Str(t),
+            };
+        }
+        _ => {}
+    }
+    if !s.plain {
+        return Resolved::Str(t);
+    }
+    resolve_plain(t)
+}
+
+fn resolve_plain(t: &str) -> Resolved<'_> {
+    if NULL.contains(&t) {
+        return Resolved::Null;
+    }
+    if TRUE.contains(&t) {
+        return Resolved::Bool(true);
+    }
+    if FALSE.contains(&t) {
+        return Resolved::Bool(false);
+    }
+    let first = t.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Resolved::Str(t);
+    }
+    if let Some(i) = parse_int(t) {
+        return i;
+    }
+    if is_float(t) {
+        return Resolved::Number;
+    }
+    Resolved::Str(t)
+}
+
+fn parse_int(t: &str) -> Option<Resolved<'static>> {
+    let (neg, body) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let body: String = body.chars().filter(|c| *c != '_').collect();
+    if body.is_empty() {
+        return None;
+    }
+    let (digits, radix) = if let Some(h) = body.strip_prefix("0x") {
+        (h, 16)
+    } else if let Some(b) = body.strip_prefix("0b") {
+        (b, 2)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (&body[1..], 8)
+    } else {
+        (body.as_str(), 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    Some(match i64::from_str_radix(digits, radix) {
+        Ok(v) => Resolved::Int(if neg { -v } else { v }),
+        Err(_) => Resolved::Number,
+    })
+}
+
+fn is_float(t: &str) -> bool {
+    let lower = t.to_ascii_lowercase();
+    if matches!(lower.trim_start_matches(['-', '+']), ".inf" | ".nan") {
+        return true;
+    }
+    let body = t.trim_start_matches(['-', '+']);
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let mantissa_ok = match frac {
+        Some(f) => digits(int) && digits(f) && !(int.is_empty() && f.is_empty()),
+        None => !int.is_empty() && digits(int),
+    };
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.trim_start_matches(['-', '+']);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exp_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(t: &str) -> Scalar {
+        Scalar {
+            text: t.into(),
+            plain: true,
+            tag: None,
+        }
+    }
+
+    #[test]
+    fn yaml_1_1_resolution() {
+        assert_eq!(resolve(&plain("true")), Resolved::Bool(true));
+        assert_eq!(resolve(&plain("yes")), Resolved::Bool(true));
+        assert_eq!(resolve(&plain("Off")), Resolved::Bool(false));
+        assert_eq!(resolve(&plain("~")), Resolved::Null);
+        assert_eq!(resolve(&plain("")), Resolved::Null);
+        assert_eq!(resolve(&plain("1000")), Resolved::Int(1000));
+        assert_eq!(resolve(&plain("-5")), Resolved::Int(-5));
+        assert_eq!(resolve(&plain("0x1F")), Resolved::Int(31));
+        assert_eq!(resolve(&plain("010")), Resolved::Int(8));
+        assert_eq!(resolve(&plain("1.5")), Resolved::Number);
+        assert_eq!(resolve(&plain("1e3")), Resolved::Number);
+        assert_eq!(resolve(&plain("99999999999999999999")), Resolved::Number);
+        assert_eq!(resolve(&plain("128Mi")), Resolved::Str("128Mi"));
+        assert_eq!(resolve(&plain("1.2.3")), Resolved::Str("1.2.3"));
+        assert_eq!(resolve(&plain("-")), Resolved::Str("-"));
+        assert_eq!(resolve(&plain(".")), Resolved::Str("."));
+        let quoted = Scalar {
+            text: "true".into(),
+            plain: false,
+            tag: None,
+        };
+        assert_eq!(resolve(&quoted), Resolved::Str("true"));
+        let tagged = Scalar {
+            text: "123".into(),
+            plain: true,
+            tag: Some("str".into()),
+        };
+        assert_eq!(resolve(&tagged), Resolved::Str("123"));
+    }
+}

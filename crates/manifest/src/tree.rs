@@ -1,0 +1,572 @@
+//! A YAML/JSON document as a tree of nodes that remember their line, built
+//! from parser events with every limit enforced while building: nesting
+//! depth, and the number of nodes aliases may expand to.
+//!
+//! Documents whose top-level `kind` is of no interest are parsed (so syntax
+//! errors are still reported) but not built, which keeps large CRD bundles
+//! cheap.
+
+use crate::limits::Limits;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::HashMap;
+
+/// One node and where it starts (1-based line and column in the file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub line: usize,
+    pub column: usize,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_line: usize,
+    pub value: Node,
+}
+
+/// A scalar as written: its text and whether it was plain (unquoted, so
+/// subject to YAML 1.1 type resolution as Kubernetes' YAML reader does it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub text: String,
+    pub plain: bool,
+    /// An explicit core tag (`!!str`, `!!int`, …) without the `!!`.
+    pub tag: Option<String>,
+}
+
+impl Node {
+    /// The entry `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Counts this node and everything below it.
+    pub fn count(&self) -> usize {
+        1 + match &self.value {
+            Value::Scalar(_) => 0,
+            Value::Seq(items) => items.iter().map(Node::count).sum(),
+            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.count()).sum(),
+        }
+    }
+}
+
+/// A parsed document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// 1-based line where the document starts.
+    pub line: usize,
+    /// The tree; `None` when the document was skipped (see `kind`) or empty.
+    pub root: Option<Node>,
+    /// The top-level `kind`, when it is a plain string.
+    pub kind: Option<String>,
+}
+
+/// Why a document could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub kind: TreeErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeErrorKind {
+    Syntax,
+    Limit,
+    /// A mapping used as a key: `{{ .Values.x }}` parses that way.
+    ComplexKey,
+    DuplicateKey,
+}
+
+enum Frame {
+    Seq {
+        node_line: usize,
+        node_col: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        node_line: usize,
+        node_col: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, usize, bool)>,
+        merges: Vec<Node>,
+    },
+}
+
+/// Builds the documents of one chunk of text.
+///
+/// `line_offset` is added to every line (the chunk's first line minus one);
+/// `keep` decides from the top-level `kind` whether a document is built.
+pub fn parse_documents(
+    text: &str,
+    line_offset: usize,
+    limits: &Limits,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Document>, TreeError> {
+    Builder {
+        limits,
+        keep,
+        line_offset,
+        docs: Vec::new(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        skipping: false,
+        doc_line: 0,
+        kind: None,
+        root: None,
+    }
+    .run(text)
+}
+
+struct Builder<'a> {
+    limits: &'a Limits,
+    keep: &'a dyn Fn(&str) -> bool,
+    line_offset: usize,
+    docs: Vec<Document>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    skipping: bool,
+    doc_line: usize,
+    kind: Option<String>,
+    root: Option<Node>,
+}
+
+impl Builder<'_> {
+    fn err(&self, span: &Span, kind: TreeErrorKind, message: String) -> TreeError {
+        TreeError {
+            line: span.start.line() + self.line_offset,
+            column: span.start.col() + 1,
+            message,
+            kind,
+        }
+    }
+
+    fn run(mut self, text: &str) -> Result<Vec<Document>, TreeError> {
+        let mut parser = Parser::new_from_str(text);
+        // Depth while skipping a document we do not build.
+        let mut skip_depth = 0usize;
+        loop {
+            let (event, span) = match parser.next_event() {
+                None => break,
+                Some(Ok(e)) => e,
+                Some(Err(e)) => {
+                    return Err(TreeError {
+                        line: e.marker().line() + self.line_offset,
+                        column: e.marker().col() + 1,
+                        message: e.info().to_string(),
+                        kind: TreeErrorKind::Syntax,
+                    });
+                }
+            };
+            if self.skipping {
+                match event {
+                    Event::SequenceStart(..) | Event::MappingStart(..) => {
+                        skip_depth += 1;
+                        if skip_depth > self.limits.max_depth {
+                            return Err(self.depth_error(&span));
+                        }
+                    }
+                    Event::SequenceEnd | Event::MappingEnd => {
+                        skip_depth = skip_depth.saturating_sub(1)
+                    }
+                    Event::DocumentEnd => self.end_document(),
+                    Event::StreamEnd => break,
+                    _ => {}
+                }
+                continue;
+            }
+            match event {
+                Event::StreamStart | Event::Nothing => {}
+                Event::StreamEnd => break,
+                Event::DocumentStart(_) => {
+                    self.doc_line = span.start.line() + self.line_offset;
+                    self.kind = None;
+                    self.root = None;
+                    self.anchors.clear();
+                    self.nodes = 0;
+                }
+                Event::DocumentEnd => self.end_document(),
+                Event::Alias(id) => {
+                    let Some(n) = self.anchors.get(&id).map(|(_, n)| *n) else {
+                        return Err(self.err(
+                            &span,
+                            TreeErrorKind::Syntax,
+                            "alias refers to an unknown anchor".into(),
+                        ));
+                    };
+                    // Counted before copying, so a bomb fails before it allocates.
+                    self.add_nodes(n, &span)?;
+                    let Some(mut node) = self.anchors.get(&id).map(|(node, _)| node.clone()) else {
+                        continue;
+                    };
+                    node.line = span.start.line() + self.line_offset;
+                    node.column = span.start.col() + 1;
+                    self.complete(node, 0, &span)?;
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    self.add_nodes(1, &span)?;
+                    let tag = tag.and_then(|t| t.is_yaml_core_schema().then(|| t.suffix.clone()));
+                    let node = Node {
+                        line: span.start.line() + self.line_offset,
+                        column: span.start.col() + 1,
+                        value: Value::Scalar(Scalar {
+                            text: text.into_owned(),
+                            plain: style == ScalarStyle::Plain,
+                            tag,
+                        }),
+                    };
+                    self.complete(node, anchor, &span)?;
+                }
+                Event::SequenceStart(anchor, _) => {
+                    self.push(
+                        Frame::Seq {
+                            node_line: span.start.line() + self.line_offset,
+                            node_col: span.start.col() + 1,
+                            anchor,
+                            items: Vec::new(),
+                        },
+                        &span,
+                    )?;
+                }
+                Event::MappingStart(anchor, _) => {
+                    self.push(
+                        Frame::Map {
+                            node_line: span.start.line() + self.line_offset,
+                            node_col: span.start.col() + 1,
+                            anchor,
+                            entries: Vec::new(),
+                            key: None,
+                            merges: Vec::new(),
+                        },
+                        &span,
+                    )?;
+                }
+                Event::SequenceEnd => {
+                    if let Some(Frame::Seq {
+                        node_line,
+                        node_col,
+                        anchor,
+                        items,
+                    }) = self.stack.pop()
+                    {
+                        let node = Node {
+                            line: node_line,
+                            column: node_col,
+                            value: Value::Seq(items),
+                        };
+                        self.complete(node, anchor, &span)?;
+                    }
+                }
+                Event::MappingEnd => {
+                    if let Some(Frame::Map {
+                        node_line,
+                        node_col,
+                        anchor,
+                        mut entries,
+                        merges,
+                        ..
+                    }) = self.stack.pop()
+                    {
+                        apply_merges(&mut entries, merges);
+                        let node = Node {
+                            line: node_line,
+                            column: node_col,
+                            value: Value::Map(entries),
+                        };
+                        self.complete(node, anchor, &span)?;
+                    }
+                }
+            }
+            if self.skipping {
+                // `complete` decided to skip the rest of this document: the
+                // frames still open belong to it.
+                skip_depth = self.stack.len();
+                self.stack.clear();
+            }
+        }
+        Ok(self.docs)
+    }
+
+    fn end_document(&mut self) {
+        if self.doc_line == 0 {
+            return;
+        }
+        // An empty document (`---` at the end of a file) is not an object.
+        let root = self.root.take().filter(|r| {
+            !matches!(&r.value, Value::Scalar(s) if crate::scalar::resolve(s) == crate::scalar::Resolved::Null)
+        });
+        self.docs.push(Document {
+            line: self.doc_line,
+            root,
+            kind: self.kind.take(),
+        });
+        self.doc_line = 0;
+        self.skipping = false;
+        self.stack.clear();
+        self.anchors.clear();
+    }
+
+    fn depth_error(&self, span: &Span) -> TreeError {
+        self.err(
+            span,
+            TreeErrorKind::Limit,
+            format!("nesting deeper than {} levels", self.limits.max_depth),
+        )
+    }
+
+    fn push(&mut self, frame: Frame, span: &Span) -> Result<(), TreeError> {
+        self.add_nodes(1, span)?;
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.depth_error(span));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn add_nodes(&mut self, n: usize, span: &Span) -> Result<(), TreeError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > self.limits.max_nodes {
+            return Err(self.err(
+                span,
+                TreeErrorKind::Limit,
+                format!(
+                    "document expands to more than {} nodes (an alias bomb?)",
+                    self.limits.max_nodes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Attaches a finished node to its parent (or makes it the root).
+    fn complete(&mut self, node: Node, anchor: usize, span: &Span) -> Result<(), TreeError> {
+        if anchor != 0 {
+            let n = node.count();
+            self.anchors.insert(anchor, (node.clone(), n));
+        }
+        let depth = self.stack.len();
+        let Some(top) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        match top {
+            Frame::Seq { items, .. } => items.push(node),
+            Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            } => match key.take() {
+                None => {
+                    let Value::Scalar(s) = node.value else {
+                        return Err(self.err(
+                            span,
+                            TreeErrorKind::ComplexKey,
+                            "a mapping or sequence used as a key".into(),
+                        ));
+                    };
+                    *key = Some((s.text, node.line, s.plain));
+                }
+                Some((k, key_line, plain)) => {
+                    if plain && k == "<<" {
+                        merges.push(node);
+                        return Ok(());
+                    }
+                    if entries.iter().any(|e| e.key == k) {
+                        return Err(TreeError {
+                            line: key_line,
+                            column: 0,
+                            message: format!("duplicate key {k:?}"),
+                            kind: TreeErrorKind::DuplicateKey,
+                        });
+                    }
+                    if depth == 1 && k == "kind" {
+                        let kind = node.as_scalar().map(|s| s.text.clone());
+                        if let Some(kind) = &kind
+                            && !(self.keep)(kind)
+                        {
+                            self.skipping = true;
+                        }
+                        self.kind = kind;
+                    }
+                    entries.push(Entry {
+                        key: k,
+                        key_line,
+                        value: node,
+                    });
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// YAML 1.1 merge keys (`<<: *defaults`), which Kubernetes' YAML reader
+/// honours: keys written in the mapping win over merged ones.
+fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value {
+            Value::Seq(items) => items,
+            other => vec![Node {
+                value: other,
+                ..merge
+            }],
+        };
+        for source in sources {
+            if let Value::Map(merged) = source.value {
+                for e in merged {
+                    if !entries.iter().any(|x| x.key == e.key) {
+                        entries.push(e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Document>, TreeError> {
+        parse_documents(text, 0, &Limits::default(), &|_| true)
+    }
+
+    #[test]
+    fn builds_maps_with_lines() {
+        let docs = parse("a: 1\nb:\n  - x\n  - {c: d}\n").unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(root.get("b").unwrap().line, 3);
+        let seq = root.get("b").unwrap().as_seq().unwrap();
+        assert_eq!(seq[1].get("c").unwrap().as_scalar().unwrap().text, "d");
+        assert_eq!(seq[1].line, 4);
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let docs = parse("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\ncopy: *b\n").unwrap();
+        let root = docs[0].root.as_ref().unwrap();
+        let u = root.get("use").unwrap();
+        assert_eq!(u.get("x").unwrap().as_scalar().unwrap().text, "1");
+        assert_eq!(u.get("y").unwrap().as_scalar().unwrap().text, "3");
+        assert_eq!(
+            root.get("copy")
+                .unwrap()
+                .get("y")
+                .unwrap()
+                .as_scalar()
+                .unwrap()
+                .text,
+            "2"
+        );
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_quickly() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let start = std::time::Instant::now();
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.kind, TreeErrorKind::Limit);
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
+        assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        // The parser's own recursion limit may trip first; either way it is
+        // an error, not a stack overflow.
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse(&text).is_err());
+        let text = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        let err = parse(&text).unwrap_err();
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn duplicate_and_complex_keys_are_errors() {
+        assert_eq!(
+            parse("a: 1\na: 2\n").unwrap_err().kind,
+            TreeErrorKind::DuplicateKey
+        );
+        assert_eq!(
+            parse("a: {{ .Values.x }}\n").unwrap_err().kind,
+            TreeErrorKind::ComplexKey
+        );
+    }
+
+    #[test]
+    fn uninteresting_kinds_are_parsed_but_not_built() {
+        let docs = parse_documents(
+            "kind: ConfigMap\ndata: {a: b}\n---\nkind: Pod\nspec: {}\n",
+            0,
+            &Limits::default(),
+            &|k| k == "Pod",
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 2);
+        assert!(docs[0].root.is_none());
+        assert_eq!(docs[0].kind.as_deref(), Some("ConfigMap"));
+        assert!(docs[1].root.as_ref().unwrap().get("spec").is_some());
+        assert_eq!(docs[1].line, 3);
+        // A syntax error in a skipped document is still an error.
+        assert!(
+            parse_documents("kind: ConfigMap\ndata: [\n", 0, &Limits::default(), &|_| {
+                false
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn json_is_yaml() {
+        let docs = parse("{\n  \"kind\": \"Pod\",\n  \"spec\": {\"containers\": []}\n}\n").unwrap();
+        assert_eq!(docs[0].kind.as_deref(), Some("Pod"));
+    }
+}

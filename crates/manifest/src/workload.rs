@@ -1,0 +1,245 @@
+//! Which objects are workloads and where their pod template is.
+
+use crate::error::FieldError;
+use crate::extract::{self, Path, child, opt_map, opt_seq, opt_str};
+use crate::tree::Node;
+use rootlock_policy::{FieldPath, Pod, Seg};
+
+/// Kinds that are, or carry, a pod template — with the path to the template.
+pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
+    ("Pod", &[]),
+    ("Deployment", &["spec", "template"]),
+    ("ReplicaSet", &["spec", "template"]),
+    ("StatefulSet", &["spec", "template"]),
+    ("DaemonSet", &["spec", "template"]),
+    ("Job", &["spec", "template"]),
+    ("CronJob", &["spec", "jobTemplate", "spec", "template"]),
+    ("ReplicationController", &["spec", "template"]),
+    ("PodTemplate", &["template"]),
+    ("DeploymentConfig", &["spec", "template"]),
+];
+
+/// API groups these kinds are served from; a `Deployment` of some other
+/// group is a custom resource and not ours to judge.
+fn known_group(kind: &str, api_version: &str) -> bool {
+    let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    match kind {
+        "Pod" | "ReplicationController" | "PodTemplate" => group.is_empty(),
+        "Job" | "CronJob" => group == "batch",
+        "DeploymentConfig" => group == "apps.openshift.io" || group.is_empty(),
+        _ => matches!(group, "apps" | "extensions"),
+    }
+}
+
+/// Whether a document of this top-level kind needs to be built at all.
+pub fn interesting_kind(kind: &str) -> bool {
+    kind.ends_with("List") || WORKLOAD_KINDS.iter().any(|(k, _)| *k == kind)
+}
+
+/// A workload object found in a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub api_version: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    /// Line of the object (for a List item, of the item).
+    pub line: usize,
+    /// Path from the document root to the object (`items[3]` in a List).
+    pub object_path: FieldPath,
+    /// Path from the object to its pod template (empty for a Pod).
+    pub template_path: FieldPath,
+    /// The pod (or the template as a pod).
+    pub pod: Pod,
+    /// The object's own annotations (for a Pod, the same as the pod's).
+    pub annotations: Vec<(String, String)>,
+}
+
+impl Workload {
+    /// The document path of a field given relative to the pod.
+    pub fn document_path(&self, pod_relative: &FieldPath) -> FieldPath {
+        let mut segs = self.object_path.0.clone();
+        segs.extend(self.template_path.0.iter().cloned());
+        segs.extend(pod_relative.0.iter().cloned());
+        FieldPath(segs)
+    }
+}
+
+/// Finds the workloads in a document: the object itself, or the items of a
+/// `List` (recursively). Other kinds give nothing.
+pub fn workloads(root: &Node) -> Result<Vec<Workload>, FieldError> {
+    let mut out = Vec::new();
+    collect(root, FieldPath::default(), &Path::Root(""), 0, &mut out)?;
+    Ok(out)
+}
+
+fn collect(
+    node: &Node,
+    object_path: FieldPath,
+    path: &Path,
+    depth: usize,
+    out: &mut Vec<Workload>,
+) -> Result<(), FieldError> {
+    extract::expect_map(node, path)?;
+    let kind = opt_str(node, "kind", path)?.unwrap_or_default();
+    let api_version = opt_str(node, "apiVersion", path)?.unwrap_or_default();
+    if kind.ends_with("List") && child(node, "items").is_some() {
+        if depth > 8 {
+            return Ok(());
+        }
+        let ip = Path::Key(path, "items");
+        for (i, item) in opt_seq(node, "items", path)?.iter().enumerate() {
+            let p = object_path.clone().key("items").index(i);
+            collect(item, p, &Path::Index(&ip, i), depth + 1, out)?;
+        }
+        return Ok(());
+    }
+    let Some((_, template)) = WORKLOAD_KINDS.iter().find(|(k, _)| *k == kind) else {
+        return Ok(());
+    };
+    if !known_group(&kind, &api_version) {
+        return Ok(());
+    }
+    let meta_path = Path::Key(path, "metadata");
+    let meta = opt_map(node, "metadata", path)?;
+    let (name, namespace) = match meta {
+        Some(m) => (
+            opt_str(m, "name", &meta_path)?,
+            opt_str(m, "namespace", &meta_path)?,
+        ),
+        None => (None, None),
+    };
+    let annotations = extract::annotations(meta, &meta_path)?;
+    // Walk down to the template, typing each step.
+    let mut at = node;
+    let mut segs: Vec<String> = Vec::new();
+    for key in template.iter() {
+        let rendered = render_steps(path, &segs);
+        let here = Path::Root(&rendered);
+        match opt_map(at, key, &here)? {
+            Some(next) => at = next,
+            None => {
+                segs.push((*key).to_string());
+                return Err(FieldError {
+                    line: at.line,
+                    column: at.column,
+                    field: render_steps(path, &segs),
+                    message: "required field is missing".into(),
+                });
+            }
+        }
+        segs.push((*key).to_string());
+    }
+    let rendered = render_steps(path, &segs);
+    let mut pod = extract::pod(at, &Path::Root(&rendered))?;
+    if template.is_empty() {
+        // A Pod: its own metadata.
+    } else {
+        // Templates rarely carry a name or namespace; the object's apply.
+        pod.name = name.clone().unwrap_or_default();
+        pod.namespace = namespace.clone();
+    }
+    out.push(Workload {
+        api_version,
+        kind: kind.clone(),
+        name,
+        namespace,
+        line: node.line,
+        object_path,
+        template_path: FieldPath(
+            template
+                .iter()
+                .map(|k| Seg::Key((*k).to_string()))
+                .collect(),
+        ),
+        pod,
+        annotations,
+    });
+    Ok(())
+}
+
+fn render_steps(base: &Path, steps: &[String]) -> String {
+    let mut s = base.render();
+    for step in steps {
+        if !s.is_empty() {
+            s.push('.');
+        }
+        s.push_str(step);
+    }
+    s
+}
+
+/// The line of the deepest node that exists along `path`.
+pub fn line_of(root: &Node, path: &FieldPath) -> usize {
+    let mut node = root;
+    let mut line = root.line;
+    for seg in &path.0 {
+        let next = match seg {
+            Seg::Key(k) => node
+                .as_map()
+                .and_then(|m| m.iter().find(|e| &e.key == k))
+                .map(|e| (e.key_line, &e.value)),
+            Seg::Index(i) => node.as_seq().and_then(|s| s.get(*i)).map(|n| (n.line, n)),
+        };
+        match next {
+            Some((l, n)) => {
+                line = l;
+                node = n;
+            }
+            None => break,
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::tree::parse_documents;
+
+    fn root(text: &str) -> Node {
+        parse_documents(text, 0, &Limits::default(), &|_| true)
+            .unwrap()
+            .remove(0)
+            .root
+            .unwrap()
+    }
+
+    #[test]
+    fn finds_templates_of_every_kind() {
+        let r = root(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: ns}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: a}]\n",
+        );
+        let w = workloads(&r).unwrap();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].pod.spec.containers[0].name, "a");
+        assert_eq!(w[0].pod.name, "c");
+        let p = w[0].document_path(&FieldPath::keys(&["spec", "containers"]).index(0));
+        assert_eq!(
+            p.to_string(),
+            "spec.jobTemplate.spec.template.spec.containers[0]"
+        );
+        assert_eq!(line_of(&r, &p), 9);
+    }
+
+    #[test]
+    fn lists_are_walked_and_other_kinds_skipped() {
+        let r = root(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d}\n  spec:\n    template:\n      spec: {containers: [{name: a}]}\n- apiVersion: example.com/v1\n  kind: Deployment\n  spec: {}\n",
+        );
+        let w = workloads(&r).unwrap();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].object_path.to_string(), "items[1]");
+        assert_eq!(w[0].line, 6);
+    }
+
+    #[test]
+    fn missing_template_is_an_error() {
+        let r = root(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 1}\n",
+        );
+        let e = workloads(&r).unwrap_err();
+        assert_eq!(e.field, "spec.template");
+    }
+}

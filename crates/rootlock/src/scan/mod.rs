@@ -1,0 +1,158 @@
+//! `rootlock scan`: static check of manifests against a level.
+
+mod inputs;
+mod json;
+mod report;
+mod sarif;
+mod text;
+
+use clap::Args;
+use inputs::Input;
+use rayon::prelude::*;
+use report::{FileReport, ReportOptions, object_report};
+use rootlock_manifest::{ErrorKind, InputError, Limits, read_stream, workloads};
+use rootlock_policy::{LevelVersion, Severity};
+use std::io::{BufRead, BufReader};
+
+/// `rootlock scan [--level LEVEL[:VERSION]] [--format text|json|sarif] PATH…`
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Level to check: privileged, baseline, restricted or immutable
+    /// (restricted + the read-only-root-filesystem rules), optionally with a
+    /// policy version: `restricted:v1.30`. Versions parse like PSA's labels.
+    #[arg(long, default_value = "immutable", value_name = "LEVEL[:VERSION]")]
+    pub level: String,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "sarif"])]
+    pub format: String,
+    /// Ignore `exempt.rootlock.dev/*` annotations (strict mode for CI).
+    #[arg(long)]
+    pub no_annotation_exemptions: bool,
+    /// Largest single document accepted, in bytes (suffixes Ki, Mi, Gi).
+    #[arg(long, default_value = "16Mi", value_parser = parse_size)]
+    pub max_document_size: usize,
+    /// Color: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+    /// Files or directories (YAML/JSON, recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let (num, mult) = [("Ki", 1usize << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
+        .iter()
+        .find_map(|(suffix, m)| s.strip_suffix(suffix).map(|n| (n, *m)))
+        .unwrap_or((s, 1));
+    num.parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("invalid size {s:?}: expected bytes, e.g. 3145728 or 3Mi"))
+}
+
+/// Runs the command; returns the exit status (0 clean, 1 findings, 2 input
+/// or usage error).
+pub fn run(args: &ScanArgs) -> i32 {
+    let level = match LevelVersion::parse(&args.level) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("rootlock scan: --level {}: {e}", args.level);
+            return 2;
+        }
+    };
+    let limits = Limits {
+        max_document_bytes: args.max_document_size,
+        ..Limits::default()
+    };
+    let opts = ReportOptions {
+        level,
+        annotation_exemptions: !args.no_annotation_exemptions,
+        snippets: args.format == "text",
+    };
+    let (inputs, arg_errors) = inputs::expand(&args.paths);
+    let reports: Vec<FileReport> = inputs
+        .par_iter()
+        .map(|input| scan_input(input, &limits, &opts))
+        .collect();
+
+    let mut objects = Vec::new();
+    let mut errors: Vec<InputError> = arg_errors
+        .into_iter()
+        .map(|message| InputError {
+            kind: ErrorKind::Io,
+            file: String::new(),
+            line: 0,
+            column: 0,
+            field: None,
+            message,
+        })
+        .collect();
+    for r in reports {
+        objects.extend(r.objects);
+        errors.extend(r.errors);
+    }
+    let failed = objects
+        .iter()
+        .any(|o| o.findings.iter().any(|f| f.severity == Severity::Error));
+    let written = match args.format.as_str() {
+        "json" => json::write(&objects, &errors),
+        "sarif" => sarif::write(&objects, &errors),
+        _ => text::write(&objects, &errors, level, &args.color),
+    };
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("rootlock scan: cannot write output: {e}");
+        }
+        return 2;
+    }
+    if !errors.is_empty() {
+        2
+    } else if failed {
+        1
+    } else {
+        0
+    }
+}
+
+fn scan_input(input: &Input, limits: &Limits, opts: &ReportOptions) -> FileReport {
+    let name = input.display();
+    match input {
+        Input::Stdin => scan_reader(BufReader::new(std::io::stdin().lock()), &name, limits, opts),
+        Input::File(path) => match std::fs::File::open(path) {
+            Ok(f) => scan_reader(BufReader::with_capacity(256 * 1024, f), &name, limits, opts),
+            Err(e) => FileReport {
+                objects: Vec::new(),
+                errors: vec![InputError {
+                    kind: ErrorKind::Io,
+                    file: name,
+                    line: 0,
+                    column: 0,
+                    field: None,
+                    message: format!("cannot open: {e}"),
+                }],
+            },
+        },
+    }
+}
+
+/// Scans one stream of documents.
+pub fn scan_reader<R: BufRead>(
+    reader: R,
+    name: &str,
+    limits: &Limits,
+    opts: &ReportOptions,
+) -> FileReport {
+    let mut objects = Vec::new();
+    let errors = read_stream(reader, name, limits, |doc| {
+        let Some(root) = &doc.document.root else {
+            return Ok(());
+        };
+        let found = workloads(root).map_err(|e| e.into_input_error(name))?;
+        for w in &found {
+            objects.push(object_report(name, root, doc.text, doc.first_line, w, opts));
+        }
+        Ok(())
+    });
+    FileReport { objects, errors }
+}

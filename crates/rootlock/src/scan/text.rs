@@ -1,0 +1,151 @@
+//! `--format text`: for people. Grouped by object, pointing at file and
+//! line with the source line, coloured on a terminal, with the concrete fix
+//! for a writable root, and a one-line summary.
+
+use super::report::{FindingReport, ObjectReport};
+use rootlock_manifest::InputError;
+use rootlock_policy::{LevelVersion, Severity};
+use std::io::{IsTerminal, Write};
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn severity(&self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.paint("1;31", "error"),
+            Severity::Warning => self.paint("1;33", "warning"),
+            Severity::Info => self.paint("1;36", "info"),
+        }
+    }
+}
+
+fn use_color(mode: &str) -> bool {
+    match mode {
+        "always" => true,
+        "never" => false,
+        _ => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+    }
+}
+
+pub fn write(
+    objects: &[ObjectReport],
+    errors: &[InputError],
+    level: LevelVersion,
+    color: &str,
+) -> std::io::Result<()> {
+    let style = Style {
+        on: use_color(color),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut counts = [0usize; 3];
+    let mut failing = 0;
+    for o in objects {
+        if o.findings.is_empty() {
+            continue;
+        }
+        if o.findings.iter().any(|f| f.severity == Severity::Error) {
+            failing += 1;
+        }
+        let ns = o
+            .namespace
+            .as_deref()
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default();
+        let name = o.name.as_deref().unwrap_or("<unnamed>");
+        writeln!(
+            out,
+            "{} {}",
+            style.paint("1", &format!("{} {ns}{name}", o.kind)),
+            style.paint("2", &format!("({}:{})", o.file, o.line))
+        )?;
+        for f in &o.findings {
+            counts[f.severity as usize] += 1;
+            finding(&mut out, &style, o, f)?;
+        }
+        writeln!(out)?;
+    }
+    for e in errors {
+        writeln!(out, "{}: {e}", style.severity(Severity::Error))?;
+    }
+    let [info, warnings, errs] = counts;
+    let mut summary = format!(
+        "{} objects scanned at {level}: {failing} failing, {errs} {}, {warnings} {}, {info} exempted",
+        objects.len(),
+        if errs == 1 { "error" } else { "errors" },
+        if warnings == 1 { "warning" } else { "warnings" },
+    );
+    if !errors.is_empty() {
+        summary.push_str(&format!(
+            "; {} input {} (exit 2)",
+            errors.len(),
+            if errors.len() == 1 { "error" } else { "errors" }
+        ));
+    }
+    writeln!(out, "{}", style.paint("1", &summary))?;
+    out.flush()
+}
+
+fn finding(
+    out: &mut impl Write,
+    style: &Style,
+    o: &ObjectReport,
+    f: &FindingReport,
+) -> std::io::Result<()> {
+    let subject = match (&f.container, f.container_type) {
+        (Some(c), Some(t)) => format!(" {t} {c:?}"),
+        _ => " pod".to_string(),
+    };
+    writeln!(
+        out,
+        "  {}[{}]{subject}: {}",
+        style.severity(f.severity),
+        style.paint("1", f.rule),
+        f.message
+    )?;
+    writeln!(
+        out,
+        "    {} {}:{}  {}",
+        style.paint("34", "-->"),
+        o.file,
+        f.line,
+        style.paint("2", &f.field)
+    )?;
+    let width = f
+        .snippet
+        .last()
+        .map(|(n, _)| n.to_string().len())
+        .unwrap_or(1);
+    for (n, text) in &f.snippet {
+        let marker = if *n == f.line { ">" } else { " " };
+        writeln!(
+            out,
+            "    {} {} {text}",
+            style.paint("34", &format!("{n:>width$}")),
+            style.paint("34", &format!("|{marker}"))
+        )?;
+    }
+    if let Some(reason) = &f.exemption {
+        writeln!(out, "    {} exempted: {reason}", style.paint("36", "="))?;
+    }
+    if f.rule == "readOnlyRootFilesystem" && f.container.is_some() && f.severity != Severity::Info {
+        let fix = if f.container_type == Some("ephemeralContainer") {
+            "set `securityContext: {readOnlyRootFilesystem: true}` on the ephemeral container (it cannot get volumes of its own: debug tools must write to volumes the pod already mounts)".to_string()
+        } else {
+            format!(
+                "set `securityContext: {{readOnlyRootFilesystem: true}}` on this container, and mount an emptyDir at each path it writes (/tmp, caches, pid files); `rootlock fix {}` adds both, and `rootlock trace` finds the paths",
+                o.file
+            )
+        };
+        writeln!(out, "    {} {fix}", style.paint("32", "fix:"))?;
+    }
+    Ok(())
+}
