@@ -17,6 +17,12 @@ struct Cli {
 enum Command {
     /// Check manifests against Pod Security Standards and the immutable level.
     Scan(scan::ScanArgs),
+    /// Rewrite manifests (format-preserving) to make containers immutable.
+    Fix(rootlock_fix::FixArgs),
+    /// Live inventory of a cluster and what enforcing a level would reject.
+    Cluster(rootlock_cluster::ClusterArgs),
+    /// Run the admission webhook.
+    Webhook(rootlock_webhook::WebhookArgs),
     /// Prove inside a running container that the root filesystem is read-only.
     Verify(rootlock_verify::VerifyArgs),
     /// Run a program and record every path it writes; print a volume plan.
@@ -37,6 +43,9 @@ fn main() -> ExitCode {
     };
     let status = match &cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Fix(args) => rootlock_fix::run(args),
+        Command::Cluster(args) => rootlock_cluster::run(args),
+        Command::Webhook(args) => rootlock_webhook::run(args),
         Command::Verify(args) => rootlock_verify::run(args),
         Command::Trace(args) => rootlock_trace::run_trace(args),
         Command::Logs(args) => rootlock_trace::run_logs(args),
