@@ -15,8 +15,9 @@ mod verify_plan;
 
 use clap::Args;
 use plan_render::Format;
+use rootlock_policy::plan::VolumePlan;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `rootlock trace [OPTIONS] -- CMD ARGS…`
@@ -132,17 +133,7 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
     } else {
         let outcome = tracer::run(&opts)?;
         let source = format!("trace: {}", shell_words(&args.command));
-        let image = opts.rootfs.clone().unwrap_or_else(|| PathBuf::from("/"));
-        let entries = |dir: &str| -> Option<Vec<String>> {
-            let rd = std::fs::read_dir(image.join(dir.trim_start_matches('/'))).ok()?;
-            Some(
-                rd.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect(),
-            )
-        };
-        let mut plan = reduce::plan_with_image(&outcome.changes, &source, &entries);
-        plan.warnings.extend(outcome.warnings.iter().cloned());
+        let plan = plan_for(&outcome, opts.rootfs.as_deref(), &source);
         say(&summary(&outcome));
         if args.format == Format::Text {
             say(&plan_render::to_text(&plan));
@@ -186,6 +177,23 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
     };
     say(&text);
     Ok(code)
+}
+
+/// The plan for a traced outcome (knowing the image, see
+/// [`reduce::plan_with_image`]), with the tracer's warnings appended.
+pub fn plan_for(outcome: &tracer::Outcome, rootfs: Option<&Path>, source: &str) -> VolumePlan {
+    let image = rootfs.unwrap_or(Path::new("/"));
+    let entries = |dir: &str| -> Option<Vec<String>> {
+        let rd = std::fs::read_dir(image.join(dir.trim_start_matches('/'))).ok()?;
+        Some(
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect(),
+        )
+    };
+    let mut plan = reduce::plan_with_image(&outcome.changes, source, &entries);
+    plan.warnings.extend(outcome.warnings.iter().cloned());
+    plan
 }
 
 /// The command as a shell would show it.

@@ -1,0 +1,423 @@
+//! `rootlock trace` on real programs in real namespaces. As root (CI) these
+//! run for real; elsewhere they print why they are skipped.
+//!
+//! The tracer forks its own processes, so the library entry points are
+//! called in-process; the tests are serialised because each one builds
+//! namespaces and overlays.
+
+use rootlock_policy::plan::VolumePlan;
+use rootlock_trace::reduce::{Change, ChangeKind};
+use rootlock_trace::tracer::{self, Options, Outcome};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn is_root() -> bool {
+    // SAFETY: trivial getter.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn skip_unless_root(test: &str) -> bool {
+    if !is_root() {
+        eprintln!(
+            "SKIP {test}: needs root (mount namespaces, overlayfs on the host root); CI runs as root"
+        );
+        return true;
+    }
+    false
+}
+
+fn opts(cmd: &[&str], timeout: Option<f64>) -> Options {
+    Options {
+        rootfs: None,
+        user: None,
+        binds: Vec::new(),
+        timeout: timeout.map(Duration::from_secs_f64),
+        upper_size: "1g".into(),
+        command: cmd.iter().map(|s| s.to_string()).collect(),
+        verify: None,
+    }
+}
+
+fn find(changes: &[Change], path: &str) -> Vec<ChangeKind> {
+    changes
+        .iter()
+        .filter(|c| c.path == path)
+        .map(|c| c.kind)
+        .collect()
+}
+
+/// Content (or listing) and metadata of every sentinel, recursively.
+fn snapshot(paths: &[&Path]) -> BTreeMap<PathBuf, String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    let mut stack: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+    while let Some(p) = stack.pop() {
+        let Ok(m) = std::fs::symlink_metadata(&p) else {
+            out.insert(p, "absent".into());
+            continue;
+        };
+        let mut desc = format!(
+            "mode={:o} uid={} size={} mtime={}.{}",
+            m.mode(),
+            m.uid(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec()
+        );
+        if m.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                let mut names: Vec<String> = rd
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                names.sort();
+                desc.push_str(&format!(" entries={names:?}"));
+                stack.extend(names.iter().map(|n| p.join(n)));
+            }
+        } else if m.is_file() {
+            desc.push_str(&format!(
+                " content={:?}",
+                std::fs::read(&p).unwrap_or_default()
+            ));
+        }
+        out.insert(p, desc);
+    }
+    out
+}
+
+fn python() -> Option<&'static str> {
+    ["/usr/bin/python3", "/usr/local/bin/python3"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+fn require_or_skip(what: &str, found: bool, test: &str) -> bool {
+    if found {
+        return false;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {what} is missing in CI (.ci/install-deps installs it)");
+    }
+    eprintln!("SKIP {test}: {what} is not installed (apt-get install it; .ci/install-deps does)");
+    true
+}
+
+#[test]
+fn python_script_events_are_classified_and_the_host_is_unchanged() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "python_script";
+    if skip_unless_root(test) {
+        return;
+    }
+    let Some(py) = python() else {
+        require_or_skip("python3", false, test);
+        return;
+    };
+    let id = std::process::id();
+    let fixture = PathBuf::from(format!("/var/tmp/rootlock-fixture-{id}"));
+    let _ = std::fs::remove_dir_all(&fixture);
+    std::fs::create_dir_all(fixture.join("olddir")).unwrap();
+    std::fs::write(fixture.join("olddir/keep.txt"), b"keep").unwrap();
+    std::fs::write(fixture.join("image.txt"), b"image content").unwrap();
+    let cache = PathBuf::from(format!("/root/.cache/rootlock-test-{id}"));
+    let tmp_file = PathBuf::from(format!("/tmp/rootlock-test-{id}.txt"));
+    let script = format!(
+        r#"
+import os, tempfile
+open("{tmp}", "w").write("hello")
+os.makedirs("{cache}/sub", exist_ok=True)
+open("{cache}/sub/f", "w").write("cached")
+fd, name = tempfile.mkstemp(dir="{fx}")
+os.write(fd, b"x"); os.close(fd); os.remove(name)
+os.rename("{fx}/olddir", "{fx}/newdir")
+os.remove("{fx}/image.txt")
+"#,
+        tmp = tmp_file.display(),
+        cache = cache.display(),
+        fx = fixture.display()
+    );
+    let sentinels = [
+        fixture.as_path(),
+        Path::new("/etc/hostname"),
+        Path::new("/etc/nginx"),
+    ];
+    let before = snapshot(&sentinels);
+    let out = tracer::run(&opts(&["env", "HOME=/root", py, "-c", &script], Some(30.0))).unwrap();
+    let after = snapshot(&sentinels);
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let fx = fixture.display();
+    let c = &out.changes;
+    assert_eq!(
+        find(c, &tmp_file.to_string_lossy()),
+        [ChangeKind::Created],
+        "{c:#?}"
+    );
+    // ~/.cache may or may not exist on the host: the topmost created directory is reported.
+    let created_cache = c.iter().any(|x| {
+        x.kind == ChangeKind::Created
+            && x.is_dir
+            && (x.path == cache.to_string_lossy() || x.path == "/root/.cache")
+    });
+    assert!(created_cache, "{c:#?}");
+    assert_eq!(
+        find(c, &format!("{fx}/image.txt")),
+        [ChangeKind::Deleted],
+        "{c:#?}"
+    );
+    assert_eq!(
+        find(c, &format!("{fx}/olddir")),
+        [ChangeKind::Deleted],
+        "{c:#?}"
+    );
+    let renamed = c
+        .iter()
+        .find(|x| x.path == format!("{fx}/newdir"))
+        .expect("newdir reported");
+    assert_eq!(renamed.kind, ChangeKind::Created);
+    assert!(
+        renamed.note.contains(&format!("renamed from {fx}/olddir")),
+        "{renamed:?}"
+    );
+    let transient: Vec<&Change> = c
+        .iter()
+        .filter(|x| x.kind == ChangeKind::Transient && x.path.starts_with(&format!("{fx}/tmp")))
+        .collect();
+    assert_eq!(transient.len(), 1, "the mkstemp file is transient: {c:#?}");
+    let plan = rootlock_trace::plan_for(&out, None, "test");
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert!(paths.contains(&"/tmp"), "{paths:?}");
+    let fx_plan = plan
+        .paths
+        .iter()
+        .find(|p| p.path == fixture.to_string_lossy())
+        .expect("fixture dir planned");
+    assert!(fx_plan.seed, "deleting image content seeds: {fx_plan:?}");
+    // Byte for byte: nothing changed on the host.
+    assert_eq!(before, after, "the host changed");
+    assert!(!tmp_file.exists() && !cache.exists());
+    std::fs::remove_dir_all(&fixture).unwrap();
+}
+
+fn verify(paths: &[(&str, bool)]) -> Outcome {
+    let mut o = opts(&["nginx", "-g", "daemon off;"], Some(1.0));
+    o.verify = Some(paths.iter().map(|(p, s)| (p.to_string(), *s)).collect());
+    tracer::run(&o).unwrap()
+}
+
+#[test]
+fn nginx_plan_and_verify() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "nginx";
+    if skip_unless_root(test) {
+        return;
+    }
+    if require_or_skip("nginx", Path::new("/usr/sbin/nginx").exists(), test) {
+        return;
+    }
+    let sentinels = [
+        Path::new("/var/log/nginx"),
+        Path::new("/var/lib/nginx"),
+        Path::new("/etc/nginx"),
+    ];
+    let before = snapshot(&sentinels);
+    let run_dir_before = std::fs::read_dir("/run").unwrap().count();
+    // Host root as the lower layer: no debootstrap (55 s and a mirror) needed.
+    let out = tracer::run(&opts(&["nginx", "-g", "daemon off;"], Some(1.0))).unwrap();
+    assert!(out.timed_out, "nginx runs until the timeout: {out:?}");
+    assert_eq!(
+        find(&out.changes, "/run/nginx.pid"),
+        [ChangeKind::Transient],
+        "{:#?}",
+        out.changes
+    );
+    let plan: VolumePlan = rootlock_trace::plan_for(&out, None, "trace: nginx");
+    let get = |p: &str| plan.paths.iter().find(|x| x.path == p).cloned();
+    let run = get("/run").expect("/run planned");
+    assert!(run.reason.contains("transient /run/nginx.pid"), "{run:?}");
+    assert!(get("/var/lib/nginx").is_some(), "{plan:#?}");
+    let log = get("/var/log/nginx").expect("/var/log/nginx planned");
+    assert!(log.seed, "existing logs are flagged: {log:?}");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.starts_with("/var/log/nginx:") && w.contains("init container"))
+    );
+    assert_eq!(snapshot(&sentinels), before, "the host changed");
+    assert_eq!(std::fs::read_dir("/run").unwrap().count(), run_dir_before);
+
+    let all: Vec<(&str, bool)> = plan
+        .paths
+        .iter()
+        .map(|p| (p.path.as_str(), p.seed))
+        .collect();
+    let ok = verify(&all);
+    assert!(
+        ok.erofs_lines.is_empty(),
+        "verify with the whole plan passes: {:?}",
+        ok.erofs_lines
+    );
+    for missing in ["/run", "/var/lib/nginx", "/var/log/nginx"] {
+        let fewer: Vec<(&str, bool)> = all.iter().copied().filter(|(p, _)| *p != missing).collect();
+        let v = verify(&fewer);
+        assert!(
+            v.erofs_lines
+                .iter()
+                .any(|l| l.contains("Read-only file system")),
+            "without {missing} verify must fail: {v:?}"
+        );
+    }
+    assert_eq!(
+        snapshot(&sentinels),
+        before,
+        "the host changed during verify"
+    );
+}
+
+#[test]
+fn waits_for_daemons_and_kills_them_at_the_timeout() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("daemons") {
+        return;
+    }
+    let t0 = Instant::now();
+    // The command exits at once, leaving a daemon that ignores SIGTERM.
+    let out = tracer::run(&opts(
+        &["sh", "-c", "(trap '' TERM; sleep 60) & echo started"],
+        Some(0.5),
+    ))
+    .unwrap();
+    assert!(out.timed_out, "{out:?}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        t0.elapsed()
+    );
+    let quick = tracer::run(&opts(&["sh", "-c", "exit 3"], Some(30.0))).unwrap();
+    assert_eq!(quick.exit_code, Some(3));
+    assert!(!quick.timed_out);
+}
+
+#[test]
+fn bind_passes_a_path_through_untracked() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("bind") {
+        return;
+    }
+    let vol = PathBuf::from(format!("/var/tmp/rootlock-vol-{}", std::process::id()));
+    std::fs::create_dir_all(&vol).unwrap();
+    let mut o = opts(
+        &["sh", "-c", &format!("echo v > {}/written", vol.display())],
+        Some(30.0),
+    );
+    o.binds.push(vol.clone());
+    let out = tracer::run(&o).unwrap();
+    assert!(
+        out.changes
+            .iter()
+            .all(|c| !c.path.starts_with(&*vol.to_string_lossy())),
+        "{:?}",
+        out.changes
+    );
+    assert_eq!(
+        std::fs::read_to_string(vol.join("written")).unwrap(),
+        "v\n",
+        "a --bind path is the real one"
+    );
+    std::fs::remove_dir_all(&vol).unwrap();
+}
+
+/// Rootless: re-run this test binary as an unprivileged user.
+#[test]
+fn rootless_mode_as_an_unprivileged_user() {
+    if std::env::var_os("ROOTLOCK_ROOTLESS_CHILD").is_some() {
+        let marker = std::env::var("ROOTLOCK_ROOTLESS_CHILD").unwrap_or_default();
+        let out = tracer::run(&opts(
+            &["sh", "-c", &format!("echo x > {marker}")],
+            Some(30.0),
+        ));
+        match out {
+            Ok(o) => println!(
+                "ROOTLESS-RESULT {}",
+                serde_json::to_string(&o).unwrap_or_default()
+            ),
+            Err(e) => println!("ROOTLESS-ERROR {e}"),
+        }
+        return;
+    }
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("rootless (needs root to create the test user)") {
+        return;
+    }
+    let user = "rootlock-test";
+    let exists = std::process::Command::new("id")
+        .arg(user)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !exists {
+        let ok = std::process::Command::new("useradd")
+            .args(["--system", "--no-create-home", user])
+            .status();
+        if !ok.is_ok_and(|s| s.success()) {
+            eprintln!("SKIP rootless: useradd {user} failed");
+            return;
+        }
+    }
+    let exe = std::env::current_exe().unwrap();
+    let marker = format!("/tmp/rootlock-rootless-{}", std::process::id());
+    let child = std::process::Command::new("runuser")
+        .args(["-u", user, "--"])
+        .arg(&exe)
+        .args([
+            "--exact",
+            "rootless_mode_as_an_unprivileged_user",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("ROOTLOCK_ROOTLESS_CHILD", &marker)
+        .env("TMPDIR", "/tmp")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    if let Some(err) = stdout
+        .lines()
+        .find_map(|l| l.split_once("ROOTLESS-ERROR ").map(|x| x.1))
+    {
+        if err.contains("unshare")
+            && (err.contains("Operation not permitted") || err.contains("No space left"))
+        {
+            eprintln!("SKIP rootless: the kernel forbids unprivileged user namespaces here: {err}");
+            return;
+        }
+        panic!("rootless trace failed: {err}");
+    }
+    let json = stdout
+        .lines()
+        .find_map(|l| l.split_once("ROOTLESS-RESULT ").map(|x| x.1))
+        .unwrap_or_else(|| {
+            panic!(
+                "no result from the unprivileged run: {stdout}\n{}",
+                String::from_utf8_lossy(&child.stderr)
+            )
+        });
+    let out: Outcome = serde_json::from_str(json).unwrap();
+    assert!(out.rootless);
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    assert_eq!(
+        find(&out.changes, &marker),
+        [ChangeKind::Created],
+        "{:?}",
+        out.changes
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("unprivileged trace of the host root")),
+        "{:?}",
+        out.warnings
+    );
+    assert!(!Path::new(&marker).exists(), "the host changed");
+}
