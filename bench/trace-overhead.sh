@@ -3,12 +3,16 @@
 #  1. fixed start-up cost: trace -- /bin/true vs /bin/true
 #  2. file-heavy workload: untar a large directory (/usr/lib/python3*, or
 #     /usr/share if absent) trace vs bare, as a ratio.
-# Run as root (rootful mode). Usage: bench/trace-overhead.sh [RUNS]
+# Run as root (rootful mode). Usage: [ROOTLOCK_BIN=path] bench/trace-overhead.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-10}
-cargo build -q --release -p rootlock
-BIN=target/release/rootlock
+# ROOTLOCK_BIN=target/debug/rootlock skips the release build.
+BIN=${ROOTLOCK_BIN:-}
+if [ -z "$BIN" ]; then
+  cargo build -q --release -p rootlock
+  BIN=target/release/rootlock
+fi
 [ "$(id -u)" = 0 ] || echo "note: not root, measuring rootless mode"
 SRC=$(ls -d /usr/lib/python3.[0-9]* 2>/dev/null | head -1 || true)
 [ -n "$SRC" ] || SRC=/usr/share
