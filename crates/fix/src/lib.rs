@@ -1,20 +1,34 @@
 //! `rootlock fix`: format-preserving rewrite that makes workloads immutable
 //! (securityContext fields plus emptyDir volumes for the paths they write).
+//!
+//! Pipeline per file: read every document with positions
+//! (`rootlock_manifest`), plan what each workload needs (`edits`, pure),
+//! resolve that against the document tree (`resolve`), turn it into byte
+//! edits that touch only inserted or changed lines (`yaml_edit`,
+//! `flow_edit`), re-parse and verify the result (`verify`), then print a
+//! diff, write atomically, or emit kustomize patches.
 
-use clap::Args;
+mod args;
+pub mod atomic_write;
+pub mod diff;
+pub mod edits;
+pub mod fixer;
+mod flow_edit;
+mod inputs;
+pub mod kustomize;
+pub mod plan_input;
+pub mod render;
+pub mod resolve;
+mod run;
+pub mod splice;
+pub mod style;
+pub mod text;
+pub mod value;
+pub mod verify;
+pub mod volumes;
+pub mod writable;
+mod yaml_edit;
 
-/// `rootlock fix [--level L] [--writable PATH[=memory|disk][:SIZE]]… [--plan FILE] [--write|--check] PATH…|-`
-#[derive(Debug, Args)]
-pub struct FixArgs {
-    #[arg(long, default_value = "immutable")]
-    pub level: String,
-    /// Files or directories; `-` reads stdin.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<String>,
-}
-
-/// Runs the command; returns the process exit status.
-pub fn run(_args: &FixArgs) -> i32 {
-    eprintln!("rootlock fix: not yet implemented");
-    2
-}
+pub use args::FixArgs;
+pub use fixer::{Outcome, Settings, fix_text};
+pub use run::run;

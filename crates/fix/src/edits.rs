@@ -1,0 +1,362 @@
+//! What one pod needs, as additions to its object: pure, from the pod model.
+//!
+//! Paths are relative to the pod (`spec.containers[0].securityContext…`);
+//! the caller prefixes the workload's template path.
+
+use crate::value::New;
+use rootlock_policy::model::{ContainerKind, normalize_path};
+use rootlock_policy::plan::{Medium, PlannedPath};
+use rootlock_policy::{ContainerRef, Exemptions, FieldPath, Level, Pod};
+
+/// Default size of the memory-backed `/tmp` (and of any memory-backed path
+/// given without a size): a tmpfs without a limit is unbounded.
+pub const DEFAULT_MEMORY_SIZE: &str = "64Mi";
+
+/// One change to the pod object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Set the field at `path`, creating missing parents. An existing value
+    /// is replaced only when `replace` (an explicit contrary value under
+    /// `--force`); otherwise it is left alone.
+    Set {
+        path: FieldPath,
+        value: New,
+        replace: bool,
+    },
+    /// Append `item` to the sequence at `path`, creating it when missing.
+    Append { path: FieldPath, item: New },
+}
+
+impl Op {
+    pub fn path(&self) -> &FieldPath {
+        match self {
+            Op::Set { path, .. } | Op::Append { path, .. } => path,
+        }
+    }
+
+    /// The same op with `prefix` put before its path.
+    pub fn prefixed(&self, prefix: &FieldPath) -> Op {
+        let join = |p: &FieldPath| {
+            let mut segs = prefix.0.clone();
+            segs.extend(p.0.iter().cloned());
+            FieldPath(segs)
+        };
+        match self {
+            Op::Set {
+                path,
+                value,
+                replace,
+            } => Op::Set {
+                path: join(path),
+                value: value.clone(),
+                replace: *replace,
+            },
+            Op::Append { path, item } => Op::Append {
+                path: join(path),
+                item: item.clone(),
+            },
+        }
+    }
+}
+
+/// Something the user should know: a value kept, a path not added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Pod-relative path the note is about.
+    pub path: FieldPath,
+    pub message: String,
+    /// The rule left failing on purpose (an explicit contrary value), and
+    /// the container it fails for; the rescan accepts these.
+    pub kept: Option<(&'static str, Option<String>)>,
+}
+
+/// What to do for one pod.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodChanges {
+    pub ops: Vec<Op>,
+    pub notes: Vec<Note>,
+}
+
+/// How to fix.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `Restricted` or `Immutable`.
+    pub level: Level,
+    /// Overwrite explicit contrary values.
+    pub force: bool,
+    /// Paths to make writable; empty means the default memory-backed `/tmp`
+    /// for every container whose root filesystem the fix makes read-only.
+    pub writable: Vec<PlannedPath>,
+}
+
+impl Options {
+    fn immutable(&self) -> bool {
+        self.level == Level::Immutable
+    }
+}
+
+struct Ctx<'a> {
+    pod: &'a Pod,
+    opts: &'a Options,
+    exemptions: Option<&'a Exemptions>,
+    out: PodChanges,
+}
+
+impl Ctx<'_> {
+    fn exempt(&self, rule: &str, c: Option<&ContainerRef>) -> bool {
+        self.exemptions.is_some_and(|e| e.find(rule, c).is_some())
+    }
+
+    fn set(&mut self, path: FieldPath, value: New, replace: bool) {
+        self.out.ops.push(Op::Set {
+            path,
+            value,
+            replace,
+        });
+    }
+
+    fn note(&mut self, path: FieldPath, message: String) {
+        self.out.notes.push(Note {
+            path,
+            message,
+            kept: None,
+        });
+    }
+
+    /// A container's boolean `securityContext` field named like its rule
+    /// should be `want`: a missing one is added when `add_missing`, a
+    /// contrary one goes through [`Self::contrary`]. Returns whether the
+    /// field will be `want` because of this fix.
+    fn want_bool(
+        &mut self,
+        rule: &'static str,
+        who: &ContainerRef,
+        base: &FieldPath,
+        current: Option<bool>,
+        want: bool,
+        add_missing: bool,
+    ) -> bool {
+        if self.exempt(rule, Some(who)) {
+            return false;
+        }
+        let path = base.clone().key(rule);
+        match current {
+            None if add_missing => {
+                self.set(path, New::Bool(want), false);
+                true
+            }
+            Some(v) if v != want => {
+                self.contrary(rule, Some(who), path, &v.to_string(), New::Bool(want));
+                self.opts.force
+            }
+            _ => false,
+        }
+    }
+
+    /// An explicit contrary value: replaced under `--force`, else reported.
+    fn contrary(
+        &mut self,
+        rule: &'static str,
+        who: Option<&ContainerRef>,
+        path: FieldPath,
+        written: &str,
+        wanted: New,
+    ) {
+        if self.opts.force {
+            self.set(path, wanted, true);
+            return;
+        }
+        let subject = match who {
+            Some(c) => format!("container {:?}", c.name),
+            None => "pod".to_string(),
+        };
+        self.out.notes.push(Note {
+            message: format!(
+                "{subject} sets {path}: {written} explicitly; kept (use --force to overwrite)"
+            ),
+            path,
+            kept: Some((rule, who.map(|c| c.name.clone()))),
+        });
+    }
+}
+
+/// Plans the changes `pod` needs at `opts.level`. Exempted rules (by
+/// `exempt.rootlock.dev/*` annotations) are not touched.
+pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> PodChanges {
+    let mut cx = Ctx {
+        pod,
+        opts,
+        exemptions,
+        out: PodChanges::default(),
+    };
+    let windows = pod.spec.is_windows();
+    let mut read_only_added: Vec<(ContainerKind, usize)> = Vec::new();
+    for (kind, index, c) in pod.spec.all_containers() {
+        let who = ContainerRef {
+            kind,
+            index,
+            name: c.name.clone(),
+        };
+        let base = FieldPath::container(kind, index).key("securityContext");
+        let sc = c.sc();
+        let rorf = sc.and_then(|s| s.read_only_root_filesystem);
+        if opts.immutable()
+            && !windows
+            && cx.want_bool("readOnlyRootFilesystem", &who, &base, rorf, true, true)
+        {
+            read_only_added.push((kind, index));
+        }
+        let privileged = sc.and_then(|s| s.privileged);
+        cx.want_bool("privileged", &who, &base, privileged, false, false);
+        if windows {
+            continue;
+        }
+        let escalation = sc.and_then(|s| s.allow_privilege_escalation);
+        cx.want_bool(
+            "allowPrivilegeEscalation",
+            &who,
+            &base,
+            escalation,
+            false,
+            true,
+        );
+        if !cx.exempt("capabilities_restricted", Some(&who)) {
+            let caps = sc.and_then(|s| s.capabilities.as_ref());
+            if !caps.is_some_and(|c| c.drop.iter().any(|d| d == "ALL")) {
+                cx.out.ops.push(Op::Append {
+                    path: base.clone().extend(&["capabilities", "drop"]),
+                    item: New::str("ALL"),
+                });
+            }
+            let added: Vec<&str> = caps
+                .map(|c| c.add.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            let extra: Vec<&str> = added
+                .into_iter()
+                .filter(|a| *a != "NET_BIND_SERVICE")
+                .collect();
+            if !extra.is_empty() {
+                cx.out.notes.push(Note {
+                    path: base.clone().extend(&["capabilities", "add"]),
+                    message: format!(
+                        "container {:?} adds capabilities {}; kept (remove them by hand if the application does not need them)",
+                        c.name,
+                        extra.join(", ")
+                    ),
+                    kept: Some(("capabilities_restricted", Some(c.name.clone()))),
+                });
+            }
+        }
+        let profile = sc.and_then(|s| s.seccomp_profile.as_ref());
+        if let Some(p) = profile
+            && !valid_seccomp(&p.type_)
+            && !cx.exempt("seccompProfile_restricted", Some(&who))
+        {
+            cx.contrary(
+                "seccompProfile_restricted",
+                Some(&who),
+                base.clone().extend(&["seccompProfile", "type"]),
+                &format!("{:?}", p.type_),
+                New::str("RuntimeDefault"),
+            );
+        }
+        let non_root = sc.and_then(|s| s.run_as_non_root);
+        cx.want_bool("runAsNonRoot", &who, &base, non_root, true, false);
+    }
+    pod_level(&mut cx, windows);
+    if opts.immutable() && !windows {
+        crate::volumes::plan_volumes(pod, opts, &read_only_added, &mut cx.out);
+    }
+    cx.out
+}
+
+fn valid_seccomp(t: &str) -> bool {
+    t == "RuntimeDefault" || t == "Localhost"
+}
+
+fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
+    let spec = &cx.pod.spec;
+    let psc = spec.security_context.as_ref();
+    let base = FieldPath::keys(&["spec", "securityContext"]);
+    if !windows && !cx.exempt("seccompProfile_restricted", None) {
+        match psc.and_then(|s| s.seccomp_profile.as_ref()) {
+            None => {
+                let all_set = spec.all_containers().all(|(_, _, c)| {
+                    c.sc()
+                        .and_then(|s| s.seccomp_profile.as_ref())
+                        .is_some_and(|p| valid_seccomp(&p.type_))
+                });
+                if !all_set {
+                    cx.set(
+                        base.clone().extend(&["seccompProfile", "type"]),
+                        New::str("RuntimeDefault"),
+                        false,
+                    );
+                }
+            }
+            Some(p) if p.type_.is_empty() => cx.set(
+                base.clone().extend(&["seccompProfile", "type"]),
+                New::str("RuntimeDefault"),
+                cx.opts.force,
+            ),
+            Some(p) if !valid_seccomp(&p.type_) => {
+                let written = format!("{:?}", p.type_);
+                cx.contrary(
+                    "seccompProfile_restricted",
+                    None,
+                    base.clone().extend(&["seccompProfile", "type"]),
+                    &written,
+                    New::str("RuntimeDefault"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    // With a user namespace (hostUsers: false) PSA no longer asks for it.
+    if spec.host_users != Some(false) && !cx.exempt("runAsNonRoot", None) {
+        match psc.and_then(|s| s.run_as_non_root) {
+            None => {
+                let all_set = spec
+                    .all_containers()
+                    .all(|(_, _, c)| c.sc().and_then(|s| s.run_as_non_root) == Some(true));
+                if !all_set {
+                    cx.set(base.clone().key("runAsNonRoot"), New::Bool(true), false);
+                    cx.note(
+                        base.clone().key("runAsNonRoot"),
+                        "set runAsNonRoot: true; an image whose user is root (or unset) will now be refused by the kubelet: set runAsUser or use a non-root image".to_string(),
+                    );
+                }
+            }
+            Some(false) => cx.contrary(
+                "runAsNonRoot",
+                None,
+                base.clone().key("runAsNonRoot"),
+                "false",
+                New::Bool(true),
+            ),
+            Some(true) => {}
+        }
+    }
+}
+
+/// Whether `path` is at or below `mount` (both normalized).
+pub fn covers(mount: &str, path: &str) -> bool {
+    mount != "/" && (path == mount || path.starts_with(&format!("{mount}/")))
+}
+
+/// The plan paths that apply when none are given.
+pub fn default_paths() -> Vec<PlannedPath> {
+    vec![PlannedPath {
+        path: "/tmp".into(),
+        medium: Medium::Memory,
+        size_limit: Some(DEFAULT_MEMORY_SIZE.into()),
+        container: None,
+        seed: false,
+        reason: "default: most programs write temporary files".into(),
+    }]
+}
+
+/// Normalized path of a plan entry.
+pub fn planned(p: &PlannedPath) -> String {
+    normalize_path(&p.path)
+}

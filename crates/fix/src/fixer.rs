@@ -1,0 +1,240 @@
+//! Fixing one file's text: read every document, plan each workload, edit
+//! the text, verify, and hand back the new text with notes and errors.
+
+use crate::edits::{Op, Options, plan_pod};
+use crate::resolve::resolve_ops;
+use crate::splice::{self, Edit};
+use crate::style::{detect_block_style, detect_dialect};
+use crate::text::Text;
+use crate::verify::{Expected, Kept, check_chunk};
+use crate::yaml_edit::Editor;
+use rootlock_manifest::tree::Document;
+use rootlock_manifest::{ErrorKind, Limits, line_of, read_stream, workloads};
+use rootlock_policy::{Exemptions, FieldPath, LevelVersion};
+
+/// Everything that decides what a fix does.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub options: Options,
+    /// For the rescan that verifies the result.
+    pub level: LevelVersion,
+    pub limits: Limits,
+}
+
+/// The additions for one workload, relative to the object (for patches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadFix {
+    pub api_version: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub line: usize,
+    /// Pod-relative ops, with the template path to put before them.
+    pub template_path: FieldPath,
+    pub ops: Vec<Op>,
+    /// Container names by (kind field, index), for patches keyed by name.
+    pub containers: Vec<(String, usize, String)>,
+}
+
+/// What fixing one file gave.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The new text, when it differs from the input.
+    pub fixed: Option<String>,
+    /// `file:line: message` lines for the user.
+    pub notes: Vec<String>,
+    /// Errors: the file was not fixed.
+    pub errors: Vec<String>,
+    pub workloads: Vec<WorkloadFix>,
+}
+
+const TEMPLATE_HINT: &str = "fix edits manifests, not Helm templates: change the chart's values or templates, or render it (`helm template …`) and use `rootlock fix --emit kustomize` on the output to get patches";
+
+struct Chunk {
+    first_line: usize,
+    lines: usize,
+    docs: Vec<Document>,
+}
+
+/// Fixes `src` (named `name` in messages).
+pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
+    let mut out = Outcome::default();
+    let (bom, body) = match src.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", src),
+    };
+    let mut chunks: Vec<Chunk> = Vec::new();
+    let errors = read_stream(body.as_bytes(), name, &settings.limits, |doc| {
+        match chunks.last_mut() {
+            Some(c) if c.first_line == doc.first_line => c.docs.push(doc.document),
+            _ => chunks.push(Chunk {
+                first_line: doc.first_line,
+                lines: doc.text.matches('\n').count() + usize::from(!doc.text.ends_with('\n')),
+                docs: vec![doc.document],
+            }),
+        }
+        Ok(())
+    });
+    if !errors.is_empty() {
+        out.errors = errors
+            .iter()
+            .map(|e| match e.kind {
+                ErrorKind::Template => format!("{}:{}: {TEMPLATE_HINT}", e.file, e.line),
+                _ => e.to_string(),
+            })
+            .collect();
+        return out;
+    }
+    let text = Text::new(body);
+    let dialect = detect_dialect(body);
+    let mut all_edits: Vec<Edit> = Vec::new();
+    for chunk in &chunks {
+        match fix_chunk(name, &text, &dialect, chunk, settings, &mut out) {
+            Ok(edits) => all_edits.extend(edits),
+            Err(e) => {
+                out.errors
+                    .push(format!("{name}: {e}; the file was not changed"));
+                return out;
+            }
+        }
+    }
+    if all_edits.is_empty() {
+        return out;
+    }
+    match splice::apply(body, all_edits) {
+        Ok(fixed) => out.fixed = Some(format!("{bom}{fixed}")),
+        Err(e) => out.errors.push(format!(
+            "{name}: internal error: {e}; the file was not changed"
+        )),
+    }
+    out
+}
+
+fn fix_chunk(
+    name: &str,
+    text: &Text<'_>,
+    dialect: &crate::style::Dialect,
+    chunk: &Chunk,
+    settings: &Settings,
+    out: &mut Outcome,
+) -> Result<Vec<Edit>, String> {
+    let last_line = chunk.first_line + chunk.lines - 1;
+    let style = detect_block_style((chunk.first_line..=last_line).map(|l| text.line(l)));
+    let editor = Editor {
+        text,
+        dialect,
+        style,
+    };
+    let mut edits = Vec::new();
+    let mut applied_per_doc: Vec<Vec<Op>> = Vec::new();
+    let mut kept_per_doc: Vec<Vec<Kept>> = Vec::new();
+    for doc in &chunk.docs {
+        let mut doc_ops = Vec::new();
+        let mut kept_doc = Vec::new();
+        let mut pending: Vec<(usize, usize, Vec<Op>)> = Vec::new();
+        if let Some(root) = &doc.root {
+            let found = workloads(root).map_err(|e| e.into_input_error(name).to_string())?;
+            for w in &found {
+                let ex = Exemptions::from_annotations(
+                    w.annotations
+                        .iter()
+                        .chain(w.pod.annotations.iter())
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                );
+                let changes = plan_pod(&w.pod, &settings.options, Some(&ex));
+                let who = format!("{} {:?}", w.kind, w.name.as_deref().unwrap_or(""));
+                for n in &changes.notes {
+                    let line = line_of(root, &w.document_path(&n.path));
+                    out.notes
+                        .push(format!("{name}:{line}: {who}: {}", n.message));
+                }
+                kept_doc.push(
+                    changes
+                        .notes
+                        .iter()
+                        .filter_map(|n| n.kept.clone())
+                        .collect(),
+                );
+                let prefix = w.document_path(&FieldPath::default());
+                let first_op = doc_ops.len();
+                doc_ops.extend(changes.ops.iter().map(|op| op.prefixed(&prefix)));
+                pending.push((out.workloads.len(), first_op, changes.ops));
+                out.workloads.push(WorkloadFix {
+                    api_version: w.api_version.clone(),
+                    kind: w.kind.clone(),
+                    name: w.name.clone(),
+                    namespace: w.namespace.clone(),
+                    line: w.line,
+                    template_path: w.template_path.clone(),
+                    ops: Vec::new(),
+                    containers: w
+                        .pod
+                        .spec
+                        .all_containers()
+                        .map(|(k, i, c)| (k.field().to_string(), i, c.name.clone()))
+                        .collect(),
+                });
+            }
+            let res = resolve_ops(root, &doc_ops)?;
+            // Only ops that change something go into patches.
+            for (wi, first, ops) in pending.drain(..) {
+                let kept: Vec<Op> = ops
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| res.mask.get(first + i) == Some(&true))
+                    .map(|(_, op)| op)
+                    .collect();
+                if let Some(wf) = out.workloads.get_mut(wi) {
+                    wf.ops = kept;
+                }
+            }
+            for placed in &res.actions {
+                edits.extend(editor.edits(placed)?);
+            }
+            applied_per_doc.push(res.applied);
+        } else {
+            applied_per_doc.push(Vec::new());
+        }
+        kept_per_doc.push(kept_doc);
+    }
+    if edits.is_empty() {
+        return Ok(edits);
+    }
+    // Verify the chunk as it will be written.
+    let start = text.line_start(chunk.first_line);
+    let end = text.line_end_incl(last_line);
+    let local: Vec<Edit> = edits
+        .iter()
+        .map(|e| Edit {
+            offset: e.offset - start,
+            ..e.clone()
+        })
+        .collect();
+    if edits
+        .iter()
+        .any(|e| e.offset < start || e.offset + e.delete > end)
+    {
+        return Err("internal error: an edit fell outside its document".into());
+    }
+    let new_chunk = splice::apply(&text.src[start..end], local)?;
+    let expected: Vec<Expected<'_>> = chunk
+        .docs
+        .iter()
+        .zip(&applied_per_doc)
+        .zip(&kept_per_doc)
+        .map(|((d, ops), kept)| Expected {
+            root: d.root.as_ref(),
+            ops,
+            kept,
+        })
+        .collect();
+    check_chunk(
+        &new_chunk,
+        chunk.first_line,
+        &expected,
+        settings.level,
+        &settings.limits,
+    )
+    .map_err(|e| format!("the fix could not be verified ({e})"))?;
+    Ok(edits)
+}

@@ -1,0 +1,276 @@
+//! Turns path-based ops into actions on the nodes of one parsed document:
+//! which existing mapping gets which new keys, which sequence gets which
+//! items, which scalar is replaced. Ops for the same node are merged, so a
+//! missing `securityContext` is created once with every key it needs.
+
+use crate::edits::Op;
+use crate::value::{New, merge_entry, merge_value};
+use rootlock_manifest::scalar::{Resolved, resolve};
+use rootlock_manifest::tree::{Entry, Node, Value};
+use rootlock_policy::{FieldPath, Seg};
+
+#[derive(Debug)]
+pub enum Action<'n> {
+    AddToMap {
+        map: &'n Node,
+        entries: Vec<(String, New)>,
+    },
+    AppendToSeq {
+        seq: &'n Node,
+        items: Vec<New>,
+    },
+    /// Replace a scalar (an explicit value under `--force`, or a null that
+    /// stands for a missing map or sequence). `owner` is the mapping holding it.
+    Replace {
+        node: &'n Node,
+        owner: Option<&'n Node>,
+        value: New,
+    },
+}
+
+/// An action with the nesting depth of its node (deeper edits at the same
+/// place are written first).
+#[derive(Debug)]
+pub struct Placed<'n> {
+    pub action: Action<'n>,
+    pub depth: usize,
+}
+
+/// The result of resolving a document's ops.
+#[derive(Debug, Default)]
+pub struct Resolution<'n> {
+    pub actions: Vec<Placed<'n>>,
+    /// The ops that change something (ops on values already present are dropped).
+    pub applied: Vec<Op>,
+    /// For each input op, whether it is in `applied`.
+    pub mask: Vec<bool>,
+}
+
+pub fn is_null(node: &Node) -> bool {
+    matches!(&node.value, Value::Scalar(s) if resolve(s) == Resolved::Null)
+}
+
+/// Builds `{a: {b: leaf}}` from the keys left in a path.
+fn nest(rest: &[Seg], leaf: New, path: &FieldPath) -> Result<New, String> {
+    let mut v = leaf;
+    for seg in rest.iter().rev() {
+        match seg {
+            Seg::Key(k) => v = New::Map(vec![(k.clone(), v)]),
+            Seg::Index(_) => return Err(format!("{path}: a list item to create is missing")),
+        }
+    }
+    Ok(v)
+}
+
+/// Resolves `ops` (paths from the document root) against `root`.
+pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, String> {
+    let mut res = Resolution::default();
+    for op in ops {
+        let path = op.path();
+        let leaf = match op {
+            Op::Set { value, .. } => value.clone(),
+            Op::Append { item, .. } => New::Seq(vec![item.clone()]),
+        };
+        let mut node = root;
+        let mut owner: Option<&Node> = None;
+        let mut placed: Option<Placed<'n>> = None;
+        for (i, seg) in path.0.iter().enumerate() {
+            if is_null(node) {
+                let value = nest(&path.0[i..], leaf.clone(), path)?;
+                placed = Some(Placed {
+                    action: Action::Replace { node, owner, value },
+                    depth: i,
+                });
+                break;
+            }
+            match (seg, &node.value) {
+                (Seg::Key(k), Value::Map(entries)) => {
+                    match entries.iter().find(|e: &&Entry| &e.key == k) {
+                        Some(e) => {
+                            owner = Some(node);
+                            node = &e.value;
+                        }
+                        None => {
+                            let value = nest(&path.0[i + 1..], leaf.clone(), path)?;
+                            placed = Some(Placed {
+                                action: Action::AddToMap {
+                                    map: node,
+                                    entries: vec![(k.clone(), value)],
+                                },
+                                depth: i,
+                            });
+                            break;
+                        }
+                    }
+                }
+                (Seg::Index(j), Value::Seq(items)) if *j < items.len() => {
+                    owner = None;
+                    node = &items[*j];
+                }
+                _ => {
+                    return Err(format!(
+                        "line {}: {path}: expected a {} here",
+                        node.line,
+                        if matches!(seg, Seg::Key(_)) {
+                            "mapping"
+                        } else {
+                            "list item"
+                        }
+                    ));
+                }
+            }
+        }
+        let depth = path.0.len();
+        let placed = match placed {
+            Some(p) => p,
+            None => match op {
+                _ if is_null(node) => Placed {
+                    action: Action::Replace {
+                        node,
+                        owner,
+                        value: leaf,
+                    },
+                    depth,
+                },
+                Op::Set {
+                    replace: true,
+                    value,
+                    ..
+                } if node.as_scalar().is_some() => Placed {
+                    action: Action::Replace {
+                        node,
+                        owner,
+                        value: value.clone(),
+                    },
+                    depth,
+                },
+                Op::Set { .. } => {
+                    res.mask.push(false);
+                    continue;
+                }
+                Op::Append { item, .. } if node.as_seq().is_some() => Placed {
+                    action: Action::AppendToSeq {
+                        seq: node,
+                        items: vec![item.clone()],
+                    },
+                    depth,
+                },
+                Op::Append { .. } => {
+                    return Err(format!("line {}: {path}: expected a list", node.line));
+                }
+            },
+        };
+        res.applied.push(op.clone());
+        res.mask.push(true);
+        add(&mut res.actions, placed);
+    }
+    Ok(res)
+}
+
+fn same<'n>(a: &Action<'n>, b: &Action<'n>) -> bool {
+    match (a, b) {
+        (Action::AddToMap { map: x, .. }, Action::AddToMap { map: y, .. })
+        | (Action::AppendToSeq { seq: x, .. }, Action::AppendToSeq { seq: y, .. })
+        | (Action::Replace { node: x, .. }, Action::Replace { node: y, .. }) => {
+            std::ptr::eq(*x, *y)
+        }
+        _ => false,
+    }
+}
+
+fn add<'n>(actions: &mut Vec<Placed<'n>>, p: Placed<'n>) {
+    let Some(existing) = actions.iter_mut().find(|a| same(&a.action, &p.action)) else {
+        actions.push(p);
+        return;
+    };
+    match (&mut existing.action, p.action) {
+        (Action::AddToMap { entries, .. }, Action::AddToMap { entries: more, .. }) => {
+            for (k, v) in more {
+                merge_entry(entries, &k, v);
+            }
+        }
+        (Action::AppendToSeq { items, .. }, Action::AppendToSeq { items: more, .. }) => {
+            items.extend(more)
+        }
+        (Action::Replace { value, .. }, Action::Replace { value: more, .. }) => {
+            merge_value(value, more)
+        }
+        _ => {}
+    }
+}
+
+/// Applies ops to a tree as data (the verification's expected result),
+/// with the same meaning as the text edits.
+pub fn apply_to_tree(root: &mut Node, op: &Op) -> Result<(), String> {
+    let path = op.path();
+    let (leaf, replace) = match op {
+        Op::Set { value, replace, .. } => (value.clone(), *replace),
+        Op::Append { item, .. } => (New::Seq(vec![item.clone()]), false),
+    };
+    let mut node = root;
+    for (i, seg) in path.0.iter().enumerate() {
+        if is_null(node) {
+            *node = to_node(&nest(&path.0[i..], leaf, path)?);
+            return Ok(());
+        }
+        node = match (seg, &mut node.value) {
+            (Seg::Key(k), Value::Map(entries)) => match entries.iter().position(|e| &e.key == k) {
+                Some(at) => &mut entries[at].value,
+                None => {
+                    let value = to_node(&nest(&path.0[i + 1..], leaf, path)?);
+                    entries.push(Entry {
+                        key: k.clone(),
+                        key_line: 0,
+                        value,
+                    });
+                    return Ok(());
+                }
+            },
+            (Seg::Index(j), Value::Seq(items)) if *j < items.len() => &mut items[*j],
+            _ => return Err(format!("{path}: unexpected shape")),
+        };
+    }
+    if is_null(node) {
+        *node = to_node(&leaf);
+        return Ok(());
+    }
+    match (op, &mut node.value) {
+        (Op::Append { item, .. }, Value::Seq(items)) => items.push(to_node(item)),
+        (Op::Set { value, .. }, Value::Scalar(_)) if replace => *node = to_node(value),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A new value as a tree node (no position).
+pub fn to_node(v: &New) -> Node {
+    use rootlock_manifest::tree::Scalar;
+    let value = match v {
+        New::Bool(b) => Value::Scalar(Scalar {
+            text: b.to_string(),
+            plain: true,
+            tag: None,
+        }),
+        New::Str(s) => Value::Scalar(Scalar {
+            text: s.clone(),
+            plain: false,
+            tag: None,
+        }),
+        New::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| Entry {
+                    key: k.clone(),
+                    key_line: 0,
+                    value: to_node(v),
+                })
+                .collect(),
+        ),
+        New::Seq(items) => Value::Seq(items.iter().map(to_node).collect()),
+    };
+    Node {
+        line: 0,
+        column: 0,
+        value,
+    }
+}

@@ -1,0 +1,193 @@
+//! The command: arguments → settings, files in parallel, output in order.
+
+use crate::args::FixArgs;
+use crate::edits::Options;
+use crate::fixer::{Outcome, Settings, fix_text};
+use crate::inputs::{Source, expand};
+use rayon::prelude::*;
+use rootlock_manifest::Limits;
+use rootlock_policy::{Level, LevelVersion};
+use std::io::Write;
+
+/// A file's original text and what fixing it gave, or why it was not read.
+type FileResult = Result<(String, Outcome), String>;
+
+/// Builds the settings from the arguments, or says what is wrong.
+pub fn settings(args: &FixArgs) -> Result<Settings, String> {
+    let level =
+        LevelVersion::parse(&args.level).map_err(|e| format!("--level {}: {e}", args.level))?;
+    if !matches!(level.level, Level::Restricted | Level::Immutable) {
+        return Err(format!(
+            "--level {}: fix supports restricted and immutable (baseline and privileged need no fixing)",
+            args.level
+        ));
+    }
+    let mut writable = Vec::new();
+    for w in &args.writable {
+        writable.push(crate::writable::parse_writable(w)?);
+    }
+    if let Some(plan) = &args.plan {
+        writable.extend(crate::plan_input::read_plan(plan)?);
+    }
+    Ok(Settings {
+        options: Options {
+            level: level.level,
+            force: args.force,
+            writable,
+        },
+        level,
+        limits: Limits {
+            max_document_bytes: args.max_document_size,
+            ..Limits::default()
+        },
+    })
+}
+
+/// Runs the command; returns the exit status: 0 done (or nothing to do),
+/// 1 with `--check` when something would change, 2 on any error.
+pub fn run(args: &FixArgs) -> i32 {
+    let settings = match settings(args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rootlock fix: {e}");
+            return 2;
+        }
+    };
+    let (sources, mut errors) = expand(&args.paths);
+    let results: Vec<(Source, FileResult)> = sources
+        .into_par_iter()
+        .map(|s| {
+            let r = s.read().map(|text| {
+                let out = fix_text(&s.name(), &text, &settings);
+                (text, out)
+            });
+            (s, r)
+        })
+        .collect();
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    let mut changed = false;
+    let mut patches: Vec<(String, String)> = Vec::new();
+    for (source, result) in results {
+        let (original, outcome) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let name = source.name();
+        for n in &outcome.notes {
+            eprintln!("note: {n}");
+        }
+        if !outcome.errors.is_empty() {
+            errors.extend(outcome.errors);
+            if args.write && source == Source::Stdin {
+                let _ = stdout.write_all(original.as_bytes());
+            }
+            continue;
+        }
+        if args.emit.is_some() {
+            for w in &outcome.workloads {
+                match crate::kustomize::patch(w) {
+                    Some(Ok(p)) => patches.push((patch_file_name(w), p)),
+                    Some(Err(e)) => errors.push(format!("{name}: {e}")),
+                    None => {}
+                }
+            }
+            continue;
+        }
+        let written = match (&outcome.fixed, args.write, &source) {
+            (fixed, true, Source::Stdin) => {
+                stdout.write_all(fixed.as_deref().unwrap_or(&original).as_bytes())
+            }
+            (Some(fixed), true, Source::File(path)) => {
+                match crate::atomic_write::write_atomic(path, fixed.as_bytes()) {
+                    Ok(()) => eprintln!("rootlock fix: fixed {name}"),
+                    Err(e) => errors.push(e),
+                }
+                Ok(())
+            }
+            (Some(fixed), false, _) => {
+                stdout.write_all(crate::diff::unified(&name, &original, fixed).as_bytes())
+            }
+            (None, _, _) => Ok(()),
+        };
+        changed |= outcome.fixed.is_some();
+        if let Err(e) = written {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return 2;
+            }
+            errors.push(format!("cannot write output: {e}"));
+        }
+    }
+    if let Err(e) = emit_patches(args, &patches, &mut stdout) {
+        errors.push(e);
+    }
+    for e in &errors {
+        eprintln!("rootlock fix: {e}");
+    }
+    if !errors.is_empty() {
+        2
+    } else if args.check && changed {
+        eprintln!("rootlock fix: changes needed (run with --write to apply them)");
+        1
+    } else {
+        0
+    }
+}
+
+fn patch_file_name(w: &crate::fixer::WorkloadFix) -> String {
+    let mut parts = vec![w.kind.to_ascii_lowercase()];
+    if let Some(ns) = &w.namespace {
+        parts.push(ns.clone());
+    }
+    parts.push(w.name.clone().unwrap_or_default());
+    let stem: String = parts
+        .join("-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{stem}.patch.yaml")
+}
+
+fn emit_patches(
+    args: &FixArgs,
+    patches: &[(String, String)],
+    stdout: &mut impl Write,
+) -> Result<(), String> {
+    match &args.out_dir {
+        None => {
+            for (_, p) in patches {
+                stdout
+                    .write_all(format!("---\n{p}").as_bytes())
+                    .map_err(|e| format!("cannot write output: {e}"))?;
+            }
+            Ok(())
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: cannot create: {e}"))?;
+            let mut used: Vec<String> = Vec::new();
+            for (file, p) in patches {
+                let mut file = file.clone();
+                let mut n = 2;
+                while used.contains(&file) {
+                    file = format!("{}-{n}.patch.yaml", file.trim_end_matches(".patch.yaml"));
+                    n += 1;
+                }
+                used.push(file.clone());
+                let path = std::path::Path::new(dir).join(&file);
+                std::fs::write(&path, p)
+                    .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+                eprintln!("rootlock fix: wrote {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}

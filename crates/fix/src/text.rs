@@ -1,0 +1,125 @@
+//! Line index over a file's text: 1-based lines to byte offsets, character
+//! columns (what the parser reports) to bytes, and the file's line ending.
+
+/// A file's text with the offsets of its lines.
+pub struct Text<'a> {
+    pub src: &'a str,
+    starts: Vec<usize>,
+    /// `"\r\n"` when the file's first line ends that way, else `"\n"`.
+    pub eol: &'static str,
+}
+
+impl<'a> Text<'a> {
+    pub fn new(src: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            src.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        // A final newline does not start another line.
+        if starts.len() > 1 && starts.last() == Some(&src.len()) {
+            starts.pop();
+        }
+        let eol = match src.find('\n') {
+            Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        };
+        Text { src, starts, eol }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset where 1-based `line` starts (the end of the text past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        match line.checked_sub(1).and_then(|i| self.starts.get(i)) {
+            Some(s) => *s,
+            None => self.src.len(),
+        }
+    }
+
+    /// Byte offset just past the line's terminator (the start of the next line).
+    pub fn line_end_incl(&self, line: usize) -> usize {
+        self.line_start(line + 1)
+    }
+
+    /// The line without its terminator; empty past the end.
+    pub fn line(&self, line: usize) -> &'a str {
+        let s = self.line_start(line);
+        let e = self.line_end_incl(line);
+        self.src[s..e].trim_end_matches(['\n', '\r'])
+    }
+
+    /// Whether the line ends with a line terminator (the last may not).
+    pub fn has_eol(&self, line: usize) -> bool {
+        self.src[..self.line_end_incl(line)].ends_with('\n')
+    }
+
+    /// Byte offset of a 1-based character column on a line.
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        let text = self.line(line);
+        let idx = column.saturating_sub(1);
+        let within = text
+            .char_indices()
+            .nth(idx)
+            .map(|(b, _)| b)
+            .unwrap_or(text.len());
+        self.line_start(line) + within
+    }
+
+    /// 1-based line holding a byte offset.
+    pub fn line_of_offset(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}
+
+/// Leading spaces of a line (YAML indentation never uses tabs).
+pub fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// A line holding nothing, or only a comment.
+pub fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.is_empty() || t.starts_with('#')
+}
+
+/// A document marker line (`---` or `...` at column 0).
+pub fn is_doc_marker(line: &str) -> bool {
+    (line.starts_with("---") || line.starts_with("..."))
+        && matches!(line.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_offsets_and_crlf() {
+        let t = Text::new("a: 1\r\nb: é x\r\nc");
+        assert_eq!(t.eol, "\r\n");
+        assert_eq!(t.line_count(), 3);
+        assert_eq!(t.line(2), "b: é x");
+        assert_eq!(t.line(3), "c");
+        assert!(!t.has_eol(3));
+        // Column 6 is `x`, after a two-byte character.
+        assert_eq!(&t.src[t.offset(2, 6)..t.offset(2, 7)], "x");
+        assert_eq!(t.line_of_offset(t.line_start(2) + 1), 2);
+        assert_eq!(Text::new("a\n").line_count(), 1);
+        assert_eq!(Text::new("a\n").eol, "\n");
+    }
+
+    #[test]
+    fn markers_and_blank_lines() {
+        assert!(is_doc_marker("--- # x"));
+        assert!(!is_doc_marker("----"));
+        assert!(is_blank_or_comment("   # c"));
+        assert_eq!(indent_of("    - a"), 4);
+    }
+}

@@ -1,0 +1,142 @@
+//! The safety net: every edited document is parsed again and must equal,
+//! as data, the original plus exactly the intended additions, and a rescan
+//! must find none of the targeted rules failing except the values the fix
+//! was told to keep. Otherwise the file is refused, never written wrong.
+
+use crate::edits::Op;
+use crate::resolve::apply_to_tree;
+use rootlock_manifest::scalar::{Resolved, resolve};
+use rootlock_manifest::tree::{Node, Value, parse_documents};
+use rootlock_manifest::workload::interesting_kind;
+use rootlock_manifest::{Limits, workloads};
+use rootlock_policy::{Exemptions, LevelVersion, Severity, evaluate};
+
+/// Rules the fix is responsible for.
+pub const TARGETED: &[&str] = &[
+    "readOnlyRootFilesystem",
+    "allowPrivilegeEscalation",
+    "capabilities_restricted",
+    "seccompProfile_restricted",
+    "seccompProfile_baseline",
+    "runAsNonRoot",
+];
+
+/// A rule left failing on purpose for a container (`None`: for the pod and
+/// every container), per workload in document order.
+pub type Kept = Vec<(&'static str, Option<String>)>;
+
+/// One original document of an edited chunk and what was applied to it.
+pub struct Expected<'a> {
+    pub root: Option<&'a Node>,
+    pub ops: &'a [Op],
+    /// Per workload of the document, in order.
+    pub kept: &'a [Kept],
+}
+
+/// Whether two trees hold the same data (positions, quoting and key order
+/// ignored; scalars compared as the Kubernetes reader types them).
+pub fn same_data(a: &Node, b: &Node, at: &str) -> Result<(), String> {
+    match (&a.value, &b.value) {
+        (Value::Scalar(x), Value::Scalar(y)) => {
+            let (rx, ry) = (resolve(x), resolve(y));
+            let equal = match (&rx, &ry) {
+                (Resolved::Number, Resolved::Number) => x.text == y.text,
+                _ => rx == ry,
+            };
+            if equal {
+                Ok(())
+            } else {
+                Err(format!("{at}: {} became {}", rx.describe(), ry.describe()))
+            }
+        }
+        (Value::Seq(x), Value::Seq(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .try_for_each(|(i, (p, q))| same_data(p, q, &format!("{at}[{i}]"))),
+        (Value::Map(x), Value::Map(y)) if x.len() == y.len() => x.iter().try_for_each(|e| {
+            let here = if at.is_empty() {
+                e.key.clone()
+            } else {
+                format!("{at}.{}", e.key)
+            };
+            match y.iter().find(|f| f.key == e.key) {
+                Some(f) => same_data(&e.value, &f.value, &here),
+                None => Err(format!("{here}: missing after the edit")),
+            }
+        }),
+        _ => Err(format!(
+            "{}: changed shape",
+            if at.is_empty() { "document" } else { at }
+        )),
+    }
+}
+
+/// Checks one edited chunk. `first_line` is its first line in the file.
+pub fn check_chunk(
+    new_text: &str,
+    first_line: usize,
+    expected: &[Expected<'_>],
+    level: LevelVersion,
+    limits: &Limits,
+) -> Result<(), String> {
+    let docs =
+        parse_documents(new_text, first_line - 1, limits, &interesting_kind).map_err(|e| {
+            format!(
+                "the edited text does not parse (line {}: {})",
+                e.line, e.message
+            )
+        })?;
+    if docs.len() != expected.len() {
+        return Err("the edit changed the number of documents".into());
+    }
+    for (doc, exp) in docs.iter().zip(expected) {
+        let (Some(orig), Some(new)) = (exp.root, doc.root.as_ref()) else {
+            if exp.root.is_some() != doc.root.is_some() {
+                return Err(format!(
+                    "line {}: a document appeared or vanished",
+                    doc.line
+                ));
+            }
+            continue;
+        };
+        let mut want = orig.clone();
+        for op in exp.ops {
+            apply_to_tree(&mut want, op)?;
+        }
+        same_data(&want, new, "").map_err(|e| format!("line {}: {e}", doc.line))?;
+        rescan(new, exp.kept, level)?;
+    }
+    Ok(())
+}
+
+fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<(), String> {
+    let found = workloads(root).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    for (w, kept) in found.iter().zip(kept) {
+        let own = w.annotations.iter();
+        let pod_ann = w.pod.annotations.iter();
+        let ex =
+            Exemptions::from_annotations(own.chain(pod_ann).map(|(k, v)| (k.as_str(), v.as_str())));
+        let eval = evaluate(&w.pod, level, Some(&ex));
+        for f in &eval.findings {
+            if f.severity != Severity::Error || !TARGETED.contains(&f.rule) {
+                continue;
+            }
+            let name = f.container.as_ref().map(|c| c.name.clone());
+            let excused = kept
+                .iter()
+                .any(|(rule, who)| *rule == f.rule && (who.is_none() || *who == name));
+            if !excused {
+                return Err(format!(
+                    "line {}: {} {:?}: {} still fails after the fix ({})",
+                    w.line,
+                    w.kind,
+                    w.name.as_deref().unwrap_or(""),
+                    f.rule,
+                    f.message
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Writable paths: an emptyDir volume per path and a mount in each
+//! container that needs it, with names that never collide.
+
+use crate::edits::{
+    DEFAULT_MEMORY_SIZE, Note, Op, Options, PodChanges, covers, default_paths, planned,
+};
+use crate::value::New;
+use rootlock_policy::model::{ContainerKind, normalize_path};
+use rootlock_policy::plan::{Medium, PlannedPath};
+use rootlock_policy::{FieldPath, Pod};
+
+/// Prefix of every volume the fix adds, so a later run can recognise them.
+pub const VOLUME_PREFIX: &str = "rootlock-";
+
+/// `rootlock-var-run` for `/var/run`: a DNS label (lowercase alphanumerics
+/// and `-`), short enough to leave room for a `-N` suffix.
+pub fn volume_base_name(path: &str) -> String {
+    let mut slug = String::new();
+    for ch in path.chars() {
+        let c = ch.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let mut name = format!(
+        "{VOLUME_PREFIX}{}",
+        if slug.is_empty() { "data" } else { slug }
+    );
+    name.truncate(56);
+    name.trim_end_matches('-').to_string()
+}
+
+/// Whether `name` is `base` or `base-N`.
+fn is_ours(name: &str, base: &str) -> bool {
+    name == base
+        || name
+            .strip_prefix(base)
+            .and_then(|r| r.strip_prefix('-'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn volume_item(name: &str, p: &PlannedPath) -> New {
+    let mut empty_dir = Vec::new();
+    let size = match p.medium {
+        Medium::Memory => {
+            empty_dir.push(("medium".to_string(), New::str("Memory")));
+            Some(
+                p.size_limit
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_MEMORY_SIZE.into()),
+            )
+        }
+        _ => p.size_limit.clone(),
+    };
+    if let Some(s) = size {
+        empty_dir.push(("sizeLimit".to_string(), New::Str(s)));
+    }
+    New::map(vec![
+        ("name", New::str(name)),
+        ("emptyDir", New::Map(empty_dir)),
+    ])
+}
+
+/// Adds volumes and mounts for the writable paths. `read_only_added` are
+/// the containers whose root filesystem the fix makes read-only: without
+/// explicit paths only they get the default `/tmp`.
+pub fn plan_volumes(
+    pod: &Pod,
+    opts: &Options,
+    read_only_added: &[(ContainerKind, usize)],
+    out: &mut PodChanges,
+) {
+    let explicit = !opts.writable.is_empty();
+    let paths = if explicit {
+        opts.writable.clone()
+    } else {
+        default_paths()
+    };
+    let mut taken: Vec<String> = pod.spec.volumes.iter().map(|v| v.name.clone()).collect();
+    for p in &paths {
+        let path = planned(p);
+        if p.medium == Medium::Persistent {
+            out.notes.push(Note {
+                path: FieldPath::keys(&["spec", "volumes"]),
+                message: format!(
+                    "{path} must persist: add a PersistentVolumeClaim for it by hand (fix does not invent storage)"
+                ),
+                kept: None,
+            });
+            continue;
+        }
+        let mut volume: Option<String> = None;
+        for (kind, index, c) in pod.spec.all_containers() {
+            if p.container.as_ref().is_some_and(|n| *n != c.name) {
+                continue;
+            }
+            if !explicit && !read_only_added.contains(&(kind, index)) {
+                continue;
+            }
+            if c.volume_mounts
+                .iter()
+                .any(|m| covers(&normalize_path(&m.mount_path), &path))
+            {
+                continue;
+            }
+            if kind == ContainerKind::Ephemeral {
+                out.notes.push(Note {
+                    path: FieldPath::container(kind, index),
+                    message: format!(
+                        "ephemeral container {:?} cannot be given new volumes: {path} stays read-only for it",
+                        c.name
+                    ),
+                    kept: None,
+                });
+                continue;
+            }
+            let name = match &volume {
+                Some(n) => n.clone(),
+                None => {
+                    let name = allocate(pod, p, &path, &mut taken, out);
+                    volume = Some(name.clone());
+                    name
+                }
+            };
+            out.ops.push(Op::Append {
+                path: FieldPath::container(kind, index).key("volumeMounts"),
+                item: New::map(vec![
+                    ("name", New::Str(name)),
+                    ("mountPath", New::Str(path.clone())),
+                ]),
+            });
+        }
+        if volume.is_some() && p.seed {
+            out.notes.push(Note {
+                path: FieldPath::keys(&["spec", "volumes"]),
+                message: format!(
+                    "the image has content at {path} that the new emptyDir hides: copy it in from an init container"
+                ),
+                kept: None,
+            });
+        }
+    }
+}
+
+/// Reuses an emptyDir this fix added earlier for the same path, or adds a
+/// new volume under a name no other volume has.
+fn allocate(
+    pod: &Pod,
+    p: &PlannedPath,
+    path: &str,
+    taken: &mut Vec<String>,
+    out: &mut PodChanges,
+) -> String {
+    let base = volume_base_name(path);
+    if let Some(v) = pod
+        .spec
+        .volumes
+        .iter()
+        .find(|v| is_ours(&v.name, &base) && v.is_empty_dir())
+    {
+        return v.name.clone();
+    }
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.push(name.clone());
+    out.ops.push(Op::Append {
+        path: FieldPath::keys(&["spec", "volumes"]),
+        item: volume_item(&name, p),
+    });
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_dns_labels() {
+        assert_eq!(volume_base_name("/tmp"), "rootlock-tmp");
+        assert_eq!(volume_base_name("/var/run/App_X"), "rootlock-var-run-app-x");
+        assert!(volume_base_name(&"/a".repeat(100)).len() <= 56);
+        assert!(is_ours("rootlock-tmp-3", "rootlock-tmp"));
+        assert!(!is_ours("rootlock-tmp-x", "rootlock-tmp"));
+    }
+}

@@ -1,0 +1,112 @@
+//! `--writable PATH[=memory|disk][:SIZE]`.
+
+use crate::edits::DEFAULT_MEMORY_SIZE;
+use rootlock_policy::model::normalize_path;
+use rootlock_policy::plan::{Medium, PlannedPath};
+
+/// Parses one `--writable` value. The medium defaults to memory; a memory
+/// path without a size gets the default size (an unbounded tmpfs is a risk).
+pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
+    let (rest, size) = match arg.rsplit_once(':') {
+        Some((r, s)) => (r, Some(s)),
+        None => (arg, None),
+    };
+    let (path, medium) = match rest.rsplit_once('=') {
+        Some((p, "memory")) => (p, Medium::Memory),
+        Some((p, "disk")) => (p, Medium::Disk),
+        Some((_, other)) => {
+            return Err(format!(
+                "--writable {arg}: unknown medium {other:?} (expected memory or disk)"
+            ));
+        }
+        None => (rest, Medium::Memory),
+    };
+    if !path.starts_with('/') {
+        return Err(format!(
+            "--writable {arg}: {path:?} is not an absolute path"
+        ));
+    }
+    let path = normalize_path(path);
+    if path == "/" {
+        return Err(format!(
+            "--writable {arg}: / cannot be a volume (it would make the whole root writable)"
+        ));
+    }
+    if let Some(s) = size
+        && !valid_quantity(s)
+    {
+        return Err(format!(
+            "--writable {arg}: size {s:?} is not a quantity like 64Mi or 1Gi"
+        ));
+    }
+    let size_limit = match (size, medium) {
+        (Some(s), _) => Some(s.to_string()),
+        (None, Medium::Memory) => Some(DEFAULT_MEMORY_SIZE.to_string()),
+        (None, _) => None,
+    };
+    Ok(PlannedPath {
+        path,
+        medium,
+        size_limit,
+        container: None,
+        seed: false,
+        reason: "--writable".into(),
+    })
+}
+
+/// A Kubernetes quantity: digits (with an optional fraction) and a suffix.
+pub fn valid_quantity(s: &str) -> bool {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &s[digits.len()..];
+    let number_ok = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|c| *c == '.').count() <= 1
+        && digits.chars().next().is_some_and(|c| c.is_ascii_digit());
+    number_ok
+        && matches!(
+            suffix,
+            "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "k" | "M" | "G" | "T" | "P" | "E" | "m"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        let p = parse_writable("/var/run").unwrap();
+        assert_eq!(
+            (p.path.as_str(), p.medium, p.size_limit.as_deref()),
+            ("/var/run", Medium::Memory, Some("64Mi"))
+        );
+        let p = parse_writable("/cache/=disk:1Gi").unwrap();
+        assert_eq!(
+            (p.path.as_str(), p.medium, p.size_limit.as_deref()),
+            ("/cache", Medium::Disk, Some("1Gi"))
+        );
+        let p = parse_writable("/data=disk").unwrap();
+        assert_eq!(p.size_limit, None);
+        let p = parse_writable("/t:16Mi").unwrap();
+        assert_eq!(
+            (p.medium, p.size_limit.as_deref()),
+            (Medium::Memory, Some("16Mi"))
+        );
+        assert!(
+            parse_writable("tmp")
+                .unwrap_err()
+                .contains("not an absolute path")
+        );
+        assert!(
+            parse_writable("/x=ssd")
+                .unwrap_err()
+                .contains("unknown medium")
+        );
+        assert!(
+            parse_writable("/x:lots")
+                .unwrap_err()
+                .contains("not a quantity")
+        );
+        assert!(parse_writable("/").is_err());
+    }
+}
