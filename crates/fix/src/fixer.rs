@@ -34,6 +34,8 @@ pub struct WorkloadFix {
     pub ops: Vec<Op>,
     /// Container names by (kind field, index), for patches keyed by name.
     pub containers: Vec<(String, usize, String)>,
+    /// Rules left failing on purpose (explicit contrary values kept).
+    pub kept: Kept,
 }
 
 /// What fixing one file gave.
@@ -148,13 +150,12 @@ fn fix_chunk(
                     out.notes
                         .push(format!("{name}:{line}: {who}: {}", n.message));
                 }
-                kept_doc.push(
-                    changes
-                        .notes
-                        .iter()
-                        .filter_map(|n| n.kept.clone())
-                        .collect(),
-                );
+                let kept: Kept = changes
+                    .notes
+                    .iter()
+                    .filter_map(|n| n.kept.clone())
+                    .collect();
+                kept_doc.push(kept.clone());
                 let prefix = w.document_path(&FieldPath::default());
                 let first_op = doc_ops.len();
                 doc_ops.extend(changes.ops.iter().map(|op| op.prefixed(&prefix)));
@@ -173,19 +174,20 @@ fn fix_chunk(
                         .all_containers()
                         .map(|(k, i, c)| (k.field().to_string(), i, c.name.clone()))
                         .collect(),
+                    kept,
                 });
             }
             let res = resolve_ops(root, &doc_ops)?;
             // Only ops that change something go into patches.
             for (wi, first, ops) in pending.drain(..) {
-                let kept: Vec<Op> = ops
+                let changing: Vec<Op> = ops
                     .into_iter()
                     .enumerate()
                     .filter(|(i, _)| res.mask.get(first + i) == Some(&true))
                     .map(|(_, op)| op)
                     .collect();
                 if let Some(wf) = out.workloads.get_mut(wi) {
-                    wf.ops = kept;
+                    wf.ops = changing;
                 }
             }
             for placed in &res.actions {

@@ -157,7 +157,14 @@ impl Editor<'_> {
 
     /// Byte range of a scalar token as written (quotes included).
     fn scalar_extent(&self, node: &Node) -> Result<(usize, usize), String> {
-        let at = self.content_start(node)?;
+        let mut at = self.content_start(node)?;
+        let empty = node
+            .as_scalar()
+            .is_some_and(|s| s.text.is_empty() && s.plain);
+        if empty && self.byte(at) == Some(b':') {
+            // An empty value is reported at its key's colon.
+            at += 1;
+        }
         let src = self.text.src;
         let line_end = self.text.line_start(node.line) + self.text.line(node.line).len();
         let rest = &src[at..line_end.max(at)];

@@ -1,0 +1,244 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use rootlock_fix::edits::Options;
+use rootlock_fix::fixer::WorkloadFix;
+use rootlock_fix::{Outcome, Settings, fix_text};
+use rootlock_manifest::{Limits, read_stream, workloads};
+use rootlock_policy::{Exemptions, LevelVersion, Severity, evaluate};
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn settings(level: &str) -> Settings {
+    let lv = LevelVersion::parse(level).unwrap();
+    Settings {
+        options: Options {
+            level: lv.level,
+            force: false,
+            writable: Vec::new(),
+        },
+        level: lv,
+        limits: Limits::default(),
+    }
+}
+
+pub fn fix(name: &str, text: &str, s: &Settings) -> Outcome {
+    fix_text(name, text, s)
+}
+
+/// Every YAML/JSON file below `dir`, sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir(dir);
+    out.sort();
+    out
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else if matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Checks that `new` only adds to `old`: the longest common sequence of
+/// lines keeps every old line but those the fix changed in place, and each
+/// of those is still in the output with text only inserted into it (a flow
+/// collection or JSON member that gained a neighbour) and its indentation
+/// kept. Returns how many lines changed in place.
+pub fn assert_insert_only(name: &str, old: &str, new: &str) -> usize {
+    use similar::{DiffOp, TextDiff};
+    let diff = TextDiff::from_lines(old, new);
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let mut lost: Vec<&str> = Vec::new();
+    let mut added: Vec<&str> = Vec::new();
+    for op in diff.ops() {
+        match *op {
+            DiffOp::Equal { .. } => {}
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => added.extend(&new_lines[new_index..new_index + new_len]),
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => lost.extend(&old_lines[old_index..old_index + old_len]),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                lost.extend(&old_lines[old_index..old_index + old_len]);
+                added.extend(&new_lines[new_index..new_index + new_len]);
+            }
+        }
+    }
+    for o in &lost {
+        let indent = &o[..o.len() - o.trim_start().len()];
+        let kept = added
+            .iter()
+            .any(|n| n.len() > o.len() && n.starts_with(indent) && is_subsequence(o, n));
+        assert!(
+            kept,
+            "{name}: line {o:?} was changed other than by insertion"
+        );
+    }
+    lost.len()
+}
+
+fn is_subsequence(small: &str, big: &str) -> bool {
+    let mut it = big.chars();
+    small.chars().all(|c| it.any(|d| d == c))
+}
+
+/// Rescans `text` with the library and returns targeted error findings on
+/// changed workloads that the fix did not report as kept on purpose.
+pub fn unexplained_findings(
+    name: &str,
+    text: &str,
+    fixes: &[WorkloadFix],
+    level: LevelVersion,
+) -> Vec<String> {
+    use rootlock_fix::verify::TARGETED;
+    let mut found = Vec::new();
+    let errors = read_stream(text.as_bytes(), name, &Limits::default(), |doc| {
+        if let Some(root) = &doc.document.root {
+            found.extend(workloads(root).map_err(|e| e.into_input_error(name))?);
+        }
+        Ok(())
+    });
+    assert!(
+        errors.is_empty(),
+        "{name}: output does not read back: {errors:?}"
+    );
+    assert_eq!(found.len(), fixes.len(), "{name}: workload count changed");
+    let mut out = Vec::new();
+    for (w, f) in found.iter().zip(fixes) {
+        if f.ops.is_empty() {
+            continue;
+        }
+        let ex = Exemptions::from_annotations(
+            w.annotations
+                .iter()
+                .chain(w.pod.annotations.iter())
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        for finding in evaluate(&w.pod, level, Some(&ex)).findings {
+            if finding.severity != Severity::Error || !TARGETED.contains(&finding.rule) {
+                continue;
+            }
+            let cname = finding.container.as_ref().map(|c| c.name.clone());
+            let kept = f
+                .kept
+                .iter()
+                .any(|(r, who)| *r == finding.rule && (who.is_none() || *who == cname));
+            if !kept {
+                out.push(format!(
+                    "{name}:{}: {} {}",
+                    w.line, finding.rule, finding.message
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Keys the fix may add, anywhere.
+const ADDED_KEYS: &[&str] = &[
+    "securityContext",
+    "readOnlyRootFilesystem",
+    "allowPrivilegeEscalation",
+    "capabilities",
+    "drop",
+    "seccompProfile",
+    "type",
+    "runAsNonRoot",
+    "volumeMounts",
+    "volumes",
+];
+
+/// Parses both texts with a different YAML library (serde_norway) and checks
+/// that the output holds the input's data plus only the fix's additions.
+pub fn assert_only_additions(name: &str, old: &str, new: &str) {
+    use serde::Deserialize;
+    let docs = |t: &str| -> Result<Vec<serde_norway::Value>, String> {
+        serde_norway::Deserializer::from_str(t)
+            .map(|d| serde_norway::Value::deserialize(d).map_err(|e| e.to_string()))
+            .collect()
+    };
+    let (Ok(a), Ok(b)) = (docs(old), docs(new)) else {
+        // The other library cannot read this input: nothing to compare with.
+        assert_eq!(
+            docs(old).is_ok(),
+            docs(new).is_ok(),
+            "{name}: parseability changed"
+        );
+        return;
+    };
+    assert_eq!(a.len(), b.len(), "{name}: document count changed");
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        if let Err(e) = contains(x, y, &format!("doc{i}")) {
+            panic!("{name}: {e}");
+        }
+    }
+}
+
+fn contains(old: &serde_norway::Value, new: &serde_norway::Value, at: &str) -> Result<(), String> {
+    use serde_norway::Value as V;
+    match (old, new) {
+        (V::Mapping(a), V::Mapping(b)) => {
+            for (k, v) in a {
+                let key = k.as_str().unwrap_or("?");
+                let Some(w) = b.get(k) else {
+                    return Err(format!("{at}.{key} vanished"));
+                };
+                contains(v, w, &format!("{at}.{key}"))?;
+            }
+            for (k, _) in b {
+                if !a.contains_key(k) {
+                    let key = k.as_str().unwrap_or("?");
+                    if !ADDED_KEYS.contains(&key) {
+                        return Err(format!("{at}.{key} was added"));
+                    }
+                }
+            }
+            Ok(())
+        }
+        (V::Sequence(a), V::Sequence(b)) => {
+            if b.len() < a.len() {
+                return Err(format!("{at}: items vanished"));
+            }
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                contains(x, y, &format!("{at}[{i}]"))?;
+            }
+            for extra in &b[a.len()..] {
+                let ok = match extra {
+                    V::String(s) => s == "ALL",
+                    V::Mapping(m) => m
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .is_some_and(|n| n.starts_with("rootlock-")),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(format!("{at}: unexpected item {extra:?} added"));
+                }
+            }
+            Ok(())
+        }
+        (V::Null, V::Mapping(_) | V::Sequence(_)) => Ok(()),
+        (x, y) if x == y => Ok(()),
+        (x, y) => Err(format!("{at}: {x:?} became {y:?}")),
+    }
+}

@@ -1,0 +1,95 @@
+//! Properties over the real corpus and the PSA fixtures: after `fix
+//! --level immutable` no targeted rule fails on a changed object (except the
+//! contrary values the fix reported), a second fix changes nothing, the data
+//! is the input plus only the additions, and every untouched line is still
+//! there byte for byte and in order — also with CRLF line endings.
+
+mod common;
+
+use common::*;
+use rootlock_policy::LevelVersion;
+
+fn check_file(name: &str, text: &str, level: &str) -> bool {
+    let s = settings(level);
+    let out = fix(name, text, &s);
+    assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
+    let Some(fixed) = &out.fixed else {
+        return false;
+    };
+    assert_insert_only(name, text, fixed);
+    let left = unexplained_findings(
+        name,
+        fixed,
+        &out.workloads,
+        LevelVersion::parse(level).unwrap(),
+    );
+    assert!(
+        left.is_empty(),
+        "{name}: still failing after fix: {left:#?}"
+    );
+    let again = fix(name, fixed, &s);
+    assert!(
+        again.errors.is_empty(),
+        "{name}: second run: {:?}",
+        again.errors
+    );
+    assert!(
+        again.fixed.is_none(),
+        "{name}: a second fix changed something"
+    );
+    assert_only_additions(name, text, fixed);
+    true
+}
+
+#[test]
+fn real_corpus_immutable() {
+    let mut changed = 0;
+    let files = files(&repo().join("testdata/real"));
+    assert!(files.len() >= 30, "corpus missing");
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let name = f.display().to_string();
+        changed += usize::from(check_file(&name, &text, "immutable"));
+    }
+    // Files without workloads (RBAC, CRDs) have nothing to change.
+    assert!(changed >= 25, "only {changed} files changed");
+}
+
+#[test]
+fn real_corpus_restricted() {
+    for f in files(&repo().join("testdata/real")) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let name = f.display().to_string();
+        let out = fix(&name, &text, &settings("restricted"));
+        check_file(&name, &text, "restricted");
+        // Restricted never touches the root filesystem or adds volumes.
+        if let Some(fixed) = out.fixed {
+            assert!(!fixed.contains("rootlock-tmp"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn real_corpus_with_crlf_line_endings() {
+    for f in files(&repo().join("testdata/real")) {
+        let text = std::fs::read_to_string(&f).unwrap().replace('\n', "\r\n");
+        let name = format!("{} (CRLF)", f.display());
+        if check_file(&name, &text, "immutable") {
+            let fixed = fix(&name, &text, &settings("immutable")).fixed.unwrap();
+            let bare = fixed.matches('\n').count() - fixed.matches("\r\n").count();
+            assert_eq!(bare, 0, "{name}: lines without CR were inserted");
+        }
+    }
+}
+
+#[test]
+fn pod_security_fixtures() {
+    let files = files(&repo().join("testdata/pod-security/testdata"));
+    assert!(files.len() > 4000, "fixtures missing");
+    let mut changed = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        changed += usize::from(check_file(&f.display().to_string(), &text, "immutable"));
+    }
+    assert!(changed > 4000, "only {changed} fixtures changed");
+}

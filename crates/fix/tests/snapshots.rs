@@ -1,0 +1,145 @@
+//! Snapshot tests: the diff (and notes) `rootlock fix` produces for typical
+//! manifests, pinned in `tests/snapshots/*.diff`. Set `UPDATE_SNAPSHOTS=1`
+//! to rewrite them, then review every change.
+
+mod common;
+
+use common::*;
+use rootlock_fix::diff::unified;
+use rootlock_fix::fixer::Settings;
+use rootlock_policy::plan::{Medium, PlannedPath};
+
+fn run_case(case: &str, settings: &Settings, snapshot: &str) {
+    let dir = repo().join("crates/fix/tests");
+    let text = std::fs::read_to_string(dir.join("cases").join(case)).unwrap();
+    let name = format!("cases/{case}");
+    let out = fix(&name, &text, settings);
+    assert!(out.errors.is_empty(), "{case}: {:?}", out.errors);
+    let mut got = match &out.fixed {
+        Some(fixed) => {
+            if !settings.options.force {
+                assert_insert_only(case, &text, fixed);
+            }
+            // Idempotent: a second run adds nothing.
+            let again = fix(&name, fixed, settings);
+            assert!(
+                again.fixed.is_none() && again.errors.is_empty(),
+                "{case}: second run changed it"
+            );
+            unified(&name, &text, fixed)
+        }
+        None => String::new(),
+    };
+    for n in &out.notes {
+        got.push_str(&format!("# note: {n}\n"));
+    }
+    let path = dir.join("snapshots").join(format!("{snapshot}.diff"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}", path.display()));
+    assert_eq!(got, want, "{case}: output differs from {}", path.display());
+}
+
+fn immutable(case: &str) {
+    run_case(case, &settings("immutable"), case);
+}
+
+#[test]
+fn deployment_without_security_context() {
+    immutable("deployment.yaml");
+}
+
+#[test]
+fn cronjob_with_four_space_indentation() {
+    immutable("cronjob.yaml");
+}
+
+#[test]
+fn init_containers() {
+    immutable("init-containers.yaml");
+}
+
+#[test]
+fn existing_volumes_and_name_collision() {
+    immutable("existing-volumes.yaml");
+}
+
+#[test]
+fn existing_tmp_mount_and_empty_security_contexts() {
+    immutable("existing-tmp-mount.yaml");
+}
+
+#[test]
+fn json_with_spaces() {
+    immutable("pod.json");
+}
+
+#[test]
+fn json_with_tabs_and_no_final_newline() {
+    immutable("tabs-no-final-newline.json");
+}
+
+#[test]
+fn anchors_merge_keys_and_document_markers() {
+    immutable("anchors.yaml");
+}
+
+#[test]
+fn explicit_contrary_values_are_kept_and_reported() {
+    immutable("contrary.yaml");
+}
+
+#[test]
+fn explicit_contrary_values_are_overwritten_with_force() {
+    let mut s = settings("immutable");
+    s.options.force = true;
+    run_case("contrary.yaml", &s, "contrary-force.yaml");
+}
+
+#[test]
+fn lists_flow_style_and_ephemeral_containers() {
+    immutable("list.yaml");
+}
+
+#[test]
+fn windows_pods_get_only_what_applies() {
+    immutable("windows.yaml");
+}
+
+#[test]
+fn restricted_adds_no_volumes() {
+    run_case(
+        "deployment.yaml",
+        &settings("restricted"),
+        "deployment-restricted.yaml",
+    );
+}
+
+#[test]
+fn writable_paths_from_arguments_and_plan() {
+    let mut s = settings("immutable");
+    s.options.writable = vec![
+        rootlock_fix::writable::parse_writable("/var/cache/nginx=disk:1Gi").unwrap(),
+        rootlock_fix::writable::parse_writable("/run").unwrap(),
+        PlannedPath {
+            path: "/var/lib/exporter".into(),
+            medium: Medium::Persistent,
+            size_limit: None,
+            container: Some("exporter".into()),
+            seed: false,
+            reason: String::new(),
+        },
+        PlannedPath {
+            path: "/etc/exporter".into(),
+            medium: Medium::Memory,
+            size_limit: Some("1Mi".into()),
+            container: Some("exporter".into()),
+            seed: true,
+            reason: String::new(),
+        },
+    ];
+    run_case("writable.yaml", &s, "writable.yaml");
+}
