@@ -1,27 +1,136 @@
 //! `rootlock cluster`: live inventory of read-only root filesystems through
 //! the Kubernetes API, and what enforcing a level would reject.
+//!
+//! Pods and the pod controllers are listed page by page; replicas collapse
+//! into one workload per owner (Pod → ReplicaSet → Deployment, Job →
+//! CronJob), and each workload is judged once with the same policy core and
+//! pod extraction as `scan`.
 
-use clap::Args;
+mod args;
+pub mod client;
+mod collect;
+pub mod evaluate;
+pub mod inventory;
+pub mod list;
+pub mod owners;
+mod progress;
+pub mod recommend;
+pub mod render;
+pub mod report;
+pub mod what_if;
 
-/// `rootlock cluster [--context C] [--namespace N]… [--level L] [--what-if L] [--format …]`
-#[derive(Debug, Args)]
-pub struct ClusterArgs {
-    /// kubeconfig context to use.
-    #[arg(long)]
-    pub context: Option<String>,
-    /// Only these namespaces (repeatable); default all.
-    #[arg(long = "namespace", short = 'n')]
-    pub namespaces: Vec<String>,
-    #[arg(long, default_value = "immutable")]
-    pub level: String,
-    #[arg(long)]
-    pub what_if: Option<String>,
-    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "sarif"])]
-    pub format: String,
+pub use args::ClusterArgs;
+
+use evaluate::Judge;
+use progress::Progress;
+use report::Report;
+use rootlock_policy::LevelVersion;
+use std::io::{self, IsTerminal, Write};
+
+/// Runs the command; returns the process exit status: 0 when no workload
+/// fails the level, 1 when some do, 2 on a usage, connection or API error.
+pub fn run(args: &ClusterArgs) -> i32 {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let progress = io::stderr().is_terminal();
+    let code = run_with(args, &mut out, &mut io::stderr(), progress);
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("rootlock cluster: cannot write output: {e}");
+            2
+        }
+        _ => code,
+    }
 }
 
-/// Runs the command; returns the process exit status.
-pub fn run(_args: &ClusterArgs) -> i32 {
-    eprintln!("rootlock cluster: not yet implemented");
-    2
+fn parse_level(flag: &str, value: &str, err: &mut dyn Write) -> Option<LevelVersion> {
+    match LevelVersion::parse(value) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            let _ = writeln!(err, "rootlock cluster: {flag} {value}: {e}");
+            None
+        }
+    }
+}
+
+/// [`run`] with explicit output streams; `progress` draws a bar on stderr.
+pub fn run_with(
+    args: &ClusterArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: bool,
+) -> i32 {
+    let Some(level) = parse_level("--level", &args.level, err) else {
+        return 2;
+    };
+    let what_if = match &args.what_if {
+        None => None,
+        Some(v) => match parse_level("--what-if", v, err) {
+            Some(l) => Some(l),
+            None => return 2,
+        },
+    };
+    let judge = Judge {
+        level,
+        what_if,
+        annotation_exemptions: !args.no_annotation_exemptions,
+    };
+    // kube builds its TLS config from the process-wide rustls provider; with
+    // more than one provider compiled into the binary rustls cannot choose,
+    // so choose explicitly (an error only means one is already installed).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "rootlock cluster: cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    let bar = if progress {
+        Progress::new(true)
+    } else {
+        Progress::disabled()
+    };
+    let collected = runtime.block_on(async {
+        let cluster = client::connect(args).await?;
+        collect::collect(&cluster, args, judge, &bar).await
+    });
+    bar.finish();
+    // Drop in-flight work (an aborted prefetch) before rendering.
+    runtime.shutdown_background();
+    let inventory = match collected {
+        Ok(inv) => inv,
+        Err(e) => {
+            let _ = writeln!(err, "rootlock cluster: {e}");
+            return 2;
+        }
+    };
+    let (namespaces, workloads, pods, errors) = inventory.finish();
+    let report = Report::build(level, what_if, namespaces, workloads, pods, errors);
+    for e in &report.errors {
+        let _ = writeln!(err, "rootlock cluster: {e}");
+    }
+    let written = match args.format.as_str() {
+        "json" => render::json::write(&report, out),
+        "csv" => render::csv::write(&report, out),
+        "sarif" => render::sarif::write(&report, out),
+        _ => render::table::write(&report, out),
+    };
+    if let Err(e) = written {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            let _ = writeln!(err, "rootlock cluster: cannot write output: {e}");
+        }
+        return 2;
+    }
+    if !report.errors.is_empty() {
+        2
+    } else if report.failing() > 0 {
+        1
+    } else {
+        0
+    }
 }

@@ -1,0 +1,40 @@
+//! Command-line arguments of `rootlock cluster`.
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// `rootlock cluster [--context C] [--namespace N]… [--level L] [--what-if L] [--format …]`
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// kubeconfig context to use (default: the current context, or the
+    /// in-cluster service account when there is no kubeconfig).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Only these namespaces (repeatable); default all.
+    #[arg(long = "namespace", short = 'n', value_name = "NAMESPACE")]
+    pub namespaces: Vec<String>,
+    /// Level the findings are reported at: privileged, baseline, restricted
+    /// or immutable, optionally with a version (`restricted:v1.30`).
+    #[arg(long, default_value = "immutable", value_name = "LEVEL[:VERSION]")]
+    pub level: String,
+    /// Show, per namespace, what enforcing this level would reject, in
+    /// Pod Security Admission's dry-run wording.
+    #[arg(long, value_name = "LEVEL[:VERSION]")]
+    pub what_if: Option<String>,
+    /// Output format.
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv", "sarif"])]
+    pub format: String,
+    /// Seconds to wait for any one API request before giving up.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+    /// Items per list page (`limit`); the API server's continue token
+    /// fetches the rest.
+    #[arg(long, default_value_t = 500, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub chunk_size: u32,
+    /// Ignore `exempt.rootlock.dev/*` annotations.
+    #[arg(long)]
+    pub no_annotation_exemptions: bool,
+}

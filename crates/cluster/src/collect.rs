@@ -1,0 +1,171 @@
+//! The listing itself: namespaces; the controllers that are links of owner
+//! chains (ReplicaSets, Jobs); the pods, page by page; then the top-level
+//! controllers, of which only those without pods need their template judged.
+
+use crate::args::ClusterArgs;
+use crate::client::{Cluster, ClusterError, Purpose};
+use crate::evaluate::Judge;
+use crate::inventory::Inventory;
+use crate::list::for_each_page;
+use crate::progress::Progress;
+
+/// Pod controller kinds (kind, apiVersion, resource) that can be owned by
+/// another workload: listed before the pods so the chains are known.
+const LINKS: [(&str, &str, &str); 2] = [
+    ("ReplicaSet", "apps/v1", "replicasets"),
+    ("Job", "batch/v1", "jobs"),
+];
+
+/// Pod controller kinds at the top of a chain: listed after the pods.
+const TOPS: [(&str, &str, &str); 5] = [
+    ("Deployment", "apps/v1", "deployments"),
+    ("StatefulSet", "apps/v1", "statefulsets"),
+    ("DaemonSet", "apps/v1", "daemonsets"),
+    ("CronJob", "batch/v1", "cronjobs"),
+    ("ReplicationController", "v1", "replicationcontrollers"),
+];
+
+fn list_path(api_version: &str, resource: &str, namespace: Option<&str>) -> String {
+    let root = if api_version.contains('/') {
+        format!("/apis/{api_version}")
+    } else {
+        format!("/api/{api_version}")
+    };
+    match namespace {
+        Some(ns) => format!(
+            "{root}/namespaces/{}/{resource}",
+            crate::list::encode_query(ns)
+        ),
+        None => format!("{root}/{resource}"),
+    }
+}
+
+/// `deployments.apps`, as `kubectl auth can-i` spells it.
+fn rbac_name(api_version: &str, resource: &str) -> String {
+    match api_version.split_once('/') {
+        Some((group, _)) => format!("{resource}.{group}"),
+        None => resource.to_string(),
+    }
+}
+
+pub async fn collect(
+    cluster: &Cluster,
+    args: &ClusterArgs,
+    judge: Judge,
+    progress: &Progress,
+) -> Result<Inventory, ClusterError> {
+    let mut inv = Inventory::new(judge);
+    let mut scopes: Vec<Option<&str>> = args.namespaces.iter().map(|n| Some(n.as_str())).collect();
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        scopes.push(None);
+    }
+    let limit = args.chunk_size;
+
+    progress.stage("listing namespaces");
+    for scope in &scopes {
+        match scope {
+            None => {
+                let purpose = Purpose {
+                    verb: "list",
+                    resource: "namespaces",
+                    namespace: None,
+                };
+                for_each_page(cluster, "/api/v1/namespaces", limit, purpose, |page| {
+                    for item in page.items {
+                        inv.add_namespace(item.get())
+                            .map_err(|detail| ClusterError::Decode {
+                                path: "/api/v1/namespaces".into(),
+                                detail,
+                            })?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+            Some(ns) => {
+                let path = format!("/api/v1/namespaces/{}", crate::list::encode_query(ns));
+                let purpose = Purpose {
+                    verb: "get",
+                    resource: "namespaces",
+                    namespace: None,
+                };
+                let text = cluster.get(&path, purpose).await?;
+                inv.add_namespace(&text)
+                    .map_err(|detail| ClusterError::Decode { path, detail })?;
+            }
+        }
+    }
+
+    controllers(cluster, &scopes, limit, &LINKS, &mut inv, progress).await?;
+
+    progress.stage("listing pods");
+    let mut seen = 0u64;
+    for scope in &scopes {
+        let purpose = Purpose {
+            verb: "list",
+            resource: "pods",
+            namespace: *scope,
+        };
+        let path = list_path("v1", "pods", *scope);
+        for_each_page(cluster, &path, limit, purpose, |page| {
+            for item in page.items {
+                inv.add_pod(item);
+            }
+            seen += page.items.len() as u64;
+            progress.pods(seen, page.remaining);
+            Ok(())
+        })
+        .await?;
+    }
+    controllers(cluster, &scopes, limit, &TOPS, &mut inv, progress).await?;
+    progress.finish();
+    Ok(inv)
+}
+
+async fn controllers(
+    cluster: &Cluster,
+    scopes: &[Option<&str>],
+    limit: u32,
+    kinds: &[(&str, &str, &str)],
+    inv: &mut Inventory,
+    progress: &Progress,
+) -> Result<(), ClusterError> {
+    for (kind, api_version, resource) in kinds {
+        progress.stage(&format!("listing {resource}"));
+        let rbac = rbac_name(api_version, resource);
+        for scope in scopes {
+            let purpose = Purpose {
+                verb: "list",
+                resource: &rbac,
+                namespace: *scope,
+            };
+            let path = list_path(api_version, resource, *scope);
+            for_each_page(cluster, &path, limit, purpose, |page| {
+                for item in page.items {
+                    inv.add_controller(kind, api_version, item);
+                }
+                Ok(())
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_rbac_names() {
+        assert_eq!(list_path("v1", "pods", None), "/api/v1/pods");
+        assert_eq!(
+            list_path("apps/v1", "replicasets", Some("shop")),
+            "/apis/apps/v1/namespaces/shop/replicasets"
+        );
+        assert_eq!(rbac_name("batch/v1", "cronjobs"), "cronjobs.batch");
+        assert_eq!(rbac_name("v1", "pods"), "pods");
+    }
+}

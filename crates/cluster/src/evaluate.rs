@@ -1,0 +1,150 @@
+//! One evaluation per workload, reduced to what the reports need, so the
+//! pod itself can be dropped as soon as it has been judged.
+
+use rootlock_policy::model::ContainerKind;
+use rootlock_policy::{Evaluation, Exemptions, LevelVersion, Pod, Severity, evaluate, immutable};
+
+/// One finding, without the field path (API objects have no lines).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRow {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub exemption: Option<String>,
+}
+
+/// One container of a workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerRow {
+    pub name: String,
+    pub kind: ContainerKind,
+    /// `securityContext.readOnlyRootFilesystem`; `None` when unset.
+    pub read_only: Option<bool>,
+    pub findings: Vec<FindingRow>,
+}
+
+/// A workload's verdict at the report level and, if asked, the what-if level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluated {
+    pub containers: Vec<ContainerRow>,
+    /// Findings about the pod as a whole (volumes, host namespaces, …).
+    pub pod_findings: Vec<FindingRow>,
+    /// PSA's `violates PodSecurity "…": …` for the Pod Security Standards part.
+    pub pod_security: Option<String>,
+    /// The immutable family in the same style.
+    pub immutable: Option<String>,
+    /// Any error-severity finding at the report level.
+    pub failing: bool,
+    /// Reasons enforce at the what-if level would give (PSA's dry-run
+    /// reasons); empty when it would admit the pod.
+    pub what_if: Vec<String>,
+}
+
+/// The levels and options every workload is judged with.
+#[derive(Debug, Clone, Copy)]
+pub struct Judge {
+    pub level: LevelVersion,
+    pub what_if: Option<LevelVersion>,
+    pub annotation_exemptions: bool,
+}
+
+/// `readOnlyRootFilesystem` as `kubectl get -o custom-columns` prints it.
+pub fn read_only_text(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "<none>",
+    }
+}
+
+/// `init`, `regular` or `ephemeral`.
+pub fn kind_text(k: ContainerKind) -> &'static str {
+    match k {
+        ContainerKind::Init => "init",
+        ContainerKind::Regular => "regular",
+        ContainerKind::Ephemeral => "ephemeral",
+    }
+}
+
+impl Judge {
+    /// `extra_annotations`: a controller's own annotations, which count
+    /// for exemptions like the template's (as in `scan`).
+    pub fn judge(&self, pod: &Pod, extra_annotations: &[(String, String)]) -> Evaluated {
+        let exemptions = self.annotation_exemptions.then(|| {
+            Exemptions::from_annotations(
+                extra_annotations
+                    .iter()
+                    .chain(pod.annotations.iter())
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+        });
+        let eval = evaluate(pod, self.level, exemptions.as_ref());
+        let mut containers: Vec<ContainerRow> = pod
+            .spec
+            .all_containers()
+            .map(|(kind, _, c)| ContainerRow {
+                name: c.name.clone(),
+                kind,
+                read_only: c.sc().and_then(|s| s.read_only_root_filesystem),
+                findings: Vec::new(),
+            })
+            .collect();
+        let mut pod_findings = Vec::new();
+        for f in &eval.findings {
+            let row = FindingRow {
+                rule: f.rule,
+                severity: f.severity,
+                message: f.message.clone(),
+                exemption: f.exemption.clone(),
+            };
+            let slot = f.container.as_ref().and_then(|c| {
+                // Containers are listed in all_containers order; index
+                // within a kind maps to that order.
+                pod.spec
+                    .all_containers()
+                    .position(|(k, i, _)| k == c.kind && i == c.index)
+            });
+            match slot.and_then(|i| containers.get_mut(i)) {
+                Some(container) => container.findings.push(row),
+                None => pod_findings.push(row),
+            }
+        }
+        let what_if = match self.what_if {
+            Some(lv) if lv == self.level => reasons(&eval),
+            Some(lv) => reasons(&evaluate(pod, lv, None)),
+            None => Vec::new(),
+        };
+        Evaluated {
+            containers,
+            pod_findings,
+            pod_security: eval.pod_security_message(),
+            immutable: eval.immutable_message(),
+            failing: eval.has_errors(),
+            what_if,
+        }
+    }
+}
+
+/// PSA's dry-run reasons (no details), then the immutable family's
+/// error-severity reasons. Exemption annotations do not change what
+/// enforce would do, as with PSA.
+fn reasons(eval: &Evaluation) -> Vec<String> {
+    let mut out: Vec<String> = eval
+        .pss
+        .iter()
+        .map(|r| {
+            if r.violation.reason.is_empty() {
+                "unknown forbidden reason".to_string()
+            } else {
+                r.violation.reason.clone()
+            }
+        })
+        .collect();
+    out.extend(
+        eval.immutable
+            .iter()
+            .filter(|r| immutable::rule(r.id).is_some_and(|rule| rule.severity == Severity::Error))
+            .map(|r| r.violation.reason.clone()),
+    );
+    out
+}

@@ -1,0 +1,351 @@
+//! The inventory: namespaces with their labels, and one entry per workload
+//! (replicas collapsed by owner), built item by item as pages arrive.
+//!
+//! Only the first pod of each workload is decoded in full and evaluated;
+//! the other replicas are counted from their metadata alone. That is what
+//! keeps memory flat over 100,000 pods.
+
+use crate::evaluate::{Evaluated, Judge};
+use crate::owners::{Meta, Owners, WorkloadId};
+use rootlock_manifest::extract::{Path, pod};
+use rootlock_manifest::json::node_from_json;
+use rootlock_manifest::{Limits, workloads};
+use rootlock_policy::Pod;
+use rootlock_policy::model::ContainerKind;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap};
+
+/// Label prefixes that decide admission: PSA's and rootlock's.
+pub const LABEL_PREFIXES: [&str; 2] = ["pod-security.kubernetes.io/", "rootlock.dev/"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Namespace {
+    pub name: String,
+    /// Only the admission labels, sorted by key.
+    pub labels: Vec<(String, String)>,
+}
+
+impl Namespace {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
+    /// Pods that exist now (0 for a controller with no pods).
+    pub pods: u64,
+    /// The lexically smallest pod name (PSA's dry-run prefix).
+    pub smallest_pod: Option<String>,
+    /// Judged from the controller's pod template (it has no pods).
+    pub from_template: bool,
+    pub eval: Option<Evaluated>,
+    /// Why it could not be judged.
+    pub error: Option<String>,
+}
+
+impl Workload {
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+
+    pub fn failing(&self) -> bool {
+        self.eval.as_ref().is_some_and(|e| e.failing)
+    }
+}
+
+#[derive(Deserialize)]
+struct Head {
+    #[serde(default)]
+    metadata: Option<Meta>,
+}
+
+#[derive(Deserialize)]
+struct NamespaceHead {
+    #[serde(default)]
+    metadata: NamespaceMeta,
+}
+
+#[derive(Deserialize, Default)]
+struct NamespaceMeta {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    labels: Option<BTreeMap<String, String>>,
+}
+
+/// Everything collected so far.
+pub struct Inventory {
+    judge: Judge,
+    max_depth: usize,
+    owners: Owners,
+    namespaces: BTreeMap<String, Namespace>,
+    workloads: HashMap<String, Workload>,
+    pub pods: u64,
+    /// Objects that could not be read, with the reason.
+    pub errors: Vec<String>,
+}
+
+/// How a controller kind chains to its owner, when it does.
+fn chains_to(kind: &str, owner_kind: &str) -> bool {
+    matches!(
+        (kind, owner_kind),
+        ("ReplicaSet", "Deployment") | ("Job", "CronJob")
+    )
+}
+
+impl Inventory {
+    pub fn new(judge: Judge) -> Self {
+        Inventory {
+            judge,
+            max_depth: Limits::default().max_depth,
+            owners: Owners::default(),
+            namespaces: BTreeMap::new(),
+            workloads: HashMap::new(),
+            pods: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn judge(&self) -> &Judge {
+        &self.judge
+    }
+
+    /// A Namespace object (from the list, or a single GET).
+    pub fn add_namespace(&mut self, raw: &str) -> Result<(), String> {
+        let head: NamespaceHead =
+            serde_json::from_str(raw).map_err(|e| format!("namespace: {e}"))?;
+        let name = head.metadata.name;
+        let labels = head
+            .metadata
+            .labels
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| LABEL_PREFIXES.iter().any(|p| k.starts_with(p)))
+            .collect();
+        self.namespaces
+            .insert(name.clone(), Namespace { name, labels });
+        Ok(())
+    }
+
+    fn ensure_namespace(&mut self, name: &str) {
+        if !self.namespaces.contains_key(name) {
+            self.namespaces.insert(
+                name.to_string(),
+                Namespace {
+                    name: name.to_string(),
+                    labels: Vec::new(),
+                },
+            );
+        }
+    }
+
+    /// A controller (Deployment, ReplicaSet, …) of `kind`/`api_version`
+    /// (list items carry neither). A ReplicaSet of a Deployment or a Job of
+    /// a CronJob becomes a link in an owner chain; any other controller is
+    /// a workload, judged from its pod template until a pod of it shows up.
+    pub fn add_controller(&mut self, kind: &str, api_version: &str, raw: &RawValue) {
+        let Some(meta) = self.meta(kind, raw) else {
+            return;
+        };
+        if let Some(owner) = meta.controller()
+            && chains_to(kind, &owner.kind)
+        {
+            self.owners.record(&meta.uid, owner);
+            return;
+        }
+        if self.workloads.contains_key(&meta.uid) {
+            // Its pods have been judged already.
+            return;
+        }
+        self.ensure_namespace(&meta.namespace);
+        let (eval, error) = match self.template(kind, api_version, raw) {
+            Ok((pod, annotations)) => (Some(self.judge.judge(&pod, &annotations)), None),
+            Err(e) => (None, Some(e)),
+        };
+        if let Some(e) = &error {
+            self.errors
+                .push(format!("{}/{kind}/{}: {e}", meta.namespace, meta.name));
+        }
+        self.workloads
+            .entry(meta.uid.clone())
+            .or_insert_with(|| Workload {
+                namespace: meta.namespace.clone(),
+                kind: kind.to_string(),
+                name: meta.name.clone(),
+                uid: meta.uid.clone(),
+                pods: 0,
+                smallest_pod: None,
+                from_template: true,
+                eval,
+                error,
+            });
+    }
+
+    /// The pod template of a controller, through the same extraction as
+    /// `scan`, with the controller's own annotations (for exemptions).
+    fn template(
+        &self,
+        kind: &str,
+        api_version: &str,
+        raw: &RawValue,
+    ) -> Result<(Pod, Vec<(String, String)>), String> {
+        let mut v: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+        strip(&mut v);
+        if let Value::Object(map) = &mut v {
+            map.insert("kind".into(), Value::String(kind.into()));
+            map.insert("apiVersion".into(), Value::String(api_version.into()));
+        }
+        let node = node_from_json(&v, self.max_depth)
+            .ok_or_else(|| format!("nested deeper than {} levels", self.max_depth))?;
+        let mut found = workloads(&node).map_err(|e| format!("{}: {}", e.field, e.message))?;
+        if found.is_empty() {
+            return Err("no pod template".into());
+        }
+        let w = found.swap_remove(0);
+        Ok((w.pod, w.annotations))
+    }
+
+    fn pod_model(&self, raw: &RawValue) -> Result<Pod, String> {
+        let mut v: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+        strip(&mut v);
+        let node = node_from_json(&v, self.max_depth)
+            .ok_or_else(|| format!("nested deeper than {} levels", self.max_depth))?;
+        pod(&node, &Path::Root("")).map_err(|e| format!("{}: {}", e.field, e.message))
+    }
+
+    /// An item's metadata; an unreadable item is recorded as an error.
+    fn meta(&mut self, kind: &str, raw: &RawValue) -> Option<Meta> {
+        match serde_json::from_str::<Head>(raw.get()) {
+            Ok(Head {
+                metadata: Some(meta),
+            }) => Some(meta),
+            Ok(_) => {
+                self.errors
+                    .push(format!("a {kind} without metadata was skipped"));
+                None
+            }
+            Err(e) => {
+                self.errors.push(format!("a {kind} could not be read: {e}"));
+                None
+            }
+        }
+    }
+
+    /// A pod. Only its metadata is decoded unless it is the first pod of
+    /// its workload (or carries ephemeral containers, which `kubectl debug`
+    /// adds to one replica only).
+    pub fn add_pod(&mut self, raw: &RawValue) {
+        let Some(meta) = self.meta("Pod", raw) else {
+            return;
+        };
+        self.pods += 1;
+        let id: WorkloadId = self.owners.workload_of(&meta);
+        let needs_eval = match self.workloads.get(&id.uid) {
+            None => true,
+            Some(w) => w.from_template || w.pods == 0,
+        };
+        let has_ephemeral = !needs_eval && raw.get().contains("\"ephemeralContainers\"");
+        let judged = (needs_eval || has_ephemeral)
+            .then(|| self.pod_model(raw).map(|pod| self.judge.judge(&pod, &[])));
+        self.ensure_namespace(&meta.namespace);
+        let w = self
+            .workloads
+            .entry(id.uid.clone())
+            .or_insert_with(|| Workload {
+                namespace: meta.namespace.clone(),
+                kind: id.kind.clone(),
+                name: id.name.clone(),
+                uid: id.uid.clone(),
+                pods: 0,
+                smallest_pod: None,
+                from_template: false,
+                eval: None,
+                error: None,
+            });
+        w.pods += 1;
+        if w.smallest_pod
+            .as_deref()
+            .is_none_or(|s| meta.name.as_str() < s)
+        {
+            w.smallest_pod = Some(meta.name.clone());
+        }
+        match judged {
+            None => {}
+            Some(Err(e)) => {
+                self.errors
+                    .push(format!("{}/Pod/{}: {e}", meta.namespace, meta.name));
+                if needs_eval {
+                    w.error = Some(e);
+                    w.eval = None;
+                    w.from_template = false;
+                }
+            }
+            Some(Ok(eval)) if needs_eval => {
+                w.eval = Some(eval);
+                w.error = None;
+                w.from_template = false;
+            }
+            Some(Ok(eval)) => merge_ephemeral(w, eval),
+        }
+    }
+
+    /// Workloads sorted by namespace, kind, name; namespaces by name.
+    pub fn finish(self) -> (Vec<Namespace>, Vec<Workload>, u64, Vec<String>) {
+        let mut ws: Vec<Workload> = self.workloads.into_values().collect();
+        ws.sort_by(|a, b| {
+            (&a.namespace, &a.kind, &a.name, &a.uid).cmp(&(&b.namespace, &b.kind, &b.name, &b.uid))
+        });
+        (
+            self.namespaces.into_values().collect(),
+            ws,
+            self.pods,
+            self.errors,
+        )
+    }
+
+    pub fn owner_links(&self) -> usize {
+        self.owners.len()
+    }
+}
+
+/// Ephemeral containers seen on a later replica join the workload's rows.
+fn merge_ephemeral(w: &mut Workload, other: Evaluated) {
+    let Some(eval) = &mut w.eval else {
+        return;
+    };
+    for c in other.containers {
+        if c.kind == ContainerKind::Ephemeral
+            && !eval
+                .containers
+                .iter()
+                .any(|e| e.kind == c.kind && e.name == c.name)
+        {
+            eval.failing |= c
+                .findings
+                .iter()
+                .any(|f| f.severity == rootlock_policy::Severity::Error);
+            eval.containers.push(c);
+        }
+    }
+}
+
+/// Drops what no check reads and is expensive to convert: status and
+/// managedFields are often most of an object's bytes.
+fn strip(v: &mut Value) {
+    if let Value::Object(map) = v {
+        map.remove("status");
+        if let Some(Value::Object(meta)) = map.get_mut("metadata") {
+            meta.remove("managedFields");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Who a pod belongs to: its controller owner reference, followed up the
+//! chain (ReplicaSet → Deployment, Job → CronJob) so replicas collapse into
+//! the workload a person actually wrote.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// `metadata.ownerReferences[*]` as the API server sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OwnerReference {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub uid: String,
+    #[serde(default)]
+    pub controller: Option<bool>,
+}
+
+/// The metadata fields inventory reads from any object.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Meta {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub uid: String,
+    #[serde(rename = "ownerReferences", default)]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+impl Meta {
+    /// The managing controller (`controller: true`); at most one exists.
+    pub fn controller(&self) -> Option<&OwnerReference> {
+        self.owner_references
+            .iter()
+            .find(|o| o.controller == Some(true))
+    }
+}
+
+/// A workload identity: the top of an owner chain.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WorkloadId {
+    pub uid: String,
+    pub kind: String,
+    pub name: String,
+}
+
+/// Controllers that are themselves owned (ReplicaSets of Deployments, Jobs
+/// of CronJobs), by uid.
+#[derive(Debug, Default)]
+pub struct Owners {
+    parent: HashMap<String, WorkloadId>,
+}
+
+/// Chains are two links long in practice; the bound stops a cycle (which a
+/// misbehaving custom controller could create) from looping.
+const MAX_CHAIN: usize = 8;
+
+impl Owners {
+    /// Records that the object `child_uid` is controlled by `owner`.
+    pub fn record(&mut self, child_uid: &str, owner: &OwnerReference) {
+        if child_uid.is_empty() || owner.uid.is_empty() {
+            return;
+        }
+        self.parent.insert(
+            child_uid.to_string(),
+            WorkloadId {
+                uid: owner.uid.clone(),
+                kind: owner.kind.clone(),
+                name: owner.name.clone(),
+            },
+        );
+    }
+
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parent.is_empty()
+    }
+
+    /// The workload a pod belongs to. A pod without a controller, or owned
+    /// by a Node (a static pod's mirror), is its own workload.
+    pub fn workload_of(&self, pod: &Meta) -> WorkloadId {
+        let Some(owner) = pod
+            .controller()
+            .filter(|o| o.kind != "Node" && !o.uid.is_empty())
+        else {
+            return WorkloadId {
+                uid: pod.uid.clone(),
+                kind: "Pod".into(),
+                name: pod.name.clone(),
+            };
+        };
+        let mut id = WorkloadId {
+            uid: owner.uid.clone(),
+            kind: owner.kind.clone(),
+            name: owner.name.clone(),
+        };
+        for _ in 0..MAX_CHAIN {
+            match self.parent.get(&id.uid) {
+                Some(up) if up.uid != id.uid => id = up.clone(),
+                _ => break,
+            }
+        }
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(json: &str) -> Meta {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn replicas_climb_to_the_deployment_and_jobs_to_the_cronjob() {
+        let mut o = Owners::default();
+        o.record(
+            "rs1",
+            &OwnerReference {
+                kind: "Deployment".into(),
+                name: "web".into(),
+                uid: "d1".into(),
+                controller: Some(true),
+            },
+        );
+        let pod = meta(
+            r#"{"name":"web-1","uid":"p1","ownerReferences":[{"kind":"ReplicaSet","name":"web-abc","uid":"rs1","controller":true}]}"#,
+        );
+        assert_eq!(
+            o.workload_of(&pod),
+            WorkloadId {
+                uid: "d1".into(),
+                kind: "Deployment".into(),
+                name: "web".into()
+            }
+        );
+        // An owner that is not the controller does not make a workload.
+        let pod = meta(
+            r#"{"name":"x","uid":"p2","ownerReferences":[{"kind":"ReplicaSet","name":"r","uid":"rs1"}]}"#,
+        );
+        assert_eq!(o.workload_of(&pod).kind, "Pod");
+        let mirror = meta(
+            r#"{"name":"etcd-n1","uid":"p3","ownerReferences":[{"kind":"Node","name":"n1","uid":"n","controller":true}]}"#,
+        );
+        assert_eq!(o.workload_of(&mirror).name, "etcd-n1");
+    }
+
+    #[test]
+    fn an_owner_cycle_terminates() {
+        let mut o = Owners::default();
+        let r = |uid: &str| OwnerReference {
+            kind: "X".into(),
+            name: uid.into(),
+            uid: uid.into(),
+            controller: Some(true),
+        };
+        o.record("a", &r("b"));
+        o.record("b", &r("a"));
+        let pod = meta(
+            r#"{"name":"p","uid":"p","ownerReferences":[{"kind":"X","name":"a","uid":"a","controller":true}]}"#,
+        );
+        let id = o.workload_of(&pod);
+        assert!(id.uid == "a" || id.uid == "b");
+    }
+}

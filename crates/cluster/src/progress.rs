@@ -1,0 +1,59 @@
+//! A progress bar for long listings, drawn on stderr only when stderr is a
+//! terminal (never in pipes, CI logs or tests).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::Duration;
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(enabled: bool) -> Self {
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress { bar }
+    }
+
+    pub fn disabled() -> Self {
+        Progress { bar: None }
+    }
+
+    /// A phase with no known length (namespaces, controllers).
+    pub fn stage(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(message.to_string());
+        }
+    }
+
+    /// Pods so far and how many the server says remain.
+    pub fn pods(&self, seen: u64, remaining: Option<u64>) {
+        if let Some(bar) = &self.bar {
+            if let Some(rest) = remaining {
+                if bar.length().is_none() {
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{bar:40} {pos}/{len} pods ({per_sec}, {eta} left)",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                }
+                bar.set_length(seen + rest);
+            }
+            bar.set_position(seen);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

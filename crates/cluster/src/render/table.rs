@@ -1,0 +1,171 @@
+//! The default output: one row per container, then a summary per
+//! namespace, then the what-if result.
+
+use super::rule_list;
+use crate::evaluate::{kind_text, read_only_text};
+use crate::report::Report;
+use std::io::{self, Write};
+
+struct Row {
+    cells: [String; 6],
+}
+
+fn rows(report: &Report) -> Vec<Row> {
+    let mut out = Vec::new();
+    for w in &report.workloads {
+        let workload = w.label();
+        match (&w.eval, &w.error) {
+            (Some(eval), _) => {
+                for c in &eval.containers {
+                    out.push(Row {
+                        cells: [
+                            w.namespace.clone(),
+                            workload.clone(),
+                            c.name.clone(),
+                            kind_text(c.kind).into(),
+                            read_only_text(c.read_only).into(),
+                            rule_list(&c.findings),
+                        ],
+                    });
+                }
+                if !eval.pod_findings.is_empty() {
+                    out.push(Row {
+                        cells: [
+                            w.namespace.clone(),
+                            workload.clone(),
+                            "(pod)".into(),
+                            "pod".into(),
+                            "-".into(),
+                            rule_list(&eval.pod_findings),
+                        ],
+                    });
+                }
+            }
+            (None, error) => out.push(Row {
+                cells: [
+                    w.namespace.clone(),
+                    workload.clone(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    format!("error: {}", error.as_deref().unwrap_or("not evaluated")),
+                ],
+            }),
+        }
+    }
+    out
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let header = [
+        "NAMESPACE".to_string(),
+        "WORKLOAD".into(),
+        "CONTAINER".into(),
+        "TYPE".into(),
+        "READONLY".into(),
+        format!("FINDINGS ({})", report.level),
+    ];
+    let rows = rows(report);
+    let mut widths = header.clone().map(|h| h.len());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(&r.cells) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String; 6], out: &mut dyn Write| -> io::Result<()> {
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                writeln!(out, "{c}")?;
+            } else {
+                write!(out, "{c:<w$}   ", w = widths[i])?;
+            }
+        }
+        Ok(())
+    };
+    line(&header, out)?;
+    for r in &rows {
+        line(&r.cells, out)?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "NAMESPACES ({})", report.level)?;
+    for ns in &report.namespaces {
+        let n = ns.range.len() as u64;
+        writeln!(
+            out,
+            "{}: {}, {}, {} failing",
+            ns.namespace.name,
+            plural(n, "workload", "workloads"),
+            plural(ns.pods, "pod", "pods"),
+            ns.failing
+        )?;
+        let labels: Vec<String> = ns
+            .namespace
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if labels.is_empty() {
+            writeln!(out, "  labels: none")?;
+        } else {
+            writeln!(out, "  labels: {}", labels.join(" "))?;
+        }
+        writeln!(out, "  next: {}", ns.recommendation)?;
+    }
+
+    if let Some(lv) = report.what_if {
+        writeln!(out)?;
+        writeln!(out, "WHAT IF enforce={lv}")?;
+        for ns in &report.namespaces {
+            let Some(wi) = &ns.what_if else { continue };
+            if wi.warnings.is_empty() && wi.templates.is_empty() {
+                writeln!(
+                    out,
+                    "{}: no existing pod would be rejected",
+                    ns.namespace.name
+                )?;
+                continue;
+            }
+            writeln!(out, "{}:", ns.namespace.name)?;
+            if let Some(first) = wi.warnings.first() {
+                writeln!(out, "  Warning: {first}")?;
+            }
+            for g in &wi.groups {
+                writeln!(out, "  Warning: {}", g.line)?;
+                let ws: Vec<String> = g
+                    .workloads
+                    .iter()
+                    .map(|(w, n)| format!("{w} ({})", plural(*n, "pod", "pods")))
+                    .collect();
+                writeln!(out, "      {}", ws.join(", "))?;
+            }
+            for (w, reasons) in &wi.templates {
+                writeln!(
+                    out,
+                    "  {w} has no pods now; its template would be rejected: {reasons}"
+                )?;
+            }
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} in {} across {}; {} fail {} ({} containers)",
+        plural(report.pods, "pod", "pods"),
+        plural(report.workloads.len() as u64, "workload", "workloads"),
+        plural(report.namespaces.len() as u64, "namespace", "namespaces"),
+        report.failing(),
+        report.level,
+        report.containers()
+    )?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! `--what-if LEVEL`: what switching a namespace's enforce label to LEVEL
+//! would report about its existing pods, in PSA's dry-run wording, grouped
+//! by workload beneath each line.
+
+use crate::inventory::Workload;
+use rootlock_policy::LevelVersion;
+use std::collections::BTreeMap;
+
+/// One PSA line: the pods with one distinct reason list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// `<pod>: …`, `<pod> (and 1 other pod): …`, `<pod> (and N other pods): …`
+    pub line: String,
+    pub reasons: String,
+    pub pods: u64,
+    /// The workloads whose pods gave these reasons (`Kind/name`, pods).
+    pub workloads: Vec<(String, u64)>,
+}
+
+/// The dry-run result for one namespace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamespaceWhatIf {
+    /// PSA's warnings in order: the namespace line, then the sorted group
+    /// lines. Empty when every existing pod would be admitted.
+    pub warnings: Vec<String>,
+    pub groups: Vec<Group>,
+    /// Controllers without pods whose template would be rejected when they
+    /// next create pods (PSA's dry-run cannot see these).
+    pub templates: Vec<(String, String)>,
+}
+
+/// A reason list's pods so far: smallest pod name, pod count, workloads.
+type Pending = (String, u64, Vec<(String, u64)>);
+
+/// Evaluates the namespace's workloads (already judged at `level`).
+pub fn what_if<'a>(
+    namespace: &str,
+    level: LevelVersion,
+    workloads: impl IntoIterator<Item = &'a Workload>,
+) -> NamespaceWhatIf {
+    let mut by_reasons: BTreeMap<String, Pending> = BTreeMap::new();
+    let mut templates = Vec::new();
+    for w in workloads {
+        let Some(eval) = &w.eval else { continue };
+        if eval.what_if.is_empty() {
+            continue;
+        }
+        let reasons = eval.what_if.join(", ");
+        match (&w.smallest_pod, w.pods) {
+            (Some(pod), n) if n > 0 => {
+                let slot = by_reasons
+                    .entry(reasons)
+                    .or_insert_with(|| (pod.clone(), 0, Vec::new()));
+                if pod < &slot.0 {
+                    slot.0 = pod.clone();
+                }
+                slot.1 += n;
+                slot.2.push((w.label(), n));
+            }
+            _ => templates.push((w.label(), reasons)),
+        }
+    }
+    let mut groups: Vec<Group> = by_reasons
+        .into_iter()
+        .map(|(reasons, (pod, pods, workloads))| {
+            let prefix = match pods {
+                0 | 1 => pod,
+                2 => format!("{pod} (and 1 other pod)"),
+                n => format!("{pod} (and {} other pods)", n - 1),
+            };
+            Group {
+                line: format!("{prefix}: {reasons}"),
+                reasons,
+                pods,
+                workloads,
+            }
+        })
+        .collect();
+    groups.sort_by(|a, b| a.line.cmp(&b.line));
+    let mut warnings = Vec::new();
+    if !groups.is_empty() {
+        warnings.push(format!(
+            "existing pods in namespace \"{namespace}\" violate the new PodSecurity enforce level \"{level}\""
+        ));
+        warnings.extend(groups.iter().map(|g| g.line.clone()));
+    }
+    NamespaceWhatIf {
+        warnings,
+        groups,
+        templates,
+    }
+}

@@ -1,0 +1,567 @@
+//! `rootlock cluster` against the replay API server (recorded real
+//! responses over HTTPS on loopback), through a generated kubeconfig.
+
+mod replay;
+
+use replay::{Handler, ReplayServer, Reply, empty_controller_list, query, testdata};
+use rootlock_cluster::{ClusterArgs, run_with};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MjE1LCJzdGFydCI6InNob3AvcDFcdTAwMDAifQ";
+
+fn args(kubeconfig: &std::path::Path, extra: &[&str]) -> ClusterArgs {
+    use clap::{Args, FromArgMatches};
+    let mut argv = vec![
+        "cluster".to_string(),
+        "--kubeconfig".to_string(),
+        kubeconfig.display().to_string(),
+    ];
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    let cmd = ClusterArgs::augment_args(clap::Command::new("cluster"));
+    let m = cmd.try_get_matches_from(argv).expect("arguments parse");
+    ClusterArgs::from_arg_matches(&m).expect("arguments")
+}
+
+struct Outcome {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+fn run(server: &ReplayServer, extra: &[&str]) -> Outcome {
+    run_in_context(server, "replay", extra)
+}
+
+fn run_in_context(server: &ReplayServer, current: &str, extra: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = server.kubeconfig(dir.path(), current);
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = run_with(&args(&kc, extra), &mut out, &mut err, false);
+    Outcome {
+        code,
+        out: String::from_utf8(out).expect("utf-8"),
+        err: String::from_utf8(err).expect("utf-8"),
+    }
+}
+
+/// Lines with runs of spaces collapsed, for table assertions.
+fn squeezed(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn items(file: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(&testdata(file)).expect("json");
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn list(kind: &str, api: &str, items: Vec<Value>) -> String {
+    serde_json::json!({"kind": format!("{kind}List"), "apiVersion": api,
+        "metadata": {"resourceVersion": "215"}, "items": items})
+    .to_string()
+}
+
+/// The recorded cluster: namespaces, two pod pages joined by the real
+/// continue token, one Deployment and one CronJob (no controller manager
+/// ran, so they have no pods).
+fn recorded(path: &str) -> Reply {
+    let p = path.split('?').next().unwrap_or(path);
+    match p {
+        "/api/v1/namespaces" => Reply::ok(testdata("namespaces.json")),
+        "/api/v1/pods" => match query(path, "continue").as_deref() {
+            None => Reply::ok(testdata("pods-page1.json")),
+            Some(TOKEN) => Reply::ok(testdata("pods-page2.json")),
+            Some(_) => Reply::recorded_error(&testdata("bad-continue.txt")),
+        },
+        "/apis/apps/v1/deployments" | "/apis/apps/v1/namespaces/shop/deployments" => {
+            Reply::ok(testdata("deployments.json"))
+        }
+        "/apis/batch/v1/cronjobs" | "/apis/batch/v1/namespaces/shop/cronjobs" => {
+            Reply::ok(testdata("cronjobs.json"))
+        }
+        "/api/v1/namespaces/shop" => {
+            let ns = items("namespaces.json")
+                .into_iter()
+                .find(|n| n["metadata"]["name"] == "shop")
+                .expect("shop");
+            Reply::ok(ns.to_string())
+        }
+        "/api/v1/namespaces/shop/pods" => {
+            let pods: Vec<Value> = items("pods-page1.json")
+                .into_iter()
+                .chain(items("pods-page2.json"))
+                .filter(|p| p["metadata"]["namespace"] == "shop")
+                .collect();
+            Reply::ok(list("Pod", "v1", pods))
+        }
+        _ => match empty_controller_list(path) {
+            Some(body) => Reply::ok(body),
+            None => Reply::recorded_error(&testdata("notfound-404.txt")),
+        },
+    }
+}
+
+fn recorded_server() -> ReplayServer {
+    ReplayServer::start(Arc::new(recorded))
+}
+
+#[test]
+fn pages_through_the_recorded_pods_and_prints_one_row_per_container() {
+    let server = recorded_server();
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 1, "stderr: {}", o.err);
+    let paths = server.paths();
+    assert!(
+        paths.contains(&"/api/v1/pods?limit=500".to_string()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&format!("/api/v1/pods?limit=500&continue={TOKEN}")),
+        "{paths:?}"
+    );
+    let auth = server.seen.lock().expect("seen")[0].authorization.clone();
+    assert_eq!(auth.as_deref(), Some("Bearer replay-token"));
+    let lines = squeezed(&o.out);
+    assert_eq!(
+        lines[0],
+        "NAMESPACE WORKLOAD CONTAINER TYPE READONLY FINDINGS (immutable:latest)"
+    );
+    for row in [
+        "default Pod/d1 d1 regular <none> allowPrivilegeEscalation, capabilities_restricted, runAsNonRoot, seccompProfile_restricted, readOnlyRootFilesystem",
+        "shop Pod/p1 p1 regular <none>",
+        "shop Pod/p1 debugger-5682p ephemeral <none>",
+        "shop Pod/p3 p3 regular <none>",
+        // No pods (no controller manager ran): judged from the template.
+        "shop Deployment/web init init <none> allowPrivilegeEscalation, capabilities_restricted, readOnlyRootFilesystem",
+        "shop Deployment/web web regular true -",
+        "shop CronJob/nightly report regular <none>",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(row)),
+            "missing row {row:?} in\n{}",
+            o.out
+        );
+    }
+    assert!(o.out.contains(
+        "shop: 4 workloads, 2 pods, 4 failing\n  labels: rootlock.dev/enforce=immutable rootlock.dev/warn=immutable\n  next: rootlock.dev/enforce is set but 4 workloads fail immutable:latest"
+    ), "{}", o.out);
+    assert!(o.out.contains(
+        "default: 1 workload, 1 pod, 1 failing\n  labels: none\n  next: no warn/audit label yet: label warn+audit first (kubectl label ns default rootlock.dev/warn=immutable rootlock.dev/audit=immutable)"
+    ), "{}", o.out);
+    assert!(
+        o.out
+            .contains("kube-system: 0 workloads, 0 pods, 0 failing")
+    );
+    assert!(
+        o.out
+            .contains("3 pods in 5 workloads across 5 namespaces; 5 fail immutable:latest")
+    );
+}
+
+#[test]
+fn json_reports_workloads_with_unset_as_null() {
+    let server = recorded_server();
+    let o = run(&server, &["--format", "json", "--level", "restricted"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("one JSON document");
+    assert_eq!(v["level"], "restricted:latest");
+    assert_eq!(v["summary"]["pods"], 3);
+    assert_eq!(v["summary"]["workloads"], 5);
+    let web = v["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .find(|w| w["name"] == "web")
+        .expect("web");
+    assert_eq!(web["kind"], "Deployment");
+    assert_eq!(web["source"], "template");
+    assert_eq!(web["containers"][1]["readOnlyRootFilesystem"], true);
+    assert_eq!(web["containers"][0]["readOnlyRootFilesystem"], Value::Null);
+    assert_eq!(web["containers"][0]["type"], "init");
+    assert_eq!(
+        web["podSecurity"],
+        "violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (container \"init\" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container \"init\" must set securityContext.capabilities.drop=[\"ALL\"])"
+    );
+    let shop = &v["namespaces"][4];
+    assert_eq!(shop["name"], "shop");
+    assert_eq!(shop["labels"]["rootlock.dev/enforce"], "immutable");
+    // At restricted, rootlock.dev labels do not count: PSA's family does.
+    assert!(
+        shop["recommendation"]
+            .as_str()
+            .expect("text")
+            .starts_with("no warn/audit label yet: label warn+audit first (kubectl label ns shop pod-security.kubernetes.io/warn=restricted")
+    );
+}
+
+#[test]
+fn what_if_prints_psa_dry_run_warnings_grouped_by_reason() {
+    let server = recorded_server();
+    let o = run(&server, &["--what-if", "restricted"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let expected = "shop:\n  Warning: existing pods in namespace \"shop\" violate the new PodSecurity enforce level \"restricted:latest\"\n  Warning: p1 (and 1 other pod): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile\n      Pod/p1 (1 pod), Pod/p3 (1 pod)\n  CronJob/nightly has no pods now; its template would be rejected: allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile\n  Deployment/web has no pods now; its template would be rejected: allowPrivilegeEscalation != false, unrestricted capabilities\n";
+    assert!(o.out.contains(expected), "{}", o.out);
+    assert!(
+        o.out
+            .contains("kube-system: no existing pod would be rejected")
+    );
+    let o = run(&server, &["--what-if", "immutable", "--format", "json"]);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    assert_eq!(
+        v["namespaces"][0]["whatIf"]["warnings"],
+        serde_json::json!([
+            "existing pods in namespace \"default\" violate the new PodSecurity enforce level \"immutable:latest\"",
+            "d1: allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile, readOnlyRootFilesystem != true"
+        ])
+    );
+}
+
+/// Pods created by controllers, in the recorded objects' shape: two
+/// replicas of `web` through a ReplicaSet, one pod of `nightly` through a
+/// Job, and the recorded pods beside them.
+fn chained(path: &str) -> Reply {
+    let deployment = items("deployments.json").remove(0);
+    let cronjob = items("cronjobs.json").remove(0);
+    let owner = |kind: &str, api: &str, name: &str, uid: &str| {
+        serde_json::json!([{"apiVersion": api, "kind": kind, "name": name, "uid": uid,
+            "controller": true, "blockOwnerDeletion": true}])
+    };
+    let p = path.split('?').next().unwrap_or(path);
+    match p {
+        "/apis/apps/v1/replicasets" => {
+            let mut rs = deployment.clone();
+            rs["metadata"]["name"] = "web-7d4b9c".into();
+            rs["metadata"]["uid"] = "rs-web".into();
+            rs["metadata"]["ownerReferences"] = owner(
+                "Deployment",
+                "apps/v1",
+                "web",
+                deployment["metadata"]["uid"].as_str().expect("uid"),
+            );
+            Reply::ok(list("ReplicaSet", "apps/v1", vec![rs]))
+        }
+        "/apis/batch/v1/jobs" => {
+            let job = serde_json::json!({
+                "metadata": {"name": "nightly-29000", "namespace": "shop", "uid": "job-1",
+                    "ownerReferences": owner("CronJob", "batch/v1", "nightly",
+                        cronjob["metadata"]["uid"].as_str().expect("uid"))},
+                "spec": cronjob["spec"]["jobTemplate"]["spec"].clone(),
+            });
+            Reply::ok(list("Job", "batch/v1", vec![job]))
+        }
+        "/api/v1/pods" => {
+            let mut pods = items("pods-page1.json");
+            pods.extend(items("pods-page2.json"));
+            for (name, ns) in [("web-7d4b9c-zz9", "shop"), ("web-7d4b9c-aa1", "shop")] {
+                pods.push(serde_json::json!({
+                    "metadata": {"name": name, "namespace": ns, "uid": format!("uid-{name}"),
+                        "ownerReferences": owner("ReplicaSet", "apps/v1", "web-7d4b9c", "rs-web")},
+                    "spec": deployment["spec"]["template"]["spec"].clone(),
+                }));
+            }
+            pods.push(serde_json::json!({
+                "metadata": {"name": "nightly-29000-x", "namespace": "shop", "uid": "uid-n",
+                    "ownerReferences": owner("Job", "batch/v1", "nightly-29000", "job-1")},
+                "spec": cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"].clone(),
+            }));
+            Reply::ok(list("Pod", "v1", pods))
+        }
+        _ => recorded(path),
+    }
+}
+
+#[test]
+fn replicas_collapse_through_replicaset_and_job_owner_chains() {
+    let server = ReplayServer::start(Arc::new(chained));
+    let o = run(&server, &["--format", "json", "--what-if", "restricted"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    assert_eq!(v["summary"]["pods"], 6);
+    assert_eq!(v["summary"]["workloads"], 5, "{}", o.out);
+    let find = |kind: &str, name: &str| {
+        v["workloads"]
+            .as_array()
+            .expect("workloads")
+            .iter()
+            .find(|w| w["kind"] == kind && w["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{kind}/{name} missing: {}", o.out))
+    };
+    let web = find("Deployment", "web");
+    assert_eq!(
+        (web["pods"].as_u64(), web["source"].as_str()),
+        (Some(2), Some("pod"))
+    );
+    let nightly = find("CronJob", "nightly");
+    assert_eq!(nightly["pods"], 1);
+    assert!(
+        v["workloads"]
+            .as_array()
+            .expect("workloads")
+            .iter()
+            .all(|w| w["kind"] != "ReplicaSet" && w["kind"] != "Job")
+    );
+    let warnings = &v["namespaces"][4]["whatIf"]["warnings"];
+    assert_eq!(
+        warnings[1],
+        "nightly-29000-x (and 2 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile"
+    );
+    assert_eq!(
+        warnings[2],
+        "web-7d4b9c-aa1 (and 1 other pod): allowPrivilegeEscalation != false, unrestricted capabilities"
+    );
+}
+
+#[test]
+fn chunk_size_and_namespace_scope_reach_the_server() {
+    let server = recorded_server();
+    let o = run(
+        &server,
+        &[
+            "--namespace",
+            "shop",
+            "--chunk-size",
+            "2",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(o.code, 1, "{}", o.err);
+    let paths = server.paths();
+    assert!(
+        paths.contains(&"/api/v1/namespaces/shop".to_string()),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"/api/v1/namespaces/shop/pods?limit=2".to_string()));
+    assert!(paths.iter().all(|p| !p.starts_with("/api/v1/pods")));
+    let rows: Vec<&str> = o.out.lines().collect();
+    assert_eq!(
+        rows[0],
+        "namespace,workload,container,type,readonly,pods,findings"
+    );
+    assert!(
+        rows.iter().skip(1).all(|r| r.starts_with("shop,")),
+        "{}",
+        o.out
+    );
+    assert!(rows.contains(&"shop,Pod/p1,debugger-5682p,ephemeral,<none>,1,allowPrivilegeEscalation;capabilities_restricted;runAsNonRoot;seccompProfile_restricted;readOnlyRootFilesystem"), "{}", o.out);
+}
+
+#[test]
+fn context_selection_picks_the_named_cluster() {
+    let server = recorded_server();
+    // The current context points at a port nothing listens on.
+    let o = run_in_context(
+        &server,
+        "elsewhere",
+        &["--context", "replay", "--format", "sarif"],
+    );
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("sarif");
+    assert_eq!(v["version"], "2.1.0");
+    assert!(
+        v["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .any(
+                |r| r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                    == "shop/Pod/p1/debugger-5682p"
+            )
+    );
+    let o = run_in_context(&server, "elsewhere", &[]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.err
+            .starts_with("rootlock cluster: cannot reach the API server at https://127.0.0.1:9: "),
+        "{}",
+        o.err
+    );
+    assert!(o.out.is_empty());
+    let o = run(&server, &["--context", "nowhere"]);
+    assert_eq!(o.code, 2);
+    assert!(o.err.contains("nowhere"), "{}", o.err);
+}
+
+fn failing(reply: Reply) -> ReplayServer {
+    ReplayServer::start(Arc::new(move |path: &str| {
+        if path.starts_with("/api/v1/pods") {
+            reply.clone()
+        } else {
+            recorded(path)
+        }
+    }))
+}
+
+/// A Status body in the API server's shape (as in the recorded `*.txt`).
+fn status(code: u16, reason: &str, message: &str) -> Reply {
+    let body = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {},
+        "status": "Failure", "message": message, "reason": reason, "code": code});
+    Reply {
+        status: code,
+        body: body.to_string().into(),
+        delay: Duration::ZERO,
+    }
+}
+
+#[test]
+fn unauthorized_names_the_credentials() {
+    // The API server's 401 body (the recorded anonymous request got 403,
+    // so this one is written out in the same Status shape).
+    let server = failing(status(401, "Unauthorized", "Unauthorized"));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.err,
+        format!(
+            "rootlock cluster: the API server at {} rejected the credentials (401 Unauthorized: Unauthorized); check the user of this kubeconfig context, or log in again\n",
+            server.url()
+        )
+    );
+}
+
+#[test]
+fn forbidden_names_verb_and_resource() {
+    let server = failing(Reply::recorded_error(&testdata("forbidden-403.txt")));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: forbidden: cannot list pods across all namespaces (RBAC): pods is forbidden: User \"nobody\" cannot list resource \"pods\" in API group \"\" at the cluster scope; check with `kubectl auth can-i list pods -A`\n"
+    );
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.starts_with("/apis/apps/v1/replicasets") {
+            Reply::recorded_error(&testdata("anonymous-401-or-403.txt"))
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.err.starts_with("rootlock cluster: forbidden: cannot list replicasets.apps across all namespaces (RBAC): pods is forbidden: User \"system:anonymous\""),
+        "{}",
+        o.err
+    );
+}
+
+#[test]
+fn server_errors_and_bad_continue_tokens_are_reported() {
+    let server = failing(status(500, "InternalError", "etcdserver: leader changed"));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.err,
+        format!(
+            "rootlock cluster: the API server at {} answered GET /api/v1/pods?limit=500 with 500 InternalError: etcdserver: leader changed\n",
+            server.url()
+        )
+    );
+    // The second page's token is refused (400): the first page's work is
+    // not reported as if it were the whole cluster.
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.starts_with("/api/v1/pods") && query(path, "continue").is_some() {
+            Reply::recorded_error(&testdata("bad-continue.txt"))
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.out.is_empty());
+    assert!(
+        o.err.contains(&format!("GET /api/v1/pods?limit=500&continue={TOKEN} with 400 BadRequest: invalid continue token")),
+        "{}",
+        o.err
+    );
+}
+
+#[test]
+fn a_slow_server_times_out_with_exit_2() {
+    let server = failing(Reply {
+        status: 200,
+        body: testdata("pods-page2.json").into(),
+        delay: Duration::from_secs(5),
+    });
+    let started = Instant::now();
+    let o = run(&server, &["--request-timeout", "1"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.err,
+        format!(
+            "rootlock cluster: timed out after 1s waiting for the API server at {} (GET /api/v1/pods?limit=500); raise --request-timeout or check the server's load\n",
+            server.url()
+        )
+    );
+}
+
+#[test]
+fn bad_levels_are_usage_errors() {
+    let server = recorded_server();
+    let o = run(&server, &["--what-if", "Restricted"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.err.contains("--what-if Restricted: invalid level"),
+        "{}",
+        o.err
+    );
+    assert!(server.paths().is_empty(), "nothing is requested");
+}
+
+#[test]
+fn a_generated_100k_pod_cluster_gives_the_right_counts() {
+    use replay::generate::{NAMESPACES, REPLICAS, Shape, handler, shape};
+    const PODS: usize = 100_000;
+    let handler: Handler = handler(PODS);
+    let server = ReplayServer::start(handler);
+    let o = run(&server, &["--format", "json"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    // Expected from the layout, counted independently of the generator.
+    let groups = PODS / REPLICAS;
+    let bare = (0..groups).filter(|g| shape(*g) == Shape::Bare).count();
+    let workloads = (groups - bare) + bare * REPLICAS;
+    let passing_groups =
+        |s: &dyn Fn(usize) -> bool| (0..groups).filter(|g| g % 3 == 0 && s(*g)).count();
+    let passing = passing_groups(&|g| shape(g) != Shape::Bare)
+        + passing_groups(&|g| shape(g) == Shape::Bare) * REPLICAS;
+    assert_eq!(v["summary"]["pods"], PODS);
+    assert_eq!(v["summary"]["workloads"], workloads);
+    assert_eq!(v["summary"]["namespaces"], NAMESPACES);
+    assert_eq!(v["summary"]["containers"], workloads);
+    assert_eq!(v["summary"]["failingWorkloads"], workloads - passing);
+    let ws = v["workloads"].as_array().expect("workloads");
+    let count = |kind: &str| ws.iter().filter(|w| w["kind"] == kind).count();
+    assert_eq!(
+        count("Deployment"),
+        (0..groups)
+            .filter(|g| shape(*g) == Shape::Deployment)
+            .count()
+    );
+    assert_eq!(
+        count("CronJob"),
+        (0..groups).filter(|g| shape(*g) == Shape::CronJob).count()
+    );
+    assert_eq!(count("Pod"), bare * REPLICAS);
+    assert_eq!(count("ReplicaSet") + count("Job"), 0);
+    assert!(
+        ws.iter()
+            .filter(|w| w["kind"] != "Pod")
+            .all(|w| w["pods"] == REPLICAS)
+    );
+    let pages = server
+        .paths()
+        .iter()
+        .filter(|p| p.starts_with("/api/v1/pods"))
+        .count();
+    assert_eq!(pages, PODS / 500);
+}
