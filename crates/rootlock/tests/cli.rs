@@ -1,0 +1,432 @@
+//! `rootlock scan` behaviour through the real binary: the contract's exit
+//! statuses, input errors that name file, line and field, stdin, Lists,
+//! exemptions, hostile input, and the cases where the peers are wrong.
+
+mod common;
+
+use common::{findings, run, run_stdin, scan_stdin_json, testdata};
+use std::time::{Duration, Instant};
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: app
+    image: nginx
+    securityContext:
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+      readOnlyRootFilesystem: READONLY
+";
+
+fn pod(read_only: &str) -> String {
+    POD.replace("READONLY", read_only)
+}
+
+#[test]
+fn exit_status_is_0_clean_1_findings_2_input_errors() {
+    let (code, doc, _) = scan_stdin_json(&[], &pod("true"));
+    assert_eq!(code, 0);
+    assert_eq!(doc["objects"][0]["findings"], serde_json::json!([]));
+    assert_eq!(doc["objects"][0]["podSecurity"], serde_json::Value::Null);
+    assert_eq!(doc["objects"][0]["file"], "<stdin>");
+    assert_eq!(doc["objects"][0]["namespace"], "shop");
+    let (code, doc, _) = scan_stdin_json(&[], &pod("false"));
+    assert_eq!(code, 1);
+    let f = &findings(&doc["objects"][0], "readOnlyRootFilesystem")[0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["container"], "app");
+    assert_eq!(f["containerType"], "container");
+    assert_eq!(
+        f["message"],
+        "readOnlyRootFilesystem != true (container \"app\" must set securityContext.readOnlyRootFilesystem=true)"
+    );
+    assert_eq!(f["line"], 16);
+    // At restricted the same pod passes: PSA does not require a read-only root.
+    let (code, _, _) = scan_stdin_json(&["--level", "restricted"], &pod("false"));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_string_where_a_boolean_belongs_is_an_input_error_not_a_pass() {
+    // Checkov passes `readOnlyRootFilesystem: "false"`; the API server refuses it.
+    let (code, doc, stderr) = scan_stdin_json(&[], &pod("\"false\""));
+    assert_eq!(code, 2, "{stderr}");
+    let e = &doc["errors"][0];
+    assert_eq!(e["file"], "<stdin>");
+    assert_eq!(e["line"], 16);
+    assert_eq!(
+        e["field"],
+        "spec.containers[0].securityContext.readOnlyRootFilesystem"
+    );
+    assert!(stderr.contains("<stdin>:16:"), "{stderr}");
+    assert!(stderr.contains("expected a boolean"), "{stderr}");
+}
+
+#[test]
+fn lower_case_all_does_not_drop_capabilities() {
+    // Checkov accepts `drop: [all]`; PSA's check is case-sensitive.
+    let (code, doc, _) = scan_stdin_json(&[], &pod("true").replace("drop: [ALL]", "drop: [all]"));
+    assert_eq!(code, 1);
+    let f = findings(&doc["objects"][0], "capabilities_restricted");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("drop=[\\\"ALL\\\"]")
+            || f[0]["message"].as_str().unwrap().contains("drop=[\"ALL\"]")
+    );
+    assert!(
+        doc["objects"][0]["podSecurity"]
+            .as_str()
+            .unwrap()
+            .starts_with("violates PodSecurity \"restricted:latest\": unrestricted capabilities")
+    );
+}
+
+#[test]
+fn list_items_are_scanned() {
+    // Trivy skips `kind: List` silently.
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c}}\n{}",
+        pod("false")
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == 0 {
+                format!("- {l}\n")
+            } else {
+                format!("  {l}\n")
+            })
+            .collect::<String>()
+    );
+    let (code, doc, stderr) = scan_stdin_json(&[], &list);
+    assert_eq!(code, 1, "{stderr}");
+    let objects = doc["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0]["kind"], "Pod");
+    assert_eq!(objects[0]["line"], 7);
+    assert_eq!(
+        findings(&objects[0], "readOnlyRootFilesystem")[0]["field"],
+        "items[1].spec.containers[0].securityContext.readOnlyRootFilesystem"
+    );
+}
+
+#[test]
+fn json_input_and_every_workload_kind() {
+    let json = r#"{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c"},
+      "spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"x"}]}}}}}}"#;
+    let (code, doc, _) = scan_stdin_json(&[], json);
+    assert_eq!(code, 1);
+    assert_eq!(doc["objects"][0]["kind"], "CronJob");
+    assert_eq!(
+        findings(&doc["objects"][0], "readOnlyRootFilesystem")[0]["field"],
+        "spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"
+    );
+    let kinds = [
+        (
+            "apps/v1",
+            "Deployment",
+            "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        ),
+        (
+            "apps/v1",
+            "ReplicaSet",
+            "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        ),
+        (
+            "apps/v1",
+            "StatefulSet",
+            "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        ),
+        (
+            "apps/v1",
+            "DaemonSet",
+            "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        ),
+        (
+            "batch/v1",
+            "Job",
+            "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        ),
+        (
+            "v1",
+            "ReplicationController",
+            "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        ),
+        (
+            "v1",
+            "PodTemplate",
+            "template:\n  spec:\n    containers: [{name: a}]\n",
+        ),
+        (
+            "apps.openshift.io/v1",
+            "DeploymentConfig",
+            "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        ),
+        ("v1", "Service", "spec: {}\n"),
+    ];
+    let stream: String = kinds
+        .iter()
+        .map(|(api, kind, body)| {
+            format!("---\napiVersion: {api}\nkind: {kind}\nmetadata: {{name: x}}\n{body}")
+        })
+        .collect();
+    let (_, doc, stderr) = scan_stdin_json(&[], &stream);
+    let got: Vec<&str> = doc["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        kinds[..8].iter().map(|k| k.1).collect::<Vec<_>>(),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn windows_pods_and_the_pod_level_field() {
+    let windows = pod("false").replace(
+        "spec:\n  securityContext:",
+        "spec:\n  os: {name: windows}\n  securityContext:",
+    );
+    let (code, doc, _) = scan_stdin_json(&[], &windows);
+    assert_eq!(code, 0, "not applicable to Windows pods");
+    assert!(findings(&doc["objects"][0], "readOnlyRootFilesystem").is_empty());
+    let pod_level = pod("false").replace(
+        "    runAsNonRoot: true\n",
+        "    runAsNonRoot: true\n    readOnlyRootFilesystem: true\n",
+    );
+    let (code, doc, _) = scan_stdin_json(&[], &pod_level);
+    assert_eq!(code, 1, "the pod-level field protects nothing");
+    let f = findings(&doc["objects"][0], "readOnlyRootFilesystem");
+    assert_eq!(f.len(), 2);
+    let warning = f.iter().find(|f| f["severity"] == "warning").unwrap();
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a Kubernetes API field")
+    );
+    assert_eq!(warning["line"], 9);
+}
+
+#[test]
+fn annotation_exemptions_need_a_reason_and_can_be_ignored() {
+    let exempt = pod("false").replace(
+        "  namespace: shop\n",
+        "  namespace: shop\n  annotations:\n    exempt.rootlock.dev/app: \"readOnlyRootFilesystem: vendor image writes /etc at start (TICKET-1)\"\n",
+    );
+    let (code, doc, _) = scan_stdin_json(&[], &exempt);
+    assert_eq!(code, 0);
+    let f = &findings(&doc["objects"][0], "readOnlyRootFilesystem")[0];
+    assert_eq!(f["severity"], "info");
+    assert_eq!(
+        f["exemption"],
+        "vendor image writes /etc at start (TICKET-1)"
+    );
+    let (code, doc, _) = scan_stdin_json(&["--no-annotation-exemptions"], &exempt);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&doc["objects"][0], "readOnlyRootFilesystem")[0]["severity"],
+        "error"
+    );
+    let no_reason = exempt.replace(": vendor image writes /etc at start (TICKET-1)", "");
+    let (code, doc, _) = scan_stdin_json(&[], &no_reason);
+    assert_eq!(code, 1, "an exemption without a reason is not honoured");
+    assert_eq!(
+        findings(&doc["objects"][0], "invalidExemption")[0]["severity"],
+        "warning"
+    );
+}
+
+#[test]
+fn invalid_levels_and_versions_are_usage_errors() {
+    for bad in [
+        "Restricted",
+        "restricted:v1.01",
+        "restricted:1.25",
+        "strict",
+        "baseline:v2.0",
+        "restricted:",
+    ] {
+        let out = run_stdin(&["scan", "--level", bad, "-"], pod("true").as_bytes());
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--level"),
+            "{bad}"
+        );
+    }
+    let (code, doc, _) = scan_stdin_json(&["--level", "baseline:v1.99"], &pod("false"));
+    assert_eq!(code, 0);
+    assert_eq!(doc["objects"].as_array().unwrap().len(), 1);
+    let out = run(&["scan", "/nonexistent/manifests"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/nonexistent/manifests"));
+}
+
+#[test]
+fn invalid_yaml_and_helm_templates_are_reported_with_their_line() {
+    let (code, doc, _) = scan_stdin_json(
+        &[],
+        "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [\n",
+    );
+    assert_eq!(code, 2);
+    assert!(doc["errors"][0]["line"].as_u64().unwrap() >= 4);
+    let helm = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n{{- with .Values.podAnnotations }}\n";
+    let (code, doc, _) = scan_stdin_json(&[], helm);
+    assert_eq!(code, 2);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("helm template")
+    );
+    // A good document after a bad one is still scanned (and the run still fails).
+    let (code, doc, _) =
+        scan_stdin_json(&[], &format!("kind: Pod\nspec: [\n---\n{}", pod("false")));
+    assert_eq!(code, 2);
+    assert_eq!(doc["objects"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["objects"][0]["line"], 4);
+}
+
+#[test]
+fn hostile_input_fails_fast() {
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bomb\n  annotations:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..14 {
+        let p = i - 1;
+        bomb.push_str(&format!("    a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    bomb.push_str("spec: {containers: []}\n");
+    let start = Instant::now();
+    let (code, doc, _) = scan_stdin_json(&[], &bomb);
+    assert_eq!(code, 2);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("alias bomb")
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+
+    // One document far larger than the API server accepts.
+    let mut huge = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n");
+    let line = format!("  k{{}}: {}\n", "x".repeat(1000));
+    for i in 0..40_000 {
+        huge.push_str(&line.replace("{}", &i.to_string()));
+    }
+    let start = Instant::now();
+    let (code, doc, _) = scan_stdin_json(&["--max-document-size", "8Mi"], &huge);
+    assert_eq!(code, 2);
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 8388608 bytes")
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let deep = format!(
+        "kind: Pod\nspec: {}{}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let (code, _, _) = scan_stdin_json(&[], &deep);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn directories_are_walked_and_output_is_deterministic() {
+    let dir = testdata().join("real");
+    let a = run(&["scan", "--format", "json", dir.to_str().unwrap()]);
+    let b = run(&["scan", "--format", "json", dir.to_str().unwrap()]);
+    assert_eq!(a.stdout, b.stdout);
+    let doc: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let files: Vec<&str> = doc["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["file"].as_str().unwrap())
+        .collect();
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted, "objects come in path order");
+}
+
+#[test]
+fn text_output_points_at_the_line_and_gives_the_fix() {
+    let out = run_stdin(&["scan", "--color", "never", "-"], pod("false").as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Pod shop/web (<stdin>:1)"), "{text}");
+    assert!(
+        text.contains("error[readOnlyRootFilesystem] container \"app\""),
+        "{text}"
+    );
+    assert!(text.contains("--> <stdin>:16"), "{text}");
+    assert!(
+        text.contains("16 |>       readOnlyRootFilesystem: false"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix: set `securityContext: {readOnlyRootFilesystem: true}`"),
+        "{text}"
+    );
+    assert!(text.contains("rootlock fix"), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("1 objects scanned at immutable:latest: 1 failing, 1 error"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "no colour when asked not to");
+    let out = run_stdin(&["scan", "--color", "always", "-"], pod("false").as_bytes());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1;31merror"));
+}
+
+#[test]
+fn sarif_has_rules_locations_and_suppressions() {
+    let exempt = pod("false").replace(
+        "  namespace: shop\n",
+        "  namespace: shop\n  annotations:\n    exempt.rootlock.dev/app: \"readOnlyRootFilesystem: legacy\"\n",
+    );
+    let out = run_stdin(
+        &["scan", "--format", "sarif", "-"],
+        format!(
+            "{}---\n{}",
+            exempt,
+            pod("false").replace("name: web", "name: web2")
+        )
+        .as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "readOnlyRootFilesystem"));
+    assert!(rules.iter().any(|r| r["id"] == "seccompProfile_restricted"));
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["level"], "note");
+    assert_eq!(results[0]["suppressions"][0]["justification"], "legacy");
+    assert_eq!(results[1]["level"], "error");
+    let loc = &results[1]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["region"]["startLine"], 35);
+    let idx = results[1]["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[idx]["id"], results[1]["ruleId"]);
+}
