@@ -208,7 +208,7 @@ fn fix_chunk(
     let local: Vec<Edit> = edits
         .iter()
         .map(|e| Edit {
-            offset: e.offset - start,
+            offset: e.offset.saturating_sub(start),
             ..e.clone()
         })
         .collect();

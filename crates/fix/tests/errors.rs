@@ -1,0 +1,143 @@
+//! Refusals: templates, wrong types, aliases; and the command's exit codes.
+
+mod common;
+
+use clap::Parser;
+use common::*;
+use rootlock_fix::FixArgs;
+
+#[test]
+fn helm_templates_are_refused_with_a_pointer_to_kustomize() {
+    let t = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n      {{- toYaml .Values.containers | nindent 6 }}\n";
+    let out = fix("chart/templates/d.yaml", t, &settings("immutable"));
+    assert!(out.fixed.is_none());
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert!(
+        out.errors[0].starts_with("chart/templates/d.yaml:"),
+        "{}",
+        out.errors[0]
+    );
+    assert!(out.errors[0].contains("Helm template"), "{}", out.errors[0]);
+    assert!(
+        out.errors[0].contains("--emit kustomize"),
+        "{}",
+        out.errors[0]
+    );
+}
+
+#[test]
+fn wrong_types_name_the_file_line_and_field() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    securityContext:\n      readOnlyRootFilesystem: \"true\"\n";
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(out.fixed.is_none());
+    let e = out.errors.join("\n");
+    assert!(e.contains("p.yaml:8"), "{e}");
+    assert!(
+        e.contains("spec.containers[0].securityContext.readOnlyRootFilesystem"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_aliased_container_is_refused_not_edited_through_its_anchor() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: &c {name: a, image: a}\nspec:\n  containers:\n  - *c\n";
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(out.fixed.is_none());
+    let e = out.errors.join("\n");
+    assert!(e.contains("alias"), "{e}");
+    assert!(e.contains("not changed"), "{e}");
+}
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: FixArgs,
+}
+
+fn args(list: &[&str]) -> FixArgs {
+    let mut v = vec!["fix"];
+    v.extend(list);
+    Cli::try_parse_from(v).unwrap().args
+}
+
+#[test]
+fn check_write_and_idempotence_through_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.yaml");
+    let src = repo().join("crates/fix/tests/cases/deployment.yaml");
+    let original = std::fs::read_to_string(src).unwrap();
+    std::fs::write(&p, &original).unwrap();
+    let path = p.to_str().unwrap();
+    assert_eq!(rootlock_fix::run(&args(&["--check", path])), 1);
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        original,
+        "--check wrote"
+    );
+    assert_eq!(rootlock_fix::run(&args(&["--write", path])), 0);
+    let fixed = std::fs::read_to_string(&p).unwrap();
+    assert_ne!(fixed, original);
+    assert_eq!(
+        rootlock_fix::run(&args(&["--check", path])),
+        0,
+        "second run changed something"
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), fixed);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.yaml");
+    std::fs::write(&p, "kind: Pod\nspec: [\n").unwrap();
+    let path = p.to_str().unwrap();
+    assert_eq!(rootlock_fix::run(&args(&["--level", "baseline", path])), 2);
+    assert_eq!(rootlock_fix::run(&args(&["--writable", "tmp", path])), 2);
+    assert_eq!(
+        rootlock_fix::run(&args(&["--plan", "/nonexistent/plan.yaml", path])),
+        2
+    );
+    assert_eq!(rootlock_fix::run(&args(&[path])), 2, "invalid YAML");
+    assert_eq!(rootlock_fix::run(&args(&["/nonexistent/x.yaml"])), 2);
+}
+
+#[test]
+fn kustomize_patches_one_per_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("patches");
+    let cases = repo().join("crates/fix/tests/cases");
+    let files = [cases.join("deployment.yaml"), cases.join("list.yaml")];
+    let mut a = vec![
+        "--emit",
+        "kustomize",
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+    ];
+    a.extend(files.iter().map(|f| f.to_str().unwrap()));
+    assert_eq!(rootlock_fix::run(&args(&a)), 0);
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "deployment-web.patch.yaml",
+            "pod-a.patch.yaml",
+            "pod-b.patch.yaml"
+        ]
+    );
+    let got = std::fs::read_to_string(out_dir.join("deployment-web.patch.yaml")).unwrap();
+    let want = std::fs::read_to_string(
+        repo().join("crates/fix/tests/snapshots/deployment.kustomize.yaml"),
+    )
+    .unwrap();
+    assert_eq!(got, want);
+    // Every patch is a YAML object naming its target.
+    for n in &names {
+        let text = std::fs::read_to_string(out_dir.join(n)).unwrap();
+        let v: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+        assert!(v["metadata"]["name"].as_str().is_some(), "{n}");
+    }
+}
