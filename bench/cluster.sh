@@ -10,15 +10,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PODS=${1:-100000}
-cargo build -q --release -p rootlock
-cargo build -q --release -p rootlock-cluster --example replay_apiserver
-BIN=target/release/rootlock
+# ROOTLOCK_BIN / REPLAY_BIN (already built binaries) skip the release builds.
+BIN=${ROOTLOCK_BIN:-}
+if [ -z "$BIN" ]; then cargo build -q --release -p rootlock; BIN=target/release/rootlock; fi
+REPLAY=${REPLAY_BIN:-}
+if [ -z "$REPLAY" ]; then
+  cargo build -q --release -p rootlock-cluster --example replay_apiserver
+  REPLAY=target/release/examples/replay_apiserver
+fi
 WORK=$(mktemp -d /var/tmp/rootlock-cluster-bench.XXXXXX)
 SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-target/release/examples/replay_apiserver --pods "$PODS" --kubeconfig "$WORK/kubeconfig" >"$WORK/server.out" &
+"$REPLAY" --pods "$PODS" --kubeconfig "$WORK/kubeconfig" >"$WORK/server.out" &
 SERVER_PID=$!
 for _ in $(seq 100); do grep -q '^ready' "$WORK/server.out" 2>/dev/null && break; sleep 0.1; done
 URL=$(awk '/^ready/ {print $2}' "$WORK/server.out")
