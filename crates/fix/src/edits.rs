@@ -264,6 +264,18 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
         cx.want_bool("runAsNonRoot", &who, &base, non_root, true, false);
     }
     pod_level(&mut cx, windows);
+    if opts.immutable()
+        && pod
+            .spec
+            .security_context
+            .as_ref()
+            .is_some_and(|s| s.read_only_root_filesystem_written)
+    {
+        cx.note(
+            FieldPath::keys(&["spec", "securityContext", "readOnlyRootFilesystem"]),
+            "spec.securityContext.readOnlyRootFilesystem does not exist in the Kubernetes API (the server drops it) and protects nothing: remove it; the per-container field is what counts".into(),
+        );
+    }
     if opts.immutable() && !windows {
         crate::volumes::plan_volumes(pod, opts, &read_only_added, &mut cx.out);
     }

@@ -87,6 +87,12 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
             .collect();
         return out;
     }
+    // Most documents of large bundles (CRDs, RBAC) are not workloads and
+    // were not even built: nothing to index or edit there.
+    chunks.retain(|c| c.docs.iter().any(|d| d.root.is_some()));
+    if chunks.is_empty() {
+        return out;
+    }
     let text = Text::new(body);
     let dialect = detect_dialect(body);
     let mut all_edits: Vec<Edit> = Vec::new();

@@ -137,22 +137,42 @@ impl Editor<'_> {
                     .and_then(|s| s.first())
                     .ok_or_else(|| format!("line {}: empty block sequence", seq.line))?;
                 let item_at = self.content_start(first)?;
-                let line = self.text.line_of_offset(item_at);
-                let before = &self.text.src[self.text.line_start(line)..item_at];
-                let trimmed = before.trim_end();
-                if !trimmed.ends_with('-') || !trimmed.trim_start_matches([' ', '-']).is_empty() {
-                    return Err(format!(
-                        "line {line}: cannot find the `-` of this list item; add the item by hand"
-                    ));
-                }
-                let dash = trimmed.len() - 1;
+                let (dash, content) = self.dash_of(item_at)?;
                 let mut lines = Vec::new();
-                block_items(items, dash, before.len() - dash, self.style, &mut lines);
+                block_items(items, dash, content, self.style, &mut lines);
                 let end = self.block_end(max_line(seq), dash);
                 Ok(vec![self.insert_lines(end, &lines, depth)])
             }
             Action::Replace { node, owner, value } => self.replace(node, *owner, value, depth),
         }
+    }
+
+    /// The indentation of a block list item's `-` and how far after it the
+    /// item's content starts, from where the content is: `- name: a`, or a
+    /// `-` alone on the line above it.
+    fn dash_of(&self, item_at: usize) -> Result<(usize, usize), String> {
+        let line = self.text.line_of_offset(item_at);
+        let before = &self.text.src[self.text.line_start(line)..item_at];
+        let trimmed = before.trim_end();
+        if trimmed.ends_with('-') && trimmed.trim_start_matches([' ', '-']).is_empty() {
+            let dash = trimmed.len() - 1;
+            return Ok((dash, before.len() - dash));
+        }
+        if trimmed.is_empty() {
+            let above = (1..line)
+                .rev()
+                .find(|l| !crate::text::is_blank_or_comment(self.text.line(*l)));
+            if let Some(l) = above {
+                let text = self.text.line(l);
+                if text.trim() == "-" && before.len() > indent_of(text) {
+                    let dash = indent_of(text);
+                    return Ok((dash, before.len() - dash));
+                }
+            }
+        }
+        Err(format!(
+            "line {line}: cannot find the `-` of this list item; add the item by hand"
+        ))
     }
 
     /// Byte range of a scalar token as written (quotes included).

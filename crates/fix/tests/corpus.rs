@@ -93,3 +93,33 @@ fn pod_security_fixtures() {
     }
     assert!(changed > 4000, "only {changed} fixtures changed");
 }
+
+/// Whether the scanner reads `text` as manifests without an input error
+/// (the peer corpora hold expected-output files that are not manifests).
+fn scannable(name: &str, text: &str) -> bool {
+    let errors = rootlock_manifest::read_stream(
+        text.as_bytes(),
+        name,
+        &rootlock_manifest::Limits::default(),
+        |doc| {
+            if let Some(root) = &doc.document.root {
+                rootlock_manifest::workloads(root).map_err(|e| e.into_input_error(name))?;
+            }
+            Ok(())
+        },
+    );
+    errors.is_empty()
+}
+
+#[test]
+fn peer_test_cases() {
+    let mut changed = 0;
+    for f in files(&repo().join("testdata/peers")) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let name = f.display().to_string();
+        if scannable(&name, &text) {
+            changed += usize::from(check_file(&name, &text, "immutable"));
+        }
+    }
+    assert!(changed >= 50, "only {changed} peer files changed");
+}
