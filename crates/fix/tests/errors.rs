@@ -141,3 +141,32 @@ fn kustomize_patches_one_per_workload() {
         assert!(v["metadata"]["name"].as_str().is_some(), "{n}");
     }
 }
+
+#[test]
+fn a_volume_plan_file_drives_the_writable_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "apiVersion: rootlock.dev/v1\nkind: VolumePlan\nsource: \"trace: nginx\"\npaths:\n  - path: /var/cache/nginx/\n    medium: disk\n    sizeLimit: 1Gi\n  - path: /run\n    medium: memory\n",
+    )
+    .unwrap();
+    let p = dir.path().join("d.yaml");
+    let src = repo().join("crates/fix/tests/cases/deployment.yaml");
+    std::fs::write(&p, std::fs::read_to_string(src).unwrap()).unwrap();
+    let (plan, path) = (plan.to_str().unwrap(), p.to_str().unwrap());
+    assert_eq!(
+        rootlock_fix::run(&args(&["--plan", plan, "--write", path])),
+        0
+    );
+    let fixed = std::fs::read_to_string(&p).unwrap();
+    assert!(fixed.contains("mountPath: /var/cache/nginx\n"), "{fixed}");
+    assert!(fixed.contains("- name: rootlock-run\n"), "{fixed}");
+    assert!(fixed.contains("sizeLimit: 1Gi"), "{fixed}");
+    // With a plan, the default /tmp is not added.
+    assert!(!fixed.contains("/tmp"), "{fixed}");
+    assert_eq!(
+        rootlock_fix::run(&args(&["--plan", plan, "--check", path])),
+        0
+    );
+}
