@@ -430,3 +430,24 @@ fn sarif_has_rules_locations_and_suppressions() {
     let idx = results[1]["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[idx]["id"], results[1]["ruleId"]);
 }
+
+#[test]
+fn works_as_a_kubectl_plugin() {
+    let dir = std::env::temp_dir().join(format!("rootlock-plugin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plugin = dir.join("kubectl-rootlock");
+    std::fs::copy(common::bin(), &plugin).unwrap();
+    let out = std::process::Command::new(&plugin)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: kubectl rootlock <COMMAND>"));
+    let out = std::process::Command::new(&plugin)
+        .args(["scan", "--format", "json", "-"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -200,15 +200,16 @@ impl Watch {
             let ondir = mask & FAN_ONDIR != 0;
             if mask & (FAN_CREATE | FAN_MOVED_TO) != 0 {
                 self.created.insert((path.clone(), ondir));
-                if ondir && let Some(t) = target {
-                    if let Some(old) = self.dirs.insert(t, path.clone()) {
-                        // A directory moved: re-root everything known below it.
-                        for p in self.dirs.values_mut() {
-                            if let Ok(rest) = p.strip_prefix(&old)
-                                && !rest.as_os_str().is_empty()
-                            {
-                                *p = path.join(rest);
-                            }
+                if ondir
+                    && let Some(t) = target
+                    && let Some(old) = self.dirs.insert(t, path.clone())
+                {
+                    // A directory moved: re-root everything known below it.
+                    for p in self.dirs.values_mut() {
+                        if let Ok(rest) = p.strip_prefix(&old)
+                            && !rest.as_os_str().is_empty()
+                        {
+                            *p = path.join(rest);
                         }
                     }
                 }

@@ -113,11 +113,11 @@ fn main() {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
-        if let Some(reason) = &skip {
-            if *name != "missing_pid_is_error_naming_file" {
-                println!("test {name} ... skipped: {reason}");
-                continue;
-            }
+        if let Some(reason) = &skip
+            && *name != "missing_pid_is_error_naming_file"
+        {
+            println!("test {name} ... skipped: {reason}");
+            continue;
         }
         ran += 1;
         match std::panic::catch_unwind(test) {

@@ -1,16 +1,49 @@
 //! `rootlock webhook`: validating and mutating admission webhook with
 //! PSA-compatible enforce/warn/audit by namespace label.
+//!
+//! * [`config`] — the config file (defaults, exemptions, options).
+//! * [`labels`] — namespace labels → policy, with PSA's defaulting rules.
+//! * [`review`] — AdmissionReview v1 request and response.
+//! * [`admit`], [`pods`], [`controllers`], [`namespaces`], [`mutate`] — decisions.
+//! * [`cache`] — the watched namespace cache and the pod lister.
+//! * [`server`] — HTTPS, certificate reload, limits, graceful shutdown.
+//! * [`metrics`], [`certs`].
 
-use clap::Args;
+pub mod admit;
+pub mod cache;
+pub mod certs;
+pub mod config;
+pub mod controllers;
+pub mod labels;
+pub mod metrics;
+pub mod mutate;
+pub mod namespaces;
+pub mod pods;
+pub mod review;
+pub mod server;
+
+use admit::{Call, Webhook};
+use cache::{KubePodLister, NamespaceCache, Namespaces};
+use clap::{Args, Subcommand};
+use config::Config;
+use review::AdmissionResponse;
+use server::ServerOptions;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// `rootlock webhook --listen ADDR --tls-cert FILE --tls-key FILE [--config FILE] [--offline]`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct WebhookArgs {
+    #[command(subcommand)]
+    pub command: Option<WebhookCommand>,
     /// Address to listen on, e.g. 0.0.0.0:8443.
     #[arg(long, default_value = "0.0.0.0:8443")]
     pub listen: String,
+    /// Serving certificate (PEM); re-read when the file changes.
     #[arg(long)]
     pub tls_cert: Option<String>,
+    /// Private key of the serving certificate (PEM); re-read when it changes.
     #[arg(long)]
     pub tls_key: Option<String>,
     /// Configuration file (YAML): defaults and exemptions.
@@ -19,10 +52,153 @@ pub struct WebhookArgs {
     /// Contact no Kubernetes API: every namespace takes the defaults.
     #[arg(long)]
     pub offline: bool,
+    /// Worker threads (default: the number of CPUs available).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
-/// Runs the server; returns the process exit status.
-pub fn run(_args: &WebhookArgs) -> i32 {
-    eprintln!("rootlock webhook: not yet implemented");
-    2
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Generate a CA and a serving certificate; print the caBundle.
+    Certs(certs::CertsArgs),
+}
+
+/// Dispatches a review to the handler of its resource.
+pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
+    let r = &call.req.resource;
+    match (r.group.as_str(), r.resource.as_str()) {
+        ("", "pods") => pods::validate(wh, call).await,
+        ("", "namespaces") => namespaces::validate(wh, call).await,
+        (g, res) if controllers::is_controller(g, res) => controllers::validate(wh, call).await,
+        _ => AdmissionResponse::allow(),
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ROOTLOCK_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_current_span(false)
+        .try_init();
+}
+
+/// Runs the server (or `certs`); returns the process exit status.
+pub fn run(args: &WebhookArgs) -> i32 {
+    if let Some(WebhookCommand::Certs(c)) = &args.command {
+        return certs::run(c);
+    }
+    let config = match &args.config {
+        Some(path) => match Config::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("rootlock webhook: config {e}");
+                return 2;
+            }
+        },
+        None => Config::default(),
+    };
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        eprintln!(
+            "rootlock webhook: --tls-cert and --tls-key are required (`rootlock webhook certs` makes a pair)"
+        );
+        return 2;
+    };
+    let listen = match args.listen.parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("rootlock webhook: --listen {:?}: {e}", args.listen);
+            return 2;
+        }
+    };
+    init_logging();
+    let threads = args
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(2)
+        .max(1);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rootlock webhook: {e}");
+            return 2;
+        }
+    };
+    let opts = ServerOptions::new(listen, cert, key);
+    rt.block_on(serve(config, args.offline, opts))
+}
+
+async fn serve(config: Config, offline: bool, opts: ServerOptions) -> i32 {
+    server::install_crypto_provider();
+    let (namespaces, pod_lister): (Namespaces, Option<Arc<dyn cache::PodLister>>) = if offline {
+        (Namespaces::Offline, None)
+    } else {
+        match kube::Client::try_default().await {
+            Ok(client) => {
+                let (cache, _task) = NamespaceCache::start(client.clone());
+                (
+                    Namespaces::Cache(cache),
+                    Some(Arc::new(KubePodLister(client))),
+                )
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "no Kubernetes API configuration (kubeconfig or in-cluster); use --offline to run without one");
+                return 2;
+            }
+        }
+    };
+    let webhook = Arc::new(Webhook {
+        config,
+        namespaces,
+        pod_lister,
+        metrics: metrics::Metrics::new(),
+    });
+    let running = match server::start(webhook, opts).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return 2;
+        }
+    };
+    tracing::info!(addr = %running.local_addr, offline, "rootlock webhook listening");
+    let trigger = running.shutdown_trigger();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("signal received");
+        let _ = trigger.send(true);
+    });
+    running.wait().await;
+    // Give the runtime a moment to flush logs.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    0
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

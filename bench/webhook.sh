@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Load test of `rootlock webhook` over HTTPS keep-alive on loopback, with a
+# floor measured in the same run: nginx serving static bodies of the same
+# sizes over TLS. Prints req/s, latency percentiles, RSS and the ratios.
+#
+#   bench/webhook.sh                     # defaults below
+#   DURATION=20s CONNS=64 bench/webhook.sh
+#
+# ROOTLOCK_BIN=path skips the build.
+# Needs wrk and nginx (Debian packages; installed if missing, as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/bench/out/webhook
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-32}
+WRK_THREADS=${WRK_THREADS:-1}
+SERVER_THREADS=${SERVER_THREADS:-2}
+WH_PORT=${WH_PORT:-18443}
+NGX_PORT=${NGX_PORT:-18444}
+RATE_CONNS=20          # 20 connections x 10 ms pause = 2,000 req/s at most
+RATE_DELAY_MS=10
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }; }
+need wrk wrk
+need nginx nginx-light
+need curl curl
+
+rm -rf "$OUT"; mkdir -p "$OUT"
+if [ -n "${ROOTLOCK_BIN:-}" ]; then   # a binary built already
+  BIN=$ROOTLOCK_BIN
+else
+  cargo build --release -q -p rootlock
+  BIN=$CARGO_TARGET_DIR/release/rootlock
+fi
+
+"$BIN" webhook certs --out-dir "$OUT/certs" --ip 127.0.0.1 --dns localhost >/dev/null 2>&1
+
+# Request bodies: the recorded `kubectl run p1 --image=nginx` review (denied
+# at immutable) and the same pod hardened (allowed).
+python3 - "$ROOT/testdata/apiserver/admission/05-pod-create.json" "$OUT" <<'PY'
+import json, sys
+rec = json.load(open(sys.argv[1]))["body"]
+out = sys.argv[2]
+json.dump(rec, open(f"{out}/denied.json", "w"), separators=(",", ":"))
+ok = json.loads(json.dumps(rec))
+ok["request"]["uid"] = "bench-allowed"
+c = ok["request"]["object"]["spec"]["containers"][0]
+c["securityContext"] = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+    "readOnlyRootFilesystem": True, "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+json.dump(ok, open(f"{out}/allowed.json", "w"), separators=(",", ":"))
+PY
+
+cleanup() {
+  [ -n "${WH_PID:-}" ] && kill "$WH_PID" 2>/dev/null || true
+  [ -f "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+ROOTLOCK_LOG=warn "$BIN" webhook --offline --listen "127.0.0.1:$WH_PORT" \
+  --tls-cert "$OUT/certs/tls.crt" --tls-key "$OUT/certs/tls.key" --threads "$SERVER_THREADS" \
+  2>"$OUT/webhook.log" &
+WH_PID=$!
+for _ in $(seq 100); do curl -sf --cacert "$OUT/certs/ca.crt" "https://127.0.0.1:$WH_PORT/readyz" >/dev/null && break; sleep 0.05; done
+
+# Real responses, for the nginx bodies and as a sanity check.
+for kind in allowed denied; do
+  curl -sf --cacert "$OUT/certs/ca.crt" -H 'Content-Type: application/json' \
+    --data-binary "@$OUT/$kind.json" "https://127.0.0.1:$WH_PORT/validate?timeout=5s" >"$OUT/$kind.response.json"
+done
+grep -q '"allowed":true' "$OUT/allowed.response.json" || { echo "allowed pod was not allowed"; exit 1; }
+grep -q '"allowed":false' "$OUT/denied.response.json" || { echo "denied pod was not denied"; exit 1; }
+
+# nginx: same TLS material, same worker count, static bodies of the same sizes.
+python3 - "$OUT" "$NGX_PORT" "$SERVER_THREADS" <<'PY'
+import sys
+out, port, workers = sys.argv[1], sys.argv[2], sys.argv[3]
+def lit(path):
+    s = open(path).read()
+    assert "'" not in s and "$" not in s
+    return "'" + s.replace("\\", "\\\\") + "'"
+conf = f"""
+worker_processes {workers};
+pid {out}/nginx.pid;
+error_log {out}/nginx.error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {out}/nginx-body;
+  client_max_body_size 4m;
+  client_body_buffer_size 64k;
+  keepalive_requests 10000000;
+  keepalive_timeout 120s;
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {out}/certs/tls.crt;
+    ssl_certificate_key {out}/certs/tls.key;
+    default_type application/json;
+    location = /allowed {{ return 200 {lit(out + '/allowed.response.json')}; }}
+    location = /denied {{ return 200 {lit(out + '/denied.response.json')}; }}
+  }}
+}}
+"""
+open(f"{out}/nginx.conf", "w").write(conf)
+PY
+nginx -c "$OUT/nginx.conf" -p "$OUT" -e "$OUT/nginx.error.log"
+for _ in $(seq 100); do curl -sf --cacert "$OUT/certs/ca.crt" -X POST --data-binary "@$OUT/allowed.json" -H 'Content-Type: application/json' "https://127.0.0.1:$NGX_PORT/allowed" >/dev/null && break; sleep 0.05; done
+
+run() { # NAME URL MODE CONNS DELAY
+  wrk -t"$WRK_THREADS" -c"$4" -d"$DURATION" --latency -s bench/webhook.lua "$2" -- "$OUT" "$3" "$5" >"$OUT/$1.txt" 2>&1
+}
+rps() { awk '/^Requests\/sec:/ {print $2}' "$OUT/$1.txt"; }
+pct() { awk -v p="$2" '$1==p {print $2}' "$OUT/$1.txt"; }
+non2xx() { awk '/Non-2xx/ {print $5}' "$OUT/$1.txt"; }
+
+echo "== throughput: $CONNS connections, $WRK_THREADS wrk thread(s), $DURATION, server threads $SERVER_THREADS, $(nproc) cores"
+run webhook "https://127.0.0.1:$WH_PORT" webhook "$CONNS" 0
+run nginx "https://127.0.0.1:$NGX_PORT" nginx "$CONNS" 0
+echo "== latency at a fixed rate (<= 2,000 req/s: $RATE_CONNS connections x ${RATE_DELAY_MS} ms pause)"
+run webhook-rate "https://127.0.0.1:$WH_PORT" webhook "$RATE_CONNS" "$RATE_DELAY_MS"
+run nginx-rate "https://127.0.0.1:$NGX_PORT" nginx "$RATE_CONNS" "$RATE_DELAY_MS"
+
+RSS_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$WH_PID/status")
+WH_RPS=$(rps webhook); NG_RPS=$(rps nginx)
+printf '%-14s %12s %10s %10s %10s %8s\n' run req/s p50 p99 non-2xx ""
+for r in webhook nginx webhook-rate nginx-rate; do
+  printf '%-14s %12s %10s %10s %10s\n' "$r" "$(rps $r)" "$(pct $r 50%)" "$(pct $r 99%)" "$(non2xx $r)"
+done
+python3 - "$WH_RPS" "$NG_RPS" "$RSS_KB" "$(pct webhook-rate 99%)" <<'PY'
+import sys, re
+wh, ng, rss_kb, p99 = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def ms(s):
+    v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
+    return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+print(f"webhook/nginx throughput: {wh/ng*100:.1f}% (target >= 70%)")
+print(f"webhook throughput: {wh:,.0f} req/s (target >= 20,000 on 2 cores)")
+print(f"webhook p99 at <= 2,000 req/s: {ms(p99):.3f} ms (target <= 1 ms)")
+print(f"webhook peak RSS: {rss_kb/1024:.1f} MiB (target <= 30 MB)")
+PY
+echo "raw wrk output: $OUT/*.txt"

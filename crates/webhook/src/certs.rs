@@ -1,0 +1,148 @@
+//! `rootlock webhook certs`: a private CA and a serving certificate for the
+//! webhook's Service, and the `caBundle` to put in the webhook
+//! configurations.
+
+use clap::Args;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use std::net::IpAddr;
+use std::path::Path;
+use time::{Duration, OffsetDateTime};
+
+/// `rootlock webhook certs --out-dir DIR [--service NAME] [--namespace NS] [--dns NAME]… [--ip IP]…`
+#[derive(Debug, Args)]
+pub struct CertsArgs {
+    /// Directory to write ca.crt, ca.key, tls.crt and tls.key into.
+    #[arg(long)]
+    pub out_dir: String,
+    /// The webhook's Service name.
+    #[arg(long, default_value = "rootlock-webhook")]
+    pub service: String,
+    /// The webhook's namespace.
+    #[arg(long, default_value = "rootlock-system")]
+    pub namespace: String,
+    /// Extra DNS names for the serving certificate.
+    #[arg(long = "dns")]
+    pub dns: Vec<String>,
+    /// IP addresses for the serving certificate (e.g. 127.0.0.1 for local use).
+    #[arg(long = "ip")]
+    pub ip: Vec<IpAddr>,
+    /// Validity of the serving certificate, in days (the CA gets ten times as long).
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+}
+
+/// A CA and a serving certificate signed by it, in PEM.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub ca_cert_pem: String,
+    pub ca_key_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl Generated {
+    /// `caBundle`: the CA certificate PEM, base64-encoded.
+    pub fn ca_bundle(&self) -> String {
+        crate::mutate::base64(self.ca_cert_pem.as_bytes())
+    }
+}
+
+/// The names the API server uses to reach a Service.
+pub fn service_names(service: &str, namespace: &str) -> Vec<String> {
+    vec![
+        service.to_string(),
+        format!("{service}.{namespace}"),
+        format!("{service}.{namespace}.svc"),
+        format!("{service}.{namespace}.svc.cluster.local"),
+    ]
+}
+
+/// Generates an ECDSA P-256 CA and a serving certificate for `dns` and `ips`.
+pub fn generate(dns: &[String], ips: &[IpAddr], days: u32) -> Result<Generated, String> {
+    let err = |e: rcgen::Error| e.to_string();
+    let now = OffsetDateTime::now_utc();
+    let ca_key = KeyPair::generate().map_err(err)?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca.distinguished_name
+        .push(DnType::CommonName, "rootlock webhook CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    ca.not_before = now - Duration::hours(1);
+    ca.not_after = now + Duration::days(i64::from(days) * 10);
+    let ca_cert = ca.self_signed(&ca_key).map_err(err)?;
+
+    let key = KeyPair::generate().map_err(err)?;
+    let mut p = CertificateParams::new(dns.to_vec()).map_err(err)?;
+    p.subject_alt_names
+        .extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
+    let cn = dns
+        .first()
+        .cloned()
+        .or_else(|| ips.first().map(|i| i.to_string()))
+        .unwrap_or_else(|| "rootlock-webhook".into());
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.not_before = now - Duration::hours(1);
+    p.not_after = now + Duration::days(i64::from(days));
+    let cert = p.signed_by(&key, &ca_cert, &ca_key).map_err(err)?;
+    Ok(Generated {
+        ca_cert_pem: ca_cert.pem(),
+        ca_key_pem: ca_key.serialize_pem(),
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    })
+}
+
+/// Writes `tls.crt`, `tls.key`, `ca.crt` and `ca.key` (keys mode 0600).
+pub fn write(dir: &Path, g: &Generated) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, text, secret) in [
+        ("ca.crt", &g.ca_cert_pem, false),
+        ("ca.key", &g.ca_key_pem, true),
+        ("tls.crt", &g.cert_pem, false),
+        ("tls.key", &g.key_pem, true),
+    ] {
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, text)?;
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        }
+        let _ = secret;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(())
+}
+
+pub fn run(args: &CertsArgs) -> i32 {
+    let mut dns = service_names(&args.service, &args.namespace);
+    dns.extend(args.dns.iter().cloned());
+    let g = match generate(&dns, &args.ip, args.days) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("rootlock webhook certs: {e}");
+            return 2;
+        }
+    };
+    if let Err(e) = write(Path::new(&args.out_dir), &g) {
+        eprintln!("rootlock webhook certs: {}: {e}", args.out_dir);
+        return 2;
+    }
+    eprintln!(
+        "wrote {dir}/ca.crt, {dir}/ca.key, {dir}/tls.crt, {dir}/tls.key for {names}; caBundle:",
+        dir = args.out_dir,
+        names = dns.join(", ")
+    );
+    println!("{}", g.ca_bundle());
+    0
+}

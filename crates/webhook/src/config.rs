@@ -1,0 +1,372 @@
+//! The configuration file: per-mode defaults for unlabelled namespaces,
+//! exemptions (as PSA's PodSecurityConfiguration has them) and the webhook's
+//! own options. Every value is validated at start: a bad config file is an
+//! error, never a silently weaker policy.
+
+use crate::labels::Policy;
+use rootlock_policy::{Level, LevelVersion, Version};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// The parsed, validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub defaults: Policy,
+    pub exemptions: Exemptions,
+    /// Honour `exempt.rootlock.dev/*` annotations (off by default: whoever
+    /// can deploy a workload can annotate it).
+    pub annotation_exemptions: bool,
+    pub mutate: MutateConfig,
+    /// Bounds of the dry-run of existing pods when a namespace's enforce
+    /// level becomes stricter.
+    pub namespace_max_pods: usize,
+    pub namespace_check_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Upper bound of one request's handling (the API server's `?timeout=`
+    /// lowers it).
+    pub request_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exemptions {
+    pub usernames: HashSet<String>,
+    pub namespaces: HashSet<String>,
+    pub runtime_classes: HashSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MutateConfig {
+    /// Mutate in namespaces without a `rootlock.dev/mutate` label.
+    pub enabled: bool,
+    /// `sizeLimit` of the memory-backed emptyDir added at `/tmp`.
+    pub tmp_size_limit: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let immutable = LevelVersion::new(Level::Immutable, Version::Latest);
+        Config {
+            defaults: Policy {
+                enforce: immutable,
+                warn: immutable,
+                audit: immutable,
+            },
+            exemptions: Exemptions {
+                namespaces: ["kube-system".to_string()].into_iter().collect(),
+                ..Default::default()
+            },
+            annotation_exemptions: false,
+            mutate: MutateConfig {
+                enabled: false,
+                tmp_size_limit: "64Mi".into(),
+            },
+            namespace_max_pods: 3000,
+            namespace_check_timeout: Duration::from_secs(1),
+            max_body_bytes: 3 * 1024 * 1024,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct File {
+    #[serde(default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    defaults: Option<DefaultsFile>,
+    #[serde(default)]
+    exemptions: Option<ExemptionsFile>,
+    #[serde(default)]
+    annotation_exemptions: Option<bool>,
+    #[serde(default)]
+    mutate: Option<MutateFile>,
+    #[serde(default)]
+    namespace_check: Option<NamespaceCheckFile>,
+    #[serde(default)]
+    max_request_bytes: Option<usize>,
+    #[serde(default)]
+    request_timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DefaultsFile {
+    enforce: Option<String>,
+    #[serde(rename = "enforce-version")]
+    enforce_version: Option<String>,
+    warn: Option<String>,
+    #[serde(rename = "warn-version")]
+    warn_version: Option<String>,
+    audit: Option<String>,
+    #[serde(rename = "audit-version")]
+    audit_version: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ExemptionsFile {
+    usernames: Option<Vec<String>>,
+    namespaces: Option<Vec<String>>,
+    runtime_classes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MutateFile {
+    enabled: Option<bool>,
+    tmp_size_limit: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NamespaceCheckFile {
+    max_pods: Option<usize>,
+    timeout_seconds: Option<f64>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &str) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        Config::parse(&text).map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Parses YAML (or JSON). Fields left out keep [`Config::default`].
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let file: File = if text.trim().is_empty() {
+            File::default()
+        } else {
+            serde_norway::from_str(text).map_err(|e| e.to_string())?
+        };
+        if let Some(kind) = &file.kind
+            && kind != "RootlockWebhookConfiguration"
+            && kind != "PodSecurityConfiguration"
+        {
+            return Err(format!("unexpected kind {kind:?}"));
+        }
+        let _ = file.api_version;
+        let mut c = Config::default();
+        let mut errors = Vec::new();
+        if let Some(d) = file.defaults {
+            let mut set = |mode: &str,
+                           level: Option<String>,
+                           version: Option<String>,
+                           target: &mut LevelVersion| {
+                if let Some(l) = level {
+                    match Level::parse(&l) {
+                        Some(l) => target.level = l,
+                        None => errors.push(format!(
+                            "defaults.{mode}: invalid value {l:?}: must be one of privileged, baseline, restricted, immutable"
+                        )),
+                    }
+                }
+                if let Some(v) = version {
+                    match Version::parse(&v) {
+                        Some(v) => target.version = v,
+                        None => errors.push(format!(
+                            "defaults.{mode}-version: invalid value {v:?}: must be \"latest\" or \"v1.x\""
+                        )),
+                    }
+                }
+            };
+            set(
+                "enforce",
+                d.enforce,
+                d.enforce_version,
+                &mut c.defaults.enforce,
+            );
+            set("warn", d.warn, d.warn_version, &mut c.defaults.warn);
+            set("audit", d.audit, d.audit_version, &mut c.defaults.audit);
+        }
+        if let Some(e) = file.exemptions {
+            if let Some(users) = e.usernames {
+                c.exemptions.usernames = unique("exemptions.usernames", users, &mut errors, |u| {
+                    (!u.is_empty()).then_some(()).ok_or("must not be empty")
+                });
+            }
+            if let Some(ns) = e.namespaces {
+                c.exemptions.namespaces = unique("exemptions.namespaces", ns, &mut errors, |n| {
+                    is_dns1123_label(n)
+                        .then_some(())
+                        .ok_or("must be a valid namespace name")
+                });
+            }
+            if let Some(rc) = e.runtime_classes {
+                c.exemptions.runtime_classes =
+                    unique("exemptions.runtimeClasses", rc, &mut errors, |n| {
+                        is_dns1123_subdomain(n)
+                            .then_some(())
+                            .ok_or("must be a valid DNS subdomain")
+                    });
+            }
+        }
+        if let Some(a) = file.annotation_exemptions {
+            c.annotation_exemptions = a;
+        }
+        if let Some(m) = file.mutate {
+            if let Some(e) = m.enabled {
+                c.mutate.enabled = e;
+            }
+            if let Some(s) = m.tmp_size_limit {
+                if is_quantity(&s) {
+                    c.mutate.tmp_size_limit = s;
+                } else {
+                    errors.push(format!(
+                        "mutate.tmpSizeLimit: invalid value {s:?}: must be a quantity such as 64Mi"
+                    ));
+                }
+            }
+        }
+        if let Some(n) = file.namespace_check {
+            if let Some(m) = n.max_pods {
+                c.namespace_max_pods = m;
+            }
+            if let Some(t) = n.timeout_seconds {
+                if t.is_finite() && t > 0.0 && t <= 60.0 {
+                    c.namespace_check_timeout = Duration::from_secs_f64(t);
+                } else {
+                    errors.push("namespaceCheck.timeoutSeconds: must be in (0, 60]".into());
+                }
+            }
+        }
+        if let Some(b) = file.max_request_bytes {
+            if b >= 1024 {
+                c.max_body_bytes = b;
+            } else {
+                errors.push("maxRequestBytes: must be at least 1024".into());
+            }
+        }
+        if let Some(t) = file.request_timeout_seconds {
+            if (1..=30).contains(&t) {
+                c.request_timeout = Duration::from_secs(t);
+            } else {
+                errors.push("requestTimeoutSeconds: must be between 1 and 30".into());
+            }
+        }
+        if errors.is_empty() {
+            Ok(c)
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+}
+
+fn unique(
+    field: &str,
+    items: Vec<String>,
+    errors: &mut Vec<String>,
+    valid: impl Fn(&str) -> Result<(), &'static str>,
+) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if let Err(why) = valid(&item) {
+            errors.push(format!("{field}[{i}]: invalid value {item:?}: {why}"));
+        } else if out.contains(&item) {
+            errors.push(format!("{field}[{i}]: duplicate value {item:?}"));
+        } else {
+            out.insert(item);
+        }
+    }
+    out
+}
+
+/// RFC 1123 label: namespace names.
+pub fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// RFC 1123 subdomain: runtime class names.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+/// A Kubernetes quantity as used for sizes: digits with an optional binary
+/// or decimal suffix (`64Mi`, `100M`, `1G`, `1048576`).
+pub fn is_quantity(s: &str) -> bool {
+    let digits_end = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, suffix) = s.split_at(digits_end);
+    !num.is_empty()
+        && num.parse::<f64>().is_ok()
+        && matches!(
+            suffix,
+            "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "k" | "M" | "G" | "T" | "P" | "E"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn design_example_parses_to_the_defaults() {
+        let c = Config::parse(
+            "defaults:\n  enforce: immutable\n  enforce-version: latest\n  warn: immutable\n  warn-version: latest\n  audit: immutable\n  audit-version: latest\nexemptions:\n  usernames: []\n  namespaces: [kube-system]\n  runtimeClasses: []\n",
+        )
+        .unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn values_are_validated() {
+        let e =
+            Config::parse("defaults:\n  enforce: Restricted\n  warn-version: v1.01\n").unwrap_err();
+        assert!(
+            e.contains("must be one of privileged, baseline, restricted, immutable"),
+            "{e}"
+        );
+        assert!(
+            e.contains("must be \\\"latest\\\" or \\\"v1.x\\\"")
+                || e.contains("must be \"latest\" or \"v1.x\""),
+            "{e}"
+        );
+        let e = Config::parse("exemptions:\n  namespaces: [Bad_NS, ok, ok]\n  usernames: ['']\n")
+            .unwrap_err();
+        assert!(
+            e.contains("Bad_NS") && e.contains("duplicate") && e.contains("usernames[0]"),
+            "{e}"
+        );
+        assert!(Config::parse("bogus: 1\n").is_err());
+        let c = Config::parse("defaults:\n  enforce: baseline\n  enforce-version: v1.30\nannotationExemptions: true\nmutate:\n  enabled: true\n  tmpSizeLimit: 32Mi\n").unwrap();
+        assert_eq!(c.defaults.enforce.to_string(), "baseline:v1.30");
+        assert_eq!(c.defaults.warn.to_string(), "immutable:latest");
+        assert!(c.annotation_exemptions && c.mutate.enabled);
+        assert_eq!(c.mutate.tmp_size_limit, "32Mi");
+    }
+
+    #[test]
+    fn the_shipped_deploy_config_is_valid() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/config.yaml");
+        let cm: serde_norway::Value =
+            serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let text = cm["data"]["config.yaml"].as_str().unwrap();
+        let c = Config::parse(text).unwrap();
+        assert_eq!(c.defaults.enforce.to_string(), "privileged:latest");
+        assert!(c.exemptions.namespaces.contains("rootlock-system"));
+    }
+
+    #[test]
+    fn quantities_and_names() {
+        assert!(
+            is_quantity("64Mi")
+                && is_quantity("1000")
+                && !is_quantity("64MB")
+                && !is_quantity("Mi")
+        );
+        assert!(
+            is_dns1123_label("kube-system") && !is_dns1123_label("-x") && !is_dns1123_label("A")
+        );
+        assert!(is_dns1123_subdomain("gvisor.example.com") && !is_dns1123_subdomain("a..b"));
+    }
+}

@@ -1,0 +1,98 @@
+//! Pod controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
+//! CronJob, ReplicationController, PodTemplate): warn and audit on the pod
+//! template, never deny, so `kubectl apply` tells the user at once that the
+//! pods would be rejected. Errors fail open with an `error` annotation.
+
+use crate::admit::{Call, Webhook, exemptions_of, namespace_policy, slim_node};
+use crate::review::AdmissionResponse;
+use rootlock_manifest::workloads;
+
+/// `(group, resource)` of every pod controller.
+pub const CONTROLLERS: &[(&str, &str)] = &[
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
+    ("", "replicationcontrollers"),
+    ("", "podtemplates"),
+];
+
+pub fn is_controller(group: &str, resource: &str) -> bool {
+    CONTROLLERS
+        .iter()
+        .any(|(g, r)| *g == group && *r == resource)
+}
+
+fn fail_open(wh: &Webhook, call: &Call, msg: String) -> AdmissionResponse {
+    wh.metrics
+        .evaluation(call.eval_labels("none", "none", "error"));
+    let mut r = AdmissionResponse::allow();
+    r.audit_annotations.insert("error".into(), msg);
+    r
+}
+
+pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
+    let req = call.req;
+    if !req.sub_resource().is_empty() || !call.is_create_or_update() {
+        return AdmissionResponse::allow();
+    }
+    if wh.exempt_namespace(req.namespace()) {
+        return wh.exempt(call, "namespace");
+    }
+    if wh.exempt_user(&req.user_info.username) {
+        return wh.exempt(call, "user");
+    }
+    let labels = match wh.namespaces.labels(req.namespace()).await {
+        Ok(l) => l,
+        Err(e) => {
+            return fail_open(
+                wh,
+                call,
+                format!("failed to lookup namespace {:?}: {e}", req.namespace()),
+            );
+        }
+    };
+    let (policy, errors) = namespace_policy(wh, &labels);
+    if errors.is_none()
+        && policy.warn.level == rootlock_policy::Level::Privileged
+        && policy.audit.level == rootlock_policy::Level::Privileged
+    {
+        return AdmissionResponse::allow();
+    }
+    let Some(object) = req.object.as_ref() else {
+        return fail_open(
+            wh,
+            call,
+            "failed to decode object: request has no object".into(),
+        );
+    };
+    let node = match slim_node(object) {
+        Ok(n) => n,
+        Err(e) => return fail_open(wh, call, format!("failed to decode object: {e}")),
+    };
+    let workload = match workloads(&node) {
+        Ok(mut w) if !w.is_empty() => w.swap_remove(0),
+        Ok(_) => return AdmissionResponse::allow(),
+        Err(e) => {
+            return fail_open(
+                wh,
+                call,
+                format!("failed to extract pod spec: {}: {}", e.field, e.message),
+            );
+        }
+    };
+    let exemptions = wh
+        .config
+        .annotation_exemptions
+        .then(|| exemptions_of(&workload.annotations, &workload.pod));
+    wh.evaluate_pod(
+        call,
+        &policy,
+        errors,
+        &workload.pod,
+        exemptions.as_ref(),
+        false,
+    )
+}

@@ -1,0 +1,187 @@
+//! Prometheus metrics: admission decisions by operation, kind, mode, level
+//! and decision; request latency; the namespace cache's age.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use rootlock_policy::Level;
+use std::sync::atomic::AtomicU64;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EvalLabels {
+    pub operation: &'static str,
+    pub kind: &'static str,
+    pub mode: &'static str,
+    pub level: &'static str,
+    pub decision: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub path: &'static str,
+    pub code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PathLabel {
+    pub path: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    evaluations: Family<EvalLabels, Counter>,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<PathLabel, Histogram>,
+    cache_age: Gauge<f64, AtomicU64>,
+    cache_ready: Gauge,
+}
+
+pub fn operation_label(op: &str) -> &'static str {
+    match op {
+        "CREATE" => "create",
+        "UPDATE" => "update",
+        "DELETE" => "delete",
+        "CONNECT" => "connect",
+        _ => "other",
+    }
+}
+
+/// The resource kinds the webhook knows, as static labels.
+pub fn kind_label(kind: &str) -> &'static str {
+    const KINDS: &[&str] = &[
+        "Pod",
+        "Namespace",
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "ReplicationController",
+        "PodTemplate",
+    ];
+    KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("other")
+}
+
+pub fn level_label(level: Level) -> &'static str {
+    level.as_str()
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("rootlock_webhook");
+        let evaluations = Family::<EvalLabels, Counter>::default();
+        registry.register(
+            "evaluations",
+            "Policy evaluations by operation, kind, mode (enforce, warn, audit; none for exemptions and errors), level and decision (allow, deny, exempt, error)",
+            evaluations.clone(),
+        );
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "HTTP requests to the admission endpoints by path and status code",
+            requests.clone(),
+        );
+        let latency = Family::<PathLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_025, 2.0, 18))
+        });
+        registry.register(
+            "request_duration_seconds",
+            "Time to answer an AdmissionReview, from the full body to the response",
+            latency.clone(),
+        );
+        let cache_age = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "namespace_cache_age_seconds",
+            "Seconds since the namespace cache last heard from the API server (0 offline)",
+            cache_age.clone(),
+        );
+        let cache_ready = Gauge::default();
+        registry.register(
+            "namespace_cache_ready",
+            "1 once the namespace cache has synced (always 1 offline)",
+            cache_ready.clone(),
+        );
+        Metrics {
+            registry,
+            evaluations,
+            requests,
+            latency,
+            cache_age,
+            cache_ready,
+        }
+    }
+
+    pub fn evaluation(&self, labels: EvalLabels) {
+        self.evaluations.get_or_create(&labels).inc();
+    }
+
+    pub fn request(&self, path: &'static str, code: u16, seconds: f64) {
+        let code = match code {
+            200 => "200",
+            400 => "400",
+            404 => "404",
+            405 => "405",
+            413 => "413",
+            415 => "415",
+            500 => "500",
+            503 => "503",
+            504 => "504",
+            _ => "other",
+        };
+        self.requests
+            .get_or_create(&RequestLabels { path, code })
+            .inc();
+        if code == "200" {
+            self.latency
+                .get_or_create(&PathLabel { path })
+                .observe(seconds);
+        }
+    }
+
+    /// The Prometheus text exposition, with the cache gauges refreshed.
+    pub fn render(&self, cache_age_seconds: f64, cache_ready: bool) -> String {
+        self.cache_age.set(cache_age_seconds);
+        self.cache_ready.set(i64::from(cache_ready));
+        let mut out = String::new();
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::new();
+        m.evaluation(EvalLabels {
+            operation: "create",
+            kind: "Pod",
+            mode: "enforce",
+            level: "immutable",
+            decision: "deny",
+        });
+        m.request("/validate", 200, 0.0003);
+        let text = m.render(1.5, true);
+        assert!(text.contains("rootlock_webhook_evaluations_total{operation=\"create\",kind=\"Pod\",mode=\"enforce\",level=\"immutable\",decision=\"deny\"} 1"), "{text}");
+        assert!(text.contains("rootlock_webhook_request_duration_seconds_bucket"));
+        assert!(text.contains("rootlock_webhook_namespace_cache_age_seconds 1.5"));
+        assert!(text.ends_with("# EOF\n"));
+    }
+}

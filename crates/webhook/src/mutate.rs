@@ -1,0 +1,261 @@
+//! Opt-in mutation (`/mutate`, per namespace with `rootlock.dev/mutate:
+//! "true"` or for all with `mutate.enabled` in the config): on Pod CREATE,
+//! set `readOnlyRootFilesystem: true` where it is unset (an explicit `false`
+//! is never flipped: a warning says so) and mount a size-limited,
+//! memory-backed emptyDir at `/tmp` in containers that mount nothing there.
+//! The result is a JSONPatch; applying the webhook to its own output adds
+//! nothing.
+
+use crate::admit::{Call, Webhook};
+use crate::labels::mutate_label;
+use crate::review::AdmissionResponse;
+use rootlock_policy::model::normalize_path;
+use serde_json::{Value, json};
+
+/// Name of the volume the webhook adds.
+pub const TMP_VOLUME: &str = "rootlock-tmp";
+
+/// What the webhook would do to a pod.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Mutation {
+    /// RFC 6902 operations.
+    pub patch: Vec<Value>,
+    pub warnings: Vec<String>,
+}
+
+/// Plans the mutation of a Pod object (API JSON).
+pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
+    let mut m = Mutation::default();
+    let Some(spec) = pod.get("spec").and_then(Value::as_object) else {
+        return m;
+    };
+    if spec
+        .get("os")
+        .and_then(|o| o.get("name"))
+        .and_then(Value::as_str)
+        == Some("windows")
+    {
+        return m;
+    }
+    let mut need_volume = false;
+    let has_volume = spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .is_some_and(|vs| {
+            vs.iter()
+                .any(|v| v.get("name").and_then(Value::as_str) == Some(TMP_VOLUME))
+        });
+    for field in ["initContainers", "containers"] {
+        let Some(containers) = spec.get(field).and_then(Value::as_array) else {
+            continue;
+        };
+        for (i, c) in containers.iter().enumerate() {
+            let base = format!("/spec/{field}/{i}");
+            let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+            let sc = c.get("securityContext").filter(|v| !v.is_null());
+            let rofs = sc
+                .and_then(|s| s.get("readOnlyRootFilesystem"))
+                .filter(|v| !v.is_null());
+            match (sc, rofs) {
+                (None, _) => m.patch.push(json!({
+                    "op": "add",
+                    "path": format!("{base}/securityContext"),
+                    "value": {"readOnlyRootFilesystem": true}
+                })),
+                (Some(_), None) => m.patch.push(json!({
+                    "op": "add",
+                    "path": format!("{base}/securityContext/readOnlyRootFilesystem"),
+                    "value": true
+                })),
+                (Some(_), Some(Value::Bool(false))) => {
+                    m.warnings.push(format!(
+                        "container {name:?} sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"
+                    ));
+                    continue;
+                }
+                _ => {}
+            }
+            let mounts = c.get("volumeMounts").and_then(Value::as_array);
+            let mounts_tmp = mounts.is_some_and(|ms| {
+                ms.iter().any(|mnt| {
+                    mnt.get("mountPath")
+                        .and_then(Value::as_str)
+                        .is_some_and(|p| normalize_path(p) == "/tmp")
+                })
+            });
+            if !mounts_tmp {
+                need_volume = true;
+                let mount = json!({"name": TMP_VOLUME, "mountPath": "/tmp"});
+                if mounts.is_some() {
+                    m.patch.push(json!({"op": "add", "path": format!("{base}/volumeMounts/-"), "value": mount}));
+                } else {
+                    m.patch.push(json!({"op": "add", "path": format!("{base}/volumeMounts"), "value": [mount]}));
+                }
+            }
+        }
+    }
+    if need_volume && !has_volume {
+        let volume = json!({"name": TMP_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": tmp_size_limit}});
+        if spec.get("volumes").is_some_and(Value::is_array) {
+            m.patch
+                .push(json!({"op": "add", "path": "/spec/volumes/-", "value": volume}));
+        } else {
+            m.patch
+                .push(json!({"op": "add", "path": "/spec/volumes", "value": [volume]}));
+        }
+    }
+    m
+}
+
+pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
+    let req = call.req;
+    if !req.resource.group.is_empty()
+        || req.resource.resource != "pods"
+        || !req.sub_resource().is_empty()
+        || req.operation != "CREATE"
+    {
+        return AdmissionResponse::allow();
+    }
+    if wh.exempt_namespace(req.namespace()) || wh.exempt_user(&req.user_info.username) {
+        return AdmissionResponse::allow();
+    }
+    let enabled = match wh.namespaces.labels(req.namespace()).await {
+        Ok(labels) => mutate_label(&labels).unwrap_or(wh.config.mutate.enabled),
+        Err(e) => {
+            tracing::warn!(namespace = req.namespace(), error = %e, "namespace lookup failed; not mutating");
+            return AdmissionResponse::allow();
+        }
+    };
+    let Some(object) = req.object.as_ref() else {
+        return AdmissionResponse::allow();
+    };
+    if !enabled
+        || wh.exempt_runtime_class(
+            object
+                .pointer("/spec/runtimeClassName")
+                .and_then(Value::as_str),
+        )
+    {
+        return AdmissionResponse::allow();
+    }
+    let m = plan(object, &wh.config.mutate.tmp_size_limit);
+    let mut r = AdmissionResponse::allow();
+    r.warnings = m.warnings;
+    if !m.patch.is_empty() {
+        let bytes = serde_json::to_vec(&m.patch).expect("a patch always serialises");
+        r.patch = Some(base64(&bytes));
+        r.patch_type = Some("JSONPatch");
+    }
+    r
+}
+
+/// Standard base64 with padding.
+pub fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+/// Applies the `add` operations [`plan`] produces (enough to check
+/// idempotence in tests without a JSONPatch library).
+pub fn apply_adds(doc: &mut Value, patch: &[Value]) -> Result<(), String> {
+    for op in patch {
+        if op["op"] != "add" {
+            return Err(format!("unsupported op {}", op["op"]));
+        }
+        let path = op["path"].as_str().ok_or("no path")?;
+        let (parent, last) = path.rsplit_once('/').ok_or("bad path")?;
+        let target = doc
+            .pointer_mut(parent)
+            .ok_or_else(|| format!("no parent for {path}"))?;
+        match target {
+            Value::Array(a) if last == "-" => a.push(op["value"].clone()),
+            Value::Object(o) => {
+                o.insert(last.to_string(), op["value"].clone());
+            }
+            _ => return Err(format!("cannot add at {path}")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn sets_the_field_adds_tmp_and_is_idempotent() {
+        let mut pod = json!({"spec": {
+            "containers": [
+                {"name": "a", "image": "nginx"},
+                {"name": "b", "securityContext": {"runAsNonRoot": true}, "volumeMounts": [{"name": "t", "mountPath": "/tmp/"}]},
+                {"name": "c", "securityContext": {"readOnlyRootFilesystem": false}}
+            ],
+            "volumes": [{"name": "t", "emptyDir": {}}]
+        }});
+        let m = plan(&pod, "64Mi");
+        assert_eq!(
+            m.warnings,
+            vec![
+                "container \"c\" sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"
+            ]
+        );
+        let paths: Vec<&str> = m
+            .patch
+            .iter()
+            .map(|o| o["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/spec/containers/0/securityContext",
+                "/spec/containers/0/volumeMounts",
+                "/spec/containers/1/securityContext/readOnlyRootFilesystem",
+                "/spec/volumes/-",
+            ]
+        );
+        apply_adds(&mut pod, &m.patch).unwrap();
+        assert_eq!(
+            pod["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
+            true
+        );
+        assert_eq!(pod["spec"]["volumes"][1]["emptyDir"]["sizeLimit"], "64Mi");
+        let again = plan(&pod, "64Mi");
+        assert!(again.patch.is_empty(), "{:?}", again.patch);
+    }
+
+    #[test]
+    fn windows_pods_are_left_alone() {
+        let pod = json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}});
+        assert_eq!(plan(&pod, "64Mi"), Mutation::default());
+    }
+}

@@ -1,0 +1,128 @@
+//! Pods (and `pods/ephemeralcontainers`, `pods/resize`, …): the only
+//! resource enforced, exactly in PSA's order of checks.
+
+use crate::admit::{Call, Webhook, exemptions_of, namespace_policy, pod_from_json};
+use crate::review::{AdmissionResponse, Status};
+use rootlock_policy::Pod;
+use rootlock_policy::model::Container;
+
+/// Subresources PSA never evaluates.
+pub const IGNORED_SUBRESOURCES: &[&str] = &[
+    "attach",
+    "binding",
+    "eviction",
+    "exec",
+    "log",
+    "portforward",
+    "proxy",
+    "status",
+];
+
+pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
+    let req = call.req;
+    if IGNORED_SUBRESOURCES.contains(&req.sub_resource()) || !call.is_create_or_update() {
+        return AdmissionResponse::allow();
+    }
+    if wh.exempt_namespace(req.namespace()) {
+        return wh.exempt(call, "namespace");
+    }
+    if wh.exempt_user(&req.user_info.username) {
+        return wh.exempt(call, "user");
+    }
+    let labels = match wh.namespaces.labels(req.namespace()).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(namespace = req.namespace(), error = %e, "namespace lookup failed");
+            wh.metrics
+                .evaluation(call.eval_labels("none", "none", "error"));
+            let mut r = AdmissionResponse::deny(Status::failure(
+                500,
+                "InternalError",
+                format!(
+                    "Internal error occurred: failed to lookup namespace {:?}",
+                    req.namespace()
+                ),
+            ));
+            r.audit_annotations
+                .insert("error".into(), format!("failed to lookup namespace: {e}"));
+            return r;
+        }
+    };
+    let (policy, errors) = namespace_policy(wh, &labels);
+    if errors.is_none() && policy.fully_privileged() {
+        let mut r = AdmissionResponse::allow();
+        r.audit_annotations
+            .insert("enforce-policy".into(), "privileged:latest".into());
+        wh.metrics
+            .evaluation(call.eval_labels("enforce", "privileged", "allow"));
+        return r;
+    }
+    let pod = match req.object.as_ref().map(pod_from_json) {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return bad_object(wh, call, &e),
+        None => return bad_object(wh, call, "request has no object"),
+    };
+    if req.operation == "UPDATE" {
+        let old = match req.old_object.as_ref().map(pod_from_json) {
+            Some(Ok(p)) => p,
+            Some(Err(e)) => return bad_object(wh, call, &e),
+            None => return bad_object(wh, call, "UPDATE request has no oldObject"),
+        };
+        if !is_significant_update(&pod, &old) {
+            return AdmissionResponse::allow();
+        }
+    }
+    let exemptions = wh
+        .config
+        .annotation_exemptions
+        .then(|| exemptions_of(&[], &pod));
+    wh.evaluate_pod(call, &policy, errors, &pod, exemptions.as_ref(), true)
+}
+
+fn bad_object(wh: &Webhook, call: &Call, why: &str) -> AdmissionResponse {
+    wh.metrics
+        .evaluation(call.eval_labels("none", "none", "error"));
+    AdmissionResponse::deny(Status::failure(
+        400,
+        "BadRequest",
+        format!("failed to decode object: {why}"),
+    ))
+}
+
+/// PSA's `isSignificantPodUpdate`: container or init-container count or an
+/// image (by index) changed, or an ephemeral container was added or changed
+/// image (by name). Anything else (labels, annotations, …) cannot change the
+/// verdict, because the rest of a running pod's spec is immutable.
+pub fn is_significant_update(pod: &Pod, old: &Pod) -> bool {
+    let (s, o) = (&pod.spec, &old.spec);
+    if s.containers.len() != o.containers.len()
+        || s.init_containers.len() != o.init_containers.len()
+    {
+        return true;
+    }
+    let changed = |c: &Container, oc: &Container| -> bool {
+        if c.image != oc.image {
+            return true;
+        }
+        // The seccomp annotation of the container (pre-1.19 policies read it).
+        let key = format!("container.seccomp.security.alpha.kubernetes.io/{}", c.name);
+        pod.annotation(&key) != old.annotation(&key)
+    };
+    if s.containers
+        .iter()
+        .zip(&o.containers)
+        .any(|(c, oc)| changed(c, oc))
+        || s.init_containers
+            .iter()
+            .zip(&o.init_containers)
+            .any(|(c, oc)| changed(c, oc))
+    {
+        return true;
+    }
+    s.ephemeral_containers.iter().any(|c| {
+        match o.ephemeral_containers.iter().find(|oc| oc.name == c.name) {
+            None => true,
+            Some(oc) => changed(c, oc),
+        }
+    })
+}

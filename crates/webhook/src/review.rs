@@ -1,0 +1,285 @@
+//! `admission.k8s.io/v1` AdmissionReview: the request as the API server sends
+//! it and the response it accepts. Only the fields the webhook reads are
+//! typed; `object` and `oldObject` stay JSON until a handler converts them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const API_VERSION: &str = "admission.k8s.io/v1";
+pub const KIND: &str = "AdmissionReview";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdmissionReview {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    pub request: Option<AdmissionRequest>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct GroupVersionKind {
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct GroupVersionResource {
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub resource: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserInfo {
+    #[serde(default)]
+    pub username: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdmissionRequest {
+    pub uid: String,
+    pub kind: GroupVersionKind,
+    #[serde(default)]
+    pub resource: GroupVersionResource,
+    #[serde(default)]
+    pub sub_resource: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    pub operation: String,
+    #[serde(default)]
+    pub user_info: UserInfo,
+    /// The object, without what no decision reads (`managedFields`,
+    /// `status`, …): those are skipped while parsing, never built.
+    #[serde(default, deserialize_with = "slim_object")]
+    pub object: Option<Value>,
+    #[serde(default, deserialize_with = "slim_object")]
+    pub old_object: Option<Value>,
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SlimObject {
+    #[serde(default)]
+    kind: Option<Value>,
+    #[serde(default)]
+    api_version: Option<Value>,
+    #[serde(default)]
+    metadata: Option<SlimMeta>,
+    #[serde(default)]
+    spec: Option<Value>,
+    #[serde(default)]
+    template: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SlimMeta {
+    #[serde(default)]
+    name: Option<Value>,
+    #[serde(default)]
+    namespace: Option<Value>,
+    #[serde(default)]
+    labels: Option<Value>,
+    #[serde(default)]
+    annotations: Option<Value>,
+    #[serde(default)]
+    owner_references: Option<Value>,
+}
+
+fn slim_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    let Some(o) = Option::<SlimObject>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let mut map = serde_json::Map::new();
+    let put = |m: &mut serde_json::Map<String, Value>, k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put(&mut map, "kind", o.kind);
+    put(&mut map, "apiVersion", o.api_version);
+    if let Some(meta) = o.metadata {
+        let mut m = serde_json::Map::new();
+        put(&mut m, "name", meta.name);
+        put(&mut m, "namespace", meta.namespace);
+        put(&mut m, "labels", meta.labels);
+        put(&mut m, "annotations", meta.annotations);
+        put(&mut m, "ownerReferences", meta.owner_references);
+        map.insert("metadata".into(), Value::Object(m));
+    }
+    put(&mut map, "spec", o.spec);
+    put(&mut map, "template", o.template);
+    Ok(Some(Value::Object(map)))
+}
+
+impl AdmissionRequest {
+    pub fn sub_resource(&self) -> &str {
+        self.sub_resource.as_deref().unwrap_or("")
+    }
+    pub fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("")
+    }
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+}
+
+/// Checks apiVersion/kind and returns the request.
+pub fn parse(body: &[u8]) -> Result<AdmissionRequest, String> {
+    let review: AdmissionReview = serde_json::from_slice(body)
+        .map_err(|e| format!("request body is not a valid AdmissionReview: {e}"))?;
+    if review.api_version != API_VERSION || review.kind != KIND {
+        return Err(format!(
+            "expected apiVersion {API_VERSION:?} and kind {KIND:?}, got apiVersion {:?} and kind {:?}",
+            review.api_version, review.kind
+        ));
+    }
+    let request = review
+        .request
+        .ok_or_else(|| "AdmissionReview has no request".to_string())?;
+    if request.uid.is_empty() {
+        return Err("AdmissionReview request has an empty uid".into());
+    }
+    Ok(request)
+}
+
+/// `metav1.Status`, as carried in `response.status`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Status {
+    pub metadata: BTreeMap<String, String>,
+    pub status: String,
+    pub message: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<StatusDetails>,
+    pub code: u16,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StatusDetails {
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub kind: String,
+}
+
+impl Status {
+    pub fn failure(code: u16, reason: &str, message: String) -> Status {
+        Status {
+            metadata: BTreeMap::new(),
+            status: "Failure".into(),
+            message,
+            reason: reason.into(),
+            details: None,
+            code,
+        }
+    }
+}
+
+/// The response part of an AdmissionReview.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AdmissionResponse {
+    pub uid: String,
+    pub allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub audit_annotations: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl AdmissionResponse {
+    pub fn allow() -> Self {
+        AdmissionResponse {
+            allowed: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn deny(status: Status) -> Self {
+        AdmissionResponse {
+            allowed: false,
+            status: Some(status),
+            ..Default::default()
+        }
+    }
+
+    pub fn exempt(why: &str) -> Self {
+        let mut r = Self::allow();
+        r.audit_annotations.insert("exempt".into(), why.into());
+        r
+    }
+
+    /// The whole AdmissionReview document, with `uid` set.
+    pub fn into_review(mut self, uid: &str) -> Vec<u8> {
+        uid.clone_into(&mut self.uid);
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            api_version: &'static str,
+            kind: &'static str,
+            response: &'a AdmissionResponse,
+        }
+        serde_json::to_vec(&Out {
+            api_version: API_VERSION,
+            kind: KIND,
+            response: &self,
+        })
+        .expect("a response always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_recorded_review_and_echoes_its_uid() {
+        let body = include_str!("../../../testdata/apiserver/admissionreview-v1-pod-create.json");
+        let req = parse(body.as_bytes()).unwrap();
+        assert_eq!(req.kind.kind, "Pod");
+        assert_eq!(req.operation, "CREATE");
+        let out = AdmissionResponse::allow().into_review(&req.uid);
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["apiVersion"], API_VERSION);
+        assert_eq!(v["kind"], KIND);
+        assert_eq!(v["response"]["uid"], req.uid.as_str());
+        assert_eq!(v["response"]["allowed"], true);
+    }
+
+    #[test]
+    fn rejects_other_versions_and_missing_requests() {
+        assert!(parse(br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"x","kind":{},"operation":"CREATE"}}"#).unwrap_err().contains("admission.k8s.io/v1"));
+        assert!(
+            parse(br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#)
+                .unwrap_err()
+                .contains("no request")
+        );
+        assert!(
+            parse(b"{")
+                .unwrap_err()
+                .contains("not a valid AdmissionReview")
+        );
+    }
+}

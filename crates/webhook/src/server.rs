@@ -1,0 +1,537 @@
+//! The HTTPS server: rustls with a certificate re-read from disk when it
+//! changes, HTTP/1.1 and HTTP/2 keep-alive (hyper), axum routes, a request
+//! body limit, a per-request deadline (the API server's `?timeout=` bounded
+//! by the config) and graceful shutdown that drains in-flight requests.
+
+use crate::admit::{Call, Webhook};
+use crate::review::{self, AdmissionResponse, Status};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::BodyExt;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub listen: SocketAddr,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// How often, at most, the certificate files are checked for changes.
+    pub reload_interval: Duration,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerOptions {
+    pub fn new(
+        listen: SocketAddr,
+        tls_cert: impl Into<PathBuf>,
+        tls_key: impl Into<PathBuf>,
+    ) -> Self {
+        ServerOptions {
+            listen,
+            tls_cert: tls_cert.into(),
+            tls_key: tls_key.into(),
+            reload_interval: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(25),
+        }
+    }
+}
+
+/// Installs rustls' process-wide crypto provider (ring) once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+type Stamp = Option<(SystemTime, u64, SystemTime, u64)>;
+
+fn stamp(cert: &Path, key: &Path) -> Stamp {
+    let c = std::fs::metadata(cert).ok()?;
+    let k = std::fs::metadata(key).ok()?;
+    Some((c.modified().ok()?, c.len(), k.modified().ok()?, k.len()))
+}
+
+/// Reads a PEM certificate chain and private key.
+pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
+    let cert_pem = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+    let key_pem = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no certificate found", cert.display()));
+    }
+    let key_der = rustls_pemfile::private_key(&mut key_pem.as_slice())
+        .map_err(|e| format!("{}: {e}", key.display()))?
+        .ok_or_else(|| format!("{}: no private key found", key.display()))?;
+    let signer = rustls::crypto::ring::sign::any_supported_type(&key_der)
+        .map_err(|e| format!("{}: {e}", key.display()))?;
+    let ck = CertifiedKey::new(certs, signer);
+    ck.keys_match()
+        .map_err(|e| format!("{} does not match {}: {e}", key.display(), cert.display()))?;
+    Ok(ck)
+}
+
+/// A `ResolvesServerCert` that re-reads the certificate and key when their
+/// files change (checked at most once per interval, on a handshake). A
+/// half-written or broken pair keeps the previous one in service.
+pub struct ReloadingCert {
+    cert: PathBuf,
+    key: PathBuf,
+    interval_ms: u64,
+    start: Instant,
+    last_check_ms: AtomicU64,
+    current: RwLock<(Arc<CertifiedKey>, Stamp)>,
+}
+
+impl std::fmt::Debug for ReloadingCert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReloadingCert")
+            .field("cert", &self.cert)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl ReloadingCert {
+    pub fn new(cert: PathBuf, key: PathBuf, interval: Duration) -> Result<ReloadingCert, String> {
+        let s = stamp(&cert, &key);
+        let ck = load_certified_key(&cert, &key)?;
+        Ok(ReloadingCert {
+            cert,
+            key,
+            interval_ms: interval.as_millis() as u64,
+            start: Instant::now(),
+            last_check_ms: AtomicU64::new(0),
+            current: RwLock::new((Arc::new(ck), s)),
+        })
+    }
+
+    fn maybe_reload(&self) {
+        let now = self.start.elapsed().as_millis() as u64;
+        let last = self.last_check_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < self.interval_ms
+            || self
+                .last_check_ms
+                .compare_exchange(last, now.max(1), Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let s = stamp(&self.cert, &self.key);
+        if s.is_none() || self.current.read().map(|c| c.1 == s).unwrap_or(true) {
+            return;
+        }
+        match load_certified_key(&self.cert, &self.key) {
+            Ok(ck) => {
+                if let Ok(mut cur) = self.current.write() {
+                    *cur = (Arc::new(ck), s);
+                }
+                tracing::info!(cert = %self.cert.display(), "serving certificate reloaded");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "certificate changed but could not be loaded; keeping the previous one")
+            }
+        }
+    }
+}
+
+impl ResolvesServerCert for ReloadingCert {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        self.maybe_reload();
+        self.current.read().ok().map(|c| c.0.clone())
+    }
+}
+
+struct App {
+    webhook: Arc<Webhook>,
+    shutting_down: AtomicBool,
+}
+
+/// A server running on the current tokio runtime.
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops accepting, drains in-flight requests (up to the grace period)
+    /// and returns when done.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Waits for the server to end (after a signal or [`Self::shutdown`]).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+
+    /// A handle that triggers shutdown from elsewhere.
+    pub fn shutdown_trigger(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Binds, and serves in a background task.
+pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<RunningServer, String> {
+    install_crypto_provider();
+    let resolver = Arc::new(ReloadingCert::new(
+        opts.tls_cert.clone(),
+        opts.tls_key.clone(),
+        opts.reload_interval,
+    )?);
+    let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_no_client_auth()
+    .with_cert_resolver(resolver);
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = TlsAcceptor::from(Arc::new(tls));
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| format!("listen on {}: {e}", opts.listen))?;
+    let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = Arc::new(App {
+        webhook,
+        shutting_down: AtomicBool::new(false),
+    });
+    let router = router(app.clone());
+    let (tx, mut rx) = watch::channel(false);
+    let grace = opts.shutdown_grace;
+    let task = tokio::spawn(async move {
+        let graceful = GracefulShutdown::new();
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(10))
+            // One buffer per response: one TLS record, one write.
+            .writev(false)
+            .keep_alive(true);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(256);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (tcp, peer) = match accepted {
+                        Ok(c) => c,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            continue;
+                        }
+                    };
+                    let _ = tcp.set_nodelay(true);
+                    let acceptor = acceptor.clone();
+                    let router = router.clone();
+                    let builder = builder.clone();
+                    let watcher = graceful.watcher();
+                    tokio::spawn(async move {
+                        let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                            Ok(Ok(s)) => s,
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => return,
+                        };
+                        let conn = builder.serve_connection(TokioIo::new(tls), TowerToHyperService::new(router));
+                        if let Err(e) = watcher.watch(conn).await {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                _ = rx.changed() => break,
+            }
+        }
+        drop(listener);
+        app.shutting_down.store(true, Ordering::Release);
+        tracing::info!("shutting down: draining in-flight requests");
+        tokio::select! {
+            _ = graceful.shutdown() => tracing::info!("all connections closed"),
+            _ = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+        }
+    });
+    Ok(RunningServer {
+        local_addr,
+        shutdown: tx,
+        task,
+    })
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/validate", post(validate))
+        .route("/mutate", post(mutate))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found: rootlock serves POST /validate, POST /mutate, GET /healthz, /readyz, /metrics\n") })
+        .with_state(app)
+}
+
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    if app.shutting_down.load(Ordering::Acquire) {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response()
+    } else if app.webhook.namespaces.is_ready() {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "namespace cache not synced\n",
+        )
+            .into_response()
+    }
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    let ns = &app.webhook.namespaces;
+    let text = app.webhook.metrics.render(ns.age_seconds(), ns.is_ready());
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn validate(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    handle(app, "/validate", uri, headers, body).await
+}
+
+async fn mutate(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    handle(app, "/mutate", uri, headers, body).await
+}
+
+fn plain(code: StatusCode, msg: String) -> Response {
+    (
+        code,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        msg + "\n",
+    )
+        .into_response()
+}
+
+/// Go's `time.ParseDuration` for the forms the API server sends (`5s`,
+/// `30s`, `1m`, `500ms`, `1m30s`).
+pub fn parse_go_duration(s: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let num_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let (num, tail) = rest.split_at(num_end);
+        let n: f64 = num.parse().ok()?;
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_end);
+        let secs = match unit {
+            "ns" => n / 1e9,
+            "us" | "µs" => n / 1e6,
+            "ms" => n / 1e3,
+            "s" => n,
+            "m" => n * 60.0,
+            "h" => n * 3600.0,
+            _ => return None,
+        };
+        total += Duration::try_from_secs_f64(secs).ok()?;
+        rest = tail;
+    }
+    Some(total)
+}
+
+fn timeout_from_query(uri: &Uri) -> Option<Duration> {
+    uri.query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("timeout="))
+        .and_then(parse_go_duration)
+}
+
+async fn handle(
+    app: Arc<App>,
+    path: &'static str,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let start = Instant::now();
+    let wh = &app.webhook;
+    let (code, response) = answer(wh, path, &uri, &headers, body, start).await;
+    wh.metrics
+        .request(path, code.as_u16(), start.elapsed().as_secs_f64());
+    response
+}
+
+async fn answer(
+    wh: &Webhook,
+    path: &'static str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    start: Instant,
+) -> (StatusCode, Response) {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        let code = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return (
+            code,
+            plain(
+                code,
+                format!(
+                    "unsupported Content-Type {ct:?}: an AdmissionReview must be sent as application/json"
+                ),
+            ),
+        );
+    }
+    let limit = wh.config.max_body_bytes;
+    let too_big = || {
+        let code = StatusCode::BAD_REQUEST;
+        (
+            code,
+            plain(
+                code,
+                format!("request body too large: the limit is {limit} bytes"),
+            ),
+        )
+    };
+    if headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > limit)
+    {
+        return too_big();
+    }
+    let bytes = match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                return too_big();
+            }
+            let code = StatusCode::BAD_REQUEST;
+            return (
+                code,
+                plain(code, format!("could not read the request body: {e}")),
+            );
+        }
+    };
+    let req = match review::parse(&bytes) {
+        Ok(r) => r,
+        Err(msg) => {
+            let code = StatusCode::BAD_REQUEST;
+            tracing::warn!(path, error = %msg, "bad request");
+            return (code, plain(code, msg));
+        }
+    };
+    let budget = timeout_from_query(uri)
+        .unwrap_or(wh.config.request_timeout)
+        .min(wh.config.request_timeout);
+    let call = Call {
+        req: &req,
+        deadline: start + budget,
+    };
+    let fut = async {
+        if path == "/mutate" {
+            crate::mutate::mutate(wh, &call).await
+        } else {
+            crate::validate(wh, &call).await
+        }
+    };
+    let resp = match tokio::time::timeout(budget.saturating_sub(start.elapsed()), fut).await {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::warn!(uid = %req.uid, "request timed out");
+            if path == "/mutate" {
+                AdmissionResponse::allow()
+            } else {
+                AdmissionResponse::deny(Status::failure(
+                    500,
+                    "Timeout",
+                    "rootlock webhook timed out evaluating the request".into(),
+                ))
+            }
+        }
+    };
+    if !resp.allowed {
+        tracing::info!(
+            uid = %req.uid,
+            kind = %req.kind.kind,
+            namespace = req.namespace(),
+            name = req.name(),
+            user = %req.user_info.username,
+            message = resp.status.as_ref().map(|s| s.message.as_str()).unwrap_or(""),
+            "denied"
+        );
+    } else {
+        tracing::debug!(uid = %req.uid, kind = %req.kind.kind, namespace = req.namespace(), name = req.name(), warnings = resp.warnings.len(), "allowed");
+    }
+    let body = resp.into_review(&req.uid);
+    (
+        StatusCode::OK,
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("5s"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_go_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_go_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_go_duration("5"), None);
+        assert_eq!(parse_go_duration(""), None);
+        assert_eq!(parse_go_duration("1x"), None);
+    }
+}

@@ -1,0 +1,505 @@
+//! The webhook over real TLS on loopback, fed the AdmissionReviews a real
+//! kube-apiserver sent (testdata/apiserver/admission) and variants of them.
+
+mod common;
+
+use common::*;
+use rootlock_webhook::cache::{Namespaces, StaticPodLister};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+const P1_RESTRICTED: &str = "violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (container \"p1\" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container \"p1\" must set securityContext.capabilities.drop=[\"ALL\"]), runAsNonRoot != true (pod or container \"p1\" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container \"p1\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")";
+const P1_IMMUTABLE: &str = "violates PodSecurity \"immutable:latest\": readOnlyRootFilesystem != true (container \"p1\" must set securityContext.readOnlyRootFilesystem=true)";
+
+const WARN_ONLY: &str = "defaults:\n  enforce: privileged\n  warn: immutable\n  audit: privileged\nexemptions:\n  namespaces: []\n";
+
+fn would(s: &str) -> String {
+    s.replacen("violates", "would violate", 1)
+}
+
+fn harden(req: &mut Value) {
+    req["object"]["spec"]["containers"] = json!([hardened_container("p1")]);
+}
+
+#[tokio::test]
+async fn default_immutable_enforce_denies_the_recorded_pod_like_psa() {
+    let h = start(Default::default()).await;
+    let r = h.recorded("05-pod-create").await;
+    assert_eq!(r["allowed"], false);
+    let status = &r["status"];
+    assert_eq!(status["code"], 403);
+    assert_eq!(status["reason"], "Forbidden");
+    assert_eq!(
+        status["message"],
+        format!("{P1_RESTRICTED}; {P1_IMMUTABLE}")
+    );
+    assert!(
+        r.get("warnings").is_none(),
+        "no warnings on a denied request"
+    );
+    let a = &r["auditAnnotations"];
+    assert_eq!(a["enforce-policy"], "immutable:latest");
+    assert_eq!(
+        a["audit-violations"],
+        format!("{}; {}", would(P1_RESTRICTED), would(P1_IMMUTABLE))
+    );
+    // The dry-run create (09) is judged the same way.
+    let r = h.recorded("09-pod-create").await;
+    assert_eq!(r["allowed"], false);
+}
+
+#[tokio::test]
+async fn a_hardened_pod_is_allowed_without_warnings() {
+    let h = start(Default::default()).await;
+    let body = variant("05-pod-create", "allow-1", harden);
+    let r = h.review("/validate?timeout=5s", &body).await;
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r.get("warnings").is_none(), "{r}");
+    assert!(r.get("status").is_none());
+    assert_eq!(
+        r["auditAnnotations"],
+        json!({"enforce-policy": "immutable:latest"})
+    );
+}
+
+#[tokio::test]
+async fn restricted_enforce_lets_a_writable_root_through() {
+    let h = start(config(
+        "defaults:\n  enforce: restricted\n  warn: restricted\n  audit: restricted\n",
+    ))
+    .await;
+    let body = variant("05-pod-create", "restricted-1", |req| {
+        harden(req);
+        req["object"]["spec"]["containers"][0]["securityContext"]
+            .as_object_mut()
+            .unwrap()
+            .remove("readOnlyRootFilesystem");
+    });
+    let r = h.review("/validate", &body).await;
+    assert_eq!(r["allowed"], true, "{r}");
+    assert_eq!(r["auditAnnotations"]["enforce-policy"], "restricted:latest");
+}
+
+#[tokio::test]
+async fn warn_mode_returns_would_violate_warnings() {
+    let h = start(config(WARN_ONLY)).await;
+    let r = h.recorded("05-pod-create").await;
+    assert_eq!(r["allowed"], true);
+    assert_eq!(
+        r["warnings"],
+        json!([would(P1_RESTRICTED), would(P1_IMMUTABLE)])
+    );
+    assert_eq!(
+        r["auditAnnotations"],
+        json!({"enforce-policy": "privileged:latest"})
+    );
+}
+
+#[tokio::test]
+async fn audit_mode_sets_plain_key_annotations_only() {
+    let h = start(config(
+        "defaults:\n  enforce: privileged\n  warn: privileged\n  audit: restricted\n",
+    ))
+    .await;
+    let r = h.recorded("05-pod-create").await;
+    assert_eq!(r["allowed"], true);
+    assert!(r.get("warnings").is_none());
+    assert_eq!(
+        r["auditAnnotations"]["audit-violations"],
+        would(P1_RESTRICTED)
+    );
+    assert_eq!(r["auditAnnotations"]["enforce-policy"], "privileged:latest");
+}
+
+#[tokio::test]
+async fn exempt_users_namespaces_and_runtime_classes() {
+    let h = start(config(
+        "exemptions:\n  usernames: [ci-bot]\n  namespaces: [kube-system, legacy]\n  runtimeClasses: [gvisor]\n",
+    ))
+    .await;
+    let by_user = variant("05-pod-create", "ex-user", |r| {
+        r["userInfo"]["username"] = json!("ci-bot")
+    });
+    let by_ns = variant("05-pod-create", "ex-ns", |r| {
+        r["namespace"] = json!("legacy");
+        r["object"]["metadata"]["namespace"] = json!("legacy");
+    });
+    let by_rc = variant("05-pod-create", "ex-rc", |r| {
+        r["object"]["spec"]["runtimeClassName"] = json!("gvisor")
+    });
+    for (body, why) in [
+        (by_user, "user"),
+        (by_ns, "namespace"),
+        (by_rc, "runtimeClass"),
+    ] {
+        let r = h.review("/validate?timeout=5s", &body).await;
+        assert_eq!(r["allowed"], true, "{why}: {r}");
+        assert_eq!(r["auditAnnotations"], json!({"exempt": why}));
+        assert!(r.get("warnings").is_none());
+    }
+    // Another runtime class is not exempt.
+    let other = variant("05-pod-create", "ex-rc2", |r| {
+        r["object"]["spec"]["runtimeClassName"] = json!("runc")
+    });
+    assert_eq!(h.review("/validate", &other).await["allowed"], false);
+    // Exemptions also cover pod controllers.
+    let dep = variant("04-cronjob-create", "ex-cj", |r| {
+        r["userInfo"]["username"] = json!("ci-bot")
+    });
+    assert_eq!(
+        h.review("/validate", &dep).await["auditAnnotations"],
+        json!({"exempt": "user"})
+    );
+}
+
+#[tokio::test]
+async fn pod_controllers_are_warned_never_denied() {
+    let h = start(Default::default()).await;
+    // 04: a CronJob with no securityContext at all.
+    let r = h.recorded("04-cronjob-create").await;
+    assert_eq!(r["allowed"], true);
+    let w = r["warnings"].as_array().unwrap();
+    assert!(
+        w[0].as_str()
+            .unwrap()
+            .starts_with("would violate PodSecurity \"restricted:latest\": "),
+        "{w:?}"
+    );
+    assert!(
+        w[1].as_str().unwrap().starts_with(
+            "would violate PodSecurity \"immutable:latest\": readOnlyRootFilesystem != true"
+        ),
+        "{w:?}"
+    );
+    assert!(r["auditAnnotations"].get("enforce-policy").is_none());
+    assert!(
+        r["auditAnnotations"]["audit-violations"]
+            .as_str()
+            .unwrap()
+            .starts_with("would violate")
+    );
+    // 03: a Deployment whose init container is not hardened.
+    let r = h.recorded("03-deployment-create").await;
+    assert_eq!(r["allowed"], true);
+    let text = r["warnings"].to_string();
+    assert!(text.contains("container \\\"init\\\""), "{text}");
+    assert!(
+        !text.contains("\\\"web\\\" must set securityContext.readOnlyRootFilesystem"),
+        "{text}"
+    );
+    // 10: a Deployment UPDATE is evaluated too.
+    let r = h.recorded("10-deployment-update").await;
+    assert_eq!(r["allowed"], true);
+    assert!(r["warnings"].is_array());
+    // A Deployment that passes gets nothing.
+    let ok = variant("03-deployment-create", "dep-ok", |r| {
+        let spec = &mut r["object"]["spec"]["template"]["spec"];
+        spec["initContainers"] = json!([hardened_container("init")]);
+        spec["containers"] = json!([hardened_container("web")]);
+    });
+    let r = h.review("/validate", &ok).await;
+    assert_eq!(r["allowed"], true);
+    assert!(r.get("warnings").is_none(), "{r}");
+}
+
+#[tokio::test]
+async fn only_significant_pod_updates_are_evaluated() {
+    let h = start(Default::default()).await;
+    // 06: image changed → evaluated → denied.
+    let r = h.recorded("06-pod-update").await;
+    assert_eq!(r["allowed"], false);
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("violates PodSecurity")
+    );
+    // 07: annotation only → allowed, nothing evaluated.
+    let r = h.recorded("07-pod-update").await;
+    assert_eq!(r, json!({"uid": r["uid"], "allowed": true}));
+    // 08: kubectl debug adds an ephemeral container → evaluated, named.
+    let r = h.recorded("08-pod-ephemeralcontainers-update").await;
+    assert_eq!(r["allowed"], false);
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"debugger-5682p\"")
+    );
+    // Subresources such as status and exec are never evaluated.
+    let status = variant("06-pod-update", "status-1", |r| {
+        r["subResource"] = json!("status")
+    });
+    assert_eq!(h.review("/validate", &status).await["allowed"], true);
+    let del = variant("05-pod-create", "del-1", |r| {
+        r["operation"] = json!("DELETE")
+    });
+    assert_eq!(h.review("/validate", &del).await["allowed"], true);
+}
+
+#[tokio::test]
+async fn namespaces_with_invalid_labels_are_rejected_with_psa_wording() {
+    let h = start(Default::default()).await;
+    assert_eq!(h.recorded("01-namespace-create").await["allowed"], true);
+    assert_eq!(h.recorded("02-namespace-update").await["allowed"], true);
+    let bad = variant("01-namespace-create", "ns-bad", |r| {
+        r["object"]["metadata"]["labels"]["rootlock.dev/enforce"] = json!("Restricted");
+    });
+    let r = h.review("/validate", &bad).await;
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["status"]["code"], 422);
+    assert_eq!(r["status"]["reason"], "Invalid");
+    assert_eq!(
+        r["status"]["message"],
+        "Namespace \"shop\" is invalid: metadata.labels[rootlock.dev/enforce]: Invalid value: \"Restricted\": must be one of privileged, baseline, restricted, immutable"
+    );
+    let two = variant("02-namespace-update", "ns-bad2", |r| {
+        r["object"]["metadata"]["labels"]["rootlock.dev/warn-version"] = json!("v1.01");
+        r["object"]["metadata"]["labels"]["rootlock.dev/audit"] = json!("strict");
+    });
+    let r = h.review("/validate", &two).await;
+    assert_eq!(
+        r["status"]["message"],
+        "Namespace \"shop\" is invalid: [metadata.labels[rootlock.dev/audit]: Invalid value: \"strict\": must be one of privileged, baseline, restricted, immutable, metadata.labels[rootlock.dev/warn-version]: Invalid value: \"v1.01\": must be \"latest\" or \"v1.x\"]"
+    );
+    // An UPDATE that leaves the same invalid labels in place is not blocked.
+    let same = variant("02-namespace-update", "ns-same", |r| {
+        r["object"]["metadata"]["labels"]["rootlock.dev/audit"] = json!("strict");
+        r["oldObject"]["metadata"]["labels"]["rootlock.dev/audit"] = json!("strict");
+    });
+    assert_eq!(h.review("/validate", &same).await["allowed"], true);
+}
+
+fn existing_pods() -> Vec<Value> {
+    let mut pods = Vec::new();
+    for f in ["api/pods-page1.json", "api/pods-page2.json"] {
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(testdata(f)).unwrap()).unwrap();
+        pods.extend(v["items"].as_array().unwrap().iter().cloned());
+    }
+    pods
+}
+
+#[tokio::test]
+async fn stricter_enforce_warns_about_existing_pods_grouped_like_psa() {
+    let lister = Arc::new(StaticPodLister(existing_pods()));
+    let h = start_with(
+        config(WARN_ONLY),
+        Namespaces::Offline,
+        Some(lister),
+        Duration::from_secs(1),
+    )
+    .await;
+    // 11: `kubectl label ns shop rootlock.dev/enforce=immutable`; shop has p1 and p3.
+    let r = h.recorded("11-namespace-update").await;
+    assert_eq!(r["allowed"], true);
+    assert_eq!(
+        r["warnings"],
+        json!([
+            "existing pods in namespace \"shop\" violate the new PodSecurity enforce level \"immutable:latest\"",
+            "p1 (and 1 other pod): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile, readOnlyRootFilesystem != true"
+        ])
+    );
+    // Bounded: only the first pod is checked.
+    let h2 = start_with(
+        config(&format!("{WARN_ONLY}namespaceCheck:\n  maxPods: 1\n")),
+        Namespaces::Offline,
+        Some(Arc::new(StaticPodLister(existing_pods()))),
+        Duration::from_secs(1),
+    )
+    .await;
+    let r = h2.recorded("11-namespace-update").await;
+    assert_eq!(
+        r["warnings"][0],
+        "new PodSecurity enforce level only checked against the first 1 of 2 existing pods"
+    );
+    assert_eq!(
+        r["warnings"][2],
+        "p1: allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile, readOnlyRootFilesystem != true"
+    );
+    // Relaxing enforce checks nothing.
+    let relax = variant("11-namespace-update", "relax", |r| {
+        let new = r["object"]["metadata"]["labels"].clone();
+        r["object"]["metadata"]["labels"] = r["oldObject"]["metadata"]["labels"].clone();
+        r["oldObject"]["metadata"]["labels"] = new;
+    });
+    assert!(
+        h.review("/validate", &relax)
+            .await
+            .get("warnings")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn exempt_namespace_with_a_policy_is_told_it_is_ignored() {
+    let h = start(config("defaults:\n  enforce: privileged\n  warn: privileged\n  audit: privileged\nexemptions:\n  namespaces: [shop]\n")).await;
+    let r = h.recorded("11-namespace-update").await;
+    assert_eq!(
+        r["warnings"],
+        json!([
+            "namespace \"shop\" is exempt from Pod Security, and the policy (enforce=immutable:latest, warn=immutable:latest) will be ignored"
+        ])
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_a_clear_400_and_the_server_keeps_serving() {
+    let h = start(config("maxRequestBytes: 65536\n")).await;
+    let post = |body: Vec<u8>, ct: &'static str| {
+        h.client
+            .post(h.url("/validate?timeout=5s"))
+            .header("Content-Type", ct)
+            .body(body)
+            .send()
+    };
+    let r = post(b"{\"apiVersion\": ".to_vec(), "application/json")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("not a valid AdmissionReview")
+    );
+    let r = post(b"{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u\",\"kind\":{},\"operation\":\"CREATE\"}}".to_vec(), "application/json").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("admission.k8s.io/v1"));
+    let mut big = serde_json::to_vec(&recorded("05-pod-create").body).unwrap();
+    big.truncate(big.len() - 1);
+    big.extend(std::iter::repeat_n(b' ', 70_000));
+    big.push(b'}');
+    let r = post(big, "application/json").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("too large: the limit is 65536 bytes")
+    );
+    let body = serde_json::to_vec(&recorded("05-pod-create").body).unwrap();
+    let r = post(body.clone(), "application/yaml").await.unwrap();
+    assert_eq!(r.status(), 415);
+    assert!(r.text().await.unwrap().contains("application/json"));
+    let r = post(body.clone(), "application/json; charset=utf-8")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Still serving, and the real review still works.
+    assert_eq!(h.recorded("05-pod-create").await["allowed"], false);
+    let r = h.client.get(h.url("/validate")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    let r = h.client.get(h.url("/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let h = start(Default::default()).await;
+    h.recorded("05-pod-create").await;
+    h.recorded("04-cronjob-create").await;
+    for p in ["/healthz", "/readyz"] {
+        assert_eq!(h.client.get(h.url(p)).send().await.unwrap().status(), 200);
+    }
+    let m = h
+        .client
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(m.contains("rootlock_webhook_evaluations_total{operation=\"create\",kind=\"Pod\",mode=\"enforce\",level=\"immutable\",decision=\"deny\"} 1"), "{m}");
+    assert!(m.contains("rootlock_webhook_evaluations_total{operation=\"create\",kind=\"CronJob\",mode=\"warn\",level=\"immutable\",decision=\"deny\"} 1"), "{m}");
+    assert!(
+        m.contains("rootlock_webhook_request_duration_seconds_count{path=\"/validate\"} 2"),
+        "{m}"
+    );
+    assert!(m.contains("rootlock_webhook_namespace_cache_age_seconds"));
+}
+
+#[tokio::test]
+async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
+    let h = start(config("mutate:\n  enabled: true\n  tmpSizeLimit: 32Mi\n")).await;
+    let rec = recorded("05-pod-create");
+    let r = h.review("/mutate?timeout=5s", &rec.body).await;
+    assert_eq!(r["allowed"], true);
+    assert_eq!(r["patchType"], "JSONPatch");
+    let patch = decode_b64(r["patch"].as_str().unwrap());
+    let patch: Vec<Value> = serde_json::from_slice(&patch).unwrap();
+    assert_eq!(
+        patch,
+        vec![
+            json!({"op": "add", "path": "/spec/containers/0/securityContext", "value": {"readOnlyRootFilesystem": true}}),
+            json!({"op": "add", "path": "/spec/containers/0/volumeMounts/-", "value": {"name": "rootlock-tmp", "mountPath": "/tmp"}}),
+            json!({"op": "add", "path": "/spec/volumes/-", "value": {"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "32Mi"}}}),
+        ]
+    );
+    let mut again = rec.body.clone();
+    rootlock_webhook::mutate::apply_adds(&mut again["request"]["object"], &patch).unwrap();
+    again["request"]["uid"] = json!("mutate-2");
+    let r = h.review("/mutate", &again).await;
+    assert_eq!(r, json!({"uid": "mutate-2", "allowed": true}));
+    // An explicit false is kept, with a warning.
+    let f = variant("05-pod-create", "mutate-3", |r| {
+        r["object"]["spec"]["containers"][0]["securityContext"] =
+            json!({"readOnlyRootFilesystem": false});
+    });
+    let r = h.review("/mutate", &f).await;
+    assert!(r.get("patch").is_none());
+    assert_eq!(
+        r["warnings"][0],
+        "container \"p1\" sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"
+    );
+    // Off by default, on per namespace label only with the cache.
+    let off = start(Default::default()).await;
+    assert_eq!(
+        off.review("/mutate", &rec.body).await,
+        json!({"uid": rec.body["request"]["uid"], "allowed": true})
+    );
+}
+
+fn decode_b64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let mut out = Vec::new();
+    for chunk in s.as_bytes().chunks(4) {
+        let n = chunk.iter().take_while(|c| **c != b'=').count();
+        let mut acc = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            acc |= u32::from(if *c == b'=' { 0 } else { val(*c) }) << (18 - 6 * i);
+        }
+        let bytes = [(acc >> 16) as u8, (acc >> 8) as u8, acc as u8];
+        out.extend_from_slice(&bytes[..n - 1]);
+    }
+    out
+}
+
+#[tokio::test]
+async fn annotation_exemptions_are_ignored_unless_enabled() {
+    let annotate = |r: &mut Value| {
+        harden(r);
+        r["object"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] =
+            json!(false);
+        r["object"]["metadata"]["annotations"] = json!({"exempt.rootlock.dev/p1": "readOnlyRootFilesystem: vendor image writes /etc at start"});
+    };
+    let off = start(Default::default()).await;
+    let r = off
+        .review("/validate", &variant("05-pod-create", "ann-1", annotate))
+        .await;
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["status"]["message"], P1_IMMUTABLE);
+    let on = start(config("annotationExemptions: true\n")).await;
+    let r = on
+        .review("/validate", &variant("05-pod-create", "ann-2", annotate))
+        .await;
+    assert_eq!(r["allowed"], true, "{r}");
+}

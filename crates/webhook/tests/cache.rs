@@ -1,0 +1,306 @@
+//! The namespace cache against a replay server of recorded API responses
+//! (testdata/apiserver/api): the real NamespaceList, then the real watch
+//! events — the first watch drops mid-event, the cache resumes from the last
+//! resourceVersion it saw — and the webhook deciding from those labels.
+
+mod common;
+
+use common::*;
+use rootlock_webhook::cache::{NamespaceCache, Namespaces};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// A small HTTP/1.1 server that answers like the recorded kube-apiserver:
+/// `GET /api/v1/namespaces` → namespaces.json; the first watch streams the
+/// first event and half of the second, then drops the connection; later
+/// watches stream the events after the requested resourceVersion and stay
+/// open. Every request line is recorded.
+struct ReplayServer {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+async fn replay_server() -> ReplayServer {
+    let list = std::fs::read_to_string(testdata("api/namespaces.json")).unwrap();
+    let events: Vec<String> = std::fs::read_to_string(testdata("api/namespaces-watch.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let recorded = requests.clone();
+    tokio::spawn(async move {
+        let watches = Arc::new(Mutex::new(0usize));
+        loop {
+            let (sock, _) = listener.accept().await.unwrap();
+            let (list, events, recorded, watches) = (
+                list.clone(),
+                events.clone(),
+                recorded.clone(),
+                watches.clone(),
+            );
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                    // headers
+                    loop {
+                        let mut h = String::new();
+                        if r.read_line(&mut h).await.unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                    }
+                    recorded.lock().unwrap().push(target.clone());
+                    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                    let param = |k: &str| {
+                        query
+                            .split('&')
+                            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                            .map(str::to_string)
+                    };
+                    if path == "/api/v1/namespaces" && param("watch").is_some() {
+                        let n = {
+                            let mut c = watches.lock().unwrap();
+                            *c += 1;
+                            *c
+                        };
+                        let _ = w.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n").await;
+                        if n == 1 {
+                            // One whole event, half of the next, then the connection drops.
+                            let _ = w.write_all(format!("{}\n", events[0]).as_bytes()).await;
+                            let half = &events[1][..events[1].len() / 2];
+                            let _ = w.write_all(half.as_bytes()).await;
+                            let _ = w.flush().await;
+                            return;
+                        }
+                        let since: u64 = param("resourceVersion")
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0);
+                        for e in &events {
+                            let v: Value = serde_json::from_str(e).unwrap();
+                            let rv: u64 = v["object"]["metadata"]["resourceVersion"]
+                                .as_str()
+                                .unwrap()
+                                .parse()
+                                .unwrap();
+                            if rv > since || v["type"] == "BOOKMARK" {
+                                let _ = w.write_all(format!("{e}\n").as_bytes()).await;
+                            }
+                        }
+                        let _ = w.flush().await;
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        return;
+                    }
+                    let (status, body) = if path == "/api/v1/namespaces" {
+                        ("200 OK", list.clone())
+                    } else if let Some(name) = path.strip_prefix("/api/v1/namespaces/") {
+                        let l: Value = serde_json::from_str(&list).unwrap();
+                        match l["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .find(|n| n["metadata"]["name"] == name)
+                        {
+                            Some(ns) => ("200 OK", ns.to_string()),
+                            None => (
+                                "404 Not Found",
+                                format!(
+                                    "{{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{{}},\"status\":\"Failure\",\"message\":\"namespaces \\\"{name}\\\" not found\",\"reason\":\"NotFound\",\"details\":{{\"name\":\"{name}\",\"kind\":\"namespaces\"}},\"code\":404}}"
+                                ),
+                            ),
+                        }
+                    } else {
+                        ("404 Not Found", "{}".to_string())
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if w.write_all(head.as_bytes()).await.is_err()
+                        || w.write_all(body.as_bytes()).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    ReplayServer { url, requests }
+}
+
+fn client(url: &str) -> kube::Client {
+    rootlock_webhook::server::install_crypto_provider();
+    let config = kube::Config::new(url.parse().unwrap());
+    kube::Client::try_from(config).unwrap()
+}
+
+async fn until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn label(cache: &NamespaceCache, ns: &str, key: &str) -> Option<String> {
+    cache.get(ns)?.metadata.labels.as_ref()?.get(key).cloned()
+}
+
+#[tokio::test]
+async fn lists_then_watches_and_resumes_after_a_dropped_watch() {
+    let replay = replay_server().await;
+    let (cache, task) = NamespaceCache::start(client(&replay.url));
+    until("the initial list", || cache.is_ready()).await;
+    assert!(cache.get("shop").is_some() && cache.get("kube-system").is_some());
+    // The first event arrived before the drop; the rest after resuming.
+    until("the resumed watch", || cache.get("late").is_some()).await;
+    assert_eq!(
+        cache.names(),
+        [
+            "default",
+            "kube-node-lease",
+            "kube-public",
+            "kube-system",
+            "late",
+            "shop"
+        ]
+    );
+    assert_eq!(
+        label(&cache, "default", "rootlock.dev/audit").as_deref(),
+        Some("restricted")
+    );
+    until("the deletion mark", || {
+        cache
+            .get("late")
+            .is_some_and(|n| n.metadata.deletion_timestamp.is_some())
+    })
+    .await;
+    assert!(cache.age_seconds() < 10.0);
+    let reqs = replay.requests.lock().unwrap().clone();
+    let watches: Vec<&String> = reqs.iter().filter(|r| r.contains("watch=")).collect();
+    assert!(watches.len() >= 2, "{reqs:?}");
+    assert!(
+        watches[0].contains("resourceVersion=215"),
+        "first watch starts at the list's version: {reqs:?}"
+    );
+    assert!(
+        watches[1].contains("resourceVersion=216"),
+        "the second resumes after the last event seen: {reqs:?}"
+    );
+    assert_eq!(
+        reqs.iter().filter(|r| !r.contains("watch=")).count(),
+        1,
+        "no relist: {reqs:?}"
+    );
+    task.abort();
+}
+
+#[tokio::test]
+async fn the_webhook_decides_from_the_watched_labels() {
+    let replay = replay_server().await;
+    let (cache, task) = NamespaceCache::start(client(&replay.url));
+    let defaults =
+        config("defaults:\n  enforce: privileged\n  warn: privileged\n  audit: privileged\n");
+    let h = start_with(
+        defaults,
+        Namespaces::Cache(cache.clone()),
+        None,
+        Duration::from_secs(1),
+    )
+    .await;
+    until("ready", || cache.is_ready()).await;
+    assert_eq!(
+        h.client
+            .get(h.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    until("the audit label on default", || {
+        label(&cache, "default", "rootlock.dev/audit").is_some()
+    })
+    .await;
+    // 13: `kubectl run` in namespace default, now labelled audit=restricted.
+    let r = h.recorded("13-pod-create").await;
+    assert_eq!(r["allowed"], true);
+    assert!(
+        r["auditAnnotations"]["audit-violations"]
+            .as_str()
+            .unwrap()
+            .starts_with("would violate PodSecurity \"restricted:latest\": "),
+        "{r}"
+    );
+    assert!(r.get("warnings").is_none());
+    // 05: `kubectl run` in shop, labelled enforce=immutable in the list.
+    let r = h.recorded("05-pod-create").await;
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["status"]["code"], 403);
+    assert_eq!(r["auditAnnotations"]["enforce-policy"], "immutable:latest");
+    // A namespace the cache does not hold is looked up directly; a missing
+    // one denies (fail closed) with an internal error, as PSA does.
+    let ghost = variant("05-pod-create", "ghost-1", |r| {
+        r["namespace"] = serde_json::json!("ghost")
+    });
+    let r = h.review("/validate", &ghost).await;
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["status"]["code"], 500);
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("failed to lookup namespace \"ghost\""),
+        "{r}"
+    );
+    assert!(
+        replay
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|q| q == "/api/v1/namespaces/ghost")
+    );
+    task.abort();
+}
+
+#[tokio::test]
+async fn readyz_waits_for_the_cache() {
+    // A server that accepts but never answers: the cache never syncs.
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let (cache, task) = NamespaceCache::start(client(&url));
+    let h = start_with(
+        Default::default(),
+        Namespaces::Cache(cache),
+        None,
+        Duration::from_secs(1),
+    )
+    .await;
+    let r = h.client.get(h.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        h.client
+            .get(h.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    task.abort();
+    drop(silent);
+}

@@ -1,0 +1,210 @@
+//! Shared test harness: the real server on 127.0.0.1:0 over real TLS with a
+//! certificate from `rootlock webhook certs`' code, a real HTTPS client
+//! trusting only the generated CA, and the recorded AdmissionReviews.
+#![allow(dead_code)]
+
+use rootlock_webhook::admit::Webhook;
+use rootlock_webhook::cache::{Namespaces, PodLister};
+use rootlock_webhook::certs;
+use rootlock_webhook::config::Config;
+use rootlock_webhook::metrics::Metrics;
+use rootlock_webhook::server::{self, RunningServer, ServerOptions};
+use serde_json::Value;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn testdata(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/apiserver")
+        .join(rel)
+}
+
+/// A recorded review: `{"path", "headers", "body"}`.
+pub struct Recorded {
+    pub path: String,
+    pub content_type: String,
+    pub body: Value,
+}
+
+pub fn recorded(name: &str) -> Recorded {
+    let text = std::fs::read_to_string(testdata(&format!("admission/{name}.json"))).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    Recorded {
+        path: v["path"].as_str().unwrap().to_string(),
+        content_type: v["headers"]["Content-Type"].as_str().unwrap().to_string(),
+        body: v["body"].clone(),
+    }
+}
+
+pub struct Harness {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub server: Option<RunningServer>,
+    pub dir: tempfile::TempDir,
+    pub ca_pem: String,
+}
+
+pub fn client_trusting(ca_pem: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+        .https_only(true)
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+pub fn generate_pair(dir: &std::path::Path) -> certs::Generated {
+    let g = certs::generate(
+        &["localhost".to_string()],
+        &[IpAddr::V4(Ipv4Addr::LOCALHOST)],
+        30,
+    )
+    .unwrap();
+    certs::write(dir, &g).unwrap();
+    g
+}
+
+pub async fn start_with(
+    config: Config,
+    namespaces: Namespaces,
+    lister: Option<Arc<dyn PodLister>>,
+    reload: Duration,
+) -> Harness {
+    server::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let g = generate_pair(dir.path());
+    let webhook = Arc::new(Webhook {
+        config,
+        namespaces,
+        pod_lister: lister,
+        metrics: Metrics::new(),
+    });
+    let mut opts = ServerOptions::new(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path().join("tls.crt"),
+        dir.path().join("tls.key"),
+    );
+    opts.reload_interval = reload;
+    opts.shutdown_grace = Duration::from_secs(5);
+    let server = server::start(webhook, opts).await.unwrap();
+    Harness {
+        addr: server.local_addr,
+        client: client_trusting(&g.ca_cert_pem),
+        server: Some(server),
+        dir,
+        ca_pem: g.ca_cert_pem,
+    }
+}
+
+pub async fn start(config: Config) -> Harness {
+    start_with(config, Namespaces::Offline, None, Duration::from_secs(1)).await
+}
+
+pub fn config(yaml: &str) -> Config {
+    Config::parse(yaml).unwrap()
+}
+
+impl Harness {
+    pub fn url(&self, path: &str) -> String {
+        format!("https://{}{}", self.addr, path)
+    }
+
+    /// POSTs a review and checks the answer is a valid AdmissionReview v1
+    /// with the request's uid; returns `response`.
+    pub async fn review(&self, path: &str, body: &Value) -> Value {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, */*")
+            .header("User-Agent", "kube-apiserver-admission")
+            .body(serde_json::to_vec(body).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        let v: Value = resp.json().await.unwrap();
+        check_review(&v, body);
+        v["response"].clone()
+    }
+
+    pub async fn recorded(&self, name: &str) -> Value {
+        let r = recorded(name);
+        self.review(&r.path, &r.body).await
+    }
+}
+
+/// Every response: apiVersion/kind of AdmissionReview v1, the request's
+/// uid, `allowed` a bool, and only the fields the API server knows.
+pub fn check_review(v: &Value, request: &Value) {
+    assert_eq!(v["apiVersion"], "admission.k8s.io/v1", "{v}");
+    assert_eq!(v["kind"], "AdmissionReview", "{v}");
+    assert!(v.get("request").is_none());
+    let r = &v["response"];
+    assert_eq!(
+        r["uid"], request["request"]["uid"],
+        "uid must echo the request's"
+    );
+    assert!(r["allowed"].is_boolean());
+    for key in r.as_object().unwrap().keys() {
+        assert!(
+            [
+                "uid",
+                "allowed",
+                "status",
+                "patch",
+                "patchType",
+                "auditAnnotations",
+                "warnings"
+            ]
+            .contains(&key.as_str()),
+            "unknown response field {key}"
+        );
+    }
+    if let Some(a) = r.get("auditAnnotations") {
+        for (k, v) in a.as_object().unwrap() {
+            assert!(
+                !k.contains('/'),
+                "the API server drops annotation keys with '/': {k}"
+            );
+            assert!(v.is_string());
+        }
+    }
+    if let Some(s) = r.get("status") {
+        assert!(
+            s["code"].is_u64() && s["message"].is_string() && s["status"] == "Failure",
+            "{s}"
+        );
+    }
+    if r.get("patch").is_some() {
+        assert_eq!(r["patchType"], "JSONPatch");
+    }
+}
+
+/// A variant of a recorded review: a new uid and an edit of the request.
+pub fn variant(name: &str, uid: &str, edit: impl FnOnce(&mut Value)) -> Value {
+    let mut body = recorded(name).body;
+    body["request"]["uid"] = Value::String(uid.to_string());
+    edit(&mut body["request"]);
+    body
+}
+
+/// A restricted-and-immutable container spec.
+pub fn hardened_container(name: &str) -> Value {
+    serde_json::json!({
+        "name": name,
+        "image": "nginx",
+        "securityContext": {
+            "allowPrivilegeEscalation": false,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": true,
+            "runAsNonRoot": true,
+            "seccompProfile": {"type": "RuntimeDefault"}
+        }
+    })
+}
