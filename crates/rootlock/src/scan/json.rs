@@ -1,10 +1,12 @@
-//! `--format json`: one document, `{"objects": […]}` per the contract, plus
-//! `"errors"` so a consumer cannot miss an input that was not scanned.
+//! `--format json`: one document, `{"objects": […], "errors": […]}`, written
+//! object by object. `"errors"` comes last so a consumer cannot miss an input
+//! that was not scanned.
 
+use super::emit::{Emitter, JsonArray};
 use super::report::ObjectReport;
 use rootlock_manifest::InputError;
 use serde::Serialize;
-use std::io::Write;
+use std::io::{self, Write};
 
 #[derive(Serialize)]
 struct ErrorReport<'a> {
@@ -15,19 +17,43 @@ struct ErrorReport<'a> {
     message: &'a str,
 }
 
-#[derive(Serialize)]
-struct Output<'a> {
-    objects: &'a [ObjectReport],
-    errors: Vec<ErrorReport<'a>>,
+pub struct Json<W: Write> {
+    out: W,
+    objects: JsonArray,
+    started: bool,
 }
 
-pub fn write(objects: &[ObjectReport], errors: &[InputError]) -> std::io::Result<()> {
-    for e in errors {
-        eprintln!("error: {e}");
+impl<W: Write> Json<W> {
+    pub fn new(out: W) -> Self {
+        Json {
+            out,
+            objects: JsonArray::new(),
+            started: false,
+        }
     }
-    let out = Output {
-        objects,
-        errors: errors
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            self.out.write_all(b"{\"objects\": [")?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Emitter for Json<W> {
+    fn object(&mut self, o: &ObjectReport) -> io::Result<()> {
+        self.start()?;
+        self.objects.push(&mut self.out, o)
+    }
+
+    fn finish(&mut self, errors: &[InputError]) -> io::Result<()> {
+        for e in errors {
+            eprintln!("error: {e}");
+        }
+        self.start()?;
+        self.out.write_all(b"\n], \"errors\": ")?;
+        let errors: Vec<ErrorReport> = errors
             .iter()
             .map(|e| ErrorReport {
                 file: &e.file,
@@ -36,10 +62,9 @@ pub fn write(objects: &[ObjectReport], errors: &[InputError]) -> std::io::Result
                 field: e.field.as_deref(),
                 message: &e.message,
             })
-            .collect(),
-    };
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut stdout, &out).map_err(std::io::Error::other)?;
-    writeln!(stdout)?;
-    stdout.flush()
+            .collect();
+        serde_json::to_writer_pretty(&mut self.out, &errors).map_err(io::Error::other)?;
+        self.out.write_all(b"}\n")?;
+        self.out.flush()
+    }
 }

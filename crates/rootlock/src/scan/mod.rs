@@ -1,5 +1,6 @@
 //! `rootlock scan`: static check of manifests against a level.
 
+mod emit;
 mod inputs;
 mod json;
 mod report;
@@ -7,11 +8,13 @@ mod sarif;
 mod text;
 
 use clap::Args;
+use emit::{Emitter, Tally};
 use inputs::Input;
 use rayon::prelude::*;
-use report::{FileReport, ReportOptions, object_report};
+use report::{FileReport, ObjectReport, ReportOptions, object_report};
 use rootlock_manifest::{ErrorKind, InputError, Limits, read_stream, workloads};
-use rootlock_policy::{LevelVersion, Severity};
+use rootlock_policy::LevelVersion;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 
 /// `rootlock scan [--level LEVEL[:VERSION]] [--format text|json|sarif] PATH…`
@@ -71,12 +74,6 @@ pub fn run(args: &ScanArgs) -> i32 {
         snippets: args.format == "text",
     };
     let (inputs, arg_errors) = inputs::expand(&args.paths);
-    let reports: Vec<FileReport> = inputs
-        .par_iter()
-        .map(|input| scan_input(input, &limits, &opts))
-        .collect();
-
-    let mut objects = Vec::new();
     let mut errors: Vec<InputError> = arg_errors
         .into_iter()
         .map(|message| InputError {
@@ -88,19 +85,36 @@ pub fn run(args: &ScanArgs) -> i32 {
             message,
         })
         .collect();
-    for r in reports {
-        objects.extend(r.objects);
-        errors.extend(r.errors);
-    }
-    let failed = objects
-        .iter()
-        .any(|o| o.findings.iter().any(|f| f.severity == Severity::Error));
-    let written = match args.format.as_str() {
-        "json" => json::write(&objects, &errors),
-        "sarif" => sarif::write(&objects, &errors),
-        _ => text::write(&objects, &errors, level, &args.color),
+    let mut emitter: Box<dyn Emitter> = match args.format.as_str() {
+        "json" => Box::new(json::Json::new(emit::stdout())),
+        "sarif" => Box::new(sarif::Sarif::new(emit::stdout())),
+        _ => Box::new(text::Text::new(emit::stdout(), level, &args.color)),
     };
-    if let Err(e) = written {
+    let mut tally = Tally::default();
+    let mut write_error: Option<std::io::Error> = None;
+    let mut emit = |o: ObjectReport| {
+        tally.see(&o);
+        if write_error.is_none()
+            && let Err(e) = emitter.object(&o)
+        {
+            write_error = Some(e);
+        }
+    };
+    if inputs.len() <= 1 {
+        // One input (a file, a directory of one file, or stdin): objects go
+        // out as they are found, so memory stays flat however large it is.
+        for input in &inputs {
+            errors.extend(scan_input(input, &limits, &opts, &mut emit));
+        }
+    } else {
+        errors.extend(scan_parallel(&inputs, &limits, &opts, &mut emit));
+    }
+    let failed = tally.failed;
+    let finished = match write_error {
+        Some(e) => Err(e),
+        None => emitter.finish(&errors),
+    };
+    if let Err(e) = finished {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("rootlock scan: cannot write output: {e}");
         }
@@ -115,44 +129,94 @@ pub fn run(args: &ScanArgs) -> i32 {
     }
 }
 
-fn scan_input(input: &Input, limits: &Limits, opts: &ReportOptions) -> FileReport {
+/// Scans files in parallel and hands their objects to `emit` in input
+/// order as soon as every earlier file is done: at most the files in flight
+/// are held in memory, never the whole input.
+fn scan_parallel(
+    inputs: &[Input],
+    limits: &Limits,
+    opts: &ReportOptions,
+    emit: &mut dyn FnMut(ObjectReport),
+) -> Vec<InputError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, FileReport)>(32);
+    let mut errors = Vec::new();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            inputs
+                .par_iter()
+                .enumerate()
+                .for_each_with(tx, |tx, (i, input)| {
+                    let mut objects = Vec::new();
+                    let errors = scan_input(input, limits, opts, &mut |o| objects.push(o));
+                    // The receiver only goes away if the main thread panicked.
+                    let _ = tx.send((i, FileReport { objects, errors }));
+                });
+        });
+        let mut pending: BTreeMap<usize, FileReport> = BTreeMap::new();
+        let mut next = 0;
+        for (i, report) in rx {
+            pending.insert(i, report);
+            while let Some(r) = pending.remove(&next) {
+                r.objects.into_iter().for_each(&mut *emit);
+                errors.extend(r.errors);
+                next += 1;
+            }
+        }
+    });
+    errors
+}
+
+fn scan_input(
+    input: &Input,
+    limits: &Limits,
+    opts: &ReportOptions,
+    emit: &mut dyn FnMut(ObjectReport),
+) -> Vec<InputError> {
     let name = input.display();
     match input {
-        Input::Stdin => scan_reader(BufReader::new(std::io::stdin().lock()), &name, limits, opts),
+        Input::Stdin => scan_reader(
+            BufReader::new(std::io::stdin().lock()),
+            &name,
+            limits,
+            opts,
+            emit,
+        ),
         Input::File(path) => match std::fs::File::open(path) {
-            Ok(f) => scan_reader(BufReader::with_capacity(256 * 1024, f), &name, limits, opts),
-            Err(e) => FileReport {
-                objects: Vec::new(),
-                errors: vec![InputError {
-                    kind: ErrorKind::Io,
-                    file: name,
-                    line: 0,
-                    column: 0,
-                    field: None,
-                    message: format!("cannot open: {e}"),
-                }],
-            },
+            Ok(f) => scan_reader(
+                BufReader::with_capacity(256 * 1024, f),
+                &name,
+                limits,
+                opts,
+                emit,
+            ),
+            Err(e) => vec![InputError {
+                kind: ErrorKind::Io,
+                file: name,
+                line: 0,
+                column: 0,
+                field: None,
+                message: format!("cannot open: {e}"),
+            }],
         },
     }
 }
 
-/// Scans one stream of documents.
+/// Scans one stream of documents, handing each object to `emit`.
 pub fn scan_reader<R: BufRead>(
     reader: R,
     name: &str,
     limits: &Limits,
     opts: &ReportOptions,
-) -> FileReport {
-    let mut objects = Vec::new();
-    let errors = read_stream(reader, name, limits, |doc| {
+    emit: &mut dyn FnMut(ObjectReport),
+) -> Vec<InputError> {
+    read_stream(reader, name, limits, |doc| {
         let Some(root) = &doc.document.root else {
             return Ok(());
         };
         let found = workloads(root).map_err(|e| e.into_input_error(name))?;
         for w in &found {
-            objects.push(object_report(name, root, doc.text, doc.first_line, w, opts));
+            emit(object_report(name, root, doc.text, doc.first_line, w, opts));
         }
         Ok(())
-    });
-    FileReport { objects, errors }
+    })
 }

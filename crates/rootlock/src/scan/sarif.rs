@@ -1,6 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it — rule
 //! metadata, physical locations, exempted findings as suppressed notes.
 
+use super::emit::{Emitter, JsonArray};
 use super::report::ObjectReport;
 use rootlock_manifest::InputError;
 use rootlock_policy::{Severity, immutable, pss, rule_descriptions};
@@ -45,29 +46,65 @@ fn uri(file: &str) -> String {
         .join("/")
 }
 
-pub fn write(objects: &[ObjectReport], errors: &[InputError]) -> std::io::Result<()> {
-    for e in errors {
-        eprintln!("error: {e}");
+/// SARIF output: the run header with rule metadata first, then each result
+/// as it comes, then the invocation with any input errors.
+pub struct Sarif<W: Write> {
+    out: W,
+    rules: Vec<(&'static str, &'static str)>,
+    results: JsonArray,
+    started: bool,
+}
+
+impl<W: Write> Sarif<W> {
+    pub fn new(out: W) -> Self {
+        Sarif {
+            out,
+            rules: rule_descriptions(),
+            results: JsonArray::new(),
+            started: false,
+        }
     }
-    let rules: Vec<(&str, &str)> = rule_descriptions();
-    let rule_json: Vec<Value> = rules
-        .iter()
-        .map(|(id, desc)| {
-            json!({
-                "id": id,
-                "name": id,
-                "shortDescription": {"text": desc},
-                "fullDescription": {"text": desc},
-                "helpUri": format!("{HELP}#{}", id.to_ascii_lowercase()),
-                "defaultConfiguration": {"level": default_level(id)},
-                "properties": {"tags": ["security", "kubernetes"]}
+
+    fn start(&mut self) -> std::io::Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        let rule_json: Vec<Value> = self
+            .rules
+            .iter()
+            .map(|(id, desc)| {
+                json!({
+                    "id": id,
+                    "name": id,
+                    "shortDescription": {"text": desc},
+                    "fullDescription": {"text": desc},
+                    "helpUri": format!("{HELP}#{}", id.to_ascii_lowercase()),
+                    "defaultConfiguration": {"level": default_level(id)},
+                    "properties": {"tags": ["security", "kubernetes"]}
+                })
             })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for o in objects {
+            .collect();
+        let driver = json!({
+            "name": "rootlock",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://github.com/rootlock/rootlock",
+            "rules": rule_json
+        });
+        write!(
+            self.out,
+            "{{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\", \"runs\": [{{\"tool\": {{\"driver\": "
+        )?;
+        serde_json::to_writer_pretty(&mut self.out, &driver).map_err(std::io::Error::other)?;
+        write!(self.out, "}}, \"results\": [")
+    }
+}
+
+impl<W: Write> Emitter for Sarif<W> {
+    fn object(&mut self, o: &ObjectReport) -> std::io::Result<()> {
+        self.start()?;
         for f in &o.findings {
-            let index = rules.iter().position(|(id, _)| *id == f.rule);
+            let index = self.rules.iter().position(|(id, _)| *id == f.rule);
             let mut r = json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),
@@ -89,41 +126,36 @@ pub fn write(objects: &[ObjectReport], errors: &[InputError]) -> std::io::Result
             if let Some(reason) = &f.exemption {
                 r["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
             }
-            results.push(r);
+            self.results.push(&mut self.out, &r)?;
         }
+        Ok(())
     }
-    let notifications: Vec<Value> = errors
-        .iter()
-        .map(|e| {
-            json!({
-                "level": "error",
-                "message": {"text": e.to_string()},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri(&e.file)},
-                    "region": {"startLine": e.line.max(1)}
-                }}]
+
+    fn finish(&mut self, errors: &[InputError]) -> std::io::Result<()> {
+        for e in errors {
+            eprintln!("error: {e}");
+        }
+        self.start()?;
+        let notifications: Vec<Value> = errors
+            .iter()
+            .map(|e| {
+                json!({
+                    "level": "error",
+                    "message": {"text": e.to_string()},
+                    "locations": [{"physicalLocation": {
+                        "artifactLocation": {"uri": uri(&e.file)},
+                        "region": {"startLine": e.line.max(1)}
+                    }}]
+                })
             })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "rootlock",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/rootlock/rootlock",
-                "rules": rule_json
-            }},
-            "results": results,
-            "invocations": [{
-                "executionSuccessful": errors.is_empty(),
-                "toolExecutionNotifications": notifications
-            }]
-        }]
-    });
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    serde_json::to_writer_pretty(&mut stdout, &doc).map_err(std::io::Error::other)?;
-    writeln!(stdout)?;
-    stdout.flush()
+            .collect();
+        let invocations = json!([{
+            "executionSuccessful": errors.is_empty(),
+            "toolExecutionNotifications": notifications
+        }]);
+        write!(self.out, "\n], \"invocations\": ")?;
+        serde_json::to_writer_pretty(&mut self.out, &invocations).map_err(std::io::Error::other)?;
+        writeln!(self.out, "}}]}}")?;
+        self.out.flush()
+    }
 }

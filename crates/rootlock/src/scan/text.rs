@@ -2,6 +2,7 @@
 //! line with the source line, coloured on a terminal, with the concrete fix
 //! for a writable root, and a one-line summary.
 
+use super::emit::Emitter;
 use super::report::{FindingReport, ObjectReport};
 use rootlock_manifest::InputError;
 use rootlock_policy::{LevelVersion, Severity};
@@ -36,25 +37,42 @@ fn use_color(mode: &str) -> bool {
     }
 }
 
-pub fn write(
-    objects: &[ObjectReport],
-    errors: &[InputError],
+/// Text output, written object by object with the summary at the end.
+pub struct Text<W: Write> {
+    out: W,
+    style: Style,
     level: LevelVersion,
-    color: &str,
-) -> std::io::Result<()> {
-    let style = Style {
-        on: use_color(color),
-    };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut counts = [0usize; 3];
-    let mut failing = 0;
-    for o in objects {
+    counts: [usize; 3],
+    failing: usize,
+    objects: usize,
+}
+
+impl<W: Write> Text<W> {
+    pub fn new(out: W, level: LevelVersion, color: &str) -> Self {
+        Text {
+            out,
+            style: Style {
+                on: use_color(color),
+            },
+            level,
+            counts: [0; 3],
+            failing: 0,
+            objects: 0,
+        }
+    }
+}
+
+impl<W: Write> Emitter for Text<W> {
+    fn object(&mut self, o: &ObjectReport) -> std::io::Result<()> {
+        self.objects += 1;
         if o.findings.is_empty() {
-            continue;
+            return Ok(());
         }
         if o.findings.iter().any(|f| f.severity == Severity::Error) {
-            failing += 1;
+            self.failing += 1;
         }
+        let style = &self.style;
+        let out = &mut self.out;
         let ns = o
             .namespace
             .as_deref()
@@ -68,30 +86,36 @@ pub fn write(
             style.paint("2", &format!("({}:{})", o.file, o.line))
         )?;
         for f in &o.findings {
-            counts[f.severity as usize] += 1;
-            finding(&mut out, &style, o, f)?;
+            self.counts[f.severity as usize] += 1;
+            finding(out, style, o, f)?;
         }
-        writeln!(out)?;
+        writeln!(out)
     }
-    for e in errors {
-        writeln!(out, "{}: {e}", style.severity(Severity::Error))?;
+
+    fn finish(&mut self, errors: &[InputError]) -> std::io::Result<()> {
+        let style = &self.style;
+        for e in errors {
+            writeln!(self.out, "{}: {e}", style.severity(Severity::Error))?;
+        }
+        let [info, warnings, errs] = self.counts;
+        let mut summary = format!(
+            "{} objects scanned at {}: {} failing, {errs} {}, {warnings} {}, {info} exempted",
+            self.objects,
+            self.level,
+            self.failing,
+            if errs == 1 { "error" } else { "errors" },
+            if warnings == 1 { "warning" } else { "warnings" },
+        );
+        if !errors.is_empty() {
+            summary.push_str(&format!(
+                "; {} input {} (exit 2)",
+                errors.len(),
+                if errors.len() == 1 { "error" } else { "errors" }
+            ));
+        }
+        writeln!(self.out, "{}", style.paint("1", &summary))?;
+        self.out.flush()
     }
-    let [info, warnings, errs] = counts;
-    let mut summary = format!(
-        "{} objects scanned at {level}: {failing} failing, {errs} {}, {warnings} {}, {info} exempted",
-        objects.len(),
-        if errs == 1 { "error" } else { "errors" },
-        if warnings == 1 { "warning" } else { "warnings" },
-    );
-    if !errors.is_empty() {
-        summary.push_str(&format!(
-            "; {} input {} (exit 2)",
-            errors.len(),
-            if errors.len() == 1 { "error" } else { "errors" }
-        ));
-    }
-    writeln!(out, "{}", style.paint("1", &summary))?;
-    out.flush()
 }
 
 fn finding(
