@@ -59,50 +59,49 @@ fn is_null(n: &Node) -> bool {
     matches!(&n.value, Value::Scalar(s) if resolve(s) == Resolved::Null)
 }
 
-pub fn opt_bool(node: &Node, key: &str, path: &Path) -> Result<Option<bool>, FieldError> {
+/// A scalar child read by `pick`; anything else (the wrong scalar type, a
+/// list, a mapping) is a type error naming `expected`.
+fn opt_scalar<T>(
+    node: &Node,
+    key: &str,
+    path: &Path,
+    expected: &str,
+    pick: impl Fn(&crate::tree::Scalar, &Resolved<'_>) -> Option<T>,
+) -> Result<Option<T>, FieldError> {
     let Some(v) = child(node, key) else {
         return Ok(None);
     };
-    match &v.value {
-        Value::Scalar(s) => match resolve(s) {
-            Resolved::Bool(b) => Ok(Some(b)),
-            other => Err(type_error(
-                v,
-                &Path::Key(path, key),
-                "a boolean (true or false)",
-                other.describe(),
-            )),
+    let found = match &v.value {
+        Value::Scalar(s) => {
+            let r = resolve(s);
+            match pick(s, &r) {
+                Some(t) => return Ok(Some(t)),
+                None => r.describe(),
+            }
+        }
+        _ => describe(v),
+    };
+    Err(type_error(v, &Path::Key(path, key), expected, found))
+}
+
+pub fn opt_bool(node: &Node, key: &str, path: &Path) -> Result<Option<bool>, FieldError> {
+    opt_scalar(
+        node,
+        key,
+        path,
+        "a boolean (true or false)",
+        |_, r| match r {
+            Resolved::Bool(b) => Some(*b),
+            _ => None,
         },
-        _ => Err(type_error(
-            v,
-            &Path::Key(path, key),
-            "a boolean (true or false)",
-            describe(v),
-        )),
-    }
+    )
 }
 
 pub fn opt_int(node: &Node, key: &str, path: &Path) -> Result<Option<i64>, FieldError> {
-    let Some(v) = child(node, key) else {
-        return Ok(None);
-    };
-    match &v.value {
-        Value::Scalar(s) => match resolve(s) {
-            Resolved::Int(i) => Ok(Some(i)),
-            other => Err(type_error(
-                v,
-                &Path::Key(path, key),
-                "an integer",
-                other.describe(),
-            )),
-        },
-        _ => Err(type_error(
-            v,
-            &Path::Key(path, key),
-            "an integer",
-            describe(v),
-        )),
-    }
+    opt_scalar(node, key, path, "an integer", |_, r| match r {
+        Resolved::Int(i) => Some(*i),
+        _ => None,
+    })
 }
 
 pub fn opt_str(node: &Node, key: &str, path: &Path) -> Result<Option<String>, FieldError> {
@@ -124,26 +123,16 @@ pub fn as_string(v: &Node, path: &Path) -> Result<String, FieldError> {
 
 /// A Kubernetes quantity (`128Mi`, `1`, `0.5`): a string or a number.
 pub fn opt_quantity(node: &Node, key: &str, path: &Path) -> Result<Option<String>, FieldError> {
-    let Some(v) = child(node, key) else {
-        return Ok(None);
-    };
-    match &v.value {
-        Value::Scalar(s) => match resolve(s) {
-            Resolved::Str(_) | Resolved::Int(_) | Resolved::Number => Ok(Some(s.text.clone())),
-            other => Err(type_error(
-                v,
-                &Path::Key(path, key),
-                "a quantity such as \"64Mi\"",
-                other.describe(),
-            )),
+    opt_scalar(
+        node,
+        key,
+        path,
+        "a quantity such as \"64Mi\"",
+        |s, r| match r {
+            Resolved::Str(_) | Resolved::Int(_) | Resolved::Number => Some(s.text.clone()),
+            _ => None,
         },
-        _ => Err(type_error(
-            v,
-            &Path::Key(path, key),
-            "a quantity such as \"64Mi\"",
-            describe(v),
-        )),
-    }
+    )
 }
 
 pub fn opt_map<'n>(node: &'n Node, key: &str, path: &Path) -> Result<Option<&'n Node>, FieldError> {
