@@ -6,17 +6,13 @@ use crate::cache::{Namespaces, PodLister};
 use crate::config::Config;
 use crate::labels::{Policy, aggregate};
 use crate::metrics::{EvalLabels, Metrics, kind_label, level_label, operation_label};
+use crate::object::MAX_DEPTH;
 use crate::review::{AdmissionRequest, AdmissionResponse, Status, StatusDetails};
-use rootlock_manifest::extract::{self, Path};
 use rootlock_manifest::json::node_from_json;
-use rootlock_manifest::tree::{Entry, Node, Value as NodeValue};
 use rootlock_policy::{Evaluation, Exemptions, LevelVersion, Pod, Severity, evaluate};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Deepest nesting converted from API JSON.
-pub const MAX_DEPTH: usize = 64;
 
 /// Everything a decision needs.
 pub struct Webhook {
@@ -99,65 +95,55 @@ impl Webhook {
         } else {
             None
         };
-        let mut cache: Vec<(LevelVersion, Evaluation)> = Vec::with_capacity(1);
+        // Each level is evaluated, and its text built, once: enforce, audit
+        // and warn usually share one level.
+        let mut cache: Vec<Verdict> = Vec::with_capacity(1);
         fn eval_at(
-            cache: &mut Vec<(LevelVersion, Evaluation)>,
+            cache: &mut Vec<Verdict>,
             pod: &Pod,
             lv: LevelVersion,
             ex: Option<&Exemptions>,
         ) -> usize {
-            if let Some(i) = cache.iter().position(|(l, _)| *l == lv) {
+            if let Some(i) = cache.iter().position(|v| v.level == lv) {
                 return i;
             }
-            cache.push((lv, evaluate_at(pod, lv, ex)));
+            cache.push(Verdict::new(evaluate_at(pod, lv, ex), ex.is_some()));
             cache.len() - 1
         }
-        let violates = |e: &Evaluation| -> bool {
-            if exemptions.is_some() {
-                e.has_errors()
-            } else {
-                !e.pss.is_empty() || e.immutable_message().is_some()
-            }
-        };
+        let ex = exemptions;
         if enforce {
             response
                 .audit_annotations
                 .insert("enforce-policy".into(), policy.enforce.to_string());
-            let i = eval_at(&mut cache, pod, policy.enforce, exemptions);
-            let e = &cache[i].1;
-            if violates(e) {
-                let mut status = Status::failure(
-                    403,
-                    "Forbidden",
-                    e.message().unwrap_or_else(|| {
-                        format!("violates PodSecurity {:?}", policy.enforce.to_string())
-                    }),
-                );
+            let i = eval_at(&mut cache, pod, policy.enforce, ex);
+            let v = &cache[i];
+            let level = level_label(policy.enforce.level);
+            if v.violates {
+                let message = if v.parts.is_empty() {
+                    format!("violates PodSecurity {:?}", policy.enforce.to_string())
+                } else {
+                    v.parts.join("; ")
+                };
+                let mut status = Status::failure(403, "Forbidden", message);
                 status.details = Some(StatusDetails {
                     name: call.req.name().to_string(),
                     kind: call.req.resource.resource.clone(),
                 });
                 response.allowed = false;
                 response.status = Some(status);
-                self.metrics.evaluation(call.eval_labels(
-                    "enforce",
-                    level_label(policy.enforce.level),
-                    "deny",
-                ));
+                self.metrics
+                    .evaluation(call.eval_labels("enforce", level, "deny"));
             } else {
-                self.metrics.evaluation(call.eval_labels(
-                    "enforce",
-                    level_label(policy.enforce.level),
-                    "allow",
-                ));
+                self.metrics
+                    .evaluation(call.eval_labels("enforce", level, "allow"));
             }
         }
-        let i = eval_at(&mut cache, pod, policy.audit, exemptions);
-        let e = &cache[i].1;
-        if violates(e) {
+        let i = eval_at(&mut cache, pod, policy.audit, ex);
+        let v = &cache[i];
+        if v.violates {
             response
                 .audit_annotations
-                .insert("audit-violations".into(), would_violate(e).join("; "));
+                .insert("audit-violations".into(), v.would_violate().join("; "));
             self.metrics.evaluation(call.eval_labels(
                 "audit",
                 level_label(policy.audit.level),
@@ -165,10 +151,10 @@ impl Webhook {
             ));
         }
         if response.allowed {
-            let i = eval_at(&mut cache, pod, policy.warn, exemptions);
-            let e = &cache[i].1;
-            if violates(e) {
-                response.warnings.extend(would_violate(e));
+            let i = eval_at(&mut cache, pod, policy.warn, ex);
+            let v = &cache[i];
+            if v.violates {
+                response.warnings.extend(v.would_violate());
                 self.metrics.evaluation(call.eval_labels(
                     "warn",
                     level_label(policy.warn.level),
@@ -177,7 +163,8 @@ impl Webhook {
             }
             // rootlock's warning-severity findings (and unreadable exemptions)
             // at the warn level: advice, never a verdict.
-            for f in e
+            for f in v
+                .evaluation
                 .findings
                 .iter()
                 .filter(|f| f.severity == Severity::Warning)
@@ -245,18 +232,49 @@ pub fn evaluate_at(pod: &Pod, lv: LevelVersion, ex: Option<&Exemptions>) -> Eval
     }
 }
 
-/// The warn/audit text: each part of [`Evaluation::message`] as
-/// `would violate PodSecurity "<lv>": …`.
-pub fn would_violate(e: &Evaluation) -> Vec<String> {
-    let mut out = Vec::new();
-    for part in [e.pod_security_message(), e.immutable_message()]
+/// One level's evaluation with its text built once: the parts of
+/// [`Evaluation::message`] (PSA's, then the immutable family's).
+struct Verdict {
+    level: LevelVersion,
+    evaluation: Evaluation,
+    parts: Vec<String>,
+    violates: bool,
+}
+
+impl Verdict {
+    /// With annotation exemptions, only unexempted error findings count;
+    /// without, any part of the message does (PSA's rule).
+    fn new(evaluation: Evaluation, exemptions: bool) -> Verdict {
+        let parts: Vec<String> = [
+            evaluation.pod_security_message(),
+            evaluation.immutable_message(),
+        ]
         .into_iter()
         .flatten()
-    {
-        let rest = part.strip_prefix("violates").unwrap_or(&part);
-        out.push(format!("would violate{rest}"));
+        .collect();
+        let violates = if exemptions {
+            evaluation.has_errors()
+        } else {
+            !parts.is_empty()
+        };
+        Verdict {
+            level: evaluation.level,
+            evaluation,
+            parts,
+            violates,
+        }
     }
-    out
+
+    /// The warn/audit text: each part as `would violate PodSecurity "<lv>": …`.
+    fn would_violate(&self) -> Vec<String> {
+        self.parts
+            .iter()
+            .map(|part| {
+                let rest = part.strip_prefix("violates").unwrap_or(part);
+                format!("would violate{rest}")
+            })
+            .collect()
+    }
 }
 
 /// The policy of a namespace given its labels; the field errors aggregated.
@@ -265,71 +283,22 @@ pub fn namespace_policy(wh: &Webhook, labels: &crate::labels::Labels) -> (Policy
     (p, (!errs.is_empty()).then(|| aggregate(&errs)))
 }
 
-fn node(v: &Value, depth: usize) -> Result<Node, String> {
-    node_from_json(v, depth).ok_or_else(|| "object nests too deeply".to_string())
+/// An object that cannot be read: denied with a 400 status naming why.
+pub fn bad_object(wh: &Webhook, call: &Call, why: &str) -> AdmissionResponse {
+    wh.metrics
+        .evaluation(call.eval_labels("none", "none", "error"));
+    AdmissionResponse::deny(Status::failure(
+        400,
+        "BadRequest",
+        format!("failed to decode object: {why}"),
+    ))
 }
 
-fn entry(key: &str, value: Node) -> Entry {
-    Entry {
-        key: key.to_string(),
-        key_line: 0,
-        value,
-    }
-}
-
-/// The parts of an API object the policy reads (kind, apiVersion, the
-/// metadata's name, namespace and annotations, and spec/template), as a
-/// tree: `managedFields`, `status` and the rest are never converted.
-pub fn slim_node(obj: &Value) -> Result<Node, String> {
-    let Some(map) = obj.as_object() else {
-        return node(obj, MAX_DEPTH);
-    };
-    let mut entries = Vec::with_capacity(5);
-    for (k, v) in map {
-        match k.as_str() {
-            "kind" | "apiVersion" | "spec" | "template" => {
-                entries.push(entry(k, node(v, MAX_DEPTH)?))
-            }
-            "metadata" => {
-                let Some(meta) = v.as_object() else {
-                    entries.push(entry(k, node(v, MAX_DEPTH)?));
-                    continue;
-                };
-                let mut m = Vec::with_capacity(3);
-                for key in ["name", "namespace", "annotations"] {
-                    if let Some(x) = meta.get(key) {
-                        m.push(entry(key, node(x, MAX_DEPTH)?));
-                    }
-                }
-                entries.push(entry(
-                    k,
-                    Node {
-                        line: 0,
-                        column: 0,
-                        value: NodeValue::Map(m),
-                    },
-                ));
-            }
-            _ => {}
-        }
-    }
-    Ok(Node {
-        line: 0,
-        column: 0,
-        value: NodeValue::Map(entries),
-    })
-}
-
-/// A Pod object (API JSON) as the policy crate's pod.
+/// A Pod object parsed as a `Value` (the pods the namespace dry-run lists
+/// from the API) as the policy crate's pod.
 pub fn pod_from_json(obj: &Value) -> Result<Pod, String> {
-    let n = slim_node(obj)?;
-    extract::pod(&n, &Path::Root("")).map_err(|e| {
-        if e.field.is_empty() {
-            e.message
-        } else {
-            format!("{}: {}", e.field, e.message)
-        }
-    })
+    let n = node_from_json(obj, MAX_DEPTH).ok_or_else(|| "object nests too deeply".to_string())?;
+    crate::object::pod_from_node(&n)
 }
 
 /// Exemption annotations of a workload: the object's own, then its pod
@@ -360,10 +329,10 @@ mod tests {
                 env!("CARGO_MANIFEST_DIR")
             );
             let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            objects.push(v["body"]["request"]["object"].clone());
+            objects.push(v["body"]["request"]["object"].to_string());
         }
         for obj in objects {
-            let node = slim_node(&obj).unwrap();
+            let node = crate::object::slim_from_str(&obj).unwrap().unwrap();
             let pod = rootlock_manifest::workloads(&node)
                 .unwrap()
                 .swap_remove(0)

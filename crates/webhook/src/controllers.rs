@@ -3,7 +3,7 @@
 //! template, never deny, so `kubectl apply` tells the user at once that the
 //! pods would be rejected. Errors fail open with an `error` annotation.
 
-use crate::admit::{Call, Webhook, exemptions_of, namespace_policy, slim_node};
+use crate::admit::{Call, Webhook, exemptions_of, namespace_policy};
 use crate::review::AdmissionResponse;
 use rootlock_manifest::workloads;
 
@@ -68,11 +68,7 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             "failed to decode object: request has no object".into(),
         );
     };
-    let node = match slim_node(object) {
-        Ok(n) => n,
-        Err(e) => return fail_open(wh, call, format!("failed to decode object: {e}")),
-    };
-    let workload = match workloads(&node) {
+    let workload = match workloads(object) {
         Ok(mut w) if !w.is_empty() => w.swap_remove(0),
         Ok(_) => return AdmissionResponse::allow(),
         Err(e) => {

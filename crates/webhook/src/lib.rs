@@ -4,6 +4,7 @@
 //! * [`config`] — the config file (defaults, exemptions, options).
 //! * [`labels`] — namespace labels → policy, with PSA's defaulting rules.
 //! * [`review`] — AdmissionReview v1 request and response.
+//! * [`object`] — a request's object (raw JSON) into the policy's tree.
 //! * [`admit`], [`pods`], [`controllers`], [`namespaces`], [`mutate`] — decisions.
 //! * [`cache`] — the watched namespace cache and the pod lister.
 //! * [`server`] — HTTPS, certificate reload, limits, graceful shutdown.
@@ -18,6 +19,7 @@ pub mod labels;
 pub mod metrics;
 pub mod mutate;
 pub mod namespaces;
+pub mod object;
 pub mod pods;
 pub mod review;
 pub mod server;

@@ -8,6 +8,7 @@
 
 use crate::admit::{Call, Webhook};
 use crate::labels::mutate_label;
+use crate::object::to_json;
 use crate::review::AdmissionResponse;
 use rootlock_policy::model::normalize_path;
 use serde_json::{Value, json};
@@ -126,7 +127,7 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             return AdmissionResponse::allow();
         }
     };
-    let Some(object) = req.object.as_ref() else {
+    let Some(object) = req.object.as_ref().map(to_json) else {
         return AdmissionResponse::allow();
     };
     if !enabled
@@ -138,7 +139,7 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     {
         return AdmissionResponse::allow();
     }
-    let m = plan(object, &wh.config.mutate.tmp_size_limit);
+    let m = plan(&object, &wh.config.mutate.tmp_size_limit);
     let mut r = AdmissionResponse::allow();
     r.warnings = m.warnings;
     if !m.patch.is_empty() {

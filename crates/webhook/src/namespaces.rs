@@ -8,6 +8,7 @@ use crate::labels::{
     self, AUDIT, AUDIT_VERSION, ENFORCE, ENFORCE_VERSION, Labels, Policy, WARN, WARN_VERSION,
     aggregate, labels_from_json, policy_to_evaluate,
 };
+use crate::object::to_json;
 use crate::review::{AdmissionResponse, Status};
 use rootlock_policy::{Level, LevelVersion, Severity, evaluate, immutable};
 use serde_json::Value;
@@ -19,7 +20,7 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     if !req.sub_resource().is_empty() {
         return AdmissionResponse::allow();
     }
-    let Some(object) = req.object.as_ref() else {
+    let Some(object) = req.object.as_ref().map(to_json) else {
         return AdmissionResponse::allow();
     };
     let name = object
@@ -27,7 +28,7 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         .and_then(Value::as_str)
         .unwrap_or_else(|| req.name())
         .to_string();
-    let new_labels = labels_from_json(object);
+    let new_labels = labels_from_json(&object);
     let defaults = &wh.config.defaults;
     let (new_policy, new_errs) = policy_to_evaluate(&new_labels, defaults);
     match req.operation.as_str() {
@@ -47,7 +48,7 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             let old_labels = req
                 .old_object
                 .as_ref()
-                .map(labels_from_json)
+                .map(|o| labels_from_json(&to_json(o)))
                 .unwrap_or_default();
             let (old_policy, old_errs) = policy_to_evaluate(&old_labels, defaults);
             if !new_errs.is_empty() && (old_errs.is_empty() || new_errs != old_errs) {

@@ -1,7 +1,8 @@
 //! Pods (and `pods/ephemeralcontainers`, `pods/resize`, …): the only
 //! resource enforced, exactly in PSA's order of checks.
 
-use crate::admit::{Call, Webhook, exemptions_of, namespace_policy, pod_from_json};
+use crate::admit::{Call, Webhook, bad_object, exemptions_of, namespace_policy};
+use crate::object::pod_from_node;
 use crate::review::{AdmissionResponse, Status};
 use rootlock_policy::Pod;
 use rootlock_policy::model::Container;
@@ -57,13 +58,13 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             .evaluation(call.eval_labels("enforce", "privileged", "allow"));
         return r;
     }
-    let pod = match req.object.as_ref().map(pod_from_json) {
+    let pod = match req.object.as_ref().map(pod_from_node) {
         Some(Ok(p)) => p,
         Some(Err(e)) => return bad_object(wh, call, &e),
         None => return bad_object(wh, call, "request has no object"),
     };
     if req.operation == "UPDATE" {
-        let old = match req.old_object.as_ref().map(pod_from_json) {
+        let old = match req.old_object.as_ref().map(pod_from_node) {
             Some(Ok(p)) => p,
             Some(Err(e)) => return bad_object(wh, call, &e),
             None => return bad_object(wh, call, "UPDATE request has no oldObject"),
@@ -77,16 +78,6 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         .annotation_exemptions
         .then(|| exemptions_of(&[], &pod));
     wh.evaluate_pod(call, &policy, errors, &pod, exemptions.as_ref(), true)
-}
-
-fn bad_object(wh: &Webhook, call: &Call, why: &str) -> AdmissionResponse {
-    wh.metrics
-        .evaluation(call.eval_labels("none", "none", "error"));
-    AdmissionResponse::deny(Status::failure(
-        400,
-        "BadRequest",
-        format!("failed to decode object: {why}"),
-    ))
 }
 
 /// PSA's `isSignificantPodUpdate`: container or init-container count or an

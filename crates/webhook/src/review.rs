@@ -1,9 +1,10 @@
 //! `admission.k8s.io/v1` AdmissionReview: the request as the API server sends
 //! it and the response it accepts. Only the fields the webhook reads are
-//! typed; `object` and `oldObject` stay JSON until a handler converts them.
+//! typed; `object` and `oldObject` are built, in the same pass, into the
+//! slim tree the policy reads ([`crate::object`]).
 
+use rootlock_manifest::tree::Node;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub const API_VERSION: &str = "admission.k8s.io/v1";
@@ -61,70 +62,13 @@ pub struct AdmissionRequest {
     pub operation: String,
     #[serde(default)]
     pub user_info: UserInfo,
-    /// The object, without what no decision reads (`managedFields`,
-    /// `status`, …): those are skipped while parsing, never built.
-    #[serde(default, deserialize_with = "slim_object")]
-    pub object: Option<Value>,
-    #[serde(default, deserialize_with = "slim_object")]
-    pub old_object: Option<Value>,
+    /// The object as the policy's tree, slim: see [`crate::object`].
+    #[serde(default, deserialize_with = "crate::object::deserialize_slim")]
+    pub object: Option<Node>,
+    #[serde(default, deserialize_with = "crate::object::deserialize_slim")]
+    pub old_object: Option<Node>,
     #[serde(default)]
     pub dry_run: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SlimObject {
-    #[serde(default)]
-    kind: Option<Value>,
-    #[serde(default)]
-    api_version: Option<Value>,
-    #[serde(default)]
-    metadata: Option<SlimMeta>,
-    #[serde(default)]
-    spec: Option<Value>,
-    #[serde(default)]
-    template: Option<Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SlimMeta {
-    #[serde(default)]
-    name: Option<Value>,
-    #[serde(default)]
-    namespace: Option<Value>,
-    #[serde(default)]
-    labels: Option<Value>,
-    #[serde(default)]
-    annotations: Option<Value>,
-    #[serde(default)]
-    owner_references: Option<Value>,
-}
-
-fn slim_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    let Some(o) = Option::<SlimObject>::deserialize(d)? else {
-        return Ok(None);
-    };
-    let mut map = serde_json::Map::new();
-    let put = |m: &mut serde_json::Map<String, Value>, k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            m.insert(k.to_string(), v);
-        }
-    };
-    put(&mut map, "kind", o.kind);
-    put(&mut map, "apiVersion", o.api_version);
-    if let Some(meta) = o.metadata {
-        let mut m = serde_json::Map::new();
-        put(&mut m, "name", meta.name);
-        put(&mut m, "namespace", meta.namespace);
-        put(&mut m, "labels", meta.labels);
-        put(&mut m, "annotations", meta.annotations);
-        put(&mut m, "ownerReferences", meta.owner_references);
-        map.insert("metadata".into(), Value::Object(m));
-    }
-    put(&mut map, "spec", o.spec);
-    put(&mut map, "template", o.template);
-    Ok(Some(Value::Object(map)))
 }
 
 impl AdmissionRequest {
@@ -141,7 +85,12 @@ impl AdmissionRequest {
 
 /// Checks apiVersion/kind and returns the request.
 pub fn parse(body: &[u8]) -> Result<AdmissionRequest, String> {
-    let review: AdmissionReview = serde_json::from_slice(body)
+    // UTF-8 checked once for the whole body: parsing from `&str` then skips
+    // the check serde_json otherwise repeats for every string (a tenth of
+    // a review's instructions).
+    let text = std::str::from_utf8(body)
+        .map_err(|e| format!("request body is not a valid AdmissionReview: not UTF-8: {e}"))?;
+    let review: AdmissionReview = serde_json::from_str(text)
         .map_err(|e| format!("request body is not a valid AdmissionReview: {e}"))?;
     if review.api_version != API_VERSION || review.kind != KIND {
         return Err(format!(
@@ -261,7 +210,7 @@ mod tests {
         assert_eq!(req.kind.kind, "Pod");
         assert_eq!(req.operation, "CREATE");
         let out = AdmissionResponse::allow().into_review(&req.uid);
-        let v: Value = serde_json::from_slice(&out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["apiVersion"], API_VERSION);
         assert_eq!(v["kind"], KIND);
         assert_eq!(v["response"]["uid"], req.uid.as_str());

@@ -457,20 +457,43 @@ async fn answer(
             );
         }
     };
-    let req = match review::parse(&bytes) {
-        Ok(r) => r,
-        Err(msg) => {
-            let code = StatusCode::BAD_REQUEST;
-            tracing::warn!(path, error = %msg, "bad request");
-            return (code, plain(code, msg));
-        }
-    };
     let budget = timeout_from_query(uri)
         .unwrap_or(wh.config.request_timeout)
         .min(wh.config.request_timeout);
+    match review_body(wh, path, &bytes, start + budget).await {
+        Ok(body) => (
+            StatusCode::OK,
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+        ),
+        Err(msg) => {
+            let code = StatusCode::BAD_REQUEST;
+            tracing::warn!(path, error = %msg, "bad request");
+            (code, plain(code, msg))
+        }
+    }
+}
+
+/// One AdmissionReview body in, the response AdmissionReview out, without
+/// HTTP: what `/validate` (or `/mutate`, by `path`) does once the body is
+/// read. `Err` is a request that is not an AdmissionReview (HTTP 400).
+/// Public so the benchmark in `benches/` measures exactly this path.
+pub async fn review_body(
+    wh: &Webhook,
+    path: &str,
+    bytes: &[u8],
+    deadline: Instant,
+) -> Result<Vec<u8>, String> {
+    let req = review::parse(bytes)?;
     let call = Call {
         req: &req,
-        deadline: start + budget,
+        deadline,
     };
     let fut = async {
         if path == "/mutate" {
@@ -479,7 +502,7 @@ async fn answer(
             crate::validate(wh, &call).await
         }
     };
-    let resp = match tokio::time::timeout(budget.saturating_sub(start.elapsed()), fut).await {
+    let resp = match tokio::time::timeout_at(deadline.into(), fut).await {
         Ok(r) => r,
         Err(_) => {
             tracing::warn!(uid = %req.uid, "request timed out");
@@ -507,18 +530,7 @@ async fn answer(
     } else {
         tracing::debug!(uid = %req.uid, kind = %req.kind.kind, namespace = req.namespace(), name = req.name(), warnings = resp.warnings.len(), "allowed");
     }
-    let body = resp.into_review(&req.uid);
-    (
-        StatusCode::OK,
-        (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response(),
-    )
+    Ok(resp.into_review(&req.uid))
 }
 
 #[cfg(test)]

@@ -1,0 +1,409 @@
+//! A request's object, built while the AdmissionReview is parsed, straight
+//! into the manifest tree the policy reads: one pass over the body, no
+//! intermediate `serde_json::Value` (that detour was a third of a review's
+//! CPU), and only the fields the extractor reads (building the tree was
+//! most of the rest; a real pod carries `managedFields`, `status`,
+//! tolerations, affinity, env, … that no decision reads).
+//!
+//! What is kept, by where it sits ([`Shape`]): the object's `kind`,
+//! `apiVersion`, `metadata` (`name`, `namespace`, `labels`, `annotations`),
+//! `spec`, `template` and a List's `items`; in a spec, the pod-level fields the policy checks
+//! and the containers, and the way down to a template (`template`,
+//! `jobTemplate`); in a container, what `extract::container` reads. Every
+//! kept field is built whole. The test below checks, over every PSA fixture
+//! and the real corpus, that the extracted pods are exactly those of the
+//! full tree. A value of an unexpected type is built whole, so the
+//! extractor reports it as it would on the full tree.
+
+use rootlock_manifest::extract::{self, Path};
+use rootlock_manifest::json::{NodeSeed, json_from_node, map_node};
+use rootlock_manifest::tree::{Entry, Node, Value};
+use rootlock_policy::Pod;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// Deepest nesting built: arrays and objects, from the object down.
+pub const MAX_DEPTH: usize = 64;
+
+/// `deserialize_with` for `object`/`oldObject`: `null` or absent is `None`.
+pub fn deserialize_slim<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Node>, D::Error> {
+    d.deserialize_option(Optional)
+}
+
+/// The slim tree of one object given as JSON text.
+pub fn slim_from_str(text: &str) -> Result<Option<Node>, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let n = deserialize_slim(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(n)
+}
+
+/// The slim object as JSON, for code that edits it as JSON (mutation) or
+/// reads the namespace's labels.
+pub fn to_json(n: &Node) -> serde_json::Value {
+    json_from_node(n)
+}
+
+/// The pod of a slim tree; the error names the field.
+pub fn pod_from_node(n: &Node) -> Result<Pod, String> {
+    extract::pod(n, &Path::Root("")).map_err(|e| {
+        if e.field.is_empty() {
+            e.message
+        } else {
+            format!("{}: {}", e.field, e.message)
+        }
+    })
+}
+
+struct Optional;
+
+impl<'de> Visitor<'de> for Optional {
+    type Value = Option<Node>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Kubernetes object or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Slim {
+            shape: Shape::Object,
+            depth: MAX_DEPTH,
+        }
+        .deserialize(d)
+        .map(Some)
+    }
+}
+
+/// Where a value sits in an object, which decides what of it is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// The object itself.
+    Object,
+    /// `metadata` of the object or of a template.
+    Metadata,
+    /// A pod spec or a controller's spec (the union of what both need).
+    Spec,
+    /// A pod template or a CronJob's job template.
+    Template,
+    /// `containers`, `initContainers`, `ephemeralContainers`.
+    Containers,
+    Container,
+    /// A `List`'s `items` (never in admission; kept so the reader is
+    /// faithful for any object).
+    Items,
+}
+
+impl Shape {
+    /// What a map of this shape keeps of `key`: `Some(None)` built whole,
+    /// `Some(Some(shape))` built by shape, `None` skipped.
+    fn child(self, key: &str) -> Option<Option<Shape>> {
+        use Shape::*;
+        match (self, key) {
+            (Object, "kind" | "apiVersion") => Some(None),
+            (Object | Template, "metadata") => Some(Some(Metadata)),
+            (Object | Template, "spec") => Some(Some(Spec)),
+            (Object, "template") => Some(Some(Template)),
+            (Object, "items") => Some(Some(Items)),
+            (Metadata, "name" | "namespace" | "labels" | "annotations") => Some(None),
+            (
+                Spec,
+                "os" | "securityContext" | "volumes" | "hostNetwork" | "hostPID" | "hostIPC"
+                | "hostUsers" | "runtimeClassName",
+            ) => Some(None),
+            (Spec, "initContainers" | "containers" | "ephemeralContainers") => {
+                Some(Some(Containers))
+            }
+            (Spec, "template" | "jobTemplate") => Some(Some(Template)),
+            (
+                Container,
+                "name" | "image" | "ports" | "securityContext" | "livenessProbe" | "readinessProbe"
+                | "startupProbe" | "lifecycle" | "volumeMounts" | "resources",
+            ) => Some(None),
+            _ => None,
+        }
+    }
+}
+
+/// Builds a value of a given shape, at most `depth` levels deep.
+#[derive(Clone, Copy)]
+struct Slim {
+    shape: Shape,
+    depth: usize,
+}
+
+impl Slim {
+    fn whole(self) -> NodeSeed {
+        NodeSeed { depth: self.depth }
+    }
+
+    fn inner<E: de::Error>(self, shape: Shape) -> Result<Slim, E> {
+        match self.depth.checked_sub(1) {
+            Some(depth) => Ok(Slim { shape, depth }),
+            None => Err(E::custom(rootlock_manifest::json::TOO_DEEP)),
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Slim {
+    type Value = Node;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Scalars of any shape are built as they are: the extractor then says
+/// what is wrong with them, exactly as on the full tree.
+impl<'de> Visitor<'de> for Slim {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        self.whole().visit_bool(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        self.whole().visit_i64(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        self.whole().visit_u64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        self.whole().visit_f64(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        self.whole().visit_str(v)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        self.whole().visit_string(v)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        self.whole().visit_unit()
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        self.whole().visit_none()
+    }
+
+    /// Containers and List items are built by shape; any other list whole.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let element = match self.shape {
+            Shape::Containers => Shape::Container,
+            Shape::Items => Shape::Object,
+            _ => return self.whole().visit_seq(seq),
+        };
+        let inner = self.inner(element)?;
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+        while let Some(item) = seq.next_element_seed(inner)? {
+            items.push(item);
+        }
+        Ok(Node {
+            line: 0,
+            column: 0,
+            value: Value::Seq(items),
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        if matches!(self.shape, Shape::Containers | Shape::Items) {
+            return self.whole().visit_map(map);
+        }
+        let whole = self.inner::<A::Error>(self.shape)?.whole();
+        let mut entries = Vec::with_capacity(8);
+        while let Some(key) = map.next_key::<String>()? {
+            let value = match self.shape.child(&key) {
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                Some(None) => map.next_value_seed(whole)?,
+                Some(Some(shape)) => map.next_value_seed(self.inner::<A::Error>(shape)?)?,
+            };
+            entries.push(Entry {
+                key,
+                key_line: 0,
+                value,
+            });
+        }
+        map_node(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rootlock_manifest::json::node_from_json;
+    use rootlock_manifest::{Limits, read_stream, workloads};
+    use std::path::PathBuf;
+
+    fn slim(text: &str) -> Result<Option<Node>, String> {
+        slim_from_str(text)
+    }
+
+    fn testdata(rel: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata")
+            .join(rel)
+    }
+
+    fn recorded_object(name: &str) -> String {
+        let path = testdata(&format!("apiserver/admission/{name}.json"));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["body"]["request"]["object"].to_string()
+    }
+
+    fn keys(n: &Node) -> Vec<&str> {
+        let mut k: Vec<&str> = n
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.key.as_str())
+            .collect();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn keeps_what_decisions_read_and_skips_the_rest() {
+        let text = recorded_object("05-pod-create");
+        for skipped in ["managedFields", "\"status\"", "tolerations", "dnsPolicy"] {
+            assert!(text.contains(skipped), "{skipped}");
+        }
+        let n = slim(&text).unwrap().unwrap();
+        assert_eq!(keys(&n), ["apiVersion", "kind", "metadata", "spec"]);
+        assert_eq!(
+            keys(n.get("metadata").unwrap()),
+            ["labels", "name", "namespace"]
+        );
+        let spec = n.get("spec").unwrap();
+        assert_eq!(keys(spec), ["containers", "securityContext", "volumes"]);
+        let c = &spec.get("containers").unwrap().as_seq().unwrap()[0];
+        assert_eq!(keys(c), ["image", "name", "resources", "volumeMounts"]);
+        // What is kept is kept whole: the same subtree as through a Value.
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(to_json(spec.get("volumes").unwrap()), v["spec"]["volumes"]);
+        assert_eq!(
+            to_json(c.get("volumeMounts").unwrap()),
+            v["spec"]["containers"][0]["volumeMounts"]
+        );
+        assert_eq!(pod_from_node(&n).unwrap().spec.containers.len(), 1);
+    }
+
+    /// The slim tree must give exactly the pods (and the errors) of the
+    /// full tree: every upstream PSA fixture and every object of the real
+    /// corpus, as the API server would send it (JSON).
+    #[test]
+    fn extracts_the_same_pods_as_the_full_tree_over_both_corpora() {
+        let mut files = Vec::new();
+        for dir in ["pod-security/testdata", "real"] {
+            let mut stack = vec![testdata(dir)];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p
+                        .extension()
+                        .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                    {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+        let (mut compared, mut containers) = (0, 0);
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            let mut roots = Vec::new();
+            read_stream(
+                text.as_bytes(),
+                &f.display().to_string(),
+                &Limits::default(),
+                |d| {
+                    if let Some(r) = d.document.root {
+                        roots.push(r);
+                    }
+                    Ok(())
+                },
+            );
+            for root in roots {
+                let json = json_from_node(&root);
+                let full = node_from_json(&json, MAX_DEPTH).unwrap();
+                let lean = slim(&json.to_string()).unwrap().unwrap();
+                let (a, b) = (workloads(&full), workloads(&lean));
+                assert_eq!(a, b, "{}", f.display());
+                if let Ok(w) = a {
+                    compared += w.len();
+                    containers += w.iter().map(|w| w.pod.spec.containers.len()).sum::<usize>();
+                }
+            }
+        }
+        assert!(compared > 4000, "only {compared} workloads compared");
+        assert!(containers > compared, "{containers} containers");
+    }
+
+    #[test]
+    fn values_of_unexpected_types_reach_the_extractor_unchanged() {
+        assert_eq!(slim("null").unwrap(), None);
+        let cases = [
+            (r#""a string""#, "expected a mapping"),
+            (r#"{"spec":{"containers":[]},"metadata":[1]}"#, "metadata"),
+            (r#"{"spec":{"containers":{"name":"a"}}}"#, "spec.containers"),
+            (r#"{"spec":{"containers":["a"]}}"#, "spec.containers[0]"),
+            (
+                r#"{"spec":{"containers":[{"name":"a","securityContext":{"privileged":"yes"}}]}}"#,
+                "privileged",
+            ),
+        ];
+        for (text, field) in cases {
+            let full = node_from_json(&serde_json::from_str(text).unwrap(), MAX_DEPTH).unwrap();
+            let lean = slim(text).unwrap().unwrap();
+            let e = pod_from_node(&lean).unwrap_err();
+            assert_eq!(Err(e.clone()), pod_from_node(&full).map(|_| ()), "{text}");
+            assert!(e.contains(field), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_and_deep_nesting_are_errors() {
+        let e = slim(r#"{"spec":{},"spec":{}}"#).unwrap_err();
+        assert!(e.contains("duplicate key \"spec\""), "{e}");
+        // A skipped key may repeat: it is never read.
+        assert!(slim(r#"{"status":{},"status":{}}"#).is_ok());
+        let deep = format!(
+            r#"{{"spec":{{"volumes":{}1{}}}}}"#,
+            "[".repeat(70),
+            "]".repeat(70)
+        );
+        let e = slim(&deep).unwrap_err();
+        assert!(e.contains("nests too deeply"), "{e}");
+        // Templates inside templates cannot recurse without bound either.
+        let nested = format!(
+            r#"{{"spec":{}{{}}{}}}"#,
+            r#"{"template":{"spec":"#.repeat(40),
+            "}}".repeat(40)
+        );
+        let e = slim(&nested).unwrap_err();
+        assert!(
+            e.contains("nests too deeply") || e.contains("recursion"),
+            "{e}"
+        );
+    }
+}
