@@ -4,7 +4,10 @@
 --   MODE  "webhook" posts both to /validate?timeout=5s;
 --         "nginx" posts them to /allowed and /denied (static bodies of the
 --         webhook's response sizes)
---   DELAY_MS  pause per connection between requests (for a fixed-rate run)
+--   DELAY_MS  mean pause per connection between requests (for a fixed-rate
+--             run); each pause is drawn uniformly from 0..2*DELAY_MS so the
+--             connections do not fire in lockstep bursts (which would measure
+--             wrk's own batching, not the server)
 local allowed, denied, pa, pd, delay_ms
 local n = 0
 
@@ -30,5 +33,6 @@ function request()
 end
 
 function delay()
-  return delay_ms
+  if delay_ms == 0 then return 0 end
+  return math.random(0, 2 * delay_ms)
 end

@@ -18,7 +18,7 @@ WRK_THREADS=${WRK_THREADS:-1}
 SERVER_THREADS=${SERVER_THREADS:-2}
 WH_PORT=${WH_PORT:-18443}
 NGX_PORT=${NGX_PORT:-18444}
-RATE_CONNS=20          # 20 connections x 10 ms pause = 2,000 req/s at most
+RATE_CONNS=20          # 20 connections x 10 ms mean pause = 2,000 req/s at most
 RATE_DELAY_MS=10
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
@@ -107,8 +107,14 @@ PY
 nginx -c "$OUT/nginx.conf" -p "$OUT" -e "$OUT/nginx.error.log"
 for _ in $(seq 100); do curl -sf --cacert "$OUT/certs/ca.crt" -X POST --data-binary "@$OUT/allowed.json" -H 'Content-Type: application/json' "https://127.0.0.1:$NGX_PORT/allowed" >/dev/null && break; sleep 0.05; done
 
+# CPU time (user + system, clock ticks) of processes: the webhook, or
+# nginx's workers.
+ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+server_pids() { if [ "$1" = webhook ]; then echo "$WH_PID"; else pgrep -f "nginx: worker process" | tr '\n' ' '; fi; }
 run() { # NAME URL MODE CONNS DELAY
+  local pids t0; pids=$(server_pids "$3"); t0=$(ticks $pids)
   wrk -t"$WRK_THREADS" -c"$4" -d"$DURATION" --latency -s bench/webhook.lua "$2" -- "$OUT" "$3" "$5" >"$OUT/$1.txt" 2>&1
+  echo $(( $(ticks $pids) - t0 )) >"$OUT/$1.ticks"
 }
 rps() { awk '/^Requests\/sec:/ {print $2}' "$OUT/$1.txt"; }
 pct() { awk -v p="$2" '$1==p {print $2}' "$OUT/$1.txt"; }
@@ -117,25 +123,31 @@ non2xx() { awk '/Non-2xx/ {print $5}' "$OUT/$1.txt"; }
 echo "== throughput: $CONNS connections, $WRK_THREADS wrk thread(s), $DURATION, server threads $SERVER_THREADS, $(nproc) cores"
 run webhook "https://127.0.0.1:$WH_PORT" webhook "$CONNS" 0
 run nginx "https://127.0.0.1:$NGX_PORT" nginx "$CONNS" 0
-echo "== latency at a fixed rate (<= 2,000 req/s: $RATE_CONNS connections x ${RATE_DELAY_MS} ms pause)"
+echo "== latency at a fixed rate (<= 2,000 req/s: $RATE_CONNS connections x ${RATE_DELAY_MS} ms mean pause, drawn at random)"
 run webhook-rate "https://127.0.0.1:$WH_PORT" webhook "$RATE_CONNS" "$RATE_DELAY_MS"
 run nginx-rate "https://127.0.0.1:$NGX_PORT" nginx "$RATE_CONNS" "$RATE_DELAY_MS"
 
 RSS_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$WH_PID/status")
 WH_RPS=$(rps webhook); NG_RPS=$(rps nginx)
+# Requests served in each throughput run, for CPU per request.
+served() { awk '/requests in/ {print $1}' "$OUT/$1.txt"; }
 printf '%-14s %12s %10s %10s %10s %8s\n' run req/s p50 p99 non-2xx ""
 for r in webhook nginx webhook-rate nginx-rate; do
   printf '%-14s %12s %10s %10s %10s\n' "$r" "$(rps $r)" "$(pct $r 50%)" "$(pct $r 99%)" "$(non2xx $r)"
 done
-python3 - "$WH_RPS" "$NG_RPS" "$RSS_KB" "$(pct webhook-rate 99%)" <<'PY'
+python3 - "$WH_RPS" "$NG_RPS" "$RSS_KB" "$(pct webhook-rate 99%)" "$(pct nginx-rate 99%)" \
+  "$(cat "$OUT/webhook.ticks")" "$(served webhook)" "$(cat "$OUT/nginx.ticks")" "$(served nginx)" "$(getconf CLK_TCK)" <<'PY'
 import sys, re
-wh, ng, rss_kb, p99 = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+wh, ng, rss_kb, p99, ng_p99 = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+wh_ticks, wh_n, ng_ticks, ng_n, hz = (int(x) for x in sys.argv[6:11])
 def ms(s):
     v, u = re.match(r"([\d.]+)(us|ms|s)", s).groups()
     return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+wh_cpu, ng_cpu = wh_ticks / hz / wh_n * 1e6, ng_ticks / hz / ng_n * 1e6
 print(f"webhook/nginx throughput: {wh/ng*100:.1f}% (target >= 70%)")
 print(f"webhook throughput: {wh:,.0f} req/s (target >= 20,000 on 2 cores)")
-print(f"webhook p99 at <= 2,000 req/s: {ms(p99):.3f} ms (target <= 1 ms)")
+print(f"server CPU per request: webhook {wh_cpu:.1f} us, nginx {ng_cpu:.1f} us ({wh_cpu/ng_cpu:.2f}x)")
+print(f"p99 at <= 2,000 req/s: webhook {ms(p99):.3f} ms, nginx {ms(ng_p99):.3f} ms (target <= 1 ms)")
 print(f"webhook peak RSS: {rss_kb/1024:.1f} MiB (target <= 30 MB)")
 PY
 echo "raw wrk output: $OUT/*.txt"

@@ -184,7 +184,8 @@ impl<'de> Visitor<'de> for NodeSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let inner = self.inner()?;
-        let mut entries: Vec<Entry> = Vec::new();
+        // Most maps in a pod are small: one allocation instead of growing.
+        let mut entries: Vec<Entry> = Vec::with_capacity(4);
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value_seed(inner)?;
             entries.push(Entry {
