@@ -4,33 +4,23 @@
 use crate::evaluate::FindingRow;
 use crate::inventory::Workload;
 use crate::report::Report;
-use rootlock_policy::{Severity, rule_descriptions};
+use rootlock_policy::sarif::{self, Driver};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
-const HELP: &str = "https://github.com/rootlock/rootlock/blob/main/docs/rules.md";
-
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    }
-}
-
-fn result(rules: &[(&str, &str)], w: &Workload, container: Option<&str>, f: &FindingRow) -> Value {
+fn result(driver: &Driver, w: &Workload, container: Option<&str>, f: &FindingRow) -> Value {
     let name = match container {
         Some(c) => format!("{}/{}/{}/{c}", w.namespace, w.kind, w.name),
         None => format!("{}/{}/{}", w.namespace, w.kind, w.name),
     };
     let mut r = json!({
         "ruleId": f.rule,
-        "level": level(f.severity),
+        "level": sarif::level(f.severity),
         "message": {"text": format!("{} {}/{}: {}", w.kind, w.namespace, w.name, f.message)},
         "locations": [{"logicalLocations": [{"fullyQualifiedName": name, "kind": "resource"}]}],
         "partialFingerprints": {"rootlock/v1": format!("{}/{}/{}/{}/{}", w.kind, w.namespace, w.name, f.rule, container.unwrap_or(""))},
     });
-    if let Some(i) = rules.iter().position(|(id, _)| *id == f.rule) {
+    if let Some(i) = driver.rule_index(f.rule) {
         r["ruleIndex"] = json!(i);
     }
     if let Some(reason) = &f.exemption {
@@ -40,28 +30,17 @@ fn result(rules: &[(&str, &str)], w: &Workload, container: Option<&str>, f: &Fin
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let rules = rule_descriptions();
-    let rule_json: Vec<Value> = rules
-        .iter()
-        .map(|(id, desc)| {
-            json!({
-                "id": id,
-                "name": id,
-                "shortDescription": {"text": desc},
-                "helpUri": format!("{HELP}#{}", id.to_ascii_lowercase()),
-            })
-        })
-        .collect();
+    let driver = sarif::driver();
     let mut results = Vec::new();
     for w in &report.workloads {
         let Some(eval) = &w.eval else { continue };
         for c in &eval.containers {
             for f in &c.findings {
-                results.push(result(&rules, w, Some(&c.name), f));
+                results.push(result(&driver, w, Some(&c.name), f));
             }
         }
         for f in &eval.pod_findings {
-            results.push(result(&rules, w, None, f));
+            results.push(result(&driver, w, None, f));
         }
     }
     let notifications: Vec<Value> = report
@@ -73,12 +52,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "rootlock",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/rootlock/rootlock",
-                "rules": rule_json
-            }},
+            "tool": {"driver": driver},
             "results": results,
             "invocations": [{
                 "executionSuccessful": report.errors.is_empty(),

@@ -4,28 +4,9 @@
 use super::emit::{Emitter, JsonArray};
 use super::report::ObjectReport;
 use rootlock_manifest::InputError;
-use rootlock_policy::{Severity, immutable, pss, rule_descriptions};
+use rootlock_policy::sarif::{self, Driver};
 use serde_json::{Value, json};
 use std::io::Write;
-
-const HELP: &str = "https://github.com/rootlock/rootlock/blob/main/docs/rules.md";
-
-fn default_level(id: &str) -> &'static str {
-    match immutable::rule(id) {
-        Some(r) if r.severity == Severity::Warning => "warning",
-        Some(_) => "error",
-        None if pss::check(id).is_some() => "error",
-        None => "warning",
-    }
-}
-
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    }
-}
 
 /// A relative, forward-slashed URI for a path as given on the command line.
 fn uri(file: &str) -> String {
@@ -50,7 +31,7 @@ fn uri(file: &str) -> String {
 /// as it comes, then the invocation with any input errors.
 pub struct Sarif<W: Write> {
     out: W,
-    rules: Vec<(&'static str, &'static str)>,
+    driver: Driver,
     results: JsonArray,
     started: bool,
 }
@@ -59,7 +40,7 @@ impl<W: Write> Sarif<W> {
     pub fn new(out: W) -> Self {
         Sarif {
             out,
-            rules: rule_descriptions(),
+            driver: sarif::driver(),
             results: JsonArray::new(),
             started: false,
         }
@@ -70,32 +51,11 @@ impl<W: Write> Sarif<W> {
             return Ok(());
         }
         self.started = true;
-        let rule_json: Vec<Value> = self
-            .rules
-            .iter()
-            .map(|(id, desc)| {
-                json!({
-                    "id": id,
-                    "name": id,
-                    "shortDescription": {"text": desc},
-                    "fullDescription": {"text": desc},
-                    "helpUri": format!("{HELP}#{}", id.to_ascii_lowercase()),
-                    "defaultConfiguration": {"level": default_level(id)},
-                    "properties": {"tags": ["security", "kubernetes"]}
-                })
-            })
-            .collect();
-        let driver = json!({
-            "name": "rootlock",
-            "version": env!("CARGO_PKG_VERSION"),
-            "informationUri": "https://github.com/rootlock/rootlock",
-            "rules": rule_json
-        });
         write!(
             self.out,
             "{{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\", \"version\": \"2.1.0\", \"runs\": [{{\"tool\": {{\"driver\": "
         )?;
-        serde_json::to_writer_pretty(&mut self.out, &driver).map_err(std::io::Error::other)?;
+        serde_json::to_writer_pretty(&mut self.out, &self.driver).map_err(std::io::Error::other)?;
         write!(self.out, "}}, \"results\": [")
     }
 }
@@ -104,10 +64,10 @@ impl<W: Write> Emitter for Sarif<W> {
     fn object(&mut self, o: &ObjectReport) -> std::io::Result<()> {
         self.start()?;
         for f in &o.findings {
-            let index = self.rules.iter().position(|(id, _)| *id == f.rule);
+            let index = self.driver.rule_index(f.rule);
             let mut r = json!({
                 "ruleId": f.rule,
-                "level": level(f.severity),
+                "level": sarif::level(f.severity),
                 "message": {"text": format!("{} {}: {}", o.kind, o.name.as_deref().unwrap_or("<unnamed>"), f.message)},
                 "locations": [{
                     "physicalLocation": {
