@@ -8,7 +8,9 @@ mod writable_host_path;
 mod writable_system_path;
 
 use crate::finding::Severity;
-use crate::scope::CheckFn;
+use crate::format::sorted_set;
+use crate::model::{Container, Pod, VolumeMount};
+use crate::scope::{CheckFn, Scope};
 
 pub use read_only_root_filesystem::POD_LEVEL_FIELD_MESSAGE;
 pub use writable_system_path::{SYSTEM_PATHS, is_at_or_above_system_path};
@@ -36,4 +38,24 @@ pub fn rules() -> [&'static ImmutableRule; 5] {
 
 pub fn rule(id: &str) -> Option<&'static ImmutableRule> {
     rules().into_iter().find(|r| r.id == id)
+}
+
+/// The walk every mount rule makes: the containers in `scope` with at least
+/// one mount `pick` reports something for, and what it reported, sorted and
+/// without repeats. `None` when no mount matched.
+fn mounts_matching<'p, S: Into<String>>(
+    pod: &'p Pod,
+    scope: Scope,
+    mut pick: impl FnMut(&'p Container, &'p VolumeMount) -> Option<S>,
+) -> Option<(Vec<&'p str>, Vec<String>)> {
+    let mut containers: Vec<&str> = Vec::new();
+    let mut found: Vec<S> = Vec::new();
+    for c in scope.containers(&pod.spec) {
+        let before = found.len();
+        found.extend(c.volume_mounts.iter().filter_map(|m| pick(c, m)));
+        if found.len() > before {
+            containers.push(&c.name);
+        }
+    }
+    (!containers.is_empty()).then(|| (containers, sorted_set(found)))
 }

@@ -2,9 +2,9 @@
 //! a tmpfs; without a `sizeLimit` and without a container memory limit,
 //! writes to it can exhaust the node's memory.
 
-use super::ImmutableRule;
+use super::{ImmutableRule, mounts_matching};
 use crate::finding::Severity;
-use crate::format::{containers_phrase, join_quote, pluralize, sorted_set};
+use crate::format::{containers_phrase, join_quote, pluralize};
 use crate::model::Pod;
 use crate::scope::{Scope, Violation};
 
@@ -17,31 +17,16 @@ pub static RULE: ImmutableRule = ImmutableRule {
 };
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    let mut bad: Vec<&str> = Vec::new();
-    let mut volumes: Vec<&str> = Vec::new();
-    for c in scope.containers(&pod.spec) {
-        if c.memory_limit.is_some() {
-            continue;
-        }
-        let before = volumes.len();
-        for m in &c.volume_mounts {
-            let unbounded = pod.spec.volume(&m.name).is_some_and(|v| {
+    // A container memory limit bounds every tmpfs it mounts.
+    let (bad, volumes) = mounts_matching(pod, scope, |c, m| {
+        let unbounded = c.memory_limit.is_none()
+            && pod.spec.volume(&m.name).is_some_and(|v| {
                 v.is_empty_dir()
                     && v.empty_dir_medium.as_deref() == Some("Memory")
                     && v.empty_dir_size_limit.is_none()
             });
-            if unbounded {
-                volumes.push(&m.name);
-            }
-        }
-        if volumes.len() > before {
-            bad.push(&c.name);
-        }
-    }
-    if bad.is_empty() {
-        return None;
-    }
-    let volumes = sorted_set(volumes);
+        unbounded.then_some(m.name.as_str())
+    })?;
     Some(Violation::new(
         "unbounded memory volume",
         format!(

@@ -1,9 +1,9 @@
 //! `writableHostPath`: a `hostPath` volume mounted without `readOnly: true`
 //! lets the container write to the node.
 
-use super::ImmutableRule;
+use super::{ImmutableRule, mounts_matching};
 use crate::finding::Severity;
-use crate::format::{containers_phrase, join_quote, pluralize, sorted_set};
+use crate::format::{containers_phrase, join_quote, pluralize};
 use crate::model::Pod;
 use crate::scope::{Scope, Violation};
 
@@ -16,23 +16,10 @@ pub static RULE: ImmutableRule = ImmutableRule {
 };
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    let mut bad: Vec<&str> = Vec::new();
-    let mut volumes: Vec<&str> = Vec::new();
-    for c in scope.containers(&pod.spec) {
-        let before = volumes.len();
-        for m in &c.volume_mounts {
-            if !m.read_only && pod.spec.volume(&m.name).is_some_and(|v| v.is_host_path()) {
-                volumes.push(&m.name);
-            }
-        }
-        if volumes.len() > before {
-            bad.push(&c.name);
-        }
-    }
-    if bad.is_empty() {
-        return None;
-    }
-    let volumes = sorted_set(volumes);
+    let (bad, volumes) = mounts_matching(pod, scope, |_, m| {
+        (!m.read_only && pod.spec.volume(&m.name).is_some_and(|v| v.is_host_path()))
+            .then_some(m.name.as_str())
+    })?;
     Some(Violation::new(
         "writable hostPath volume",
         format!(

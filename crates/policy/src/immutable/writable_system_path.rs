@@ -2,9 +2,9 @@
 //! path (`/`, `/etc`, `/usr`, …) re-opens exactly what a read-only root
 //! closed: binaries, libraries and configuration.
 
-use super::ImmutableRule;
+use super::{ImmutableRule, mounts_matching};
 use crate::finding::Severity;
-use crate::format::{containers_phrase, join_quote, pluralize, sorted_set};
+use crate::format::{containers_phrase, join_quote, pluralize};
 use crate::model::{Pod, normalize_path};
 use crate::scope::{Scope, Violation};
 
@@ -50,27 +50,14 @@ pub fn is_at_or_above_system_path(path: &str) -> bool {
 }
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    let mut bad: Vec<&str> = Vec::new();
-    let mut paths: Vec<String> = Vec::new();
-    for c in scope.containers(&pod.spec) {
-        let before = paths.len();
-        for m in &c.volume_mounts {
-            let writable = pod
-                .spec
-                .volume(&m.name)
-                .is_some_and(|v| v.writable_through(m));
-            if writable && is_at_or_above_system_path(&m.mount_path) {
-                paths.push(normalize_path(&m.mount_path));
-            }
-        }
-        if paths.len() > before {
-            bad.push(&c.name);
-        }
-    }
-    if bad.is_empty() {
-        return None;
-    }
-    let paths = sorted_set(paths);
+    let (bad, paths) = mounts_matching(pod, scope, |_, m| {
+        let writable = pod
+            .spec
+            .volume(&m.name)
+            .is_some_and(|v| v.writable_through(m));
+        (writable && is_at_or_above_system_path(&m.mount_path))
+            .then(|| normalize_path(&m.mount_path))
+    })?;
     Some(Violation::new(
         "writable system path",
         format!(
