@@ -7,13 +7,18 @@
 //!
 //! What is kept, by where it sits ([`Shape`]): the object's `kind`,
 //! `apiVersion`, `metadata` (`name`, `namespace`, `labels`, `annotations`),
-//! `spec`, `template` and a List's `items`; in a spec, the pod-level fields the policy checks
-//! and the containers, and the way down to a template (`template`,
-//! `jobTemplate`); in a container, what `extract::container` reads. Every
-//! kept field is built whole. The test below checks, over every PSA fixture
-//! and the real corpus, that the extracted pods are exactly those of the
-//! full tree. A value of an unexpected type is built whole, so the
-//! extractor reports it as it would on the full tree.
+//! `spec`, `template` and a List's `items`; in a spec, the pod-level fields
+//! the policy checks, the containers, and the way down to a template
+//! (`template`, `jobTemplate`); in a container, what `extract::container`
+//! reads. Every kept field is built whole. The test below checks, over
+//! every PSA fixture and the real corpus, that the extracted pods are
+//! exactly those of the full tree. A value of an unexpected type is built
+//! whole, so the extractor reports it as it would on the full tree.
+//!
+//! Mutation and the namespace checks read the same slim tree (as JSON via
+//! [`to_json`]): everything they read (`spec.os`, `spec.volumes`, the
+//! containers' `name`, `securityContext` and `volumeMounts`, the labels) is
+//! kept, and lists are never shortened, so patch indexes stay right.
 
 use rootlock_manifest::extract::{self, Path};
 use rootlock_manifest::json::{NodeSeed, json_from_node, map_node};

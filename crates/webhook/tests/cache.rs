@@ -222,15 +222,7 @@ async fn the_webhook_decides_from_the_watched_labels() {
     )
     .await;
     until("ready", || cache.is_ready()).await;
-    assert_eq!(
-        h.client
-            .get(h.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get_status(&h.client, h.url("/readyz")).await, 200);
     until("the audit label on default", || {
         label(&cache, "default", "rootlock.dev/audit").is_some()
     })
@@ -292,15 +284,7 @@ async fn readyz_waits_for_the_cache() {
     .await;
     let r = h.client.get(h.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
-    assert_eq!(
-        h.client
-            .get(h.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get_status(&h.client, h.url("/healthz")).await, 200);
     task.abort();
     drop(silent);
 }

@@ -18,43 +18,19 @@ async fn certificate_is_reloaded_from_disk_without_restart() {
         Duration::ZERO,
     )
     .await;
-    assert_eq!(
-        h.client
-            .get(h.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get_status(&h.client, h.url("/healthz")).await, 200);
     // Rotate: a new CA and serving pair written over the old files.
     tokio::time::sleep(Duration::from_millis(20)).await;
     let g2 = generate_pair(h.dir.path());
     let new_client = client_trusting(&g2.ca_cert_pem);
-    assert_eq!(
-        new_client
-            .get(h.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get_status(&new_client, h.url("/healthz")).await, 200);
     // A fresh client that trusts only the old CA can no longer connect.
     let old_client = client_trusting(&h.ca_pem);
     assert!(old_client.get(h.url("/healthz")).send().await.is_err());
     // A broken pair on disk keeps the current one in service.
     std::fs::write(h.dir.path().join("tls.key"), "not a key").unwrap();
     let another = client_trusting(&g2.ca_cert_pem);
-    assert_eq!(
-        another
-            .get(h.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get_status(&another, h.url("/healthz")).await, 200);
 }
 
 struct SlowLister;

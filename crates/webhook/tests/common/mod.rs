@@ -57,6 +57,11 @@ pub fn client_trusting(ca_pem: &str) -> reqwest::Client {
         .unwrap()
 }
 
+/// The status code of a GET (the server answered at all, over TLS).
+pub async fn get_status(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> u16 {
+    client.get(url).send().await.unwrap().status().as_u16()
+}
+
 pub fn generate_pair(dir: &std::path::Path) -> certs::Generated {
     let g = certs::generate(
         &["localhost".to_string()],
