@@ -59,6 +59,18 @@ impl Webhook {
         !user.is_empty() && self.config.exemptions.usernames.contains(user)
     }
 
+    /// PSA's request-level exemptions, in its order: the namespace, then
+    /// the requesting user. `Some(why)` names the one that applies.
+    pub fn request_exemption(&self, req: &AdmissionRequest) -> Option<&'static str> {
+        if self.exempt_namespace(req.namespace()) {
+            Some("namespace")
+        } else if self.exempt_user(&req.user_info.username) {
+            Some("user")
+        } else {
+            None
+        }
+    }
+
     pub fn exempt_runtime_class(&self, rc: Option<&str>) -> bool {
         rc.is_some_and(|rc| !rc.is_empty() && self.config.exemptions.runtime_classes.contains(rc))
     }

@@ -38,11 +38,8 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     if !req.sub_resource().is_empty() || !call.is_create_or_update() {
         return AdmissionResponse::allow();
     }
-    if wh.exempt_namespace(req.namespace()) {
-        return wh.exempt(call, "namespace");
-    }
-    if wh.exempt_user(&req.user_info.username) {
-        return wh.exempt(call, "user");
+    if let Some(why) = wh.request_exemption(req) {
+        return wh.exempt(call, why);
     }
     let labels = match wh.namespaces.labels(req.namespace()).await {
         Ok(l) => l,

@@ -117,7 +117,7 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     {
         return AdmissionResponse::allow();
     }
-    if wh.exempt_namespace(req.namespace()) || wh.exempt_user(&req.user_info.username) {
+    if wh.request_exemption(req).is_some() {
         return AdmissionResponse::allow();
     }
     let enabled = match wh.namespaces.labels(req.namespace()).await {

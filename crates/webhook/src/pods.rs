@@ -24,11 +24,8 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     if IGNORED_SUBRESOURCES.contains(&req.sub_resource()) || !call.is_create_or_update() {
         return AdmissionResponse::allow();
     }
-    if wh.exempt_namespace(req.namespace()) {
-        return wh.exempt(call, "namespace");
-    }
-    if wh.exempt_user(&req.user_info.username) {
-        return wh.exempt(call, "user");
+    if let Some(why) = wh.request_exemption(req) {
+        return wh.exempt(call, why);
     }
     let labels = match wh.namespaces.labels(req.namespace()).await {
         Ok(l) => l,
