@@ -21,6 +21,7 @@ pub mod mutate;
 pub mod namespaces;
 pub mod object;
 pub mod pods;
+pub mod response_json;
 pub mod review;
 pub mod server;
 

@@ -140,7 +140,8 @@ impl Status {
     }
 }
 
-/// The response part of an AdmissionReview.
+/// The response part of an AdmissionReview. Written by
+/// [`crate::response_json`]; the serde derive is its reference.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct AdmissionResponse {
@@ -183,19 +184,7 @@ impl AdmissionResponse {
     /// The whole AdmissionReview document, with `uid` set.
     pub fn into_review(mut self, uid: &str) -> Vec<u8> {
         uid.clone_into(&mut self.uid);
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Out<'a> {
-            api_version: &'static str,
-            kind: &'static str,
-            response: &'a AdmissionResponse,
-        }
-        serde_json::to_vec(&Out {
-            api_version: API_VERSION,
-            kind: KIND,
-            response: &self,
-        })
-        .expect("a response always serialises")
+        crate::response_json::write_review(&self)
     }
 }
 
