@@ -451,3 +451,21 @@ fn works_as_a_kubectl_plugin() {
     assert_eq!(out.status.code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_webhooks_own_deployment_passes_the_immutable_level() {
+    let deploy = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    let deploy = deploy.to_str().expect("UTF-8 path");
+    let (code, doc, stderr) = common::scan_json(&["--level", "immutable", deploy]);
+    assert_eq!(code, 0, "{stderr}");
+    let objects = doc["objects"].as_array().expect("objects");
+    assert_eq!(
+        objects.len(),
+        1,
+        "the Deployment is the one workload: {doc}"
+    );
+    assert_eq!(objects[0]["kind"], "Deployment");
+    assert_eq!(objects[0]["name"], "rootlock-webhook");
+    assert_eq!(objects[0]["findings"], serde_json::json!([]));
+    assert_eq!(doc["errors"], serde_json::json!([]));
+}

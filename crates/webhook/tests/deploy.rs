@@ -1,0 +1,181 @@
+//! The shipped `deploy/` manifests keep the promises the webhook's README
+//! makes about them: every webhook has an explicit timeout, failure policy
+//! and `sideEffects: None`, never sees kube-system or its own namespace and
+//! points at the Service in the kustomization's namespace; pods fail
+//! closed, controllers fail open; at least two replicas behind a
+//! PodDisruptionBudget that selects them; RBAC limited to watching
+//! namespaces and listing pods. (That the webhook's own pod passes
+//! `rootlock scan --level immutable` is checked through the binary, in
+//! the CLI tests.)
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn deploy_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy")
+}
+
+/// Every document of `deploy/<file>`, as JSON.
+fn docs(file: &str) -> Vec<Value> {
+    let path = deploy_dir().join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_norway::Deserializer::from_str(&text)
+        .map(|d| Value::deserialize(d).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+fn one(file: &str, kind: &str) -> Value {
+    let mut found: Vec<Value> = docs(file)
+        .into_iter()
+        .filter(|d| d["kind"] == kind)
+        .collect();
+    assert_eq!(found.len(), 1, "{file}: one {kind}");
+    found.remove(0)
+}
+
+fn namespace() -> String {
+    let k = one("kustomization.yaml", "Kustomization");
+    k["namespace"]
+        .as_str()
+        .expect("kustomization namespace")
+        .to_string()
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_webhook_is_bounded_side_effect_free_and_skips_system_namespaces() {
+    let ns = namespace();
+    let configs = docs("webhooks.yaml");
+    let kinds: Vec<&str> = configs.iter().filter_map(|c| c["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration"
+        ]
+    );
+    let mut names = Vec::new();
+    for config in &configs {
+        for wh in config["webhooks"].as_array().expect("webhooks") {
+            let name = wh["name"].as_str().expect("name");
+            names.push(name.to_string());
+            let timeout = wh["timeoutSeconds"].as_u64();
+            assert!(
+                timeout.is_some_and(|t| (1..=10).contains(&t)),
+                "{name}: explicit timeoutSeconds, well under the API server's 30 s"
+            );
+            assert_eq!(wh["sideEffects"], "None", "{name}");
+            assert!(
+                wh["failurePolicy"] == "Fail" || wh["failurePolicy"] == "Ignore",
+                "{name}: explicit failurePolicy"
+            );
+            assert!(
+                strings(&wh["admissionReviewVersions"]).contains(&"v1"),
+                "{name}"
+            );
+            let svc = &wh["clientConfig"]["service"];
+            assert_eq!(svc["name"], "rootlock-webhook", "{name}");
+            assert_eq!(svc["namespace"], ns.as_str(), "{name}");
+            let path = svc["path"].as_str().unwrap_or("");
+            let mutating = config["kind"] == "MutatingWebhookConfiguration";
+            assert_eq!(
+                path,
+                if mutating { "/mutate" } else { "/validate" },
+                "{name}"
+            );
+            let excluded: Vec<&str> = wh["namespaceSelector"]["matchExpressions"]
+                .as_array()
+                .expect("namespaceSelector.matchExpressions")
+                .iter()
+                .filter(|e| e["key"] == "kubernetes.io/metadata.name" && e["operator"] == "NotIn")
+                .flat_map(|e| strings(&e["values"]))
+                .collect();
+            assert!(
+                excluded.contains(&"kube-system") && excluded.contains(&ns.as_str()),
+                "{name}: must exclude kube-system and {ns}, excludes {excluded:?}"
+            );
+        }
+    }
+    // Pods are enforced (fail closed); controllers only warn (fail open).
+    let policy = |n: &str| {
+        configs
+            .iter()
+            .flat_map(|c| c["webhooks"].as_array().cloned().unwrap_or_default())
+            .find(|w| w["name"] == n)
+            .map(|w| w["failurePolicy"].clone())
+    };
+    assert_eq!(policy("pods.rootlock.dev"), Some("Fail".into()));
+    assert_eq!(policy("controllers.rootlock.dev"), Some("Ignore".into()));
+    assert_eq!(policy("mutate.rootlock.dev"), Some("Ignore".into()));
+}
+
+#[test]
+fn two_replicas_behind_a_disruption_budget_and_a_service_that_select_them() {
+    let deployment = one("deployment.yaml", "Deployment");
+    assert!(
+        deployment["spec"]["replicas"]
+            .as_u64()
+            .is_some_and(|r| r >= 2)
+    );
+    let labels = &deployment["spec"]["template"]["metadata"]["labels"];
+    let selected_by = |selector: &Value| {
+        selector
+            .as_object()
+            .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| &labels[k] == v))
+    };
+    let pdb = one("pdb.yaml", "PodDisruptionBudget");
+    assert!(selected_by(&pdb["spec"]["selector"]["matchLabels"]));
+    assert!(pdb["spec"]["minAvailable"].as_u64().is_some_and(|n| n >= 1));
+    let service = one("service.yaml", "Service");
+    assert!(selected_by(&service["spec"]["selector"]));
+    let kustomization = one("kustomization.yaml", "Kustomization");
+    let resources = strings(&kustomization["resources"]);
+    for file in [
+        "deployment.yaml",
+        "pdb.yaml",
+        "service.yaml",
+        "webhooks.yaml",
+        "rbac.yaml",
+    ] {
+        assert!(resources.contains(&file), "kustomization lists {file}");
+    }
+}
+
+#[test]
+fn rbac_only_watches_namespaces_and_lists_pods() {
+    let role = one("rbac.yaml", "ClusterRole");
+    let mut granted: Vec<(String, String)> = Vec::new();
+    for rule in role["rules"].as_array().expect("rules") {
+        assert_eq!(strings(&rule["apiGroups"]), [""], "core API group only");
+        for resource in strings(&rule["resources"]) {
+            for verb in strings(&rule["verbs"]) {
+                granted.push((resource.to_string(), verb.to_string()));
+            }
+        }
+    }
+    granted.sort();
+    let expected: Vec<(String, String)> = [
+        ("namespaces", "get"),
+        ("namespaces", "list"),
+        ("namespaces", "watch"),
+        ("pods", "list"),
+    ]
+    .iter()
+    .map(|(r, v)| (r.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(granted, expected);
+    let binding = one("rbac.yaml", "ClusterRoleBinding");
+    let deployment = one("deployment.yaml", "Deployment");
+    assert_eq!(
+        binding["subjects"][0]["name"],
+        deployment["spec"]["template"]["spec"]["serviceAccountName"]
+    );
+    assert_eq!(binding["subjects"][0]["namespace"], namespace().as_str());
+}
