@@ -5,6 +5,7 @@
 //! `warn` inherits a stricter, valid `enforce` when it has no label of its
 //! own. Every invalid value is also a field error in PSA's wording.
 
+use rootlock_manifest::tree::Node;
 use rootlock_policy::format::go_quote;
 use rootlock_policy::{Level, LevelVersion, Version};
 use std::collections::BTreeMap;
@@ -95,18 +96,27 @@ pub fn rootlock_labels<'a>(all: impl IntoIterator<Item = (&'a String, &'a String
         .collect()
 }
 
-/// The rootlock labels of a namespace object given as JSON.
-pub fn labels_from_json(object: &serde_json::Value) -> Labels {
+/// A JSON string in a tree read from JSON: a quoted scalar (JSON `null`,
+/// numbers and booleans are plain ones, and are not strings).
+pub fn json_str(node: &Node) -> Option<&str> {
+    node.as_scalar()
+        .filter(|s| !s.plain)
+        .map(|s| s.text.as_str())
+}
+
+/// The rootlock labels of a namespace object read from JSON; label values
+/// that are not strings are dropped (a `map[string]string` would refuse
+/// them; the API server never sends one).
+pub fn labels_from_object(object: &Node) -> Labels {
     object
-        .pointer("/metadata/labels")
-        .and_then(|l| l.as_object())
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| k.starts_with(PREFIX))
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                .collect()
-        })
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(Node::as_map)
         .unwrap_or_default()
+        .iter()
+        .filter(|e| e.key.starts_with(PREFIX))
+        .filter_map(|e| json_str(&e.value).map(|v| (e.key.clone(), v.to_string())))
+        .collect()
 }
 
 /// PSA's `PolicyToEvaluate`, with `immutable` as the fail-closed level.
@@ -207,6 +217,27 @@ mod tests {
 
     fn lv(s: &str) -> LevelVersion {
         LevelVersion::parse(s).unwrap()
+    }
+
+    #[test]
+    fn labels_of_an_object_are_its_rootlock_string_labels() {
+        let ns = crate::object::slim_from_str(
+            r#"{"kind":"Namespace","metadata":{"name":"shop","labels":{
+                "rootlock.dev/enforce":"restricted","rootlock.dev/warn":5,
+                "rootlock.dev/audit":null,"rootlock.dev/mutate":"true","team":"a"}}}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            labels_from_object(&ns),
+            labels(&[(ENFORCE, "restricted"), (MUTATE, "true")])
+        );
+        let name = ns.get("metadata").and_then(|m| m.get("name"));
+        assert_eq!(name.and_then(json_str), Some("shop"));
+        let bare = crate::object::slim_from_str(r#"{"kind":"Namespace"}"#)
+            .unwrap()
+            .unwrap();
+        assert!(labels_from_object(&bare).is_empty());
     }
 
     fn privileged() -> Policy {

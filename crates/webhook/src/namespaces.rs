@@ -6,9 +6,8 @@
 use crate::admit::{Call, Webhook, pod_from_json};
 use crate::labels::{
     self, AUDIT, AUDIT_VERSION, ENFORCE, ENFORCE_VERSION, Labels, Policy, WARN, WARN_VERSION,
-    aggregate, labels_from_json, policy_to_evaluate,
+    aggregate, json_str, labels_from_object, policy_to_evaluate,
 };
-use crate::object::to_json;
 use crate::review::{AdmissionResponse, Status};
 use rootlock_policy::{Level, LevelVersion, Severity, evaluate, immutable};
 use serde_json::Value;
@@ -20,15 +19,16 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     if !req.sub_resource().is_empty() {
         return AdmissionResponse::allow();
     }
-    let Some(object) = req.object.as_ref().map(to_json) else {
+    let Some(object) = req.object.as_ref() else {
         return AdmissionResponse::allow();
     };
     let name = object
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(json_str)
         .unwrap_or_else(|| req.name())
         .to_string();
-    let new_labels = labels_from_json(&object);
+    let new_labels = labels_from_object(object);
     let defaults = &wh.config.defaults;
     let (new_policy, new_errs) = policy_to_evaluate(&new_labels, defaults);
     match req.operation.as_str() {
@@ -48,7 +48,7 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             let old_labels = req
                 .old_object
                 .as_ref()
-                .map(|o| labels_from_json(&to_json(o)))
+                .map(labels_from_object)
                 .unwrap_or_default();
             let (old_policy, old_errs) = policy_to_evaluate(&old_labels, defaults);
             if !new_errs.is_empty() && (old_errs.is_empty() || new_errs != old_errs) {

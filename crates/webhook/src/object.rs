@@ -15,10 +15,11 @@
 //! exactly those of the full tree. A value of an unexpected type is built
 //! whole, so the extractor reports it as it would on the full tree.
 //!
-//! Mutation and the namespace checks read the same slim tree (as JSON via
-//! [`to_json`]): everything they read (`spec.os`, `spec.volumes`, the
-//! containers' `name`, `securityContext` and `volumeMounts`, the labels) is
-//! kept, and lists are never shortened, so patch indexes stay right.
+//! Mutation (as JSON via [`to_json`]) and the namespace checks read the
+//! same slim tree: everything they read (`spec.os`, `spec.volumes`, the
+//! containers' `name`, `securityContext` and `volumeMounts`, the name and
+//! labels) is kept, and lists are never shortened, so patch indexes stay
+//! right.
 
 use rootlock_manifest::extract::{self, Path};
 use rootlock_manifest::json::{NodeSeed, json_from_node, map_node};
@@ -43,8 +44,7 @@ pub fn slim_from_str(text: &str) -> Result<Option<Node>, String> {
     Ok(n)
 }
 
-/// The slim object as JSON, for code that edits it as JSON (mutation) or
-/// reads the namespace's labels.
+/// The slim object as JSON, for code that edits it as JSON (mutation).
 pub fn to_json(n: &Node) -> serde_json::Value {
     json_from_node(n)
 }
