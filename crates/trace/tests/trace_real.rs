@@ -421,3 +421,119 @@ fn rootless_mode_as_an_unprivileged_user() {
     );
     assert!(!Path::new(&marker).exists(), "the host changed");
 }
+
+/// A minimal image root: the host's `/bin/sh` and the libraries `ldd`
+/// names, copied, plus the directories and `/etc/passwd` an image has.
+fn image_root(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::remove_dir_all(dir);
+    // /var/cache holds another cache and /var more than caches, so the
+    // plan cannot lift the app's cache into a parent without hiding them.
+    for d in [
+        "bin",
+        "etc",
+        "tmp",
+        "var/cache/app",
+        "var/cache/other",
+        "var/lib",
+        "proc",
+        "sys",
+        "dev",
+    ] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    std::fs::set_permissions(dir.join("tmp"), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let ldd = std::process::Command::new("ldd")
+        .arg("/bin/sh")
+        .output()
+        .unwrap();
+    let libs: Vec<String> = String::from_utf8_lossy(&ldd.stdout)
+        .split_whitespace()
+        .filter(|w| w.starts_with('/'))
+        .map(str::to_string)
+        .collect();
+    assert!(!libs.is_empty(), "ldd /bin/sh named no libraries");
+    for file in libs.iter().map(String::as_str).chain(["/bin/sh"]) {
+        let target = dir.join(file.trim_start_matches('/'));
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(file, &target).unwrap();
+    }
+    std::fs::write(
+        dir.join("etc/passwd"),
+        "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/tmp:/bin/sh\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("etc/group"), "root:x:0:\napp:x:1000:\n").unwrap();
+    std::os::unix::fs::chown(dir.join("var/cache/app"), Some(1000), Some(1000)).unwrap();
+}
+
+#[test]
+fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("rootfs") {
+        return;
+    }
+    let id = std::process::id();
+    let rootfs = PathBuf::from(format!("/var/tmp/rootlock-rootfs-{id}"));
+    image_root(&rootfs);
+    let host_probe = PathBuf::from(format!("/tmp/rootlock-rootfs-{id}"));
+    let before = snapshot(&[rootfs.as_path()]);
+
+    // As root: writes to /tmp, a cache directory and /etc, all inside the image.
+    let script = format!(
+        "echo hi > {probe} && echo x > /var/cache/app/b && echo y > /etc/app.conf",
+        probe = host_probe.display()
+    );
+    let mut o = opts(&["/bin/sh", "-c", &script], Some(30.0));
+    o.rootfs = Some(rootfs.clone());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let c = &out.changes;
+    for path in [
+        host_probe.to_string_lossy().as_ref(),
+        "/var/cache/app/b",
+        "/etc/app.conf",
+    ] {
+        assert_eq!(find(c, path), [ChangeKind::Created], "{path}: {c:#?}");
+    }
+    let plan = rootlock_trace::plan_for(&out, Some(&rootfs), "test");
+    let planned: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert!(planned.contains(&"/tmp"), "{planned:?}");
+    assert!(planned.contains(&"/var/cache/app"), "{planned:?}");
+
+    // As the image's own user, looked up in the image's /etc/passwd: the
+    // cache it owns is writable, /etc is not.
+    let mut o = opts(
+        &[
+            "/bin/sh",
+            "-c",
+            "echo x > /var/cache/app/c; echo y > /etc/other.conf",
+        ],
+        Some(30.0),
+    );
+    o.rootfs = Some(rootfs.clone());
+    o.user = Some("app".into());
+    let out = tracer::run(&o).unwrap();
+    assert_ne!(
+        out.exit_code,
+        Some(0),
+        "the write to /etc must fail: {out:?}"
+    );
+    assert_eq!(
+        find(&out.changes, "/var/cache/app/c"),
+        [ChangeKind::Created]
+    );
+    assert!(
+        find(&out.changes, "/etc/other.conf").is_empty(),
+        "{:?}",
+        out.changes
+    );
+
+    assert_eq!(
+        before,
+        snapshot(&[rootfs.as_path()]),
+        "the image root changed"
+    );
+    assert!(!host_probe.exists(), "a write escaped to the host");
+    std::fs::remove_dir_all(&rootfs).unwrap();
+}
