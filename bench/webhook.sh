@@ -127,7 +127,13 @@ echo "== throughput: $CONNS connections, $WRK_THREADS wrk thread(s), $DURATION, 
 run webhook "https://127.0.0.1:$WH_PORT" webhook "$CONNS" 0
 run nginx "https://127.0.0.1:$NGX_PORT" nginx "$CONNS" 0
 echo "== latency at a fixed rate (<= 2,000 req/s: $RATE_CONNS connections x ${RATE_DELAY_MS} ms mean pause, drawn at random)"
+# The handler's own latency histogram (/metrics) around the fixed-rate run:
+# the webhook's share of the tail, without the client, TLS and the kernel.
+handler_buckets() { curl -sf --cacert "$OUT/certs/ca.crt" "https://127.0.0.1:$WH_PORT/metrics" \
+  | awk '/^rootlock_webhook_request_duration_seconds_bucket\{.*path="\/validate"/ {print}' >"$OUT/$1"; }
+handler_buckets handler-before.txt
 run webhook-rate "https://127.0.0.1:$WH_PORT" webhook "$RATE_CONNS" "$RATE_DELAY_MS"
+handler_buckets handler-after.txt
 run nginx-rate "https://127.0.0.1:$NGX_PORT" nginx "$RATE_CONNS" "$RATE_DELAY_MS"
 
 # HTTP/2, one connection with 32 streams in flight (an API server sends its
@@ -141,7 +147,7 @@ oha_run() { # NAME URL BODY
   "$OHA" --no-tui --http2 -c 1 -p 32 -z "$DURATION" -m POST -T application/json \
     -D "$OUT/$body.json" --cacert "$OUT/certs/ca.crt" "$url" --output-format json >"$OUT/$name.json" 2>"$OUT/$name.err"
 }
-if [ -n "$OHA" ]; then
+if [ -n "$OHA" ] && [ -x "$OHA" ]; then
   echo "== HTTP/2 (oha): one connection, 32 streams, $DURATION per body"
   for body in allowed denied; do
     oha_run "h2-webhook-$body" "https://127.0.0.1:$WH_PORT/validate?timeout=5s" "$body"
@@ -164,7 +170,7 @@ for body in ("allowed", "denied"):
     print(f"HTTP/2 webhook/nginx throughput, {body}: {wh / ng * 100:.1f}%")
 PY
 else
-  echo "== HTTP/2: skipped (oha not found; cargo install oha --locked, or OHA=path)"
+  echo "== HTTP/2: skipped (oha not found or not executable: ${OHA:-none}; cargo install oha --locked, or OHA=path)"
 fi
 
 RSS_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$WH_PID/status")
@@ -189,5 +195,22 @@ print(f"webhook throughput: {wh:,.0f} req/s (target >= 20,000 on 2 cores)")
 print(f"server CPU per request: webhook {wh_cpu:.1f} us, nginx {ng_cpu:.1f} us ({wh_cpu/ng_cpu:.2f}x)")
 print(f"p99 at <= 2,000 req/s: webhook {ms(p99):.3f} ms, nginx {ms(ng_p99):.3f} ms (target <= 1 ms)")
 print(f"webhook peak RSS: {rss_kb/1024:.1f} MiB (target <= 30 MB)")
+PY
+python3 - "$OUT/handler-before.txt" "$OUT/handler-after.txt" <<'PY'
+import re, sys
+def buckets(path):
+    out = {}
+    for line in open(path):
+        m = re.search(r'le="([^"]+)"[^}]*\}\s+(\d+)', line) or re.search(r'le="([^"]+)".*\s(\d+)$', line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+before, after = buckets(sys.argv[1]), buckets(sys.argv[2])
+delta = sorted(((float(le), after[le] - before.get(le, 0)) for le in after if le != "+Inf"))
+total = after.get("+Inf", 0) - before.get("+Inf", 0)
+def bound(q):  # smallest bucket bound holding the quantile
+    return next((le for le, n in delta if n >= q * total), float("inf"))
+if total:
+    print(f"handler (full body to response, /metrics) at <= 2,000 req/s: p50 <= {bound(0.5)*1000:.3f} ms, p99 <= {bound(0.99)*1000:.3f} ms over {total} reviews")
 PY
 echo "raw wrk output: $OUT/*.txt"
