@@ -118,9 +118,14 @@ fn python_script_events_are_classified_and_the_host_is_unchanged() {
         return;
     };
     let id = std::process::id();
-    let fixture = PathBuf::from(format!("/var/tmp/rootlock-fixture-{id}"));
-    let _ = std::fs::remove_dir_all(&fixture);
+    // The fixture has an untouched sibling: were it alone in its parent, the
+    // plan would rightly lift the volume to the parent (as it did when
+    // /var/tmp held nothing else), and the plan asserted below would move.
+    let base = PathBuf::from(format!("/var/tmp/rootlock-test-{id}"));
+    let fixture = base.join("fixture");
+    let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(fixture.join("olddir")).unwrap();
+    std::fs::write(base.join("untouched"), b"sibling").unwrap();
     std::fs::write(fixture.join("olddir/keep.txt"), b"keep").unwrap();
     std::fs::write(fixture.join("image.txt"), b"image content").unwrap();
     let cache = PathBuf::from(format!("/root/.cache/rootlock-test-{id}"));
@@ -199,7 +204,7 @@ os.remove("{fx}/image.txt")
     // Byte for byte: nothing changed on the host.
     assert_eq!(before, after, "the host changed");
     assert!(!tmp_file.exists() && !cache.exists());
-    std::fs::remove_dir_all(&fixture).unwrap();
+    std::fs::remove_dir_all(&base).unwrap();
 }
 
 fn verify(paths: &[(&str, bool)]) -> Outcome {
