@@ -201,7 +201,7 @@ import re, sys
 def buckets(path):
     out = {}
     for line in open(path):
-        m = re.search(r'le="([^"]+)"[^}]*\}\s+(\d+)', line) or re.search(r'le="([^"]+)".*\s(\d+)$', line)
+        m = re.search(r'le="([^"]+)"[^}]*\}\s+(\d+)', line)
         if m:
             out[m.group(1)] = int(m.group(2))
     return out

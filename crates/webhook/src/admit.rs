@@ -8,7 +8,7 @@ use crate::labels::{Policy, aggregate};
 use crate::metrics::{EvalLabels, Metrics, kind_label, level_label, operation_label};
 use crate::object::MAX_DEPTH;
 use crate::review::{AdmissionRequest, AdmissionResponse, Status, StatusDetails};
-use rootlock_manifest::json::node_from_json;
+use rootlock_manifest::json::{TOO_DEEP, node_from_json};
 use rootlock_policy::{Evaluation, Exemptions, LevelVersion, Pod, Severity, evaluate};
 use serde_json::Value;
 use std::sync::Arc;
@@ -116,7 +116,7 @@ impl Webhook {
             lv: LevelVersion,
             ex: Option<&Exemptions>,
         ) -> usize {
-            if let Some(i) = cache.iter().position(|v| v.level == lv) {
+            if let Some(i) = cache.iter().position(|v| v.evaluation.level == lv) {
                 return i;
             }
             cache.push(Verdict::new(evaluate_at(pod, lv, ex), ex.is_some()));
@@ -247,7 +247,6 @@ pub fn evaluate_at(pod: &Pod, lv: LevelVersion, ex: Option<&Exemptions>) -> Eval
 /// One level's evaluation with its text built once: the parts of
 /// [`Evaluation::message`] (PSA's, then the immutable family's).
 struct Verdict {
-    level: LevelVersion,
     evaluation: Evaluation,
     parts: Vec<String>,
     violates: bool,
@@ -270,7 +269,6 @@ impl Verdict {
             !parts.is_empty()
         };
         Verdict {
-            level: evaluation.level,
             evaluation,
             parts,
             violates,
@@ -309,7 +307,7 @@ pub fn bad_object(wh: &Webhook, call: &Call, why: &str) -> AdmissionResponse {
 /// A Pod object parsed as a `Value` (the pods the namespace dry-run lists
 /// from the API) as the policy crate's pod.
 pub fn pod_from_json(obj: &Value) -> Result<Pod, String> {
-    let n = node_from_json(obj, MAX_DEPTH).ok_or_else(|| "object nests too deeply".to_string())?;
+    let n = node_from_json(obj, MAX_DEPTH).ok_or_else(|| TOO_DEEP.to_string())?;
     crate::object::pod_from_node(&n)
 }
 
