@@ -1,9 +1,15 @@
 //! The inventory: namespaces with their labels, and one entry per workload
 //! (replicas collapsed by owner), built item by item as pages arrive.
 //!
-//! Only the first pod of each workload is decoded in full and evaluated;
-//! the other replicas are counted from their metadata alone. That is what
-//! keeps memory flat over 100,000 pods.
+//! Only the first pod of each revision of a workload is decoded in full and
+//! evaluated; the other replicas are counted from their metadata alone.
+//! That is what keeps memory flat over 100,000 pods. A revision is the
+//! ReplicaSet, Job or `controller-revision-hash` a pod was made from: in a
+//! rollout, or a StatefulSet updated by partition, one workload runs pods
+//! of two specs at once, and judging it by whichever pod came first would
+//! hide the other (PSA's dry-run reports every pod). Revisions that judge
+//! alike share one entry; ones that differ get an entry each, named by
+//! revision.
 
 use crate::evaluate::{Evaluated, Judge};
 use crate::owners::{Meta, Owners, WorkloadId};
@@ -51,11 +57,18 @@ pub struct Workload {
     pub eval: Option<Evaluated>,
     /// Why it could not be judged.
     pub error: Option<String>,
+    /// The revision (ReplicaSet, Job or revision hash) this entry judges,
+    /// when the workload's pods do not all judge alike; `None` otherwise.
+    pub revision: Option<String>,
 }
 
 impl Workload {
+    /// `Kind/name`, or `Kind/name@revision` for one of several entries.
     pub fn label(&self) -> String {
-        format!("{}/{}", self.kind, self.name)
+        match &self.revision {
+            Some(r) => format!("{}/{}@{r}", self.kind, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
     }
 
     pub fn failing(&self) -> bool {
@@ -89,7 +102,13 @@ pub struct Inventory {
     max_depth: usize,
     owners: Owners,
     namespaces: BTreeMap<String, Namespace>,
-    workloads: HashMap<String, Workload>,
+    /// Entries: one per workload, or per differently-judged revision.
+    rows: Vec<Workload>,
+    /// A workload's uid → its entries in `rows`.
+    by_uid: HashMap<String, Vec<usize>>,
+    /// A revision key ([`Owners::revision_of`]) → the entry its first pod
+    /// was counted in.
+    revisions: HashMap<String, usize>,
     pub pods: u64,
     /// Objects that could not be read, with the reason.
     pub errors: Vec<String>,
@@ -110,7 +129,9 @@ impl Inventory {
             max_depth: Limits::default().max_depth,
             owners: Owners::default(),
             namespaces: BTreeMap::new(),
-            workloads: HashMap::new(),
+            rows: Vec::new(),
+            by_uid: HashMap::new(),
+            revisions: HashMap::new(),
             pods: 0,
             errors: Vec::new(),
         }
@@ -163,7 +184,7 @@ impl Inventory {
             self.owners.record(&meta.uid, owner);
             return;
         }
-        if self.workloads.contains_key(&meta.uid) {
+        if self.by_uid.contains_key(&meta.uid) {
             // Its pods have been judged already.
             return;
         }
@@ -176,19 +197,19 @@ impl Inventory {
             self.errors
                 .push(format!("{}/{kind}/{}: {e}", meta.namespace, meta.name));
         }
-        self.workloads
-            .entry(meta.uid.clone())
-            .or_insert_with(|| Workload {
-                namespace: meta.namespace.clone(),
-                kind: kind.to_string(),
-                name: meta.name.clone(),
-                uid: meta.uid.clone(),
-                pods: 0,
-                smallest_pod: None,
-                from_template: true,
-                eval,
-                error,
-            });
+        self.by_uid.insert(meta.uid.clone(), vec![self.rows.len()]);
+        self.rows.push(Workload {
+            namespace: meta.namespace.clone(),
+            kind: kind.to_string(),
+            name: meta.name.clone(),
+            uid: meta.uid.clone(),
+            pods: 0,
+            smallest_pod: None,
+            from_template: true,
+            eval,
+            error,
+            revision: None,
+        });
     }
 
     /// The pod template of a controller, through the same extraction as
@@ -242,36 +263,48 @@ impl Inventory {
     }
 
     /// A pod. Only its metadata is decoded unless it is the first pod of
-    /// its workload (or carries ephemeral containers, which `kubectl debug`
+    /// its revision (or carries ephemeral containers, which `kubectl debug`
     /// adds to one replica only).
     pub fn add_pod(&mut self, raw: &RawValue) {
         let Some(meta) = self.meta("Pod", raw) else {
             return;
         };
         self.pods += 1;
-        let id: WorkloadId = self.owners.workload_of(&meta);
-        let needs_eval = match self.workloads.get(&id.uid) {
-            None => true,
-            Some(w) => w.from_template || w.pods == 0,
-        };
-        let has_ephemeral = !needs_eval && raw.get().contains("\"ephemeralContainers\"");
-        let judged = (needs_eval || has_ephemeral)
-            .then(|| self.pod_model(raw).map(|pod| self.judge.judge(&pod, &[])));
         self.ensure_namespace(&meta.namespace);
-        let w = self
-            .workloads
-            .entry(id.uid.clone())
-            .or_insert_with(|| Workload {
-                namespace: meta.namespace.clone(),
-                kind: id.kind.clone(),
-                name: id.name.clone(),
-                uid: id.uid.clone(),
-                pods: 0,
-                smallest_pod: None,
-                from_template: false,
-                eval: None,
-                error: None,
-            });
+        let id: WorkloadId = self.owners.workload_of(&meta);
+        let revision = Owners::revision_of(&meta);
+        let seen = revision
+            .as_ref()
+            .and_then(|(key, _)| self.revisions.get(key).copied());
+        let row = match seen {
+            Some(row) => {
+                if raw.get().contains("\"ephemeralContainers\"") {
+                    match self.pod_model(raw) {
+                        Ok(pod) => {
+                            merge_ephemeral(&mut self.rows[row], self.judge.judge(&pod, &[]))
+                        }
+                        Err(e) => self
+                            .errors
+                            .push(format!("{}/Pod/{}: {e}", meta.namespace, meta.name)),
+                    }
+                }
+                row
+            }
+            None => {
+                let judged = self.pod_model(raw).map(|pod| self.judge.judge(&pod, &[]));
+                if let Err(e) = &judged {
+                    self.errors
+                        .push(format!("{}/Pod/{}: {e}", meta.namespace, meta.name));
+                }
+                let row = self.row_for(&id, &meta.namespace, judged);
+                if let Some((key, name)) = revision {
+                    self.revisions.insert(key, row);
+                    self.rows[row].revision.get_or_insert(name);
+                }
+                row
+            }
+        };
+        let w = &mut self.rows[row];
         w.pods += 1;
         if w.smallest_pod
             .as_deref()
@@ -279,31 +312,70 @@ impl Inventory {
         {
             w.smallest_pod = Some(meta.name.clone());
         }
-        match judged {
-            None => {}
-            Some(Err(e)) => {
-                self.errors
-                    .push(format!("{}/Pod/{}: {e}", meta.namespace, meta.name));
-                if needs_eval {
-                    w.error = Some(e);
-                    w.eval = None;
-                    w.from_template = false;
-                }
-            }
-            Some(Ok(eval)) if needs_eval => {
-                w.eval = Some(eval);
-                w.error = None;
-                w.from_template = false;
-            }
-            Some(Ok(eval)) => merge_ephemeral(w, eval),
+    }
+
+    /// The entry a newly judged revision of workload `id` is counted in: the
+    /// entry judged from the template (which the first pod replaces), one
+    /// whose pods judged exactly alike, or a new one.
+    fn row_for(
+        &mut self,
+        id: &WorkloadId,
+        namespace: &str,
+        judged: Result<Evaluated, String>,
+    ) -> usize {
+        let (eval, error) = match judged {
+            Ok(e) => (Some(e), None),
+            Err(e) => (None, Some(e)),
+        };
+        let rows = self.by_uid.entry(id.uid.clone()).or_default();
+        if let [only] = rows[..]
+            && self.rows[only].from_template
+        {
+            let w = &mut self.rows[only];
+            (w.eval, w.error, w.from_template) = (eval, error, false);
+            return only;
         }
+        if let Some(&row) = rows
+            .iter()
+            .find(|&&r| self.rows[r].eval == eval && self.rows[r].error == error)
+        {
+            return row;
+        }
+        let row = self.rows.len();
+        rows.push(row);
+        self.rows.push(Workload {
+            namespace: namespace.to_string(),
+            kind: id.kind.clone(),
+            name: id.name.clone(),
+            uid: id.uid.clone(),
+            pods: 0,
+            smallest_pod: None,
+            from_template: false,
+            eval,
+            error,
+            revision: None,
+        });
+        row
     }
 
     /// Workloads sorted by namespace, kind, name; namespaces by name.
+    /// A workload's entries are adjacent, and named by revision only when
+    /// there are several.
     pub fn finish(self) -> (Vec<Namespace>, Vec<Workload>, u64, Vec<String>) {
-        let mut ws: Vec<Workload> = self.workloads.into_values().collect();
+        let mut ws = self.rows;
+        for rows in self.by_uid.values() {
+            if let [only] = rows[..] {
+                ws[only].revision = None;
+            }
+        }
         ws.sort_by(|a, b| {
-            (&a.namespace, &a.kind, &a.name, &a.uid).cmp(&(&b.namespace, &b.kind, &b.name, &b.uid))
+            (&a.namespace, &a.kind, &a.name, &a.uid, &a.revision).cmp(&(
+                &b.namespace,
+                &b.kind,
+                &b.name,
+                &b.uid,
+                &b.revision,
+            ))
         });
         (
             self.namespaces.into_values().collect(),

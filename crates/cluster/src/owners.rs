@@ -29,6 +29,19 @@ pub struct Meta {
     pub uid: String,
     #[serde(rename = "ownerReferences", default)]
     pub owner_references: Vec<OwnerReference>,
+    /// Only the one label that tells a StatefulSet's or DaemonSet's pod
+    /// revisions apart; other labels are skipped unread.
+    #[serde(default)]
+    pub labels: Option<RevisionLabel>,
+}
+
+/// `controller-revision-hash`, which StatefulSet and DaemonSet controllers
+/// put on every pod (`<name>-<hash>` of the ControllerRevision it was made
+/// from). A Deployment's revisions are told apart by their ReplicaSet.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RevisionLabel {
+    #[serde(rename = "controller-revision-hash", default)]
+    pub controller_revision_hash: Option<String>,
 }
 
 impl Meta {
@@ -81,6 +94,25 @@ impl Owners {
 
     pub fn is_empty(&self) -> bool {
         self.parent.is_empty()
+    }
+
+    /// Which revision of its workload a pod was made from, as a key and a
+    /// name to show: the ReplicaSet (a Deployment's revisions) or Job (a
+    /// CronJob's runs) that created it, with the `controller-revision-hash`
+    /// a StatefulSet or DaemonSet sets. `None` for a pod without a
+    /// controller: it is its own workload and has no siblings.
+    pub fn revision_of(pod: &Meta) -> Option<(String, String)> {
+        let owner = pod
+            .controller()
+            .filter(|o| o.kind != "Node" && !o.uid.is_empty())?;
+        let hash = pod
+            .labels
+            .as_ref()
+            .and_then(|l| l.controller_revision_hash.as_ref());
+        Some(match hash {
+            Some(hash) => (format!("{}\0{hash}", owner.uid), hash.clone()),
+            None => (owner.uid.clone(), owner.name.clone()),
+        })
     }
 
     /// The workload a pod belongs to. A pod without a controller, or owned
@@ -169,5 +201,38 @@ mod tests {
         );
         let id = o.workload_of(&pod);
         assert!(id.uid == "a" || id.uid == "b");
+    }
+
+    #[test]
+    fn a_revision_is_the_creating_controller_and_its_revision_hash() {
+        let replica = meta(
+            r#"{"name":"web-1","uid":"p1","labels":{"pod-template-hash":"7d4b9c"},"ownerReferences":[{"kind":"ReplicaSet","name":"web-7d4b9c","uid":"rs1","controller":true}]}"#,
+        );
+        assert_eq!(
+            Owners::revision_of(&replica),
+            Some(("rs1".into(), "web-7d4b9c".into()))
+        );
+        let stateful = |hash: &str| {
+            meta(&format!(
+                r#"{{"name":"db-0","uid":"p2","labels":{{"controller-revision-hash":"{hash}"}},"ownerReferences":[{{"kind":"StatefulSet","name":"db","uid":"s1","controller":true}}]}}"#
+            ))
+        };
+        let (old, new) = (stateful("db-5d8f"), stateful("db-7c9a"));
+        assert_eq!(
+            Owners::revision_of(&old).map(|r| r.1),
+            Some("db-5d8f".into())
+        );
+        assert_ne!(
+            Owners::revision_of(&old).map(|r| r.0),
+            Owners::revision_of(&new).map(|r| r.0)
+        );
+        // Its own workload, or a static pod's mirror: no siblings to tell
+        // apart. `labels: null` is read as no labels.
+        let bare = meta(r#"{"name":"x","uid":"p3","labels":null}"#);
+        assert_eq!(Owners::revision_of(&bare), None);
+        let mirror = meta(
+            r#"{"name":"etcd-n1","uid":"p4","ownerReferences":[{"kind":"Node","name":"n1","uid":"n","controller":true}]}"#,
+        );
+        assert_eq!(Owners::revision_of(&mirror), None);
     }
 }

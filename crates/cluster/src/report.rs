@@ -9,9 +9,13 @@ use std::ops::Range;
 
 pub struct NamespaceReport {
     pub namespace: Namespace,
-    /// This namespace's workloads in `Report::workloads`.
+    /// This namespace's entries in `Report::workloads`.
     pub range: Range<usize>,
+    /// Workloads, not entries: a workload whose revisions judge differently
+    /// has an entry per revision.
+    pub workloads: usize,
     pub pods: u64,
+    /// Workloads with any failing entry.
     pub failing: usize,
     pub recommendation: String,
     pub what_if: Option<NamespaceWhatIf>,
@@ -41,13 +45,14 @@ impl Report {
             let start = workloads.partition_point(|w| w.namespace < ns.name);
             let end = workloads.partition_point(|w| w.namespace <= ns.name);
             let mine = &workloads[start..end];
-            let failing = mine.iter().filter(|w| w.failing()).count();
-            let recommendation = recommend(&ns, level, mine.len(), failing);
+            let (count, failing) = count_workloads(mine);
+            let recommendation = recommend(&ns, level, count, failing);
             let what_if = what_if_level.map(|lv| what_if(&ns.name, lv, mine));
             out.push(NamespaceReport {
                 pods: mine.iter().map(|w| w.pods).sum(),
                 namespace: ns,
                 range: start..end,
+                workloads: count,
                 failing,
                 recommendation,
                 what_if,
@@ -67,6 +72,11 @@ impl Report {
         self.namespaces.iter().map(|n| n.failing).sum()
     }
 
+    /// Workloads, not entries (see [`NamespaceReport::workloads`]).
+    pub fn workload_count(&self) -> usize {
+        self.namespaces.iter().map(|n| n.workloads).sum()
+    }
+
     pub fn containers(&self) -> usize {
         self.workloads
             .iter()
@@ -74,4 +84,17 @@ impl Report {
             .map(|e| e.containers.len())
             .sum()
     }
+}
+
+/// Workloads and failing workloads among entries where a workload's entries
+/// are adjacent (as `Inventory::finish` sorts them).
+fn count_workloads(entries: &[Workload]) -> (usize, usize) {
+    entries
+        .chunk_by(|a, b| a.uid == b.uid)
+        .fold((0, 0), |(all, failing), rows| {
+            (
+                all + 1,
+                failing + usize::from(rows.iter().any(Workload::failing)),
+            )
+        })
 }

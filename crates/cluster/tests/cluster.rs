@@ -316,6 +316,182 @@ fn replicas_collapse_through_replicaset_and_job_owner_chains() {
     );
 }
 
+/// A rollout caught half way, from the recorded Deployment: its old
+/// ReplicaSet runs two pods of the recorded template (its init container
+/// unhardened), the new one a pod with that container hardened and a pod
+/// that also changed the image (judged alike). A StatefulSet of the old
+/// template, updated by partition, runs one pod per
+/// `controller-revision-hash`, both judged alike.
+fn rolling(path: &str) -> Reply {
+    let deployment = items("deployments.json").remove(0);
+    let deployment_uid = deployment["metadata"]["uid"]
+        .as_str()
+        .expect("uid")
+        .to_string();
+    let owner = |kind: &str, api: &str, name: &str, uid: &str| {
+        serde_json::json!([{"apiVersion": api, "kind": kind, "name": name, "uid": uid,
+            "controller": true, "blockOwnerDeletion": true}])
+    };
+    let old_spec = deployment["spec"]["template"]["spec"].clone();
+    let mut new_spec = old_spec.clone();
+    new_spec["initContainers"][0]["securityContext"] = serde_json::json!({
+        "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": true});
+    let mut new_spec_other_image = new_spec.clone();
+    new_spec_other_image["containers"][0]["image"] = "nginx:1.27.3".into();
+    let p = path.split('?').next().unwrap_or(path);
+    match p {
+        "/apis/apps/v1/replicasets" => {
+            let rs = |name: &str, uid: &str| {
+                let mut rs = deployment.clone();
+                rs["metadata"]["name"] = name.into();
+                rs["metadata"]["uid"] = uid.into();
+                rs["metadata"]["ownerReferences"] =
+                    owner("Deployment", "apps/v1", "web", &deployment_uid);
+                rs
+            };
+            Reply::ok(list(
+                "ReplicaSet",
+                "apps/v1",
+                vec![rs("web-old", "rs-old"), rs("web-new", "rs-new")],
+            ))
+        }
+        "/apis/apps/v1/statefulsets" => {
+            let sts = serde_json::json!({
+                "metadata": {"name": "db", "namespace": "shop", "uid": "sts-db"},
+                "spec": {"template": {"spec": old_spec.clone()}},
+            });
+            Reply::ok(list("StatefulSet", "apps/v1", vec![sts]))
+        }
+        "/api/v1/pods" => {
+            let pod = |name: &str, rs: &str, rs_uid: &str, spec: &Value| {
+                serde_json::json!({
+                    "metadata": {"name": name, "namespace": "shop", "uid": format!("uid-{name}"),
+                        "ownerReferences": owner("ReplicaSet", "apps/v1", rs, rs_uid)},
+                    "spec": spec,
+                })
+            };
+            let db = |name: &str, hash: &str| {
+                serde_json::json!({
+                    "metadata": {"name": name, "namespace": "shop", "uid": format!("uid-{name}"),
+                        "labels": {"controller-revision-hash": hash, "app": "db"},
+                        "ownerReferences": owner("StatefulSet", "apps/v1", "db", "sts-db")},
+                    "spec": old_spec,
+                })
+            };
+            Reply::ok(list(
+                "Pod",
+                "v1",
+                vec![
+                    pod("web-new-a", "web-new", "rs-new", &new_spec),
+                    pod("web-old-b", "web-old", "rs-old", &old_spec),
+                    pod("web-new-c", "web-new", "rs-new", &new_spec_other_image),
+                    pod("web-old-a", "web-old", "rs-old", &old_spec),
+                    db("db-0", "db-5d8f7b"),
+                    db("db-1", "db-7c9a6e"),
+                ],
+            ))
+        }
+        "/api/v1/namespaces" => recorded(path),
+        _ => match empty_controller_list(path) {
+            Some(body) => Reply::ok(body),
+            None => Reply::recorded_error(&testdata("notfound-404.txt")),
+        },
+    }
+}
+
+#[test]
+fn a_rollout_in_progress_is_judged_revision_by_revision() {
+    let server = ReplayServer::start(Arc::new(rolling));
+    let o = run(&server, &["--format", "json", "--what-if", "restricted"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    assert_eq!(v["summary"]["pods"], 6);
+    // Deployment/web and StatefulSet/db: a workload is counted once however
+    // many entries it has, and fails if any of its revisions does.
+    assert_eq!(v["summary"]["workloads"], 2, "{}", o.out);
+    assert_eq!(v["summary"]["failingWorkloads"], 2, "{}", o.out);
+    let entries: Vec<(String, String, Value, u64, bool)> = v["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .map(|w| {
+            (
+                w["kind"].as_str().unwrap_or_default().to_string(),
+                w["name"].as_str().unwrap_or_default().to_string(),
+                w["revision"].clone(),
+                w["pods"].as_u64().unwrap_or_default(),
+                w["failing"] == true,
+            )
+        })
+        .collect();
+    // The old and new ReplicaSets judge differently: an entry each, in
+    // revision order; the new one counts both its pods (the image change
+    // judged alike). The StatefulSet's two revisions judge alike: one entry.
+    assert_eq!(
+        entries,
+        vec![
+            (
+                "Deployment".into(),
+                "web".into(),
+                Value::from("web-new"),
+                2,
+                false
+            ),
+            (
+                "Deployment".into(),
+                "web".into(),
+                Value::from("web-old"),
+                2,
+                true
+            ),
+            ("StatefulSet".into(), "db".into(), Value::Null, 2, true),
+        ],
+        "{}",
+        o.out
+    );
+    let shop = v["namespaces"]
+        .as_array()
+        .expect("namespaces")
+        .iter()
+        .find(|n| n["name"] == "shop")
+        .expect("shop");
+    assert_eq!(shop["workloads"], 2);
+    // PSA's dry-run names the old pods only (4, not 6): the new revision
+    // is admitted.
+    let warnings = &shop["whatIf"]["warnings"];
+    assert_eq!(
+        warnings[1],
+        "db-0 (and 3 other pods): allowPrivilegeEscalation != false, unrestricted capabilities",
+        "{}",
+        o.out
+    );
+    assert_eq!(warnings.as_array().map(Vec::len), Some(2), "{}", o.out);
+    assert_eq!(
+        shop["whatIf"]["rejected"][0]["workloads"],
+        serde_json::json!([{"workload": "Deployment/web@web-old", "pods": 2},
+            {"workload": "StatefulSet/db", "pods": 2}])
+    );
+
+    // The table names the revision and counts the workload once.
+    let t = run(&server, &["--what-if", "restricted"]);
+    let lines = squeezed(&t.out);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("shop Deployment/web@web-old ")),
+        "{}",
+        t.out
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "shop: 2 workloads, 6 pods, 2 failing"),
+        "{}",
+        t.out
+    );
+}
+
 #[test]
 fn chunk_size_and_namespace_scope_reach_the_server() {
     let server = recorded_server();

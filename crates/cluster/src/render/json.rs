@@ -45,6 +45,7 @@ fn workload(w: &Workload) -> Value {
         "name": w.name,
         "uid": w.uid,
         "pods": w.pods,
+        "revision": w.revision,
         "source": if w.from_template { "template" } else { "pod" },
         "podSecurity": w.eval.as_ref().and_then(|e| e.pod_security.clone()),
         "immutable": w.eval.as_ref().and_then(|e| e.immutable.clone()),
@@ -65,7 +66,7 @@ fn namespace(ns: &NamespaceReport, report: &Report) -> Value {
     let mut v = json!({
         "name": ns.namespace.name,
         "labels": labels,
-        "workloads": ns.range.len(),
+        "workloads": ns.workloads,
         "pods": ns.pods,
         "failingWorkloads": ns.failing,
         "recommendation": ns.recommendation,
@@ -91,7 +92,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "whatIf": report.what_if.map(|l| l.to_string()),
         "summary": {
             "namespaces": report.namespaces.len(),
-            "workloads": report.workloads.len(),
+            "workloads": report.workload_count(),
             "pods": report.pods,
             "containers": report.containers(),
             "failingWorkloads": report.failing(),

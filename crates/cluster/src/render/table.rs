@@ -98,7 +98,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "NAMESPACES ({})", report.level)?;
     for ns in &report.namespaces {
-        let n = ns.range.len() as u64;
+        let n = ns.workloads as u64;
         writeln!(
             out,
             "{}: {}, {}, {} failing",
@@ -161,7 +161,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "{} in {} across {}; {} fail {} ({} containers)",
         plural(report.pods, "pod", "pods"),
-        plural(report.workloads.len() as u64, "workload", "workloads"),
+        plural(report.workload_count() as u64, "workload", "workloads"),
         plural(report.namespaces.len() as u64, "namespace", "namespaces"),
         report.failing(),
         report.level,
