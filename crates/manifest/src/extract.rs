@@ -452,7 +452,9 @@ fn volume(v: &Node, path: &Path) -> Result<Volume, FieldError> {
         let sp = Path::Key(path, &e.key);
         expect_map(&e.value, &sp)?;
         out.sources.push(e.key.clone());
-        if opt_bool(&e.value, "readOnly", &sp)? == Some(true) {
+        if READ_ONLY_SOURCES.contains(&e.key.as_str())
+            && opt_bool(&e.value, "readOnly", &sp)? == Some(true)
+        {
             out.source_read_only = true;
         }
         match e.key.as_str() {
@@ -476,6 +478,30 @@ mod tests {
     fn pod_of(text: &str) -> Result<Pod, FieldError> {
         let docs = parse_documents(text, 0, &Limits::default(), &|_| true).unwrap();
         pod(docs[0].root.as_ref().unwrap(), &Path::Root(""))
+    }
+
+    #[test]
+    fn read_only_is_believed_only_where_the_source_type_has_it() {
+        let p = pod_of(
+            "spec:\n  volumes:\n  - {name: e, emptyDir: {readOnly: true}}\n  - {name: h, hostPath: {path: /x, readOnly: true}}\n  - {name: c, persistentVolumeClaim: {claimName: c, readOnly: true}}\n  - {name: s, csi: {driver: d, readOnly: true}}\n  - {name: nf, nfs: {server: s, path: /, readOnly: false}}\n  containers: [{name: a}]\n",
+        )
+        .unwrap();
+        let ro: Vec<(&str, bool)> = p
+            .spec
+            .volumes
+            .iter()
+            .map(|v| (v.name.as_str(), v.source_read_only))
+            .collect();
+        assert_eq!(
+            ro,
+            [
+                ("e", false),
+                ("h", false),
+                ("c", true),
+                ("s", true),
+                ("nf", false)
+            ]
+        );
     }
 
     #[test]

@@ -216,9 +216,35 @@ pub struct Volume {
     pub empty_dir_size_limit: Option<String>,
     /// `hostPath.path`.
     pub host_path: Option<String>,
-    /// A source-level `readOnly: true` (persistentVolumeClaim, csi, nfs, …).
+    /// A source-level `readOnly: true`, on a source that has that field
+    /// ([`READ_ONLY_SOURCES`]).
     pub source_read_only: bool,
 }
+
+/// The VolumeSource types whose API type has a `readOnly` field. On any
+/// other (`emptyDir`, `hostPath`, …) a `readOnly` key is an unknown field
+/// the API server drops, so the volume stays writable and the key must not
+/// be believed.
+pub const READ_ONLY_SOURCES: &[&str] = &[
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "fc",
+    "azureFile",
+    "quobyte",
+    "azureDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+];
 
 impl Volume {
     pub fn has_source(&self, source: &str) -> bool {
@@ -285,15 +311,30 @@ pub const VOLUME_SOURCES: &[&str] = &[
     "image",
 ];
 
-/// `/var/run/` → `/var/run`; `//tmp` → `/tmp`; `/` stays `/`.
+/// The path a runtime mounts at, written one way: `/var/run/` → `/var/run`,
+/// `//tmp/./x` → `/tmp/x`, `/tmp/../etc` → `/etc`; `/` stays `/`. `..`
+/// is resolved lexically and stops at `/`, as the kernel's path walk does:
+/// the API server accepts `..` in a `mountPath` (it only forbids it in
+/// `subPath`), and the runtime cleans the path before mounting, so
+/// `/tmp/../etc` must be judged as `/etc`.
 pub fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return "/".into();
+    }
     let mut out = String::with_capacity(path.len());
-    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+    for part in parts {
         out.push('/');
         out.push_str(part);
-    }
-    if out.is_empty() {
-        out.push('/');
     }
     out
 }
@@ -308,6 +349,15 @@ mod tests {
         assert_eq!(normalize_path("//tmp/./x"), "/tmp/x");
         assert_eq!(normalize_path("/"), "/");
         assert_eq!(normalize_path(""), "/");
+    }
+
+    #[test]
+    fn normalize_path_resolves_backsteps_as_the_runtime_does() {
+        assert_eq!(normalize_path("/tmp/../etc"), "/etc");
+        assert_eq!(normalize_path("/a/b/../../usr/./lib/"), "/usr/lib");
+        assert_eq!(normalize_path("/../../etc"), "/etc");
+        assert_eq!(normalize_path("/tmp/.."), "/");
+        assert_eq!(normalize_path("/tmp/..x"), "/tmp/..x");
     }
 
     #[test]

@@ -143,4 +143,22 @@ mod tests {
             "writable system path (containers \"a\", \"b\" mount a writable volume at system paths \"/etc\", \"/usr\")"
         );
     }
+
+    #[test]
+    fn a_path_that_steps_back_into_a_system_path_is_judged_where_it_lands() {
+        let mut a = container("a");
+        mount(&mut a, "data", "/tmp/../etc", false);
+        mount(&mut a, "data", "/var/lib/app/../../../usr/./lib", false);
+        mount(&mut a, "data", "/tmp/../var/cache", false);
+        let mut p = pod(vec![a]);
+        p.spec.volumes = vec![Volume {
+            name: "data".into(),
+            sources: vec!["emptyDir".into()],
+            ..Default::default()
+        }];
+        assert_eq!(
+            run(eval, &p).unwrap(),
+            "writable system path (container \"a\" mounts a writable volume at system paths \"/etc\", \"/usr/lib\")"
+        );
+    }
 }
