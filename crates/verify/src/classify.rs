@@ -109,31 +109,13 @@ fn is_kernel_interface_path(mount_point: &str) -> bool {
         .any(|p| at_or_below(mount_point, p))
 }
 
-/// Directories whose contents are the system: a writable mount at one of
-/// them, or at any ancestor (which then contains it), lets the container
-/// change its own programs, libraries or configuration.
-pub const SYSTEM_PATHS: &[&str] = &[
-    "/",
-    "/bin",
-    "/sbin",
-    "/usr",
-    "/usr/bin",
-    "/usr/sbin",
-    "/usr/lib",
-    "/usr/local/bin",
-    "/lib",
-    "/lib32",
-    "/lib64",
-    "/etc",
-    "/boot",
-    "/root",
-];
-
-/// True when `mount_point` is one of [`SYSTEM_PATHS`] or an ancestor of one.
+/// True when a writable mount at `mount_point` would let the container
+/// change its own programs, libraries or configuration: `/`, one of the
+/// system paths, or an ancestor of one. The list is the policy's, so
+/// `verify` judges a running container exactly as `scan` judges its
+/// manifest's `writableSystemPath`.
 pub fn covers_system_path(mount_point: &str) -> bool {
-    SYSTEM_PATHS
-        .iter()
-        .any(|system| at_or_below(system, mount_point))
+    rootlock_policy::immutable::is_at_or_above_system_path(mount_point)
 }
 
 /// `path` equals `dir` or lies inside it (component-wise, so `/etcetera`
@@ -192,6 +174,10 @@ mod tests {
             "/usr",
             "/usr/local",
             "/usr/local/bin",
+            "/usr/local/lib",
+            "/usr/libexec",
+            "/usr/lib64",
+            "/libx32",
             "/lib64",
         ] {
             assert!(covers_system_path(covered), "{covered}");

@@ -9,6 +9,7 @@
 //! (4), (5) and the source (10) escape space, tab, newline and backslash as
 //! three-digit octal (`\040`, `\011`, `\012`, `\134`).
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// One line of mountinfo.
@@ -162,6 +163,58 @@ pub fn root_mount(mounts: &[MountEntry]) -> Option<&MountEntry> {
         .or_else(|| at_root().next())
 }
 
+/// Mounts the process cannot reach, by mount ID: one with another mount
+/// stacked on it at the same mount point (path lookup finds the top of the
+/// stack), one stacked on `/` above the process's root (see
+/// [`root_mount`]), and every mount beneath a covered one. Such a mount may
+/// be writable, but nothing the process does can write to it.
+pub fn covered(mounts: &[MountEntry]) -> HashSet<u64> {
+    let root_id = root_mount(mounts).map(|r| r.mount_id);
+    let by_id: HashMap<u64, &MountEntry> = mounts.iter().map(|m| (m.mount_id, m)).collect();
+    let has_cover: HashSet<(u64, &str)> = mounts
+        .iter()
+        .filter(|m| m.parent_id != m.mount_id)
+        .map(|m| (m.parent_id, m.mount_point.as_str()))
+        .collect();
+    let on_top = |m: &MountEntry| !has_cover.contains(&(m.mount_id, m.mount_point.as_str()));
+    // Whether path lookup can arrive at the place `m` is mounted at: walk up
+    // to the root; a mount that `m` lies inside must be on top of its own
+    // stack. A stack on `/` is never entered: the process's root stays at
+    // its bottom. Malformed input (a parent loop) ends the walk after
+    // `mounts.len()` steps and counts the mount as reachable: judged, not
+    // hidden.
+    let reachable = |m: &MountEntry| -> bool {
+        let mut at = m;
+        for _ in 0..=mounts.len() {
+            if Some(at.mount_id) == root_id {
+                return true;
+            }
+            let Some(parent) = by_id
+                .get(&at.parent_id)
+                .filter(|p| p.mount_id != at.mount_id)
+            else {
+                return true;
+            };
+            let is_root = Some(parent.mount_id) == root_id;
+            if parent.mount_point == at.mount_point {
+                // Stacked on `parent`, at the same place.
+                if is_root {
+                    return false;
+                }
+            } else if !is_root && !on_top(parent) {
+                return false;
+            }
+            at = parent;
+        }
+        true
+    };
+    mounts
+        .iter()
+        .filter(|m| Some(m.mount_id) != root_id && !(on_top(m) && reachable(m)))
+        .map(|m| m.mount_id)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +290,26 @@ mod tests {
         assert!(parse("x 0 8:1 / / rw - ext4 s rw").is_err());
         assert!(parse("1 0 8:1 / - ext4 s rw").is_err());
         assert!(parse("1 0 8:1 / / rw -").is_err());
+    }
+
+    #[test]
+    fn mounts_under_another_mount_are_covered() {
+        let m = parse(
+            "43 42 254:0 / / ro,relatime - ext4 /dev/vda rw\n\
+             50 43 0:30 / /etc rw - tmpfs writable rw\n\
+             51 50 0:31 / /etc/ssl rw - tmpfs below-the-cover rw\n\
+             52 50 0:32 / /etc ro - tmpfs cover ro\n\
+             60 43 0:40 / /dev/shm rw - tmpfs shm rw\n\
+             61 60 0:41 / /dev/shm rw - tmpfs shm rw\n\
+             63 43 0:39 / / rw - tmpfs above-the-root rw\n\
+             64 63 0:42 / /data rw - tmpfs unreachable rw\n\
+             70 43 0:50 / /tmp rw - tmpfs tmp rw\n",
+        )
+        .unwrap();
+        let mut ids: Vec<u64> = covered(&m).into_iter().collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [50, 51, 60, 63, 64]);
+        assert!(covered(&m[..1]).is_empty());
     }
 
     #[test]

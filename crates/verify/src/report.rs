@@ -40,6 +40,9 @@ pub struct MountReport {
     pub read_only: bool,
     pub backing: Backing,
     pub system_path: bool,
+    /// Another mount lies on top of this one (or of a mount it sits in), so
+    /// the process cannot reach it: it does not count, writable or not.
+    pub covered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,7 +56,11 @@ impl Report {
     /// Builds the report and its verdict from what was read.
     pub fn new(mounts: &[MountEntry], status: &ProcStatus, probes: Vec<Probe>) -> Report {
         let root = mountinfo::root_mount(mounts);
-        let mount_reports: Vec<MountReport> = mounts.iter().map(mount_report).collect();
+        let covered = mountinfo::covered(mounts);
+        let mount_reports: Vec<MountReport> = mounts
+            .iter()
+            .map(|m| mount_report(m, covered.contains(&m.mount_id)))
+            .collect();
         let reasons = verdict::reasons(root, &mount_reports, status, &probes);
         Report {
             root_read_only: root.is_some_and(MountEntry::read_only),
@@ -124,7 +131,7 @@ impl Report {
         let hidden = self.mounts.len() - writable.len();
         writeln!(
             out,
-            "  ({hidden} read-only or kernel-interface mounts not shown; --format json lists all)"
+            "  ({hidden} read-only, kernel-interface or covered mounts not shown; --format json lists all)"
         )?;
         let sys_admin = if self
             .capabilities
@@ -171,7 +178,7 @@ impl Report {
     }
 }
 
-fn mount_report(m: &MountEntry) -> MountReport {
+fn mount_report(m: &MountEntry, covered: bool) -> MountReport {
     MountReport {
         mount_id: m.mount_id,
         mount_point: m.mount_point.clone(),
@@ -180,6 +187,7 @@ fn mount_report(m: &MountEntry) -> MountReport {
         read_only: m.read_only(),
         backing: classify::backing(&m.fs_type, &m.source, &m.mount_point),
         system_path: classify::covers_system_path(&m.mount_point),
+        covered,
     }
 }
 
@@ -392,6 +400,7 @@ mod tests {
             keys(&json["mounts"][0]),
             [
                 "backing",
+                "covered",
                 "fsType",
                 "mountPoint",
                 "readOnly",

@@ -69,7 +69,7 @@ pub fn reasons(
     reasons
 }
 
-/// A writable mount that is not a kernel interface.
+/// A writable mount the process can reach that is not a kernel interface.
 pub fn matters(mount: &MountReport) -> bool {
-    !mount.read_only && mount.backing != Backing::Pseudo
+    !mount.read_only && !mount.covered && mount.backing != Backing::Pseudo
 }

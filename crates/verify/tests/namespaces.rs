@@ -68,6 +68,16 @@ const RW_ROOT: &str = "mount -t tmpfs tmpfs /tmp";
 const RO_ROOT_RW_ETC: &str =
     "mount --bind /etc /etc && mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp";
 
+/// Read-only root, but a writable tmpfs at /usr/local/lib: a system path
+/// (where an attacker would drop a library) that only the policy's full
+/// list names.
+const RO_ROOT_RW_LOCAL_LIB: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /usr/local/lib && mount -t tmpfs tmpfs /tmp";
+/// Read-only root; a writable tmpfs at /etc with a read-only tmpfs mounted
+/// on top of it. The writable one is listed in mountinfo but cannot be
+/// reached: nothing can be written at /etc.
+const RO_ROOT_COVERED_RW_ETC: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /etc \
+     && mount -t tmpfs -o ro tmpfs /etc && mount -t tmpfs tmpfs /tmp";
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(HELPER_FLAG) {
@@ -96,6 +106,8 @@ fn main() {
             writable_etc_bind_fails_naming_etc,
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
+        ("writable_usr_local_lib_fails", writable_usr_local_lib_fails),
+        ("covered_writable_etc_passes", covered_writable_etc_passes),
         ("pid_in_ro_namespace_passes", pid_in_ro_namespace_passes),
         (
             "pid_in_rw_etc_namespace_fails",
@@ -336,6 +348,38 @@ fn writable_etc_bind_fails_naming_etc() {
     assert_eq!(etc["systemPath"], true);
     // Same backing as the host root it was bound from.
     assert_eq!(etc["fsType"], mount(&report, "/")[0]["fsType"]);
+}
+
+fn writable_usr_local_lib_fails() {
+    let out = verify_in_namespace(RO_ROOT_RW_LOCAL_LIB, &["--format", "json", "--probe-write"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let reasons = reasons(&report);
+    assert!(
+        reasons.iter().any(|r| r
+            .starts_with("writable mount at /usr/local/lib is at or above a system path")),
+        "{reasons:?}"
+    );
+    assert_eq!(mount(&report, "/usr/local/lib")[0]["systemPath"], true);
+}
+
+fn covered_writable_etc_passes() {
+    let out = verify_in_namespace(
+        RO_ROOT_COVERED_RW_ETC,
+        &["--format", "json", "--probe-write"],
+    );
+    let report = json(&out);
+    assert_eq!(reasons(&report), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+    let etc = mount(&report, "/etc");
+    let flags: Vec<(bool, bool)> = etc
+        .iter()
+        .map(|m| (m["readOnly"] == true, m["covered"] == true))
+        .collect();
+    // Bottom first, as mounted: the writable one is covered, the top one
+    // is what a write reaches.
+    assert_eq!(flags, [(false, true), (true, false)]);
+    assert_probes_all_erofs(&report);
 }
 
 fn sys_admin_alone_fails() {
