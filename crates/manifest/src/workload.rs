@@ -69,28 +69,58 @@ impl Workload {
 /// `List` (recursively). Other kinds give nothing.
 pub fn workloads(root: &Node) -> Result<Vec<Workload>, FieldError> {
     let mut out = Vec::new();
-    collect(root, FieldPath::default(), &Path::Root(""), 0, &mut out)?;
+    collect(
+        root,
+        FieldPath::default(),
+        &Path::Root(""),
+        0,
+        None,
+        &mut out,
+    )?;
     Ok(out)
 }
 
+/// Deepest nesting of Lists in Lists that is read; deeper is an error.
+const MAX_LIST_DEPTH: usize = 8;
+
+/// `implied`: the kind and apiVersion a typed list (`PodList`,
+/// `DeploymentList`, …) gives items that carry none, as the API server
+/// sends them (`kubectl get --raw`, a saved API response).
 fn collect(
     node: &Node,
     object_path: FieldPath,
     path: &Path,
     depth: usize,
+    implied: Option<(&str, &str)>,
     out: &mut Vec<Workload>,
 ) -> Result<(), FieldError> {
     extract::expect_map(node, path)?;
-    let kind = opt_str(node, "kind", path)?.unwrap_or_default();
-    let api_version = opt_str(node, "apiVersion", path)?.unwrap_or_default();
-    if kind.ends_with("List") && child(node, "items").is_some() {
-        if depth > 8 {
-            return Ok(());
+    let mut kind = opt_str(node, "kind", path)?.unwrap_or_default();
+    let mut api_version = opt_str(node, "apiVersion", path)?.unwrap_or_default();
+    if let Some((k, v)) = implied
+        && kind.is_empty()
+    {
+        kind = k.to_string();
+        if api_version.is_empty() {
+            api_version = v.to_string();
         }
+    }
+    if let Some(item_kind) = kind.strip_suffix("List")
+        && child(node, "items").is_some()
+    {
+        if depth >= MAX_LIST_DEPTH {
+            return Err(FieldError {
+                line: node.line,
+                column: node.column,
+                field: path.render(),
+                message: format!("Lists nested more than {MAX_LIST_DEPTH} deep are not read"),
+            });
+        }
+        let implied = (!item_kind.is_empty()).then_some((item_kind, api_version.as_str()));
         let ip = Path::Key(path, "items");
         for (i, item) in opt_seq(node, "items", path)?.iter().enumerate() {
             let p = object_path.clone().key("items").index(i);
-            collect(item, p, &Path::Index(&ip, i), depth + 1, out)?;
+            collect(item, p, &Path::Index(&ip, i), depth + 1, implied, out)?;
         }
         return Ok(());
     }
@@ -204,6 +234,36 @@ mod tests {
             .remove(0)
             .root
             .unwrap()
+    }
+
+    #[test]
+    fn typed_list_items_without_kind_take_the_lists() {
+        // As the API server sends a list (`kubectl get --raw /api/v1/pods`).
+        let r = root(
+            "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"a\"}]}},{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"c\"}}]}",
+        );
+        let w = workloads(&r).unwrap();
+        assert_eq!(w.len(), 1);
+        assert_eq!(
+            (w[0].kind.as_str(), w[0].api_version.as_str()),
+            ("Pod", "v1")
+        );
+        assert_eq!(w[0].pod.name, "p");
+        // A plain List implies nothing: a kindless item is no workload.
+        let r = root("kind: List\nitems:\n- spec: {containers: [{name: a}]}\n");
+        assert!(workloads(&r).unwrap().is_empty());
+    }
+
+    #[test]
+    fn lists_nested_too_deep_are_an_error_not_a_skip() {
+        let mut text = String::from("{kind: Pod, apiVersion: v1, spec: {containers: [{name: a}]}}");
+        for _ in 0..MAX_LIST_DEPTH {
+            text = format!("{{kind: List, items: [{text}]}}");
+        }
+        assert_eq!(workloads(&root(&text)).unwrap().len(), 1);
+        let deeper = format!("{{kind: List, items: [{text}]}}");
+        let e = workloads(&root(&deeper)).unwrap_err();
+        assert!(e.message.contains("nested more than 8"), "{e:?}");
     }
 
     #[test]

@@ -59,10 +59,18 @@ impl Exemptions {
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
         let mut out = Exemptions::default();
+        // Callers pass an object's own annotations and then its pod
+        // template's; for a Pod both are the same map. One annotation is
+        // read once, so a bad one is reported once.
+        let mut seen: Vec<(&str, &str)> = Vec::new();
         for (key, value) in annotations {
             let Some(target) = key.strip_prefix(PREFIX) else {
                 continue;
             };
+            if seen.contains(&(key, value)) {
+                continue;
+            }
+            seen.push((key, value));
             match parse_value(value) {
                 Ok((rules, reason)) => {
                     if let Some(bad) = rules.iter().find(|r| !known_rule(r)) {
@@ -193,5 +201,21 @@ mod tests {
         assert!(ex.entries.is_empty());
         assert_eq!(ex.problems.len(), 4);
         assert!(ex.problems[2].contains("unknown rule \"readOnlyRootFileSystem\""));
+    }
+
+    #[test]
+    fn an_annotation_seen_twice_is_read_once() {
+        // A Pod's own annotations are also its template's.
+        let bad = ("exempt.rootlock.dev/c", "privileged:");
+        let good = (
+            "exempt.rootlock.dev/all.containers",
+            "privileged: debug pod",
+        );
+        let ex = Exemptions::from_annotations([bad, good, bad, good]);
+        assert_eq!(ex.problems.len(), 1, "{:?}", ex.problems);
+        assert_eq!(ex.entries.len(), 1);
+        // A controller and its template may disagree: both are read.
+        let ex = Exemptions::from_annotations([bad, ("exempt.rootlock.dev/c", "privileged")]);
+        assert_eq!(ex.problems.len(), 2);
     }
 }

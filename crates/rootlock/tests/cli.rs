@@ -5,7 +5,6 @@
 mod common;
 
 use common::{findings, run, run_stdin, scan_stdin_json, testdata};
-use std::time::{Duration, Instant};
 
 const POD: &str = "apiVersion: v1
 kind: Pod
@@ -308,19 +307,15 @@ fn hostile_input_fails_fast() {
         bomb.push_str(&format!("    a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
     }
     bomb.push_str("spec: {containers: []}\n");
-    let start = Instant::now();
+    // Bounded work, asserted as the bound that stopped it rather than as a
+    // timing: the alias budget, after 100,000 copied nodes.
     let (code, doc, _) = scan_stdin_json(&[], &bomb);
     assert_eq!(code, 2);
+    let message = doc["errors"][0]["message"].as_str().unwrap();
     assert!(
-        doc["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("alias bomb")
-    );
-    assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        start.elapsed()
+        message.contains("aliases expand to more than 100000 nodes")
+            && message.contains("alias bomb"),
+        "{message}"
     );
 
     // One document far larger than the API server accepts.
@@ -329,7 +324,6 @@ fn hostile_input_fails_fast() {
     for i in 0..40_000 {
         huge.push_str(&line.replace("{}", &i.to_string()));
     }
-    let start = Instant::now();
     let (code, doc, _) = scan_stdin_json(&["--max-document-size", "8Mi"], &huge);
     assert_eq!(code, 2);
     assert!(
@@ -338,7 +332,6 @@ fn hostile_input_fails_fast() {
             .unwrap()
             .contains("larger than 8388608 bytes")
     );
-    assert!(start.elapsed() < Duration::from_secs(5));
     let deep = format!(
         "kind: Pod\nspec: {}{}\n",
         "[".repeat(5000),
@@ -354,16 +347,54 @@ fn directories_are_walked_and_output_is_deterministic() {
     let a = run(&["scan", "--format", "json", dir.to_str().unwrap()]);
     let b = run(&["scan", "--format", "json", dir.to_str().unwrap()]);
     assert_eq!(a.stdout, b.stdout);
-    let doc: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
-    let files: Vec<&str> = doc["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["file"].as_str().unwrap())
-        .collect();
+    let files = object_files(&a.stdout);
     let mut sorted = files.clone();
     sorted.sort();
     assert_eq!(files, sorted, "objects come in path order");
+}
+
+#[test]
+fn missing_paths_are_named_and_linked_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.yaml");
+    let out = run(&["scan", "--format", "json", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"][0]["file"], missing.to_str().unwrap());
+    assert_eq!(doc["errors"][0]["message"], "no such file or directory");
+
+    // A symlink to a manifest inside a directory is scanned like the file
+    // (kubectl apply -f DIR reads it); a link to a directory is not
+    // followed, so a loop cannot trap the walk.
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::write(real.join("pod.yaml"), pod("false")).unwrap();
+    let scanned = dir.path().join("scanned");
+    std::fs::create_dir(&scanned).unwrap();
+    std::os::unix::fs::symlink(real.join("pod.yaml"), scanned.join("linked.yaml")).unwrap();
+    std::os::unix::fs::symlink(&scanned, scanned.join("loop")).unwrap();
+    let out = run(&["scan", "--format", "json", scanned.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        object_files(&out.stdout),
+        [scanned.join("linked.yaml").display().to_string()]
+    );
+}
+
+/// The `file` of each object in a JSON report, in order.
+fn object_files(json: &[u8]) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_slice(json).unwrap();
+    doc["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["file"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]

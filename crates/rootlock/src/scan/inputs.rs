@@ -1,6 +1,9 @@
 //! Expands the PATH arguments: files as given, directories walked
 //! recursively for `.yaml`, `.yml` and `.json` (sorted, so output order is
-//! deterministic), and `-` for standard input.
+//! deterministic), and `-` for standard input. In a directory, a symlink to
+//! a file counts like the file (as `kubectl apply -f DIR` reads it); a
+//! symlink to a directory is not followed, so a link loop cannot trap the
+//! walk.
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +30,12 @@ fn is_manifest(path: &Path) -> bool {
     )
 }
 
+/// An argument or directory entry that could not be read: the path, and why.
+pub type ArgError = (String, String);
+
 /// Expands the arguments. An argument that does not exist is an error
 /// (named), not a silent skip.
-pub fn expand(args: &[String]) -> (Vec<Input>, Vec<String>) {
+pub fn expand(args: &[String]) -> (Vec<Input>, Vec<ArgError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for arg in args {
@@ -42,18 +48,27 @@ pub fn expand(args: &[String]) -> (Vec<Input>, Vec<String>) {
             let mut found: Vec<PathBuf> = Vec::new();
             for entry in walkdir::WalkDir::new(&path).sort_by_file_name() {
                 match entry {
-                    Ok(e) if e.file_type().is_file() && is_manifest(e.path()) => {
+                    Ok(e)
+                        if is_manifest(e.path())
+                            && (e.file_type().is_file()
+                                || (e.path_is_symlink() && e.path().is_file())) =>
+                    {
                         found.push(e.into_path())
                     }
                     Ok(_) => {}
-                    Err(e) => errors.push(format!("{arg}: cannot walk directory: {e}")),
+                    Err(e) => {
+                        let at = e
+                            .path()
+                            .map_or_else(|| arg.clone(), |p| p.display().to_string());
+                        errors.push((at, format!("cannot walk directory: {e}")))
+                    }
                 }
             }
             inputs.extend(found.into_iter().map(Input::File));
         } else if path.exists() {
             inputs.push(Input::File(path));
         } else {
-            errors.push(format!("{arg}: no such file or directory"));
+            errors.push((arg.clone(), "no such file or directory".into()));
         }
     }
     (inputs, errors)

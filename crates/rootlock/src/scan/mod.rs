@@ -76,9 +76,9 @@ pub fn run(args: &ScanArgs) -> i32 {
     let (inputs, arg_errors) = inputs::expand(&args.paths);
     let mut errors: Vec<InputError> = arg_errors
         .into_iter()
-        .map(|message| InputError {
+        .map(|(file, message)| InputError {
             kind: ErrorKind::Io,
-            file: String::new(),
+            file,
             line: 0,
             column: 0,
             field: None,
