@@ -129,7 +129,12 @@ pub fn opt_quantity(node: &Node, key: &str, path: &Path) -> Result<Option<String
         path,
         "a quantity such as \"64Mi\"",
         |s, r| match r {
-            Resolved::Str(_) | Resolved::Int(_) | Resolved::Number => Some(s.text.clone()),
+            // The API server refuses what is not a quantity (`abc`, `12XB`).
+            Resolved::Str(_) | Resolved::Int(_) | Resolved::Number
+                if rootlock_policy::quantity::is_quantity(&s.text) =>
+            {
+                Some(s.text.clone())
+            }
             _ => None,
         },
     )
@@ -478,6 +483,22 @@ mod tests {
     fn pod_of(text: &str) -> Result<Pod, FieldError> {
         let docs = parse_documents(text, 0, &Limits::default(), &|_| true).unwrap();
         pod(docs[0].root.as_ref().unwrap(), &Path::Root(""))
+    }
+
+    #[test]
+    fn a_quantity_that_is_none_is_an_error() {
+        let e = pod_of(
+            "spec:\n  volumes: [{name: t, emptyDir: {medium: Memory, sizeLimit: abc}}]\n  containers: [{name: a}]\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "spec.volumes[0].emptyDir.sizeLimit");
+        let e = pod_of("spec:\n  containers: [{name: a, resources: {limits: {memory: 12XB}}}]\n")
+            .unwrap_err();
+        assert_eq!(e.field, "spec.containers[0].resources.limits.memory");
+        assert!(
+            pod_of("spec:\n  containers: [{name: a, resources: {limits: {memory: 1e9}}}]\n")
+                .is_ok()
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod level;
 pub mod model;
 pub mod plan;
 pub mod pss;
+pub mod quantity;
 pub mod sarif;
 pub mod scope;
 #[cfg(test)]

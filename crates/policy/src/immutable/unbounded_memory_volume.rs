@@ -6,6 +6,7 @@ use super::{ImmutableRule, mounts_matching};
 use crate::finding::Severity;
 use crate::format::{containers_phrase, join_quote, pluralize};
 use crate::model::Pod;
+use crate::quantity::is_positive;
 use crate::scope::{Scope, Violation};
 
 pub static RULE: ImmutableRule = ImmutableRule {
@@ -17,13 +18,15 @@ pub static RULE: ImmutableRule = ImmutableRule {
 };
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    // A container memory limit bounds every tmpfs it mounts.
+    // A container memory limit bounds every tmpfs it mounts. A limit of
+    // zero is no limit (see `quantity`).
+    let bounds = |limit: &Option<String>| limit.as_deref().is_some_and(is_positive);
     let (bad, volumes) = mounts_matching(pod, scope, |c, m| {
-        let unbounded = c.memory_limit.is_none()
+        let unbounded = !bounds(&c.memory_limit)
             && pod.spec.volume(&m.name).is_some_and(|v| {
                 v.is_empty_dir()
                     && v.empty_dir_medium.as_deref() == Some("Memory")
-                    && v.empty_dir_size_limit.is_none()
+                    && !bounds(&v.empty_dir_size_limit)
             });
         unbounded.then_some(m.name.as_str())
     })?;
@@ -70,5 +73,9 @@ mod tests {
         p.spec.containers[0].memory_limit = None;
         p.spec.volumes[0].empty_dir_size_limit = Some("64Mi".into());
         assert_eq!(run(eval, &p), None);
+        // Zero is no limit, for either.
+        p.spec.volumes[0].empty_dir_size_limit = Some("0".into());
+        p.spec.containers[0].memory_limit = Some("0Mi".into());
+        assert!(run(eval, &p).is_some());
     }
 }
