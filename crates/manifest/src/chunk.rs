@@ -39,6 +39,10 @@ pub struct Chunker<R> {
     current: Vec<u8>,
     current_first_line: usize,
     current_has_content: bool,
+    /// Every content line of the current chunk so far is a directive
+    /// (`%YAML 1.2`, `%TAG …`): the prolog of the document the next `---`
+    /// starts, which must stay with it.
+    current_is_prolog: bool,
     line: Vec<u8>,
     finished: bool,
 }
@@ -52,6 +56,7 @@ impl<R: BufRead> Chunker<R> {
             current: Vec::new(),
             current_first_line: 1,
             current_has_content: false,
+            current_is_prolog: true,
             line: Vec::new(),
             finished: false,
         }
@@ -61,6 +66,7 @@ impl<R: BufRead> Chunker<R> {
         let bytes = std::mem::take(&mut self.current);
         let first_line = self.current_first_line;
         let had_content = std::mem::replace(&mut self.current_has_content, false);
+        self.current_is_prolog = true;
         self.current_first_line = next_first_line;
         if !had_content {
             return Ok(None);
@@ -133,17 +139,23 @@ impl<R: BufRead> Iterator for Chunker<R> {
             if self.line_no == 1 && self.line.starts_with(b"\xEF\xBB\xBF") {
                 self.line.drain(..3);
             }
-            if is_marker(&self.line, b"---") {
+            if is_marker(&self.line, b"---")
+                && !(self.current_has_content && self.current_is_prolog)
+            {
                 let done = self.take_current(self.line_no);
                 self.current.extend_from_slice(&self.line);
                 self.current_has_content = true;
+                self.current_is_prolog = false;
                 match done {
                     Ok(None) => continue,
                     other => return other.transpose(),
                 }
             }
             let end = is_marker(&self.line, b"...");
-            self.current_has_content |= is_content(&self.line) && !end;
+            let content = is_content(&self.line) && !end;
+            self.current_has_content |= content;
+            // A `---` line that follows a prolog starts its content.
+            self.current_is_prolog &= !content || self.line.starts_with(b"%");
             self.current.extend_from_slice(&self.line);
             if self.current.len() > self.max_bytes {
                 self.finished = true;
@@ -187,6 +199,18 @@ mod tests {
                 (2, "---\nb: 2\n".to_string()),
                 (4, "--- # c\nc: 3\n...\n".to_string()),
                 (8, "---\n\n".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_directive_stays_with_the_document_it_opens() {
+        assert_eq!(
+            chunks("%YAML 1.2\n%TAG ! tag:x,2000:\n---\na: 1\n---\n---\nb: 2\n"),
+            vec![
+                (1, "%YAML 1.2\n%TAG ! tag:x,2000:\n---\na: 1\n".to_string()),
+                (5, "---\n".to_string()),
+                (6, "---\nb: 2\n".to_string()),
             ]
         );
     }

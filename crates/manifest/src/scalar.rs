@@ -43,9 +43,24 @@ pub fn resolve(s: &Scalar) -> Resolved<'_> {
     match s.tag.as_deref() {
         Some("str") => return Resolved::Str(t),
         Some("null") => return Resolved::Null,
+        // An explicit core tag decides the type even on a quoted scalar
+        // (`!!int "1000"` is the integer 1000 to go-yaml); text the tag
+        // cannot read stays a string, so the field reports a type error.
         Some("bool") => {
             return match resolve_plain(t) {
                 b @ Resolved::Bool(_) => b,
+                _ => Resolved::Str(t),
+            };
+        }
+        Some("int") => {
+            return match resolve_plain(t) {
+                i @ Resolved::Int(_) => i,
+                _ => Resolved::Str(t),
+            };
+        }
+        Some("float") => {
+            return match resolve_plain(t) {
+                Resolved::Int(_) | Resolved::Number => Resolved::Number,
                 _ => Resolved::Str(t),
             };
         }
@@ -176,5 +191,14 @@ mod tests {
             tag: Some("str".into()),
         };
         assert_eq!(resolve(&tagged), Resolved::Str("123"));
+        let tag = |text: &str, tag: &str| Scalar {
+            text: text.into(),
+            plain: false,
+            tag: Some(tag.into()),
+        };
+        assert_eq!(resolve(&tag("1000", "int")), Resolved::Int(1000));
+        assert_eq!(resolve(&tag("abc", "int")), Resolved::Str("abc"));
+        assert_eq!(resolve(&tag("1.5", "float")), Resolved::Number);
+        assert_eq!(resolve(&tag("true", "bool")), Resolved::Bool(true));
     }
 }
