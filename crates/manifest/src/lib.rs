@@ -13,6 +13,7 @@ pub mod limits;
 pub mod reader;
 pub mod scalar;
 pub mod tree;
+pub mod utf16;
 pub mod workload;
 
 pub use error::{ErrorKind, InputError};

@@ -48,6 +48,10 @@ pub fn read_stream<R: BufRead>(
         field: None,
         message,
     };
+    let reader = match crate::utf16::decode(reader) {
+        Ok(r) => r,
+        Err(e) => return vec![error(ErrorKind::Io, 0, 0, format!("cannot read: {e}"))],
+    };
     for chunk in Chunker::new(reader, limits.max_document_bytes) {
         let chunk = match chunk.map_err(|e| match e {
             ChunkError::Io(e) => error(ErrorKind::Io, 0, 0, format!("cannot read: {e}")),

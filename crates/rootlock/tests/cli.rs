@@ -386,6 +386,29 @@ fn missing_paths_are_named_and_linked_files_are_read() {
     );
 }
 
+#[test]
+fn utf16_files_as_powershell_writes_them_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pod.yaml");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in pod("false").encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let out = run(&["scan", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        findings(&doc["objects"][0], "readOnlyRootFilesystem")[0]["line"],
+        16
+    );
+}
+
 /// The `file` of each object in a JSON report, in order.
 fn object_files(json: &[u8]) -> Vec<String> {
     let doc: serde_json::Value = serde_json::from_slice(json).unwrap();
