@@ -125,6 +125,10 @@ pub fn for_file(plan: &VolumePlan, file: &str) -> String {
     }
 }
 
+/// Paths longer than this do not widen the aligned column (they would push
+/// every other line far to the right).
+const MAX_ALIGNED_PATH: usize = 64;
+
 /// The plan as a human summary (no trailing blank line).
 pub fn to_text(plan: &VolumePlan) -> String {
     let mut out = String::new();
@@ -132,7 +136,16 @@ pub fn to_text(plan: &VolumePlan) -> String {
         out.push_str("No writable paths needed.\n");
     } else {
         out.push_str("Writable paths needed:\n");
-        let width = plan.paths.iter().map(|p| p.path.len()).max().unwrap_or(0);
+        // Align the medium column on the longest path, but padded by hand
+        // and capped: a format width (`{:width$}`) panics above 65535, and
+        // a path taken from a log line can be any length.
+        let width = plan
+            .paths
+            .iter()
+            .map(|p| p.path.chars().count())
+            .filter(|&n| n <= MAX_ALIGNED_PATH)
+            .max()
+            .unwrap_or(0);
         for p in &plan.paths {
             let mut medium = p.medium.as_str().to_string();
             if let Some(s) = &p.size_limit {
@@ -141,7 +154,15 @@ pub fn to_text(plan: &VolumePlan) -> String {
             if p.seed {
                 medium.push_str(", seed");
             }
-            let _ = writeln!(out, "  {:width$}  [{}]  {}", p.path, medium, p.reason);
+            let pad = width.saturating_sub(p.path.chars().count());
+            let _ = writeln!(
+                out,
+                "  {}{}  [{}]  {}",
+                p.path,
+                " ".repeat(pad),
+                medium,
+                p.reason
+            );
         }
     }
     for w in &plan.warnings {
@@ -273,5 +294,17 @@ mod tests {
         assert!(t.contains("[disk, seed]"));
         assert!(t.contains("warning: yes"));
         assert_eq!(to_text(&VolumePlan::new("")), "No writable paths needed.\n");
+    }
+
+    #[test]
+    fn text_survives_paths_longer_than_a_format_width() {
+        // `{:width$}` panics for widths above 65535; log lines can hold such paths.
+        let mut plan = sample();
+        let long = format!("/var/lib/{}", "a".repeat(70_000));
+        plan.paths[1].path = long.clone();
+        let t = to_text(&plan);
+        assert!(t.contains(&format!("  {long}  [disk, seed]")), "long path");
+        // The long path does not widen the column for the others.
+        assert!(t.contains("  /run  [memory 16Mi]"), "{}", &t[..200]);
     }
 }
