@@ -16,7 +16,6 @@ mod verify_plan;
 use clap::Args;
 use plan_render::Format;
 use rootlock_policy::plan::VolumePlan;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -251,25 +250,32 @@ fn summary(o: &tracer::Outcome) -> String {
 /// Runs `logs`; returns the process exit status: 0 with or without findings,
 /// 2 when the input cannot be read or the plan cannot be written.
 pub fn run_logs(args: &LogsArgs) -> i32 {
-    let (name, bytes) = match args.file.as_deref() {
-        None | Some("-") => {
-            let mut buf = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
-                eprintln!("rootlock logs: cannot read standard input: {e}");
-                return 2;
-            }
-            ("-".to_string(), buf)
-        }
-        Some(file) => match std::fs::read(file) {
-            Ok(b) => (file.to_string(), b),
+    // Read as a stream, a line at a time (see `logs::scan_reader`): the
+    // input may be endless (`kubectl logs -f … | rootlock logs -`).
+    let (name, scanned) = match args.file.as_deref() {
+        None | Some("-") => ("-".to_string(), logs::scan_reader(std::io::stdin().lock())),
+        Some(file) => match std::fs::File::open(file) {
+            Ok(f) => (
+                file.to_string(),
+                logs::scan_reader(std::io::BufReader::with_capacity(64 * 1024, f)),
+            ),
             Err(e) => {
                 eprintln!("rootlock logs: cannot read {file}: {e}");
                 return 2;
             }
         },
     };
-    let text = String::from_utf8_lossy(&bytes);
-    let scan = logs::scan(&text);
+    let scan = match scanned {
+        Ok(s) => s,
+        Err(e) if name == "-" => {
+            eprintln!("rootlock logs: cannot read standard input: {e}");
+            return 2;
+        }
+        Err(e) => {
+            eprintln!("rootlock logs: cannot read {name}: {e}");
+            return 2;
+        }
+    };
     let plan = logs::plan_from_scan(&scan, &format!("logs: {name}"));
     if let Err(e) = plan_render::emit(&plan, args.format, args.output.as_deref()) {
         eprintln!("rootlock logs: {e}");

@@ -101,23 +101,99 @@ pub struct Scan {
     pub hits: Vec<(usize, Hit)>,
     /// EROFS lines that name no absolute path.
     pub unresolved: Vec<(usize, String)>,
+    /// Lines longer than [`MAX_LINE`], only their start was read.
+    pub truncated: usize,
+    /// The first of them (1-based), for the warning.
+    pub first_truncated: Option<usize>,
+}
+
+impl Scan {
+    /// Adds one line (1-based number `n`).
+    fn line(&mut self, n: usize, line: &str) {
+        let hits = recognise(line);
+        if hits.is_empty() {
+            if mentions_erofs(line) {
+                self.unresolved
+                    .push((n, line.trim().chars().take(200).collect()));
+            }
+            return;
+        }
+        self.hits.extend(hits.into_iter().map(|h| (n, h)));
+    }
 }
 
 /// Scans a whole log.
 pub fn scan(text: &str) -> Scan {
     let mut scan = Scan::default();
     for (i, line) in text.lines().enumerate() {
-        let hits = recognise(line);
-        if hits.is_empty() {
-            if mentions_erofs(line) {
-                scan.unresolved
-                    .push((i + 1, line.trim().chars().take(200).collect()));
-            }
-            continue;
-        }
-        scan.hits.extend(hits.into_iter().map(|h| (i + 1, h)));
+        scan.line(i + 1, line);
     }
     scan
+}
+
+/// At most this much of one line is read. A log line is a few hundred
+/// bytes; without a cap, input with no newline (`/dev/zero`, a binary file,
+/// `kubectl logs -f` of a program printing progress with `\r`) would be held
+/// in memory whole.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Scans a log as it is read, holding at most [`MAX_LINE`] bytes of it: the
+/// rest of a longer line is read and dropped (and counted).
+pub fn scan_reader(mut input: impl std::io::BufRead) -> std::io::Result<Scan> {
+    let mut scan = Scan::default();
+    let mut buf: Vec<u8> = Vec::with_capacity(1024);
+    let mut n = 0;
+    let mut too_long = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            // EOF: a last line without a newline still counts.
+            if !buf.is_empty() || too_long {
+                n += 1;
+                finish_line(&mut scan, n, &buf, too_long);
+            }
+            return Ok(scan);
+        }
+        let (line_part, newline) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (&chunk[..i], true),
+            None => (chunk, false),
+        };
+        let room = MAX_LINE.saturating_sub(buf.len());
+        if line_part.len() > room {
+            too_long = true;
+        }
+        buf.extend_from_slice(&line_part[..line_part.len().min(room)]);
+        let used = line_part.len() + usize::from(newline);
+        input.consume(used);
+        if newline {
+            n += 1;
+            finish_line(&mut scan, n, &buf, too_long);
+            buf.clear();
+            too_long = false;
+        }
+    }
+}
+
+/// Scans one line read by [`scan_reader`].
+fn finish_line(scan: &mut Scan, n: usize, bytes: &[u8], too_long: bool) {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let bytes = if too_long {
+        scan.truncated += 1;
+        scan.first_truncated.get_or_insert(n);
+        // Whatever the cut went through (a path, a quoted string) is not
+        // evidence: keep only the words before it.
+        match bytes.iter().rposition(|b| b.is_ascii_whitespace()) {
+            Some(i) => &bytes[..i],
+            None => &[],
+        }
+    } else {
+        bytes
+    };
+    scan.line(n, &String::from_utf8_lossy(bytes));
 }
 
 /// The anchor one hit needs.
@@ -158,6 +234,14 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
     for (line, text) in &scan.unresolved {
         plan.warnings.push(format!(
             "line {line}: read-only file system error names no path: {text}"
+        ));
+    }
+    if let Some(first) = scan.first_truncated {
+        plan.warnings.push(format!(
+            "{} line(s) longer than {} KiB (the first is line {first}): only their first {} KiB were read",
+            scan.truncated,
+            MAX_LINE / 1024,
+            MAX_LINE / 1024
         ));
     }
     plan

@@ -1,6 +1,7 @@
 //! Real error lines, as the runtimes print them, and what must come out.
 
 use super::*;
+use std::io::Read as _;
 
 /// (runtime expected, line, [(path, op)]).
 type Case = (&'static str, &'static str, &'static [(&'static str, Op)]);
@@ -291,4 +292,43 @@ fn path_helpers() {
     assert_eq!(path_at("/a/error_log."), "/a/error_log");
     assert_eq!(abs_paths("x=/a/b, (/c) http://h/x"), ["/a/b", "/c"]);
     assert_eq!(quoted("'a' and 'b", '\'', '\''), ["a"]);
+}
+
+#[test]
+fn overlong_lines_are_cut_and_counted_and_the_stream_goes_on() {
+    // 10 MiB without a newline, then a normal EROFS line, then a long EROFS
+    // line whose path is cut by the limit, then a last line without `\n`.
+    let mut input = vec![0u8; 10 << 20];
+    input.extend_from_slice(b"\nopen /srv/a/x: read-only file system\r\n");
+    input.extend_from_slice(b"Error: EROFS: read-only file system, open '/srv/b/");
+    input.extend(std::iter::repeat_n(b'b', MAX_LINE));
+    input.extend_from_slice(b"'\nsh: 1: cannot create /srv/c/x: Read-only file system");
+    let scan = scan_reader(std::io::BufReader::with_capacity(4096, &input[..])).unwrap();
+    let hits: Vec<(usize, &str)> = scan
+        .hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str()))
+        .collect();
+    assert_eq!(hits, [(2, "/srv/a/x"), (4, "/srv/c/x")]);
+    assert_eq!((scan.truncated, scan.first_truncated), (2, Some(1)));
+    // The cut line still says EROFS, but the path it names is incomplete.
+    assert_eq!(scan.unresolved.len(), 1);
+    assert_eq!(scan.unresolved[0].0, 3);
+    let plan = plan_from_scan(&scan, "logs: -");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.starts_with("2 line(s) longer than 64 KiB (the first is line 1)")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
+fn reading_holds_one_capped_line_not_the_input() {
+    // `/dev/zero`-like input: one endless line, cut and counted (peak memory
+    // is the cap, not the input: checked with `/usr/bin/time -v`).
+    let scan = scan_reader(std::io::BufReader::new(std::io::repeat(0).take(64 << 20))).unwrap();
+    assert!(scan.hits.is_empty() && scan.unresolved.is_empty());
+    assert_eq!((scan.truncated, scan.first_truncated), (1, Some(1)));
 }
