@@ -1,23 +1,71 @@
 //! Python: `OSError: [Errno 30] Read-only file system: '/app/data.db'`,
 //! `[Errno 30] Read-only file system: '/a' -> '/b'` (rename),
 //! `FileNotFoundError: [Errno 2] No usable temporary directory found in ['/tmp', …]`.
+//!
+//! Python prints the file names with `repr()`: quoted with `'` (or `"` when
+//! the name holds a `'`), with backslash escapes, `b'…'` for bytes.
 
-use super::{Op, any_quoted, with_op};
+use super::{Op, with_op};
 
 pub fn find(line: &str) -> Vec<(String, Op)> {
     if let Some(i) = line.find("No usable temporary directory found in [") {
-        return with_op(any_quoted(&line[i..]).into_iter().take(1), Op::Dir);
+        let rest = &line[i + "No usable temporary directory found in [".len()..];
+        return match repr_at(rest) {
+            Some((dir, _)) => with_op([dir.as_str()], Op::Dir),
+            None => Vec::new(),
+        };
     }
     const MARK: &str = "[Errno 30] Read-only file system: ";
     let Some(i) = line.find(MARK) else {
         return Vec::new();
     };
-    let rest = &line[i + MARK.len()..];
-    let paths = any_quoted(rest);
-    let op = if rest.contains("' -> '") || rest.contains("\" -> \"") {
-        Op::Rename
-    } else {
-        Op::File
+    let Some((first, after)) = repr_at(&line[i + MARK.len()..]) else {
+        return Vec::new();
     };
-    with_op(paths.into_iter().take(2), op)
+    // `'/a' -> '/b'`: os.rename, os.replace, shutil.move.
+    if let Some((second, _)) = after.strip_prefix(" -> ").and_then(repr_at) {
+        return with_op([first.as_str(), second.as_str()], Op::Rename);
+    }
+    with_op([first.as_str()], Op::File)
+}
+
+/// The string a Python `repr()` at the start of `s` stands for, and what
+/// follows it; `None` when `s` does not start with a complete one.
+fn repr_at(s: &str) -> Option<(String, &str)> {
+    let s = s.strip_prefix('b').unwrap_or(s);
+    let mut chars = s.char_indices();
+    let (_, quote) = chars.next().filter(|(_, c)| matches!(c, '\'' | '"'))?;
+    let mut out = String::new();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            c if c == quote => return Some((out, &s[i + c.len_utf8()..])),
+            '\\' => {
+                let (_, e) = chars.next()?;
+                match e {
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'x' | 'u' | 'U' => {
+                        let digits = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
+                        let mut code = 0u32;
+                        for _ in 0..digits {
+                            let d = chars.next()?.1.to_digit(16)?;
+                            code = code * 16 + d;
+                        }
+                        // A lone surrogate (`\udcff`, an undecodable byte
+                        // under surrogateescape) has no `char`.
+                        out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    }
+                    // `\\`, `\'`, `\"`, and anything unknown: the character.
+                    other => out.push(other),
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    None
 }

@@ -332,3 +332,98 @@ fn reading_holds_one_capped_line_not_the_input() {
     assert!(scan.hits.is_empty() && scan.unresolved.is_empty());
     assert_eq!((scan.truncated, scan.first_truncated), (1, Some(1)));
 }
+
+#[test]
+fn go_paths_are_taken_whole_and_relative_ones_stay_relative() {
+    let pairs = |line: &str| -> Vec<(String, Op)> {
+        recognise(line)
+            .into_iter()
+            .map(|h| (h.path, h.op))
+            .collect()
+    };
+    let one = |p: &str, op| vec![(p.to_string(), op)];
+    assert_eq!(
+        pairs("open /var/lib/my app/x.db: read-only file system"),
+        one("/var/lib/my app/x.db", Op::File)
+    );
+    assert_eq!(
+        pairs("open data/x.db: read-only file system"),
+        one("data/x.db", Op::File)
+    );
+    assert_eq!(
+        pairs("open ./data/x.db: read-only file system"),
+        one("./data/x.db", Op::File)
+    );
+    assert_eq!(
+        pairs("2024/05/14 09:21:07 open /srv/k=v/x: read-only file system"),
+        one("/srv/k=v/x", Op::File)
+    );
+    assert_eq!(
+        pairs("level=error err=mkdir /srv/cache: read-only file system"),
+        one("/srv/cache", Op::Mkdir)
+    );
+    assert_eq!(
+        pairs("rename /srv/my dir/a /srv/my dir/b: read-only file system"),
+        vec![
+            ("/srv/my dir/a".to_string(), Op::Rename),
+            ("/srv/my dir/b".to_string(), Op::Rename)
+        ]
+    );
+    assert_eq!(
+        pairs("symlink a b: read-only file system"),
+        one("b", Op::File)
+    );
+    // Prose is not a Go error: no words turned into paths.
+    assert!(go::find("cannot open the file: read-only file system").is_empty());
+
+    let plan = plan_from_scan(
+        &scan("open data/x.db: read-only file system\nopen ./data/x.db: read-only file system\n"),
+        "logs: -",
+    );
+    assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+    for (n, p) in [(1, "data/x.db"), (2, "./data/x.db")] {
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("line {n}: {p:?} is relative"))),
+            "{:?}",
+            plan.warnings
+        );
+    }
+}
+
+#[test]
+fn python_reprs_are_unescaped() {
+    let pairs = |line: &str| -> Vec<(String, Op)> {
+        recognise(line)
+            .into_iter()
+            .map(|h| (h.path, h.op))
+            .collect()
+    };
+    let one = |p: &str| vec![(p.to_string(), Op::File)];
+    assert_eq!(
+        pairs(r#"OSError: [Errno 30] Read-only file system: '/app/it\'s/"x"'"#),
+        one(r#"/app/it's/"x""#)
+    );
+    assert_eq!(
+        pairs(r#"OSError: [Errno 30] Read-only file system: "/app/it's/x""#),
+        one("/app/it's/x")
+    );
+    assert_eq!(
+        pairs(r"OSError: [Errno 30] Read-only file system: b'/app/a\\b\x41\u00e9'"),
+        one("/app/a\\bAé")
+    );
+    assert_eq!(
+        pairs(r"OSError: [Errno 30] Read-only file system: '/srv/a\'' -> '/srv/b'"),
+        vec![
+            ("/srv/a'".to_string(), Op::Rename),
+            ("/srv/b".to_string(), Op::Rename)
+        ]
+    );
+    let plan = plan_from_scan(
+        &scan(r"OSError: [Errno 30] Read-only file system: '/app/it\'s/x'"),
+        "logs: -",
+    );
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["/app/it's"]);
+}
