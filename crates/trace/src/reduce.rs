@@ -10,9 +10,10 @@
 //!   `seed` (an emptyDir hides what the image had there).
 //!
 //! Anchors nested in another anchor merge into it; `/` is never suggested;
-//! anchors at or under a system path become warnings instead of volumes.
+//! system anchors ([`is_system_anchor`]) become warnings instead of volumes.
 
 use crate::canonical::{canonical, is_at_or_under, parent};
+use rootlock_policy::immutable::{SYSTEM_PATHS, is_at_or_above_system_path};
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -132,12 +133,28 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
     ))
 }
 
-/// Paths whose content belongs to the operating system or the image: a
-/// volume there re-opens what a read-only root closes.
-pub const SYSTEM_PATHS: &[&str] = &[
-    "/bin", "/boot", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/sbin", "/usr", "/proc",
-    "/sys",
-];
+/// Kernel interfaces: writes there are not files a volume could take.
+const KERNEL_PATHS: &[&str] = &["/proc", "/sys"];
+
+/// Entries of the canonical [`SYSTEM_PATHS`] that are also the home of
+/// files applications legitimately write below them (`/etc/nginx/conf.d`,
+/// `/root/.cache`, `/usr/src/app`): only a volume at or above them is
+/// refused, not one below.
+const WRITABLE_BELOW: &[&str] = &["/etc", "/root", "/usr"];
+
+/// True when a write anchored at `path` must become a warning, not a volume:
+/// the kernel's interfaces; anything a volume at which `scan` rejects
+/// (`writableSystemPath`: at or above a system path); and anything in an
+/// executable or library tree (`/bin`, `/usr/lib`, …), where applications
+/// never legitimately write at runtime.
+pub fn is_system_anchor(path: &str) -> bool {
+    KERNEL_PATHS.iter().any(|k| is_at_or_under(path, k))
+        || is_at_or_above_system_path(path)
+        || SYSTEM_PATHS
+            .iter()
+            .filter(|s| !WRITABLE_BELOW.contains(s))
+            .any(|s| is_at_or_under(path, s))
+}
 
 /// Memory-backed paths by convention.
 const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
@@ -251,7 +268,7 @@ pub fn reduce(anchors: Vec<Anchor>, source: &str) -> VolumePlan {
                     "wrote {w} directly in /: a volume cannot be mounted at /; change the application"
                 ));
             }
-        } else if SYSTEM_PATHS.iter().any(|s| is_at_or_under(&a.path, s)) {
+        } else if is_system_anchor(&a.path) {
             system.push(a);
         } else {
             kept.push(a);
@@ -413,7 +430,8 @@ pub fn plan_with_image(
     reduce(lift_into_parents(anchors, entries), source)
 }
 
-/// See [`plan_with_image`]. Never lifts to `/` or to a system path.
+/// See [`plan_with_image`]. Never lifts to `/` or to a system anchor (see
+/// [`is_system_anchor`]).
 pub fn lift_into_parents(
     mut anchors: Vec<Anchor>,
     entries: &dyn Fn(&str) -> Option<Vec<String>>,
@@ -427,11 +445,9 @@ pub fn lift_into_parents(
         parents.dedup();
         let mut changed = false;
         for p in parents {
-            if p == "/"
-                || SYSTEM_PATHS
-                    .iter()
-                    .any(|s| is_at_or_under(s, &p) || is_at_or_under(&p, s))
-            {
+            // A volume at `/` or at or above a system path is what scan
+            // rejects; in an executable tree it is none at all.
+            if p == "/" || is_system_anchor(&p) {
                 continue;
             }
             let names: Vec<&str> = anchors
@@ -523,10 +539,15 @@ mod tests {
             ch("/hello", ChangeKind::Created, false),
             ch("/etc/hostname", ChangeKind::Modified, false),
             ch("/etc/motd", ChangeKind::Deleted, false),
-            ch("/usr/local/share/x", ChangeKind::Created, true),
+            ch("/usr/lib/x", ChangeKind::Created, true),
+            ch("/root/.bash_history", ChangeKind::Created, false),
+            ch("/root/.cache/app/f", ChangeKind::Created, false),
+            ch("/usr/src/app/.npm/x", ChangeKind::Created, false),
+            ch("/proc/self/x", ChangeKind::Modified, false),
         ];
         let plan = plan_from_changes(&changes, "");
-        assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+        // Below /root and /usr (outside their executable trees) is fine.
+        assert_eq!(paths(&plan), ["/root/.cache/app", "/usr/src/app/.npm"]);
         assert!(
             plan.warnings
                 .iter()
@@ -542,11 +563,81 @@ mod tests {
             "{etc}"
         );
         assert!(etc.contains("change the application or accept a writable system path"));
-        assert!(
-            plan.warnings
-                .iter()
-                .any(|w| w.contains("system path /usr/local/share/x"))
-        );
+        for (what, at) in [
+            ("created /usr/lib/x/", "/usr/lib/x"),
+            ("created /root/.bash_history", "/root"),
+            ("modified /proc/self/x", "/proc/self"),
+        ] {
+            assert!(
+                plan.warnings
+                    .iter()
+                    .any(|w| w.starts_with(what) && w.contains(&format!("system path {at}:"))),
+                "{what}: {:?}",
+                plan.warnings
+            );
+        }
+    }
+
+    #[test]
+    fn system_anchors_follow_the_policy_list() {
+        for p in [
+            "/proc",
+            "/sys/fs",
+            "/etc",
+            "/root",
+            "/usr",
+            "/usr/local",
+            "/usr/lib",
+            "/bin/x",
+            "/usr/local/lib/python3/site-packages",
+            "/lib64",
+            "/boot/efi",
+            "/usr/libexec/x",
+        ] {
+            assert!(is_system_anchor(p), "{p}");
+        }
+        for p in [
+            "/etc/nginx/conf.d",
+            "/root/.cache",
+            "/usr/src/app",
+            "/usr/share/nginx/html",
+            "/usr/local/share/x",
+            "/usr/local/tomcat/temp",
+            "/var/lib",
+            "/procx",
+            "/library",
+        ] {
+            assert!(!is_system_anchor(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn no_planned_path_is_at_or_above_a_system_path() {
+        // Every system path, its parents, children and grandchildren, with an
+        // image in which every directory holds only what was written (so
+        // lifting goes as high as it may).
+        let mut changes = Vec::new();
+        for s in SYSTEM_PATHS.iter().chain(KERNEL_PATHS) {
+            let mut p = s.to_string();
+            while p != "/" {
+                for tail in ["", "/f", "/d/f", "/d/e/f"] {
+                    changes.push(ch(&format!("{p}{tail}"), ChangeKind::Created, false));
+                    changes.push(ch(&format!("{p}{tail}"), ChangeKind::Created, true));
+                }
+                p = parent(&p).to_string();
+            }
+        }
+        let image = |_: &str| Some(Vec::new());
+        for plan in [
+            plan_from_changes(&changes, ""),
+            plan_with_image(&changes, "", &image),
+        ] {
+            assert!(!plan.paths.is_empty());
+            for p in &plan.paths {
+                assert!(!is_at_or_above_system_path(&p.path), "{}", p.path);
+                assert!(!is_system_anchor(&p.path), "{}", p.path);
+            }
+        }
     }
 
     #[test]
