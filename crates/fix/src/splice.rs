@@ -19,14 +19,20 @@ pub fn apply(src: &str, mut edits: Vec<Edit>) -> Result<String, String> {
     let mut out = String::with_capacity(src.len() + extra);
     let mut pos = 0;
     for e in &edits {
-        if e.offset < pos || e.offset + e.delete > src.len() {
+        if e.offset < pos {
             return Err(format!("overlapping edits at byte {}", e.offset));
         }
-        out.push_str(&src[pos..e.offset]);
+        // Checked: an edit past the end or inside a character is a bug to
+        // report, not a panic.
+        let kept = src
+            .get(pos..e.offset)
+            .filter(|_| src.is_char_boundary(e.offset + e.delete))
+            .ok_or_else(|| format!("an edit at byte {} is outside the text", e.offset))?;
+        out.push_str(kept);
         out.push_str(&e.insert);
         pos = e.offset + e.delete;
     }
-    out.push_str(&src[pos..]);
+    out.push_str(src.get(pos..).unwrap_or_default());
     Ok(out)
 }
 
@@ -55,5 +61,13 @@ mod tests {
         );
         assert_eq!(out.unwrap(), "A[inner][outer]b");
         assert!(apply("abc", vec![e(0, 2, "", 0), e(1, 0, "x", 0)]).is_err());
+    }
+
+    #[test]
+    fn edits_outside_the_text_or_inside_a_character_are_errors() {
+        assert!(apply("ab", vec![e(1, 5, "", 0)]).is_err());
+        assert!(apply("ab", vec![e(3, 0, "x", 0)]).is_err());
+        assert!(apply("é", vec![e(1, 0, "x", 0)]).is_err());
+        assert!(apply("é", vec![e(0, 1, "x", 0)]).is_err());
     }
 }

@@ -25,49 +25,84 @@ impl Editor<'_> {
         self.text.offset(node.line, node.column)
     }
 
+    /// The anchor (`&a`) and tag (`!!null`, `!<…>`) written where a node
+    /// starts, in any order, on that line.
+    fn props(&self, start: usize) -> Props {
+        let bytes = self.text.src.as_bytes();
+        let mut p = Props {
+            anchor: None,
+            tag: None,
+            end: start,
+        };
+        let mut at = start;
+        while let Some(first @ (b'&' | b'!')) = bytes.get(at).copied() {
+            let begin = at;
+            if bytes.get(at + 1) == Some(&b'<') {
+                // A verbatim tag may hold `,` (`!<tag:yaml.org,2002:null>`).
+                while bytes.get(at).is_some_and(|b| !b"> \t\r\n".contains(b)) {
+                    at += 1;
+                }
+                at += usize::from(bytes.get(at) == Some(&b'>'));
+            } else {
+                // Anchor names and tag shorthands end at a flow indicator.
+                while bytes.get(at).is_some_and(|b| !b" \t\r\n,[]{}".contains(b)) {
+                    at += 1;
+                }
+            }
+            if first == b'&' {
+                p.anchor = Some(begin..at);
+            } else {
+                p.tag = Some(begin..at);
+            }
+            p.end = at;
+            while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+                at += 1;
+            }
+        }
+        p
+    }
+
     /// Where a node's content starts: after any anchor (`&a`) or tag
     /// (`!!map`), on the next content line if they end the line.
     pub fn content_start(&self, node: &Node) -> Result<usize, String> {
-        let src = self.text.src;
+        let bytes = self.text.src.as_bytes();
         let mut at = self.start(node);
-        let bytes = src.as_bytes();
-        match bytes.get(at) {
-            Some(b'*') => {
+        loop {
+            if bytes.get(at) == Some(&b'*') {
                 return Err(format!(
                     "line {}: the node is an alias (*…) of another: edit its anchor by hand",
                     node.line
                 ));
             }
-            Some(b'&' | b'!') => {}
-            _ => return Ok(at),
-        }
-        loop {
-            while matches!(bytes.get(at), Some(b'&' | b'!')) {
-                while bytes.get(at).is_some_and(|b| !b" \t\r\n".contains(b)) {
-                    at += 1;
-                }
-                while matches!(bytes.get(at), Some(b' ' | b'\t')) {
-                    at += 1;
-                }
+            let p = self.props(at);
+            if p.anchor.is_none() && p.tag.is_none() {
+                return Ok(at);
             }
-            match bytes.get(at) {
-                Some(b'\r' | b'\n' | b'#') | None => {
-                    // Props end the line: content is on the next content line.
-                    let mut line = self.text.line_of_offset(at) + 1;
-                    while line <= self.text.line_count()
-                        && crate::text::is_blank_or_comment(self.text.line(line))
-                    {
-                        line += 1;
-                    }
-                    let l = self.text.line(line);
-                    at = self.text.line_start(line) + indent_of(l);
-                    if !matches!(bytes.get(at), Some(b'&' | b'!')) {
-                        return Ok(at);
-                    }
-                }
-                _ => return Ok(at),
+            at = p.end;
+            while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+                at += 1;
             }
+            if !matches!(bytes.get(at), Some(b'\r' | b'\n' | b'#') | None) {
+                return Ok(at);
+            }
+            // Props end the line: content is on the next content line.
+            let mut line = self.text.line_of_offset(at) + 1;
+            while line <= self.text.line_count()
+                && crate::text::is_blank_or_comment(self.text.line(line))
+            {
+                line += 1;
+            }
+            at = self.text.line_start(line) + indent_of(self.text.line(line));
         }
+    }
+
+    /// `src[from..to]`, or an error naming the line instead of a panic when
+    /// a computed range is out of order (the sign of an unforeseen form).
+    fn slice(&self, from: usize, to: usize, line: usize) -> Result<&str, String> {
+        self.text
+            .src
+            .get(from..to)
+            .ok_or_else(|| format!("line {line}: the value has an unusual form; change it by hand"))
     }
 
     fn byte(&self, at: usize) -> Option<u8> {
@@ -175,25 +210,47 @@ impl Editor<'_> {
         ))
     }
 
-    /// Byte range of a scalar token as written (quotes included).
-    fn scalar_extent(&self, node: &Node) -> Result<(usize, usize), String> {
-        let mut at = self.content_start(node)?;
-        let empty = node
-            .as_scalar()
-            .is_some_and(|s| s.text.is_empty() && s.plain);
-        if empty && self.byte(at) == Some(b':') {
-            // An empty value is reported at its key's colon.
-            at += 1;
+    /// Where a scalar is written: its token (quotes included; empty for a
+    /// value left out, `key:`) and the anchor and tag before it.
+    fn scalar_extent(&self, node: &Node) -> Result<Extent, String> {
+        let start = self.start(node);
+        if self.byte(start) == Some(b'*') {
+            return Err(format!(
+                "line {}: the node is an alias (*…) of another: edit its anchor by hand",
+                node.line
+            ));
         }
-        let src = self.text.src;
+        let props = self.props(start);
         let line_end = self.text.line_start(node.line) + self.text.line(node.line).len();
-        let rest = &src[at..line_end.max(at)];
         let unsupported = || {
             format!(
                 "line {}: the value spans lines or has an unusual form; change it by hand",
                 node.line
             )
         };
+        let text = node.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
+        let plain_empty = node.as_scalar().is_some_and(|s| s.plain) && text.is_empty();
+        let mut at = props.end;
+        if props.anchor.is_none() && props.tag.is_none() {
+            if plain_empty && self.byte(at) == Some(b':') {
+                // An empty value is reported at its key's colon.
+                at += 1;
+            }
+        } else {
+            let mut next = at;
+            while matches!(self.byte(next), Some(b' ' | b'\t')) {
+                next += 1;
+            }
+            match self.byte(next) {
+                // Props alone (`key: &a`, `key: !!null`, `{key: !!null }`):
+                // the value is empty and sits right after them.
+                Some(b'\r' | b'\n' | b'#' | b',' | b'}' | b']') | None if plain_empty => {}
+                // A value on a line of its own below its props.
+                Some(b'\r' | b'\n' | b'#') | None => return Err(unsupported()),
+                _ => at = next,
+            }
+        }
+        let rest = self.slice(at, line_end.max(at), node.line)?;
         let len = match rest.as_bytes().first() {
             Some(b'"') => {
                 let mut escaped = false;
@@ -221,14 +278,35 @@ impl Editor<'_> {
                 }
             }
             _ => {
-                let text = node.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
                 if !rest.starts_with(text) {
                     return Err(unsupported());
                 }
                 text.len()
             }
         };
-        Ok((at, len))
+        Ok(Extent {
+            at,
+            len,
+            anchor: props.anchor,
+            tag: props.tag,
+        })
+    }
+
+    /// Whether `*name` (the alias of the anchor written `&name` at
+    /// `anchor`) occurs anywhere in the file. Textual, so an alias-like
+    /// word in a string or comment counts too: that only refuses an edit
+    /// that might have been safe, never allows a wrong one.
+    fn anchor_is_used(&self, anchor: &std::ops::Range<usize>) -> bool {
+        let src = self.text.src;
+        let Some(name) = src.get(anchor.start + 1..anchor.end) else {
+            return true;
+        };
+        let alias = format!("*{name}");
+        src.match_indices(&alias).any(|(i, _)| {
+            src.as_bytes()
+                .get(i + alias.len())
+                .is_none_or(|b| b" \t\r\n,[]{}".contains(b))
+        })
     }
 
     fn replace(
@@ -238,7 +316,39 @@ impl Editor<'_> {
         value: &New,
         depth: usize,
     ) -> Result<Vec<Edit>, String> {
-        let (at, len) = self.scalar_extent(node)?;
+        let Extent {
+            at,
+            len,
+            anchor,
+            tag,
+        } = self.scalar_extent(node)?;
+        // An anchor stays on the new value (the text around it is kept), which
+        // is harmless unless an alias refers to it: every `*name` would then
+        // mean the new value instead of the old one. That is refused.
+        if let Some(a) = &anchor
+            && self.anchor_is_used(a)
+        {
+            let name = self.slice(a.start, a.end, node.line)?;
+            return Err(format!(
+                "line {}: the value to replace carries the anchor {name} that an alias refers to; \
+                 replacing it would change the alias too: change it by hand",
+                node.line
+            ));
+        }
+        let mut out = Vec::new();
+        if let Some(t) = &tag {
+            // The tag typed the old value (`!!null`); left in front of the
+            // new one it would contradict it (`!!null [...]` is invalid).
+            // It goes with the space before it.
+            let space =
+                usize::from(t.start > 0 && matches!(self.byte(t.start - 1), Some(b' ' | b'\t')));
+            out.push(Edit {
+                offset: t.start - space,
+                delete: t.end - t.start + space,
+                insert: String::new(),
+                depth,
+            });
+        }
         let in_flow = match owner {
             Some(o) => self.byte(self.content_start(o)?) == Some(b'{'),
             None => true,
@@ -246,23 +356,21 @@ impl Editor<'_> {
         let collection = matches!(value, New::Map(_) | New::Seq(_));
         if matches!(self.dialect, Dialect::Json(_)) || in_flow || !collection {
             let text = flow_edit::render_value(self, value, self.text.line(node.line));
-            let text = if len == 0 && in_flow {
-                format!(" {text}")
-            } else {
-                text
-            };
-            return Ok(vec![Edit {
+            // Nothing written (`key:`, or props just removed): a space first.
+            let text = if len == 0 { format!(" {text}") } else { text };
+            out.push(Edit {
                 offset: at,
                 delete: len,
                 insert: text,
                 depth,
-            }]);
+            });
+            return Ok(out);
         }
         // A block `key:` with a null value: the value's lines go below the key.
         let owner = owner.ok_or_else(|| format!("line {}: value without a key", node.line))?;
         let key_indent = self.column_of(self.content_start(owner)?);
-        let after = &self.text.src
-            [at + len..self.text.line_start(node.line) + self.text.line(node.line).len()];
+        let line_end = self.text.line_start(node.line) + self.text.line(node.line).len();
+        let after = self.slice(at + len, line_end, node.line)?;
         if !crate::text::is_blank_or_comment(after) {
             return Err(format!(
                 "line {}: unexpected text after the value",
@@ -286,10 +394,10 @@ impl Editor<'_> {
             ),
             _ => {}
         }
-        let mut out = vec![self.insert_lines(node.line, &lines, depth)];
+        out.push(self.insert_lines(node.line, &lines, depth));
         if len > 0 {
             // Drop `~`/`null` and the space before it.
-            let space = usize::from(self.text.src[..at].ends_with(' '));
+            let space = usize::from(self.slice(0, at, node.line)?.ends_with(' '));
             out.push(Edit {
                 offset: at - space,
                 delete: len + space,
@@ -299,6 +407,22 @@ impl Editor<'_> {
         }
         Ok(out)
     }
+}
+
+/// Byte ranges of a scalar as written.
+struct Extent {
+    /// Start of the token (just past the props when it is empty).
+    at: usize,
+    len: usize,
+    anchor: Option<std::ops::Range<usize>>,
+    tag: Option<std::ops::Range<usize>>,
+}
+
+/// A node's properties: where its anchor and tag are, and where they end.
+struct Props {
+    anchor: Option<std::ops::Range<usize>>,
+    tag: Option<std::ops::Range<usize>>,
+    end: usize,
 }
 
 /// The last line any node in the subtree starts on.

@@ -1,0 +1,115 @@
+//! Nulls written with an anchor or a tag (`key: &a`, `key: !!null`), in
+//! block and flow style: replaced cleanly, or refused with the line.
+
+mod common;
+
+use common::*;
+use rootlock_fix::writable::parse_writable;
+
+fn with_cache() -> rootlock_fix::Settings {
+    let mut s = settings("immutable");
+    s.options.writable.push(parse_writable("/cache").unwrap());
+    s
+}
+
+/// Fixes `t`, checks the output reads back with another YAML library, holds
+/// only additions and is stable under a second fix.
+fn fixed(t: &str) -> String {
+    let s = with_cache();
+    let out = fix("p.yaml", t, &s);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let new = out.fixed.expect("a change");
+    // serde_norway cannot read an empty `!!null` in the input; compare
+    // against the same data written without the tag.
+    assert_only_additions("p.yaml", &t.replace(" !!null", ""), &new);
+    assert!(
+        serde_norway::from_str::<serde_norway::Value>(&new).is_ok(),
+        "invalid YAML written:\n{new}"
+    );
+    let again = fix("p.yaml", &new, &s);
+    assert!(again.errors.is_empty(), "{:?}", again.errors);
+    assert!(again.fixed.is_none(), "not idempotent:\n{new}");
+    new
+}
+
+const POD_SC: &str =
+    "spec:\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n";
+const C_SC: &str = "securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}";
+
+#[test]
+fn a_tagged_null_in_a_flow_mapping_loses_its_tag() {
+    let t = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\n{POD_SC}  containers:\n  - {{name: a, image: x, {C_SC}, volumeMounts: !!null }}\n"
+    );
+    let new = fixed(&t);
+    assert!(
+        new.contains(", volumeMounts: [{name: rootlock-cache, mountPath: /cache}] }\n"),
+        "{new}"
+    );
+    assert!(!new.contains("!!null"), "{new}");
+}
+
+#[test]
+fn a_tagged_null_with_a_value_in_a_flow_mapping_loses_its_tag() {
+    let t = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\n{POD_SC}  containers:\n  - {{name: a, image: x, {C_SC}, volumeMounts: !!null ~, stdin: true}}\n"
+    );
+    let new = fixed(&t);
+    assert!(
+        new.contains(", volumeMounts: [{name: rootlock-cache, mountPath: /cache}], stdin: true}"),
+        "{new}"
+    );
+}
+
+#[test]
+fn a_tagged_null_in_block_style_is_replaced_by_block_lines() {
+    for value in ["!!null", "!!null ~", "!!null  # none yet"] {
+        let t = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\n{POD_SC}  containers:\n  - name: a\n    image: x\n    {C_SC}\n  volumes: {value}\n"
+        );
+        let new = fixed(&t);
+        assert!(!new.contains("!!null"), "{new}");
+        assert!(new.contains("\n  volumes:"), "{new}");
+        assert!(new.contains("  - name: rootlock-cache\n"), "{new}");
+    }
+}
+
+#[test]
+fn an_anchored_null_keeps_its_unused_anchor() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext: &sc\n    resources: {}\n";
+    let new = fixed(t);
+    assert!(
+        new.contains("    securityContext: &sc\n      readOnlyRootFilesystem: true\n"),
+        "{new}"
+    );
+}
+
+#[test]
+fn an_anchored_and_tagged_null_keeps_the_anchor_only() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext: &sc !!null   # later\n    resources: {}\n";
+    let new = fixed(t);
+    assert!(
+        new.contains("    securityContext: &sc   # later\n      readOnlyRootFilesystem: true\n"),
+        "{new}"
+    );
+}
+
+#[test]
+fn an_anchored_null_that_an_alias_uses_is_refused_with_its_line() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {}\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext: &sc\n    args: [*sc]\n";
+    let out = fix("p.yaml", t, &with_cache());
+    assert!(out.fixed.is_none());
+    let e = out.errors.join("\n");
+    assert!(e.contains("p.yaml: line 10:"), "{e}");
+    assert!(e.contains("&sc"), "{e}");
+    assert!(e.contains("not changed"), "{e}");
+}
+
+#[test]
+fn a_null_whose_value_is_below_its_tag_is_refused_not_a_panic() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext: !!null\n      ~\n    resources: {}\n";
+    let out = fix("p.yaml", t, &with_cache());
+    assert!(out.fixed.is_none());
+    let e = out.errors.join("\n");
+    assert!(e.contains("p.yaml: line 9:"), "{e}");
+}
