@@ -224,7 +224,11 @@ fn fix_chunk(
     {
         return Err("internal error: an edit fell outside its document".into());
     }
-    let new_chunk = splice::apply(&text.src[start..end], local)?;
+    let old_chunk = text
+        .src
+        .get(start..end)
+        .ok_or("internal error: a document's lines are out of range")?;
+    let new_chunk = splice::apply(old_chunk, local)?;
     let expected: Vec<Expected<'_>> = chunk
         .docs
         .iter()
@@ -237,6 +241,7 @@ fn fix_chunk(
         })
         .collect();
     check_chunk(
+        old_chunk,
         &new_chunk,
         chunk.first_line,
         &expected,

@@ -10,6 +10,7 @@ use rootlock_manifest::tree::{Node, Value, parse_documents};
 use rootlock_manifest::workload::interesting_kind;
 use rootlock_manifest::{Limits, workloads};
 use rootlock_policy::{Exemptions, LevelVersion, Severity, evaluate};
+use saphyr_parser::{Event, Parser};
 
 /// Rules the fix is responsible for.
 pub const TARGETED: &[&str] = &[
@@ -72,8 +73,57 @@ pub fn same_data(a: &Node, b: &Node, at: &str) -> Result<(), String> {
     }
 }
 
-/// Checks one edited chunk. `first_line` is its first line in the file.
+/// Every explicit tag (`!!null`, `!foo`) of a text with the kind of node
+/// it is on and its line, in order.
+fn tags(text: &str, first_line: usize) -> Result<Vec<(String, &'static str, usize)>, String> {
+    let mut out = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| {
+            format!(
+                "the edited text does not parse (line {}: {})",
+                e.marker().line() + first_line - 1,
+                e.info()
+            )
+        })?;
+        let (tag, kind) = match event {
+            Event::Scalar(_, _, _, Some(t)) => (t, "scalar"),
+            Event::SequenceStart(_, Some(t)) => (t, "list"),
+            Event::MappingStart(_, Some(t)) => (t, "mapping"),
+            _ => continue,
+        };
+        let line = span.start.line() + first_line - 1;
+        let shown = match tag.handle.as_str() {
+            "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+            h => format!("{h}{}", tag.suffix),
+        };
+        out.push((shown, kind, line));
+    }
+    Ok(out)
+}
+
+/// The fix never writes a tag and only removes those of the values it
+/// replaces, so the edited text's tags must be the original's, in order,
+/// minus some, each on the same kind of node. `same_data` cannot see this:
+/// the tree keeps no tag of a mapping or list, so a `!!null` left in front
+/// of a new `[...]` (which Kubernetes and PyYAML reject) would pass it.
+fn check_tags(old_text: &str, new_text: &str, first_line: usize) -> Result<(), String> {
+    let old = tags(old_text, first_line)?;
+    let mut rest = old.iter();
+    for (tag, kind, line) in tags(new_text, first_line)? {
+        if !rest.any(|(t, k, _)| *t == tag && *k == kind) {
+            return Err(format!(
+                "line {line}: the tag {tag} would be on a {kind} it was not on before"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one edited chunk (`old_text` before the edit, `new_text` after).
+/// `first_line` is its first line in the file.
 pub fn check_chunk(
+    old_text: &str,
     new_text: &str,
     first_line: usize,
     expected: &[Expected<'_>],
@@ -87,6 +137,7 @@ pub fn check_chunk(
                 e.line, e.message
             )
         })?;
+    check_tags(old_text, new_text, first_line)?;
     if docs.len() != expected.len() {
         return Err("the edit changed the number of documents".into());
     }
@@ -139,4 +190,22 @@ fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<(), String>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tag_left_on_a_new_collection_is_refused() {
+        let old = "a: {b: !!null }\nc: !!str 1\n";
+        let e = check_tags(old, "a: {b: !!null [x] }\nc: !!str 1\n", 5).unwrap_err();
+        assert!(
+            e.contains("line 5") && e.contains("!!null") && e.contains("list"),
+            "{e}"
+        );
+        assert!(check_tags(old, "a: {b: [x] }\nc: !!str 1\n", 1).is_ok());
+        assert!(check_tags(old, "a: {b: [x] }\nc: 1\n", 1).is_ok());
+        assert!(check_tags(old, "a: !!str {b: [x] }\nc: !!str 1\n", 1).is_err());
+    }
 }
