@@ -58,7 +58,8 @@ pub fn run(args: &FixArgs) -> i32 {
         .into_par_iter()
         .map(|s| {
             let r = s.read().map(|text| {
-                let out = fix_text(&s.name(), &text, &settings);
+                let name = s.name();
+                let out = guarded(&name, || fix_text(&name, &text, &settings));
                 (text, out)
             });
             (s, r)
@@ -137,6 +138,19 @@ pub fn run(args: &FixArgs) -> i32 {
     }
 }
 
+/// Runs one file's fix so that a bug that panics costs that file only: it
+/// is reported as an error and left unchanged, and the other files of the
+/// batch are still fixed. (The panic message is still printed, for the
+/// bug report.)
+fn guarded(name: &str, fix: impl FnOnce() -> Outcome) -> Outcome {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(fix)).unwrap_or_else(|_| Outcome {
+        errors: vec![format!(
+            "{name}: internal error while fixing (a bug: please report it); the file was not changed"
+        )],
+        ..Outcome::default()
+    })
+}
+
 fn patch_file_name(w: &crate::fixer::WorkloadFix) -> String {
     let mut parts = vec![w.kind.to_ascii_lowercase()];
     if let Some(ns) = &w.namespace {
@@ -189,5 +203,27 @@ fn emit_patches(
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_fixing_becomes_that_files_error() {
+        let out = guarded("a.yaml", || panic!("boom"));
+        assert!(out.fixed.is_none());
+        assert_eq!(out.errors.len(), 1);
+        assert!(
+            out.errors[0].starts_with("a.yaml: internal error"),
+            "{:?}",
+            out.errors
+        );
+        let fine = guarded("b.yaml", || Outcome {
+            fixed: Some("x".into()),
+            ..Outcome::default()
+        });
+        assert_eq!(fine.fixed.as_deref(), Some("x"));
     }
 }
