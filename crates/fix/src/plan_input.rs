@@ -1,6 +1,8 @@
 //! Reading a volume plan (`rootlock trace`/`rootlock logs` output; the
 //! format is `rootlock_policy::plan`) from a YAML or JSON file.
 
+use rootlock_manifest::Limits;
+use rootlock_manifest::tree::parse_documents;
 use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{PlannedPath, VolumePlan};
 
@@ -20,14 +22,27 @@ pub fn parse_plan(text: &str, file: &str) -> Result<Vec<PlannedPath>, String> {
     for w in &plan.warnings {
         eprintln!("rootlock fix: {file}: plan warning: {w}");
     }
-    Ok(plan
-        .paths
-        .into_iter()
-        .map(|mut p| {
-            p.path = normalize_path(&p.path);
-            p
-        })
-        .collect())
+    let mut paths = plan.paths;
+    for (i, p) in paths.iter_mut().enumerate() {
+        // Same rules as `--writable`: `..` resolved, system paths refused.
+        p.path = normalize_path(&p.path);
+        if let Some(why) = crate::writable::system_path_refusal(&p.path) {
+            let at = match path_line(text, i) {
+                Some(line) => format!("{file}:{line}"),
+                None => file.to_string(),
+            };
+            return Err(format!("{at}: invalid plan: paths[{i}].path: {why}"));
+        }
+    }
+    Ok(paths)
+}
+
+/// The line of `paths[i].path` in the plan text, for messages.
+fn path_line(text: &str, i: usize) -> Option<usize> {
+    let docs = parse_documents(text, 0, &Limits::default(), &|_| true).ok()?;
+    let root = docs.first()?.root.as_ref()?;
+    let entry = root.get("paths")?.as_seq()?.get(i)?;
+    Some(entry.get("path").map_or(entry.line, |n| n.line))
 }
 
 /// Reads a plan file.
@@ -62,5 +77,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.starts_with("p.yaml:5"), "{e}");
+    }
+
+    #[test]
+    fn system_paths_in_a_plan_are_refused_with_their_line() {
+        let y = "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /tmp\n  medium: memory\n- medium: disk\n  path: /var/../etc\n";
+        let e = parse_plan(y, "p.yaml").unwrap_err();
+        assert!(
+            e.starts_with("p.yaml:7: invalid plan: paths[1].path: /etc "),
+            "{e}"
+        );
+        let j = r#"{"apiVersion":"rootlock.dev/v1","kind":"VolumePlan","paths":[{"path":"/usr/local/bin","medium":"disk"}]}"#;
+        let e = parse_plan(j, "p.json").unwrap_err();
+        assert!(
+            e.starts_with("p.json:1: invalid plan: paths[0].path: /usr/local/bin "),
+            "{e}"
+        );
+        let ok = "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /tmp/../cache\n  medium: memory\n";
+        assert_eq!(parse_plan(ok, "p.yaml").unwrap()[0].path, "/cache");
     }
 }

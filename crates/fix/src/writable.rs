@@ -1,6 +1,7 @@
 //! `--writable PATH[=memory|disk][:SIZE]`.
 
 use crate::edits::DEFAULT_MEMORY_SIZE;
+use rootlock_policy::immutable::is_at_or_above_system_path;
 use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{Medium, PlannedPath};
 
@@ -26,11 +27,17 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
             "--writable {arg}: {path:?} is not an absolute path"
         ));
     }
+    // `..` is resolved, as the container runtime does before mounting: the
+    // mountPath written is the directory that really becomes writable, and
+    // the system-path check below judges that one, not the spelling.
     let path = normalize_path(path);
     if path == "/" {
         return Err(format!(
             "--writable {arg}: / cannot be a volume (it would make the whole root writable)"
         ));
+    }
+    if let Some(why) = system_path_refusal(&path) {
+        return Err(format!("--writable {arg}: {why}"));
     }
     if let Some(s) = size
         && !valid_quantity(s)
@@ -51,6 +58,20 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
         container: None,
         seed: false,
         reason: "--writable".into(),
+    })
+}
+
+/// Why a (normalized) path must not become a writable volume, if it must
+/// not: a volume at or above a system path re-opens what the read-only root
+/// closed, and `rootlock scan --level immutable` reports it
+/// (writableSystemPath); the fix must not create what the scan refuses.
+pub fn system_path_refusal(path: &str) -> Option<String> {
+    is_at_or_above_system_path(path).then(|| {
+        format!(
+            "{path} is a system path or holds one; a writable volume there would let the \
+             container replace binaries, libraries or configuration (writableSystemPath): \
+             make only the directory the program writes to writable"
+        )
     })
 }
 
@@ -108,5 +129,26 @@ mod tests {
                 .contains("not a quantity")
         );
         assert!(parse_writable("/").is_err());
+    }
+
+    #[test]
+    fn system_paths_are_refused_and_dot_dot_resolved() {
+        for bad in [
+            "/etc",
+            "/usr/local/bin",
+            "/usr/local",
+            "/tmp/../etc",
+            "/usr/./lib/=disk",
+        ] {
+            let e = parse_writable(bad).unwrap_err();
+            assert!(e.starts_with(&format!("--writable {bad}:")), "{e}");
+            assert!(e.contains("system path"), "{e}");
+        }
+        assert!(parse_writable("/etc/../tmp/..").is_err());
+        assert_eq!(parse_writable("/tmp/../cache").unwrap().path, "/cache");
+        assert_eq!(
+            parse_writable("/etc/app/cache").unwrap().path,
+            "/etc/app/cache"
+        );
     }
 }
