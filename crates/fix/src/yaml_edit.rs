@@ -8,7 +8,7 @@ use crate::render::{BlockStyle, block_entries, block_items};
 use crate::resolve::{Action, Placed};
 use crate::splice::Edit;
 use crate::style::Dialect;
-use crate::text::{Text, indent_of, is_doc_marker};
+use crate::text::{Text, indent_of, is_blank_or_comment, is_doc_marker};
 use crate::value::New;
 use rootlock_manifest::tree::{Node, Value};
 
@@ -199,7 +199,11 @@ impl Editor<'_> {
                 .find(|l| !crate::text::is_blank_or_comment(self.text.line(*l)));
             if let Some(l) = above {
                 let text = self.text.line(l);
-                if text.trim() == "-" && before.len() > indent_of(text) {
+                // `-` alone, or followed by a comment (`- # the app`).
+                let dash_alone = text.trim_start().strip_prefix('-').is_some_and(|rest| {
+                    rest.is_empty() || (rest.starts_with([' ', '\t']) && is_blank_or_comment(rest))
+                });
+                if dash_alone && before.len() > indent_of(text) {
                     let dash = indent_of(text);
                     return Ok((dash, before.len() - dash));
                 }

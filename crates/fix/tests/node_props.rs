@@ -113,3 +113,15 @@ fn a_null_whose_value_is_below_its_tag_is_refused_not_a_panic() {
     let e = out.errors.join("\n");
     assert!(e.contains("p.yaml: line 9:"), "{e}");
 }
+
+#[test]
+fn a_list_item_with_a_comment_after_its_dash_gets_new_items() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - # the app\n    name: a\n    image: x\n    volumeMounts:\n    - # data\n      name: d\n      mountPath: /data\n  volumes:\n  -\n    name: d\n    emptyDir: {}\n";
+    let new = fixed(t);
+    assert!(
+        new.contains(
+            "      mountPath: /data\n    - name: rootlock-cache\n      mountPath: /cache\n"
+        ),
+        "{new}"
+    );
+}
