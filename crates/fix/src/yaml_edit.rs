@@ -114,11 +114,11 @@ impl Editor<'_> {
         at - self.text.line_start(self.text.line_of_offset(at))
     }
 
-    /// The last line of the block node whose content is indented more than
-    /// `indent`, starting from `last`, the last line any of its nodes starts on.
-    fn block_end(&self, last: usize, indent: usize) -> usize {
-        let mut end = last;
-        for l in last + 1..=self.text.line_count() {
+    /// The last line of the block node `node` whose content is indented
+    /// more than `indent`.
+    fn block_end(&self, node: &Node, indent: usize) -> usize {
+        let mut end = max_line(node);
+        for l in end + 1..=self.text.line_count() {
             let s = self.text.line(l);
             if s.trim().is_empty() {
                 continue;
@@ -132,7 +132,30 @@ impl Editor<'_> {
                 break;
             }
         }
+        // A block scalar that keeps its trailing newlines (`|+`) owns the
+        // blank lines after its text: new lines go after them, not between.
+        let mut kept = self.kept_blank_lines(last_node(node));
+        while kept > 0 && end < self.text.line_count() && self.text.line(end + 1).trim().is_empty()
+        {
+            end += 1;
+            kept -= 1;
+        }
         end
+    }
+
+    /// How many blank lines after a scalar's last line belong to it: a block
+    /// scalar's (the parser reports it at its first text line, after the
+    /// `|+` header) value ending in n+1 newlines has n of them. Quoted
+    /// scalars end at their closing quote.
+    fn kept_blank_lines(&self, node: &Node) -> usize {
+        let Some(s) = node.as_scalar() else {
+            return 0;
+        };
+        if s.plain || matches!(self.byte(self.start(node)), Some(b'"' | b'\'')) {
+            return 0;
+        }
+        let newlines = s.text.len() - s.text.trim_end_matches('\n').len();
+        newlines.saturating_sub(1)
     }
 
     /// Inserts `lines` after line `after` (before its line terminator, so a
@@ -157,7 +180,7 @@ impl Editor<'_> {
                     return flow_edit::add_entries(self, at, entries, depth);
                 }
                 let indent = self.column_of(at);
-                let end = self.block_end(max_line(map), indent);
+                let end = self.block_end(map, indent);
                 let mut lines = Vec::new();
                 block_entries(entries, indent, self.style, &mut lines);
                 Ok(vec![self.insert_lines(end, &lines, depth)])
@@ -175,7 +198,7 @@ impl Editor<'_> {
                 let (dash, content) = self.dash_of(item_at)?;
                 let mut lines = Vec::new();
                 block_items(items, dash, content, self.style, &mut lines);
-                let end = self.block_end(max_line(seq), dash);
+                let end = self.block_end(seq, dash);
                 Ok(vec![self.insert_lines(end, &lines, depth)])
             }
             Action::Replace { node, owner, value } => self.replace(node, *owner, value, depth),
@@ -427,6 +450,22 @@ struct Props {
     anchor: Option<std::ops::Range<usize>>,
     tag: Option<std::ops::Range<usize>>,
     end: usize,
+}
+
+/// The node of the subtree that starts last.
+fn last_node(node: &Node) -> &Node {
+    let next = match &node.value {
+        Value::Scalar(_) => None,
+        Value::Seq(items) => items.iter().max_by_key(|n| max_line(n)),
+        Value::Map(entries) => entries
+            .iter()
+            .max_by_key(|e| max_line(&e.value))
+            .map(|e| &e.value),
+    };
+    match next {
+        Some(n) if max_line(n) >= node.line => last_node(n),
+        _ => node,
+    }
 }
 
 /// The last line any node in the subtree starts on.

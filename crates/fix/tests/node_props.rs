@@ -125,3 +125,14 @@ fn a_list_item_with_a_comment_after_its_dash_gets_new_items() {
         "{new}"
     );
 }
+
+#[test]
+fn new_lines_go_after_the_kept_blank_lines_of_a_keep_block_scalar() {
+    for tail in ["\n  restartPolicy: Always\n", "\n\n", "\n# end\n"] {
+        let t = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    args:\n    - |+\n      hello\n{tail}"
+        );
+        let new = fixed(&t);
+        assert!(new.contains("      hello\n\n"), "{new}");
+    }
+}
