@@ -76,6 +76,11 @@ fn span(src: &str, open: usize) -> Result<Span, String> {
     Err("a flow collection is not closed".into())
 }
 
+/// The byte offset of the bracket closing the flow collection opened at `open`.
+pub fn closing_bracket(src: &str, open: usize) -> Result<usize, String> {
+    span(src, open).map(|s| s.close)
+}
+
 fn leading_ws(line: &str) -> &str {
     &line[..line.len() - line.trim_start().len()]
 }

@@ -132,6 +132,12 @@ impl Editor<'_> {
                 break;
             }
         }
+        // A flow collection that starts last may close on a line of its own
+        // at the block's indentation (`{drop: [ALL],` then `}`): the block
+        // ends after it, or new lines would land inside it.
+        if let Some(close) = self.last_flow_close(node) {
+            end = end.max(self.text.line_of_offset(close));
+        }
         // A block scalar that keeps its trailing newlines (`|+`) owns the
         // blank lines after its text: new lines go after them, not between.
         let mut kept = self.kept_blank_lines(last_node(node));
@@ -141,6 +147,25 @@ impl Editor<'_> {
             kept -= 1;
         }
         end
+    }
+
+    /// Where the outermost flow collection on the path to the node that
+    /// starts last in `node` closes, if there is one.
+    fn last_flow_close(&self, node: &Node) -> Option<usize> {
+        let mut n = node;
+        loop {
+            if !matches!(n.value, Value::Scalar(_)) {
+                let at = self.content_start(n).ok()?;
+                if matches!(self.byte(at), Some(b'{' | b'[')) {
+                    return flow_edit::closing_bracket(self.text.src, at).ok();
+                }
+            }
+            let next = last_child(n)?;
+            if max_line(next) < n.line {
+                return None;
+            }
+            n = next;
+        }
     }
 
     /// How many blank lines after a scalar's last line belong to it: a block
@@ -452,17 +477,21 @@ struct Props {
     end: usize,
 }
 
-/// The node of the subtree that starts last.
-fn last_node(node: &Node) -> &Node {
-    let next = match &node.value {
+/// The child holding the node that starts last.
+fn last_child(node: &Node) -> Option<&Node> {
+    match &node.value {
         Value::Scalar(_) => None,
         Value::Seq(items) => items.iter().max_by_key(|n| max_line(n)),
         Value::Map(entries) => entries
             .iter()
             .max_by_key(|e| max_line(&e.value))
             .map(|e| &e.value),
-    };
-    match next {
+    }
+}
+
+/// The node of the subtree that starts last.
+fn last_node(node: &Node) -> &Node {
+    match last_child(node) {
         Some(n) if max_line(n) >= node.line => last_node(n),
         _ => node,
     }

@@ -136,3 +136,19 @@ fn new_lines_go_after_the_kept_blank_lines_of_a_keep_block_scalar() {
         assert!(new.contains("      hello\n\n"), "{new}");
     }
 }
+
+#[test]
+fn new_lines_go_after_a_flow_collection_closed_at_the_keys_indentation() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  volumes: [{name: v, emptyDir: {}}]\n  containers:\n  - name: a\n    image: x\n    volumeMounts: [{name: v, mountPath: /tmp}]\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL],\n      }\n";
+    let s = settings("immutable");
+    let out = fix("p.yaml", t, &s);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let new = out.fixed.expect("a change");
+    assert!(
+        new.ends_with(
+            "      capabilities: {drop: [ALL],\n      }\n      readOnlyRootFilesystem: true\n"
+        ),
+        "{new}"
+    );
+    assert_only_additions("p.yaml", t, &new);
+}
