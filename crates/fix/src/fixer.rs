@@ -100,8 +100,15 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
         match fix_chunk(name, &text, &dialect, chunk, settings, &mut out) {
             Ok(edits) => all_edits.extend(edits),
             Err(e) => {
+                // Field errors already start with `file:line:column`; the
+                // others (`line N: …`, internal errors) get the file name.
+                let located = if e.starts_with(&format!("{name}:")) {
+                    e
+                } else {
+                    format!("{name}: {e}")
+                };
                 out.errors
-                    .push(format!("{name}: {e}; the file was not changed"));
+                    .push(format!("{located}; the file was not changed"));
                 return out;
             }
         }

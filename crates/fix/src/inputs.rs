@@ -1,5 +1,6 @@
-//! The PATH arguments: files as given, directories walked (sorted) for
-//! `.yaml`, `.yml` and `.json`, and `-` for standard input.
+//! The PATH arguments: files as given, directories walked as
+//! [`rootlock_manifest::files`] does it (the same files `scan` reads), and
+//! `-` for standard input.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -51,18 +52,13 @@ pub fn expand(args: &[String]) -> (Vec<Source>, Vec<String>) {
         if arg == "-" {
             sources.push(Source::Stdin);
         } else if path.is_dir() {
-            for entry in walkdir::WalkDir::new(&path).sort_by_file_name() {
-                match entry {
-                    Ok(e) if e.file_type().is_file() => {
-                        let ext = e.path().extension().and_then(|x| x.to_str());
-                        if matches!(ext, Some("yaml" | "yml" | "json")) {
-                            sources.push(Source::File(e.into_path()));
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => errors.push(format!("{arg}: cannot walk directory: {e}")),
-                }
-            }
+            let (found, walk_errors) = rootlock_manifest::files::manifest_files(&path);
+            sources.extend(found.into_iter().map(Source::File));
+            errors.extend(
+                walk_errors
+                    .into_iter()
+                    .map(|(at, why)| format!("{at}: {why}")),
+            );
         } else if path.exists() {
             sources.push(Source::File(path));
         } else {

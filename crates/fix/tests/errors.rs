@@ -31,7 +31,9 @@ fn wrong_types_name_the_file_line_and_field() {
     let out = fix("p.yaml", t, &settings("immutable"));
     assert!(out.fixed.is_none());
     let e = out.errors.join("\n");
-    assert!(e.contains("p.yaml:8"), "{e}");
+    // Named once: `p.yaml:8:…`, not `p.yaml: p.yaml:8:…`.
+    assert!(e.starts_with("p.yaml:8:"), "{e}");
+    assert_eq!(e.matches("p.yaml").count(), 1, "{e}");
     assert!(
         e.contains("spec.containers[0].securityContext.readOnlyRootFilesystem"),
         "{e}"

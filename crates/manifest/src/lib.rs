@@ -8,6 +8,7 @@
 pub mod chunk;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod json;
 pub mod limits;
 pub mod reader;

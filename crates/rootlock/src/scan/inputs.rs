@@ -1,11 +1,7 @@
-//! Expands the PATH arguments: files as given, directories walked
-//! recursively for `.yaml`, `.yml` and `.json` (sorted, so output order is
-//! deterministic), and `-` for standard input. In a directory, a symlink to
-//! a file counts like the file (as `kubectl apply -f DIR` reads it); a
-//! symlink to a directory is not followed, so a link loop cannot trap the
-//! walk.
+//! Expands the PATH arguments: files as given, directories walked as
+//! [`rootlock_manifest::files`] does it, and `-` for standard input.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -23,13 +19,6 @@ impl Input {
     }
 }
 
-fn is_manifest(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
-}
-
 /// An argument or directory entry that could not be read: the path, and why.
 pub type ArgError = (String, String);
 
@@ -45,26 +34,9 @@ pub fn expand(args: &[String]) -> (Vec<Input>, Vec<ArgError>) {
         }
         let path = PathBuf::from(arg);
         if path.is_dir() {
-            let mut found: Vec<PathBuf> = Vec::new();
-            for entry in walkdir::WalkDir::new(&path).sort_by_file_name() {
-                match entry {
-                    Ok(e)
-                        if is_manifest(e.path())
-                            && (e.file_type().is_file()
-                                || (e.path_is_symlink() && e.path().is_file())) =>
-                    {
-                        found.push(e.into_path())
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        let at = e
-                            .path()
-                            .map_or_else(|| arg.clone(), |p| p.display().to_string());
-                        errors.push((at, format!("cannot walk directory: {e}")))
-                    }
-                }
-            }
+            let (found, walk_errors) = rootlock_manifest::files::manifest_files(&path);
             inputs.extend(found.into_iter().map(Input::File));
+            errors.extend(walk_errors);
         } else if path.exists() {
             inputs.push(Input::File(path));
         } else {
