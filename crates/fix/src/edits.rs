@@ -306,10 +306,12 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
                     );
                 }
             }
+            // `seccompProfile: {}` or `type: ""`: no choice was made (the
+            // API server refuses an empty type), so it is set, not kept.
             Some(p) if p.type_.is_empty() => cx.set(
                 base.clone().extend(&["seccompProfile", "type"]),
                 New::str("RuntimeDefault"),
-                cx.opts.force,
+                true,
             ),
             Some(p) if !valid_seccomp(&p.type_) => {
                 let written = format!("{:?}", p.type_);

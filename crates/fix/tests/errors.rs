@@ -172,3 +172,21 @@ fn a_volume_plan_file_drives_the_writable_paths() {
         0
     );
 }
+
+#[test]
+fn an_empty_seccomp_type_is_set_not_refused() {
+    // The API server refuses `type: ""`; nobody chose it, so it is replaced
+    // (an explicit `Unconfined` is kept and reported instead).
+    for profile in ["{type: \"\"}", "{}"] {
+        let t = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {profile}\n  containers:\n  - name: a\n    image: x\n"
+        );
+        let out = fix("p.yaml", &t, &settings("restricted"));
+        assert!(out.errors.is_empty(), "{profile}: {:?}", out.errors);
+        let new = out.fixed.expect("a change");
+        assert!(
+            new.contains("seccompProfile: {type: RuntimeDefault}"),
+            "{new}"
+        );
+    }
+}
