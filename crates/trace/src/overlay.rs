@@ -155,16 +155,24 @@ impl Builder {
                 "overlay",
                 target,
                 Some("overlay"),
-                0,
+                libc::MS_NODEV,
                 Some(&format!("{opts},redirect_dir=on,index=off,metacopy=off")),
             )
-            .or_else(|_| mount("overlay", target, Some("overlay"), 0, Some(&opts)))
+            .or_else(|_| {
+                mount(
+                    "overlay",
+                    target,
+                    Some("overlay"),
+                    libc::MS_NODEV,
+                    Some(&opts),
+                )
+            })
         } else {
             mount(
                 "overlay",
                 target,
                 Some("overlay"),
-                0,
+                libc::MS_NODEV,
                 Some(&format!("{opts},userxattr")),
             )
         };
@@ -304,7 +312,10 @@ pub fn finish_root(target: &Path, binds: &[PathBuf], rootfs: Option<&Path>) -> R
         "rootlock-dev",
         &dev,
         Some("tmpfs"),
-        libc::MS_NOSUID,
+        // Device nodes work only where they are bound from the host below;
+        // one made with mknod (CAP_MKNOD is a default capability) cannot be
+        // opened, as a runtime's device cgroup would refuse it.
+        libc::MS_NOSUID | libc::MS_NODEV,
         Some("mode=755"),
     )?;
     for node in ["null", "zero", "full", "random", "urandom", "tty"] {

@@ -22,6 +22,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The capabilities containerd and Docker give a container by default
+/// (`CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+/// NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP`): a traced
+/// program gets these and no others.
+const CONTAINER_CAPS: [libc::c_ulong; 14] = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31];
+
 /// After the timeout, SIGTERM; after this much more, SIGKILL.
 const TERM_GRACE: Duration = Duration::from_secs(2);
 
@@ -261,15 +267,19 @@ fn tracer_inner(
     }
     let mut volumes = Vec::new();
     if let Some(paths) = &opts.verify {
-        for (p, _) in paths {
-            let t = merged.join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(&t).map_err(|e| format!("mkdir {}: {e}", t.display()))?;
+        // Resolved inside the traced root, as the program will see them: a
+        // `..` or an absolute symlink (`/var/run -> /run`) must not lead
+        // to a directory of the host.
+        let targets: Vec<(PathBuf, PathBuf, bool)> = paths
+            .iter()
+            .map(|(p, seed)| Ok((in_root(&merged, p)?, in_root(&lower, p)?, *seed)))
+            .collect::<Result<_>>()?;
+        for (t, _, _) in &targets {
+            std::fs::create_dir_all(t).map_err(|e| format!("mkdir {}: {e}", t.display()))?;
         }
         ns::set_readonly(&merged, true)?;
-        for (p, seed) in paths {
-            let t = merged.join(p.trim_start_matches('/'));
-            let host = lower.join(p.trim_start_matches('/'));
-            if *seed && host.is_dir() {
+        for ((p, _), (t, host, seed)) in paths.iter().zip(targets) {
+            if seed && host.is_dir() {
                 b.overlay(&host, &t, p)?;
             } else {
                 ns::mount(
@@ -319,7 +329,9 @@ fn tracer_inner(
     let proc_dir = merged.join("proc");
     let (out_r, out_w) = pipe()?;
     let new_net = opts.rootfs.is_some() || !rootful;
-    let mut flags = libc::CLONE_NEWPID;
+    // Own hostname and IPC as in a pod: a traced `hostname x` or a SysV
+    // segment must not reach the host.
+    let mut flags = libc::CLONE_NEWPID | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
     if new_net {
         flags |= libc::CLONE_NEWNET;
     }
@@ -532,6 +544,50 @@ fn scan_files(dir: &Path, root: &Path, found: &mut Vec<String>) {
 
 /// I: pid 1 of the new pid namespace. Returns the command's exit code once
 /// no process is left.
+/// `path` (absolute, as a plan names it) inside `root`, resolved as the
+/// program will see it once `root` is its `/`: `..` stops at `root`, and a
+/// symlink is followed inside `root` (an absolute target restarts at
+/// `root`). Never a path outside `root`.
+fn in_root(root: &Path, path: &str) -> Result<PathBuf> {
+    let mut done: Vec<String> = Vec::new();
+    let mut todo: std::collections::VecDeque<String> = path
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect();
+    let mut links = 0;
+    while let Some(c) = todo.pop_front() {
+        match c.as_str() {
+            "." => continue,
+            ".." => {
+                done.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let here = done
+            .iter()
+            .fold(root.to_path_buf(), |p, d| p.join(d))
+            .join(&c);
+        let Ok(target) = std::fs::read_link(&here) else {
+            done.push(c);
+            continue;
+        };
+        links += 1;
+        if links > 40 {
+            return Err(format!("{path}: too many levels of symbolic links"));
+        }
+        let target = target.to_string_lossy().into_owned();
+        if target.starts_with('/') {
+            done.clear();
+        }
+        for (i, part) in target.split('/').filter(|p| !p.is_empty()).enumerate() {
+            todo.insert(i, part.to_string());
+        }
+    }
+    Ok(done.iter().fold(root.to_path_buf(), |p, d| p.join(d)))
+}
+
 fn init_main(
     merged: &Path,
     proc_dir: &Path,
@@ -554,6 +610,15 @@ fn init_main(
         libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
         None,
     )?;
+    // What a runtime makes read-only in /proc (runc's readonlyPaths): the
+    // sysctls and kernel knobs are the host's, not the trace's.
+    for sub in ["sys", "sysrq-trigger", "irq", "bus", "fs"] {
+        let p = proc_dir.join(sub);
+        if p.exists() {
+            ns::bind(&p, &p)?;
+            ns::set_readonly(&p, true)?;
+        }
+    }
     ns::pivot_into(merged)?;
     extern "C" fn forward_term(_: libc::c_int) {
         // SAFETY: kill is async-signal-safe; -1 is every process in the
@@ -575,10 +640,25 @@ fn init_main(
         return Err(os_err("fork"));
     }
     if cmd == 0 {
-        // SAFETY: fd juggling, id changes and exec with prepared arguments.
+        // SAFETY: fd juggling, capability and id changes and exec with
+        // prepared arguments: syscalls only.
         unsafe {
             libc::dup2(out_w, 1);
             libc::dup2(out_w, 2);
+            // Nothing of the caller's but stdio reaches the program: an
+            // inherited descriptor to a host directory would be a way out
+            // of the traced root.
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            // The capabilities a container runtime grants by default, no
+            // more: without CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_NET_ADMIN, …
+            // a program traced as root cannot mount, load modules or change
+            // the host. Dropped from the bounding set, so root's exec gets
+            // only these.
+            for cap in 0..64 {
+                if !CONTAINER_CAPS.contains(&cap) {
+                    libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
+                }
+            }
             if let Some((uid, gid)) = ids {
                 libc::setgroups(0, std::ptr::null());
                 if libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
@@ -618,4 +698,29 @@ fn init_main(
         }
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_root;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn paths_resolve_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("run")).unwrap();
+        std::fs::create_dir_all(root.join("var")).unwrap();
+        symlink("/run", root.join("var/run")).unwrap();
+        symlink("../run", root.join("var/rel")).unwrap();
+        symlink("/loop", root.join("loop")).unwrap();
+        assert_eq!(in_root(root, "/var/run/app").unwrap(), root.join("run/app"));
+        assert_eq!(in_root(root, "/var/rel/x").unwrap(), root.join("run/x"));
+        assert_eq!(in_root(root, "/../../etc").unwrap(), root.join("etc"));
+        assert_eq!(
+            in_root(root, "/var/./run/../tmp").unwrap(),
+            root.join("tmp")
+        );
+        assert!(in_root(root, "/loop/x").is_err());
+    }
 }

@@ -307,6 +307,69 @@ fn waits_for_daemons_and_kills_them_at_the_timeout() {
 }
 
 #[test]
+fn a_program_traced_as_root_cannot_change_the_host() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("host-safety") {
+        return;
+    }
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let before = (
+        read("/proc/sys/vm/swappiness"),
+        read("/proc/sys/kernel/hostname"),
+    );
+    // A descriptor the caller leaks (no close-on-exec), to a host directory.
+    let dir = std::fs::File::open("/").unwrap();
+    // SAFETY: duplicating a descriptor we own; closed below.
+    let leaked = unsafe { libc::dup(std::os::fd::AsRawFd::as_raw_fd(&dir)) };
+    assert!(leaked > 2);
+    // Each escape that works exits with its own status.
+    let script = format!(
+        "echo 17 > /proc/sys/vm/swappiness 2>/dev/null && exit 10; \
+         hostname rootlock-escaped 2>/dev/null && exit 11; \
+         [ -e /proc/self/fd/{leaked} ] && exit 12; \
+         mknod /tmp/disk b 254 0 2>/dev/null && head -c1 /tmp/disk >/dev/null 2>&1 && exit 13; \
+         mkdir -p /tmp/m && mount -t tmpfs x /tmp/m 2>/dev/null && exit 14; \
+         grep -q 'CapBnd:.00000000a80425fb' /proc/self/status || exit 15; \
+         exit 0"
+    );
+    let out = tracer::run(&opts(&["sh", "-c", &script], Some(30.0))).unwrap();
+    // SAFETY: closing the descriptor duplicated above.
+    unsafe { libc::close(leaked) };
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let after = (
+        read("/proc/sys/vm/swappiness"),
+        read("/proc/sys/kernel/hostname"),
+    );
+    assert_eq!(before, after, "the host changed");
+}
+
+#[test]
+fn verify_paths_stay_inside_the_traced_root() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("verify-paths") {
+        return;
+    }
+    let escape = PathBuf::from(format!("/var/tmp/rootlock-escape-{}", std::process::id()));
+    let mut o = opts(
+        &["sh", "-c", "echo x > /run/rootlock-verify-probe/f"],
+        Some(30.0),
+    );
+    // `..` climbing out, and a path through the host's `/var/run -> /run`.
+    o.verify = Some(vec![
+        (format!("/../../..{}", escape.display()), false),
+        ("/var/run/rootlock-verify-probe".into(), false),
+    ]);
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    assert!(out.erofs_lines.is_empty(), "{out:?}");
+    assert!(!escape.exists(), "created on the host");
+    assert!(
+        !Path::new("/run/rootlock-verify-probe").exists(),
+        "created on the host"
+    );
+}
+
+#[test]
 fn bind_passes_a_path_through_untracked() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if skip_unless_root("bind") {

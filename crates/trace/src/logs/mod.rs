@@ -19,7 +19,7 @@ use crate::reduce::{Anchor, reduce};
 use rootlock_policy::plan::VolumePlan;
 
 /// What the failed operation was, as far as the message tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     /// Creating or writing a file: its directory must be writable.
     File,
@@ -95,12 +95,22 @@ pub fn recognise(line: &str) -> Vec<Hit> {
 }
 
 /// What a log scan found.
+///
+/// A crash-looping or retrying program logs the same error over and over:
+/// a hit already seen (same path, operation and format) is counted, not
+/// kept, so memory grows with the distinct paths, not with the log.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// (1-based line number, hit).
+    /// (1-based line number of its first occurrence, hit).
     pub hits: Vec<(usize, Hit)>,
-    /// EROFS lines that name no absolute path.
+    /// Hits that repeated one already in `hits`.
+    pub repeated: usize,
+    seen: std::collections::HashSet<(String, Op, &'static str)>,
+    /// EROFS lines that name no absolute path: the first
+    /// [`MAX_UNRESOLVED`] distinct ones.
     pub unresolved: Vec<(usize, String)>,
+    /// Further such lines, not kept.
+    pub unresolved_more: usize,
     /// Lines longer than [`MAX_LINE`], only their start was read.
     pub truncated: usize,
     /// The first of them (1-based), for the warning.
@@ -113,12 +123,24 @@ impl Scan {
         let hits = recognise(line);
         if hits.is_empty() {
             if mentions_erofs(line) {
-                self.unresolved
-                    .push((n, line.trim().chars().take(200).collect()));
+                let text: String = line.trim().chars().take(200).collect();
+                if self.unresolved.len() < MAX_UNRESOLVED
+                    && !self.unresolved.iter().any(|(_, t)| *t == text)
+                {
+                    self.unresolved.push((n, text));
+                } else {
+                    self.unresolved_more += 1;
+                }
             }
             return;
         }
-        self.hits.extend(hits.into_iter().map(|h| (n, h)));
+        for h in hits {
+            if self.seen.insert((h.path.clone(), h.op, h.runtime)) {
+                self.hits.push((n, h));
+            } else {
+                self.repeated += 1;
+            }
+        }
     }
 }
 
@@ -130,6 +152,9 @@ pub fn scan(text: &str) -> Scan {
     }
     scan
 }
+
+/// At most this many EROFS lines that name no path are quoted in warnings.
+pub const MAX_UNRESOLVED: usize = 50;
 
 /// At most this much of one line is read. A log line is a few hundred
 /// bytes; without a cap, input with no newline (`/dev/zero`, a binary file,
@@ -234,6 +259,12 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
     for (line, text) in &scan.unresolved {
         plan.warnings.push(format!(
             "line {line}: read-only file system error names no path: {text}"
+        ));
+    }
+    if scan.unresolved_more > 0 {
+        plan.warnings.push(format!(
+            "{} more read-only file system error line(s) name no path (repeats, or past the first {MAX_UNRESOLVED})",
+            scan.unresolved_more
         ));
     }
     if let Some(first) = scan.first_truncated {

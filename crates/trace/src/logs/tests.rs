@@ -427,3 +427,39 @@ fn python_reprs_are_unescaped() {
     let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(paths, ["/app/it's"]);
 }
+
+#[test]
+fn a_repeated_error_is_counted_not_kept() {
+    // A crash loop: the same two errors, 10,000 times over.
+    let mut log = String::new();
+    for _ in 0..10_000 {
+        log.push_str("open /var/cache/app/x: read-only file system\n");
+        log.push_str("fatal: read-only file system\n");
+    }
+    log.push_str("open /var/cache/app/y: read-only file system\n");
+    let scan = scan_reader(std::io::BufReader::new(log.as_bytes())).unwrap();
+    let hits: Vec<(usize, &str)> = scan
+        .hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str()))
+        .collect();
+    assert_eq!(
+        hits,
+        [(1, "/var/cache/app/x"), (20_001, "/var/cache/app/y")]
+    );
+    assert_eq!(scan.repeated, 9_999);
+    assert_eq!(
+        scan.unresolved,
+        [(2, "fatal: read-only file system".to_string())]
+    );
+    assert_eq!(scan.unresolved_more, 9_999);
+    let plan = plan_from_scan(&scan, "logs: -");
+    assert_eq!(plan.paths.len(), 1, "{:?}", plan.paths);
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.starts_with("9999 more read-only file system error line(s) name no path")),
+        "{:?}",
+        plan.warnings
+    );
+}
