@@ -15,6 +15,7 @@ pub mod cache;
 pub mod certs;
 pub mod config;
 pub mod controllers;
+mod idle_io;
 pub mod labels;
 pub mod metrics;
 pub mod mutate;

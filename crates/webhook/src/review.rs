@@ -17,7 +17,36 @@ pub struct AdmissionReview {
     pub api_version: String,
     #[serde(default)]
     pub kind: String,
+    #[serde(default, deserialize_with = "request_object")]
     pub request: Option<AdmissionRequest>,
+}
+
+/// `request` as a JSON object (or null): serde's derive would also take
+/// the array form of a struct, which is no AdmissionReview.
+fn request_object<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<AdmissionRequest>, D::Error> {
+    struct ObjectOrNull;
+    impl<'de> serde::de::Visitor<'de> for ObjectOrNull {
+        type Value = Option<AdmissionRequest>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an AdmissionRequest object")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(ObjectOrNull)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            AdmissionRequest::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                .map(Some)
+        }
+    }
+    d.deserialize_option(ObjectOrNull)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -90,6 +119,9 @@ pub fn parse(body: &[u8]) -> Result<AdmissionRequest, String> {
     // a review's instructions).
     let text = std::str::from_utf8(body)
         .map_err(|e| format!("request body is not a valid AdmissionReview: not UTF-8: {e}"))?;
+    if !text.trim_start().starts_with('{') {
+        return Err("request body is not a valid AdmissionReview: not a JSON object".into());
+    }
     let review: AdmissionReview = serde_json::from_str(text)
         .map_err(|e| format!("request body is not a valid AdmissionReview: {e}"))?;
     if review.api_version != API_VERSION || review.kind != KIND {
@@ -219,5 +251,20 @@ mod tests {
                 .unwrap_err()
                 .contains("not a valid AdmissionReview")
         );
+    }
+
+    #[test]
+    fn the_array_form_of_a_struct_is_no_admission_review() {
+        let array = br#"["admission.k8s.io/v1","AdmissionReview",{"uid":"x","kind":{},"operation":"CREATE"}]"#;
+        assert!(parse(array).unwrap_err().contains("not a JSON object"));
+        let request_array = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":["x",["","v1","Pod"],["","v1","pods"],null,"p","ns","CREATE"]}"#;
+        assert!(
+            parse(request_array)
+                .unwrap_err()
+                .contains("expected an AdmissionRequest object"),
+        );
+        let null_request =
+            br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":null}"#;
+        assert!(parse(null_request).unwrap_err().contains("no request"));
     }
 }

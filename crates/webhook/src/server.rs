@@ -2,6 +2,13 @@
 //! changes, HTTP/1.1 and HTTP/2 keep-alive (hyper), axum routes, a request
 //! body limit, a per-request deadline (the API server's `?timeout=` bounded
 //! by the config) and graceful shutdown that drains in-flight requests.
+//!
+//! Bounded against clients that hold resources without finishing a request
+//! (anyone in the cluster can reach the Service, and the pod has 128 MiB):
+//! at most [`MAX_CONNECTIONS`] connections; a connection that reads and
+//! writes nothing for [`IDLE_TIMEOUT`] is closed; a request body must
+//! arrive within the request's deadline; and request bodies being read
+//! share [`BODY_BUDGET`] bytes.
 
 use crate::admit::{Call, Webhook};
 use crate::review::{self, AdmissionResponse, Status};
@@ -27,6 +34,17 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+/// Connections served at once; further ones are closed on accept. The API
+/// server needs a handful (HTTP/2 multiplexes); each idle TLS connection
+/// costs about 25 KB.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// A connection with no bytes read or written for this long is closed. The
+/// longest request deadline is 30 s, so no live request is cut.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bytes of request bodies being received at once, over all connections:
+/// a slow sender holds its share only until its request's deadline.
+pub const BODY_BUDGET: usize = 32 << 20;
+
 /// Where and how to serve.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -37,6 +55,10 @@ pub struct ServerOptions {
     pub reload_interval: Duration,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// See [`IDLE_TIMEOUT`].
+    pub idle_timeout: Duration,
+    /// See [`BODY_BUDGET`].
+    pub body_budget: usize,
 }
 
 impl ServerOptions {
@@ -51,6 +73,8 @@ impl ServerOptions {
             tls_key: tls_key.into(),
             reload_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(25),
+            idle_timeout: IDLE_TIMEOUT,
+            body_budget: BODY_BUDGET,
         }
     }
 }
@@ -163,6 +187,9 @@ impl ResolvesServerCert for ReloadingCert {
 struct App {
     webhook: Arc<Webhook>,
     shutting_down: AtomicBool,
+    /// [`ServerOptions::body_budget`], in bytes.
+    bodies: tokio::sync::Semaphore,
+    body_budget: usize,
 }
 
 /// A server running on the current tokio runtime.
@@ -215,10 +242,14 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     let app = Arc::new(App {
         webhook,
         shutting_down: AtomicBool::new(false),
+        bodies: tokio::sync::Semaphore::new(opts.body_budget),
+        body_budget: opts.body_budget,
     });
+    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let router = router(app.clone());
     let (tx, mut rx) = watch::channel(false);
     let grace = opts.shutdown_grace;
+    let idle_timeout = opts.idle_timeout;
     let task = tokio::spawn(async move {
         let graceful = GracefulShutdown::new();
         let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -244,12 +275,17 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                             continue;
                         }
                     };
+                    let Ok(slot) = connections.clone().try_acquire_owned() else {
+                        tracing::warn!(%peer, "connection limit ({MAX_CONNECTIONS}) reached: closing a new connection");
+                        continue;
+                    };
                     let _ = tcp.set_nodelay(true);
                     let acceptor = acceptor.clone();
                     let router = router.clone();
                     let builder = builder.clone();
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
+                        let _slot = slot;
                         let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                             Ok(Ok(s)) => s,
                             Ok(Err(e)) => {
@@ -258,9 +294,24 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                             }
                             Err(_) => return,
                         };
-                        let conn = builder.serve_connection(TokioIo::new(tls), TowerToHyperService::new(router));
-                        if let Err(e) = watcher.watch(conn).await {
-                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        // The protocol is the one ALPN agreed on: sniffing
+                        // it from the first bytes would wait for them with
+                        // no timeout.
+                        let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                        let builder = if h2 { builder.http2_only() } else { builder.http1_only() };
+                        let activity = Arc::new(AtomicU64::new(0));
+                        let since = Instant::now();
+                        let io = crate::idle_io::IdleIo::new(tls, activity.clone(), since);
+                        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(router));
+                        tokio::select! {
+                            r = watcher.watch(conn) => {
+                                if let Err(e) = r {
+                                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                                }
+                            }
+                            _ = crate::idle_io::idle_for(&activity, since, idle_timeout) => {
+                                tracing::debug!(%peer, "idle connection closed");
+                            }
                         }
                     });
                 }
@@ -392,20 +443,21 @@ async fn handle(
 ) -> Response {
     let start = Instant::now();
     let wh = &app.webhook;
-    let (code, response) = answer(wh, path, &uri, &headers, body, start).await;
+    let (code, response) = answer(&app, path, &uri, &headers, body, start).await;
     wh.metrics
         .request(path, code.as_u16(), start.elapsed().as_secs_f64());
     response
 }
 
 async fn answer(
-    wh: &Webhook,
+    app: &App,
     path: &'static str,
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
     start: Instant,
 ) -> (StatusCode, Response) {
+    let wh = &app.webhook;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -434,15 +486,58 @@ async fn answer(
             ),
         )
     };
-    if headers
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > limit)
-    {
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
         return too_big();
     }
-    let bytes = match http_body_util::Limited::new(body, limit).collect().await {
+    // The request's deadline covers reading its body: a client that sends
+    // it slowly, or never finishes it, is answered 408 and let go.
+    let budget = timeout_from_query(uri)
+        .unwrap_or(wh.config.request_timeout)
+        .min(wh.config.request_timeout);
+    let deadline = tokio::time::Instant::from_std(start + budget);
+    let late = || {
+        let code = StatusCode::REQUEST_TIMEOUT;
+        (
+            code,
+            plain(
+                code,
+                format!(
+                    "the request body did not arrive within {} ms",
+                    budget.as_millis()
+                ),
+            ),
+        )
+    };
+    // Its share of the bytes all bodies being read may hold.
+    let share = declared.unwrap_or(limit).clamp(1, app.body_budget);
+    let share = u32::try_from(share).unwrap_or(u32::MAX);
+    let permit = match tokio::time::timeout_at(deadline, app.bodies.acquire_many(share)).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            let code = StatusCode::SERVICE_UNAVAILABLE;
+            return (
+                code,
+                plain(
+                    code,
+                    "too many request bodies are being received at once; retry".into(),
+                ),
+            );
+        }
+    };
+    let read = tokio::time::timeout_at(
+        deadline,
+        http_body_util::Limited::new(body, limit).collect(),
+    )
+    .await;
+    drop(permit);
+    let Ok(read) = read else {
+        return late();
+    };
+    let bytes = match read {
         Ok(c) => c.to_bytes(),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -457,9 +552,6 @@ async fn answer(
             );
         }
     };
-    let budget = timeout_from_query(uri)
-        .unwrap_or(wh.config.request_timeout)
-        .min(wh.config.request_timeout);
     match review_body(wh, path, &bytes, start + budget).await {
         Ok(body) => (
             StatusCode::OK,

@@ -1,4 +1,5 @@
-//! Operations: certificate hot-reload and graceful shutdown, over real TLS.
+//! Operations: certificate hot-reload, graceful shutdown, and clients that
+//! hold resources without finishing a request, over real TLS.
 
 mod common;
 
@@ -7,7 +8,8 @@ use futures::future::BoxFuture;
 use rootlock_webhook::cache::{Namespaces, PodLister};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn certificate_is_reloaded_from_disk_without_restart() {
@@ -119,4 +121,132 @@ fn certs_command_writes_a_pair_for_the_service_names() {
         &dir.path().join("tls.key"),
     )
     .unwrap();
+}
+
+/// A raw TLS connection to the harness, offering `alpn`.
+async fn raw_tls(
+    h: &Harness,
+    alpn: &[u8],
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut h.ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    cfg.alpn_protocols = vec![alpn.to_vec()];
+    let tcp = tokio::net::TcpStream::connect(h.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(name, tcp)
+        .await
+        .unwrap()
+}
+
+/// Sends the head of a POST whose body will be `length` bytes, and `sent`
+/// bytes of it.
+async fn start_post(
+    h: &Harness,
+    path: &str,
+    length: usize,
+    sent: usize,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let mut s = raw_tls(h, b"http/1.1").await;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&vec![b' '; sent]).await.unwrap();
+    s.flush().await.unwrap();
+    s
+}
+
+/// The status line of the response on `s`.
+async fn status_line(s: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> String {
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(15), s.read(&mut buf))
+        .await
+        .expect("an answer in time")
+        .unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_answered_408_and_the_server_goes_on() {
+    let h = start(config("")).await;
+    let t0 = Instant::now();
+    let mut slow = start_post(&h, "/validate?timeout=1s", 1000, 10).await;
+    assert_eq!(status_line(&mut slow).await, "HTTP/1.1 408 Request Timeout");
+    // Within the request's deadline (1 s), not when the client gives up.
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    let v = h.recorded("05-pod-create").await;
+    assert_eq!(v["allowed"], false);
+}
+
+#[tokio::test]
+async fn request_bodies_being_received_share_a_budget() {
+    let h = start_tuned(
+        config(""),
+        Namespaces::Offline,
+        None,
+        Duration::from_secs(1),
+        |o| o.body_budget = 100_000,
+    )
+    .await;
+    // One slow sender takes 80,000 of the 100,000 bytes for 5 s.
+    let mut hog = start_post(&h, "/validate?timeout=5s", 80_000, 100).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A second big body cannot get its share before its own deadline.
+    let mut second = start_post(&h, "/validate?timeout=1s", 80_000, 100).await;
+    assert_eq!(
+        status_line(&mut second).await,
+        "HTTP/1.1 503 Service Unavailable"
+    );
+    // An ordinary review (2.5 KB) fits in what is left and is answered.
+    let v = h.recorded("05-pod-create").await;
+    assert_eq!(v["allowed"], false);
+    assert_eq!(status_line(&mut hog).await, "HTTP/1.1 408 Request Timeout");
+}
+
+#[tokio::test]
+async fn a_connection_that_stays_silent_is_closed() {
+    let h = start_tuned(
+        config(""),
+        Namespaces::Offline,
+        None,
+        Duration::from_secs(1),
+        |o| o.idle_timeout = Duration::from_secs(1),
+    )
+    .await;
+    for alpn in [&b"h2"[..], b"http/1.1"] {
+        let t0 = Instant::now();
+        let mut s = raw_tls(&h, alpn).await;
+        let mut buf = [0u8; 64];
+        // HTTP/2: the server's SETTINGS come first; then nothing, then EOF.
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => continue,
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "{alpn:?}: still open after 10 s");
+        assert!(
+            t0.elapsed() >= Duration::from_millis(900),
+            "{alpn:?}: closed at once"
+        );
+    }
+    let v = h.recorded("05-pod-create").await;
+    assert_eq!(v["allowed"], false);
 }

@@ -79,6 +79,17 @@ pub async fn start_with(
     lister: Option<Arc<dyn PodLister>>,
     reload: Duration,
 ) -> Harness {
+    start_tuned(config, namespaces, lister, reload, |_| {}).await
+}
+
+/// [`start_with`], with the server options adjusted by `tune`.
+pub async fn start_tuned(
+    config: Config,
+    namespaces: Namespaces,
+    lister: Option<Arc<dyn PodLister>>,
+    reload: Duration,
+    tune: impl FnOnce(&mut ServerOptions),
+) -> Harness {
     server::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let g = generate_pair(dir.path());
@@ -95,6 +106,7 @@ pub async fn start_with(
     );
     opts.reload_interval = reload;
     opts.shutdown_grace = Duration::from_secs(5);
+    tune(&mut opts);
     let server = server::start(webhook, opts).await.unwrap();
     Harness {
         addr: server.local_addr,
