@@ -28,6 +28,10 @@ use std::time::{Duration, Instant};
 /// program gets these and no others.
 const CONTAINER_CAPS: [libc::c_ulong; 14] = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31];
 
+/// How init and the command's child begin the line that says why the
+/// command could not be started.
+const NOT_STARTED: &str = "rootlock trace: ";
+
 /// After the timeout, SIGTERM; after this much more, SIGKILL.
 const TERM_GRACE: Duration = Duration::from_secs(2);
 
@@ -454,6 +458,14 @@ fn tracer_inner(
         }
     }
     let text = String::from_utf8_lossy(&output);
+    // The command never started (not found, --user not mapped, the root
+    // could not be set up): init or the child said why on the output and
+    // exited 125–127. An empty plan would read as "needs nothing".
+    if matches!(out.exit_code, Some(125..=127))
+        && let Some(why) = text.lines().find_map(|l| l.strip_prefix(NOT_STARTED))
+    {
+        return Err(format!("the command did not start: {why}"));
+    }
     out.erofs_lines.extend(
         text.lines()
             .filter(|l| crate::logs::mentions_erofs(l))

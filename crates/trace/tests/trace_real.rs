@@ -370,6 +370,22 @@ fn verify_paths_stay_inside_the_traced_root() {
 }
 
 #[test]
+fn a_command_that_cannot_start_is_an_error_not_an_empty_plan() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("not-started") {
+        return;
+    }
+    let e = tracer::run(&opts(&["/nonexistent/program"], Some(30.0))).unwrap_err();
+    assert!(
+        e.contains("the command did not start: cannot execute"),
+        "{e}"
+    );
+    // A program of its own that exits 127 is traced as usual.
+    let out = tracer::run(&opts(&["sh", "-c", "exit 127"], Some(30.0))).unwrap();
+    assert_eq!(out.exit_code, Some(127));
+}
+
+#[test]
 fn bind_passes_a_path_through_untracked() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if skip_unless_root("bind") {
