@@ -11,8 +11,24 @@ use std::path::{Component, Path, PathBuf};
 const ALIASES: &[(&str, &str)] = &[("/var/run", "/run"), ("/var/lock", "/run/lock")];
 
 /// Lexically normalises an absolute path (`//`, `.`, `..`, trailing `/`) and
-/// applies the well-known aliases. Returns `None` for a relative path.
+/// applies the well-known aliases: for paths as a program named them (log
+/// lines), which may go through `/var/run`. Returns `None` for a relative
+/// path.
 pub fn canonical(path: &str) -> Option<String> {
+    let out = normalized(path)?;
+    for (alias, target) in ALIASES {
+        if let Some(rest) = strip_dir_prefix(&out, alias) {
+            return Some(format!("{target}{rest}"));
+        }
+    }
+    Some(out)
+}
+
+/// Lexically normalises an absolute path, without aliases: for paths the
+/// kernel already resolved (a trace's overlay upper layers and fanotify
+/// events), where `/var/run/x` can only appear if the image has a real
+/// `/var/run` directory, which a volume at `/run` would not cover.
+pub fn normalized(path: &str) -> Option<String> {
     if !path.starts_with('/') {
         return None;
     }
@@ -33,11 +49,6 @@ pub fn canonical(path: &str) -> Option<String> {
     }
     if out.is_empty() {
         out.push('/');
-    }
-    for (alias, target) in ALIASES {
-        if let Some(rest) = strip_dir_prefix(&out, alias) {
-            return Some(format!("{target}{rest}"));
-        }
     }
     Some(out)
 }

@@ -12,7 +12,7 @@
 //! Anchors nested in another anchor merge into it; `/` is never suggested;
 //! system anchors ([`is_system_anchor`]) become warnings instead of volumes.
 
-use crate::canonical::{canonical, is_at_or_under, parent};
+use crate::canonical::{is_at_or_under, normalized, parent};
 use rootlock_policy::immutable::{SYSTEM_PATHS, is_at_or_above_system_path};
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 use serde::{Deserialize, Serialize};
@@ -110,7 +110,7 @@ impl Anchor {
 
 /// The anchor a change needs (before merging).
 pub fn anchor_of(change: &Change) -> Option<Anchor> {
-    let path = canonical(&change.path)?;
+    let path = normalized(&change.path)?;
     let kind = change.kind;
     let mut evidence = format!("{} {}", kind.as_str(), path);
     if change.is_dir && !matches!(kind, ChangeKind::Transient) {
@@ -488,6 +488,14 @@ mod tests {
     }
 
     #[test]
+    fn a_real_var_run_directory_is_not_taken_for_run() {
+        // Paths from the overlay are resolved: /var/run/x exists only when
+        // the image has a real /var/run directory, which /run would not cover.
+        let plan = plan_from_changes(&[ch("/var/run/app.pid", ChangeKind::Created, false)], "");
+        assert_eq!(paths(&plan), ["/var/run"]);
+    }
+
+    #[test]
     fn nginx_write_set_reduces_to_three_mounts() {
         let changes = vec![
             ch("/var/lib/nginx", ChangeKind::Created, true),
@@ -495,7 +503,8 @@ mod tests {
             ch("/var/lib/nginx/proxy", ChangeKind::Created, true),
             ch("/var/log/nginx/access.log", ChangeKind::Modified, false),
             ch("/var/log/nginx/error.log", ChangeKind::Modified, false),
-            ch("/var/run/nginx.pid", ChangeKind::Transient, false),
+            // As the kernel reports it: /var/run is a symlink to /run.
+            ch("/run/nginx.pid", ChangeKind::Transient, false),
         ];
         let plan = plan_from_changes(&changes, "trace: nginx");
         assert_eq!(paths(&plan), ["/run", "/var/lib/nginx", "/var/log/nginx"]);
