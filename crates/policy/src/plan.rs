@@ -67,8 +67,9 @@ pub struct PlannedPath {
     /// Restrict to one container by name; `None` means every container.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
-    /// Existing image content at this path was modified or deleted: an
-    /// emptyDir would hide it, so it should be seeded from an init container.
+    /// The image has content at this path (changed, deleted, or beside
+    /// what was written): an emptyDir would hide it, so it should be
+    /// seeded from an init container.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub seed: bool,
     /// Why the path is in the plan (the evidence), for humans.

@@ -12,7 +12,7 @@
 //! Anchors nested in another anchor merge into it; `/` is never suggested;
 //! system anchors ([`is_system_anchor`]) become warnings instead of volumes.
 
-use crate::canonical::{is_at_or_under, normalized, parent};
+use crate::canonical::{is_at_or_under, normalized, parent, strip_dir_prefix};
 use rootlock_policy::immutable::{SYSTEM_PATHS, is_at_or_above_system_path};
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 use serde::{Deserialize, Serialize};
@@ -288,7 +288,7 @@ pub fn reduce(anchors: Vec<Anchor>, source: &str) -> VolumePlan {
         let (medium, size_limit) = suggest_medium(&a);
         if a.seed {
             plan.warnings.push(format!(
-                "{}: existing image content is modified or deleted there, and an emptyDir would hide it; seed the volume from an init container",
+                "{}: the image has content there (changed, deleted, or beside what was written) that an emptyDir would hide; seed the volume from an init container",
                 a.path
             ));
         }
@@ -427,7 +427,33 @@ pub fn plan_with_image(
     entries: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> VolumePlan {
     let anchors = changes.iter().filter_map(anchor_of).collect();
-    reduce(lift_into_parents(anchors, entries), source)
+    let mut anchors = lift_into_parents(anchors, entries);
+    for a in &mut anchors {
+        if !a.seed && hides_image_content(a, entries) {
+            a.seed = true;
+        }
+    }
+    reduce(anchors, source)
+}
+
+/// Whether an emptyDir at the anchor would hide something of the image:
+/// entries the program did not create there (`echo x >
+/// /var/lib/dpkg/new` must not hide the dpkg database). Not for `/tmp`,
+/// `/run` and `/dev/shm`, which runtimes and images leave to scratch data.
+fn hides_image_content(a: &Anchor, entries: &dyn Fn(&str) -> Option<Vec<String>>) -> bool {
+    if MEMORY_PATHS.contains(&a.path.as_str()) {
+        return false;
+    }
+    let Some(image) = entries(&a.path) else {
+        return false;
+    };
+    let created: std::collections::HashSet<&str> = a
+        .written
+        .iter()
+        .filter_map(|w| strip_dir_prefix(w, &a.path))
+        .filter_map(|rest| rest.trim_start_matches('/').split('/').next())
+        .collect();
+    image.iter().any(|e| !created.contains(e.as_str()))
 }
 
 /// See [`plan_with_image`]. Never lifts to `/` or to a system anchor (see
@@ -485,6 +511,45 @@ mod tests {
 
     fn paths(plan: &VolumePlan) -> Vec<&str> {
         plan.paths.iter().map(|p| p.path.as_str()).collect()
+    }
+
+    #[test]
+    fn writing_beside_image_content_asks_for_seeding() {
+        let image = |dir: &str| -> Option<Vec<String>> {
+            let names: &[&str] = match dir {
+                "/var/lib/dpkg" => &["status", "info"],
+                "/var/cache/app" => &[],
+                "/tmp" => &["leftover"],
+                _ => return None,
+            };
+            Some(names.iter().map(|n| n.to_string()).collect())
+        };
+        let changes = [
+            ch("/var/lib/dpkg/new", ChangeKind::Created, false),
+            ch("/var/cache/app/x", ChangeKind::Created, false),
+            ch("/tmp/y", ChangeKind::Created, false),
+        ];
+        let plan = plan_with_image(&changes, "", &image);
+        let seeds: Vec<(&str, bool)> = plan
+            .paths
+            .iter()
+            .map(|p| (p.path.as_str(), p.seed))
+            .collect();
+        assert_eq!(
+            seeds,
+            [
+                ("/tmp", false),
+                ("/var/cache/app", false),
+                ("/var/lib/dpkg", true)
+            ]
+        );
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with("/var/lib/dpkg: the image has content there")),
+            "{:?}",
+            plan.warnings
+        );
     }
 
     #[test]
