@@ -409,6 +409,39 @@ fn utf16_files_as_powershell_writes_them_are_read() {
     );
 }
 
+#[test]
+fn an_interrupted_trace_stops_its_command_and_cleans_up() {
+    // SAFETY: trivial getter.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIP: trace as root needs root; CI runs as root");
+        return;
+    }
+    let child = std::process::Command::new(common::bin())
+        .args(["trace", "--", "sleep", "60"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let scratch = std::path::PathBuf::from(format!("/run/rootlock-trace.{}", child.id()));
+    for _ in 0..100 {
+        if scratch.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(scratch.exists(), "the trace did not start");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("interrupted"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!scratch.exists(), "scratch directory left behind");
+}
+
 /// The `file` of each object in a JSON report, in order.
 fn object_files(json: &[u8]) -> Vec<String> {
     let doc: serde_json::Value = serde_json::from_slice(json).unwrap();

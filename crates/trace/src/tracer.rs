@@ -20,6 +20,7 @@ use std::ffi::CString;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 /// The capabilities containerd and Docker give a container by default
@@ -142,6 +143,55 @@ fn run_in(opts: &Options, scratch: &Path, rootful: bool, uid: u32, gid: u32) -> 
     drop(res_w);
     drop(up_w);
     drop(go_r);
+    // Ctrl-C or `kill` of rootlock: stop the trace through the tracer (its
+    // death takes init and the command with it) and still clean up here,
+    // instead of dying with the scratch directory left behind.
+    TRACER.store(pid, Ordering::SeqCst);
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    // SAFETY: installing a handler that only calls kill(2) and stores an
+    // atomic; the previous handlers are put back below.
+    let previous = unsafe {
+        [libc::SIGINT, libc::SIGTERM].map(|sig| {
+            (
+                sig,
+                libc::signal(sig, stop_tracer as *const () as libc::sighandler_t),
+            )
+        })
+    };
+    let result = collect(pid, rootful, uid, gid, up_r, go_w, res_r);
+    for (sig, handler) in previous {
+        // SAFETY: restoring what was installed before.
+        unsafe { libc::signal(sig, handler) };
+    }
+    TRACER.store(0, Ordering::SeqCst);
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err("interrupted: the traced command was stopped and nothing was planned".into());
+    }
+    result
+}
+
+static TRACER: AtomicI32 = AtomicI32::new(0);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn stop_tracer(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let pid = TRACER.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill is async-signal-safe.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
+/// P's side once the tracer runs: id maps (rootless), then its report.
+fn collect(
+    pid: i32,
+    rootful: bool,
+    uid: u32,
+    gid: u32,
+    up_r: OwnedFd,
+    go_w: OwnedFd,
+    res_r: OwnedFd,
+) -> Result<Outcome> {
     let mut warnings = Vec::new();
     if !rootful {
         if read_byte(up_r.as_raw_fd()) {
