@@ -20,7 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
@@ -251,7 +250,6 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     let grace = opts.shutdown_grace;
     let idle_timeout = opts.idle_timeout;
     let task = tokio::spawn(async move {
-        let graceful = GracefulShutdown::new();
         let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -283,7 +281,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                     let acceptor = acceptor.clone();
                     let router = router.clone();
                     let builder = builder.clone();
-                    let watcher = graceful.watcher();
+                    let mut stop = rx.clone();
                     tokio::spawn(async move {
                         let _slot = slot;
                         let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
@@ -303,14 +301,37 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                         let since = Instant::now();
                         let io = crate::idle_io::IdleIo::new(tls, activity.clone(), since);
                         let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(router));
-                        tokio::select! {
-                            r = watcher.watch(conn) => {
-                                if let Err(e) = r {
-                                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        let mut conn = std::pin::pin!(conn);
+                        // Idle or shutting down: close gracefully (HTTP/2
+                        // GOAWAY, so the API server opens a new connection
+                        // rather than losing a request sent at that very
+                        // moment), then for good if the peer lingers.
+                        let mut closing: Option<tokio::time::Instant> = None;
+                        if *stop.borrow_and_update() {
+                            conn.as_mut().graceful_shutdown();
+                            closing = Some(tokio::time::Instant::now());
+                        }
+                        loop {
+                            tokio::select! {
+                                r = conn.as_mut() => {
+                                    if let Err(e) = r {
+                                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                                    }
+                                    break;
                                 }
-                            }
-                            _ = crate::idle_io::idle_for(&activity, since, idle_timeout) => {
-                                tracing::debug!(%peer, "idle connection closed");
+                                _ = crate::idle_io::idle_for(&activity, since, idle_timeout), if closing.is_none() => {
+                                    tracing::debug!(%peer, "idle connection: closing");
+                                    conn.as_mut().graceful_shutdown();
+                                    closing = Some(tokio::time::Instant::now());
+                                }
+                                _ = stop.changed(), if closing.is_none() => {
+                                    conn.as_mut().graceful_shutdown();
+                                    closing = Some(tokio::time::Instant::now());
+                                }
+                                _ = tokio::time::sleep_until(closing.map_or_else(tokio::time::Instant::now, |t| t + grace)), if closing.is_some() => {
+                                    tracing::debug!(%peer, "connection did not close in time: dropped");
+                                    break;
+                                }
                             }
                         }
                     });
@@ -321,8 +342,10 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
         drop(listener);
         app.shutting_down.store(true, Ordering::Release);
         tracing::info!("shutting down: draining in-flight requests");
+        // Every connection task holds a slot until its connection is gone.
+        let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
         tokio::select! {
-            _ = graceful.shutdown() => tracing::info!("all connections closed"),
+            _ = connections.acquire_many(all) => tracing::info!("all connections closed"),
             _ = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
         }
     });
