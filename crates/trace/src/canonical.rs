@@ -5,7 +5,8 @@
 //! `/run/lock`), which hold in practically every image, and symlinks of the
 //! particular image, which can only be resolved against its root directory.
 
-use std::path::{Component, Path, PathBuf};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 
 /// Aliases that hold in every mainstream image, longest first.
 const ALIASES: &[(&str, &str)] = &[("/var/run", "/run"), ("/var/lock", "/run/lock")];
@@ -29,28 +30,9 @@ pub fn canonical(path: &str) -> Option<String> {
 /// events), where `/var/run/x` can only appear if the image has a real
 /// `/var/run` directory, which a volume at `/run` would not cover.
 pub fn normalized(path: &str) -> Option<String> {
-    if !path.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let mut out = String::with_capacity(path.len());
-    for p in &parts {
-        out.push('/');
-        out.push_str(p);
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    Some(out)
+    // The policy's normalisation, the one scan judges mount paths with.
+    path.starts_with('/')
+        .then(|| rootlock_policy::model::normalize_path(path))
 }
 
 /// `path` relative to the directory `dir` (`""` when equal, `"/x"` below),
@@ -80,55 +62,50 @@ pub fn parent(path: &str) -> &str {
     }
 }
 
-/// Resolves every symlink in `path` as the program would have seen it
-/// inside `root` (absolute link targets are taken relative to `root`, `..`
-/// never leaves it), then canonicalises the result. Components that do not
-/// exist are kept as written. At most 40 links are followed, like the kernel.
-pub fn resolve_in_root(root: &Path, path: &str) -> Option<String> {
-    let mut pending: Vec<String> = Vec::new();
-    push_components(&mut pending, path);
-    let mut resolved: Vec<String> = Vec::new();
+/// `path` (absolute, as a plan names it) inside `root`, resolved as a
+/// program will see it once `root` is its `/`: `..` stops at `root`, and a
+/// symlink is followed inside `root` (an absolute target restarts at
+/// `root`). Components that do not exist are kept as written. More than 40
+/// links is an error, as for the kernel (ELOOP). Never a path outside
+/// `root`.
+pub fn resolve_in_root(root: &Path, path: &str) -> Result<PathBuf, String> {
+    let mut done: Vec<String> = Vec::new();
+    let mut todo: VecDeque<String> = path
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect();
     let mut links = 0;
-    while let Some(part) = pending.pop() {
-        match part.as_str() {
-            "" | "." => continue,
+    while let Some(c) = todo.pop_front() {
+        match c.as_str() {
+            "." => continue,
             ".." => {
-                resolved.pop();
+                done.pop();
                 continue;
             }
             _ => {}
         }
-        let mut candidate: PathBuf = root.to_path_buf();
-        for r in &resolved {
-            candidate.push(r);
+        let here = done
+            .iter()
+            .fold(root.to_path_buf(), |p, d| p.join(d))
+            .join(&c);
+        let Ok(target) = std::fs::read_link(&here) else {
+            done.push(c);
+            continue;
+        };
+        links += 1;
+        if links > 40 {
+            return Err(format!("{path}: too many levels of symbolic links"));
         }
-        candidate.push(&part);
-        match std::fs::read_link(&candidate) {
-            Ok(target) if links < 40 => {
-                links += 1;
-                let target = target.to_string_lossy().into_owned();
-                if target.starts_with('/') {
-                    resolved.clear();
-                }
-                push_components(&mut pending, &target);
-            }
-            _ => resolved.push(part),
+        let target = target.to_string_lossy().into_owned();
+        if target.starts_with('/') {
+            done.clear();
+        }
+        for (i, part) in target.split('/').filter(|p| !p.is_empty()).enumerate() {
+            todo.insert(i, part.to_string());
         }
     }
-    canonical(&format!("/{}", resolved.join("/")))
-}
-
-/// Pushes the components of `path` onto a stack so that the first one pops first.
-fn push_components(stack: &mut Vec<String>, path: &str) {
-    let parts: Vec<String> = Path::new(path)
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            Component::ParentDir => Some("..".to_string()),
-            _ => None,
-        })
-        .collect();
-    stack.extend(parts.into_iter().rev());
+    Ok(done.iter().fold(root.to_path_buf(), |p, d| p.join(d)))
 }
 
 #[cfg(test)]
@@ -161,22 +138,23 @@ mod tests {
 
     #[test]
     fn resolves_symlinks_inside_the_root_only() {
-        let dir = std::env::temp_dir().join(format!("rootlock-canon-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("run")).unwrap();
-        std::fs::create_dir_all(dir.join("var")).unwrap();
-        std::os::unix::fs::symlink("/run", dir.join("var/run")).unwrap();
-        std::os::unix::fs::symlink("../../../../etc", dir.join("var/escape")).unwrap();
-        std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
-        assert_eq!(
-            resolve_in_root(&dir, "/var/run/app.pid").as_deref(),
-            Some("/run/app.pid")
-        );
-        assert_eq!(
-            resolve_in_root(&dir, "/var/escape/x").as_deref(),
-            Some("/etc/x")
-        );
-        assert_eq!(resolve_in_root(&dir, "/loop/x").as_deref(), Some("/loop/x"));
-        std::fs::remove_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("run")).unwrap();
+        std::fs::create_dir_all(root.join("var")).unwrap();
+        std::os::unix::fs::symlink("/run", root.join("var/run")).unwrap();
+        std::os::unix::fs::symlink("../run", root.join("var/rel")).unwrap();
+        std::os::unix::fs::symlink("../../../../etc", root.join("var/escape")).unwrap();
+        std::os::unix::fs::symlink("loop", root.join("loop")).unwrap();
+        let at = |p: &str| resolve_in_root(root, p).unwrap();
+        assert_eq!(at("/var/run/app.pid"), root.join("run/app.pid"));
+        assert_eq!(at("/var/rel/x"), root.join("run/x"));
+        assert_eq!(at("/var/escape/x"), root.join("etc/x"));
+        assert_eq!(at("/../../etc"), root.join("etc"));
+        // The symlink first, then `..`, as the kernel walks it.
+        assert_eq!(at("/var/./run/../tmp"), root.join("tmp"));
+        // A loop is an error, not a path through the link (which the host
+        // would then resolve against its own root).
+        assert!(resolve_in_root(root, "/loop/x").is_err());
     }
 }

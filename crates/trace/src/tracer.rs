@@ -11,6 +11,7 @@
 //! pid namespace. T then walks the upper layers and sends the outcome to P
 //! as JSON over a pipe.
 
+use crate::canonical::resolve_in_root;
 use crate::fanotify::Watch;
 use crate::namespaces::{self as ns, Result, errno, os_err};
 use crate::overlay::{Builder, finish_root, parse_mountinfo};
@@ -326,7 +327,13 @@ fn tracer_inner(
         // to a directory of the host.
         let targets: Vec<(PathBuf, PathBuf, bool)> = paths
             .iter()
-            .map(|(p, seed)| Ok((in_root(&merged, p)?, in_root(&lower, p)?, *seed)))
+            .map(|(p, seed)| {
+                Ok((
+                    resolve_in_root(&merged, p)?,
+                    resolve_in_root(&lower, p)?,
+                    *seed,
+                ))
+            })
             .collect::<Result<_>>()?;
         for (t, _, _) in &targets {
             std::fs::create_dir_all(t).map_err(|e| format!("mkdir {}: {e}", t.display()))?;
@@ -606,50 +613,6 @@ fn scan_files(dir: &Path, root: &Path, found: &mut Vec<String>) {
 
 /// I: pid 1 of the new pid namespace. Returns the command's exit code once
 /// no process is left.
-/// `path` (absolute, as a plan names it) inside `root`, resolved as the
-/// program will see it once `root` is its `/`: `..` stops at `root`, and a
-/// symlink is followed inside `root` (an absolute target restarts at
-/// `root`). Never a path outside `root`.
-fn in_root(root: &Path, path: &str) -> Result<PathBuf> {
-    let mut done: Vec<String> = Vec::new();
-    let mut todo: std::collections::VecDeque<String> = path
-        .split('/')
-        .filter(|c| !c.is_empty())
-        .map(String::from)
-        .collect();
-    let mut links = 0;
-    while let Some(c) = todo.pop_front() {
-        match c.as_str() {
-            "." => continue,
-            ".." => {
-                done.pop();
-                continue;
-            }
-            _ => {}
-        }
-        let here = done
-            .iter()
-            .fold(root.to_path_buf(), |p, d| p.join(d))
-            .join(&c);
-        let Ok(target) = std::fs::read_link(&here) else {
-            done.push(c);
-            continue;
-        };
-        links += 1;
-        if links > 40 {
-            return Err(format!("{path}: too many levels of symbolic links"));
-        }
-        let target = target.to_string_lossy().into_owned();
-        if target.starts_with('/') {
-            done.clear();
-        }
-        for (i, part) in target.split('/').filter(|p| !p.is_empty()).enumerate() {
-            todo.insert(i, part.to_string());
-        }
-    }
-    Ok(done.iter().fold(root.to_path_buf(), |p, d| p.join(d)))
-}
-
 fn init_main(
     merged: &Path,
     proc_dir: &Path,
@@ -760,29 +723,4 @@ fn init_main(
         }
     }
     Ok(code)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::in_root;
-    use std::os::unix::fs::symlink;
-
-    #[test]
-    fn paths_resolve_inside_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("run")).unwrap();
-        std::fs::create_dir_all(root.join("var")).unwrap();
-        symlink("/run", root.join("var/run")).unwrap();
-        symlink("../run", root.join("var/rel")).unwrap();
-        symlink("/loop", root.join("loop")).unwrap();
-        assert_eq!(in_root(root, "/var/run/app").unwrap(), root.join("run/app"));
-        assert_eq!(in_root(root, "/var/rel/x").unwrap(), root.join("run/x"));
-        assert_eq!(in_root(root, "/../../etc").unwrap(), root.join("etc"));
-        assert_eq!(
-            in_root(root, "/var/./run/../tmp").unwrap(),
-            root.join("tmp")
-        );
-        assert!(in_root(root, "/loop/x").is_err());
-    }
 }
