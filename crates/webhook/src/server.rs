@@ -58,6 +58,8 @@ pub struct ServerOptions {
     pub idle_timeout: Duration,
     /// See [`BODY_BUDGET`].
     pub body_budget: usize,
+    /// See [`MAX_CONNECTIONS`].
+    pub max_connections: usize,
 }
 
 impl ServerOptions {
@@ -74,6 +76,7 @@ impl ServerOptions {
             shutdown_grace: Duration::from_secs(25),
             idle_timeout: IDLE_TIMEOUT,
             body_budget: BODY_BUDGET,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 }
@@ -244,7 +247,8 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
         bodies: tokio::sync::Semaphore::new(opts.body_budget),
         body_budget: opts.body_budget,
     });
-    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let max_connections = opts.max_connections.max(1);
+    let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
     let router = router(app.clone());
     let (tx, mut rx) = watch::channel(false);
     let grace = opts.shutdown_grace;
@@ -274,7 +278,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                         }
                     };
                     let Ok(slot) = connections.clone().try_acquire_owned() else {
-                        tracing::warn!(%peer, "connection limit ({MAX_CONNECTIONS}) reached: closing a new connection");
+                        tracing::warn!(%peer, "connection limit ({max_connections}) reached: closing a new connection");
                         continue;
                     };
                     let _ = tcp.set_nodelay(true);
@@ -343,7 +347,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
         app.shutting_down.store(true, Ordering::Release);
         tracing::info!("shutting down: draining in-flight requests");
         // Every connection task holds a slot until its connection is gone.
-        let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+        let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
         tokio::select! {
             _ = connections.acquire_many(all) => tracing::info!("all connections closed"),
             _ = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
@@ -501,13 +505,18 @@ async fn answer(
     let limit = wh.config.max_body_bytes;
     let too_big = || {
         let code = StatusCode::BAD_REQUEST;
-        (
+        let mut response = plain(
             code,
-            plain(
-                code,
-                format!("request body too large: the limit is {limit} bytes"),
-            ),
-        )
+            format!("request body too large: the limit is {limit} bytes"),
+        );
+        // The rest of the body is not read, so this HTTP/1.1 connection
+        // cannot carry another request: say so, rather than let the client
+        // find a reset (hyper drops the header on HTTP/2, where it is not
+        // allowed and the stream alone ends).
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        (code, response)
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
