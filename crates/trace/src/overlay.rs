@@ -304,7 +304,12 @@ impl Builder {
 }
 
 /// The pseudo filesystems and pass-through binds of the new root.
-pub fn finish_root(target: &Path, binds: &[PathBuf], rootfs: Option<&Path>) -> Result<()> {
+pub fn finish_root(
+    target: &Path,
+    scratch: &Path,
+    binds: &[PathBuf],
+    rootfs: Option<&Path>,
+) -> Result<()> {
     // /dev: a tmpfs with the usual nodes bound from the host, like a runtime.
     let dev = target.join("dev");
     fs::create_dir_all(&dev).map_err(|e| format!("mkdir {}: {e}", dev.display()))?;
@@ -352,15 +357,8 @@ pub fn finish_root(target: &Path, binds: &[PathBuf], rootfs: Option<&Path>) -> R
         rbind(Path::new("/sys"), &sys)?;
         set_readonly(&sys, true)?;
     }
-    // Runtime-managed files of an image root, as a runtime would provide them.
     if rootfs.is_some() {
-        for f in ["etc/resolv.conf", "etc/hosts"] {
-            let (h, t) = (Path::new("/").join(f), target.join(f));
-            if h.is_file() && t.is_file() {
-                bind(&h, &t)?;
-                set_readonly(&t, false)?;
-            }
-        }
+        runtime_files(target, scratch)?;
     }
     // --bind: passed through, untracked, like an existing volume.
     for b in binds {
@@ -372,6 +370,39 @@ pub fn finish_root(target: &Path, binds: &[PathBuf], rootfs: Option<&Path>) -> R
             ));
         }
         rbind(b, &t)?;
+    }
+    Ok(())
+}
+
+/// The files a pod's runtime mounts over an image's own, as a pod with a
+/// read-only root sees them: `/etc/hosts` is the kubelet's mount and stays
+/// writable (`ReadOnly: false` in its makeHostsMount), while containerd
+/// mounts `/etc/resolv.conf` and `/etc/hostname` read-only when the root
+/// is. None of them is in an overlay, so writing `/etc/hosts` succeeds and
+/// asks for no volume, as in the pod; and the writable one is a private
+/// copy on the scratch tmpfs, so the host's file is never written. Only
+/// files the image has are covered: creating a missing one would put it
+/// in the overlay as a write of the program's.
+fn runtime_files(target: &Path, scratch: &Path) -> Result<()> {
+    let hosts = target.join("etc/hosts");
+    if hosts.is_file() {
+        let copy = scratch.join("etc-hosts");
+        let text = fs::read("/etc/hosts").unwrap_or_default();
+        fs::write(&copy, text).map_err(|e| format!("write {}: {e}", copy.display()))?;
+        bind(&copy, &hosts)?;
+    }
+    let resolv = target.join("etc/resolv.conf");
+    if resolv.is_file() && Path::new("/etc/resolv.conf").is_file() {
+        bind(Path::new("/etc/resolv.conf"), &resolv)?;
+        set_readonly(&resolv, false)?;
+    }
+    let hostname = target.join("etc/hostname");
+    if hostname.is_file() {
+        let copy = scratch.join("etc-hostname");
+        let name = fs::read("/proc/sys/kernel/hostname").unwrap_or_default();
+        fs::write(&copy, name).map_err(|e| format!("write {}: {e}", copy.display()))?;
+        bind(&copy, &hostname)?;
+        set_readonly(&hostname, false)?;
     }
     Ok(())
 }

@@ -354,7 +354,7 @@ fn tracer_inner(
             volumes.push(t);
         }
     }
-    finish_root(&merged, &opts.binds, opts.rootfs.as_deref())?;
+    finish_root(&merged, scratch, &opts.binds, opts.rootfs.as_deref())?;
     out.warnings.append(&mut b.warnings);
     let watch = if opts.verify.is_none() {
         let uppers: Vec<PathBuf> = b.layers.iter().map(|l| l.upper.clone()).collect();

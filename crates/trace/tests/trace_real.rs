@@ -548,6 +548,10 @@ fn image_root(dir: &Path) {
     )
     .unwrap();
     std::fs::write(dir.join("etc/group"), "root:x:0:\napp:x:1000:\n").unwrap();
+    // The files a runtime mounts over the image's own.
+    for f in ["etc/hosts", "etc/hostname", "etc/resolv.conf"] {
+        std::fs::write(dir.join(f), "from the image\n").unwrap();
+    }
     std::os::unix::fs::chown(dir.join("var/cache/app"), Some(1000), Some(1000)).unwrap();
 }
 
@@ -611,6 +615,40 @@ fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
         find(&out.changes, "/etc/other.conf").is_empty(),
         "{:?}",
         out.changes
+    );
+
+    // As in a pod with a read-only root: the kubelet's /etc/hosts is
+    // writable (and a private copy: the host's is untouched), containerd's
+    // /etc/hostname and /etc/resolv.conf are not; none asks for a volume.
+    let host_hosts = std::fs::read("/etc/hosts").ok();
+    let resolv_on_host = Path::new("/etc/resolv.conf").is_file();
+    let script = format!(
+        "echo '10.1.2.3 rootlock-extra' >> /etc/hosts || exit 3; found=0; \
+         while read a b; do [ \"$b\" = rootlock-extra ] && found=1; done < /etc/hosts; \
+         [ $found = 1 ] || exit 4; \
+         (echo x > /etc/hostname) 2>/dev/null && exit 5; \
+         {resolv} exit 0",
+        resolv = if resolv_on_host {
+            "(echo x > /etc/resolv.conf) 2>/dev/null && exit 6;"
+        } else {
+            ""
+        }
+    );
+    let mut o = opts(&["/bin/sh", "-c", &script], Some(30.0));
+    o.rootfs = Some(rootfs.clone());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    for path in ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"] {
+        assert!(
+            find(&out.changes, path).is_empty(),
+            "{path}: {:?}",
+            out.changes
+        );
+    }
+    assert_eq!(
+        host_hosts,
+        std::fs::read("/etc/hosts").ok(),
+        "the host's /etc/hosts changed"
     );
 
     assert_eq!(
