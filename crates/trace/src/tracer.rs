@@ -528,6 +528,9 @@ fn tracer_inner(
             .filter(|l| crate::logs::mentions_erofs(l))
             .map(str::to_string),
     );
+    if let Some(w) = scratch_full_warning(scratch, &opts.upper_size, &text) {
+        out.warnings.push(w);
+    }
     if opts.verify.is_some() {
         for v in &volumes {
             scan_files(v, &merged, &mut out.erofs_lines);
@@ -578,6 +581,41 @@ fn tracer_inner(
         }
     }
     Ok(())
+}
+
+/// Every write lands on the scratch tmpfs (`--upper-size`); once it is
+/// full, the program's writes fail with ENOSPC and never reach the plan.
+/// That is said when the tmpfs is (nearly) out of space or inodes at the
+/// end, or when the program reported ENOSPC on its output (a file that
+/// filled it and was then deleted leaves no other trace).
+fn scratch_full_warning(scratch: &Path, upper_size: &str, output: &str) -> Option<String> {
+    let full_now = ns::cpath(scratch).ok().is_some_and(|c| {
+        // SAFETY: a plain C struct, all zeroes valid; statvfs on a valid
+        // path writes into it.
+        let (rc, st) = unsafe {
+            let mut st: libc::statvfs = std::mem::zeroed();
+            (libc::statvfs(c.as_ptr(), &mut st), st)
+        };
+        let free = st.f_bavail as u128 * st.f_frsize as u128;
+        rc == 0 && (free < 1 << 20 || (st.f_files > 0 && st.f_favail == 0))
+    });
+    let reported = output
+        .lines()
+        .filter(|l| l.contains("No space left on device"))
+        .count();
+    if !full_now && reported == 0 {
+        return None;
+    }
+    let why = if full_now {
+        "is full".to_string()
+    } else {
+        format!(
+            "may have filled up (the program reported \"No space left on device\" {reported} time(s))"
+        )
+    };
+    Some(format!(
+        "the tmpfs that holds every write (--upper-size {upper_size}) {why}: writes may have failed with ENOSPC and be missing from the plan; trace again with a larger --upper-size"
+    ))
 }
 
 /// Verify: text files the program wrote to the volumes (logs) that report EROFS.

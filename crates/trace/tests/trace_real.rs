@@ -659,3 +659,57 @@ fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
     assert!(!host_probe.exists(), "a write escaped to the host");
     std::fs::remove_dir_all(&rootfs).unwrap();
 }
+
+#[test]
+fn a_full_upper_tmpfs_is_reported_not_silently_missing_from_the_plan() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("upper full") {
+        return;
+    }
+    let dir = format!("/tmp/rootlock-full-{}", std::process::id());
+    // 10 MiB into a 4 MiB upper: the write fails with ENOSPC part way.
+    let script = format!("mkdir {dir} && head -c 10485760 /dev/zero > {dir}/big");
+    let mut o = opts(&["/bin/sh", "-c", &script], Some(30.0));
+    o.upper_size = "4m".into();
+    let out = tracer::run(&o).unwrap();
+    assert_ne!(
+        out.exit_code,
+        Some(0),
+        "the write should have failed: {out:?}"
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("--upper-size 4m") && w.contains("ENOSPC")),
+        "{:?}",
+        out.warnings
+    );
+    assert!(!Path::new(&dir).exists(), "a write escaped to the host");
+
+    // Filled, then deleted: only the program's own report is left to see.
+    let script = format!("head -c 10485760 /dev/zero > {dir}.big; rm -f {dir}.big; exit 0");
+    let mut o = opts(&["/bin/sh", "-c", &script], Some(30.0));
+    o.upper_size = "4m".into();
+    let out = tracer::run(&o).unwrap();
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.contains("may have filled up") && w.contains("1 time(s)")),
+        "{:?}",
+        out.warnings
+    );
+
+    // Room to spare: no such warning.
+    let mut o = opts(
+        &["/bin/sh", "-c", "echo x > /tmp/rootlock-small"],
+        Some(30.0),
+    );
+    o.upper_size = "64m".into();
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    assert!(
+        !out.warnings.iter().any(|w| w.contains("upper-size")),
+        "{:?}",
+        out.warnings
+    );
+}
