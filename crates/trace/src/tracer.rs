@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 /// NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP`): a traced
 /// program gets these and no others.
 const CONTAINER_CAPS: [libc::c_ulong; 14] = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31];
+const CAP_NET_RAW: libc::c_ulong = 13;
 
 /// How init and the command's child begin the line that says why the
 /// command could not be started.
@@ -717,8 +718,13 @@ fn init_main(
             // a program traced as root cannot mount, load modules or change
             // the host. Dropped from the bounding set, so root's exec gets
             // only these.
+            // In the host's network namespace (a rootful trace of the host
+            // root, so the program can reach what it talks to), NET_RAW
+            // would reach the host's own interfaces, to sniff or forge
+            // their traffic, which a pod's NET_RAW never does: dropped too.
             for cap in 0..64 {
-                if !CONTAINER_CAPS.contains(&cap) {
+                let host_net_raw = !new_net && cap == CAP_NET_RAW;
+                if !CONTAINER_CAPS.contains(&cap) || host_net_raw {
                     libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
                 }
             }

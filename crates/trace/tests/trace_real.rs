@@ -322,14 +322,16 @@ fn a_program_traced_as_root_cannot_change_the_host() {
     // SAFETY: duplicating a descriptor we own; closed below.
     let leaked = unsafe { libc::dup(std::os::fd::AsRawFd::as_raw_fd(&dir)) };
     assert!(leaked > 2);
-    // Each escape that works exits with its own status.
+    // Each escape that works exits with its own status. The bounding set
+    // is a container's default less NET_RAW (bit 13), as this trace shares
+    // the host's network namespace.
     let script = format!(
         "echo 17 > /proc/sys/vm/swappiness 2>/dev/null && exit 10; \
          hostname rootlock-escaped 2>/dev/null && exit 11; \
          [ -e /proc/self/fd/{leaked} ] && exit 12; \
          mknod /tmp/disk b 254 0 2>/dev/null && head -c1 /tmp/disk >/dev/null 2>&1 && exit 13; \
          mkdir -p /tmp/m && mount -t tmpfs x /tmp/m 2>/dev/null && exit 14; \
-         grep -q 'CapBnd:.00000000a80425fb' /proc/self/status || exit 15; \
+         grep -q 'CapBnd:.00000000a80405fb' /proc/self/status || exit 15; \
          exit 0"
     );
     let out = tracer::run(&opts(&["sh", "-c", &script], Some(30.0))).unwrap();
@@ -617,6 +619,7 @@ fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
         out.changes
     );
 
+    // In its own network namespace, the program keeps NET_RAW (exit 7).
     // As in a pod with a read-only root: the kubelet's /etc/hosts is
     // writable (and a private copy: the host's is untouched), containerd's
     // /etc/hostname and /etc/resolv.conf are not; none asks for a volume.
@@ -627,6 +630,7 @@ fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
          while read a b; do [ \"$b\" = rootlock-extra ] && found=1; done < /etc/hosts; \
          [ $found = 1 ] || exit 4; \
          (echo x > /etc/hostname) 2>/dev/null && exit 5; \
+         while read k v; do [ \"$k\" = CapBnd: ] && [ \"$v\" != 00000000a80425fb ] && exit 7; done < /proc/self/status; \
          {resolv} exit 0",
         resolv = if resolv_on_host {
             "(echo x > /etc/resolv.conf) 2>/dev/null && exit 6;"
