@@ -2,6 +2,7 @@
 //! [`rootlock_manifest::files`] does it (the same files `scan` reads), and
 //! `-` for standard input.
 
+use rootlock_manifest::utf16::{self, Decoded};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -19,8 +20,8 @@ impl Source {
         }
     }
 
-    /// The whole input as text.
-    pub fn read(&self) -> Result<String, String> {
+    /// The whole input as text, and how it was encoded.
+    pub fn read(&self) -> Result<(String, Encoding), String> {
         let bytes = match self {
             Source::Stdin => {
                 let mut b = Vec::new();
@@ -33,13 +34,58 @@ impl Source {
                 std::fs::read(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?
             }
         };
-        String::from_utf8(bytes).map_err(|e| {
+        // UTF-16 with a byte-order mark (PowerShell 5's `>`), as `scan` and
+        // kubectl read it; written back the same way.
+        if let Ok(d @ Decoded::Utf16(_)) = utf16::decode(&bytes[..]) {
+            let big_endian = bytes.first() == Some(&0xFE);
+            let mut text = String::new();
+            let mut d = d;
+            d.read_to_string(&mut text)
+                .map_err(|e| format!("{}: {e}", self.name()))?;
+            return Ok((text, Encoding::Utf16 { big_endian }));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
             let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
                 .iter()
                 .filter(|b| **b == b'\n')
                 .count();
             format!("{}:{line}: not valid UTF-8", self.name())
-        })
+        })?;
+        Ok((text, Encoding::Utf8))
+    }
+}
+
+/// How an input was encoded, so that the fixed text is written back alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// With its byte-order mark.
+    Utf16 {
+        big_endian: bool,
+    },
+}
+
+impl Encoding {
+    /// `text` in this encoding.
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        match self {
+            Encoding::Utf8 => text.as_bytes().to_vec(),
+            Encoding::Utf16 { big_endian } => {
+                let unit = |u: u16| {
+                    if big_endian {
+                        u.to_be_bytes()
+                    } else {
+                        u.to_le_bytes()
+                    }
+                };
+                let mut out = Vec::with_capacity(2 + text.len() * 2);
+                out.extend_from_slice(&unit(0xFEFF));
+                for u in text.encode_utf16() {
+                    out.extend_from_slice(&unit(u));
+                }
+                out
+            }
+        }
     }
 }
 

@@ -3,14 +3,14 @@
 use crate::args::FixArgs;
 use crate::edits::Options;
 use crate::fixer::{Outcome, Settings, fix_text};
-use crate::inputs::{Source, expand};
+use crate::inputs::{Encoding, Source, expand};
 use rayon::prelude::*;
 use rootlock_manifest::Limits;
 use rootlock_policy::{Level, LevelVersion};
 use std::io::Write;
 
 /// A file's original text and what fixing it gave, or why it was not read.
-type FileResult = Result<(String, Outcome), String>;
+type FileResult = Result<(String, Encoding, Outcome), String>;
 
 /// Builds the settings from the arguments, or says what is wrong.
 pub fn settings(args: &FixArgs) -> Result<Settings, String> {
@@ -57,10 +57,10 @@ pub fn run(args: &FixArgs) -> i32 {
     let results: Vec<(Source, FileResult)> = sources
         .into_par_iter()
         .map(|s| {
-            let r = s.read().map(|text| {
+            let r = s.read().map(|(text, encoding)| {
                 let name = s.name();
                 let out = guarded(&name, || fix_text(&name, &text, &settings));
-                (text, out)
+                (text, encoding, out)
             });
             (s, r)
         })
@@ -70,7 +70,7 @@ pub fn run(args: &FixArgs) -> i32 {
     let mut changed = false;
     let mut patches: Vec<(String, String)> = Vec::new();
     for (source, result) in results {
-        let (original, outcome) = match result {
+        let (original, encoding, outcome) = match result {
             Ok(r) => r,
             Err(e) => {
                 errors.push(e);
@@ -84,7 +84,7 @@ pub fn run(args: &FixArgs) -> i32 {
         if !outcome.errors.is_empty() {
             errors.extend(outcome.errors);
             if args.write && source == Source::Stdin {
-                let _ = stdout.write_all(original.as_bytes());
+                let _ = stdout.write_all(&encoding.encode(&original));
             }
             continue;
         }
@@ -100,10 +100,10 @@ pub fn run(args: &FixArgs) -> i32 {
         }
         let written = match (&outcome.fixed, args.write, &source) {
             (fixed, true, Source::Stdin) => {
-                stdout.write_all(fixed.as_deref().unwrap_or(&original).as_bytes())
+                stdout.write_all(&encoding.encode(fixed.as_deref().unwrap_or(&original)))
             }
             (Some(fixed), true, Source::File(path)) => {
-                match crate::atomic_write::write_atomic(path, fixed.as_bytes()) {
+                match crate::atomic_write::write_atomic(path.as_path(), &encoding.encode(fixed)) {
                     Ok(()) => eprintln!("rootlock fix: fixed {name}"),
                     Err(e) => errors.push(e),
                 }

@@ -190,3 +190,41 @@ fn an_empty_seccomp_type_is_set_not_refused() {
         );
     }
 }
+
+#[test]
+fn utf16_files_are_fixed_and_written_back_in_utf16() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("crates/fix/tests/cases/deployment.yaml");
+    let original = std::fs::read_to_string(src).unwrap();
+    for big_endian in [false, true] {
+        let unit = |u: u16| {
+            if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            }
+        };
+        let encode = |text: &str| -> Vec<u8> {
+            std::iter::once(0xFEFF)
+                .chain(text.encode_utf16())
+                .flat_map(unit)
+                .collect()
+        };
+        let p = dir.path().join(format!("d-{big_endian}.yaml"));
+        std::fs::write(&p, encode(&original)).unwrap();
+        let path = p.to_str().unwrap();
+        assert_eq!(rootlock_fix::run(&args(&["--write", path])), 0);
+        let written = std::fs::read(&p).unwrap();
+        // Same byte order, same mark; the text is what a UTF-8 file gets.
+        let utf8 = dir.path().join("d-utf8.yaml");
+        std::fs::write(&utf8, &original).unwrap();
+        assert_eq!(
+            rootlock_fix::run(&args(&["--write", utf8.to_str().unwrap()])),
+            0
+        );
+        let expected = std::fs::read_to_string(&utf8).unwrap();
+        assert_ne!(expected, original);
+        assert_eq!(written, encode(&expected), "big endian: {big_endian}");
+        assert_eq!(rootlock_fix::run(&args(&["--check", path])), 0);
+    }
+}
