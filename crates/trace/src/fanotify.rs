@@ -8,6 +8,7 @@
 use crate::namespaces::{Result, cpath, os_err};
 use std::collections::{BTreeSet, HashMap};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 const FAN_CLOEXEC: u32 = 0x1;
@@ -180,7 +181,10 @@ impl Watch {
                         if info_type == INFO_DFID_NAME {
                             let rest = &rec[20 + hb..];
                             let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
-                            name = Some(String::from_utf8_lossy(&rest[..end]).into_owned());
+                            // The name's bytes as they are: a lossy
+                            // decoding would name another file, which the
+                            // transient check would then find missing.
+                            name = Some(std::ffi::OsStr::from_bytes(&rest[..end]).to_owned());
                             dir = Some(k);
                         } else if info_type == INFO_FID {
                             target = Some(k);

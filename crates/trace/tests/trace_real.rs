@@ -717,3 +717,34 @@ fn a_full_upper_tmpfs_is_reported_not_silently_missing_from_the_plan() {
         out.warnings
     );
 }
+
+#[test]
+fn names_that_are_not_utf8_are_reported_once_and_flagged() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("not utf-8") {
+        return;
+    }
+    let id = std::process::id();
+    // A directory that stays, and a file that comes and goes.
+    let script = format!(
+        "d=$(printf '/tmp/rl-{id}-d\\377'); mkdir \"$d\" && echo x > \"$d/f\" && \
+         f=$(printf '/tmp/rl-{id}-f\\376'); echo y > \"$f\" && rm \"$f\""
+    );
+    let out = tracer::run(&opts(&["sh", "-c", &script], Some(30.0))).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let dir = format!("/tmp/rl-{id}-d\u{FFFD}");
+    // The directory that still exists is created, not also transient.
+    assert_eq!(
+        find(&out.changes, &dir),
+        [ChangeKind::Created],
+        "{:?}",
+        out.changes
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.starts_with("2 written name(s) are not valid UTF-8")),
+        "{:?}",
+        out.warnings
+    );
+}
