@@ -36,10 +36,9 @@ impl Source {
         };
         // UTF-16 with a byte-order mark (PowerShell 5's `>`), as `scan` and
         // kubectl read it; written back the same way.
-        if let Ok(d @ Decoded::Utf16(_)) = utf16::decode(&bytes[..]) {
+        if let Ok(mut d @ Decoded::Utf16(_)) = utf16::decode(&bytes[..]) {
             let big_endian = bytes.first() == Some(&0xFE);
             let mut text = String::new();
-            let mut d = d;
             d.read_to_string(&mut text)
                 .map_err(|e| format!("{}: {e}", self.name()))?;
             return Ok((text, Encoding::Utf16 { big_endian }));
