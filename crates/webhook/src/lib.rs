@@ -11,6 +11,7 @@
 //! * [`metrics`], [`certs`].
 
 pub mod admit;
+mod body_budget;
 pub mod cache;
 pub mod certs;
 pub mod config;

@@ -8,9 +8,11 @@
 //! at most [`MAX_CONNECTIONS`] connections; a connection that reads and
 //! writes nothing for [`IDLE_TIMEOUT`] is closed; a request body must
 //! arrive within the request's deadline; and request bodies being read
-//! share [`BODY_BUDGET`] bytes.
+//! share [`BODY_BUDGET`] bytes, counted as they arrive
+//! ([`crate::body_budget`]).
 
 use crate::admit::{Call, Webhook};
+use crate::body_budget::BodyError;
 use crate::review::{self, AdmissionResponse, Status};
 use axum::Router;
 use axum::body::Body;
@@ -18,7 +20,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http_body_util::BodyExt;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -261,10 +262,19 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
             .header_read_timeout(Duration::from_secs(10))
             // One buffer per response: one TLS record, one write.
             .writev(false)
+            // What a connection may buffer beyond the body budget (a frame
+            // read, waiting for room): 64 KiB, not hyper's ~400 KiB, times
+            // the connection cap. The API server's headers are < 1 KiB.
+            .max_buf_size(64 * 1024)
             .keep_alive(true);
         builder
             .http2()
             .timer(TokioTimer::new())
+            // HTTP/2's own default windows (64 KiB), not hyper's 1 MiB: the
+            // peer may send that much whether or not it is read, per
+            // connection, before the body budget sees a byte.
+            .initial_stream_window_size(65_535)
+            .initial_connection_window_size(65_535)
             .max_concurrent_streams(256);
         loop {
             tokio::select! {
@@ -544,12 +554,15 @@ async fn answer(
             ),
         )
     };
-    // Its share of the bytes all bodies being read may hold.
-    let share = declared.unwrap_or(limit).clamp(1, app.body_budget);
-    let share = u32::try_from(share).unwrap_or(u32::MAX);
-    let permit = match tokio::time::timeout_at(deadline, app.bodies.acquire_many(share)).await {
-        Ok(Ok(p)) => p,
-        _ => {
+    let shared = crate::body_budget::Budget {
+        permits: &app.bodies,
+        total: app.body_budget,
+    };
+    let bytes = match crate::body_budget::read(body, limit, declared, &shared, deadline).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return too_big(),
+        Err(BodyError::Late) => return late(),
+        Err(BodyError::Busy) => {
             let code = StatusCode::SERVICE_UNAVAILABLE;
             return (
                 code,
@@ -559,24 +572,7 @@ async fn answer(
                 ),
             );
         }
-    };
-    let read = tokio::time::timeout_at(
-        deadline,
-        http_body_util::Limited::new(body, limit).collect(),
-    )
-    .await;
-    drop(permit);
-    let Ok(read) = read else {
-        return late();
-    };
-    let bytes = match read {
-        Ok(c) => c.to_bytes(),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                return too_big();
-            }
+        Err(BodyError::Read(e)) => {
             let code = StatusCode::BAD_REQUEST;
             return (
                 code,

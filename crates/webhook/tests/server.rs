@@ -215,11 +215,11 @@ async fn a_body_that_never_arrives_is_answered_408_and_the_server_goes_on() {
 #[tokio::test]
 async fn request_bodies_being_received_share_a_budget() {
     let h = start_options(|o| o.body_budget = 100_000).await;
-    // One slow sender takes 80,000 of the 100,000 bytes for 5 s.
-    let mut hog = start_post(&h, "/validate?timeout=5s", 80_000, 100).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    // A second big body cannot get its share before its own deadline.
-    let mut second = start_post(&h, "/validate?timeout=1s", 80_000, 100).await;
+    // One slow sender holds 80,000 of the 100,000 bytes for 5 s.
+    let mut hog = start_post(&h, "/validate?timeout=5s", 90_000, 80_000).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A second big body cannot keep its 30,000 bytes before its deadline.
+    let mut second = start_post(&h, "/validate?timeout=1s", 80_000, 30_000).await;
     assert_eq!(
         status_line(&mut second).await,
         "HTTP/1.1 503 Service Unavailable"
@@ -228,6 +228,27 @@ async fn request_bodies_being_received_share_a_budget() {
     let v = h.recorded("05-pod-create").await;
     assert_eq!(v["allowed"], false);
     assert_eq!(status_line(&mut hog).await, "HTTP/1.1 408 Request Timeout");
+}
+
+#[tokio::test]
+async fn bodies_declared_large_but_never_sent_do_not_block_reviews() {
+    // Declared sizes reserve nothing: four connections that each declare
+    // 80,000 bytes (320,000 in all, for a budget of 100,000) and send one
+    // byte hold what they sent plus 16 KiB ahead, and leave room for every
+    // real review.
+    let h = start_options(|o| o.body_budget = 100_000).await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(start_post(&h, "/validate?timeout=10s", 80_000, 1).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let t0 = Instant::now();
+    for _ in 0..3 {
+        let v = h.recorded("05-pod-create").await;
+        assert_eq!(v["allowed"], false);
+    }
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    drop(idle);
 }
 
 #[tokio::test]
@@ -352,4 +373,27 @@ async fn a_body_over_the_limit_is_refused_with_connection_close() {
     // HTTP/2 carries no Connection header; the review after it still works.
     let v = h.recorded("05-pod-create").await;
     assert_eq!(v["allowed"], false);
+}
+
+#[tokio::test]
+async fn a_large_review_arrives_through_the_small_windows_and_the_budget() {
+    // 2 MiB (the object padded with whitespace), over HTTP/2 with 64 KiB
+    // windows and a 16 KiB read-ahead: flow control keeps it moving.
+    let h = start(config("")).await;
+    let mut body = serde_json::to_vec(&recorded("05-pod-create").body).unwrap();
+    let close = body.pop().unwrap();
+    body.extend(std::iter::repeat_n(b' ', 2 << 20));
+    body.push(close);
+    let r = h
+        .client
+        .post(h.url("/validate?timeout=10s"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["response"]["allowed"], false);
 }
