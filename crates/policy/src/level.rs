@@ -63,8 +63,9 @@ impl fmt::Display for Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
     Latest,
-    /// `v1.N`, as written (may exceed [`MAX_MINOR`]).
-    Minor(u32),
+    /// `v1.N`, as written (may exceed [`MAX_MINOR`]; up to `i64::MAX`, the
+    /// range of the Go `int` PSA parses it into).
+    Minor(u64),
 }
 
 impl Version {
@@ -81,7 +82,15 @@ impl Version {
         {
             return None;
         }
-        digits.parse::<u32>().ok().map(Version::Minor)
+        // PSA reads the number with Go's `strconv.Atoi` (a 64-bit int), so
+        // `v1.4294967296` is a valid (far-future) version and only numbers
+        // past `i64::MAX` are invalid; a narrower type here would reject
+        // labels the API server accepts.
+        digits
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .map(Version::Minor)
     }
 
     /// The minor version whose checks apply: newer than the newest known
@@ -89,7 +98,7 @@ impl Version {
     pub fn effective_minor(self) -> u32 {
         match self {
             Version::Latest => MAX_MINOR,
-            Version::Minor(m) => m.min(MAX_MINOR),
+            Version::Minor(m) => u32::try_from(m).map_or(MAX_MINOR, |m| m.min(MAX_MINOR)),
         }
     }
 }
@@ -157,8 +166,30 @@ mod tests {
         assert_eq!(Version::parse("v1.0"), Some(Version::Minor(0)));
         assert_eq!(Version::parse("v1.37"), Some(Version::Minor(37)));
         assert_eq!(Version::parse("v1.99"), Some(Version::Minor(99)));
+        // Go's Atoi range, not u32's.
+        assert_eq!(
+            Version::parse("v1.4294967296"),
+            Some(Version::Minor(4_294_967_296))
+        );
+        assert_eq!(
+            Version::parse("v1.9223372036854775807"),
+            Some(Version::Minor(9_223_372_036_854_775_807))
+        );
+        assert_eq!(
+            Version::parse("v1.4294967296").map(Version::effective_minor),
+            Some(MAX_MINOR)
+        );
         for bad in [
-            "v1.01", "1.25", "v1.25.0", "v2.0", "Latest", "v1.", "v1.-1", "", "v1.+2",
+            "v1.01",
+            "1.25",
+            "v1.25.0",
+            "v2.0",
+            "Latest",
+            "v1.",
+            "v1.-1",
+            "",
+            "v1.+2",
+            "v1.9223372036854775808",
         ] {
             assert_eq!(Version::parse(bad), None, "{bad}");
         }

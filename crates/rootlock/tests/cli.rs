@@ -273,6 +273,21 @@ fn invalid_levels_and_versions_are_usage_errors() {
 }
 
 #[test]
+fn versions_beyond_u32_parse_as_psa_parses_them() {
+    // PSA reads the minor with Go's Atoi (64-bit): v1.4294967296 is a valid
+    // label value, clamped to the newest checks and printed as written.
+    let (code, doc, stderr) =
+        scan_stdin_json(&["--level", "restricted:v1.4294967296"], &pod("false"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["objects"][0]["podSecurity"], serde_json::Value::Null);
+    let out = run_stdin(
+        &["scan", "--level", "restricted:v1.9223372036854775808", "-"],
+        pod("true").as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2), "past Go's int range");
+}
+
+#[test]
 fn invalid_yaml_and_helm_templates_are_reported_with_their_line() {
     let (code, doc, _) = scan_stdin_json(
         &[],

@@ -176,7 +176,7 @@ mod tests {
     use super::*;
 
     fn ids(level: Level, minor: u32) -> Vec<&'static str> {
-        checks_for(level, Version::Minor(minor))
+        checks_for(level, Version::Minor(u64::from(minor)))
             .iter()
             .map(|(c, _)| c.id)
             .collect()
