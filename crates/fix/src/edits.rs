@@ -82,6 +82,9 @@ pub struct PodChanges {
 pub struct Options {
     /// `Restricted` or `Immutable`.
     pub level: Level,
+    /// The policy minor version whose checks apply (`latest` is the newest):
+    /// below v1.19 seccomp is judged by annotations, not fields.
+    pub minor: u32,
     /// Overwrite explicit contrary values.
     pub force: bool,
     /// Paths to make writable; empty means the default memory-backed `/tmp`
@@ -264,6 +267,9 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
         cx.want_bool("runAsNonRoot", &who, &base, non_root, true, false);
     }
     pod_level(&mut cx, windows);
+    if opts.minor < crate::seccomp_annotations::FIELDS_FROM_MINOR {
+        seccomp_annotations(&mut cx);
+    }
     if opts.immutable()
         && pod
             .spec
@@ -350,6 +356,26 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
             ),
             Some(true) => {}
         }
+    }
+}
+
+/// Forbidden seccomp annotations are explicit contrary values: PSA's
+/// `seccompProfile_baseline` check below v1.19 rejects them whatever the
+/// fields say, so leaving them silently would make the rescan fail and the
+/// whole file be refused.
+fn seccomp_annotations(cx: &mut Ctx<'_>) {
+    const RULE: &str = "seccompProfile_baseline";
+    for f in crate::seccomp_annotations::forbidden(cx.pod) {
+        if cx.exempt(RULE, f.container.as_ref()) {
+            continue;
+        }
+        cx.contrary(
+            RULE,
+            f.container.as_ref(),
+            f.path,
+            &format!("{:?}", f.value),
+            New::str(crate::seccomp_annotations::WANTED),
+        );
     }
 }
 

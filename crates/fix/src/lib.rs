@@ -20,6 +20,7 @@ pub mod plan_input;
 pub mod render;
 pub mod resolve;
 mod run;
+pub mod seccomp_annotations;
 pub mod splice;
 pub mod style;
 pub mod text;

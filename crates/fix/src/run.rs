@@ -32,6 +32,7 @@ pub fn settings(args: &FixArgs) -> Result<Settings, String> {
     Ok(Settings {
         options: Options {
             level: level.level,
+            minor: level.version.effective_minor(),
             force: args.force,
             writable,
         },

@@ -104,6 +104,55 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn a_forbidden_seccomp_annotation_before_v1_19_is_kept_and_reported_not_refused() {
+    // Below v1.19 PSA judges the deprecated annotations, not the fields: an
+    // `unconfined` one is an explicit contrary value like `privileged: true`.
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: unconfined\n    container.seccomp.security.alpha.kubernetes.io/a: \"\"\nspec:\n  containers:\n  - name: a\n    image: x\n";
+    for level in ["restricted:v1.0", "immutable:v1.18"] {
+        let out = fix("p.yaml", t, &settings(level));
+        assert!(out.errors.is_empty(), "{level}: {:?}", out.errors);
+        assert!(
+            out.fixed.is_some(),
+            "{level}: the other fields are still fixed"
+        );
+        let notes = out.notes.join("\n");
+        assert!(
+            notes.contains(
+                "seccomp.security.alpha.kubernetes.io/pod: \"unconfined\" explicitly; kept"
+            ),
+            "{level}: {notes}"
+        );
+        assert!(
+            notes.contains("container \"a\" sets metadata.annotations.container.seccomp.security.alpha.kubernetes.io/a: \"\" explicitly; kept"),
+            "{level}: {notes}"
+        );
+    }
+    // With --force both become runtime/default and the pod passes v1.0.
+    let mut forced = settings("restricted:v1.0");
+    forced.options.force = true;
+    let out = fix("p.yaml", t, &forced);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let fixed = out.fixed.unwrap();
+    assert!(
+        fixed.contains("seccomp.security.alpha.kubernetes.io/pod: runtime/default"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("container.seccomp.security.alpha.kubernetes.io/a: runtime/default"),
+        "{fixed}"
+    );
+    // From v1.19 the annotations are not read: nothing said, nothing changed.
+    let out = fix("p.yaml", t, &settings("restricted:v1.19"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(
+        !out.notes.join("\n").contains("annotations"),
+        "{:?}",
+        out.notes
+    );
+    assert!(out.fixed.unwrap().contains("pod: unconfined"));
+}
+
+#[test]
 fn kustomize_patches_one_per_workload() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("patches");

@@ -17,6 +17,7 @@ pub fn settings(level: &str) -> Settings {
     Settings {
         options: Options {
             level: lv.level,
+            minor: lv.version.effective_minor(),
             force: false,
             writable: Vec::new(),
         },

@@ -23,6 +23,13 @@ mod seccomp_restricted;
 mod sysctls;
 mod windows_host_process;
 
+/// The deprecated seccomp annotations policy v1.0–v1.18 judges, for
+/// `fix`, which must recognise what that check rejects.
+pub use seccomp_baseline::{
+    CONTAINER_ANNOTATION_PREFIX as SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+    POD_ANNOTATION as SECCOMP_POD_ANNOTATION, valid_annotation as valid_seccomp_annotation,
+};
+
 use crate::level::{Level, MAX_MINOR, Version};
 use crate::model::Pod;
 use crate::scope::{CheckFn, Scope, Violation};

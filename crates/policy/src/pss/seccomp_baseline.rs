@@ -31,7 +31,7 @@ pub static CHECK: PssCheck = PssCheck {
     description: "Seccomp profile must not be explicitly set to Unconfined.",
 };
 
-fn valid_annotation(v: &str) -> bool {
+pub fn valid_annotation(v: &str) -> bool {
     v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
 }
 
