@@ -36,8 +36,10 @@ pub struct FixArgs {
     /// instead of standard output.
     #[arg(long, value_name = "DIR", requires = "emit")]
     pub out_dir: Option<String>,
-    /// Largest single document accepted, in bytes.
-    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    /// Largest single document accepted, in bytes (suffixes Ki, Mi, Gi).
+    // The same grammar as `scan`'s flag of the same name: a script that
+    // passes `--max-document-size 8Mi` to both must not fail in one.
+    #[arg(long, default_value = "16Mi", value_parser = rootlock_manifest::limits::parse_size)]
     pub max_document_size: usize,
     /// Files or directories (YAML/JSON, recursively); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]

@@ -153,6 +153,21 @@ fn a_forbidden_seccomp_annotation_before_v1_19_is_kept_and_reported_not_refused(
 }
 
 #[test]
+fn max_document_size_takes_the_same_suffixes_as_scan() {
+    // `scan --max-document-size 8Mi` works; the same flag on `fix` must too.
+    let a = args(&["--max-document-size", "8Mi", "p.yaml"]);
+    assert_eq!(a.max_document_size, 8 << 20);
+    assert_eq!(args(&["p.yaml"]).max_document_size, 16 << 20);
+    let mut zero = vec!["fix", "--max-document-size", "0", "p.yaml"];
+    assert!(
+        Cli::try_parse_from(&zero).is_err(),
+        "0 would refuse everything"
+    );
+    zero[2] = "12XB";
+    assert!(Cli::try_parse_from(&zero).is_err());
+}
+
+#[test]
 fn kustomize_patches_one_per_workload() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("patches");

@@ -25,3 +25,35 @@ impl Default for Limits {
         }
     }
 }
+
+/// Parses a document-size argument (`--max-document-size` of `scan` and
+/// `fix`, one grammar for both): bytes, or a number with a binary suffix
+/// `Ki`, `Mi` or `Gi` (`3145728`, `3Mi`). Zero is refused: it would reject
+/// every document.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let (num, mult) = [("Ki", 1usize << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
+        .iter()
+        .find_map(|(suffix, m)| s.strip_suffix(suffix).map(|n| (n, *m)))
+        .unwrap_or((s, 1));
+    num.parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("invalid size {s:?}: expected bytes, e.g. 3145728 or 3Mi"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_bytes_or_binary_suffixes_and_never_zero() {
+        assert_eq!(parse_size("3145728"), Ok(3 << 20));
+        assert_eq!(parse_size("1Ki"), Ok(1024));
+        assert_eq!(parse_size("16Mi"), Ok(16 << 20));
+        assert_eq!(parse_size("1Gi"), Ok(1 << 30));
+        for bad in ["0", "0Mi", "", "Mi", "1.5Mi", "1M", "-1", "1 Mi"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+}

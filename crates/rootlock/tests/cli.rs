@@ -288,6 +288,22 @@ fn versions_beyond_u32_parse_as_psa_parses_them() {
 }
 
 #[test]
+fn the_same_size_flag_reads_the_same_on_scan_and_fix() {
+    for cmd in ["scan", "fix"] {
+        let out = run_stdin(
+            &[cmd, "--max-document-size", "8Mi", "-"],
+            pod("true").as_bytes(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn invalid_yaml_and_helm_templates_are_reported_with_their_line() {
     let (code, doc, _) = scan_stdin_json(
         &[],

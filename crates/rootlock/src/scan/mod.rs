@@ -32,7 +32,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_annotation_exemptions: bool,
     /// Largest single document accepted, in bytes (suffixes Ki, Mi, Gi).
-    #[arg(long, default_value = "16Mi", value_parser = parse_size)]
+    #[arg(long, default_value = "16Mi", value_parser = rootlock_manifest::limits::parse_size)]
     pub max_document_size: usize,
     /// Color: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
@@ -40,18 +40,6 @@ pub struct ScanArgs {
     /// Files or directories (YAML/JSON, recursively); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
-}
-
-fn parse_size(s: &str) -> Result<usize, String> {
-    let (num, mult) = [("Ki", 1usize << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]
-        .iter()
-        .find_map(|(suffix, m)| s.strip_suffix(suffix).map(|n| (n, *m)))
-        .unwrap_or((s, 1));
-    num.parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("invalid size {s:?}: expected bytes, e.g. 3145728 or 3Mi"))
 }
 
 /// Runs the command; returns the exit status (0 clean, 1 findings, 2 input
