@@ -31,6 +31,17 @@ pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())
 }
 
+/// Whether a write failed because the reader went away (`scan … | head`):
+/// not worth a message. JSON and SARIF write through serde_json, which
+/// wraps the pipe error in its own, so the cause is looked at too.
+pub fn is_broken_pipe(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<serde_json::Error>())
+            .and_then(serde_json::Error::io_error_kind)
+            == Some(io::ErrorKind::BrokenPipe)
+}
+
 /// Writes `items` as a JSON array body (`,`-separated) incrementally.
 pub struct JsonArray {
     first: bool,
@@ -48,5 +59,34 @@ impl JsonArray {
         self.first = false;
         out.write_all(b"\n")?;
         serde_json::to_writer_pretty(&mut *out, item).map_err(io::Error::other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer whose reader has gone away.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_recognised_through_serde_json() {
+        // What `JsonArray::push` and the SARIF writer return.
+        let e = serde_json::to_writer_pretty(Closed, &"x")
+            .map_err(io::Error::other)
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Other, "serde_json wraps it");
+        assert!(is_broken_pipe(&e));
+        assert!(is_broken_pipe(&io::ErrorKind::BrokenPipe.into()));
+        assert!(!is_broken_pipe(&io::Error::other("disk full")));
     }
 }

@@ -103,7 +103,7 @@ pub fn run(args: &ScanArgs) -> i32 {
         None => emitter.finish(&errors),
     };
     if let Err(e) = finished {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
+        if !emit::is_broken_pipe(&e) {
             eprintln!("rootlock scan: cannot write output: {e}");
         }
         return 2;
