@@ -26,12 +26,25 @@ pub fn parse_plan(text: &str, file: &str) -> Result<Vec<PlannedPath>, String> {
     for (i, p) in paths.iter_mut().enumerate() {
         // Same rules as `--writable`: `..` resolved, system paths refused.
         p.path = normalize_path(&p.path);
+        let at = || match path_line(text, i) {
+            Some(line) => format!("{file}:{line}"),
+            None => file.to_string(),
+        };
         if let Some(why) = crate::writable::system_path_refusal(&p.path) {
-            let at = match path_line(text, i) {
-                Some(line) => format!("{file}:{line}"),
-                None => file.to_string(),
-            };
-            return Err(format!("{at}: invalid plan: paths[{i}].path: {why}"));
+            return Err(format!("{}: invalid plan: paths[{i}].path: {why}", at()));
+        }
+        // Checked here, against the plan, so a bad size is blamed on the
+        // plan file and not reported as a manifest that "could not be
+        // verified" after the edit.
+        if let Some(why) = p
+            .size_limit
+            .as_deref()
+            .and_then(crate::writable::size_refusal)
+        {
+            return Err(format!(
+                "{}: invalid plan: paths[{i}].sizeLimit: {why}",
+                at()
+            ));
         }
     }
     Ok(paths)
@@ -95,5 +108,24 @@ mod tests {
         );
         let ok = "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /tmp/../cache\n  medium: memory\n";
         assert_eq!(parse_plan(ok, "p.yaml").unwrap()[0].path, "/cache");
+    }
+
+    #[test]
+    fn bad_or_zero_sizes_in_a_plan_are_refused_with_their_line() {
+        for (size, why) in [
+            ("abc", "not a quantity"),
+            ("\"64Mi, foo: bar\"", "not a quantity"),
+            ("\"0\"", "not a limit"),
+        ] {
+            let y = format!(
+                "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /tmp\n  medium: memory\n- path: /cache\n  medium: memory\n  sizeLimit: {size}\n"
+            );
+            let e = parse_plan(&y, "p.yaml").unwrap_err();
+            assert!(
+                e.starts_with("p.yaml:6: invalid plan: paths[1].sizeLimit: "),
+                "{e}"
+            );
+            assert!(e.contains(why), "{e}");
+        }
     }
 }

@@ -39,12 +39,8 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
     if let Some(why) = system_path_refusal(&path) {
         return Err(format!("--writable {arg}: {why}"));
     }
-    if let Some(s) = size
-        && !valid_quantity(s)
-    {
-        return Err(format!(
-            "--writable {arg}: size {s:?} is not a quantity like 64Mi or 1Gi"
-        ));
+    if let Some(why) = size.and_then(size_refusal) {
+        return Err(format!("--writable {arg}: {why}"));
     }
     let size_limit = match (size, medium) {
         (Some(s), _) => Some(s.to_string()),
@@ -73,6 +69,22 @@ pub fn system_path_refusal(path: &str) -> Option<String> {
              make only the directory the program writes to writable"
         )
     })
+}
+
+/// Why `size` cannot be an emptyDir `sizeLimit`, if it cannot: it must be a
+/// quantity the API server accepts, and not zero — a zero `sizeLimit` is no
+/// limit at all to the kubelet, so the volume would be an unbounded tmpfs
+/// (which scan reports as unboundedMemoryVolume) or disk.
+pub fn size_refusal(size: &str) -> Option<String> {
+    if !valid_quantity(size) {
+        Some(format!("size {size:?} is not a quantity like 64Mi or 1Gi"))
+    } else if !rootlock_policy::quantity::is_positive(size) {
+        Some(format!(
+            "size {size:?} is not a limit (zero means unlimited); give a positive size, or none"
+        ))
+    } else {
+        None
+    }
 }
 
 /// A Kubernetes quantity: digits (with an optional fraction) and a suffix.
@@ -129,6 +141,12 @@ mod tests {
                 .contains("not a quantity")
         );
         assert!(parse_writable("/").is_err());
+        for zero in ["/t:0", "/t=memory:0Mi", "/t=disk:0.0Gi"] {
+            assert!(
+                parse_writable(zero).unwrap_err().contains("not a limit"),
+                "{zero}"
+            );
+        }
     }
 
     #[test]
