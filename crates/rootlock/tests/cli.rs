@@ -304,6 +304,20 @@ fn the_same_size_flag_reads_the_same_on_scan_and_fix() {
 }
 
 #[test]
+fn trace_checks_its_tmpfs_size_before_running_anything() {
+    // The value goes into tmpfs mount options: a bad one must be a usage
+    // error naming the flag, not EINVAL from mount(2) (nor a way to add
+    // mount options with a comma).
+    for bad in ["xyz", "0", "2g,mode=777"] {
+        let out = run(&["trace", "--upper-size", bad, "--", "true"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--upper-size"), "{bad}: {err}");
+        assert!(err.contains("invalid size"), "{bad}: {err}");
+    }
+}
+
+#[test]
 fn invalid_yaml_and_helm_templates_are_reported_with_their_line() {
     let (code, doc, _) = scan_stdin_json(
         &[],

@@ -10,6 +10,7 @@ pub mod overlay;
 pub mod plan_render;
 pub mod reduce;
 pub mod tracer;
+pub mod upper_size;
 pub mod upper_walk;
 mod verify_plan;
 
@@ -48,7 +49,7 @@ pub struct TraceArgs {
     #[arg(long, value_name = "FILE", requires = "verify")]
     pub plan: Option<String>,
     /// Size cap of the tmpfs that holds every write (tmpfs `size=`).
-    #[arg(long, value_name = "SIZE", default_value = "2g")]
+    #[arg(long, value_name = "SIZE", default_value = "2g", value_parser = upper_size::parse_upper_size)]
     pub upper_size: String,
     /// The command to run, after `--`.
     #[arg(last = true, required = true)]
