@@ -18,7 +18,7 @@ pub fn settings(args: &FixArgs) -> Result<Settings, String> {
         LevelVersion::parse(&args.level).map_err(|e| format!("--level {}: {e}", args.level))?;
     if !matches!(level.level, Level::Restricted | Level::Immutable) {
         return Err(format!(
-            "--level {}: fix supports restricted and immutable (baseline and privileged need no fixing)",
+            "--level {}: fix supports restricted and immutable, the levels that require fields it can add; what baseline forbids (privileged, host namespaces, hostPath volumes, …) must be removed by hand",
             args.level
         ));
     }
