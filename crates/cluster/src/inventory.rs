@@ -9,7 +9,8 @@
 //! of two specs at once, and judging it by whichever pod came first would
 //! hide the other (PSA's dry-run reports every pod). Revisions that judge
 //! alike share one entry; ones that differ get an entry each, named by
-//! revision.
+//! revision. A replica with ephemeral containers (`kubectl debug`) runs no
+//! revision's spec and gets an entry of its own, named by the pod.
 
 use crate::evaluate::{Evaluated, Judge};
 use crate::owners::{Meta, Owners, WorkloadId};
@@ -17,7 +18,6 @@ use rootlock_manifest::extract::{Path, pod};
 use rootlock_manifest::json::node_from_json;
 use rootlock_manifest::{Limits, workloads};
 use rootlock_policy::Pod;
-use rootlock_policy::model::ContainerKind;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -263,8 +263,15 @@ impl Inventory {
     }
 
     /// A pod. Only its metadata is decoded unless it is the first pod of
-    /// its revision (or carries ephemeral containers, which `kubectl debug`
-    /// adds to one replica only).
+    /// its revision, or may carry ephemeral containers.
+    ///
+    /// `kubectl debug` adds ephemeral containers to one replica only, so
+    /// such a pod no longer runs its revision's spec: it is judged on its
+    /// own and counted in an entry of its own (named by the pod), and never
+    /// stands for its revision. PSA's dry-run evaluates every pod with its
+    /// ephemeral containers; folding them into the revision's entry hid a
+    /// privileged debug container from `--what-if`, or blamed it on every
+    /// replica when the debugged one happened to be listed first.
     pub fn add_pod(&mut self, raw: &RawValue) {
         let Some(meta) = self.meta("Pod", raw) else {
             return;
@@ -276,32 +283,34 @@ impl Inventory {
         let seen = revision
             .as_ref()
             .and_then(|(key, _)| self.revisions.get(key).copied());
+        // A cheap pre-check on the text: only a pod whose JSON names the
+        // field can have ephemeral containers; the decoded model decides.
+        let may_be_debugged = raw.get().contains("\"ephemeralContainers\"");
         let row = match seen {
-            Some(row) => {
-                if raw.get().contains("\"ephemeralContainers\"") {
-                    match self.pod_model(raw) {
-                        Ok(pod) => {
-                            merge_ephemeral(&mut self.rows[row], self.judge.judge(&pod, &[]))
-                        }
-                        Err(e) => self
-                            .errors
-                            .push(format!("{}/Pod/{}: {e}", meta.namespace, meta.name)),
-                    }
-                }
-                row
-            }
-            None => {
-                let judged = self.pod_model(raw).map(|pod| self.judge.judge(&pod, &[]));
-                if let Err(e) = &judged {
+            Some(row) if !may_be_debugged => row,
+            _ => {
+                let pod = self.pod_model(raw);
+                if let Err(e) = &pod {
                     self.errors
                         .push(format!("{}/Pod/{}: {e}", meta.namespace, meta.name));
                 }
-                let row = self.row_for(&id, &meta.namespace, judged);
-                if let Some((key, name)) = revision {
-                    self.revisions.insert(key, row);
-                    self.rows[row].revision.get_or_insert(name);
+                let debugged = pod
+                    .as_ref()
+                    .is_ok_and(|p| !p.spec.ephemeral_containers.is_empty());
+                match seen {
+                    Some(row) if !debugged => row,
+                    _ => {
+                        let judged = pod.map(|pod| self.judge.judge(&pod, &[]));
+                        let row = self.row_for(&id, &meta.namespace, judged);
+                        if debugged {
+                            self.rows[row].revision.get_or_insert(meta.name.clone());
+                        } else if let Some((key, name)) = revision {
+                            self.revisions.insert(key, row);
+                            self.rows[row].revision.get_or_insert(name);
+                        }
+                        row
+                    }
                 }
-                row
             }
         };
         let w = &mut self.rows[row];
@@ -387,27 +396,6 @@ impl Inventory {
 
     pub fn owner_links(&self) -> usize {
         self.owners.len()
-    }
-}
-
-/// Ephemeral containers seen on a later replica join the workload's rows.
-fn merge_ephemeral(w: &mut Workload, other: Evaluated) {
-    let Some(eval) = &mut w.eval else {
-        return;
-    };
-    for c in other.containers {
-        if c.kind == ContainerKind::Ephemeral
-            && !eval
-                .containers
-                .iter()
-                .any(|e| e.kind == c.kind && e.name == c.name)
-        {
-            eval.failing |= c
-                .findings
-                .iter()
-                .any(|f| f.severity == rootlock_policy::Severity::Error);
-            eval.containers.push(c);
-        }
     }
 }
 

@@ -316,6 +316,63 @@ fn replicas_collapse_through_replicaset_and_job_owner_chains() {
     );
 }
 
+/// [`chained`], with `kubectl debug --profile=sysadmin` run against one
+/// replica of `web`: that pod alone gains a privileged ephemeral container.
+fn debugged(debugged_pod: &'static str) -> impl Fn(&str) -> Reply {
+    move |path: &str| {
+        let mut reply = chained(path);
+        if path.split('?').next() == Some("/api/v1/pods") {
+            let mut v: Value = serde_json::from_slice(&reply.body).expect("json");
+            for pod in v["items"].as_array_mut().expect("items") {
+                if pod["metadata"]["name"] == debugged_pod {
+                    pod["spec"]["ephemeralContainers"] = serde_json::json!([{
+                        "name": "debugger-x", "image": "busybox",
+                        "targetContainerName": "web",
+                        "securityContext": {"privileged": true}}]);
+                }
+            }
+            reply.body = v.to_string().into();
+        }
+        reply
+    }
+}
+
+/// PSA's dry-run evaluates every pod, ephemeral containers included: the
+/// debugged replica is named on its own line and its sibling is not, whether
+/// the debugged one is the first of its revision to be listed or not.
+#[test]
+fn a_debugged_replica_is_judged_on_its_own_in_the_what_if() {
+    for (debugged_pod, first) in [("web-7d4b9c-aa1", false), ("web-7d4b9c-zz9", true)] {
+        let server = ReplayServer::start(Arc::new(debugged(debugged_pod)));
+        let o = run(&server, &["--format", "json", "--what-if", "baseline"]);
+        let v: Value = serde_json::from_str(&o.out).expect("json");
+        let shop = v["namespaces"]
+            .as_array()
+            .expect("namespaces")
+            .iter()
+            .find(|n| n["name"] == "shop")
+            .expect("shop");
+        assert_eq!(
+            shop["whatIf"]["warnings"],
+            serde_json::json!([
+                "existing pods in namespace \"shop\" violate the new PodSecurity enforce level \"baseline:latest\"",
+                format!("{debugged_pod}: privileged"),
+            ]),
+            "debugged pod listed first: {first}\n{}",
+            o.out
+        );
+        // Both replicas still count for the one Deployment.
+        let web: u64 = v["workloads"]
+            .as_array()
+            .expect("workloads")
+            .iter()
+            .filter(|w| w["kind"] == "Deployment" && w["name"] == "web")
+            .map(|w| w["pods"].as_u64().unwrap_or_default())
+            .sum();
+        assert_eq!(web, 2, "{}", o.out);
+    }
+}
+
 /// A rollout caught half way, from the recorded Deployment: its old
 /// ReplicaSet runs two pods of the recorded template (its init container
 /// unhardened), the new one a pod with that container hardened and a pod
