@@ -458,7 +458,10 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
             "h" => n * 3600.0,
             _ => return None,
         };
-        total += Duration::try_from_secs_f64(secs).ok()?;
+        // `?timeout=` comes from whoever reaches the Service, not only the
+        // API server: a sum past Duration's range is no duration (`+=`
+        // would panic and drop the connection), as in Go's ParseDuration.
+        total = total.checked_add(Duration::try_from_secs_f64(secs).ok()?)?;
         rest = tail;
     }
     Some(total)
@@ -665,5 +668,14 @@ mod tests {
         assert_eq!(parse_go_duration("5"), None);
         assert_eq!(parse_go_duration(""), None);
         assert_eq!(parse_go_duration("1x"), None);
+    }
+
+    #[test]
+    fn go_durations_past_the_range_are_none_not_a_panic() {
+        assert_eq!(
+            parse_go_duration("4000000000000000h4000000000000000h"),
+            None
+        );
+        assert_eq!(parse_go_duration("99999999999999999999h"), None);
     }
 }
