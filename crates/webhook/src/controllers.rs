@@ -72,7 +72,8 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             return fail_open(
                 wh,
                 call,
-                format!("failed to extract pod spec: {}: {}", e.field, e.message),
+                // PSA's wording for this annotation (ValidatePodController).
+                format!("failed to extract pod template: {}: {}", e.field, e.message),
             );
         }
     };

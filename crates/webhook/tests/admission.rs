@@ -204,6 +204,18 @@ async fn pod_controllers_are_warned_never_denied() {
 }
 
 #[tokio::test]
+async fn a_controller_without_a_readable_template_fails_open_in_psa_words() {
+    let h = start(Default::default()).await;
+    let body = variant("03-deployment-create", "dep-bad", |r| {
+        r["object"]["spec"]["template"]["spec"]["containers"] = json!("web");
+    });
+    let r = h.review("/validate", &body).await;
+    assert_eq!(r["allowed"], true, "{r}");
+    let error = r["auditAnnotations"]["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("failed to extract pod template: "), "{r}");
+}
+
+#[tokio::test]
 async fn only_significant_pod_updates_are_evaluated() {
     let h = start(Default::default()).await;
     // 06: image changed → evaluated → denied.
