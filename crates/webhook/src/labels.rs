@@ -298,6 +298,22 @@ mod tests {
     }
 
     #[test]
+    fn versions_take_go_atoi_range_like_psa() {
+        // PSA parses N with strconv.Atoi (int64): valid there, valid here.
+        let (p, e) = policy_to_evaluate(
+            &labels(&[(ENFORCE, "restricted"), (ENFORCE_VERSION, "v1.5000000000")]),
+            &privileged(),
+        );
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(p.enforce.to_string(), "restricted:v1.5000000000");
+        let (_, e) = policy_to_evaluate(
+            &labels(&[(ENFORCE_VERSION, "v1.9223372036854775808")]),
+            &privileged(),
+        );
+        assert_eq!(e.len(), 1);
+    }
+
+    #[test]
     fn warn_inherits_a_stricter_valid_enforce() {
         let (p, _) = policy_to_evaluate(
             &labels(&[(ENFORCE, "restricted"), (ENFORCE_VERSION, "v1.30")]),
