@@ -1,34 +1,18 @@
 //! Canonical spelling of the paths a program wrote.
 //!
-//! Two things make one file have several names: the well-known compatibility
-//! symlinks of the filesystem hierarchy (`/var/run` → `/run`, `/var/lock` →
-//! `/run/lock`), which hold in practically every image, and symlinks of the
-//! particular image, which can only be resolved against its root directory.
+//! Paths are normalised lexically and otherwise kept as written. The
+//! compatibility symlinks (`/var/run` → `/run`) are not applied: a volume
+//! at the path as the program named it covers it whether the image has the
+//! link (the runtime resolves a mount path inside the image's root, so it
+//! lands on `/run`) or a real `/var/run` directory, which a volume at
+//! `/run` would not cover. Symlinks of a particular image can only be
+//! resolved against its root directory ([`resolve_in_root`]).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-/// Aliases that hold in every mainstream image, longest first.
-const ALIASES: &[(&str, &str)] = &[("/var/run", "/run"), ("/var/lock", "/run/lock")];
-
-/// Lexically normalises an absolute path (`//`, `.`, `..`, trailing `/`) and
-/// applies the well-known aliases: for paths as a program named them (log
-/// lines), which may go through `/var/run`. Returns `None` for a relative
-/// path.
-pub fn canonical(path: &str) -> Option<String> {
-    let out = normalized(path)?;
-    for (alias, target) in ALIASES {
-        if let Some(rest) = strip_dir_prefix(&out, alias) {
-            return Some(format!("{target}{rest}"));
-        }
-    }
-    Some(out)
-}
-
-/// Lexically normalises an absolute path, without aliases: for paths the
-/// kernel already resolved (a trace's overlay upper layers and fanotify
-/// events), where `/var/run/x` can only appear if the image has a real
-/// `/var/run` directory, which a volume at `/run` would not cover.
+/// Lexically normalises an absolute path (`//`, `.`, `..`, trailing `/`);
+/// `None` for a relative path.
 pub fn normalized(path: &str) -> Option<String> {
     // The policy's normalisation, the one scan judges mount paths with.
     path.starts_with('/')
@@ -113,17 +97,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aliases_and_normalisation() {
+    fn normalisation_keeps_paths_as_written() {
         assert_eq!(
-            canonical("/var/run/nginx.pid").as_deref(),
-            Some("/run/nginx.pid")
+            normalized("/var/run/nginx.pid").as_deref(),
+            Some("/var/run/nginx.pid")
         );
-        assert_eq!(canonical("/var/run").as_deref(), Some("/run"));
-        assert_eq!(canonical("/var/lock/x").as_deref(), Some("/run/lock/x"));
-        assert_eq!(canonical("/var/running").as_deref(), Some("/var/running"));
-        assert_eq!(canonical("//tmp/./a/../b/").as_deref(), Some("/tmp/b"));
-        assert_eq!(canonical("/..").as_deref(), Some("/"));
-        assert_eq!(canonical("relative/x"), None);
+        assert_eq!(normalized("//tmp/./a/../b/").as_deref(), Some("/tmp/b"));
+        assert_eq!(normalized("/..").as_deref(), Some("/"));
+        assert_eq!(normalized("relative/x"), None);
     }
 
     #[test]

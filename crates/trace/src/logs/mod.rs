@@ -14,7 +14,7 @@ mod python;
 mod ruby;
 mod sh;
 
-use crate::canonical::{canonical, parent};
+use crate::canonical::{normalized, parent};
 use crate::reduce::{Anchor, reduce};
 use rootlock_policy::plan::VolumePlan;
 
@@ -223,7 +223,7 @@ fn finish_line(scan: &mut Scan, n: usize, bytes: &[u8], too_long: bool) {
 
 /// The anchor one hit needs.
 fn anchor_of(line: usize, hit: &Hit) -> Option<Anchor> {
-    let path = canonical(&hit.path)?;
+    let path = normalized(&hit.path)?;
     let (at, seed, what) = match hit.op {
         Op::File => (parent(&path).to_string(), false, "write"),
         Op::Mkdir => (path.clone(), false, "mkdir"),
