@@ -2,13 +2,15 @@
 //! the text, verify, and hand back the new text with notes and errors.
 
 use crate::edits::{Op, Options, plan_pod};
+use crate::leftovers;
 use crate::resolve::resolve_ops;
 use crate::splice::{self, Edit};
 use crate::style::{detect_block_style, detect_dialect};
 use crate::text::Text;
 use crate::verify::{Expected, Kept, check_chunk};
 use crate::yaml_edit::Editor;
-use rootlock_manifest::tree::Document;
+use rootlock_manifest::Workload;
+use rootlock_manifest::tree::{Document, Node};
 use rootlock_manifest::{ErrorKind, Limits, line_of, read_stream, workloads};
 use rootlock_policy::{Exemptions, FieldPath, LevelVersion};
 
@@ -113,15 +115,20 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
             }
         }
     }
-    if all_edits.is_empty() {
-        return out;
-    }
-    match splice::apply(body, all_edits) {
-        Ok(fixed) => out.fixed = Some(format!("{bom}{fixed}")),
-        Err(e) => out.errors.push(format!(
-            "{name}: internal error: {e}; the file was not changed"
-        )),
-    }
+    let fixed = if all_edits.is_empty() {
+        None
+    } else {
+        match splice::apply(body, all_edits) {
+            Ok(fixed) => Some(fixed),
+            Err(e) => {
+                out.errors.push(format!(
+                    "{name}: internal error: {e}; the file was not changed"
+                ));
+                return out;
+            }
+        }
+    };
+    out.fixed = fixed.map(|f| format!("{bom}{f}"));
     out
 }
 
@@ -143,6 +150,9 @@ fn fix_chunk(
     let mut edits = Vec::new();
     let mut applied_per_doc: Vec<Vec<Op>> = Vec::new();
     let mut kept_per_doc: Vec<Vec<Kept>> = Vec::new();
+    // The workloads as read, with their document's root: the lines of
+    // what is left failing are those of the file as given.
+    let mut originals: Vec<(&Node, Vec<Workload>)> = Vec::new();
     for doc in &chunk.docs {
         let mut doc_ops = Vec::new();
         let mut kept_doc = Vec::new();
@@ -207,12 +217,23 @@ fn fix_chunk(
                 edits.extend(editor.edits(placed)?);
             }
             applied_per_doc.push(res.applied);
+            originals.push((root, found));
         } else {
             applied_per_doc.push(Vec::new());
         }
         kept_per_doc.push(kept_doc);
     }
+    let workloads = originals
+        .iter()
+        .flat_map(|(root, ws)| ws.iter().map(move |w| (*root, w)));
+    let kept = kept_per_doc.iter().flatten();
     if edits.is_empty() {
+        for ((root, w), kept) in workloads.zip(kept) {
+            for f in leftovers::of_unedited(w, kept, settings.level) {
+                out.notes
+                    .push(leftovers::note(name, root, w, &f, settings.level));
+            }
+        }
         return Ok(edits);
     }
     // Verify the chunk as it will be written.
@@ -247,7 +268,7 @@ fn fix_chunk(
             kept,
         })
         .collect();
-    check_chunk(
+    let left = check_chunk(
         old_chunk,
         &new_chunk,
         chunk.first_line,
@@ -256,5 +277,11 @@ fn fix_chunk(
         &settings.limits,
     )
     .map_err(|e| format!("the fix could not be verified ({e})"))?;
+    for ((root, w), findings) in workloads.zip(left) {
+        for f in findings {
+            out.notes
+                .push(leftovers::note(name, root, w, &f, settings.level));
+        }
+    }
     Ok(edits)
 }

@@ -16,6 +16,7 @@ pub mod fixer;
 mod flow_edit;
 mod inputs;
 pub mod kustomize;
+pub mod leftovers;
 pub mod plan_input;
 pub mod render;
 pub mod resolve;

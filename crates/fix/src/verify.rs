@@ -9,7 +9,7 @@ use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Node, Value, parse_documents};
 use rootlock_manifest::workload::interesting_kind;
 use rootlock_manifest::{Limits, workloads};
-use rootlock_policy::{Exemptions, LevelVersion, Severity, evaluate};
+use rootlock_policy::{Exemptions, Finding, LevelVersion, Severity, evaluate};
 use saphyr_parser::{Event, Parser};
 
 /// Rules the fix is responsible for.
@@ -122,6 +122,7 @@ fn check_tags(old_text: &str, new_text: &str, first_line: usize) -> Result<(), S
 
 /// Checks one edited chunk (`old_text` before the edit, `new_text` after).
 /// `first_line` is its first line in the file.
+/// Returns the error findings left in each edited workload, in order.
 pub fn check_chunk(
     old_text: &str,
     new_text: &str,
@@ -129,7 +130,7 @@ pub fn check_chunk(
     expected: &[Expected<'_>],
     level: LevelVersion,
     limits: &Limits,
-) -> Result<(), String> {
+) -> Result<Vec<Vec<Finding>>, String> {
     let docs =
         parse_documents(new_text, first_line - 1, limits, &interesting_kind).map_err(|e| {
             format!(
@@ -141,6 +142,7 @@ pub fn check_chunk(
     if docs.len() != expected.len() {
         return Err("the edit changed the number of documents".into());
     }
+    let mut left = Vec::new();
     for (doc, exp) in docs.iter().zip(expected) {
         let (Some(orig), Some(new)) = (exp.root, doc.root.as_ref()) else {
             if exp.root.is_some() != doc.root.is_some() {
@@ -156,13 +158,16 @@ pub fn check_chunk(
             apply_to_tree(&mut want, op)?;
         }
         same_data(&want, new, "").map_err(|e| format!("line {}: {e}", doc.line))?;
-        rescan(new, exp.kept, level)?;
+        left.extend(rescan(new, exp.kept, level)?);
     }
-    Ok(())
+    Ok(left)
 }
 
-fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<(), String> {
+/// Fails if a rule the fix targets still fails unexcused; otherwise the
+/// error findings left, per workload (see [`crate::leftovers`]).
+fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<Vec<Vec<Finding>>, String> {
     let found = workloads(root).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    let mut left = Vec::new();
     for (w, kept) in found.iter().zip(kept) {
         let own = w.annotations.iter();
         let pod_ann = w.pod.annotations.iter();
@@ -188,8 +193,9 @@ fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<(), String>
                 ));
             }
         }
+        left.push(crate::leftovers::unexplained(eval.findings, kept));
     }
-    Ok(())
+    Ok(left)
 }
 
 #[cfg(test)]

@@ -292,3 +292,65 @@ fn utf16_files_are_fixed_and_written_back_in_utf16() {
         assert_eq!(rootlock_fix::run(&args(&["--check", path])), 0);
     }
 }
+
+#[test]
+fn what_fix_leaves_failing_is_noted_once_at_the_original_line() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext:\n      privileged: true\n    volumeMounts:\n    - name: h\n      mountPath: /data\n  volumes:\n  - name: h\n    hostPath:\n      path: /srv\n";
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(out.fixed.is_some());
+    let left: Vec<&String> = out
+        .notes
+        .iter()
+        .filter(|n| n.contains("which fix does not change"))
+        .collect();
+    // Lines of the file as given (the fix inserts lines above them).
+    assert!(
+        left.iter().any(|n| n
+            .starts_with("p.yaml:11: Pod \"p\": still fails writableHostPath at immutable:latest")),
+        "{left:?}"
+    );
+    assert!(
+        left.iter()
+            .any(|n| n.starts_with("p.yaml:14: Pod \"p\": still fails restrictedVolumes")),
+        "{left:?}"
+    );
+    // The kept `privileged: true` has its own note, not a second one, and
+    // neither has the rootfsBypass that follows from it.
+    assert!(
+        !left.iter().any(|n| n.contains("fails privileged")),
+        "{left:?}"
+    );
+    assert!(
+        !left.iter().any(|n| n.contains("fails rootfsBypass")),
+        "{left:?}"
+    );
+    assert_eq!(left.len(), 2, "{left:?}");
+
+    // Fixing the fixed file edits nothing and still says what is left.
+    let again_text = out.fixed.clone().unwrap();
+    let again = fix("p.yaml", &again_text, &settings("immutable"));
+    assert!(again.fixed.is_none() && again.errors.is_empty());
+    let line = 1 + again_text
+        .lines()
+        .position(|l| l.trim() == "volumeMounts:")
+        .unwrap();
+    assert!(
+        again.notes.iter().any(|n| n.starts_with(&format!(
+            "p.yaml:{line}: Pod \"p\": still fails writableHostPath"
+        ))),
+        "{:?}",
+        again.notes
+    );
+
+    // Everything fixable: no such note.
+    let clean = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+    let out = fix("p.yaml", clean, &settings("immutable"));
+    assert!(
+        !out.notes
+            .iter()
+            .any(|n| n.contains("which fix does not change")),
+        "{:?}",
+        out.notes
+    );
+}
