@@ -19,8 +19,15 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     if !req.sub_resource().is_empty() {
         return AdmissionResponse::allow();
     }
-    let Some(object) = req.object.as_ref() else {
+    // Only CREATE and UPDATE are judged (all PSA registers for). Checked
+    // first, so that a configuration that also sends DELETE (no object)
+    // cannot block namespace deletion.
+    if !matches!(req.operation.as_str(), "CREATE" | "UPDATE") {
         return AdmissionResponse::allow();
+    }
+    // As PSA: a namespace that is not there is a bad request, not a pass.
+    let Some(object) = req.object.as_ref() else {
+        return bad_request(wh, call, "failed to decode namespace");
     };
     let name = object
         .get("metadata")
@@ -45,11 +52,13 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             r
         }
         "UPDATE" => {
-            let old_labels = req
-                .old_object
-                .as_ref()
-                .map(labels_from_object)
-                .unwrap_or_default();
+            // Without the old namespace, "did the labels change" has no
+            // answer; PSA refuses such an update (the API server always
+            // sends it).
+            let Some(old) = req.old_object.as_ref() else {
+                return bad_request(wh, call, "failed to decode old namespace");
+            };
+            let old_labels = labels_from_object(old);
             let (old_policy, old_errs) = policy_to_evaluate(&old_labels, defaults);
             if !new_errs.is_empty() && (old_errs.is_empty() || new_errs != old_errs) {
                 return invalid(wh, call, &name, &new_errs);
@@ -74,6 +83,13 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         }
         _ => AdmissionResponse::allow(),
     }
+}
+
+/// PSA's `badRequestResponse`: denied, 400, with its message.
+fn bad_request(wh: &Webhook, call: &Call, message: &str) -> AdmissionResponse {
+    wh.metrics
+        .evaluation(call.eval_labels("none", "none", "error"));
+    AdmissionResponse::deny(Status::failure(400, "BadRequest", message.into()))
 }
 
 fn invalid(

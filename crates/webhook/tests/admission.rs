@@ -281,6 +281,27 @@ async fn namespaces_with_invalid_labels_are_rejected_with_psa_wording() {
         r["oldObject"]["metadata"]["labels"]["rootlock.dev/audit"] = json!("strict");
     });
     assert_eq!(h.review("/validate", &same).await["allowed"], true);
+    // Without the namespace (or, on UPDATE, its old version) PSA answers
+    // a bad request rather than letting the change through.
+    for (uid, field, message) in [
+        ("ns-no-old", "oldObject", "failed to decode old namespace"),
+        ("ns-no-new", "object", "failed to decode namespace"),
+    ] {
+        let missing = variant("02-namespace-update", uid, |r| {
+            r[field] = Value::Null;
+        });
+        let r = h.review("/validate", &missing).await;
+        assert_eq!(r["allowed"], false, "{field}");
+        assert_eq!(r["status"]["code"], 400, "{field}");
+        assert_eq!(r["status"]["reason"], "BadRequest", "{field}");
+        assert_eq!(r["status"]["message"], message, "{field}");
+    }
+    // A DELETE (no object) sent by a wider configuration is let through.
+    let delete = variant("02-namespace-update", "ns-delete", |r| {
+        r["operation"] = json!("DELETE");
+        r["object"] = Value::Null;
+    });
+    assert_eq!(h.review("/validate", &delete).await["allowed"], true);
 }
 
 fn existing_pods() -> Vec<Value> {
