@@ -191,8 +191,7 @@ struct App {
     webhook: Arc<Webhook>,
     shutting_down: AtomicBool,
     /// [`ServerOptions::body_budget`], in bytes.
-    bodies: tokio::sync::Semaphore,
-    body_budget: usize,
+    bodies: crate::body_budget::Budget,
 }
 
 /// A server running on the current tokio runtime.
@@ -245,8 +244,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     let app = Arc::new(App {
         webhook,
         shutting_down: AtomicBool::new(false),
-        bodies: tokio::sync::Semaphore::new(opts.body_budget),
-        body_budget: opts.body_budget,
+        bodies: crate::body_budget::Budget::new(opts.body_budget),
     });
     let max_connections = opts.max_connections.max(1);
     let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
@@ -262,9 +260,9 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
             .header_read_timeout(Duration::from_secs(10))
             // One buffer per response: one TLS record, one write.
             .writev(false)
-            // What a connection may buffer beyond the body budget (a frame
-            // read, waiting for room): 64 KiB, not hyper's ~400 KiB, times
-            // the connection cap. The API server's headers are < 1 KiB.
+            // The largest frame a body reads before the budget counts it
+            // (see body_budget): 64 KiB, not hyper's ~400 KiB. The API
+            // server's headers are < 1 KiB.
             .max_buf_size(64 * 1024)
             .keep_alive(true);
         builder
@@ -557,11 +555,7 @@ async fn answer(
             ),
         )
     };
-    let shared = crate::body_budget::Budget {
-        permits: &app.bodies,
-        total: app.body_budget,
-    };
-    let bytes = match crate::body_budget::read(body, limit, declared, &shared, deadline).await {
+    let bytes = match crate::body_budget::read(body, limit, &app.bodies, deadline).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => return too_big(),
         Err(BodyError::Late) => return late(),

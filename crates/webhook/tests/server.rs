@@ -232,13 +232,12 @@ async fn request_bodies_being_received_share_a_budget() {
 
 #[tokio::test]
 async fn bodies_declared_large_but_never_sent_do_not_block_reviews() {
-    // Declared sizes reserve nothing: four connections that each declare
-    // 80,000 bytes (320,000 in all, for a budget of 100,000) and send one
-    // byte hold what they sent plus 16 KiB ahead, and leave room for every
-    // real review.
+    // Declared sizes reserve nothing: eight connections that each declare
+    // 80,000 bytes (640,000 in all, for a budget of 100,000) and send one
+    // byte hold one byte each, and leave room for every real review.
     let h = start_options(|o| o.body_budget = 100_000).await;
     let mut idle = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..8 {
         idle.push(start_post(&h, "/validate?timeout=10s", 80_000, 1).await);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -378,7 +377,7 @@ async fn a_body_over_the_limit_is_refused_with_connection_close() {
 #[tokio::test]
 async fn a_large_review_arrives_through_the_small_windows_and_the_budget() {
     // 2 MiB (the object padded with whitespace), over HTTP/2 with 64 KiB
-    // windows and a 16 KiB read-ahead: flow control keeps it moving.
+    // windows, counted frame by frame: flow control keeps it moving.
     let h = start(config("")).await;
     let mut body = serde_json::to_vec(&recorded("05-pod-create").body).unwrap();
     let close = body.pop().unwrap();
