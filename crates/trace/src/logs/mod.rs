@@ -7,10 +7,12 @@
 
 mod go;
 mod java;
+mod mysql;
 mod nginx;
 mod node;
 mod postgres;
 mod python;
+mod redis;
 mod ruby;
 mod sh;
 
@@ -56,6 +58,8 @@ const RUNTIMES: &[(&str, Recogniser)] = &[
     ("ruby", ruby::find),
     ("java", java::find),
     ("postgres", postgres::find),
+    ("redis", redis::find),
+    ("mysql", mysql::find),
     ("go", go::find),
     ("sh", sh::find),
 ];
@@ -374,7 +378,11 @@ fn op_from_word(word: &str) -> Option<Op> {
         | "bind" | "rb_sysopen" | "rb_file_s_symlink" | "rb_file_s_link" | "rb_file_s_truncate" => {
             Op::File
         }
-        "mkdir" | "mkdirat" | "dir_s_mkdir" | "mkdtemp" => Op::Mkdir,
+        // mkdtemp names its template (`/tmp/app-XXXXXX`), not a directory
+        // the program will ask for again: what must be writable is the
+        // directory the template is in, as for a file created there.
+        "mkdtemp" => Op::File,
+        "mkdir" | "mkdirat" | "dir_s_mkdir" => Op::Mkdir,
         "unlink" | "unlinkat" | "remove" | "rmdir" | "delete" | "dir_s_rmdir" | "apply2files" => {
             Op::Remove
         }

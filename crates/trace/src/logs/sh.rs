@@ -10,7 +10,18 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         return Vec::new();
     };
     let head = &line[..i];
-    let l = head.to_ascii_lowercase();
+    // The operation is in the words before the path: a path such as
+    // `/srv/directory/app.pid` must not turn a file into a mkdir. The path
+    // starts at a word that opens with a quote or `/` (the `'` in `can't`
+    // opens nothing).
+    let verb_end = head
+        .char_indices()
+        .zip(head.chars().skip(1))
+        .find(|((_, c), next)| {
+            c.is_whitespace() && matches!(next, '\'' | '"' | '‘' | '“' | '`' | '/')
+        })
+        .map_or(head.len(), |((i, _), _)| i);
+    let l = head[..verb_end].to_ascii_lowercase();
     let op = if l.contains("directory") && (l.contains("create") || l.contains("mkdir")) {
         Op::Mkdir
     } else if l.contains("cannot remove") || l.contains("can't remove") {

@@ -465,3 +465,93 @@ fn a_repeated_error_is_counted_not_kept() {
         plan.warnings
     );
 }
+
+/// Lines whose path is a directory the program writes in, a template, or
+/// whose operation words were read from inside the path: each once gave a
+/// plan that mounted the wrong directory (`/`, `/var/lib`, a random name,
+/// or a file's own path).
+#[test]
+fn directories_templates_and_words_in_paths() {
+    let cases: &[Case] = &[
+        (
+            "redis",
+            "1:M 14 May 2024 09:21:07.123 # Failed opening the temp RDB file temp-123.rdb (in server root dir /data) for saving: Read-only file system",
+            &[("/data", Op::Dir)],
+        ),
+        (
+            "redis",
+            "1:M 14 May 2024 09:21:07.123 # Can't open the append-only file appendonly.aof (in server root dir /var/lib/redis): Read-only file system",
+            &[("/var/lib/redis", Op::Dir)],
+        ),
+        (
+            "mysql",
+            "2024-05-14T09:21:07.123456Z 0 [ERROR] [MY-010119] [Server] mysqld: Can't create directory '/var/lib/mysql/' (OS errno 30 - Read-only file system)",
+            &[("/var/lib/mysql/", Op::Mkdir)],
+        ),
+        (
+            "mysql",
+            "mysqld: Can't create/write to file '/tmp/ibXXXXXX' (OS errno 30 - Read-only file system)",
+            &[("/tmp/ibXXXXXX", Op::File)],
+        ),
+        (
+            "node",
+            "Error: EROFS: read-only file system, mkdtemp '/tmp/jest-XXXXXX'",
+            &[("/tmp/jest-XXXXXX", Op::File)],
+        ),
+        (
+            "sh",
+            "sh: 1: cannot create /srv/directory/app.pid: Read-only file system",
+            &[("/srv/directory/app.pid", Op::File)],
+        ),
+        (
+            "sh",
+            "cp: cannot create regular file '/app/mkdir-cache/x': Read-only file system",
+            &[("/app/mkdir-cache/x", Op::File)],
+        ),
+        (
+            "sh",
+            "mkdir: can't create directory '/var/cache/app': Read-only file system",
+            &[("/var/cache/app", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            "mv: can't move '/srv/a' to '/srv/b': Read-only file system",
+            &[("/srv/a", Op::Rename), ("/srv/b", Op::Rename)],
+        ),
+    ];
+    for (runtime, line, want) in cases {
+        let got = recognise(line);
+        let got_pairs: Vec<(&str, Op)> = got.iter().map(|h| (h.path.as_str(), h.op)).collect();
+        assert_eq!(got_pairs, *want, "line: {line}");
+        assert!(
+            got.iter().all(|h| h.runtime == *runtime),
+            "line: {line}: {got:?}"
+        );
+    }
+    // Without the rename, whose seeded /srv would absorb /srv/directory.
+    let log = cases
+        .iter()
+        .filter(|(_, _, want)| want.iter().all(|(_, op)| *op != Op::Rename))
+        .map(|(_, l, _)| *l)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let plan = plan_from_scan(&scan(&log), "test");
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    for want in [
+        "/data",
+        "/var/lib/redis",
+        "/var/lib/mysql",
+        "/tmp",
+        "/srv/directory",
+    ] {
+        assert!(paths.contains(&want), "{want} missing: {paths:?}");
+    }
+    for wrong in [
+        "/",
+        "/var/lib",
+        "/tmp/jest-XXXXXX",
+        "/srv/directory/app.pid",
+    ] {
+        assert!(!paths.contains(&wrong), "{wrong} planned: {paths:?}");
+    }
+}
