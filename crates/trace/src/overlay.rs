@@ -341,9 +341,17 @@ pub fn finish_root(
     for d in ["pts", "shm"] {
         fs::create_dir(dev.join(d)).map_err(|e| format!("mkdir /dev/{d}: {e}"))?;
     }
-    if Path::new("/dev/pts/ptmx").exists() {
-        rbind(Path::new("/dev/pts"), &dev.join("pts"))?;
-    }
+    // A devpts of its own, as a runtime mounts: the host's would hand the
+    // program every terminal on the host (as root, DAC_OVERRIDE opens any
+    // of them), to read its keystrokes or write into it. Should the kernel
+    // refuse, /dev/pts stays empty: no ptys, but none of the host's.
+    let _ = mount(
+        "devpts",
+        &dev.join("pts"),
+        Some("devpts"),
+        libc::MS_NOSUID | libc::MS_NOEXEC,
+        Some("newinstance,ptmxmode=0666,mode=0620"),
+    );
     mount(
         "shm",
         &dev.join("shm"),

@@ -756,6 +756,13 @@ fn init_main(
             // inherited descriptor to a host directory would be a way out
             // of the traced root.
             libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            // A session of its own, as runc gives a container without a
+            // tty: otherwise the caller's terminal stays the program's
+            // controlling tty, and TIOCSTI on it (allowed without any
+            // capability where dev.tty.legacy_tiocsti=1) types commands
+            // into the caller's shell, which runs them on the host after
+            // the trace. Stdin stays readable; it is just not the ctty.
+            libc::setsid();
             // The capabilities a container runtime grants by default, no
             // more: without CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_NET_ADMIN, …
             // a program traced as root cannot mount, load modules or change

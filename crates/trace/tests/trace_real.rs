@@ -748,3 +748,117 @@ fn names_that_are_not_utf8_are_reported_once_and_flagged() {
         out.warnings
     );
 }
+
+/// Set by [`the_callers_terminal_is_not_the_programs_controlling_tty`] in
+/// the copy of this test binary it starts on a fresh pty.
+const TTY_HELPER: &str = "ROOTLOCK_TEST_TTY_HELPER";
+
+/// Runs only inside the copy started below, whose controlling tty (and
+/// stdin) is a pty: traces a program that pushes a byte into the input of
+/// the terminal on its stdin with TIOCSTI, as a hostile program would type
+/// a command into the caller's shell. Exits 0 when that worked.
+#[test]
+fn tty_helper() {
+    if std::env::var_os(TTY_HELPER).is_none() {
+        return;
+    }
+    let script = "import fcntl, termios\nfcntl.ioctl(0, termios.TIOCSTI, b'#')";
+    let out = tracer::run(&opts(&["python3", "-c", script], Some(30.0))).unwrap();
+    println!("TIOCSTI-EXIT={:?}", out.exit_code);
+}
+
+#[test]
+fn the_callers_terminal_is_not_the_programs_controlling_tty() {
+    use std::os::unix::process::CommandExt;
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "controlling_tty";
+    if skip_unless_root(test) {
+        return;
+    }
+    if python().is_none() {
+        require_or_skip("python3", false, test);
+        return;
+    }
+    // With legacy TIOCSTI off the kernel refuses it anyway: nothing to show.
+    if std::fs::read_to_string("/proc/sys/dev/tty/legacy_tiocsti").is_ok_and(|v| v.trim() == "0") {
+        eprintln!("SKIP {test}: dev.tty.legacy_tiocsti=0");
+        return;
+    }
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills in two descriptors we own and close below.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, 0, "openpty");
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["tty_helper", "--exact", "--nocapture", "--test-threads=1"])
+        .env(TTY_HELPER, "1");
+    // SAFETY: between fork and exec only syscalls: a new session whose
+    // controlling terminal is the pty, which also becomes stdin.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setsid() < 0
+                || libc::ioctl(slave, libc::TIOCSCTTY, 0) < 0
+                || libc::dup2(slave, 0) < 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    // SAFETY: closing the descriptors openpty gave us.
+    unsafe {
+        libc::close(slave);
+        libc::close(master);
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Python exits 1 on the PermissionError: the program is not in the
+    // caller's session, so it cannot type into the caller's terminal.
+    assert!(stdout.contains("TIOCSTI-EXIT=Some(1)"), "{stdout}");
+}
+
+#[test]
+fn the_hosts_terminals_are_not_in_the_traced_root() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("host_terminals") {
+        return;
+    }
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills in two descriptors we own and close below.
+    let r = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, 0, "openpty");
+    let name = std::fs::read_link(format!("/proc/self/fd/{slave}")).unwrap();
+    // The host's pty must not be there to open; the program's own ptys work.
+    let script = format!(
+        "[ -e {} ] && exit 10; \
+         python3 -c 'import os; os.openpty()' 2>/dev/null || exit 11; exit 0",
+        name.display()
+    );
+    let out = tracer::run(&opts(&["sh", "-c", &script], Some(30.0))).unwrap();
+    // SAFETY: closing the descriptors openpty gave us.
+    unsafe {
+        libc::close(slave);
+        libc::close(master);
+    }
+    assert_eq!(out.exit_code, Some(0), "{name:?}: {out:?}");
+}
