@@ -319,17 +319,20 @@ fn path_at(s: &str) -> &str {
 fn abs_paths(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut prev: Option<char> = None;
+    // No path starts inside one already read: it would only be its tail,
+    // and reading every tail made a hostile line (`=/=/=/…`, 64 KiB)
+    // quadratic: half a minute per line.
+    let mut taken_to = 0;
     for (i, c) in line.char_indices() {
-        if c == '/' && prev.is_none_or(|p| ends_path(p) || p == '=' || p == ':') {
+        if i >= taken_to && c == '/' && prev.is_none_or(|p| ends_path(p) || p == '=' || p == ':') {
             let p = path_at(&line[i..]);
+            taken_to = i + p.len();
             if p.len() > 1 && !p.starts_with("//") {
                 out.push(p);
             }
         }
         prev = Some(c);
     }
-    // Drop paths that are the tail of an URL-ish or already-taken path.
-    out.dedup();
     out
 }
 
