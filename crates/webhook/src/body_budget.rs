@@ -217,15 +217,13 @@ mod tests {
             }));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        // One more finds the queue full and is answered at once.
+        // One more finds the queue full and is answered at once, not at
+        // its deadline a minute away (unbounded, it would wait like the
+        // others).
         let t0 = std::time::Instant::now();
-        let late = read(Body::from(vec![b'x'; 5_000]), 80_000, &b, soon(1000)).await;
+        let late = read(Body::from(vec![b'x'; 5_000]), 80_000, &b, soon(60_000)).await;
         assert_eq!(late, Err(BodyError::Busy));
-        assert!(
-            t0.elapsed() < Duration::from_millis(500),
-            "{:?}",
-            t0.elapsed()
-        );
+        assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
         for w in waiting {
             assert_eq!(w.await.unwrap(), Err(BodyError::Busy));
         }
