@@ -124,6 +124,7 @@ fn python_script_events_are_classified_and_the_host_is_unchanged() {
     let base = PathBuf::from(format!("/var/tmp/rootlock-test-{id}"));
     let fixture = base.join("fixture");
     let _ = std::fs::remove_dir_all(&base);
+    let _cleanup = RemoveOnDrop(base.clone());
     std::fs::create_dir_all(fixture.join("olddir")).unwrap();
     std::fs::write(base.join("untouched"), b"sibling").unwrap();
     std::fs::write(fixture.join("olddir/keep.txt"), b"keep").unwrap();
@@ -204,7 +205,6 @@ os.remove("{fx}/image.txt")
     // Byte for byte: nothing changed on the host.
     assert_eq!(before, after, "the host changed");
     assert!(!tmp_file.exists() && !cache.exists());
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 fn verify(paths: &[(&str, bool)]) -> Outcome {
@@ -395,6 +395,7 @@ fn bind_passes_a_path_through_untracked() {
     }
     let vol = PathBuf::from(format!("/var/tmp/rootlock-vol-{}", std::process::id()));
     std::fs::create_dir_all(&vol).unwrap();
+    let _cleanup = RemoveOnDrop(vol.clone());
     let mut o = opts(
         &["sh", "-c", &format!("echo v > {}/written", vol.display())],
         Some(30.0),
@@ -413,7 +414,6 @@ fn bind_passes_a_path_through_untracked() {
         "v\n",
         "a --bind path is the real one"
     );
-    std::fs::remove_dir_all(&vol).unwrap();
 }
 
 /// Rootless: re-run this test binary as an unprivileged user.
@@ -508,6 +508,15 @@ fn rootless_mode_as_an_unprivileged_user() {
     assert!(!Path::new(&marker).exists(), "the host changed");
 }
 
+/// Removes a directory when dropped (also when a test panics).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A minimal image root: the host's `/bin/sh` and the libraries `ldd`
 /// names, copied, plus the directories and `/etc/passwd` an image has.
 fn image_root(dir: &Path) {
@@ -565,6 +574,8 @@ fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
     }
     let id = std::process::id();
     let rootfs = PathBuf::from(format!("/var/tmp/rootlock-rootfs-{id}"));
+    // Removed however the test ends, so a failure leaves nothing behind.
+    let _cleanup = RemoveOnDrop(rootfs.clone());
     image_root(&rootfs);
     let host_probe = PathBuf::from(format!("/tmp/rootlock-rootfs-{id}"));
     let before = snapshot(&[rootfs.as_path()]);
@@ -661,7 +672,6 @@ fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
         "the image root changed"
     );
     assert!(!host_probe.exists(), "a write escaped to the host");
-    std::fs::remove_dir_all(&rootfs).unwrap();
 }
 
 #[test]
