@@ -12,7 +12,7 @@ use crate::yaml_edit::Editor;
 use rootlock_manifest::Workload;
 use rootlock_manifest::tree::{Document, Node};
 use rootlock_manifest::{ErrorKind, Limits, line_of, read_stream, workloads};
-use rootlock_policy::{Exemptions, FieldPath, LevelVersion};
+use rootlock_policy::{FieldPath, LevelVersion};
 
 /// Everything that decides what a fix does.
 #[derive(Debug, Clone)]
@@ -160,12 +160,7 @@ fn fix_chunk(
         if let Some(root) = &doc.root {
             let found = workloads(root).map_err(|e| e.into_input_error(name).to_string())?;
             for w in &found {
-                let ex = Exemptions::from_annotations(
-                    w.annotations
-                        .iter()
-                        .chain(w.pod.annotations.iter())
-                        .map(|(k, v)| (k.as_str(), v.as_str())),
-                );
+                let ex = w.exemptions();
                 let changes = plan_pod(&w.pod, &settings.options, Some(&ex));
                 let who = format!("{} {:?}", w.kind, w.name.as_deref().unwrap_or(""));
                 for n in &changes.notes {

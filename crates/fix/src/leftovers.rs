@@ -10,7 +10,7 @@ use crate::verify::Kept;
 use rootlock_manifest::Workload;
 use rootlock_manifest::line_of;
 use rootlock_manifest::tree::Node;
-use rootlock_policy::{Exemptions, Finding, LevelVersion, Severity, evaluate};
+use rootlock_policy::{Finding, LevelVersion, Severity, evaluate};
 
 /// The error findings of `findings` that `kept` does not already explain.
 pub fn unexplained(findings: Vec<Finding>, kept: &Kept) -> Vec<Finding> {
@@ -29,13 +29,10 @@ pub fn unexplained(findings: Vec<Finding>, kept: &Kept) -> Vec<Finding> {
 /// The error findings of an unedited workload that `kept` does not
 /// explain: it is judged as it is.
 pub fn of_unedited(w: &Workload, kept: &Kept, level: LevelVersion) -> Vec<Finding> {
-    let ex = Exemptions::from_annotations(
-        w.annotations
-            .iter()
-            .chain(w.pod.annotations.iter())
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    unexplained(evaluate(&w.pod, level, Some(&ex)).findings, kept)
+    unexplained(
+        evaluate(&w.pod, level, Some(&w.exemptions())).findings,
+        kept,
+    )
 }
 
 /// The note for one finding left, at the line of the file as given

@@ -9,7 +9,7 @@ use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Node, Value, parse_documents};
 use rootlock_manifest::workload::interesting_kind;
 use rootlock_manifest::{Limits, workloads};
-use rootlock_policy::{Exemptions, Finding, LevelVersion, Severity, evaluate};
+use rootlock_policy::{Finding, LevelVersion, Severity, evaluate};
 use saphyr_parser::{Event, Parser};
 
 /// Rules the fix is responsible for.
@@ -169,10 +169,7 @@ fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<Vec<Vec<Fin
     let found = workloads(root).map_err(|e| format!("line {}: {}", e.line, e.message))?;
     let mut left = Vec::new();
     for (w, kept) in found.iter().zip(kept) {
-        let own = w.annotations.iter();
-        let pod_ann = w.pod.annotations.iter();
-        let ex =
-            Exemptions::from_annotations(own.chain(pod_ann).map(|(k, v)| (k.as_str(), v.as_str())));
+        let ex = w.exemptions();
         let eval = evaluate(&w.pod, level, Some(&ex));
         for f in &eval.findings {
             if f.severity != Severity::Error || !TARGETED.contains(&f.rule) {

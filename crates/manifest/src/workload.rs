@@ -3,7 +3,7 @@
 use crate::error::FieldError;
 use crate::extract::{self, Path, child, opt_map, opt_seq, opt_str};
 use crate::tree::Node;
-use rootlock_policy::{FieldPath, Pod, Seg};
+use rootlock_policy::{Exemptions, FieldPath, Pod, Seg};
 
 /// Kinds that are, or carry, a pod template — with the path to the template.
 pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
@@ -62,6 +62,17 @@ impl Workload {
         segs.extend(self.template_path.0.iter().cloned());
         segs.extend(pod_relative.0.iter().cloned());
         FieldPath(segs)
+    }
+
+    /// Its exemption annotations: the object's own, then its pod
+    /// template's (the template's are the ones that reach the pods).
+    pub fn exemptions(&self) -> Exemptions {
+        Exemptions::from_annotations(
+            self.annotations
+                .iter()
+                .chain(self.pod.annotations.iter())
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a scan found, in the shape of the JSON contract.
 
 use rootlock_manifest::{InputError, Workload, line_of};
-use rootlock_policy::{Evaluation, Exemptions, Finding, LevelVersion, Severity, evaluate};
+use rootlock_policy::{Evaluation, Finding, LevelVersion, Severity, evaluate};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,13 +60,7 @@ pub fn object_report(
     w: &Workload,
     opts: &ReportOptions,
 ) -> ObjectReport {
-    let exemptions = opts.annotation_exemptions.then(|| {
-        // The object's own annotations and its pod template's both count:
-        // the template's are the ones that reach the pods.
-        let pod_ann = w.pod.annotations.iter();
-        let own = w.annotations.iter();
-        Exemptions::from_annotations(own.chain(pod_ann).map(|(k, v)| (k.as_str(), v.as_str())))
-    });
+    let exemptions = opts.annotation_exemptions.then(|| w.exemptions());
     let eval: Evaluation = evaluate(&w.pod, opts.level, exemptions.as_ref());
     let findings = eval
         .findings
