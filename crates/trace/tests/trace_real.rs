@@ -794,18 +794,7 @@ fn the_callers_terminal_is_not_the_programs_controlling_tty() {
         eprintln!("SKIP {test}: dev.tty.legacy_tiocsti=0");
         return;
     }
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty fills in two descriptors we own and close below.
-    let r = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "openpty");
+    let (master, slave) = open_pty();
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
     cmd.args(["tty_helper", "--exact", "--nocapture", "--test-threads=1"])
         .env(TTY_HELPER, "1");
@@ -839,14 +828,10 @@ fn the_callers_terminal_is_not_the_programs_controlling_tty() {
     assert!(stdout.contains("TIOCSTI-EXIT=Some(1)"), "{stdout}");
 }
 
-#[test]
-fn the_hosts_terminals_are_not_in_the_traced_root() {
-    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if skip_unless_root("host_terminals") {
-        return;
-    }
+/// A new pty pair (master, slave); the caller closes both.
+fn open_pty() -> (libc::c_int, libc::c_int) {
     let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty fills in two descriptors we own and close below.
+    // SAFETY: openpty fills in two descriptors the caller owns.
     let r = unsafe {
         libc::openpty(
             &mut master,
@@ -857,6 +842,16 @@ fn the_hosts_terminals_are_not_in_the_traced_root() {
         )
     };
     assert_eq!(r, 0, "openpty");
+    (master, slave)
+}
+
+#[test]
+fn the_hosts_terminals_are_not_in_the_traced_root() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("host_terminals") {
+        return;
+    }
+    let (master, slave) = open_pty();
     let name = std::fs::read_link(format!("/proc/self/fd/{slave}")).unwrap();
     // The host's pty must not be there to open; the program's own ptys work.
     let script = format!(

@@ -5,6 +5,17 @@ use std::io::Read as _;
 
 /// (runtime expected, line, [(path, op)]).
 type Case = (&'static str, &'static str, &'static [(&'static str, Op)]);
+
+/// The line yields exactly these paths and operations, from that runtime.
+fn check((runtime, line, want): &Case) {
+    let got = recognise(line);
+    let got_pairs: Vec<(&str, Op)> = got.iter().map(|h| (h.path.as_str(), h.op)).collect();
+    assert_eq!(got_pairs, *want, "line: {line}");
+    assert!(
+        got.iter().all(|h| h.runtime == *runtime),
+        "line: {line}: {got:?}"
+    );
+}
 const CORPUS: &[Case] = &[
     // sh / coreutils / busybox
     (
@@ -209,14 +220,8 @@ const CORPUS: &[Case] = &[
 #[test]
 fn corpus_lines_yield_the_right_paths_and_runtime() {
     let mut per_runtime = std::collections::BTreeMap::<&str, usize>::new();
-    for (runtime, line, want) in CORPUS {
-        let got = recognise(line);
-        let got_pairs: Vec<(&str, Op)> = got.iter().map(|h| (h.path.as_str(), h.op)).collect();
-        assert_eq!(got_pairs, *want, "line: {line}");
-        assert!(
-            got.iter().all(|h| h.runtime == *runtime),
-            "line: {line}: {got:?}"
-        );
+    for case @ (runtime, _, _) in CORPUS {
+        check(case);
         *per_runtime.entry(runtime).or_default() += 1;
     }
     for r in [
@@ -519,15 +524,7 @@ fn directories_templates_and_words_in_paths() {
             &[("/srv/a", Op::Rename), ("/srv/b", Op::Rename)],
         ),
     ];
-    for (runtime, line, want) in cases {
-        let got = recognise(line);
-        let got_pairs: Vec<(&str, Op)> = got.iter().map(|h| (h.path.as_str(), h.op)).collect();
-        assert_eq!(got_pairs, *want, "line: {line}");
-        assert!(
-            got.iter().all(|h| h.runtime == *runtime),
-            "line: {line}: {got:?}"
-        );
-    }
+    cases.iter().for_each(check);
     // Without the rename, whose seeded /srv would absorb /srv/directory.
     let log = cases
         .iter()
