@@ -394,10 +394,8 @@ pub fn finish_root(
 fn runtime_files(target: &Path, scratch: &Path) -> Result<()> {
     let hosts = target.join("etc/hosts");
     if hosts.is_file() {
-        let copy = scratch.join("etc-hosts");
         let text = fs::read("/etc/hosts").unwrap_or_default();
-        fs::write(&copy, text).map_err(|e| format!("write {}: {e}", copy.display()))?;
-        bind(&copy, &hosts)?;
+        bind_copy(&text, &scratch.join("etc-hosts"), &hosts, false)?;
     }
     let resolv = target.join("etc/resolv.conf");
     if resolv.is_file() && Path::new("/etc/resolv.conf").is_file() {
@@ -406,11 +404,19 @@ fn runtime_files(target: &Path, scratch: &Path) -> Result<()> {
     }
     let hostname = target.join("etc/hostname");
     if hostname.is_file() {
-        let copy = scratch.join("etc-hostname");
         let name = fs::read("/proc/sys/kernel/hostname").unwrap_or_default();
-        fs::write(&copy, name).map_err(|e| format!("write {}: {e}", copy.display()))?;
-        bind(&copy, &hostname)?;
-        set_readonly(&hostname, false)?;
+        bind_copy(&name, &scratch.join("etc-hostname"), &hostname, true)?;
+    }
+    Ok(())
+}
+
+/// Writes `content` to `copy` (on the scratch tmpfs) and binds it over
+/// `target`, read-only if asked.
+fn bind_copy(content: &[u8], copy: &Path, target: &Path, read_only: bool) -> Result<()> {
+    fs::write(copy, content).map_err(|e| format!("write {}: {e}", copy.display()))?;
+    bind(copy, target)?;
+    if read_only {
+        set_readonly(target, false)?;
     }
     Ok(())
 }
