@@ -539,11 +539,10 @@ fn tracer_inner(
         return Ok(());
     }
     let px = b.xattr_prefix();
+    let mut not_utf8 = Vec::new();
     for layer in &b.layers {
-        crate::upper_walk::walk(layer, px, &mut out.changes);
+        crate::upper_walk::walk(layer, px, &mut out.changes, &mut not_utf8);
     }
-
-    let mut transient_not_utf8 = Vec::new();
     if let Some(w) = watch.as_mut() {
         w.drain();
         if w.overflow {
@@ -564,8 +563,7 @@ fn tracer_inner(
                 .to_string_lossy()
                 .into_owned();
             if p.to_str().is_none() {
-                transient_not_utf8
-                    .push(format!("{}/{rel}", layer.mountpoint.trim_end_matches('/')));
+                not_utf8.push(format!("{}/{rel}", layer.mountpoint.trim_end_matches('/')));
             }
             let path = if layer.mountpoint == "/" {
                 format!("/{rel}")
@@ -587,39 +585,15 @@ fn tracer_inner(
             });
         }
     }
-    out.warnings
-        .extend(not_utf8_warning(&b.layers, transient_not_utf8));
+    out.warnings.extend(not_utf8_warning(&not_utf8));
     Ok(())
 }
 
 /// Paths are reported as UTF-8 (a manifest's `mountPath` is a string), so a
 /// name that is not is shown with U+FFFD and no volume can be mounted at
-/// it by that name. `found` holds such paths as shown, from the upper
-/// layers (walked here) and the transient files.
-fn not_utf8_warning(layers: &[crate::overlay::Layer], mut found: Vec<String>) -> Option<String> {
-    for layer in layers {
-        let mut stack = vec![layer.upper.clone()];
-        while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let p = e.path();
-                if e.file_name().to_str().is_none() {
-                    let rel = p.strip_prefix(&layer.upper).unwrap_or(&p);
-                    found.push(
-                        Path::new(&layer.mountpoint)
-                            .join(rel)
-                            .to_string_lossy()
-                            .into_owned(),
-                    );
-                }
-                if e.file_type().is_ok_and(|t| t.is_dir()) {
-                    stack.push(p);
-                }
-            }
-        }
-    }
+/// it by that name. `found`: such paths as shown, from the upper layers'
+/// walk and the transient files.
+fn not_utf8_warning(found: &[String]) -> Option<String> {
     let first = found.first()?;
     Some(format!(
         "{} written name(s) are not valid UTF-8 and are shown with U+FFFD (first: {first}); a Kubernetes mountPath is UTF-8, so mount a parent directory instead",

@@ -16,16 +16,25 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
-/// Every change recorded in `layer`'s upper directory.
-pub fn walk(layer: &Layer, xattr_prefix: &str, out: &mut Vec<Change>) {
-    walk_dir(
-        &layer.upper,
-        &layer.lower,
-        &layer.mountpoint,
-        &layer.mountpoint,
-        xattr_prefix,
+/// Every change recorded in `layer`'s upper directory. Names that are not
+/// UTF-8 are shown with U+FFFD; each such entry's shown path is added to
+/// `not_utf8`, for the warning (a mount path cannot name it).
+pub fn walk(layer: &Layer, xattr_prefix: &str, out: &mut Vec<Change>, not_utf8: &mut Vec<String>) {
+    let mut w = Walk {
+        layer_root: &layer.mountpoint,
+        px: xattr_prefix,
         out,
-    );
+        not_utf8,
+    };
+    w.dir(&layer.upper, &layer.lower, &layer.mountpoint);
+}
+
+/// What one walk of an upper layer writes to, and reads throughout.
+struct Walk<'a> {
+    layer_root: &'a str,
+    px: &'a str,
+    out: &'a mut Vec<Change>,
+    not_utf8: &'a mut Vec<String>,
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -61,115 +70,151 @@ fn is_whiteout(m: &Metadata) -> bool {
     m.file_type().is_char_device() && m.rdev() == 0
 }
 
-fn walk_dir(
-    upper: &Path,
-    lower: &Path,
-    path: &str,
-    layer_root: &str,
-    px: &str,
-    out: &mut Vec<Change>,
-) {
-    let Ok(entries) = fs::read_dir(upper) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name_os = e.file_name();
-        let name = String::from_utf8_lossy(name_os.as_bytes()).into_owned();
-        let p = join(path, &name);
-        if PSEUDO.iter().any(|x| is_at_or_under(&p, x)) {
-            continue;
-        }
-        let (up, low) = (upper.join(&name_os), lower.join(&name_os));
-        let Ok(meta) = fs::symlink_metadata(&up) else {
-            continue;
+impl Walk<'_> {
+    fn dir(&mut self, upper: &Path, lower: &Path, path: &str) {
+        let Ok(entries) = fs::read_dir(upper) else {
+            return;
         };
-        let lower_meta = fs::symlink_metadata(&low).ok();
-        if is_whiteout(&meta) {
-            let is_dir = lower_meta.as_ref().is_some_and(|m| m.is_dir());
-            out.push(Change {
-                path: p,
-                kind: ChangeKind::Deleted,
-                is_dir,
-                bytes: 0,
-                note: String::new(),
-            });
-            continue;
-        }
-        if meta.is_dir() {
-            let redirect = xattr(&up, &format!("{px}overlay.redirect"));
-            let opaque = xattr(&up, &format!("{px}overlay.opaque")).is_some_and(|v| v == b"y");
-            let in_lower = lower_meta.as_ref().is_some_and(|m| m.is_dir());
-            if let Some(r) = redirect {
-                let r = String::from_utf8_lossy(&r).into_owned();
-                let from = if r.starts_with('/') {
-                    join_abs(layer_root, &r)
-                } else {
-                    join(path, &r)
-                };
-                let (entries, bytes) = subtree(&up);
-                out.push(Change {
-                    path: p,
-                    kind: ChangeKind::Created,
-                    is_dir: true,
-                    bytes,
-                    note: format!("renamed from {from}; {entries} entries below"),
-                });
-            } else if !in_lower || opaque {
-                let (entries, bytes) = subtree(&up);
-                let kind = if in_lower {
-                    ChangeKind::Replaced
-                } else {
-                    ChangeKind::Created
-                };
-                let note = if entries > 0 {
-                    format!("{entries} entries below")
-                } else {
-                    String::new()
-                };
-                out.push(Change {
-                    path: p,
-                    kind,
-                    is_dir: true,
-                    bytes,
-                    note,
-                });
-            } else {
-                if let Some(lm) = &lower_meta
-                    && (lm.mode() != meta.mode()
-                        || lm.uid() != meta.uid()
-                        || lm.gid() != meta.gid())
-                {
-                    out.push(Change {
-                        path: p.clone(),
-                        kind: ChangeKind::Attributes,
-                        is_dir: true,
-                        bytes: 0,
-                        note: format!("mode {:o} → {:o}", lm.mode() & 0o7777, meta.mode() & 0o7777),
-                    });
-                }
-                walk_dir(&up, &low, &p, layer_root, px, out);
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name_os = e.file_name();
+            let name = String::from_utf8_lossy(name_os.as_bytes()).into_owned();
+            let p = join(path, &name);
+            if PSEUDO.iter().any(|x| is_at_or_under(&p, x)) {
+                continue;
             }
-            continue;
+            if name_os.to_str().is_none() {
+                self.not_utf8.push(p.clone());
+            }
+            let (up, low) = (upper.join(&name_os), lower.join(&name_os));
+            let Ok(meta) = fs::symlink_metadata(&up) else {
+                continue;
+            };
+            let lower_meta = fs::symlink_metadata(&low).ok();
+            if is_whiteout(&meta) {
+                let is_dir = lower_meta.as_ref().is_some_and(|m| m.is_dir());
+                self.out.push(Change {
+                    path: p,
+                    kind: ChangeKind::Deleted,
+                    is_dir,
+                    bytes: 0,
+                    note: String::new(),
+                });
+                continue;
+            }
+            if meta.is_dir() {
+                let redirect = xattr(&up, &format!("{}overlay.redirect", self.px));
+                let opaque =
+                    xattr(&up, &format!("{}overlay.opaque", self.px)).is_some_and(|v| v == b"y");
+                let in_lower = lower_meta.as_ref().is_some_and(|m| m.is_dir());
+                if let Some(r) = redirect {
+                    let r = String::from_utf8_lossy(&r).into_owned();
+                    let from = if r.starts_with('/') {
+                        join_abs(self.layer_root, &r)
+                    } else {
+                        join(path, &r)
+                    };
+                    let (entries, bytes) = self.subtree(&up, &p);
+                    self.out.push(Change {
+                        path: p,
+                        kind: ChangeKind::Created,
+                        is_dir: true,
+                        bytes,
+                        note: format!("renamed from {from}; {entries} entries below"),
+                    });
+                } else if !in_lower || opaque {
+                    let (entries, bytes) = self.subtree(&up, &p);
+                    let kind = if in_lower {
+                        ChangeKind::Replaced
+                    } else {
+                        ChangeKind::Created
+                    };
+                    let note = if entries > 0 {
+                        format!("{entries} entries below")
+                    } else {
+                        String::new()
+                    };
+                    self.out.push(Change {
+                        path: p,
+                        kind,
+                        is_dir: true,
+                        bytes,
+                        note,
+                    });
+                } else {
+                    if let Some(lm) = &lower_meta
+                        && (lm.mode() != meta.mode()
+                            || lm.uid() != meta.uid()
+                            || lm.gid() != meta.gid())
+                    {
+                        self.out.push(Change {
+                            path: p.clone(),
+                            kind: ChangeKind::Attributes,
+                            is_dir: true,
+                            bytes: 0,
+                            note: format!(
+                                "mode {:o} → {:o}",
+                                lm.mode() & 0o7777,
+                                meta.mode() & 0o7777
+                            ),
+                        });
+                    }
+                    self.dir(&up, &low, &p);
+                }
+                continue;
+            }
+            let kind = if lower_meta.is_some() {
+                ChangeKind::Modified
+            } else {
+                ChangeKind::Created
+            };
+            let note = if meta.file_type().is_socket() {
+                "socket".to_string()
+            } else {
+                String::new()
+            };
+            self.out.push(Change {
+                path: p,
+                kind,
+                is_dir: false,
+                bytes: meta.len(),
+                note,
+            });
         }
-        let kind = if lower_meta.is_some() {
-            ChangeKind::Modified
-        } else {
-            ChangeKind::Created
-        };
-        let note = if meta.file_type().is_socket() {
-            "socket".to_string()
-        } else {
-            String::new()
-        };
-        out.push(Change {
-            path: p,
-            kind,
-            is_dir: false,
-            bytes: meta.len(),
-            note,
-        });
+    }
+
+    /// (entries, bytes) below a directory, shown as `shown`.
+    fn subtree(&mut self, dir: &Path, shown: &str) -> (u64, u64) {
+        let mut stack = vec![(dir.to_path_buf(), shown.to_string())];
+        let (mut n, mut bytes) = (0u64, 0u64);
+        while let Some((d, d_shown)) = stack.pop() {
+            let Ok(rd) = fs::read_dir(&d) else { continue };
+            for e in rd.flatten() {
+                n += 1;
+                let meta = e.metadata();
+                let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
+                let name = e.file_name();
+                let odd = name.to_str().is_none();
+                // The shown path, only where it is needed: for a directory
+                // to descend, or a name to report.
+                if odd || is_dir {
+                    let e_shown = join(&d_shown, &String::from_utf8_lossy(name.as_bytes()));
+                    if odd {
+                        self.not_utf8.push(e_shown.clone());
+                    }
+                    if is_dir {
+                        stack.push((e.path(), e_shown));
+                    }
+                }
+                if let Ok(m) = meta
+                    && !is_dir
+                {
+                    bytes = bytes.saturating_add(m.len());
+                }
+            }
+        }
+        (n, bytes)
     }
 }
 
@@ -180,24 +225,4 @@ fn join_abs(layer_root: &str, r: &str) -> String {
     } else {
         format!("{layer_root}{r}")
     }
-}
-
-/// (entries, bytes) below a directory.
-fn subtree(dir: &Path) -> (u64, u64) {
-    let mut stack = vec![dir.to_path_buf()];
-    let (mut n, mut bytes) = (0u64, 0u64);
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            n += 1;
-            if let Ok(m) = e.metadata() {
-                if m.is_dir() {
-                    stack.push(e.path());
-                } else {
-                    bytes = bytes.saturating_add(m.len());
-                }
-            }
-        }
-    }
-    (n, bytes)
 }
