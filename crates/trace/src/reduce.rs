@@ -156,8 +156,18 @@ pub fn is_system_anchor(path: &str) -> bool {
             .any(|s| is_at_or_under(path, s))
 }
 
-/// Memory-backed paths by convention.
+/// Memory-backed paths by convention, which runtimes and images leave to
+/// scratch data.
 const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
+
+/// Runtime state (sockets, pid and lock files), cleared at every boot (FHS
+/// 3.0: /run 3.15, /var/lock 5.9, /var/run 5.13): nothing below them is data
+/// the application keeps, whatever its name says. `/var/run/postgresql`
+/// holds PostgreSQL's socket and lock file, not its database. Under `/tmp`,
+/// by contrast, a database name still wins: someone pointed `PGDATA` there.
+/// (`/var/run` is not aliased to `/run`: the plan mounts at the path the
+/// program named.)
+const RUNTIME_STATE_PATHS: &[&str] = &["/run", "/var/run", "/var/lock"];
 
 /// Directory names that mean "data the application must keep".
 const DATA_DIRS: &[&str] = &[
@@ -208,7 +218,8 @@ pub fn suggest_medium(anchor: &Anchor) -> (Medium, Option<String>) {
                 .iter()
                 .any(|s| w.ends_with(&s.to_ascii_lowercase()))
         });
-    if MEMORY_PATHS.iter().any(|m| is_at_or_under(p, m)) && !persistent {
+    let runtime_state = RUNTIME_STATE_PATHS.iter().any(|m| is_at_or_under(p, m));
+    if runtime_state || (MEMORY_PATHS.iter().any(|m| is_at_or_under(p, m)) && !persistent) {
         return (Medium::Memory, Some(memory_limit(anchor.bytes)));
     }
     if persistent {
@@ -749,6 +760,27 @@ mod tests {
         );
         assert_eq!(
             suggest_medium(&a("/var/lib/postgresql/data", None, "/x")).0,
+            Medium::Persistent
+        );
+        // Runtime state is never data, whatever the directory is called:
+        // PostgreSQL's socket and lock file live in /var/run/postgresql.
+        for (dir, written) in [
+            (
+                "/var/run/postgresql",
+                "/var/run/postgresql/.s.PGSQL.5432.lock",
+            ),
+            ("/run/mysqld", "/run/mysqld/mysqld.sock"),
+            ("/var/lock/redis", "/var/lock/redis/data.rdb"),
+        ] {
+            assert_eq!(
+                suggest_medium(&a(dir, None, written)),
+                (Medium::Memory, Some("64Mi".to_string())),
+                "{dir}"
+            );
+        }
+        // Scratch that holds a database is still suggested as data.
+        assert_eq!(
+            suggest_medium(&a("/tmp/pgdata", None, "/tmp/pgdata/PG_VERSION")).0,
             Medium::Persistent
         );
         assert_eq!(
