@@ -230,6 +230,9 @@ fn anchor_of(line: usize, hit: &Hit) -> Option<Anchor> {
     let path = normalized(&hit.path)?;
     let (at, seed, what) = match hit.op {
         Op::File => (parent(&path).to_string(), false, "write"),
+        Op::Mkdir if randomised(last_component(&path)) => {
+            (parent(&path).to_string(), false, "mkdir (random name)")
+        }
         Op::Mkdir => (path.clone(), false, "mkdir"),
         Op::Remove => (parent(&path).to_string(), true, "remove"),
         Op::Rename => (parent(&path).to_string(), true, "rename"),
@@ -239,6 +242,30 @@ fn anchor_of(line: usize, hit: &Hit) -> Option<Anchor> {
     };
     let evidence = format!("{what} {path}: EROFS ({}, line {line})", hit.runtime);
     Some(Anchor::new(&at, seed, None, evidence, &path))
+}
+
+/// The last component of a normalized absolute path.
+fn last_component(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A directory name a temp-directory function made up, which the program
+/// will not ask for again: a volume at it would never be used, so the
+/// directory it was made in is what must be writable. Go's `os.MkdirTemp`
+/// fails with `mkdir /tmp/build-2837465912: …` (a random uint32 in decimal,
+/// 8 digits or more in 99.8 % of draws); `mktemp -d` names its template
+/// (`/tmp/tmp.XXXXXXXXXX`). Taking a date-stamped directory
+/// (`backup-20240514`) for one is harmless: its parent must be writable for
+/// the `mkdir` anyway, so a volume there works too, only wider.
+fn randomised(name: &str) -> bool {
+    let mut digits = 0;
+    for b in name.bytes() {
+        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        if digits >= 8 {
+            return true;
+        }
+    }
+    name.contains("XXXXXX")
 }
 
 /// A scan → a plan.

@@ -123,6 +123,21 @@ const CORPUS: &[Case] = &[
     ),
     (
         "java",
+        "java.nio.file.FileSystemException: /app/my data/cache.bin: Read-only file system",
+        &[("/app/my data/cache.bin", Op::File)],
+    ),
+    (
+        "java",
+        "java.io.FileNotFoundException: /srv/Program Files/app.log (Read-only file system)",
+        &[("/srv/Program Files/app.log", Op::File)],
+    ),
+    (
+        "java",
+        "java.nio.file.FileSystemException: /srv/old name -> /srv/new name: Read-only file system",
+        &[("/srv/old name", Op::Rename), ("/srv/new name", Op::Rename)],
+    ),
+    (
+        "java",
         "Exception in thread \"main\" java.nio.file.FileSystemException: /data/a -> /data/b: Read-only file system",
         &[("/data/a", Op::Rename), ("/data/b", Op::Rename)],
     ),
@@ -567,4 +582,28 @@ fn a_line_of_path_starts_is_read_in_linear_time() {
         let scan = scan_reader(format!("{line}\n").repeat(4).as_bytes()).unwrap();
         assert_eq!(scan.truncated, 0, "{unit:?}");
     }
+}
+
+/// A directory a temp function made up is never asked for again: the plan
+/// mounts the directory it was made in, not the made-up name. A stable
+/// name (`/var/cache/app2`, `/srv/v1234567`) is still mounted as named.
+#[test]
+fn made_up_directory_names_plan_their_parent() {
+    let log = "\
+mkdir /tmp/go-build2837465912: read-only file system
+mktemp: failed to create directory via template '/tmp/tmp.XXXXXXXXXX': Read-only file system
+mkdir /var/cache/app2: read-only file system
+mkdir: cannot create directory '/srv/v1234567': Read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["/srv/v1234567", "/tmp", "/var/cache/app2"]);
+    let tmp = &plan.paths[1];
+    for evidence in [
+        "mkdir (random name) /tmp/go-build2837465912: EROFS (go, line 1)",
+        "mkdir (random name) /tmp/tmp.XXXXXXXXXX: EROFS (sh, line 2)",
+    ] {
+        assert!(tmp.reason.contains(evidence), "{evidence}: {tmp:?}");
+    }
+    plan.validate().unwrap();
 }
