@@ -395,3 +395,100 @@ async fn a_large_review_arrives_through_the_small_windows_and_the_budget() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["response"]["allowed"], false);
 }
+
+/// An HTTP/2 POST on `client` that declares `declared` bytes, sends `sent`
+/// of them and stays open: the request half and the response future.
+async fn h2_post(
+    client: h2::client::SendRequest<bytes::Bytes>,
+    path: &str,
+    declared: usize,
+    sent: &'static [u8],
+    end: bool,
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    h2::SendStream<bytes::Bytes>,
+    h2::client::ResponseFuture,
+) {
+    let mut client = client.ready().await.unwrap();
+    let req = http::Request::builder()
+        .method("POST")
+        .uri(format!("https://localhost{path}"))
+        .header("content-type", "application/json")
+        .header("content-length", declared.to_string())
+        .body(())
+        .unwrap();
+    let (response, mut stream) = client.send_request(req, false).unwrap();
+    stream
+        .send_data(bytes::Bytes::from_static(sent), end)
+        .unwrap();
+    (client, stream, response)
+}
+
+/// An HTTP/2 client connection to the harness.
+async fn h2_connect(h: &Harness) -> h2::client::SendRequest<bytes::Bytes> {
+    let (client, connection) = h2::client::handshake(raw_tls(h, b"h2").await)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+#[tokio::test]
+async fn a_thousand_stalled_http2_streams_do_not_block_reviews() {
+    // Four connections, each with as many streams as the server allows
+    // (256), each declaring 80,000 bytes, sending 256 and stalling: 82 MB
+    // declared, 262 KB sent, against a budget of 1 MB. The budget counts
+    // what arrived, so reviews still find room, on a fresh connection and
+    // on a connection full of stalled streams. (256 bytes, not one: the h2
+    // crate answers a flood of smaller DATA frames with GOAWAY
+    // ENHANCE_YOUR_CALM, which would end the test's connections first.)
+    const STREAMS: usize = 256;
+    static PART: [u8; 256] = [b' '; 256];
+    let h = start_options(|o| o.body_budget = 1_000_000).await;
+    let mut stalled = Vec::new();
+    let mut shared = None;
+    for conn in 0..4 {
+        let mut client = h2_connect(&h).await;
+        // The first connection keeps one stream free for a review.
+        let n = if conn == 0 { STREAMS - 1 } else { STREAMS };
+        for _ in 0..n {
+            let (c, stream, response) =
+                h2_post(client, "/validate?timeout=30s", 80_000, &PART, false).await;
+            client = c;
+            stalled.push((stream, response));
+        }
+        if conn == 0 {
+            shared = Some(client);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A review on the connection whose other 255 streams are stalled.
+    let body: &'static [u8] = serde_json::to_vec(&recorded("05-pod-create").body)
+        .unwrap()
+        .leak();
+    let (_client, _stream, response) = h2_post(
+        shared.unwrap(),
+        "/validate?timeout=10s",
+        body.len(),
+        body,
+        true,
+    )
+    .await;
+    let response = response.await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut answer = response.into_body();
+    let mut text = Vec::new();
+    while let Some(chunk) = answer.data().await {
+        let chunk = chunk.unwrap();
+        let _ = answer.flow_control().release_capacity(chunk.len());
+        text.extend_from_slice(&chunk);
+    }
+    let v: Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(v["response"]["allowed"], false);
+    // And on a connection of its own.
+    let v = h.recorded("05-pod-create").await;
+    assert_eq!(v["allowed"], false);
+    assert_eq!(stalled.len(), 4 * STREAMS - 1);
+}
