@@ -110,6 +110,12 @@ pub struct Scan {
     /// Hits that repeated one already in `hits`.
     pub repeated: usize,
     seen: std::collections::HashSet<(String, Op, &'static str)>,
+    /// Distinct hits past [`MAX_DISTINCT`], counted, not kept.
+    pub over_limit: usize,
+    /// The first line with such a hit.
+    pub first_over_limit: Option<usize>,
+    /// [`MAX_DISTINCT`] unless a test sets it lower.
+    max_distinct: Option<usize>,
     /// EROFS lines that name no absolute path: the first
     /// [`MAX_UNRESOLVED`] distinct ones.
     pub unresolved: Vec<(usize, String)>,
@@ -139,10 +145,16 @@ impl Scan {
             return;
         }
         for h in hits {
-            if self.seen.insert((h.path.clone(), h.op, h.runtime)) {
-                self.hits.push((n, h));
-            } else {
+            let key = (h.path, h.op, h.runtime);
+            if self.seen.contains(&key) {
                 self.repeated += 1;
+            } else if self.seen.len() >= self.max_distinct.unwrap_or(MAX_DISTINCT) {
+                self.over_limit += 1;
+                self.first_over_limit.get_or_insert(n);
+            } else {
+                let (path, op, runtime) = key.clone();
+                self.seen.insert(key);
+                self.hits.push((n, Hit { path, op, runtime }));
             }
         }
     }
@@ -156,6 +168,12 @@ pub fn scan(text: &str) -> Scan {
     }
     scan
 }
+
+/// At most this many distinct hits are kept. A program's log names a few
+/// hundred paths at most; without a bound, a log of distinct paths (a
+/// hostile container writes its own log) would cost the reader about 1 KB
+/// of memory per path, 20 times the log's size.
+pub const MAX_DISTINCT: usize = 100_000;
 
 /// At most this many EROFS lines that name no path are quoted in warnings.
 pub const MAX_UNRESOLVED: usize = 50;
@@ -296,6 +314,13 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         plan.warnings.push(format!(
             "{} more read-only file system error line(s) name no path (repeats, or past the first {MAX_UNRESOLVED})",
             scan.unresolved_more
+        ));
+    }
+    if let Some(first) = scan.first_over_limit {
+        plan.warnings.push(format!(
+            "{} more distinct path(s) from line {first} on were not planned: a log names a few hundred, and only the first {} are kept",
+            scan.over_limit,
+            scan.max_distinct.unwrap_or(MAX_DISTINCT)
         ));
     }
     if let Some(first) = scan.first_truncated {

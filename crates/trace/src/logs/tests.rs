@@ -607,3 +607,34 @@ mkdir: cannot create directory '/srv/v1234567': Read-only file system
     }
     plan.validate().unwrap();
 }
+
+/// Past the bound, distinct paths are counted, not kept, and the plan says
+/// so; a path already kept is still counted as a repeat.
+#[test]
+fn distinct_paths_past_the_bound_are_counted_not_kept() {
+    let mut s = Scan {
+        max_distinct: Some(3),
+        ..Scan::default()
+    };
+    let log: Vec<String> = (0..6)
+        .map(|i| format!("open /srv/d{i}/f: read-only file system"))
+        .chain(["open /srv/d0/f: read-only file system".to_string()])
+        .collect();
+    for (i, line) in log.iter().enumerate() {
+        s.line(i + 1, line);
+    }
+    let kept: Vec<&str> = s.hits.iter().map(|(_, h)| h.path.as_str()).collect();
+    assert_eq!(kept, ["/srv/d0/f", "/srv/d1/f", "/srv/d2/f"]);
+    assert_eq!(
+        (s.over_limit, s.first_over_limit, s.repeated),
+        (3, Some(4), 1)
+    );
+    let plan = plan_from_scan(&s, "logs: -");
+    assert_eq!(plan.paths.len(), 3);
+    assert!(
+        plan.warnings.iter().any(|w| w
+            == "3 more distinct path(s) from line 4 on were not planned: a log names a few hundred, and only the first 3 are kept"),
+        "{:?}",
+        plan.warnings
+    );
+}
