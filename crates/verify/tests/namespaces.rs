@@ -59,6 +59,24 @@ enum Caps {
     Keep,
 }
 
+/// Run first in every namespace: the kernel interfaces laid out as runc and
+/// containerd lay them out for an unprivileged container, instead of the
+/// host's (writable /sys, cgroup hierarchies and devtmpfs /dev, which fail
+/// the verdict). A fresh read-only sysfs with a read-only cgroup2 on
+/// /sys/fs/cgroup, /proc/sys bound read-only, and a tmpfs on /dev (covering
+/// the host's devtmpfs) with a new devpts instance, shm, mqueue and a null
+/// device.
+const RUNTIME_KERNEL_MOUNTS: &str = "umount -R /sys \
+     && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /sys \
+     && mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup /sys/fs/cgroup \
+     && mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys \
+     && mount -t tmpfs -o nosuid,mode=755,size=65536k tmpfs /dev \
+     && mkdir /dev/pts /dev/shm /dev/mqueue \
+     && mount -t devpts -o newinstance,nosuid,noexec,ptmxmode=0666,mode=0620 devpts /dev/pts \
+     && mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm /dev/shm \
+     && mount -t mqueue -o nosuid,nodev,noexec mqueue /dev/mqueue \
+     && mknod -m 666 /dev/null c 1 3";
+
 /// Read-only root, tmpfs on /tmp: what a well-configured pod looks like.
 const RO_ROOT_TMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp";
 /// Writable root (the namespace's copy of the host root, untouched).
@@ -159,14 +177,16 @@ fn skip_reason() -> Option<String> {
         ));
     }
     let probe = Command::new("unshare")
-        .args(["--mount", "--propagation", "private"])
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!("{RUNTIME_KERNEL_MOUNTS} && exec \"$@\""))
+        .arg("sh")
         .args(DROP_SYS_ADMIN)
         .arg("true")
         .output();
     match probe {
         Ok(out) if out.status.success() => None,
         Ok(out) => Some(format!(
-            "`unshare --mount … setpriv` failed here: {}",
+            "`unshare --mount`, the runtime's kernel mounts or `setpriv` failed here: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )),
         Err(e) => Some(format!("cannot run util-linux `unshare`: {e}")),
@@ -186,7 +206,7 @@ fn namespace_command(setup: &str, caps: Caps, command: &[&str]) -> Command {
         "sh",
     ])
     .arg(exe)
-    .arg(setup);
+    .arg(format!("{RUNTIME_KERNEL_MOUNTS} && {setup}"));
     if caps == Caps::DropSysAdmin {
         cmd.args(DROP_SYS_ADMIN);
     }
@@ -316,32 +336,35 @@ fn ro_root_text_output_names_tmp() {
     );
 }
 
-fn writable_root_fails() {
-    let out = verify_in_namespace(RW_ROOT, &["--format", "json"]);
+/// Runs verify with `args` (JSON output) in a namespace built by `setup`
+/// and checks that it fails (exit 1) for exactly one reason, which starts
+/// with `reason`; returns the report.
+fn fails_for_one_reason(setup: &str, args: &[&str], reason: &str) -> Value {
+    let mut with_json = vec!["--format", "json"];
+    with_json.extend_from_slice(args);
+    let out = verify_in_namespace(setup, &with_json);
     assert_eq!(out.status.code(), Some(1));
     let report = json(&out);
     assert_eq!(report["verdict"], "fail");
-    assert_eq!(report["rootReadOnly"], false);
     let reasons = reasons(&report);
     assert_eq!(reasons.len(), 1, "{reasons:?}");
-    assert!(
-        reasons[0].starts_with("root filesystem / is writable"),
-        "{reasons:?}"
-    );
+    assert!(reasons[0].starts_with(reason), "{reasons:?}");
+    report
+}
+
+fn writable_root_fails() {
+    let report = fails_for_one_reason(RW_ROOT, &[], "root filesystem / is writable");
+    assert_eq!(report["rootReadOnly"], false);
     assert_eq!(report["probes"], Value::Array(vec![]), "nothing written");
 }
 
 fn writable_etc_bind_fails_naming_etc() {
-    let out = verify_in_namespace(RO_ROOT_RW_ETC, &["--format", "json"]);
-    assert_eq!(out.status.code(), Some(1));
-    let report = json(&out);
-    assert_eq!(report["rootReadOnly"], true);
-    let reasons = reasons(&report);
-    assert_eq!(reasons.len(), 1, "{reasons:?}");
-    assert!(
-        reasons[0].starts_with("writable mount at /etc is at or above a system path"),
-        "{reasons:?}"
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_ETC,
+        &[],
+        "writable mount at /etc is at or above a system path",
     );
+    assert_eq!(report["rootReadOnly"], true);
     let etc = mount(&report, "/etc");
     let etc = etc.last().expect("/etc listed");
     assert_eq!(etc["readOnly"], false);
