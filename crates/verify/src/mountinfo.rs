@@ -36,6 +36,12 @@ impl MountEntry {
     pub fn read_only(&self) -> bool {
         has_ro(&self.mount_options) || has_ro(&self.super_options)
     }
+
+    /// The mount does not let device nodes be opened (`nodev`, a per-mount
+    /// flag).
+    pub fn nodev(&self) -> bool {
+        self.mount_options.iter().any(|o| o == "nodev")
+    }
 }
 
 fn has_ro(options: &[String]) -> bool {

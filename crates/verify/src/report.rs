@@ -1,7 +1,7 @@
 //! The report: what was found, the verdict, and its text/JSON renderings.
 //! The JSON field names are camelCase and stable.
 
-use crate::classify::{self, Backing};
+use crate::classify::{self, Backing, KernelInterface};
 use crate::mountinfo::{self, MountEntry};
 use crate::probe::Probe;
 use crate::status::{ProcStatus, SeccompMode};
@@ -43,6 +43,9 @@ pub struct MountReport {
     /// Another mount lies on top of this one (or of a mount it sits in), so
     /// the process cannot reach it: it does not count, writable or not.
     pub covered: bool,
+    /// `None` unless `backing` is pseudo; then what the kernel interface
+    /// means for the verdict (a covered one is always `Ignored`).
+    pub kernel_interface: Option<KernelInterface>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,7 +120,11 @@ impl Report {
                 .max()
                 .unwrap_or(0);
             for m in &writable {
-                let flag = if m.system_path { "  SYSTEM PATH" } else { "" };
+                let flag = match (m.system_path, m.kernel_interface) {
+                    (true, _) => "  SYSTEM PATH",
+                    (false, Some(KernelInterface::Fails(_))) => "  NODE KERNEL INTERFACE",
+                    (false, _) => "",
+                };
                 writeln!(
                     out,
                     "  {:width$}  {} from {} ({}){flag}",
@@ -179,15 +186,27 @@ impl Report {
 }
 
 fn mount_report(m: &MountEntry, covered: bool) -> MountReport {
+    let backing = classify::backing(&m.fs_type, &m.source, &m.mount_point);
+    let kernel_interface = (backing == Backing::Pseudo).then(|| {
+        if covered {
+            KernelInterface::Ignored
+        } else {
+            // A pseudo backing from the place alone (the runtime's tmpfs at
+            // /dev, a masking tmpfs under /proc) is the runtime's own.
+            classify::kernel_interface(&m.fs_type, &m.mount_point, m.read_only(), m.nodev())
+                .unwrap_or(KernelInterface::Ignored)
+        }
+    });
     MountReport {
         mount_id: m.mount_id,
         mount_point: m.mount_point.clone(),
         fs_type: m.fs_type.clone(),
         source: m.source.clone(),
         read_only: m.read_only(),
-        backing: classify::backing(&m.fs_type, &m.source, &m.mount_point),
+        backing,
         system_path: classify::covers_system_path(&m.mount_point),
         covered,
+        kernel_interface,
     }
 }
 
@@ -208,6 +227,10 @@ mod tests {
     const KUBERNETES: &str = include_str!("../tests/data/mountinfo-kubernetes-ro.txt");
     const HOST: &str = include_str!("../tests/data/mountinfo-host.txt");
     const RO_ROOT_TMPFS: &str = include_str!("../tests/data/mountinfo-ro-root-tmpfs.txt");
+    /// A namespace of the same host laid out as runc lays out a container:
+    /// fresh read-only sysfs and cgroup2, read-only /proc/sys, a tmpfs /dev
+    /// (covering the host's devtmpfs) with devpts, shm and mqueue.
+    const RUNTIME_LAYOUT: &str = include_str!("../tests/data/mountinfo-ro-root-runtime-layout.txt");
     const STATUS_HOST: &str = include_str!("../tests/data/status-root-host.txt");
     const STATUS_RESTRICTED: &str = include_str!("../tests/data/status-restricted.txt");
 
@@ -275,40 +298,257 @@ mod tests {
         }
     }
 
+    /// Each reason up to its first `)`: what failed, where and from what,
+    /// without the explanation.
+    fn heads(r: &Report) -> Vec<&str> {
+        r.reasons
+            .iter()
+            .map(|reason| reason.find(')').map_or(reason.as_str(), |i| &reason[..=i]))
+            .collect()
+    }
+
+    fn mount_at<'a>(r: &'a Report, mount_point: &str) -> &'a MountReport {
+        r.mounts
+            .iter()
+            .rev()
+            .find(|m| m.mount_point == mount_point)
+            .unwrap()
+    }
+
+    /// The node's own kernel interfaces, as the host itself and a namespace
+    /// unshared from it see them (not a container's).
+    const HOST_KERNEL_INTERFACES: [&str; 3] = [
+        "writable sysfs at /sys (from sysfs)",
+        "devtmpfs at /dev (from devtmpfs, writable)",
+        "writable cgroup at /sys/fs/cgroup/cpu, /sys/fs/cgroup/cpuacct, /sys/fs/cgroup/cpuset, \
+         /sys/fs/cgroup/memory, /sys/fs/cgroup/devices, /sys/fs/cgroup/freezer, \
+         /sys/fs/cgroup/blkio, /sys/fs/cgroup/pids, /sys/fs/cgroup/systemd (from cgroup)",
+    ];
+
     #[test]
-    fn host_fails_for_writable_root_and_sys_admin() {
+    fn host_fails_for_writable_root_kernel_interfaces_and_sys_admin() {
         let r = report(HOST, &status::parse(STATUS_HOST).unwrap(), Vec::new());
         assert!(!r.passed() && !r.root_read_only);
+        let [sysfs, devtmpfs, cgroup] = HOST_KERNEL_INTERFACES;
         assert_eq!(
-            r.reasons,
+            heads(&r),
             [
                 "root filesystem / is writable (ext4 from /dev/vda)",
+                sysfs,
+                devtmpfs,
+                cgroup,
                 "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed",
             ]
         );
     }
 
     #[test]
-    fn namespace_with_read_only_root_passes_without_sys_admin() {
+    fn namespace_of_the_host_fails_for_its_kernel_interfaces() {
+        // A read-only root without CAP_SYS_ADMIN, but the host's writable
+        // /sys, cgroup v1 hierarchies and devtmpfs /dev are still mounted.
         let r = report(RO_ROOT_TMPFS, &root_without_sys_admin(), Vec::new());
-        assert_eq!(r.reasons, Vec::<String>::new());
-        let scratch = r
-            .mounts
-            .iter()
-            .find(|m| m.mount_point == "/tmp/with space")
-            .unwrap();
+        let [sysfs, devtmpfs, cgroup] = HOST_KERNEL_INTERFACES;
+        assert_eq!(heads(&r), [sysfs, cgroup, devtmpfs]);
+        let scratch = mount_at(&r, "/tmp/with space");
         assert_eq!(
             (scratch.source.as_str(), scratch.backing),
             ("scratch", Backing::Memory)
         );
-        // The same mounts with CAP_SYS_ADMIN kept fail for that alone.
+        // The host's cgroup2 at /sys/fs/cgroup/unified is writable: listed,
+        // not a reason. The covered devpts is ignored, the top one too.
+        let unified = mount_at(&r, "/sys/fs/cgroup/unified");
+        assert_eq!(unified.kernel_interface, Some(KernelInterface::Listed));
+        assert!(verdict::matters(unified));
+        assert_eq!(
+            r.mounts
+                .iter()
+                .filter(|m| m.mount_point == "/dev/pts")
+                .map(|m| m.kernel_interface)
+                .collect::<Vec<_>>(),
+            [Some(KernelInterface::Ignored); 2]
+        );
+        // The same mounts with CAP_SYS_ADMIN kept fail for that on top.
         let with = report(
             RO_ROOT_TMPFS,
             &status::parse(STATUS_HOST).unwrap(),
             Vec::new(),
         );
-        assert_eq!(with.reasons.len(), 1);
-        assert!(with.reasons[0].starts_with("CAP_SYS_ADMIN is in the effective"));
+        assert_eq!(with.reasons.len(), 4);
+        assert!(with.reasons[3].starts_with("CAP_SYS_ADMIN is in the effective"));
+    }
+
+    #[test]
+    fn runtime_layout_passes_with_the_hosts_devtmpfs_covered() {
+        let r = report(RUNTIME_LAYOUT, &root_without_sys_admin(), Vec::new());
+        assert_eq!(r.reasons, Vec::<String>::new());
+        let pseudo: Vec<(&str, &str, Option<KernelInterface>, bool)> = r
+            .mounts
+            .iter()
+            .filter(|m| m.backing == Backing::Pseudo)
+            .map(|m| {
+                (
+                    m.mount_point.as_str(),
+                    m.fs_type.as_str(),
+                    m.kernel_interface,
+                    m.covered,
+                )
+            })
+            .collect();
+        let ignored = Some(KernelInterface::Ignored);
+        assert_eq!(
+            pseudo,
+            [
+                ("/proc", "proc", ignored, false),
+                // The host's devtmpfs and all in it, under the runtime's tmpfs.
+                ("/dev", "devtmpfs", ignored, true),
+                ("/dev/pts", "devpts", ignored, true),
+                ("/dev/pts", "devpts", ignored, true),
+                ("/sys", "sysfs", ignored, false),
+                ("/sys/fs/cgroup", "cgroup2", ignored, false),
+                ("/proc/sys", "proc", ignored, false),
+                ("/dev", "tmpfs", ignored, false),
+                ("/dev/pts", "devpts", ignored, false),
+                ("/dev/mqueue", "mqueue", ignored, false),
+            ]
+        );
+        // Uncovered, the host's devtmpfs at /dev fails.
+        let uncovered: String = RUNTIME_LAYOUT
+            .lines()
+            .filter(|l| !l.starts_with("49 "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let r = report(&uncovered, &root_without_sys_admin(), Vec::new());
+        assert_eq!(heads(&r), ["devtmpfs at /dev (from devtmpfs, writable)"]);
+    }
+
+    #[test]
+    fn privileged_layout_fails_for_writable_sys_and_lists_writable_cgroup2() {
+        // The Kubernetes pod with /sys and /sys/fs/cgroup writable, as
+        // containerd mounts them for a privileged container.
+        let text = KUBERNETES
+            .replace(
+                "/sys ro,nosuid,nodev,noexec,relatime - sysfs sysfs ro",
+                "/sys rw,nosuid,nodev,noexec,relatime - sysfs sysfs rw",
+            )
+            .replace("/sys/fs/cgroup ro,nosuid", "/sys/fs/cgroup rw,nosuid");
+        let r = report(&text, &restricted(), Vec::new());
+        assert_eq!(
+            r.reasons,
+            [
+                "writable sysfs at /sys (from sysfs): runtimes mount sysfs read-only unless the \
+                 container is privileged; writable, it changes the node's kernel and device \
+                 settings, and kernel/uevent_helper names a program the kernel runs as root on \
+                 the node"
+            ]
+        );
+        let sys = mount_at(&r, "/sys");
+        assert_eq!(
+            sys.kernel_interface,
+            Some(KernelInterface::Fails(classify::Exposure::WritableSysfs))
+        );
+        let cgroup = mount_at(&r, "/sys/fs/cgroup");
+        assert_eq!(cgroup.kernel_interface, Some(KernelInterface::Listed));
+        let text = r.to_text("pid 1");
+        assert!(
+            text.lines().any(|l| l.starts_with("  /sys ")
+                && l.ends_with("(pseudo)  NODE KERNEL INTERFACE")),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  /sys/fs/cgroup ") && l.ends_with("(pseudo)")),
+            "{text}"
+        );
+        // Read-only again (the unprivileged pod), neither is listed.
+        let r = report(KUBERNETES, &restricted(), Vec::new());
+        assert!(!r.to_text("pid 1").contains("(pseudo)"));
+    }
+
+    #[test]
+    fn node_kernel_interfaces_mounted_in_a_pod_fail_naming_mount_type_and_source() {
+        // hostPath volumes (kubelet bind-mounts them rw or ro, never nodev)
+        // and a covered one.
+        let text = format!(
+            "{KUBERNETES}\
+             1700 1482 0:6 / /host-dev rw,relatime - devtmpfs udev rw,size=12334492k,mode=755\n\
+             1701 1482 0:6 / /host-dev-ro ro,relatime - devtmpfs udev rw,size=12334492k,mode=755\n\
+             1702 1482 0:6 / /host-dev-nodev ro,nodev,relatime - devtmpfs udev rw,mode=755\n\
+             1703 1482 0:21 / /host/proc rw,relatime - proc proc rw\n\
+             1704 1482 0:22 / /host/sys ro,relatime - sysfs sysfs rw\n\
+             1705 1482 0:7 / /sys/kernel/debug rw,relatime - debugfs debugfs rw\n\
+             1706 1482 0:29 / /host/cgroup rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n\
+             1707 1482 0:4 net:[4026531840] /run/netns/host rw - nsfs nsfs rw\n\
+             1708 1484 0:24 / /dev/pts2 rw,relatime - devpts devpts rw,mode=600\n\
+             1709 1482 0:30 / /covered rw,relatime - configfs configfs rw\n\
+             1710 1709 0:31 / /covered ro,relatime - tmpfs cover ro\n"
+        );
+        let r = report(&text, &restricted(), Vec::new());
+        assert_eq!(
+            r.reasons,
+            [
+                "devtmpfs at /host-dev (from udev, writable) is the node's device tree, which \
+                 runtimes never mount (they build /dev as a tmpfs): the process can replace the \
+                 node's device nodes and open its disks, and with them the image layers, for \
+                 writing; only the device cgroup (not read by verify) may refuse that",
+                "devtmpfs at /host-dev-ro (from udev, read-only but not nodev) is the node's \
+                 device tree, which runtimes never mount (they build /dev as a tmpfs): a \
+                 read-only mount does not stop writes through device nodes, so the process can \
+                 open the node's disks, and with them the image layers, for writing; only the \
+                 device cgroup (not read by verify) may refuse that",
+                "writable proc at /host/proc (from proc) is outside /proc, where the runtime \
+                 mounts proc: it is the node's kernel interface (a hostPath) or another \
+                 namespace's, and writing it changes the node; it lacks the runtime's read-only \
+                 /proc/sys, and sys/kernel/core_pattern names a program the kernel runs as root \
+                 on the node",
+                "writable debugfs at /sys/kernel/debug (from debugfs): container runtimes never \
+                 mount debugfs; it is the node's kernel interface, and writing it changes kernel \
+                 state of the whole node",
+                "writable cgroup2 at /host/cgroup (from cgroup2) is outside /sys/fs/cgroup, where \
+                 the runtime mounts cgroup2: it is the node's kernel interface (a hostPath) or \
+                 another namespace's, and writing it changes the node",
+            ]
+        );
+        let effect = |at: &str| {
+            mount_at(&r, at)
+                .kernel_interface
+                .map(KernelInterface::as_str)
+        };
+        assert_eq!(
+            effect("/host-dev-nodev"),
+            Some("ignored"),
+            "read-only and nodev"
+        );
+        assert_eq!(effect("/host/sys"), Some("ignored"), "read-only");
+        assert_eq!(effect("/run/netns/host"), Some("ignored"), "nsfs");
+        assert_eq!(effect("/dev/pts2"), Some("ignored"), "devpts below /dev");
+        assert_eq!(effect("/covered"), None, "the tmpfs on top is memory");
+        let configfs = r.mounts.iter().find(|m| m.fs_type == "configfs").unwrap();
+        assert_eq!(
+            (configfs.covered, configfs.kernel_interface),
+            (true, Some(KernelInterface::Ignored))
+        );
+        assert_eq!(effect("/host-dev"), Some("fails"));
+        assert_eq!(effect("/tmp"), None, "not a kernel interface");
+    }
+
+    #[test]
+    fn one_reason_for_one_kernel_interface_at_several_places() {
+        let text = format!(
+            "{KUBERNETES}\
+             1700 1482 0:6 / /a rw - devtmpfs udev rw\n\
+             1701 1482 0:9 / /b rw - devtmpfs other rw\n\
+             1702 1482 0:6 / /c rw - devtmpfs udev rw\n\
+             1703 1482 0:6 / /d ro - devtmpfs udev rw\n"
+        );
+        let r = report(&text, &restricted(), Vec::new());
+        assert_eq!(
+            heads(&r),
+            [
+                "devtmpfs at /a, /c (from udev, writable)",
+                "devtmpfs at /b (from other, writable)",
+                "devtmpfs at /d (from udev, read-only but not nodev)",
+            ]
+        );
     }
 
     #[test]
@@ -402,6 +642,7 @@ mod tests {
                 "backing",
                 "covered",
                 "fsType",
+                "kernelInterface",
                 "mountPoint",
                 "readOnly",
                 "source",
@@ -418,6 +659,12 @@ mod tests {
         assert_eq!(json["noNewPrivs"], true);
         assert_eq!(json["mounts"][0]["backing"], "overlay");
         assert_eq!(json["mounts"][0]["mountPoint"], "/");
+        assert_eq!(
+            json["mounts"][0]["kernelInterface"],
+            serde_json::Value::Null
+        );
+        assert_eq!(json["mounts"][1]["mountPoint"], "/proc");
+        assert_eq!(json["mounts"][1]["kernelInterface"], "ignored");
         assert_eq!(json["probes"][0]["outcome"], "readOnly");
         assert_eq!(json["capabilities"]["effective"][0], "CAP_CHOWN");
     }

@@ -2,7 +2,7 @@
 //! tool can see would let the process undo it. Every failing check adds its
 //! own reason, so a report names everything that has to be fixed.
 
-use crate::classify::Backing;
+use crate::classify::{Exposure, KernelInterface};
 use crate::mountinfo::MountEntry;
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
@@ -39,6 +39,7 @@ pub fn reasons(
                 )
             }),
     );
+    reasons.extend(kernel_interface_reasons(mounts));
     if status.effective.has(CAP_SYS_ADMIN) {
         reasons.push(
             "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed"
@@ -69,7 +70,90 @@ pub fn reasons(
     reasons
 }
 
-/// A writable mount the process can reach that is not a kernel interface.
+/// A writable mount the process can reach, unless it is one of the
+/// runtime's own kernel interfaces (or otherwise ignored, see
+/// [`crate::classify::kernel_interface`]).
 pub fn matters(mount: &MountReport) -> bool {
-    !mount.read_only && !mount.covered && mount.backing != Backing::Pseudo
+    !mount.read_only && !mount.covered && mount.kernel_interface != Some(KernelInterface::Ignored)
+}
+
+/// One reason per failing kernel interface: mounts failing for the same
+/// cause with the same type and source (a host's cgroup v1 hierarchies,
+/// one devtmpfs bound at two places) share one, naming every mount point,
+/// in mountinfo order.
+fn kernel_interface_reasons(mounts: &[MountReport]) -> Vec<String> {
+    let mut groups: Vec<(Exposure, &MountReport, Vec<&str>)> = Vec::new();
+    for m in mounts.iter().filter(|m| !m.covered) {
+        let Some(KernelInterface::Fails(why)) = m.kernel_interface else {
+            continue;
+        };
+        match groups.iter_mut().find(|(w, first, _)| {
+            *w == why && first.fs_type == m.fs_type && first.source == m.source
+        }) {
+            Some((_, _, places)) => places.push(&m.mount_point),
+            None => groups.push((why, m, vec![&m.mount_point])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(why, first, places)| {
+            kernel_interface_reason(&first.fs_type, &places.join(", "), &first.source, why)
+        })
+        .collect()
+}
+
+/// The reason a kernel-interface mount fails the verdict: what it is, where
+/// (`at`, one or more mount points), and how it undoes the read-only root.
+fn kernel_interface_reason(fs: &str, at: &str, from: &str, why: Exposure) -> String {
+    match why {
+        Exposure::WritableSysfs => format!(
+            "writable {fs} at {at} (from {from}): runtimes mount sysfs read-only unless the \
+             container is privileged; writable, it changes the node's kernel and device \
+             settings, and kernel/uevent_helper names a program the kernel runs as root on \
+             the node"
+        ),
+        Exposure::WritableCgroupV1 => format!(
+            "writable {fs} at {at} (from {from}): runtimes mount cgroup v1 hierarchies \
+             read-only unless the container is privileged; a hierarchy's release_agent is a \
+             program the kernel runs as root on the node (settable without CAP_SYS_ADMIN on kernels \
+             without the CVE-2022-0492 fix)"
+        ),
+        Exposure::NodeDevices { writable } => {
+            let (mode, how) = if writable {
+                (
+                    "writable",
+                    "the process can replace the node's device nodes and open its disks",
+                )
+            } else {
+                (
+                    "read-only but not nodev",
+                    "a read-only mount does not stop writes through device nodes, so the \
+                     process can open the node's disks",
+                )
+            };
+            format!(
+                "{fs} at {at} (from {from}, {mode}) is the node's device tree, which runtimes \
+                 never mount (they build /dev as a tmpfs): {how}, and with them the image \
+                 layers, for writing; only the device cgroup (not read by verify) may refuse \
+                 that"
+            )
+        }
+        Exposure::Misplaced { standard } => {
+            let example = if fs == "proc" {
+                "; it lacks the runtime's read-only /proc/sys, and sys/kernel/core_pattern \
+                 names a program the kernel runs as root on the node"
+            } else {
+                ""
+            };
+            format!(
+                "writable {fs} at {at} (from {from}) is outside {standard}, where the runtime \
+                 mounts {fs}: it is the node's kernel interface (a hostPath) or another \
+                 namespace's, and writing it changes the node{example}"
+            )
+        }
+        Exposure::NotFromRuntime => format!(
+            "writable {fs} at {at} (from {from}): container runtimes never mount {fs}; it is \
+             the node's kernel interface, and writing it changes kernel state of the whole node"
+        ),
+    }
 }

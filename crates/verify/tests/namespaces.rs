@@ -95,6 +95,19 @@ const RO_ROOT_RW_LOCAL_LIB: &str = "mount -o remount,bind,ro / && mount -t tmpfs
 /// reached: nothing can be written at /etc.
 const RO_ROOT_COVERED_RW_ETC: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /etc \
      && mount -t tmpfs -o ro tmpfs /etc && mount -t tmpfs tmpfs /tmp";
+/// Read-only root, but the node's devtmpfs mounted writable at an odd place
+/// (what a hostPath volume of /dev gives a pod).
+const RO_ROOT_RW_DEVTMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && mkdir /tmp/host-dev && mount -t devtmpfs devtmpfs /tmp/host-dev";
+/// The same devtmpfs mounted read-only, and a write through its null device
+/// that must succeed (`set -e`): a read-only mount does not stop writes
+/// through device nodes.
+const RO_ROOT_RO_DEVTMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && mkdir /tmp/host-dev && mount -t devtmpfs -o ro devtmpfs /tmp/host-dev \
+     && echo written > /tmp/host-dev/null";
+/// Read-only root, but /sys writable: what a privileged container gets.
+const RO_ROOT_RW_SYS: &str =
+    "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && mount -o remount,bind,rw /sys";
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
@@ -130,6 +143,19 @@ fn main() {
         (
             "pid_in_rw_etc_namespace_fails",
             pid_in_rw_etc_namespace_fails,
+        ),
+        (
+            "writable_devtmpfs_at_odd_path_fails",
+            writable_devtmpfs_at_odd_path_fails,
+        ),
+        (
+            "read_only_devtmpfs_without_nodev_fails",
+            read_only_devtmpfs_without_nodev_fails,
+        ),
+        ("writable_sys_fails", writable_sys_fails),
+        (
+            "pid_with_writable_devtmpfs_fails_in_text",
+            pid_with_writable_devtmpfs_fails_in_text,
         ),
         (
             "missing_pid_is_error_naming_file",
@@ -313,8 +339,43 @@ fn ro_root_with_tmpfs_tmp_passes() {
     assert_root_read_only_and_no_sys_admin(&report);
     assert_tmp_is_writable_memory(&report);
     assert_probes_all_erofs(&report);
-    // Kernel interfaces are listed but classified pseudo.
-    assert_eq!(mount(&report, "/proc")[0]["backing"], "pseudo");
+    assert_runtime_kernel_interfaces_ignored(&report, None);
+}
+
+/// The runtime's kernel-interface mounts are listed, classified pseudo, and
+/// ignored; the host's devtmpfs (and all in it) is covered by the tmpfs /dev.
+/// Mounts at `except` are left to the caller.
+fn assert_runtime_kernel_interfaces_ignored(report: &Value, except: Option<&str>) {
+    let pseudo: Vec<&Value> = report["mounts"]
+        .as_array()
+        .expect("mounts array")
+        .iter()
+        .filter(|m| m["backing"] == "pseudo" && except.is_none_or(|e| m["mountPoint"] != e))
+        .collect();
+    for (at, fs_type) in [
+        ("/proc", "proc"),
+        ("/proc/sys", "proc"),
+        ("/sys", "sysfs"),
+        ("/sys/fs/cgroup", "cgroup2"),
+        ("/dev", "tmpfs"),
+        ("/dev/pts", "devpts"),
+        ("/dev/mqueue", "mqueue"),
+    ] {
+        assert!(
+            pseudo
+                .iter()
+                .any(|m| m["mountPoint"] == at && m["fsType"] == fs_type && m["covered"] == false),
+            "{fs_type} at {at}: {pseudo:?}"
+        );
+    }
+    for m in &pseudo {
+        assert_eq!(m["kernelInterface"], "ignored", "{m}");
+    }
+    let host_dev = pseudo
+        .iter()
+        .find(|m| m["fsType"] == "devtmpfs")
+        .expect("the host's devtmpfs is listed");
+    assert_eq!(host_dev["covered"], true, "{host_dev}");
 }
 
 fn ro_root_text_output_names_tmp() {
@@ -420,6 +481,78 @@ fn sys_admin_alone_fails() {
     let reasons = reasons(&report);
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].starts_with("CAP_SYS_ADMIN is in the effective capability set"));
+}
+
+/// The one reason a devtmpfs at /tmp/host-dev fails the verdict for.
+const HOST_DEV_WRITABLE: &str =
+    "devtmpfs at /tmp/host-dev (from devtmpfs, writable) is the node's device tree";
+
+fn writable_devtmpfs_at_odd_path_fails() {
+    let report = fails_for_one_reason(RO_ROOT_RW_DEVTMPFS, &["--probe-write"], HOST_DEV_WRITABLE);
+    assert_root_read_only_and_no_sys_admin(&report);
+    assert_probes_all_erofs(&report);
+    assert!(reasons(&report)[0].contains("open its disks"), "{report}");
+    let host_dev = mount(&report, "/tmp/host-dev");
+    let host_dev = host_dev.last().expect("/tmp/host-dev listed");
+    assert_eq!(host_dev["fsType"], "devtmpfs");
+    assert_eq!(host_dev["readOnly"], false);
+    assert_eq!(host_dev["backing"], "pseudo");
+    assert_eq!(host_dev["kernelInterface"], "fails");
+    // Everything else is the runtime's layout, as in the passing case.
+    assert_runtime_kernel_interfaces_ignored(&report, Some("/tmp/host-dev"));
+}
+
+fn read_only_devtmpfs_without_nodev_fails() {
+    // The setup itself wrote through the read-only mount's null device.
+    let report = fails_for_one_reason(
+        RO_ROOT_RO_DEVTMPFS,
+        &[],
+        "devtmpfs at /tmp/host-dev (from devtmpfs, read-only but not nodev) is the node's \
+         device tree",
+    );
+    let host_dev = mount(&report, "/tmp/host-dev");
+    assert_eq!(host_dev[0]["readOnly"], true);
+    assert_eq!(host_dev[0]["kernelInterface"], "fails");
+}
+
+fn writable_sys_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_SYS,
+        &[],
+        "writable sysfs at /sys (from sysfs): runtimes mount sysfs read-only unless the \
+         container is privileged",
+    );
+    assert_eq!(report["rootReadOnly"], true);
+    let sys = mount(&report, "/sys");
+    let sys = sys.last().expect("/sys listed");
+    assert_eq!(sys["readOnly"], false);
+    assert_eq!(sys["kernelInterface"], "fails");
+    // The read-only cgroup2 below it is still the runtime's.
+    assert_eq!(
+        mount(&report, "/sys/fs/cgroup")[0]["kernelInterface"],
+        "ignored"
+    );
+}
+
+fn pid_with_writable_devtmpfs_fails_in_text() {
+    let sleeper = Sleeper::start(RO_ROOT_RW_DEVTMPFS);
+    let out = verify_here(&["--pid", &sleeper.pid()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("  - {HOST_DEV_WRITABLE}")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("/tmp/host-dev ")
+                && l.ends_with("devtmpfs from devtmpfs (pseudo)  NODE KERNEL INTERFACE")),
+        "{text}"
+    );
+    // The runtime's own kernel interfaces are not listed as writable.
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.trim_start().starts_with("/dev/pts ")),
+        "{text}"
+    );
 }
 
 /// A `sleep` inside a namespace built by `setup`; killed on drop.
