@@ -9,6 +9,7 @@ pub mod namespaces;
 pub mod overlay;
 pub mod plan_render;
 pub mod reduce;
+pub mod scratch;
 pub mod tracer;
 pub mod upper_size;
 pub mod upper_walk;

@@ -9,13 +9,15 @@
 //! ```
 //! When the timeout expires T kills I, and the kernel kills the rest of the
 //! pid namespace. T then walks the upper layers and sends the outcome to P
-//! as JSON over a pipe.
+//! as JSON over a pipe. The scratch directory is `scratch::dir`; P first
+//! removes the empty ones a SIGKILLed rootlock left (`scratch::remove_stale`).
 
 use crate::canonical::resolve_in_root;
 use crate::fanotify::Watch;
 use crate::namespaces::{self as ns, Result, errno, os_err};
 use crate::overlay::{Builder, finish_root, parse_mountinfo};
 use crate::reduce::{Change, ChangeKind};
+use crate::scratch;
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::io::{Read, Write};
@@ -111,7 +113,11 @@ pub fn run(opts: &Options) -> Result<Outcome> {
     } else {
         std::env::temp_dir()
     };
-    let scratch = base.join(format!("rootlock-trace.{}", std::process::id()));
+    // What a SIGKILLed rootlock left behind (see `scratch`).
+    for warning in scratch::remove_stale(&base) {
+        eprintln!("rootlock trace: warning: {warning}");
+    }
+    let scratch = scratch::dir(&base);
     std::fs::create_dir(&scratch).map_err(|e| format!("mkdir {}: {e}", scratch.display()))?;
     let result = run_in(opts, &scratch, rootful, uid, gid);
     let _ = std::fs::remove_dir(&scratch);

@@ -508,6 +508,99 @@ fn rootless_mode_as_an_unprivileged_user() {
     assert!(!Path::new(&marker).exists(), "the host changed");
 }
 
+/// The helper of the next test: a trace that is SIGKILLed from outside.
+const KILLED_HELPER: &str = "ROOTLOCK_TRACE_KILLED_HELPER";
+
+/// SIGKILL skips rootlock's cleanup and leaves its empty scratch directory
+/// /run/rootlock-trace.PID; the next trace removes it.
+#[test]
+fn a_killed_traces_scratch_directory_is_removed_by_the_next_trace() {
+    if std::env::var_os(KILLED_HELPER).is_some() {
+        let _ = tracer::run(&opts(&["sleep", "30"], Some(60.0)));
+        return;
+    }
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("killed") {
+        return;
+    }
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_killed_traces_scratch_directory_is_removed_by_the_next_trace",
+            "--nocapture",
+        ])
+        .env(KILLED_HELPER, "1")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let scratch = PathBuf::from(format!("/run/rootlock-trace.{}", child.id()));
+    let _cleanup = RemoveOnDrop(scratch.clone());
+    let mut child = KillOnDrop(child);
+    let child = &mut child.0;
+    // The command runs once the tracer is set up: its scratch tmpfs is
+    // mounted (in the tracer's namespace) and the sleep has started.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !scratch.is_dir() || !sleeping_under(child.id()) {
+        assert!(
+            Instant::now() < deadline,
+            "the helper's trace did not start"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "the helper ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&scratch)
+        .expect("SIGKILL leaves the scratch directory")
+        .collect();
+    assert!(left.is_empty(), "and it is empty here: {left:?}");
+    let out = tracer::run(&opts(&["true"], Some(30.0))).unwrap();
+    assert_eq!(out.exit_code, Some(0));
+    assert!(
+        !scratch.exists(),
+        "the next trace removed {}",
+        scratch.display()
+    );
+}
+
+/// Kills and reaps a child when dropped (also when a test panics).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `sleep` runs among the descendants of `pid`.
+fn sleeping_under(pid: u32) -> bool {
+    // Children are listed per thread (the trace runs in a test's thread).
+    let children = |p: u32| -> Vec<u32> {
+        let tasks = std::fs::read_dir(format!("/proc/{p}/task"));
+        tasks
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+            .flat_map(|c| {
+                c.split_whitespace()
+                    .filter_map(|c| c.parse().ok())
+                    .collect::<Vec<u32>>()
+            })
+            .collect()
+    };
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        if p != pid && comm.trim() == "sleep" {
+            return true;
+        }
+        stack.extend(children(p));
+    }
+    false
+}
+
 /// Removes a directory when dropped (also when a test panics).
 struct RemoveOnDrop(PathBuf);
 
