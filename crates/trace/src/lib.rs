@@ -49,6 +49,14 @@ pub struct TraceArgs {
     /// With --verify: check this plan file (YAML or JSON) instead of tracing first.
     #[arg(long, value_name = "FILE", requires = "verify")]
     pub plan: Option<String>,
+    /// Give the command its own network namespace (loopback only) in a
+    /// rootful trace of the host root too, where it otherwise shares the
+    /// host's so that it reaches what it talks to. Shared, it can bind the
+    /// host's ports and connect to the host's abstract Unix sockets (an X
+    /// server, some daemons' control sockets); `--rootfs` and rootless
+    /// traces always have their own.
+    #[arg(long)]
+    pub private_network: bool,
     /// Size cap of the tmpfs that holds every write (tmpfs `size=`).
     #[arg(long, value_name = "SIZE", default_value = "2g", value_parser = upper_size::parse_upper_size)]
     pub upper_size: String,
@@ -118,6 +126,7 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
         binds: args.binds.clone(),
         timeout,
         upper_size: args.upper_size.clone(),
+        private_network: args.private_network,
         command: args.command.clone(),
         verify: None,
     };

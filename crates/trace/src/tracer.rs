@@ -48,6 +48,9 @@ pub struct Options {
     pub binds: Vec<PathBuf>,
     pub timeout: Option<Duration>,
     pub upper_size: String,
+    /// Own network namespace even where the host's would be shared (a
+    /// rootful trace of the host root).
+    pub private_network: bool,
     pub command: Vec<String>,
     /// `None`: trace. `Some(paths)`: verify, with (path, seed) writable.
     pub verify: Option<Vec<(String, bool)>>,
@@ -396,7 +399,7 @@ fn tracer_inner(
     let cwd = ns::cpath(cwd.as_deref().unwrap_or(Path::new("/")))?;
     let proc_dir = merged.join("proc");
     let (out_r, out_w) = pipe()?;
-    let new_net = opts.rootfs.is_some() || !rootful;
+    let new_net = opts.private_network || opts.rootfs.is_some() || !rootful;
     // Own hostname and IPC as in a pod: a traced `hostname x` or a SysV
     // segment must not reach the host.
     let mut flags = libc::CLONE_NEWPID | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;

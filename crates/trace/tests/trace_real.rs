@@ -37,6 +37,7 @@ fn opts(cmd: &[&str], timeout: Option<f64>) -> Options {
         binds: Vec::new(),
         timeout: timeout.map(Duration::from_secs_f64),
         upper_size: "1g".into(),
+        private_network: false,
         command: cmd.iter().map(|s| s.to_string()).collect(),
         verify: None,
     }
@@ -959,4 +960,47 @@ fn the_hosts_terminals_are_not_in_the_traced_root() {
         libc::close(master);
     }
     assert_eq!(out.exit_code, Some(0), "{name:?}: {out:?}");
+}
+
+#[test]
+fn private_network_keeps_a_root_trace_off_the_hosts_abstract_sockets() {
+    use std::os::linux::net::SocketAddrExt;
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "private-network";
+    if skip_unless_root(test) {
+        return;
+    }
+    let Some(py) = python() else {
+        require_or_skip("python3", false, test);
+        return;
+    };
+    // An abstract Unix socket, as an X server or a daemon's control socket
+    // listens on: it lives in the network namespace, not the filesystem.
+    let name = format!("rootlock-test-{}", std::process::id());
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(&name).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+    let connect = format!(
+        "import socket, sys\n\
+         s = socket.socket(socket.AF_UNIX)\n\
+         try:\n    s.connect('\\0{name}')\nexcept OSError:\n    sys.exit(9)\n"
+    );
+    // Shared by default in a rootful trace of the host root: reachable.
+    let shared = tracer::run(&opts(&[py, "-c", &connect], Some(30.0))).unwrap();
+    assert_eq!(shared.exit_code, Some(0), "{shared:?}");
+    // With its own namespace: not reachable, and NET_RAW is a container's
+    // again (it reaches only the namespace's loopback).
+    let mut o = opts(&[py, "-c", &connect], Some(30.0));
+    o.private_network = true;
+    let private = tracer::run(&o).unwrap();
+    assert_eq!(private.exit_code, Some(9), "{private:?}");
+    let mut o = opts(
+        &[
+            "sh",
+            "-c",
+            "grep -q 'CapBnd:.00000000a80425fb' /proc/self/status",
+        ],
+        Some(30.0),
+    );
+    o.private_network = true;
+    assert_eq!(tracer::run(&o).unwrap().exit_code, Some(0));
 }
