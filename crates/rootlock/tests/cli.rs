@@ -522,9 +522,17 @@ fn text_output_points_at_the_line_and_gives_the_fix() {
         text.lines()
             .last()
             .unwrap()
-            .starts_with("1 objects scanned at immutable:latest: 1 failing, 1 error"),
+            .starts_with("1 object scanned at immutable:latest: 1 failing, 1 error"),
         "{text}"
     );
+    // Zero and many are plural.
+    let out = run_stdin(&["scan", "--color", "never", "-"], b"");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("0 objects scanned at"), "{text}");
+    let two = format!("{}---\n{}", pod("true"), pod("true"));
+    let out = run_stdin(&["scan", "--color", "never", "-"], two.as_bytes());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("2 objects scanned at"), "{text}");
     assert!(!text.contains('\x1b'), "no colour when asked not to");
     let out = run_stdin(&["scan", "--color", "always", "-"], pod("false").as_bytes());
     assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1;31merror"));

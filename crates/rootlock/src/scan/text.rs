@@ -99,8 +99,13 @@ impl<W: Write> Emitter for Text<W> {
         }
         let [info, warnings, errs] = self.counts;
         let mut summary = format!(
-            "{} objects scanned at {}: {} failing, {errs} {}, {warnings} {}, {info} exempted",
+            "{} {} scanned at {}: {} failing, {errs} {}, {warnings} {}, {info} exempted",
             self.objects,
+            if self.objects == 1 {
+                "object"
+            } else {
+                "objects"
+            },
             self.level,
             self.failing,
             if errs == 1 { "error" } else { "errors" },
