@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     let parsed = command
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
-    let cli = match parsed {
+    let mut cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout with exit 0; usage errors exit 2.
@@ -60,6 +60,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if plugin && let Command::Scan(args) = &mut cli.command {
+        args.program = "kubectl rootlock".to_string();
+    }
     let status = match &cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Fix(args) => rootlock_fix::run(args),

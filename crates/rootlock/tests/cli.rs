@@ -589,6 +589,28 @@ fn works_as_a_kubectl_plugin() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
+    // The commands the messages suggest are the ones the user can type:
+    // krew installs no `rootlock` on the PATH.
+    let out = common::run_program(
+        &plugin,
+        &["scan", "--color", "never", "-"],
+        pod("false").as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "`kubectl rootlock fix <stdin>` adds both, and `kubectl rootlock trace` finds"
+        ),
+        "{text}"
+    );
+    let out = common::run_program(&plugin, &["scan", "--level", "strict", "-"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("kubectl rootlock scan: --level strict"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

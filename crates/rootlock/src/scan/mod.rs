@@ -40,6 +40,11 @@ pub struct ScanArgs {
     /// Files or directories (YAML/JSON, recursively); `-` reads stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
+    /// How the user runs rootlock (`rootlock`, or `kubectl rootlock` when
+    /// installed as a kubectl plugin): the commands messages suggest must
+    /// work as typed.
+    #[arg(skip = String::from("rootlock"))]
+    pub program: String,
 }
 
 /// Runs the command; returns the exit status (0 clean, 1 findings, 2 input
@@ -48,7 +53,7 @@ pub fn run(args: &ScanArgs) -> i32 {
     let level = match LevelVersion::parse(&args.level) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("rootlock scan: --level {}: {e}", args.level);
+            eprintln!("{} scan: --level {}: {e}", args.program, args.level);
             return 2;
         }
     };
@@ -76,7 +81,12 @@ pub fn run(args: &ScanArgs) -> i32 {
     let mut emitter: Box<dyn Emitter> = match args.format.as_str() {
         "json" => Box::new(json::Json::new(emit::stdout())),
         "sarif" => Box::new(sarif::Sarif::new(emit::stdout())),
-        _ => Box::new(text::Text::new(emit::stdout(), level, &args.color)),
+        _ => Box::new(text::Text::new(
+            emit::stdout(),
+            level,
+            &args.color,
+            &args.program,
+        )),
     };
     let mut tally = Tally::default();
     let mut write_error: Option<std::io::Error> = None;
@@ -104,7 +114,7 @@ pub fn run(args: &ScanArgs) -> i32 {
     };
     if let Err(e) = finished {
         if !emit::is_broken_pipe(&e) {
-            eprintln!("rootlock scan: cannot write output: {e}");
+            eprintln!("{} scan: cannot write output: {e}", args.program);
         }
         return 2;
     }

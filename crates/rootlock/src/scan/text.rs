@@ -45,10 +45,12 @@ pub struct Text<W: Write> {
     counts: [usize; 3],
     failing: usize,
     objects: usize,
+    /// `rootlock` or `kubectl rootlock`, for the commands the fix hints name.
+    program: String,
 }
 
 impl<W: Write> Text<W> {
-    pub fn new(out: W, level: LevelVersion, color: &str) -> Self {
+    pub fn new(out: W, level: LevelVersion, color: &str, program: &str) -> Self {
         Text {
             out,
             style: Style {
@@ -58,6 +60,7 @@ impl<W: Write> Text<W> {
             counts: [0; 3],
             failing: 0,
             objects: 0,
+            program: program.to_string(),
         }
     }
 }
@@ -87,7 +90,7 @@ impl<W: Write> Emitter for Text<W> {
         )?;
         for f in &o.findings {
             self.counts[f.severity as usize] += 1;
-            finding(out, style, o, f)?;
+            finding(out, style, &self.program, o, f)?;
         }
         writeln!(out)
     }
@@ -126,6 +129,7 @@ impl<W: Write> Emitter for Text<W> {
 fn finding(
     out: &mut impl Write,
     style: &Style,
+    program: &str,
     o: &ObjectReport,
     f: &FindingReport,
 ) -> std::io::Result<()> {
@@ -170,7 +174,7 @@ fn finding(
             "set `securityContext: {readOnlyRootFilesystem: true}` on the ephemeral container (it cannot get volumes of its own: debug tools must write to volumes the pod already mounts)".to_string()
         } else {
             format!(
-                "set `securityContext: {{readOnlyRootFilesystem: true}}` on this container, and mount an emptyDir at each path it writes (/tmp, caches, pid files); `rootlock fix {}` adds both, and `rootlock trace` finds the paths",
+                "set `securityContext: {{readOnlyRootFilesystem: true}}` on this container, and mount an emptyDir at each path it writes (/tmp, caches, pid files); `{program} fix {}` adds both, and `{program} trace` finds the paths",
                 o.file
             )
         };

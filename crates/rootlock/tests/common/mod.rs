@@ -24,7 +24,13 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(bin())
+    run_program(std::path::Path::new(bin()), args, input)
+}
+
+/// Runs `program` (the binary, or a copy of it under another name) with
+/// `input` on its standard input.
+pub fn run_program(program: &std::path::Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
