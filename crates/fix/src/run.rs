@@ -83,10 +83,10 @@ pub fn run(args: &FixArgs) -> i32 {
             eprintln!("note: {n}");
         }
         if !outcome.errors.is_empty() {
+            // Nothing on stdout, not even the input unchanged: in
+            // `fix --write - | kubectl apply -f -` the unfixed workloads
+            // would be applied as if they had been fixed.
             errors.extend(outcome.errors);
-            if args.write && source == Source::Stdin {
-                let _ = stdout.write_all(&encoding.encode(&original));
-            }
             continue;
         }
         if args.emit.is_some() {

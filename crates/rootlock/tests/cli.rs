@@ -304,6 +304,27 @@ fn the_same_size_flag_reads_the_same_on_scan_and_fix() {
 }
 
 #[test]
+fn fix_write_to_stdout_prints_nothing_for_a_stream_it_cannot_fix() {
+    // A good document and a bad one: exit 2 and an empty stdout, so that
+    // `fix --write - | kubectl apply -f -` applies nothing unfixed.
+    let stream = format!("{}---\n{}", pod("false"), pod("\"false\""));
+    let out = run_stdin(&["fix", "--write", "-"], stream.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin>:33:"), "{err}");
+    // A good stream is still printed, fixed.
+    let out = run_stdin(&["fix", "--write", "--force", "-"], pod("false").as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("readOnlyRootFilesystem: true"), "{text}");
+}
+
+#[test]
 fn trace_checks_its_tmpfs_size_before_running_anything() {
     // The value goes into tmpfs mount options: a bad one must be a usage
     // error naming the flag, not EINVAL from mount(2) (nor a way to add
