@@ -52,3 +52,41 @@ fn sarif_with_input_errors_is_valid() {
     );
     assert_valid(&validator(), &doc);
 }
+
+/// GitHub's anchor for a Markdown heading: lower case, punctuation other
+/// than `-` and `_` dropped, spaces as `-`.
+fn github_anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn every_rules_help_uri_points_at_a_heading_of_the_rules_page() {
+    let out = run_stdin(&["scan", "--format", "sarif", "-"], b"");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.len() > 20, "every rule is described: {rules:?}");
+    let page = std::fs::read_to_string(testdata().join("../docs/rules.md")).unwrap();
+    let anchors: Vec<String> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .map(|l| github_anchor(l.trim_start_matches('#')))
+        .collect();
+    for rule in rules {
+        let uri = rule["helpUri"].as_str().unwrap();
+        let (page_uri, anchor) = uri.split_once('#').unwrap();
+        assert!(page_uri.ends_with("/docs/rules.md"), "{uri}");
+        assert!(
+            anchors.iter().any(|a| a == anchor),
+            "{}: docs/rules.md has no heading for #{anchor}",
+            rule["id"]
+        );
+    }
+}
