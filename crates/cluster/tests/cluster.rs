@@ -585,6 +585,30 @@ fn chunk_size_and_namespace_scope_reach_the_server() {
 }
 
 #[test]
+fn the_summary_line_counts_one_as_one() {
+    // The generated cluster: workload 0 passes, workload 1 fails, one
+    // container each, five replicas a workload.
+    let summary = |pods: usize| {
+        let server = ReplayServer::start(replay::generate::handler(pods));
+        let o = run(&server, &[]);
+        o.out
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        summary(1),
+        "1 pod in 1 workload across 10 namespaces; 0 fail immutable:latest (1 container)"
+    );
+    assert_eq!(
+        summary(10),
+        "10 pods in 2 workloads across 10 namespaces; 1 fails immutable:latest (2 containers)"
+    );
+}
+
+#[test]
 fn context_selection_picks_the_named_cluster() {
     let server = recorded_server();
     // The current context points at a port nothing listens on.

@@ -159,13 +159,18 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{} in {} across {}; {} fail {} ({} containers)",
+        "{} in {} across {}; {} {} {} ({})",
         plural(report.pods, "pod", "pods"),
         plural(report.workload_count() as u64, "workload", "workloads"),
         plural(report.namespaces.len() as u64, "namespace", "namespaces"),
         report.failing(),
+        if report.failing() == 1 {
+            "fails"
+        } else {
+            "fail"
+        },
         report.level,
-        report.containers()
+        plural(report.containers() as u64, "container", "containers")
     )?;
     Ok(())
 }
