@@ -237,7 +237,11 @@ fn summary(o: &tracer::Outcome) -> String {
     if o.rootless {
         s.push_str("mode: rootless (user namespace)\n");
     }
-    s.push_str(&format!("{} change(s) captured:\n", o.changes.len()));
+    s.push_str(&match o.changes.len() {
+        0 => "no changes captured\n".to_string(),
+        1 => "1 change captured:\n".to_string(),
+        n => format!("{n} changes captured:\n"),
+    });
     const SHOWN: usize = 40;
     for c in o.changes.iter().take(SHOWN) {
         let slash = if c.is_dir { "/" } else { "" };
@@ -293,4 +297,41 @@ pub fn run_logs(args: &LogsArgs) -> i32 {
         return 2;
     }
     0
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn the_change_count_reads_as_english() {
+        let mut o = tracer::Outcome {
+            exit_code: Some(0),
+            ..Default::default()
+        };
+        assert!(
+            summary(&o).ends_with("\nno changes captured\n"),
+            "{}",
+            summary(&o)
+        );
+        let change = reduce::Change {
+            path: "/tmp/x".into(),
+            kind: reduce::ChangeKind::Created,
+            is_dir: false,
+            bytes: 0,
+            note: String::new(),
+        };
+        o.changes.push(change.clone());
+        assert!(
+            summary(&o).contains("\n1 change captured:\n  created    /tmp/x\n"),
+            "{}",
+            summary(&o)
+        );
+        o.changes.push(change);
+        assert!(
+            summary(&o).contains("\n2 changes captured:\n"),
+            "{}",
+            summary(&o)
+        );
+    }
 }
