@@ -15,19 +15,19 @@ use time::{Duration, OffsetDateTime};
 #[derive(Debug, Args)]
 pub struct CertsArgs {
     /// Directory to write ca.crt, ca.key, tls.crt and tls.key into.
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     pub out_dir: String,
     /// The webhook's Service name.
-    #[arg(long, default_value = "rootlock-webhook")]
+    #[arg(long, default_value = "rootlock-webhook", value_name = "NAME")]
     pub service: String,
     /// The webhook's namespace.
     #[arg(long, default_value = "rootlock-system")]
     pub namespace: String,
     /// Extra DNS names for the serving certificate.
-    #[arg(long = "dns")]
+    #[arg(long = "dns", value_name = "NAME")]
     pub dns: Vec<String>,
     /// IP addresses for the serving certificate (e.g. 127.0.0.1 for local use).
-    #[arg(long = "ip")]
+    #[arg(long = "ip", value_name = "IP")]
     pub ip: Vec<IpAddr>,
     /// Validity of the serving certificate, in days (the CA gets ten times as long).
     #[arg(long, default_value_t = 365)]

@@ -43,22 +43,22 @@ pub struct WebhookArgs {
     #[command(subcommand)]
     pub command: Option<WebhookCommand>,
     /// Address to listen on, e.g. 0.0.0.0:8443.
-    #[arg(long, default_value = "0.0.0.0:8443")]
+    #[arg(long, default_value = "0.0.0.0:8443", value_name = "ADDR")]
     pub listen: String,
     /// Serving certificate (PEM); re-read when the file changes.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub tls_cert: Option<String>,
     /// Private key of the serving certificate (PEM); re-read when it changes.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub tls_key: Option<String>,
     /// Configuration file (YAML): defaults and exemptions.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
     /// Contact no Kubernetes API: every namespace takes the defaults.
     #[arg(long)]
     pub offline: bool,
     /// Worker threads (default: the number of CPUs available).
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }
 
@@ -205,5 +205,31 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_names_the_values_as_the_contract_does() {
+        // DESIGN.md: `rootlock webhook --listen ADDR --tls-cert FILE
+        // --tls-key FILE [--config FILE] [--offline]`.
+        let help = WebhookArgs::augment_args(clap::Command::new("webhook"))
+            .render_help()
+            .to_string();
+        for usage in [
+            "--listen <ADDR>",
+            "--tls-cert <FILE>",
+            "--tls-key <FILE>",
+            "--config <FILE>",
+        ] {
+            assert!(help.contains(usage), "{usage}: {help}");
+        }
+        let certs = certs::CertsArgs::augment_args(clap::Command::new("certs"))
+            .render_help()
+            .to_string();
+        assert!(certs.contains("--out-dir <DIR>"), "{certs}");
     }
 }
