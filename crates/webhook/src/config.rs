@@ -4,6 +4,7 @@
 //! error, never a silently weaker policy.
 
 use crate::labels::Policy;
+use rootlock_manifest::tree::Node;
 use rootlock_policy::{Level, LevelVersion, Version};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -130,28 +131,64 @@ struct NamespaceCheckFile {
 }
 
 impl Config {
-    /// Reads and validates a config file.
+    /// Reads and validates a config file. An invalid value is reported as
+    /// `PATH:LINE: FIELD: why`, one line each.
     pub fn load(path: &str) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-        Config::parse(&text).map_err(|e| format!("{path}: {e}"))
+        Config::parse_from(&text, path)
     }
 
     /// Parses YAML (or JSON). Fields left out keep [`Config::default`].
     pub fn parse(text: &str) -> Result<Config, String> {
+        Config::parse_from(text, "config")
+    }
+
+    /// [`Config::parse`], naming the text `source` in errors.
+    fn parse_from(text: &str, source: &str) -> Result<Config, String> {
+        let errors = match Config::parse_fields(text) {
+            Ok(c) => return Ok(c),
+            // serde's own errors carry their line already.
+            Err(Invalid::Syntax(e)) => return Err(format!("{source}: {e}")),
+            Err(Invalid::Values(errors)) => errors,
+        };
+        let tree = rootlock_manifest::tree::parse_documents(
+            text,
+            0,
+            &rootlock_manifest::limits::Limits::default(),
+            &|_| true,
+        )
+        .ok()
+        .and_then(|docs| docs.into_iter().find_map(|d| d.root));
+        Err(errors
+            .iter()
+            .map(
+                |(field, why)| match tree.as_ref().and_then(|t| line_of(t, field)) {
+                    Some(line) => format!("{source}:{line}: {field}: {why}"),
+                    None => format!("{source}: {field}: {why}"),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+
+    fn parse_fields(text: &str) -> Result<Config, Invalid> {
         let file: File = if text.trim().is_empty() {
             File::default()
         } else {
-            serde_norway::from_str(text).map_err(|e| e.to_string())?
+            serde_norway::from_str(text).map_err(|e| Invalid::Syntax(e.to_string()))?
         };
+        let mut errors: Vec<(String, String)> = Vec::new();
         if let Some(kind) = &file.kind
             && kind != "RootlockWebhookConfiguration"
             && kind != "PodSecurityConfiguration"
         {
-            return Err(format!("unexpected kind {kind:?}"));
+            errors.push((
+                "kind".into(),
+                format!("unexpected kind {kind:?}: must be RootlockWebhookConfiguration or PodSecurityConfiguration"),
+            ));
         }
         let _ = file.api_version;
         let mut c = Config::default();
-        let mut errors = Vec::new();
         if let Some(d) = file.defaults {
             let mut set = |mode: &str,
                            level: Option<String>,
@@ -160,16 +197,18 @@ impl Config {
                 if let Some(l) = level {
                     match Level::parse(&l) {
                         Some(l) => target.level = l,
-                        None => errors.push(format!(
-                            "defaults.{mode}: invalid value {l:?}: must be one of privileged, baseline, restricted, immutable"
+                        None => errors.push((
+                            format!("defaults.{mode}"),
+                            format!("invalid value {l:?}: must be one of privileged, baseline, restricted, immutable"),
                         )),
                     }
                 }
                 if let Some(v) = version {
                     match Version::parse(&v) {
                         Some(v) => target.version = v,
-                        None => errors.push(format!(
-                            "defaults.{mode}-version: invalid value {v:?}: must be \"latest\" or \"v1.x\""
+                        None => errors.push((
+                            format!("defaults.{mode}-version"),
+                            format!("invalid value {v:?}: must be \"latest\" or \"v1.x\""),
                         )),
                     }
                 }
@@ -216,8 +255,9 @@ impl Config {
                 if is_quantity(&s) {
                     c.mutate.tmp_size_limit = s;
                 } else {
-                    errors.push(format!(
-                        "mutate.tmpSizeLimit: invalid value {s:?}: must be a quantity such as 64Mi"
+                    errors.push((
+                        "mutate.tmpSizeLimit".into(),
+                        format!("invalid value {s:?}: must be a quantity such as 64Mi"),
                     ));
                 }
             }
@@ -230,7 +270,10 @@ impl Config {
                 if t.is_finite() && t > 0.0 && t <= 60.0 {
                     c.namespace_check_timeout = Duration::from_secs_f64(t);
                 } else {
-                    errors.push("namespaceCheck.timeoutSeconds: must be in (0, 60]".into());
+                    errors.push((
+                        "namespaceCheck.timeoutSeconds".into(),
+                        "must be in (0, 60]".into(),
+                    ));
                 }
             }
         }
@@ -238,36 +281,72 @@ impl Config {
             if b >= 1024 {
                 c.max_body_bytes = b;
             } else {
-                errors.push("maxRequestBytes: must be at least 1024".into());
+                errors.push(("maxRequestBytes".into(), "must be at least 1024".into()));
             }
         }
         if let Some(t) = file.request_timeout_seconds {
             if (1..=30).contains(&t) {
                 c.request_timeout = Duration::from_secs(t);
             } else {
-                errors.push("requestTimeoutSeconds: must be between 1 and 30".into());
+                errors.push((
+                    "requestTimeoutSeconds".into(),
+                    "must be between 1 and 30".into(),
+                ));
             }
         }
         if errors.is_empty() {
             Ok(c)
         } else {
-            Err(errors.join("; "))
+            Err(Invalid::Values(errors))
         }
     }
+}
+
+/// Why a config was refused.
+enum Invalid {
+    /// Not YAML, or a field of the wrong type or unknown (serde's message,
+    /// with its line).
+    Syntax(String),
+    /// Values out of range: (field path, why).
+    Values(Vec<(String, String)>),
+}
+
+/// The line of `field` (`a.b`, `a.b[2]`) in the config's tree: where the
+/// list item or the key's value sits.
+fn line_of(root: &Node, field: &str) -> Option<usize> {
+    let mut node = root;
+    let mut line = None;
+    for part in field.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((key, rest)) => (key, rest.strip_suffix(']')?.parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let entry = node.as_map()?.iter().find(|e| e.key == key)?;
+        line = Some(entry.key_line);
+        node = &entry.value;
+        if let Some(i) = index {
+            node = node.as_seq()?.get(i)?;
+            line = Some(node.line);
+        }
+    }
+    line
 }
 
 fn unique(
     field: &str,
     items: Vec<String>,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<(String, String)>,
     valid: impl Fn(&str) -> Result<(), &'static str>,
 ) -> HashSet<String> {
     let mut out = HashSet::new();
     for (i, item) in items.into_iter().enumerate() {
         if let Err(why) = valid(&item) {
-            errors.push(format!("{field}[{i}]: invalid value {item:?}: {why}"));
+            errors.push((
+                format!("{field}[{i}]"),
+                format!("invalid value {item:?}: {why}"),
+            ));
         } else if out.contains(&item) {
-            errors.push(format!("{field}[{i}]: duplicate value {item:?}"));
+            errors.push((format!("{field}[{i}]"), format!("duplicate value {item:?}")));
         } else {
             out.insert(item);
         }
@@ -343,6 +422,41 @@ mod tests {
         assert_eq!(c.defaults.warn.to_string(), "immutable:latest");
         assert!(c.annotation_exemptions && c.mutate.enabled);
         assert_eq!(c.mutate.tmp_size_limit, "32Mi");
+    }
+
+    #[test]
+    fn invalid_values_name_their_line_and_field() {
+        let text = "defaults:\n  enforce: Restricted\n  warn: baseline\n  warn-version: v1.01\nexemptions:\n  namespaces:\n    - ok\n    - Bad_NS\nmutate:\n  tmpSizeLimit: 64MB\n";
+        let e = Config::parse_from(text, "cfg.yaml").unwrap_err();
+        assert_eq!(
+            e.lines().collect::<Vec<_>>(),
+            [
+                "cfg.yaml:2: defaults.enforce: invalid value \"Restricted\": must be one of privileged, baseline, restricted, immutable",
+                "cfg.yaml:4: defaults.warn-version: invalid value \"v1.01\": must be \"latest\" or \"v1.x\"",
+                "cfg.yaml:8: exemptions.namespaces[1]: invalid value \"Bad_NS\": must be a valid namespace name",
+                "cfg.yaml:10: mutate.tmpSizeLimit: invalid value \"64MB\": must be a quantity such as 64Mi",
+            ]
+        );
+        // The same in JSON, whose flow style puts items on their own lines too.
+        let e = Config::parse_from(
+            "{\n  \"maxRequestBytes\": 10,\n  \"kind\": \"Other\"\n}\n",
+            "cfg.json",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.lines().collect::<Vec<_>>(),
+            [
+                "cfg.json:3: kind: unexpected kind \"Other\": must be RootlockWebhookConfiguration or PodSecurityConfiguration",
+                "cfg.json:2: maxRequestBytes: must be at least 1024",
+            ]
+        );
+        // A wrong type is serde's error, which has its own line.
+        let e = Config::parse_from("defaults:\n  enforce: [x]\n", "cfg.yaml").unwrap_err();
+        assert!(
+            e.starts_with("cfg.yaml: defaults.enforce: invalid type"),
+            "{e}"
+        );
+        assert!(e.contains("line 2"), "{e}");
     }
 
     #[test]

@@ -101,7 +101,9 @@ pub fn run(args: &WebhookArgs) -> i32 {
         Some(path) => match Config::load(path) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("rootlock webhook: config {e}");
+                for line in e.lines() {
+                    eprintln!("rootlock webhook: config {line}");
+                }
                 return 2;
             }
         },
