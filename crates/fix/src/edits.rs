@@ -64,10 +64,34 @@ impl Op {
 pub struct Note {
     /// Pod-relative path the note is about.
     pub path: FieldPath,
-    pub message: String,
+    pub text: NoteText,
     /// The rule left failing on purpose (an explicit contrary value), and
     /// the container it fails for; the rescan accepts these.
     pub kept: Option<(&'static str, Option<String>)>,
+}
+
+/// What a note says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoteText {
+    /// Said as it is.
+    Plain(String),
+    /// An explicit contrary value, kept: it names its field, which only
+    /// the caller can write as the document has it (`spec.template.spec…`
+    /// in a Deployment, `spec.jobTemplate.spec.template.spec…` in a
+    /// CronJob), as scan does.
+    KeptValue { subject: String, written: String },
+}
+
+impl Note {
+    /// The note as said to the user, its field written as `shown`.
+    pub fn message(&self, shown: &FieldPath) -> String {
+        match &self.text {
+            NoteText::Plain(m) => m.clone(),
+            NoteText::KeptValue { subject, written } => format!(
+                "{subject} sets {shown}: {written} explicitly; kept (use --force to overwrite)"
+            ),
+        }
+    }
 }
 
 /// What to do for one pod.
@@ -121,7 +145,7 @@ impl Ctx<'_> {
     fn note(&mut self, path: FieldPath, message: String) {
         self.out.notes.push(Note {
             path,
-            message,
+            text: NoteText::Plain(message),
             kept: None,
         });
     }
@@ -174,9 +198,10 @@ impl Ctx<'_> {
             None => "pod".to_string(),
         };
         self.out.notes.push(Note {
-            message: format!(
-                "{subject} sets {path}: {written} explicitly; kept (use --force to overwrite)"
-            ),
+            text: NoteText::KeptValue {
+                subject,
+                written: written.to_string(),
+            },
             path,
             kept: Some((rule, who.map(|c| c.name.clone()))),
         });
@@ -241,11 +266,11 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
             if !extra.is_empty() {
                 cx.out.notes.push(Note {
                     path: base.clone().extend(&["capabilities", "add"]),
-                    message: format!(
+                    text: NoteText::Plain(format!(
                         "container {:?} adds capabilities {}; kept (remove them by hand if the application does not need them)",
                         c.name,
                         extra.join(", ")
-                    ),
+                    )),
                     kept: Some(("capabilities_restricted", Some(c.name.clone()))),
                 });
             }

@@ -164,9 +164,10 @@ fn fix_chunk(
                 let changes = plan_pod(&w.pod, &settings.options, Some(&ex));
                 let who = format!("{} {:?}", w.kind, w.name.as_deref().unwrap_or(""));
                 for n in &changes.notes {
-                    let line = line_of(root, &w.document_path(&n.path));
+                    let at = w.document_path(&n.path);
+                    let line = line_of(root, &at);
                     out.notes
-                        .push(format!("{name}:{line}: {who}: {}", n.message));
+                        .push(format!("{name}:{line}: {who}: {}", n.message(&at)));
                 }
                 let kept: Kept = changes
                     .notes

@@ -2,7 +2,7 @@
 //! container that needs it, with names that never collide.
 
 use crate::edits::{
-    DEFAULT_MEMORY_SIZE, Note, Op, Options, PodChanges, covers, default_paths, planned,
+    DEFAULT_MEMORY_SIZE, Note, NoteText, Op, Options, PodChanges, covers, default_paths, planned,
 };
 use crate::value::New;
 use rootlock_policy::model::{ContainerKind, normalize_path};
@@ -85,9 +85,9 @@ pub fn plan_volumes(
         if p.medium == Medium::Persistent {
             out.notes.push(Note {
                 path: FieldPath::keys(&["spec", "volumes"]),
-                message: format!(
+                text: NoteText::Plain(format!(
                     "{path} must persist: add a PersistentVolumeClaim for it by hand (fix does not invent storage)"
-                ),
+                )),
                 kept: None,
             });
             continue;
@@ -109,10 +109,10 @@ pub fn plan_volumes(
             if kind == ContainerKind::Ephemeral {
                 out.notes.push(Note {
                     path: FieldPath::container(kind, index),
-                    message: format!(
+                    text: NoteText::Plain(format!(
                         "ephemeral container {:?} cannot be given new volumes: {path} stays read-only for it",
                         c.name
-                    ),
+                    )),
                     kept: None,
                 });
                 continue;
@@ -136,9 +136,9 @@ pub fn plan_volumes(
         if volume.is_some() && p.seed {
             out.notes.push(Note {
                 path: FieldPath::keys(&["spec", "volumes"]),
-                message: format!(
+                text: NoteText::Plain(format!(
                     "the image has content at {path} that the new emptyDir hides: copy it in from an init container"
-                ),
+                )),
                 kept: None,
             });
         }
