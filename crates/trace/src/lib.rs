@@ -203,6 +203,13 @@ pub fn plan_for(outcome: &tracer::Outcome, rootfs: Option<&Path>, source: &str) 
     };
     let mut plan = reduce::plan_with_image(&outcome.changes, source, &entries);
     plan.warnings.extend(outcome.warnings.iter().cloned());
+    // Said in the plan too, not only in the summary: `--format yaml >
+    // plan.yaml` in CI would otherwise keep the plan of a run that failed.
+    if let (false, Some(code @ 1..)) = (outcome.timed_out, outcome.exit_code) {
+        plan.warnings.push(format!(
+            "the command exited with status {code}: a run that fails early may not have written everything a full run writes"
+        ));
+    }
     plan
 }
 
@@ -333,5 +340,25 @@ mod summary_tests {
             "{}",
             summary(&o)
         );
+    }
+
+    #[test]
+    fn a_failed_command_is_a_warning_in_the_plan_itself() {
+        let warned = |timed_out, exit_code| {
+            let o = tracer::Outcome {
+                timed_out,
+                exit_code,
+                ..Default::default()
+            };
+            plan_for(&o, None, "test")
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("the command exited with status"))
+        };
+        assert!(warned(false, Some(3)));
+        assert!(warned(false, Some(137)));
+        // Success, and a server stopped at the timeout, are how runs end.
+        assert!(!warned(false, Some(0)));
+        assert!(!warned(true, Some(143)));
     }
 }
