@@ -10,6 +10,7 @@ pub mod overlay;
 pub mod plan_render;
 pub mod reduce;
 pub mod scratch;
+pub mod seccomp;
 pub mod tracer;
 pub mod upper_size;
 pub mod upper_walk;

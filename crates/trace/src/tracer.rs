@@ -724,6 +724,8 @@ fn init_main(
     };
     let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     ptrs.push(std::ptr::null());
+    // Built here: the child only makes system calls.
+    let filter = crate::seccomp::Filter::new();
     // SAFETY: the child only calls async-signal-safe functions before exec.
     let cmd = unsafe { libc::fork() };
     if cmd < 0 {
@@ -760,6 +762,15 @@ fn init_main(
                 if !CONTAINER_CAPS.contains(&cap) || host_net_raw {
                     libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
                 }
+            }
+            // What a runtime's default seccomp profile refuses (see
+            // `seccomp`). Installed while CAP_SYS_ADMIN is still effective
+            // (before --user), so no_new_privs is not needed: set-uid
+            // programs in the image keep working as in a pod.
+            if filter.install().is_err() {
+                let msg = b"rootlock trace: cannot install the seccomp filter (a kernel without seccomp?)\n";
+                libc::write(2, msg.as_ptr().cast(), msg.len());
+                libc::_exit(126);
             }
             if let Some((uid, gid)) = ids {
                 libc::setgroups(0, std::ptr::null());

@@ -96,6 +96,17 @@ fn python() -> Option<&'static str> {
         .find(|p| Path::new(p).exists())
 }
 
+/// python3, when running as root with it installed; otherwise `None`,
+/// after saying why `test` is skipped (or failing in CI).
+fn root_and_python(test: &str) -> Option<&'static str> {
+    if skip_unless_root(test) {
+        return None;
+    }
+    let py = python();
+    require_or_skip("python3", py.is_some(), test);
+    py
+}
+
 fn require_or_skip(what: &str, found: bool, test: &str) -> bool {
     if found {
         return false;
@@ -111,11 +122,7 @@ fn require_or_skip(what: &str, found: bool, test: &str) -> bool {
 fn python_script_events_are_classified_and_the_host_is_unchanged() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let test = "python_script";
-    if skip_unless_root(test) {
-        return;
-    }
-    let Some(py) = python() else {
-        require_or_skip("python3", false, test);
+    let Some(py) = root_and_python(test) else {
         return;
     };
     let id = std::process::id();
@@ -967,11 +974,7 @@ fn private_network_keeps_a_root_trace_off_the_hosts_abstract_sockets() {
     use std::os::linux::net::SocketAddrExt;
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let test = "private-network";
-    if skip_unless_root(test) {
-        return;
-    }
-    let Some(py) = python() else {
-        require_or_skip("python3", false, test);
+    let Some(py) = root_and_python(test) else {
         return;
     };
     // An abstract Unix socket, as an X server or a daemon's control socket
@@ -1003,4 +1006,38 @@ fn private_network_keeps_a_root_trace_off_the_hosts_abstract_sockets() {
     );
     o.private_network = true;
     assert_eq!(tracer::run(&o).unwrap().exit_code, Some(0));
+}
+
+#[test]
+fn the_traced_program_runs_under_the_runtime_default_refusals() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "seccomp";
+    let Some(py) = root_and_python(test) else {
+        return;
+    };
+    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0): root's user
+    // keyring, which is not namespaced; then a new user namespace; then a
+    // thread (clone3 refused with ENOSYS, so glibc falls back to clone).
+    // Each refusal exits with its own status; 0 means all three held.
+    let script = format!(
+        "import ctypes, os, sys, threading\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         if libc.syscall({keyctl}, 0, -4, 0) != -1 or ctypes.get_errno() != 1: sys.exit(3)\n\
+         if os.system('unshare --user true 2>/dev/null') == 0: sys.exit(4)\n\
+         t = threading.Thread(target=lambda: None); t.start(); t.join()\n",
+        keyctl = libc::SYS_keyctl
+    );
+    // The premise, outside the trace: as root here, both calls succeed.
+    let outside = std::process::Command::new(py)
+        .args(["-c", &script])
+        .status()
+        .unwrap();
+    assert_eq!(outside.code(), Some(3), "keyctl works outside the trace");
+    let unshared = std::process::Command::new("unshare")
+        .args(["--user", "true"])
+        .status()
+        .unwrap();
+    assert!(unshared.success(), "unshare --user works outside the trace");
+    let out = tracer::run(&opts(&[py, "-c", &script], Some(30.0))).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
 }
