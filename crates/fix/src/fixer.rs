@@ -52,7 +52,7 @@ pub struct Outcome {
     pub workloads: Vec<WorkloadFix>,
 }
 
-const TEMPLATE_HINT: &str = "fix edits manifests, not Helm templates: change the chart's values or templates, or render it (`helm template …`) and use `rootlock fix --emit kustomize` on the output to get patches";
+const TEMPLATE_HINT: &str = "fix edits manifests, not Helm templates: change the chart's values or templates, or render it (`helm template …`) and run fix with `--emit kustomize` on the output to get patches";
 
 struct Chunk {
     first_line: usize,
