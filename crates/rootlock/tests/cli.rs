@@ -652,3 +652,28 @@ fn the_webhooks_own_deployment_passes_the_immutable_level() {
     assert_eq!(objects[0]["findings"], serde_json::json!([]));
     assert_eq!(doc["errors"], serde_json::json!([]));
 }
+
+#[test]
+fn a_command_that_cannot_start_is_said_once() {
+    // SAFETY: trivial getter.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIP: trace as root needs root; CI runs as root");
+        return;
+    }
+    let out = run(&["trace", "--", "/nonexistent/rootlock-test-command"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "rootlock trace: cannot execute the command: not found or not executable",
+            "rootlock trace: the command did not start (see above); no plan was made",
+        ],
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -84,6 +84,11 @@ pub struct LogsArgs {
 pub fn run_trace(args: &TraceArgs) -> i32 {
     match trace_main(args) {
         Ok(code) => code,
+        // The reason is the line just relayed from the traced side.
+        Err(e) if e.starts_with(tracer::DID_NOT_START) => {
+            eprintln!("rootlock trace: the command did not start (see above); no plan was made");
+            2
+        }
         Err(e) => {
             eprintln!("rootlock trace: {e}");
             2

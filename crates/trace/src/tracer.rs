@@ -37,6 +37,11 @@ const CAP_NET_RAW: libc::c_ulong = 13;
 /// command could not be started.
 const NOT_STARTED: &str = "rootlock trace: ";
 
+/// How [`run`]'s error begins when the command never started; the rest is
+/// the line init or the child printed, which the caller has already seen
+/// (the program's output is relayed as it comes).
+pub const DID_NOT_START: &str = "the command did not start: ";
+
 /// After the timeout, SIGTERM; after this much more, SIGKILL.
 const TERM_GRACE: Duration = Duration::from_secs(2);
 
@@ -531,7 +536,7 @@ fn tracer_inner(
     if matches!(out.exit_code, Some(125..=127))
         && let Some(why) = text.lines().find_map(|l| l.strip_prefix(NOT_STARTED))
     {
-        return Err(format!("the command did not start: {why}"));
+        return Err(format!("{DID_NOT_START}{why}"));
     }
     out.erofs_lines.extend(
         text.lines()
