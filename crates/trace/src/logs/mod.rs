@@ -110,7 +110,8 @@ pub struct Scan {
     /// Hits that repeated one already in `hits`.
     pub repeated: usize,
     seen: std::collections::HashSet<(String, Op, &'static str)>,
-    /// Distinct hits past [`MAX_DISTINCT`], counted, not kept.
+    /// Hits of paths not kept, past [`MAX_DISTINCT`] distinct ones (their
+    /// repeats included: they are not remembered).
     pub over_limit: usize,
     /// The first line with such a hit.
     pub first_over_limit: Option<usize>,
@@ -318,7 +319,7 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
     }
     if let Some(first) = scan.first_over_limit {
         plan.warnings.push(format!(
-            "{} more distinct path(s) from line {first} on were not planned: a log names a few hundred, and only the first {} are kept",
+            "{} path(s) named from line {first} on (repeats counted) were not planned: only the first {} distinct paths are kept, and a program's log names a few hundred",
             scan.over_limit,
             scan.max_distinct.unwrap_or(MAX_DISTINCT)
         ));

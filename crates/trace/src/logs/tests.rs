@@ -633,7 +633,7 @@ fn distinct_paths_past_the_bound_are_counted_not_kept() {
     assert_eq!(plan.paths.len(), 3);
     assert!(
         plan.warnings.iter().any(|w| w
-            == "3 more distinct path(s) from line 4 on were not planned: a log names a few hundred, and only the first 3 are kept"),
+            == "3 path(s) named from line 4 on (repeats counted) were not planned: only the first 3 distinct paths are kept, and a program's log names a few hundred"),
         "{:?}",
         plan.warnings
     );
