@@ -4,8 +4,7 @@
 //! error, never a silently weaker policy.
 
 use crate::labels::Policy;
-use rootlock_manifest::tree::Node;
-use rootlock_policy::{Level, LevelVersion, Version};
+use rootlock_policy::{FieldPath, Level, LevelVersion, Version};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -161,12 +160,13 @@ impl Config {
         .and_then(|docs| docs.into_iter().find_map(|d| d.root));
         Err(errors
             .iter()
-            .map(
-                |(field, why)| match tree.as_ref().and_then(|t| line_of(t, field)) {
-                    Some(line) => format!("{source}:{line}: {field}: {why}"),
-                    None => format!("{source}: {field}: {why}"),
-                },
-            )
+            .map(|(field, why)| match &tree {
+                Some(t) => format!(
+                    "{source}:{}: {field}: {why}",
+                    rootlock_manifest::line_of(t, field)
+                ),
+                None => format!("{source}: {field}: {why}"),
+            })
             .collect::<Vec<_>>()
             .join("\n"))
     }
@@ -177,13 +177,13 @@ impl Config {
         } else {
             serde_norway::from_str(text).map_err(|e| Invalid::Syntax(e.to_string()))?
         };
-        let mut errors: Vec<(String, String)> = Vec::new();
+        let mut errors: Vec<(FieldPath, String)> = Vec::new();
         if let Some(kind) = &file.kind
             && kind != "RootlockWebhookConfiguration"
             && kind != "PodSecurityConfiguration"
         {
             errors.push((
-                "kind".into(),
+                FieldPath::keys(&["kind"]),
                 format!("unexpected kind {kind:?}: must be RootlockWebhookConfiguration or PodSecurityConfiguration"),
             ));
         }
@@ -198,7 +198,7 @@ impl Config {
                     match Level::parse(&l) {
                         Some(l) => target.level = l,
                         None => errors.push((
-                            format!("defaults.{mode}"),
+                            FieldPath::keys(&["defaults", mode]),
                             format!("invalid value {l:?}: must be one of privileged, baseline, restricted, immutable"),
                         )),
                     }
@@ -207,7 +207,7 @@ impl Config {
                     match Version::parse(&v) {
                         Some(v) => target.version = v,
                         None => errors.push((
-                            format!("defaults.{mode}-version"),
+                            FieldPath::keys(&["defaults", &format!("{mode}-version")]),
                             format!("invalid value {v:?}: must be \"latest\" or \"v1.x\""),
                         )),
                     }
@@ -224,24 +224,36 @@ impl Config {
         }
         if let Some(e) = file.exemptions {
             if let Some(users) = e.usernames {
-                c.exemptions.usernames = unique("exemptions.usernames", users, &mut errors, |u| {
-                    (!u.is_empty()).then_some(()).ok_or("must not be empty")
-                });
+                c.exemptions.usernames = unique(
+                    FieldPath::keys(&["exemptions", "usernames"]),
+                    users,
+                    &mut errors,
+                    |u| (!u.is_empty()).then_some(()).ok_or("must not be empty"),
+                );
             }
             if let Some(ns) = e.namespaces {
-                c.exemptions.namespaces = unique("exemptions.namespaces", ns, &mut errors, |n| {
-                    is_dns1123_label(n)
-                        .then_some(())
-                        .ok_or("must be a valid namespace name")
-                });
+                c.exemptions.namespaces = unique(
+                    FieldPath::keys(&["exemptions", "namespaces"]),
+                    ns,
+                    &mut errors,
+                    |n| {
+                        is_dns1123_label(n)
+                            .then_some(())
+                            .ok_or("must be a valid namespace name")
+                    },
+                );
             }
             if let Some(rc) = e.runtime_classes {
-                c.exemptions.runtime_classes =
-                    unique("exemptions.runtimeClasses", rc, &mut errors, |n| {
+                c.exemptions.runtime_classes = unique(
+                    FieldPath::keys(&["exemptions", "runtimeClasses"]),
+                    rc,
+                    &mut errors,
+                    |n| {
                         is_dns1123_subdomain(n)
                             .then_some(())
                             .ok_or("must be a valid DNS subdomain")
-                    });
+                    },
+                );
             }
         }
         if let Some(a) = file.annotation_exemptions {
@@ -256,7 +268,7 @@ impl Config {
                     c.mutate.tmp_size_limit = s;
                 } else {
                     errors.push((
-                        "mutate.tmpSizeLimit".into(),
+                        FieldPath::keys(&["mutate", "tmpSizeLimit"]),
                         format!("invalid value {s:?}: must be a quantity such as 64Mi"),
                     ));
                 }
@@ -271,7 +283,7 @@ impl Config {
                     c.namespace_check_timeout = Duration::from_secs_f64(t);
                 } else {
                     errors.push((
-                        "namespaceCheck.timeoutSeconds".into(),
+                        FieldPath::keys(&["namespaceCheck", "timeoutSeconds"]),
                         "must be in (0, 60]".into(),
                     ));
                 }
@@ -281,7 +293,10 @@ impl Config {
             if b >= 1024 {
                 c.max_body_bytes = b;
             } else {
-                errors.push(("maxRequestBytes".into(), "must be at least 1024".into()));
+                errors.push((
+                    FieldPath::keys(&["maxRequestBytes"]),
+                    "must be at least 1024".into(),
+                ));
             }
         }
         if let Some(t) = file.request_timeout_seconds {
@@ -289,7 +304,7 @@ impl Config {
                 c.request_timeout = Duration::from_secs(t);
             } else {
                 errors.push((
-                    "requestTimeoutSeconds".into(),
+                    FieldPath::keys(&["requestTimeoutSeconds"]),
                     "must be between 1 and 30".into(),
                 ));
             }
@@ -307,46 +322,25 @@ enum Invalid {
     /// Not YAML, or a field of the wrong type or unknown (serde's message,
     /// with its line).
     Syntax(String),
-    /// Values out of range: (field path, why).
-    Values(Vec<(String, String)>),
-}
-
-/// The line of `field` (`a.b`, `a.b[2]`) in the config's tree: where the
-/// list item or the key's value sits.
-fn line_of(root: &Node, field: &str) -> Option<usize> {
-    let mut node = root;
-    let mut line = None;
-    for part in field.split('.') {
-        let (key, index) = match part.split_once('[') {
-            Some((key, rest)) => (key, rest.strip_suffix(']')?.parse::<usize>().ok()),
-            None => (part, None),
-        };
-        let entry = node.as_map()?.iter().find(|e| e.key == key)?;
-        line = Some(entry.key_line);
-        node = &entry.value;
-        if let Some(i) = index {
-            node = node.as_seq()?.get(i)?;
-            line = Some(node.line);
-        }
-    }
-    line
+    /// Values out of range: (field, why).
+    Values(Vec<(FieldPath, String)>),
 }
 
 fn unique(
-    field: &str,
+    field: FieldPath,
     items: Vec<String>,
-    errors: &mut Vec<(String, String)>,
+    errors: &mut Vec<(FieldPath, String)>,
     valid: impl Fn(&str) -> Result<(), &'static str>,
 ) -> HashSet<String> {
     let mut out = HashSet::new();
     for (i, item) in items.into_iter().enumerate() {
         if let Err(why) = valid(&item) {
             errors.push((
-                format!("{field}[{i}]"),
+                field.clone().index(i),
                 format!("invalid value {item:?}: {why}"),
             ));
         } else if out.contains(&item) {
-            errors.push((format!("{field}[{i}]"), format!("duplicate value {item:?}")));
+            errors.push((field.clone().index(i), format!("duplicate value {item:?}")));
         } else {
             out.insert(item);
         }
