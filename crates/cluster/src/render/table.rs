@@ -4,6 +4,7 @@
 use super::rule_list;
 use crate::evaluate::{kind_text, read_only_text};
 use crate::report::Report;
+use rootlock_policy::format::pluralize;
 use std::io::{self, Write};
 
 struct Row {
@@ -164,11 +165,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         plural(report.workload_count() as u64, "workload", "workloads"),
         plural(report.namespaces.len() as u64, "namespace", "namespaces"),
         report.failing(),
-        if report.failing() == 1 {
-            "fails"
-        } else {
-            "fail"
-        },
+        pluralize("fails", "fail", report.failing()),
         report.level,
         plural(report.containers() as u64, "container", "containers")
     )?;

@@ -5,6 +5,7 @@
 use super::emit::Emitter;
 use super::report::{FindingReport, ObjectReport};
 use rootlock_manifest::InputError;
+use rootlock_policy::format::pluralize;
 use rootlock_policy::{LevelVersion, Severity};
 use std::io::{IsTerminal, Write};
 
@@ -104,15 +105,11 @@ impl<W: Write> Emitter for Text<W> {
         let mut summary = format!(
             "{} {} scanned at {}: {} failing, {errs} {}, {warnings} {}, {info} exempted",
             self.objects,
-            if self.objects == 1 {
-                "object"
-            } else {
-                "objects"
-            },
+            pluralize("object", "objects", self.objects),
             self.level,
             self.failing,
-            if errs == 1 { "error" } else { "errors" },
-            if warnings == 1 { "warning" } else { "warnings" },
+            pluralize("error", "errors", errs),
+            pluralize("warning", "warnings", warnings),
         );
         if !errors.is_empty() {
             summary.push_str(&format!(
