@@ -14,6 +14,11 @@
 //!   `clone`, as under the runtimes' profiles.
 //! * `userfaultfd`, `perf_event_open`, `bpf`: kernel interfaces the default
 //!   profile keeps from unprivileged containers.
+//! * `io_uring_setup`, `io_uring_enter`, `io_uring_register`: refused by
+//!   containerd 2.0's and Docker 25's default profiles (containerd#9320,
+//!   moby#46762) for the container escapes found through them. Programs
+//!   that use io_uring fall back to ordinary calls on `EPERM`, as they do
+//!   in those pods; their writes reach the recorded layer either way.
 //! * another system call ABI (i386 or x32 on x86-64), which would go
 //!   around the numbers checked here: `ENOSYS`. A 32-bit program cannot be
 //!   traced; a pod could run it.
@@ -64,13 +69,16 @@ fn nr(call: libc::c_long) -> u32 {
 }
 
 /// Refused outright, with `EPERM`.
-const REFUSED: [libc::c_long; 6] = [
+const REFUSED: [libc::c_long; 9] = [
     libc::SYS_keyctl,
     libc::SYS_add_key,
     libc::SYS_request_key,
     libc::SYS_userfaultfd,
     libc::SYS_perf_event_open,
     libc::SYS_bpf,
+    libc::SYS_io_uring_setup,
+    libc::SYS_io_uring_enter,
+    libc::SYS_io_uring_register,
 ];
 
 impl Filter {

@@ -1015,29 +1015,49 @@ fn the_traced_program_runs_under_the_runtime_default_refusals() {
     let Some(py) = root_and_python(test) else {
         return;
     };
-    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0): root's user
-    // keyring, which is not namespaced; then a new user namespace; then a
-    // thread (clone3 refused with ENOSYS, so glibc falls back to clone).
-    // Each refusal exits with its own status; 0 means all three held.
-    let script = format!(
-        "import ctypes, os, sys, threading\n\
-         libc = ctypes.CDLL(None, use_errno=True)\n\
-         if libc.syscall({keyctl}, 0, -4, 0) != -1 or ctypes.get_errno() != 1: sys.exit(3)\n\
-         if os.system('unshare --user true 2>/dev/null') == 0: sys.exit(4)\n\
-         t = threading.Thread(target=lambda: None); t.start(); t.join()\n",
-        keyctl = libc::SYS_keyctl
-    );
-    // The premise, outside the trace: as root here, both calls succeed.
-    let outside = std::process::Command::new(py)
-        .args(["-c", &script])
-        .status()
-        .unwrap();
-    assert_eq!(outside.code(), Some(3), "keyctl works outside the trace");
+    // io_uring_setup(1, params): a ring, or EPERM as under containerd 2.0's
+    // default profile; keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING,
+    // 0): root's user keyring, which is not namespaced; then a new user
+    // namespace; then a thread (clone3 refused with ENOSYS, so glibc falls
+    // back to clone). Each refusal exits with its own status; 0 means all
+    // held. `skip` names the checks to pass over (to test the premises one
+    // at a time outside the trace).
+    let script = |skip: &str| {
+        format!(
+            "import ctypes, os, sys, threading\n\
+             skip = '{skip}'\n\
+             libc = ctypes.CDLL(None, use_errno=True)\n\
+             params = ctypes.create_string_buffer(120)\n\
+             if 'uring' not in skip and (libc.syscall({uring}, 1, params) != -1 or ctypes.get_errno() != 1): sys.exit(5)\n\
+             if 'keyctl' not in skip and (libc.syscall({keyctl}, 0, -4, 0) != -1 or ctypes.get_errno() != 1): sys.exit(3)\n\
+             if os.system('unshare --user true 2>/dev/null') == 0: sys.exit(4)\n\
+             t = threading.Thread(target=lambda: None); t.start(); t.join()\n",
+            uring = libc::SYS_io_uring_setup,
+            keyctl = libc::SYS_keyctl
+        )
+    };
+    // The premises, outside the trace: as root here, each call succeeds.
+    let outside = |skip: &str| {
+        std::process::Command::new(py)
+            .args(["-c", &script(skip)])
+            .status()
+            .unwrap()
+            .code()
+    };
+    // (A kernel with io_uring switched off refuses it anyway, and then the
+    // check inside proves nothing; this one has it on.)
+    let uring_on = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
+        .is_ok_and(|v| v.trim() == "0");
+    if uring_on {
+        assert_eq!(outside(""), Some(5), "io_uring works outside the trace");
+    }
+    assert_eq!(outside("uring"), Some(3), "keyctl works outside the trace");
     let unshared = std::process::Command::new("unshare")
         .args(["--user", "true"])
         .status()
         .unwrap();
     assert!(unshared.success(), "unshare --user works outside the trace");
+    let script = script("");
     let out = tracer::run(&opts(&[py, "-c", &script], Some(30.0))).unwrap();
     assert_eq!(out.exit_code, Some(0), "{out:?}");
 }
