@@ -19,6 +19,7 @@ pub mod controllers;
 mod idle_io;
 pub mod labels;
 pub mod metrics;
+pub mod metrics_format;
 pub mod mutate;
 pub mod namespaces;
 pub mod object;

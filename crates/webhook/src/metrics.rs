@@ -1,6 +1,7 @@
 //! Prometheus metrics: admission decisions by operation, kind, mode, level
 //! and decision; request latency; the namespace cache's age.
 
+use crate::metrics_format::{Exposition, to_prometheus_text};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -153,13 +154,16 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition, with the cache gauges refreshed.
-    pub fn render(&self, cache_age_seconds: f64, cache_ready: bool) -> String {
+    /// The text exposition asked for, with the cache gauges refreshed.
+    pub fn render(&self, cache_age_seconds: f64, cache_ready: bool, how: Exposition) -> String {
         self.cache_age.set(cache_age_seconds);
         self.cache_ready.set(i64::from(cache_ready));
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
-        out
+        match how {
+            Exposition::OpenMetrics => out,
+            Exposition::PrometheusText => to_prometheus_text(&out),
+        }
     }
 }
 
@@ -167,8 +171,7 @@ impl Metrics {
 mod tests {
     use super::*;
 
-    #[test]
-    fn renders_prometheus_text() {
+    fn metrics_with_samples() -> Metrics {
         let m = Metrics::new();
         m.evaluation(EvalLabels {
             operation: "create",
@@ -178,10 +181,57 @@ mod tests {
             decision: "deny",
         });
         m.request("/validate", 200, 0.0003);
-        let text = m.render(1.5, true);
+        m
+    }
+
+    #[test]
+    fn renders_openmetrics() {
+        let text = metrics_with_samples().render(1.5, true, Exposition::OpenMetrics);
         assert!(text.contains("rootlock_webhook_evaluations_total{operation=\"create\",kind=\"Pod\",mode=\"enforce\",level=\"immutable\",decision=\"deny\"} 1"), "{text}");
+        assert!(text.contains("# TYPE rootlock_webhook_evaluations counter"));
         assert!(text.contains("rootlock_webhook_request_duration_seconds_bucket"));
         assert!(text.contains("rootlock_webhook_namespace_cache_age_seconds 1.5"));
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    /// The 0.0.4 rules a Prometheus text parser holds a scrape to: every
+    /// sample belongs to the family its TYPE line names (a histogram's
+    /// samples carry `_bucket`, `_sum`, `_count`), each family is typed
+    /// once, and no OpenMetrics-only line is left.
+    #[test]
+    fn renders_prometheus_text_that_keeps_the_0_0_4_rules() {
+        let text = metrics_with_samples().render(1.5, true, Exposition::PrometheusText);
+        let mut families = std::collections::HashSet::new();
+        let mut family: Option<(String, String)> = None;
+        let mut samples = 0;
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').unwrap();
+                assert!(families.insert(name.to_string()), "typed twice: {line}");
+                family = Some((name.to_string(), kind.to_string()));
+            } else if let Some(rest) = line.strip_prefix("# HELP ") {
+                assert!(
+                    !families.contains(rest.split(' ').next().unwrap()),
+                    "HELP after TYPE: {line}"
+                );
+            } else {
+                assert!(!line.starts_with('#'), "not 0.0.4: {line}");
+                let name = line.split(['{', ' ']).next().unwrap();
+                let (fam, kind) = family.as_ref().expect("sample before any TYPE");
+                let ok = name == fam
+                    || (kind == "histogram"
+                        && ["_bucket", "_sum", "_count"]
+                            .iter()
+                            .any(|s| name.strip_suffix(s) == Some(fam)));
+                assert!(ok, "{name} outside its family {fam} ({kind})");
+                samples += 1;
+            }
+        }
+        assert!(
+            families.contains("rootlock_webhook_evaluations_total"),
+            "{text}"
+        );
+        assert!(families.contains("rootlock_webhook_request_duration_seconds"));
+        assert!(samples > 20, "{text}");
     }
 }

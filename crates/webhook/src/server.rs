@@ -13,6 +13,7 @@
 
 use crate::admit::{Call, Webhook};
 use crate::body_budget::BodyError;
+use crate::metrics_format::Exposition;
 use crate::review::{self, AdmissionResponse, Status};
 use axum::Router;
 use axum::body::Body;
@@ -393,13 +394,18 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response {
+async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let how = Exposition::negotiate(accept);
     let ns = &app.webhook.namespaces;
-    let text = app.webhook.metrics.render(ns.age_seconds(), ns.is_ready());
+    let text = app
+        .webhook
+        .metrics
+        .render(ns.age_seconds(), ns.is_ready(), how);
     (
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            HeaderValue::from_static(how.content_type()),
         )],
         text,
     )

@@ -436,15 +436,39 @@ async fn health_readiness_and_metrics() {
     for p in ["/healthz", "/readyz"] {
         assert_eq!(h.client.get(h.url(p)).send().await.unwrap().status(), 200);
     }
-    let m = h
+    // Without an Accept header (curl, most agents): Prometheus text 0.0.4.
+    let r = h.client.get(h.url("/metrics")).send().await.unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let m = r.text().await.unwrap();
+    assert!(
+        m.contains("# TYPE rootlock_webhook_evaluations_total counter"),
+        "{m}"
+    );
+    assert!(!m.contains("# EOF"), "{m}");
+    // Prometheus asks for OpenMetrics first and gets it.
+    let r = h
         .client
         .get(h.url("/metrics"))
+        .header(
+            "accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        )
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let om = r.text().await.unwrap();
+    assert!(
+        om.contains("# TYPE rootlock_webhook_evaluations counter"),
+        "{om}"
+    );
+    assert!(om.ends_with("# EOF\n"), "{om}");
     assert!(m.contains("rootlock_webhook_evaluations_total{operation=\"create\",kind=\"Pod\",mode=\"enforce\",level=\"immutable\",decision=\"deny\"} 1"), "{m}");
     assert!(m.contains("rootlock_webhook_evaluations_total{operation=\"create\",kind=\"CronJob\",mode=\"warn\",level=\"immutable\",decision=\"deny\"} 1"), "{m}");
     assert!(
