@@ -89,7 +89,7 @@ impl fmt::Display for ClusterError {
             ),
             ClusterError::Expired { resource } => write!(
                 f,
-                "listing {resource} took too long: the API server expired the continue token (410 Gone); run again, or lower --chunk-size"
+                "listing {resource} took too long: the API server expired the continue token (410 Gone); run again, or raise --chunk-size (fewer, larger pages finish sooner)"
             ),
             ClusterError::Status {
                 url,

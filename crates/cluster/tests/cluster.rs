@@ -735,6 +735,27 @@ fn server_errors_and_bad_continue_tokens_are_reported() {
         "{}",
         o.err
     );
+    // The token outlived the API server's compaction (410 Expired, the
+    // Status apiserver's storage layer writes): no partial inventory, and
+    // advice that shortens the list rather than lengthening it.
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.starts_with("/api/v1/pods") && query(path, "continue").is_some() {
+            status(
+                410,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.",
+            )
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.out.is_empty());
+    assert_eq!(
+        o.err,
+        "rootlock cluster: listing pods took too long: the API server expired the continue token (410 Gone); run again, or raise --chunk-size (fewer, larger pages finish sooner)\n"
+    );
 }
 
 #[test]
