@@ -2,7 +2,8 @@
 //! source positions, within limits that bound hostile input.
 //!
 //! YAML (multi-document, comments, anchors, merge keys) and JSON are read by
-//! one parser; files are split into documents before parsing so memory
+//! one parser, after a stream kubectl reads as JSON has been checked and
+//! split as JSON; files are split into documents before parsing so memory
 //! stays flat whatever the file size.
 
 pub mod chunk;
@@ -10,7 +11,10 @@ pub mod error;
 pub mod extract;
 pub mod files;
 pub mod json;
+pub mod json_error;
+pub mod json_stream;
 pub mod limits;
+pub mod offsets;
 pub mod reader;
 pub mod scalar;
 pub mod tree;

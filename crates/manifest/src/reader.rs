@@ -1,11 +1,20 @@
 //! Streams the documents of one input and hands each, parsed, to a callback.
+//!
+//! A stream is read as kubectl reads it: YAML, or, when it starts with `{`,
+//! a sequence of JSON values that may turn to YAML (see
+//! [`crate::json_stream`]). Either way every document is built by the YAML
+//! reader, so its nodes have their lines and the limits apply.
 
-use crate::chunk::{ChunkError, Chunker};
+use crate::chunk::{Chunk, ChunkError, Chunker};
 use crate::error::{ErrorKind, InputError};
+use crate::json_error::JsonError;
+use crate::json_stream::{Piece, Pieces, sniffs_as_json};
 use crate::limits::Limits;
-use crate::tree::{Document, TreeErrorKind, parse_documents};
+use crate::offsets::Offsets;
+use crate::tree::{Document, Origin, TreeError, TreeErrorKind, parse_documents_at};
 use crate::workload::interesting_kind;
 use std::io::BufRead;
+use std::ops::Range;
 
 /// A parsed document with the text it came from (for source snippets).
 pub struct ParsedDocument<'a> {
@@ -22,41 +31,101 @@ fn looks_like_template(text: &str) -> bool {
 
 const TEMPLATE_HINT: &str = "this looks like a Helm template ({{ … }}), not a manifest: render it first, e.g. `helm template RELEASE CHART | rootlock scan -`";
 
+/// How the next chunk of a stream is read.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// JSON values, `decoded` of them so far.
+    Json {
+        decoded: usize,
+    },
+    Yaml,
+}
+
 /// Reads every document of `reader` (named `file` in errors), calling
 /// `each` for each one, and returns every input error met. A document that
 /// cannot be read is reported, never skipped silently; reading goes on with
 /// the next document, except after an I/O error, a limit (hostile input
-/// should cost nothing more) or a template (one message says it all).
+/// should cost nothing more), a template (one message says it all) or a
+/// broken JSON stream (kubectl stops there too, and nothing after the error
+/// can be located).
 pub fn read_stream<R: BufRead>(
     reader: R,
     file: &str,
     limits: &Limits,
-    mut each: impl FnMut(ParsedDocument<'_>) -> Result<(), InputError>,
+    each: impl FnMut(ParsedDocument<'_>) -> Result<(), InputError>,
 ) -> Vec<InputError> {
-    let mut errors = Vec::new();
-    let fatal = |e: &InputError| {
-        matches!(
-            e.kind,
-            ErrorKind::Io | ErrorKind::Limit | ErrorKind::Template
-        )
-    };
-    let error = |kind, line, column, message: String| InputError {
-        kind,
-        file: file.to_string(),
-        line,
-        column,
-        field: None,
-        message,
+    let mut stream = Stream {
+        file,
+        limits,
+        each,
+        errors: Vec::new(),
     };
     let reader = match crate::utf16::decode(reader) {
         Ok(r) => r,
-        Err(e) => return vec![error(ErrorKind::Io, 0, 0, format!("cannot read: {e}"))],
+        Err(e) => {
+            let e = stream.error(ErrorKind::Io, 0, 0, format!("cannot read: {e}"));
+            return vec![e];
+        }
     };
+    let mut mode = None;
     for chunk in Chunker::new(reader, limits.max_document_bytes) {
-        let chunk = match chunk.map_err(|e| match e {
-            ChunkError::Io(e) => error(ErrorKind::Io, 0, 0, format!("cannot read: {e}")),
-            ChunkError::NotUtf8 { line } => error(ErrorKind::Syntax, line, 0, "not valid UTF-8".into()),
-            ChunkError::TooLarge { first_line, limit } => error(
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                let e = stream.chunk_error(e);
+                stream.errors.push(e);
+                break;
+            }
+        };
+        let current = *mode.get_or_insert_with(|| {
+            // kubectl decides once, from the stream's start. The first chunk
+            // is that start when it begins at line 1: before it, the chunker
+            // drops only chunks of comments and markers, which make the
+            // stream YAML to kubectl as well.
+            if chunk.first_line == 1 && sniffs_as_json(&chunk.text) {
+                Mode::Json { decoded: 0 }
+            } else {
+                Mode::Yaml
+            }
+        });
+        let next = match current {
+            Mode::Json { decoded } => stream.json_chunk(&chunk, decoded),
+            Mode::Yaml => stream.yaml_chunk(&chunk),
+        };
+        match next {
+            Some(m) => mode = Some(m),
+            None => break,
+        }
+    }
+    stream.errors
+}
+
+struct Stream<'a, F> {
+    file: &'a str,
+    limits: &'a Limits,
+    each: F,
+    errors: Vec<InputError>,
+}
+
+impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
+    fn error(&self, kind: ErrorKind, line: usize, column: usize, message: String) -> InputError {
+        InputError {
+            kind,
+            file: self.file.to_string(),
+            line,
+            column,
+            field: None,
+            message,
+        }
+    }
+
+    fn chunk_error(&self, e: ChunkError) -> InputError {
+        match e {
+            ChunkError::Io(e) => self.error(ErrorKind::Io, 0, 0, format!("cannot read: {e}")),
+            ChunkError::NotUtf8 { line } => {
+                self.error(ErrorKind::Syntax, line, 0, "not valid UTF-8".into())
+            }
+            ChunkError::TooLarge { first_line, limit } => self.error(
                 ErrorKind::Limit,
                 first_line,
                 0,
@@ -65,57 +134,139 @@ pub fn read_stream<R: BufRead>(
                     limit
                 ),
             ),
-        }) {
-            Ok(c) => c,
-            Err(e) => {
-                errors.push(e);
-                break;
-            }
+        }
+    }
+
+    fn tree_error(&self, chunk: &Chunk, e: TreeError) -> InputError {
+        let template = looks_like_template(&chunk.text)
+            && matches!(e.kind, TreeErrorKind::Syntax | TreeErrorKind::ComplexKey);
+        let (kind, message) = if template {
+            (
+                ErrorKind::Template,
+                format!("{TEMPLATE_HINT} ({})", e.message),
+            )
+        } else {
+            let kind = match e.kind {
+                TreeErrorKind::Limit => ErrorKind::Limit,
+                _ => ErrorKind::Syntax,
+            };
+            let what = match e.kind {
+                TreeErrorKind::Limit => "input limit exceeded",
+                _ => "invalid YAML/JSON",
+            };
+            (kind, format!("{what}: {}", e.message))
         };
-        let parsed = parse_documents(&chunk.text, chunk.first_line - 1, limits, &interesting_kind)
-            .map_err(|e| {
-                let template = looks_like_template(&chunk.text)
-                    && matches!(e.kind, TreeErrorKind::Syntax | TreeErrorKind::ComplexKey);
-                let (kind, message) = if template {
-                    (
-                        ErrorKind::Template,
-                        format!("{TEMPLATE_HINT} ({})", e.message),
-                    )
-                } else {
-                    let kind = match e.kind {
-                        TreeErrorKind::Limit => ErrorKind::Limit,
-                        _ => ErrorKind::Syntax,
-                    };
-                    let what = match e.kind {
-                        TreeErrorKind::Limit => "input limit exceeded",
-                        _ => "invalid YAML/JSON",
-                    };
-                    (kind, format!("{what}: {}", e.message))
-                };
-                error(kind, e.line, e.column, message)
-            });
-        let docs = match parsed {
-            Ok(docs) => docs,
-            Err(e) => {
-                let stop = fatal(&e);
-                errors.push(e);
-                if stop {
-                    break;
-                }
-                continue;
-            }
+        self.error(kind, e.line, e.column, message)
+    }
+
+    fn json_error(&self, chunk: &Chunk, e: &JsonError) -> InputError {
+        self.error(
+            ErrorKind::Syntax,
+            chunk.first_line + e.line.saturating_sub(1),
+            e.column,
+            format!("invalid JSON: {}", e.message),
+        )
+    }
+
+    /// Records an error; true when reading must stop.
+    fn push(&mut self, e: InputError) -> bool {
+        let stop = matches!(
+            e.kind,
+            ErrorKind::Io | ErrorKind::Limit | ErrorKind::Template
+        );
+        self.errors.push(e);
+        stop
+    }
+
+    /// Builds the documents of `chunk.text[range]`, which starts at `origin`
+    /// in the file, and hands each on.
+    fn documents(
+        &mut self,
+        chunk: &Chunk,
+        range: Range<usize>,
+        origin: Origin,
+    ) -> Result<(), InputError> {
+        let Some(text) = chunk.text.get(range) else {
+            let message = "internal error: a document's text is out of range".to_string();
+            return Err(self.error(ErrorKind::Syntax, origin.line_offset + 1, 0, message));
         };
+        let docs = parse_documents_at(text, origin, self.limits, &interesting_kind)
+            .map_err(|e| self.tree_error(chunk, e))?;
         for document in docs {
-            if let Err(e) = each(ParsedDocument {
+            if let Err(e) = (self.each)(ParsedDocument {
                 document,
                 text: &chunk.text,
                 first_line: chunk.first_line,
             }) {
-                errors.push(e);
+                self.errors.push(e);
             }
         }
+        Ok(())
     }
-    errors
+
+    /// Reads a YAML chunk; the next chunk's mode, or `None` to stop.
+    fn yaml_chunk(&mut self, chunk: &Chunk) -> Option<Mode> {
+        let origin = Origin {
+            line_offset: chunk.first_line.saturating_sub(1),
+            column_offset: 0,
+        };
+        if let Err(e) = self.documents(chunk, 0..chunk.text.len(), origin)
+            && self.push(e)
+        {
+            return None;
+        }
+        Some(Mode::Yaml)
+    }
+
+    /// Reads a chunk of a JSON stream that has had `decoded` values; the
+    /// next chunk's mode, or `None` to stop.
+    fn json_chunk(&mut self, chunk: &Chunk, decoded: usize) -> Option<Mode> {
+        let mut pieces = Pieces::new(&chunk.text, decoded);
+        let mut offsets = Offsets::new(&chunk.text, chunk.first_line);
+        for piece in pieces.by_ref() {
+            match piece {
+                Piece::Value(range) => {
+                    let origin = offsets.origin(range.start);
+                    if let Err(e) = self.documents(chunk, range, origin)
+                        && self.push(e)
+                    {
+                        return None;
+                    }
+                }
+                Piece::Yaml { from, error } => {
+                    let origin = offsets.origin(from);
+                    if let Err(e) = self.documents(chunk, from..chunk.text.len(), origin) {
+                        let e = self.neither(chunk, e, &error);
+                        if self.push(e) {
+                            return None;
+                        }
+                    }
+                    return Some(Mode::Yaml);
+                }
+                Piece::Broken(error) => {
+                    let e = self.json_error(chunk, &error);
+                    self.errors.push(e);
+                    return None;
+                }
+            }
+        }
+        Some(Mode::Json {
+            decoded: pieces.decoded(),
+        })
+    }
+
+    /// The error for text that is neither JSON nor YAML. kubectl reports
+    /// the JSON error; rootlock reports whichever reader got further, so a
+    /// flow-style YAML file with a YAML mistake is not told that its first
+    /// key lacks JSON's quotes. A template or a limit is said as such.
+    fn neither(&self, chunk: &Chunk, yaml: InputError, json: &JsonError) -> InputError {
+        let json = self.json_error(chunk, json);
+        if yaml.kind == ErrorKind::Syntax && (yaml.line, yaml.column) <= (json.line, json.column) {
+            json
+        } else {
+            yaml
+        }
+    }
 }
 
 #[cfg(test)]

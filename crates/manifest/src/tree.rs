@@ -7,7 +7,7 @@
 //! cheap.
 
 use crate::limits::Limits;
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
 use std::collections::HashMap;
 
 /// One node and where it starts (1-based line and column in the file).
@@ -128,6 +128,18 @@ enum Frame {
     },
 }
 
+/// Where a text handed to [`parse_documents_at`] starts in its file. A
+/// chunk starts at the beginning of a line; a JSON value that follows
+/// another on the same line (`{…}{…}`) starts in the middle of one, so the
+/// columns of the text's first line are shifted as well.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// Added to every line: the file line of the text's first line, minus one.
+    pub line_offset: usize,
+    /// Added to the columns of the text's first line only.
+    pub column_offset: usize,
+}
+
 /// Builds the documents of one chunk of text.
 ///
 /// `line_offset` is added to every line (the chunk's first line minus one);
@@ -138,10 +150,24 @@ pub fn parse_documents(
     limits: &Limits,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Document>, TreeError> {
+    let origin = Origin {
+        line_offset,
+        column_offset: 0,
+    };
+    parse_documents_at(text, origin, limits, keep)
+}
+
+/// [`parse_documents`] for a text that may start in the middle of a line.
+pub fn parse_documents_at(
+    text: &str,
+    origin: Origin,
+    limits: &Limits,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Document>, TreeError> {
     Builder {
         limits,
         keep,
-        line_offset,
+        origin,
         docs: Vec::new(),
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -164,7 +190,7 @@ const ALIAS_RATIO: usize = 10;
 struct Builder<'a> {
     limits: &'a Limits,
     keep: &'a dyn Fn(&str) -> bool,
-    line_offset: usize,
+    origin: Origin,
     docs: Vec<Document>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
@@ -179,10 +205,22 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// A parser position (1-based line, 0-based column in the text) as the
+    /// 1-based line and column in the file.
+    fn at(&self, m: &Marker) -> (usize, usize) {
+        let shift = if m.line() == 1 {
+            self.origin.column_offset
+        } else {
+            0
+        };
+        (m.line() + self.origin.line_offset, m.col() + 1 + shift)
+    }
+
     fn err(&self, span: &Span, kind: TreeErrorKind, message: String) -> TreeError {
+        let (line, column) = self.at(&span.start);
         TreeError {
-            line: span.start.line() + self.line_offset,
-            column: span.start.col() + 1,
+            line,
+            column,
             message,
             kind,
         }
@@ -197,9 +235,10 @@ impl Builder<'_> {
                 None => break,
                 Some(Ok(e)) => e,
                 Some(Err(e)) => {
+                    let (line, column) = self.at(e.marker());
                     return Err(TreeError {
-                        line: e.marker().line() + self.line_offset,
-                        column: e.marker().col() + 1,
+                        line,
+                        column,
                         message: e.info().to_string(),
                         kind: TreeErrorKind::Syntax,
                     });
@@ -226,7 +265,7 @@ impl Builder<'_> {
                 Event::StreamStart | Event::Nothing => {}
                 Event::StreamEnd => break,
                 Event::DocumentStart(_) => {
-                    self.doc_line = span.start.line() + self.line_offset;
+                    self.doc_line = self.at(&span.start).0;
                     self.kind = None;
                     self.root = None;
                     self.anchors.clear();
@@ -248,16 +287,16 @@ impl Builder<'_> {
                     let Some(mut node) = self.anchors.get(&id).map(|(node, _)| node.clone()) else {
                         continue;
                     };
-                    node.line = span.start.line() + self.line_offset;
-                    node.column = span.start.col() + 1;
+                    (node.line, node.column) = self.at(&span.start);
                     self.complete(node, 0, &span)?;
                 }
                 Event::Scalar(text, style, anchor, tag) => {
                     self.add_nodes(1, &span)?;
                     let tag = tag.and_then(|t| t.is_yaml_core_schema().then(|| t.suffix.clone()));
+                    let (line, column) = self.at(&span.start);
                     let node = Node {
-                        line: span.start.line() + self.line_offset,
-                        column: span.start.col() + 1,
+                        line,
+                        column,
                         value: Value::Scalar(Scalar {
                             text: text.into_owned(),
                             plain: style == ScalarStyle::Plain,
@@ -267,10 +306,11 @@ impl Builder<'_> {
                     self.complete(node, anchor, &span)?;
                 }
                 Event::SequenceStart(anchor, _) => {
+                    let (node_line, node_col) = self.at(&span.start);
                     self.push(
                         Frame::Seq {
-                            node_line: span.start.line() + self.line_offset,
-                            node_col: span.start.col() + 1,
+                            node_line,
+                            node_col,
                             anchor,
                             items: Vec::new(),
                         },
@@ -278,10 +318,11 @@ impl Builder<'_> {
                     )?;
                 }
                 Event::MappingStart(anchor, _) => {
+                    let (node_line, node_col) = self.at(&span.start);
                     self.push(
                         Frame::Map {
-                            node_line: span.start.line() + self.line_offset,
-                            node_col: span.start.col() + 1,
+                            node_line,
+                            node_col,
                             anchor,
                             entries: Vec::new(),
                             key: None,

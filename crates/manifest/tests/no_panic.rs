@@ -65,6 +65,45 @@ fn yamlish() -> impl Strategy<Value = String> {
     prop::collection::vec(token, 0..80).prop_map(|t| t.concat())
 }
 
+/// A stream that starts with `{`, so it is read as JSON first: JSON and
+/// YAML tokens, and what breaks either, glued at random.
+fn jsonish() -> impl Strategy<Value = String> {
+    let token = prop::sample::select(vec![
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"kind\"",
+        "\"Pod\"",
+        "\"spec\"",
+        "\"containers\"",
+        "\"name\"",
+        "\"é🔒\"",
+        "\"\\u00e9\"",
+        ":",
+        ",",
+        " ",
+        "\n",
+        "\t",
+        "\r\n",
+        "1",
+        "-1",
+        "1e5",
+        "true",
+        "null",
+        "'x'",
+        "// c\n",
+        "# c\n",
+        "---\n",
+        "...\n",
+        "a: b",
+        "{{",
+        "}}",
+        "é",
+    ]);
+    prop::collection::vec(token, 0..60).prop_map(|t| format!("{{{}", t.concat()))
+}
+
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
@@ -138,6 +177,28 @@ proptest! {
         for e in errors {
             prop_assert_eq!(e.file.as_str(), "p.yaml");
             prop_assert!(!e.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn arbitrary_json_streams_never_panic_and_stay_in_the_text(text in jsonish()) {
+        let limits = Limits { max_document_bytes: 1 << 20, max_depth: 64, max_nodes: 50_000 };
+        let lines = text.lines().count().max(1);
+        let mut roots = Vec::new();
+        let errors = read_stream(text.as_bytes(), "p.json", &limits, |doc| {
+            if let Some(root) = &doc.document.root {
+                roots.push((root.line, root.column));
+            }
+            Ok(())
+        });
+        for (line, column) in roots {
+            prop_assert!((1..=lines).contains(&line) && column >= 1, "{line}:{column} in {text:?}");
+        }
+        for e in errors {
+            prop_assert_eq!(e.file.as_str(), "p.json");
+            prop_assert!(!e.message.is_empty());
+            // The YAML parser puts an unexpected end one line past the last.
+            prop_assert!(e.line <= lines + 1, "{e} in {text:?}");
         }
     }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{findings, run, run_stdin, scan_stdin_json, testdata};
+use common::{findings, run, run_stdin, scan_json, scan_stdin_json, testdata};
 
 const POD: &str = "apiVersion: v1
 kind: Pod
@@ -361,6 +361,48 @@ fn invalid_yaml_and_helm_templates_are_reported_with_their_line() {
     assert_eq!(code, 2);
     assert_eq!(doc["objects"].as_array().unwrap().len(), 1);
     assert_eq!(doc["objects"][0]["line"], 4);
+}
+
+#[test]
+fn json_streams_are_read_as_kubectl_reads_them() {
+    // Objects one after another (as `jq -c` writes them) are a JSON stream
+    // to kubectl; once it holds two, a value that is not JSON is an error,
+    // which names the file, line and column, and reading stops there.
+    let object = |name: &str, end: &str| {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"{name}"}},"spec":{{"containers":[{{"name":"a","image":"x"}}]{end}}}}}"#
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("pods.json");
+    let stream = format!("{}\n{}\n", object("one", ""), object("two", ""));
+    std::fs::write(&good, &stream).unwrap();
+    let (code, doc, stderr) = scan_json(&[good.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    let lines: Vec<_> = doc["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap(), o["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(lines, [("one", 1), ("two", 2)]);
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, format!("{stream}{}\n", object("three", ","))).unwrap();
+    let (code, doc, stderr) = scan_json(&[bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(doc["objects"].as_array().unwrap().len(), 2);
+    // The `}` after the comma, last but one of the line.
+    let column = object("three", ",").len() - 1;
+    assert_eq!(doc["errors"][0]["line"], 3);
+    assert_eq!(doc["errors"][0]["column"], column);
+    assert!(
+        stderr.contains(&format!(
+            "{}:3:{column}: invalid JSON: trailing comma",
+            bad.display()
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
