@@ -82,6 +82,15 @@ fn json_with_tabs_and_no_final_newline() {
     immutable("tabs-no-final-newline.json");
 }
 
+/// Two JSON values back to back, one compact, one pretty: kubectl reads
+/// such a stream value by value, and so do fix's reader and its check of
+/// the edited text (which once took the stream for one YAML text and
+/// refused every such file).
+#[test]
+fn concatenated_json_values() {
+    immutable("json-stream.json");
+}
+
 #[test]
 fn anchors_merge_keys_and_document_markers() {
     immutable("anchors.yaml");
