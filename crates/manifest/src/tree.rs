@@ -236,11 +236,24 @@ impl Builder<'_> {
                 Some(Ok(e)) => e,
                 Some(Err(e)) => {
                     let (line, column) = self.at(e.marker());
+                    // The parser counts `[`/`{` nesting in a byte and stops
+                    // at 255, before `max_depth` (256 by default) is
+                    // reached: a limit of hostile input like ours, not a
+                    // syntax mistake, so it stops the reading as ours does.
+                    let (kind, message) = if e.info() == "recursion limit exceeded" {
+                        (
+                            TreeErrorKind::Limit,
+                            "nesting deeper than 255 levels of [ ] and { } (the YAML parser's limit)"
+                                .to_string(),
+                        )
+                    } else {
+                        (TreeErrorKind::Syntax, e.info().to_string())
+                    };
                     return Err(TreeError {
                         line,
                         column,
-                        message: e.info().to_string(),
-                        kind: TreeErrorKind::Syntax,
+                        message,
+                        kind,
                     });
                 }
             };
@@ -615,13 +628,20 @@ mod tests {
         // an error, not a stack overflow.
         let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(parse(&text).is_err());
-        let text = format!("{}{}", "[".repeat(300), "]".repeat(300));
-        let err = parse(&text).unwrap_err();
-        assert!(
-            err.message.contains("nesting") || err.message.contains("recursion"),
-            "{}",
-            err.message
-        );
+        // Flow nesting past the parser's 255 levels is a limit, as deeper
+        // block nesting is, in JSON as in YAML.
+        for text in [
+            format!("{}{}", "[".repeat(300), "]".repeat(300)),
+            format!("{}1{}", "{\"a\": ".repeat(300), "}".repeat(300)),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.kind, TreeErrorKind::Limit, "{}", err.message);
+            assert!(
+                err.message.contains("nesting deeper than 255"),
+                "{}",
+                err.message
+            );
+        }
     }
 
     #[test]

@@ -233,14 +233,15 @@ fn nesting_meets_the_yaml_readers_limits_not_serde_jsons() {
         "input limit exceeded: nesting deeper than 64 levels"
     );
     assert_eq!((errors[0].line, errors[0].column), (1, 83));
-    // Past the YAML parser's own bound, the same error as a YAML file gets,
-    // however deep, and without recursing.
+    // Past the YAML parser's own bound, the same limit error as a YAML file
+    // gets, however deep, and without recursing.
     for depth in [300, 100_000] {
         let text = nested(depth);
         let yaml = parse_documents(&text, 0, &Limits::default(), &interesting_kind).unwrap_err();
         let e = only_error(&text);
         assert_eq!((e.line, e.column), (yaml.line, yaml.column));
-        assert_eq!(e.message, format!("invalid YAML/JSON: {}", yaml.message));
+        assert_eq!(e.kind, ErrorKind::Limit);
+        assert_eq!(e.message, format!("input limit exceeded: {}", yaml.message));
     }
 }
 
