@@ -6,6 +6,7 @@
 //! claims but that still say EROFS fall back to "every absolute path in it".
 
 mod go;
+mod image_content;
 mod java;
 mod mysql;
 mod nginx;
@@ -305,6 +306,8 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         })
         .collect();
     let mut plan = reduce(anchors, source);
+    let hidden = image_content::warning(&plan, &scan.hits);
+    plan.warnings.extend(hidden);
     plan.warnings.extend(relative);
     for (line, text) in &scan.unresolved {
         plan.warnings.push(format!(

@@ -1,0 +1,118 @@
+//! What a log cannot tell: whether the image has something in a directory
+//! the plan mounts over.
+//!
+//! A write that failed with EROFS into a directory proves the directory is
+//! in the image (otherwise the error would be ENOENT). A volume there hides
+//! everything the image has in it: code (`/app`), configuration
+//! (`/etc/app`), or the links the official nginx image makes from
+//! `/var/log/nginx/*.log` to `/dev/stdout`, after which the logs go to
+//! files nobody reads. `trace` sees the image and marks such paths `seed`;
+//! `logs` can only say that it cannot know. A directory that a failed
+//! `mkdir` names did not exist (a `mkdir` of an existing one fails with
+//! EEXIST first), so a volume there hides nothing.
+
+use super::{Hit, Op};
+use crate::canonical::{is_at_or_under, normalized};
+use rootlock_policy::format::pluralize;
+use rootlock_policy::plan::VolumePlan;
+
+/// Runtime scratch: created empty by the runtime, or empty in images by
+/// convention.
+const SCRATCH: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/run",
+    "/var/run",
+    "/var/lock",
+    "/dev/shm",
+];
+
+/// One warning naming the planned directories the image has and may hold
+/// content in, unless the plan already says so (`seed`); `None` when there
+/// are none.
+pub fn warning(plan: &VolumePlan, hits: &[(usize, Hit)]) -> Option<String> {
+    let dirs: Vec<&str> = plan
+        .paths
+        .iter()
+        .filter(|p| !p.seed && !SCRATCH.iter().any(|s| is_at_or_under(&p.path, s)))
+        .filter(|p| hits.iter().any(|(_, h)| in_image(&p.path, h)))
+        .map(|p| p.path.as_str())
+        .collect();
+    if dirs.is_empty() {
+        return None;
+    }
+    let n = dirs.len();
+    Some(format!(
+        "{}: the image has {} (the program wrote into {}), and a log cannot show what else {} hold; an emptyDir hides all of it (code, configuration, log links to /dev/stdout): look in the image (`rootlock trace --rootfs`) or seed the {} from an init container",
+        dirs.join(", "),
+        pluralize("this directory", "these directories", n),
+        pluralize("it", "them", n),
+        pluralize("it may", "they may", n),
+        pluralize("volume", "volumes", n),
+    ))
+}
+
+/// Whether `hit` shows that the directory `dir` exists in the image: it
+/// names something below `dir`, or `dir` itself other than as a `mkdir`.
+fn in_image(dir: &str, hit: &Hit) -> bool {
+    let Some(path) = normalized(&hit.path) else {
+        return false;
+    };
+    (path != dir && is_at_or_under(&path, dir)) || (path == dir && hit.op != Op::Mkdir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{plan_from_scan, scan};
+
+    /// The directories the image-content warning names.
+    fn warned(log: &str) -> Vec<String> {
+        let plan = plan_from_scan(&scan(log), "test");
+        let found: Vec<&String> = plan
+            .warnings
+            .iter()
+            .filter(|w| w.contains("a log cannot show"))
+            .collect();
+        assert!(found.len() <= 1, "one warning for all: {found:?}");
+        found
+            .first()
+            .and_then(|w| w.split(": ").next())
+            .map(|dirs| dirs.split(", ").map(String::from).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_directory_written_into_may_hide_image_content() {
+        let log = "Error: EROFS: read-only file system, open '/app/x.log'\n\
+                   2024/05/14 09:21:07 [emerg] 1#1: open() \"/var/log/nginx/error.log\" failed (30: Read-only file system)\n\
+                   cp: cannot create regular file '/etc/app/config.yml': Read-only file system\n";
+        assert_eq!(warned(log), ["/app", "/etc/app", "/var/log/nginx"]);
+        let one = plan_from_scan(&scan("bash: /srv/out.txt: Read-only file system\n"), "test");
+        assert!(
+            one.warnings.iter().any(|w| w.starts_with(
+                "/srv: the image has this directory (the program wrote into it), and a log cannot show what else it may hold"
+            )),
+            "{one:?}"
+        );
+    }
+
+    #[test]
+    fn a_directory_mkdir_failed_to_make_hides_nothing_and_scratch_is_empty() {
+        let log = "mkdir /var/lib/app: read-only file system\n\
+                   npm ERR! rofs EROFS: read-only file system, mkdir '/root/.npm'\n\
+                   sh: 1: cannot create /var/run/app.pid: Read-only file system\n\
+                   bash: /tmp/out.txt: Read-only file system\n";
+        let plan = plan_from_scan(&scan(log), "test");
+        assert_eq!(plan.paths.len(), 4, "{plan:?}");
+        assert_eq!(warned(log), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_path_already_marked_for_seeding_is_not_warned_twice() {
+        // A removal marks the directory `seed`, with its own warning.
+        let log = "rm: cannot remove '/etc/nginx/conf.d/default.conf': Read-only file system\n";
+        let plan = plan_from_scan(&scan(log), "test");
+        assert!(plan.paths.iter().all(|p| p.seed), "{plan:?}");
+        assert_eq!(warned(log), Vec::<String>::new());
+    }
+}
