@@ -68,6 +68,9 @@ pub struct TraceArgs {
 
 /// `rootlock logs [FILE|-]`
 #[derive(Debug, Args)]
+#[command(
+    after_help = "With `kubectl logs POD --all-containers --prefix --previous | rootlock logs`, each path is planned for the container whose errors named it (`container:` in the plan, which `fix --plan` honours)."
+)]
 pub struct LogsArgs {
     /// Log file to read; `-` or nothing reads standard input.
     pub file: Option<String>,

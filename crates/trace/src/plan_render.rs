@@ -154,6 +154,9 @@ pub fn to_text(plan: &VolumePlan) -> String {
             if p.seed {
                 medium.push_str(", seed");
             }
+            if let Some(c) = &p.container {
+                let _ = write!(medium, ", container {c}");
+            }
             let pad = width.saturating_sub(p.path.chars().count());
             let _ = writeln!(
                 out,
@@ -291,7 +294,7 @@ mod tests {
             t.contains("  /run            [memory 16Mi]  transient /run/nginx.pid"),
             "{t}"
         );
-        assert!(t.contains("[disk, seed]"));
+        assert!(t.contains("[disk, seed, container web]"), "{t}");
         assert!(t.contains("warning: yes"));
         assert_eq!(to_text(&VolumePlan::new("")), "No writable paths needed.\n");
     }
@@ -303,7 +306,10 @@ mod tests {
         let long = format!("/var/lib/{}", "a".repeat(70_000));
         plan.paths[1].path = long.clone();
         let t = to_text(&plan);
-        assert!(t.contains(&format!("  {long}  [disk, seed]")), "long path");
+        assert!(
+            t.contains(&format!("  {long}  [disk, seed, container web]")),
+            "long path"
+        );
         // The long path does not widen the column for the others.
         assert!(t.contains("  /run  [memory 16Mi]"), "{}", &t[..200]);
     }

@@ -12,6 +12,7 @@ mod mysql;
 mod nginx;
 mod node;
 mod postgres;
+mod prefix;
 mod python;
 mod redis;
 mod ruby;
@@ -20,6 +21,7 @@ mod sh;
 use crate::canonical::{normalized, parent};
 use crate::reduce::{Anchor, reduce};
 use rootlock_policy::plan::VolumePlan;
+use std::collections::BTreeMap;
 
 /// What the failed operation was, as far as the message tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +48,8 @@ pub struct Hit {
     pub path: String,
     pub op: Op,
     pub runtime: &'static str,
+    /// The container that logged it, from `kubectl logs --prefix`.
+    pub container: Option<String>,
 }
 
 /// A runtime's recogniser: the hits in one line (empty when not its format).
@@ -84,7 +88,12 @@ pub fn recognise(line: &str) -> Vec<Hit> {
         if !found.is_empty() {
             return found
                 .into_iter()
-                .map(|(path, op)| Hit { path, op, runtime })
+                .map(|(path, op)| Hit {
+                    path,
+                    op,
+                    runtime,
+                    container: None,
+                })
                 .collect();
         }
     }
@@ -95,6 +104,7 @@ pub fn recognise(line: &str) -> Vec<Hit> {
             path: p.to_string(),
             op: Op::File,
             runtime: "generic",
+            container: None,
         })
         .collect()
 }
@@ -110,7 +120,7 @@ pub struct Scan {
     pub hits: Vec<(usize, Hit)>,
     /// Hits that repeated one already in `hits`.
     pub repeated: usize,
-    seen: std::collections::HashSet<(String, Op, &'static str)>,
+    seen: std::collections::HashSet<(String, Op, &'static str, Option<String>)>,
     /// Hits of paths not kept, past [`MAX_DISTINCT`] distinct ones (their
     /// repeats included: they are not remembered).
     pub over_limit: usize,
@@ -132,6 +142,7 @@ pub struct Scan {
 impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
+        let (container, line) = prefix::split(line);
         let hits = recognise(line);
         if hits.is_empty() {
             if mentions_erofs(line) {
@@ -147,16 +158,24 @@ impl Scan {
             return;
         }
         for h in hits {
-            let key = (h.path, h.op, h.runtime);
+            let key = (h.path, h.op, h.runtime, container.map(String::from));
             if self.seen.contains(&key) {
                 self.repeated += 1;
             } else if self.seen.len() >= self.max_distinct.unwrap_or(MAX_DISTINCT) {
                 self.over_limit += 1;
                 self.first_over_limit.get_or_insert(n);
             } else {
-                let (path, op, runtime) = key.clone();
+                let (path, op, runtime, container) = key.clone();
                 self.seen.insert(key);
-                self.hits.push((n, Hit { path, op, runtime }));
+                self.hits.push((
+                    n,
+                    Hit {
+                        path,
+                        op,
+                        runtime,
+                        container,
+                    },
+                ));
             }
         }
     }
@@ -291,21 +310,36 @@ fn randomised(name: &str) -> bool {
 /// A scan → a plan.
 pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
     let mut relative = Vec::new();
-    let anchors = scan
-        .hits
-        .iter()
-        .filter_map(|(line, hit)| {
-            let a = anchor_of(*line, hit);
-            if a.is_none() {
-                relative.push(format!(
-                    "line {line}: {:?} is relative; resolve it against the program's working directory",
-                    hit.path
-                ));
-            }
-            a
-        })
-        .collect();
-    let mut plan = reduce(anchors, source);
+    // Anchors by the container that logged them (`None`: no kubectl
+    // prefix); each container's are reduced on their own.
+    let mut by_container: BTreeMap<Option<&str>, Vec<Anchor>> = BTreeMap::new();
+    for (line, hit) in &scan.hits {
+        match anchor_of(*line, hit) {
+            Some(a) => by_container
+                .entry(hit.container.as_deref())
+                .or_default()
+                .push(a),
+            None => relative.push(format!(
+                "line {line}: {:?} is relative; resolve it against the program's working directory",
+                hit.path
+            )),
+        }
+    }
+    let mut plan = VolumePlan::new(source);
+    for (container, anchors) in by_container {
+        let part = reduce(anchors, source);
+        for mut p in part.paths {
+            p.container = container.map(String::from);
+            plan.paths.push(p);
+        }
+        plan.warnings
+            .extend(part.warnings.into_iter().map(|w| match container {
+                Some(c) => format!("container {c}: {w}"),
+                None => w,
+            }));
+    }
+    plan.paths
+        .sort_by(|a, b| (&a.path, &a.container).cmp(&(&b.path, &b.container)));
     let hidden = image_content::warning(&plan, &scan.hits);
     plan.warnings.extend(hidden);
     plan.warnings.extend(relative);
