@@ -5,7 +5,7 @@
 
 use crate::edits::Op;
 use crate::resolve::apply_to_tree;
-use rootlock_manifest::json_stream::sniffs_as_json;
+use rootlock_manifest::json_stream::{Piece, Pieces, sniffs_as_json};
 use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Document, Node, Value, parse_documents};
 use rootlock_manifest::workload::interesting_kind;
@@ -130,11 +130,8 @@ fn json_stream_documents(
     first_line: usize,
     limits: &Limits,
 ) -> Option<Result<Vec<Document>, String>> {
-    let all_json = || {
-        serde_json::Deserializer::from_str(new_text)
-            .into_iter::<serde::de::IgnoredAny>()
-            .all(|v| v.is_ok())
-    };
+    // Every piece a JSON value, by the reader's own splitting.
+    let all_json = || Pieces::new(new_text, 0).all(|p| matches!(p, Piece::Value(_)));
     if first_line != 1 || !sniffs_as_json(new_text) || !all_json() {
         return None;
     }
