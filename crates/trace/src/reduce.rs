@@ -158,7 +158,7 @@ pub fn is_system_anchor(path: &str) -> bool {
 
 /// Memory-backed paths by convention, which runtimes and images leave to
 /// scratch data.
-const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
+pub(crate) const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
 
 /// Runtime state (sockets, pid and lock files), cleared at every boot (FHS
 /// 3.0: /run 3.15, /var/lock 5.9, /var/run 5.13): nothing below them is data
@@ -167,7 +167,7 @@ const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
 /// by contrast, a database name still wins: someone pointed `PGDATA` there.
 /// (`/var/run` is not aliased to `/run`: the plan mounts at the path the
 /// program named.)
-const RUNTIME_STATE_PATHS: &[&str] = &["/run", "/var/run", "/var/lock"];
+pub(crate) const RUNTIME_STATE_PATHS: &[&str] = &["/run", "/var/run", "/var/lock"];
 
 /// Directory names that mean "data the application must keep".
 const DATA_DIRS: &[&str] = &[

@@ -13,19 +13,19 @@
 
 use super::{Hit, Op};
 use crate::canonical::{is_at_or_under, normalized};
+use crate::reduce::{MEMORY_PATHS, RUNTIME_STATE_PATHS};
 use rootlock_policy::format::pluralize;
 use rootlock_policy::plan::VolumePlan;
 
-/// Runtime scratch: created empty by the runtime, or empty in images by
-/// convention.
-const SCRATCH: &[&str] = &[
-    "/tmp",
-    "/var/tmp",
-    "/run",
-    "/var/run",
-    "/var/lock",
-    "/dev/shm",
-];
+/// Runtime scratch, empty in images by convention: the memory-backed and
+/// runtime-state paths the plan knows, and `/var/tmp`.
+fn is_scratch(path: &str) -> bool {
+    MEMORY_PATHS
+        .iter()
+        .chain(RUNTIME_STATE_PATHS)
+        .chain(&["/var/tmp"])
+        .any(|s| is_at_or_under(path, s))
+}
 
 /// One warning naming the planned directories the image has and may hold
 /// content in, unless the plan already says so (`seed`); `None` when there
@@ -34,7 +34,7 @@ pub fn warning(plan: &VolumePlan, hits: &[(usize, Hit)]) -> Option<String> {
     let dirs: Vec<&str> = plan
         .paths
         .iter()
-        .filter(|p| !p.seed && !SCRATCH.iter().any(|s| is_at_or_under(&p.path, s)))
+        .filter(|p| !p.seed && !is_scratch(&p.path))
         .filter(|p| hits.iter().any(|(_, h)| in_image(&p.path, h)))
         .map(|p| p.path.as_str())
         .collect();
