@@ -145,7 +145,7 @@ impl Scan {
         let (container, line) = prefix::split(line);
         let hits = recognise(line);
         if hits.is_empty() {
-            if mentions_erofs(line) {
+            if mentions_erofs(line) && !node::is_npm_code_line(line) {
                 let text: String = line.trim().chars().take(200).collect();
                 if self.unresolved.len() < MAX_UNRESOLVED
                     && !self.unresolved.iter().any(|(_, t)| *t == text)

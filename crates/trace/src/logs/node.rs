@@ -4,6 +4,15 @@
 
 use super::{Op, op_from_word, quoted, with_op};
 
+/// npm's error summary opens with `npm ERR! code EROFS` (`npm error code
+/// EROFS` since npm 10), which names no path; the same report's `rofs`
+/// line names it in Node's words. The opening line is not an error of its
+/// own to warn about.
+pub fn is_npm_code_line(line: &str) -> bool {
+    let line = line.trim();
+    ["npm ERR! code EROFS", "npm error code EROFS"].contains(&line)
+}
+
 pub fn find(line: &str) -> Vec<(String, Op)> {
     const MARK: &str = "EROFS: read-only file system, ";
     let Some(i) = line.find(MARK) else {

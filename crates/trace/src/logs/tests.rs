@@ -638,3 +638,30 @@ fn distinct_paths_past_the_bound_are_counted_not_kept() {
         plan.warnings
     );
 }
+
+/// npm's report opens with a `code EROFS` line naming no path and names it
+/// a few lines on: the plan has the path and no "names no path" warning.
+/// An EROFS line that names no path and has no such sequel still warns.
+#[test]
+fn npms_code_line_is_not_warned_about_when_its_rofs_line_names_the_path() {
+    for log in [
+        "npm ERR! code EROFS\nnpm ERR! syscall mkdir\nnpm ERR! path /root/.npm\nnpm ERR! errno -30\nnpm ERR! rofs EROFS: read-only file system, mkdir '/root/.npm'\n",
+        "npm error code EROFS\nnpm error syscall mkdir\nnpm error path /root/.npm\nnpm error errno -30\nnpm error rofs EROFS: read-only file system, mkdir '/root/.npm'\n",
+    ] {
+        let plan = plan_from_scan(&scan(log), "logs: -");
+        let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["/root/.npm"]);
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    }
+    let plan = plan_from_scan(
+        &scan(
+            "Error: Os { code: 30, kind: ReadOnlyFilesystem, message: \"Read-only file system\" }\n",
+        ),
+        "logs: -",
+    );
+    assert!(
+        plan.warnings[0].contains("names no path"),
+        "{:?}",
+        plan.warnings
+    );
+}
