@@ -16,6 +16,7 @@ use crate::canonical::{is_at_or_under, normalized};
 use crate::reduce::{MEMORY_PATHS, RUNTIME_STATE_PATHS};
 use rootlock_policy::format::pluralize;
 use rootlock_policy::plan::VolumePlan;
+use std::collections::{BTreeSet, HashSet};
 
 /// Runtime scratch, empty in images by convention: the memory-backed and
 /// runtime-state paths the plan knows, and `/var/tmp`.
@@ -31,11 +32,12 @@ fn is_scratch(path: &str) -> bool {
 /// content in, unless the plan already says so (`seed`); `None` when there
 /// are none.
 pub fn warning(plan: &VolumePlan, hits: &[(usize, Hit)]) -> Option<String> {
+    let evidence = Evidence::of(hits);
     let dirs: Vec<&str> = plan
         .paths
         .iter()
         .filter(|p| !p.seed && !is_scratch(&p.path))
-        .filter(|p| hits.iter().any(|(_, h)| in_image(&p.path, h)))
+        .filter(|p| evidence.in_image(&p.path))
         .map(|p| p.path.as_str())
         .collect();
     if dirs.is_empty() {
@@ -52,13 +54,53 @@ pub fn warning(plan: &VolumePlan, hits: &[(usize, Hit)]) -> Option<String> {
     ))
 }
 
-/// Whether `hit` shows that the directory `dir` exists in the image: it
-/// names something below `dir`, or `dir` itself other than as a `mkdir`.
-fn in_image(dir: &str, hit: &Hit) -> bool {
-    let Some(path) = normalized(&hit.path) else {
-        return false;
-    };
-    (path != dir && is_at_or_under(&path, dir)) || (path == dir && hit.op != Op::Mkdir)
+/// The hits' paths, normalized once and ordered, so that each planned
+/// directory is looked up, not compared with every hit: a hostile log
+/// keeps up to `MAX_DISTINCT` hits, and as many planned paths.
+struct Evidence {
+    /// Every hit's path.
+    named: BTreeSet<String>,
+    /// The paths of hits other than a `mkdir`: they existed themselves.
+    existing: HashSet<String>,
+}
+
+impl Evidence {
+    fn of(hits: &[(usize, Hit)]) -> Evidence {
+        let mut e = Evidence {
+            named: BTreeSet::new(),
+            existing: HashSet::new(),
+        };
+        for (_, h) in hits {
+            let Some(path) = normalized(&h.path) else {
+                continue;
+            };
+            if h.op != Op::Mkdir {
+                e.existing.insert(path.clone());
+            }
+            e.named.insert(path);
+        }
+        e
+    }
+
+    /// Whether the hits show that the directory `dir` exists in the image:
+    /// one names something below `dir`, or `dir` itself other than as a
+    /// `mkdir`.
+    fn in_image(&self, dir: &str) -> bool {
+        if self.existing.contains(dir) {
+            return true;
+        }
+        if dir == "/" {
+            return self.named.iter().any(|p| p != "/");
+        }
+        // The paths below `dir` are those starting with `dir/`, and in
+        // order they follow one another from `dir/` on (`/app-x` and
+        // `/app.d` sort before `/app/`, not among its entries).
+        let prefix = format!("{dir}/");
+        self.named
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|p| p.starts_with(&prefix))
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +136,16 @@ mod tests {
             )),
             "{one:?}"
         );
+    }
+
+    /// `/app-x` and `/app.d` sort between `/app` and `/app/`: the lookup
+    /// of what is below `/app` must not stop at them.
+    #[test]
+    fn siblings_that_sort_first_do_not_hide_what_is_below() {
+        let log = "open /app-x/g: read-only file system\n\
+                   open /app.d/h: read-only file system\n\
+                   open /app/f: read-only file system\n";
+        assert_eq!(warned(log), ["/app", "/app-x", "/app.d"]);
     }
 
     #[test]
