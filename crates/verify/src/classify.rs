@@ -253,7 +253,7 @@ pub fn covers_system_path(mount_point: &str) -> bool {
 
 /// `path` equals `dir` or lies inside it (component-wise, so `/etcetera`
 /// is not inside `/etc`). Trailing slashes are ignored.
-fn at_or_below(path: &str, dir: &str) -> bool {
+pub(crate) fn at_or_below(path: &str, dir: &str) -> bool {
     let path = trim(path);
     let dir = trim(dir);
     dir == "/"

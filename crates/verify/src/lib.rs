@@ -1,18 +1,22 @@
 //! `rootlock verify`: proves from inside a running container that the root
 //! filesystem really is read-only and that nothing can undo it.
 //!
-//! It reads `/proc/PID/mountinfo` and `/proc/PID/status` of the inspected
-//! process (self by default) and, only with `--probe-write`, tries to create
+//! It reads `/proc/PID/mountinfo`, `/proc/PID/status` and
+//! `/proc/PID/uid_map` of the inspected process (self by default), looks
+//! for `/proc/sys/kernel/core_pattern` in its view and, only with `--probe-write`, tries to create
 //! a file in `/` and a system directory. Exit status: 0 pass, 1 fail, 2 error.
 
 pub mod classify;
+pub mod kernel;
 pub mod mountinfo;
 pub mod probe;
 pub mod report;
 pub mod status;
+pub mod userns;
 pub mod verdict;
 
 use clap::Args;
+use kernel::Kernel;
 use report::Report;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -79,17 +83,18 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     let status_path = proc_dir.join("status");
     let status = status::parse(&read(&status_path)?)
         .map_err(|e| format!("cannot parse {}: {e}", status_path.display()))?;
+    // Through /proc/PID/root paths resolve in the target's mounts.
+    let root = match args.pid {
+        Some(_) => proc_dir.join("root"),
+        None => PathBuf::from("/"),
+    };
+    let kernel = Kernel::read(&proc_dir, &root)?;
     let probes = if args.probe_write {
-        // Through /proc/PID/root the paths resolve in the target's mounts.
-        let root = match args.pid {
-            Some(_) => proc_dir.join("root"),
-            None => PathBuf::from("/"),
-        };
         probe::probe_all(&root)
     } else {
         Vec::new()
     };
-    Ok(Report::new(&mounts, &status, probes))
+    Ok(Report::new(&mounts, &status, kernel, probes))
 }
 
 fn read(path: &Path) -> Result<String, String> {

@@ -2,9 +2,11 @@
 //! The JSON field names are camelCase and stable.
 
 use crate::classify::{self, Backing, KernelInterface};
+use crate::kernel::Kernel;
 use crate::mountinfo::{self, MountEntry};
 use crate::probe::Probe;
 use crate::status::{ProcStatus, SeccompMode};
+use crate::userns::UserNamespace;
 use crate::verdict;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -26,6 +28,16 @@ pub struct Report {
     pub capabilities: Capabilities,
     pub no_new_privs: bool,
     pub seccomp: SeccompMode,
+    /// The sysctl tree can be written through the mount a lookup of
+    /// `/proc/sys` reaches (runtimes bind it read-only).
+    pub proc_sys_writable: bool,
+    pub user_namespace: UserNamespace,
+    /// `/proc/sys/kernel/core_pattern` exists: the sysctl tree is a Linux
+    /// kernel's, not a sandbox's emulation (see [`Kernel::core_pattern`]).
+    /// Not in the JSON: it only qualifies `procSysWritable`, which the
+    /// text explains.
+    #[serde(skip)]
+    pub node_sysctls: bool,
     pub probes: Vec<Probe>,
 }
 
@@ -57,14 +69,20 @@ pub struct Capabilities {
 
 impl Report {
     /// Builds the report and its verdict from what was read.
-    pub fn new(mounts: &[MountEntry], status: &ProcStatus, probes: Vec<Probe>) -> Report {
+    pub fn new(
+        mounts: &[MountEntry],
+        status: &ProcStatus,
+        kernel: Kernel,
+        probes: Vec<Probe>,
+    ) -> Report {
         let root = mountinfo::root_mount(mounts);
         let covered = mountinfo::covered(mounts);
         let mount_reports: Vec<MountReport> = mounts
             .iter()
             .map(|m| mount_report(m, covered.contains(&m.mount_id)))
             .collect();
-        let reasons = verdict::reasons(root, &mount_reports, status, &probes);
+        let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes);
+        let proc_sys_writable = verdict::proc_sys_mount(&mount_reports).is_some();
         Report {
             root_read_only: root.is_some_and(MountEntry::read_only),
             verdict: if reasons.is_empty() {
@@ -80,6 +98,9 @@ impl Report {
             },
             no_new_privs: status.no_new_privs,
             seccomp: status.seccomp,
+            proc_sys_writable,
+            user_namespace: kernel.user_namespace,
+            node_sysctls: kernel.core_pattern,
             probes,
         }
     }
@@ -163,6 +184,25 @@ impl Report {
         )?;
         let nnp = if self.no_new_privs { "on" } else { "off" };
         writeln!(out, "NoNewPrivs: {nnp}, seccomp: {}", self.seccomp.as_str())?;
+        let proc_sys = match (
+            self.proc_sys_writable,
+            self.user_namespace,
+            self.node_sysctls,
+        ) {
+            (false, _, _) => "read-only",
+            (true, UserNamespace::Nested, _) => {
+                "writable (in a nested user namespace: only the namespace's own sysctls)"
+            }
+            (true, UserNamespace::Initial, false) => {
+                "writable (no kernel/core_pattern: a sandbox's emulated sysctls, as in gVisor)"
+            }
+            (true, UserNamespace::Initial, true) => "WRITABLE",
+        };
+        writeln!(
+            out,
+            "/proc/sys: {proc_sys}, user namespace: {}",
+            self.user_namespace.as_str()
+        )?;
         if !self.probes.is_empty() {
             writeln!(out, "write probes:")?;
             for p in &self.probes {
@@ -235,7 +275,12 @@ mod tests {
     const STATUS_RESTRICTED: &str = include_str!("../tests/data/status-restricted.txt");
 
     fn report(mountinfo: &str, status: &ProcStatus, probes: Vec<Probe>) -> Report {
-        Report::new(&mountinfo::parse(mountinfo).unwrap(), status, probes)
+        Report::new(
+            &mountinfo::parse(mountinfo).unwrap(),
+            status,
+            Kernel::NODE,
+            probes,
+        )
     }
 
     fn restricted() -> ProcStatus {
@@ -324,6 +369,8 @@ mod tests {
          /sys/fs/cgroup/memory, /sys/fs/cgroup/devices, /sys/fs/cgroup/freezer, \
          /sys/fs/cgroup/blkio, /sys/fs/cgroup/pids, /sys/fs/cgroup/systemd (from cgroup)",
     ];
+    /// The host's proc has no read-only bind at /proc/sys.
+    const HOST_PROC_SYS: &str = "/proc/sys is writable (proc at /proc, not bound read-only)";
 
     #[test]
     fn host_fails_for_writable_root_kernel_interfaces_and_sys_admin() {
@@ -337,6 +384,7 @@ mod tests {
                 sysfs,
                 devtmpfs,
                 cgroup,
+                HOST_PROC_SYS,
                 "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed",
             ]
         );
@@ -348,7 +396,8 @@ mod tests {
         // /sys, cgroup v1 hierarchies and devtmpfs /dev are still mounted.
         let r = report(RO_ROOT_TMPFS, &root_without_sys_admin(), Vec::new());
         let [sysfs, devtmpfs, cgroup] = HOST_KERNEL_INTERFACES;
-        assert_eq!(heads(&r), [sysfs, cgroup, devtmpfs]);
+        assert_eq!(heads(&r), [sysfs, cgroup, devtmpfs, HOST_PROC_SYS]);
+        assert!(r.proc_sys_writable);
         let scratch = mount_at(&r, "/tmp/with space");
         assert_eq!(
             (scratch.source.as_str(), scratch.backing),
@@ -373,8 +422,8 @@ mod tests {
             &status::parse(STATUS_HOST).unwrap(),
             Vec::new(),
         );
-        assert_eq!(with.reasons.len(), 4);
-        assert!(with.reasons[3].starts_with("CAP_SYS_ADMIN is in the effective"));
+        assert_eq!(with.reasons.len(), 5);
+        assert!(with.reasons[4].starts_with("CAP_SYS_ADMIN is in the effective"));
     }
 
     #[test]
@@ -599,6 +648,90 @@ mod tests {
         );
     }
 
+    /// RUNTIME_LAYOUT with its line for mount 48 (the read-only bind of
+    /// /proc/sys) replaced by `line`, or dropped.
+    fn runtime_layout_with_proc_sys(line: Option<&str>) -> String {
+        RUNTIME_LAYOUT
+            .lines()
+            .filter_map(|l| if l.starts_with("48 ") { line } else { Some(l) })
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn writable_proc_sys_fails_in_the_nodes_user_namespace_only() {
+        let unbound = runtime_layout_with_proc_sys(None);
+        let r = report(&unbound, &root_without_sys_admin(), Vec::new());
+        assert_eq!(heads(&r), [HOST_PROC_SYS]);
+        assert!(
+            r.reasons[0].contains("kernel/core_pattern"),
+            "{:?}",
+            r.reasons
+        );
+        assert!(r.proc_sys_writable);
+        assert!(
+            r.to_text("pid 1")
+                .contains("\n/proc/sys: WRITABLE, user namespace: initial\n")
+        );
+        // Bound at /proc/sys but writable: privileged, or systempaths=unconfined.
+        let rw_bind = runtime_layout_with_proc_sys(Some(
+            "48 45 0:21 /sys /proc/sys rw,relatime - proc proc rw",
+        ));
+        let r = report(&rw_bind, &root_without_sys_admin(), Vec::new());
+        assert_eq!(
+            heads(&r),
+            ["/proc/sys is writable (proc at /proc/sys, mounted writable)"]
+        );
+        // In a nested user namespace (hostUsers: false) root is not the
+        // node's root: sysctls of the node refuse it. Listed, not failed.
+        let elsewhere = |kernel| {
+            Report::new(
+                &mountinfo::parse(&unbound).unwrap(),
+                &root_without_sys_admin(),
+                kernel,
+                Vec::new(),
+            )
+        };
+        let nested = elsewhere(Kernel {
+            user_namespace: UserNamespace::Nested,
+            ..Kernel::NODE
+        });
+        assert_eq!(nested.reasons, Vec::<String>::new());
+        assert!(nested.proc_sys_writable);
+        assert!(
+            nested
+                .to_text("pid 1")
+                .contains("/proc/sys: writable (in a nested user namespace")
+        );
+        // gVisor emulates a few sysctls of its own and no core_pattern; it
+        // ignores the runtime's read-only binds.
+        let sandbox = elsewhere(Kernel {
+            core_pattern: false,
+            ..Kernel::NODE
+        });
+        assert_eq!(sandbox.reasons, Vec::<String>::new());
+        assert!(
+            sandbox
+                .to_text("pid 1")
+                .contains("/proc/sys: writable (no kernel/core_pattern")
+        );
+        // Masked by a tmpfs, or a writable proc covered by a read-only
+        // bind on top of it: nothing reaches a writable sysctl tree.
+        for top in [
+            "48 45 0:43 / /proc/sys ro,relatime - tmpfs tmpfs ro",
+            "48 45 0:21 /sys /proc/sys rw,relatime - proc proc rw\n\
+             54 48 0:21 /sys /proc/sys ro,relatime - proc proc rw",
+        ] {
+            let r = report(
+                &runtime_layout_with_proc_sys(Some(top)),
+                &root_without_sys_admin(),
+                Vec::new(),
+            );
+            assert_eq!(r.reasons, Vec::<String>::new(), "{top}");
+            assert!(!r.proc_sys_writable, "{top}");
+        }
+    }
+
     #[test]
     fn missing_root_mount_fails() {
         let r = report(
@@ -630,9 +763,11 @@ mod tests {
                 "mounts",
                 "noNewPrivs",
                 "probes",
+                "procSysWritable",
                 "reasons",
                 "rootReadOnly",
                 "seccomp",
+                "userNamespace",
                 "verdict"
             ]
         );
@@ -657,6 +792,8 @@ mod tests {
         assert_eq!(json["verdict"], "pass");
         assert_eq!(json["seccomp"], "filter");
         assert_eq!(json["noNewPrivs"], true);
+        assert_eq!(json["procSysWritable"], false);
+        assert_eq!(json["userNamespace"], "initial");
         assert_eq!(json["mounts"][0]["backing"], "overlay");
         assert_eq!(json["mounts"][0]["mountPoint"], "/");
         assert_eq!(

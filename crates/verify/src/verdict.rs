@@ -2,17 +2,20 @@
 //! tool can see would let the process undo it. Every failing check adds its
 //! own reason, so a report names everything that has to be fixed.
 
-use crate::classify::{Exposure, KernelInterface};
+use crate::classify::{self, Exposure, KernelInterface};
+use crate::kernel::Kernel;
 use crate::mountinfo::MountEntry;
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
 use crate::status::{CAP_SYS_ADMIN, ProcStatus};
+use crate::userns::UserNamespace;
 
 /// Reasons the verdict fails; empty means pass.
 pub fn reasons(
     root: Option<&MountEntry>,
     mounts: &[MountReport],
     status: &ProcStatus,
+    kernel: Kernel,
     probes: &[Probe],
 ) -> Vec<String> {
     let mut reasons = Vec::new();
@@ -40,6 +43,23 @@ pub fn reasons(
             }),
     );
     reasons.extend(kernel_interface_reasons(mounts));
+    if kernel.user_namespace == UserNamespace::Initial
+        && kernel.core_pattern
+        && let Some(proc) = proc_sys_mount(mounts)
+    {
+        let how = if proc.mount_point == "/proc/sys" {
+            "mounted writable"
+        } else {
+            "not bound read-only"
+        };
+        reasons.push(format!(
+            "/proc/sys is writable ({} at {}, {how}): runtimes bind it read-only unless the \
+             container is privileged or its procMount is Unmasked; in the node's user \
+             namespace a process running as root writes sysctls without any capability, and \
+             kernel/core_pattern names a program the kernel runs as root on the node",
+            proc.fs_type, proc.mount_point
+        ));
+    }
     if status.effective.has(CAP_SYS_ADMIN) {
         reasons.push(
             "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed"
@@ -68,6 +88,21 @@ pub fn reasons(
             }),
     );
     reasons
+}
+
+/// The writable proc mount that a lookup of `/proc/sys` ends in, if it
+/// ends in one: the uncovered mount with the deepest mount point at or
+/// above `/proc/sys` (the last of equals, the one on top). Runtimes bind
+/// `/proc/sys` read-only over their writable `/proc` (runc's
+/// `readonlyPaths`, containerd's and CRI-O's defaults); a privileged
+/// container, `procMount: Unmasked` or Docker's `systempaths=unconfined`
+/// goes without.
+pub fn proc_sys_mount(mounts: &[MountReport]) -> Option<&MountReport> {
+    mounts
+        .iter()
+        .filter(|m| !m.covered && classify::at_or_below("/proc/sys", &m.mount_point))
+        .max_by_key(|m| m.mount_point.len())
+        .filter(|m| m.fs_type == "proc" && !m.read_only)
 }
 
 /// A writable mount the process can reach, unless it is one of the

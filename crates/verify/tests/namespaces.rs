@@ -109,6 +109,12 @@ const RO_ROOT_RO_DEVTMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs 
 const RO_ROOT_RW_SYS: &str =
     "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && mount -o remount,bind,rw /sys";
 
+/// Read-only root, but without the runtime's read-only bind of /proc/sys:
+/// what a privileged container, `procMount: Unmasked` or Docker's
+/// `systempaths=unconfined` gives. The sysctl tree is the writable /proc's.
+const RO_ROOT_UNBOUND_PROC_SYS: &str =
+    "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && umount /proc/sys";
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(HELPER_FLAG) {
@@ -154,8 +160,16 @@ fn main() {
         ),
         ("writable_sys_fails", writable_sys_fails),
         (
+            "unbound_proc_sys_fails_and_is_writable",
+            unbound_proc_sys_fails_and_is_writable,
+        ),
+        (
             "pid_with_writable_devtmpfs_fails_in_text",
             pid_with_writable_devtmpfs_fails_in_text,
+        ),
+        (
+            "user_namespace_is_read_from_uid_map",
+            user_namespace_is_read_from_uid_map,
         ),
         (
             "missing_pid_is_error_naming_file",
@@ -534,6 +548,32 @@ fn writable_sys_fails() {
     );
 }
 
+fn unbound_proc_sys_fails_and_is_writable() {
+    let report = fails_for_one_reason(
+        RO_ROOT_UNBOUND_PROC_SYS,
+        &[],
+        "/proc/sys is writable (proc at /proc, not bound read-only)",
+    );
+    assert_eq!(report["procSysWritable"], true);
+    assert_eq!(report["userNamespace"], "initial");
+    assert_root_read_only_and_no_sys_admin(&report);
+    // The verdict is not theory: in the same namespace, root without
+    // CAP_SYS_ADMIN may open the node's core_pattern for writing. access(2)
+    // runs the same checks as an open for writing (the sysctl's owner bits
+    // for the node's root, the mount's read-only flag) and changes nothing.
+    let writable = ["sh", "-c", "test -w /proc/sys/kernel/core_pattern"];
+    let out = logged(
+        "core_pattern writable without the runtime's bind",
+        namespace_command(RO_ROOT_UNBOUND_PROC_SYS, Caps::DropSysAdmin, &writable),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = logged(
+        "core_pattern under the runtime's read-only /proc/sys",
+        namespace_command(RO_ROOT_TMPFS, Caps::DropSysAdmin, &writable),
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
 fn pid_with_writable_devtmpfs_fails_in_text() {
     let sleeper = Sleeper::start(RO_ROOT_RW_DEVTMPFS);
     let out = verify_here(&["--pid", &sleeper.pid()]);
@@ -633,5 +673,32 @@ fn missing_pid_is_error_naming_file() {
     assert!(
         err.contains("cannot read /proc/4294967295/mountinfo"),
         "{err}"
+    );
+}
+
+fn user_namespace_is_read_from_uid_map() {
+    let host = json(&verify_here(&["--format", "json"]));
+    assert_eq!(host["userNamespace"], "initial");
+    // The host's proc has no read-only /proc/sys: a reason here...
+    assert!(
+        reasons(&host)
+            .iter()
+            .any(|r| r.starts_with("/proc/sys is writable (proc at /proc")),
+        "{host}"
+    );
+    // ...and none in a user namespace (root mapped to this one UID), where
+    // the same mounts reach the same writable /proc/sys.
+    let exe = std::env::current_exe().expect("test binary path");
+    let mut command = Command::new("unshare");
+    command
+        .args(["--user", "--map-root-user"])
+        .arg(exe)
+        .args([HELPER_FLAG, "--format", "json"]);
+    let nested = json(&logged("verify in a user namespace", command));
+    assert_eq!(nested["userNamespace"], "nested");
+    assert_eq!(nested["procSysWritable"], true);
+    assert!(
+        !reasons(&nested).iter().any(|r| r.starts_with("/proc/sys")),
+        "{nested}"
     );
 }
