@@ -169,7 +169,8 @@ pub(crate) const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
 /// program named.)
 pub(crate) const RUNTIME_STATE_PATHS: &[&str] = &["/run", "/var/run", "/var/lock"];
 
-/// Directory names that mean "data the application must keep".
+/// Directory names that mean "data the application must keep", whatever
+/// the application.
 const DATA_DIRS: &[&str] = &[
     "data",
     "db",
@@ -178,6 +179,12 @@ const DATA_DIRS: &[&str] = &[
     "storage",
     "uploads",
     "pgdata",
+    "mnesia",
+];
+/// Names of data stores: their directory under `/var/lib` or `/data` is
+/// their data, but the name only says whose directory it is, so
+/// `/var/log/mysql` and `/usr/share/elasticsearch/logs` are logs.
+const DATA_PRODUCTS: &[&str] = &[
     "postgresql",
     "mysql",
     "mariadb",
@@ -206,12 +213,25 @@ const SMALL_SCRATCH: u64 = 1 << 20;
 pub fn suggest_medium(anchor: &Anchor) -> (Medium, Option<String>) {
     let p = anchor.path.as_str();
     let comps: Vec<&str> = p.split('/').filter(|c| !c.is_empty()).collect();
-    let comp_is = |names: &[&str]| {
-        comps
-            .iter()
-            .any(|c| names.contains(&c.to_ascii_lowercase().as_str()))
+    let lower: Vec<String> = comps.iter().map(|c| c.to_ascii_lowercase()).collect();
+    let deepest = |is: &dyn Fn(&str) -> bool| lower.iter().rposition(|c| is(c));
+    let cache_or_log = deepest(&|c| c.contains("cache") || c == "log" || c == "logs");
+    let data_dir = deepest(&|c| DATA_DIRS.contains(&c));
+    // Between a data and a cache or log directory the deepest decides:
+    // `/data/cache` is a cache, `/var/cache/app/db` a database. A product
+    // name counts only where no cache, log or configuration directory is
+    // named (`/etc/mysql`, `/usr/share/elasticsearch/config` hold what the
+    // image ships, not data).
+    let config = lower
+        .iter()
+        .any(|c| matches!(c.as_str(), "etc" | "config" | "conf" | "conf.d"));
+    let data_by_name = match (data_dir, cache_or_log) {
+        (Some(d), Some(c)) => d > c,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        (None, None) => !config && lower.iter().any(|c| DATA_PRODUCTS.contains(&c.as_str())),
     };
-    let persistent = comp_is(DATA_DIRS)
+    let persistent = data_by_name
         || anchor.written.iter().any(|w| {
             let w = w.to_ascii_lowercase();
             DATA_SUFFIXES
@@ -225,11 +245,7 @@ pub fn suggest_medium(anchor: &Anchor) -> (Medium, Option<String>) {
     if persistent {
         return (Medium::Persistent, None);
     }
-    let cache_or_log = comps.iter().any(|c| {
-        let c = c.to_ascii_lowercase();
-        c.contains("cache") || c == "log" || c == "logs"
-    });
-    if cache_or_log {
+    if cache_or_log.is_some() {
         return (Medium::Disk, None);
     }
     let tmp_like = comps.last().is_some_and(|c| {
@@ -791,6 +807,24 @@ mod tests {
             suggest_medium(&a("/srv/big", Some(50 << 20), "/x")).0,
             Medium::Disk
         );
+        // A data store's logs and caches are not its data; a data or cache
+        // directory inside the other is what the deepest one says.
+        for (dir, medium) in [
+            ("/var/log/postgresql", Medium::Disk),
+            ("/usr/share/elasticsearch/logs", Medium::Disk),
+            ("/var/cache/redis", Medium::Disk),
+            ("/data/cache", Medium::Disk),
+            ("/var/www/html/storage/logs", Medium::Disk),
+            ("/var/cache/app/db", Medium::Persistent),
+            ("/usr/share/elasticsearch/config", Medium::Disk),
+            ("/etc/mysql/conf.d", Medium::Disk),
+            ("/var/lib/mongodb/journal", Medium::Persistent),
+            ("/usr/share/elasticsearch/data", Medium::Persistent),
+            ("/var/lib/mysql", Medium::Persistent),
+            ("/var/lib/rabbitmq/mnesia", Medium::Persistent),
+        ] {
+            assert_eq!(suggest_medium(&a(dir, None, "/x")).0, medium, "{dir}");
+        }
         assert_eq!(suggest_medium(&a("/app/tmp", None, "/x")).0, Medium::Memory);
         assert_eq!(suggest_medium(&a("/app/out", None, "/x")).0, Medium::Disk);
         assert_eq!(memory_limit(Some(100 << 20)), "512Mi");
