@@ -5,6 +5,7 @@
 //! function from one log line to the paths it names. Lines that no runtime
 //! claims but that still say EROFS fall back to "every absolute path in it".
 
+mod erlang;
 mod go;
 mod image_content;
 mod java;
@@ -64,6 +65,7 @@ const RUNTIMES: &[(&str, Recogniser)] = &[
     ("java", java::find),
     ("postgres", postgres::find),
     ("redis", redis::find),
+    ("erlang", erlang::find),
     ("mysql", mysql::find),
     ("go", go::find),
     ("sh", sh::find),
@@ -76,6 +78,7 @@ pub fn mentions_erofs(line: &str) -> bool {
         || line.contains("EROFS")
         || l.contains("[errno 30]")
         || l.contains("no usable temporary directory")
+        || erlang::has_atom(line)
 }
 
 /// The hits in one line.

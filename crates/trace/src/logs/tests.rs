@@ -184,6 +184,13 @@ const CORPUS: &[Case] = &[
             ("/usr/src/app/b", Op::Rename),
         ],
     ),
+    // Erlang/OTP: the reason is the atom `erofs` (RabbitMQ's prelaunch
+    // crash report quotes the Erlang string).
+    (
+        "erlang",
+        "2026-11-29 12:00:00.000000+00:00 [error] <0.131.0>                              {\"Failed to create cookie file '/var/lib/rabbitmq/.erlang.cookie': erofs\",",
+        &[("/var/lib/rabbitmq/.erlang.cookie", Op::File)],
+    ),
     // postgres
     (
         "postgres",
