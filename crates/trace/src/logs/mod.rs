@@ -9,6 +9,8 @@ mod erlang;
 mod go;
 mod image_content;
 mod java;
+mod json_line;
+mod mongodb;
 mod mysql;
 mod nginx;
 mod node;
@@ -65,6 +67,7 @@ const RUNTIMES: &[(&str, Recogniser)] = &[
     ("java", java::find),
     ("postgres", postgres::find),
     ("redis", redis::find),
+    ("mongodb", mongodb::find),
     ("erlang", erlang::find),
     ("mysql", mysql::find),
     ("go", go::find),
@@ -79,6 +82,7 @@ pub fn mentions_erofs(line: &str) -> bool {
         || l.contains("[errno 30]")
         || l.contains("no usable temporary directory")
         || erlang::has_atom(line)
+        || line.contains(mongodb::MARK)
 }
 
 /// The hits in one line.
@@ -146,6 +150,19 @@ impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
         let (container, line) = prefix::split(line);
+        // JSON escapes do not touch the words that say EROFS: a line
+        // without them has nothing to decode (and most lines are such).
+        if !mentions_erofs(line) {
+            return;
+        }
+        for text in json_line::texts(line) {
+            self.text(n, container, &text);
+        }
+    }
+
+    /// Adds what one text of line `n` says: the line itself, or a decoded
+    /// string of a JSON line.
+    fn text(&mut self, n: usize, container: Option<&str>, line: &str) {
         let hits = recognise(line);
         if hits.is_empty() {
             if mentions_erofs(line) && !node::is_npm_code_line(line) {

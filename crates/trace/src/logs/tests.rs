@@ -191,6 +191,12 @@ const CORPUS: &[Case] = &[
         "2026-11-29 12:00:00.000000+00:00 [error] <0.131.0>                              {\"Failed to create cookie file '/var/lib/rabbitmq/.erlang.cookie': erofs\",",
         &[("/var/lib/rabbitmq/.erlang.cookie", Op::File)],
     ),
+    // MongoDB checks its dbPath before writing and never sees EROFS.
+    (
+        "mongodb",
+        "DBException in initAndListen, terminating\",\"attr\":{\"error\":\"IllegalOperation: Attempted to create a lock file on a read-only directory: /data/db\"}}",
+        &[("/data/db", Op::Dir)],
+    ),
     // postgres
     (
         "postgres",
@@ -668,6 +674,55 @@ fn npms_code_line_is_not_warned_about_when_its_rofs_line_names_the_path() {
     );
     assert!(
         plan.warnings[0].contains("names no path"),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+/// Docker's json-file log and JSON loggers: the hits are those of the
+/// decoded messages (no `\` on the path, `\/` read as `/`), with no warning
+/// about the stream names or timestamps beside them.
+#[test]
+fn json_log_lines_are_read_as_their_messages() {
+    let docker = concat!(
+        r#"{"log":"2026/11/29 12:00:00 [emerg] 1#1: mkdir() \"/var/cache/nginx/client_temp\" failed (30: Read-only file system)\n","stream":"stderr","time":"2026-11-29T12:00:00.000000000Z"}"#,
+        "\n",
+        r#"{"log":"FATAL:  could not create lock file \"/var/run/postgresql/.s.PGSQL.5432.lock\": Read-only file system\n","stream":"stderr","time":"2026-11-29T12:00:00.000000000Z"}"#,
+        "\n",
+        r#"{"level":"error","msg":"write failed","error":"mkdir \/var\/cache\/app: read-only file system"}"#,
+        "\n",
+    );
+    let plain = "2026/11/29 12:00:00 [emerg] 1#1: mkdir() \"/var/cache/nginx/client_temp\" failed (30: Read-only file system)\n\
+                 FATAL:  could not create lock file \"/var/run/postgresql/.s.PGSQL.5432.lock\": Read-only file system\n\
+                 mkdir /var/cache/app: read-only file system\n";
+    let hits = |text: &str| {
+        let s = scan(text);
+        assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+        s.hits
+            .iter()
+            .map(|(n, h)| (*n, h.path.clone(), h.op, h.runtime))
+            .collect::<Vec<_>>()
+    };
+    let want = vec![
+        (
+            1,
+            "/var/cache/nginx/client_temp".to_string(),
+            Op::Mkdir,
+            "nginx",
+        ),
+        (
+            2,
+            "/var/run/postgresql/.s.PGSQL.5432.lock".to_string(),
+            Op::File,
+            "postgres",
+        ),
+        (3, "/var/cache/app".to_string(), Op::Mkdir, "go"),
+    ];
+    assert_eq!(hits(docker), want);
+    assert_eq!(hits(plain), want);
+    let plan = plan_from_scan(&scan(docker), "docker.log");
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("relative")),
         "{:?}",
         plan.warnings
     );
