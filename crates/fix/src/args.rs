@@ -42,6 +42,7 @@ pub struct FixArgs {
     #[arg(long, default_value = "16Mi", value_parser = rootlock_manifest::limits::parse_size)]
     pub max_document_size: usize,
     /// Files or directories (YAML/JSON, recursively); `-` reads stdin.
+    // PathBuf, not String: a file name need not be UTF-8 on Linux.
     #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<String>,
+    pub paths: Vec<std::path::PathBuf>,
 }

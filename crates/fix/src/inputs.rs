@@ -89,12 +89,12 @@ impl Encoding {
 }
 
 /// Expands the arguments; a missing path is an error, never skipped.
-pub fn expand(args: &[String]) -> (Vec<Source>, Vec<String>) {
+pub fn expand(args: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
-    for arg in args {
-        let path = PathBuf::from(arg);
-        if arg == "-" {
+    for path in args {
+        let path = path.clone();
+        if path.as_os_str() == "-" {
             sources.push(Source::Stdin);
         } else if path.is_dir() {
             let (found, walk_errors) = rootlock_manifest::files::manifest_files(&path);
@@ -107,7 +107,7 @@ pub fn expand(args: &[String]) -> (Vec<Source>, Vec<String>) {
         } else if path.exists() {
             sources.push(Source::File(path));
         } else {
-            errors.push(format!("{arg}: no such file or directory"));
+            errors.push(format!("{}: no such file or directory", path.display()));
         }
     }
     (sources, errors)

@@ -494,6 +494,55 @@ fn missing_paths_are_named_and_linked_files_are_read() {
     );
 }
 
+/// Linux file names are bytes: one in Latin-1 (`caf\xe9.yaml`) is a path
+/// like any other for scan, fix and logs, not a usage error.
+#[test]
+fn file_names_that_are_not_utf8_are_read_and_written() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.yaml"));
+    std::fs::write(&path, pod("false")).unwrap();
+    let run_os = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(common::bin())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let os = std::ffi::OsStr::new;
+    let out = run_os(&[os("scan"), os("--format"), os("json"), path.as_os_str()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        findings(&doc["objects"][0], "readOnlyRootFilesystem").len(),
+        1
+    );
+    let out = run_os(&[os("fix"), os("--write"), os("--force"), path.as_os_str()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    assert!(fixed.contains("readOnlyRootFilesystem: true"), "{fixed}");
+    let log = dir.path().join(std::ffi::OsStr::from_bytes(b"app\xe9.log"));
+    std::fs::write(&log, "mkdir /var/cache/app: read-only file system\n").unwrap();
+    let out = run_os(&[os("logs"), os("--format"), os("json"), log.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("/var/cache/app"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 #[test]
 fn utf16_files_as_powershell_writes_them_are_read() {
     let dir = tempfile::tempdir().unwrap();

@@ -73,7 +73,8 @@ pub struct TraceArgs {
 )]
 pub struct LogsArgs {
     /// Log file to read; `-` or nothing reads standard input.
-    pub file: Option<String>,
+    // PathBuf, not String: a file name need not be UTF-8 on Linux.
+    pub file: Option<PathBuf>,
     /// What to print on standard output: a summary, or the plan itself.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -283,15 +284,16 @@ fn summary(o: &tracer::Outcome) -> String {
 pub fn run_logs(args: &LogsArgs) -> i32 {
     // Read as a stream, a line at a time (see `logs::scan_reader`): the
     // input may be endless (`kubectl logs -f … | rootlock logs -`).
-    let (name, scanned) = match args.file.as_deref() {
-        None | Some("-") => ("-".to_string(), logs::scan_reader(std::io::stdin().lock())),
+    let file = args.file.as_deref().filter(|f| f.as_os_str() != "-");
+    let (name, scanned) = match file {
+        None => ("-".to_string(), logs::scan_reader(std::io::stdin().lock())),
         Some(file) => match std::fs::File::open(file) {
             Ok(f) => (
-                file.to_string(),
+                file.display().to_string(),
                 logs::scan_reader(std::io::BufReader::with_capacity(64 * 1024, f)),
             ),
             Err(e) => {
-                eprintln!("rootlock logs: cannot read {file}: {e}");
+                eprintln!("rootlock logs: cannot read {}: {e}", file.display());
                 return 2;
             }
         },

@@ -24,15 +24,15 @@ pub type ArgError = (String, String);
 
 /// Expands the arguments. An argument that does not exist is an error
 /// (named), not a silent skip.
-pub fn expand(args: &[String]) -> (Vec<Input>, Vec<ArgError>) {
+pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<ArgError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
-    for arg in args {
-        if arg == "-" {
+    for path in args {
+        if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
-        let path = PathBuf::from(arg);
+        let path = path.clone();
         if path.is_dir() {
             let (found, walk_errors) = rootlock_manifest::files::manifest_files(&path);
             inputs.extend(found.into_iter().map(Input::File));
@@ -40,7 +40,10 @@ pub fn expand(args: &[String]) -> (Vec<Input>, Vec<ArgError>) {
         } else if path.exists() {
             inputs.push(Input::File(path));
         } else {
-            errors.push((arg.clone(), "no such file or directory".into()));
+            errors.push((
+                path.display().to_string(),
+                "no such file or directory".into(),
+            ));
         }
     }
     (inputs, errors)

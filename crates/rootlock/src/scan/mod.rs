@@ -38,8 +38,9 @@ pub struct ScanArgs {
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
     /// Files or directories (YAML/JSON, recursively); `-` reads stdin.
+    // PathBuf, not String: a file name need not be UTF-8 on Linux.
     #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<String>,
+    pub paths: Vec<std::path::PathBuf>,
     /// How the user runs rootlock (`rootlock`, or `kubectl rootlock` when
     /// installed as a kubectl plugin): the commands messages suggest must
     /// work as typed.
