@@ -3,8 +3,9 @@
 //!
 //! It reads `/proc/PID/mountinfo`, `/proc/PID/status` and
 //! `/proc/PID/uid_map` of the inspected process (self by default), looks
-//! for `/proc/sys/kernel/core_pattern` in its view and, only with `--probe-write`, tries to create
-//! a file in `/` and a system directory. Exit status: 0 pass, 1 fail, 2 error.
+//! for `/proc/sys/kernel/core_pattern` in its view and, only with
+//! `--probe-write`, tries to create a file in `/` and a system directory.
+//! Exit status: 0 pass, 1 fail, 2 error.
 
 pub mod classify;
 pub mod kernel;
