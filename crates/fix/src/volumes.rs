@@ -80,6 +80,13 @@ pub fn plan_volumes(
         default_paths()
     };
     let mut taken: Vec<String> = pod.spec.volumes.iter().map(|v| v.name.clone()).collect();
+    // A path can be planned more than once: per container (`rootlock logs`
+    // on `--prefix`ed logs plans it for each container that failed to
+    // write it), or spelled twice (`/tmp` and `/tmp/`). A container gets
+    // one mount per path (the API server refuses two at one mountPath),
+    // and the containers share one volume per path and emptyDir.
+    let mut mounted: Vec<(ContainerKind, usize, String)> = Vec::new();
+    let mut shared: Vec<(String, New, String)> = Vec::new();
     for p in &paths {
         let path = planned(p);
         if p.medium == Medium::Persistent {
@@ -92,7 +99,7 @@ pub fn plan_volumes(
             });
             continue;
         }
-        let mut volume: Option<String> = None;
+        let mut used = false;
         for (kind, index, c) in pod.spec.all_containers() {
             if p.container.as_ref().is_some_and(|n| *n != c.name) {
                 continue;
@@ -103,6 +110,7 @@ pub fn plan_volumes(
             if c.volume_mounts
                 .iter()
                 .any(|m| covers(&normalize_path(&m.mount_path), &path))
+                || mounted.iter().any(|m| *m == (kind, index, path.clone()))
             {
                 continue;
             }
@@ -117,14 +125,17 @@ pub fn plan_volumes(
                 });
                 continue;
             }
-            let name = match &volume {
-                Some(n) => n.clone(),
+            let spec = volume_item("", p);
+            let name = match shared.iter().find(|(sp, sv, _)| *sp == path && *sv == spec) {
+                Some((_, _, n)) => n.clone(),
                 None => {
                     let name = allocate(pod, p, &path, &mut taken, out);
-                    volume = Some(name.clone());
+                    shared.push((path.clone(), spec, name.clone()));
                     name
                 }
             };
+            used = true;
+            mounted.push((kind, index, path.clone()));
             out.ops.push(Op::Append {
                 path: FieldPath::container(kind, index).key("volumeMounts"),
                 item: New::map(vec![
@@ -133,7 +144,7 @@ pub fn plan_volumes(
                 ]),
             });
         }
-        if volume.is_some() && p.seed {
+        if used && p.seed {
             out.notes.push(Note {
                 path: FieldPath::keys(&["spec", "volumes"]),
                 text: NoteText::Plain(format!(

@@ -152,3 +152,30 @@ fn writable_paths_from_arguments_and_plan() {
     ];
     run_case("writable.yaml", &s, "writable.yaml");
 }
+
+/// A plan from `rootlock logs --prefix` names each container that failed
+/// to write a path, so one path comes once per container; `--writable`
+/// may repeat a path (`/tmp` and `/tmp/`). Each container gets one mount
+/// per path (the API server refuses two at one mountPath), and the
+/// containers share one volume per path and medium, as the plan intends.
+#[test]
+fn a_path_planned_per_container_or_twice_gets_one_volume_and_one_mount() {
+    let mut s = settings("immutable");
+    let tmp = |container: &str| PlannedPath {
+        path: "/tmp".into(),
+        medium: Medium::Memory,
+        size_limit: Some("64Mi".into()),
+        container: Some(container.into()),
+        seed: false,
+        reason: String::new(),
+    };
+    s.options.writable = vec![
+        tmp("app"),
+        tmp("side"),
+        rootlock_fix::writable::parse_writable("/cache=disk").unwrap(),
+        rootlock_fix::writable::parse_writable("/cache/=disk").unwrap(),
+        // Another medium: another volume, never a second mount.
+        rootlock_fix::writable::parse_writable("/cache").unwrap(),
+    ];
+    run_case("plan-per-container.yaml", &s, "plan-per-container.yaml");
+}
