@@ -93,7 +93,8 @@ pub fn render_value(ed: &Editor<'_>, v: &New, line: &str) -> String {
     }
 }
 
-fn render_inline(ed: &Editor<'_>, v: &New) -> String {
+/// A value rendered on one line.
+pub fn render_inline(ed: &Editor<'_>, v: &New) -> String {
     match ed.dialect {
         Dialect::Yaml => flow_yaml(v),
         Dialect::Json(style) => json_inline(v, style),

@@ -361,6 +361,18 @@ impl Editor<'_> {
         })
     }
 
+    /// Whether the flow collection `node` opens and closes on one line.
+    fn on_one_line(&self, node: &Node) -> bool {
+        let Ok(open) = self.content_start(node) else {
+            return false;
+        };
+        if !matches!(self.byte(open), Some(b'{' | b'[')) {
+            return false;
+        }
+        flow_edit::closing_bracket(self.text.src, open)
+            .is_ok_and(|close| self.text.line_of_offset(close) == self.text.line_of_offset(open))
+    }
+
     fn replace(
         &self,
         node: &Node,
@@ -407,7 +419,12 @@ impl Editor<'_> {
         };
         let collection = matches!(value, New::Map(_) | New::Seq(_));
         if matches!(self.dialect, Dialect::Json(_)) || in_flow || !collection {
-            let text = flow_edit::render_value(self, value, self.text.line(node.line));
+            // In an object written on one line (`jq -c` output, one object
+            // per line), the value stays on that line, as added members do.
+            let text = match owner {
+                Some(o) if self.on_one_line(o) => flow_edit::render_inline(self, value),
+                _ => flow_edit::render_value(self, value, self.text.line(node.line)),
+            };
             // Nothing written (`key:`, or props just removed): a space first.
             let text = if len == 0 { format!(" {text}") } else { text };
             out.push(Edit {

@@ -152,3 +152,47 @@ fn new_lines_go_after_a_flow_collection_closed_at_the_keys_indentation() {
     );
     assert_only_additions("p.yaml", t, &new);
 }
+
+/// A JSON `null` in an object written on one line (`jq -c` output, one
+/// object per line) is replaced on that line, in the file's compact
+/// style, as members are added to such an object; one in an object over
+/// several lines gets lines of its own.
+#[test]
+fn a_json_null_is_replaced_in_the_layout_of_its_object() {
+    let lines = concat!(
+        r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"spec":{"securityContext":null,"containers":[{"name":"a","image":"a:1","securityContext":null}]}}"#,
+        "\n",
+        r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"b"},"spec":{"containers":[{"name":"b","image":"b:1"}]}}"#,
+        "\n",
+    );
+    let out = fix("p.json", lines, &settings("immutable"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let new = out.fixed.expect("a change");
+    assert_eq!(new.lines().count(), 2, "{new}");
+    for line in new.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not one object per line any more:\n{new}"
+        );
+    }
+    assert!(
+        new.contains(r#""spec":{"securityContext":{"seccompProfile":{"type":"RuntimeDefault"},"runAsNonRoot":true},"#),
+        "{new}"
+    );
+    let pretty = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\n    \"securityContext\": null,\n    \"containers\": [\n      {\"name\": \"b\", \"image\": \"b:1\", \"securityContext\": null}\n    ]\n  }\n}\n";
+    let out = fix("p.json", pretty, &settings("immutable"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let new = out.fixed.expect("a change");
+    assert!(
+        new.contains("{\"name\": \"b\", \"image\": \"b:1\", \"securityContext\": {\"readOnlyRootFilesystem\": true, \"allowPrivilegeEscalation\": false, \"capabilities\": {\"drop\": [\"ALL\"]}}, \"volumeMounts\": [{\"name\": \"rootlock-tmp\", \"mountPath\": \"/tmp\"}]}\n"),
+        "{new}"
+    );
+    assert!(
+        new.contains("    \"securityContext\": {\n      \"seccompProfile\": {\n        \"type\": \"RuntimeDefault\"\n      },\n      \"runAsNonRoot\": true\n    },\n"),
+        "{new}"
+    );
+    for text in [lines, pretty] {
+        let once = fix("p.json", text, &settings("immutable")).fixed.unwrap();
+        assert!(fix("p.json", &once, &settings("immutable")).fixed.is_none());
+    }
+}
