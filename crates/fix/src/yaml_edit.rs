@@ -211,16 +211,25 @@ impl Editor<'_> {
                 Ok(vec![self.insert_lines(end, &lines, depth)])
             }
             Action::AppendToSeq { seq, items } => {
-                let at = self.content_start(seq)?;
-                if self.byte(at) == Some(b'[') {
-                    return flow_edit::append_items(self, at, items, depth);
+                let first = seq.as_seq().and_then(|s| s.first());
+                // A list that starts where its first item does is a block
+                // list (the parser puts an indentless `key:` / `- x` list
+                // there), whatever that item is: an alias (`- *m`) is not
+                // edited, a flow item (`- [x]`) is not the list.
+                let block = first.is_some_and(|f| self.start(f) == self.start(seq));
+                if !block {
+                    let at = self.content_start(seq)?;
+                    if self.byte(at) == Some(b'[') {
+                        return flow_edit::append_items(self, at, items, depth);
+                    }
                 }
-                let first = seq
-                    .as_seq()
-                    .and_then(|s| s.first())
-                    .ok_or_else(|| format!("line {}: empty block sequence", seq.line))?;
-                let item_at = self.content_start(first)?;
-                let (dash, content) = self.dash_of(item_at)?;
+                let first =
+                    first.ok_or_else(|| format!("line {}: empty block sequence", seq.line))?;
+                // The `-` is found from where the item starts as written:
+                // at its anchor or tag, which may be alone on the `-` line
+                // (`- &m`, the keys below), or at its alias (`- *m`, which
+                // is not edited: the new item goes after it).
+                let (dash, content) = self.dash_of(self.start(first))?;
                 let mut lines = Vec::new();
                 block_items(items, dash, content, self.style, &mut lines);
                 let end = self.block_end(seq, dash);

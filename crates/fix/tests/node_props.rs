@@ -196,3 +196,28 @@ fn a_json_null_is_replaced_in_the_layout_of_its_object() {
         assert!(fix("p.json", &once, &settings("immutable")).fixed.is_none());
     }
 }
+
+/// A list item whose anchor (or tag) is alone on its `-` line, and a list
+/// whose first item is an alias of it: new items are appended after them
+/// at the same `-` column; nothing is edited through the alias.
+#[test]
+fn items_are_appended_to_lists_whose_first_item_has_props_or_is_an_alias() {
+    let t = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\n{POD_SC}  containers:\n  - name: a\n    image: x\n    {C_SC}\n    volumeMounts:\n    - &cfg\n      name: cfg\n      mountPath: /etc/cfg\n  - name: b\n    image: z\n    {C_SC}\n    volumeMounts:\n    - *cfg\n  volumes:\n  - !!map\n    name: cfg\n    configMap: {{name: x}}\n"
+    );
+    let new = fixed(&t);
+    assert!(
+        new.contains("      mountPath: /etc/cfg\n    - name: rootlock-cache\n      mountPath: /cache\n  - name: b\n"),
+        "{new}"
+    );
+    assert!(
+        new.contains(
+            "    - *cfg\n    - name: rootlock-cache\n      mountPath: /cache\n  volumes:\n"
+        ),
+        "{new}"
+    );
+    assert!(
+        new.contains("    configMap: {name: x}\n  - name: rootlock-cache\n    emptyDir:\n"),
+        "{new}"
+    );
+}
