@@ -74,6 +74,9 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
         let mut node = root;
         let mut owner: Option<&Node> = None;
         let mut placed: Option<Placed<'n>> = None;
+        // The line of the node below which the path went into a copy of an
+        // anchored node (an alias, or keys merged by `<<: *a`).
+        let mut copied_at: Option<usize> = None;
         for (i, seg) in path.0.iter().enumerate() {
             if is_null(node) {
                 let value = nest(&path.0[i..], leaf.clone(), path)?;
@@ -87,6 +90,9 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
                 (Seg::Key(k), Value::Map(entries)) => {
                     match entries.iter().find(|e: &&Entry| &e.key == k) {
                         Some(e) => {
+                            if copied_at.is_none() && written_before(&e.value, node) {
+                                copied_at = Some(node.line);
+                            }
                             owner = Some(node);
                             node = &e.value;
                         }
@@ -104,6 +110,9 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
                     }
                 }
                 (Seg::Index(j), Value::Seq(items)) if *j < items.len() => {
+                    if copied_at.is_none() && written_before(&items[*j], node) {
+                        copied_at = Some(node.line);
+                    }
                     owner = None;
                     node = &items[*j];
                 }
@@ -160,11 +169,24 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
                 }
             },
         };
+        if let Some(line) = copied_at {
+            // The text to edit is the anchor's, shared by every alias of it.
+            return Err(format!(
+                "line {line}: {path}: the edit would go through an alias (*…) or merge key (<<: *…) to the anchored node it copies: edit the anchor by hand"
+            ));
+        }
         res.applied.push(op.clone());
         res.mask.push(true);
         add(&mut res.actions, placed);
     }
     Ok(res)
+}
+
+/// Whether `child` is written before `parent` starts: then it is not the
+/// parent's own text but a copy of an anchored node, reached through an
+/// alias or a merge key (an anchor always comes before its aliases).
+fn written_before(child: &Node, parent: &Node) -> bool {
+    (child.line, child.column) < (parent.line, parent.column)
 }
 
 fn same<'n>(a: &Action<'n>, b: &Action<'n>) -> bool {

@@ -50,6 +50,27 @@ fn an_aliased_container_is_refused_not_edited_through_its_anchor() {
     assert!(e.contains("not changed"), "{e}");
 }
 
+/// A container merging another's keys (`<<: *base`) shares its
+/// securityContext: an edit there would go through the alias to every
+/// user of the anchor. Refused like any edit through an alias, naming the
+/// line of the container that merges, not reported as a failed
+/// verification at a line of the edited text.
+#[test]
+fn an_edit_through_a_merge_key_is_refused_with_the_merging_line() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - &base\n    name: a\n    image: x\n    securityContext:\n      runAsUser: 1\n  - <<: *base\n    name: b\n";
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(out.fixed.is_none());
+    let e = out.errors.join("\n");
+    assert!(e.starts_with("p.yaml: line 12: "), "{e}");
+    assert!(e.contains("alias") && e.contains("not changed"), "{e}");
+    assert!(!e.contains("verified"), "{e}");
+    // Merged keys that need no edit, and edits beside them, are fine.
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - &base\n    name: a\n    image: x\n  - <<: *base\n    name: b\n";
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(out.fixed.is_some());
+}
+
 #[derive(Parser)]
 struct Cli {
     #[command(flatten)]
