@@ -5,7 +5,7 @@
 pub struct Text<'a> {
     pub src: &'a str,
     starts: Vec<usize>,
-    /// `"\r\n"` when the file's first line ends that way, else `"\n"`.
+    /// `"\r\n"` when most of the file's lines end that way, else `"\n"`.
     pub eol: &'static str,
 }
 
@@ -22,9 +22,13 @@ impl<'a> Text<'a> {
         if starts.len() > 1 && starts.last() == Some(&src.len()) {
             starts.pop();
         }
-        let eol = match src.find('\n') {
-            Some(i) if i > 0 && src.as_bytes()[i - 1] == b'\r' => "\r\n",
-            _ => "\n",
+        // Most lines, not the first: a CRLF file often starts with a line
+        // that a script added (`echo --- >> all.yaml`) with LF alone.
+        let crlf = src.matches("\r\n").count();
+        let eol = if crlf * 2 > src.matches('\n').count() {
+            "\r\n"
+        } else {
+            "\n"
         };
         Text { src, starts, eol }
     }
@@ -113,6 +117,9 @@ mod tests {
         assert_eq!(t.line_of_offset(t.line_start(2) + 1), 2);
         assert_eq!(Text::new("a\n").line_count(), 1);
         assert_eq!(Text::new("a\n").eol, "\n");
+        assert_eq!(Text::new("a\r\n").eol, "\r\n");
+        assert_eq!(Text::new("---\na: 1\r\nb: 2\r\n").eol, "\r\n");
+        assert_eq!(Text::new("a: 1\r\nb: 2\nc: 3\n").eol, "\n");
     }
 
     #[test]

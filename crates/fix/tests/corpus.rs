@@ -82,6 +82,23 @@ fn real_corpus_with_crlf_line_endings() {
     }
 }
 
+/// A CRLF file whose first line alone ends in LF, as `echo --- >> all.yaml;
+/// cat windows.yaml >> all.yaml` makes it: new lines follow the file's
+/// line ending, not its first line's.
+#[test]
+fn crlf_files_whose_first_line_ends_in_lf_get_crlf_lines() {
+    for f in files(&repo().join("testdata/real")) {
+        let crlf = std::fs::read_to_string(&f).unwrap().replace('\n', "\r\n");
+        let text = format!("---\n{crlf}");
+        let name = format!("{} (--- then CRLF)", f.display());
+        if check_file(&name, &text, "immutable") {
+            let fixed = fix(&name, &text, &settings("immutable")).fixed.unwrap();
+            let bare = fixed.matches('\n').count() - fixed.matches("\r\n").count();
+            assert_eq!(bare, 1, "{name}: lines without CR were inserted");
+        }
+    }
+}
+
 #[test]
 fn pod_security_fixtures() {
     let files = files(&repo().join("testdata/pod-security/testdata"));
