@@ -5,6 +5,9 @@
 pub struct Text<'a> {
     pub src: &'a str,
     starts: Vec<usize>,
+    /// Per line, whether it is ASCII: there a column is a byte offset, and
+    /// a long line (compact JSON on one line) is not walked per lookup.
+    ascii: Vec<bool>,
     /// `"\r\n"` when most of the file's lines end that way, else `"\n"`.
     pub eol: &'static str,
 }
@@ -30,7 +33,20 @@ impl<'a> Text<'a> {
         } else {
             "\n"
         };
-        Text { src, starts, eol }
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &start)| {
+                let end = starts.get(i + 1).copied().unwrap_or(src.len());
+                src.as_bytes().get(start..end).is_some_and(<[u8]>::is_ascii)
+            })
+            .collect();
+        Text {
+            src,
+            starts,
+            ascii,
+            eol,
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -66,6 +82,9 @@ impl<'a> Text<'a> {
     pub fn offset(&self, line: usize, column: usize) -> usize {
         let text = self.line(line);
         let idx = column.saturating_sub(1);
+        if line.checked_sub(1).and_then(|i| self.ascii.get(i)) == Some(&true) {
+            return self.line_start(line) + idx.min(text.len());
+        }
         let within = text
             .char_indices()
             .nth(idx)
@@ -120,6 +139,19 @@ mod tests {
         assert_eq!(Text::new("a\r\n").eol, "\r\n");
         assert_eq!(Text::new("---\na: 1\r\nb: 2\r\n").eol, "\r\n");
         assert_eq!(Text::new("a: 1\r\nb: 2\nc: 3\n").eol, "\n");
+    }
+
+    #[test]
+    fn columns_are_characters_on_ascii_and_other_lines() {
+        let src = "a: x\r\nb: é x\nc: ü\n";
+        let t = Text::new(src);
+        for (line, text) in [(1, "a: x"), (2, "b: é x"), (3, "c: ü")] {
+            for (column, (byte, _)) in text.char_indices().enumerate() {
+                assert_eq!(t.offset(line, column + 1), t.line_start(line) + byte);
+            }
+            // Past the end: the end of the line, before its terminator.
+            assert_eq!(t.offset(line, 99), t.line_start(line) + text.len());
+        }
     }
 
     #[test]
