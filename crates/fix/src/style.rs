@@ -37,7 +37,17 @@ pub fn detect_block_style<'a>(lines: impl Iterator<Item = &'a str>) -> BlockStyl
     let mut step = None;
     let mut seq_offset = None;
     let mut prev: Option<(usize, bool)> = None;
+    // The indentation of a line whose value is a block scalar: the lines
+    // indented more than it are that scalar's text (an embedded config,
+    // a script), laid out its own way.
+    let mut scalar_at: Option<usize> = None;
     for line in lines {
+        if let Some(at) = scalar_at {
+            if line.trim().is_empty() || indent_of(line) > at {
+                continue;
+            }
+            scalar_at = None;
+        }
         if is_blank_or_comment(line) {
             continue;
         }
@@ -58,6 +68,9 @@ pub fn detect_block_style<'a>(lines: impl Iterator<Item = &'a str>) -> BlockStyl
         }
         // A key whose value starts on the next line; for `- key:` the key
         // sits after the dash.
+        if opens_block_scalar(body) {
+            scalar_at = Some(ind);
+        }
         let key_col = if dash { ind + 2 } else { ind };
         prev = Some((key_col, body.ends_with(':') && !body.starts_with('#')));
     }
@@ -66,6 +79,25 @@ pub fn detect_block_style<'a>(lines: impl Iterator<Item = &'a str>) -> BlockStyl
         step,
         seq_offset: seq_offset.unwrap_or(step),
     }
+}
+
+/// Whether a line (without its indentation) ends with a block scalar
+/// header: `key: |`, `- >-`, `key: !!str |2`, maybe with a comment.
+fn opens_block_scalar(body: &str) -> bool {
+    let code = body.split(" #").next().unwrap_or(body).trim_end();
+    let mut tokens = code.rsplit([' ', '\t']).filter(|t| !t.is_empty());
+    let Some(last) = tokens.next() else {
+        return false;
+    };
+    let header = last.starts_with(['|', '>'])
+        && last[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '+' || c == '-');
+    header
+        && match tokens.next() {
+            None => true,
+            Some(before) => before.ends_with([':', '-']) || before.starts_with(['!', '&']),
+        }
 }
 
 #[cfg(test)]
@@ -90,6 +122,23 @@ mod tests {
                 seq_offset: 2
             }
         );
+        // The text of a block scalar is not the manifest's layout.
+        let s = detect_block_style(
+            "metadata:\n  a: |\n    x:\n       - y\n  b: >-\n    z:\n\n          w\nspec:\n  c:\n    - d\n".lines(),
+        );
+        assert_eq!(
+            s,
+            BlockStyle {
+                step: 2,
+                seq_offset: 2
+            }
+        );
+        for header in ["a: |", "- >-", "a: !!str |2", "a: |+ # text", "a: &t >"] {
+            assert!(opens_block_scalar(header), "{header}");
+        }
+        for other in ["a: b|", "a: '|'", "a:", "a: x >", "- a"] {
+            assert!(!opens_block_scalar(other), "{other}");
+        }
         assert_eq!(detect_dialect("{a: 1}"), Dialect::Yaml);
         assert_eq!(
             detect_dialect("{\n\t\"a\": 1\n}"),

@@ -92,6 +92,11 @@ fn concatenated_json_values() {
 }
 
 #[test]
+fn style_is_not_read_from_block_scalars() {
+    immutable("block-scalar-first.yaml");
+}
+
+#[test]
 fn anchors_merge_keys_and_document_markers() {
     immutable("anchors.yaml");
 }
