@@ -24,4 +24,4 @@ pub mod workload;
 pub use error::{ErrorKind, InputError};
 pub use limits::Limits;
 pub use reader::{ParsedDocument, read_stream};
-pub use workload::{Workload, line_of, workloads};
+pub use workload::{Workload, line_of, position_of, workloads};

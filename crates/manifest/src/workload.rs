@@ -212,6 +212,13 @@ fn render_steps(base: &Path, steps: &[String]) -> String {
 
 /// The line of the deepest node that exists along `path`.
 pub fn line_of(root: &Node, path: &FieldPath) -> usize {
+    position_of(root, path).0
+}
+
+/// Where `path` is, as far as it exists: the line of the deepest key or item
+/// found, and the (1-based) column where that node's value starts when it
+/// starts on that line (a block map's value starts below its key).
+pub fn position_of(root: &Node, path: &FieldPath) -> (usize, Option<usize>) {
     let mut node = root;
     let mut line = root.line;
     for seg in &path.0 {
@@ -230,7 +237,7 @@ pub fn line_of(root: &Node, path: &FieldPath) -> usize {
             None => break,
         }
     }
-    line
+    (line, (node.line == line).then_some(node.column))
 }
 
 #[cfg(test)]
@@ -292,6 +299,13 @@ mod tests {
             "spec.jobTemplate.spec.template.spec.containers[0]"
         );
         assert_eq!(line_of(&r, &p), 9);
+        // `containers: [{name: a}]` on line 9: the item starts at column 24.
+        assert_eq!(position_of(&r, &p), (9, Some(24)));
+        // A block map's value starts below its key: no column on the key's line.
+        assert_eq!(
+            position_of(&r, &FieldPath::keys(&["spec", "jobTemplate"])),
+            (5, None)
+        );
     }
 
     #[test]

@@ -650,6 +650,39 @@ fn text_output_points_at_the_line_and_gives_the_fix() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1;31merror"));
 }
 
+/// `kubectl get deploy -A -o json | jq -c` is one line: each finding shows
+/// a window of it around the workload it is about, not the whole line
+/// (which, under each of the List's findings, was gigabytes of output).
+#[test]
+fn a_compact_list_on_one_line_shows_a_window_of_it_per_finding() {
+    let item = |i: usize| {
+        format!(
+            r#"{{"apiVersion":"apps/v1","kind":"Deployment","metadata":{{"name":"d{i}"}},"spec":{{"template":{{"spec":{{"containers":[{{"name":"c{i}","image":"nginx"}}]}}}}}}}}"#
+        )
+    };
+    let items: Vec<String> = (0..200).map(item).collect();
+    let list = format!(
+        r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
+        items.join(",")
+    );
+    let out = run_stdin(&["scan", "--color", "never", "-"], list.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let shown: Vec<&str> = text.lines().filter(|l| l.contains("1 |>")).collect();
+    assert_eq!(shown.len(), 200 * 5, "a line under every finding");
+    assert!(
+        shown.iter().all(|l| l.chars().count() <= 12 + 120 + 2),
+        "clipped to 120 characters and two ellipses"
+    );
+    // The window is the finding's own container.
+    let last = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Deployment d199 "))
+        .find(|l| l.contains("1 |>"))
+        .expect("d199's first finding");
+    assert!(last.contains(r#""name":"c199""#), "{last}");
+}
+
 #[test]
 fn sarif_has_rules_locations_and_suppressions() {
     let exempt = pod("false").replace(

@@ -5,6 +5,7 @@ mod inputs;
 mod json;
 mod report;
 mod sarif;
+mod snippet;
 mod text;
 
 use clap::Args;
@@ -213,8 +214,11 @@ pub fn scan_reader<R: BufRead>(
             return Ok(());
         };
         let found = workloads(root).map_err(|e| e.into_input_error(name))?;
+        // Indexed once per document, however many workloads it holds.
+        let lines = (opts.snippets && !found.is_empty())
+            .then(|| snippet::SourceLines::new(doc.text, doc.first_line));
         for w in &found {
-            emit(object_report(name, root, doc.text, doc.first_line, w, opts));
+            emit(object_report(name, root, lines.as_ref(), w, opts));
         }
         Ok(())
     })

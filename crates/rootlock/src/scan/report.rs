@@ -1,6 +1,7 @@
 //! What a scan found, in the shape of the JSON contract.
 
-use rootlock_manifest::{InputError, Workload, line_of};
+use crate::scan::snippet::SourceLines;
+use rootlock_manifest::{InputError, Workload, position_of};
 use rootlock_policy::{Evaluation, Finding, LevelVersion, Severity, evaluate};
 use serde::Serialize;
 
@@ -48,6 +49,7 @@ pub struct FileReport {
 pub struct ReportOptions {
     pub level: LevelVersion,
     pub annotation_exemptions: bool,
+    /// Source lines under each finding (the text output).
     pub snippets: bool,
 }
 
@@ -55,8 +57,7 @@ pub struct ReportOptions {
 pub fn object_report(
     file: &str,
     root: &rootlock_manifest::tree::Node,
-    text: &str,
-    first_line: usize,
+    lines: Option<&SourceLines>,
     w: &Workload,
     opts: &ReportOptions,
 ) -> ObjectReport {
@@ -67,7 +68,7 @@ pub fn object_report(
         .iter()
         .map(|f: &Finding| {
             let path = w.document_path(&f.path);
-            let line = line_of(root, &path);
+            let (line, column) = position_of(root, &path);
             FindingReport {
                 rule: f.rule,
                 severity: f.severity,
@@ -77,11 +78,7 @@ pub fn object_report(
                 line,
                 field: path.to_string(),
                 exemption: f.exemption.clone(),
-                snippet: if opts.snippets {
-                    snippet(text, first_line, line)
-                } else {
-                    Vec::new()
-                },
+                snippet: lines.map_or_else(Vec::new, |l| l.snippet(line, column)),
             }
         })
         .collect();
@@ -95,18 +92,4 @@ pub fn object_report(
         pod_security: eval.pod_security_message(),
         findings,
     }
-}
-
-/// The line (and the one before, for context) from the document's text.
-fn snippet(text: &str, first_line: usize, line: usize) -> Vec<(usize, String)> {
-    let Some(index) = line.checked_sub(first_line) else {
-        return Vec::new();
-    };
-    let start = index.saturating_sub(1);
-    text.lines()
-        .enumerate()
-        .skip(start)
-        .take(index - start + 1)
-        .map(|(i, l)| (first_line + i, l.to_string()))
-        .collect()
 }
