@@ -270,7 +270,7 @@ fn fix_chunk(
         chunk.first_line,
         &expected,
         settings.level,
-        &settings.limits,
+        &edited_limits(&settings.limits, old_chunk.len(), new_chunk.len()),
     )
     .map_err(|e| format!("the fix could not be verified ({e})"))?;
     for ((root, w), findings) in workloads.zip(left) {
@@ -281,3 +281,24 @@ fn fix_chunk(
     }
     Ok(edits)
 }
+
+/// The limits the edited text is read back with. The input met `limits`;
+/// what the fix added (a securityContext and mounts per container, a few
+/// hundred bytes each) can take a List that met them past them, and the
+/// check would then refuse a correct fix as unreadable (a 6 MB
+/// `kubectl get -o json` export of 8,000 workloads grows past 16 MiB).
+/// The edited text is the fix's own output, so its size, node count and
+/// depth may grow as far as the additions take them: in proportion to the
+/// growth of the text, and by the few levels an addition nests.
+pub fn edited_limits(limits: &Limits, old_len: usize, new_len: usize) -> Limits {
+    let growth = new_len.div_ceil(old_len.max(1)).max(1);
+    Limits {
+        max_document_bytes: limits.max_document_bytes.max(new_len),
+        max_nodes: limits.max_nodes.saturating_mul(growth),
+        max_depth: limits.max_depth.saturating_add(EDIT_DEPTH),
+    }
+}
+
+/// Levels an addition nests below the node it is added to
+/// (`securityContext.capabilities.drop[0]`, `volumes[n].emptyDir.sizeLimit`).
+const EDIT_DEPTH: usize = 4;
