@@ -8,6 +8,7 @@ use crate::value::New;
 use rootlock_policy::model::{ContainerKind, normalize_path};
 use rootlock_policy::plan::{Medium, PlannedPath};
 use rootlock_policy::{FieldPath, Pod};
+use std::collections::{HashMap, HashSet};
 
 /// Prefix of every volume the fix adds, so a later run can recognise them.
 pub const VOLUME_PREFIX: &str = "rootlock-";
@@ -79,14 +80,17 @@ pub fn plan_volumes(
     } else {
         default_paths()
     };
-    let mut taken: Vec<String> = pod.spec.volumes.iter().map(|v| v.name.clone()).collect();
+    // Sets, not lists: a plan from `rootlock logs` may hold thousands of
+    // paths, and each is looked up here (20,000 paths took 6 s with lists).
+    let mut taken: HashSet<String> = pod.spec.volumes.iter().map(|v| v.name.clone()).collect();
     // A path can be planned more than once: per container (`rootlock logs`
     // on `--prefix`ed logs plans it for each container that failed to
     // write it), or spelled twice (`/tmp` and `/tmp/`). A container gets
     // one mount per path (the API server refuses two at one mountPath),
     // and the containers share one volume per path and emptyDir.
-    let mut mounted: Vec<(ContainerKind, usize, String)> = Vec::new();
-    let mut shared: Vec<(String, New, String)> = Vec::new();
+    let mut mounted: HashSet<(ContainerKind, usize, String)> = HashSet::new();
+    // Per path: each emptyDir added for it, and its volume's name.
+    let mut shared: HashMap<String, Vec<(New, String)>> = HashMap::new();
     for p in &paths {
         let path = planned(p);
         if p.medium == Medium::Persistent {
@@ -110,7 +114,7 @@ pub fn plan_volumes(
             if c.volume_mounts
                 .iter()
                 .any(|m| covers(&normalize_path(&m.mount_path), &path))
-                || mounted.iter().any(|m| *m == (kind, index, path.clone()))
+                || mounted.contains(&(kind, index, path.clone()))
             {
                 continue;
             }
@@ -126,16 +130,17 @@ pub fn plan_volumes(
                 continue;
             }
             let spec = volume_item("", p);
-            let name = match shared.iter().find(|(sp, sv, _)| *sp == path && *sv == spec) {
-                Some((_, _, n)) => n.clone(),
+            let for_path = shared.entry(path.clone()).or_default();
+            let name = match for_path.iter().find(|(sv, _)| *sv == spec) {
+                Some((_, n)) => n.clone(),
                 None => {
                     let name = allocate(pod, p, &path, &mut taken, out);
-                    shared.push((path.clone(), spec, name.clone()));
+                    for_path.push((spec, name.clone()));
                     name
                 }
             };
             used = true;
-            mounted.push((kind, index, path.clone()));
+            mounted.insert((kind, index, path.clone()));
             out.ops.push(Op::Append {
                 path: FieldPath::container(kind, index).key("volumeMounts"),
                 item: New::map(vec![
@@ -162,7 +167,7 @@ fn allocate(
     pod: &Pod,
     p: &PlannedPath,
     path: &str,
-    taken: &mut Vec<String>,
+    taken: &mut HashSet<String>,
     out: &mut PodChanges,
 ) -> String {
     let base = volume_base_name(path);
@@ -180,7 +185,7 @@ fn allocate(
         name = format!("{base}-{n}");
         n += 1;
     }
-    taken.push(name.clone());
+    taken.insert(name.clone());
     out.ops.push(Op::Append {
         path: FieldPath::keys(&["spec", "volumes"]),
         item: volume_item(&name, p),

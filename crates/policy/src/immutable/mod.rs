@@ -9,8 +9,9 @@ mod writable_system_path;
 
 use crate::finding::Severity;
 use crate::format::sorted_set;
-use crate::model::{Container, Pod, VolumeMount};
+use crate::model::{Container, Pod, Volume, VolumeMount};
 use crate::scope::{CheckFn, Scope};
+use std::collections::HashMap;
 
 pub use read_only_root_filesystem::POD_LEVEL_FIELD_MESSAGE;
 pub use writable_system_path::{SYSTEM_PATHS, is_at_or_above_system_path};
@@ -42,17 +43,29 @@ pub fn rule(id: &str) -> Option<&'static ImmutableRule> {
 
 /// The walk every mount rule makes: the containers in `scope` with at least
 /// one mount `pick` reports something for, and what it reported, sorted and
-/// without repeats. `None` when no mount matched.
+/// without repeats. `None` when no mount matched. `pick` gets each mount
+/// with the volume it names (the first of that name, as `PodSpec::volume`
+/// finds it), looked up in a map built once: a pod of thousands of mounts
+/// and volumes (a `fix --plan` from a large log) made a lookup per mount
+/// through the volume list quadratic.
 fn mounts_matching<'p, S: Into<String>>(
     pod: &'p Pod,
     scope: Scope,
-    mut pick: impl FnMut(&'p Container, &'p VolumeMount) -> Option<S>,
+    mut pick: impl FnMut(&'p Container, &'p VolumeMount, Option<&'p Volume>) -> Option<S>,
 ) -> Option<(Vec<&'p str>, Vec<String>)> {
+    let mut by_name: HashMap<&str, &Volume> = HashMap::new();
+    for v in &pod.spec.volumes {
+        by_name.entry(v.name.as_str()).or_insert(v);
+    }
     let mut containers: Vec<&str> = Vec::new();
     let mut found: Vec<S> = Vec::new();
     for c in scope.containers(&pod.spec) {
         let before = found.len();
-        found.extend(c.volume_mounts.iter().filter_map(|m| pick(c, m)));
+        found.extend(
+            c.volume_mounts
+                .iter()
+                .filter_map(|m| pick(c, m, by_name.get(m.name.as_str()).copied())),
+        );
         if found.len() > before {
             containers.push(&c.name);
         }

@@ -21,9 +21,9 @@ fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
     // A container memory limit bounds every tmpfs it mounts. A limit of
     // zero is no limit (see `quantity`).
     let bounds = |limit: &Option<String>| limit.as_deref().is_some_and(is_positive);
-    let (bad, volumes) = mounts_matching(pod, scope, |c, m| {
+    let (bad, volumes) = mounts_matching(pod, scope, |c, m, volume| {
         let unbounded = !bounds(&c.memory_limit)
-            && pod.spec.volume(&m.name).is_some_and(|v| {
+            && volume.is_some_and(|v| {
                 v.is_empty_dir()
                     && v.empty_dir_medium.as_deref() == Some("Memory")
                     && !bounds(&v.empty_dir_size_limit)

@@ -16,9 +16,8 @@ pub static RULE: ImmutableRule = ImmutableRule {
 };
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    let (bad, volumes) = mounts_matching(pod, scope, |_, m| {
-        (!m.read_only && pod.spec.volume(&m.name).is_some_and(|v| v.is_host_path()))
-            .then_some(m.name.as_str())
+    let (bad, volumes) = mounts_matching(pod, scope, |_, m, volume| {
+        (!m.read_only && volume.is_some_and(|v| v.is_host_path())).then_some(m.name.as_str())
     })?;
     Some(Violation::new(
         "writable hostPath volume",
@@ -66,6 +65,36 @@ mod tests {
             "writable hostPath volume (container \"a\" mounts hostPath volume \"host\" without readOnly: true)"
         );
         p.spec.containers[0].volume_mounts[0].read_only = true;
+        assert_eq!(run(eval, &p), None);
+    }
+
+    /// Two volumes of one name (the API server refuses that; a manifest
+    /// may still hold it): a mount names the first, as `PodSpec::volume`
+    /// finds it.
+    #[test]
+    fn a_mount_names_the_first_volume_of_its_name() {
+        let mut a = container("a");
+        a.volume_mounts.push(VolumeMount {
+            name: "v".into(),
+            mount_path: "/v".into(),
+            read_only: false,
+            sub_path: None,
+        });
+        let mut p = pod(vec![a]);
+        let host = Volume {
+            name: "v".into(),
+            sources: vec!["hostPath".into()],
+            host_path: Some("/var/log".into()),
+            ..Default::default()
+        };
+        let empty = Volume {
+            name: "v".into(),
+            sources: vec!["emptyDir".into()],
+            ..Default::default()
+        };
+        p.spec.volumes = vec![host.clone(), empty.clone()];
+        assert!(run(eval, &p).is_some());
+        p.spec.volumes = vec![empty, host];
         assert_eq!(run(eval, &p), None);
     }
 }

@@ -50,11 +50,8 @@ pub fn is_at_or_above_system_path(path: &str) -> bool {
 }
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    let (bad, paths) = mounts_matching(pod, scope, |_, m| {
-        let writable = pod
-            .spec
-            .volume(&m.name)
-            .is_some_and(|v| v.writable_through(m));
+    let (bad, paths) = mounts_matching(pod, scope, |_, m, volume| {
+        let writable = volume.is_some_and(|v| v.writable_through(m));
         (writable && is_at_or_above_system_path(&m.mount_path))
             .then(|| normalize_path(&m.mount_path))
     })?;
