@@ -8,6 +8,7 @@ use crate::value::{New, merge_entry, merge_value};
 use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Entry, Node, Value};
 use rootlock_policy::{FieldPath, Seg};
+use std::collections::HashMap;
 
 #[derive(Debug)]
 pub enum Action<'n> {
@@ -40,6 +41,10 @@ pub struct Placed<'n> {
 #[derive(Debug, Default)]
 pub struct Resolution<'n> {
     pub actions: Vec<Placed<'n>>,
+    /// Index in `actions` of the action on each node, by [`key`]: a List
+    /// of thousands of workloads has thousands of actions, and finding
+    /// the one to merge into by walking them all was quadratic.
+    by_node: HashMap<(u8, usize), usize>,
     /// The ops that change something (ops on values already present are dropped).
     pub applied: Vec<Op>,
     /// For each input op, whether it is in `applied`.
@@ -177,7 +182,7 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
         }
         res.applied.push(op.clone());
         res.mask.push(true);
-        add(&mut res.actions, placed);
+        res.add(placed);
     }
     Ok(res)
 }
@@ -189,35 +194,39 @@ fn written_before(child: &Node, parent: &Node) -> bool {
     (child.line, child.column) < (parent.line, parent.column)
 }
 
-fn same<'n>(a: &Action<'n>, b: &Action<'n>) -> bool {
-    match (a, b) {
-        (Action::AddToMap { map: x, .. }, Action::AddToMap { map: y, .. })
-        | (Action::AppendToSeq { seq: x, .. }, Action::AppendToSeq { seq: y, .. })
-        | (Action::Replace { node: x, .. }, Action::Replace { node: y, .. }) => {
-            std::ptr::eq(*x, *y)
-        }
-        _ => false,
-    }
+/// Which action on which node: two actions with one key are merged.
+fn key(a: &Action<'_>) -> (u8, usize) {
+    let (kind, node): (u8, *const Node) = match a {
+        Action::AddToMap { map, .. } => (0, *map),
+        Action::AppendToSeq { seq, .. } => (1, *seq),
+        Action::Replace { node, .. } => (2, *node),
+    };
+    (kind, node as usize)
 }
 
-fn add<'n>(actions: &mut Vec<Placed<'n>>, p: Placed<'n>) {
-    let Some(existing) = actions.iter_mut().find(|a| same(&a.action, &p.action)) else {
-        actions.push(p);
-        return;
-    };
-    match (&mut existing.action, p.action) {
-        (Action::AddToMap { entries, .. }, Action::AddToMap { entries: more, .. }) => {
-            for (k, v) in more {
-                merge_entry(entries, &k, v);
+impl<'n> Resolution<'n> {
+    /// Adds `p`, merged into the action already on its node if there is one.
+    fn add(&mut self, p: Placed<'n>) {
+        let k = key(&p.action);
+        let Some(&at) = self.by_node.get(&k) else {
+            self.by_node.insert(k, self.actions.len());
+            self.actions.push(p);
+            return;
+        };
+        match (&mut self.actions[at].action, p.action) {
+            (Action::AddToMap { entries, .. }, Action::AddToMap { entries: more, .. }) => {
+                for (k, v) in more {
+                    merge_entry(entries, &k, v);
+                }
             }
+            (Action::AppendToSeq { items, .. }, Action::AppendToSeq { items: more, .. }) => {
+                items.extend(more)
+            }
+            (Action::Replace { value, .. }, Action::Replace { value: more, .. }) => {
+                merge_value(value, more)
+            }
+            _ => {}
         }
-        (Action::AppendToSeq { items, .. }, Action::AppendToSeq { items: more, .. }) => {
-            items.extend(more)
-        }
-        (Action::Replace { value, .. }, Action::Replace { value: more, .. }) => {
-            merge_value(value, more)
-        }
-        _ => {}
     }
 }
 
