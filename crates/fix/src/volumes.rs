@@ -171,11 +171,21 @@ fn allocate(
     out: &mut PodChanges,
 ) -> String {
     let base = volume_base_name(path);
+    // Names are slugs, and `/a_b` and `/a-b` share one: an earlier run's
+    // volume is reused only where some container mounts it at this very
+    // path, never for another path whose name happens to match.
+    let mounted_here = |name: &str| {
+        pod.spec.all_containers().any(|(_, _, c)| {
+            c.volume_mounts
+                .iter()
+                .any(|m| m.name == name && normalize_path(&m.mount_path) == path)
+        })
+    };
     if let Some(v) = pod
         .spec
         .volumes
         .iter()
-        .find(|v| is_ours(&v.name, &base) && v.is_empty_dir())
+        .find(|v| is_ours(&v.name, &base) && v.is_empty_dir() && mounted_here(&v.name))
     {
         return v.name.clone();
     }

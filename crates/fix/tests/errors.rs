@@ -375,3 +375,43 @@ fn what_fix_leaves_failing_is_noted_once_at_the_original_line() {
         out.notes
     );
 }
+
+/// Volume names are slugs of paths, and `/a_b` and `/a-b` share one. An
+/// earlier run's `rootlock-a-b` mounted at `/a_b` is reused for another
+/// container that needs `/a_b`, never for `/a-b`: that gets its own volume.
+#[test]
+fn an_earlier_volume_is_reused_only_for_its_own_path() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: x
+    securityContext: {readOnlyRootFilesystem: true}
+    volumeMounts:
+    - {name: rootlock-a-b, mountPath: /a_b}
+  - name: b
+    image: x
+  volumes:
+  - name: rootlock-a-b
+    emptyDir: {}
+";
+    let fixed_with = |spec: &str| {
+        let mut s = settings("immutable");
+        s.options.writable = vec![rootlock_fix::writable::parse_writable(spec).unwrap()];
+        let out = fix("p.yaml", text, &s);
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        out.fixed.expect("a change")
+    };
+    let same_path = fixed_with("/a_b=disk");
+    assert!(
+        same_path.contains("- name: rootlock-a-b\n      mountPath: /a_b")
+            || same_path.contains("{name: rootlock-a-b, mountPath: /a_b}\n  - name: b"),
+        "{same_path}"
+    );
+    assert_eq!(same_path.matches("emptyDir").count(), 1, "{same_path}");
+    let other_path = fixed_with("/a-b=disk");
+    assert!(other_path.contains("rootlock-a-b-2"), "{other_path}");
+    assert_eq!(other_path.matches("emptyDir").count(), 2, "{other_path}");
+}
