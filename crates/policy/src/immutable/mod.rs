@@ -53,10 +53,19 @@ fn mounts_matching<'p, S: Into<String>>(
     scope: Scope,
     mut pick: impl FnMut(&'p Container, &'p VolumeMount, Option<&'p Volume>) -> Option<S>,
 ) -> Option<(Vec<&'p str>, Vec<String>)> {
-    let mut by_name: HashMap<&str, &Volume> = HashMap::new();
-    for v in &pod.spec.volumes {
-        by_name.entry(v.name.as_str()).or_insert(v);
-    }
+    // A pod has a handful of volumes: a map pays off only past a few dozen
+    // (the admission webhook runs this for every pod it reviews).
+    let by_name: Option<HashMap<&str, &Volume>> = (pod.spec.volumes.len() > 32).then(|| {
+        let mut map = HashMap::new();
+        for v in &pod.spec.volumes {
+            map.entry(v.name.as_str()).or_insert(v);
+        }
+        map
+    });
+    let volume = |name: &str| match &by_name {
+        Some(map) => map.get(name).copied(),
+        None => pod.spec.volume(name),
+    };
     let mut containers: Vec<&str> = Vec::new();
     let mut found: Vec<S> = Vec::new();
     for c in scope.containers(&pod.spec) {
@@ -64,7 +73,7 @@ fn mounts_matching<'p, S: Into<String>>(
         found.extend(
             c.volume_mounts
                 .iter()
-                .filter_map(|m| pick(c, m, by_name.get(m.name.as_str()).copied())),
+                .filter_map(|m| pick(c, m, volume(&m.name))),
         );
         if found.len() > before {
             containers.push(&c.name);

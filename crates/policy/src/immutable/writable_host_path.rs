@@ -92,9 +92,24 @@ mod tests {
             sources: vec!["emptyDir".into()],
             ..Default::default()
         };
-        p.spec.volumes = vec![host.clone(), empty.clone()];
-        assert!(run(eval, &p).is_some());
-        p.spec.volumes = vec![empty, host];
-        assert_eq!(run(eval, &p), None);
+        // Few volumes are searched, many are looked up in a map: the same
+        // answer either way.
+        for fillers in [0, 40] {
+            let filler = (0..fillers).map(|i| Volume {
+                name: format!("f{i}"),
+                sources: vec!["emptyDir".into()],
+                ..Default::default()
+            });
+            p.spec.volumes = [host.clone(), empty.clone()]
+                .into_iter()
+                .chain(filler.clone())
+                .collect();
+            assert!(run(eval, &p).is_some(), "{fillers}");
+            p.spec.volumes = [empty.clone(), host.clone()]
+                .into_iter()
+                .chain(filler)
+                .collect();
+            assert_eq!(run(eval, &p), None, "{fillers}");
+        }
     }
 }
