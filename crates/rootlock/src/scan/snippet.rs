@@ -71,9 +71,6 @@ fn clip(line: &str, ascii: bool, column: Option<usize>) -> String {
     };
     let mut shown = chars.take(WIDTH + 1).map(|(i, _)| i);
     let to = shown.nth(WIDTH).unwrap_or(line.len());
-    if from == 0 && to == line.len() {
-        return line.to_string();
-    }
     framed(&line[from..to], from > 0, to < line.len())
 }
 
