@@ -102,15 +102,8 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
         match fix_chunk(name, &text, &dialect, chunk, settings, &mut out) {
             Ok(edits) => all_edits.extend(edits),
             Err(e) => {
-                // Field errors already start with `file:line:column`; the
-                // others (`line N: …`, internal errors) get the file name.
-                let located = if e.starts_with(&format!("{name}:")) {
-                    e
-                } else {
-                    format!("{name}: {e}")
-                };
                 out.errors
-                    .push(format!("{located}; the file was not changed"));
+                    .push(format!("{}; the file was not changed", located(name, e)));
                 return out;
             }
         }
@@ -282,6 +275,23 @@ fn fix_chunk(
     Ok(edits)
 }
 
+/// A refusal of `fix_chunk` with the file named the way scan names it.
+/// Field errors already start with `file:line:column`; refusals found in
+/// this crate start with `line N: ` and become `file:N: ` (the form editors
+/// and CI annotations jump to); the rest (internal errors, a failed check
+/// of the edited text, whose lines are not the file's) get `file: `.
+fn located(name: &str, e: String) -> String {
+    if e.starts_with(&format!("{name}:")) {
+        return e;
+    }
+    let numbered = e.strip_prefix("line ").and_then(|rest| {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let tail = rest[digits..].strip_prefix(": ")?;
+        (digits > 0).then(|| format!("{name}:{}: {tail}", &rest[..digits]))
+    });
+    numbered.unwrap_or_else(|| format!("{name}: {e}"))
+}
+
 /// The limits the edited text is read back with. The input met `limits`;
 /// what the fix added (a securityContext and mounts per container, a few
 /// hundred bytes each) can take a List that met them past them, and the
@@ -302,3 +312,22 @@ pub fn edited_limits(limits: &Limits, old_len: usize, new_len: usize) -> Limits 
 /// Levels an addition nests below the node it is added to
 /// (`securityContext.capabilities.drop[0]`, `volumes[n].emptyDir.sizeLimit`).
 const EDIT_DEPTH: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::located;
+
+    #[test]
+    fn refusals_are_located_like_scan_errors() {
+        let e = located("a.yaml", "line 12: the node is an alias".into());
+        assert_eq!(e, "a.yaml:12: the node is an alias");
+        // Already located field errors are kept as they are.
+        let e = located("a.yaml", "a.yaml:3:7: spec: expected a map".into());
+        assert_eq!(e, "a.yaml:3:7: spec: expected a map");
+        // Not a line of the file: the name in front, the text untouched.
+        let e = located("a.yaml", "the fix could not be verified (line 4: x)".into());
+        assert_eq!(e, "a.yaml: the fix could not be verified (line 4: x)");
+        let e = located("a.yaml", "line x: odd".into());
+        assert_eq!(e, "a.yaml: line x: odd");
+    }
+}

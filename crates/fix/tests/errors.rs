@@ -61,7 +61,7 @@ fn an_edit_through_a_merge_key_is_refused_with_the_merging_line() {
     let out = fix("p.yaml", t, &settings("immutable"));
     assert!(out.fixed.is_none());
     let e = out.errors.join("\n");
-    assert!(e.starts_with("p.yaml: line 12: "), "{e}");
+    assert!(e.starts_with("p.yaml:12: "), "{e}");
     assert!(e.contains("alias") && e.contains("not changed"), "{e}");
     assert!(!e.contains("verified"), "{e}");
     // Merged keys that need no edit, and edits beside them, are fine.

@@ -100,7 +100,7 @@ fn an_anchored_null_that_an_alias_uses_is_refused_with_its_line() {
     let out = fix("p.yaml", t, &with_cache());
     assert!(out.fixed.is_none());
     let e = out.errors.join("\n");
-    assert!(e.contains("p.yaml: line 10:"), "{e}");
+    assert!(e.contains("p.yaml:10: "), "{e}");
     assert!(e.contains("&sc"), "{e}");
     assert!(e.contains("not changed"), "{e}");
 }
@@ -111,7 +111,7 @@ fn a_null_whose_value_is_below_its_tag_is_refused_not_a_panic() {
     let out = fix("p.yaml", t, &with_cache());
     assert!(out.fixed.is_none());
     let e = out.errors.join("\n");
-    assert!(e.contains("p.yaml: line 9:"), "{e}");
+    assert!(e.contains("p.yaml:9: "), "{e}");
 }
 
 #[test]
