@@ -1,57 +1,43 @@
-//! The PATH arguments: files as given, directories walked as
-//! [`rootlock_manifest::files`] does it (the same files `scan` reads), and
-//! `-` for standard input.
+//! Reading fix's inputs: the PATH arguments are expanded as `scan` expands
+//! them ([`rootlock_manifest::files`]); an input is read whole, as text, and
+//! its encoding kept so that the fixed text is written back alike.
 
 use rootlock_manifest::utf16::{self, Decoded};
 use std::io::Read;
-use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    Stdin,
-    File(PathBuf),
-}
+pub use rootlock_manifest::files::{Input as Source, expand};
 
-impl Source {
-    pub fn name(&self) -> String {
-        match self {
-            Source::Stdin => "<stdin>".into(),
-            Source::File(p) => p.display().to_string(),
+/// The whole input as text, and how it was encoded.
+pub fn read(source: &Source) -> Result<(String, Encoding), String> {
+    let bytes = match source {
+        Source::Stdin => {
+            let mut b = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut b)
+                .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
+            b
         }
-    }
-
-    /// The whole input as text, and how it was encoded.
-    pub fn read(&self) -> Result<(String, Encoding), String> {
-        let bytes = match self {
-            Source::Stdin => {
-                let mut b = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut b)
-                    .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
-                b
-            }
-            Source::File(p) => {
-                std::fs::read(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?
-            }
-        };
-        // UTF-16 with a byte-order mark (PowerShell 5's `>`), as `scan` and
-        // kubectl read it; written back the same way.
-        if let Ok(mut d @ Decoded::Utf16(_)) = utf16::decode(&bytes[..]) {
-            let big_endian = bytes.first() == Some(&0xFE);
-            let mut text = String::new();
-            d.read_to_string(&mut text)
-                .map_err(|e| format!("{}: {e}", self.name()))?;
-            return Ok((text, Encoding::Utf16 { big_endian }));
+        Source::File(p) => {
+            std::fs::read(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?
         }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            format!("{}:{line}: not valid UTF-8", self.name())
-        })?;
-        Ok((text, Encoding::Utf8))
+    };
+    // UTF-16 with a byte-order mark (PowerShell 5's `>`), as `scan` and
+    // kubectl read it; written back the same way.
+    if let Ok(mut d @ Decoded::Utf16(_)) = utf16::decode(&bytes[..]) {
+        let big_endian = bytes.first() == Some(&0xFE);
+        let mut text = String::new();
+        d.read_to_string(&mut text)
+            .map_err(|e| format!("{}: {e}", source.name()))?;
+        return Ok((text, Encoding::Utf16 { big_endian }));
     }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        format!("{}:{line}: not valid UTF-8", source.name())
+    })?;
+    Ok((text, Encoding::Utf8))
 }
 
 /// How an input was encoded, so that the fixed text is written back alike.
@@ -86,29 +72,4 @@ impl Encoding {
             }
         }
     }
-}
-
-/// Expands the arguments; a missing path is an error, never skipped.
-pub fn expand(args: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
-    let mut sources = Vec::new();
-    let mut errors = Vec::new();
-    for path in args {
-        let path = path.clone();
-        if path.as_os_str() == "-" {
-            sources.push(Source::Stdin);
-        } else if path.is_dir() {
-            let (found, walk_errors) = rootlock_manifest::files::manifest_files(&path);
-            sources.extend(found.into_iter().map(Source::File));
-            errors.extend(
-                walk_errors
-                    .into_iter()
-                    .map(|(at, why)| format!("{at}: {why}")),
-            );
-        } else if path.exists() {
-            sources.push(Source::File(path));
-        } else {
-            errors.push(format!("{}: no such file or directory", path.display()));
-        }
-    }
-    (sources, errors)
 }

@@ -3,7 +3,7 @@
 use crate::args::FixArgs;
 use crate::edits::Options;
 use crate::fixer::{Outcome, Settings, fix_text};
-use crate::inputs::{Encoding, Source, expand};
+use crate::inputs::{Encoding, Source, expand, read};
 use rayon::prelude::*;
 use rootlock_manifest::Limits;
 use rootlock_policy::{Level, LevelVersion};
@@ -54,11 +54,15 @@ pub fn run(args: &FixArgs) -> i32 {
             return 2;
         }
     };
-    let (sources, mut errors) = expand(&args.paths);
+    let (sources, arg_errors) = expand(&args.paths);
+    let mut errors: Vec<String> = arg_errors
+        .into_iter()
+        .map(|(at, why)| format!("{at}: {why}"))
+        .collect();
     let results: Vec<(Source, FileResult)> = sources
         .into_par_iter()
         .map(|s| {
-            let r = s.read().map(|(text, encoding)| {
+            let r = read(&s).map(|(text, encoding)| {
                 let name = s.name();
                 let out = guarded(&name, || fix_text(&name, &text, &settings));
                 (text, encoding, out)

@@ -1,4 +1,5 @@
-//! The manifest files of a directory, as `scan` and `fix` both read them:
+//! The PATH arguments of `scan` and `fix`, expanded the same way: files as
+//! given, `-` for standard input, and the manifest files of a directory,
 //! walked recursively and sorted (so output order is deterministic), files
 //! ending in `.yaml`, `.yml` or `.json` (kubectl's extensions). A symlink to
 //! a file counts like the file, as `kubectl apply -f DIR` reads it; a
@@ -37,4 +38,44 @@ pub fn manifest_files(dir: &Path) -> (Vec<PathBuf>, Vec<(String, String)>) {
         }
     }
     (found, errors)
+}
+
+/// One input named on the command line or found in a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name used in reports: the path as given, `-` shown as `<stdin>`.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Expands the PATH arguments, and names those that could not be read (the
+/// path, and why): an argument that does not exist is an error, never a
+/// silent skip.
+pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in args {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            let (found, walk_errors) = manifest_files(path);
+            inputs.extend(found.into_iter().map(Input::File));
+            errors.extend(walk_errors);
+        } else if path.exists() {
+            inputs.push(Input::File(path.clone()));
+        } else {
+            let why = "no such file or directory".to_string();
+            errors.push((path.display().to_string(), why));
+        }
+    }
+    (inputs, errors)
 }

@@ -494,6 +494,36 @@ fn missing_paths_are_named_and_linked_files_are_read() {
     );
 }
 
+/// fix expands its arguments as scan does: a directory's manifests are
+/// fixed, and a missing path is named (exit 2) without stopping the others.
+#[test]
+fn fix_names_missing_paths_and_walks_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    // Without the field, which fix adds (an explicit `false` it keeps).
+    let plain = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: nginx\n";
+    std::fs::write(sub.join("pod.yaml"), plain).unwrap();
+    std::fs::write(sub.join("notes.txt"), plain).unwrap();
+    let missing = dir.path().join("nope.yaml");
+    let out = run(&[
+        "fix",
+        "--write",
+        missing.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: no such file or directory", missing.display())),
+        "{stderr}"
+    );
+    let fixed = std::fs::read_to_string(sub.join("pod.yaml")).unwrap();
+    assert!(fixed.contains("readOnlyRootFilesystem: true"), "{fixed}");
+    let untouched = std::fs::read_to_string(sub.join("notes.txt")).unwrap();
+    assert_eq!(untouched, plain, "only manifest extensions are read");
+}
+
 /// Linux file names are bytes: one in Latin-1 (`caf\xe9.yaml`) is a path
 /// like any other for scan, fix and logs, not a usage error.
 #[test]

@@ -1,7 +1,6 @@
 //! `rootlock scan`: static check of manifests against a level.
 
 mod emit;
-mod inputs;
 mod json;
 mod report;
 mod sarif;
@@ -10,9 +9,9 @@ mod text;
 
 use clap::Args;
 use emit::{Emitter, Tally};
-use inputs::Input;
 use rayon::prelude::*;
 use report::{FileReport, ObjectReport, ReportOptions, object_report};
+use rootlock_manifest::files::{self, Input};
 use rootlock_manifest::{ErrorKind, InputError, Limits, read_stream, workloads};
 use rootlock_policy::LevelVersion;
 use std::collections::BTreeMap;
@@ -68,7 +67,7 @@ pub fn run(args: &ScanArgs) -> i32 {
         annotation_exemptions: !args.no_annotation_exemptions,
         snippets: args.format == "text",
     };
-    let (inputs, arg_errors) = inputs::expand(&args.paths);
+    let (inputs, arg_errors) = files::expand(&args.paths);
     let mut errors: Vec<InputError> = arg_errors
         .into_iter()
         .map(|(file, message)| InputError {
@@ -172,7 +171,7 @@ fn scan_input(
     opts: &ReportOptions,
     emit: &mut dyn FnMut(ObjectReport),
 ) -> Vec<InputError> {
-    let name = input.display();
+    let name = input.name();
     match input {
         Input::Stdin => scan_reader(
             BufReader::new(std::io::stdin().lock()),
