@@ -4,7 +4,8 @@
 //! points at the Service in the kustomization's namespace; pods fail
 //! closed, controllers fail open; at least two replicas behind a
 //! PodDisruptionBudget that selects them; RBAC limited to watching
-//! namespaces and listing pods. (That the webhook's own pod passes
+//! namespaces and listing pods; a NetworkPolicy letting in only the HTTPS
+//! port and out only the API server. (That the webhook's own pod passes
 //! `rootlock scan --level immutable` is checked through the binary, in
 //! the CLI tests.)
 
@@ -178,4 +179,59 @@ fn rbac_only_watches_namespaces_and_lists_pods() {
         deployment["spec"]["template"]["spec"]["serviceAccountName"]
     );
     assert_eq!(binding["subjects"][0]["namespace"], namespace().as_str());
+}
+
+/// The NetworkPolicy covers the webhook's pods in both directions, lets in
+/// only the container's HTTPS port, and lets out only TCP to the API
+/// server's ports: no DNS, nothing else.
+#[test]
+fn network_policy_admits_only_the_https_port_and_the_api_server() {
+    let policy = one("networkpolicy.yaml", "NetworkPolicy");
+    let deployment = one("deployment.yaml", "Deployment");
+    let pod = &deployment["spec"]["template"];
+    let labels = &pod["metadata"]["labels"];
+    let selector = policy["spec"]["podSelector"]["matchLabels"]
+        .as_object()
+        .expect("podSelector.matchLabels");
+    assert!(!selector.is_empty() && selector.iter().all(|(k, v)| &labels[k] == v));
+    assert_eq!(
+        strings(&policy["spec"]["policyTypes"]),
+        ["Ingress", "Egress"]
+    );
+
+    let container_ports = pod["spec"]["containers"][0]["ports"]
+        .as_array()
+        .expect("container ports");
+    let ingress = policy["spec"]["ingress"].as_array().expect("ingress");
+    assert_eq!(ingress.len(), 1, "one ingress rule");
+    let ports = ingress[0]["ports"].as_array().expect("ingress ports");
+    assert_eq!(ports.len(), 1);
+    assert_eq!(ports[0]["protocol"], "TCP");
+    assert!(
+        container_ports
+            .iter()
+            .any(|p| p["name"] == ports[0]["port"] || p["containerPort"] == ports[0]["port"]),
+        "ingress port {} is the container's port",
+        ports[0]["port"]
+    );
+
+    let egress = policy["spec"]["egress"].as_array().expect("egress");
+    let mut allowed: Vec<(String, u64)> = Vec::new();
+    for rule in egress {
+        for p in rule["ports"]
+            .as_array()
+            .expect("every egress rule names ports")
+        {
+            let proto = p["protocol"].as_str().unwrap_or("TCP").to_string();
+            allowed.push((proto, p["port"].as_u64().expect("numeric port")));
+        }
+    }
+    allowed.sort();
+    assert_eq!(
+        allowed,
+        [("TCP".to_string(), 443), ("TCP".to_string(), 6443)]
+    );
+
+    let kustomization = one("kustomization.yaml", "Kustomization");
+    assert!(strings(&kustomization["resources"]).contains(&"networkpolicy.yaml"));
 }
