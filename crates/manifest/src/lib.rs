@@ -1,9 +1,10 @@
 //! Reading Kubernetes manifests: bytes → documents → workload objects with
 //! source positions, within limits that bound hostile input.
 //!
-//! YAML (multi-document, comments, anchors, merge keys) and JSON are read by
-//! one parser, after a stream kubectl reads as JSON has been checked and
-//! split as JSON; files are split into documents before parsing so memory
+//! YAML (multi-document, comments, anchors, merge keys) and JSON are built
+//! into one tree by one builder: YAML from the YAML parser's events, a
+//! stream kubectl reads as JSON, once checked and split as JSON, from
+//! [`json_events`]; files are split into documents before parsing so memory
 //! stays flat whatever the file size.
 
 pub mod chunk;
@@ -12,6 +13,7 @@ pub mod extract;
 pub mod files;
 pub mod json;
 pub mod json_error;
+pub mod json_events;
 pub mod json_stream;
 pub mod limits;
 pub mod offsets;

@@ -2,8 +2,10 @@
 //!
 //! A stream is read as kubectl reads it: YAML, or, when it starts with `{`,
 //! a sequence of JSON values that may turn to YAML (see
-//! [`crate::json_stream`]). Either way every document is built by the YAML
-//! reader, so its nodes have their lines and the limits apply.
+//! [`crate::json_stream`]). Either way every document is built by one tree
+//! builder, from the YAML parser's events or, for a value checked as JSON,
+//! from [`crate::json_events`]'s, so its nodes have their lines and the
+//! limits apply.
 
 use crate::chunk::{Chunk, ChunkError, Chunker};
 use crate::error::{ErrorKind, InputError};
@@ -11,7 +13,7 @@ use crate::json_error::JsonError;
 use crate::json_stream::{Piece, Pieces, sniffs_as_json};
 use crate::limits::Limits;
 use crate::offsets::Offsets;
-use crate::tree::{Document, Origin, TreeError, TreeErrorKind, parse_documents_at};
+use crate::tree::{Document, Origin, TreeError, TreeErrorKind, parse_documents_at, parse_json_at};
 use crate::workload::interesting_kind;
 use std::io::BufRead;
 use std::ops::Range;
@@ -100,6 +102,9 @@ pub fn read_stream<R: BufRead>(
     stream.errors
 }
 
+/// [`parse_documents_at`] or [`parse_json_at`].
+type Parse = fn(&str, Origin, &Limits, &dyn Fn(&str) -> bool) -> Result<Vec<Document>, TreeError>;
+
 struct Stream<'a, F> {
     file: &'a str,
     limits: &'a Limits,
@@ -179,18 +184,20 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
     }
 
     /// Builds the documents of `chunk.text[range]`, which starts at `origin`
-    /// in the file, and hands each on.
+    /// in the file, with `parse` (the YAML reader, or the JSON one for a
+    /// value already checked as JSON), and hands each on.
     fn documents(
         &mut self,
         chunk: &Chunk,
         range: Range<usize>,
         origin: Origin,
+        parse: Parse,
     ) -> Result<(), InputError> {
         let Some(text) = chunk.text.get(range) else {
             let message = "internal error: a document's text is out of range".to_string();
             return Err(self.error(ErrorKind::Syntax, origin.line_offset + 1, 0, message));
         };
-        let docs = parse_documents_at(text, origin, self.limits, &interesting_kind)
+        let docs = parse(text, origin, self.limits, &interesting_kind)
             .map_err(|e| self.tree_error(chunk, e))?;
         for document in docs {
             if let Err(e) = (self.each)(ParsedDocument {
@@ -210,7 +217,7 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
             line_offset: chunk.first_line.saturating_sub(1),
             column_offset: 0,
         };
-        if let Err(e) = self.documents(chunk, 0..chunk.text.len(), origin)
+        if let Err(e) = self.documents(chunk, 0..chunk.text.len(), origin, parse_documents_at)
             && self.push(e)
         {
             return None;
@@ -227,7 +234,7 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
             match piece {
                 Piece::Value(range) => {
                     let origin = offsets.origin(range.start);
-                    if let Err(e) = self.documents(chunk, range, origin)
+                    if let Err(e) = self.documents(chunk, range, origin, parse_json_at)
                         && self.push(e)
                     {
                         return None;
@@ -235,7 +242,8 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
                 }
                 Piece::Yaml { from, error } => {
                     let origin = offsets.origin(from);
-                    if let Err(e) = self.documents(chunk, from..chunk.text.len(), origin) {
+                    let rest = from..chunk.text.len();
+                    if let Err(e) = self.documents(chunk, rest, origin, parse_documents_at) {
                         let e = self.neither(chunk, e, &error);
                         if self.push(e) {
                             return None;

@@ -6,8 +6,9 @@
 //! errors are still reported) but not built, which keeps large CRD bundles
 //! cheap.
 
+use crate::json_events::JsonEvents;
 use crate::limits::Limits;
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span};
 use std::collections::HashMap;
 
 /// One node and where it starts (1-based line and column in the file).
@@ -164,21 +165,19 @@ pub fn parse_documents_at(
     limits: &Limits,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Document>, TreeError> {
-    Builder {
-        limits,
-        keep,
-        origin,
-        docs: Vec::new(),
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        alias_nodes: 0,
-        skipping: false,
-        doc_line: 0,
-        kind: None,
-        root: None,
-    }
-    .run(text)
+    Builder::new(origin, limits, keep).run(Parser::new_from_str(text))
+}
+
+/// [`parse_documents_at`] for the one JSON value of `text`, a text already
+/// checked as JSON: the same tree, read without the YAML parser's cost
+/// (see [`crate::json_events`]).
+pub fn parse_json_at(
+    text: &str,
+    origin: Origin,
+    limits: &Limits,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Document>, TreeError> {
+    Builder::new(origin, limits, keep).run(JsonEvents::new(text))
 }
 
 /// See [`Builder::add_alias_nodes`]. Real manifests that share a block
@@ -204,7 +203,24 @@ struct Builder<'a> {
     root: Option<Node>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(origin: Origin, limits: &'a Limits, keep: &'a dyn Fn(&str) -> bool) -> Builder<'a> {
+        Builder {
+            limits,
+            keep,
+            origin,
+            docs: Vec::new(),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            alias_nodes: 0,
+            skipping: false,
+            doc_line: 0,
+            kind: None,
+            root: None,
+        }
+    }
+
     /// A parser position (1-based line, 0-based column in the text) as the
     /// 1-based line and column in the file.
     fn at(&self, m: &Marker) -> (usize, usize) {
@@ -226,12 +242,16 @@ impl Builder<'_> {
         }
     }
 
-    fn run(mut self, text: &str) -> Result<Vec<Document>, TreeError> {
-        let mut parser = Parser::new_from_str(text);
+    /// Builds the documents of a parser's events: the YAML parser's, or
+    /// [`JsonEvents`] for a text already checked as JSON.
+    fn run<'t>(
+        mut self,
+        mut events: impl Iterator<Item = Result<(Event<'t>, Span), ScanError>>,
+    ) -> Result<Vec<Document>, TreeError> {
         // Depth while skipping a document we do not build.
         let mut skip_depth = 0usize;
         loop {
-            let (event, span) = match parser.next_event() {
+            let (event, span) = match events.next() {
                 None => break,
                 Some(Ok(e)) => e,
                 Some(Err(e)) => {
