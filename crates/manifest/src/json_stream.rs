@@ -20,9 +20,10 @@
 //!
 //! The JSON is checked with serde_json without building it: its skipping is
 //! iterative, so it neither recurses nor has a recursion limit of its own.
-//! Each value is then built by the YAML reader, which gives every node its
-//! line and applies the depth and node limits, exactly as for any other
-//! document.
+//! Each value is then built by the tree builder from
+//! [`crate::json_events`], which gives every node its line as the YAML
+//! reader would, and the depth and node limits apply exactly as for any
+//! other document.
 
 use crate::json_error::JsonError;
 use serde::de::IgnoredAny;
@@ -39,6 +40,21 @@ const SNIFF_BYTES: usize = 4096;
 pub fn sniffs_as_json(text: &str) -> bool {
     let rest = text.trim_start();
     text.len() - rest.len() < SNIFF_BYTES && rest.starts_with('{')
+}
+
+/// Whether a chunk kubectl reads as YAML is one JSON array or object (a
+/// file of `kubectl get -o json | jq .items`, or a JSON object after a
+/// `---`). Its YAML reading is the same tree, and the JSON reader builds it
+/// without the YAML parser's token queue, which grows with the length of a
+/// flow collection.
+pub fn is_one_json_collection(text: &str) -> bool {
+    let rest = text.trim_start();
+    if !rest.starts_with(['[', '{']) {
+        return false;
+    }
+    // serde_json skips a value it ignores without recursing (see above).
+    let mut de = Deserializer::from_str(rest);
+    serde::Deserialize::deserialize(&mut de).is_ok_and(|IgnoredAny| de.end().is_ok())
 }
 
 /// What one chunk of a JSON stream holds, in order.

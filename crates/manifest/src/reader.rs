@@ -10,7 +10,7 @@
 use crate::chunk::{Chunk, ChunkError, Chunker};
 use crate::error::{ErrorKind, InputError};
 use crate::json_error::JsonError;
-use crate::json_stream::{Piece, Pieces, sniffs_as_json};
+use crate::json_stream::{Piece, Pieces, is_one_json_collection, sniffs_as_json};
 use crate::limits::Limits;
 use crate::offsets::Offsets;
 use crate::tree::{Document, Origin, TreeError, TreeErrorKind, parse_documents_at, parse_json_at};
@@ -217,7 +217,12 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
             line_offset: chunk.first_line.saturating_sub(1),
             column_offset: 0,
         };
-        if let Err(e) = self.documents(chunk, 0..chunk.text.len(), origin, parse_documents_at)
+        let parse: Parse = if is_one_json_collection(&chunk.text) {
+            parse_json_at
+        } else {
+            parse_documents_at
+        };
+        if let Err(e) = self.documents(chunk, 0..chunk.text.len(), origin, parse)
             && self.push(e)
         {
             return None;

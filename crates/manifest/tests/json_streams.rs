@@ -264,3 +264,21 @@ fn the_size_limit_applies_before_any_parsing() {
         errors[0]
     );
 }
+
+/// A chunk kubectl reads as YAML that is one JSON array (`kubectl get -o
+/// json | jq .items`) is read by the JSON reader: the same tree, and what
+/// only the JSON reader reads right (a surrogate pair) is read. Flow YAML
+/// that is not JSON still goes to the YAML reader.
+#[test]
+fn a_yaml_chunk_that_is_one_json_collection_is_read_as_json() {
+    let docs = documents("\n  [{\"n\": \"x\\ud83d\\ude00\"}]");
+    let root = docs[0].root.as_ref().unwrap();
+    assert_eq!((root.line, root.column), (2, 3));
+    let item = root
+        .as_seq()
+        .and_then(|s| s[0].get("n"))
+        .and_then(|n| n.as_scalar());
+    assert_eq!(item.map(|s| s.text.as_str()), Some("x😀"));
+    assert_eq!(roots("---\n{n: x}\n"), [(2, 1, "x".to_string())]);
+    assert_eq!(roots("[{n: x}, 1]"), [(1, 1, String::new())]);
+}
