@@ -1,0 +1,158 @@
+//! What a namespace's admission labels of one family actually set, read as
+//! Pod Security Admission reads them: an `enforce` level it cannot parse
+//! fails closed (to the family's strictest level), a `warn` or `audit`
+//! level it cannot parse fails open (to `privileged`), and a missing or
+//! unparsable `-version` is `latest`.
+//!
+//! The recommendation needs the value, not just the key: a namespace
+//! labelled `rootlock.dev/enforce=baseline` does not enforce `immutable`,
+//! and `warn=privileged` warns about nothing.
+
+use crate::inventory::Namespace;
+use rootlock_policy::{Level, LevelVersion, Version};
+
+/// `enforce`, `warn` or `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Enforce,
+    Warn,
+    Audit,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Warn => "warn",
+            Mode::Audit => "audit",
+        }
+    }
+}
+
+/// The strictest level a label family knows: PSA's labels stop at
+/// `restricted`, rootlock's go up to `immutable`.
+fn strictest(prefix: &str) -> Level {
+    if prefix == "rootlock.dev/" {
+        Level::Immutable
+    } else {
+        Level::Restricted
+    }
+}
+
+/// The level and version `{prefix}{mode}` sets on `ns`; `None` when the
+/// namespace has no such label.
+pub fn effective(ns: &Namespace, prefix: &str, mode: Mode) -> Option<LevelVersion> {
+    let value = ns.label(&format!("{prefix}{}", mode.as_str()))?;
+    let level = Level::parse(value).unwrap_or(match mode {
+        Mode::Enforce => strictest(prefix),
+        Mode::Warn | Mode::Audit => Level::Privileged,
+    });
+    let version = ns
+        .label(&format!("{prefix}{}-version", mode.as_str()))
+        .and_then(Version::parse)
+        .unwrap_or(Version::Latest);
+    Some(LevelVersion::new(level, version))
+}
+
+/// Whether admitting at `set` rejects everything `target` rejects: at least
+/// as strict a level, at a version no older (`latest` is the newest).
+pub fn covers(set: LevelVersion, target: LevelVersion) -> bool {
+    set.level >= target.level && set.version.effective_minor() >= target.version.effective_minor()
+}
+
+/// The `KEY=VALUE` arguments of a `kubectl label` that makes `mode` cover
+/// `target`, and whether one of those keys already has a value (kubectl
+/// then refuses without `--overwrite`).
+pub fn label_args(
+    ns: &Namespace,
+    prefix: &str,
+    mode: Mode,
+    target: LevelVersion,
+) -> (Vec<String>, bool) {
+    let key = format!("{prefix}{}", mode.as_str());
+    let version_key = format!("{key}-version");
+    let mut args = vec![format!("{key}={}", target.level)];
+    let mut existing = ns.label(&key).is_some();
+    // A version label older than the target keeps enforcing the old
+    // checks whatever the level says: it has to change too.
+    let version = ns.label(&version_key);
+    let version_covers = version
+        .and_then(Version::parse)
+        .unwrap_or(Version::Latest)
+        .effective_minor()
+        >= target.version.effective_minor();
+    if version.is_some() && !version_covers {
+        args.push(format!("{version_key}={}", target.version));
+        existing = true;
+    }
+    (args, existing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ns(labels: &[(&str, &str)]) -> Namespace {
+        Namespace {
+            name: "shop".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn lv(s: &str) -> LevelVersion {
+        LevelVersion::parse(s).unwrap()
+    }
+
+    const R: &str = "rootlock.dev/";
+    const PSA: &str = "pod-security.kubernetes.io/";
+
+    #[test]
+    fn invalid_enforce_fails_closed_and_invalid_warn_audit_fail_open() {
+        let n = ns(&[
+            ("rootlock.dev/enforce", "strict"),
+            ("rootlock.dev/warn", "Immutable"),
+            ("rootlock.dev/audit", "restricted"),
+            ("rootlock.dev/audit-version", "1.30"),
+            ("pod-security.kubernetes.io/enforce", "bogus"),
+        ]);
+        assert_eq!(effective(&n, R, Mode::Enforce), Some(lv("immutable")));
+        assert_eq!(effective(&n, R, Mode::Warn), Some(lv("privileged")));
+        assert_eq!(effective(&n, R, Mode::Audit), Some(lv("restricted")));
+        assert_eq!(effective(&n, PSA, Mode::Enforce), Some(lv("restricted")));
+        assert_eq!(effective(&n, PSA, Mode::Warn), None);
+    }
+
+    #[test]
+    fn a_weaker_level_or_older_version_does_not_cover() {
+        assert!(covers(lv("immutable"), lv("restricted:v1.30")));
+        assert!(!covers(lv("baseline"), lv("immutable")));
+        assert!(!covers(lv("immutable:v1.24"), lv("immutable")));
+        assert!(covers(lv("restricted:v1.99"), lv("restricted")));
+    }
+
+    #[test]
+    fn label_args_change_an_old_version_and_ask_for_overwrite() {
+        let target = lv("immutable");
+        assert_eq!(
+            label_args(&ns(&[]), R, Mode::Warn, target),
+            (vec!["rootlock.dev/warn=immutable".to_string()], false)
+        );
+        let n = ns(&[
+            ("rootlock.dev/enforce", "immutable"),
+            ("rootlock.dev/enforce-version", "v1.24"),
+        ]);
+        assert_eq!(
+            label_args(&n, R, Mode::Enforce, target),
+            (
+                vec![
+                    "rootlock.dev/enforce=immutable".to_string(),
+                    "rootlock.dev/enforce-version=latest".to_string()
+                ],
+                true
+            )
+        );
+    }
+}
