@@ -3,8 +3,11 @@
 //! and why.
 
 use crate::args::ClusterArgs;
+use http_body_util::BodyExt;
+use kube::client::Body;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
@@ -179,64 +182,125 @@ impl Cluster {
     pub async fn get(&self, path: &str, purpose: Purpose<'_>) -> Result<String, ClusterError> {
         let request = http::Request::get(path)
             .header(http::header::ACCEPT, "application/json")
-            .body(Vec::new())
+            .body(Body::from(Vec::new()))
             .map_err(|e| ClusterError::Decode {
                 path: path.to_string(),
                 detail: e.to_string(),
             })?;
-        let answer = tokio::time::timeout(self.timeout, self.client.request_text(request)).await;
+        let answer = tokio::time::timeout(self.timeout, self.fetch(request)).await;
         match answer {
             Err(_) => Err(ClusterError::Timeout {
                 url: self.url.clone(),
                 path: path.to_string(),
                 seconds: self.timeout.as_secs(),
             }),
-            Ok(Ok(text)) => Ok(text),
-            Ok(Err(e)) => Err(self.classify(e, path, purpose)),
+            Ok(Ok((status, body))) if status.is_success() => {
+                String::from_utf8(body).map_err(|e| ClusterError::Decode {
+                    path: path.to_string(),
+                    detail: e.to_string(),
+                })
+            }
+            Ok(Ok((status, body))) => Err(self.refused(status, &body, path, purpose)),
+            Ok(Err(e)) => Err(self.transport(e, path)),
         }
     }
 
-    fn classify(&self, e: kube::Error, path: &str, purpose: Purpose<'_>) -> ClusterError {
-        match e {
-            kube::Error::Api(status) => match status.code {
-                401 => ClusterError::Unauthorized {
-                    url: self.url.clone(),
-                    message: non_empty(&status.message, "Unauthorized"),
-                },
-                403 => ClusterError::Forbidden {
-                    verb: purpose.verb.to_string(),
-                    resource: purpose.resource.to_string(),
-                    namespace: purpose.namespace.map(str::to_string),
-                    message: non_empty(&status.message, "Forbidden"),
-                },
-                410 => ClusterError::Expired {
-                    resource: purpose.resource.to_string(),
-                },
-                code => ClusterError::Status {
-                    url: self.url.clone(),
-                    path: path.to_string(),
-                    code,
-                    reason: status.reason.clone(),
-                    message: status.message.clone(),
-                },
+    /// The HTTP status and body, whatever the status. kube's own error
+    /// handling is not used: it takes the code from a JSON body when one
+    /// parses, and a proxy's JSON error (no `code` field) became "code 0",
+    /// so a 403 was no longer recognised as a refusal.
+    async fn fetch(
+        &self,
+        request: http::Request<Body>,
+    ) -> Result<(http::StatusCode, Vec<u8>), kube::Error> {
+        let response = self.client.send(request).await?;
+        let status = response.status();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, body.to_vec()))
+    }
+
+    /// A non-success answer, by its HTTP status; the message and reason
+    /// come from the API server's Status body when there is one.
+    fn refused(
+        &self,
+        status: http::StatusCode,
+        body: &[u8],
+        path: &str,
+        purpose: Purpose<'_>,
+    ) -> ClusterError {
+        let (reason, message) = status_text(status, body);
+        match status.as_u16() {
+            401 => ClusterError::Unauthorized {
+                url: self.url.clone(),
+                message: non_empty(&message, "Unauthorized"),
             },
-            other => {
-                let detail = chain(&other);
-                if is_timeout(&other) {
-                    ClusterError::Timeout {
-                        url: self.url.clone(),
-                        path: path.to_string(),
-                        seconds: self.timeout.as_secs(),
-                    }
-                } else {
-                    ClusterError::Unreachable {
-                        url: self.url.clone(),
-                        detail,
-                    }
-                }
+            403 => ClusterError::Forbidden {
+                verb: purpose.verb.to_string(),
+                resource: purpose.resource.to_string(),
+                namespace: purpose.namespace.map(str::to_string),
+                message: non_empty(&message, "Forbidden"),
+            },
+            410 => ClusterError::Expired {
+                resource: purpose.resource.to_string(),
+            },
+            code => ClusterError::Status {
+                url: self.url.clone(),
+                path: path.to_string(),
+                code,
+                reason,
+                message,
+            },
+        }
+    }
+
+    /// A request that got no HTTP answer (connection, TLS, timeout).
+    fn transport(&self, e: kube::Error, path: &str) -> ClusterError {
+        if is_timeout(&e) {
+            ClusterError::Timeout {
+                url: self.url.clone(),
+                path: path.to_string(),
+                seconds: self.timeout.as_secs(),
+            }
+        } else {
+            ClusterError::Unreachable {
+                url: self.url.clone(),
+                detail: chain(&e),
             }
         }
     }
+}
+
+/// The API server's `Status` fields that say why.
+#[derive(Deserialize)]
+struct StatusBody {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Longest piece of a non-Status error body quoted in a message: a proxy's
+/// HTML error page is kilobytes of markup.
+const MAX_QUOTED: usize = 200;
+
+/// `(reason, message)` of an error answer: the Status body's, or else the
+/// HTTP reason phrase and the body itself, on one line and shortened.
+fn status_text(status: http::StatusCode, body: &[u8]) -> (String, String) {
+    let text = String::from_utf8_lossy(body);
+    if let Ok(s) = serde_json::from_str::<StatusBody>(&text)
+        && s.kind == "Status"
+    {
+        return (s.reason, s.message);
+    }
+    let reason = status.canonical_reason().unwrap_or_default().to_string();
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = match line.char_indices().nth(MAX_QUOTED) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    };
+    (reason, message)
 }
 
 fn non_empty(s: &str, default: &str) -> String {

@@ -758,6 +758,38 @@ fn server_errors_and_bad_continue_tokens_are_reported() {
     );
 }
 
+/// Something in front of the API server (an authenticating proxy, a load
+/// balancer) answers with its own body, not a Status: the HTTP code still
+/// decides what went wrong, and an HTML page is not quoted whole.
+#[test]
+fn errors_without_a_status_body_keep_their_http_code() {
+    let reply = |status: u16, body: &str| Reply {
+        status,
+        body: body.to_string().into(),
+        delay: Duration::ZERO,
+    };
+    let server = failing(reply(403, r#"{"error":"access denied by policy"}"#));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: forbidden: cannot list pods across all namespaces (RBAC): {\"error\":\"access denied by policy\"}; check with `kubectl auth can-i list pods -A`\n"
+    );
+    let page = format!(
+        "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>{}</body></html>",
+        "x".repeat(5000)
+    );
+    let server = failing(reply(502, &page));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    let expected = format!(
+        "rootlock cluster: the API server at {} answered GET /api/v1/pods?limit=500 with 502 Bad Gateway: <html> <head><title>502 Bad Gateway</title></head> <body>",
+        server.url()
+    );
+    assert!(o.err.starts_with(&expected), "{}", o.err);
+    assert!(o.err.ends_with("…\n") && o.err.len() < 400, "{}", o.err);
+}
+
 #[test]
 fn a_slow_server_times_out_with_exit_2() {
     let server = failing(Reply {
