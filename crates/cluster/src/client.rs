@@ -4,9 +4,8 @@
 
 use crate::args::ClusterArgs;
 use http_body_util::BodyExt;
+use kube::Client;
 use kube::client::Body;
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
 use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
@@ -140,26 +139,12 @@ pub struct Cluster {
 /// Loads the configuration: an explicit kubeconfig file, else the usual
 /// kubeconfig search, else the in-cluster service account.
 pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
-    let options = KubeConfigOptions {
-        context: args.context.clone(),
-        ..KubeConfigOptions::default()
-    };
-    let config = if let Some(path) = &args.kubeconfig {
-        let kc = Kubeconfig::read_from(path)
-            .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?;
-        Config::from_custom_kubeconfig(kc, &options)
-            .await
-            .map_err(|e| ClusterError::Config(format!("{}: {e}", path.display())))?
-    } else if args.context.is_some() {
-        // A named context only exists in a kubeconfig: no in-cluster fallback.
-        Config::from_kubeconfig(&options)
-            .await
-            .map_err(|e| ClusterError::Config(e.to_string()))?
-    } else {
-        Config::infer()
-            .await
-            .map_err(|e| ClusterError::Config(e.to_string()))?
-    };
+    let config = crate::kubeconfig::load(
+        args.kubeconfig.as_deref(),
+        args.context.as_deref(),
+        &crate::kubeconfig::Env::from_process(),
+    )
+    .await?;
     let timeout = Duration::from_secs(args.request_timeout);
     let url = config.cluster_url.to_string();
     let url = url.trim_end_matches('/').to_string();

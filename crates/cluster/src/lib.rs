@@ -11,6 +11,7 @@ pub mod client;
 mod collect;
 pub mod evaluate;
 pub mod inventory;
+pub mod kubeconfig;
 pub mod labels;
 pub mod list;
 pub mod owners;

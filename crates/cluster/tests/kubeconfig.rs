@@ -1,0 +1,118 @@
+//! Finding the kubeconfig without `--kubeconfig` ($KUBECONFIG, then
+//! ~/.kube/config): every error names the file it came from, as with
+//! `--kubeconfig`. The environment is passed in, not set on the process.
+
+use rootlock_cluster::client::ClusterError;
+use rootlock_cluster::kubeconfig::{Env, load};
+use std::ffi::OsString;
+use std::path::Path;
+
+const GOOD: &str = "apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: https://127.0.0.1:6443
+users:
+- name: u
+  user:
+    token: t
+contexts:
+- name: one
+  context: {cluster: c, user: u}
+- name: two
+  context: {cluster: c, user: u}
+current-context: CURRENT
+";
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn config_error(env: &Env, context: Option<&str>) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    match rt.block_on(load(None, context, env)) {
+        Err(ClusterError::Config(m)) => m,
+        Err(e) => panic!("not a configuration error: {e}"),
+        Ok(c) => panic!("loaded {}", c.cluster_url),
+    }
+}
+
+#[test]
+fn a_broken_kubeconfig_from_the_environment_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = write(dir.path(), "bad", "apiVersion: v1\nclusters: [\n");
+    let env = Env {
+        kubeconfig: Some(bad.clone().into_os_string()),
+        home: None,
+    };
+    let m = config_error(&env, None);
+    assert!(
+        m.starts_with(&format!(
+            "{}: failed to parse kubeconfig YAML",
+            bad.display()
+        )),
+        "{m}"
+    );
+    // Not wrapped in the in-cluster attempt's error.
+    assert!(!m.contains("in-cluster"), "{m}");
+}
+
+#[test]
+fn a_missing_context_in_the_default_kubeconfig_is_named_with_the_file() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = write(
+        home.path(),
+        ".kube/config",
+        &GOOD.replace("CURRENT", "gone"),
+    );
+    let env = Env {
+        kubeconfig: None,
+        home: Some(home.path().to_path_buf()),
+    };
+    assert_eq!(
+        config_error(&env, None),
+        format!(
+            "{}: no context named \"gone\" (contexts: one, two)",
+            path.display()
+        )
+    );
+    assert_eq!(
+        config_error(&env, Some("three")),
+        format!(
+            "{}: no context named \"three\" (contexts: one, two)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn kubeconfig_lists_merge_and_skip_missing_files_as_kubectl_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = write(dir.path(), "good", &GOOD.replace("CURRENT", "two"));
+    let missing = dir.path().join("missing");
+    let list: OsString = std::env::join_paths([&missing, &good]).expect("join");
+    let env = Env {
+        kubeconfig: Some(list.clone()),
+        home: None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let config = rt.block_on(load(None, None, &env)).expect("loads");
+    assert_eq!(config.cluster_url.to_string(), "https://127.0.0.1:6443/");
+    // Only missing files: say which were looked for.
+    let env = Env {
+        kubeconfig: Some(missing.clone().into_os_string()),
+        home: None,
+    };
+    assert_eq!(
+        config_error(&env, Some("one")),
+        format!("KUBECONFIG={}: no such file", missing.display())
+    );
+}
