@@ -2,7 +2,9 @@
 //! pod itself can be dropped as soon as it has been judged.
 
 use rootlock_policy::model::ContainerKind;
-use rootlock_policy::{Evaluation, Exemptions, LevelVersion, Pod, Severity, evaluate, immutable};
+use rootlock_policy::{
+    ContainerRef, Evaluation, Exemptions, LevelVersion, Pod, Severity, evaluate, immutable,
+};
 
 /// One finding, without the field path (API objects have no lines).
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +124,53 @@ impl Judge {
             failing: eval.has_errors(),
             what_if,
         }
+    }
+}
+
+impl Evaluated {
+    /// Applies a controller's own exemption annotations to a verdict made
+    /// from one of its pods (pods do not carry the controller's
+    /// annotations): as `scan` and a template judgment would, a matching
+    /// finding becomes `info` with its reason, an unreadable annotation a
+    /// warning. A finding already exempted by the pod keeps its reason.
+    /// PSA's messages and the what-if reasons do not change: exemptions do
+    /// not change what enforce does.
+    pub fn exempt(&mut self, ex: &Exemptions) {
+        let mark = |f: &mut FindingRow, container: Option<&ContainerRef>| {
+            if f.severity == Severity::Info {
+                return;
+            }
+            if let Some(e) = ex.find(f.rule, container) {
+                f.severity = Severity::Info;
+                f.exemption = Some(e.reason.clone());
+            }
+        };
+        for c in &mut self.containers {
+            let cref = ContainerRef {
+                kind: c.kind,
+                index: 0,
+                name: c.name.clone(),
+            };
+            for f in &mut c.findings {
+                mark(f, Some(&cref));
+            }
+        }
+        for f in &mut self.pod_findings {
+            mark(f, None);
+        }
+        self.pod_findings
+            .extend(ex.problems.iter().map(|p| FindingRow {
+                rule: "invalidExemption",
+                severity: Severity::Warning,
+                message: p.clone(),
+                exemption: None,
+            }));
+        self.failing = self
+            .containers
+            .iter()
+            .flat_map(|c| &c.findings)
+            .chain(&self.pod_findings)
+            .any(|f| f.severity == Severity::Error);
     }
 }
 

@@ -17,7 +17,7 @@ use crate::owners::{Meta, Owners, WorkloadId};
 use rootlock_manifest::extract::{Path, pod};
 use rootlock_manifest::json::node_from_json;
 use rootlock_manifest::{Limits, workloads};
-use rootlock_policy::Pod;
+use rootlock_policy::{Exemptions, Pod};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -109,6 +109,10 @@ pub struct Inventory {
     /// A revision key ([`Owners::revision_of`]) → the entry its first pod
     /// was counted in.
     revisions: HashMap<String, usize>,
+    /// A workload controller's own `exempt.rootlock.dev/*` annotations, by
+    /// uid, for judging its pods (which do not carry them); only
+    /// controllers listed before their pods and that have some.
+    exemptions: HashMap<String, Vec<(String, String)>>,
     pub pods: u64,
     /// Objects that could not be read, with the reason.
     pub errors: Vec<String>,
@@ -132,6 +136,7 @@ impl Inventory {
             rows: Vec::new(),
             by_uid: HashMap::new(),
             revisions: HashMap::new(),
+            exemptions: HashMap::new(),
             pods: 0,
             errors: Vec::new(),
         }
@@ -184,9 +189,28 @@ impl Inventory {
             self.owners.record(&meta.uid, owner);
             return;
         }
-        if self.by_uid.contains_key(&meta.uid) {
-            // Its pods have been judged already.
+        let annotations = if self.judge.annotation_exemptions {
+            exemption_annotations(raw)
+        } else {
+            Vec::new()
+        };
+        if let Some(rows) = self.by_uid.get(&meta.uid) {
+            // Its pods have been judged already, without the controller's
+            // own exemptions: apply them now.
+            if !annotations.is_empty() {
+                let ex = Exemptions::from_annotations(
+                    annotations.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                );
+                for &row in rows {
+                    if let Some(eval) = &mut self.rows[row].eval {
+                        eval.exempt(&ex);
+                    }
+                }
+            }
             return;
+        }
+        if !annotations.is_empty() {
+            self.exemptions.insert(meta.uid.clone(), annotations);
         }
         self.ensure_namespace(&meta.namespace);
         let (eval, error) = match self.template(kind, api_version, raw) {
@@ -300,7 +324,8 @@ impl Inventory {
                 match seen {
                     Some(row) if !debugged => row,
                     _ => {
-                        let judged = pod.map(|pod| self.judge.judge(&pod, &[]));
+                        let extra = self.exemptions.get(&id.uid).map_or(&[][..], Vec::as_slice);
+                        let judged = pod.map(|pod| self.judge.judge(&pod, extra));
                         let row = self.row_for(&id, &meta.namespace, judged);
                         if debugged {
                             self.rows[row].revision.get_or_insert(meta.name.clone());
@@ -397,6 +422,34 @@ impl Inventory {
     pub fn owner_links(&self) -> usize {
         self.owners.len()
     }
+}
+
+#[derive(Deserialize)]
+struct AnnotationsHead {
+    #[serde(default)]
+    metadata: Option<AnnotationsMeta>,
+}
+
+#[derive(Deserialize)]
+struct AnnotationsMeta {
+    #[serde(default)]
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+/// An object's own `exempt.rootlock.dev/*` annotations (most objects have
+/// none, and their text says so without decoding).
+fn exemption_annotations(raw: &RawValue) -> Vec<(String, String)> {
+    if !raw.get().contains(rootlock_policy::exemptions::PREFIX) {
+        return Vec::new();
+    }
+    serde_json::from_str::<AnnotationsHead>(raw.get())
+        .ok()
+        .and_then(|h| h.metadata)
+        .and_then(|m| m.annotations)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(rootlock_policy::exemptions::PREFIX))
+        .collect()
 }
 
 /// Drops what no check reads and is expensive to convert: status and

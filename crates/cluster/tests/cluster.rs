@@ -549,6 +549,101 @@ fn a_rollout_in_progress_is_judged_revision_by_revision() {
     );
 }
 
+/// A hardened workload but for `readOnlyRootFilesystem`, exempted by an
+/// annotation on the controller itself (not its pod template), served as
+/// `kind` (`Deployment` through a ReplicaSet, or a standalone `Job`) with
+/// `pods` pods.
+fn exempted_controller(kind: &'static str, pods: usize) -> impl Fn(&str) -> Reply {
+    move |path: &str| {
+        let owner = |kind: &str, api: &str, name: &str, uid: &str| {
+            serde_json::json!([{"apiVersion": api, "kind": kind, "name": name, "uid": uid,
+                "controller": true}])
+        };
+        let spec = serde_json::json!({"containers": [{"name": "app", "image": "nginx",
+            "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true,
+                "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}]});
+        let controller = |name: &str, uid: &str| {
+            serde_json::json!({"metadata": {"name": name, "namespace": "shop", "uid": uid,
+                "annotations": {"exempt.rootlock.dev/app":
+                    "readOnlyRootFilesystem: vendor image rewrites /etc at start; TICKET-1"}},
+                "spec": {"template": {"metadata": {}, "spec": spec.clone()}}})
+        };
+        let pod = |i: usize, owner_ref: Value| {
+            serde_json::json!({"metadata": {"name": format!("web-{i}"), "namespace": "shop",
+                "uid": format!("pod-{i}"), "ownerReferences": owner_ref}, "spec": spec.clone()})
+        };
+        let p = path.split('?').next().unwrap_or(path);
+        match (kind, p) {
+            ("Deployment", "/apis/apps/v1/deployments") => Reply::ok(list(
+                "Deployment",
+                "apps/v1",
+                vec![controller("web", "dep-web")],
+            )),
+            ("Deployment", "/apis/apps/v1/replicasets") => {
+                // The Deployment controller copies the annotations to its
+                // ReplicaSets, but not to the pods.
+                let mut rs = controller("web-5d8f", "rs-web");
+                rs["metadata"]["ownerReferences"] =
+                    owner("Deployment", "apps/v1", "web", "dep-web");
+                Reply::ok(list("ReplicaSet", "apps/v1", vec![rs]))
+            }
+            ("Job", "/apis/batch/v1/jobs") => {
+                Reply::ok(list("Job", "batch/v1", vec![controller("web", "job-web")]))
+            }
+            (_, "/api/v1/pods") => {
+                let owner_ref = match kind {
+                    "Deployment" => owner("ReplicaSet", "apps/v1", "web-5d8f", "rs-web"),
+                    _ => owner("Job", "batch/v1", "web", "job-web"),
+                };
+                let items = (0..pods).map(|i| pod(i, owner_ref.clone())).collect();
+                Reply::ok(list("Pod", "v1", items))
+            }
+            (_, "/api/v1/namespaces") => recorded(path),
+            _ => match empty_controller_list(path) {
+                Some(body) => Reply::ok(body),
+                None => Reply::recorded_error(&testdata("notfound-404.txt")),
+            },
+        }
+    }
+}
+
+/// As in `scan`, a controller's own exemption annotations count for its
+/// workload, whether it is judged from its template (no pods) or from its
+/// pods, which do not carry the controller's annotations: scaling a
+/// Deployment from 0 to 1 replica must not change its verdict.
+#[test]
+fn a_controllers_own_exemptions_cover_its_pods() {
+    for (kind, pods) in [("Deployment", 0), ("Deployment", 2), ("Job", 0), ("Job", 1)] {
+        let server = ReplayServer::start(Arc::new(exempted_controller(kind, pods)));
+        let o = run(&server, &["--format", "json"]);
+        let v: Value = serde_json::from_str(&o.out).expect("json");
+        let w = v["workloads"]
+            .as_array()
+            .expect("workloads")
+            .iter()
+            .find(|w| w["kind"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("{kind} missing: {}", o.out));
+        let finding = &w["containers"][0]["findings"][0];
+        assert_eq!(
+            (w["pods"].as_u64(), w["failing"].as_bool()),
+            (Some(pods as u64), Some(false)),
+            "{kind} with {pods} pods: {}",
+            o.out
+        );
+        assert_eq!(finding["rule"], "readOnlyRootFilesystem");
+        assert_eq!(finding["severity"], "info");
+        assert_eq!(
+            finding["exemption"],
+            "vendor image rewrites /etc at start; TICKET-1"
+        );
+        assert_eq!(o.code, 0, "{kind} with {pods} pods: {}", o.err);
+        // Ignoring annotation exemptions fails it either way.
+        let o = run(&server, &["--no-annotation-exemptions"]);
+        assert_eq!(o.code, 1, "{kind} with {pods} pods: {}", o.out);
+    }
+}
+
 #[test]
 fn chunk_size_and_namespace_scope_reach_the_server() {
     let server = recorded_server();
