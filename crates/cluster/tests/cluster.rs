@@ -638,6 +638,11 @@ fn a_controllers_own_exemptions_cover_its_pods() {
             "vendor image rewrites /etc at start; TICKET-1"
         );
         assert_eq!(o.code, 0, "{kind} with {pods} pods: {}", o.err);
+        // The CSV says the finding is exempt, as the table does.
+        let o = run(&server, &["--format", "csv"]);
+        let row =
+            format!("shop,{kind}/web,app,regular,<none>,{pods},readOnlyRootFilesystem (exempt)");
+        assert!(o.out.lines().any(|l| l == row), "{}", o.out);
         // Ignoring annotation exemptions fails it either way.
         let o = run(&server, &["--no-annotation-exemptions"]);
         assert_eq!(o.code, 1, "{kind} with {pods} pods: {}", o.out);

@@ -1,8 +1,9 @@
 //! `--format csv`: one row per container (RFC 4180 quoting), for
 //! spreadsheets.
 
-use crate::evaluate::{kind_text, read_only_text};
+use crate::evaluate::{FindingRow, kind_text, read_only_text};
 use crate::report::Report;
+use rootlock_policy::Severity;
 use std::io::{self, Write};
 
 fn field(s: &str) -> String {
@@ -16,6 +17,21 @@ fn field(s: &str) -> String {
 fn record(out: &mut dyn Write, cells: &[&str]) -> io::Result<()> {
     let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
     write!(out, "{}\r\n", line.join(","))
+}
+
+/// Rule ids joined with `;`, marked as the table marks them: a warning or
+/// an exempted finding does not fail the workload, and a bare id would
+/// read as if it did.
+fn rules(findings: &[FindingRow]) -> String {
+    let ids: Vec<String> = findings
+        .iter()
+        .map(|f| match f.severity {
+            Severity::Error => f.rule.to_string(),
+            Severity::Warning => format!("{} (warning)", f.rule),
+            Severity::Info => format!("{} (exempt)", f.rule),
+        })
+        .collect();
+    ids.join(";")
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -40,7 +56,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             continue;
         };
         for c in &eval.containers {
-            let rules: Vec<&str> = c.findings.iter().map(|f| f.rule).collect();
+            let rules = rules(&c.findings);
             record(
                 out,
                 &[
@@ -50,16 +66,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     kind_text(c.kind),
                     read_only_text(c.read_only),
                     &pods,
-                    &rules.join(";"),
+                    &rules,
                 ],
             )?;
         }
         if !eval.pod_findings.is_empty() {
-            let rules: Vec<&str> = eval.pod_findings.iter().map(|f| f.rule).collect();
-            record(
-                out,
-                &[&w.namespace, &label, "", "pod", "", &pods, &rules.join(";")],
-            )?;
+            let rules = rules(&eval.pod_findings);
+            record(out, &[&w.namespace, &label, "", "pod", "", &pods, &rules])?;
         }
     }
     Ok(())
