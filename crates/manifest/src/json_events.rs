@@ -287,7 +287,9 @@ fn closing_quote(body: &[u8]) -> Option<usize> {
 }
 
 /// A string body with JSON's escapes decoded; `None` for an escape JSON
-/// does not have, or a surrogate without its pair.
+/// does not have. A surrogate without its pair becomes U+FFFD, as Go's
+/// `encoding/json` (kubectl) decodes it: serde_json's check of a value it
+/// skips lets one through.
 fn unescape(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
@@ -308,17 +310,23 @@ fn unescape(raw: &str) -> Option<String> {
             'u' => {
                 let unit = hex4(&mut chars)?;
                 if (0xD800..0xDC00).contains(&unit) {
-                    // A high surrogate: its low half must follow as `\uXXXX`.
-                    if chars.next()? != '\\' || chars.next()? != 'u' {
-                        return None;
+                    // A high surrogate: with the low half that follows as
+                    // `\uXXXX`, one character.
+                    let mut ahead = chars.clone();
+                    let low = (ahead.next() == Some('\\') && ahead.next() == Some('u'))
+                        .then(|| hex4(&mut ahead))
+                        .flatten()
+                        .filter(|low| (0xDC00..0xE000).contains(low));
+                    match low {
+                        Some(low) => {
+                            chars = ahead;
+                            let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                            char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)
+                        }
+                        None => char::REPLACEMENT_CHARACTER,
                     }
-                    let low = hex4(&mut chars)?;
-                    if !(0xDC00..0xE000).contains(&low) {
-                        return None;
-                    }
-                    char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?
                 } else {
-                    char::from_u32(unit)?
+                    char::from_u32(unit).unwrap_or(char::REPLACEMENT_CHARACTER)
                 }
             }
             _ => return None,

@@ -48,12 +48,13 @@ pub fn sniffs_as_json(text: &str) -> bool {
 /// without the YAML parser's token queue, which grows with the length of a
 /// flow collection.
 pub fn is_one_json_collection(text: &str) -> bool {
-    let rest = text.trim_start();
+    // JSON's white space only: the JSON reader gets the whole text.
+    let rest = text.trim_start_matches([' ', '\t', '\n', '\r']);
     if !rest.starts_with(['[', '{']) {
         return false;
     }
     // serde_json skips a value it ignores without recursing (see above).
-    let mut de = Deserializer::from_str(rest);
+    let mut de = Deserializer::from_str(text);
     serde::Deserialize::deserialize(&mut de).is_ok_and(|IgnoredAny| de.end().is_ok())
 }
 
@@ -236,6 +237,18 @@ mod tests {
                 error: JsonError::at(1, 2, "invalid number")
             }]
         );
+    }
+
+    /// Exactly one JSON array or object, with JSON's white space around
+    /// it: the JSON reader is given the whole text.
+    #[test]
+    fn one_json_collection_is_the_whole_text() {
+        for yes in ["[1]", " \r\n\t{\"a\": [1]}\n", "[{}, []]"] {
+            assert!(is_one_json_collection(yes), "{yes:?}");
+        }
+        for no in ["\x0c[1]", "\u{a0}[1]", "[1] x", "[1][2]", "1", "---\n{}", "{a: 1}", ""] {
+            assert!(!is_one_json_collection(no), "{no:?}");
+        }
     }
 
     #[test]

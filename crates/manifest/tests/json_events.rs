@@ -68,16 +68,23 @@ fn characters_past_the_basic_plane_are_read_from_surrogate_pairs() {
         matches!(&got[4].0, Event::Scalar(s, ..) if s == "x😀yé\n"),
         "{got:?}"
     );
-    // A half pair or an unknown escape is an error, not a guess.
-    for bad in [
-        r#"["\ud83d"]"#,
-        r#"["\ud83dx"]"#,
-        r#"["\ude00\ud83d"]"#,
-        r#"["\q"]"#,
+    // A half pair is U+FFFD, as kubectl (Go's encoding/json) reads it, and
+    // what follows it is kept; an unknown escape is an error.
+    for (half, want) in [
+        (r#"["\ud83d"]"#, "\u{fffd}"),
+        (r#"["\ud83dx"]"#, "\u{fffd}x"),
+        (r#"["\ud83d]\u0041"]"#, "\u{fffd}]A"),
+        (r#"["\ude00\ud83d"]"#, "\u{fffd}\u{fffd}"),
+        (r#"["\ud83d\u0041"]"#, "\u{fffd}A"),
     ] {
-        let last = JsonEvents::new(bad).last().unwrap();
-        assert!(last.is_err(), "{bad}");
+        let got = events(JsonEvents::new(half));
+        assert!(
+            matches!(&got[3].0, Event::Scalar(s, ..) if s == want),
+            "{half}: {got:?}"
+        );
     }
+    let last = JsonEvents::new(r#"["\q"]"#).last().unwrap();
+    assert!(last.is_err());
 }
 
 #[test]
