@@ -8,6 +8,7 @@
 use crate::client::{Cluster, ClusterError, Purpose};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::collections::HashSet;
 
 #[derive(Deserialize, Default)]
 struct ListMeta {
@@ -94,6 +95,10 @@ where
     let first = page_path(base, limit, None);
     let mut text = cluster.get(&first, purpose).await?;
     let mut path = first;
+    // Every continue token asked for: a server (or a proxy caching one
+    // page) that hands back one already followed would make the listing
+    // go round for ever, and each round adds the same pods again.
+    let mut followed: HashSet<String> = HashSet::new();
     loop {
         let page: ListPage = serde_json::from_str(&text).map_err(|e| ClusterError::Decode {
             path: path.clone(),
@@ -113,6 +118,16 @@ where
             .as_deref()
             .filter(|t| !t.is_empty())
             .map(|t| page_path(base, limit, Some(t)));
+        if let Some(token) = page.metadata.continue_.as_deref().filter(|t| !t.is_empty())
+            && !followed.insert(token.to_string())
+        {
+            return Err(ClusterError::Decode {
+                path,
+                detail:
+                    "the continue token of this page was followed before: the list would never end"
+                        .into(),
+            });
+        }
         // Fetch the next page while this one is decoded and evaluated.
         let prefetch = next.clone().map(|p| {
             let c = cluster.clone();

@@ -975,3 +975,30 @@ fn a_generated_100k_pod_cluster_gives_the_right_counts() {
         .count();
     assert_eq!(pages, PODS / 500);
 }
+
+/// A server (or a caching proxy) that hands back a continue token already
+/// followed would page for ever, adding the same pods each round: the
+/// listing stops with exit 2. (This one gives up after 20 rounds, so the
+/// test ends either way.)
+#[test]
+fn a_continue_token_followed_before_stops_the_listing() {
+    let rounds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = rounds.clone();
+    let server = ReplayServer::start(Arc::new(move |path: &str| {
+        if !path.starts_with("/api/v1/pods") {
+            return recorded(path);
+        }
+        let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut page: Value = serde_json::from_str(&testdata("pods-page1.json")).unwrap();
+        page["metadata"]["continue"] = if n < 20 { "again".into() } else { Value::Null };
+        Reply::ok(page.to_string())
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2, "{}", o.err);
+    assert!(
+        o.err.contains("continue=again") && o.err.contains("followed before"),
+        "{}",
+        o.err
+    );
+    assert_eq!(rounds.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -246,7 +246,16 @@ mod tests {
         for yes in ["[1]", " \r\n\t{\"a\": [1]}\n", "[{}, []]"] {
             assert!(is_one_json_collection(yes), "{yes:?}");
         }
-        for no in ["\x0c[1]", "\u{a0}[1]", "[1] x", "[1][2]", "1", "---\n{}", "{a: 1}", ""] {
+        for no in [
+            "\x0c[1]",
+            "\u{a0}[1]",
+            "[1] x",
+            "[1][2]",
+            "1",
+            "---\n{}",
+            "{a: 1}",
+            "",
+        ] {
             assert!(!is_one_json_collection(no), "{no:?}");
         }
     }
