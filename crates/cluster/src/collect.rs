@@ -86,9 +86,12 @@ pub async fn collect(
             }
             Some(ns) => {
                 let path = format!("/api/v1/namespaces/{}", crate::list::encode_query(ns));
+                // Namespaces are cluster-scoped: the right to read this one
+                // is `get namespaces/NAME`, as `kubectl auth can-i` asks it.
+                let resource = format!("namespaces/{ns}");
                 let purpose = Purpose {
                     verb: "get",
-                    resource: "namespaces",
+                    resource: &resource,
                     namespace: None,
                 };
                 let text = cluster.get(&path, purpose).await?;

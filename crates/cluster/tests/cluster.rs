@@ -1002,3 +1002,34 @@ fn a_continue_token_followed_before_stops_the_listing() {
     );
     assert_eq!(rounds.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+/// With `-n`, the namespace itself is read (`get`); a 403 there names that
+/// namespace and the `kubectl auth can-i` question that matches the request.
+#[test]
+fn a_forbidden_namespace_names_itself_and_the_matching_check() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path == "/api/v1/namespaces/shop" {
+            status(
+                403,
+                "Forbidden",
+                "namespaces \"shop\" is forbidden: User \"dev\" cannot get resource \"namespaces\" in API group \"\" in the namespace \"shop\"",
+            )
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &["-n", "shop"]);
+    assert_eq!(o.code, 2, "{}", o.err);
+    assert!(
+        o.err
+            .starts_with("rootlock cluster: forbidden: cannot get namespaces/shop (RBAC): "),
+        "{}",
+        o.err
+    );
+    assert!(
+        o.err
+            .ends_with("; check with `kubectl auth can-i get namespaces/shop`\n"),
+        "{}",
+        o.err
+    );
+}
