@@ -25,9 +25,12 @@ pub enum ChunkError {
         line: usize,
     },
     /// A document grew past the limit; reading stops (1-based first line).
+    /// `json_stream`: the text starts a stream kubectl reads as JSON, whose
+    /// values are not split apart here, so the limit is on all of them.
     TooLarge {
         first_line: usize,
         limit: usize,
+        json_stream: bool,
     },
 }
 
@@ -80,6 +83,20 @@ impl<R: BufRead> Chunker<R> {
         Ok(Some(Chunk { text, first_line }))
     }
 
+    fn too_large(&self) -> ChunkError {
+        let start = if self.current.is_empty() {
+            &self.line
+        } else {
+            &self.current
+        };
+        let text = String::from_utf8_lossy(&start[..start.len().min(8192)]);
+        ChunkError::TooLarge {
+            first_line: self.current_first_line,
+            limit: self.max_bytes,
+            json_stream: self.current_first_line == 1 && crate::json_stream::sniffs_as_json(&text),
+        }
+    }
+
     /// Reads one line (with its newline) into `self.line`, reading no more
     /// than the space left in the current document. Returns false at EOF.
     fn read_line(&mut self) -> Result<bool, ChunkError> {
@@ -96,10 +113,7 @@ impl<R: BufRead> Chunker<R> {
             };
             let room = budget.saturating_sub(self.line.len());
             if take > room {
-                return Err(ChunkError::TooLarge {
-                    first_line: self.current_first_line,
-                    limit: self.max_bytes,
-                });
+                return Err(self.too_large());
             }
             self.line.extend_from_slice(&buf[..take]);
             self.reader.consume(take);
@@ -159,10 +173,7 @@ impl<R: BufRead> Iterator for Chunker<R> {
             self.current.extend_from_slice(&self.line);
             if self.current.len() > self.max_bytes {
                 self.finished = true;
-                return Some(Err(ChunkError::TooLarge {
-                    first_line: self.current_first_line,
-                    limit: self.max_bytes,
-                }));
+                return Some(Err(self.too_large()));
             }
             if end {
                 match self.take_current(self.line_no + 1) {
@@ -235,7 +246,8 @@ mod tests {
             c.next(),
             Some(Err(ChunkError::TooLarge {
                 first_line: 1,
-                limit: 1000
+                limit: 1000,
+                json_stream: false
             }))
         ));
         assert!(c.next().is_none());

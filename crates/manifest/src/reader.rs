@@ -130,13 +130,30 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
             ChunkError::NotUtf8 { line } => {
                 self.error(ErrorKind::Syntax, line, 0, "not valid UTF-8".into())
             }
-            ChunkError::TooLarge { first_line, limit } => self.error(
+            ChunkError::TooLarge {
+                first_line,
+                limit,
+                json_stream: false,
+            } => self.error(
                 ErrorKind::Limit,
                 first_line,
                 0,
                 format!(
-                    "document is larger than {} bytes (the API server accepts at most 3 MiB); raise --max-document-size if it is genuine",
-                    limit
+                    "document is larger than {limit} bytes (the API server accepts at most 3 MiB); raise --max-document-size if it is genuine"
+                ),
+            ),
+            // The chunker splits at `---` lines, which a JSON stream has
+            // none of: the limit is on all its values together.
+            ChunkError::TooLarge {
+                first_line,
+                limit,
+                json_stream: true,
+            } => self.error(
+                ErrorKind::Limit,
+                first_line,
+                0,
+                format!(
+                    "this JSON stream ({{…}}{{…}}, or one object per line) is larger than {limit} bytes, and its values are read as one document; raise --max-document-size, or split the file"
                 ),
             ),
         }

@@ -263,6 +263,28 @@ fn the_size_limit_applies_before_any_parsing() {
         "{:?}",
         errors[0]
     );
+    // A stream of small values (`jq -c`) is refused as a whole: the message
+    // says so, not that one document is too large.
+    let lines: String = (0..200).map(|i| format!("{{\"n\": {i}}}\n")).collect();
+    let (_, errors) = read_with(&lines, &limits);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].message.starts_with(
+            "this JSON stream ({…}{…}, or one object per line) is larger than 1000 bytes"
+        ),
+        "{:?}",
+        errors[0]
+    );
+    // YAML keeps its own message.
+    let yaml = format!("n: {}\n", "x".repeat(5000));
+    let (_, errors) = read_with(&yaml, &limits);
+    assert!(
+        errors[0]
+            .message
+            .starts_with("document is larger than 1000 bytes"),
+        "{:?}",
+        errors[0]
+    );
 }
 
 /// A chunk kubectl reads as YAML that is one JSON array (`kubectl get -o
