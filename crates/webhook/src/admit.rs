@@ -311,12 +311,13 @@ pub fn pod_from_json(obj: &Value) -> Result<Pod, String> {
     crate::object::pod_from_node(&n)
 }
 
-/// Exemption annotations of a workload: the object's own, then its pod
-/// template's (the template's reach the pods), as `scan` reads them.
-pub fn exemptions_of(own: &[(String, String)], pod: &Pod) -> Exemptions {
+/// Exemption annotations of a pod (or a pod template): only these reach
+/// the pods the webhook enforces, unlike a controller's own, which `scan`
+/// and `cluster` also honour.
+pub fn exemptions_of(pod: &Pod) -> Exemptions {
     Exemptions::from_annotations(
-        own.iter()
-            .chain(pod.annotations.iter())
+        pod.annotations
+            .iter()
             .map(|(k, v)| (k.as_str(), v.as_str())),
     )
 }

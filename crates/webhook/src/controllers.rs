@@ -77,16 +77,40 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             );
         }
     };
+    // Only the template's annotations reach the pods, and a pod's review
+    // sees nothing of its controller: exemptions on the controller's own
+    // metadata would silence this warning while every pod it creates is
+    // still denied. So they are not honoured here either, and said so.
     let exemptions = wh
         .config
         .annotation_exemptions
-        .then(|| exemptions_of(&workload.annotations, &workload.pod));
-    wh.evaluate_pod(
+        .then(|| exemptions_of(&workload.pod));
+    let mut response = wh.evaluate_pod(
         call,
         &policy,
         errors,
         &workload.pod,
         exemptions.as_ref(),
         false,
-    )
+    );
+    if wh.config.annotation_exemptions {
+        response
+            .warnings
+            .extend(unreached_exemptions(&workload.annotations, &req.kind.kind));
+    }
+    response
+}
+
+/// A warning for each exemption annotation on a controller's own metadata.
+fn unreached_exemptions<'a>(
+    own: &'a [(String, String)],
+    kind: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    own.iter()
+        .filter(|(k, _)| k.starts_with(rootlock_policy::exemptions::PREFIX))
+        .map(move |(k, _)| {
+            format!(
+                "annotation {k:?} on the {kind} itself is not honoured: its pods do not carry it; put it on the pod template's metadata"
+            )
+        })
 }

@@ -70,10 +70,7 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             return AdmissionResponse::allow();
         }
     }
-    let exemptions = wh
-        .config
-        .annotation_exemptions
-        .then(|| exemptions_of(&[], &pod));
+    let exemptions = wh.config.annotation_exemptions.then(|| exemptions_of(&pod));
     wh.evaluate_pod(call, &policy, errors, &pod, exemptions.as_ref(), true)
 }
 
