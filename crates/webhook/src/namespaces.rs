@@ -3,7 +3,7 @@
 //! dry-run against the new level and the response warns which would be
 //! rejected, grouped by controller, bounded in pods and time.
 
-use crate::admit::{Call, Webhook, pod_from_json};
+use crate::admit::{Call, Webhook, exemptions_of, pod_from_json};
 use crate::labels::{
     self, AUDIT, AUDIT_VERSION, ENFORCE, ENFORCE_VERSION, Labels, Policy, WARN, WARN_VERSION,
     aggregate, json_str, labels_from_object, policy_to_evaluate,
@@ -178,7 +178,12 @@ pub async fn evaluate_pods_in_namespace(
     let mut counts: HashMap<String, (String, usize)> = HashMap::new();
     for (i, obj) in prioritized[..limit].iter().enumerate() {
         if let Ok(pod) = pod_from_json(obj) {
-            let e = evaluate(&pod, enforce, None);
+            // With annotation exemptions on, a pod whose every error is
+            // exempted is admitted again, so it is no offender; as at
+            // admission, the reasons of one that is still denied stay PSA's.
+            let ex = wh.config.annotation_exemptions.then(|| exemptions_of(&pod));
+            let e = evaluate(&pod, enforce, ex.as_ref());
+            let admitted = ex.is_some() && !e.has_errors();
             let mut reasons: Vec<&str> =
                 e.pss.iter().map(|r| r.violation.reason.as_str()).collect();
             reasons.extend(
@@ -189,7 +194,7 @@ pub async fn evaluate_pods_in_namespace(
                     })
                     .map(|r| r.violation.reason.as_str()),
             );
-            if !reasons.is_empty() {
+            if !reasons.is_empty() && !admitted {
                 let key = reasons.join(", ");
                 let c = counts.entry(key).or_insert_with(|| (pod.name.clone(), 0));
                 if pod.name < c.0 {

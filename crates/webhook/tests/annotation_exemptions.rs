@@ -61,3 +61,45 @@ async fn a_controllers_own_exemption_does_not_hide_that_its_pods_are_denied() {
         "{r}"
     );
 }
+
+/// A running pod in `shop`: hardened but for a writable root filesystem.
+fn running_pod(name: &str, annotations: Value) -> Value {
+    let mut c = hardened_container("app");
+    c["securityContext"]["readOnlyRootFilesystem"] = json!(false);
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "annotations": annotations},
+        "spec": {"containers": [c]}
+    })
+}
+
+#[tokio::test]
+async fn the_namespace_dry_run_does_not_report_pods_their_exemptions_admit() {
+    let pods = vec![
+        running_pod(
+            "a-exempt",
+            json!({"exempt.rootlock.dev/app": "readOnlyRootFilesystem: writes its cache"}),
+        ),
+        running_pod("b-plain", json!({})),
+    ];
+    let h = start_with(
+        config("annotationExemptions: true\ndefaults:\n  enforce: privileged\n"),
+        rootlock_webhook::cache::Namespaces::Offline,
+        Some(std::sync::Arc::new(
+            rootlock_webhook::cache::StaticPodLister(pods),
+        )),
+        std::time::Duration::from_secs(1),
+    )
+    .await;
+    // 11: `kubectl label ns shop rootlock.dev/enforce=immutable`.
+    let r = h.recorded("11-namespace-update").await;
+    assert_eq!(r["allowed"], true);
+    assert_eq!(
+        r["warnings"],
+        json!([
+            "existing pods in namespace \"shop\" violate the new PodSecurity enforce level \"immutable:latest\"",
+            "b-plain: readOnlyRootFilesystem != true"
+        ])
+    );
+}
