@@ -39,13 +39,23 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
         return m;
     }
     let mut need_volume = false;
-    let has_volume = spec
+    let existing = spec
         .get("volumes")
         .and_then(Value::as_array)
-        .is_some_and(|vs| {
+        .and_then(|vs| {
             vs.iter()
-                .any(|v| v.get("name").and_then(Value::as_str) == Some(TMP_VOLUME))
+                .find(|v| v.get("name").and_then(Value::as_str) == Some(TMP_VOLUME))
         });
+    let has_volume = existing.is_some();
+    // A volume of that name is the webhook's own (an emptyDir) on a pod it
+    // already mutated. Anything else is the pod's: a configMap or secret
+    // mounted at /tmp would be read-only there, so /tmp is left alone.
+    let foreign_volume = existing.is_some_and(|v| v.get("emptyDir").is_none());
+    if foreign_volume {
+        m.warnings.push(format!(
+            "the pod has a volume named {TMP_VOLUME:?} that is not an emptyDir; rootlock did not mount a writable /tmp"
+        ));
+    }
     for field in ["initContainers", "containers"] {
         let Some(containers) = spec.get(field).and_then(Value::as_array) else {
             continue;
@@ -84,7 +94,7 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
                         .is_some_and(|p| normalize_path(p) == "/tmp")
                 })
             });
-            if !mounts_tmp {
+            if !mounts_tmp && !foreign_volume {
                 need_volume = true;
                 let mount = json!({"name": TMP_VOLUME, "mountPath": "/tmp"});
                 if mounts.is_some() {
@@ -252,6 +262,34 @@ mod tests {
         assert_eq!(pod["spec"]["volumes"][1]["emptyDir"]["sizeLimit"], "64Mi");
         let again = plan(&pod, "64Mi");
         assert!(again.patch.is_empty(), "{:?}", again.patch);
+    }
+
+    /// A volume of the webhook's name that the pod brought itself (not an
+    /// emptyDir) is not mounted at /tmp: a configMap there is read-only.
+    #[test]
+    fn a_foreign_volume_of_the_same_name_is_not_mounted_at_tmp() {
+        let pod = json!({"spec": {
+            "containers": [{"name": "a"}],
+            "volumes": [{"name": "rootlock-tmp", "configMap": {"name": "x"}}]
+        }});
+        let m = plan(&pod, "64Mi");
+        let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
+        assert_eq!(paths, ["/spec/containers/0/securityContext"]);
+        assert_eq!(
+            m.warnings,
+            [
+                "the pod has a volume named \"rootlock-tmp\" that is not an emptyDir; rootlock did not mount a writable /tmp"
+            ]
+        );
+        // The webhook's own volume (an emptyDir) is reused, as before.
+        let pod = json!({"spec": {
+            "containers": [{"name": "a", "securityContext": {"readOnlyRootFilesystem": true}}],
+            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}]
+        }});
+        let m = plan(&pod, "64Mi");
+        let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
+        assert_eq!(paths, ["/spec/containers/0/volumeMounts"]);
+        assert!(m.warnings.is_empty());
     }
 
     #[test]
