@@ -275,8 +275,15 @@ impl Config {
             }
         }
         if let Some(n) = file.namespace_check {
-            if let Some(m) = n.max_pods {
-                c.namespace_max_pods = m;
+            // Zero would check no pod and still warn "checked against the
+            // first 0 of N" on every stricter enforce label.
+            match n.max_pods {
+                Some(0) => errors.push((
+                    FieldPath::keys(&["namespaceCheck", "maxPods"]),
+                    "must be at least 1".into(),
+                )),
+                Some(m) => c.namespace_max_pods = m,
+                None => {}
             }
             if let Some(t) = n.timeout_seconds {
                 if t.is_finite() && t > 0.0 && t <= 60.0 {
@@ -444,6 +451,8 @@ mod tests {
                 "cfg.json:2: maxRequestBytes: must be at least 1024",
             ]
         );
+        let e = Config::parse_from("namespaceCheck:\n  maxPods: 0\n", "cfg.yaml").unwrap_err();
+        assert_eq!(e, "cfg.yaml:2: namespaceCheck.maxPods: must be at least 1");
         // A wrong type is serde's error, which has its own line.
         let e = Config::parse_from("defaults:\n  enforce: [x]\n", "cfg.yaml").unwrap_err();
         assert!(
