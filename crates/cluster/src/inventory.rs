@@ -34,6 +34,18 @@ pub struct Namespace {
 }
 
 impl Namespace {
+    /// The namespace `shop` with these labels, for tests.
+    #[cfg(test)]
+    pub fn shop(labels: &[(&str, &str)]) -> Namespace {
+        Namespace {
+            name: "shop".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
     pub fn label(&self, key: &str) -> Option<&str> {
         self.labels
             .iter()

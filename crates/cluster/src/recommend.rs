@@ -93,13 +93,7 @@ mod tests {
     use super::*;
 
     fn ns(labels: &[(&str, &str)]) -> Namespace {
-        Namespace {
-            name: "shop".into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
+        Namespace::shop(labels)
     }
 
     #[test]
