@@ -7,9 +7,10 @@ use crate::edits::Op;
 use crate::resolve::apply_to_tree;
 use rootlock_manifest::json_stream::{Piece, Pieces, sniffs_as_json};
 use rootlock_manifest::scalar::{Resolved, resolve};
-use rootlock_manifest::tree::{Document, Node, Value, parse_documents};
+use rootlock_manifest::offsets::Offsets;
+use rootlock_manifest::tree::{Document, Node, Value, parse_documents, parse_json_at};
 use rootlock_manifest::workload::interesting_kind;
-use rootlock_manifest::{Limits, read_stream, workloads};
+use rootlock_manifest::{Limits, workloads};
 use rootlock_policy::{Finding, LevelVersion, Severity, evaluate};
 use saphyr_parser::{Event, Parser};
 
@@ -123,30 +124,41 @@ fn check_tags(old_text: &str, new_text: &str, first_line: usize) -> Result<(), S
 
 /// The documents of an edited chunk that kubectl reads as a stream of JSON
 /// values (`{…}{…}`, or one object per line as `jq -c` writes them), read
-/// as the reader read them; `None` for any other chunk. Such a stream is
-/// the first chunk of its file, and it is not one YAML text.
+/// as the reader read them; `None` for any other chunk. Such a chunk is the
+/// first of its file or, past the reader's cut between two values, a later
+/// one (a YAML chunk holding one JSON value reads the same either way); it
+/// is not one YAML text.
 fn json_stream_documents(
     new_text: &str,
     first_line: usize,
     limits: &Limits,
 ) -> Option<Result<Vec<Document>, String>> {
-    // Every piece a JSON value, by the reader's own splitting.
-    let all_json = || Pieces::new(new_text, 0).all(|p| matches!(p, Piece::Value(_)));
-    if first_line != 1 || !sniffs_as_json(new_text) || !all_json() {
+    let mut pieces = Vec::new();
+    for piece in Pieces::new(new_text, 0) {
+        match piece {
+            Piece::Value(range) => pieces.push(range),
+            _ => return None,
+        }
+    }
+    if !sniffs_as_json(new_text) {
         return None;
     }
+    let mut offsets = Offsets::new(new_text, first_line);
     let mut docs = Vec::new();
-    let errors = read_stream(new_text.as_bytes(), "the edited text", limits, |d| {
-        docs.push(d.document);
-        Ok(())
-    });
-    Some(match errors.first() {
-        Some(e) => Err(format!(
-            "the edited text does not parse (line {}: {})",
-            e.line, e.message
-        )),
-        None => Ok(docs),
-    })
+    for range in pieces {
+        let origin = offsets.origin(range.start);
+        let text = new_text.get(range).unwrap_or_default();
+        match parse_json_at(text, origin, limits, &interesting_kind) {
+            Ok(found) => docs.extend(found),
+            Err(e) => {
+                return Some(Err(format!(
+                    "the edited text does not parse (line {}: {})",
+                    e.line, e.message
+                )));
+            }
+        }
+    }
+    Some(Ok(docs))
 }
 
 /// Checks one edited chunk (`old_text` before the edit, `new_text` after).

@@ -82,3 +82,33 @@ fn a_list_that_grows_past_the_document_size_limit_is_fixed() {
         again.errors
     );
 }
+
+/// A JSON stream of one object per line (`jq -c '.items[]'`) longer than
+/// the reader's cut is read in chunks cut between values; every chunk's
+/// edits are checked as JSON and land, and the notes name the right lines.
+#[test]
+fn a_json_stream_read_in_several_chunks_is_fixed_throughout() {
+    let line = |i: usize| {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p{i}","annotations":{{"a":"{pad}"}}}},"spec":{{"containers":[{{"name":"c","image":"nginx"}}]}}}}"#,
+            pad = "b".repeat(200)
+        )
+    };
+    let text: String = (0..600).map(|i| format!("{}\n", line(i))).collect();
+    assert!(text.len() > 150_000, "more than two cuts of 64 KiB");
+    let out = fix("pods.json", &text, &settings("immutable"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let fixed = out.fixed.expect("a change");
+    let lines: Vec<&str> = fixed.lines().collect();
+    assert_eq!(lines.len(), 600);
+    for (i, l) in lines.iter().enumerate() {
+        assert!(l.contains(&format!(r#""name":"p{i}""#)), "line {}", i + 1);
+        assert!(l.contains(r#""readOnlyRootFilesystem":true"#), "line {}", i + 1);
+    }
+    let last = out
+        .notes
+        .iter()
+        .rfind(|n| n.contains("Pod \"p599\""))
+        .expect("a note on the last pod");
+    assert!(last.starts_with("pods.json:600: "), "{last}");
+}

@@ -4,9 +4,17 @@
 //! A line that starts with `---` (followed by white space or the end of the
 //! line) or `...` can only be a document marker in YAML: the spec forbids
 //! them inside content at column 0, block scalars included. JSON never
-//! contains such a line either.
+//! contains such a line either; a JSON stream is cut between its values
+//! instead (see [`crate::json_boundaries`]).
 
+use crate::json_boundaries::JsonBoundaries;
 use std::io::{self, BufRead};
+
+/// A JSON stream is cut at the first line end between two values once its
+/// chunk has this many bytes (or half the size limit, if less): small
+/// enough that only a value (or a line of values) near the limit is
+/// refused, large enough that a chunk holds many of `jq -c`'s lines.
+const JSON_CUT_BYTES: usize = 64 * 1024;
 
 /// One document's text and where it starts in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +33,9 @@ pub enum ChunkError {
         line: usize,
     },
     /// A document grew past the limit; reading stops (1-based first line).
-    /// `json_stream`: the text starts a stream kubectl reads as JSON, whose
-    /// values are not split apart here, so the limit is on all of them.
+    /// `json_stream`: the text starts a stream kubectl reads as JSON, which
+    /// is cut only at line ends, so the limit is on one value or on the
+    /// values written on one line.
     TooLarge {
         first_line: usize,
         limit: usize,
@@ -48,6 +57,7 @@ pub struct Chunker<R> {
     current_is_prolog: bool,
     line: Vec<u8>,
     finished: bool,
+    json: JsonBoundaries,
 }
 
 impl<R: BufRead> Chunker<R> {
@@ -62,6 +72,7 @@ impl<R: BufRead> Chunker<R> {
             current_is_prolog: true,
             line: Vec::new(),
             finished: false,
+            json: JsonBoundaries::default(),
         }
     }
 
@@ -93,7 +104,8 @@ impl<R: BufRead> Chunker<R> {
         ChunkError::TooLarge {
             first_line: self.current_first_line,
             limit: self.max_bytes,
-            json_stream: self.current_first_line == 1 && crate::json_stream::sniffs_as_json(&text),
+            json_stream: self.json.is_json()
+                || (self.current_first_line == 1 && crate::json_stream::sniffs_as_json(&text)),
         }
     }
 
@@ -113,6 +125,9 @@ impl<R: BufRead> Chunker<R> {
             };
             let room = budget.saturating_sub(self.line.len());
             if take > room {
+                // What fits, so that the error can tell what the text is.
+                let fits = buf[..room].to_vec();
+                self.line.extend_from_slice(&fits);
                 return Err(self.too_large());
             }
             self.line.extend_from_slice(&buf[..take]);
@@ -156,6 +171,7 @@ impl<R: BufRead> Iterator for Chunker<R> {
             if is_marker(&self.line, b"---")
                 && !(self.current_has_content && self.current_is_prolog)
             {
+                self.json.line(&self.line);
                 let done = self.take_current(self.line_no);
                 self.current.extend_from_slice(&self.line);
                 self.current_has_content = true;
@@ -174,6 +190,14 @@ impl<R: BufRead> Iterator for Chunker<R> {
             if self.current.len() > self.max_bytes {
                 self.finished = true;
                 return Some(Err(self.too_large()));
+            }
+            let between_json_values = self.json.line(&self.line);
+            let cut_at = JSON_CUT_BYTES.min(self.max_bytes / 2);
+            if between_json_values && self.current.len() >= cut_at {
+                match self.take_current(self.line_no + 1) {
+                    Ok(None) => continue,
+                    other => return other.transpose(),
+                }
             }
             if end {
                 match self.take_current(self.line_no + 1) {

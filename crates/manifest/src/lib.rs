@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod files;
 pub mod json;
+pub mod json_boundaries;
 pub mod json_error;
 pub mod json_events;
 pub mod json_stream;

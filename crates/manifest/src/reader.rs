@@ -142,8 +142,8 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
                     "document is larger than {limit} bytes (the API server accepts at most 3 MiB); raise --max-document-size if it is genuine"
                 ),
             ),
-            // The chunker splits at `---` lines, which a JSON stream has
-            // none of: the limit is on all its values together.
+            // The chunker cuts a JSON stream at line ends between values:
+            // the limit is on a value, or on the values of one line.
             ChunkError::TooLarge {
                 first_line,
                 limit,
@@ -153,7 +153,7 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
                 first_line,
                 0,
                 format!(
-                    "this JSON stream ({{…}}{{…}}, or one object per line) is larger than {limit} bytes, and its values are read as one document; raise --max-document-size, or split the file"
+                    "a JSON value, or the values written on one line, is larger than {limit} bytes (the API server accepts at most 3 MiB); raise --max-document-size if it is genuine, or put one value per line"
                 ),
             ),
         }

@@ -263,14 +263,20 @@ fn the_size_limit_applies_before_any_parsing() {
         "{:?}",
         errors[0]
     );
-    // A stream of small values (`jq -c`) is refused as a whole: the message
-    // says so, not that one document is too large.
-    let lines: String = (0..200).map(|i| format!("{{\"n\": {i}}}\n")).collect();
-    let (_, errors) = read_with(&lines, &limits);
+    // A stream of small values, one per line (`jq -c`), larger than the
+    // limit is read whole: it is cut between values.
+    let lines: String = (0..200).map(|i| format!("{{\"n\": \"{i}\"}}\n")).collect();
+    let (roots, errors) = read_with(&lines, &limits);
+    assert!(errors.is_empty(), "{errors:?}");
+    let want: Vec<(usize, usize, String)> = (0..200).map(|i| (i + 1, 1, i.to_string())).collect();
+    assert_eq!(roots, want);
+    // Values on one line cannot be cut apart: the message says so.
+    let one_line: String = (0..200).map(|i| format!("{{\"n\": {i}}}")).collect();
+    let (_, errors) = read_with(&one_line, &limits);
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0].message.starts_with(
-            "this JSON stream ({…}{…}, or one object per line) is larger than 1000 bytes"
+            "a JSON value, or the values written on one line, is larger than 1000 bytes"
         ),
         "{:?}",
         errors[0]
