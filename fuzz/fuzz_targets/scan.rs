@@ -7,6 +7,9 @@ use rootlock_manifest::{Limits, read_stream, workloads};
 use rootlock_policy::{Exemptions, Level, LevelVersion, Version, evaluate};
 
 fuzz_target!(|data: &[u8]| {
+    // A tiny size limit: JSON streams are cut between values at half of it.
+    let tiny = Limits { max_document_bytes: 512, max_depth: 64, max_nodes: 20_000 };
+    let _ = read_stream(data, "fuzz", &tiny, |_| Ok(()));
     // Small limits so the fuzzer explores the limit paths too.
     let limits = Limits { max_document_bytes: 64 * 1024, max_depth: 64, max_nodes: 20_000 };
     let _ = read_stream(data, "fuzz", &limits, |doc| {
