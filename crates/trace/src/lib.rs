@@ -4,6 +4,7 @@
 
 pub mod canonical;
 pub mod fanotify;
+mod layer_root;
 pub mod logs;
 pub mod namespaces;
 pub mod overlay;

@@ -144,6 +144,9 @@ impl Builder {
                 .create(d)
                 .map_err(|e| format!("mkdir {}: {e}", d.display()))?;
         }
+        if mountpoint != "/" {
+            crate::layer_root::copy_attrs(lower, &upper);
+        }
         let opts = format!(
             "lowerdir={},upperdir={},workdir={}",
             esc(lower),

@@ -1061,3 +1061,62 @@ fn the_traced_program_runs_under_the_runtime_default_refusals() {
     let out = tracer::run(&opts(&[py, "-c", &script], Some(30.0))).unwrap();
     assert_eq!(out.exit_code, Some(0), "{out:?}");
 }
+
+const TMPFS_MOUNT_HELPER: &str = "ROOTLOCK_TMPFS_MOUNT_HELPER";
+
+/// A filesystem mounted below the root (a tmpfs `/tmp`, as on many
+/// distributions) gets an overlay of its own, whose root must keep the
+/// host directory's mode: a `1777` tmpfs shown as `0755 root` refused a
+/// `--user` program's writes, and they were missing from the plan. Runs
+/// itself again as the helper inside a private mount namespace holding the
+/// tmpfs, so nothing is mounted on the host.
+#[test]
+fn a_mounted_sticky_tmp_keeps_its_mode_for_another_user() {
+    if let Some(dir) = std::env::var_os(TMPFS_MOUNT_HELPER) {
+        let dir = PathBuf::from(dir);
+        let file = dir.join("written-by-nobody");
+        let mut o = opts(
+            &["sh", "-c", &format!("echo x > {}", file.display())],
+            Some(30.0),
+        );
+        o.user = Some("65534:65534".into());
+        let out = tracer::run(&o).unwrap();
+        assert_eq!(out.exit_code, Some(0), "{out:?}");
+        assert_eq!(
+            find(&out.changes, &file.to_string_lossy()),
+            [ChangeKind::Created],
+            "{:#?}",
+            out.changes
+        );
+        return;
+    }
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("tmpfs-mode") {
+        return;
+    }
+    let dir = PathBuf::from(format!("/var/tmp/rootlock-tmpfs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _cleanup = RemoveOnDrop(dir.clone());
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg("mount -t tmpfs -o mode=1777 rootlock-test \"$1\" && shift && exec \"$@\"")
+        .arg("sh")
+        .arg(&dir)
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_mounted_sticky_tmp_keeps_its_mode_for_another_user",
+            "--nocapture",
+        ])
+        .env(TMPFS_MOUNT_HELPER, &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The tmpfs lived in the helper's namespace only.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}
