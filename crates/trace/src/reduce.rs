@@ -34,6 +34,11 @@ pub enum ChangeKind {
     Attributes,
     /// Created and removed again during the run.
     Transient,
+    /// An image directory written in place that shows no other change (see
+    /// `upper_walk`): it must be writable, but this says nothing about its
+    /// content, so whether to seed is left to the image (unlike
+    /// `Attributes`, which seeds).
+    Touched,
 }
 
 impl ChangeKind {
@@ -45,6 +50,7 @@ impl ChangeKind {
             ChangeKind::Replaced => "replaced",
             ChangeKind::Attributes => "attributes",
             ChangeKind::Transient => "transient",
+            ChangeKind::Touched => "touched",
         }
     }
 
@@ -122,6 +128,7 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
     let at = match kind {
         ChangeKind::Created if change.is_dir => path.clone(),
         ChangeKind::Attributes if change.is_dir => path.clone(),
+        ChangeKind::Touched => path.clone(),
         _ => parent(&path).to_string(),
     };
     Some(Anchor::new(
@@ -739,6 +746,37 @@ mod tests {
                 assert!(!is_system_anchor(&p.path), "{}", p.path);
             }
         }
+    }
+
+    #[test]
+    fn a_touched_directory_is_planned_and_seeded_only_for_image_content() {
+        let image = |dir: &str| -> Option<Vec<String>> {
+            let names: &[&str] = match dir {
+                "/tmp" => &["host-file"],
+                "/srv/data" => &["shipped"],
+                "/srv/empty" => &[],
+                "/srv" => &["data", "empty", "other"],
+                _ => return None,
+            };
+            Some(names.iter().map(|n| n.to_string()).collect())
+        };
+        let changes = [
+            ch("/tmp", ChangeKind::Touched, true),
+            ch("/srv/data", ChangeKind::Touched, true),
+            ch("/srv/empty", ChangeKind::Touched, true),
+        ];
+        let plan = plan_with_image(&changes, "", &image);
+        let seeds: Vec<(&str, bool)> = plan
+            .paths
+            .iter()
+            .map(|p| (p.path.as_str(), p.seed))
+            .collect();
+        // A temporary file made and removed in /tmp asks for no seeding
+        // (which would copy the host's /tmp in under --verify).
+        assert_eq!(
+            seeds,
+            [("/srv/data", true), ("/srv/empty", false), ("/tmp", false)]
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! * `overlay.redirect` on a directory: it was renamed from that path;
 //! * an entry the lower layer lacks was created (a created directory is one
 //!   change covering its whole subtree); one it has was modified;
-//! * a directory the image has only counts if its mode or owner changed.
+//! * a directory the image has only counts if its mode or owner changed,
+//!   or (touched) if it is in the upper layer with nothing below.
 
 use crate::canonical::is_at_or_under;
 use crate::overlay::{Layer, PSEUDO};
@@ -64,6 +65,21 @@ pub fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
     }
     buf.truncate(usize::try_from(n).ok()?);
     Some(buf)
+}
+
+/// Why an image directory is in the upper layer with nothing below it and
+/// its mode and owner unchanged. overlayfs copies a directory up only for
+/// a write in or on it: a parent copied up for a deeper change holds that
+/// change. Empty, it was written itself: `touch`, or a `chown`/`chmod` to
+/// the values it already had (an entrypoint's `chown -R app /data`), or a
+/// file was opened there with `O_TMPFILE` (glibc's `tmpfile()`), or
+/// created and removed again. On a read-only root each of these fails
+/// with EROFS, so the directory must be writable.
+const COPIED_UP_EMPTY: &str = "times, owner or mode set, or an unnamed (O_TMPFILE) or removed file";
+
+/// `dir` has no entries (unreadable counts as not empty: nothing is claimed).
+fn is_empty_dir(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_none())
 }
 
 fn is_whiteout(m: &Metadata) -> bool {
@@ -158,6 +174,14 @@ impl Walk<'_> {
                                 lm.mode() & 0o7777,
                                 meta.mode() & 0o7777
                             ),
+                        });
+                    } else if is_empty_dir(&up) {
+                        self.out.push(Change {
+                            path: p.clone(),
+                            kind: ChangeKind::Touched,
+                            is_dir: true,
+                            bytes: 0,
+                            note: COPIED_UP_EMPTY.to_string(),
                         });
                     }
                     self.dir(&up, &low, &p);

@@ -1120,3 +1120,50 @@ fn a_mounted_sticky_tmp_keeps_its_mode_for_another_user() {
     // The tmpfs lived in the helper's namespace only.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
+
+/// Writes to an image directory that leave nothing in it: a `touch`, a
+/// `chown` to the owner it already has (entrypoints' `chown -R app /data`),
+/// an `O_TMPFILE` file (glibc's `tmpfile()`). Each fails with EROFS on a
+/// read-only root, so each directory must be in the plan; a directory
+/// copied up only as the parent of a deeper change must not be.
+#[test]
+fn writes_in_place_on_image_directories_are_planned() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(py) = root_and_python("in-place") else {
+        return;
+    };
+    let base = PathBuf::from(format!("/var/tmp/rootlock-inplace-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let _cleanup = RemoveOnDrop(base.clone());
+    for d in ["touched", "chowned", "tmpfile", "parent/child"] {
+        std::fs::create_dir_all(base.join(d)).unwrap();
+    }
+    std::fs::write(base.join("parent/child/log"), "image").unwrap();
+    let script = format!(
+        r#"
+import os
+b = "{b}"
+os.utime(b + "/touched")
+st = os.stat(b + "/chowned"); os.chown(b + "/chowned", st.st_uid, st.st_gid)
+fd = os.open(b + "/tmpfile", os.O_TMPFILE | os.O_RDWR, 0o600); os.write(fd, b"x")
+open(b + "/parent/child/log", "a").write("more")
+"#,
+        b = base.display()
+    );
+    let out = tracer::run(&opts(&[py, "-c", &script], Some(30.0))).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let at = |d: &str| base.join(d).to_string_lossy().into_owned();
+    for d in ["touched", "chowned", "tmpfile"] {
+        assert_eq!(
+            find(&out.changes, &at(d)),
+            [ChangeKind::Touched],
+            "{d}: {:#?}",
+            out.changes
+        );
+    }
+    assert_eq!(find(&out.changes, &at("parent")), [], "{:#?}", out.changes);
+    assert_eq!(
+        find(&out.changes, &at("parent/child/log")),
+        [ChangeKind::Modified]
+    );
+}
