@@ -355,8 +355,14 @@ fn tracer_inner(
         }
         ns::set_readonly(&merged, true)?;
         for ((p, _), (t, host, seed)) in paths.iter().zip(targets) {
+            let shown = Path::new("/").join(t.strip_prefix(&merged).unwrap_or(&t));
             if seed && host.is_dir() {
                 b.overlay(&host, &t, p)?;
+                // Only what this run wrote: the image's own files there
+                // (old logs that mention EROFS) are not the program's errors.
+                if let Some(layer) = b.layers.last() {
+                    volumes.push((layer.upper.clone(), shown));
+                }
             } else {
                 ns::mount(
                     "rootlock-volume",
@@ -365,8 +371,8 @@ fn tracer_inner(
                     libc::MS_NOSUID | libc::MS_NODEV,
                     Some("mode=1777"),
                 )?;
+                volumes.push((t, shown));
             }
-            volumes.push(t);
         }
     }
     finish_root(&merged, scratch, &opts.binds, opts.rootfs.as_deref())?;
@@ -547,8 +553,8 @@ fn tracer_inner(
         out.warnings.push(w);
     }
     if opts.verify.is_some() {
-        for v in &volumes {
-            scan_files(v, &merged, &mut out.erofs_lines);
+        for (dir, shown) in &volumes {
+            scan_files(dir, shown, &mut out.erofs_lines);
         }
         return Ok(());
     }
@@ -650,8 +656,10 @@ fn scratch_full_warning(scratch: &Path, upper_size: &str, output: &str) -> Optio
     ))
 }
 
-/// Verify: text files the program wrote to the volumes (logs) that report EROFS.
-fn scan_files(dir: &Path, root: &Path, found: &mut Vec<String>) {
+/// Verify: text files the program wrote to a volume (logs) that report
+/// EROFS. `dir` holds them (the volume, or a seeded volume's upper layer);
+/// `shown` is where the program sees `dir`.
+fn scan_files(dir: &Path, shown: &Path, found: &mut Vec<String>) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
@@ -670,10 +678,9 @@ fn scan_files(dir: &Path, root: &Path, found: &mut Vec<String>) {
                     text.lines()
                         .filter(|l| crate::logs::mentions_erofs(l))
                         .map(|l| {
-                            format!(
-                                "/{}: {l}",
-                                e.path().strip_prefix(root).unwrap_or(&e.path()).display()
-                            )
+                            let path = e.path();
+                            let rel = path.strip_prefix(dir).unwrap_or(&path);
+                            format!("{}: {l}", shown.join(rel).display())
                         }),
                 );
             }

@@ -1167,3 +1167,40 @@ open(b + "/parent/child/log", "a").write("more")
         [ChangeKind::Modified]
     );
 }
+
+/// `--verify` reads the files the program wrote to a volume for EROFS
+/// errors; a seeded volume also shows the image's own files, and an old
+/// log there that mentions EROFS is not this run's error.
+#[test]
+fn verify_reads_only_what_the_program_wrote_to_a_seeded_volume() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("verify-seeded") {
+        return;
+    }
+    let vol = PathBuf::from(format!("/var/tmp/rootlock-seeded-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&vol);
+    let _cleanup = RemoveOnDrop(vol.clone());
+    std::fs::create_dir_all(&vol).unwrap();
+    std::fs::write(
+        vol.join("old.log"),
+        "open() \"/x\" failed (30: Read-only file system)\n",
+    )
+    .unwrap();
+    let run = |script: String| {
+        let mut o = opts(&["sh", "-c", &script], Some(30.0));
+        o.verify = Some(vec![(vol.to_string_lossy().into_owned(), true)]);
+        tracer::run(&o).unwrap()
+    };
+    let v = vol.display();
+    let quiet = run(format!(
+        "cat {v}/old.log >/dev/null && echo ok > {v}/new.log"
+    ));
+    assert_eq!(quiet.exit_code, Some(0), "{quiet:?}");
+    assert_eq!(quiet.erofs_lines, Vec::<String>::new());
+    // What the program writes there is still read, under its path.
+    let loud = run(format!("echo 'y: Read-only file system' > {v}/new.log"));
+    assert_eq!(
+        loud.erofs_lines,
+        [format!("{v}/new.log: y: Read-only file system")]
+    );
+}
