@@ -36,6 +36,10 @@ pub struct TraceArgs {
     #[arg(long = "bind", value_name = "PATH")]
     pub binds: Vec<PathBuf>,
     /// Stop the command (and every process it started) after S seconds.
+    /// Without it, trace waits until every process the command started has
+    /// exited: a server that daemonizes (nginx by default) keeps it waiting,
+    /// so run servers in the foreground (`nginx -g 'daemon off;'`) with a
+    /// timeout.
     #[arg(long, value_name = "S")]
     pub timeout: Option<f64>,
     /// What to print on standard output: a summary, or the plan itself.
