@@ -6,8 +6,8 @@
 use crate::edits::Op;
 use crate::resolve::apply_to_tree;
 use rootlock_manifest::json_stream::{Piece, Pieces, sniffs_as_json};
-use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::offsets::Offsets;
+use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Document, Node, Value, parse_documents, parse_json_at};
 use rootlock_manifest::workload::interesting_kind;
 use rootlock_manifest::{Limits, workloads};

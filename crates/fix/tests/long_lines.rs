@@ -103,7 +103,11 @@ fn a_json_stream_read_in_several_chunks_is_fixed_throughout() {
     assert_eq!(lines.len(), 600);
     for (i, l) in lines.iter().enumerate() {
         assert!(l.contains(&format!(r#""name":"p{i}""#)), "line {}", i + 1);
-        assert!(l.contains(r#""readOnlyRootFilesystem":true"#), "line {}", i + 1);
+        assert!(
+            l.contains(r#""readOnlyRootFilesystem":true"#),
+            "line {}",
+            i + 1
+        );
     }
     let last = out
         .notes
