@@ -547,30 +547,43 @@ mod tests {
         plan.paths.iter().map(|p| p.path.as_str()).collect()
     }
 
+    /// The plan of `changes` over an image whose directories list these
+    /// names (any other directory is not in the image).
+    fn plan_over(changes: &[Change], image: &[(&str, &[&str])]) -> VolumePlan {
+        let entries = |dir: &str| {
+            image
+                .iter()
+                .find(|(d, _)| *d == dir)
+                .map(|(_, names)| names.iter().map(|n| n.to_string()).collect())
+        };
+        plan_with_image(changes, "", &entries)
+    }
+
+    /// Each planned path and whether it is seeded.
+    fn seeds(plan: &VolumePlan) -> Vec<(&str, bool)> {
+        plan.paths
+            .iter()
+            .map(|p| (p.path.as_str(), p.seed))
+            .collect()
+    }
+
     #[test]
     fn writing_beside_image_content_asks_for_seeding() {
-        let image = |dir: &str| -> Option<Vec<String>> {
-            let names: &[&str] = match dir {
-                "/var/lib/dpkg" => &["status", "info"],
-                "/var/cache/app" => &[],
-                "/tmp" => &["leftover"],
-                _ => return None,
-            };
-            Some(names.iter().map(|n| n.to_string()).collect())
-        };
         let changes = [
             ch("/var/lib/dpkg/new", ChangeKind::Created, false),
             ch("/var/cache/app/x", ChangeKind::Created, false),
             ch("/tmp/y", ChangeKind::Created, false),
         ];
-        let plan = plan_with_image(&changes, "", &image);
-        let seeds: Vec<(&str, bool)> = plan
-            .paths
-            .iter()
-            .map(|p| (p.path.as_str(), p.seed))
-            .collect();
+        let plan = plan_over(
+            &changes,
+            &[
+                ("/var/lib/dpkg", &["status", "info"]),
+                ("/var/cache/app", &[]),
+                ("/tmp", &["leftover"]),
+            ],
+        );
         assert_eq!(
-            seeds,
+            seeds(&plan),
             [
                 ("/tmp", false),
                 ("/var/cache/app", false),
@@ -750,31 +763,24 @@ mod tests {
 
     #[test]
     fn a_touched_directory_is_planned_and_seeded_only_for_image_content() {
-        let image = |dir: &str| -> Option<Vec<String>> {
-            let names: &[&str] = match dir {
-                "/tmp" => &["host-file"],
-                "/srv/data" => &["shipped"],
-                "/srv/empty" => &[],
-                "/srv" => &["data", "empty", "other"],
-                _ => return None,
-            };
-            Some(names.iter().map(|n| n.to_string()).collect())
-        };
         let changes = [
             ch("/tmp", ChangeKind::Touched, true),
             ch("/srv/data", ChangeKind::Touched, true),
             ch("/srv/empty", ChangeKind::Touched, true),
         ];
-        let plan = plan_with_image(&changes, "", &image);
-        let seeds: Vec<(&str, bool)> = plan
-            .paths
-            .iter()
-            .map(|p| (p.path.as_str(), p.seed))
-            .collect();
+        let plan = plan_over(
+            &changes,
+            &[
+                ("/tmp", &["host-file"]),
+                ("/srv/data", &["shipped"]),
+                ("/srv/empty", &[]),
+                ("/srv", &["data", "empty", "other"]),
+            ],
+        );
         // A temporary file made and removed in /tmp asks for no seeding
         // (which would copy the host's /tmp in under --verify).
         assert_eq!(
-            seeds,
+            seeds(&plan),
             [("/srv/data", true), ("/srv/empty", false), ("/tmp", false)]
         );
     }
