@@ -11,6 +11,8 @@ pub mod chunk;
 pub mod error;
 pub mod extract;
 pub mod files;
+pub mod flow_oracle;
+pub mod flow_spans;
 pub mod json;
 pub mod json_boundaries;
 pub mod json_error;

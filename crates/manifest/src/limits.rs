@@ -26,6 +26,18 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Longest flow collection (`[…]`, `{…}`) the YAML parser may hold
+    /// whole, at about 190 bytes of memory per byte (see
+    /// [`crate::flow_spans`]): a sixteenth of the document limit (1 MiB,
+    /// about 200 MB, by default), and never less than 64 KiB, far above
+    /// the `args: [...]` lists of real manifests. JSON is read without
+    /// that parser and not limited so.
+    pub fn max_flow_bytes(&self) -> usize {
+        (self.max_document_bytes / 16).max(64 * 1024)
+    }
+}
+
 /// Parses a document-size argument (`--max-document-size` of `scan` and
 /// `fix`, one grammar for both): bytes, or a number with a binary suffix
 /// `Ki`, `Mi` or `Gi` (`3145728`, `3Mi`). Zero is refused: it would reject

@@ -6,10 +6,13 @@
 //! errors are still reported) but not built, which keeps large CRD bundles
 //! cheap.
 
+use crate::flow_spans;
 use crate::json_events::JsonEvents;
 use crate::limits::Limits;
+use crate::offsets::Offsets;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span};
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// One node and where it starts (1-based line and column in the file).
 #[derive(Debug, Clone, PartialEq)]
@@ -165,7 +168,39 @@ pub fn parse_documents_at(
     limits: &Limits,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Document>, TreeError> {
+    let max_flow = limits.max_flow_bytes();
+    if let Some(span) = flow_spans::first_longer_than(text, max_flow) {
+        return Err(flow_too_long(text, origin, span, max_flow));
+    }
     Builder::new(origin, limits, keep).run(Parser::new_from_str(text))
+}
+
+/// The error for a flow collection the YAML parser would hold whole in
+/// memory (see [`crate::flow_spans`]), at its opening bracket.
+fn flow_too_long(text: &str, origin: Origin, span: Range<usize>, limit: usize) -> TreeError {
+    let at = Offsets::new(text, origin.line_offset + 1).origin(span.start);
+    let shift = if at.line_offset == origin.line_offset {
+        origin.column_offset
+    } else {
+        0
+    };
+    let closed = text[..span.end].ends_with([']', '}']);
+    let what = if closed {
+        format!("a flow collection ([…] or {{…}}) of {} bytes", span.len())
+    } else {
+        format!(
+            "a flow collection ([…] or {{…}}) never closed, {} bytes to the end of the document",
+            span.len()
+        )
+    };
+    TreeError {
+        line: at.line_offset + 1,
+        column: at.column_offset + 1 + shift,
+        message: format!(
+            "{what}: the YAML parser holds a flow collection whole, at about 190 bytes of memory per byte, so one that is not JSON may have at most {limit} bytes (1/16 of --max-document-size); write it in block style or as JSON, or raise --max-document-size"
+        ),
+        kind: TreeErrorKind::Limit,
+    }
 }
 
 /// [`parse_documents_at`] for the one JSON value of `text`, a text already

@@ -406,6 +406,37 @@ fn json_streams_are_read_as_kubectl_reads_them() {
 }
 
 #[test]
+fn a_flow_collection_the_yaml_parser_would_hold_whole_is_refused_before_it() {
+    // 300 KiB in one `[...]` where a key may start: over the flow limit of
+    // a 4 MiB document size (256 KiB). Reported at its bracket, with the
+    // way out; nothing of the file is half-reported.
+    let items = vec!["1"; 150_000].join(",");
+    let yaml = format!("apiVersion: v1\nkind: ConfigMap\nextra:\n- [{items}]\n");
+    let (code, doc, stderr) = scan_stdin_json(&["--max-document-size", "4Mi"], &yaml);
+    assert_eq!(code, 2, "{stderr}");
+    let error = &doc["errors"][0];
+    assert_eq!((&error["line"], &error["column"]), (&4.into(), &3.into()));
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("flow collection") && message.contains("at most 262144 bytes"),
+        "{message}"
+    );
+    assert!(
+        stderr.contains("<stdin>:4:3: input limit exceeded"),
+        "{stderr}"
+    );
+    // The same list as the value of a key streams through the parser, and
+    // as JSON it never meets it: both are read.
+    for text in [
+        format!("apiVersion: v1\nkind: ConfigMap\nextra: [{items}]\n"),
+        format!("{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"extra\": [[{items}]]}}"),
+    ] {
+        let (code, _, stderr) = scan_stdin_json(&["--max-document-size", "4Mi"], &text);
+        assert_eq!(code, 0, "{stderr}");
+    }
+}
+
+#[test]
 fn hostile_input_fails_fast() {
     let mut bomb = String::from(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bomb\n  annotations:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
