@@ -64,6 +64,8 @@ pub struct MountReport {
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub effective: Vec<String>,
+    /// What the process may make effective at any time with capset(2).
+    pub permitted: Vec<String>,
     pub bounding: Vec<String>,
 }
 
@@ -94,6 +96,7 @@ impl Report {
             mounts: mount_reports,
             capabilities: Capabilities {
                 effective: status.effective.names(),
+                permitted: status.permitted.names(),
                 bounding: status.bounding.names(),
             },
             no_new_privs: status.no_new_privs,
@@ -161,13 +164,11 @@ impl Report {
             out,
             "  ({hidden} read-only, kernel-interface or covered mounts not shown; --format json lists all)"
         )?;
-        let sys_admin = if self
-            .capabilities
-            .effective
-            .iter()
-            .any(|c| c == "CAP_SYS_ADMIN")
-        {
+        let holds = |set: &[String]| set.iter().any(|c| c == "CAP_SYS_ADMIN");
+        let sys_admin = if holds(&self.capabilities.effective) {
             "EFFECTIVE"
+        } else if holds(&self.capabilities.permitted) {
+            "PERMITTED (not effective)"
         } else {
             "not effective"
         };
@@ -176,6 +177,11 @@ impl Report {
             out,
             "effective capabilities: {}",
             list(&self.capabilities.effective)
+        )?;
+        writeln!(
+            out,
+            "permitted capabilities: {}",
+            list(&self.capabilities.permitted)
         )?;
         writeln!(
             out,
@@ -613,6 +619,44 @@ mod tests {
     }
 
     #[test]
+    fn sys_admin_in_permitted_set_fails_even_with_no_new_privs() {
+        // Not effective, but permitted: capset(2) makes it effective at
+        // will, no exec and no privilege gain that NoNewPrivs could stop.
+        let mut s = restricted();
+        s.permitted = CapSet(s.permitted.0 | 1 << CAP_SYS_ADMIN);
+        s.bounding = CapSet(s.bounding.0 | 1 << CAP_SYS_ADMIN);
+        assert!(s.no_new_privs && !s.effective.has(CAP_SYS_ADMIN));
+        let r = report(KUBERNETES, &s, Vec::new());
+        assert_eq!(
+            r.reasons,
+            [
+                "CAP_SYS_ADMIN is in the permitted capability set: the process can make it \
+                 effective with capset(2), without exec, and then `mount -o remount,rw /` \
+                 would succeed"
+            ]
+        );
+        assert!(
+            r.capabilities
+                .permitted
+                .iter()
+                .any(|c| c == "CAP_SYS_ADMIN")
+        );
+        let text = r.to_text("pid 1");
+        assert!(
+            text.contains("\nCAP_SYS_ADMIN: PERMITTED (not effective)\n"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("permitted capabilities: ") && l.contains("CAP_SYS_ADMIN")),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
+        let permitted = json["capabilities"]["permitted"].as_array().unwrap();
+        assert!(permitted.iter().any(|c| c == "CAP_SYS_ADMIN"), "{json}");
+    }
+
+    #[test]
     fn writable_system_mount_is_named() {
         let text = format!(
             "{KUBERNETES}1600 1482 259:1 /etc /etc rw - ext4 /dev/nvme0n1p1 rw\n\
@@ -784,7 +828,10 @@ mod tests {
                 "systemPath"
             ]
         );
-        assert_eq!(keys(&json["capabilities"]), ["bounding", "effective"]);
+        assert_eq!(
+            keys(&json["capabilities"]),
+            ["bounding", "effective", "permitted"]
+        );
         assert_eq!(
             keys(&json["probes"][0]),
             ["directory", "errno", "file", "message", "outcome"]

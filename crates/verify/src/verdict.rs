@@ -65,6 +65,15 @@ pub fn reasons(
             "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed"
                 .into(),
         );
+    } else if status.permitted.has(CAP_SYS_ADMIN) {
+        // capset(2) raises a permitted capability into the effective set at
+        // any time; NoNewPrivs only stops exec from adding to the permitted.
+        reasons.push(
+            "CAP_SYS_ADMIN is in the permitted capability set: the process can make it \
+             effective with capset(2), without exec, and then `mount -o remount,rw /` \
+             would succeed"
+                .into(),
+        );
     } else if status.bounding.has(CAP_SYS_ADMIN) && !status.no_new_privs {
         reasons.push(
             "CAP_SYS_ADMIN is in the bounding set and NoNewPrivs is off: executing a program \

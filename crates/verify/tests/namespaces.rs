@@ -115,6 +115,15 @@ const RO_ROOT_RW_SYS: &str =
 const RO_ROOT_UNBOUND_PROC_SYS: &str =
     "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && umount /proc/sys";
 
+/// Read-only root, tmpfs /tmp holding a copy of this binary (fd 3, see
+/// NAMESPACE_SCRIPT) with the file capability `cap_sys_admin+p`: permitted,
+/// no effective bit. Run as root under `SECBIT_NOROOT` and NoNewPrivs, the
+/// copy starts with CAP_SYS_ADMIN permitted but not effective, which a
+/// capability-aware program (or a process that lowered its effective set)
+/// has.
+const RO_ROOT_PERMITTED_SYS_ADMIN: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && cp /proc/self/fd/3 /tmp/verify && setcap cap_sys_admin+p /tmp/verify";
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(HELPER_FLAG) {
@@ -143,6 +152,10 @@ fn main() {
             writable_etc_bind_fails_naming_etc,
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
+        (
+            "permitted_sys_admin_fails_despite_no_new_privs",
+            permitted_sys_admin_fails_despite_no_new_privs,
+        ),
         ("writable_usr_local_lib_fails", writable_usr_local_lib_fails),
         ("covered_writable_etc_passes", covered_writable_etc_passes),
         ("pid_in_ro_namespace_passes", pid_in_ro_namespace_passes),
@@ -495,6 +508,40 @@ fn sys_admin_alone_fails() {
     let reasons = reasons(&report);
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].starts_with("CAP_SYS_ADMIN is in the effective capability set"));
+}
+
+fn permitted_sys_admin_fails_despite_no_new_privs() {
+    // NoNewPrivs stops exec from gaining capabilities; it does not stop
+    // capset(2) from raising a permitted one into the effective set.
+    let command = [
+        "setpriv",
+        "--securebits",
+        "+noroot",
+        "--no-new-privs",
+        "/tmp/verify",
+        HELPER_FLAG,
+        "--format",
+        "json",
+    ];
+    let out = logged(
+        "verify with CAP_SYS_ADMIN permitted only",
+        namespace_command(RO_ROOT_PERMITTED_SYS_ADMIN, Caps::Keep, &command),
+    );
+    let report = json(&out);
+    assert_eq!(report["noNewPrivs"], true);
+    assert_eq!(report["rootReadOnly"], true);
+    assert!(!has_cap(&report, "effective", "CAP_SYS_ADMIN"));
+    assert_eq!(
+        report["capabilities"]["permitted"],
+        Value::from(vec!["CAP_SYS_ADMIN"])
+    );
+    let reasons = reasons(&report);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("CAP_SYS_ADMIN is in the permitted capability set"),
+        "{reasons:?}"
+    );
+    assert_eq!(out.status.code(), Some(1));
 }
 
 /// The one reason a devtmpfs at /tmp/host-dev fails the verdict for.
