@@ -9,6 +9,7 @@
 //! (4), (5) and the source (10) escape space, tab, newline and backslash as
 //! three-digit octal (`\040`, `\011`, `\012`, `\134`).
 
+use crate::classify;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -17,6 +18,9 @@ use std::fmt;
 pub struct MountEntry {
     pub mount_id: u64,
     pub parent_id: u64,
+    /// `major:minor` of the filesystem (field 3): mounts with the same one
+    /// show the same files, whatever their flags.
+    pub device: String,
     /// Path inside the filesystem that is mounted (field 4), unescaped.
     pub root: String,
     /// Mount point relative to the inspected process's root (field 5), unescaped.
@@ -100,6 +104,7 @@ fn parse_line(line: &str) -> Result<MountEntry, String> {
     Ok(MountEntry {
         mount_id: number(fields[0], "mount ID")?,
         parent_id: number(fields[1], "parent ID")?,
+        device: fields[2].to_string(),
         root: unescape(fields[3]),
         mount_point: unescape(fields[4]),
         mount_options: options(fields[5]),
@@ -169,6 +174,28 @@ pub fn root_mount(mounts: &[MountEntry]) -> Option<&MountEntry> {
         .or_else(|| at_root().next())
 }
 
+/// What of the root's files `m` shows, if it is another mount of the root's
+/// filesystem (same device) whose tree overlaps the root's: `/` when `m`'s
+/// tree holds the root's whole tree, otherwise the path of `m`'s tree as
+/// the root shows it (`/etc` for a bind of the root's `/etc`). `None` for
+/// the root itself, another filesystem, or a part of the same one the root
+/// does not show (the node's disk behind Kubernetes' `/etc/hosts` when the
+/// root is a directory of that disk). A read-only bind is only a view:
+/// through any writable one the same files change.
+pub fn root_filesystem_path(m: &MountEntry, root: &MountEntry) -> Option<String> {
+    if m.mount_id == root.mount_id || m.device != root.device {
+        return None;
+    }
+    if classify::at_or_below(&root.root, &m.root) {
+        return Some("/".to_string());
+    }
+    if !classify::at_or_below(&m.root, &root.root) {
+        return None;
+    }
+    let rest = m.root.strip_prefix(root.root.trim_end_matches('/'))?;
+    Some(rest.to_string())
+}
+
 /// Mounts the process cannot reach, by mount ID: one with another mount
 /// stacked on it at the same mount point (path lookup finds the top of the
 /// stack), one stacked on `/` above the process's root (see
@@ -234,6 +261,7 @@ mod tests {
         assert_eq!(m.len(), 1);
         let m = &m[0];
         assert_eq!((m.mount_id, m.parent_id), (36, 35));
+        assert_eq!(m.device, "98:0");
         assert_eq!(m.root, "/mnt1");
         assert_eq!(m.mount_point, "/mnt2");
         assert_eq!(m.mount_options, ["rw", "noatime"]);

@@ -55,6 +55,11 @@ pub struct MountReport {
     /// Another mount lies on top of this one (or of a mount it sits in), so
     /// the process cannot reach it: it does not count, writable or not.
     pub covered: bool,
+    /// When this is another mount of the root's own filesystem (same
+    /// device) whose tree overlaps the root's: the path, as the root shows
+    /// it, of what this mount shows (`/` when it shows all of the root). A
+    /// write through it changes the root's files, read-only or not.
+    pub root_filesystem_path: Option<String>,
     /// `None` unless `backing` is pseudo; then what the kernel interface
     /// means for the verdict (a covered one is always `Ignored`).
     pub kernel_interface: Option<KernelInterface>,
@@ -81,7 +86,7 @@ impl Report {
         let covered = mountinfo::covered(mounts);
         let mount_reports: Vec<MountReport> = mounts
             .iter()
-            .map(|m| mount_report(m, covered.contains(&m.mount_id)))
+            .map(|m| mount_report(m, covered.contains(&m.mount_id), root))
             .collect();
         let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes);
         let proc_sys_writable = verdict::proc_sys_mount(&mount_reports).is_some();
@@ -146,6 +151,7 @@ impl Report {
             for m in &writable {
                 let flag = match (m.system_path, m.kernel_interface) {
                     (true, _) => "  SYSTEM PATH",
+                    (false, _) if verdict::shows_root_system_path(m) => "  ROOT FILESYSTEM",
                     (false, Some(KernelInterface::Fails(_))) => "  NODE KERNEL INTERFACE",
                     (false, _) => "",
                 };
@@ -231,7 +237,7 @@ impl Report {
     }
 }
 
-fn mount_report(m: &MountEntry, covered: bool) -> MountReport {
+fn mount_report(m: &MountEntry, covered: bool, root: Option<&MountEntry>) -> MountReport {
     let backing = classify::backing(&m.fs_type, &m.source, &m.mount_point);
     let kernel_interface = (backing == Backing::Pseudo).then(|| {
         if covered {
@@ -252,6 +258,7 @@ fn mount_report(m: &MountEntry, covered: bool) -> MountReport {
         backing,
         system_path: classify::covers_system_path(&m.mount_point),
         covered,
+        root_filesystem_path: root.and_then(|root| mountinfo::root_filesystem_path(m, root)),
         kernel_interface,
     }
 }
@@ -672,6 +679,80 @@ mod tests {
     }
 
     #[test]
+    fn writable_mount_of_the_root_filesystem_itself_fails() {
+        // The root is a read-only bind of /dev/vda (254:0) at its "/". Other
+        // binds of the same filesystem show parts of the very same files.
+        let text = format!(
+            "{RUNTIME_LAYOUT}\
+             90 43 254:0 / /tmp/host-root rw,relatime - ext4 /dev/vda rw\n\
+             91 43 254:0 /etc /mnt/etc rw,relatime - ext4 /dev/vda rw\n\
+             92 43 254:0 /var/cache /cache rw,relatime - ext4 /dev/vda rw\n\
+             93 43 254:0 /etc /etc2 ro,relatime - ext4 /dev/vda rw\n\
+             94 43 254:16 /etc /other rw,relatime - ext4 /dev/vdb rw\n"
+        );
+        let r = report(&text, &root_without_sys_admin(), Vec::new());
+        assert_eq!(
+            r.reasons,
+            [
+                "writable mount at /tmp/host-root shows / of the root filesystem (ext4 from \
+                 /dev/vda, device 254:0): every file of the root filesystem can be written \
+                 through it",
+                "writable mount at /mnt/etc shows /etc of the root filesystem (ext4 from \
+                 /dev/vda, device 254:0), at or above a system path: its files can be written \
+                 through it",
+            ]
+        );
+        let shows = |at: &str| mount_at(&r, at).root_filesystem_path.as_deref();
+        assert_eq!(shows("/tmp/host-root"), Some("/"));
+        assert_eq!(shows("/mnt/etc"), Some("/etc"));
+        assert_eq!(
+            shows("/cache"),
+            Some("/var/cache"),
+            "listed, not a system path"
+        );
+        assert_eq!(shows("/etc2"), Some("/etc"), "read-only: does not count");
+        assert_eq!(shows("/other"), None, "another filesystem");
+        assert_eq!(shows("/"), None, "the root itself");
+        let text = r.to_text("pid 1");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  /mnt/etc ") && l.ends_with("(disk)  ROOT FILESYSTEM")),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  /cache ") && l.ends_with("(disk)")),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn root_filesystem_paths_follow_the_roots_own_subtree() {
+        // A chroot-like root: the bind of /srv/r of the disk. Mounts of the
+        // disk outside /srv/r share nothing with it; one of /srv shows all.
+        let text = "43 42 254:0 /srv/r / ro,relatime - ext4 /dev/vda rw\n\
+             50 43 254:0 /srv/rx /a rw - ext4 /dev/vda rw\n\
+             51 43 254:0 /srv/r/usr/lib /b rw - ext4 /dev/vda rw\n\
+             52 43 254:0 /srv /c rw - ext4 /dev/vda rw\n\
+             53 43 254:0 /var/lib/kubelet/pods/x/etc-hosts /etc/hosts rw - ext4 /dev/vda rw\n";
+        let r = report(text, &root_without_sys_admin(), Vec::new());
+        let shows = |at: &str| mount_at(&r, at).root_filesystem_path.as_deref();
+        assert_eq!(shows("/a"), None);
+        assert_eq!(shows("/b"), Some("/usr/lib"));
+        assert_eq!(shows("/c"), Some("/"));
+        assert_eq!(shows("/etc/hosts"), None);
+        assert_eq!(
+            heads(&r),
+            [
+                "writable mount at /b shows /usr/lib of the root filesystem (ext4 from /dev/vda, \
+                 device 254:0)",
+                "writable mount at /c shows / of the root filesystem (ext4 from /dev/vda, device \
+                 254:0)",
+            ]
+        );
+    }
+
+    #[test]
     fn probes_erofs_and_denied_pass_created_and_errors_fail() {
         let refused = vec![
             probe("/", Outcome::ReadOnly, Some("EROFS")),
@@ -824,6 +905,7 @@ mod tests {
                 "kernelInterface",
                 "mountPoint",
                 "readOnly",
+                "rootFilesystemPath",
                 "source",
                 "systemPath"
             ]

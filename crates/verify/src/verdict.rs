@@ -28,20 +28,38 @@ pub fn reasons(
         Some(_) => {}
     }
     let root_id = root.map(|r| r.mount_id);
-    reasons.extend(
-        mounts
-            .iter()
-            .filter(|m| matters(m) && m.system_path && Some(m.mount_id) != root_id)
-            .map(|m| {
+    for m in mounts
+        .iter()
+        .filter(|m| matters(m) && Some(m.mount_id) != root_id)
+    {
+        if m.system_path {
+            reasons.push(format!(
+                "writable mount at {} is at or above a system path ({} from {}, {})",
+                m.mount_point,
+                m.fs_type,
+                m.source,
+                m.backing.as_str()
+            ));
+        } else if let (Some(root), Some(path)) = (root, shown_root_system_path(m)) {
+            let fs = format!(
+                "{} from {}, device {}",
+                root.fs_type, root.source, root.device
+            );
+            reasons.push(if path == "/" {
                 format!(
-                    "writable mount at {} is at or above a system path ({} from {}, {})",
-                    m.mount_point,
-                    m.fs_type,
-                    m.source,
-                    m.backing.as_str()
+                    "writable mount at {} shows / of the root filesystem ({fs}): every file of \
+                     the root filesystem can be written through it",
+                    m.mount_point
                 )
-            }),
-    );
+            } else {
+                format!(
+                    "writable mount at {} shows {path} of the root filesystem ({fs}), at or \
+                     above a system path: its files can be written through it",
+                    m.mount_point
+                )
+            });
+        }
+    }
     reasons.extend(kernel_interface_reasons(mounts));
     if kernel.user_namespace == UserNamespace::Initial
         && kernel.core_pattern
@@ -112,6 +130,21 @@ pub fn proc_sys_mount(mounts: &[MountReport]) -> Option<&MountReport> {
         .filter(|m| !m.covered && classify::at_or_below("/proc/sys", &m.mount_point))
         .max_by_key(|m| m.mount_point.len())
         .filter(|m| m.fs_type == "proc" && !m.read_only)
+}
+
+/// The root filesystem's path a mount shows when that is `/` or at or
+/// above a system path (see [`MountReport::root_filesystem_path`]).
+fn shown_root_system_path(m: &MountReport) -> Option<&str> {
+    m.root_filesystem_path
+        .as_deref()
+        .filter(|path| classify::covers_system_path(path))
+}
+
+/// A mount whose writes change the root filesystem's own files at or above
+/// a system path, whatever its mount point: judged like a writable mount
+/// at that path (when it [`matters`]).
+pub fn shows_root_system_path(m: &MountReport) -> bool {
+    matters(m) && shown_root_system_path(m).is_some()
 }
 
 /// A writable mount the process can reach, unless it is one of the

@@ -124,6 +124,15 @@ const RO_ROOT_UNBOUND_PROC_SYS: &str =
 const RO_ROOT_PERMITTED_SYS_ADMIN: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
      && cp /proc/self/fd/3 /tmp/verify && setcap cap_sys_admin+p /tmp/verify";
 
+/// Read-only root, but the same filesystem bound writable at
+/// /tmp/host-root (bound before `/` is made read-only): every file of the
+/// root is writable there. The setup checks that by access(2), which writes
+/// nothing (this is the host's own root filesystem): write access through
+/// the alias, none through `/`.
+const RO_ROOT_RW_ROOT_ALIAS: &str = "mount -t tmpfs tmpfs /tmp && mkdir /tmp/host-root \
+     && mount --bind / /tmp/host-root && mount -o remount,bind,ro / \
+     && test -w /tmp/host-root/etc && ! test -w /etc";
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(HELPER_FLAG) {
@@ -152,6 +161,10 @@ fn main() {
             writable_etc_bind_fails_naming_etc,
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
+        (
+            "writable_alias_of_the_root_filesystem_fails",
+            writable_alias_of_the_root_filesystem_fails,
+        ),
         (
             "permitted_sys_admin_fails_despite_no_new_privs",
             permitted_sys_admin_fails_despite_no_new_privs,
@@ -508,6 +521,24 @@ fn sys_admin_alone_fails() {
     let reasons = reasons(&report);
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].starts_with("CAP_SYS_ADMIN is in the effective capability set"));
+}
+
+fn writable_alias_of_the_root_filesystem_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_ROOT_ALIAS,
+        &["--probe-write"],
+        "writable mount at /tmp/host-root shows / of the root filesystem",
+    );
+    // The mount table and the probes both say read-only for `/` itself.
+    assert_root_read_only_and_no_sys_admin(&report);
+    assert_probes_all_erofs(&report);
+    let alias = mount(&report, "/tmp/host-root");
+    assert_eq!(alias.len(), 1, "{alias:?}");
+    assert_eq!(alias[0]["readOnly"], false);
+    assert_eq!(alias[0]["systemPath"], false);
+    assert_eq!(alias[0]["rootFilesystemPath"], "/");
+    assert_eq!(mount(&report, "/")[0]["rootFilesystemPath"], Value::Null);
+    assert_tmp_is_writable_memory(&report);
 }
 
 fn permitted_sys_admin_fails_despite_no_new_privs() {
