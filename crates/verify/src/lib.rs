@@ -23,7 +23,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `rootlock verify [--pid PID] [--probe-write] [--format text|json]`
+// Scripts branch on the status, so --help states it, not only the README.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 pass (/ is read-only and nothing found can undo it), 1 fail (the report lists every reason), 2 error (nothing was judged, e.g. /proc/PID unreadable; the message names the file)."
+)]
 pub struct VerifyArgs {
     /// Inspect this process (its /proc/PID/mountinfo and status) instead of self.
     #[arg(long)]
@@ -106,5 +110,26 @@ fn who(pid: Option<u32>) -> String {
     match pid {
         Some(pid) => format!("process {pid}"),
         None => format!("this process ({})", std::process::id()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Command;
+
+    #[test]
+    fn help_states_the_exit_statuses() {
+        let help = VerifyArgs::augment_args(Command::new("verify"))
+            .render_help()
+            .to_string();
+        let statuses = [
+            (EXIT_PASS, "pass"),
+            (EXIT_FAIL, "fail"),
+            (EXIT_ERROR, "error"),
+        ];
+        for (code, word) in statuses {
+            assert!(help.contains(&format!("{code} {word}")), "{help}");
+        }
     }
 }
