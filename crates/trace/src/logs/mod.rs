@@ -20,6 +20,7 @@ mod python;
 mod redis;
 mod ruby;
 mod sh;
+mod timestamp;
 
 use crate::canonical::{normalized, parent};
 use crate::reduce::{Anchor, reduce};
@@ -150,6 +151,7 @@ impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
         let (container, line) = prefix::split(line);
+        let line = timestamp::strip(line);
         // JSON escapes do not touch the words that say EROFS: a line
         // without them has nothing to decode (and most lines are such).
         if !mentions_erofs(line) {

@@ -727,3 +727,54 @@ fn json_log_lines_are_read_as_their_messages() {
         plan.warnings
     );
 }
+
+/// `kubectl logs --timestamps` (and `docker logs -t`) put an RFC 3339
+/// timestamp before each line, after kubectl's `--prefix`: a JSON log line
+/// behind one is still decoded, or its `\"` and `\/` end up in the path
+/// (`/var/cache/nginx/client_temp\` planned `/var/cache/nginx`).
+#[test]
+fn a_timestamp_before_a_json_line_does_not_stop_its_decoding() {
+    let json = [
+        r#"{"level":"error","msg":"2024/05/14 [emerg] mkdir() \"/var/cache/nginx/client_temp\" failed (30: Read-only file system)"}"#,
+        r#"{"level":"error","error":"mkdir \/srv\/caf\u00e9: read-only file system"}"#,
+    ];
+    let hits = |log: &str| {
+        let s = scan(log);
+        assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+        s.hits
+            .iter()
+            .map(|(n, h)| (*n, h.path.clone(), h.op, h.container.clone()))
+            .collect::<Vec<_>>()
+    };
+    let want = |container: Option<&str>| {
+        vec![
+            (
+                1,
+                "/var/cache/nginx/client_temp".to_string(),
+                Op::Mkdir,
+                container.map(String::from),
+            ),
+            (
+                2,
+                "/srv/café".to_string(),
+                Op::Mkdir,
+                container.map(String::from),
+            ),
+        ]
+    };
+    // kubelet trims trailing zeros (RFC3339Nano); docker pads them; an
+    // offset instead of `Z`.
+    for stamp in [
+        "2024-05-14T09:21:07.1234Z",
+        "2024-05-14T09:21:07Z",
+        "2024-05-14T09:21:07.123456789+02:00",
+    ] {
+        let log: String = json.iter().map(|l| format!("{stamp} {l}\n")).collect();
+        assert_eq!(hits(&log), want(None), "{stamp}");
+        let log: String = json
+            .iter()
+            .map(|l| format!("[pod/web-1/app] {stamp} {l}\n"))
+            .collect();
+        assert_eq!(hits(&log), want(Some("app")), "{stamp}");
+    }
+}
