@@ -140,8 +140,17 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
     ))
 }
 
-/// Kernel interfaces: writes there are not files a volume could take.
-const KERNEL_PATHS: &[&str] = &["/proc", "/sys"];
+/// Kernel and runtime interfaces: writes there are not files a volume
+/// could take. `/dev` is the runtime's tmpfs of device nodes (with the
+/// termination log bound from the node): an emptyDir over it would hide
+/// `/dev/null` and every other device. `trace` never sees writes there
+/// (its own `/dev` is not captured); a log does.
+const KERNEL_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
+
+/// Below a kernel path, the one directory a volume may take: `/dev/shm`,
+/// scratch memory ([`MEMORY_PATHS`]), which programs outgrowing the
+/// runtime's 64 MiB get an emptyDir for.
+const SCRATCH_IN_KERNEL_PATHS: &str = "/dev/shm";
 
 /// Entries of the canonical [`SYSTEM_PATHS`] that are also the home of
 /// files applications legitimately write below them (`/etc/nginx/conf.d`,
@@ -155,7 +164,8 @@ const WRITABLE_BELOW: &[&str] = &["/etc", "/root", "/usr"];
 /// executable or library tree (`/bin`, `/usr/lib`, …), where applications
 /// never legitimately write at runtime.
 pub fn is_system_anchor(path: &str) -> bool {
-    KERNEL_PATHS.iter().any(|k| is_at_or_under(path, k))
+    (KERNEL_PATHS.iter().any(|k| is_at_or_under(path, k))
+        && !is_at_or_under(path, SCRATCH_IN_KERNEL_PATHS))
         || is_at_or_above_system_path(path)
         || SYSTEM_PATHS
             .iter()
@@ -714,6 +724,8 @@ mod tests {
             "/lib64",
             "/boot/efi",
             "/usr/libexec/x",
+            "/dev",
+            "/dev/pts",
         ] {
             assert!(is_system_anchor(p), "{p}");
         }
@@ -727,6 +739,9 @@ mod tests {
             "/var/lib",
             "/procx",
             "/library",
+            "/dev/shm",
+            "/dev/shm/app",
+            "/devices",
         ] {
             assert!(!is_system_anchor(p), "{p}");
         }

@@ -778,3 +778,28 @@ fn a_timestamp_before_a_json_line_does_not_stop_its_decoding() {
         assert_eq!(hits(&log), want(Some("app")), "{stamp}");
     }
 }
+
+/// `/dev` is the runtime's tmpfs of device nodes (and the termination log
+/// bound from the node): an emptyDir over it hides `/dev/null` and the
+/// rest. A write there is a warning; `/dev/shm` alone is scratch a volume
+/// may take, and is planned on its own, not merged into `/dev`.
+#[test]
+fn a_write_under_dev_is_warned_about_and_only_dev_shm_is_planned() {
+    let log = "\
+open /dev/termination-log: read-only file system
+open /dev/shm/sem.x: read-only file system
+sh: can't create /dev/pts/ptmx: Read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["/dev/shm"]);
+    for dev in ["/dev/termination-log", "/dev/pts/ptmx"] {
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.contains(&format!("write {dev}: EROFS")) && w.contains("system path")),
+            "{dev}: {:?}",
+            plan.warnings
+        );
+    }
+}
