@@ -167,7 +167,7 @@ impl Scan {
     fn text(&mut self, n: usize, container: Option<&str>, line: &str) {
         let hits = recognise(line);
         if hits.is_empty() {
-            if mentions_erofs(line) && !node::is_npm_code_line(line) {
+            if mentions_erofs(line) && !node::is_code_line(line) {
                 let text: String = line.trim().chars().take(200).collect();
                 if self.unresolved.len() < MAX_UNRESOLVED
                     && !self.unresolved.iter().any(|(_, t)| *t == text)

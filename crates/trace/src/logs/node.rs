@@ -4,13 +4,15 @@
 
 use super::{Op, op_from_word, quoted, with_op};
 
-/// npm's error summary opens with `npm ERR! code EROFS` (`npm error code
-/// EROFS` since npm 10), which names no path; the same report's `rofs`
-/// line names it in Node's words. The opening line is not an error of its
-/// own to warn about.
-pub fn is_npm_code_line(line: &str) -> bool {
+/// Lines that give an error's code after (or before) the line that names
+/// its path, so are no error of their own to warn about: npm's summary
+/// opens with `npm ERR! code EROFS` (`npm error code EROFS` since npm 10)
+/// and names the path in its `rofs` line; Node prints an uncaught error's
+/// properties below its message, one a line (`code: 'EROFS',`).
+pub fn is_code_line(line: &str) -> bool {
     let line = line.trim();
-    ["npm ERR! code EROFS", "npm error code EROFS"].contains(&line)
+    let property = line.strip_suffix(',').unwrap_or(line);
+    ["npm ERR! code EROFS", "npm error code EROFS"].contains(&line) || property == "code: 'EROFS'"
 }
 
 pub fn find(line: &str) -> Vec<(String, Op)> {

@@ -803,3 +803,33 @@ sh: can't create /dev/pts/ptmx: Read-only file system
         );
     }
 }
+
+/// Node prints an uncaught error's properties below its message, one per
+/// line: `code: 'EROFS'` names no path, but the message above it does, so
+/// it is no error of its own to warn about.
+#[test]
+fn nodes_code_property_is_not_warned_about() {
+    let log = "\
+Error: EROFS: read-only file system, open '/app/.cache/x'
+    at Object.openSync (node:fs:573:18)
+    at Object.writeFileSync (node:fs:2334:35) {
+  errno: -30,
+  code: 'EROFS',
+  syscall: 'open',
+  path: '/app/.cache/x'
+}
+[Error: EROFS: read-only file system, mkdir '/home/node/.npm'] {
+  errno: -30,
+  syscall: 'mkdir',
+  code: 'EROFS'
+}
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["/app/.cache", "/home/node/.npm"]);
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("names no path")),
+        "{:?}",
+        plan.warnings
+    );
+}
