@@ -9,31 +9,53 @@
 use serde_json::Value;
 use std::borrow::Cow;
 
+/// How many JSON lines deep a line is decoded: Docker's `json-file` log
+/// of a program that logs JSON is two (the program's line is the `log`
+/// string). The bound keeps a hostile line from making the reader decode
+/// its strings over and over.
+const MAX_DEPTH: usize = 4;
+
 /// The texts to recognise in `line`: the decoded lines of every string
 /// value (keys are names, not messages) when `line` is one JSON object,
-/// else `line` itself.
+/// else `line` itself. A decoded line that is a JSON object in its turn is
+/// read the same way.
 pub fn texts(line: &str) -> Vec<Cow<'_, str>> {
-    if !line.trim_start().starts_with('{') {
-        return vec![Cow::Borrowed(line)];
-    }
-    // serde_json refuses nesting deeper than 128 levels: such a line is
-    // read raw, like any line that is not JSON.
-    let Ok(value @ Value::Object(_)) = serde_json::from_str::<Value>(line) else {
+    let Some(value) = object(line) else {
         return vec![Cow::Borrowed(line)];
     };
     let mut out = Vec::new();
-    strings(&value, &mut out);
+    strings(&value, MAX_DEPTH - 1, &mut out);
     out
 }
 
-fn strings(value: &Value, out: &mut Vec<Cow<'_, str>>) {
+/// `line` as a JSON object, if it is one.
+fn object(line: &str) -> Option<Value> {
+    if !line.trim_start().starts_with('{') {
+        return None;
+    }
+    // serde_json refuses nesting deeper than 128 levels: such a line is
+    // read raw, like any line that is not JSON.
+    match serde_json::from_str::<Value>(line) {
+        Ok(value @ Value::Object(_)) => Some(value),
+        _ => None,
+    }
+}
+
+/// The lines of every string in `value`; `depth` more levels of JSON
+/// lines inside them are decoded.
+fn strings<'a>(value: &Value, depth: usize, out: &mut Vec<Cow<'a, str>>) {
     match value {
-        Value::String(s) => out.extend(
-            s.lines()
-                .map(|l| Cow::Owned(l.strip_suffix('\r').unwrap_or(l).to_string())),
-        ),
-        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
-        Value::Object(fields) => fields.values().for_each(|v| strings(v, out)),
+        Value::String(s) => {
+            for l in s.lines() {
+                let l = l.strip_suffix('\r').unwrap_or(l);
+                match object(l).filter(|_| depth > 0) {
+                    Some(inner) => strings(&inner, depth - 1, out),
+                    None => out.push(Cow::Owned(l.to_string())),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| strings(v, depth, out)),
+        Value::Object(fields) => fields.values().for_each(|v| strings(v, depth, out)),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
@@ -58,6 +80,22 @@ mod tests {
             texts(nested),
             ["open /srv/x: read-only file system", "a", "b"]
         );
+    }
+
+    #[test]
+    fn json_lines_inside_strings_are_decoded_to_a_bound() {
+        // Each level wraps the line below as the `m` string of an object.
+        let wrap = |inner: &str| serde_json::json!({ "m": inner }).to_string();
+        let mut line = "open /srv/x: read-only file system".to_string();
+        let mut levels = vec![line.clone()];
+        for _ in 0..MAX_DEPTH + 1 {
+            line = wrap(&line);
+            levels.push(line.clone());
+        }
+        assert_eq!(texts(&levels[2]), [levels[0].as_str()]);
+        assert_eq!(texts(&levels[MAX_DEPTH]), [levels[0].as_str()]);
+        // One level more than the bound: the innermost object stays a line.
+        assert_eq!(texts(&levels[MAX_DEPTH + 1]), [levels[1].as_str()]);
     }
 
     #[test]

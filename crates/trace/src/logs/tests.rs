@@ -833,3 +833,31 @@ Error: EROFS: read-only file system, open '/app/.cache/x'
         plan.warnings
     );
 }
+
+/// Docker's json-file log of a program that logs JSON itself: the `log`
+/// string is a JSON line in its turn, and its escapes must be decoded too,
+/// or `\"` ends the path in a backslash (`client_temp\`) and the volume
+/// lands one directory up.
+#[test]
+fn a_json_line_inside_dockers_json_file_line_is_decoded_too() {
+    let log = concat!(
+        r#"{"log":"{\"level\":\"error\",\"error\":\"mkdir() \\\"/var/cache/nginx/client_temp\\\" failed (30: Read-only file system)\"}\n","stream":"stderr","time":"2024-05-14T09:21:07.1Z"}"#,
+        "\n",
+        r#"{"log":"{\"level\":\"error\",\"error\":\"mkdir \\/srv\\/caf\\u00e9: read-only file system\"}\n","stream":"stderr","time":"2024-05-14T09:21:07.1Z"}"#,
+        "\n",
+    );
+    let s = scan(log);
+    assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+    let hits: Vec<(usize, &str, Op)> = s
+        .hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str(), h.op))
+        .collect();
+    assert_eq!(
+        hits,
+        [
+            (1, "/var/cache/nginx/client_temp", Op::Mkdir),
+            (2, "/srv/café", Op::Mkdir)
+        ]
+    );
+}
