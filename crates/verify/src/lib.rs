@@ -12,6 +12,7 @@ pub mod kernel;
 pub mod mountinfo;
 pub mod probe;
 pub mod report;
+pub mod root;
 pub mod status;
 pub mod userns;
 pub mod verdict;

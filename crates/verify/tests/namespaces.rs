@@ -201,6 +201,10 @@ fn main() {
             "missing_pid_is_error_naming_file",
             missing_pid_is_error_naming_file,
         ),
+        (
+            "pid_probe_resolves_symlinks_in_the_targets_root",
+            pid_probe_resolves_symlinks_in_the_targets_root,
+        ),
     ];
     let skip = skip_reason();
     let mut failed = 0;
@@ -678,7 +682,12 @@ struct Sleeper(Child);
 
 impl Sleeper {
     fn start(setup: &str) -> Sleeper {
-        let child = namespace_command(setup, Caps::DropSysAdmin, &["sleep", "60"])
+        Sleeper::start_command(setup, &["sleep", "60"])
+    }
+
+    /// Runs `command`, which must exec `sleep` in place (`chroot DIR sleep`).
+    fn start_command(setup: &str, command: &[&str]) -> Sleeper {
+        let child = namespace_command(setup, Caps::DropSysAdmin, command)
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn unshare");
@@ -779,4 +788,127 @@ fn user_namespace_is_read_from_uid_map() {
         !reasons(&nested).iter().any(|r| r.starts_with("/proc/sys")),
         "{nested}"
     );
+}
+
+/// A directory of this (host) namespace that a target's symlink points at,
+/// with its mtime set far in the past: creating and removing a file in it
+/// sets the mtime to now, so a probe that escaped the target shows even
+/// though it removed its file at once. Removed on drop.
+struct EscapeDir(std::path::PathBuf);
+
+impl EscapeDir {
+    const MTIME: Duration = Duration::from_secs(1_000_000_000);
+
+    fn create(name: &str) -> EscapeDir {
+        let path = std::path::Path::new("/var/tmp").join(name);
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir(&path).expect("create the escape directory");
+        let dir = EscapeDir(path);
+        std::fs::File::open(&dir.0)
+            .and_then(|f| f.set_modified(std::time::UNIX_EPOCH + EscapeDir::MTIME))
+            .expect("set the escape directory's mtime");
+        dir
+    }
+
+    /// Nothing was created (or created and removed) in it.
+    fn assert_untouched(&self) {
+        let meta = std::fs::metadata(&self.0).expect("escape directory still there");
+        assert_eq!(
+            meta.modified().ok(),
+            Some(std::time::UNIX_EPOCH + EscapeDir::MTIME),
+            "a file was created in {} outside the target",
+            self.0.display()
+        );
+        let left: Vec<_> = std::fs::read_dir(&self.0)
+            .expect("read the escape directory")
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+impl Drop for EscapeDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A chroot for `sleep`: a tmpfs on /mnt (of the namespace only) with the
+/// host's /usr bound read-only and its /bin, /lib… links or binds, a proc,
+/// an empty `/var/tmp/NAME`, `/etc` a symlink to `etc_target`; then made
+/// read-only.
+fn chroot_with_etc_symlink(name: &str, etc_target: &str) -> String {
+    format!(
+        "mount -t tmpfs tmpfs /mnt && mkdir -p /mnt/usr /mnt/proc /mnt/var/tmp/{name} \\
+         && mount --bind /usr /mnt/usr && mount -o remount,bind,ro /mnt/usr \\
+         && for d in bin sbin lib lib32 lib64 libx32; do \\
+              if [ -L /$d ]; then ln -s \"$(readlink /$d)\" /mnt/$d; \\
+              elif [ -d /$d ]; then mkdir /mnt/$d && mount --bind /$d /mnt/$d \\
+                && mount -o remount,bind,ro /mnt/$d; fi; \\
+            done \\
+         && mount -t proc proc /mnt/proc \\
+         && ln -s '{etc_target}' /mnt/etc && mount -o remount,ro /mnt"
+    )
+}
+
+fn pid_probe_resolves_symlinks_in_the_targets_root() {
+    // The target's /etc points at /var/tmp/NAME: by an absolute symlink, by
+    // a relative one whose `..` climb above the target's root, and through
+    // the magic link /proc/self/root of the target's proc (no PID
+    // namespace: `self` is whoever looks, verify, whose root is the host's).
+    // The first two must resolve inside the target (its own read-only
+    // /var/tmp/NAME), the third not at all; never in verify's root or the
+    // target's namespace outside its chroot, where /var/tmp/NAME is this
+    // writable host directory.
+    let name = format!("rootlock-verify-escape-{}", std::process::id());
+    let cases = [
+        (format!("/var/tmp/{name}"), "readOnly", "EROFS"),
+        (format!("../../var/tmp/{name}"), "readOnly", "EROFS"),
+        // ELOOP is RESOLVE_NO_MAGICLINKS' errno; RESOLVE_IN_ROOT alone
+        // refuses the jump with EXDEV, "for now" (openat2(2)).
+        (format!("/proc/self/root/var/tmp/{name}"), "error", "ELOOP"),
+    ];
+    for (etc_target, outcome, errno) in cases {
+        let escape = EscapeDir::create(&name);
+        let sleeper = Sleeper::start_command(
+            &chroot_with_etc_symlink(&name, &etc_target),
+            &["chroot", "/mnt", "sleep", "60"],
+        );
+        let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json", "--probe-write"]);
+        drop(sleeper);
+        escape.assert_untouched();
+        let report = json(&out);
+        let probes = report["probes"].as_array().expect("probes array");
+        let seen: Vec<(&Value, &Value, &Value)> = probes
+            .iter()
+            .map(|p| (&p["directory"], &p["outcome"], &p["errno"]))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    &Value::from("/"),
+                    &Value::from("readOnly"),
+                    &Value::from("EROFS")
+                ),
+                (
+                    &Value::from("/etc"),
+                    &Value::from(outcome),
+                    &Value::from(errno)
+                ),
+            ],
+            "etc -> {etc_target}"
+        );
+        let probe_reasons: Vec<String> = reasons(&report)
+            .into_iter()
+            .filter(|r| r.contains("write probe"))
+            .collect();
+        let expected: &[&str] = match outcome {
+            "readOnly" => &[],
+            _ => &["write probe in /etc was inconclusive"],
+        };
+        assert_eq!(probe_reasons.len(), expected.len(), "{probe_reasons:?}");
+        for (reason, start) in probe_reasons.iter().zip(expected) {
+            assert!(reason.starts_with(start), "{reason}");
+        }
+    }
 }

@@ -1,0 +1,69 @@
+//! The inspected process's root directory, opened once, and directories
+//! looked up inside it the way that process itself would see them.
+//!
+//! `/proc/PID/root` is a magic link to the target's root, but a path walked
+//! *through* it (`/proc/PID/root/etc`) is still resolved with verify's own
+//! root: an absolute symlink in the target (`etc -> /var/tmp`) lands in
+//! verify's filesystem, and `..` climbs above the target's root into the
+//! mounts around it. openat2(2) with `RESOLVE_IN_ROOT` resolves every
+//! component, symlinks included, as if the opened directory were `/`, so
+//! the lookup stays inside the target whatever its symlinks say.
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug)]
+pub struct Root {
+    /// `O_PATH` descriptor of the root directory.
+    fd: OwnedFd,
+    /// What was opened (`/` or `/proc/PID/root`), for messages.
+    path: PathBuf,
+}
+
+impl Root {
+    /// Opens `path` (`/`, or `/proc/PID/root`) as a directory.
+    pub fn open(path: &Path) -> io::Result<Root> {
+        let fd = rustix::fs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Root {
+            fd,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens directory `dir` (as the process sees it, e.g. `/etc`) inside
+    /// the root, as an `O_PATH` descriptor to create files relative to.
+    ///
+    /// No fallback to a plain path walk where openat2(2) is missing
+    /// (`ENOSYS`): that walk is exactly what may leave the root. The caller
+    /// reports the directory as not probed.
+    pub fn dir(&self, dir: &str) -> io::Result<OwnedFd> {
+        // `/` itself: the descriptor already held, no lookup to escape from
+        // (so it is probed even without openat2).
+        let relative = dir.trim_start_matches('/');
+        if relative.is_empty() {
+            return self.fd.try_clone();
+        }
+        rustix::fs::openat2(
+            &self.fd,
+            // Relative: an absolute path would ignore the descriptor unless
+            // RESOLVE_IN_ROOT is set, so this stays right on its own.
+            relative,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+            // NO_MAGICLINKS: a /proc/…/root or /proc/…/fd/N link in the
+            // target's tree would jump out of the root again.
+            ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+        )
+        .map_err(io::Error::from)
+    }
+}
