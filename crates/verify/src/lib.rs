@@ -20,6 +20,7 @@ pub mod verdict;
 use clap::Args;
 use kernel::Kernel;
 use report::Report;
+use root::Root;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -96,11 +97,28 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     };
     let kernel = Kernel::read(&proc_dir, &root)?;
     let probes = if args.probe_write {
-        probe::probe_all(&root)
+        probe::probe_all(&open_root(&root, args.pid)?)
     } else {
         Vec::new()
     };
     Ok(Report::new(&mounts, &status, kernel, probes))
+}
+
+/// The root the probes start from. Failing to open it is an error of the
+/// run, not a probe result: the probes would never reach the target, so an
+/// `EACCES` here (no ptrace access to `/proc/PID/root`) says nothing about
+/// its filesystem and must not count as a refused write.
+fn open_root(root: &Path, pid: Option<u32>) -> Result<Root, String> {
+    Root::open(root).map_err(|e| {
+        let access = match (pid, e.kind()) {
+            (Some(pid), std::io::ErrorKind::PermissionDenied) => format!(
+                " (--probe-write with --pid needs ptrace read access to process {pid}: \
+                 the same UID and no capability it lacks, or CAP_SYS_PTRACE)"
+            ),
+            _ => String::new(),
+        };
+        format!("cannot open {}: {e}{access}", root.display())
+    })
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -118,6 +136,18 @@ fn who(pid: Option<u32>) -> String {
 mod tests {
     use super::*;
     use clap::Command;
+
+    #[test]
+    fn unopenable_root_is_an_error_naming_it() {
+        let missing = Path::new("/proc/4294967295/root");
+        let err = open_root(missing, Some(4294967295)).unwrap_err();
+        assert!(
+            err.starts_with("cannot open /proc/4294967295/root: "),
+            "{err}"
+        );
+        // Only a permission refusal is about ptrace access.
+        assert!(!err.contains("ptrace"), "{err}");
+    }
 
     #[test]
     fn help_states_the_exit_statuses() {

@@ -11,7 +11,6 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 use serde::Serialize;
 use std::io::{self, ErrorKind};
 use std::os::fd::OwnedFd;
-use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,12 +58,8 @@ impl Probe {
 /// Probes `/` and a system directory of the process whose root is `root`
 /// (`/` for self, `/proc/PID/root` for another process). Every directory is
 /// looked up inside that root (see [`Root`]), never by a path through it.
-pub fn probe_all(root: &Path) -> Vec<Probe> {
-    let root = match Root::open(root) {
-        Ok(root) => root,
-        Err(e) => return vec![failed("/", unique_name(), &e, e.to_string())],
-    };
-    let mut probes: Vec<Probe> = PROBE_DIRS.iter().map(|dir| probe_dir(&root, dir)).collect();
+pub fn probe_all(root: &Root) -> Vec<Probe> {
+    let mut probes: Vec<Probe> = PROBE_DIRS.iter().map(|dir| probe_dir(root, dir)).collect();
     // The first candidate that is there; one that cannot be looked up for
     // another reason (no openat2, a symlink loop…) is reported, not skipped:
     // it may well be there.
@@ -72,7 +67,7 @@ pub fn probe_all(root: &Path) -> Vec<Probe> {
         match root.dir(dir) {
             Err(e) if matches!(e.raw_os_error(), Some(ENOENT | ENOTDIR)) => continue,
             found => {
-                probes.push(probe_in(&root, dir, found));
+                probes.push(probe_in(root, dir, found));
                 break;
             }
         }
@@ -198,7 +193,7 @@ fn errno_name(code: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::time::Duration;
 
     fn scratch_dir(tag: &str) -> PathBuf {
@@ -214,7 +209,7 @@ mod tests {
     #[test]
     fn writable_directory_is_created_and_cleaned_up() {
         let root = scratch_dir("writable");
-        let probes = probe_all(&root);
+        let probes = probe_all(&Root::open(&root).unwrap());
         let dirs: Vec<_> = probes.iter().map(|p| p.directory.as_str()).collect();
         assert_eq!(dirs, ["/", "/etc"]);
         for p in &probes {
@@ -248,7 +243,7 @@ mod tests {
         std::os::unix::fs::symlink("/nowhere", dir.join("etc")).unwrap();
         std::fs::write(dir.join("usr"), "").unwrap();
         std::fs::create_dir(dir.join("bin")).unwrap();
-        let probes = probe_all(&dir);
+        let probes = probe_all(&root(&dir));
         let dirs: Vec<_> = probes.iter().map(|p| p.directory.as_str()).collect();
         assert_eq!(dirs, ["/", "/bin"]);
         std::fs::remove_dir_all(&dir).unwrap();
@@ -286,7 +281,7 @@ mod tests {
             std::os::unix::fs::symlink(&target, dir.join("etc")).unwrap();
             let old = age(&outside);
             let inside_old = age(&dir.join(rel));
-            let probes = probe_all(&dir);
+            let probes = probe_all(&root(&dir));
             assert_eq!(probes[1].directory, "/etc");
             assert_eq!(probes[1].outcome, Outcome::Created, "{:?}", probes[1]);
             assert_eq!(mtime(&outside), old, "escaped through etc -> {target:?}");

@@ -205,6 +205,10 @@ fn main() {
             "pid_probe_resolves_symlinks_in_the_targets_root",
             pid_probe_resolves_symlinks_in_the_targets_root,
         ),
+        (
+            "pid_probe_without_ptrace_access_is_an_error",
+            pid_probe_without_ptrace_access_is_an_error,
+        ),
     ];
     let skip = skip_reason();
     let mut failed = 0;
@@ -911,4 +915,45 @@ fn pid_probe_resolves_symlinks_in_the_targets_root() {
             assert!(reason.starts_with(start), "{reason}");
         }
     }
+}
+
+/// Runs verify in this (host) namespace as UID/GID 65534 with no
+/// capabilities at all (no CAP_SYS_PTRACE). The binary is opened as fd 3
+/// while still root, so the target directory's modes do not matter.
+fn verify_as_nobody(args: &[&str]) -> Output {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "exec 3<\"$1\"; shift; exec \"$@\"", "sh"])
+        .arg(std::env::current_exe().expect("test binary path"))
+        .args([
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "/proc/self/fd/3",
+            HELPER_FLAG,
+        ])
+        .args(args);
+    logged(&format!("verify {args:?} as 65534"), command)
+}
+
+fn pid_probe_without_ptrace_access_is_an_error() {
+    // A root target and a prober of another UID without CAP_SYS_PTRACE:
+    // the kernel refuses it /proc/PID/root (ptrace read access), while
+    // mountinfo and status stay readable.
+    let sleeper = Sleeper::start(RO_ROOT_TMPFS);
+    let pid = sleeper.pid();
+    // Without --probe-write nothing needs the root: the report is made.
+    let out = verify_as_nobody(&["--pid", &pid, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["verdict"], "pass");
+    // The probes never reach the target: not `denied` evidence, an error.
+    let out = verify_as_nobody(&["--pid", &pid, "--format", "json", "--probe-write"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("/proc/{pid}/root")), "{err}");
+    assert!(err.contains("Permission denied"), "{err}");
 }
