@@ -4,11 +4,17 @@
 //! One module per runtime holds that runtime's patterns; each is a pure
 //! function from one log line to the paths it names. Lines that no runtime
 //! claims but that still say EROFS fall back to "every absolute path in it".
+//!
+//! Before that, a line is taken out of what carries it: kubectl's
+//! `--prefix` (the container) and `--timestamps`, a CRI log file's record
+//! head (whose partial records are joined: `join`), a JSON line's strings.
 
+mod cri;
 mod erlang;
 mod go;
 mod image_content;
 mod java;
+mod join;
 mod json_line;
 mod mongodb;
 mod mysql;
@@ -145,13 +151,43 @@ pub struct Scan {
     pub truncated: usize,
     /// The first of them (1-based), for the warning.
     pub first_truncated: Option<usize>,
+    /// Messages joined from partial records (CRI `P`) longer than
+    /// [`MAX_LINE`], only their start was read.
+    pub joined_cut: usize,
+    /// The line where the first of them started.
+    pub first_joined_cut: Option<usize>,
+    /// Messages of partial records, until their last record.
+    joiner: join::Joiner,
 }
 
 impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
         let (container, line) = prefix::split(line);
-        let line = timestamp::strip(line);
+        if let Some(record) = cri::record(line) {
+            let ended =
+                self.joiner
+                    .push(n, container, record.stream, record.message, record.partial);
+            for message in ended.into_iter().flatten() {
+                self.message(message);
+            }
+            return;
+        }
+        self.body(n, container, timestamp::strip(line));
+    }
+
+    /// Adds a whole message of a runtime's log records.
+    fn message(&mut self, m: join::Message<'_>) {
+        if m.cut {
+            self.joined_cut += 1;
+            // Messages end out of line order (the other stream's go on).
+            self.first_joined_cut = Some(self.first_joined_cut.map_or(m.line, |f| f.min(m.line)));
+        }
+        self.body(m.line, m.container.as_deref(), &m.text);
+    }
+
+    /// Adds what the program logged at line `n`.
+    fn body(&mut self, n: usize, container: Option<&str>, line: &str) {
         // JSON escapes do not touch the words that say EROFS: a line
         // without them has nothing to decode (and most lines are such).
         if !mentions_erofs(line) {
@@ -159,6 +195,13 @@ impl Scan {
         }
         for text in json_line::texts(line) {
             self.text(n, container, &text);
+        }
+    }
+
+    /// Reads the messages still open at the end of the input as they are.
+    fn finish(&mut self) {
+        for message in self.joiner.finish() {
+            self.message(message);
         }
     }
 
@@ -209,6 +252,7 @@ pub fn scan(text: &str) -> Scan {
     for (i, line) in text.lines().enumerate() {
         scan.line(i + 1, line);
     }
+    scan.finish();
     scan
 }
 
@@ -246,6 +290,7 @@ pub fn scan_reader(mut input: impl std::io::BufRead) -> std::io::Result<Scan> {
                 n += 1;
                 finish_line(&mut scan, n, &buf, too_long);
             }
+            scan.finish();
             return Ok(scan);
         }
         let (line_part, newline) = match chunk.iter().position(|&b| b == b'\n') {
@@ -387,6 +432,14 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         plan.warnings.push(format!(
             "{} line(s) longer than {} KiB (the first is line {first}): only their first {} KiB were read",
             scan.truncated,
+            MAX_LINE / 1024,
+            MAX_LINE / 1024
+        ));
+    }
+    if let Some(first) = scan.first_joined_cut {
+        plan.warnings.push(format!(
+            "{} message(s) joined from partial log records longer than {} KiB (the first starts at line {first}): only their first {} KiB were read",
+            scan.joined_cut,
             MAX_LINE / 1024,
             MAX_LINE / 1024
         ));

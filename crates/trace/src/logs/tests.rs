@@ -861,3 +861,109 @@ fn a_json_line_inside_dockers_json_file_line_is_decoded_too() {
         ]
     );
 }
+
+/// The kubelet's CRI log files (`/var/log/pods/…/0.log`): each record is
+/// `TIMESTAMP STREAM TAG MESSAGE`. Left on, `stderr F` hides a JSON line
+/// from decoding (its `\"` ends the path: `/var/cache/nginx` planned for
+/// `client_temp`); a `P` record's message goes on in the stream's next
+/// record, so its path and its `Read-only file system` may be in two.
+#[test]
+fn cri_log_records_are_read_as_their_messages_joined() {
+    let log = r#"2024-05-14T09:21:07.123456789Z stderr F {"error":"mkdir() \"/var/cache/nginx/client_temp\" failed (30: Read-only file system)"}
+2024-05-14T09:21:07.2Z stdout F 2024/05/14 09:21:07 [notice] 1#1: using the "epoll" event method
+2024-05-14T09:21:07.3Z stderr P {"level":"error","error":"mkdir \/var\/lib
+2024-05-14T09:21:07.3Z stdout F 2024/05/14 09:21:07 [notice] 1#1: start worker processes
+2024-05-14T09:21:07.3Z stderr P \/app\/sessions: read-o
+2024-05-14T09:21:07.3Z stderr F nly file system"}
+2024-05-14T09:21:08+02:00 stdout P open /srv/tail/x: read-only
+2024-05-14T09:21:08Z stderr F sh: 1: cannot create /run/app.pid: Read-only file system
+2024-05-14T09:21:09Z stdout F  file system
+"#;
+    let s = scan(log);
+    assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+    let hits: Vec<(usize, &str, Op)> = s
+        .hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str(), h.op))
+        .collect();
+    // A joined message is evidence of the line where it started.
+    // (In the order the messages ended.)
+    assert_eq!(
+        hits,
+        [
+            (1, "/var/cache/nginx/client_temp", Op::Mkdir),
+            (3, "/var/lib/app/sessions", Op::Mkdir),
+            (8, "/run/app.pid", Op::File),
+            (7, "/srv/tail/x", Op::File),
+        ]
+    );
+    let plan = plan_from_scan(&s, "0.log");
+    assert!(
+        plan.paths.iter().any(|p| p
+            .reason
+            .contains("mkdir /var/lib/app/sessions: EROFS (go, line 3)")),
+        "{:?}",
+        plan.paths
+    );
+    // The stream and tag are not evidence of anything: nothing is left
+    // over to warn about.
+    assert!(
+        !plan
+            .warnings
+            .iter()
+            .any(|w| w.contains("names no path") || w.contains("relative")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+/// A `P` record with no `F` after it (the container was killed, or the
+/// log rotated): the message is read as far as it goes.
+#[test]
+fn a_cri_join_still_open_at_the_end_is_read_as_it_is() {
+    for end in ["\n", ""] {
+        let log =
+            format!("2024-05-14T09:21:07Z stderr P mkdir /srv/cache: read-only file system{end}");
+        for s in [scan(&log), scan_reader(log.as_bytes()).unwrap()] {
+            let hits: Vec<(usize, &str)> =
+                s.hits.iter().map(|(n, h)| (*n, h.path.as_str())).collect();
+            assert_eq!(hits, [(1, "/srv/cache")], "{log:?}");
+        }
+    }
+}
+
+/// A join is held in memory until its last record: a program printing
+/// without a newline (or a hostile one) sends `P` records without end. It
+/// is cut at the reader's line bound, with a warning naming where it
+/// started, and the stream goes on.
+#[test]
+fn a_cri_join_longer_than_the_line_bound_is_cut_and_warned_about() {
+    let piece = "b".repeat(16 * 1024);
+    let mut log = String::from(
+        "2024-05-14T09:21:07Z stdout F starting\n\
+         2024-05-14T09:21:07Z stderr P Error: EROFS: read-only file system, open '/srv/b/\n",
+    );
+    for _ in 0..(MAX_LINE / piece.len()) * 4 {
+        log.push_str(&format!("2024-05-14T09:21:07Z stderr P {piece}\n"));
+    }
+    log.push_str("2024-05-14T09:21:07Z stderr F '\n");
+    log.push_str(
+        "2024-05-14T09:21:08Z stderr F sh: 1: cannot create /srv/c/x: Read-only file system\n",
+    );
+    let last = log.lines().count();
+    let s = scan_reader(std::io::BufReader::with_capacity(4096, log.as_bytes())).unwrap();
+    let hits: Vec<(usize, &str)> = s.hits.iter().map(|(n, h)| (*n, h.path.as_str())).collect();
+    assert_eq!(hits, [(last, "/srv/c/x")]);
+    // The cut went through the path: the words before it still say EROFS.
+    assert_eq!(s.unresolved.len(), 1, "{:?}", s.unresolved);
+    assert_eq!(s.unresolved[0].0, 2);
+    assert_eq!((s.truncated, s.first_truncated), (0, None));
+    let plan = plan_from_scan(&s, "0.log");
+    assert!(
+        plan.warnings.iter().any(|w| w.starts_with(
+            "1 message(s) joined from partial log records longer than 64 KiB (the first starts at line 2)"
+        )),
+        "{:?}",
+        plan.warnings
+    );
+}

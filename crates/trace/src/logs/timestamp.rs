@@ -16,7 +16,7 @@ pub fn strip(line: &str) -> &str {
 /// The length of the RFC 3339 date-time at the start of `s`:
 /// `YYYY-MM-DDTHH:MM:SS`, optional fraction (kubelet trims its trailing
 /// zeros, docker pads them), then `Z` or `±HH:MM`.
-fn stamp_len(s: &[u8]) -> Option<usize> {
+pub(super) fn stamp_len(s: &[u8]) -> Option<usize> {
     let mut i = 0;
     for (count, sep) in [
         (4, Some(b'-')),
