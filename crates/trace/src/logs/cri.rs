@@ -6,17 +6,9 @@
 //! the message goes on in the stream's next record, with no newline between).
 //! Left on, `stderr F` hides a JSON line from decoding.
 
-use super::join::Stream;
+use super::join::{Record, Stream};
 use super::timestamp::stamp_len;
-
-/// One CRI record.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Record<'a> {
-    pub stream: Stream,
-    /// `P`: the message goes on in the stream's next record.
-    pub partial: bool,
-    pub message: &'a str,
-}
+use std::borrow::Cow;
 
 /// `line` as a CRI record, when it is exactly one: an RFC 3339 timestamp,
 /// `stdout` or `stderr`, `F` or `P`, each followed by one space. A
@@ -39,7 +31,7 @@ pub fn record(line: &str) -> Option<Record<'_>> {
     Some(Record {
         stream,
         partial,
-        message,
+        message: Cow::Borrowed(message),
     })
 }
 
@@ -54,7 +46,7 @@ mod tests {
             Some(Record {
                 stream: Stream::Stderr,
                 partial: false,
-                message: "{\"a\":1}"
+                message: Cow::Borrowed("{\"a\":1}")
             })
         );
         assert_eq!(
@@ -62,14 +54,14 @@ mod tests {
             Some(Record {
                 stream: Stream::Stdout,
                 partial: true,
-                message: "x y "
+                message: Cow::Borrowed("x y ")
             })
         );
         for line in [
             "2024-05-14T09:21:07Z stdout F ",
             "2024-05-14T09:21:07Z stdout F",
         ] {
-            assert_eq!(record(line).map(|r| r.message), Some(""), "{line}");
+            assert_eq!(record(line).map(|r| r.message), Some("".into()), "{line}");
         }
         for line in [
             // kubectl logs --timestamps: a stamp, then the message.

@@ -16,6 +16,16 @@ pub enum Stream {
     Stderr,
 }
 
+/// One record of a runtime's log file.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Record<'a> {
+    pub stream: Stream,
+    /// The message goes on in the stream's next record.
+    pub partial: bool,
+    /// This record's piece of the message.
+    pub message: Cow<'a, str>,
+}
+
 /// A whole message.
 #[derive(Debug)]
 pub struct Message<'a> {

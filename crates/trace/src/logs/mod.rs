@@ -7,7 +7,8 @@
 //!
 //! Before that, a line is taken out of what carries it: kubectl's
 //! `--prefix` (the container) and `--timestamps`, a CRI log file's record
-//! head (whose partial records are joined: `join`), a JSON line's strings.
+//! head or a Docker json-file record (the partial records of both are
+//! joined: `join`), a JSON line's strings.
 
 mod cri;
 mod erlang;
@@ -15,6 +16,7 @@ mod go;
 mod image_content;
 mod java;
 mod join;
+mod json_file;
 mod json_line;
 mod mongodb;
 mod mysql;
@@ -151,7 +153,8 @@ pub struct Scan {
     pub truncated: usize,
     /// The first of them (1-based), for the warning.
     pub first_truncated: Option<usize>,
-    /// Messages joined from partial records (CRI `P`) longer than
+    /// Messages joined from partial records (CRI `P`, Docker json-file
+    /// records without a trailing newline) longer than
     /// [`MAX_LINE`], only their start was read.
     pub joined_cut: usize,
     /// The line where the first of them started.
@@ -164,10 +167,10 @@ impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
         let (container, line) = prefix::split(line);
-        if let Some(record) = cri::record(line) {
+        if let Some(record) = cri::record(line).or_else(|| json_file::record(line)) {
             let ended =
                 self.joiner
-                    .push(n, container, record.stream, record.message, record.partial);
+                    .push(n, container, record.stream, &record.message, record.partial);
             for message in ended.into_iter().flatten() {
                 self.message(message);
             }
@@ -183,7 +186,11 @@ impl Scan {
             // Messages end out of line order (the other stream's go on).
             self.first_joined_cut = Some(self.first_joined_cut.map_or(m.line, |f| f.min(m.line)));
         }
-        self.body(m.line, m.container.as_deref(), &m.text);
+        // A json-file `log` is one line; a hostile one may hold more.
+        for text in m.text.lines() {
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            self.body(m.line, m.container.as_deref(), text);
+        }
     }
 
     /// Adds what the program logged at line `n`.

@@ -967,3 +967,118 @@ fn a_cri_join_longer_than_the_line_bound_is_cut_and_warned_about() {
         plan.warnings
     );
 }
+
+/// A Docker json-file record: the `log` string as the daemon encodes it.
+fn docker_record(stream: &str, log: &str) -> String {
+    let log = serde_json::to_string(log).unwrap();
+    format!(r#"{{"log":{log},"stream":"{stream}","time":"2024-05-14T09:21:07.123456789Z"}}"#)
+}
+
+/// Docker's json-file driver cuts a line longer than 16 KiB into records
+/// of 16 KiB: a partial record's `log` has no trailing `\n`, and the
+/// stream's next records go on with it (the other stream's may come
+/// between). Read one record at a time, the path is cut in two and the
+/// error is a line that names no path.
+#[test]
+fn docker_json_file_records_of_a_long_line_are_joined_per_stream() {
+    // A JSON logger's line with a large field before the error: the
+    // daemon's 16 KiB cut falls inside the path.
+    let head = r#"{"level":"error","msg":"save failed","payload":""#;
+    let tail = r#"","error":"open /var/lib/app/sessions/x.json: read-only file system"}"#;
+    let pad = 16 * 1024 - head.len() - r#"","error":"open /var/lib/app/sess"#.len();
+    let line = format!("{head}{}{tail}", "A".repeat(pad));
+    let (first, rest) = line.split_at(16 * 1024);
+    assert!(first.ends_with("/var/lib/app/sess"));
+    let log = [
+        docker_record("stdout", "listening on :8080\n"),
+        docker_record("stderr", first),
+        docker_record("stdout", "GET /healthz 200\n"),
+        docker_record("stderr", &format!("{rest}\n")),
+        r#"{"log":"Error: EROFS: read-only file system, open '/srv/","stream":"stderr","time":"2024-05-14T09:21:08.000000001Z"}"#.to_string(),
+        r#"{"log":"app/.cache/x'\n","stream":"stderr","time":"2024-05-14T09:21:08.000000002Z"}"#.to_string(),
+    ]
+    .join("\n")
+        + "\n";
+    for s in [scan(&log), scan_reader(log.as_bytes()).unwrap()] {
+        assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+        let hits: Vec<(usize, &str, Op)> = s
+            .hits
+            .iter()
+            .map(|(n, h)| (*n, h.path.as_str(), h.op))
+            .collect();
+        assert_eq!(
+            hits,
+            [
+                (2, "/var/lib/app/sessions/x.json", Op::File),
+                (5, "/srv/app/.cache/x", Op::File),
+            ]
+        );
+    }
+}
+
+/// A partial record with nothing after it (the container was killed
+/// mid-line) is read as it is.
+#[test]
+fn a_docker_join_still_open_at_the_end_is_read_as_it_is() {
+    let log = docker_record("stderr", "mkdir /srv/cache: read-only file system");
+    for log in [log.clone(), log + "\n"] {
+        let s = scan_reader(log.as_bytes()).unwrap();
+        let hits: Vec<(usize, &str)> = s.hits.iter().map(|(n, h)| (*n, h.path.as_str())).collect();
+        assert_eq!(hits, [(1, "/srv/cache")]);
+    }
+}
+
+/// A line without end in Docker's records is held only to the reader's
+/// line bound, cut there with a warning naming where it started.
+#[test]
+fn a_docker_join_longer_than_the_line_bound_is_cut_and_warned_about() {
+    let mut log = docker_record("stdout", "starting\n") + "\n";
+    log += &docker_record(
+        "stderr",
+        "Error: EROFS: read-only file system, open '/srv/b/",
+    );
+    log += "\n";
+    let piece = "b".repeat(16 * 1024);
+    for _ in 0..(MAX_LINE / piece.len()) * 4 {
+        log += &docker_record("stderr", &piece);
+        log += "\n";
+    }
+    log += &docker_record("stderr", "'\n");
+    log += "\n";
+    log += &docker_record(
+        "stderr",
+        "sh: 1: cannot create /srv/c/x: Read-only file system\n",
+    );
+    let last = log.lines().count();
+    let s = scan_reader(log.as_bytes()).unwrap();
+    let hits: Vec<(usize, &str)> = s.hits.iter().map(|(n, h)| (*n, h.path.as_str())).collect();
+    assert_eq!(hits, [(last, "/srv/c/x")]);
+    assert_eq!(s.unresolved.len(), 1, "{:?}", s.unresolved);
+    assert_eq!(s.unresolved[0].0, 2);
+    let plan = plan_from_scan(&s, "container-json.log");
+    assert!(
+        plan.warnings.iter().any(|w| w.starts_with(
+            "1 message(s) joined from partial log records longer than 64 KiB (the first starts at line 2)"
+        )),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+/// A `log` the daemon did not write (it cuts at each newline) may hold
+/// several lines: each is read on its own, as a JSON line if it is one.
+#[test]
+fn a_json_file_log_of_several_lines_is_read_line_by_line() {
+    let log = docker_record(
+        "stderr",
+        "{\"error\":\"mkdir() \\\"/var/cache/nginx/client_temp\\\" failed (30: Read-only file system)\"}\r\nstarted\n",
+    );
+    let s = scan(&log);
+    assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+    let hits: Vec<(usize, &str, Op)> = s
+        .hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str(), h.op))
+        .collect();
+    assert_eq!(hits, [(1, "/var/cache/nginx/client_temp", Op::Mkdir)]);
+}
