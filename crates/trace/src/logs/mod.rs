@@ -338,9 +338,19 @@ fn finish_line(scan: &mut Scan, n: usize, bytes: &[u8], too_long: bool) {
     scan.line(n, &String::from_utf8_lossy(bytes));
 }
 
+/// Why a hit plans no volume.
+enum Unplanned {
+    /// A relative path: where it is depends on the working directory.
+    Relative,
+    /// The mount point would hold bytes that are not UTF-8 (read as
+    /// U+FFFD): a volume's `mountPath` is a string, and one with U+FFFD
+    /// names no directory of the image.
+    NotUtf8 { at: String, evidence: String },
+}
+
 /// The anchor one hit needs.
-fn anchor_of(line: usize, hit: &Hit) -> Option<Anchor> {
-    let path = normalized(&hit.path)?;
+fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
+    let path = normalized(&hit.path).ok_or(Unplanned::Relative)?;
     let (at, seed, what) = match hit.op {
         Op::File => (parent(&path).to_string(), false, "write"),
         Op::Mkdir if randomised(last_component(&path)) => {
@@ -354,7 +364,12 @@ fn anchor_of(line: usize, hit: &Hit) -> Option<Anchor> {
         Op::Dir => (path.clone(), false, "write in"),
     };
     let evidence = format!("{what} {path}: EROFS ({}, line {line})", hit.runtime);
-    Some(Anchor::new(&at, seed, None, evidence, &path))
+    // Only the mount point matters: a file of such a name in a directory
+    // that decodes is covered by a volume at that directory.
+    if at.contains(char::REPLACEMENT_CHARACTER) {
+        return Err(Unplanned::NotUtf8 { at, evidence });
+    }
+    Ok(Anchor::new(&at, seed, None, evidence, &path))
 }
 
 /// The last component of a normalized absolute path.
@@ -383,19 +398,23 @@ fn randomised(name: &str) -> bool {
 
 /// A scan → a plan.
 pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
-    let mut relative = Vec::new();
+    // Hits that plan no volume, warned about after the plan's own warnings.
+    let mut unplanned = Vec::new();
     // Anchors by the container that logged them (`None`: no kubectl
     // prefix); each container's are reduced on their own.
     let mut by_container: BTreeMap<Option<&str>, Vec<Anchor>> = BTreeMap::new();
     for (line, hit) in &scan.hits {
         match anchor_of(*line, hit) {
-            Some(a) => by_container
+            Ok(a) => by_container
                 .entry(hit.container.as_deref())
                 .or_default()
                 .push(a),
-            None => relative.push(format!(
+            Err(Unplanned::Relative) => unplanned.push(format!(
                 "line {line}: {:?} is relative; resolve it against the program's working directory",
                 hit.path
+            )),
+            Err(Unplanned::NotUtf8 { at, evidence }) => unplanned.push(format!(
+                "line {line}: {at:?} is not valid UTF-8 (the log's bytes there were read as U+FFFD), so no volume can be planned at it ({evidence}): find the directory's name in the image and add the volume by hand"
             )),
         }
     }
@@ -416,7 +435,7 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         .sort_by(|a, b| (&a.path, &a.container).cmp(&(&b.path, &b.container)));
     let hidden = image_content::warning(&plan, &scan.hits);
     plan.warnings.extend(hidden);
-    plan.warnings.extend(relative);
+    plan.warnings.extend(unplanned);
     for (line, text) in &scan.unresolved {
         plan.warnings.push(format!(
             "line {line}: read-only file system error names no path: {text}"

@@ -1082,3 +1082,28 @@ fn a_json_file_log_of_several_lines_is_read_line_by_line() {
         .collect();
     assert_eq!(hits, [(1, "/var/cache/nginx/client_temp", Op::Mkdir)]);
 }
+
+/// A file name in another encoding (Latin-1 `été`, raw bytes) is read as
+/// U+FFFD: a volume at `/srv/��` would be a mount path that matches no
+/// directory. It is a warning naming the line; a file with such a name
+/// in a directory that decodes still plans that directory.
+#[test]
+fn a_mount_path_that_is_not_utf8_is_warned_about_not_planned() {
+    let log: &[u8] = b"mkdir: cannot create directory '/srv/\xff\xfe': Read-only file system\n\
+        open /data/\xe9t\xe9/x.db: read-only file system\n\
+        sh: 1: cannot create /srv/ok/\xff.pid: Read-only file system\n";
+    let plan = plan_from_scan(&scan_reader(log).unwrap(), "logs: -");
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["/srv/ok"]);
+    for (line, at) in [(1, "/srv/\u{fffd}\u{fffd}"), (2, "/data/\u{fffd}t\u{fffd}")] {
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("line {line}: "))
+                    && w.contains(&format!("{at:?} is not valid UTF-8"))),
+            "{line}: {:?}",
+            plan.warnings
+        );
+    }
+    plan.validate().unwrap();
+}
