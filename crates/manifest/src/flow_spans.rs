@@ -99,11 +99,24 @@ impl<'a> FlowSpans<'a> {
         self.b.get(i).copied()
     }
 
+    /// Where the line holding `from` ends: at its line break or the end
+    /// of the text.
     fn line_end(&self, from: usize) -> usize {
         self.b[from..]
             .iter()
-            .position(|&c| c == b'\n')
+            .position(|&c| is_break(c))
             .map_or(self.b.len(), |n| from + n)
+    }
+
+    /// Just after the line break at `end` (`\r\n` is one break), or the
+    /// end of the text.
+    fn after_break(&self, end: usize) -> usize {
+        let n = if self.b.get(end..end + 2) == Some(b"\r\n") {
+            2
+        } else {
+            1
+        };
+        (end + n).min(self.b.len())
     }
 
     fn column(&self, i: usize) -> usize {
@@ -139,7 +152,7 @@ impl<'a> FlowSpans<'a> {
             } => {
                 // The parser counts only spaces as indentation here: a line
                 // holding a tab is a content line, however blank it looks.
-                if line.iter().all(|&c| c == b' ' || c == b'\r') {
+                if line.iter().all(|&c| c == b' ') {
                     let len = line.iter().take_while(|&&c| c == b' ').count();
                     *longest_blank = (*longest_blank).max(len);
                     return true;
@@ -162,7 +175,7 @@ impl<'a> FlowSpans<'a> {
     fn start_line(&mut self) {
         let start = self.pos;
         let end = self.line_end(start);
-        let next_line = (end + 1).min(self.b.len());
+        let next_line = self.after_break(end);
         let spaces = self.b[start..end]
             .iter()
             .take_while(|&&c| c == b' ')
@@ -262,8 +275,8 @@ impl<'a> FlowSpans<'a> {
         // is a value indicator, as in JSON (`{"a":1}`).
         let mut json_like = false;
         while let Some(c) = self.at(j) {
-            if c == b'\n' {
-                j += 1;
+            if is_break(c) {
+                j = self.after_break(j);
                 if self.marker_at(j) {
                     break;
                 }
@@ -349,7 +362,7 @@ impl<'a> FlowSpans<'a> {
     /// Goes on from `end`, where a token that began at `start` ended,
     /// perhaps on a later line.
     fn resume_at(&mut self, start: usize, end: usize) {
-        if let Some(nl) = self.b[start..end].iter().rposition(|&c| c == b'\n') {
+        if let Some(nl) = self.b[start..end].iter().rposition(|&c| is_break(c)) {
             self.line_start = start + nl + 1;
         }
         self.pos = end;
@@ -362,7 +375,7 @@ impl<'a> FlowSpans<'a> {
         // Not `line_end` first: a line of many `a: ` keys would be scanned
         // to its end once per key.
         let mut j = self.pos;
-        while let Some(c) = self.at(j).filter(|&c| c != b'\n') {
+        while let Some(c) = self.at(j).filter(|&c| !is_break(c)) {
             if (c == b':' && self.blank_at(j + 1)) || (c == b'#' && is_blank(self.b[j - 1])) {
                 self.pos = j;
                 return;
@@ -388,8 +401,8 @@ impl Iterator for FlowSpans<'_> {
             // Block context, where a token may start.
             let i = self.pos;
             match c {
-                b'\n' => {
-                    self.pos += 1;
+                c if is_break(c) => {
+                    self.pos = self.after_break(i);
                     self.at_line_start = true;
                 }
                 c if is_blank(c) => self.pos += 1,
@@ -433,6 +446,11 @@ impl Iterator for FlowSpans<'_> {
         }
         None
     }
+}
+
+/// A line break to the parser: a lone `\r` ends a line as `\n` does.
+fn is_break(c: u8) -> bool {
+    matches!(c, b'\r' | b'\n')
 }
 
 fn is_blank(c: u8) -> bool {

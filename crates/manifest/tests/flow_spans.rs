@@ -178,6 +178,11 @@ fn the_lexer_reports_what_the_parser_queues() {
         (format!("a: [\"x\" \"],[\" , {p}]\n"), false, true),
         (format!("a: {{\"k\" #c\n:\"}}\", {p}: 1}}\n"), false, true),
         (format!("a: \"b\" {p}\n"), false, false),
+        // A lone `\r` ends a line to the parser, as `\n` does: a scalar or
+        // a comment ends there.
+        (format!("- x\r- {p}\n"), true, true),
+        (format!("a: [x, #c\r{p}]\n"), true, true),
+        (format!("a: |\r  x\r{p}: 1\n"), true, true),
         // Scalar content.
         (format!("a: |\n  {p}\n"), false, false),
         (format!("a: >-\n  {p}\n  {p}\n"), false, false),
