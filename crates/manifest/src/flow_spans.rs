@@ -173,7 +173,14 @@ impl<'a> FlowSpans<'a> {
     /// Reads the indentation of the line at `pos` and decides whether the
     /// line is scanned at all.
     fn start_line(&mut self) {
-        let start = self.pos;
+        let mut start = self.pos;
+        // A byte order mark at a line's start is a token of its own to the
+        // parser, taking no column: it ends a plain or block scalar (even
+        // one of indentation 0) and lets a key start after it.
+        while self.b[start..].starts_with(BOM) {
+            start += BOM.len();
+            self.skip = Skip::None;
+        }
         let end = self.line_end(start);
         let next_line = self.after_break(end);
         let spaces = self.b[start..end]
@@ -447,6 +454,8 @@ impl Iterator for FlowSpans<'_> {
         None
     }
 }
+
+const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// A line break to the parser: a lone `\r` ends a line as `\n` does.
 fn is_break(c: u8) -> bool {

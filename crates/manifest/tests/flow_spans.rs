@@ -183,6 +183,12 @@ fn the_lexer_reports_what_the_parser_queues() {
         (format!("- x\r- {p}\n"), true, true),
         (format!("a: [x, #c\r{p}]\n"), true, true),
         (format!("a: |\r  x\r{p}: 1\n"), true, true),
+        // A byte order mark at a line's start ends any scalar, even one of
+        // indentation 0, and a key may follow it.
+        (format!("\u{feff}- {p}\n"), true, true),
+        (format!("a: 1\n\u{feff}{p}: 2\n"), true, true),
+        (format!("a\n\u{feff}{p}\n"), true, true),
+        (format!("--- |\nx\n\u{feff}{p}\n"), true, true),
         // Scalar content.
         (format!("a: |\n  {p}\n"), false, false),
         (format!("a: >-\n  {p}\n  {p}\n"), false, false),
