@@ -51,9 +51,8 @@ pub struct FlowSpans<'a> {
 /// One flow collection in block context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowSpan {
-    /// From the opening bracket to just after its closing one — or to the
-    /// end of the text, or to the document marker where an unclosed one
-    /// stops.
+    /// From the opening bracket to just after its closing one, or to the
+    /// end of the text.
     pub range: Range<usize>,
     /// The longest collection within (perhaps this one) that starts where
     /// an implicit key may: the parser holds all of its tokens until it
@@ -283,10 +282,9 @@ impl<'a> FlowSpans<'a> {
         let mut json_like = false;
         while let Some(c) = self.at(j) {
             if is_break(c) {
+                // Not even a document marker ends a flow collection: the
+                // parser goes on holding what follows until it closes.
                 j = self.after_break(j);
-                if self.marker_at(j) {
-                    break;
-                }
                 continue;
             }
             if in_plain {

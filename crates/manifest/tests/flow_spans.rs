@@ -189,6 +189,9 @@ fn the_lexer_reports_what_the_parser_queues() {
         (format!("a: 1\n\u{feff}{p}: 2\n"), true, true),
         (format!("a\n\u{feff}{p}\n"), true, true),
         (format!("--- |\nx\n\u{feff}{p}\n"), true, true),
+        // A document marker does not close a collection: the parser goes
+        // on holding what follows.
+        (format!("- [a,\n--- {p}]\n"), true, true),
         // Scalar content.
         (format!("a: |\n  {p}\n"), false, false),
         (format!("a: >-\n  {p}\n  {p}\n"), false, false),
