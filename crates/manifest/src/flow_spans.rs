@@ -278,13 +278,17 @@ impl<'a> FlowSpans<'a> {
         let mut j = i;
         let mut in_plain = false;
         // The last token was quoted or a collection: a `:` right after it
-        // is a value indicator, as in JSON (`{"a":1}`).
+        // is a value indicator, as in JSON (`{"a":1}`). The parser looks
+        // for that `:` past blanks and comments, and past line breaks too
+        // after a quoted scalar, but not after a collection.
         let mut json_like = false;
+        let mut json_like_across_lines = false;
         while let Some(c) = self.at(j) {
             if is_break(c) {
                 // Not even a document marker ends a flow collection: the
                 // parser goes on holding what follows until it closes.
                 j = self.after_break(j);
+                json_like &= json_like_across_lines;
                 continue;
             }
             if in_plain {
@@ -318,10 +322,12 @@ impl<'a> FlowSpans<'a> {
                         };
                     }
                     json_like = true;
+                    json_like_across_lines = false;
                 }
                 b'"' | b'\'' => {
                     j = self.quoted_end(j);
                     json_like = true;
+                    json_like_across_lines = true;
                 }
                 b'#' => {
                     // The parser allows the adjacent `:` after comments too.

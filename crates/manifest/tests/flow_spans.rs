@@ -192,6 +192,10 @@ fn the_lexer_reports_what_the_parser_queues() {
         // A document marker does not close a collection: the parser goes
         // on holding what follows.
         (format!("- [a,\n--- {p}]\n"), true, true),
+        // A `:` on the line after a collection is not adjacent to it: a
+        // plain scalar, so the collection may still be a key.
+        (format!("a: {{[a]\n  :x {p}}}\n"), true, true),
+        (format!("a: {{\"a\"\n  :x {p}}}\n"), false, false),
         // Scalar content.
         (format!("a: |\n  {p}\n"), false, false),
         (format!("a: >-\n  {p}\n  {p}\n"), false, false),
