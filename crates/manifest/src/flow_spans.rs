@@ -69,9 +69,10 @@ enum Skip {
     Plain {
         parent: isize,
     },
-    /// A block scalar (`|`, `>`): its indentation is set by its first
-    /// content line (or by a longer blank line before it), and every line
-    /// indented at least that much is content, comments included.
+    /// A block scalar (`|`, `>`): its indentation is set by its header's
+    /// indicator (`|2`) or else by its first content line (or by a longer
+    /// blank line before it), and every line indented at least that much
+    /// is content, comments included.
     Block {
         parent: isize,
         longest_blank: usize,
@@ -370,6 +371,20 @@ impl<'a> FlowSpans<'a> {
         }
     }
 
+    /// The indentation indicator (`|2`, `>-4`, `|1+`) of the block scalar
+    /// header whose indicators start at `i`: it sets the indentation of
+    /// the content, which no first line then changes.
+    fn block_indent_indicator(&self, i: usize) -> Option<usize> {
+        let first = self.at(i)?;
+        let digit = if matches!(first, b'+' | b'-') {
+            self.at(i + 1)?
+        } else {
+            first
+        };
+        // `0` is an error to the parser; nothing is held after it.
+        matches!(digit, b'1'..=b'9').then(|| usize::from(digit - b'0'))
+    }
+
     /// Goes on from `end`, where a token that began at `start` ended,
     /// perhaps on a later line.
     fn resume_at(&mut self, start: usize, end: usize) {
@@ -440,10 +455,15 @@ impl Iterator for FlowSpans<'_> {
                 }
                 b'|' | b'>' => {
                     // A block scalar; its header is the rest of the line.
+                    let parent = self.scalar_parent();
                     self.skip = Skip::Block {
-                        parent: self.scalar_parent(),
+                        parent,
                         longest_blank: 0,
-                        indent: None,
+                        indent: self.block_indent_indicator(i + 1).map(|n| {
+                            // As the parser counts: from the parent's
+                            // column, or from 0 at the root.
+                            usize::try_from(parent).map_or(n, |p| p + n)
+                        }),
                     };
                     self.pos = self.line_end(i);
                 }

@@ -196,9 +196,14 @@ fn the_lexer_reports_what_the_parser_queues() {
         // plain scalar, so the collection may still be a key.
         (format!("a: {{[a]\n  :x {p}}}\n"), true, true),
         (format!("a: {{\"a\"\n  :x {p}}}\n"), false, false),
+        // A block scalar's indentation indicator sets its indentation; a
+        // line indented less ends it, whatever its first line was.
+        (format!("a: |1\n  x\n \"\n{p}: 1\n \"\n"), true, true),
+        (format!("--- >2-\n   x\n  \"\n{p}: 1\n\"\n"), true, true),
         // Scalar content.
         (format!("a: |\n  {p}\n"), false, false),
         (format!("a: >-\n  {p}\n  {p}\n"), false, false),
+        (format!("a: |1\n  x\n {p}\n"), false, false),
         (format!("a: b\n  {p}\n"), false, false),
         (format!("a: x {p}\n"), false, false),
         (format!("a: '{p}'\n"), false, false),
