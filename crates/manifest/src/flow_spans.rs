@@ -28,15 +28,16 @@ pub struct FlowSpans<'a> {
     at_line_start: bool,
     /// Offset of the current line's first byte.
     line_start: usize,
-    /// Indentation (spaces) of the current line.
-    indent: usize,
-    /// Column of the innermost block collection entry begun on this line
-    /// (a key, or a `-`, `?` or `:` indicator); -1 after `---` (the
-    /// document's root); `None` while nothing has begun on the line.
-    parent: Option<isize>,
-    /// Column where the last token on this line began (a key, once its
-    /// `:` is seen).
-    token_col: Option<usize>,
+    /// The columns of the open block collections, innermost last, kept as
+    /// the parser keeps its indentation: a `-` or `?` opens one at its
+    /// column, a `:` at its key's, unless one is open there or deeper; a
+    /// token closes those deeper than its column; `---` closes all. A
+    /// scalar's further lines must be indented more than the innermost.
+    indents: Vec<usize>,
+    /// Column of the first token since the line's start or the last `-`,
+    /// `?` or `:` indicator: where a key the parser holds begins (at a
+    /// tag or anchor before the scalar, if any).
+    key_col: Option<usize>,
     /// Lines the scalar that ended the previous line goes on over.
     skip: Skip,
     /// A token here may begin an implicit key: at a line's start, after
@@ -87,9 +88,8 @@ impl<'a> FlowSpans<'a> {
             pos: 0,
             at_line_start: true,
             line_start: 0,
-            indent: 0,
-            parent: None,
-            token_col: None,
+            indents: Vec::new(),
+            key_col: None,
             skip: Skip::None,
             key_allowed: true,
         }
@@ -142,8 +142,25 @@ impl<'a> FlowSpans<'a> {
         match &mut self.skip {
             Skip::None => false,
             Skip::Plain { parent } => {
-                line.iter().all(|&c| is_blank(c))
-                    || (spaces as isize > *parent && !interrupts_plain(&line[spaces..]))
+                if line.iter().all(|&c| is_blank(c)) {
+                    return true;
+                }
+                if spaces as isize <= *parent {
+                    return false;
+                }
+                match interruption(&line[spaces..]) {
+                    None => true,
+                    // The text before the comment is the scalar's; the
+                    // comment ends it.
+                    Some(b'#') => {
+                        self.skip = Skip::None;
+                        true
+                    }
+                    // A `: ` after text is an error to the parser, which
+                    // holds nothing after it; one first on the line is an
+                    // explicit key's value, read as tokens.
+                    Some(_) => false,
+                }
             }
             Skip::Block {
                 parent,
@@ -180,6 +197,7 @@ impl<'a> FlowSpans<'a> {
         while self.b[start..].starts_with(BOM) {
             start += BOM.len();
             self.skip = Skip::None;
+            self.indents.clear();
         }
         let end = self.line_end(start);
         let next_line = self.after_break(end);
@@ -194,19 +212,18 @@ impl<'a> FlowSpans<'a> {
         }
         self.skip = Skip::None;
         self.line_start = start;
-        self.indent = spaces;
-        self.parent = None;
-        self.token_col = None;
+        self.key_col = None;
         self.key_allowed = true;
         self.at_line_start = false;
         if spaces == 0 && self.at(start) == Some(b'%') {
             // A directive (`%YAML 1.2`); no token starts with `%`.
             self.pos = next_line;
             self.at_line_start = true;
+            self.indents.clear();
         } else if marker {
             // `---` may be followed by the document's root node.
             self.pos = start + 3;
-            self.parent = Some(-1);
+            self.indents.clear();
             self.key_allowed = false;
         } else {
             self.pos = start + spaces;
@@ -214,12 +231,17 @@ impl<'a> FlowSpans<'a> {
     }
 
     /// The indentation a scalar's further lines must exceed: its parent
-    /// collection's column, known when the scalar follows a key or an
-    /// indicator on its line. A scalar first on its line has a parent
-    /// indented less than itself; the line's indentation minus one is the
-    /// most that can be, so only lines certainly the scalar's are skipped.
+    /// collection's column, or -1 at the document's root.
     fn scalar_parent(&self) -> isize {
-        self.parent.unwrap_or(self.indent as isize - 1)
+        self.indents.last().map_or(-1, |&c| c as isize)
+    }
+
+    /// Opens a block collection at `col` unless one is open there or
+    /// deeper.
+    fn open_block(&mut self, col: usize) {
+        if self.indents.last().is_none_or(|&top| top < col) {
+            self.indents.push(col);
+        }
     }
 
     /// The end of the quoted scalar opening at `i` (just after its closing
@@ -426,30 +448,47 @@ impl Iterator for FlowSpans<'_> {
             }
             // Block context, where a token may start.
             let i = self.pos;
+            if is_break(c) {
+                self.pos = self.after_break(i);
+                self.at_line_start = true;
+                continue;
+            }
+            if is_blank(c) {
+                self.pos += 1;
+                continue;
+            }
+            if c == b'#' {
+                self.pos = self.line_end(i);
+                continue;
+            }
+            // A token closes the block collections deeper than its column.
+            let col = self.column(i);
+            while self.indents.last().is_some_and(|&top| top > col) {
+                self.indents.pop();
+            }
             match c {
-                c if is_break(c) => {
-                    self.pos = self.after_break(i);
-                    self.at_line_start = true;
-                }
-                c if is_blank(c) => self.pos += 1,
-                b'#' => self.pos = self.line_end(i),
                 b'-' | b'?' | b':' if self.blank_at(i + 1) => {
-                    let col = match (c, self.token_col) {
-                        (b':', Some(key)) => key,
-                        _ => self.column(i),
-                    };
-                    self.parent = Some(col as isize);
-                    self.key_allowed = c != b':' || self.token_col.is_none();
+                    self.open_block(match c {
+                        b':' => self.key_col.unwrap_or(col),
+                        _ => col,
+                    });
+                    self.key_allowed = c != b':' || self.key_col.is_none();
+                    self.key_col = None;
                     self.pos += 1;
+                    continue;
                 }
+                b'|' | b'>' => {}
+                _ => {
+                    self.key_col.get_or_insert(col);
+                }
+            }
+            match c {
                 b'[' | b'{' => {
                     let span = self.flow(i, self.key_allowed);
-                    self.token_col = Some(self.column(i));
                     self.resume_at(i, span.range.end);
                     return Some(span);
                 }
                 b'"' | b'\'' => {
-                    self.token_col = Some(self.column(i));
                     let end = self.quoted_end(i);
                     self.resume_at(i, end);
                 }
@@ -469,10 +508,7 @@ impl Iterator for FlowSpans<'_> {
                 }
                 b'!' | b'&' | b'*' => self.pos = self.property_end(i),
                 b']' | b'}' | b',' => self.pos += 1,
-                _ => {
-                    self.token_col = Some(self.column(i));
-                    self.plain();
-                }
+                _ => self.plain(),
             }
         }
         None
@@ -494,13 +530,13 @@ fn is_flow(c: u8) -> bool {
     matches!(c, b',' | b'[' | b']' | b'{' | b'}')
 }
 
-/// Whether a line (from its first non-space) stops a plain scalar from
-/// going on over it: a comment, or a `: ` that makes a key of it.
-fn interrupts_plain(line: &[u8]) -> bool {
-    line.iter().enumerate().any(|(j, &c)| match c {
-        b'#' => j == 0 || is_blank(line[j - 1]),
-        b':' => line.get(j + 1).is_none_or(|&n| is_blank(n)),
-        _ => false,
+/// What first stops a plain scalar on a line going on over it (from the
+/// line's first non-space): `#`, a comment; `:`, a value indicator.
+fn interruption(line: &[u8]) -> Option<u8> {
+    line.iter().enumerate().find_map(|(j, &c)| match c {
+        b'#' if j == 0 || is_blank(line[j - 1]) => Some(c),
+        b':' if line.get(j + 1).is_none_or(|&n| is_blank(n)) => Some(c),
+        _ => None,
     })
 }
 

@@ -200,6 +200,15 @@ fn the_lexer_reports_what_the_parser_queues() {
         // line indented less ends it, whatever its first line was.
         (format!("a: |1\n  x\n \"\n{p}: 1\n \"\n"), true, true),
         (format!("--- >2-\n   x\n  \"\n{p}: 1\n\"\n"), true, true),
+        // A scalar's further lines are those indented more than its parent
+        // collection, wherever the scalar starts (at a key's tag or
+        // anchor, first on its line); scanning one of them as tokens could
+        // open a quote that hides the key after it. Text before a comment
+        // is the scalar's too.
+        (format!("a:\n    b\n  \"\n{p}: 1\n  \"\n"), true, true),
+        (format!("    |\n \'\n{p}\n"), true, true),
+        (format!("- &x a: b\n    \"\n{p}: 1\n\"\n"), true, true),
+        (format!("a: b\n  \" #x\n{p}: 1\n\"\n"), true, true),
         // Scalar content.
         (format!("a: |\n  {p}\n"), false, false),
         (format!("a: >-\n  {p}\n  {p}\n"), false, false),
