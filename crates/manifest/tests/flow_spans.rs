@@ -231,8 +231,10 @@ fn fragment() -> impl Strategy<Value = String> {
     let words = prop::sample::select(vec![
         "a", "b c", "x]", "[y", "{z", "#", "'", "\"", ":", ": ", " #c", "-", "- ", "? ", "|", ">",
         "!t", "&a", "*a", "!<u]>", ",", "]", "}", "[", "{", "\t", "  ", "''", "\\\"", "%",
+        // Line breaks and markers the parser knows, indentation indicators.
+        "\r", "\u{feff}", "---", "...", "|1", ">-2",
     ]);
-    let indent = prop::sample::select(vec!["", " ", "  ", "    ", "\t"]);
+    let indent = prop::sample::select(vec!["", " ", "  ", "    ", "      ", "\t", "\u{feff}"]);
     (indent, prop::collection::vec(words, 0..6)).prop_map(|(i, w)| format!("{i}{}\n", w.concat()))
 }
 
@@ -244,7 +246,7 @@ proptest! {
     #[test]
     fn no_generated_document_hides_a_queued_collection(
         before in prop::collection::vec(fragment(), 0..6),
-        lead in prop::sample::select(vec!["", "a: ", "- ", "  ", "x ", "\"q\" ", "[", "{k: "]),
+        lead in prop::sample::select(vec!["", "a: ", "- ", "  ", "x ", "\"q\" ", "[", "{k: ", "\r", "[a]\n  :x "]),
         after in prop::collection::vec(fragment(), 0..3),
     ) {
         let text = format!("{}{lead}{}\n{}", before.concat(), payload(PAYLOAD), after.concat());
