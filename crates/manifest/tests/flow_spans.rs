@@ -226,6 +226,21 @@ fn the_lexer_reports_what_the_parser_queues() {
     }
 }
 
+#[test]
+fn the_pre_scan_holds_no_memory_per_nesting_level() {
+    // A million levels of `[`: the parser stops at 255; the pre-scan must
+    // not keep a stack of them (16 MB here) to find the queued span.
+    let n = 1 << 20;
+    let text = format!("- {}{}\n", "[".repeat(n), "]".repeat(n));
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
+    let spans: Vec<_> = FlowSpans::new(&text).collect();
+    let peak = PEAK.with(Cell::get) - base;
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].queued, Some(2..2 + 2 * n));
+    assert!(peak < 4096, "{peak} bytes");
+}
+
 /// One line or a few of YAML that may end, hide or interrupt a scalar.
 fn fragment() -> impl Strategy<Value = String> {
     let words = prop::sample::select(vec![
