@@ -4,7 +4,7 @@
 //! ending in `.yaml`, `.yml` or `.json` (kubectl's extensions). A symlink to
 //! a file counts like the file, as `kubectl apply -f DIR` reads it; a
 //! symlink to a directory is not followed, so a link loop cannot trap the
-//! walk.
+//! walk; a manifest-named symlink whose target is missing is an error.
 
 use std::path::{Path, PathBuf};
 
@@ -22,11 +22,19 @@ pub fn manifest_files(dir: &Path) -> (Vec<PathBuf>, Vec<(String, String)>) {
     let mut errors = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         match entry {
-            Ok(e)
-                if is_manifest(e.path())
-                    && (e.file_type().is_file() || (e.path_is_symlink() && e.path().is_file())) =>
-            {
-                found.push(e.into_path())
+            Ok(e) if is_manifest(e.path()) && e.file_type().is_file() => found.push(e.into_path()),
+            Ok(e) if is_manifest(e.path()) && e.path_is_symlink() => {
+                // A link whose target cannot be found (deleted, or a loop)
+                // is a manifest that cannot be read: named, never skipped,
+                // or the directory would pass without being fully scanned.
+                match std::fs::metadata(e.path()) {
+                    Ok(target) if target.is_file() => found.push(e.into_path()),
+                    Ok(_) => {}
+                    Err(why) => errors.push((
+                        e.path().display().to_string(),
+                        format!("cannot read: {why}"),
+                    )),
+                }
             }
             Ok(_) => {}
             Err(e) => {

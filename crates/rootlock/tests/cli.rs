@@ -525,6 +525,44 @@ fn missing_paths_are_named_and_linked_files_are_read() {
     );
 }
 
+/// A manifest-named link in a directory whose target is gone (a deleted
+/// file, a link to itself) is a file that could not be read: named, exit 2,
+/// and the other files still reported. Skipping it silently would pass a
+/// directory that was not fully scanned.
+#[test]
+fn a_dangling_manifest_link_in_a_directory_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), pod("true")).unwrap();
+    let gone = dir.path().join("gone.yaml");
+    std::os::unix::fs::symlink(dir.path().join("deleted.yaml"), &gone).unwrap();
+    let looped = dir.path().join("self.yml");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    // Not a manifest name: ignored like any other non-manifest file.
+    std::os::unix::fs::symlink(dir.path().join("deleted"), dir.path().join("notes.txt")).unwrap();
+    let (code, doc, stderr) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        doc["objects"].as_array().unwrap().len(),
+        1,
+        "a.yaml is still reported"
+    );
+    let named: Vec<&str> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        [gone.to_str().unwrap(), looped.to_str().unwrap()],
+        "{doc}"
+    );
+    assert!(
+        stderr.contains(&format!("{}: cannot read", gone.display())),
+        "{stderr}"
+    );
+}
+
 /// fix expands its arguments as scan does: a directory's manifests are
 /// fixed, and a missing path is named (exit 2) without stopping the others.
 #[test]
