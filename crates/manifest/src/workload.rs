@@ -143,10 +143,13 @@ fn collect(
     }
     let meta_path = Path::Key(path, "metadata");
     let meta = opt_map(node, "metadata", path)?;
+    // Both fields are `omitempty` in the API: an empty string is stored as
+    // absent (a `generateName` object has no name yet), so it is reported
+    // as absent, never as a name that is "".
     let (name, namespace) = match meta {
         Some(m) => (
-            opt_str(m, "name", &meta_path)?,
-            opt_str(m, "namespace", &meta_path)?,
+            opt_str(m, "name", &meta_path)?.filter(|s| !s.is_empty()),
+            opt_str(m, "namespace", &meta_path)?.filter(|s| !s.is_empty()),
         ),
         None => (None, None),
     };

@@ -117,6 +117,24 @@ fn list_items_are_scanned() {
     );
 }
 
+/// `name: ""` and `namespace: ""` are what the API server stores as absent
+/// (the fields are `omitempty`; `generateName` pods have no name yet): they
+/// are reported as absent, `null` in JSON and `<unnamed>` in text, not as an
+/// empty name (`Pod /`).
+#[test]
+fn an_empty_name_or_namespace_is_absent() {
+    let input = pod("false")
+        .replace("name: web", "generateName: web-\n  name: \"\"")
+        .replace("namespace: shop", "namespace: ''");
+    let (code, doc, stderr) = scan_stdin_json(&[], &input);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(doc["objects"][0]["name"], serde_json::Value::Null);
+    assert_eq!(doc["objects"][0]["namespace"], serde_json::Value::Null);
+    let out = run_stdin(&["scan", "--color", "never", "-"], input.as_bytes());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Pod <unnamed> (<stdin>:1)\n"), "{text}");
+}
+
 #[test]
 fn json_input_and_every_workload_kind() {
     let json = r#"{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c"},
