@@ -162,7 +162,7 @@ impl Evaluated {
             .extend(ex.problems.iter().map(|p| FindingRow {
                 rule: "invalidExemption",
                 severity: Severity::Warning,
-                message: p.clone(),
+                message: p.message.clone(),
                 exemption: None,
             }));
         self.failing = self

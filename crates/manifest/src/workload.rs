@@ -59,9 +59,27 @@ impl Workload {
     /// The document path of a field given relative to the pod.
     pub fn document_path(&self, pod_relative: &FieldPath) -> FieldPath {
         let mut segs = self.object_path.0.clone();
-        segs.extend(self.template_path.0.iter().cloned());
+        if !self.own_annotation(pod_relative) {
+            segs.extend(self.template_path.0.iter().cloned());
+        }
         segs.extend(pod_relative.0.iter().cloned());
         FieldPath(segs)
+    }
+
+    /// Whether `pod_relative` is `metadata.annotations.<key>` for an
+    /// annotation written on the controller's own metadata and not on its
+    /// template: [`Workload::exemptions`] reads both, and a finding about
+    /// one (an exemption it cannot understand) must point where it is.
+    fn own_annotation(&self, pod_relative: &FieldPath) -> bool {
+        let [Seg::Key(m), Seg::Key(a), Seg::Key(key)] = &pod_relative.0[..] else {
+            return false;
+        };
+        let has = |list: &[(String, String)]| list.iter().any(|(k, _)| k == key);
+        !self.template_path.0.is_empty()
+            && m == "metadata"
+            && a == "annotations"
+            && has(&self.annotations)
+            && !has(&self.pod.annotations)
     }
 
     /// Its exemption annotations: the object's own, then its pod

@@ -44,7 +44,15 @@ pub struct Exemption {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exemptions {
     pub entries: Vec<Exemption>,
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// An annotation that could not be understood, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The annotation key, so a finding can point at the annotation itself.
+    pub key: String,
+    pub message: String,
 }
 
 /// Whether `id` names a rule rootlock knows.
@@ -74,9 +82,12 @@ impl Exemptions {
             match parse_value(value) {
                 Ok((rules, reason)) => {
                     if let Some(bad) = rules.iter().find(|r| !known_rule(r)) {
-                        out.problems.push(format!(
-                            "annotation {key}: unknown rule {bad:?}; the exemption is ignored"
-                        ));
+                        out.problems.push(Problem {
+                            key: key.to_string(),
+                            message: format!(
+                                "annotation {key}: unknown rule {bad:?}; the exemption is ignored"
+                            ),
+                        });
                         continue;
                     }
                     out.entries.push(Exemption {
@@ -86,9 +97,12 @@ impl Exemptions {
                         key: key.to_string(),
                     });
                 }
-                Err(why) => out.problems.push(format!(
-                    "annotation {key}: {why}; expected \"RULE[,RULE…]: REASON\"; the exemption is ignored"
-                )),
+                Err(why) => out.problems.push(Problem {
+                    key: key.to_string(),
+                    message: format!(
+                        "annotation {key}: {why}; expected \"RULE[,RULE…]: REASON\"; the exemption is ignored"
+                    ),
+                }),
             }
         }
         out
@@ -120,8 +134,11 @@ impl Exemptions {
                 rule: "invalidExemption",
                 severity: Severity::Warning,
                 container: None,
-                message: p.clone(),
-                path: FieldPath::keys(&["metadata", "annotations"]),
+                message: p.message.clone(),
+                // The annotation itself, relative to the pod; the manifest
+                // layer knows whether it was written on the pod template
+                // or on the controller's own metadata.
+                path: FieldPath::keys(&["metadata", "annotations", &p.key]),
                 exemption: None,
             });
         }
@@ -200,7 +217,12 @@ mod tests {
         ]);
         assert!(ex.entries.is_empty());
         assert_eq!(ex.problems.len(), 4);
-        assert!(ex.problems[2].contains("unknown rule \"readOnlyRootFileSystem\""));
+        assert_eq!(ex.problems[2].key, "exempt.rootlock.dev/c");
+        assert!(
+            ex.problems[2]
+                .message
+                .contains("unknown rule \"readOnlyRootFileSystem\"")
+        );
     }
 
     #[test]

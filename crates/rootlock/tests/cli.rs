@@ -236,6 +236,45 @@ fn windows_pods_and_the_pod_level_field() {
     assert_eq!(warning["line"], 9);
 }
 
+/// A bad exemption annotation is pointed at where it is written: on the
+/// Deployment's own metadata, or on its pod template. Pointing at the
+/// template for both sent a reader (and SARIF) to lines with no annotation.
+#[test]
+fn an_invalid_exemption_points_at_its_own_annotation() {
+    let deployment = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+  annotations:
+    note: x
+    exempt.rootlock.dev/app: \"noSuchRule: why\"
+spec:
+  template:
+    metadata:
+      annotations:
+        exempt.rootlock.dev/side: \"readOnlyRootFilesystem\"
+    spec:
+      containers: [{name: app, image: x}]
+";
+    let (_, doc, stderr) = scan_stdin_json(&[], deployment);
+    let bad = findings(&doc["objects"][0], "invalidExemption");
+    let at: Vec<(u64, &str)> = bad
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            (7, "metadata.annotations.exempt.rootlock.dev/app"),
+            (
+                12,
+                "spec.template.metadata.annotations.exempt.rootlock.dev/side"
+            ),
+        ],
+        "{stderr}"
+    );
+}
+
 #[test]
 fn annotation_exemptions_need_a_reason_and_can_be_ignored() {
     let exempt = pod("false").replace(
