@@ -872,6 +872,44 @@ fn sarif_has_rules_locations_and_suppressions() {
     assert_eq!(rules[idx]["id"], results[1]["ruleId"]);
 }
 
+/// SARIF locations are URIs: a relative path stays relative (code
+/// scanning resolves it against the checkout), an absolute one becomes a
+/// `file://` URI — a bare `/tmp/x` is a relative reference with no base,
+/// which SARIF consumers cannot place. Both percent-encode spaces and
+/// non-ASCII bytes.
+#[test]
+fn sarif_uris_are_relative_or_file_uris() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("k8s é");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("my pod.yaml"), pod("false")).unwrap();
+    let uri_of = |path: &str| -> String {
+        let out = std::process::Command::new(common::bin())
+            .args(["scan", "--format", "sarif", path])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(uri_of("k8s é"), "k8s%20%C3%A9/my%20pod.yaml");
+    assert_eq!(uri_of("./k8s é/my pod.yaml"), "k8s%20%C3%A9/my%20pod.yaml");
+    let absolute = sub.join("my pod.yaml");
+    let encoded = absolute
+        .to_str()
+        .unwrap()
+        .replace(' ', "%20")
+        .replace('é', "%C3%A9");
+    assert_eq!(
+        uri_of(absolute.to_str().unwrap()),
+        format!("file://{encoded}")
+    );
+}
+
 #[test]
 fn works_as_a_kubectl_plugin() {
     let dir = std::env::temp_dir().join(format!("rootlock-plugin-{}", std::process::id()));

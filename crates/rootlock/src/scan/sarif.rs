@@ -8,11 +8,16 @@ use rootlock_policy::sarif::{self, Driver};
 use serde_json::{Value, json};
 use std::io::Write;
 
-/// A relative, forward-slashed URI for a path as given on the command line.
+/// A URI for a path as given on the command line: relative and
+/// forward-slashed for a relative path (code scanning resolves it against
+/// the checkout), a `file://` URI for an absolute one — a bare `/tmp/x` is
+/// a relative reference with no base that SARIF consumers cannot place.
 fn uri(file: &str) -> String {
     let f = file.replace('\\', "/");
     let f = f.strip_prefix("./").unwrap_or(&f);
-    f.split('/')
+    let scheme = if f.starts_with('/') { "file://" } else { "" };
+    let path = f
+        .split('/')
         .map(|seg| {
             seg.bytes()
                 .map(|b| match b {
@@ -24,7 +29,8 @@ fn uri(file: &str) -> String {
                 .collect::<String>()
         })
         .collect::<Vec<_>>()
-        .join("/")
+        .join("/");
+    format!("{scheme}{path}")
 }
 
 /// SARIF output: the run header with rule metadata first, then each result
