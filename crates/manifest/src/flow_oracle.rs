@@ -43,7 +43,10 @@ pub fn parser_flows(text: &str) -> Option<Vec<ParserFlow>> {
     let mut events = Vec::new();
     for event in Parser::new_from_str(text) {
         let (event, span) = event.ok()?;
-        events.push((event, bytes[span.start.index()]));
+        // A block collection's start event is empty, at its first entry's
+        // content (which may be a bracket): only a flow one spans text.
+        let block = span.end.index() == span.start.index();
+        events.push((event, bytes[span.start.index()], block));
     }
     let is_end = |e: &Event| matches!(e, Event::SequenceEnd | Event::MappingEnd);
     let mut flows = Vec::new();
@@ -53,7 +56,7 @@ pub fn parser_flows(text: &str) -> Option<Vec<ParserFlow>> {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 // The event starts at the collection's tag or anchor, if any.
                 let at = after_properties(text, events[k].1);
-                let flow = text[at..].starts_with(['[', '{']);
+                let flow = !events[k].2 && text[at..].starts_with(['[', '{']);
                 events[k].1 = at;
                 let outer_flow = open.iter().any(Option::is_some);
                 open.push((flow && !outer_flow).then_some(k));
@@ -64,10 +67,14 @@ pub fn parser_flows(text: &str) -> Option<Vec<ParserFlow>> {
                     let inside = &events[first + 1..k];
                     flows.push(ParserFlow {
                         start: events[first].1,
-                        last_inside: inside.iter().filter(|(e, _)| !is_end(e)).map(|e| e.1).max(),
+                        last_inside: inside
+                            .iter()
+                            .filter(|(e, _, _)| !is_end(e))
+                            .map(|e| e.1)
+                            .max(),
                         next: events[k + 1..]
                             .iter()
-                            .find(|(e, _)| !is_end(e))
+                            .find(|(e, _, _)| !is_end(e))
                             .map(|e| e.1),
                     });
                 }
