@@ -6,6 +6,11 @@ use std::io::Read as _;
 /// (runtime expected, line, [(path, op)]).
 type Case = (&'static str, &'static str, &'static [(&'static str, Op)]);
 
+/// The paths a plan mounts, in its order.
+fn planned(plan: &VolumePlan) -> Vec<&str> {
+    plan.paths.iter().map(|p| p.path.as_str()).collect()
+}
+
 /// The line yields exactly these paths and operations, from that runtime.
 fn check((runtime, line, want): &Case) {
     let got = recognise(line);
@@ -287,7 +292,7 @@ LOG:  could not open file \"postmaster.pid\": Read-only file system
 sh: 1: cannot create /etc/motd: Read-only file system
 ";
     let plan = plan_from_scan(&scan(log), "logs: -");
-    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    let paths = planned(&plan);
     assert_eq!(
         paths,
         [
@@ -459,7 +464,7 @@ fn python_reprs_are_unescaped() {
         &scan(r"OSError: [Errno 30] Read-only file system: '/app/it\'s/x'"),
         "logs: -",
     );
-    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    let paths = planned(&plan);
     assert_eq!(paths, ["/app/it's"]);
 }
 
@@ -561,7 +566,7 @@ fn directories_templates_and_words_in_paths() {
         .collect::<Vec<_>>()
         .join("\n");
     let plan = plan_from_scan(&scan(&log), "test");
-    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    let paths = planned(&plan);
     for want in [
         "/data",
         "/var/lib/redis",
@@ -609,7 +614,7 @@ mkdir /var/cache/app2: read-only file system
 mkdir: cannot create directory '/srv/v1234567': Read-only file system
 ";
     let plan = plan_from_scan(&scan(log), "logs: -");
-    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    let paths = planned(&plan);
     assert_eq!(paths, ["/srv/v1234567", "/tmp", "/var/cache/app2"]);
     let tmp = &plan.paths[1];
     for evidence in [
@@ -662,7 +667,7 @@ fn npms_code_line_is_not_warned_about_when_its_rofs_line_names_the_path() {
         "npm error code EROFS\nnpm error syscall mkdir\nnpm error path /root/.npm\nnpm error errno -30\nnpm error rofs EROFS: read-only file system, mkdir '/root/.npm'\n",
     ] {
         let plan = plan_from_scan(&scan(log), "logs: -");
-        let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+        let paths = planned(&plan);
         assert_eq!(paths, ["/root/.npm"]);
         assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
     }
@@ -791,7 +796,7 @@ open /dev/shm/sem.x: read-only file system
 sh: can't create /dev/pts/ptmx: Read-only file system
 ";
     let plan = plan_from_scan(&scan(log), "logs: -");
-    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    let paths = planned(&plan);
     assert_eq!(paths, ["/dev/shm"]);
     for dev in ["/dev/termination-log", "/dev/pts/ptmx"] {
         assert!(
@@ -825,7 +830,7 @@ Error: EROFS: read-only file system, open '/app/.cache/x'
 }
 ";
     let plan = plan_from_scan(&scan(log), "logs: -");
-    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    let paths = planned(&plan);
     assert_eq!(paths, ["/app/.cache", "/home/node/.npm"]);
     assert!(
         !plan.warnings.iter().any(|w| w.contains("names no path")),
@@ -1093,7 +1098,7 @@ fn a_mount_path_that_is_not_utf8_is_warned_about_not_planned() {
         open /data/\xe9t\xe9/x.db: read-only file system\n\
         sh: 1: cannot create /srv/ok/\xff.pid: Read-only file system\n";
     let plan = plan_from_scan(&scan_reader(log).unwrap(), "logs: -");
-    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    let paths = planned(&plan);
     assert_eq!(paths, ["/srv/ok"]);
     for (line, at) in [(1, "/srv/\u{fffd}\u{fffd}"), (2, "/data/\u{fffd}t\u{fffd}")] {
         assert!(
