@@ -3,6 +3,7 @@
 //! its `/proc/sys` is a Linux kernel's sysctl tree. Both decide what a
 //! writable `/proc/sys` means (see [`crate::verdict::proc_sys_mount`]).
 
+use crate::root::Root;
 use crate::userns::{self, UserNamespace};
 use std::io::ErrorKind;
 use std::path::Path;
@@ -24,9 +25,9 @@ impl Kernel {
         core_pattern: true,
     };
 
-    /// Reads `proc_dir/uid_map` and looks up `proc/sys/kernel/core_pattern`
-    /// under `root` (the process's root: `/`, or `/proc/PID/root`).
-    pub fn read(proc_dir: &Path, root: &Path) -> Result<Kernel, String> {
+    /// Reads `proc_dir/uid_map` and looks up `/proc/sys/kernel/core_pattern`
+    /// inside `root` (the process's root), if it could be opened.
+    pub fn read(proc_dir: &Path, root: Option<&Root>) -> Result<Kernel, String> {
         let uid_map = proc_dir.join("uid_map");
         // A kernel without user namespaces has no uid_map: everything runs
         // in the initial one.
@@ -36,17 +37,96 @@ impl Kernel {
             Ok(text) => userns::parse(&text)
                 .map_err(|e| format!("cannot parse {}: {e}", uid_map.display()))?,
         };
-        let core_pattern = root.join("proc/sys/kernel/core_pattern");
-        // Only a definite "not there" counts as absent: any other failure
-        // (no ptrace access through /proc/PID/root) keeps the stricter
-        // assumption of a Linux sysctl tree.
-        let core_pattern = !matches!(
-            std::fs::symlink_metadata(&core_pattern),
-            Err(e) if e.kind() == ErrorKind::NotFound
-        );
+        // Looked up the way the process itself would (its symlinks resolve
+        // in its root): a path walked through /proc/PID/root follows an
+        // absolute `proc` symlink into verify's own tree and could answer
+        // for the wrong kernel. Only a definite "not there" counts as
+        // absent: any other failure (no ptrace access to /proc/PID/root, no
+        // openat2) keeps the stricter assumption of a Linux sysctl tree.
+        let core_pattern = match root.map(|root| root.entry("/proc/sys/kernel/core_pattern")) {
+            Some(Err(e)) => e.kind() != ErrorKind::NotFound,
+            Some(Ok(_)) | None => true,
+        };
         Ok(Kernel {
             user_namespace,
             core_pattern,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+    use std::path::PathBuf;
+
+    /// A directory standing in for a target's root, with a uid_map beside
+    /// it in a stand-in /proc/PID.
+    fn target(tag: &str) -> (PathBuf, PathBuf) {
+        let base = std::env::temp_dir().join(format!(
+            "rootlock-kernel-{tag}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&base);
+        let proc_dir = base.join("pid");
+        std::fs::create_dir_all(&proc_dir).unwrap();
+        std::fs::write(proc_dir.join("uid_map"), "0 0 4294967295\n").unwrap();
+        let root = base.join("root");
+        std::fs::create_dir_all(&root).unwrap();
+        (proc_dir, root)
+    }
+
+    fn core_pattern(proc_dir: &Path, root: &Path) -> bool {
+        let root = Root::open(root).unwrap();
+        Kernel::read(proc_dir, Some(&root)).unwrap().core_pattern
+    }
+
+    #[test]
+    fn core_pattern_is_looked_up_through_the_targets_own_symlinks() {
+        // The target's /proc is an absolute symlink to /sysproc, which only
+        // its own root has: walked through a plain path it would be looked
+        // up in the verifying process's tree, where it does not exist.
+        let (proc_dir, root) = target("symlink");
+        std::fs::create_dir_all(root.join("sysproc/sys/kernel")).unwrap();
+        std::fs::write(root.join("sysproc/sys/kernel/core_pattern"), "core\n").unwrap();
+        symlink("/sysproc", root.join("proc")).unwrap();
+        assert!(!Path::new("/sysproc").exists());
+        assert!(core_pattern(&proc_dir, &root));
+        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_climbing_out_of_the_root_finds_nothing_outside_it() {
+        // A sysctl tree beside the root, and the target's /proc a relative
+        // symlink that climbs to `/` and down to it: a plain walk through
+        // the root reaches it, a walk inside the root stops at its top.
+        let (proc_dir, root) = target("escape");
+        let outside = proc_dir.parent().unwrap().join("outside");
+        std::fs::create_dir_all(outside.join("sys/kernel")).unwrap();
+        std::fs::write(outside.join("sys/kernel/core_pattern"), "core\n").unwrap();
+        let up = "../".repeat(root.components().count());
+        let outside_rel = outside.strip_prefix("/").unwrap();
+        symlink(format!("{up}{}", outside_rel.display()), root.join("proc")).unwrap();
+        assert!(root.join("proc/sys/kernel/core_pattern").exists());
+        assert!(!core_pattern(&proc_dir, &root));
+        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_root_that_could_not_be_opened_keeps_the_linux_assumption() {
+        let (proc_dir, _) = target("unopened");
+        assert!(Kernel::read(&proc_dir, None).unwrap().core_pattern);
+        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn the_own_root_finds_this_kernels_core_pattern() {
+        let (proc_dir, _) = target("own");
+        let root = Root::own().unwrap();
+        assert!(Kernel::read(&proc_dir, Some(&root)).unwrap().core_pattern);
+        let missing = root.entry("/proc/sys/kernel/no-such-sysctl").unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
     }
 }

@@ -90,26 +90,32 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     let status_path = proc_dir.join("status");
     let status = status::parse(&read(&status_path)?)
         .map_err(|e| format!("cannot parse {}: {e}", status_path.display()))?;
-    // Through /proc/PID/root paths resolve in the target's mounts.
-    let root = match args.pid {
-        Some(_) => proc_dir.join("root"),
-        None => PathBuf::from("/"),
-    };
-    let kernel = Kernel::read(&proc_dir, &root)?;
+    // The root the process sees, opened once for every lookup inside it.
+    let root = open_root(&proc_dir, args.pid);
+    let kernel = Kernel::read(&proc_dir, root.as_ref().ok())?;
     let probes = if args.probe_write {
-        probe::probe_all(&open_root(&root, args.pid)?)
+        probe::probe_all(&root?)
     } else {
         Vec::new()
     };
     Ok(Report::new(&mounts, &status, kernel, probes))
 }
 
-/// The root the probes start from. Failing to open it is an error of the
-/// run, not a probe result: the probes would never reach the target, so an
-/// `EACCES` here (no ptrace access to `/proc/PID/root`) says nothing about
-/// its filesystem and must not count as a refused write.
-fn open_root(root: &Path, pid: Option<u32>) -> Result<Root, String> {
-    Root::open(root).map_err(|e| {
+/// The root of the inspected process. Failing to open it is an error of
+/// the run when probes need it, not a probe result: the probes would never
+/// reach the target, so an `EACCES` here (no ptrace access to
+/// `/proc/PID/root`) says nothing about its filesystem and must not count
+/// as a refused write.
+fn open_root(proc_dir: &Path, pid: Option<u32>) -> Result<Root, String> {
+    let (path, root) = match pid {
+        Some(_) => {
+            let path = proc_dir.join("root");
+            let root = Root::open(&path);
+            (path, root)
+        }
+        None => (PathBuf::from("/"), Root::own()),
+    };
+    root.map_err(|e| {
         let access = match (pid, e.kind()) {
             (Some(pid), std::io::ErrorKind::PermissionDenied) => format!(
                 " (--probe-write with --pid needs ptrace read access to process {pid}: \
@@ -117,7 +123,7 @@ fn open_root(root: &Path, pid: Option<u32>) -> Result<Root, String> {
             ),
             _ => String::new(),
         };
-        format!("cannot open {}: {e}{access}", root.display())
+        format!("cannot open {}: {e}{access}", path.display())
     })
 }
 
@@ -139,8 +145,7 @@ mod tests {
 
     #[test]
     fn unopenable_root_is_an_error_naming_it() {
-        let missing = Path::new("/proc/4294967295/root");
-        let err = open_root(missing, Some(4294967295)).unwrap_err();
+        let err = open_root(Path::new("/proc/4294967295"), Some(4294967295)).unwrap_err();
         assert!(
             err.starts_with("cannot open /proc/4294967295/root: "),
             "{err}"

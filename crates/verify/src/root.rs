@@ -20,11 +20,25 @@ pub struct Root {
     fd: OwnedFd,
     /// What was opened (`/` or `/proc/PID/root`), for messages.
     path: PathBuf,
+    /// The root of verify's own process: lookups in it resolve as that
+    /// process's own would, so they need no openat2 (absent before Linux
+    /// 5.6, in gVisor before 2026, and refused by older seccomp profiles).
+    own: bool,
 }
 
 impl Root {
-    /// Opens `path` (`/`, or `/proc/PID/root`) as a directory.
+    /// Opens another process's root (`/proc/PID/root`, or a directory
+    /// standing in for one) as a directory.
     pub fn open(path: &Path) -> io::Result<Root> {
+        Root::open_as(path, false)
+    }
+
+    /// Opens verify's own root, `/`.
+    pub fn own() -> io::Result<Root> {
+        Root::open_as(Path::new("/"), true)
+    }
+
+    fn open_as(path: &Path, own: bool) -> io::Result<Root> {
         let fd = rustix::fs::open(
             path,
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -33,6 +47,7 @@ impl Root {
         Ok(Root {
             fd,
             path: path.to_path_buf(),
+            own,
         })
     }
 
@@ -47,18 +62,36 @@ impl Root {
     /// (`ENOSYS`): that walk is exactly what may leave the root. The caller
     /// reports the directory as not probed.
     pub fn dir(&self, dir: &str) -> io::Result<OwnedFd> {
+        self.lookup(dir, OFlags::DIRECTORY)
+    }
+
+    /// Looks `path` (file or directory, as the process sees it) up inside
+    /// the root without opening it for I/O: `Ok` when it is there, the
+    /// lookup's error (`NotFound`, `ENOSYS` without openat2, …) when not.
+    pub fn entry(&self, path: &str) -> io::Result<OwnedFd> {
+        self.lookup(path, OFlags::empty())
+    }
+
+    fn lookup(&self, path: &str, kind: OFlags) -> io::Result<OwnedFd> {
         // `/` itself: the descriptor already held, no lookup to escape from
-        // (so it is probed even without openat2).
-        let relative = dir.trim_start_matches('/');
+        // (so it is found even without openat2).
+        let relative = path.trim_start_matches('/');
         if relative.is_empty() {
             return self.fd.try_clone();
+        }
+        let flags = OFlags::PATH | kind | OFlags::CLOEXEC;
+        if self.own {
+            // Symlinks resolve in the root they are read in, which is this
+            // process's own: a plain lookup cannot leave it.
+            return rustix::fs::openat(&self.fd, relative, flags, Mode::empty())
+                .map_err(io::Error::from);
         }
         rustix::fs::openat2(
             &self.fd,
             // Relative: an absolute path would ignore the descriptor unless
             // RESOLVE_IN_ROOT is set, so this stays right on its own.
             relative,
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            flags,
             Mode::empty(),
             // NO_MAGICLINKS: a /proc/…/root or /proc/…/fd/N link in the
             // target's tree would jump out of the root again.
