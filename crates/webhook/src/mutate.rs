@@ -3,6 +3,8 @@
 //! set `readOnlyRootFilesystem: true` where it is unset (an explicit `false`
 //! is never flipped: a warning says so) and mount a size-limited,
 //! memory-backed emptyDir at `/tmp` in containers that mount nothing there.
+//! On a `pods/ephemeralcontainers` UPDATE (`kubectl debug`), the same for the
+//! ephemeral containers it adds, within what a running pod may change.
 //! The result is a JSONPatch; applying the webhook to its own output adds
 //! nothing.
 
@@ -30,22 +32,11 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
     let Some(spec) = pod.get("spec").and_then(Value::as_object) else {
         return m;
     };
-    if spec
-        .get("os")
-        .and_then(|o| o.get("name"))
-        .and_then(Value::as_str)
-        == Some("windows")
-    {
+    if windows(pod) {
         return m;
     }
     let mut need_volume = false;
-    let existing = spec
-        .get("volumes")
-        .and_then(Value::as_array)
-        .and_then(|vs| {
-            vs.iter()
-                .find(|v| v.get("name").and_then(Value::as_str) == Some(TMP_VOLUME))
-        });
+    let existing = tmp_volume(pod);
     let has_volume = existing.is_some();
     // A volume of that name is the webhook's own (an emptyDir) on a pod it
     // already mutated. Anything else is the pod's: a configMap or secret
@@ -62,46 +53,12 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
         };
         for (i, c) in containers.iter().enumerate() {
             let base = format!("/spec/{field}/{i}");
-            let name = c.get("name").and_then(Value::as_str).unwrap_or("");
-            let sc = c.get("securityContext").filter(|v| !v.is_null());
-            let rofs = sc
-                .and_then(|s| s.get("readOnlyRootFilesystem"))
-                .filter(|v| !v.is_null());
-            match (sc, rofs) {
-                (None, _) => m.patch.push(json!({
-                    "op": "add",
-                    "path": format!("{base}/securityContext"),
-                    "value": {"readOnlyRootFilesystem": true}
-                })),
-                (Some(_), None) => m.patch.push(json!({
-                    "op": "add",
-                    "path": format!("{base}/securityContext/readOnlyRootFilesystem"),
-                    "value": true
-                })),
-                (Some(_), Some(Value::Bool(false))) => {
-                    m.warnings.push(format!(
-                        "container {name:?} sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"
-                    ));
-                    continue;
-                }
-                _ => {}
+            if !read_only_root(c, &base, &mut m) {
+                continue;
             }
-            let mounts = c.get("volumeMounts").and_then(Value::as_array);
-            let mounts_tmp = mounts.is_some_and(|ms| {
-                ms.iter().any(|mnt| {
-                    mnt.get("mountPath")
-                        .and_then(Value::as_str)
-                        .is_some_and(|p| normalize_path(p) == "/tmp")
-                })
-            });
-            if !mounts_tmp && !foreign_volume {
+            if !mounts_tmp(c) && !foreign_volume {
                 need_volume = true;
-                let mount = json!({"name": TMP_VOLUME, "mountPath": "/tmp"});
-                if mounts.is_some() {
-                    m.patch.push(json!({"op": "add", "path": format!("{base}/volumeMounts/-"), "value": mount}));
-                } else {
-                    m.patch.push(json!({"op": "add", "path": format!("{base}/volumeMounts"), "value": [mount]}));
-                }
+                mount_tmp(c, &base, &mut m);
             }
         }
     }
@@ -118,13 +75,126 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
     m
 }
 
+/// Plans the mutation of the ephemeral containers a `pods/ephemeralcontainers`
+/// UPDATE adds (`kubectl debug`): those already in `old` cannot change any
+/// more, and neither can the pod's volumes. A new one gets
+/// `readOnlyRootFilesystem: true` as other containers do, and `/tmp` only
+/// from the webhook's own volume, if the pod was created with it.
+pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
+    let mut m = Mutation::default();
+    let ephemeral = |pod: &Value| {
+        pod.pointer("/spec/ephemeralContainers")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    if windows(pod) {
+        return m;
+    }
+    let before = old.map(ephemeral).unwrap_or_default();
+    let existed = |name: &str| {
+        before
+            .iter()
+            .any(|c| c.get("name").and_then(Value::as_str) == Some(name))
+    };
+    let own_volume = tmp_volume(pod).is_some_and(|v| v.get("emptyDir").is_some());
+    for (i, c) in ephemeral(pod).iter().enumerate() {
+        let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+        if existed(name) {
+            continue;
+        }
+        let base = format!("/spec/ephemeralContainers/{i}");
+        if !read_only_root(c, &base, &mut m) || mounts_tmp(c) {
+            continue;
+        }
+        if own_volume {
+            mount_tmp(c, &base, &mut m);
+        } else {
+            m.warnings.push(format!(
+                "ephemeral container {name:?} has no writable /tmp: a running pod's volumes cannot change, and the pod has no {TMP_VOLUME:?} emptyDir to mount"
+            ));
+        }
+    }
+    m
+}
+
+/// A Windows pod has no `readOnlyRootFilesystem` to set.
+fn windows(pod: &Value) -> bool {
+    pod.pointer("/spec/os/name").and_then(Value::as_str) == Some("windows")
+}
+
+/// The pod's volume of the webhook's name, if any.
+fn tmp_volume(pod: &Value) -> Option<&Value> {
+    pod.pointer("/spec/volumes")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|v| v.get("name").and_then(Value::as_str) == Some(TMP_VOLUME))
+}
+
+/// Sets `readOnlyRootFilesystem: true` on container `c` (at JSON pointer
+/// `base`) where it is unset. `false` when the container sets it to
+/// `false` itself: that is kept, with a warning, and the container left
+/// alone.
+fn read_only_root(c: &Value, base: &str, m: &mut Mutation) -> bool {
+    let sc = c.get("securityContext").filter(|v| !v.is_null());
+    let rofs = sc
+        .and_then(|s| s.get("readOnlyRootFilesystem"))
+        .filter(|v| !v.is_null());
+    match (sc, rofs) {
+        (None, _) => m.patch.push(json!({
+            "op": "add",
+            "path": format!("{base}/securityContext"),
+            "value": {"readOnlyRootFilesystem": true}
+        })),
+        (Some(_), None) => m.patch.push(json!({
+            "op": "add",
+            "path": format!("{base}/securityContext/readOnlyRootFilesystem"),
+            "value": true
+        })),
+        (Some(_), Some(Value::Bool(false))) => {
+            let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+            m.warnings.push(format!(
+                "container {name:?} sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"
+            ));
+            return false;
+        }
+        _ => {}
+    }
+    true
+}
+
+fn mounts_tmp(c: &Value) -> bool {
+    c.get("volumeMounts")
+        .and_then(Value::as_array)
+        .is_some_and(|ms| {
+            ms.iter().any(|mnt| {
+                mnt.get("mountPath")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| normalize_path(p) == "/tmp")
+            })
+        })
+}
+
+/// Mounts the webhook's volume at `/tmp` in container `c` (at `base`).
+fn mount_tmp(c: &Value, base: &str, m: &mut Mutation) {
+    let mount = json!({"name": TMP_VOLUME, "mountPath": "/tmp"});
+    if c.get("volumeMounts").is_some_and(Value::is_array) {
+        m.patch
+            .push(json!({"op": "add", "path": format!("{base}/volumeMounts/-"), "value": mount}));
+    } else {
+        m.patch
+            .push(json!({"op": "add", "path": format!("{base}/volumeMounts"), "value": [mount]}));
+    }
+}
+
 pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     let req = call.req;
-    if !req.resource.group.is_empty()
-        || req.resource.resource != "pods"
-        || !req.sub_resource().is_empty()
-        || req.operation != "CREATE"
-    {
+    let ephemeral = match (req.sub_resource(), req.operation.as_str()) {
+        ("", "CREATE") => false,
+        ("ephemeralcontainers", "UPDATE") => true,
+        _ => return AdmissionResponse::allow(),
+    };
+    if !req.resource.group.is_empty() || req.resource.resource != "pods" {
         return AdmissionResponse::allow();
     }
     if wh.request_exemption(req).is_some() {
@@ -149,7 +219,12 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     {
         return AdmissionResponse::allow();
     }
-    let m = plan(&object, &wh.config.mutate.tmp_size_limit);
+    let m = if ephemeral {
+        let old = req.old_object.as_ref().map(to_json);
+        plan_ephemeral(&object, old.as_ref())
+    } else {
+        plan(&object, &wh.config.mutate.tmp_size_limit)
+    };
     let mut r = AdmissionResponse::allow();
     r.warnings = m.warnings;
     if !m.patch.is_empty() {
@@ -290,6 +365,73 @@ mod tests {
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(paths, ["/spec/containers/0/volumeMounts"]);
         assert!(m.warnings.is_empty());
+    }
+
+    #[test]
+    fn only_new_ephemeral_containers_are_mutated() {
+        let old = json!({"spec": {
+            "containers": [{"name": "app"}],
+            "ephemeralContainers": [{"name": "earlier", "image": "busybox"}]
+        }});
+        let mut pod = old.clone();
+        pod["spec"]["ephemeralContainers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "debugger", "image": "busybox"}));
+        let m = plan_ephemeral(&pod, Some(&old));
+        let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
+        // Neither the running containers nor the earlier ephemeral one.
+        assert_eq!(paths, ["/spec/ephemeralContainers/1/securityContext"]);
+        assert_eq!(
+            m.warnings,
+            [
+                "ephemeral container \"debugger\" has no writable /tmp: a running pod's volumes cannot change, and the pod has no \"rootlock-tmp\" emptyDir to mount"
+            ]
+        );
+        apply_adds(&mut pod, &m.patch).unwrap();
+        assert_eq!(
+            pod["spec"]["ephemeralContainers"][1]["securityContext"]["readOnlyRootFilesystem"],
+            true
+        );
+        let again = plan_ephemeral(&pod, Some(&old));
+        assert!(again.patch.is_empty(), "{:?}", again.patch);
+    }
+
+    #[test]
+    fn an_ephemeral_container_mounts_the_webhooks_own_tmp_volume() {
+        let old = json!({"spec": {
+            "containers": [{"name": "app"}],
+            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}]
+        }});
+        let mut pod = old.clone();
+        pod["spec"]["ephemeralContainers"] = json!([
+            {"name": "d", "securityContext": {"readOnlyRootFilesystem": true}},
+            {"name": "w", "securityContext": {"readOnlyRootFilesystem": false}}
+        ]);
+        let m = plan_ephemeral(&pod, Some(&old));
+        assert_eq!(
+            m.patch,
+            [
+                json!({"op": "add", "path": "/spec/ephemeralContainers/0/volumeMounts", "value": [{"name": "rootlock-tmp", "mountPath": "/tmp"}]})
+            ]
+        );
+        assert_eq!(
+            m.warnings,
+            [
+                "container \"w\" sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"
+            ]
+        );
+        // A volume of that name the pod brought (not an emptyDir) is not
+        // mounted: a configMap at /tmp would be read-only.
+        let mut foreign = pod.clone();
+        foreign["spec"]["volumes"] = json!([{"name": "rootlock-tmp", "configMap": {"name": "x"}}]);
+        let m = plan_ephemeral(&foreign, Some(&old));
+        assert!(m.patch.is_empty(), "{:?}", m.patch);
+        assert!(
+            m.warnings[0].contains("has no writable /tmp"),
+            "{:?}",
+            m.warnings
+        );
     }
 
     #[test]

@@ -519,6 +519,64 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
     );
 }
 
+#[tokio::test]
+async fn mutation_reaches_the_ephemeral_container_kubectl_debug_adds() {
+    let h = start(config("mutate:\n  enabled: true\n")).await;
+    // The recorded `kubectl debug` request, sent to /mutate.
+    let rec = recorded("08-pod-ephemeralcontainers-update");
+    let r = h.review("/mutate?timeout=5s", &rec.body).await;
+    assert_eq!(r["uid"], rec.body["request"]["uid"]);
+    assert_eq!(r["allowed"], true);
+    let patch: Vec<Value> =
+        serde_json::from_slice(&decode_b64(r["patch"].as_str().unwrap())).unwrap();
+    assert_eq!(
+        patch,
+        vec![
+            json!({"op": "add", "path": "/spec/ephemeralContainers/0/securityContext", "value": {"readOnlyRootFilesystem": true}})
+        ]
+    );
+    assert!(
+        r["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("ephemeral container \"debugger-5682p\" has no writable /tmp"),
+        "{r}"
+    );
+    // Once patched, /validate at the default level (immutable) no longer
+    // names the debug container's root filesystem.
+    let before = h.recorded("08-pod-ephemeralcontainers-update").await;
+    let mut patched = rec.body.clone();
+    rootlock_webhook::mutate::apply_adds(&mut patched["request"]["object"], &patch).unwrap();
+    patched["request"]["uid"] = json!("debug-2");
+    let after = h.review("/validate", &patched).await;
+    let immutable_part = |r: &Value| {
+        let message = r["status"]["message"].as_str().unwrap_or("");
+        let (_, immutable) = message
+            .split_once("PodSecurity \"immutable:latest\"")
+            .unwrap_or_default();
+        immutable.to_string()
+    };
+    assert!(
+        immutable_part(&before).contains("\"debugger-5682p\""),
+        "{before}"
+    );
+    // Still denied, for the target container "p1" alone.
+    assert!(
+        immutable_part(&after).contains("container \"p1\" must"),
+        "{after}"
+    );
+    assert!(!immutable_part(&after).contains("debugger"), "{after}");
+    // The same subresource with another operation, or another subresource,
+    // is not mutated.
+    let status = variant("08-pod-ephemeralcontainers-update", "debug-3", |r| {
+        r["subResource"] = json!("status")
+    });
+    assert_eq!(
+        h.review("/mutate", &status).await,
+        json!({"uid": "debug-3", "allowed": true})
+    );
+}
+
 fn decode_b64(s: &str) -> Vec<u8> {
     let val = |c: u8| match c {
         b'A'..=b'Z' => c - b'A',

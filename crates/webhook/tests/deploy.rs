@@ -115,6 +115,26 @@ fn every_webhook_is_bounded_side_effect_free_and_skips_system_namespaces() {
     assert_eq!(policy("pods.rootlock.dev"), Some("Fail".into()));
     assert_eq!(policy("controllers.rootlock.dev"), Some("Ignore".into()));
     assert_eq!(policy("mutate.rootlock.dev"), Some("Ignore".into()));
+    // Mutation reaches what `/mutate` changes: new pods and the ephemeral
+    // containers `kubectl debug` adds to running ones.
+    let rules: Vec<(Vec<String>, Vec<String>)> = configs
+        .iter()
+        .flat_map(|c| c["webhooks"].as_array().cloned().unwrap_or_default())
+        .filter(|w| w["name"] == "mutate.rootlock.dev")
+        .flat_map(|w| w["rules"].as_array().cloned().unwrap_or_default())
+        .map(|r| {
+            let owned = |v: &Value| strings(v).into_iter().map(String::from).collect();
+            (owned(&r["operations"]), owned(&r["resources"]))
+        })
+        .collect();
+    let covers = |op: &str, resource: &str| {
+        rules
+            .iter()
+            .any(|(ops, res)| ops.iter().any(|o| o == op) && res.iter().any(|r| r == resource))
+    };
+    assert!(covers("CREATE", "pods"), "{rules:?}");
+    assert!(covers("UPDATE", "pods/ephemeralcontainers"), "{rules:?}");
+    assert!(!covers("UPDATE", "pods"), "{rules:?}");
 }
 
 #[test]
