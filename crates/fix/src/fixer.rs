@@ -3,6 +3,7 @@
 
 use crate::edits::{Op, Options, plan_pod};
 use crate::leftovers;
+use crate::refusal::Refusal;
 use crate::resolve::resolve_ops;
 use crate::splice::{self, Edit};
 use crate::style::{detect_block_style, detect_dialect};
@@ -103,7 +104,7 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
             Ok(edits) => all_edits.extend(edits),
             Err(e) => {
                 out.errors
-                    .push(format!("{}; the file was not changed", located(name, e)));
+                    .push(format!("{}; the file was not changed", e.in_file(name)));
                 return out;
             }
         }
@@ -132,7 +133,7 @@ fn fix_chunk(
     chunk: &Chunk,
     settings: &Settings,
     out: &mut Outcome,
-) -> Result<Vec<Edit>, String> {
+) -> Result<Vec<Edit>, Refusal> {
     let last_line = chunk.first_line + chunk.lines - 1;
     let style = detect_block_style((chunk.first_line..=last_line).map(|l| text.line(l)));
     let editor = Editor {
@@ -151,7 +152,7 @@ fn fix_chunk(
         let mut kept_doc = Vec::new();
         let mut pending: Vec<(usize, usize, Vec<Op>)> = Vec::new();
         if let Some(root) = &doc.root {
-            let found = workloads(root).map_err(|e| e.into_input_error(name).to_string())?;
+            let found = workloads(root)?;
             for w in &found {
                 let ex = w.exemptions();
                 let changes = plan_pod(&w.pod, &settings.options, Some(&ex));
@@ -239,13 +240,14 @@ fn fix_chunk(
         .iter()
         .any(|e| e.offset < start || e.offset + e.delete > end)
     {
-        return Err("internal error: an edit fell outside its document".into());
+        return Err(Refusal::Unlocated(
+            "internal error: an edit fell outside its document".into(),
+        ));
     }
-    let old_chunk = text
-        .src
-        .get(start..end)
-        .ok_or("internal error: a document's lines are out of range")?;
-    let new_chunk = splice::apply(old_chunk, local)?;
+    let old_chunk = text.src.get(start..end).ok_or_else(|| {
+        Refusal::Unlocated("internal error: a document's lines are out of range".into())
+    })?;
+    let new_chunk = splice::apply(old_chunk, local).map_err(Refusal::Unlocated)?;
     let expected: Vec<Expected<'_>> = chunk
         .docs
         .iter()
@@ -265,7 +267,7 @@ fn fix_chunk(
         settings.level,
         &edited_limits(&settings.limits, old_chunk.len(), new_chunk.len()),
     )
-    .map_err(|e| format!("the fix could not be verified ({e})"))?;
+    .map_err(Refusal::Unverified)?;
     for ((root, w), findings) in workloads.zip(left) {
         for f in findings {
             out.notes
@@ -273,23 +275,6 @@ fn fix_chunk(
         }
     }
     Ok(edits)
-}
-
-/// A refusal of `fix_chunk` with the file named the way scan names it.
-/// Field errors already start with `file:line:column`; refusals found in
-/// this crate start with `line N: ` and become `file:N: ` (the form editors
-/// and CI annotations jump to); the rest (internal errors, a failed check
-/// of the edited text, whose lines are not the file's) get `file: `.
-fn located(name: &str, e: String) -> String {
-    if e.starts_with(&format!("{name}:")) {
-        return e;
-    }
-    let numbered = e.strip_prefix("line ").and_then(|rest| {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let tail = rest[digits..].strip_prefix(": ")?;
-        (digits > 0).then(|| format!("{name}:{}: {tail}", &rest[..digits]))
-    });
-    numbered.unwrap_or_else(|| format!("{name}: {e}"))
 }
 
 /// The limits the edited text is read back with. The input met `limits`;
@@ -312,22 +297,3 @@ pub fn edited_limits(limits: &Limits, old_len: usize, new_len: usize) -> Limits 
 /// Levels an addition nests below the node it is added to
 /// (`securityContext.capabilities.drop[0]`, `volumes[n].emptyDir.sizeLimit`).
 const EDIT_DEPTH: usize = 4;
-
-#[cfg(test)]
-mod tests {
-    use super::located;
-
-    #[test]
-    fn refusals_are_located_like_scan_errors() {
-        let e = located("a.yaml", "line 12: the node is an alias".into());
-        assert_eq!(e, "a.yaml:12: the node is an alias");
-        // Already located field errors are kept as they are.
-        let e = located("a.yaml", "a.yaml:3:7: spec: expected a map".into());
-        assert_eq!(e, "a.yaml:3:7: spec: expected a map");
-        // Not a line of the file: the name in front, the text untouched.
-        let e = located("a.yaml", "the fix could not be verified (line 4: x)".into());
-        assert_eq!(e, "a.yaml: the fix could not be verified (line 4: x)");
-        let e = located("a.yaml", "line x: odd".into());
-        assert_eq!(e, "a.yaml: line x: odd");
-    }
-}

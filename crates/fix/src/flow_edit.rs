@@ -4,6 +4,7 @@
 //! member gets a line of its own, indented like the others, with commas
 //! where the file's style puts them.
 
+use crate::refusal::Refusal;
 use crate::render::{flow_yaml, json_inline, json_pretty};
 use crate::splice::Edit;
 use crate::style::Dialect;
@@ -21,8 +22,8 @@ struct Span {
 }
 
 /// Finds the bracket matching the one at `open`, skipping quoted strings
-/// and comments.
-fn span(src: &str, open: usize) -> Result<Span, String> {
+/// and comments; `None` when the collection is not closed.
+fn span(src: &str, open: usize) -> Option<Span> {
     let b = src.as_bytes();
     let mut depth = 0usize;
     let mut last = open;
@@ -35,7 +36,7 @@ fn span(src: &str, open: usize) -> Result<Span, String> {
             b'}' | b']' => {
                 depth -= 1;
                 if depth == 0 {
-                    return Ok(Span {
+                    return Some(Span {
                         open,
                         close: i,
                         last,
@@ -73,11 +74,11 @@ fn span(src: &str, open: usize) -> Result<Span, String> {
         }
         i += 1;
     }
-    Err("a flow collection is not closed".into())
+    None
 }
 
 /// The byte offset of the bracket closing the flow collection opened at `open`.
-pub fn closing_bracket(src: &str, open: usize) -> Result<usize, String> {
+pub fn closing_bracket(src: &str, open: usize) -> Option<usize> {
     span(src, open).map(|s| s.close)
 }
 
@@ -123,9 +124,14 @@ fn insert_members(
     open: usize,
     members: Members<'_>,
     depth: usize,
-) -> Result<Vec<Edit>, String> {
+) -> Result<Vec<Edit>, Refusal> {
     let src = ed.text.src;
-    let s = span(src, open).map_err(|e| format!("line {}: {e}", ed.text.line_of_offset(open)))?;
+    let s = span(src, open).ok_or_else(|| {
+        Refusal::at(
+            ed.text.line_of_offset(open),
+            "a flow collection is not closed",
+        )
+    })?;
     let close_line = ed.text.line_of_offset(s.close);
     let last_line = ed.text.line_of_offset(s.last);
     let empty = s.last == s.open;
@@ -207,7 +213,7 @@ pub fn add_entries(
     open: usize,
     entries: &[(String, New)],
     depth: usize,
-) -> Result<Vec<Edit>, String> {
+) -> Result<Vec<Edit>, Refusal> {
     let members: Members<'_> = entries
         .iter()
         .map(|(k, v)| {
@@ -231,7 +237,7 @@ pub fn append_items(
     open: usize,
     items: &[New],
     depth: usize,
-) -> Result<Vec<Edit>, String> {
+) -> Result<Vec<Edit>, Refusal> {
     let members: Members<'_> = items
         .iter()
         .map(|v| {

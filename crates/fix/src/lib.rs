@@ -18,6 +18,7 @@ mod inputs;
 pub mod kustomize;
 pub mod leftovers;
 pub mod plan_input;
+pub mod refusal;
 pub mod render;
 pub mod resolve;
 mod run;

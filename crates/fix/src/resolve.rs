@@ -4,6 +4,7 @@
 //! missing `securityContext` is created once with every key it needs.
 
 use crate::edits::Op;
+use crate::refusal::Refusal;
 use crate::value::{New, merge_entry, merge_value};
 use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Entry, Node, Value};
@@ -68,7 +69,7 @@ fn nest(rest: &[Seg], leaf: New, path: &FieldPath) -> Result<New, String> {
 }
 
 /// Resolves `ops` (paths from the document root) against `root`.
-pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, String> {
+pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Refusal> {
     let mut res = Resolution::default();
     for op in ops {
         let path = op.path();
@@ -84,7 +85,7 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
         let mut copied_at: Option<usize> = None;
         for (i, seg) in path.0.iter().enumerate() {
             if is_null(node) {
-                let value = nest(&path.0[i..], leaf.clone(), path)?;
+                let value = nest(&path.0[i..], leaf.clone(), path).map_err(Refusal::Unlocated)?;
                 placed = Some(Placed {
                     action: Action::Replace { node, owner, value },
                     depth: i,
@@ -102,7 +103,8 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
                             node = &e.value;
                         }
                         None => {
-                            let value = nest(&path.0[i + 1..], leaf.clone(), path)?;
+                            let value = nest(&path.0[i + 1..], leaf.clone(), path)
+                                .map_err(Refusal::Unlocated)?;
                             placed = Some(Placed {
                                 action: Action::AddToMap {
                                     map: node,
@@ -122,14 +124,16 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
                     node = &items[*j];
                 }
                 _ => {
-                    return Err(format!(
-                        "line {}: {path}: expected a {} here",
+                    return Err(Refusal::at(
                         node.line,
-                        if matches!(seg, Seg::Key(_)) {
-                            "mapping"
-                        } else {
-                            "list item"
-                        }
+                        format!(
+                            "{path}: expected a {} here",
+                            if matches!(seg, Seg::Key(_)) {
+                                "mapping"
+                            } else {
+                                "list item"
+                            }
+                        ),
                     ));
                 }
             }
@@ -170,14 +174,17 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Str
                     depth,
                 },
                 Op::Append { .. } => {
-                    return Err(format!("line {}: {path}: expected a list", node.line));
+                    return Err(Refusal::at(node.line, format!("{path}: expected a list")));
                 }
             },
         };
         if let Some(line) = copied_at {
             // The text to edit is the anchor's, shared by every alias of it.
-            return Err(format!(
-                "line {line}: {path}: the edit would go through an alias (*…) or merge key (<<: *…) to the anchored node it copies: edit the anchor by hand"
+            return Err(Refusal::at(
+                line,
+                format!(
+                    "{path}: the edit would go through an alias (*…) or merge key (<<: *…) to the anchored node it copies: edit the anchor by hand"
+                ),
             ));
         }
         res.applied.push(op.clone());

@@ -4,6 +4,7 @@
 //! Flow collections and JSON are handled in `flow_edit`.
 
 use crate::flow_edit;
+use crate::refusal::Refusal;
 use crate::render::{BlockStyle, block_entries, block_items};
 use crate::resolve::{Action, Placed};
 use crate::splice::Edit;
@@ -64,15 +65,12 @@ impl Editor<'_> {
 
     /// Where a node's content starts: after any anchor (`&a`) or tag
     /// (`!!map`), on the next content line if they end the line.
-    pub fn content_start(&self, node: &Node) -> Result<usize, String> {
+    pub fn content_start(&self, node: &Node) -> Result<usize, Refusal> {
         let bytes = self.text.src.as_bytes();
         let mut at = self.start(node);
         loop {
             if bytes.get(at) == Some(&b'*') {
-                return Err(format!(
-                    "line {}: the node is an alias (*…) of another: edit its anchor by hand",
-                    node.line
-                ));
+                return Err(Refusal::at(node.line, ALIAS));
             }
             let p = self.props(at);
             if p.anchor.is_none() && p.tag.is_none() {
@@ -98,11 +96,11 @@ impl Editor<'_> {
 
     /// `src[from..to]`, or an error naming the line instead of a panic when
     /// a computed range is out of order (the sign of an unforeseen form).
-    fn slice(&self, from: usize, to: usize, line: usize) -> Result<&str, String> {
+    fn slice(&self, from: usize, to: usize, line: usize) -> Result<&str, Refusal> {
         self.text
             .src
             .get(from..to)
-            .ok_or_else(|| format!("line {line}: the value has an unusual form; change it by hand"))
+            .ok_or_else(|| Refusal::at(line, "the value has an unusual form; change it by hand"))
     }
 
     fn byte(&self, at: usize) -> Option<u8> {
@@ -157,7 +155,7 @@ impl Editor<'_> {
             if !matches!(n.value, Value::Scalar(_)) {
                 let at = self.content_start(n).ok()?;
                 if matches!(self.byte(at), Some(b'{' | b'[')) {
-                    return flow_edit::closing_bracket(self.text.src, at).ok();
+                    return flow_edit::closing_bracket(self.text.src, at);
                 }
             }
             let next = last_child(n)?;
@@ -196,7 +194,7 @@ impl Editor<'_> {
         }
     }
 
-    pub fn edits(&self, placed: &Placed<'_>) -> Result<Vec<Edit>, String> {
+    pub fn edits(&self, placed: &Placed<'_>) -> Result<Vec<Edit>, Refusal> {
         let depth = placed.depth;
         match &placed.action {
             Action::AddToMap { map, entries } => {
@@ -223,8 +221,7 @@ impl Editor<'_> {
                         return flow_edit::append_items(self, at, items, depth);
                     }
                 }
-                let first =
-                    first.ok_or_else(|| format!("line {}: empty block sequence", seq.line))?;
+                let first = first.ok_or_else(|| Refusal::at(seq.line, "empty block sequence"))?;
                 // The `-` is found from where the item starts as written:
                 // at its anchor or tag, which may be alone on the `-` line
                 // (`- &m`, the keys below), or at its alias (`- *m`, which
@@ -242,7 +239,7 @@ impl Editor<'_> {
     /// The indentation of a block list item's `-` and how far after it the
     /// item's content starts, from where the content is: `- name: a`, or a
     /// `-` alone on the line above it.
-    fn dash_of(&self, item_at: usize) -> Result<(usize, usize), String> {
+    fn dash_of(&self, item_at: usize) -> Result<(usize, usize), Refusal> {
         let line = self.text.line_of_offset(item_at);
         let before = &self.text.src[self.text.line_start(line)..item_at];
         let trimmed = before.trim_end();
@@ -266,27 +263,25 @@ impl Editor<'_> {
                 }
             }
         }
-        Err(format!(
-            "line {line}: cannot find the `-` of this list item; add the item by hand"
+        Err(Refusal::at(
+            line,
+            "cannot find the `-` of this list item; add the item by hand",
         ))
     }
 
     /// Where a scalar is written: its token (quotes included; empty for a
     /// value left out, `key:`) and the anchor and tag before it.
-    fn scalar_extent(&self, node: &Node) -> Result<Extent, String> {
+    fn scalar_extent(&self, node: &Node) -> Result<Extent, Refusal> {
         let start = self.start(node);
         if self.byte(start) == Some(b'*') {
-            return Err(format!(
-                "line {}: the node is an alias (*…) of another: edit its anchor by hand",
-                node.line
-            ));
+            return Err(Refusal::at(node.line, ALIAS));
         }
         let props = self.props(start);
         let line_end = self.text.line_start(node.line) + self.text.line(node.line).len();
         let unsupported = || {
-            format!(
-                "line {}: the value spans lines or has an unusual form; change it by hand",
-                node.line
+            Refusal::at(
+                node.line,
+                "the value spans lines or has an unusual form; change it by hand",
             )
         };
         let text = node.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
@@ -379,7 +374,7 @@ impl Editor<'_> {
             return false;
         }
         flow_edit::closing_bracket(self.text.src, open)
-            .is_ok_and(|close| self.text.line_of_offset(close) == self.text.line_of_offset(open))
+            .is_some_and(|close| self.text.line_of_offset(close) == self.text.line_of_offset(open))
     }
 
     fn replace(
@@ -388,7 +383,7 @@ impl Editor<'_> {
         owner: Option<&Node>,
         value: &New,
         depth: usize,
-    ) -> Result<Vec<Edit>, String> {
+    ) -> Result<Vec<Edit>, Refusal> {
         let Extent {
             at,
             len,
@@ -402,10 +397,12 @@ impl Editor<'_> {
             && self.anchor_is_used(a)
         {
             let name = self.slice(a.start, a.end, node.line)?;
-            return Err(format!(
-                "line {}: the value to replace carries the anchor {name} that an alias refers to; \
-                 replacing it would change the alias too: change it by hand",
-                node.line
+            return Err(Refusal::at(
+                node.line,
+                format!(
+                    "the value to replace carries the anchor {name} that an alias refers to; \
+                     replacing it would change the alias too: change it by hand"
+                ),
             ));
         }
         let mut out = Vec::new();
@@ -445,15 +442,12 @@ impl Editor<'_> {
             return Ok(out);
         }
         // A block `key:` with a null value: the value's lines go below the key.
-        let owner = owner.ok_or_else(|| format!("line {}: value without a key", node.line))?;
+        let owner = owner.ok_or_else(|| Refusal::at(node.line, "value without a key"))?;
         let key_indent = self.column_of(self.content_start(owner)?);
         let line_end = self.text.line_start(node.line) + self.text.line(node.line).len();
         let after = self.slice(at + len, line_end, node.line)?;
         if !crate::text::is_blank_or_comment(after) {
-            return Err(format!(
-                "line {}: unexpected text after the value",
-                node.line
-            ));
+            return Err(Refusal::at(node.line, "unexpected text after the value"));
         }
         let mut lines = Vec::new();
         match value {
@@ -486,6 +480,8 @@ impl Editor<'_> {
         Ok(out)
     }
 }
+
+const ALIAS: &str = "the node is an alias (*…) of another: edit its anchor by hand";
 
 /// Byte ranges of a scalar as written.
 struct Extent {

@@ -71,6 +71,30 @@ fn an_edit_through_a_merge_key_is_refused_with_the_merging_line() {
     assert!(out.fixed.is_some());
 }
 
+/// A failed check of the edited text names the file alone: the line in
+/// its message is the edited text's, which is not the file's once lines
+/// were added above it. (Here the check fails because the plan is made
+/// for restricted and the check wants immutable, settings the command
+/// never combines.)
+#[test]
+fn a_failed_verification_names_the_file_not_a_line_of_it() {
+    let t = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a\n  spec:\n    containers:\n    - name: a\n      image: x\n      securityContext:\n        readOnlyRootFilesystem: true\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: b\n  spec:\n    containers:\n    - name: b\n      image: x\n";
+    let mut s = settings("immutable");
+    s.options.level = rootlock_policy::Level::Restricted;
+    let out = fix("p.yaml", t, &s);
+    assert!(out.fixed.is_none());
+    let e = out.errors.join("\n");
+    // Pod "b" starts on line 14 of the file and further down once pod
+    // "a" has its new lines.
+    let edited_line = 14 + 8;
+    assert_eq!(
+        e,
+        format!(
+            "p.yaml: the fix could not be verified (line {edited_line}: Pod \"b\": readOnlyRootFilesystem still fails after the fix (readOnlyRootFilesystem != true (container \"b\" must set securityContext.readOnlyRootFilesystem=true))); the file was not changed"
+        )
+    );
+}
+
 #[derive(Parser)]
 struct Cli {
     #[command(flatten)]
