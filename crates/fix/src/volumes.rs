@@ -111,11 +111,35 @@ pub fn plan_volumes(
             if !explicit && !read_only_added.contains(&(kind, index)) {
                 continue;
             }
-            if c.volume_mounts
+            if mounted.contains(&(kind, index, path.clone())) {
+                continue;
+            }
+            // A mount already there: the innermost one that covers the
+            // path decides. Writable, it serves the path; read-only (a
+            // configMap, `readOnly: true`), it keeps the path read-only,
+            // and a mount over or inside it is not fix's to add.
+            let cover = c
+                .volume_mounts
                 .iter()
-                .any(|m| covers(&normalize_path(&m.mount_path), &path))
-                || mounted.contains(&(kind, index, path.clone()))
-            {
+                .enumerate()
+                .map(|(i, m)| (i, m, normalize_path(&m.mount_path)))
+                .filter(|(_, _, at)| covers(at, &path))
+                .max_by_key(|(_, _, at)| at.len());
+            if let Some((i, m, at)) = cover {
+                let volume = pod.spec.volumes.iter().find(|v| v.name == m.name);
+                if volume.is_some_and(|v| !v.writable_through(m)) {
+                    out.notes.push(Note {
+                        path: FieldPath::container(kind, index)
+                            .key("volumeMounts")
+                            .index(i),
+                        text: NoteText::Plain(format!(
+                            "container {:?} mounts volume {:?} read-only at {at}, so {path} stays read-only: fix adds no mount over an existing one; if the app writes there, change that mount by hand",
+                            c.name, m.name
+                        )),
+                        kept: None,
+                    });
+                    mounted.insert((kind, index, path.clone()));
+                }
                 continue;
             }
             if kind == ContainerKind::Ephemeral {

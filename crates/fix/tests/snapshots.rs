@@ -158,6 +158,27 @@ fn writable_paths_from_arguments_and_plan() {
     run_case("writable.yaml", &s, "writable.yaml");
 }
 
+/// A path the app writes that an existing read-only mount covers (a
+/// configMap, a `readOnly: true` mount) cannot get a mount of its own
+/// there: the path stays read-only, and the note says so and why. A
+/// writable mount that covers a path (`/tmp/app` under an emptyDir at
+/// `/tmp`) already makes it writable: nothing added, nothing said. A path
+/// given twice is noted once.
+#[test]
+fn paths_under_read_only_mounts_are_noted_not_skipped_silently() {
+    let mut s = settings("immutable");
+    s.options.writable = [
+        "/etc/nginx/conf.d",
+        "/etc/nginx/conf.d/",
+        "/var/cache/nginx/proxy",
+        "/tmp/app",
+    ]
+    .iter()
+    .map(|p| rootlock_fix::writable::parse_writable(p).unwrap())
+    .collect();
+    run_case("read-only-mounts.yaml", &s, "read-only-mounts.yaml");
+}
+
 /// A plan from `rootlock logs --prefix` names each container that failed
 /// to write a path, so one path comes once per container; `--writable`
 /// may repeat a path (`/tmp` and `/tmp/`). Each container gets one mount
