@@ -105,7 +105,7 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
             Err(e) => {
                 out.errors
                     .push(format!("{}; the file was not changed", e.in_file(name)));
-                return out;
+                return refused(out);
             }
         }
     }
@@ -118,11 +118,18 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
                 out.errors.push(format!(
                     "{name}: internal error: {e}; the file was not changed"
                 ));
-                return out;
+                return refused(out);
             }
         }
     };
     out.fixed = fixed.map(|f| format!("{bom}{f}"));
+    out
+}
+
+/// `out` for a file that is not changed: the notes said so far are about
+/// what the fix does to it, and it does nothing.
+fn refused(mut out: Outcome) -> Outcome {
+    out.notes.clear();
     out
 }
 

@@ -50,6 +50,39 @@ fn an_aliased_container_is_refused_not_edited_through_its_anchor() {
     assert!(e.contains("not changed"), "{e}");
 }
 
+/// A refused file is not changed, so nothing the fix would have done is
+/// reported as done: a first document that could be fixed says nothing
+/// ("set runAsNonRoot: true; … will now be refused") when the second
+/// refuses the file.
+#[test]
+fn a_refused_file_gets_no_notes_about_changes_it_did_not_get() {
+    let pod = |name: &str, containers: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n{containers}"
+        )
+    };
+    let fine = pod("a", "  - name: a\n    image: x\n");
+    let aliased = pod("b", "  - &c\n    name: b\n    image: x\n  - *c\n");
+    let out = fix(
+        "p.yaml",
+        &format!("{fine}---\n{aliased}"),
+        &settings("immutable"),
+    );
+    assert!(out.fixed.is_none());
+    assert!(out.errors.join("\n").contains("alias"), "{:?}", out.errors);
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+    // Alone, the first document is fixed and its note is said.
+    let out = fix("p.yaml", &fine, &settings("immutable"));
+    assert!(out.fixed.is_some() && out.errors.is_empty());
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("set runAsNonRoot: true")),
+        "{:?}",
+        out.notes
+    );
+}
+
 /// A container merging another's keys (`<<: *base`) shares its
 /// securityContext: an edit there would go through the alias to every
 /// user of the anchor. Refused like any edit through an alias, naming the
