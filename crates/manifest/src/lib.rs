@@ -11,6 +11,7 @@ pub mod chunk;
 pub mod error;
 pub mod extract;
 pub mod files;
+pub mod flow_indent;
 pub mod flow_oracle;
 pub mod flow_spans;
 pub mod json;

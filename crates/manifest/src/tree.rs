@@ -6,6 +6,7 @@
 //! errors are still reported) but not built, which keeps large CRD bundles
 //! cheap.
 
+use crate::flow_indent;
 use crate::flow_spans;
 use crate::json_events::JsonEvents;
 use crate::limits::Limits;
@@ -144,6 +145,15 @@ pub struct Origin {
     pub column_offset: usize,
 }
 
+impl Origin {
+    /// A parser position (1-based line, 0-based column in the text) as the
+    /// 1-based line and column in the file.
+    fn position(&self, m: &Marker) -> (usize, usize) {
+        let shift = if m.line() == 1 { self.column_offset } else { 0 };
+        (m.line() + self.line_offset, m.col() + 1 + shift)
+    }
+}
+
 /// Builds the documents of one chunk of text.
 ///
 /// `line_offset` is added to every line (the chunk's first line minus one);
@@ -172,7 +182,26 @@ pub fn parse_documents_at(
     if let Some(span) = flow_spans::first_longer_than(text, max_flow) {
         return Err(flow_too_long(text, origin, span, max_flow));
     }
-    Builder::new(origin, limits, keep).run(Parser::new_from_str(text))
+    Builder::new(origin, limits, keep)
+        .run(Parser::new_from_str(text))
+        .map_err(|e| with_flow_hint(text, origin, e))
+}
+
+/// The parser's "invalid indentation" inside a flow collection, with the
+/// collection and the rule (see [`crate::flow_indent`]).
+fn with_flow_hint(text: &str, origin: Origin, mut e: TreeError) -> TreeError {
+    // "invalid indentation", "… in flow construct", "… in quoted scalar".
+    if e.kind != TreeErrorKind::Syntax || !e.message.starts_with("invalid indentation") {
+        return e;
+    }
+    if let Some(start) = flow_indent::open_flow_at_error(text) {
+        let (line, column) = origin.position(&start);
+        e.message = format!(
+            "{}, inside the flow collection ([…] or {{…}}) that starts at line {line}, column {column}: YAML 1.2 wants each of its lines, the closing bracket too, indented further than the key or `-` holding it (kubectl's parser does not check this)",
+            e.message
+        );
+    }
+    e
 }
 
 /// The error for a flow collection the YAML parser would hold whole in
@@ -259,12 +288,7 @@ impl<'a> Builder<'a> {
     /// A parser position (1-based line, 0-based column in the text) as the
     /// 1-based line and column in the file.
     fn at(&self, m: &Marker) -> (usize, usize) {
-        let shift = if m.line() == 1 {
-            self.origin.column_offset
-        } else {
-            0
-        };
-        (m.line() + self.origin.line_offset, m.col() + 1 + shift)
+        self.origin.position(m)
     }
 
     fn err(&self, span: &Span, kind: TreeErrorKind, message: String) -> TreeError {
@@ -610,6 +634,39 @@ mod tests {
 
     fn parse(text: &str) -> Result<Vec<Document>, TreeError> {
         parse_documents(text, 0, &Limits::default(), &|_| true)
+    }
+
+    /// A multi-line flow collection closed at its key's column, as kubectl
+    /// takes it: the error names the collection, in file positions.
+    #[test]
+    fn bad_indentation_in_a_flow_collection_names_the_collection() {
+        let text =
+            "kind: Pod\nspec:\n  containers:\n  - name: c\n    args: [\n      \"a\",\n    ]\n";
+        let e = parse_documents(text, 10, &Limits::default(), &|_| true).unwrap_err();
+        assert_eq!((e.line, e.column), (17, 5));
+        assert_eq!(e.kind, TreeErrorKind::Syntax);
+        assert!(
+            e.message.starts_with(
+                "invalid indentation, inside the flow collection ([…] or {…}) that starts at line 15, column 11: "
+            ),
+            "{}",
+            e.message
+        );
+        // A plain scalar in the collection, and a quoted one.
+        let e = parse_documents("a:\n  b: [\n a]\n", 0, &Limits::default(), &|_| true).unwrap_err();
+        assert!(e.message.starts_with("invalid indentation, inside the flow collection ([…] or {…}) that starts at line 2, column 6: "), "{}", e.message);
+        let e = parse_documents("a:\n  b: [ \"x\n y\"]\n", 0, &Limits::default(), &|_| true)
+            .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("invalid indentation in quoted scalar, inside the flow collection"),
+            "{}",
+            e.message
+        );
+        // Outside a flow collection the parser's words are kept.
+        let e =
+            parse_documents("a:\n  b: \"x\n y\"\n", 0, &Limits::default(), &|_| true).unwrap_err();
+        assert_eq!(e.message, "invalid indentation in quoted scalar");
     }
 
     #[test]
