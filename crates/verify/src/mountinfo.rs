@@ -196,6 +196,64 @@ pub fn root_filesystem_path(m: &MountEntry, root: &MountEntry) -> Option<String>
     Some(rest.to_string())
 }
 
+/// The files the kubelet or the container runtime binds into every
+/// container, whose per-pod directory's parent on the node holds every
+/// pod's files: `/var/lib/kubelet/pods` for `/var/lib/kubelet/pods/UID/etc-hosts`,
+/// containerd's `…/io.containerd.grpc.v1.cri/sandboxes` for
+/// `…/sandboxes/ID/hostname`, Docker's `/var/lib/docker/containers`.
+const NODE_STATE_FILES: &[&str] = &["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"];
+
+/// A directory of the node's filesystem where the kubelet or the runtime
+/// keeps every pod's files, as the binds of [`NODE_STATE_FILES`] show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeStateDir {
+    /// The `major:minor` of the filesystem it is on.
+    pub device: String,
+    /// Its path in that filesystem.
+    pub path: String,
+}
+
+/// The [`NodeStateDir`]s the process's mounts reveal.
+pub fn node_state_dirs(mounts: &[MountEntry]) -> Vec<NodeStateDir> {
+    let mut dirs: Vec<NodeStateDir> = Vec::new();
+    for m in mounts
+        .iter()
+        .filter(|m| NODE_STATE_FILES.contains(&m.mount_point.as_str()))
+    {
+        // The file's per-pod directory, then that directory's parent; a
+        // file too near the filesystem's top says nothing about the node.
+        let Some(path) = parent(&m.root).and_then(parent) else {
+            continue;
+        };
+        let dir = NodeStateDir {
+            device: m.device.clone(),
+            path: path.to_string(),
+        };
+        if !dirs
+            .iter()
+            .any(|d| d.device == dir.device && d.path == dir.path)
+        {
+            dirs.push(dir);
+        }
+    }
+    dirs
+}
+
+/// `/a/b` for `/a/b/c`; `None` for `/` and its children.
+fn parent(path: &str) -> Option<&str> {
+    let (up, _) = path.trim_end_matches('/').rsplit_once('/')?;
+    (!up.is_empty()).then_some(up)
+}
+
+/// The node state directory `m` shows, if it is another mount of that
+/// directory's filesystem whose tree holds it (a hostPath of the node's
+/// `/`, `/var/lib` or `/var/lib/kubelet`; not a volume inside one pod's
+/// directory, such as an emptyDir).
+pub fn node_state_path<'d>(m: &MountEntry, dirs: &'d [NodeStateDir]) -> Option<&'d NodeStateDir> {
+    dirs.iter()
+        .find(|d| d.device == m.device && classify::at_or_below(&d.path, &m.root))
+}
+
 /// Mounts the process cannot reach, by mount ID: one with another mount
 /// stacked on it at the same mount point (path lookup finds the top of the
 /// stack), one stacked on `/` above the process's root (see

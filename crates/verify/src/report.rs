@@ -3,7 +3,7 @@
 
 use crate::classify::{self, Backing, KernelInterface};
 use crate::kernel::Kernel;
-use crate::mountinfo::{self, MountEntry};
+use crate::mountinfo::{self, MountEntry, NodeStateDir};
 use crate::probe::Probe;
 use crate::status::{ProcStatus, SeccompMode};
 use crate::userns::UserNamespace;
@@ -60,6 +60,11 @@ pub struct MountReport {
     /// it, of what this mount shows (`/` when it shows all of the root). A
     /// write through it changes the root's files, read-only or not.
     pub root_filesystem_path: Option<String>,
+    /// When this mount's tree holds a directory of the node's filesystem
+    /// where the kubelet or the container runtime keeps every pod's files
+    /// (learnt from the binds of `/etc/hosts`, `/etc/hostname`,
+    /// `/etc/resolv.conf`): that directory's path on the node.
+    pub node_state_path: Option<String>,
     /// `None` unless `backing` is pseudo; then what the kernel interface
     /// means for the verdict (a covered one is always `Ignored`).
     pub kernel_interface: Option<KernelInterface>,
@@ -84,9 +89,10 @@ impl Report {
     ) -> Report {
         let root = mountinfo::root_mount(mounts);
         let covered = mountinfo::covered(mounts);
+        let node_state = mountinfo::node_state_dirs(mounts);
         let mount_reports: Vec<MountReport> = mounts
             .iter()
-            .map(|m| mount_report(m, covered.contains(&m.mount_id), root))
+            .map(|m| mount_report(m, covered.contains(&m.mount_id), root, &node_state))
             .collect();
         let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes);
         let proc_sys_writable = verdict::proc_sys_mount(&mount_reports).is_some();
@@ -152,6 +158,7 @@ impl Report {
                 let flag = match (m.system_path, m.kernel_interface) {
                     (true, _) => "  SYSTEM PATH",
                     (false, _) if verdict::shows_root_system_path(m) => "  ROOT FILESYSTEM",
+                    (false, _) if m.node_state_path.is_some() => "  NODE STATE",
                     (false, Some(KernelInterface::Fails(_))) => "  NODE KERNEL INTERFACE",
                     (false, _) => "",
                 };
@@ -237,7 +244,12 @@ impl Report {
     }
 }
 
-fn mount_report(m: &MountEntry, covered: bool, root: Option<&MountEntry>) -> MountReport {
+fn mount_report(
+    m: &MountEntry,
+    covered: bool,
+    root: Option<&MountEntry>,
+    node_state: &[NodeStateDir],
+) -> MountReport {
     let backing = classify::backing(&m.fs_type, &m.source, &m.mount_point);
     let kernel_interface = (backing == Backing::Pseudo).then(|| {
         if covered {
@@ -259,6 +271,7 @@ fn mount_report(m: &MountEntry, covered: bool, root: Option<&MountEntry>) -> Mou
         system_path: classify::covers_system_path(&m.mount_point),
         covered,
         root_filesystem_path: root.and_then(|root| mountinfo::root_filesystem_path(m, root)),
+        node_state_path: mountinfo::node_state_path(m, node_state).map(|d| d.path.clone()),
         kernel_interface,
     }
 }
@@ -727,6 +740,75 @@ mod tests {
     }
 
     #[test]
+    fn writable_mount_of_the_nodes_pod_state_fails() {
+        // The kubelet's and containerd's binds show where each keeps every
+        // pod's files on the node's disk (259:1): /var/lib/kubelet/pods and
+        // containerd's sandboxes directory.
+        let text = format!(
+            "{KUBERNETES}\
+             1600 1482 259:1 / /host rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1601 1482 259:1 /var/lib/containerd /containerd rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1602 1482 259:1 /var/lib/kubelet/pods/5b0c1e9a-4f5e-4c0e-9a43-8a8f7d9b1c2e/volumes/kubernetes.io~empty-dir/cache /cache rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1603 1482 259:1 /var/lib/kubelet/pods/5b0c1e9a-4f5e-4c0e-9a43-8a8f7d9b1c2e /own-pod rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1604 1482 259:1 /var/lib /ro-host ro,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1605 1482 259:17 / /other-disk rw,relatime - ext4 /dev/nvme1n1 rw\n"
+        );
+        let r = report(&text, &restricted(), Vec::new());
+        let shows = |at: &str| mount_at(&r, at).node_state_path.as_deref();
+        assert_eq!(shows("/host"), Some("/var/lib/kubelet/pods"));
+        assert_eq!(
+            shows("/containerd"),
+            Some("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes")
+        );
+        assert_eq!(
+            shows("/cache"),
+            None,
+            "an emptyDir inside one pod's directory"
+        );
+        assert_eq!(shows("/own-pod"), None, "this pod's own directory only");
+        assert_eq!(shows("/ro-host"), Some("/var/lib/kubelet/pods"));
+        assert_eq!(shows("/other-disk"), None, "another filesystem");
+        assert_eq!(shows("/etc/hosts"), None, "the bind of the file itself");
+        let failing: Vec<&str> = r
+            .reasons
+            .iter()
+            .filter_map(|reason| reason.strip_prefix("writable mount at "))
+            .map(|rest| rest.split_once(' ').map_or(rest, |(at, _)| at))
+            .collect();
+        // Read-only, the view of the node is listed, not failed.
+        assert_eq!(failing, ["/host", "/containerd"]);
+        assert!(
+            r.reasons[0].starts_with(
+                "writable mount at /host shows /var/lib/kubelet/pods of the node's filesystem \
+                 (ext4 from /dev/nvme0n1p1), where the kubelet or the container runtime keeps \
+                 every pod's files"
+            ),
+            "{:?}",
+            r.reasons
+        );
+        let text = r.to_text("pid 1");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  /host ") && l.ends_with("(disk)  NODE STATE")),
+            "{text}"
+        );
+        // The same mounts without the runtime's binds reveal nothing.
+        let host = "1600 1482 259:1 / /host rw,relatime - ext4 /dev/nvme0n1p1 rw";
+        let bare: String = KUBERNETES
+            .lines()
+            .chain([host])
+            .filter(|l| {
+                let point = l.split(' ').nth(4).unwrap_or("");
+                !["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"].contains(&point)
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let r = report(&bare, &restricted(), Vec::new());
+        assert_eq!(mount_at(&r, "/host").node_state_path, None);
+        assert!(r.reasons.is_empty(), "{:?}", r.reasons);
+    }
+
+    #[test]
     fn root_filesystem_paths_follow_the_roots_own_subtree() {
         // A chroot-like root: the bind of /srv/r of the disk. Mounts of the
         // disk outside /srv/r share nothing with it; one of /srv shows all.
@@ -904,6 +986,7 @@ mod tests {
                 "fsType",
                 "kernelInterface",
                 "mountPoint",
+                "nodeStatePath",
                 "readOnly",
                 "rootFilesystemPath",
                 "source",

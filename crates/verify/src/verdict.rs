@@ -58,6 +58,15 @@ pub fn reasons(
                     m.mount_point
                 )
             });
+        } else if let Some(dir) = &m.node_state_path {
+            reasons.push(format!(
+                "writable mount at {} shows {dir} of the node's filesystem ({} from {}), where \
+                 the kubelet or the container runtime keeps every pod's files (the directory \
+                 above this pod's own /etc/hosts, /etc/hostname or /etc/resolv.conf): through \
+                 it the process changes other containers' files, and its own root's layers \
+                 where the runtime keeps them on the same filesystem",
+                m.mount_point, m.fs_type, m.source
+            ));
         }
     }
     reasons.extend(kernel_interface_reasons(mounts));
