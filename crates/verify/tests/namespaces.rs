@@ -124,6 +124,18 @@ const RO_ROOT_UNBOUND_PROC_SYS: &str =
 const RO_ROOT_PERMITTED_SYS_ADMIN: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
      && cp /proc/self/fd/3 /tmp/verify && setcap cap_sys_admin+p /tmp/verify";
 
+/// A node's disk as the kubelet lays it out (a fresh tmpfs at /tmp/node),
+/// with this pod's /etc/hosts bound from its directory there and an
+/// emptyDir of the pod bound at /tmp/cache, on a read-only root. The disk
+/// itself stays mounted writable at /tmp/node, as a hostPath of the
+/// node's `/` would be.
+const RO_ROOT_NODE_DISK: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && mkdir /tmp/node /tmp/cache && mount -t tmpfs node /tmp/node \
+     && mkdir -p /tmp/node/var/lib/kubelet/pods/u1/volumes/cache \
+     && echo '127.0.0.1 localhost' > /tmp/node/var/lib/kubelet/pods/u1/etc-hosts \
+     && mount --bind /tmp/node/var/lib/kubelet/pods/u1/etc-hosts /etc/hosts \
+     && mount --bind /tmp/node/var/lib/kubelet/pods/u1/volumes/cache /tmp/cache";
+
 /// Read-only root, but the same filesystem bound writable at
 /// /tmp/host-root (bound before `/` is made read-only): every file of the
 /// root is writable there. The setup checks that by access(2), which writes
@@ -188,6 +200,14 @@ fn main() {
         (
             "unbound_proc_sys_fails_and_is_writable",
             unbound_proc_sys_fails_and_is_writable,
+        ),
+        (
+            "writable_node_disk_holding_pod_state_fails",
+            writable_node_disk_holding_pod_state_fails,
+        ),
+        (
+            "pod_binds_from_the_node_disk_pass",
+            pod_binds_from_the_node_disk_pass,
         ),
         (
             "pid_with_writable_devtmpfs_fails_in_text",
@@ -547,6 +567,40 @@ fn writable_alias_of_the_root_filesystem_fails() {
     assert_eq!(alias[0]["rootFilesystemPath"], "/");
     assert_eq!(mount(&report, "/")[0]["rootFilesystemPath"], Value::Null);
     assert_tmp_is_writable_memory(&report);
+}
+
+fn writable_node_disk_holding_pod_state_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_NODE_DISK,
+        &["--probe-write"],
+        "writable mount at /tmp/node shows /var/lib/kubelet/pods of the node's filesystem",
+    );
+    assert_root_read_only_and_no_sys_admin(&report);
+    assert_probes_all_erofs(&report);
+    assert_eq!(
+        mount(&report, "/tmp/node")[0]["nodeStatePath"],
+        "/var/lib/kubelet/pods"
+    );
+    for own in ["/etc/hosts", "/tmp/cache"] {
+        assert_eq!(
+            mount(&report, own)[0]["nodeStatePath"],
+            Value::Null,
+            "{own}"
+        );
+    }
+}
+
+fn pod_binds_from_the_node_disk_pass() {
+    // Without the disk's own mount, only the pod's binds of it remain.
+    let setup = format!("{RO_ROOT_NODE_DISK} && umount /tmp/node");
+    let out = verify_in_namespace(&setup, &["--format", "json"]);
+    let report = json(&out);
+    assert_eq!(reasons(&report), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+    // The pod's own binds of that disk are there, and writable.
+    assert_eq!(mount(&report, "/tmp/cache")[0]["readOnly"], false);
+    assert_eq!(mount(&report, "/etc/hosts")[0]["readOnly"], false);
+    assert!(mount(&report, "/tmp/node").is_empty());
 }
 
 fn permitted_sys_admin_fails_despite_no_new_privs() {
