@@ -3,7 +3,7 @@
 
 use rootlock_policy::model::ContainerKind;
 use rootlock_policy::{
-    ContainerRef, Evaluation, Exemptions, LevelVersion, Pod, Severity, evaluate, immutable,
+    ContainerRef, Evaluation, Exemptions, LevelVersion, Origin, Pod, Severity, evaluate, immutable,
 };
 
 /// One finding, without the field path (API objects have no lines).
@@ -73,12 +73,14 @@ impl Judge {
     /// for exemptions like the template's (as in `scan`).
     pub fn judge(&self, pod: &Pod, extra_annotations: &[(String, String)]) -> Evaluated {
         let exemptions = self.annotation_exemptions.then(|| {
-            Exemptions::from_annotations(
-                extra_annotations
-                    .iter()
-                    .chain(pod.annotations.iter())
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            )
+            let own = extra_annotations
+                .iter()
+                .map(|(k, v)| (Origin::Object, k.as_str(), v.as_str()));
+            let template = pod
+                .annotations
+                .iter()
+                .map(|(k, v)| (Origin::Pod, k.as_str(), v.as_str()));
+            Exemptions::from_annotations(own.chain(template))
         });
         let eval = evaluate(pod, self.level, exemptions.as_ref());
         let mut containers: Vec<ContainerRow> = pod

@@ -17,7 +17,7 @@ use crate::owners::{Meta, Owners, WorkloadId};
 use rootlock_manifest::extract::{Path, pod};
 use rootlock_manifest::json::node_from_json;
 use rootlock_manifest::{Limits, workloads};
-use rootlock_policy::{Exemptions, Pod};
+use rootlock_policy::{Exemptions, Origin, Pod};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -211,7 +211,9 @@ impl Inventory {
             // own exemptions: apply them now.
             if !annotations.is_empty() {
                 let ex = Exemptions::from_annotations(
-                    annotations.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    annotations
+                        .iter()
+                        .map(|(k, v)| (Origin::Object, k.as_str(), v.as_str())),
                 );
                 for &row in rows {
                     if let Some(eval) = &mut self.rows[row].eval {

@@ -39,7 +39,7 @@ pub fn of_unedited(w: &Workload, kept: &Kept, level: LevelVersion) -> Vec<Findin
 /// (`root`, `w` as read before the fix): where the finding's field is not
 /// there yet, the line of its nearest parent.
 pub fn note(name: &str, root: &Node, w: &Workload, f: &Finding, level: LevelVersion) -> String {
-    let line = line_of(root, &w.document_path(&f.path));
+    let line = line_of(root, &w.finding_path(f));
     format!(
         "{name}:{line}: {} {:?}: still fails {} at {level}, which fix does not change: {}",
         w.kind,

@@ -3,7 +3,7 @@
 use crate::error::FieldError;
 use crate::extract::{self, Path, child, opt_map, opt_seq, opt_str};
 use crate::tree::Node;
-use rootlock_policy::{Exemptions, FieldPath, Pod, Seg};
+use rootlock_policy::{Exemptions, FieldPath, Finding, Origin, Pod, Seg};
 
 /// Kinds that are, or carry, a pod template — with the path to the template.
 pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
@@ -58,39 +58,44 @@ pub struct Workload {
 impl Workload {
     /// The document path of a field given relative to the pod.
     pub fn document_path(&self, pod_relative: &FieldPath) -> FieldPath {
+        self.path_from(Origin::Pod, pod_relative)
+    }
+
+    /// The document path of the field a finding points at: relative to the
+    /// pod (template) for a check, or to the object itself for an exemption
+    /// annotation written on a controller's own metadata.
+    pub fn finding_path(&self, f: &Finding) -> FieldPath {
+        self.path_from(f.origin, &f.path)
+    }
+
+    fn path_from(&self, origin: Origin, relative: &FieldPath) -> FieldPath {
         let mut segs = self.object_path.0.clone();
-        if !self.own_annotation(pod_relative) {
+        if origin == Origin::Pod {
             segs.extend(self.template_path.0.iter().cloned());
         }
-        segs.extend(pod_relative.0.iter().cloned());
+        segs.extend(relative.0.iter().cloned());
         FieldPath(segs)
     }
 
-    /// Whether `pod_relative` is `metadata.annotations.<key>` for an
-    /// annotation written on the controller's own metadata and not on its
-    /// template: [`Workload::exemptions`] reads both, and a finding about
-    /// one (an exemption it cannot understand) must point where it is.
-    fn own_annotation(&self, pod_relative: &FieldPath) -> bool {
-        let [Seg::Key(m), Seg::Key(a), Seg::Key(key)] = &pod_relative.0[..] else {
-            return false;
-        };
-        let has = |list: &[(String, String)]| list.iter().any(|(k, _)| k == key);
-        !self.template_path.0.is_empty()
-            && m == "metadata"
-            && a == "annotations"
-            && has(&self.annotations)
-            && !has(&self.pod.annotations)
-    }
-
-    /// Its exemption annotations: the object's own, then its pod
-    /// template's (the template's are the ones that reach the pods).
+    /// Its exemption annotations, each with where it is written: the
+    /// object's own, then its pod template's (the template's are the ones
+    /// that reach the pods). A Pod's own annotations are its pod's, and are
+    /// read once.
     pub fn exemptions(&self) -> Exemptions {
-        Exemptions::from_annotations(
-            self.annotations
-                .iter()
-                .chain(self.pod.annotations.iter())
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        )
+        let own: &[(String, String)] = if self.template_path.0.is_empty() {
+            &[]
+        } else {
+            &self.annotations
+        };
+        let own = own
+            .iter()
+            .map(|(k, v)| (Origin::Object, k.as_str(), v.as_str()));
+        let template = self
+            .pod
+            .annotations
+            .iter()
+            .map(|(k, v)| (Origin::Pod, k.as_str(), v.as_str()));
+        Exemptions::from_annotations(own.chain(template))
     }
 }
 
@@ -338,6 +343,44 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].object_path.to_string(), "items[1]");
         assert_eq!(w[0].line, 6);
+    }
+
+    /// Where each invalid exemption annotation is, as `finding_path`
+    /// resolves it in the document.
+    fn problem_paths(text: &str) -> Vec<String> {
+        let r = root(text);
+        let w = workloads(&r).unwrap().remove(0);
+        let mut findings = Vec::new();
+        w.exemptions().apply(&mut findings);
+        findings
+            .iter()
+            .map(|f| w.finding_path(f).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn an_exemption_problem_points_at_the_metadata_it_is_written_in() {
+        let list = "kind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {annotations: {exempt.rootlock.dev/a: OWN}}\n  spec:\n    template:\n      metadata: {annotations: {exempt.rootlock.dev/a: TEMPLATE}}\n      spec: {containers: [{name: a}]}\n";
+        let own = "items[0].metadata.annotations.exempt.rootlock.dev/a";
+        let template = "items[0].spec.template.metadata.annotations.exempt.rootlock.dev/a";
+        for (own_value, template_value, expected) in [
+            ("privileged", "privileged", vec![own, template]),
+            ("privileged", "noSuchRule: x", vec![own, template]),
+            ("privileged", "privileged: why", vec![own]),
+            ("privileged: why", "privileged", vec![template]),
+        ] {
+            let text = list
+                .replace("OWN", &format!("{own_value:?}"))
+                .replace("TEMPLATE", &format!("{template_value:?}"));
+            assert_eq!(problem_paths(&text), expected, "{text}");
+        }
+        // A Pod's annotations are read once, as the pod's.
+        assert_eq!(
+            problem_paths(
+                "apiVersion: v1\nkind: Pod\nmetadata: {annotations: {exempt.rootlock.dev/a: x}}\nspec: {containers: [{name: a}]}\n"
+            ),
+            ["metadata.annotations.exempt.rootlock.dev/a"]
+        );
     }
 
     #[test]

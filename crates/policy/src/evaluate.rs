@@ -2,7 +2,7 @@
 //! Standards part, and rootlock's per-subject findings for everything.
 
 use crate::exemptions::Exemptions;
-use crate::finding::{ContainerRef, FieldPath, Finding, Severity};
+use crate::finding::{ContainerRef, FieldPath, Finding, Origin, Severity};
 use crate::immutable;
 use crate::level::{Level, LevelVersion};
 use crate::model::Pod;
@@ -122,6 +122,7 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
                 container: None,
                 message: immutable::POD_LEVEL_FIELD_MESSAGE.to_string(),
                 path: FieldPath::keys(&["spec", "securityContext", "readOnlyRootFilesystem"]),
+                origin: Origin::Pod,
                 exemption: None,
             });
         }
@@ -156,6 +157,7 @@ fn per_subject(
             container: None,
             message: v.render(),
             path: FieldPath::keys(pod_field),
+            origin: Origin::Pod,
             exemption: None,
         });
     }
@@ -171,6 +173,7 @@ fn per_subject(
                 }),
                 message: v.render(),
                 path: FieldPath::container(kind, index).extend(container_field),
+                origin: Origin::Pod,
                 exemption: None,
             });
         }
@@ -184,6 +187,7 @@ fn per_subject(
             container: None,
             message: whole.violation.render(),
             path: FieldPath::keys(pod_field),
+            origin: Origin::Pod,
             exemption: None,
         });
     }
@@ -265,6 +269,7 @@ mod tests {
     fn exemptions_turn_findings_into_info() {
         let p = pod(vec![container("a"), container("b")]);
         let ex = Exemptions::from_annotations([(
+            Origin::Pod,
             "exempt.rootlock.dev/a",
             "readOnlyRootFilesystem: legacy",
         )]);

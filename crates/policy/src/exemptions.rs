@@ -21,7 +21,7 @@
 //!   webhook's default) ignores these annotations, because anyone who can
 //!   deploy a workload can also annotate it.
 
-use crate::finding::{ContainerRef, FieldPath, Finding, Severity};
+use crate::finding::{ContainerRef, FieldPath, Finding, Origin, Severity};
 use crate::{immutable, pss};
 
 /// Annotation key prefix for exemptions.
@@ -52,6 +52,10 @@ pub struct Exemptions {
 pub struct Problem {
     /// The annotation key, so a finding can point at the annotation itself.
     pub key: String,
+    /// Where the annotation is written: the same key may be on a
+    /// controller's own metadata and on its pod template, each with its own
+    /// value, and each is reported where it is.
+    pub origin: Origin,
     pub message: String,
 }
 
@@ -61,29 +65,32 @@ pub fn known_rule(id: &str) -> bool {
 }
 
 impl Exemptions {
-    /// Reads every `exempt.rootlock.dev/*` annotation.
+    /// Reads every `exempt.rootlock.dev/*` annotation, each with where it
+    /// is written: callers pass a controller's own annotations
+    /// ([`Origin::Object`]) and then its pod template's ([`Origin::Pod`]).
     pub fn from_annotations<'a, I>(annotations: I) -> Exemptions
     where
-        I: IntoIterator<Item = (&'a str, &'a str)>,
+        I: IntoIterator<Item = (Origin, &'a str, &'a str)>,
     {
         let mut out = Exemptions::default();
-        // Callers pass an object's own annotations and then its pod
-        // template's; for a Pod both are the same map. One annotation is
-        // read once, so a bad one is reported once.
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        for (key, value) in annotations {
+        // One annotation is read once, so a bad one is reported once even
+        // if a caller passes the same map twice. The same key and value
+        // written in two places are two annotations to correct.
+        let mut seen: Vec<(Origin, &str, &str)> = Vec::new();
+        for (origin, key, value) in annotations {
             let Some(target) = key.strip_prefix(PREFIX) else {
                 continue;
             };
-            if seen.contains(&(key, value)) {
+            if seen.contains(&(origin, key, value)) {
                 continue;
             }
-            seen.push((key, value));
+            seen.push((origin, key, value));
             match parse_value(value) {
                 Ok((rules, reason)) => {
                     if let Some(bad) = rules.iter().find(|r| !known_rule(r)) {
                         out.problems.push(Problem {
                             key: key.to_string(),
+                            origin,
                             message: format!(
                                 "annotation {key}: unknown rule {bad:?}; the exemption is ignored"
                             ),
@@ -99,6 +106,7 @@ impl Exemptions {
                 }
                 Err(why) => out.problems.push(Problem {
                     key: key.to_string(),
+                    origin,
                     message: format!(
                         "annotation {key}: {why}; expected \"RULE[,RULE…]: REASON\"; the exemption is ignored"
                     ),
@@ -135,10 +143,9 @@ impl Exemptions {
                 severity: Severity::Warning,
                 container: None,
                 message: p.message.clone(),
-                // The annotation itself, relative to the pod; the manifest
-                // layer knows whether it was written on the pod template
-                // or on the controller's own metadata.
+                // The annotation itself, in the metadata it is written in.
                 path: FieldPath::keys(&["metadata", "annotations", &p.key]),
+                origin: p.origin,
                 exemption: None,
             });
         }
@@ -167,6 +174,11 @@ mod tests {
     use super::*;
     use crate::model::ContainerKind;
 
+    /// Annotations written on the pod (template).
+    fn on_pod<'a>(list: &[(&'a str, &'a str)]) -> Exemptions {
+        Exemptions::from_annotations(list.iter().map(|&(k, v)| (Origin::Pod, k, v)))
+    }
+
     fn cref(name: &str) -> ContainerRef {
         ContainerRef {
             kind: ContainerKind::Regular,
@@ -177,7 +189,7 @@ mod tests {
 
     #[test]
     fn parses_per_container_and_all_container_exemptions() {
-        let ex = Exemptions::from_annotations([
+        let ex = on_pod(&[
             (
                 "exempt.rootlock.dev/nginx",
                 "readOnlyRootFilesystem: writes /etc at start",
@@ -209,7 +221,7 @@ mod tests {
 
     #[test]
     fn exemptions_without_reason_or_with_unknown_rules_are_refused() {
-        let ex = Exemptions::from_annotations([
+        let ex = on_pod(&[
             ("exempt.rootlock.dev/a", "readOnlyRootFilesystem"),
             ("exempt.rootlock.dev/b", "readOnlyRootFilesystem:   "),
             ("exempt.rootlock.dev/c", "readOnlyRootFileSystem: typo"),
@@ -226,18 +238,60 @@ mod tests {
     }
 
     #[test]
-    fn an_annotation_seen_twice_is_read_once() {
-        // A Pod's own annotations are also its template's.
-        let bad = ("exempt.rootlock.dev/c", "privileged:");
+    fn an_annotation_passed_twice_is_read_once() {
+        let bad = (Origin::Pod, "exempt.rootlock.dev/c", "privileged:");
         let good = (
+            Origin::Pod,
             "exempt.rootlock.dev/all.containers",
             "privileged: debug pod",
         );
         let ex = Exemptions::from_annotations([bad, good, bad, good]);
         assert_eq!(ex.problems.len(), 1, "{:?}", ex.problems);
         assert_eq!(ex.entries.len(), 1);
-        // A controller and its template may disagree: both are read.
-        let ex = Exemptions::from_annotations([bad, ("exempt.rootlock.dev/c", "privileged")]);
-        assert_eq!(ex.problems.len(), 2);
+    }
+
+    /// Each problem carries where its annotation is written, so it can be
+    /// pointed at there: the same key on a controller and on its template
+    /// is two annotations, whether their values agree or not.
+    #[test]
+    fn each_problem_carries_where_its_annotation_is_written() {
+        let key = "exempt.rootlock.dev/c";
+        let origins = |list: &[(Origin, &str, &str)]| -> Vec<Origin> {
+            Exemptions::from_annotations(list.iter().copied())
+                .problems
+                .iter()
+                .map(|p| p.origin)
+                .collect()
+        };
+        let (object, pod) = (Origin::Object, Origin::Pod);
+        assert_eq!(origins(&[(object, key, "privileged")]), [object]);
+        assert_eq!(origins(&[(pod, key, "privileged")]), [pod]);
+        assert_eq!(
+            origins(&[(object, key, "privileged"), (pod, key, "privileged")]),
+            [object, pod]
+        );
+        assert_eq!(
+            origins(&[(object, key, "privileged"), (pod, key, "noSuchRule: x")]),
+            [object, pod]
+        );
+        // One valid: only the other is a problem, wherever it is.
+        assert_eq!(
+            origins(&[(object, key, "privileged: debug"), (pod, key, "privileged")]),
+            [pod]
+        );
+        assert_eq!(
+            origins(&[(object, key, "privileged"), (pod, key, "privileged: debug")]),
+            [object]
+        );
+        // The finding made of a problem points where the annotation is.
+        let ex = Exemptions::from_annotations([(object, key, "privileged"), (pod, key, "x")]);
+        let mut findings = Vec::new();
+        ex.apply(&mut findings);
+        let at: Vec<(Origin, String)> = findings
+            .iter()
+            .map(|f| (f.origin, f.path.to_string()))
+            .collect();
+        let path = format!("metadata.annotations.{key}");
+        assert_eq!(at, [(object, path.clone()), (pod, path)]);
     }
 }

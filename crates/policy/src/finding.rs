@@ -89,6 +89,20 @@ impl fmt::Display for FieldPath {
     }
 }
 
+/// Which object a finding's path starts from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// The pod, or a controller's pod template: every check's findings, and
+    /// an exemption annotation written on the template's (or a Pod's own)
+    /// metadata.
+    #[default]
+    Pod,
+    /// The workload object itself: an exemption annotation written on a
+    /// controller's own metadata (a Deployment's `metadata.annotations`),
+    /// which its pods do not carry. For a Pod the two are the same object.
+    Object,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// The rule id: a PSA check id or an immutable-family id.
@@ -97,8 +111,11 @@ pub struct Finding {
     pub container: Option<ContainerRef>,
     /// `reason (detail)` for this subject, in PSA's style.
     pub message: String,
-    /// Where the finding points, relative to the pod object.
+    /// Where the finding points, relative to the object `origin` names.
     pub path: FieldPath,
+    /// What `path` is relative to: the pod (template), or the workload
+    /// object's own metadata.
+    pub origin: Origin,
     /// Set when an annotation exempted this finding: its stated reason.
     pub exemption: Option<String>,
 }

@@ -20,7 +20,7 @@ mod testing;
 
 pub use evaluate::{Evaluation, evaluate};
 pub use exemptions::Exemptions;
-pub use finding::{ContainerRef, FieldPath, Finding, Seg, Severity};
+pub use finding::{ContainerRef, FieldPath, Finding, Origin, Seg, Severity};
 pub use level::{Level, LevelVersion, Version};
 pub use model::Pod;
 

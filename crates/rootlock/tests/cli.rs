@@ -275,6 +275,115 @@ spec:
     );
 }
 
+/// The same exemption key may be written on a Deployment's own metadata
+/// and on its pod template, with the same value or different ones. Each
+/// annotation that cannot be understood is reported once, at its own line
+/// and with its own message — never both at the template, and never a
+/// valid one in place of an invalid one.
+#[test]
+fn the_same_exemption_key_on_a_controller_and_its_template_is_reported_where_written() {
+    const OWN: (u64, &str) = (7, "metadata.annotations.exempt.rootlock.dev/app");
+    const TEMPLATE: (u64, &str) = (
+        12,
+        "spec.template.metadata.annotations.exempt.rootlock.dev/app",
+    );
+    let deployment = |own: Option<&str>, template: Option<&str>| {
+        // An absent annotation is replaced by another, so lines stay put.
+        let line = |v: Option<&str>| match v {
+            Some(v) => format!("exempt.rootlock.dev/app: \"{v}\""),
+            None => "other: z".to_string(),
+        };
+        format!(
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+  annotations:
+    note: x
+    {}
+spec:
+  template:
+    metadata:
+      annotations:
+        {}
+    spec:
+      containers: [{{name: app, image: x}}]
+",
+            line(own),
+            line(template)
+        )
+    };
+    let valid = "readOnlyRootFilesystem: vendor image";
+    /// The two values, and each warning's place and reason.
+    type Case<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a [(u64, &'a str)],
+        &'a [&'a str],
+    );
+    let cases: [Case; 6] = [
+        (Some("privileged"), None, &[OWN], &["no reason given"]),
+        (None, Some("privileged"), &[TEMPLATE], &["no reason given"]),
+        (
+            Some("privileged"),
+            Some("privileged"),
+            &[OWN, TEMPLATE],
+            &["no reason given", "no reason given"],
+        ),
+        (
+            Some("noSuchRule: why"),
+            Some("privileged"),
+            &[OWN, TEMPLATE],
+            &["unknown rule \"noSuchRule\"", "no reason given"],
+        ),
+        (
+            Some("privileged"),
+            Some(valid),
+            &[OWN],
+            &["no reason given"],
+        ),
+        (
+            Some(valid),
+            Some("privileged"),
+            &[TEMPLATE],
+            &["no reason given"],
+        ),
+    ];
+    for (own, template, expected, messages) in cases {
+        let input = deployment(own, template);
+        let (code, doc, stderr) = scan_stdin_json(&[], &input);
+        assert_eq!(code, 1, "{input}{stderr}");
+        let bad = findings(&doc["objects"][0], "invalidExemption");
+        let at: Vec<(u64, &str)> = bad
+            .iter()
+            .map(|f| (f["line"].as_u64().unwrap(), f["field"].as_str().unwrap()))
+            .collect();
+        assert_eq!(at, expected, "{input}");
+        for (f, why) in bad.iter().zip(messages) {
+            let message = f["message"].as_str().unwrap();
+            assert!(
+                message.contains(why),
+                "{message:?} lacks {why:?} in {input}"
+            );
+        }
+    }
+    // A Pod's own annotations are its pod's: one annotation, one warning.
+    let bad_pod = pod("true").replace(
+        "  namespace: shop\n",
+        "  namespace: shop\n  annotations:\n    exempt.rootlock.dev/app: \"privileged\"\n",
+    );
+    let (_, doc, stderr) = scan_stdin_json(&[], &bad_pod);
+    let at: Vec<(u64, &str)> = findings(&doc["objects"][0], "invalidExemption")
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        at,
+        [(7, "metadata.annotations.exempt.rootlock.dev/app")],
+        "{stderr}"
+    );
+}
+
 #[test]
 fn annotation_exemptions_need_a_reason_and_can_be_ignored() {
     let exempt = pod("false").replace(

@@ -9,7 +9,7 @@ use crate::metrics::{EvalLabels, Metrics, kind_label, level_label, operation_lab
 use crate::object::MAX_DEPTH;
 use crate::review::{AdmissionRequest, AdmissionResponse, Status, StatusDetails};
 use rootlock_manifest::json::{TOO_DEEP, node_from_json};
-use rootlock_policy::{Evaluation, Exemptions, LevelVersion, Pod, Severity, evaluate};
+use rootlock_policy::{Evaluation, Exemptions, LevelVersion, Origin, Pod, Severity, evaluate};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
@@ -211,6 +211,7 @@ pub fn evaluate_at(pod: &Pod, lv: LevelVersion, ex: Option<&Exemptions>) -> Eval
                         container: None,
                         message: violation.render(),
                         path: Default::default(),
+                        origin: Default::default(),
                         exemption: None,
                     });
                 }
@@ -232,6 +233,7 @@ pub fn evaluate_at(pod: &Pod, lv: LevelVersion, ex: Option<&Exemptions>) -> Eval
                 container: None,
                 message: rootlock_policy::immutable::POD_LEVEL_FIELD_MESSAGE.to_string(),
                 path: Default::default(),
+                origin: Default::default(),
                 exemption: None,
             });
         }
@@ -318,7 +320,7 @@ pub fn exemptions_of(pod: &Pod) -> Exemptions {
     Exemptions::from_annotations(
         pod.annotations
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
+            .map(|(k, v)| (Origin::Pod, k.as_str(), v.as_str())),
     )
 }
 

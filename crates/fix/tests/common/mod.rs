@@ -5,7 +5,7 @@ use rootlock_fix::edits::Options;
 use rootlock_fix::fixer::WorkloadFix;
 use rootlock_fix::{Outcome, Settings, fix_text};
 use rootlock_manifest::{Limits, read_stream, workloads};
-use rootlock_policy::{Exemptions, LevelVersion, Severity, evaluate};
+use rootlock_policy::{LevelVersion, Severity, evaluate};
 use std::path::{Path, PathBuf};
 
 pub fn repo() -> PathBuf {
@@ -129,12 +129,7 @@ pub fn unexplained_findings(
         if f.ops.is_empty() {
             continue;
         }
-        let ex = Exemptions::from_annotations(
-            w.annotations
-                .iter()
-                .chain(w.pod.annotations.iter())
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
+        let ex = w.exemptions();
         for finding in evaluate(&w.pod, level, Some(&ex)).findings {
             if finding.severity != Severity::Error || !TARGETED.contains(&finding.rule) {
                 continue;

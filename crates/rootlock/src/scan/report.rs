@@ -67,7 +67,7 @@ pub fn object_report(
         .findings
         .iter()
         .map(|f: &Finding| {
-            let path = w.document_path(&f.path);
+            let path = w.finding_path(f);
             let (line, column) = position_of(root, &path);
             FindingReport {
                 rule: f.rule,
