@@ -48,6 +48,9 @@ pub fn manifest_files(dir: &Path) -> (Vec<PathBuf>, Vec<(String, String)>) {
     (found, errors)
 }
 
+/// The name standard input (`-`) has in reports.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// One input named on the command line or found in a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -59,7 +62,7 @@ impl Input {
     /// The name used in reports: the path as given, `-` shown as `<stdin>`.
     pub fn name(&self) -> String {
         match self {
-            Input::Stdin => "<stdin>".to_string(),
+            Input::Stdin => STDIN_NAME.to_string(),
             Input::File(p) => p.display().to_string(),
         }
     }

@@ -53,6 +53,42 @@ fn sarif_with_input_errors_is_valid() {
     assert_valid(&validator(), &doc);
 }
 
+/// Standard input has no path: its results and errors keep a physical
+/// location (code scanning refuses an upload with a result without one)
+/// with the plain relative reference `stdin` and a description saying what
+/// it is — not the display name `<stdin>`, percent-encoded into a file
+/// name no consumer can place.
+#[test]
+fn stdin_is_located_as_stdin_with_a_description() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: x}]\n---\nkind: Pod\nspec: [\n";
+    let out = run_stdin(&["scan", "--format", "sarif", "-"], pod.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = validator();
+    assert_valid(&v, &doc);
+    let run = &doc["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    let notifications = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notifications.len(), 1);
+    for located in results.iter().chain(notifications) {
+        let at = &located["locations"][0]["physicalLocation"];
+        assert_eq!(at["artifactLocation"]["uri"], "stdin", "{located}");
+        assert_eq!(
+            at["artifactLocation"]["description"]["text"],
+            "standard input"
+        );
+        assert!(at["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+    // The validator checks URI references: the display name is not one.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] =
+        "<stdin>".into();
+    assert!(!v.is_valid(&broken));
+}
+
 /// GitHub's anchor for a Markdown heading: lower case, punctuation other
 /// than `-` and `_` dropped, spaces as `-`.
 fn github_anchor(heading: &str) -> String {

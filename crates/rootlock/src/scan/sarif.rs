@@ -4,6 +4,7 @@
 use super::emit::{Emitter, JsonArray};
 use super::report::ObjectReport;
 use rootlock_manifest::InputError;
+use rootlock_manifest::files::STDIN_NAME;
 use rootlock_policy::sarif::{self, Driver};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -31,6 +32,28 @@ fn uri(file: &str) -> String {
         .collect::<Vec<_>>()
         .join("/");
     format!("{scheme}{path}")
+}
+
+/// The `artifactLocation` of an input.
+///
+/// Standard input has no path, and SARIF 2.1.0 gives it no URI of its own.
+/// An `artifactLocation` needs a `uri` (a valid URI reference) or an
+/// `index` into `run.artifacts`, and a result's `physicalLocation` needs an
+/// `artifactLocation`; a location with only `logicalLocations` is valid
+/// SARIF, but GitHub code scanning refuses the whole upload for a result
+/// without a physical location, or with an empty `uri`. So stdin keeps a
+/// physical location with a plain relative reference, `stdin`, and says
+/// what it is in `description`; the object's field is in the result's
+/// logical location as for any file. The display name `<stdin>` is not
+/// used: percent-encoded (`%3Cstdin%3E`) it is valid but names a file
+/// called `<stdin>` to every consumer — a name Windows cannot even have —
+/// and unencoded it is not a URI reference at all.
+fn artifact_location(file: &str) -> Value {
+    if file == STDIN_NAME {
+        json!({"uri": "stdin", "description": {"text": "standard input"}})
+    } else {
+        json!({"uri": uri(file)})
+    }
 }
 
 /// SARIF output: the run header with rule metadata first, then each result
@@ -77,7 +100,7 @@ impl<W: Write> Emitter for Sarif<W> {
                 "message": {"text": format!("{} {}: {}", o.kind, o.name.as_deref().unwrap_or("<unnamed>"), f.message)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&o.file)},
+                        "artifactLocation": artifact_location(&o.file),
                         "region": {"startLine": f.line.max(1)}
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.field, "kind": "member"}]
@@ -109,7 +132,7 @@ impl<W: Write> Emitter for Sarif<W> {
                     "level": "error",
                     "message": {"text": e.to_string()},
                     "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": uri(&e.file)},
+                        "artifactLocation": artifact_location(&e.file),
                         "region": {"startLine": e.line.max(1)}
                     }}]
                 })
