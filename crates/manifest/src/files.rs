@@ -15,25 +15,28 @@ fn is_manifest(path: &Path) -> bool {
     )
 }
 
-/// The manifest files under `dir`, and the entries that could not be read
-/// (the path, and why).
-pub fn manifest_files(dir: &Path) -> (Vec<PathBuf>, Vec<(String, String)>) {
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
+/// A path that could not be read as an input: the path, and why.
+pub type PathError = (String, String);
+
+/// The manifest files under `dir`, and the entries that could not be read,
+/// in walk order.
+fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         match entry {
-            Ok(e) if is_manifest(e.path()) && e.file_type().is_file() => found.push(e.into_path()),
+            Ok(e) if is_manifest(e.path()) && e.file_type().is_file() => {
+                out.push(Ok(Input::File(e.into_path())))
+            }
             Ok(e) if is_manifest(e.path()) && e.path_is_symlink() => {
                 // A link whose target cannot be found (deleted, or a loop)
                 // is a manifest that cannot be read: named, never skipped,
                 // or the directory would pass without being fully scanned.
                 match std::fs::metadata(e.path()) {
-                    Ok(target) if target.is_file() => found.push(e.into_path()),
+                    Ok(target) if target.is_file() => out.push(Ok(Input::File(e.into_path()))),
                     Ok(_) => {}
-                    Err(why) => errors.push((
+                    Err(why) => out.push(Err((
                         e.path().display().to_string(),
                         format!("cannot read: {why}"),
-                    )),
+                    ))),
                 }
             }
             Ok(_) => {}
@@ -41,11 +44,10 @@ pub fn manifest_files(dir: &Path) -> (Vec<PathBuf>, Vec<(String, String)>) {
                 let at = e
                     .path()
                     .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
-                errors.push((at, format!("cannot walk directory: {e}")));
+                out.push(Err((at, format!("cannot walk directory: {e}"))));
             }
         }
     }
-    (found, errors)
 }
 
 /// The name standard input (`-`) has in reports.
@@ -68,24 +70,37 @@ impl Input {
     }
 }
 
-/// Expands the PATH arguments, and names those that could not be read (the
-/// path, and why): an argument that does not exist is an error, never a
-/// silent skip.
-pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
+/// Expands the PATH arguments into inputs, and paths that could not be
+/// read (the path, and why), in the order of the arguments (a directory's
+/// in walk order): an argument that does not exist is an error, never a
+/// silent skip, and it is reported where it was named, among the errors of
+/// the inputs around it.
+pub fn expand_in_order(args: &[PathBuf]) -> Vec<Result<Input, PathError>> {
+    let mut out = Vec::new();
     for path in args {
         if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            out.push(Ok(Input::Stdin));
         } else if path.is_dir() {
-            let (found, walk_errors) = manifest_files(path);
-            inputs.extend(found.into_iter().map(Input::File));
-            errors.extend(walk_errors);
+            manifest_entries(path, &mut out);
         } else if path.exists() {
-            inputs.push(Input::File(path.clone()));
+            out.push(Ok(Input::File(path.clone())));
         } else {
             let why = "no such file or directory".to_string();
-            errors.push((path.display().to_string(), why));
+            out.push(Err((path.display().to_string(), why)));
+        }
+    }
+    out
+}
+
+/// [`expand_in_order`], the inputs apart from the paths that could not be
+/// read.
+pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<PathError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for entry in expand_in_order(args) {
+        match entry {
+            Ok(input) => inputs.push(input),
+            Err(e) => errors.push(e),
         }
     }
     (inputs, errors)

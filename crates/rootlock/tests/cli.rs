@@ -691,6 +691,73 @@ fn missing_paths_are_named_and_linked_files_are_read() {
     );
 }
 
+/// Errors come out in the order the inputs were named, as objects do — a
+/// missing path where it was named, a directory's unreadable entries in
+/// its walk order — not every missing path first: with one input or many
+/// (scanned in parallel), in JSON and in text.
+#[test]
+fn input_errors_come_in_the_order_of_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(path("good.yaml"), pod("true")).unwrap();
+    std::fs::write(path("bad.yaml"), "kind: Pod\nspec: [\n").unwrap();
+    std::fs::write(path("worse.yaml"), "kind: Pod\nspec: {containers: 3}\n").unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("a.yaml"), "kind: Pod\nspec: [\n").unwrap();
+    std::os::unix::fs::symlink(sub.join("deleted.yaml"), sub.join("b.yaml")).unwrap();
+    std::fs::write(sub.join("c.yaml"), "kind: Pod\nspec: [\n").unwrap();
+    let sub_file = |name: &str| sub.join(name).to_str().unwrap().to_string();
+    let errors_of = |args: &[&str]| -> Vec<String> {
+        let (code, doc, stderr) = scan_json(args);
+        assert_eq!(code, 2, "{stderr}");
+        doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // One input that can be read: scanned as a stream.
+    assert_eq!(
+        errors_of(&[&path("bad.yaml"), &path("missing.yaml")]),
+        [path("bad.yaml"), path("missing.yaml")]
+    );
+    // Many: scanned in parallel, reported in order.
+    let sub_dir = sub.to_str().unwrap();
+    let args = [
+        path("good.yaml"),
+        path("bad.yaml"),
+        path("missing.yaml"),
+        sub_dir.to_string(),
+        path("worse.yaml"),
+        path("gone.yaml"),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let expected = [
+        path("bad.yaml"),
+        path("missing.yaml"),
+        sub_file("a.yaml"),
+        sub_file("b.yaml"),
+        sub_file("c.yaml"),
+        path("worse.yaml"),
+        path("gone.yaml"),
+    ];
+    assert_eq!(errors_of(&args), expected);
+    let mut text_args = vec!["scan", "--color", "never"];
+    text_args.extend(&args);
+    let out = run(&text_args);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let named: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: "))
+        .filter_map(|l| expected.iter().find(|p| l.starts_with(&format!("{p}:"))))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(named, expected, "{stdout}");
+}
+
 /// A manifest-named link in a directory whose target is gone (a deleted
 /// file, a link to itself) is a file that could not be read: named, exit 2,
 /// and the other files still reported. Skipping it silently would pass a

@@ -11,7 +11,7 @@ use clap::Args;
 use emit::{Emitter, Tally};
 use rayon::prelude::*;
 use report::{FileReport, ObjectReport, ReportOptions, object_report};
-use rootlock_manifest::files::{self, Input};
+use rootlock_manifest::files::{self, Input, PathError};
 use rootlock_manifest::{ErrorKind, InputError, Limits, read_stream, workloads};
 use rootlock_policy::LevelVersion;
 use std::collections::BTreeMap;
@@ -67,18 +67,10 @@ pub fn run(args: &ScanArgs) -> i32 {
         annotation_exemptions: !args.no_annotation_exemptions,
         snippets: args.format == "text",
     };
-    let (inputs, arg_errors) = files::expand(&args.paths);
-    let mut errors: Vec<InputError> = arg_errors
-        .into_iter()
-        .map(|(file, message)| InputError {
-            kind: ErrorKind::Io,
-            file,
-            line: 0,
-            column: 0,
-            field: None,
-            message,
-        })
-        .collect();
+    // Inputs, and paths that cannot be read, in the order they were named:
+    // errors are reported in input order, as objects are.
+    let entries = files::expand_in_order(&args.paths);
+    let mut errors: Vec<InputError> = Vec::new();
     let mut emitter: Box<dyn Emitter> = match args.format.as_str() {
         "json" => Box::new(json::Json::new(emit::stdout())),
         "sarif" => Box::new(sarif::Sarif::new(emit::stdout())),
@@ -99,14 +91,14 @@ pub fn run(args: &ScanArgs) -> i32 {
             write_error = Some(e);
         }
     };
-    if inputs.len() <= 1 {
+    if entries.iter().filter(|e| e.is_ok()).count() <= 1 {
         // One input (a file, a directory of one file, or stdin): objects go
         // out as they are found, so memory stays flat however large it is.
-        for input in &inputs {
-            errors.extend(scan_input(input, &limits, &opts, &mut emit));
+        for entry in &entries {
+            errors.extend(scan_entry(entry, &limits, &opts, &mut emit));
         }
     } else {
-        errors.extend(scan_parallel(&inputs, &limits, &opts, &mut emit));
+        errors.extend(scan_parallel(&entries, &limits, &opts, &mut emit));
     }
     let failed = tally.failed;
     let finished = match write_error {
@@ -130,9 +122,10 @@ pub fn run(args: &ScanArgs) -> i32 {
 
 /// Scans files in parallel and hands their objects to `emit` in input
 /// order as soon as every earlier file is done: at most the files in flight
-/// are held in memory, never the whole input.
+/// are held in memory, never the whole input. Errors come back in input
+/// order too, a path that could not be read among them where it was named.
 fn scan_parallel(
-    inputs: &[Input],
+    entries: &[Result<Input, PathError>],
     limits: &Limits,
     opts: &ReportOptions,
     emit: &mut dyn FnMut(ObjectReport),
@@ -141,12 +134,12 @@ fn scan_parallel(
     let mut errors = Vec::new();
     std::thread::scope(|s| {
         s.spawn(move || {
-            inputs
+            entries
                 .par_iter()
                 .enumerate()
-                .for_each_with(tx, |tx, (i, input)| {
+                .for_each_with(tx, |tx, (i, entry)| {
                     let mut objects = Vec::new();
-                    let errors = scan_input(input, limits, opts, &mut |o| objects.push(o));
+                    let errors = scan_entry(entry, limits, opts, &mut |o| objects.push(o));
                     // The receiver only goes away if the main thread panicked.
                     let _ = tx.send((i, FileReport { objects, errors }));
                 });
@@ -163,6 +156,26 @@ fn scan_parallel(
         }
     });
     errors
+}
+
+/// Scans one input, or reports the path named that could not be read.
+fn scan_entry(
+    entry: &Result<Input, PathError>,
+    limits: &Limits,
+    opts: &ReportOptions,
+    emit: &mut dyn FnMut(ObjectReport),
+) -> Vec<InputError> {
+    match entry {
+        Ok(input) => scan_input(input, limits, opts, emit),
+        Err((file, message)) => vec![InputError {
+            kind: ErrorKind::Io,
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            field: None,
+            message: message.clone(),
+        }],
+    }
 }
 
 fn scan_input(
