@@ -27,11 +27,56 @@ pub struct ParsedDocument<'a> {
     pub first_line: usize,
 }
 
-fn looks_like_template(text: &str) -> bool {
-    text.contains("{{") && text.contains("}}")
+/// Where the first Go template action (`{{ … }}`) of `text` starts.
+fn first_action(text: &str) -> Option<usize> {
+    let open = text.find("{{")?;
+    text[open + 2..].contains("}}").then_some(open)
 }
 
-const TEMPLATE_HINT: &str = "this looks like a Helm template ({{ … }}), not a manifest: render it first, e.g. `helm template RELEASE CHART | rootlock scan -`";
+/// `text` with every `{{ … }}` action made a run of `x` (its white space
+/// kept), so that everything else stays at its line and column. Not
+/// spaces: in a block scalar a line of spaces is not text but indentation
+/// (the parser refuses a first line of more spaces than the next), so an
+/// alert template in one would change what the text means.
+fn without_actions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open + 2..].find("}}") else {
+            break;
+        };
+        let (before, from_open) = rest.split_at(open);
+        let (action, after) = from_open.split_at(close + 4);
+        out.push_str(before);
+        out.extend(
+            action
+                .chars()
+                .map(|c| if c.is_whitespace() { c } else { 'x' }),
+        );
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The line and column (1-based; columns in characters, lines ended by LF,
+/// CRLF or a lone CR, as the YAML parser counts them) of byte `at` of
+/// `text`, which starts at `origin` in its file.
+fn position(text: &str, origin: Origin, at: usize) -> (usize, usize) {
+    let (mut line, mut column) = (0, 0);
+    let mut chars = text.get(..at).unwrap_or(text).chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => (line, column) = (line + 1, 0),
+            _ => column += 1,
+        }
+    }
+    let shift = if line == 0 { origin.column_offset } else { 0 };
+    (origin.line_offset + line + 1, column + 1 + shift)
+}
+
+const TEMPLATE_HINT: &str = "this looks like an unrendered Helm template ({{ … }} here), not a manifest: render it first, e.g. `helm template RELEASE CHART | rootlock scan -`";
 
 /// How the next chunk of a stream is read.
 #[derive(Debug, Clone, Copy)]
@@ -159,15 +204,22 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
         }
     }
 
-    fn tree_error(&self, chunk: &Chunk, e: TreeError) -> InputError {
-        let template = looks_like_template(&chunk.text)
-            && matches!(e.kind, TreeErrorKind::Syntax | TreeErrorKind::ComplexKey);
-        let (kind, message) = if template {
-            (
-                ErrorKind::Template,
-                format!("{TEMPLATE_HINT} ({})", e.message),
-            )
-        } else {
+    /// The error for `text` (at `origin` in the file) that `parse` could
+    /// not read. A template is pointed at its first `{{`: the parser stops
+    /// wherever the template's syntax stops making YAML sense, often far
+    /// below it (a quoted `"{{ .Values.x }}"` is a fine string, the
+    /// `{{- if …}}` twenty lines down is not). Where the parser stopped is
+    /// still said.
+    fn tree_error(&self, text: &str, origin: Origin, parse: Parse, e: TreeError) -> InputError {
+        if let Some(at) = self.template_action(text, origin, parse, &e) {
+            let (line, column) = position(text, origin, at);
+            let message = format!(
+                "{TEMPLATE_HINT} (the YAML parser stopped at {}:{}: {})",
+                e.line, e.column, e.message
+            );
+            return self.error(ErrorKind::Template, line, column, message);
+        }
+        let (kind, message) = {
             let kind = match e.kind {
                 TreeErrorKind::Limit => ErrorKind::Limit,
                 _ => ErrorKind::Syntax,
@@ -179,6 +231,33 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
             (kind, format!("{what}: {}", e.message))
         };
         self.error(kind, e.line, e.column, message)
+    }
+
+    /// Where the first template action of `text` is, when it is what the
+    /// parser tripped on: the text with its actions blanked does not fail
+    /// the same way. A manifest whose strings hold templates of their own
+    /// (an alert's `{{ $labels.instance }}`) and a YAML mistake elsewhere is
+    /// told about the mistake, where it is.
+    fn template_action(
+        &self,
+        text: &str,
+        origin: Origin,
+        parse: Parse,
+        e: &TreeError,
+    ) -> Option<usize> {
+        if !matches!(e.kind, TreeErrorKind::Syntax | TreeErrorKind::ComplexKey) {
+            return None;
+        }
+        let at = first_action(text)?;
+        match parse(
+            &without_actions(text),
+            origin,
+            self.limits,
+            &interesting_kind,
+        ) {
+            Err(again) if again == *e => None,
+            _ => Some(at),
+        }
     }
 
     fn json_error(&self, chunk: &Chunk, e: &JsonError) -> InputError {
@@ -215,7 +294,7 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
             return Err(self.error(ErrorKind::Syntax, origin.line_offset + 1, 0, message));
         };
         let docs = parse(text, origin, self.limits, &interesting_kind)
-            .map_err(|e| self.tree_error(chunk, e))?;
+            .map_err(|e| self.tree_error(text, origin, parse, e))?;
         for document in docs {
             if let Err(e) = (self.each)(ParsedDocument {
                 document,
@@ -336,6 +415,52 @@ mod tests {
         let e = kinds("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\nspec: {}\n{{- end }}\n").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Template, "{e}");
         assert!(e.to_string().contains("helm template"));
+        assert_eq!((e.line, e.column), (4, 9), "{e}");
+    }
+
+    /// The parser stops where the template stops making YAML sense, which
+    /// may be far below its first `{{` (a quoted action is a fine string):
+    /// the error points at the `{{`, and says where the parser stopped.
+    #[test]
+    fn a_template_is_pointed_at_its_first_action() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    app: \"{{ .Values.name }}\"\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        {{- with .Values.sc }}\n        securityContext: {}\n        {{- end }}\n";
+        let e = kinds(text).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Template, "{e}");
+        assert_eq!((e.line, e.column), (5, 11), "{e}");
+        assert!(
+            e.message.contains("the YAML parser stopped at 11:11: "),
+            "{e}"
+        );
+        // In a later document, with CRLF or lone CR line ends and a
+        // character of two bytes before it: the parser's count.
+        for eol in ["\r\n", "\r"] {
+            let text = "kind: A\n---\nkind: Pod\nmetadata:\n  labels: {a: \"é{{ .Values.x }}\"}\nspec:\n{{- if .Values.x }}\n  x: 1\n"
+                .replace('\n', eol);
+            let e = kinds(&text).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Template, "{e}");
+            assert_eq!((e.line, e.column), (5, 17), "{e}");
+        }
+    }
+
+    /// A manifest may hold templates of its own in its strings (alerting
+    /// rules); a YAML mistake elsewhere in it is that mistake, where it is.
+    #[test]
+    fn templates_in_strings_do_not_hide_a_yaml_mistake() {
+        let text = "kind: PrometheusRule\nspec:\n  groups:\n  - rules:\n    - annotations:\n        summary: \"{{ $labels.job }}\"\n        description: |\n          {{ $labels.instance }}\n          {{- if $value }} is down {{ end }}\n  bad: [\n";
+        let e = kinds(text).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Syntax, "{e}");
+        assert_eq!(e.line, 11, "{e}");
+        assert!(e.message.starts_with("invalid YAML/JSON: "), "{e}");
+    }
+
+    #[test]
+    fn blanking_actions_keeps_every_position() {
+        let text = "a: {{ x\n  y }} b\r\nc: \"é{{ ü }}\" {{ unclosed";
+        let blank = without_actions(text);
+        assert_eq!(blank, "a: xx x\n  x xx b\r\nc: \"éxx x xx\" {{ unclosed");
+        assert_eq!(blank.chars().count(), text.chars().count());
+        assert_eq!(first_action("{{ no end"), None);
+        assert_eq!(first_action("x }} {{ y }}"), Some(5));
     }
 }
 

@@ -515,12 +515,63 @@ fn invalid_yaml_and_helm_templates_are_reported_with_their_line() {
     let helm = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n{{- with .Values.podAnnotations }}\n";
     let (code, doc, _) = scan_stdin_json(&[], helm);
     assert_eq!(code, 2);
+    let e = &doc["errors"][0];
+    assert!(e["message"].as_str().unwrap().contains("helm template"));
+    assert_eq!((&e["line"], &e["column"]), (&4.into(), &9.into()), "{e}");
+    // The first `{{` may be far above where the YAML parser stops (a
+    // quoted action is a fine string): the error points at the `{{`.
+    let helm = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: x
+  labels:
+    app: \"{{ .Values.name }}\"
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        image: x
+        {{- with .Values.securityContext }}
+        securityContext: {{ toYaml . }}
+        {{- end }}
+";
+    let out = run_stdin(&["scan", "--color", "never", "-"], helm.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let error = stdout
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_default();
     assert!(
-        doc["errors"][0]["message"]
+        error.starts_with("error: <stdin>:6:11: this looks like an unrendered Helm template"),
+        "{stdout}"
+    );
+    assert!(error.contains("| rootlock scan -`"), "{stdout}");
+    assert!(
+        error.contains("(the YAML parser stopped at 13:11: "),
+        "{stdout}"
+    );
+    // Templates of a manifest's own (an alert's text) do not make a YAML
+    // mistake elsewhere a Helm template.
+    let rule = "apiVersion: v1
+kind: ConfigMap
+data:
+  alert: |
+    {{ $labels.instance }} is down
+  broken: [
+";
+    let (code, doc, _) = scan_stdin_json(&[], rule);
+    assert_eq!(code, 2);
+    let e = &doc["errors"][0];
+    assert!(
+        e["message"]
             .as_str()
             .unwrap()
-            .contains("helm template")
+            .starts_with("invalid YAML/JSON: "),
+        "{e}"
     );
+    assert_eq!(e["line"], 7, "{e}");
     // A good document after a bad one is still scanned (and the run still fails).
     let (code, doc, _) =
         scan_stdin_json(&[], &format!("kind: Pod\nspec: [\n---\n{}", pod("false")));
