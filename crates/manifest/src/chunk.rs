@@ -6,8 +6,13 @@
 //! them inside content at column 0, block scalars included. JSON never
 //! contains such a line either; a JSON stream is cut between its values
 //! instead (see [`crate::json_boundaries`]).
+//!
+//! Lines end where the YAML parser ends them, at a lone `\r` too (see
+//! [`crate::line_breaks`]): a chunk's first line is the parser's line, and
+//! a `---` after a lone `\r` starts a document, as it does to the parser.
 
 use crate::json_boundaries::JsonBoundaries;
+use crate::line_breaks;
 use std::io::{self, BufRead};
 
 /// A JSON stream is cut at the first line end between two values once its
@@ -88,7 +93,7 @@ impl<R: BufRead> Chunker<R> {
         let text = String::from_utf8(bytes).map_err(|e| {
             // Find the line of the first invalid byte.
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = first_line + valid.iter().filter(|b| **b == b'\n').count();
+            let line = first_line + line_breaks::count(valid);
             ChunkError::NotUtf8 { line }
         })?;
         Ok(Some(Chunk { text, first_line }))
@@ -109,8 +114,9 @@ impl<R: BufRead> Chunker<R> {
         }
     }
 
-    /// Reads one line (with its newline) into `self.line`, reading no more
-    /// than the space left in the current document. Returns false at EOF.
+    /// Reads one line (with its line break: `\n`, `\r\n` or a lone `\r`, as
+    /// the YAML parser counts them) into `self.line`, reading no more than
+    /// the space left in the current document. Returns false at EOF.
     fn read_line(&mut self) -> Result<bool, ChunkError> {
         self.line.clear();
         let budget = self.max_bytes.saturating_sub(self.current.len()) + 1;
@@ -119,9 +125,19 @@ impl<R: BufRead> Chunker<R> {
             if buf.is_empty() {
                 return Ok(!self.line.is_empty());
             }
-            let (take, done) = match buf.iter().position(|b| *b == b'\n') {
-                Some(i) => (i + 1, true),
-                None => (buf.len(), false),
+            let (take, done) = if self.line.last() == Some(&b'\r') {
+                // The last read ended in `\r`: a `\n` now makes it `\r\n`.
+                if buf[0] != b'\n' {
+                    return Ok(true);
+                }
+                (1, true)
+            } else {
+                match buf.iter().position(|b| matches!(b, b'\n' | b'\r')) {
+                    // A `\r` last in the buffer may be the start of `\r\n`.
+                    Some(i) if buf[i] == b'\r' && i + 1 == buf.len() => (i + 1, false),
+                    Some(i) => (i + line_breaks::break_len(buf, i), true),
+                    None => (buf.len(), false),
+                }
             };
             let room = budget.saturating_sub(self.line.len());
             if take > room {
@@ -279,6 +295,47 @@ mod tests {
         let line = "y".repeat(10_000);
         let mut c = Chunker::new(line.as_bytes(), 1000);
         assert!(matches!(c.next(), Some(Err(ChunkError::TooLarge { .. }))));
+    }
+
+    /// A lone `\r` ends a line, as the YAML parser has it: a document
+    /// marker after one starts a document, and the lines after it are
+    /// numbered as the parser numbers them.
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        assert_eq!(
+            chunks("a: 1\r---\rb: 2\r\r\n---\r\nc: 3\n"),
+            vec![
+                (1, "a: 1\r".to_string()),
+                (2, "---\rb: 2\r\r\n".to_string()),
+                (5, "---\r\nc: 3\n".to_string()),
+            ]
+        );
+        // A `\r\n` that a read cuts in two is one line break.
+        for split in 1..12 {
+            let text = b"a: 1\r\n---\r\nb: 2\r";
+            let reader = std::io::BufReader::with_capacity(split, &text[..]);
+            let got: Vec<(usize, String)> = Chunker::new(reader, 1 << 20)
+                .map(|c| {
+                    c.map(|c| (c.first_line, c.text))
+                        .map_err(|e| format!("{e:?}"))
+                })
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(
+                got,
+                vec![
+                    (1, "a: 1\r\n".to_string()),
+                    (2, "---\r\nb: 2\r".to_string())
+                ],
+                "reads of {split} bytes"
+            );
+        }
+        let bytes = b"a: 1\rb: \xff\n".to_vec();
+        let mut c = Chunker::new(&bytes[..], 1000);
+        assert!(matches!(
+            c.next(),
+            Some(Err(ChunkError::NotUtf8 { line: 2 }))
+        ));
     }
 
     #[test]

@@ -89,10 +89,11 @@ impl JsonBoundaries {
 mod tests {
     use super::JsonBoundaries;
 
-    /// The line numbers (1-based) after which a cut is allowed.
+    /// The line numbers (1-based) after which a cut is allowed, with the
+    /// chunker's lines.
     fn cuts(text: &str) -> Vec<usize> {
         let mut b = JsonBoundaries::default();
-        text.split_inclusive('\n')
+        crate::line_breaks::split_inclusive(text)
             .enumerate()
             .filter(|(_, l)| b.line(l.as_bytes()))
             .map(|(i, _)| i + 1)
@@ -106,6 +107,8 @@ mod tests {
         assert_eq!(cuts("{\"a\": \"}\\\"{\"}\n{\"b\": \"[\"}\n"), [1, 2]);
         // Values on one line: the line's end is still a boundary.
         assert_eq!(cuts("{}{\"a\":{}}\n"), [1]);
+        // A lone `\r` is JSON white space and, to YAML, a line break.
+        assert_eq!(cuts("{\"a\": 1}\r{\"b\": [1,\r2]}\r\r\n{}"), [1, 3, 4, 5]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! the skipping fails, the stream is checked again with the full parser,
 //! and its message is taken when it failed at the same place.
 
+use crate::line_breaks;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
@@ -40,9 +41,10 @@ impl JsonError {
             .unwrap_or(skipped);
         let full = e.to_string();
         let position = format!(" at line {} column {}", e.line(), e.column());
+        let (line, column) = yaml_position(text, e.line(), e.column());
         JsonError {
-            line: e.line(),
-            column: char_column(text, e.line(), e.column()),
+            line,
+            column,
             message: full.strip_suffix(&position).unwrap_or(&full).to_string(),
         }
     }
@@ -108,16 +110,24 @@ impl<'de> Visitor<'de> for Checked {
     }
 }
 
-/// serde_json counts columns in bytes; the YAML reader, and so every other
-/// position rootlock prints, in characters.
-fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
+/// serde_json counts lines at `\n` alone and columns in bytes; the YAML
+/// reader, and so every other position rootlock prints, counts lines at
+/// `\r\n`, `\n` and a lone `\r` (white space to JSON) and columns in
+/// characters. The position of serde_json's `line` and `byte_column` as
+/// the YAML reader counts them.
+fn yaml_position(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
     let line_start = match line.checked_sub(2) {
         None => 0,
         Some(n) => text.match_indices('\n').nth(n).map_or(0, |(i, _)| i + 1),
     };
-    text.get(line_start..)
-        .and_then(|rest| rest.get(..byte_column.saturating_sub(1)))
-        .map_or(byte_column, |before| before.chars().count() + 1)
+    let mut at = (line_start + byte_column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = text.as_bytes().get(..at).unwrap_or_default();
+    let start = line_breaks::last_line_start(before).unwrap_or(0);
+    let column = text.get(start..at).map_or(0, |s| s.chars().count()) + 1;
+    (1 + line_breaks::count(before), column)
 }
 
 #[cfg(test)]
@@ -137,6 +147,10 @@ mod tests {
         let cases = [
             ("{\n  \"a\": 1,\n}\n", 3, 1, "trailing comma"),
             ("{}[1, 2,]", 1, 9, "trailing comma"),
+            // serde_json counts lines at `\n` alone; JSON white space holds
+            // `\r` too, a line break to YAML when it is alone.
+            ("{}\r{}\r\n{\"\u{e9}\": 1,}", 3, 9, "trailing comma"),
+            ("{}\r{}\r{\"a\": 1,}", 3, 9, "trailing comma"),
             ("{'a': 1}", 1, 2, "key must be a string"),
             ("{\"a\": 1 // c\n}", 1, 9, "expected `,` or `}`"),
             ("{\"a\": 1", 1, 7, "EOF while parsing an object"),

@@ -139,8 +139,10 @@ impl Iterator for Pieces<'_> {
 
 /// Where kubectl's YAML takes over after the last JSON value: past the
 /// white space that follows it, up to and including the first line break
-/// (apimachinery's `consumeWhitespace`). YAML that follows on the same line
-/// is read as if it started a line: its indentation is not the line's.
+/// (apimachinery's `consumeWhitespace`, which stops at `\n` alone). YAML
+/// that follows on the same line is read as if it started a line: its
+/// indentation is not the line's. A lone `\r` skipped on the way ends a
+/// line that holds only white space, which YAML would skip as well.
 fn resume(text: &str, at: usize) -> usize {
     let rest = text.get(at..).unwrap_or("");
     for (i, c) in rest.char_indices() {

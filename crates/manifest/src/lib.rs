@@ -20,6 +20,7 @@ pub mod json_error;
 pub mod json_events;
 pub mod json_stream;
 pub mod limits;
+pub mod line_breaks;
 pub mod offsets;
 pub mod reader;
 pub mod scalar;

@@ -3,6 +3,7 @@
 //! them). Offsets only grow, so the chunk is walked once however many parts
 //! it has.
 
+use crate::line_breaks;
 use crate::tree::Origin;
 
 pub struct Offsets<'a> {
@@ -31,10 +32,19 @@ impl<'a> Offsets<'a> {
     /// after the offset asked for before).
     pub fn origin(&mut self, offset: usize) -> Origin {
         if let Some(passed) = self.text.get(self.at..offset) {
-            match passed.rfind('\n') {
-                Some(last) => {
-                    self.line_offset += passed.matches('\n').count();
-                    self.column = passed.get(last + 1..).map_or(0, |s| s.chars().count());
+            // Line breaks as the YAML parser counts them; the `\n` of a
+            // `\r\n` that the last offset cut in two was counted with its `\r`.
+            let cut_crlf = passed.starts_with('\n')
+                && self
+                    .at
+                    .checked_sub(1)
+                    .and_then(|i| self.text.as_bytes().get(i))
+                    == Some(&b'\r');
+            let passed = if cut_crlf { &passed[1..] } else { passed };
+            match line_breaks::last_line_start(passed.as_bytes()) {
+                Some(start) => {
+                    self.line_offset += line_breaks::count(passed.as_bytes());
+                    self.column = passed.get(start..).map_or(0, |s| s.chars().count());
                 }
                 None => self.column += passed.chars().count(),
             }
@@ -64,5 +74,25 @@ mod tests {
         assert_eq!(o.origin(7), at(10, 3));
         assert_eq!(o.origin(9), at(10, 5));
         assert_eq!(o.origin(text.len() - 2), at(12, 0));
+    }
+
+    /// Line breaks are the YAML parser's: `\r\n`, `\n` and a lone `\r`,
+    /// a `\r\n` one break even when an offset falls inside it.
+    #[test]
+    fn a_lone_carriage_return_is_a_line_break() {
+        let text = "{}\r  é{}\r\n{}\r\r{}";
+        let mut o = Offsets::new(text, 1);
+        let at = |line_offset, column_offset| Origin {
+            line_offset,
+            column_offset,
+        };
+        assert_eq!(o.origin(2), at(0, 2));
+        assert_eq!(o.origin(7), at(1, 3));
+        assert_eq!(o.origin(9), at(1, 5));
+        // Inside the `\r\n`, and after it: the next line's start.
+        assert_eq!(o.origin(10), at(2, 0));
+        assert_eq!(o.origin(11), at(2, 0));
+        assert_eq!(o.origin(13), at(2, 2));
+        assert_eq!(o.origin(text.len() - 2), at(4, 0));
     }
 }

@@ -402,6 +402,32 @@ mod tests {
         assert_eq!(got.last().unwrap(), &(4, Some("Pod".into())));
     }
 
+    /// A lone `\r` is a line break to the YAML parser, so it is one to
+    /// every line number: a document after one starts where the parser
+    /// would put it, in YAML and in a JSON stream.
+    #[test]
+    fn lines_after_a_lone_carriage_return_are_the_parsers() {
+        let got = kinds("kind: A\rx: 1\n---\nkind: Pod\n").unwrap();
+        assert_eq!(got, [(1, Some("A".into())), (3, Some("Pod".into()))]);
+        let got = kinds("kind: A\r---\rkind: Pod\r").unwrap();
+        assert_eq!(got, [(1, Some("A".into())), (2, Some("Pod".into()))]);
+        let e = kinds("kind: A\r\rx: 1\n---\nkind: Pod\nspec: a: b\n").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Syntax, "{e}");
+        assert_eq!((e.line, e.column), (6, 8), "{e}");
+        // JSON allows `\r` as white space; a value after one is on the next line.
+        let got = kinds("{\"kind\": \"A\"}\r{\"kind\": \"B\"}\r\r{\"kind\": \"Pod\"}").unwrap();
+        assert_eq!(
+            got,
+            [
+                (1, Some("A".into())),
+                (2, Some("B".into())),
+                (4, Some("Pod".into()))
+            ]
+        );
+        let e = kinds("{}\r{}\r{\"a\": 1,}\n").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 9), "{e}");
+    }
+
     #[test]
     fn syntax_errors_name_file_and_line() {
         let e = kinds("kind: A\n---\nkind: Pod\nspec: [\n").unwrap_err();

@@ -580,6 +580,48 @@ data:
     assert_eq!(doc["objects"][0]["line"], 4);
 }
 
+/// A lone `\r` (an old Mac file, or a stray one in an LF file) is a line
+/// break to the YAML parser, and so to every line scan reports: a file
+/// with lone `\r`s scans exactly as its twin with `\n`s, the lines of
+/// later documents, the source lines shown and the errors included.
+#[test]
+fn lone_carriage_returns_are_line_breaks_everywhere() {
+    let mac = format!("{}---\n{}", pod("false"), pod("true")).replace('\n', "\r");
+    let stray = format!("# generated\r{}---\n{}", pod("false"), pod("false"));
+    let json = format!(
+        "{}\r\r{}",
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\r \"metadata\":{\"name\":\"a\"},\r \"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}",
+        r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"b"},"spec":{"containers":[{"name":"b","image":"x"}]}}"#
+    );
+    let bad_yaml = format!("# generated\r{}---\nkind: Pod\nspec: a: b\n", pod("false"));
+    let bad_json = "{}\r{}\r{\"a\": 1,}\n";
+    for input in [&mac, &stray, &json, &bad_yaml, bad_json] {
+        let twin = input.replace('\r', "\n");
+        for format in ["json", "text"] {
+            let args = ["scan", "--color", "never", "--format", format, "-"];
+            let got = run_stdin(&args, input.as_bytes());
+            let want = run_stdin(&args, twin.as_bytes());
+            assert_eq!(
+                String::from_utf8_lossy(&got.stdout),
+                String::from_utf8_lossy(&want.stdout),
+                "{input:?}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&got.stderr),
+                String::from_utf8_lossy(&want.stderr),
+                "{input:?}"
+            );
+            assert_eq!(got.status.code(), want.status.code(), "{input:?}");
+        }
+    }
+    // The lines are those of the document after the stray `\r`.
+    let (code, doc, _) = scan_stdin_json(&[], &stray);
+    assert_eq!(code, 1);
+    assert_eq!(doc["objects"][1]["line"], 19);
+    let f = &findings(&doc["objects"][1], "readOnlyRootFilesystem")[0];
+    assert_eq!(f["line"], 34);
+}
+
 #[test]
 fn json_streams_are_read_as_kubectl_reads_them() {
     // Objects one after another (as `jq -c` writes them) are a JSON stream

@@ -7,6 +7,8 @@
 //! which printed whole under each of its thousands of findings made
 //! gigabytes of output.
 
+use rootlock_manifest::line_breaks;
+
 /// Characters of a source line shown at most.
 pub const WIDTH: usize = 120;
 /// Characters shown before the finding's column when a line is clipped.
@@ -24,7 +26,10 @@ impl<'a> SourceLines<'a> {
     pub fn new(text: &'a str, first_line: usize) -> Self {
         SourceLines {
             first_line,
-            lines: text.lines().map(|l| (l, l.is_ascii())).collect(),
+            // Lines as the parser numbers them: a lone `\r` ends one too.
+            lines: line_breaks::lines(text)
+                .map(|l| (l, l.is_ascii()))
+                .collect(),
         }
     }
 
@@ -93,6 +98,18 @@ mod tests {
         );
         assert_eq!(s.snippet(10, None), [(10, "a: 1".to_string())]);
         assert!(s.snippet(9, None).is_empty());
+    }
+
+    /// The finding's line is the parser's, which ends lines at a lone `\r`
+    /// too: the line shown is that line, and no `\r` is printed (it would
+    /// send the terminal's cursor back over the line).
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let s = SourceLines::new("a: 1\rb: 2\r\nc: 3\r", 10);
+        assert_eq!(
+            s.snippet(12, Some(4)),
+            [(11, "b: 2".to_string()), (12, "c: 3".to_string())]
+        );
     }
 
     #[test]
