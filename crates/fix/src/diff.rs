@@ -1,5 +1,6 @@
 //! Unified diff of a file before and after the fix.
 
+use rootlock_manifest::line_breaks;
 use similar::algorithms::{Capture, IdentifyDistinct, Replace, patience};
 use similar::udiff::UnifiedHunkHeader;
 use similar::{DiffTag, group_diff_ops};
@@ -20,9 +21,16 @@ use std::fmt::Write;
 /// their number (a fifth of `fix`'s time on 8,000 workloads). The fix's
 /// changes are insertions and replaced lines between anchors that do not
 /// move, so there is nothing for it to tidy.
+///
+/// Lines end where the YAML parser (and similar) ends them, at a lone `\r`
+/// too, so an old Mac file's diff shows the lines that changed, not the
+/// whole file as one line. A line that ends in a lone `\r` is followed by
+/// a `\n` in the diff, where similar writes none: a terminal would print
+/// every such line over the one before, and no patch tool applies a diff
+/// to such a file anyway (they end lines at `\n` alone).
 pub fn unified(name: &str, old: &str, new: &str) -> String {
-    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
-    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let old_lines: Vec<&str> = line_breaks::split_inclusive(old).collect();
+    let new_lines: Vec<&str> = line_breaks::split_inclusive(new).collect();
     // Lines as numbers: each comparison is then one of integers.
     let ids = IdentifyDistinct::<u32>::new(
         &old_lines[..],
@@ -67,12 +75,15 @@ pub fn unified(name: &str, old: &str, new: &str) -> String {
 }
 
 /// `lines` marked with `mark`; a last line without its line break is
-/// followed by one and git's note.
+/// followed by one and git's note, a line that ends in a lone `\r` by a
+/// `\n` (see [`unified`]).
 fn push_lines(out: &mut String, mark: char, lines: &[&str]) {
     for line in lines {
         out.push(mark);
         out.push_str(line);
-        if !line.ends_with('\n') {
+        if line.ends_with('\r') {
+            out.push('\n');
+        } else if !line.ends_with('\n') {
             out.push_str("\n\\ No newline at end of file\n");
         }
     }
@@ -127,6 +138,39 @@ mod tests {
                 .to_string();
             assert_eq!(unified("x.yaml", old, new), want, "{old:?} -> {new:?}");
         }
+    }
+
+    /// An old Mac file's diff is similar's, each line that ends in a lone
+    /// `\r` followed by a `\n` so that a terminal shows it on its own line.
+    #[test]
+    fn lines_that_end_in_a_lone_carriage_return_are_lines() {
+        let cases = [
+            ("a\rb\rc\r", "a\rb\rn\rc\r"),
+            ("a\rb\rc", "a\rB\rc"),
+            ("a\nb\rc\r\nd\n", "a\nb\rx\rc\r\nd\n"),
+        ];
+        for (old, new) in cases {
+            let similar = similar::TextDiff::configure()
+                .algorithm(similar::Algorithm::Patience)
+                .diff_lines(old, new)
+                .unified_diff()
+                .context_radius(3)
+                .header("a/x.yaml", "b/x.yaml")
+                .to_string();
+            let mut want = String::new();
+            let mut lines = similar.split_inclusive('\r').peekable();
+            while let Some(l) = lines.next() {
+                want.push_str(l);
+                if l.ends_with('\r') && lines.peek().is_none_or(|n| !n.starts_with('\n')) {
+                    want.push('\n');
+                }
+            }
+            assert_eq!(unified("x.yaml", old, new), want, "{old:?} -> {new:?}");
+        }
+        assert_eq!(
+            unified("x.yaml", "a\rb\r", "a\rn\rb\r"),
+            "--- a/x.yaml\n+++ b/x.yaml\n@@ -1,2 +1,3 @@\n a\r\n+n\r\n b\r\n"
+        );
     }
 
     /// Applies a unified diff's hunks to `old` (a test's own reader of the

@@ -11,6 +11,7 @@ use crate::text::Text;
 use crate::verify::{Expected, Kept, check_chunk};
 use crate::yaml_edit::Editor;
 use rootlock_manifest::Workload;
+use rootlock_manifest::line_breaks;
 use rootlock_manifest::tree::{Document, Node};
 use rootlock_manifest::{ErrorKind, Limits, line_of, read_stream, workloads};
 use rootlock_policy::{FieldPath, LevelVersion};
@@ -74,7 +75,8 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
             Some(c) if c.first_line == doc.first_line => c.docs.push(doc.document),
             _ => chunks.push(Chunk {
                 first_line: doc.first_line,
-                lines: doc.text.matches('\n').count() + usize::from(!doc.text.ends_with('\n')),
+                lines: line_breaks::count(doc.text.as_bytes())
+                    + usize::from(!doc.text.ends_with(['\n', '\r'])),
                 docs: vec![doc.document],
             }),
         }

@@ -61,8 +61,9 @@ fn span(src: &str, open: usize) -> Option<Span> {
                     i += 1;
                 }
             }
+            // A comment ends at a line break, a lone `\r` included.
             b'#' if i > 0 && b" \t\r\n".contains(&b[i - 1]) => {
-                while i < b.len() && b[i] != b'\n' {
+                while i < b.len() && !matches!(b[i], b'\n' | b'\r') {
                     i += 1;
                 }
                 continue;
@@ -251,4 +252,19 @@ pub fn append_items(
         })
         .collect();
     insert_members(ed, open, members, depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_in_strings_and_comments_do_not_count() {
+        let src = "{a: \"}\", b: '}', # }\n c: [1]}";
+        assert_eq!(closing_bracket(src, 0), Some(src.len() - 1));
+        // A comment ends at a lone `\r` too: what follows is content.
+        let src = "{a: 1, # c\r b: 2}\r";
+        assert_eq!(closing_bracket(src, 0), Some(src.len() - 2));
+        assert_eq!(closing_bracket("{a: 1 # }", 0), None);
+    }
 }

@@ -2,6 +2,7 @@
 //! them ([`rootlock_manifest::files`]); an input is read whole, as text, and
 //! its encoding kept so that the fixed text is written back alike.
 
+use rootlock_manifest::line_breaks;
 use rootlock_manifest::utf16::{self, Decoded};
 use std::io::Read;
 
@@ -31,10 +32,7 @@ pub fn read(source: &Source) -> Result<(String, Encoding), String> {
         return Ok((text, Encoding::Utf16 { big_endian }));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
+        let line = 1 + line_breaks::count(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
         format!("{}:{line}: not valid UTF-8", source.name())
     })?;
     Ok((text, Encoding::Utf8))
@@ -71,5 +69,21 @@ impl Encoding {
                 out
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of a byte that is not UTF-8 is the parser's: a lone `\r`
+    /// ends a line too.
+    #[test]
+    fn invalid_utf8_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        std::fs::write(&path, b"a: 1\rb: 2\r\nc: \xff\n").unwrap();
+        let e = read(&Source::File(path.clone())).unwrap_err();
+        assert_eq!(e, format!("{}:3: not valid UTF-8", path.display()));
     }
 }

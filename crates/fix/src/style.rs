@@ -2,6 +2,7 @@
 
 use crate::render::{BlockStyle, JsonStyle};
 use crate::text::{indent_of, is_blank_or_comment};
+use rootlock_manifest::line_breaks;
 
 /// The file's syntax as far as adding text goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +20,7 @@ pub fn detect_dialect(src: &str) -> Dialect {
     if !json {
         return Dialect::Yaml;
     }
-    let unit = src
-        .lines()
+    let unit = line_breaks::lines(src)
         .find_map(|l| {
             let t = l.trim_start();
             (t.len() < l.len() && !t.is_empty()).then(|| l[..l.len() - t.len()].to_string())
@@ -142,6 +142,14 @@ mod tests {
         assert_eq!(detect_dialect("{a: 1}"), Dialect::Yaml);
         assert_eq!(
             detect_dialect("{\n\t\"a\": 1\n}"),
+            Dialect::Json(JsonStyle {
+                unit: "\t".into(),
+                spaced: true
+            })
+        );
+        // Lines end at a lone `\r` too (an old Mac file).
+        assert_eq!(
+            detect_dialect("{\r\t\"a\": 1\r}"),
             Dialect::Json(JsonStyle {
                 unit: "\t".into(),
                 spaced: true

@@ -1,5 +1,9 @@
 //! Line index over a file's text: 1-based lines to byte offsets, character
 //! columns (what the parser reports) to bytes, and the file's line ending.
+//! Lines end where the YAML parser ends them, at `\r\n`, `\n` or a lone
+//! `\r` ([`line_breaks`]): the lines the parser gives nodes are these.
+
+use rootlock_manifest::line_breaks;
 
 /// A file's text with the offsets of its lines.
 pub struct Text<'a> {
@@ -8,28 +12,39 @@ pub struct Text<'a> {
     /// Per line, whether it is ASCII: there a column is a byte offset, and
     /// a long line (compact JSON on one line) is not walked per lookup.
     ascii: Vec<bool>,
-    /// `"\r\n"` when most of the file's lines end that way, else `"\n"`.
+    /// The line ending most of the file's lines have: `"\n"`, `"\r\n"`,
+    /// or `"\r"` (an old Mac file); `"\n"` when there is none.
     pub eol: &'static str,
 }
 
 impl<'a> Text<'a> {
     pub fn new(src: &'a str) -> Self {
+        let b = src.as_bytes();
         let mut starts = vec![0];
-        starts.extend(
-            src.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        // A final newline does not start another line.
+        let (mut lf, mut crlf, mut cr) = (0usize, 0usize, 0usize);
+        let mut at = 0;
+        while let Some(n) = b[at..].iter().position(|c| matches!(c, b'\r' | b'\n')) {
+            let len = line_breaks::break_len(b, at + n);
+            match (b[at + n], len) {
+                (b'\n', _) => lf += 1,
+                (_, 2) => crlf += 1,
+                _ => cr += 1,
+            }
+            at += n + len;
+            starts.push(at);
+        }
+        // A final line break does not start another line.
         if starts.len() > 1 && starts.last() == Some(&src.len()) {
             starts.pop();
         }
         // Most lines, not the first: a CRLF file often starts with a line
-        // that a script added (`echo --- >> all.yaml`) with LF alone.
-        let crlf = src.matches("\r\n").count();
-        let eol = if crlf * 2 > src.matches('\n').count() {
+        // that a script added (`echo --- >> all.yaml`) with LF alone. On a
+        // tie LF wins, then CRLF: a file whose every line ends in `\r\r\n`
+        // (CRLF converted once too often) is a CRLF file to its editor.
+        let eol = if crlf > lf && crlf >= cr {
             "\r\n"
+        } else if cr > lf && cr > crlf {
+            "\r"
         } else {
             "\n"
         };
@@ -70,12 +85,12 @@ impl<'a> Text<'a> {
     pub fn line(&self, line: usize) -> &'a str {
         let s = self.line_start(line);
         let e = self.line_end_incl(line);
-        self.src[s..e].trim_end_matches(['\n', '\r'])
+        line_breaks::without_break(&self.src[s..e])
     }
 
     /// Whether the line ends with a line terminator (the last may not).
     pub fn has_eol(&self, line: usize) -> bool {
-        self.src[..self.line_end_incl(line)].ends_with('\n')
+        self.src[..self.line_end_incl(line)].ends_with(['\n', '\r'])
     }
 
     /// Byte offset of a 1-based character column on a line.
@@ -139,6 +154,29 @@ mod tests {
         assert_eq!(Text::new("a\r\n").eol, "\r\n");
         assert_eq!(Text::new("---\na: 1\r\nb: 2\r\n").eol, "\r\n");
         assert_eq!(Text::new("a: 1\r\nb: 2\nc: 3\n").eol, "\n");
+    }
+
+    /// A lone `\r` ends a line, as it does to the YAML parser, and a file
+    /// whose lines mostly end that way gets new lines ending that way.
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let t = Text::new("a: 1\rb: é x\r\nc\nd\r");
+        assert_eq!(t.line_count(), 4);
+        assert_eq!(
+            (1..=4).map(|l| t.line(l)).collect::<Vec<_>>(),
+            ["a: 1", "b: é x", "c", "d"]
+        );
+        assert!(t.has_eol(4));
+        assert_eq!(&t.src[t.offset(2, 6)..t.offset(2, 7)], "x");
+        assert_eq!(t.line_of_offset(t.line_start(2) + 1), 2);
+        assert_eq!(t.line_start(3), "a: 1\rb: é x\r\n".len());
+        assert_eq!(Text::new("a\rb\r").eol, "\r");
+        assert_eq!(Text::new("---\na: 1\rb: 2\r").eol, "\r");
+        assert_eq!(Text::new("a: 1\rb: 2\nc: 3\n").eol, "\n");
+        assert_eq!(Text::new("a: 1\rb: 2\r\nc: 3\r\n").eol, "\r\n");
+        assert_eq!(Text::new("a: 1\r\r\nb: 2\r\r\n").eol, "\r\n");
+        let t = Text::new("a\r\r\nb");
+        assert_eq!((t.line_count(), t.line(2), t.line(3)), (3, "", "b"));
     }
 
     #[test]

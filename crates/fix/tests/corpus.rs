@@ -2,7 +2,8 @@
 //! --level immutable` no targeted rule fails on a changed object (except the
 //! contrary values the fix reported), a second fix changes nothing, the data
 //! is the input plus only the additions, and every untouched line is still
-//! there byte for byte and in order — also with CRLF line endings.
+//! there byte for byte and in order — also with CRLF line endings; and a
+//! file with lone-CR line endings is fixed exactly as its LF twin.
 
 mod common;
 
@@ -96,6 +97,57 @@ fn crlf_files_whose_first_line_ends_in_lf_get_crlf_lines() {
             let bare = fixed.matches('\n').count() - fixed.matches("\r\n").count();
             assert_eq!(bare, 1, "{name}: lines without CR were inserted");
         }
+    }
+}
+
+/// An old Mac file (lines ending in a lone `\r`, a line break to YAML) is
+/// fixed exactly as its LF twin: the same edits, with its own line ending,
+/// and the same notes at the same lines. Over the real corpus and fix's
+/// own cases (flow collections, JSON, anchors, block scalars).
+#[test]
+fn real_corpus_with_cr_line_endings() {
+    let mut changed = 0;
+    let cases = files(&repo().join("crates/fix/tests/cases"));
+    for f in files(&repo().join("testdata/real"))
+        .into_iter()
+        .chain(cases)
+    {
+        let lf = std::fs::read_to_string(&f).unwrap();
+        let text = lf.replace('\n', "\r");
+        let name = format!("{} (CR)", f.display());
+        let s = settings("immutable");
+        let want = fix(&name, &lf, &s);
+        let got = fix(&name, &text, &s);
+        assert_eq!(got.errors, want.errors, "{name}");
+        assert_eq!(got.notes, want.notes, "{name}");
+        assert_eq!(
+            got.fixed,
+            want.fixed.map(|f| f.replace('\n', "\r")),
+            "{name}"
+        );
+        changed += usize::from(check_file(&name, &text, "immutable"));
+    }
+    assert!(changed >= 25, "only {changed} files changed");
+}
+
+/// A stray lone `\r` in an LF file ends a line to YAML: the lines after it
+/// are the parser's, in the fix's edits and notes, and new lines end in LF.
+#[test]
+fn a_stray_carriage_return_in_an_lf_file() {
+    for f in files(&repo().join("testdata/real")) {
+        let lf = std::fs::read_to_string(&f).unwrap();
+        let name = format!("{} (stray CR)", f.display());
+        let s = settings("immutable");
+        let want = fix(&name, &format!("# header\n{lf}"), &s);
+        let got = fix(&name, &format!("# header\r{lf}"), &s);
+        assert_eq!(got.errors, want.errors, "{name}");
+        assert_eq!(got.notes, want.notes, "{name}");
+        assert_eq!(
+            got.fixed,
+            want.fixed
+                .map(|f| f.replacen("# header\n", "# header\r", 1)),
+            "{name}"
+        );
     }
 }
 

@@ -1,7 +1,8 @@
 //! Property test over generated manifests: every indentation step, sequence
-//! style, flow or block securityContext, null values, comments, CRLF and a
-//! missing final newline. The fix must verify, only insert, clear every
-//! targeted rule and be idempotent.
+//! style, flow or block securityContext, null values, comments, LF, CRLF
+//! or lone-CR line endings and a missing final newline. The fix must
+//! verify, only insert, clear every targeted rule and be idempotent, and
+//! end the lines it adds as the file's lines end.
 
 mod common;
 
@@ -13,7 +14,8 @@ use rootlock_policy::LevelVersion;
 struct Shape {
     step: usize,
     seq_indented: bool,
-    crlf: bool,
+    /// The line ending: `\n`, `\r\n` or a lone `\r` (an old Mac file).
+    eol: &'static str,
     final_newline: bool,
     comments: bool,
     pod_sc: u8,
@@ -25,7 +27,7 @@ fn shape() -> impl Strategy<Value = Shape> {
     (
         2usize..=4,
         any::<bool>(),
-        any::<bool>(),
+        prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
         any::<bool>(),
         any::<bool>(),
         0u8..4,
@@ -33,11 +35,11 @@ fn shape() -> impl Strategy<Value = Shape> {
         proptest::collection::vec((0u8..6, 0u8..4), 1..4),
     )
         .prop_map(
-            |(step, seq_indented, crlf, final_newline, comments, pod_sc, volumes, containers)| {
+            |(step, seq_indented, eol, final_newline, comments, pod_sc, volumes, containers)| {
                 Shape {
                     step,
                     seq_indented,
-                    crlf,
+                    eol,
                     final_newline,
                     comments,
                     pod_sc,
@@ -145,7 +147,7 @@ fn render(s: &Shape) -> String {
     if s.comments {
         l.push("# trailing comment".into());
     }
-    let eol = if s.crlf { "\r\n" } else { "\n" };
+    let eol = s.eol;
     let mut text = l.join(eol);
     if s.final_newline {
         text.push_str(eol);
@@ -168,9 +170,13 @@ proptest! {
         let again = fix("gen.yaml", &fixed, &st);
         prop_assert!(again.fixed.is_none() && again.errors.is_empty(), "not idempotent:\n{}", fixed);
         assert_only_additions("gen.yaml", &text, &fixed);
-        prop_assert_eq!(fixed.ends_with('\n'), s.final_newline);
-        if s.crlf {
-            prop_assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count());
+        prop_assert_eq!(fixed.ends_with(s.eol), s.final_newline);
+        // Every line ends as the file's lines do.
+        let breaks = rootlock_manifest::line_breaks::split_inclusive(&fixed)
+            .filter(|l| l.ends_with(['\n', '\r']));
+        for line in breaks {
+            let body = line.strip_suffix(s.eol);
+            prop_assert!(body.is_some_and(|b| !b.ends_with('\r')), "{:?}", line);
         }
     }
 }

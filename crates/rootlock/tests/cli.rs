@@ -919,6 +919,55 @@ fn fix_names_missing_paths_and_walks_directories() {
     assert_eq!(untouched, plain, "only manifest extensions are read");
 }
 
+/// A file whose lines end in a lone `\r` (an old Mac file), or that holds
+/// a stray one, was refused by fix with "the fix could not be verified":
+/// it is fixed as its LF twin is, with its own line ending on new lines,
+/// and its diff shows the changed lines one per line.
+#[test]
+fn fix_edits_files_with_lone_carriage_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: nginx\n";
+    let twin = dir.path().join("twin.yaml");
+    std::fs::write(&twin, format!("# header\n{plain}")).unwrap();
+    let out = run(&["fix", "--write", twin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let want = std::fs::read_to_string(&twin).unwrap();
+    for (text, fixed) in [
+        (
+            plain.replace('\n', "\r"),
+            want.replacen("# header\n", "", 1).replace('\n', "\r"),
+        ),
+        (
+            format!("# header\r{plain}"),
+            want.replacen("# header\n", "# header\r", 1),
+        ),
+    ] {
+        let path = dir.path().join("pod.yaml");
+        std::fs::write(&path, &text).unwrap();
+        let diff = run(&["fix", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&diff.stderr);
+        assert_eq!(diff.status.code(), Some(0), "{stderr}");
+        let diff = String::from_utf8_lossy(&diff.stdout);
+        assert!(
+            diff.contains("+      readOnlyRootFilesystem: true"),
+            "{diff}"
+        );
+        assert!(
+            diff.lines()
+                .all(|l| !l.trim_end_matches('\r').contains('\r')),
+            "{diff:?}"
+        );
+        let out = run(&["fix", "--write", path.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), fixed);
+    }
+}
+
 /// Linux file names are bytes: one in Latin-1 (`caf\xe9.yaml`) is a path
 /// like any other for scan, fix and logs, not a usage error.
 #[test]

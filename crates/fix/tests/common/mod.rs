@@ -61,8 +61,9 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
 pub fn assert_insert_only(name: &str, old: &str, new: &str) -> usize {
     use similar::{DiffOp, TextDiff};
     let diff = TextDiff::from_lines(old, new);
-    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
-    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    // Lines as similar splits them: at a lone `\r` too, as YAML does.
+    let old_lines: Vec<&str> = rootlock_manifest::line_breaks::split_inclusive(old).collect();
+    let new_lines: Vec<&str> = rootlock_manifest::line_breaks::split_inclusive(new).collect();
     let mut lost: Vec<&str> = Vec::new();
     let mut added: Vec<&str> = Vec::new();
     for op in diff.ops() {
