@@ -114,18 +114,23 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
     let fixed = if all_edits.is_empty() {
         None
     } else {
-        match splice::apply(body, all_edits) {
+        match splice_edits(body, all_edits) {
             Ok(fixed) => Some(fixed),
             Err(e) => {
-                out.errors.push(format!(
-                    "{name}: internal error: {e}; the file was not changed"
-                ));
+                out.errors
+                    .push(format!("{}; the file was not changed", e.in_file(name)));
                 return refused(out);
             }
         }
     };
     out.fixed = fixed.map(|f| format!("{bom}{f}"));
     out
+}
+
+/// `src` with `edits` applied. Edits that overlap or fall outside the text
+/// are a bug of the fix, said as such wherever they are applied.
+fn splice_edits(src: &str, edits: Vec<Edit>) -> Result<String, Refusal> {
+    splice::apply(src, edits).map_err(|e| Refusal::Unlocated(format!("internal error: {e}")))
 }
 
 /// `out` for a file that is not changed: the notes said so far are about
@@ -256,7 +261,7 @@ fn fix_chunk(
     let old_chunk = text.src.get(start..end).ok_or_else(|| {
         Refusal::Unlocated("internal error: a document's lines are out of range".into())
     })?;
-    let new_chunk = splice::apply(old_chunk, local).map_err(Refusal::Unlocated)?;
+    let new_chunk = splice_edits(old_chunk, local)?;
     let expected: Vec<Expected<'_>> = chunk
         .docs
         .iter()
@@ -306,3 +311,27 @@ pub fn edited_limits(limits: &Limits, old_len: usize, new_len: usize) -> Limits 
 /// Levels an addition nests below the node it is added to
 /// (`securityContext.capabilities.drop[0]`, `volumes[n].emptyDir.sizeLimit`).
 const EDIT_DEPTH: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Edits that cannot be applied are the fix's bug, said as an internal
+    /// error both where a document's edits are checked and where the
+    /// file's are applied.
+    #[test]
+    fn edits_that_cannot_be_applied_are_an_internal_error() {
+        let edit = |offset| Edit {
+            offset,
+            delete: 0,
+            insert: "x".into(),
+            depth: 0,
+        };
+        let e = splice_edits("ab", vec![edit(5)]).unwrap_err();
+        assert_eq!(
+            e.in_file("p.yaml").to_string(),
+            "p.yaml: internal error: an edit at byte 5 is outside the text"
+        );
+        assert_eq!(splice_edits("ab", vec![edit(1)]), Ok("axb".to_string()));
+    }
+}
