@@ -59,23 +59,6 @@ fn without_actions(text: &str) -> String {
     out
 }
 
-/// The line and column (1-based; columns in characters, lines ended by LF,
-/// CRLF or a lone CR, as the YAML parser counts them) of byte `at` of
-/// `text`, which starts at `origin` in its file.
-fn position(text: &str, origin: Origin, at: usize) -> (usize, usize) {
-    let (mut line, mut column) = (0, 0);
-    let mut chars = text.get(..at).unwrap_or(text).chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => (line, column) = (line + 1, 0),
-            _ => column += 1,
-        }
-    }
-    let shift = if line == 0 { origin.column_offset } else { 0 };
-    (origin.line_offset + line + 1, column + 1 + shift)
-}
-
 const TEMPLATE_HINT: &str = "this looks like an unrendered Helm template ({{ … }} here), not a manifest: render it first, e.g. `helm template RELEASE CHART | rootlock scan -`";
 
 /// How the next chunk of a stream is read.
@@ -212,7 +195,7 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
     /// still said.
     fn tree_error(&self, text: &str, origin: Origin, parse: Parse, e: TreeError) -> InputError {
         if let Some(at) = self.template_action(text, origin, parse, &e) {
-            let (line, column) = position(text, origin, at);
+            let (line, column) = origin.position_of(text, at);
             let message = format!(
                 "{TEMPLATE_HINT} (the YAML parser stopped at {}:{}: {})",
                 e.line, e.column, e.message

@@ -146,6 +146,19 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The 1-based line and column (in characters, lines as the YAML
+    /// parser counts them) in the file of byte `at` of `text`, a text that
+    /// starts at this origin.
+    pub fn position_of(&self, text: &str, at: usize) -> (usize, usize) {
+        let o = Offsets::new(text, self.line_offset + 1).origin(at);
+        let shift = if o.line_offset == self.line_offset {
+            self.column_offset
+        } else {
+            0
+        };
+        (o.line_offset + 1, o.column_offset + 1 + shift)
+    }
+
     /// A parser position (1-based line, 0-based column in the text) as the
     /// 1-based line and column in the file.
     fn position(&self, m: &Marker) -> (usize, usize) {
@@ -207,12 +220,7 @@ fn with_flow_hint(text: &str, origin: Origin, mut e: TreeError) -> TreeError {
 /// The error for a flow collection the YAML parser would hold whole in
 /// memory (see [`crate::flow_spans`]), at its opening bracket.
 fn flow_too_long(text: &str, origin: Origin, span: Range<usize>, limit: usize) -> TreeError {
-    let at = Offsets::new(text, origin.line_offset + 1).origin(span.start);
-    let shift = if at.line_offset == origin.line_offset {
-        origin.column_offset
-    } else {
-        0
-    };
+    let (line, column) = origin.position_of(text, span.start);
     let closed = text[..span.end].ends_with([']', '}']);
     let what = if closed {
         format!("a flow collection ([…] or {{…}}) of {} bytes", span.len())
@@ -223,8 +231,8 @@ fn flow_too_long(text: &str, origin: Origin, span: Range<usize>, limit: usize) -
         )
     };
     TreeError {
-        line: at.line_offset + 1,
-        column: at.column_offset + 1 + shift,
+        line,
+        column,
         message: format!(
             "{what}: the YAML parser holds a flow collection whole, at about 190 bytes of memory per byte, so one that is not JSON may have at most {limit} bytes (1/16 of --max-document-size); write it in block style or as JSON, or raise --max-document-size"
         ),
