@@ -6,7 +6,7 @@ use rootlock_manifest::line_breaks;
 use rootlock_manifest::utf16::{self, Decoded};
 use std::io::Read;
 
-pub use rootlock_manifest::files::{Input as Source, expand};
+pub use rootlock_manifest::files::{Input as Source, expand_in_order};
 
 /// The whole input as text, and how it was encoded.
 pub fn read(source: &Source) -> Result<(String, Encoding), String> {

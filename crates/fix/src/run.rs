@@ -3,7 +3,7 @@
 use crate::args::FixArgs;
 use crate::edits::Options;
 use crate::fixer::{Outcome, Settings, fix_text};
-use crate::inputs::{Encoding, Source, expand, read};
+use crate::inputs::{Encoding, Source, expand_in_order, read};
 use rayon::prelude::*;
 use rootlock_manifest::Limits;
 use rootlock_policy::{Level, LevelVersion};
@@ -54,30 +54,29 @@ pub fn run(args: &FixArgs) -> i32 {
             return 2;
         }
     };
-    let (sources, arg_errors) = expand(&args.paths);
-    let mut errors: Vec<String> = arg_errors
-        .into_iter()
-        .map(|(at, why)| format!("{at}: {why}"))
-        .collect();
-    let results: Vec<(Source, FileResult)> = sources
+    // In the order the paths were given, a path that cannot be read where
+    // it was named, so errors come out in that order too (as in `scan`).
+    let results: Vec<Result<(Source, FileResult), String>> = expand_in_order(&args.paths)
         .into_par_iter()
-        .map(|s| {
+        .map(|entry| {
+            let s = entry.map_err(|(at, why)| format!("{at}: {why}"))?;
             let r = read(&s).map(|(text, encoding)| {
                 let name = s.name();
                 let out = guarded(&name, || fix_text(&name, &text, &settings));
                 (text, encoding, out)
             });
-            (s, r)
+            Ok((s, r))
         })
         .collect();
+    let mut errors: Vec<String> = Vec::new();
     let stdout = std::io::stdout();
     let mut stdout = stdout.lock();
     let mut changed = false;
     let mut patches: Vec<(String, String)> = Vec::new();
-    for (source, result) in results {
-        let (original, encoding, outcome) = match result {
-            Ok(r) => r,
-            Err(e) => {
+    for entry in results {
+        let (source, (original, encoding, outcome)) = match entry {
+            Ok((source, Ok(r))) => (source, r),
+            Ok((_, Err(e))) | Err(e) => {
                 errors.push(e);
                 continue;
             }

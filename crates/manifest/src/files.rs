@@ -91,17 +91,3 @@ pub fn expand_in_order(args: &[PathBuf]) -> Vec<Result<Input, PathError>> {
     }
     out
 }
-
-/// [`expand_in_order`], the inputs apart from the paths that could not be
-/// read.
-pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<PathError>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
-    for entry in expand_in_order(args) {
-        match entry {
-            Ok(input) => inputs.push(input),
-            Err(e) => errors.push(e),
-        }
-    }
-    (inputs, errors)
-}

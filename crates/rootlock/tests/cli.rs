@@ -919,6 +919,32 @@ fn fix_names_missing_paths_and_walks_directories() {
     assert_eq!(untouched, plain, "only manifest extensions are read");
 }
 
+/// Errors come out in the order the paths were named, a missing path's
+/// where it was named (as scan reports them), not all missing paths first.
+#[test]
+fn fix_reports_errors_in_the_order_of_its_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "kind: Pod\nspec: [\n").unwrap();
+    let missing = dir.path().join("nope.yaml");
+    let out = run(&["fix", bad.to_str().unwrap(), missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("rootlock fix: "))
+        .collect();
+    assert_eq!(named.len(), 2, "{stderr}");
+    assert!(
+        named[0].starts_with(&format!("{}:", bad.display())),
+        "{stderr}"
+    );
+    assert_eq!(
+        named[1],
+        format!("{}: no such file or directory", missing.display())
+    );
+}
+
 /// A file whose lines end in a lone `\r` (an old Mac file), or that holds
 /// a stray one, was refused by fix with "the fix could not be verified":
 /// it is fixed as its LF twin is, with its own line ending on new lines,
