@@ -98,7 +98,7 @@ impl Judge {
             let row = FindingRow {
                 rule: f.rule,
                 severity: f.severity,
-                message: f.message.clone(),
+                message: placed(&f.message, f.origin),
                 exemption: f.exemption.clone(),
             };
             let slot = f.container.as_ref().and_then(|c| {
@@ -164,7 +164,7 @@ impl Evaluated {
             .extend(ex.problems.iter().map(|p| FindingRow {
                 rule: "invalidExemption",
                 severity: Severity::Warning,
-                message: p.message.clone(),
+                message: placed(&p.message, p.origin),
                 exemption: None,
             }));
         self.failing = self
@@ -173,6 +173,19 @@ impl Evaluated {
             .flat_map(|c| &c.findings)
             .chain(&self.pod_findings)
             .any(|f| f.severity == Severity::Error);
+    }
+}
+
+/// A finding's message with where its field is written when that is not
+/// the pod (template): the inventory has no file location to tell a
+/// controller's own exemption annotation from its template's, and the same
+/// key may be invalid in both.
+fn placed(message: &str, origin: Origin) -> String {
+    match origin {
+        Origin::Pod => message.to_string(),
+        Origin::Object => {
+            format!("{message} (written on the workload's own metadata, not its pod template)")
+        }
     }
 }
 

@@ -554,6 +554,22 @@ fn a_rollout_in_progress_is_judged_revision_by_revision() {
 /// `kind` (`Deployment` through a ReplicaSet, or a standalone `Job`) with
 /// `pods` pods.
 fn exempted_controller(kind: &'static str, pods: usize) -> impl Fn(&str) -> Reply {
+    annotated_controller(
+        kind,
+        pods,
+        "readOnlyRootFilesystem: vendor image rewrites /etc at start; TICKET-1",
+        None,
+    )
+}
+
+/// [`exempted_controller`] with the controller's own exemption annotation
+/// `own` and, if given, `template` on its pod template (and pods).
+fn annotated_controller(
+    kind: &'static str,
+    pods: usize,
+    own: &'static str,
+    template: Option<&'static str>,
+) -> impl Fn(&str) -> Reply {
     move |path: &str| {
         let owner = |kind: &str, api: &str, name: &str, uid: &str| {
             serde_json::json!([{"apiVersion": api, "kind": kind, "name": name, "uid": uid,
@@ -562,15 +578,22 @@ fn exempted_controller(kind: &'static str, pods: usize) -> impl Fn(&str) -> Repl
         let spec = serde_json::json!({"containers": [{"name": "app", "image": "nginx",
             "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true,
                 "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}]});
+        let template_meta = match template {
+            Some(value) => serde_json::json!({"annotations": {"exempt.rootlock.dev/app": value}}),
+            None => serde_json::json!({}),
+        };
         let controller = |name: &str, uid: &str| {
             serde_json::json!({"metadata": {"name": name, "namespace": "shop", "uid": uid,
-                "annotations": {"exempt.rootlock.dev/app":
-                    "readOnlyRootFilesystem: vendor image rewrites /etc at start; TICKET-1"}},
-                "spec": {"template": {"metadata": {}, "spec": spec.clone()}}})
+                "annotations": {"exempt.rootlock.dev/app": own}},
+                "spec": {"template": {"metadata": template_meta.clone(), "spec": spec.clone()}}})
         };
         let pod = |i: usize, owner_ref: Value| {
-            serde_json::json!({"metadata": {"name": format!("web-{i}"), "namespace": "shop",
-                "uid": format!("pod-{i}"), "ownerReferences": owner_ref}, "spec": spec.clone()})
+            let mut meta = template_meta.clone();
+            meta["name"] = format!("web-{i}").into();
+            meta["namespace"] = "shop".into();
+            meta["uid"] = format!("pod-{i}").into();
+            meta["ownerReferences"] = owner_ref;
+            serde_json::json!({"metadata": meta, "spec": spec.clone()})
         };
         let p = path.split('?').next().unwrap_or(path);
         match (kind, p) {
@@ -646,6 +669,49 @@ fn a_controllers_own_exemptions_cover_its_pods() {
         // Ignoring annotation exemptions fails it either way.
         let o = run(&server, &["--no-annotation-exemptions"]);
         assert_eq!(o.code, 1, "{kind} with {pods} pods: {}", o.out);
+    }
+}
+
+/// The same invalid exemption annotation on a controller and on its pod
+/// template is two annotations to correct: the inventory, which has no
+/// file location, says which is which instead of printing one warning
+/// twice.
+#[test]
+fn an_invalid_exemption_names_where_it_is_written() {
+    let bad = "readOnlyRootFilesystem";
+    for (kind, pods) in [("Job", 0), ("Job", 1), ("Deployment", 2)] {
+        let server =
+            ReplayServer::start(Arc::new(annotated_controller(kind, pods, bad, Some(bad))));
+        let o = run(&server, &["--format", "json"]);
+        let v: Value = serde_json::from_str(&o.out).expect("json");
+        let w = v["workloads"]
+            .as_array()
+            .expect("workloads")
+            .iter()
+            .find(|w| w["kind"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("{kind} missing: {}", o.out));
+        let mut messages: Vec<String> = w["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "invalidExemption")
+            .map(|f| f["message"].as_str().unwrap_or("").to_string())
+            .collect();
+        messages.sort();
+        assert_eq!(messages.len(), 2, "{kind} with {pods} pods: {messages:?}");
+        assert!(
+            messages[0].starts_with("annotation exempt.rootlock.dev/app: ")
+                && !messages[0].contains("own metadata"),
+            "{messages:?}"
+        );
+        assert_eq!(
+            messages[1],
+            format!(
+                "{} (written on the workload's own metadata, not its pod template)",
+                messages[0]
+            )
+        );
     }
 }
 
