@@ -630,6 +630,18 @@ fn annotated_controller(
     }
 }
 
+/// The one workload of `kind` in a `--format json` report.
+fn workload_of_kind(json: &str, kind: &str) -> Value {
+    let v: Value = serde_json::from_str(json).expect("json");
+    v["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .find(|w| w["kind"] == kind)
+        .cloned()
+        .unwrap_or_else(|| panic!("{kind} missing: {json}"))
+}
+
 /// As in `scan`, a controller's own exemption annotations count for its
 /// workload, whether it is judged from its template (no pods) or from its
 /// pods, which do not carry the controller's annotations: scaling a
@@ -639,14 +651,7 @@ fn a_controllers_own_exemptions_cover_its_pods() {
     for (kind, pods) in [("Deployment", 0), ("Deployment", 2), ("Job", 0), ("Job", 1)] {
         let server = ReplayServer::start(Arc::new(exempted_controller(kind, pods)));
         let o = run(&server, &["--format", "json"]);
-        let v: Value = serde_json::from_str(&o.out).expect("json");
-        let w = v["workloads"]
-            .as_array()
-            .expect("workloads")
-            .iter()
-            .find(|w| w["kind"] == kind)
-            .cloned()
-            .unwrap_or_else(|| panic!("{kind} missing: {}", o.out));
+        let w = workload_of_kind(&o.out, kind);
         let finding = &w["containers"][0]["findings"][0];
         assert_eq!(
             (w["pods"].as_u64(), w["failing"].as_bool()),
@@ -683,14 +688,7 @@ fn an_invalid_exemption_names_where_it_is_written() {
         let server =
             ReplayServer::start(Arc::new(annotated_controller(kind, pods, bad, Some(bad))));
         let o = run(&server, &["--format", "json"]);
-        let v: Value = serde_json::from_str(&o.out).expect("json");
-        let w = v["workloads"]
-            .as_array()
-            .expect("workloads")
-            .iter()
-            .find(|w| w["kind"] == kind)
-            .cloned()
-            .unwrap_or_else(|| panic!("{kind} missing: {}", o.out));
+        let w = workload_of_kind(&o.out, kind);
         let mut messages: Vec<String> = w["findings"]
             .as_array()
             .expect("findings")
