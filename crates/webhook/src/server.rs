@@ -629,14 +629,23 @@ pub async fn review_body(
         Ok(r) => r,
         Err(_) => {
             tracing::warn!(uid = %req.uid, "request timed out");
+            const TIMED_OUT: &str = "rootlock webhook timed out evaluating the request";
+            let r = &req.resource;
             if path == "/mutate" {
                 AdmissionResponse::allow()
+            } else if r.group.is_empty() && r.resource == "pods" {
+                // Pods are enforced: fail closed, as a failed namespace
+                // lookup does.
+                AdmissionResponse::deny(Status::failure(500, "Timeout", TIMED_OUT.into()))
             } else {
-                AdmissionResponse::deny(Status::failure(
-                    500,
-                    "Timeout",
-                    "rootlock webhook timed out evaluating the request".into(),
-                ))
+                // Pod controllers are only warned and audited, and a
+                // namespace is never refused for its pods: fail open, with
+                // the reason in the audit log, as their own errors do.
+                let mut allowed = AdmissionResponse::allow();
+                allowed
+                    .audit_annotations
+                    .insert("error".into(), TIMED_OUT.into());
+                allowed
             }
         }
     };

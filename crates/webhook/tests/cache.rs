@@ -288,3 +288,37 @@ async fn readyz_waits_for_the_cache() {
     task.abort();
     drop(silent);
 }
+
+/// A review that outlives its `?timeout=` (here: a namespace lookup the API
+/// server never answers) fails closed for a pod, as PSA's lookup failure
+/// does, but a pod controller is only ever warned and audited: it fails
+/// open, with an `error` annotation, instead of being denied.
+#[tokio::test]
+async fn a_review_that_times_out_denies_a_pod_but_never_a_controller() {
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let (cache, task) = NamespaceCache::start(client(&url));
+    let h = start_with(
+        Default::default(),
+        Namespaces::Cache(cache),
+        None,
+        Duration::from_secs(1),
+    )
+    .await;
+    let deployment = recorded("03-deployment-create");
+    let r = h.review("/validate?timeout=500ms", &deployment.body).await;
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r.get("status").is_none(), "{r}");
+    assert!(
+        r["auditAnnotations"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timed out")),
+        "{r}"
+    );
+    let pod = recorded("05-pod-create");
+    let r = h.review("/validate?timeout=500ms", &pod.body).await;
+    assert_eq!(r["allowed"], false, "{r}");
+    assert_eq!(r["status"]["code"], 500, "{r}");
+    task.abort();
+    drop(silent);
+}
