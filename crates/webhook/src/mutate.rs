@@ -80,6 +80,11 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
 /// more, and neither can the pod's volumes. A new one gets
 /// `readOnlyRootFilesystem: true` as other containers do, and `/tmp` only
 /// from the webhook's own volume, if the pod was created with it.
+///
+/// The pod's volumes and OS are read from `old`, the running pod: mutating
+/// webhooks see the request's body before the API server drops all of it
+/// but `spec.ephemeralContainers`, so the body may leave them out or carry
+/// volumes the pod does not have.
 pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
     let mut m = Mutation::default();
     let ephemeral = |pod: &Value| {
@@ -88,7 +93,8 @@ pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
             .cloned()
             .unwrap_or_default()
     };
-    if windows(pod) {
+    let running = old.unwrap_or(pod);
+    if windows(running) {
         return m;
     }
     let before = old.map(ephemeral).unwrap_or_default();
@@ -97,7 +103,7 @@ pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
             .iter()
             .any(|c| c.get("name").and_then(Value::as_str) == Some(name))
     };
-    let own_volume = tmp_volume(pod).is_some_and(|v| v.get("emptyDir").is_some());
+    let own_volume = tmp_volume(running).is_some_and(|v| v.get("emptyDir").is_some());
     for (i, c) in ephemeral(pod).iter().enumerate() {
         let name = c.get("name").and_then(Value::as_str).unwrap_or("");
         if existed(name) {
@@ -423,15 +429,54 @@ mod tests {
         );
         // A volume of that name the pod brought (not an emptyDir) is not
         // mounted: a configMap at /tmp would be read-only.
+        let mut foreign_old = old.clone();
+        foreign_old["spec"]["volumes"] =
+            json!([{"name": "rootlock-tmp", "configMap": {"name": "x"}}]);
         let mut foreign = pod.clone();
-        foreign["spec"]["volumes"] = json!([{"name": "rootlock-tmp", "configMap": {"name": "x"}}]);
-        let m = plan_ephemeral(&foreign, Some(&old));
+        foreign["spec"]["volumes"] = foreign_old["spec"]["volumes"].clone();
+        let m = plan_ephemeral(&foreign, Some(&foreign_old));
         assert!(m.patch.is_empty(), "{:?}", m.patch);
         assert!(
             m.warnings[0].contains("has no writable /tmp"),
             "{:?}",
             m.warnings
         );
+    }
+
+    /// The API server runs mutating webhooks on the object as sent, and
+    /// only then keeps nothing of it but `spec.ephemeralContainers` (the
+    /// rest is the running pod's): the pod's volumes and OS are the old
+    /// object's, whatever the body of the request says.
+    #[test]
+    fn an_ephemeral_update_reads_volumes_and_os_from_the_running_pod() {
+        let old = json!({"spec": {
+            "containers": [{"name": "app"}],
+            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}]
+        }});
+        // A PUT of the subresource may carry only the ephemeral containers.
+        let sent = json!({"spec": {"ephemeralContainers": [{"name": "d"}]}});
+        let m = plan_ephemeral(&sent, Some(&old));
+        let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/spec/ephemeralContainers/0/securityContext",
+                "/spec/ephemeralContainers/0/volumeMounts"
+            ]
+        );
+        assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+        // A volume the body invents is not the pod's: mounting it would
+        // name a volume the pod does not have, and the update would fail.
+        let plain = json!({"spec": {"containers": [{"name": "app"}]}});
+        let mut forged = plain.clone();
+        forged["spec"]["volumes"] = json!([{"name": "rootlock-tmp", "emptyDir": {}}]);
+        forged["spec"]["ephemeralContainers"] = json!([{"name": "d"}]);
+        let m = plan_ephemeral(&forged, Some(&plain));
+        let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
+        assert_eq!(paths, ["/spec/ephemeralContainers/0/securityContext"]);
+        // A Windows pod stays alone even if the body leaves `os` out.
+        let windows = json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "app"}]}});
+        assert_eq!(plan_ephemeral(&sent, Some(&windows)), Mutation::default());
     }
 
     #[test]
