@@ -14,6 +14,7 @@ use crate::object::to_json;
 use crate::review::AdmissionResponse;
 use rootlock_policy::model::normalize_path;
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 /// Name of the volume the webhook adds.
 pub const TMP_VOLUME: &str = "rootlock-tmp";
@@ -87,26 +88,26 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
 /// volumes the pod does not have.
 pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
     let mut m = Mutation::default();
-    let ephemeral = |pod: &Value| {
+    fn ephemeral(pod: &Value) -> &[Value] {
         pod.pointer("/spec/ephemeralContainers")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
+            .map_or(&[], Vec::as_slice)
+    }
     let running = old.unwrap_or(pod);
     if windows(running) {
         return m;
     }
-    let before = old.map(ephemeral).unwrap_or_default();
-    let existed = |name: &str| {
-        before
-            .iter()
-            .any(|c| c.get("name").and_then(Value::as_str) == Some(name))
-    };
+    // By name, hashed: a review may carry thousands of them.
+    let before: HashSet<&str> = old
+        .map(ephemeral)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.get("name").and_then(Value::as_str))
+        .collect();
     let own_volume = tmp_volume(running).is_some_and(|v| v.get("emptyDir").is_some());
     for (i, c) in ephemeral(pod).iter().enumerate() {
         let name = c.get("name").and_then(Value::as_str).unwrap_or("");
-        if existed(name) {
+        if before.contains(name) {
             continue;
         }
         let base = format!("/spec/ephemeralContainers/{i}");
@@ -477,6 +478,34 @@ mod tests {
         // A Windows pod stays alone even if the body leaves `os` out.
         let windows = json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "app"}]}});
         assert_eq!(plan_ephemeral(&sent, Some(&windows)), Mutation::default());
+    }
+
+    /// Which ephemeral containers are new is found by name: with 40,000
+    /// (a review anyone reaching the Service can send) one against all took
+    /// most of a minute here (debug build); by hash, well under a second.
+    #[test]
+    fn many_ephemeral_containers_are_planned_in_linear_time() {
+        let n = 40_000;
+        let eph: Vec<Value> = (0..n)
+            .map(|i| json!({"name": format!("debugger-{i}"), "image": "busybox"}))
+            .collect();
+        let old = json!({"spec": {"containers": [{"name": "app"}], "ephemeralContainers": eph}});
+        let mut pod = old.clone();
+        let list = pod["spec"]["ephemeralContainers"].as_array_mut().unwrap();
+        list.reverse();
+        list.push(json!({"name": "new", "image": "busybox"}));
+        let t0 = std::time::Instant::now();
+        let m = plan_ephemeral(&pod, Some(&old));
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            t0.elapsed()
+        );
+        let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
+        assert_eq!(
+            paths,
+            [format!("/spec/ephemeralContainers/{n}/securityContext")]
+        );
     }
 
     #[test]

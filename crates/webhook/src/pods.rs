@@ -6,6 +6,7 @@ use crate::object::pod_from_node;
 use crate::review::{AdmissionResponse, Status};
 use rootlock_policy::Pod;
 use rootlock_policy::model::Container;
+use std::collections::HashMap;
 
 /// Subresources PSA never evaluates.
 pub const IGNORED_SUBRESOURCES: &[&str] = &[
@@ -104,10 +105,70 @@ pub fn is_significant_update(pod: &Pod, old: &Pod) -> bool {
     {
         return true;
     }
-    s.ephemeral_containers.iter().any(|c| {
-        match o.ephemeral_containers.iter().find(|oc| oc.name == c.name) {
-            None => true,
-            Some(oc) => changed(c, oc),
-        }
+    // By name: one against all for the few a pod has; hashed beyond, so
+    // that a review with thousands (anyone reaching the Service can send
+    // one) stays linear. The first of a name wins, as in PSA.
+    let (new, before) = (&s.ephemeral_containers, &o.ephemeral_containers);
+    if before.len() <= 16 {
+        return new
+            .iter()
+            .any(|c| match before.iter().find(|oc| oc.name == c.name) {
+                None => true,
+                Some(oc) => changed(c, oc),
+            });
+    }
+    let mut by_name: HashMap<&str, &Container> = HashMap::with_capacity(before.len());
+    for oc in before {
+        by_name.entry(oc.name.as_str()).or_insert(oc);
+    }
+    new.iter().any(|c| match by_name.get(c.name.as_str()) {
+        None => true,
+        Some(oc) => changed(c, oc),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::time::{Duration, Instant};
+
+    fn pod_with_ephemeral(names: impl Iterator<Item = usize>) -> Pod {
+        let eph: Vec<_> = names
+            .map(|i| json!({"name": format!("debugger-{i}"), "image": "busybox"}))
+            .collect();
+        crate::admit::pod_from_json(&json!({
+            "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}], "ephemeralContainers": eph}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn ephemeral_containers_are_matched_by_name() {
+        let old = pod_with_ephemeral(0..3);
+        assert!(!is_significant_update(&pod_with_ephemeral(0..3), &old));
+        assert!(!is_significant_update(
+            &pod_with_ephemeral((0..3).rev()),
+            &old
+        ));
+        assert!(is_significant_update(&pod_with_ephemeral(0..4), &old));
+        let mut changed = pod_with_ephemeral(0..3);
+        changed.spec.ephemeral_containers[1].image = Some("alpine".into());
+        assert!(is_significant_update(&changed, &old));
+    }
+
+    /// Anyone who reaches the Service can send a review: 40,000 ephemeral
+    /// containers (about 2.5 MB, under the body limit) matched by name one
+    /// against all took most of a minute here (debug build); by hash, well
+    /// under a second.
+    #[test]
+    fn matching_many_ephemeral_containers_stays_linear() {
+        let n = 40_000;
+        let old = pod_with_ephemeral(0..n);
+        let new = pod_with_ephemeral((0..n).rev());
+        let t0 = Instant::now();
+        assert!(!is_significant_update(&new, &old));
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    }
 }
