@@ -35,18 +35,28 @@ impl Scope {
 
     /// The containers reported in this scope, in PSA's visiting order.
     pub fn containers(self, spec: &PodSpec) -> impl Iterator<Item = &Container> {
-        spec.all_containers()
-            .filter(move |(k, i, _)| self.includes(*k, *i))
-            .map(|(_, _, c)| c)
+        self.containers_indexed(spec).map(|(_, _, c)| c)
     }
 
     /// Like [`Scope::containers`], with each container's kind and index.
+    /// One container's scope goes straight to it: checks are run once per
+    /// container to word each finding, and walking all of them each time
+    /// made a pod with thousands of containers cost their square.
     pub fn containers_indexed(
         self,
         spec: &PodSpec,
     ) -> impl Iterator<Item = (ContainerKind, usize, &Container)> {
-        spec.all_containers()
-            .filter(move |(k, i, _)| self.includes(*k, *i))
+        let (all, one) = match self {
+            Scope::All => (Some(spec.all_containers()), None),
+            Scope::Pod => (None, None),
+            Scope::Container(kind, index) => (
+                None,
+                spec.containers_of(kind)
+                    .get(index)
+                    .map(|c| (kind, index, c)),
+            ),
+        };
+        all.into_iter().flatten().chain(one)
     }
 }
 
