@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use rootlock_manifest::{Limits, read_stream, workloads};
-use rootlock_policy::{Exemptions, Level, LevelVersion, Version, evaluate};
+use rootlock_policy::{Level, LevelVersion, Version, evaluate};
 
 fuzz_target!(|data: &[u8]| {
     // A tiny size limit: JSON streams are cut between values at half of it.
@@ -16,13 +16,14 @@ fuzz_target!(|data: &[u8]| {
         let Some(root) = &doc.document.root else { return Ok(()) };
         let found = workloads(root).map_err(|e| e.into_input_error("fuzz"))?;
         for w in &found {
-            let ex = Exemptions::from_annotations(w.pod.annotations.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            // The controller's own annotations and its template's, as scan reads them.
+            let ex = w.exemptions();
             for level in Level::ALL {
                 for version in [Version::Minor(0), Version::Minor(24), Version::Latest] {
                     let e = evaluate(&w.pod, LevelVersion::new(level, version), Some(&ex));
                     let _ = e.message();
                     for f in &e.findings {
-                        let _ = rootlock_manifest::line_of(root, &w.document_path(&f.path));
+                        let _ = rootlock_manifest::line_of(root, &w.finding_path(f));
                     }
                 }
             }

@@ -232,18 +232,14 @@ mod tests {
     /// check asked about one container must look at that one, not walk
     /// them all, or a pod with thousands (a manifest, a review anyone can
     /// send the webhook) costs their square: 10,000 took over a minute
-    /// here (debug build), linear well under a second.
+    /// here (debug build), linear well under a second. Time is not asserted
+    /// (timings belong in benchmarks): this checks the findings at that
+    /// size, and a quadratic regression shows as a test that takes minutes.
     #[test]
     fn per_container_findings_stay_linear_in_the_containers() {
         let n = 10_000;
         let p = pod((0..n).map(|i| container(&format!("c{i}"))).collect());
-        let t0 = std::time::Instant::now();
         let e = evaluate(&p, LevelVersion::parse("immutable").unwrap(), None);
-        assert!(
-            t0.elapsed() < std::time::Duration::from_secs(10),
-            "{:?}",
-            t0.elapsed()
-        );
         let rofs = e
             .findings
             .iter()

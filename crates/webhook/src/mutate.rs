@@ -483,6 +483,8 @@ mod tests {
     /// Which ephemeral containers are new is found by name: with 40,000
     /// (a review anyone reaching the Service can send) one against all took
     /// most of a minute here (debug build); by hash, well under a second.
+    /// Time is not asserted (timings belong in benchmarks): a quadratic
+    /// regression shows as a test that takes a minute.
     #[test]
     fn many_ephemeral_containers_are_planned_in_linear_time() {
         let n = 40_000;
@@ -494,13 +496,7 @@ mod tests {
         let list = pod["spec"]["ephemeralContainers"].as_array_mut().unwrap();
         list.reverse();
         list.push(json!({"name": "new", "image": "busybox"}));
-        let t0 = std::time::Instant::now();
         let m = plan_ephemeral(&pod, Some(&old));
-        assert!(
-            t0.elapsed() < std::time::Duration::from_secs(5),
-            "{:?}",
-            t0.elapsed()
-        );
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(
             paths,

@@ -131,7 +131,6 @@ pub fn is_significant_update(pod: &Pod, old: &Pod) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::time::{Duration, Instant};
 
     fn pod_with_ephemeral(names: impl Iterator<Item = usize>) -> Pod {
         let eph: Vec<_> = names
@@ -161,14 +160,13 @@ mod tests {
     /// Anyone who reaches the Service can send a review: 40,000 ephemeral
     /// containers (about 2.5 MB, under the body limit) matched by name one
     /// against all took most of a minute here (debug build); by hash, well
-    /// under a second.
+    /// under a second. Time is not asserted (timings belong in benchmarks):
+    /// a quadratic regression shows as a test that takes a minute.
     #[test]
     fn matching_many_ephemeral_containers_stays_linear() {
         let n = 40_000;
         let old = pod_with_ephemeral(0..n);
         let new = pod_with_ephemeral((0..n).rev());
-        let t0 = Instant::now();
         assert!(!is_significant_update(&new, &old));
-        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
     }
 }
