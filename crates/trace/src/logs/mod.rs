@@ -25,6 +25,7 @@ mod node;
 mod postgres;
 mod prefix;
 mod python;
+mod quotearg;
 mod redis;
 mod ruby;
 mod sh;
@@ -542,23 +543,6 @@ fn quoted(s: &str, open: char, close: char) -> Vec<&str> {
         }
     }
     out
-}
-
-/// Quoted strings in any common quoting style.
-fn any_quoted(s: &str) -> Vec<&str> {
-    for (o, c) in [
-        ('\'', '\''),
-        ('"', '"'),
-        ('‘', '’'),
-        ('“', '”'),
-        ('`', '\''),
-    ] {
-        let q = quoted(s, o, c);
-        if !q.is_empty() {
-            return q;
-        }
-    }
-    Vec::new()
 }
 
 /// The operation a syscall-ish word names.

@@ -2,8 +2,10 @@
 //! `sh: can't create /x: …`, `bash: /x: …`, `touch: cannot touch '/x': …`,
 //! `mkdir: cannot create directory '/x': …`, `rm: cannot remove '/x': …`,
 //! `mv: cannot move 'a' to 'b': …`, `chmod: changing permissions of '/x': …`.
+//! Coreutils quote names with escapes (`'/x/it'\''s'`, `'/x/a'$'\t''b'`,
+//! `'/x/it\'s'`): `quotearg` reads them back.
 
-use super::{Op, abs_paths, any_quoted, with_op};
+use super::{Op, abs_paths, quotearg, with_op};
 
 pub fn find(line: &str) -> Vec<(String, Op)> {
     let Some(i) = line.find(": Read-only file system") else {
@@ -33,13 +35,16 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
     } else {
         Op::File
     };
-    let quoted = any_quoted(head);
-    if quoted.iter().any(|q| q.starts_with('/')) {
-        let found = with_op(quoted, op);
+    let quoted: Vec<(String, Op)> = quotearg::names(head, quotes_for_people(head))
+        .into_iter()
+        .filter(|q| q.name.starts_with('/'))
+        .map(|q| (q.name, op))
+        .collect();
+    if !quoted.is_empty() {
         return if op == Op::Rename {
-            found
+            quoted
         } else {
-            found.into_iter().take(1).collect()
+            quoted.into_iter().take(1).collect()
         };
     }
     // Unquoted (`sh: 1: cannot create /x: …`): the path right before the error.
@@ -49,4 +54,13 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
     } else {
         found.into_iter().last().into_iter().collect()
     }
+}
+
+/// The program that printed `head` quotes names for people, not for the
+/// shell (see `quotearg`): coreutils' `mkdir`, `mktemp` and `install`
+/// (`mkdir: cannot create directory '/x/it\'s'`).
+fn quotes_for_people(head: &str) -> bool {
+    let program = head.split(": ").next().unwrap_or(head);
+    let program = program.rsplit('/').next().unwrap_or(program);
+    matches!(program, "mkdir" | "mktemp" | "install")
 }

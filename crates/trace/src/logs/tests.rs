@@ -602,6 +602,97 @@ fn a_line_of_path_starts_is_read_in_linear_time() {
     }
 }
 
+/// What GNU coreutils 9.1 printed for names in a read-only tmpfs (in a
+/// user and mount namespace: `unshare -Urm`, `mount -t tmpfs -o ro`),
+/// LANG=C and C.UTF-8. Names with a quote, a control character or (in
+/// the C locale) a byte that is not ASCII are quoted with escapes, for the
+/// shell (`touch`, `rm`, `mv`, …) or for people (`mkdir`, `mktemp`): read
+/// as plain quotes they were cut at the first quote or kept their escapes.
+#[test]
+fn coreutils_quoting_is_read_back() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            r#"touch: cannot touch '/tmp/rox/new-it'\''s "both"': Read-only file system"#,
+            &[(r#"/tmp/rox/new-it's "both""#, Op::File)],
+        ),
+        (
+            "sh",
+            r#"rm: cannot remove "/tmp/rox/it's": Read-only file system"#,
+            &[("/tmp/rox/it's", Op::Remove)],
+        ),
+        (
+            "sh",
+            r"touch: cannot touch '/tmp/rox/new-a'$'\t''b': Read-only file system",
+            &[("/tmp/rox/new-a\tb", Op::File)],
+        ),
+        (
+            "sh",
+            r"rm: cannot remove '/tmp/rox/'$'\303\251': Read-only file system",
+            &[("/tmp/rox/é", Op::Remove)],
+        ),
+        (
+            "sh",
+            r"touch: cannot touch '/tmp/rox/new-a\b': Read-only file system",
+            &[(r"/tmp/rox/new-a\b", Op::File)],
+        ),
+        (
+            "sh",
+            r#"mv: cannot move '/tmp/rox/plain' to "/tmp/rox/b'c": Read-only file system"#,
+            &[("/tmp/rox/plain", Op::Rename), ("/tmp/rox/b'c", Op::Rename)],
+        ),
+        (
+            "sh",
+            r#"cp: cannot create regular file "/tmp/rox/cp'd": Read-only file system"#,
+            &[("/tmp/rox/cp'd", Op::File)],
+        ),
+        (
+            "sh",
+            r#"truncate: cannot open "/tmp/rox/b'c" for writing: Read-only file system"#,
+            &[("/tmp/rox/b'c", Op::File)],
+        ),
+        (
+            "sh",
+            "tee: '/tmp/rox/tee file': Read-only file system",
+            &[("/tmp/rox/tee file", Op::File)],
+        ),
+        (
+            "sh",
+            r"mkdir: cannot create directory '/tmp/rox/new\'dir': Read-only file system",
+            &[("/tmp/rox/new'dir", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            r"mkdir: cannot create directory '/tmp/rox/a\\b': Read-only file system",
+            &[(r"/tmp/rox/a\b", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            r"mkdir: cannot create directory '/tmp/rox/\303\251': Read-only file system",
+            &[("/tmp/rox/é", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            "mkdir: cannot create directory ‘/tmp/rox/new'dir’: Read-only file system",
+            &[("/tmp/rox/new'dir", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            r"mktemp: failed to create file via template '/tmp/rox/tmp\'.XXXXXX': Read-only file system",
+            &[("/tmp/rox/tmp'.XXXXXX", Op::File)],
+        ),
+    ];
+    cases.iter().for_each(check);
+    let plan = plan_from_scan(
+        &scan(
+            "mkdir: cannot create directory '/var/cache/it\\'s': Read-only file system\n\
+             touch: cannot touch '/srv/a b/it'\\''s': Read-only file system\n",
+        ),
+        "logs: -",
+    );
+    assert_eq!(planned(&plan), ["/srv/a b", "/var/cache/it's"]);
+}
+
 /// A directory a temp function made up is never asked for again: the plan
 /// mounts the directory it was made in, not the made-up name. A stable
 /// name (`/var/cache/app2`, `/srv/v1234567`) is still mounted as named.
