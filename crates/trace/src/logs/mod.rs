@@ -352,17 +352,15 @@ enum Unplanned {
 /// The anchor one hit needs.
 fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
     let path = normalized(&hit.path).ok_or(Unplanned::Relative)?;
+    let what = op_word(hit.op);
     let (at, seed, what) = match hit.op {
-        Op::File => (parent(&path).to_string(), false, "write"),
+        Op::File => (parent(&path).to_string(), false, what),
         Op::Mkdir if randomised(last_component(&path)) => {
             (parent(&path).to_string(), false, "mkdir (random name)")
         }
-        Op::Mkdir => (path.clone(), false, "mkdir"),
-        Op::Remove => (parent(&path).to_string(), true, "remove"),
-        Op::Rename => (parent(&path).to_string(), true, "rename"),
-        Op::Attr => (parent(&path).to_string(), true, "chmod/chown"),
-        Op::DirAttr => (path.clone(), true, "chmod/chown"),
-        Op::Dir => (path.clone(), false, "write in"),
+        Op::Mkdir | Op::Dir => (path.clone(), false, what),
+        Op::Remove | Op::Rename | Op::Attr => (parent(&path).to_string(), true, what),
+        Op::DirAttr => (path.clone(), true, what),
     };
     let evidence = format!("{what} {path}: EROFS ({}, line {line})", hit.runtime);
     // Only the mount point matters: a file of such a name in a directory
@@ -371,6 +369,18 @@ fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
         return Err(Unplanned::NotUtf8 { at, evidence });
     }
     Ok(Anchor::new(&at, seed, None, evidence, &path))
+}
+
+/// How evidence names an operation.
+fn op_word(op: Op) -> &'static str {
+    match op {
+        Op::File => "write",
+        Op::Mkdir => "mkdir",
+        Op::Remove => "remove",
+        Op::Rename => "rename",
+        Op::Attr | Op::DirAttr => "chmod/chown",
+        Op::Dir => "write in",
+    }
 }
 
 /// The last component of a normalized absolute path.
@@ -411,8 +421,10 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
                 .or_default()
                 .push(a),
             Err(Unplanned::Relative) => unplanned.push(format!(
-                "line {line}: {:?} is relative; resolve it against the program's working directory",
-                hit.path
+                "line {line}: {:?} is relative, and the log does not show the program's working directory, so no volume is planned for it ({} {0:?}: EROFS, {}): resolve it against the working directory (the container's workingDir or the image's WORKDIR) and add the volume by hand",
+                hit.path,
+                op_word(hit.op),
+                hit.runtime
             )),
             Err(Unplanned::NotUtf8 { at, evidence }) => unplanned.push(format!(
                 "line {line}: {at:?} is not valid UTF-8 (the log's bytes there were read as U+FFFD), so no volume can be planned at it ({evidence}): find the directory's name in the image and add the volume by hand"

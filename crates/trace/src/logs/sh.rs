@@ -35,24 +35,43 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
     } else {
         Op::File
     };
-    let quoted: Vec<(String, Op)> = quotearg::names(head, quotes_for_people(head))
-        .into_iter()
+    let quoted = quotearg::names(head, quotes_for_people(head));
+    let absolute: Vec<(String, Op)> = quoted
+        .iter()
         .filter(|q| q.name.starts_with('/'))
-        .map(|q| (q.name, op))
+        .map(|q| (q.name.clone(), op))
         .collect();
-    if !quoted.is_empty() {
+    if !absolute.is_empty() {
         return if op == Op::Rename {
-            quoted
+            absolute
         } else {
-            quoted.into_iter().take(1).collect()
+            absolute.into_iter().take(1).collect()
         };
     }
     // Unquoted (`sh: 1: cannot create /x: …`): the path right before the error.
     let found = with_op(abs_paths(head), op);
+    if !found.is_empty() {
+        return if op == Op::Rename {
+            found
+        } else {
+            found.into_iter().last().into_iter().collect()
+        };
+    }
+    // A relative name (`mkdir: cannot create directory 'cache': …`) is
+    // evidence too, of a path the log cannot place: the plan warns about
+    // it by name. Only when quoted right before the error, where coreutils
+    // put names: another quoted word is not taken for one.
+    if quoted.last().is_none_or(|q| q.end != head.len()) {
+        return Vec::new();
+    }
+    let mut relative = quoted
+        .into_iter()
+        .filter(|q| !q.name.is_empty())
+        .map(|q| (q.name, op));
     if op == Op::Rename {
-        found
+        relative.collect()
     } else {
-        found.into_iter().last().into_iter().collect()
+        relative.next_back().into_iter().collect()
     }
 }
 

@@ -693,6 +693,50 @@ fn coreutils_quoting_is_read_back() {
     assert_eq!(planned(&plan), ["/srv/a b", "/var/cache/it's"]);
 }
 
+/// A coreutils error naming a relative path names a path all the same:
+/// the warning quotes it and says why no volume is planned (the log does
+/// not show the working directory), rather than that the line names none.
+/// Lines as coreutils 9.1 printed them, LANG=C and C.UTF-8.
+#[test]
+fn a_relative_quoted_name_is_warned_about_by_name() {
+    let log = "\
+mkdir: cannot create directory 'cache': Read-only file system
+mkdir: cannot create directory ‘cache’: Read-only file system
+mkdir: cannot create directory 'd\\'x': Read-only file system
+touch: cannot touch \"'abc\": Read-only file system
+mv: cannot move 'a' to 'b c': Read-only file system
+Error 'worker-1': cannot save state: Read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+    for (line, name, what) in [
+        (1, "cache", "mkdir"),
+        (3, "d'x", "mkdir"),
+        (4, "'abc", "write"),
+        (5, "a", "rename"),
+        (5, "b c", "rename"),
+    ] {
+        let start = format!(
+            "line {line}: {name:?} is relative, and the log does not show the program's working directory, so no volume is planned for it ({what} {name:?}: EROFS, sh)"
+        );
+        assert!(
+            plan.warnings.iter().any(|w| w.starts_with(&start)),
+            "{start}: {:#?}",
+            plan.warnings
+        );
+    }
+    // Line 2 is line 1 again (the same name and operation): counted, not
+    // warned about twice. A quoted word that is not where coreutils put
+    // names is no path.
+    let no_path: Vec<&String> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.contains("names no path"))
+        .collect();
+    assert_eq!(no_path.len(), 1, "{no_path:?}");
+    assert!(no_path[0].starts_with("line 6: "), "{no_path:?}");
+}
+
 /// A directory a temp function made up is never asked for again: the plan
 /// mounts the directory it was made in, not the made-up name. A stable
 /// name (`/var/cache/app2`, `/srv/v1234567`) is still mounted as named.
