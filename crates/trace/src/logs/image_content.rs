@@ -15,7 +15,7 @@ use super::{Hit, Op};
 use crate::canonical::{is_at_or_under, normalized};
 use crate::reduce::{MEMORY_PATHS, RUNTIME_STATE_PATHS};
 use rootlock_policy::format::pluralize;
-use rootlock_policy::plan::VolumePlan;
+use rootlock_policy::plan::PlannedPath;
 use std::collections::{BTreeSet, HashSet};
 
 /// Runtime scratch, empty in images by convention: the memory-backed and
@@ -28,18 +28,21 @@ fn is_scratch(path: &str) -> bool {
         .any(|s| is_at_or_under(path, s))
 }
 
-/// One warning naming the planned directories the image has and may hold
-/// content in, unless the plan already says so (`seed`); `None` when there
-/// are none.
-pub fn warning(plan: &VolumePlan, hits: &[(usize, Hit)]) -> Option<String> {
+/// One warning naming the planned directories (`paths`) the image has and
+/// may hold content in, as the `hits` show, unless the plan already says
+/// so (`seed`); `None` when there are none.
+pub fn warning<'a>(
+    paths: &[PlannedPath],
+    hits: impl IntoIterator<Item = &'a Hit>,
+) -> Option<String> {
     let evidence = Evidence::of(hits);
-    let dirs: Vec<&str> = plan
-        .paths
+    let mut dirs: Vec<&str> = paths
         .iter()
         .filter(|p| !p.seed && !is_scratch(&p.path))
         .filter(|p| evidence.in_image(&p.path))
         .map(|p| p.path.as_str())
         .collect();
+    dirs.sort_unstable();
     if dirs.is_empty() {
         return None;
     }
@@ -65,12 +68,12 @@ struct Evidence {
 }
 
 impl Evidence {
-    fn of(hits: &[(usize, Hit)]) -> Evidence {
+    fn of<'a>(hits: impl IntoIterator<Item = &'a Hit>) -> Evidence {
         let mut e = Evidence {
             named: BTreeSet::new(),
             existing: HashSet::new(),
         };
-        for (_, h) in hits {
+        for h in hits {
             let Some(path) = normalized(&h.path) else {
                 continue;
             };

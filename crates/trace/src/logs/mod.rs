@@ -126,6 +126,17 @@ pub fn recognise(line: &str) -> Vec<Hit> {
         .collect()
 }
 
+/// An EROFS line that names no path.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unresolved {
+    /// Its 1-based line number.
+    pub line: usize,
+    /// The container that logged it, from `kubectl logs --prefix`.
+    pub container: Option<String>,
+    /// Its start, trimmed.
+    pub text: String,
+}
+
 /// What a log scan found.
 ///
 /// A crash-looping or retrying program logs the same error over and over:
@@ -145,9 +156,9 @@ pub struct Scan {
     pub first_over_limit: Option<usize>,
     /// [`MAX_DISTINCT`] unless a test sets it lower.
     max_distinct: Option<usize>,
-    /// EROFS lines that name no absolute path: the first
-    /// [`MAX_UNRESOLVED`] distinct ones.
-    pub unresolved: Vec<(usize, String)>,
+    /// EROFS lines that name no path: the first [`MAX_UNRESOLVED`]
+    /// distinct ones.
+    pub unresolved: Vec<Unresolved>,
     /// Further such lines, not kept.
     pub unresolved_more: usize,
     /// Lines longer than [`MAX_LINE`], only their start was read.
@@ -221,9 +232,16 @@ impl Scan {
             if mentions_erofs(line) && !node::is_code_line(line) {
                 let text: String = line.trim().chars().take(200).collect();
                 if self.unresolved.len() < MAX_UNRESOLVED
-                    && !self.unresolved.iter().any(|(_, t)| *t == text)
+                    && !self
+                        .unresolved
+                        .iter()
+                        .any(|u| u.text == text && u.container.as_deref() == container)
                 {
-                    self.unresolved.push((n, text));
+                    self.unresolved.push(Unresolved {
+                        line: n,
+                        container: container.map(String::from),
+                        text,
+                    });
                 } else {
                     self.unresolved_more += 1;
                 }
@@ -407,51 +425,71 @@ fn randomised(name: &str) -> bool {
     name.contains("XXXXXX")
 }
 
+/// A warning about what `container` logged (`None`: the log has no
+/// kubectl prefixes), naming it as the plan's paths do.
+fn of_container(container: Option<&str>, warning: String) -> String {
+    match container {
+        Some(c) => format!("container {c}: {warning}"),
+        None => warning,
+    }
+}
+
 /// A scan → a plan.
 pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
     // Hits that plan no volume, warned about after the plan's own warnings.
     let mut unplanned = Vec::new();
-    // Anchors by the container that logged them (`None`: no kubectl
-    // prefix); each container's are reduced on their own.
-    let mut by_container: BTreeMap<Option<&str>, Vec<Anchor>> = BTreeMap::new();
+    // Anchors and hits by the container that logged them (`None`: no
+    // kubectl prefix); each container's are reduced on their own.
+    let mut by_container: BTreeMap<Option<&str>, (Vec<Anchor>, Vec<&Hit>)> = BTreeMap::new();
     for (line, hit) in &scan.hits {
+        let container = hit.container.as_deref();
+        let (anchors, hits) = by_container.entry(container).or_default();
+        hits.push(hit);
         match anchor_of(*line, hit) {
-            Ok(a) => by_container
-                .entry(hit.container.as_deref())
-                .or_default()
-                .push(a),
-            Err(Unplanned::Relative) => unplanned.push(format!(
+            Ok(a) => anchors.push(a),
+            Err(Unplanned::Relative) => unplanned.push(of_container(container, format!(
                 "line {line}: {:?} is relative, and the log does not show the program's working directory, so no volume is planned for it ({} {0:?}: EROFS, {}): resolve it against the working directory (the container's workingDir or the image's WORKDIR) and add the volume by hand",
                 hit.path,
                 op_word(hit.op),
                 hit.runtime
-            )),
-            Err(Unplanned::NotUtf8 { at, evidence }) => unplanned.push(format!(
+            ))),
+            Err(Unplanned::NotUtf8 { at, evidence }) => unplanned.push(of_container(container, format!(
                 "line {line}: {at:?} is not valid UTF-8 (the log's bytes there were read as U+FFFD), so no volume can be planned at it ({evidence}): find the directory's name in the image and add the volume by hand"
-            )),
+            ))),
         }
     }
     let mut plan = VolumePlan::new(source);
-    for (container, anchors) in by_container {
+    // What each container's image may hold where its volumes go: each
+    // container has its own image, and only its own errors show it.
+    let mut hidden = Vec::new();
+    for (container, (anchors, hits)) in by_container {
+        if anchors.is_empty() {
+            continue;
+        }
         let part = reduce(anchors, source);
+        hidden
+            .extend(image_content::warning(&part.paths, hits).map(|w| of_container(container, w)));
         for mut p in part.paths {
             p.container = container.map(String::from);
             plan.paths.push(p);
         }
-        plan.warnings
-            .extend(part.warnings.into_iter().map(|w| match container {
-                Some(c) => format!("container {c}: {w}"),
-                None => w,
-            }));
+        plan.warnings.extend(
+            part.warnings
+                .into_iter()
+                .map(|w| of_container(container, w)),
+        );
     }
     plan.paths
         .sort_by(|a, b| (&a.path, &a.container).cmp(&(&b.path, &b.container)));
-    let hidden = image_content::warning(&plan, &scan.hits);
     plan.warnings.extend(hidden);
     plan.warnings.extend(unplanned);
-    for (line, text) in &scan.unresolved {
-        plan.warnings.push(format!(
-            "line {line}: read-only file system error names no path: {text}"
+    for u in &scan.unresolved {
+        plan.warnings.push(of_container(
+            u.container.as_deref(),
+            format!(
+                "line {}: read-only file system error names no path: {}",
+                u.line, u.text
+            ),
         ));
     }
     if scan.unresolved_more > 0 {

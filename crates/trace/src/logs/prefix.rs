@@ -34,7 +34,7 @@ fn is_name(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{plan_from_scan, scan};
+    use super::super::{plan_from_scan, scan, scan_reader};
     use super::split;
 
     #[test]
@@ -65,6 +65,42 @@ mod tests {
         let plan = plan_from_scan(&scan(&bare), "test");
         assert!(plan.paths.iter().all(|p| p.container.is_none()), "{plan:?}");
         assert_eq!(plan.paths.len(), 2, "{plan:?}");
+    }
+
+    /// With `--all-containers --prefix`, a warning about a line says whose
+    /// line it was, as the plan's paths do: an error naming no path, a
+    /// relative or undecodable path, and the image content a volume may
+    /// hide (judged per container: each has its own image).
+    #[test]
+    fn warnings_name_the_container_that_logged_the_line() {
+        let log: &[u8] = b"[pod/web-1/app] fatal: read-only file system\n\
+            [pod/web-1/app] mkdir: cannot create directory 'cache': Read-only file system\n\
+            [pod/web-1/nginx] mkdir: cannot create directory '/srv/\xff': Read-only file system\n\
+            [pod/web-1/nginx] fatal: read-only file system\n\
+            [pod/web-1/app] open /app/x: read-only file system\n\
+            [pod/web-1/nginx] open /srv/www/x: read-only file system\n";
+        let plan = plan_from_scan(&scan_reader(log).unwrap_or_default(), "test");
+        for want in [
+            "container app: line 1: read-only file system error names no path: fatal: read-only file system",
+            "container nginx: line 4: read-only file system error names no path: fatal: read-only file system",
+            "container app: line 2: \"cache\" is relative",
+            "container nginx: line 3: \"/srv/\u{fffd}\" is not valid UTF-8",
+            "container app: /app: the image has this directory",
+            "container nginx: /srv/www: the image has this directory",
+        ] {
+            assert!(
+                plan.warnings.iter().any(|w| w.starts_with(want)),
+                "{want}: {:#?}",
+                plan.warnings
+            );
+        }
+        // The same text from another container is that container's error,
+        // and nothing else is warned about without its container.
+        assert!(
+            plan.warnings.iter().all(|w| w.starts_with("container ")),
+            "{:#?}",
+            plan.warnings
+        );
     }
 
     #[test]

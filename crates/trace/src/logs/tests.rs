@@ -353,7 +353,7 @@ fn overlong_lines_are_cut_and_counted_and_the_stream_goes_on() {
     assert_eq!((scan.truncated, scan.first_truncated), (2, Some(1)));
     // The cut line still says EROFS, but the path it names is incomplete.
     assert_eq!(scan.unresolved.len(), 1);
-    assert_eq!(scan.unresolved[0].0, 3);
+    assert_eq!(scan.unresolved[0].line, 3);
     let plan = plan_from_scan(&scan, "logs: -");
     assert!(
         plan.warnings
@@ -490,7 +490,11 @@ fn a_repeated_error_is_counted_not_kept() {
     assert_eq!(scan.repeated, 9_999);
     assert_eq!(
         scan.unresolved,
-        [(2, "fatal: read-only file system".to_string())]
+        [Unresolved {
+            line: 2,
+            container: None,
+            text: "fatal: read-only file system".to_string()
+        }]
     );
     assert_eq!(scan.unresolved_more, 9_999);
     let plan = plan_from_scan(&scan, "logs: -");
@@ -1096,7 +1100,7 @@ fn a_cri_join_longer_than_the_line_bound_is_cut_and_warned_about() {
     assert_eq!(hits, [(last, "/srv/c/x")]);
     // The cut went through the path: the words before it still say EROFS.
     assert_eq!(s.unresolved.len(), 1, "{:?}", s.unresolved);
-    assert_eq!(s.unresolved[0].0, 2);
+    assert_eq!(s.unresolved[0].line, 2);
     assert_eq!((s.truncated, s.first_truncated), (0, None));
     let plan = plan_from_scan(&s, "0.log");
     assert!(
@@ -1194,7 +1198,7 @@ fn a_docker_join_longer_than_the_line_bound_is_cut_and_warned_about() {
     let hits: Vec<(usize, &str)> = s.hits.iter().map(|(n, h)| (*n, h.path.as_str())).collect();
     assert_eq!(hits, [(last, "/srv/c/x")]);
     assert_eq!(s.unresolved.len(), 1, "{:?}", s.unresolved);
-    assert_eq!(s.unresolved[0].0, 2);
+    assert_eq!(s.unresolved[0].line, 2);
     let plan = plan_from_scan(&s, "container-json.log");
     assert!(
         plan.warnings.iter().any(|w| w.starts_with(
