@@ -3,7 +3,8 @@
 //!
 //! One module per runtime holds that runtime's patterns; each is a pure
 //! function from one log line to the paths it names. Lines that no runtime
-//! claims but that still say EROFS fall back to "every absolute path in it".
+//! claims but that still say EROFS fall back to the absolute path nearest
+//! before the words that say it (`generic_path`).
 //!
 //! Before that, a line is taken out of what carries it: kubectl's
 //! `--prefix` (the container) and `--timestamps`, a CRI log file's record
@@ -114,9 +115,8 @@ pub fn recognise(line: &str) -> Vec<Hit> {
                 .collect();
         }
     }
-    abs_paths(line)
+    generic_path(line)
         .into_iter()
-        .take(1)
         .map(|p| Hit {
             path: p.to_string(),
             op: Op::File,
@@ -124,6 +124,57 @@ pub fn recognise(line: &str) -> Vec<Hit> {
             container: None,
         })
         .collect()
+}
+
+/// The path a line no runtime claims is about: the absolute path nearest
+/// before the words that say EROFS (`could not write /srv/x (Read-only
+/// file system)`, as `sh` reads `cannot create /x: …`), else the first
+/// after them (Apache's `(30)Read-only file system: … could not open
+/// error log file /x.`). A log prefix may name a path before it (a
+/// script's, a source file's): the nearest is the one the error is about.
+/// Source locations are where the error was raised, not what was written,
+/// and are never taken (see [`is_source_location`]).
+fn generic_path(line: &str) -> Option<&str> {
+    let paths: Vec<(usize, &str)> = abs_paths_at(line)
+        .into_iter()
+        .filter(|&(at, p)| !is_source_location(p, &line[at + p.len()..]))
+        .collect();
+    let before = erofs_at(line).and_then(|e| paths.iter().rev().find(|(at, _)| *at < e));
+    before.or(paths.first()).map(|&(_, p)| p)
+}
+
+/// Where `line` first says EROFS in words [`mentions_erofs`] reads
+/// (`read-only file system` in any case, `EROFS`, `[Errno 30]`); `None`
+/// when only a runtime's own mark says it.
+fn erofs_at(line: &str) -> Option<usize> {
+    // ASCII lower-casing keeps every byte where it was.
+    let l = line.to_ascii_lowercase();
+    [
+        l.find("read-only file system"),
+        line.find("EROFS"),
+        l.find("[errno 30]"),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+}
+
+/// A path that is a source location, given what follows it: with a line
+/// number (`/app/worker.py:88`, `/app/x.js:3:14`), or followed by one
+/// (PHP's `in /var/www/x.php on line 3`, Python's `"/app/x.py", line 3`).
+fn is_source_location(path: &str, after: &str) -> bool {
+    let mut tail = path.rsplit(':');
+    let numbered =
+        |s: Option<&str>| s.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if numbered(tail.next()) && path.contains(':') {
+        return true;
+    }
+    let after = after.strip_prefix(['"', '\'']).unwrap_or(after);
+    [" on line ", ", line "].iter().any(|m| {
+        after
+            .strip_prefix(m)
+            .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// An EROFS line that names no path.
@@ -559,6 +610,11 @@ fn path_at(s: &str) -> &str {
 
 /// Every absolute path in a line (a `/` at the start or after a delimiter).
 fn abs_paths(line: &str) -> Vec<&str> {
+    abs_paths_at(line).into_iter().map(|(_, p)| p).collect()
+}
+
+/// Every absolute path in a line, with where it starts.
+fn abs_paths_at(line: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut prev: Option<char> = None;
     // No path starts inside one already read: it would only be its tail,
@@ -570,7 +626,7 @@ fn abs_paths(line: &str) -> Vec<&str> {
             let p = path_at(&line[i..]);
             taken_to = i + p.len();
             if p.len() > 1 && !p.starts_with("//") {
-                out.push(p);
+                out.push((i, p));
             }
         }
         prev = Some(c);

@@ -741,6 +741,52 @@ Error 'worker-1': cannot save state: Read-only file system
     assert!(no_path[0].starts_with("line 6: "), "{no_path:?}");
 }
 
+/// Lines no runtime claims: the path they name is the one nearest before
+/// the words that say EROFS (as `sh` reads `cannot create /x: …`), or,
+/// with none before, the first after (Apache's `(30)Read-only file
+/// system: … could not open error log file /x.`). A source location, a
+/// path with a line number (`/app/worker.py:88`) or PHP's `in /x.php on
+/// line 3`, is where the error was raised, not what was written: taken
+/// first, it planned a volume over the application's code.
+#[test]
+fn the_generic_path_is_the_one_the_error_is_about() {
+    let cases: &[Case] = &[
+        (
+            "generic",
+            "2024-05-14 09:21:07,123 ERROR /usr/src/app/worker.py:88 could not write /data/out.csv (Read-only file system)",
+            &[("/data/out.csv", Op::File)],
+        ),
+        (
+            "generic",
+            "/usr/local/bin/start.sh: could not save /srv/state.json (read-only file system)",
+            &[("/srv/state.json", Op::File)],
+        ),
+        (
+            "generic",
+            "[Tue May 14 09:21:07.123456 2024] [core:emerg] [pid 1] (30)Read-only file system: AH00091: httpd: could not open error log file /usr/local/apache2/logs/error_log.",
+            &[("/usr/local/apache2/logs/error_log", Op::File)],
+        ),
+        (
+            "generic",
+            "Unhandled exception. System.IO.IOException: Read-only file system : '/app/logs/log.txt'",
+            &[("/app/logs/log.txt", Op::File)],
+        ),
+    ];
+    cases.iter().for_each(check);
+    // PHP's mkdir() warning names no directory, only where it was called.
+    let php = "PHP Warning:  mkdir(): Read-only file system in /var/www/html/wp-includes/functions.php on line 2024";
+    assert!(recognise(php).is_empty(), "{:?}", recognise(php));
+    let plan = plan_from_scan(&scan(php), "logs: -");
+    assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.starts_with("line 1: read-only file system error names no path")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
 /// A directory a temp function made up is never asked for again: the plan
 /// mounts the directory it was made in, not the made-up name. A stable
 /// name (`/var/cache/app2`, `/srv/v1234567`) is still mounted as named.
