@@ -12,6 +12,9 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         return Vec::new();
     };
     let head = &line[..i];
+    if let Some(path) = redirection(head) {
+        return vec![(path.to_string(), Op::File)];
+    }
     // The operation is in the words before the path: a path such as
     // `/srv/directory/app.pid` must not turn a file into a mkdir. The path
     // starts at a word that opens with a quote or `/` (the `'` in `can't`
@@ -82,4 +85,46 @@ fn quotes_for_people(head: &str) -> bool {
     let program = head.split(": ").next().unwrap_or(head);
     let program = program.rsplit('/').next().unwrap_or(program);
     matches!(program, "mkdir" | "mktemp" | "install")
+}
+
+/// The file a shell could not open for a redirection, in what it printed
+/// before the error: dash's `sh: 1: cannot create /x`, busybox's
+/// `sh: can't create /x` (`/entrypoint.sh: line 12: can't create /x`),
+/// bash's `bash: line 1: /x` (`bash: /x`). Shells print the name as it
+/// is, spaces, quotes and `: ` included, so it is the rest of the text.
+fn redirection(head: &str) -> Option<&str> {
+    let (program, rest) = head.split_once(": ")?;
+    // The script's line, when the shell read a script or `-c`.
+    let (line, rest) = match rest.split_once(": ") {
+        Some((at, r)) if is_line(at) => (Some(at), r),
+        _ => (None, rest),
+    };
+    let shell = matches!(
+        program.rsplit('/').next(),
+        Some("sh" | "ash" | "dash" | "bash")
+    );
+    let create = ["cannot create ", "can't create "]
+        .iter()
+        .find_map(|verb| rest.strip_prefix(verb));
+    let name = match create {
+        // `cp: cannot create regular file '/x'` is no shell's.
+        Some(name) if shell || line.is_some() => name,
+        Some(_) => return None,
+        // bash names the file alone (one name: no `: ` in it, unlike
+        // `echo: write error`).
+        None if (shell && line.is_none() || line.is_some_and(|l| l.starts_with("line ")))
+            && !rest.contains(": ") =>
+        {
+            rest
+        }
+        None => return None,
+    };
+    (!name.is_empty() && !name.starts_with(['\'', '"', '‘', '`'])).then_some(name)
+}
+
+/// A shell's line number before its error: `12` (dash) or `line 12`
+/// (bash, busybox).
+fn is_line(s: &str) -> bool {
+    let n = s.strip_prefix("line ").unwrap_or(s);
+    !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
 }

@@ -787,6 +787,58 @@ fn the_generic_path_is_the_one_the_error_is_about() {
     );
 }
 
+/// A shell prints the file of a redirection it could not open as it is,
+/// spaces, quotes and `: ` included: the name is the rest of the message
+/// (it was cut at the first space or quote, so `/srv/my dir/x` planned
+/// `/srv`). Lines as dash 0.5.12 and bash 5.2 printed them in a read-only
+/// tmpfs (`unshare -Urm`).
+#[test]
+fn a_shell_redirection_names_its_file_whole() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "sh: 1: cannot create /tmp/rox/sh redir: Read-only file system",
+            &[("/tmp/rox/sh redir", Op::File)],
+        ),
+        (
+            "sh",
+            "sh: 1: cannot create /tmp/rox/sh'q: x: Read-only file system",
+            &[("/tmp/rox/sh'q: x", Op::File)],
+        ),
+        (
+            "sh",
+            "/tmp/gen-coreutils.sh: 26: cannot create /tmp/rox/sh'redir: Read-only file system",
+            &[("/tmp/rox/sh'redir", Op::File)],
+        ),
+        (
+            "sh",
+            "bash: line 1: /tmp/rox/bash redir: Read-only file system",
+            &[("/tmp/rox/bash redir", Op::File)],
+        ),
+        (
+            "sh",
+            "bash: line 1: /tmp/rox/bash'q: Read-only file system",
+            &[("/tmp/rox/bash'q", Op::File)],
+        ),
+        (
+            "sh",
+            "sh: 1: cannot create rel: Read-only file system",
+            &[("rel", Op::File)],
+        ),
+        (
+            "sh",
+            "bash: line 1: rel: Read-only file system",
+            &[("rel", Op::File)],
+        ),
+    ];
+    cases.iter().for_each(check);
+    let plan = plan_from_scan(
+        &scan("sh: 1: cannot create /srv/my dir/x.pid: Read-only file system\n"),
+        "logs: -",
+    );
+    assert_eq!(planned(&plan), ["/srv/my dir"]);
+}
+
 /// A directory a temp function made up is never asked for again: the plan
 /// mounts the directory it was made in, not the made-up name. A stable
 /// name (`/var/cache/app2`, `/srv/v1234567`) is still mounted as named.
