@@ -11,8 +11,9 @@
 # that the daemon cuts into 16 KiB partial records, and a few hundred
 # `Read-only file system` errors.
 #
-# Prints, per program, the median wall time of RUNS runs, its max RSS
-# (GNU time -v), and its ratio to rootlock's time. With BASELINE_BIN set
+# Prints, per program, the median wall time and CPU time (user + system,
+# GNU time -v, 10 ms steps) of RUNS runs, its max RSS, and their ratios to
+# rootlock's; CPU time is the steadier figure on a loaded machine. With BASELINE_BIN set
 # (e.g. a copy of the release binary built before a change) it is timed too
 # and its output must be byte-identical to ROOTLOCK_BIN's, or the script
 # fails.
@@ -123,6 +124,7 @@ run() {
   e=$(date +%s%N)
   awk -v s="$s" -v e="$e" 'BEGIN { printf "%.4f\n", (e - s) / 1e9 }' >>"$WORK/wall.$k"
   awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time" >>"$WORK/rss.$k"
+  awk -F': ' '/User time|System time/ {s += $2} END {printf "%.3f\n", s}' "$WORK/time" >>"$WORK/cpu.$k"
 }
 for _ in $(seq "$RUNS"); do
   for k in "${!progs[@]}"; do run "$k"; done
@@ -140,10 +142,12 @@ fi
 
 median() { sort -g "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 t_new=$(median "$WORK/wall.0")
-printf '%-34s %8s %10s %11s\n' program "wall s" "max RSS" "/ rootlock"
+c_new=$(median "$WORK/cpu.0")
+printf '%-34s %8s %8s %10s %11s %11s\n' program "wall s" "cpu s" "max RSS" "wall/rootl." "cpu/rootl."
 for k in "${!progs[@]}"; do
   IFS='|' read -r name _ <<<"${progs[$k]}"
-  awk -v n="$name" -v t="$(median "$WORK/wall.$k")" -v r="$(sort -g "$WORK/rss.$k" | tail -1)" \
-      -v b="$t_new" -v mb="$BYTES" 'BEGIN {
-    printf "%-34s %8.3f %7.1f MB %10.2fx   (%.0f MB/s)\n", n, t, r / 1024, (b > 0 ? t / b : 0), (t > 0 ? mb / 1048576 / t : 0) }'
+  awk -v n="$name" -v t="$(median "$WORK/wall.$k")" -v c="$(median "$WORK/cpu.$k")" \
+      -v r="$(sort -g "$WORK/rss.$k" | tail -1)" -v b="$t_new" -v bc="$c_new" -v mb="$BYTES" 'BEGIN {
+    printf "%-34s %8.3f %8.2f %7.1f MB %10.2fx %10.2fx   (%.0f MB/s)\n", n, t, c, r / 1024,
+      (b > 0 ? t / b : 0), (bc > 0 ? c / bc : 0), (t > 0 ? mb / 1048576 / t : 0) }'
 done

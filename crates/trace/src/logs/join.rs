@@ -102,6 +102,12 @@ impl Joiner {
         }
     }
 
+    /// No message of `stream` is open: a whole record of it is a message
+    /// of its own and ends none.
+    pub fn idle(&self, stream: Stream) -> bool {
+        self.open[stream as usize].is_none()
+    }
+
     /// The messages still open at the end of the input, read as they are,
     /// first line first.
     pub fn finish(&mut self) -> Vec<Message<'static>> {

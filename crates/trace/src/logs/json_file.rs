@@ -4,13 +4,14 @@
 //! partial record's `log` has no trailing `\n`, and the stream's next
 //! record goes on with it, so each record is read as a piece to join.
 //!
-//! Every record of a container's log is read, so each costs: parsed as a
-//! JSON document, an 88 MB log took 2.5 times as long as with no records
-//! read at all. A record as the daemon lays it out (`log`, `stream`,
-//! `time`, in that order, nothing else) is read without the parser
-//! ([`laid_out`]); any other, or one whose `log` holds an escape that
-//! reader does not decode, goes to the parser ([`parsed`]). The two agree
-//! on every record the first reads (a property test checks it).
+//! Every record of a container's log is read, so each costs
+//! (`bench/logs_json_file.sh` measures it). A whole record in the daemon's
+//! layout that cannot say EROFS is skipped undecoded ([`quiet`]). A record
+//! as the daemon lays it out (`log`, `stream`, `time`, in that order,
+//! nothing else) is read without the JSON parser ([`laid_out`]); any
+//! other, or one whose `log` holds an escape that reader does not decode,
+//! goes to the parser ([`parsed`]). Property tests check that the three
+//! agree.
 
 use super::join::{Record, Stream};
 use serde::Deserialize;
@@ -78,6 +79,17 @@ fn parsed(line: &str) -> Option<Record<'_>> {
 fn laid_out(line: &str) -> Option<Record<'_>> {
     let rest = line.strip_prefix(HEAD)?.strip_prefix('"')?;
     let (message, partial, rest) = json_string(rest)?;
+    let stream = after_log(rest)?;
+    Some(Record {
+        stream,
+        partial,
+        message,
+    })
+}
+
+/// The stream of a record in the daemon's layout, from what follows its
+/// `log` string: `,"stream":"stdout","time":"…"}` to the end of the line.
+fn after_log(rest: &str) -> Option<Stream> {
     let rest = rest.strip_prefix(",\"stream\":\"")?;
     let (stream, rest) = if let Some(r) = rest.strip_prefix("stdout\"") {
         (Stream::Stdout, r)
@@ -87,17 +99,56 @@ fn laid_out(line: &str) -> Option<Record<'_>> {
     // The time is a string of digits, letters and `-:.+`: nothing in it
     // to unescape or to refuse, and it ends at the `"}` that ends the line.
     let time = rest.strip_prefix(",\"time\":\"")?.strip_suffix("\"}")?;
-    if !time
-        .bytes()
+    time.bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b':' | b'.' | b'+'))
-    {
+        .then_some(stream)
+}
+
+/// The stream of a record in the daemon's layout whose message is whole
+/// (its `log` ends in an escaped newline) and cannot say EROFS, so that
+/// reading it, when no message of its stream is open, finds nothing: it
+/// need not be decoded (most records of a log are such). `None` for any
+/// other line: read it with [`record`].
+///
+/// Its message cannot say EROFS when the still escaped `log` holds no
+/// word of any EROFS mark ([`super::mentions_erofs`]: `read-only`, `erofs`,
+/// `[errno 30]`, `no usable temporary directory`, in any case) and no `\u`
+/// escape: every other escape stands for a character (`"`, `\`, `/`, a
+/// control character) that is in none of those words, so a word the
+/// decoded text holds was in the escaped text as it is.
+pub fn quiet(line: &str) -> Option<Stream> {
+    let rest = line.strip_prefix(HEAD)?.strip_prefix('"')?;
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    // Where the last escape ended, when it was `\n`.
+    let mut newline_to = None;
+    let end = loop {
+        let at = i + bytes[i..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        match (bytes[at], bytes.get(at + 1)) {
+            (b'"', _) => break at,
+            (b'\\', Some(b'n')) => newline_to = Some(at + 2),
+            (b'\\', Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'r' | b't')) => {}
+            // `\u`, a bad escape, a control character.
+            _ => return None,
+        }
+        i = at + 2;
+    };
+    if newline_to != Some(end) {
         return None;
     }
-    Some(Record {
-        stream,
-        partial,
-        message,
-    })
+    let stream = after_log(&rest[end + 1..])?;
+    let log = rest[..end].to_ascii_lowercase();
+    let marked = [
+        "read-only",
+        "erofs",
+        "[errno 30]",
+        "no usable temporary directory",
+    ]
+    .iter()
+    .any(|w| log.contains(w));
+    (!marked).then_some(stream)
 }
 
 /// The JSON string whose contents start `s` (its opening quote already
@@ -459,8 +510,103 @@ mod tests {
         })
     }
 
+    /// A log of words and marks that say EROFS, each character written
+    /// as some encoder writes it (`\u` escapes inside a mark among them),
+    /// ending in a newline or not.
+    fn log_with_marks() -> impl Strategy<Value = String> {
+        let token = prop_oneof![
+            3 => log_char().prop_map(String::from),
+            1 => proptest::sample::select(vec![
+                "Read-only file system",
+                "read-only",
+                "READ-ONLY FILE SYSTEM",
+                "EROFS",
+                "erofs",
+                ": erofs",
+                "{error,erofs}",
+                "[Errno 30]",
+                "No usable temporary directory",
+                "on a read-only directory: ",
+                "Read-only",
+                "file system",
+            ])
+            .prop_map(String::from),
+        ];
+        (
+            proptest::collection::vec((token, any::<u8>()), 0..12),
+            any::<bool>(),
+        )
+            .prop_map(|(tokens, newline)| {
+                let mut s = String::new();
+                for (t, how) in tokens {
+                    // As it is; with one character as `\u`; or each
+                    // character written its own way.
+                    let one = usize::from(how) % t.chars().count().max(1);
+                    for (k, c) in t.chars().enumerate() {
+                        let way = match how % 3 {
+                            0 => 0,
+                            1 if k == one => 2,
+                            1 => 0,
+                            _ => how.rotate_left(k as u32 % 8) ^ (k as u8),
+                        };
+                        encode(c, way, &mut s);
+                    }
+                }
+                if newline {
+                    s.push_str("\\n");
+                }
+                s
+            })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// A record `quiet` skips is a whole record of that stream whose
+        /// message, read line by line, says nothing of EROFS: reading it
+        /// would have found nothing.
+        #[test]
+        fn a_quiet_record_says_nothing_of_erofs(
+            log in log_with_marks(),
+            stream in proptest::sample::select(vec!["stdout", "stderr", "stdin"]),
+            line in candidate_line(),
+        ) {
+            let made = format!(r#"{{"log":"{log}","stream":"{stream}","time":"2024-05-14T09:21:07.1Z"}}"#);
+            for line in [made, line] {
+                let Some(quiet) = quiet(&line) else { continue };
+                let read = record(&line);
+                prop_assert!(read.is_some(), "{}", line);
+                let read = read.unwrap_or_else(|| unreachable!());
+                prop_assert_eq!(read.stream, quiet, "{}", line);
+                prop_assert!(!read.partial, "{}", line);
+                for l in read.message.lines() {
+                    let l = l.strip_suffix('\r').unwrap_or(l);
+                    prop_assert!(!super::super::mentions_erofs(l), "{}", line);
+                }
+            }
+        }
+
+        /// Every whole record the daemon writes of a message without a
+        /// mark and without a character it writes as `\u` is skipped.
+        #[test]
+        fn whole_records_without_marks_are_quiet(
+            log in proptest::collection::vec(log_char(), 0..40).prop_map(String::from_iter),
+        ) {
+            let plain = !log.to_ascii_lowercase().contains("erofs")
+                && !log.chars().any(|c| (c < ' ' && c != '\n' && c != '\r') || matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}'));
+            let line = format!(
+                r#"{{"log":"{}\n","stream":"stdout","time":"2024-05-14T09:21:07.123456789Z"}}"#,
+                docker_encoded(&log)
+            );
+            if plain {
+                prop_assert_eq!(quiet(&line), Some(Stream::Stdout), "{}", line);
+            }
+            let partial = format!(
+                r#"{{"log":"{}","stream":"stdout","time":"2024-05-14T09:21:07.123456789Z"}}"#,
+                docker_encoded(log.trim_end_matches('\n'))
+            );
+            prop_assert_eq!(quiet(&partial), None, "{}", partial);
+        }
 
         /// Wherever the fast reader reads a record, the parser reads the
         /// same one: the same stream, message and partial flag.

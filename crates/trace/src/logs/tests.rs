@@ -1258,6 +1258,28 @@ fn docker_json_file_records_of_a_long_line_are_joined_per_stream() {
     }
 }
 
+/// A whole record that says nothing of EROFS is skipped unread only when
+/// no message of its stream is open: after a partial record it ends that
+/// message, and the next record starts one of its own.
+#[test]
+fn a_record_after_a_partial_one_ends_its_message_even_when_it_says_nothing() {
+    let log = [
+        docker_record("stderr", "open /srv/a: read-only file system"),
+        docker_record("stdout", "GET /healthz 200\n"),
+        docker_record("stderr", " (retrying)\n"),
+        docker_record(
+            "stderr",
+            "sh: 1: cannot create /srv/b/x: Read-only file system\n",
+        ),
+    ]
+    .join("\n")
+        + "\n";
+    assert!(json_file::quiet(log.lines().nth(2).unwrap_or_default()).is_some());
+    let s = scan(&log);
+    let hits: Vec<(usize, &str)> = s.hits.iter().map(|(n, h)| (*n, h.path.as_str())).collect();
+    assert_eq!(hits, [(1, "/srv/a"), (4, "/srv/b/x")]);
+}
+
 /// A partial record with nothing after it (the container was killed
 /// mid-line) is read as it is.
 #[test]
