@@ -105,26 +105,20 @@ pub fn is_significant_update(pod: &Pod, old: &Pod) -> bool {
     {
         return true;
     }
-    // By name: one against all for the few a pod has; hashed beyond, so
-    // that a review with thousands (anyone reaching the Service can send
-    // one) stays linear. The first of a name wins, as in PSA.
-    let (new, before) = (&s.ephemeral_containers, &o.ephemeral_containers);
-    if before.len() <= 16 {
-        return new
-            .iter()
-            .any(|c| match before.iter().find(|oc| oc.name == c.name) {
-                None => true,
-                Some(oc) => changed(c, oc),
-            });
-    }
+    // By name, hashed, so that a review with thousands (anyone reaching the
+    // Service can send one) stays linear; a pod without ephemeral
+    // containers allocates nothing. The first of a name wins, as in PSA.
+    let before = &o.ephemeral_containers;
     let mut by_name: HashMap<&str, &Container> = HashMap::with_capacity(before.len());
     for oc in before {
         by_name.entry(oc.name.as_str()).or_insert(oc);
     }
-    new.iter().any(|c| match by_name.get(c.name.as_str()) {
-        None => true,
-        Some(oc) => changed(c, oc),
-    })
+    s.ephemeral_containers
+        .iter()
+        .any(|c| match by_name.get(c.name.as_str()) {
+            None => true,
+            Some(oc) => changed(c, oc),
+        })
 }
 
 #[cfg(test)]
