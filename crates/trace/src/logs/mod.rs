@@ -92,9 +92,7 @@ const RUNTIMES: &[(&str, Recogniser)] = &[
 /// without one must be added there, or records saying it are skipped.
 pub fn mentions_erofs(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
-    l.contains("read-only file system")
-        || line.contains("EROFS")
-        || l.contains("[errno 30]")
+    erofs_words_at(line, &l).is_some()
         || l.contains("no usable temporary directory")
         || erlang::has_atom(line)
         || line.contains(mongodb::MARK)
@@ -151,8 +149,12 @@ fn generic_path(line: &str) -> Option<&str> {
 /// (`read-only file system` in any case, `EROFS`, `[Errno 30]`); `None`
 /// when only a runtime's own mark says it.
 fn erofs_at(line: &str) -> Option<usize> {
-    // ASCII lower-casing keeps every byte where it was.
-    let l = line.to_ascii_lowercase();
+    erofs_words_at(line, &line.to_ascii_lowercase())
+}
+
+/// [`erofs_at`] given `line`'s ASCII lower-case copy `l` (which keeps
+/// every byte where it was).
+fn erofs_words_at(line: &str, l: &str) -> Option<usize> {
     [
         l.find("read-only file system"),
         line.find("EROFS"),
