@@ -269,9 +269,10 @@ async fn the_webhook_decides_from_the_watched_labels() {
     task.abort();
 }
 
-#[tokio::test]
-async fn readyz_waits_for_the_cache() {
-    // A server that accepts but never answers: the cache never syncs.
+/// A webhook whose namespace cache watches an API server that accepts but
+/// never answers: the cache never syncs, and every lookup waits. The task
+/// and the listener are to be kept until the test ends.
+async fn behind_a_silent_api() -> (Harness, tokio::task::JoinHandle<()>, TcpListener) {
     let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let (cache, task) = NamespaceCache::start(client(&url));
@@ -282,6 +283,12 @@ async fn readyz_waits_for_the_cache() {
         Duration::from_secs(1),
     )
     .await;
+    (h, task, silent)
+}
+
+#[tokio::test]
+async fn readyz_waits_for_the_cache() {
+    let (h, task, silent) = behind_a_silent_api().await;
     let r = h.client.get(h.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
     assert_eq!(get_status(&h.client, h.url("/healthz")).await, 200);
@@ -295,16 +302,7 @@ async fn readyz_waits_for_the_cache() {
 /// open, with an `error` annotation, instead of being denied.
 #[tokio::test]
 async fn a_review_that_times_out_denies_a_pod_but_never_a_controller() {
-    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", silent.local_addr().unwrap());
-    let (cache, task) = NamespaceCache::start(client(&url));
-    let h = start_with(
-        Default::default(),
-        Namespaces::Cache(cache),
-        None,
-        Duration::from_secs(1),
-    )
-    .await;
+    let (h, task, silent) = behind_a_silent_api().await;
     let deployment = recorded("03-deployment-create");
     let r = h.review("/validate?timeout=500ms", &deployment.body).await;
     assert_eq!(r["allowed"], true, "{r}");
