@@ -140,6 +140,7 @@ impl Webhook {
                 status.details = Some(StatusDetails {
                     name: call.req.name().to_string(),
                     kind: call.req.resource.resource.clone(),
+                    ..Default::default()
                 });
                 response.allowed = false;
                 response.status = Some(status);

@@ -5,6 +5,7 @@
 //! `warn` inherits a stricter, valid `enforce` when it has no label of its
 //! own. Every invalid value is also a field error in PSA's wording.
 
+use crate::review::StatusCause;
 use rootlock_manifest::tree::Node;
 use rootlock_policy::format::go_quote;
 use rootlock_policy::{Level, LevelVersion, Version};
@@ -56,15 +57,30 @@ pub struct FieldError {
     pub detail: &'static str,
 }
 
+impl FieldError {
+    /// The field path, as Go's `field.Path` prints it.
+    pub fn field(&self) -> String {
+        format!("metadata.labels[{}]", self.key)
+    }
+
+    /// Go's `field.Error.ErrorBody()`: the message without the field.
+    pub fn body(&self) -> String {
+        format!("Invalid value: {}: {}", go_quote(&self.value), self.detail)
+    }
+
+    /// The `metav1.StatusCause` the API server's `NewInvalid` makes of it.
+    pub fn cause(&self) -> StatusCause {
+        StatusCause {
+            reason: "FieldValueInvalid".into(),
+            message: self.body(),
+            field: self.field(),
+        }
+    }
+}
+
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "metadata.labels[{}]: Invalid value: {}: {}",
-            self.key,
-            go_quote(&self.value),
-            self.detail
-        )
+        write!(f, "{}: {}", self.field(), self.body())
     }
 }
 

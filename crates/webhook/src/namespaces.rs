@@ -8,7 +8,7 @@ use crate::labels::{
     self, AUDIT, AUDIT_VERSION, ENFORCE, ENFORCE_VERSION, Labels, Policy, WARN, WARN_VERSION,
     aggregate, json_str, labels_from_object, policy_to_evaluate,
 };
-use crate::review::{AdmissionResponse, Status};
+use crate::review::{AdmissionResponse, Status, StatusDetails};
 use rootlock_policy::{Level, LevelVersion, Severity, evaluate, immutable};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -100,16 +100,36 @@ fn invalid(
 ) -> AdmissionResponse {
     wh.metrics
         .evaluation(call.eval_labels("none", "none", "deny"));
-    AdmissionResponse::deny(Status::failure(
+    // PSA's `invalidResponse`, which is the API server's `NewInvalid`: the
+    // message aggregates the errors, the details list each as a cause, so
+    // clients that read `details.causes` (kubectl, controllers) see them.
+    let kind = &call.req.kind;
+    let mut status = Status::failure(
         422,
         "Invalid",
         format!(
             "{} {:?} is invalid: {}",
-            call.req.kind.kind,
+            group_kind(kind),
             name,
             aggregate(errs)
         ),
-    ))
+    );
+    status.details = Some(StatusDetails {
+        name: name.to_string(),
+        group: kind.group.clone(),
+        kind: kind.kind.clone(),
+        causes: errs.iter().map(labels::FieldError::cause).collect(),
+    });
+    AdmissionResponse::deny(status)
+}
+
+/// Go's `schema.GroupKind.String()`: `Kind`, or `Kind.group`.
+fn group_kind(kind: &crate::review::GroupVersionKind) -> String {
+    if kind.group.is_empty() {
+        kind.kind.clone()
+    } else {
+        format!("{}.{}", kind.kind, kind.group)
+    }
 }
 
 /// PSA's warning for an exempt namespace that carries a policy.

@@ -62,9 +62,15 @@ fn text_len(r: &AdmissionResponse) -> usize {
     let status = r.status.as_ref().map_or(0, |s| {
         64 + s.message.len()
             + s.reason.len()
-            + s.details
-                .as_ref()
-                .map_or(0, |d| d.name.len() + d.kind.len())
+            + s.details.as_ref().map_or(0, |d| {
+                d.name.len()
+                    + d.group.len()
+                    + d.kind.len()
+                    + d.causes
+                        .iter()
+                        .map(|c| 40 + c.reason.len() + c.message.len() + c.field.len())
+                        .sum::<usize>()
+            })
     });
     let annotations: usize = r
         .audit_annotations
@@ -86,24 +92,56 @@ fn status(out: &mut Vec<u8>, s: &Status) {
     string(out, &s.reason);
     if let Some(d) = &s.details {
         out.extend_from_slice(b",\"details\":{");
-        let mut first = true;
-        for (key, value) in [("name", &d.name), ("kind", &d.kind)] {
-            if value.is_empty() {
-                continue;
-            }
-            if !first {
+        let wrote = non_empty_fields(
+            out,
+            [("name", &d.name), ("group", &d.group), ("kind", &d.kind)],
+        );
+        if !d.causes.is_empty() {
+            if wrote {
                 out.push(b',');
             }
-            first = false;
-            string(out, key);
-            out.push(b':');
-            string(out, value);
+            out.extend_from_slice(b"\"causes\":[");
+            for (i, c) in d.causes.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'{');
+                non_empty_fields(
+                    out,
+                    [
+                        ("reason", &c.reason),
+                        ("message", &c.message),
+                        ("field", &c.field),
+                    ],
+                );
+                out.push(b'}');
+            }
+            out.push(b']');
         }
         out.push(b'}');
     }
     out.extend_from_slice(b",\"code\":");
     out.extend_from_slice(s.code.to_string().as_bytes());
     out.push(b'}');
+}
+
+/// `"key":"value"` pairs, comma-separated, skipping empty values (Go's
+/// `omitempty`); whether any was written.
+fn non_empty_fields<const N: usize>(out: &mut Vec<u8>, fields: [(&str, &String); N]) -> bool {
+    let mut wrote = false;
+    for (key, value) in fields {
+        if value.is_empty() {
+            continue;
+        }
+        if wrote {
+            out.push(b',');
+        }
+        wrote = true;
+        string(out, key);
+        out.push(b':');
+        string(out, value);
+    }
+    wrote
 }
 
 fn map(out: &mut Vec<u8>, m: &BTreeMap<String, String>) {
@@ -186,7 +224,7 @@ fn string(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::StatusDetails;
+    use crate::review::{StatusCause, StatusDetails};
 
     /// serde_json's rendering of the same response: the reference.
     fn reference(r: &AdmissionResponse) -> Vec<u8> {
@@ -251,6 +289,7 @@ mod tests {
             s.details = Some(StatusDetails {
                 name: "p1".into(),
                 kind: "pods".into(),
+                ..Default::default()
             });
         }
         responses.push(denied.clone());
@@ -266,6 +305,29 @@ mod tests {
             .insert("enforce-policy".into(), "immutable:latest".into());
         responses.push(denied.clone());
         if let Some(d) = denied.status.as_mut().and_then(|s| s.details.as_mut()) {
+            d.kind.clear();
+        }
+        responses.push(denied.clone());
+        // A 422's details: group, kind and field causes, some fields empty.
+        if let Some(d) = denied.status.as_mut().and_then(|s| s.details.as_mut()) {
+            d.group = "apps".into();
+            d.causes = vec![
+                StatusCause {
+                    reason: "FieldValueInvalid".into(),
+                    message: "Invalid value: \"x\": must be \"y\"".into(),
+                    field: "metadata.labels[rootlock.dev/enforce]".into(),
+                },
+                StatusCause {
+                    field: "spec".into(),
+                    ..Default::default()
+                },
+                StatusCause::default(),
+            ];
+        }
+        responses.push(denied.clone());
+        if let Some(d) = denied.status.as_mut().and_then(|s| s.details.as_mut()) {
+            d.name.clear();
+            d.group.clear();
             d.kind.clear();
         }
         responses.push(denied);

@@ -156,7 +156,23 @@ pub struct StatusDetails {
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub name: String,
     #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub group: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub kind: String,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub causes: Vec<StatusCause>,
+}
+
+/// `metav1.StatusCause`: one field error of a 422, as the API server's
+/// `NewInvalid` lists them (`reason` is the field error's type).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StatusCause {
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub field: String,
 }
 
 impl Status {

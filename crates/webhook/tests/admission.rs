@@ -266,6 +266,16 @@ async fn namespaces_with_invalid_labels_are_rejected_with_psa_wording() {
         r["status"]["message"],
         "Namespace \"shop\" is invalid: metadata.labels[rootlock.dev/enforce]: Invalid value: \"Restricted\": must be one of privileged, baseline, restricted, immutable"
     );
+    // The details as the API server's NewInvalid fills them (PSA's
+    // invalidResponse): no group for core, every field error a cause.
+    assert_eq!(
+        r["status"]["details"],
+        json!({"name": "shop", "kind": "Namespace", "causes": [{
+            "reason": "FieldValueInvalid",
+            "message": "Invalid value: \"Restricted\": must be one of privileged, baseline, restricted, immutable",
+            "field": "metadata.labels[rootlock.dev/enforce]",
+        }]})
+    );
     let two = variant("02-namespace-update", "ns-bad2", |r| {
         r["object"]["metadata"]["labels"]["rootlock.dev/warn-version"] = json!("v1.01");
         r["object"]["metadata"]["labels"]["rootlock.dev/audit"] = json!("strict");
@@ -274,6 +284,17 @@ async fn namespaces_with_invalid_labels_are_rejected_with_psa_wording() {
     assert_eq!(
         r["status"]["message"],
         "Namespace \"shop\" is invalid: [metadata.labels[rootlock.dev/audit]: Invalid value: \"strict\": must be one of privileged, baseline, restricted, immutable, metadata.labels[rootlock.dev/warn-version]: Invalid value: \"v1.01\": must be \"latest\" or \"v1.x\"]"
+    );
+    let causes: Vec<&Value> = r["status"]["details"]["causes"]
+        .as_array()
+        .map(|a| a.iter().map(|c| &c["field"]).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        causes,
+        [
+            "metadata.labels[rootlock.dev/audit]",
+            "metadata.labels[rootlock.dev/warn-version]"
+        ]
     );
     // An UPDATE that leaves the same invalid labels in place is not blocked.
     let same = variant("02-namespace-update", "ns-same", |r| {
