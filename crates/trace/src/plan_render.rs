@@ -2,6 +2,7 @@
 //! misread), as JSON (serde_json), or as a human summary.
 
 use rootlock_policy::plan::VolumePlan;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Output formats shared by `trace` and `logs`.
@@ -129,6 +130,25 @@ pub fn for_file(plan: &VolumePlan, file: &str) -> String {
 /// every other line far to the right).
 const MAX_ALIGNED_PATH: usize = 64;
 
+/// `s` for a terminal: control characters written as `\u{1b}`. Paths,
+/// reasons and warnings come from logs and traced programs, and a raw
+/// escape sequence in them would be run by the terminal (recolour, retitle,
+/// hide the lines before it) instead of shown.
+fn visible(s: &str) -> Cow<'_, str> {
+    if !s.contains(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The plan as a human summary (no trailing blank line).
 pub fn to_text(plan: &VolumePlan) -> String {
     let mut out = String::new();
@@ -142,7 +162,7 @@ pub fn to_text(plan: &VolumePlan) -> String {
         let width = plan
             .paths
             .iter()
-            .map(|p| p.path.chars().count())
+            .map(|p| visible(&p.path).chars().count())
             .filter(|&n| n <= MAX_ALIGNED_PATH)
             .max()
             .unwrap_or(0);
@@ -155,21 +175,22 @@ pub fn to_text(plan: &VolumePlan) -> String {
                 medium.push_str(", seed");
             }
             if let Some(c) = &p.container {
-                let _ = write!(medium, ", container {c}");
+                let _ = write!(medium, ", container {}", visible(c));
             }
-            let pad = width.saturating_sub(p.path.chars().count());
+            let path = visible(&p.path);
+            let pad = width.saturating_sub(path.chars().count());
             let _ = writeln!(
                 out,
                 "  {}{}  [{}]  {}",
-                p.path,
+                path,
                 " ".repeat(pad),
                 medium,
-                p.reason
+                visible(&p.reason)
             );
         }
     }
     for w in &plan.warnings {
-        let _ = writeln!(out, "warning: {w}");
+        let _ = writeln!(out, "warning: {}", visible(w));
     }
     out
 }
@@ -202,6 +223,30 @@ pub fn emit_quiet(plan: &VolumePlan, format: Format, output: Option<&str>) -> Re
 mod tests {
     use super::*;
     use rootlock_policy::plan::{Medium, PlannedPath};
+
+    /// A path, container, reason or warning from a log or a traced
+    /// program is shown with its control characters escaped: raw, an OSC
+    /// sequence would retitle the terminal and `ESC [2K` erase the line.
+    #[test]
+    fn text_escapes_control_characters() {
+        let mut plan = VolumePlan::new("logs: -");
+        plan.paths.push(PlannedPath {
+            path: "/x\u{1b}]0;t\u{7}".into(),
+            medium: Medium::Disk,
+            size_limit: None,
+            container: Some("c\u{1b}[2K".into()),
+            seed: false,
+            reason: "write /x\u{1b}]0;t\u{7}/f: EROFS".into(),
+        });
+        plan.warnings.push("w\u{9b}31m".into());
+        let text = to_text(&plan);
+        assert!(
+            !text.contains(|c: char| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains("  /x\\u{1b}]0;t\\u{7}  [disk, container c\\u{1b}[2K]  write /x\\u{1b}]0;t\\u{7}/f: EROFS\n"), "{text}");
+        assert!(text.contains("warning: w\\u{9b}31m\n"), "{text}");
+    }
 
     fn sample() -> VolumePlan {
         let mut plan = VolumePlan::new("trace: nginx -g 'daemon off;'");
