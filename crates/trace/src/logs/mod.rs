@@ -11,6 +11,7 @@
 //! head or a Docker json-file record (the partial records of both are
 //! joined: `join`), a JSON line's strings.
 
+mod ansi;
 mod cri;
 mod erlang;
 mod go;
@@ -268,12 +269,14 @@ impl Scan {
 
     /// Adds what the program logged at line `n`.
     fn body(&mut self, n: usize, container: Option<&str>, line: &str) {
+        // Colour codes may sit inside the words (`\x1b[1mRead-only\x1b[0m`).
+        let line = ansi::strip(line);
         // JSON escapes do not touch the words that say EROFS: a line
         // without them has nothing to decode (and most lines are such).
-        if !mentions_erofs(line) {
+        if !mentions_erofs(&line) {
             return;
         }
-        for text in json_line::texts(line) {
+        for text in json_line::texts(&line) {
             self.text(n, container, &text);
         }
     }
@@ -288,6 +291,8 @@ impl Scan {
     /// Adds what one text of line `n` says: the line itself, or a decoded
     /// string of a JSON line.
     fn text(&mut self, n: usize, container: Option<&str>, line: &str) {
+        // A JSON string may carry them escaped (`\u001b[31m`).
+        let line: &str = &ansi::strip(line);
         let hits = recognise(line);
         if hits.is_empty() {
             if mentions_erofs(line) && !node::is_code_line(line) {
@@ -432,6 +437,11 @@ enum Unplanned {
     /// U+FFFD): a volume's `mountPath` is a string, and one with U+FFFD
     /// names no directory of the image.
     NotUtf8 { at: String, evidence: String },
+    /// The mount point would hold control characters (left by a
+    /// terminal's line editing, a binary dump, a hostile log): a directory
+    /// seldom has one in its name, and a planned `mountPath` with one
+    /// would pass `kubectl apply` and mount somewhere nobody looks.
+    Control { at: String, evidence: String },
 }
 
 /// The anchor one hit needs.
@@ -452,6 +462,9 @@ fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
     // that decodes is covered by a volume at that directory.
     if at.contains(char::REPLACEMENT_CHARACTER) {
         return Err(Unplanned::NotUtf8 { at, evidence });
+    }
+    if at.contains(char::is_control) {
+        return Err(Unplanned::Control { at, evidence });
     }
     Ok(Anchor::new(&at, seed, None, evidence, &path))
 }
@@ -522,6 +535,9 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
             ))),
             Err(Unplanned::NotUtf8 { at, evidence }) => unplanned.push(of_container(container, format!(
                 "line {line}: {at:?} is not valid UTF-8 (the log's bytes there were read as U+FFFD), so no volume can be planned at it ({evidence}): find the directory's name in the image and add the volume by hand"
+            ))),
+            Err(Unplanned::Control { at, evidence }) => unplanned.push(of_container(container, format!(
+                "line {line}: {at:?} holds control characters, so no volume is planned at it ({evidence}): find the directory's real name in the image and add the volume by hand"
             ))),
         }
     }

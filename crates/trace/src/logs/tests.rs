@@ -1371,3 +1371,39 @@ fn a_mount_path_that_is_not_utf8_is_warned_about_not_planned() {
     }
     plan.validate().unwrap();
 }
+
+/// Colour codes, raw or JSON-escaped, are not part of a path: a coloured
+/// Go error names `/var/cache/app/x`, and `Read-only` in bold still says
+/// EROFS. Without stripping, the first planned `/var/cache` (the path
+/// ended at the escape) and the second was not seen.
+#[test]
+fn colour_codes_around_and_inside_paths_are_ignored() {
+    let log = "\u{1b}[31mopen /var/cache/app\u{1b}[0m/x: read-only file system\n\
+        touch: cannot touch '/run/a.pid': \u{1b}[1mRead-only\u{1b}[0m file system\n\
+        {\"level\":\"error\",\"msg\":\"\\u001b[33mmkdir /srv/data\\u001b[0m: read-only file system\"}\n";
+    let plan = plan_from_scan(&scan_reader(log.as_bytes()).unwrap(), "logs: -");
+    assert_eq!(planned(&plan), ["/run", "/srv/data", "/var/cache/app"]);
+    assert!(
+        plan.paths.iter().all(|p| !p.reason.contains('\u{1b}')),
+        "{:?}",
+        plan.paths
+    );
+}
+
+/// A control character left in a mount point (a terminal's line editing,
+/// a binary dump) names no directory of the image: a warning, not a
+/// volume; a file of such a name still plans its directory.
+#[test]
+fn a_mount_path_with_control_characters_is_warned_about_not_planned() {
+    let log = "mkdir /data/a\u{1}b: read-only file system\n\
+        open /srv/ok/x\u{7f}.pid: read-only file system\n";
+    let plan = plan_from_scan(&scan_reader(log.as_bytes()).unwrap(), "logs: -");
+    assert_eq!(planned(&plan), ["/srv/ok"]);
+    assert!(
+        plan.warnings.iter().any(|w| w.starts_with("line 1: ")
+            && w.contains("\"/data/a\\u{1}b\" holds control characters")),
+        "{:?}",
+        plan.warnings
+    );
+    plan.validate().unwrap();
+}
