@@ -46,7 +46,14 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         .collect();
     if !absolute.is_empty() {
         return if op == Op::Rename {
-            absolute
+            // Both names: the relative one (`mv 'app.conf' '/etc/app/'`)
+            // lies in the working directory, which may be read-only too;
+            // the plan warns about it by name rather than drop it.
+            quoted
+                .into_iter()
+                .filter(|q| !q.name.is_empty())
+                .map(|q| (q.name, op))
+                .collect()
         } else {
             absolute.into_iter().take(1).collect()
         };

@@ -1407,3 +1407,22 @@ fn a_mount_path_with_control_characters_is_warned_about_not_planned() {
     );
     plan.validate().unwrap();
 }
+
+/// `mv` with one relative name: the absolute one plans its directory, the
+/// relative one is a warning by name (it was dropped without a word).
+#[test]
+fn a_relative_name_beside_an_absolute_one_in_mv_is_warned_about() {
+    let log = "mv: cannot move 'tmp.conf' to '/etc/app/app.conf': Read-only file system\n\
+        mv: cannot move '/etc/app/old' to 'new': Read-only file system\n";
+    let plan = plan_from_scan(&scan_reader(log.as_bytes()).unwrap(), "logs: -");
+    assert_eq!(planned(&plan), ["/etc/app"]);
+    for (line, name) in [(1, "tmp.conf"), (2, "new")] {
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("line {line}: {name:?} is relative"))),
+            "{line}: {:?}",
+            plan.warnings
+        );
+    }
+}
