@@ -6,6 +6,7 @@ use crate::fixer::{Outcome, Settings, fix_text};
 use crate::inputs::{Encoding, Source, expand_in_order, read};
 use rayon::prelude::*;
 use rootlock_manifest::Limits;
+use rootlock_policy::format::printable;
 use rootlock_policy::{Level, LevelVersion};
 use std::io::Write;
 
@@ -82,8 +83,10 @@ pub fn run(args: &FixArgs) -> i32 {
             }
         };
         let name = source.name();
+        // Notes and errors name containers and files from the input:
+        // shown with their control characters escaped.
         for n in &outcome.notes {
-            eprintln!("note: {n}");
+            eprintln!("note: {}", printable(n));
         }
         if !outcome.errors.is_empty() {
             // Nothing on stdout, not even the input unchanged: in
@@ -130,7 +133,7 @@ pub fn run(args: &FixArgs) -> i32 {
         errors.push(e);
     }
     for e in &errors {
-        eprintln!("rootlock fix: {e}");
+        eprintln!("rootlock fix: {}", printable(&e.to_string()));
     }
     if !errors.is_empty() {
         2

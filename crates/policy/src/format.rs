@@ -1,4 +1,7 @@
-//! String helpers that reproduce Pod Security Admission's wording exactly.
+//! String helpers that reproduce Pod Security Admission's wording exactly,
+//! and one that makes any text safe to print on a terminal.
+
+use std::borrow::Cow;
 
 /// `pluralize("container", "containers", n)`.
 pub fn pluralize<'a>(singular: &'a str, plural: &'a str, n: usize) -> &'a str {
@@ -67,6 +70,28 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
+/// `s` for a terminal: control characters (C0, DEL, C1) but the tab
+/// written as `\u{1b}`. Names, messages (PSA's are byte-exact and quote names without
+/// escaping), exemption reasons and paths come from manifests, logs and
+/// traced programs; printed raw, an escape sequence in them would be run by
+/// the terminal (retitle it, recolour, erase the lines above) instead of
+/// shown. JSON, YAML and SARIF output escape them on their own.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && c != '\t';
+    if !s.contains(escaped) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if escaped(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// An approximation of Go's `unicode.IsPrint`: letters, marks, numbers,
 /// punctuation, symbols and the ASCII space. Other spaces, control and
 /// format characters, surrogates and private-use characters are not.
@@ -109,6 +134,20 @@ mod tests {
         assert_eq!(go_quote("\u{feff}"), "\"\\ufeff\"");
         assert_eq!(go_quote("\u{10ffff}"), "\"\\U0010ffff\"");
         assert_eq!(go_quote(""), "\"\"");
+    }
+
+    #[test]
+    fn printable_escapes_control_characters_only() {
+        assert!(matches!(
+            printable("a é\u{a0}b"),
+            Cow::Borrowed("a é\u{a0}b")
+        ));
+        assert_eq!(
+            printable("x\u{1b}]0;t\u{7}\ty\n\u{7f}\u{9b}"),
+            "x\\u{1b}]0;t\\u{7}\ty\\u{a}\\u{7f}\\u{9b}"
+        );
+        // A tab (met in YAML source lines) moves the cursor, no more.
+        assert!(matches!(printable("a\tb"), Cow::Borrowed(_)));
     }
 
     #[test]

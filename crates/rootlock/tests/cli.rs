@@ -1,6 +1,7 @@
 //! `rootlock scan` behaviour through the real binary: the contract's exit
 //! statuses, input errors that name file, line and field, stdin, Lists,
-//! exemptions, hostile input, and the cases where the peers are wrong.
+//! exemptions, hostile input, the cases where the peers are wrong, and text
+//! output (also `fix`'s messages) that cannot drive a terminal.
 
 mod common;
 
@@ -1338,4 +1339,64 @@ fn a_command_that_cannot_start_is_said_once() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// Escape sequences a manifest spells in double-quoted scalars (a name, an
+/// exemption reason) reach PSA's messages byte for byte; the text output
+/// shows them escaped, so scanning a hostile manifest cannot retitle or
+/// wipe the terminal (or a CI log that renders them). JSON keeps the bytes.
+#[test]
+fn text_output_shows_escape_sequences_from_the_manifest_escaped() {
+    let yaml = "apiVersion: v1
+kind: Pod
+metadata:
+  name: \"p\\e]0;owned\\a\"
+  annotations:
+    exempt.rootlock.dev/c: \"runAsNonRoot: ok\\e[2K\"
+spec:
+  containers:
+  - name: c
+    image: \"nginx\\e[31m\"
+  - name: \"d\\e[2K\"
+    image: nginx
+";
+    let out = run_stdin(&["scan", "-", "--color", "never"], yaml.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains(|c: char| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("Pod p\\u{1b}]0;owned\\u{7} (<stdin>:1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(container \"d\\u{1b}[2K\" must set"),
+        "{text}"
+    );
+    assert!(text.contains("exempted: ok\\u{1b}[2K"), "{text}");
+    let (code, json, _) = scan_stdin_json(&["--level", "immutable"], yaml);
+    assert_eq!(code, 1);
+    assert!(json.to_string().contains("d\\u001b[2K"), "{json}");
+}
+
+/// `fix` prints its errors and notes through the same escaping: a file name
+/// with an escape sequence in it is shown, not run.
+#[test]
+fn fix_messages_show_escape_sequences_escaped() {
+    let dir = std::env::temp_dir().join(format!("rootlock-esc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = dir.join("a\u{1b}]0;t\u{7}.yaml");
+    std::fs::write(&name, "apiVersion: v1\nkind: Pod\nmetadata: [\n").unwrap();
+    let out = run(&["fix", name.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains(|c: char| c.is_control() && c != '\n'),
+        "{err:?}"
+    );
+    assert!(err.contains("a\\u{1b}]0;t\\u{7}.yaml"), "{err}");
 }

@@ -1,8 +1,8 @@
 //! Writing a `VolumePlan` as YAML (hand-written, quoting whatever YAML could
 //! misread), as JSON (serde_json), or as a human summary.
 
+use rootlock_policy::format::printable;
 use rootlock_policy::plan::VolumePlan;
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Output formats shared by `trace` and `logs`.
@@ -130,25 +130,6 @@ pub fn for_file(plan: &VolumePlan, file: &str) -> String {
 /// every other line far to the right).
 const MAX_ALIGNED_PATH: usize = 64;
 
-/// `s` for a terminal: control characters written as `\u{1b}`. Paths,
-/// reasons and warnings come from logs and traced programs, and a raw
-/// escape sequence in them would be run by the terminal (recolour, retitle,
-/// hide the lines before it) instead of shown.
-fn visible(s: &str) -> Cow<'_, str> {
-    if !s.contains(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// The plan as a human summary (no trailing blank line).
 pub fn to_text(plan: &VolumePlan) -> String {
     let mut out = String::new();
@@ -162,7 +143,7 @@ pub fn to_text(plan: &VolumePlan) -> String {
         let width = plan
             .paths
             .iter()
-            .map(|p| visible(&p.path).chars().count())
+            .map(|p| printable(&p.path).chars().count())
             .filter(|&n| n <= MAX_ALIGNED_PATH)
             .max()
             .unwrap_or(0);
@@ -175,9 +156,9 @@ pub fn to_text(plan: &VolumePlan) -> String {
                 medium.push_str(", seed");
             }
             if let Some(c) = &p.container {
-                let _ = write!(medium, ", container {}", visible(c));
+                let _ = write!(medium, ", container {}", printable(c));
             }
-            let path = visible(&p.path);
+            let path = printable(&p.path);
             let pad = width.saturating_sub(path.chars().count());
             let _ = writeln!(
                 out,
@@ -185,12 +166,12 @@ pub fn to_text(plan: &VolumePlan) -> String {
                 path,
                 " ".repeat(pad),
                 medium,
-                visible(&p.reason)
+                printable(&p.reason)
             );
         }
     }
     for w in &plan.warnings {
-        let _ = writeln!(out, "warning: {}", visible(w));
+        let _ = writeln!(out, "warning: {}", printable(w));
     }
     out
 }

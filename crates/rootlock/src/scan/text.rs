@@ -5,7 +5,7 @@
 use super::emit::Emitter;
 use super::report::{FindingReport, ObjectReport};
 use rootlock_manifest::InputError;
-use rootlock_policy::format::pluralize;
+use rootlock_policy::format::{pluralize, printable};
 use rootlock_policy::{LevelVersion, Severity};
 use std::io::{IsTerminal, Write};
 
@@ -77,17 +77,20 @@ impl<W: Write> Emitter for Text<W> {
         }
         let style = &self.style;
         let out = &mut self.out;
+        // Every string from the input is printed through `printable`: a
+        // manifest's name, message or reason may hold escape sequences.
         let ns = o
             .namespace
             .as_deref()
             .map(|n| format!("{n}/"))
             .unwrap_or_default();
         let name = o.name.as_deref().unwrap_or("<unnamed>");
+        let title = format!("{} {ns}{name}", o.kind);
         writeln!(
             out,
             "{} {}",
-            style.paint("1", &format!("{} {ns}{name}", o.kind)),
-            style.paint("2", &format!("({}:{})", o.file, o.line))
+            style.paint("1", &printable(&title)),
+            style.paint("2", &format!("({}:{})", printable(&o.file), o.line))
         )?;
         for f in &o.findings {
             self.counts[f.severity as usize] += 1;
@@ -99,7 +102,13 @@ impl<W: Write> Emitter for Text<W> {
     fn finish(&mut self, errors: &[InputError]) -> std::io::Result<()> {
         let style = &self.style;
         for e in errors {
-            writeln!(self.out, "{}: {e}", style.severity(Severity::Error))?;
+            let e = e.to_string();
+            writeln!(
+                self.out,
+                "{}: {}",
+                style.severity(Severity::Error),
+                printable(&e)
+            )?;
         }
         let [info, warnings, errs] = self.counts;
         let mut summary = format!(
@@ -139,15 +148,15 @@ fn finding(
         "  {}[{}]{subject}: {}",
         style.severity(f.severity),
         style.paint("1", f.rule),
-        f.message
+        printable(&f.message)
     )?;
     writeln!(
         out,
         "    {} {}:{}  {}",
         style.paint("34", "-->"),
-        o.file,
+        printable(&o.file),
         f.line,
-        style.paint("2", &f.field)
+        style.paint("2", &printable(&f.field))
     )?;
     let width = f
         .snippet
@@ -158,13 +167,19 @@ fn finding(
         let marker = if *n == f.line { ">" } else { " " };
         writeln!(
             out,
-            "    {} {} {text}",
+            "    {} {} {}",
             style.paint("34", &format!("{n:>width$}")),
-            style.paint("34", &format!("|{marker}"))
+            style.paint("34", &format!("|{marker}")),
+            printable(text)
         )?;
     }
     if let Some(reason) = &f.exemption {
-        writeln!(out, "    {} exempted: {reason}", style.paint("36", "="))?;
+        writeln!(
+            out,
+            "    {} exempted: {}",
+            style.paint("36", "="),
+            printable(reason)
+        )?;
     }
     if f.rule == "readOnlyRootFilesystem" && f.container.is_some() && f.severity != Severity::Info {
         let fix = if f.container_type == Some("ephemeralContainer") {
@@ -172,7 +187,7 @@ fn finding(
         } else {
             format!(
                 "set `securityContext: {{readOnlyRootFilesystem: true}}` on this container, and mount an emptyDir at each path it writes (/tmp, caches, pid files); `{program} fix {}` adds both, and `{program} trace` finds the paths",
-                o.file
+                printable(&o.file)
             )
         };
         writeln!(out, "    {} {fix}", style.paint("32", "fix:"))?;
