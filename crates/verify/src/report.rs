@@ -8,6 +8,7 @@ use crate::probe::Probe;
 use crate::status::{ProcStatus, SeccompMode};
 use crate::userns::UserNamespace;
 use crate::verdict;
+use rootlock_policy::format::printable;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -132,6 +133,19 @@ impl Report {
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = self.write_text(&mut out, who);
+        // Mount points and sources are the inspected container's to name
+        // (the kernel escapes only space, tab, newline and backslash in
+        // mountinfo): shown with control characters escaped, so a mount
+        // named with an escape sequence cannot drive the terminal.
+        if out.contains(|c: char| c.is_control() && c != '\n') {
+            out = out
+                .split_inclusive('\n')
+                .map(|line| {
+                    let (text, end) = line.strip_suffix('\n').map_or((line, ""), |t| (t, "\n"));
+                    format!("{}{end}", printable(text))
+                })
+                .collect();
+        }
         out
     }
 
@@ -1016,6 +1030,33 @@ mod tests {
         assert_eq!(json["mounts"][1]["kernelInterface"], "ignored");
         assert_eq!(json["probes"][0]["outcome"], "readOnly");
         assert_eq!(json["capabilities"]["effective"][0], "CAP_CHOWN");
+    }
+
+    /// A mount point named with an escape sequence (the kernel leaves it
+    /// raw in mountinfo) is shown escaped in the text; the report (and so
+    /// the JSON) keeps it as it is.
+    #[test]
+    fn text_shows_control_characters_in_mount_points_escaped() {
+        let mountinfo = format!(
+            "{RO_ROOT_TMPFS}900 1 0:99 / /data\u{1b}]0;x\u{7} rw,relatime - ext4 /dev/vdb\u{1b}[2K rw\n"
+        );
+        let r = report(&mountinfo, &status::parse(STATUS_HOST).unwrap(), Vec::new());
+        let text = r.to_text("pid 1");
+        assert!(
+            !text.contains(|c: char| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  /data\\u{1b}]0;x\\u{7} ")
+                    && l.contains(" ext4 from /dev/vdb\\u{1b}[2K (disk)")),
+            "{text}"
+        );
+        assert!(
+            r.mounts
+                .iter()
+                .any(|m| m.mount_point == "/data\u{1b}]0;x\u{7}")
+        );
     }
 
     #[test]
