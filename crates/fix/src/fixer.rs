@@ -13,7 +13,7 @@ use crate::yaml_edit::Editor;
 use rootlock_manifest::Workload;
 use rootlock_manifest::line_breaks;
 use rootlock_manifest::tree::{Document, Node};
-use rootlock_manifest::{ErrorKind, Limits, line_of, read_stream, workloads};
+use rootlock_manifest::{ErrorKind, InputError, Limits, line_of, read_stream, workloads};
 use rootlock_policy::{FieldPath, LevelVersion};
 
 /// Everything that decides what a fix does.
@@ -56,6 +56,8 @@ pub struct Outcome {
 
 const TEMPLATE_HINT: &str = "fix edits manifests, not Helm templates: change the chart's values or templates, or render it (`helm template …`) and run fix with `--emit kustomize` on the output to get patches";
 
+const REINDENT_HINT: &str = "the lines of the flow collection ([…] or {…}) that starts here are not indented further than the key or `-` holding it, closing bracket included: kubectl and `rootlock scan` read it, but YAML 1.2 does not allow it, and fix edits only YAML it can parse as written; indent those lines past the key and run fix again";
+
 struct Chunk {
     first_line: usize,
     lines: usize,
@@ -71,6 +73,18 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
     };
     let mut chunks: Vec<Chunk> = Vec::new();
     let errors = read_stream(body.as_bytes(), name, &settings.limits, |doc| {
+        // Read from a re-indented copy (see ParsedDocument::reindented):
+        // its positions are not the file's bytes, which fix edits.
+        if let Some((line, column)) = doc.reindented {
+            return Err(InputError {
+                kind: ErrorKind::Syntax,
+                file: name.to_string(),
+                line,
+                column,
+                field: None,
+                message: REINDENT_HINT.to_string(),
+            });
+        }
         match chunks.last_mut() {
             Some(c) if c.first_line == doc.first_line => c.docs.push(doc.document),
             _ => chunks.push(Chunk {

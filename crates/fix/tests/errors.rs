@@ -25,6 +25,31 @@ fn helm_templates_are_refused_with_a_pointer_to_kustomize() {
     );
 }
 
+/// A flow collection closed at its key's column: scan reads it as kubectl
+/// does, from a re-indented copy; fix, which edits the file's own bytes
+/// and checks its output by parsing it, refuses it where it starts, with
+/// what to change, and leaves the file as it is.
+#[test]
+fn a_flow_collection_closed_at_its_keys_column_is_refused_where_it_starts() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: a\n    args: [\n      \"x\",\n    ]\n";
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(out.fixed.is_none());
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+    let e = out.errors.join("\n");
+    assert!(
+        e.starts_with("p.yaml:8:11: the lines of the flow collection"),
+        "{e}"
+    );
+    assert!(e.contains("indent those lines past the key"), "{e}");
+    // Indented as YAML 1.2 wants, the same file is fixed.
+    let indented = t.replace("      \"x\",\n    ]", "       \"x\",\n     ]");
+    assert!(
+        fix("p.yaml", &indented, &settings("immutable"))
+            .fixed
+            .is_some()
+    );
+}
+
 #[test]
 fn wrong_types_name_the_file_line_and_field() {
     let t = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    securityContext:\n      readOnlyRootFilesystem: \"true\"\n";

@@ -9,6 +9,7 @@
 
 use crate::chunk::{Chunk, ChunkError, Chunker};
 use crate::error::{ErrorKind, InputError};
+use crate::flow_indent;
 use crate::json_error::JsonError;
 use crate::json_stream::{Piece, Pieces, is_one_json_collection, sniffs_as_json};
 use crate::limits::Limits;
@@ -25,6 +26,15 @@ pub struct ParsedDocument<'a> {
     pub text: &'a str,
     /// 1-based line of the chunk's first line.
     pub first_line: usize,
+    /// Where (file line and column) the first multi-line flow collection
+    /// starts whose lines were not indented past its block, as YAML 1.2
+    /// wants and kubectl does not check: the document was read as kubectl
+    /// reads it, from a copy of the chunk with those lines indented (see
+    /// [`crate::flow_indent::reindent_flow_collections`]), and `text` is that
+    /// copy. Its lines are the file's, but columns and byte offsets on and
+    /// after them are not, so `fix`, which edits the file's bytes, refuses
+    /// such a document.
+    pub reindented: Option<(usize, usize)>,
 }
 
 /// Where the first Go template action (`{{ … }}`) of `text` starts.
@@ -228,7 +238,10 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
         parse: Parse,
         e: &TreeError,
     ) -> Option<usize> {
-        if !matches!(e.kind, TreeErrorKind::Syntax | TreeErrorKind::ComplexKey) {
+        if !matches!(
+            e.kind,
+            TreeErrorKind::Syntax | TreeErrorKind::ComplexKey | TreeErrorKind::FlowIndentation
+        ) {
             return None;
         }
         let at = first_action(text)?;
@@ -272,17 +285,41 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
         origin: Origin,
         parse: Parse,
     ) -> Result<(), InputError> {
+        let start = range.start;
         let Some(text) = chunk.text.get(range) else {
             let message = "internal error: a document's text is out of range".to_string();
             return Err(self.error(ErrorKind::Syntax, origin.line_offset + 1, 0, message));
         };
-        let docs = parse(text, origin, self.limits, &interesting_kind)
-            .map_err(|e| self.tree_error(text, origin, parse, e))?;
+        // A flow collection closed at its key's column (kubectl takes it):
+        // read once more, from a copy with every such collection indented,
+        // as kubectl reads it. A Helm template's `{{ }}`, which the parser
+        // takes for a flow mapping, still fails in the copy, and is told as
+        // a template.
+        let mut copy: Option<String> = None;
+        let mut reindented = None;
+        let docs = match parse(text, origin, self.limits, &interesting_kind) {
+            Ok(docs) => docs,
+            Err(e) => {
+                let again = (e.kind == TreeErrorKind::FlowIndentation)
+                    .then(|| flow_indent::reindent_flow_collections(text))
+                    .flatten();
+                let Some((indented, bracket)) = again else {
+                    return Err(self.tree_error(text, origin, parse, e));
+                };
+                reindented = Some(origin.position_of(text, bracket));
+                let text = copy.insert(indented).as_str();
+                parse(text, origin, self.limits, &interesting_kind)
+                    .map_err(|e| self.tree_error(text, origin, parse, e))?
+            }
+        };
+        // The whole chunk's text, as the documents' positions refer to it.
+        let whole = copy.map(|t| format!("{}{t}", &chunk.text[..start]));
         for document in docs {
             if let Err(e) = (self.each)(ParsedDocument {
                 document,
-                text: &chunk.text,
+                text: whole.as_deref().unwrap_or(&chunk.text),
                 first_line: chunk.first_line,
+                reindented,
             }) {
                 self.errors.push(e);
             }
@@ -365,10 +402,14 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
 mod tests {
     use super::*;
 
-    fn kinds(text: &str) -> Result<Vec<(usize, Option<String>)>, InputError> {
+    /// What `each` makes of every document of `text`, or the first error.
+    fn read_all<T>(
+        text: &str,
+        mut each: impl FnMut(ParsedDocument<'_>) -> T,
+    ) -> Result<Vec<T>, InputError> {
         let mut out = Vec::new();
         let mut errors = read_stream(text.as_bytes(), "f.yaml", &Limits::default(), |d| {
-            out.push((d.document.line, d.document.kind.clone()));
+            out.push(each(d));
             Ok(())
         });
         if errors.is_empty() {
@@ -376,6 +417,10 @@ mod tests {
         } else {
             Err(errors.remove(0))
         }
+    }
+
+    fn kinds(text: &str) -> Result<Vec<(usize, Option<String>)>, InputError> {
+        read_all(text, |d| (d.document.line, d.document.kind.clone()))
     }
 
     #[test]
@@ -409,6 +454,92 @@ mod tests {
         );
         let e = kinds("{}\r{}\r{\"a\": 1,}\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 9), "{e}");
+    }
+
+    /// A document and where it was re-indented (see
+    /// [`ParsedDocument::reindented`]).
+    type Reindented = (Document, Option<(usize, usize)>);
+
+    /// Every document of `text` with its `reindented`, columns zeroed (they
+    /// move on re-indented lines; lines must not).
+    fn trees(text: &str) -> Result<Vec<Reindented>, InputError> {
+        fn zero(n: &mut crate::tree::Node) {
+            n.column = 0;
+            match &mut n.value {
+                crate::tree::Value::Seq(items) => items.iter_mut().for_each(zero),
+                crate::tree::Value::Map(entries) => {
+                    entries.iter_mut().for_each(|e| zero(&mut e.value))
+                }
+                crate::tree::Value::Scalar(_) => {}
+            }
+        }
+        read_all(text, |mut d| {
+            if let Some(root) = d.document.root.as_mut() {
+                zero(root);
+            }
+            (d.document, d.reindented)
+        })
+    }
+
+    /// Flow collections closed at their key's column, as kubectl takes
+    /// them, read as kubectl reads them: the same documents, values and
+    /// lines as the text indented by hand, documents after them included.
+    #[test]
+    fn flow_collections_closed_at_the_keys_column_are_read_as_kubectl_reads_them() {
+        let lax = "kind: Pod\nspec:\n  containers:\n  - name: c\n    args: [\n      \"a b\",\n    \"c\n\n    d\",\n    ]\n    env: [{name: X,\n    value: y}]\n    image: nginx\n---\nkind: Pod\nspec:\n  containers: [\n  {name: d, image: e}\n  ]\n";
+        let fixed = "kind: Pod\nspec:\n  containers:\n  - name: c\n    args: [\n           \"a b\",\n         \"c\n\n         d\",\n         ]\n    env: [{name: X,\n          value: y}]\n    image: nginx\n---\nkind: Pod\nspec:\n  containers: [\n               {name: d, image: e}\n               ]\n";
+        let got = trees(lax).unwrap();
+        let want = trees(fixed).unwrap();
+        assert_eq!(
+            want.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+            [None, None]
+        );
+        assert_eq!(
+            got.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+            [Some((5, 11)), Some((17, 15))]
+        );
+        assert_eq!(
+            got.iter().map(|(d, _)| d).collect::<Vec<_>>(),
+            want.iter().map(|(d, _)| d).collect::<Vec<_>>()
+        );
+        let args = got[0]
+            .0
+            .root
+            .as_ref()
+            .unwrap()
+            .get("spec")
+            .unwrap()
+            .get("containers")
+            .unwrap()
+            .as_seq()
+            .unwrap()[0]
+            .get("args")
+            .unwrap()
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_scalar().unwrap().text.as_str())
+            .collect::<Vec<_>>();
+        assert_eq!(args, ["a b", "c\nd"]);
+    }
+
+    /// What is wrong besides is still an error, at its own line; a
+    /// template is still a template; and any number of collections is
+    /// read, all moved in one copy (one more parse, not one per collection).
+    #[test]
+    fn re_indenting_stops_at_real_errors_and_templates_and_takes_any_number() {
+        let e = kinds("kind: Pod\nargs: [\n1]\nspec: a: b\n").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Syntax, "{e}");
+        assert_eq!(e.line, 4, "{e}");
+        let e = kinds("kind: Pod\nargs: [\n1]\nimage: {{ .Values.image }}\n").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Template, "{e}");
+        let many = (0..500).fold("kind: Pod\n".to_string(), |t, i| {
+            t + &format!("k{i}: [\n1]\n")
+        });
+        let got = trees(&many).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1, Some((2, 5)));
+        assert_eq!(got[0].0.root.as_ref().unwrap().as_map().unwrap().len(), 501);
     }
 
     #[test]

@@ -114,6 +114,10 @@ pub enum TreeErrorKind {
     /// A mapping used as a key: `{{ .Values.x }}` parses that way.
     ComplexKey,
     DuplicateKey,
+    /// A syntax error inside a flow collection whose lines are not indented
+    /// past its block, which kubectl does not check (see
+    /// [`crate::flow_indent`]).
+    FlowIndentation,
 }
 
 enum Frame {
@@ -213,6 +217,7 @@ fn with_flow_hint(text: &str, origin: Origin, mut e: TreeError) -> TreeError {
             "{}, inside the flow collection ([…] or {{…}}) that starts at line {line}, column {column}: YAML 1.2 wants each of its lines, the closing bracket too, indented further than the key or `-` holding it (kubectl's parser does not check this)",
             e.message
         );
+        e.kind = TreeErrorKind::FlowIndentation;
     }
     e
 }
@@ -652,7 +657,7 @@ mod tests {
             "kind: Pod\nspec:\n  containers:\n  - name: c\n    args: [\n      \"a\",\n    ]\n";
         let e = parse_documents(text, 10, &Limits::default(), &|_| true).unwrap_err();
         assert_eq!((e.line, e.column), (17, 5));
-        assert_eq!(e.kind, TreeErrorKind::Syntax);
+        assert_eq!(e.kind, TreeErrorKind::FlowIndentation);
         assert!(
             e.message.starts_with(
                 "invalid indentation, inside the flow collection ([…] or {…}) that starts at line 15, column 11: "

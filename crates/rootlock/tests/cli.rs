@@ -1400,3 +1400,41 @@ fn fix_messages_show_escape_sequences_escaped() {
     );
     assert!(err.contains("a\\u{1b}]0;t\\u{7}.yaml"), "{err}");
 }
+
+/// A multi-line flow collection closed at its key's column (YAML 1.2 wants
+/// it indented further; kubectl does not check) is scanned as kubectl reads
+/// it: findings at their lines, a later document too, exit 1 not 2.
+#[test]
+fn a_flow_collection_closed_at_its_keys_column_is_scanned_as_kubectl_reads_it() {
+    let yaml = "apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec:
+  containers:
+  - name: c
+    image: nginx
+    command: [
+      \"sh\", \"-c\",
+    \"sleep 1\"
+    ]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b}
+spec:
+  containers: [
+  {name: d, image: nginx, securityContext: {privileged: true}}
+  ]
+";
+    let (code, json, stderr) = scan_stdin_json(&["--level", "baseline"], yaml);
+    assert_eq!(code, 1, "{stderr}");
+    let objects = json["objects"].as_array().unwrap();
+    let at: Vec<(&str, u64)> = objects
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap(), o["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(at, [("a", 1), ("b", 13)]);
+    assert_eq!(objects[0]["findings"], serde_json::json!([]));
+    assert_eq!(objects[1]["findings"][0]["rule"], "privileged");
+    assert_eq!(objects[1]["findings"][0]["container"], "d");
+}
