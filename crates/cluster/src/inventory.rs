@@ -13,7 +13,7 @@
 //! revision's spec and gets an entry of its own, named by the pod.
 
 use crate::evaluate::{Evaluated, Judge};
-use crate::owners::{Meta, Owners, WorkloadId};
+use crate::owners::{Meta, Owners, WorkloadId, null_as_default};
 use rootlock_manifest::extract::{Path, pod};
 use rootlock_manifest::json::node_from_json;
 use rootlock_manifest::{Limits, workloads};
@@ -96,13 +96,13 @@ struct Head {
 
 #[derive(Deserialize)]
 struct NamespaceHead {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     metadata: NamespaceMeta,
 }
 
 #[derive(Deserialize, Default)]
 struct NamespaceMeta {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     name: String,
     #[serde(default)]
     labels: Option<BTreeMap<String, String>>,

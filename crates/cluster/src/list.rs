@@ -22,7 +22,7 @@ struct ListMeta {
 struct ListPage<'a> {
     #[serde(default)]
     kind: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::owners::null_as_default")]
     metadata: ListMeta,
     #[serde(borrow, default)]
     items: Option<Vec<&'a RawValue>>,

@@ -2,17 +2,28 @@
 //! chain (ReplicaSet → Deployment, Job → CronJob) so replicas collapse into
 //! the workload a person actually wrote.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
+
+/// Reads `null` as the field's default, as Go's JSON decoder (the API
+/// server's, kubectl's) does: `"ownerReferences": null` is no owner
+/// references, not an unreadable object. Use with `#[serde(default)]`.
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
 
 /// `metadata.ownerReferences[*]` as the API server sends it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct OwnerReference {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub uid: String,
     #[serde(default)]
     pub controller: Option<bool>,
@@ -21,13 +32,17 @@ pub struct OwnerReference {
 /// The metadata fields inventory reads from any object.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Meta {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub namespace: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub uid: String,
-    #[serde(rename = "ownerReferences", default)]
+    #[serde(
+        rename = "ownerReferences",
+        default,
+        deserialize_with = "null_as_default"
+    )]
     pub owner_references: Vec<OwnerReference>,
     /// Only the one label that tells a StatefulSet's or DaemonSet's pod
     /// revisions apart; other labels are skipped unread.

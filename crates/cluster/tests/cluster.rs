@@ -1097,3 +1097,47 @@ fn a_forbidden_namespace_names_itself_and_the_matching_check() {
         o.err
     );
 }
+
+/// Go's JSON decoder, which the API server and kubectl use, reads `null`
+/// as an absent field; objects written by other clients (or relayed by an
+/// aggregated API or a proxy) can carry it. A pod, a controller or a list
+/// whose optional metadata is `null` is read as if the field were not
+/// there, not dropped with an error.
+#[test]
+fn null_metadata_fields_read_as_absent() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        let mut reply = chained(path);
+        let p = path.split('?').next().unwrap_or(path);
+        if !matches!(
+            p,
+            "/api/v1/pods" | "/apis/apps/v1/replicasets" | "/apis/apps/v1/deployments"
+        ) {
+            return reply;
+        }
+        let mut v: Value = serde_json::from_slice(&reply.body).expect("json");
+        for item in v["items"].as_array_mut().expect("items") {
+            let meta = &mut item["metadata"];
+            match meta["ownerReferences"].as_array_mut() {
+                Some(refs) => {
+                    for r in refs {
+                        r["apiVersion"] = Value::Null;
+                        r["blockOwnerDeletion"] = Value::Null;
+                    }
+                }
+                None => meta["ownerReferences"] = Value::Null,
+            }
+        }
+        if p == "/apis/apps/v1/deployments" {
+            v["metadata"] = Value::Null;
+        }
+        reply.body = v.to_string().into();
+        reply
+    }));
+    let o = run(&server, &["--format", "json"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert_eq!(o.err, "");
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    assert_eq!(v["errors"], serde_json::json!([]));
+    assert_eq!(v["summary"]["pods"], 6, "{}", o.out);
+    assert_eq!(v["summary"]["workloads"], 5, "{}", o.out);
+}
