@@ -14,7 +14,7 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     /// Only these namespaces (repeatable); default all.
-    #[arg(long = "namespace", short = 'n', value_name = "NAMESPACE")]
+    #[arg(long = "namespace", short = 'n', value_name = "NAMESPACE", value_parser = namespace_name)]
     pub namespaces: Vec<String>,
     /// Level the findings are reported at: privileged, baseline, restricted
     /// or immutable, optionally with a version (`restricted:v1.30`).
@@ -37,4 +37,23 @@ pub struct ClusterArgs {
     /// Ignore `exempt.rootlock.dev/*` annotations.
     #[arg(long)]
     pub no_annotation_exemptions: bool,
+}
+
+/// A namespace name as the API server validates it (a DNS-1123 label):
+/// anything else names no namespace, and would only reach the server as
+/// a different request (`-n ""` is `/api/v1/namespaces/`).
+fn namespace_name(value: &str) -> Result<String, String> {
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = value.as_bytes();
+    let valid = (1..=63).contains(&bytes.len())
+        && bytes.iter().all(|&b| alnum(b) || b == b'-')
+        && bytes.first().copied().is_some_and(alnum)
+        && bytes.last().copied().is_some_and(alnum);
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "{value:?} is not a namespace name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
+        ))
+    }
 }

@@ -1141,3 +1141,40 @@ fn null_metadata_fields_read_as_absent() {
     assert_eq!(v["summary"]["pods"], 6, "{}", o.out);
     assert_eq!(v["summary"]["workloads"], 5, "{}", o.out);
 }
+
+/// `-n` takes a namespace name (a DNS-1123 label, as the API server
+/// validates it): an empty or malformed one is a usage error (exit 2 from
+/// the argument parser) that says what a name must look like, not a
+/// request for `/api/v1/namespaces/` or a path with an escaped slash.
+#[test]
+fn a_malformed_namespace_flag_is_a_usage_error() {
+    use clap::Args;
+    for bad in [
+        "",
+        "a/b",
+        "Shop",
+        "-shop",
+        "shop-",
+        &"x".repeat(64),
+        "sh op",
+    ] {
+        let cmd = ClusterArgs::augment_args(clap::Command::new("cluster"));
+        let e = cmd
+            .try_get_matches_from(["cluster".to_string(), format!("--namespace={bad}")])
+            .expect_err(bad);
+        assert_eq!(e.kind(), clap::error::ErrorKind::ValueValidation, "{bad:?}");
+        assert_eq!(e.exit_code(), 2);
+        let text = e.to_string();
+        assert!(
+            text.contains("lowercase letters, digits and '-'"),
+            "{bad:?}: {text}"
+        );
+    }
+    for good in ["shop", "kube-system", "a", &"x".repeat(63), "0ns"] {
+        let cmd = ClusterArgs::augment_args(clap::Command::new("cluster"));
+        assert!(
+            cmd.try_get_matches_from(["cluster", "-n", good]).is_ok(),
+            "{good:?}"
+        );
+    }
+}
