@@ -151,6 +151,10 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
     let mut config = config;
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
+    // kube's own retry layer waits up to 15 times with a backoff growing to
+    // minutes inside one call, so a server answering 429 at once was
+    // reported as a timeout after --request-timeout; `get` retries itself.
+    config.default_retry = false;
     let client = Client::try_from(config).map_err(|e| ClusterError::Unreachable {
         url: url.clone(),
         detail: chain(&e),
@@ -164,29 +168,49 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
 
 impl Cluster {
     /// GETs `path` (with its query) and returns the body of a 2xx answer.
+    /// An answer that asks to be retried ([`retry_delay`]) is retried a
+    /// bounded number of times; each attempt has the full timeout.
     pub async fn get(&self, path: &str, purpose: Purpose<'_>) -> Result<String, ClusterError> {
-        let request = http::Request::get(path)
-            .header(http::header::ACCEPT, "application/json")
-            .body(Body::from(Vec::new()))
-            .map_err(|e| ClusterError::Decode {
-                path: path.to_string(),
-                detail: e.to_string(),
-            })?;
-        let answer = tokio::time::timeout(self.timeout, self.fetch(request)).await;
-        match answer {
-            Err(_) => Err(ClusterError::Timeout {
-                url: self.url.clone(),
-                path: path.to_string(),
-                seconds: self.timeout.as_secs(),
-            }),
-            Ok(Ok((status, body))) if status.is_success() => {
-                String::from_utf8(body).map_err(|e| ClusterError::Decode {
+        let mut retries = 0;
+        loop {
+            let request = http::Request::get(path)
+                .header(http::header::ACCEPT, "application/json")
+                .body(Body::from(Vec::new()))
+                .map_err(|e| ClusterError::Decode {
                     path: path.to_string(),
                     detail: e.to_string(),
-                })
-            }
-            Ok(Ok((status, body))) => Err(self.refused(status, &body, path, purpose)),
-            Ok(Err(e)) => Err(self.transport(e, path)),
+                })?;
+            let answer = tokio::time::timeout(self.timeout, self.fetch(request)).await;
+            return match answer {
+                Err(_) => Err(ClusterError::Timeout {
+                    url: self.url.clone(),
+                    path: path.to_string(),
+                    seconds: self.timeout.as_secs(),
+                }),
+                Ok(Ok(a)) if a.status.is_success() => {
+                    String::from_utf8(a.body).map_err(|e| ClusterError::Decode {
+                        path: path.to_string(),
+                        detail: e.to_string(),
+                    })
+                }
+                Ok(Ok(a)) => {
+                    if retries < MAX_RETRIES
+                        && let Some(delay) = retry_delay(a.status, a.retry_after, retries)
+                    {
+                        retries += 1;
+                        tokio::time::sleep(delay.min(self.timeout)).await;
+                        continue;
+                    }
+                    let mut e = self.refused(a.status, &a.body, path, purpose);
+                    if let ClusterError::Status { message, .. } = &mut e
+                        && retries > 0
+                    {
+                        message.push_str(&format!(" (after {retries} retries)"));
+                    }
+                    Err(e)
+                }
+                Ok(Err(e)) => Err(self.transport(e, path)),
+            };
         }
     }
 
@@ -194,14 +218,20 @@ impl Cluster {
     /// handling is not used: it takes the code from a JSON body when one
     /// parses, and a proxy's JSON error (no `code` field) became "code 0",
     /// so a 403 was no longer recognised as a refusal.
-    async fn fetch(
-        &self,
-        request: http::Request<Body>,
-    ) -> Result<(http::StatusCode, Vec<u8>), kube::Error> {
+    async fn fetch(&self, request: http::Request<Body>) -> Result<Answer, kube::Error> {
         let response = self.client.send(request).await?;
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let body = response.into_body().collect().await?.to_bytes();
-        Ok((status, body.to_vec()))
+        Ok(Answer {
+            status,
+            retry_after,
+            body: body.to_vec(),
+        })
     }
 
     /// A non-success answer, by its HTTP status; the message and reason
@@ -252,6 +282,37 @@ impl Cluster {
                 detail: chain(&e),
             }
         }
+    }
+}
+
+/// One HTTP answer, whatever its status.
+struct Answer {
+    status: http::StatusCode,
+    /// `Retry-After` in seconds (the only form the API server sends).
+    retry_after: Option<u64>,
+    body: Vec<u8>,
+}
+
+/// Retries of one request the server asked to be retried (client-go makes
+/// ten).
+const MAX_RETRIES: u32 = 10;
+
+/// Whether an answer asks to be sent again, and after how long: as
+/// client-go does, any 5xx or 429 with `Retry-After` (API Priority and
+/// Fairness sends 429 with it); and, as kube does, a 429, 503 or 504
+/// without it, after a backoff doubling from 250 ms to at most 4 s.
+fn retry_delay(
+    status: http::StatusCode,
+    retry_after: Option<u64>,
+    retries: u32,
+) -> Option<Duration> {
+    let code = status.as_u16();
+    match retry_after {
+        Some(secs) if code == 429 || status.is_server_error() => Some(Duration::from_secs(secs)),
+        None if matches!(code, 429 | 503 | 504) => {
+            Some(Duration::from_millis(250u64 << retries.min(4)))
+        }
+        _ => None,
     }
 }
 

@@ -826,6 +826,7 @@ fn status(code: u16, reason: &str, message: &str) -> Reply {
         status: code,
         body: body.to_string().into(),
         delay: Duration::ZERO,
+        headers: Vec::new(),
     }
 }
 
@@ -931,6 +932,7 @@ fn errors_without_a_status_body_keep_their_http_code() {
         status,
         body: body.to_string().into(),
         delay: Duration::ZERO,
+        headers: Vec::new(),
     };
     let server = failing(reply(403, r#"{"error":"access denied by policy"}"#));
     let o = run(&server, &[]);
@@ -960,6 +962,7 @@ fn a_slow_server_times_out_with_exit_2() {
         status: 200,
         body: testdata("pods-page2.json").into(),
         delay: Duration::from_secs(5),
+        headers: Vec::new(),
     });
     let started = Instant::now();
     let o = run(&server, &["--request-timeout", "1"]);
@@ -1177,4 +1180,55 @@ fn a_malformed_namespace_flag_is_a_usage_error() {
             "{good:?}"
         );
     }
+}
+
+/// API Priority and Fairness answers a request it has no seat for with
+/// 429 and `Retry-After`; a server restarting behind a load balancer can
+/// answer 5xx with `Retry-After`. kubectl (client-go) waits and sends the
+/// request again; so does `cluster`, a bounded number of times. A 5xx
+/// without `Retry-After` is not retried (the test above).
+#[test]
+fn a_busy_server_asking_to_retry_is_retried() {
+    let throttled = |code: u16, reason: &str| {
+        let mut r = status(
+            code,
+            reason,
+            "the server has received too many requests and has asked us to try again later",
+        );
+        r.headers = vec![("retry-after", "0".to_string())];
+        r
+    };
+    let refusals = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = refusals.clone();
+    let server = ReplayServer::start(Arc::new(move |path: &str| {
+        // The second page is refused twice (429, then a 500 that says
+        // when to come back), then served.
+        if path.starts_with("/api/v1/pods") && query(path, "continue").is_some() {
+            match count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                0 => return throttled(429, "TooManyRequests"),
+                1 => return throttled(500, "InternalError"),
+                _ => {}
+            }
+        }
+        recorded(path)
+    }));
+    let o = run(&server, &["--format", "json"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    assert_eq!(v["summary"]["pods"], 3);
+    let second = format!("/api/v1/pods?limit=500&continue={TOKEN}");
+    assert_eq!(server.paths().iter().filter(|p| **p == second).count(), 3);
+
+    // A server that never stops asking: given up on, with its answer.
+    let server = failing(throttled(429, "TooManyRequests"));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.err.contains("with 429 TooManyRequests"), "{}", o.err);
+    assert!(o.out.is_empty());
+    let tries = server
+        .paths()
+        .iter()
+        .filter(|p| p.starts_with("/api/v1/pods"))
+        .count();
+    assert!((2..=20).contains(&tries), "{tries} requests");
 }

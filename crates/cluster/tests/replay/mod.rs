@@ -29,6 +29,8 @@ pub struct Reply {
     pub body: Bytes,
     /// Held back this long before answering (a slow server).
     pub delay: Duration,
+    /// Extra response headers (`Retry-After` on a 429, …).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -37,6 +39,7 @@ impl Reply {
             status: 200,
             body: body.into(),
             delay: Duration::ZERO,
+            headers: Vec::new(),
         }
     }
 
@@ -49,6 +52,7 @@ impl Reply {
             status: code.trim().parse().expect("status code"),
             body: Bytes::from(body.trim_end().to_string()),
             delay: Duration::ZERO,
+            headers: Vec::new(),
         }
     }
 }
@@ -157,12 +161,14 @@ impl ReplayServer {
                                 if !reply.delay.is_zero() {
                                     tokio::time::sleep(reply.delay).await;
                                 }
+                                let mut response = Response::builder()
+                                    .status(reply.status)
+                                    .header("content-type", "application/json");
+                                for (name, value) in &reply.headers {
+                                    response = response.header(*name, value);
+                                }
                                 Ok::<_, std::convert::Infallible>(
-                                    Response::builder()
-                                        .status(reply.status)
-                                        .header("content-type", "application/json")
-                                        .body(Full::new(reply.body))
-                                        .expect("response"),
+                                    response.body(Full::new(reply.body)).expect("response"),
                                 )
                             }
                         });
