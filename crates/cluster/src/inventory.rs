@@ -10,7 +10,10 @@
 //! hide the other (PSA's dry-run reports every pod). Revisions that judge
 //! alike share one entry; ones that differ get an entry each, named by
 //! revision. A replica with ephemeral containers (`kubectl debug`) runs no
-//! revision's spec and gets an entry of its own, named by the pod.
+//! revision's spec and gets an entry of its own, named by the pod. So does a
+//! pod of a controller that is not a pod-template controller (an Argo
+//! `Workflow`'s steps): it stands for no revision, and is judged on its own
+//! (sharing an entry with its siblings that judge alike).
 
 use crate::evaluate::{Evaluated, Judge};
 use crate::owners::{Meta, Owners, WorkloadId, null_as_default};
@@ -341,11 +344,17 @@ impl Inventory {
                         let extra = self.exemptions.get(&id.uid).map_or(&[][..], Vec::as_slice);
                         let judged = pod.map(|pod| self.judge.judge(&pod, extra));
                         let row = self.row_for(&id, &meta.namespace, judged);
-                        if debugged {
-                            self.rows[row].revision.get_or_insert(meta.name.clone());
-                        } else if let Some((key, name)) = revision {
-                            self.revisions.insert(key, row);
-                            self.rows[row].revision.get_or_insert(name);
+                        match revision {
+                            Some((key, name)) if !debugged => {
+                                self.revisions.insert(key, row);
+                                self.rows[row].revision.get_or_insert(name);
+                            }
+                            // A pod that stands for no revision (debugged,
+                            // or not made from a template) names its entry;
+                            // a workload's only entry is not named.
+                            _ => {
+                                self.rows[row].revision.get_or_insert(meta.name.clone());
+                            }
                         }
                         row
                     }

@@ -83,6 +83,15 @@ pub struct Owners {
     parent: HashMap<String, WorkloadId>,
 }
 
+/// The controllers that stamp their pods out of one pod template.
+pub const TEMPLATE_CONTROLLERS: [&str; 5] = [
+    "ReplicaSet",
+    "Job",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicationController",
+];
+
 /// Chains are two links long in practice; the bound stops a cycle (which a
 /// misbehaving custom controller could create) from looping.
 const MAX_CHAIN: usize = 8;
@@ -114,12 +123,17 @@ impl Owners {
     /// Which revision of its workload a pod was made from, as a key and a
     /// name to show: the ReplicaSet (a Deployment's revisions) or Job (a
     /// CronJob's runs) that created it, with the `controller-revision-hash`
-    /// a StatefulSet or DaemonSet sets. `None` for a pod without a
-    /// controller: it is its own workload and has no siblings.
+    /// a StatefulSet or DaemonSet sets. The pods of one revision are
+    /// replicas of one template, so one of them stands for all.
+    ///
+    /// `None` for a pod without a controller (it is its own workload and
+    /// has no siblings), and for a pod whose controller is not one of the
+    /// [`TEMPLATE_CONTROLLERS`]: an Argo `Workflow` runs one pod per step,
+    /// each with a spec of its own, and such pods are judged one by one.
     pub fn revision_of(pod: &Meta) -> Option<(String, String)> {
         let owner = pod
             .controller()
-            .filter(|o| o.kind != "Node" && !o.uid.is_empty())?;
+            .filter(|o| !o.uid.is_empty() && TEMPLATE_CONTROLLERS.contains(&o.kind.as_str()))?;
         let hash = pod
             .labels
             .as_ref()
@@ -249,5 +263,10 @@ mod tests {
             r#"{"name":"etcd-n1","uid":"p4","ownerReferences":[{"kind":"Node","name":"n1","uid":"n","controller":true}]}"#,
         );
         assert_eq!(Owners::revision_of(&mirror), None);
+        // A step of an Argo Workflow is no replica of its siblings.
+        let step = meta(
+            r#"{"name":"build-a","uid":"p5","ownerReferences":[{"kind":"Workflow","name":"build","uid":"w","controller":true}]}"#,
+        );
+        assert_eq!(Owners::revision_of(&step), None);
     }
 }

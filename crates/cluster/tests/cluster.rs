@@ -1232,3 +1232,77 @@ fn a_busy_server_asking_to_retry_is_retried() {
         .count();
     assert!((2..=20).contains(&tries), "{tries} requests");
 }
+
+/// Pods whose controller is not a pod-template controller (an Argo
+/// `Workflow` runs one pod per step, each of its own spec; Spark's
+/// executors are owned by the driver) are not replicas of one template:
+/// each is judged, as PSA's dry-run judges every pod. Only a privileged
+/// step listed after a harmless one used to be counted without being
+/// looked at, and the what-if said the namespace was fine.
+#[test]
+fn pods_of_a_custom_controller_are_each_judged() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.split('?').next() != Some("/api/v1/pods") {
+            return recorded(path);
+        }
+        let workflow = serde_json::json!([{"apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow", "name": "build", "uid": "wf-1", "controller": true,
+            "blockOwnerDeletion": true}]);
+        let base = items("pods-page1.json").remove(0);
+        let mut pods = Vec::new();
+        for (name, privileged) in [("build-a", false), ("build-b", true), ("build-c", false)] {
+            let mut pod = base.clone();
+            pod["metadata"]["name"] = name.into();
+            pod["metadata"]["uid"] = format!("uid-{name}").into();
+            pod["metadata"]["ownerReferences"] = workflow.clone();
+            if privileged {
+                pod["spec"]["containers"][0]["securityContext"] =
+                    serde_json::json!({"privileged": true});
+            }
+            pods.push(pod);
+        }
+        Reply::ok(list("Pod", "v1", pods))
+    }));
+    let o = run(&server, &["--format", "json", "--what-if", "baseline"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    let default = &v["namespaces"][0];
+    assert_eq!(default["name"], "default");
+    assert_eq!(
+        default["whatIf"]["warnings"],
+        serde_json::json!([
+            "existing pods in namespace \"default\" violate the new PodSecurity enforce level \"baseline:latest\"",
+            "build-b: privileged",
+        ]),
+        "{}",
+        o.out
+    );
+    // One workload of three pods, in two entries (the steps judged alike
+    // share one), each named by a pod it judges.
+    assert_eq!(default["workloads"], 1, "{}", o.out);
+    assert_eq!(default["pods"], 3);
+    let entries: Vec<(String, u64)> = v["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .filter(|w| w["namespace"] == "default")
+        .map(|w| {
+            (
+                format!(
+                    "{}/{}@{}",
+                    w["kind"].as_str().unwrap_or(""),
+                    w["name"].as_str().unwrap_or(""),
+                    w["revision"].as_str().unwrap_or("")
+                ),
+                w["pods"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("Workflow/build@build-a".to_string(), 2),
+            ("Workflow/build@build-b".to_string(), 1)
+        ]
+    );
+}
