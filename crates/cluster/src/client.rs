@@ -19,6 +19,12 @@ pub enum ClusterError {
         url: String,
         detail: String,
     },
+    /// The kubeconfig user's credentials could not be had (an exec plugin
+    /// that will not run, a token file that cannot be read).
+    Credentials {
+        url: String,
+        detail: String,
+    },
     Unauthorized {
         url: String,
         message: String,
@@ -61,6 +67,10 @@ impl fmt::Display for ClusterError {
             ClusterError::Unreachable { url, detail } => {
                 write!(f, "cannot reach the API server at {url}: {detail}")
             }
+            ClusterError::Credentials { url, detail } => write!(
+                f,
+                "cannot get credentials for the API server at {url}: {detail}; check the user of this kubeconfig context"
+            ),
             ClusterError::Unauthorized { url, message } => write!(
                 f,
                 "the API server at {url} rejected the credentials (401 Unauthorized: {message}); check the user of this kubeconfig context, or log in again"
@@ -134,6 +144,9 @@ pub struct Cluster {
     client: Client,
     pub url: String,
     timeout: Duration,
+    /// The user's exec credential plugin, when it has one: its command and
+    /// `installHint`, to name it when it cannot be run.
+    plugin: Option<(String, Option<String>)>,
 }
 
 /// Loads the configuration: an explicit kubeconfig file, else the usual
@@ -148,6 +161,12 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
     let timeout = Duration::from_secs(args.request_timeout);
     let url = config.cluster_url.to_string();
     let url = url.trim_end_matches('/').to_string();
+    let plugin = config.auth_info.exec.as_ref().map(|e| {
+        (
+            e.command.clone().unwrap_or_default(),
+            e.install_hint.clone(),
+        )
+    });
     let mut config = config;
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
@@ -155,14 +174,17 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
     // minutes inside one call, so a server answering 429 at once was
     // reported as a timeout after --request-timeout; `get` retries itself.
     config.default_retry = false;
-    let client = Client::try_from(config).map_err(|e| ClusterError::Unreachable {
-        url: url.clone(),
-        detail: chain(&e),
+    let client = Client::try_from(config).map_err(|e| {
+        credentials(&e, &url, plugin.as_ref()).unwrap_or_else(|| ClusterError::Unreachable {
+            url: url.clone(),
+            detail: chain(&e),
+        })
     })?;
     Ok(Cluster {
         client,
         url,
         timeout,
+        plugin,
     })
 }
 
@@ -268,8 +290,12 @@ impl Cluster {
         }
     }
 
-    /// A request that got no HTTP answer (connection, TLS, timeout).
+    /// A request that got no HTTP answer (credentials, connection, TLS,
+    /// timeout).
     fn transport(&self, e: kube::Error, path: &str) -> ClusterError {
+        if let Some(refused) = credentials(&e, &self.url, self.plugin.as_ref()) {
+            return refused;
+        }
         if is_timeout(&e) {
             ClusterError::Timeout {
                 url: self.url.clone(),
@@ -375,6 +401,45 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         1 => parts.remove(0),
         n => parts[n - 1].clone(),
     }
+}
+
+/// A failure to get the user's credentials (kube runs an exec plugin when
+/// the client is built, and reads a token file at each request), said as
+/// such and naming the plugin; `None` for any other error.
+fn credentials(
+    e: &kube::Error,
+    url: &str,
+    plugin: Option<&(String, Option<String>)>,
+) -> Option<ClusterError> {
+    let auth = auth_error(e)?;
+    let detail = match (auth, plugin) {
+        (kube::client::AuthError::AuthExecStart(io), Some((command, hint))) => {
+            let mut d = format!(
+                "the credential plugin {command:?} (exec in the kubeconfig user) could not be run: {io}"
+            );
+            if let Some(hint) = hint.as_deref().filter(|h| !h.trim().is_empty()) {
+                d.push_str(&format!(" ({})", hint.trim()));
+            }
+            d
+        }
+        (auth, _) => auth.to_string(),
+    };
+    Some(ClusterError::Credentials {
+        url: url.to_string(),
+        detail,
+    })
+}
+
+/// The credentials error somewhere in a request error's causes.
+fn auth_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a kube::client::AuthError> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(auth) = err.downcast_ref::<kube::client::AuthError>() {
+            return Some(auth);
+        }
+        cur = err.source();
+    }
+    None
 }
 
 fn is_timeout(e: &(dyn std::error::Error + 'static)) -> bool {

@@ -1306,3 +1306,43 @@ fn pods_of_a_custom_controller_are_each_judged() {
         ]
     );
 }
+
+/// A kubeconfig user whose credentials cannot be had (an exec plugin that
+/// is not installed, a token file that is gone) is a credentials problem
+/// of this kubeconfig, not an unreachable server: the error says which
+/// plugin or file, and the plugin's `installHint`, as kubectl does.
+#[test]
+fn missing_credential_plugins_and_token_files_are_named() {
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = server.kubeconfig(dir.path(), "replay");
+    let text = std::fs::read_to_string(&kc).expect("kubeconfig");
+    let exec = "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: rootlock-no-such-plugin\n      installHint: install it with `brew install rootlock-no-such-plugin`";
+    let token_file = format!("tokenFile: {}", dir.path().join("gone-token").display());
+    for (user, expected) in [
+        (
+            exec.to_string(),
+            vec![
+                "cannot get credentials for the API server at",
+                "the credential plugin \"rootlock-no-such-plugin\" (exec in the kubeconfig user) could not be run: No such file or directory",
+                "install it with `brew install rootlock-no-such-plugin`",
+            ],
+        ),
+        (
+            token_file,
+            vec!["cannot get credentials for the API server at", "gone-token"],
+        ),
+    ] {
+        std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run_with(&args(&kc, &[]), &mut out, &mut err, false);
+        let err = String::from_utf8(err).expect("utf-8");
+        assert_eq!(code, 2, "{err}");
+        for part in expected {
+            assert!(err.contains(part), "{part:?} not in {err}");
+        }
+        assert!(!err.contains("cannot reach"), "{err}");
+    }
+    assert!(server.paths().is_empty(), "{:?}", server.paths());
+}
