@@ -122,6 +122,15 @@ pub async fn collect(
         })
         .await?;
     }
+    // A ReplicaSet or Job created after its kind was listed (a rollout, a
+    // CronJob's next run, while a large cluster is listed) has pods in the
+    // list: list that kind again so they reach their workload.
+    let again: Vec<(&str, &str, &str)> = LINKS
+        .iter()
+        .filter(|(kind, _, _)| inv.unlisted(kind))
+        .copied()
+        .collect();
+    relist(cluster, &scopes, limit, &again, &mut inv, progress).await?;
     controllers(cluster, &scopes, limit, &TOPS, &mut inv, progress).await?;
     progress.finish();
     Ok(inv)
@@ -148,6 +157,36 @@ async fn controllers(
             for_each_page(cluster, &path, limit, purpose, |page| {
                 for item in page.items {
                     inv.add_controller(kind, api_version, item);
+                }
+                Ok(())
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn relist(
+    cluster: &Cluster,
+    scopes: &[Option<&str>],
+    limit: u32,
+    kinds: &[(&str, &str, &str)],
+    inv: &mut Inventory,
+    progress: &Progress,
+) -> Result<(), ClusterError> {
+    for (kind, api_version, resource) in kinds {
+        progress.stage(&format!("listing {resource} created meanwhile"));
+        let rbac = rbac_name(api_version, resource);
+        for scope in scopes {
+            let purpose = Purpose {
+                verb: "list",
+                resource: &rbac,
+                namespace: *scope,
+            };
+            let path = list_path(api_version, resource, *scope);
+            for_each_page(cluster, &path, limit, purpose, |page| {
+                for item in page.items {
+                    inv.relink(kind, api_version, item);
                 }
                 Ok(())
             })

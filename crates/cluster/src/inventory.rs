@@ -24,7 +24,7 @@ use rootlock_policy::{Exemptions, Origin, Pod};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Label prefixes that decide admission: PSA's and rootlock's.
 pub const LABEL_PREFIXES: [&str; 2] = ["pod-security.kubernetes.io/", "rootlock.dev/"];
@@ -131,6 +131,14 @@ pub struct Inventory {
     pub pods: u64,
     /// Objects that could not be read, with the reason.
     pub errors: Vec<String>,
+    /// Uids of the chain links (ReplicaSets, Jobs) listed.
+    links: HashSet<String>,
+    /// Chain links that pods named as their controller but that were not
+    /// listed (created while the cluster was being listed: a rollout, a
+    /// CronJob's next run), by uid, with their kind.
+    unlisted: HashMap<String, String>,
+    /// Entries folded into another one of the same workload.
+    folded: HashSet<usize>,
 }
 
 /// How a controller kind chains to its owner, when it does.
@@ -154,7 +162,74 @@ impl Inventory {
             exemptions: HashMap::new(),
             pods: 0,
             errors: Vec::new(),
+            links: HashSet::new(),
+            unlisted: HashMap::new(),
+            folded: HashSet::new(),
         }
+    }
+
+    /// Whether a pod named a controller of `kind` that was not listed: the
+    /// list of that kind has to be read again ([`Inventory::relink`]).
+    pub fn unlisted(&self, kind: &str) -> bool {
+        self.unlisted.values().any(|k| k == kind)
+    }
+
+    /// A controller from listing `kind` again after the pods: one that was
+    /// not listed before and is a link of an owner chain moves its pods'
+    /// entries to the top of the chain, as if it had been listed in time.
+    /// Every other item was seen already and is skipped.
+    pub fn relink(&mut self, kind: &str, api_version: &str, raw: &RawValue) {
+        let Ok(Head {
+            metadata: Some(meta),
+        }) = serde_json::from_str::<Head>(raw.get())
+        else {
+            return;
+        };
+        if self.unlisted.remove(&meta.uid).is_none() {
+            return;
+        }
+        self.add_controller(kind, api_version, raw);
+        let Some(rows) = self.by_uid.remove(&meta.uid) else {
+            return;
+        };
+        let top = self.owners.top_of(WorkloadId {
+            uid: meta.uid.clone(),
+            kind: kind.to_string(),
+            name: meta.name.clone(),
+        });
+        if top.uid == meta.uid {
+            // Not a link after all (a ReplicaSet of no Deployment): its
+            // pods stay its own.
+            self.by_uid.insert(meta.uid, rows);
+            return;
+        }
+        let mut kept = self.by_uid.remove(&top.uid).unwrap_or_default();
+        for row in rows {
+            let same = kept.iter().copied().find(|&k| {
+                self.rows[k].eval == self.rows[row].eval
+                    && self.rows[k].error == self.rows[row].error
+            });
+            match same {
+                Some(k) => {
+                    let (pods, smallest) =
+                        (self.rows[row].pods, self.rows[row].smallest_pod.take());
+                    let w = &mut self.rows[k];
+                    w.pods += pods;
+                    if let Some(s) = smallest
+                        && w.smallest_pod.as_deref().is_none_or(|m| s.as_str() < m)
+                    {
+                        w.smallest_pod = Some(s);
+                    }
+                    self.folded.insert(row);
+                }
+                None => {
+                    let w = &mut self.rows[row];
+                    (w.uid, w.kind, w.name) = (top.uid.clone(), top.kind.clone(), top.name.clone());
+                    kept.push(row);
+                }
+            }
+        }
+        self.by_uid.insert(top.uid, kept);
     }
 
     pub fn judge(&self) -> &Judge {
@@ -198,6 +273,9 @@ impl Inventory {
         let Some(meta) = self.meta(kind, raw) else {
             return;
         };
+        if matches!(kind, "ReplicaSet" | "Job") {
+            self.links.insert(meta.uid.clone());
+        }
         if let Some(owner) = meta.controller()
             && chains_to(kind, &owner.kind)
         {
@@ -319,6 +397,13 @@ impl Inventory {
         };
         self.pods += 1;
         self.ensure_namespace(&meta.namespace);
+        if let Some(owner) = meta.controller()
+            && matches!(owner.kind.as_str(), "ReplicaSet" | "Job")
+            && !owner.uid.is_empty()
+            && !self.links.contains(&owner.uid)
+        {
+            self.unlisted.insert(owner.uid.clone(), owner.kind.clone());
+        }
         let id: WorkloadId = self.owners.workload_of(&meta);
         let revision = Owners::revision_of(&meta);
         let seen = revision
@@ -424,6 +509,15 @@ impl Inventory {
             if let [only] = rows[..] {
                 ws[only].revision = None;
             }
+        }
+        if !self.folded.is_empty() {
+            let folded = self.folded;
+            ws = ws
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !folded.contains(i))
+                .map(|(_, w)| w)
+                .collect();
         }
         ws.sort_by(|a, b| {
             (&a.namespace, &a.kind, &a.name, &a.uid, &a.revision).cmp(&(

@@ -157,11 +157,15 @@ impl Owners {
                 name: pod.name.clone(),
             };
         };
-        let mut id = WorkloadId {
+        self.top_of(WorkloadId {
             uid: owner.uid.clone(),
             kind: owner.kind.clone(),
             name: owner.name.clone(),
-        };
+        })
+    }
+
+    /// The top of the owner chain that starts at `id`.
+    pub fn top_of(&self, mut id: WorkloadId) -> WorkloadId {
         for _ in 0..MAX_CHAIN {
             match self.parent.get(&id.uid) {
                 Some(up) if up.uid != id.uid => id = up.clone(),

@@ -1346,3 +1346,94 @@ fn missing_credential_plugins_and_token_files_are_named() {
     }
     assert!(server.paths().is_empty(), "{:?}", server.paths());
 }
+
+/// A rollout, or a CronJob's next run, that starts while the cluster is
+/// being listed: the new ReplicaSet or Job did not exist when the links
+/// were listed, but its pods are in the pod list. Their owner is listed
+/// again, and the pods still count for the Deployment and the CronJob,
+/// not as a `ReplicaSet/…` or `Job/…` of their own beside a Deployment
+/// judged from its template.
+#[test]
+fn controllers_created_during_the_listing_still_collapse_into_their_workload() {
+    let calls = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        String,
+        usize,
+    >::new()));
+    let seen = calls.clone();
+    let server = ReplayServer::start(Arc::new(move |path: &str| {
+        let p = path.split('?').next().unwrap_or(path).to_string();
+        let n = {
+            let mut calls = seen.lock().expect("calls");
+            let n = calls.entry(p.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        // The previous ReplicaSet of `web` (same template) was listed in
+        // time and runs one pod; the new one was not yet.
+        let mut reply = chained(path);
+        let mut v: Value = serde_json::from_slice(&reply.body).expect("json");
+        let items = v["items"].as_array_mut().expect("items");
+        match p.as_str() {
+            "/apis/apps/v1/replicasets" => {
+                let mut old = items[0].clone();
+                old["metadata"]["name"] = "web-5f6d8a".into();
+                old["metadata"]["uid"] = "rs-web-old".into();
+                if n == 1 {
+                    items.clear();
+                }
+                items.push(old);
+            }
+            "/apis/batch/v1/jobs" if n == 1 => items.clear(),
+            "/api/v1/pods" => {
+                let mut pod = items
+                    .iter()
+                    .find(|p| p["metadata"]["name"] == "web-7d4b9c-aa1")
+                    .cloned()
+                    .expect("replica");
+                pod["metadata"]["name"] = "web-5f6d8a-bb2".into();
+                pod["metadata"]["uid"] = "uid-web-old".into();
+                pod["metadata"]["ownerReferences"][0]["name"] = "web-5f6d8a".into();
+                pod["metadata"]["ownerReferences"][0]["uid"] = "rs-web-old".into();
+                items.push(pod);
+            }
+            _ => return reply,
+        }
+        reply.body = v.to_string().into();
+        reply
+    }));
+    let o = run(&server, &["--format", "json"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    let entries: Vec<(String, u64, String)> = v["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .filter(|w| w["namespace"] == "shop")
+        .map(|w| {
+            (
+                format!(
+                    "{}/{}",
+                    w["kind"].as_str().unwrap_or(""),
+                    w["name"].as_str().unwrap_or("")
+                ),
+                w["pods"].as_u64().unwrap_or(0),
+                w["source"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("CronJob/nightly".to_string(), 1, "pod".to_string()),
+            ("Deployment/web".to_string(), 3, "pod".to_string()),
+            ("Pod/p1".to_string(), 1, "pod".to_string()),
+            ("Pod/p3".to_string(), 1, "pod".to_string()),
+        ],
+        "{}",
+        o.out
+    );
+    assert_eq!(v["summary"]["workloads"], 5);
+    let calls = calls.lock().expect("calls");
+    assert_eq!(calls.get("/apis/apps/v1/replicasets"), Some(&2));
+    assert_eq!(calls.get("/apis/batch/v1/jobs"), Some(&2));
+}
