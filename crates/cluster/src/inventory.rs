@@ -375,7 +375,14 @@ impl Inventory {
                 None
             }
             Err(e) => {
-                self.errors.push(format!("a {kind} could not be read: {e}"));
+                let named = serde_json::from_str::<Value>(raw.get()).ok().and_then(|v| {
+                    let meta = v.get("metadata")?;
+                    let name = meta.get("name")?.as_str()?.to_string();
+                    let ns = meta.get("namespace").and_then(Value::as_str).unwrap_or("");
+                    Some(format!("{ns}/{kind}/{name}"))
+                });
+                let what = named.unwrap_or_else(|| format!("a {kind}"));
+                self.errors.push(format!("{what} could not be read: {e}"));
                 None
             }
         }

@@ -1437,3 +1437,24 @@ fn controllers_created_during_the_listing_still_collapse_into_their_workload() {
     assert_eq!(calls.get("/apis/apps/v1/replicasets"), Some(&2));
     assert_eq!(calls.get("/apis/batch/v1/jobs"), Some(&2));
 }
+
+/// An item whose metadata cannot be read is named in the error (as far as
+/// its name can be read), so it can be found with kubectl.
+#[test]
+fn an_unreadable_pod_is_named() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.split('?').next() != Some("/api/v1/pods") {
+            return recorded(path);
+        }
+        let mut pod = items("pods-page1.json").remove(0);
+        pod["metadata"]["ownerReferences"] = serde_json::json!({"kind": "ReplicaSet"});
+        Reply::ok(list("Pod", "v1", vec![pod]))
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2, "{}", o.err);
+    assert!(
+        o.err.contains("rootlock cluster: default/Pod/d1 could not be read: invalid type: map, expected a sequence"),
+        "{}",
+        o.err
+    );
+}
