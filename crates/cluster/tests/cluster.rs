@@ -1458,3 +1458,41 @@ fn an_unreadable_pod_is_named() {
         o.err
     );
 }
+
+/// SARIF names the revision an entry judges, as the table and JSON do: in
+/// a rollout caught half way only the old ReplicaSet's pods fail, and a
+/// result at `shop/Deployment/web/init` would blame the whole Deployment.
+/// The fingerprint stays the workload's, so an alert survives rollouts.
+#[test]
+fn sarif_names_the_revision_of_a_split_workload() {
+    let server = ReplayServer::start(Arc::new(rolling));
+    let o = run(&server, &["--format", "sarif"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("sarif");
+    let web: Vec<&Value> = v["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| {
+            r["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("/web"))
+        })
+        .collect();
+    assert!(!web.is_empty(), "{}", o.out);
+    for r in web {
+        let name = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .expect("name");
+        assert!(name.starts_with("shop/Deployment/web@web-old/"), "{name}");
+        let text = r["message"]["text"].as_str().expect("text");
+        assert!(
+            text.starts_with("Deployment/web@web-old in shop: "),
+            "{text}"
+        );
+        let print = r["partialFingerprints"]["rootlock/v1"]
+            .as_str()
+            .expect("print");
+        assert!(print.starts_with("Deployment/shop/web/"), "{print}");
+    }
+}

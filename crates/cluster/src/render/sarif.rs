@@ -9,14 +9,18 @@ use serde_json::{Value, json};
 use std::io::{self, Write};
 
 fn result(driver: &Driver, w: &Workload, container: Option<&str>, f: &FindingRow) -> Value {
+    // `Kind/name@revision` when the workload's revisions judge differently:
+    // the location and message say which one; the fingerprint stays the
+    // workload's, so an alert outlives the revision.
+    let label = w.label();
     let name = match container {
-        Some(c) => format!("{}/{}/{}/{c}", w.namespace, w.kind, w.name),
-        None => format!("{}/{}/{}", w.namespace, w.kind, w.name),
+        Some(c) => format!("{}/{label}/{c}", w.namespace),
+        None => format!("{}/{label}", w.namespace),
     };
     let mut r = json!({
         "ruleId": f.rule,
         "level": sarif::level(f.severity),
-        "message": {"text": format!("{} {}/{}: {}", w.kind, w.namespace, w.name, f.message)},
+        "message": {"text": format!("{label} in {}: {}", w.namespace, f.message)},
         "locations": [{"logicalLocations": [{"fullyQualifiedName": name, "kind": "resource"}]}],
         "partialFingerprints": {"rootlock/v1": format!("{}/{}/{}/{}/{}", w.kind, w.namespace, w.name, f.rule, container.unwrap_or(""))},
     });
