@@ -116,11 +116,35 @@ pub async fn load(
             }
         )));
     }
+    // kube keeps the PEM blocks tagged CERTIFICATE and drops the rest, so
+    // a CA with none (a truncated paste, the wrong file) became an empty
+    // trust store, and every server "invalid peer certificate".
+    let ca_field = merged
+        .contexts
+        .iter()
+        .find(|c| c.name == wanted)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| {
+            let cluster = merged.clusters.iter().find(|n| n.name == c.cluster)?;
+            let field = match cluster.cluster.as_ref()?.certificate_authority_data {
+                Some(_) => "certificate-authority-data",
+                None => "certificate-authority",
+            };
+            Some((cluster.name.clone(), field))
+        });
     let options = KubeConfigOptions {
         context: Some(wanted),
         ..KubeConfigOptions::default()
     };
-    Config::from_custom_kubeconfig(merged, &options)
+    let config = Config::from_custom_kubeconfig(merged, &options)
         .await
-        .map_err(|e| ClusterError::Config(format!("{}: {e}", named(&files))))
+        .map_err(|e| ClusterError::Config(format!("{}: {e}", named(&files))))?;
+    if config.root_cert.as_ref().is_some_and(Vec::is_empty) {
+        let (cluster, field) = ca_field.unwrap_or_default();
+        return Err(ClusterError::Config(format!(
+            "{}: the {field} of cluster {cluster:?} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            named(&files)
+        )));
+    }
+    Ok(config)
 }

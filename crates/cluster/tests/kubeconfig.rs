@@ -116,3 +116,49 @@ fn kubeconfig_lists_merge_and_skip_missing_files_as_kubectl_does() {
         format!("KUBECONFIG={}: no such file", missing.display())
     );
 }
+
+/// A certificate authority that holds no PEM certificate (a truncated
+/// paste, base64 of the wrong file, a key) is a broken kubeconfig, said as
+/// kubectl says it, not an untrusted server ("invalid peer certificate:
+/// UnknownIssuer") once the connection is tried.
+#[test]
+fn a_certificate_authority_without_a_certificate_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_pem = "-----BEGIN PRIVATE KEY-----\nAAAAAAAA\n-----END PRIVATE KEY-----\n";
+    let ca_file = write(dir.path(), "ca.pem", key_pem);
+    for (field, what) in [
+        (
+            "certificate-authority-data: bm90IGEgY2VydGlmaWNhdGUK".to_string(),
+            "certificate-authority-data",
+        ),
+        (
+            format!("certificate-authority: {}", ca_file.display()),
+            "certificate-authority",
+        ),
+    ] {
+        let text = GOOD.replace("CURRENT", "one").replace(
+            "server: https://127.0.0.1:6443",
+            &format!("server: https://127.0.0.1:6443\n    {field}"),
+        );
+        let kc = write(dir.path(), "config", &text);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let message = match rt.block_on(load(Some(&kc), None, &Env::default())) {
+            Err(ClusterError::Config(m)) => m,
+            Err(e) => panic!("not a configuration error: {e}"),
+            Ok(c) => panic!(
+                "loaded {} with {:?} roots",
+                c.cluster_url,
+                c.root_cert.map(|r| r.len())
+            ),
+        };
+        assert!(message.starts_with(&kc.display().to_string()), "{message}");
+        assert!(
+            message.contains(&format!(
+                "the {what} of cluster \"c\" holds no PEM certificate"
+            )),
+            "{message}"
+        );
+    }
+}
