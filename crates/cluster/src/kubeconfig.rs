@@ -116,6 +116,30 @@ pub async fn load(
             }
         )));
     }
+    // kube would go on without credentials for a user the kubeconfig does
+    // not define (and the API server answer as to system:anonymous);
+    // kubectl refuses the context, and so does this.
+    if let Some(ctx) = merged
+        .contexts
+        .iter()
+        .find(|c| c.name == wanted)
+        .and_then(|c| c.context.as_ref())
+    {
+        let missing = if !merged.clusters.iter().any(|c| c.name == ctx.cluster) {
+            Some(("cluster", ctx.cluster.as_str()))
+        } else {
+            ctx.user
+                .as_deref()
+                .filter(|u| !u.is_empty() && !merged.auth_infos.iter().any(|a| a.name == *u))
+                .map(|u| ("user", u))
+        };
+        if let Some((what, name)) = missing {
+            return Err(ClusterError::Config(format!(
+                "{}: {what} {name:?} was not found for context {wanted:?}",
+                named(&files)
+            )));
+        }
+    }
     // kube keeps the PEM blocks tagged CERTIFICATE and drops the rest, so
     // a CA with none (a truncated paste, the wrong file) became an empty
     // trust store, and every server "invalid peer certificate".

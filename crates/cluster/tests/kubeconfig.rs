@@ -162,3 +162,38 @@ fn a_certificate_authority_without_a_certificate_is_named() {
         );
     }
 }
+
+/// A context naming a user or cluster the kubeconfig does not define is
+/// refused as kubectl refuses it (`user "u2" was not found for context
+/// …`), not used with no credentials at all: the API server would then
+/// answer as to `system:anonymous`, and the error would point at RBAC.
+#[test]
+fn a_context_naming_an_undefined_user_or_cluster_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = GOOD.replace("CURRENT", "one").replace(
+        "- name: two\n  context: {cluster: c, user: u}",
+        "- name: two\n  context: {cluster: c, user: u2}\n- name: three\n  context: {cluster: c2, user: u}",
+    );
+    let kc = write(dir.path(), "config", &text);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    for (context, expected) in [
+        ("two", "user \"u2\" was not found for context \"two\""),
+        (
+            "three",
+            "cluster \"c2\" was not found for context \"three\"",
+        ),
+    ] {
+        let message = match rt.block_on(load(Some(&kc), Some(context), &Env::default())) {
+            Err(ClusterError::Config(m)) => m,
+            Err(e) => panic!("not a configuration error: {e}"),
+            Ok(c) => panic!("{context}: loaded {}", c.cluster_url),
+        };
+        assert_eq!(message, format!("{}: {expected}", kc.display()));
+    }
+    assert!(
+        rt.block_on(load(Some(&kc), Some("one"), &Env::default()))
+            .is_ok()
+    );
+}
