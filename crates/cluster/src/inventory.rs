@@ -141,12 +141,13 @@ pub struct Inventory {
     folded: HashSet<usize>,
 }
 
-/// How a controller kind chains to its owner, when it does.
+/// Whether a controller of `kind` run by a controller of `owner_kind` is a
+/// link of that one's chain: a ReplicaSet or Job is, whoever runs it — a
+/// Deployment or CronJob, or a custom controller that keeps ReplicaSets
+/// (Argo Rollouts) or makes Jobs (KEDA's ScaledJob) the same way. Its pods
+/// then count for that controller, and its old revisions are no workloads.
 fn chains_to(kind: &str, owner_kind: &str) -> bool {
-    matches!(
-        (kind, owner_kind),
-        ("ReplicaSet", "Deployment") | ("Job", "CronJob")
-    )
+    matches!(kind, "ReplicaSet" | "Job") && !owner_kind.is_empty()
 }
 
 impl Inventory {

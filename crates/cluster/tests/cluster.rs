@@ -1496,3 +1496,87 @@ fn sarif_names_the_revision_of_a_split_workload() {
         assert!(print.starts_with("Deployment/shop/web/"), "{print}");
     }
 }
+
+/// A ReplicaSet or Job run by another controller than a Deployment or a
+/// CronJob (an Argo `Rollout` keeps its ReplicaSets as a Deployment does;
+/// KEDA's `ScaledJob` makes Jobs as a CronJob does) is a link of that
+/// controller's chain: its pods count for the `Rollout`, and its old
+/// ReplicaSets, scaled to zero, are not workloads whose template "would be
+/// rejected".
+#[test]
+fn replicasets_and_jobs_of_any_controller_collapse_into_it() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        let mut reply = chained(path);
+        let p = path.split('?').next().unwrap_or(path);
+        let mut v: Value = match p {
+            "/apis/apps/v1/replicasets"
+            | "/apis/batch/v1/jobs"
+            | "/apis/apps/v1/deployments"
+            | "/apis/batch/v1/cronjobs" => serde_json::from_slice(&reply.body).expect("json"),
+            _ => return reply,
+        };
+        let items = v["items"].as_array_mut().expect("items");
+        match p {
+            // The Deployment and the CronJob are replaced by a Rollout and
+            // a ScaledJob, which are not listed.
+            "/apis/apps/v1/deployments" | "/apis/batch/v1/cronjobs" => items.clear(),
+            "/apis/apps/v1/replicasets" => {
+                let owner = serde_json::json!([{"apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "Rollout", "name": "web", "uid": "rollout-1", "controller": true}]);
+                items[0]["metadata"]["ownerReferences"] = owner;
+                let mut old = items[0].clone();
+                old["metadata"]["name"] = "web-5f6d8a".into();
+                old["metadata"]["uid"] = "rs-web-old".into();
+                old["spec"]["replicas"] = 0.into();
+                items.push(old);
+            }
+            _ => {
+                items[0]["metadata"]["ownerReferences"] = serde_json::json!([{
+                    "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledJob",
+                    "name": "nightly", "uid": "scaledjob-1", "controller": true}]);
+            }
+        }
+        reply.body = v.to_string().into();
+        reply
+    }));
+    let o = run(&server, &["--format", "json", "--what-if", "restricted"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let v: Value = serde_json::from_str(&o.out).expect("json");
+    let entries: Vec<(String, u64)> = v["workloads"]
+        .as_array()
+        .expect("workloads")
+        .iter()
+        .filter(|w| w["namespace"] == "shop" && w["kind"] != "Pod")
+        .map(|w| {
+            (
+                format!(
+                    "{}/{}",
+                    w["kind"].as_str().unwrap_or(""),
+                    w["name"].as_str().unwrap_or("")
+                ),
+                w["pods"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("Rollout/web".to_string(), 2),
+            ("ScaledJob/nightly".to_string(), 1)
+        ],
+        "{}",
+        o.out
+    );
+    let shop = v["namespaces"]
+        .as_array()
+        .expect("namespaces")
+        .iter()
+        .find(|n| n["name"] == "shop")
+        .expect("shop");
+    assert_eq!(
+        shop["whatIf"]["templates"],
+        serde_json::json!([]),
+        "{}",
+        o.out
+    );
+}
