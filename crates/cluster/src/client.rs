@@ -422,6 +422,19 @@ fn credentials(
             }
             d
         }
+        // kube's text quotes the whole environment and Output struct.
+        (kube::client::AuthError::AuthExecRun { out, .. }, Some((command, _))) => {
+            let said = String::from_utf8_lossy(&out.stderr);
+            let said = said.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut d = format!(
+                "the credential plugin {command:?} (exec in the kubeconfig user) failed ({})",
+                out.status
+            );
+            if !said.is_empty() {
+                d.push_str(&format!(": {said}"));
+            }
+            d
+        }
         (auth, _) => auth.to_string(),
     };
     Some(ClusterError::Credentials {

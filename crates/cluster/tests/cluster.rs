@@ -1319,7 +1319,28 @@ fn missing_credential_plugins_and_token_files_are_named() {
     let text = std::fs::read_to_string(&kc).expect("kubeconfig");
     let exec = "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: rootlock-no-such-plugin\n      installHint: install it with `brew install rootlock-no-such-plugin`";
     let token_file = format!("tokenFile: {}", dir.path().join("gone-token").display());
+    let script = dir.path().join("acme-login");
+    std::fs::write(&script, "#!/bin/sh\necho 'session expired' >&2\nexit 3\n").expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let failing = format!(
+        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never",
+        script.display()
+    );
+    let failing_text = format!(
+        "the credential plugin {:?} (exec in the kubeconfig user) failed (exit status: 3): session expired;",
+        script.display().to_string()
+    );
     for (user, expected) in [
+        (
+            failing,
+            vec![
+                "cannot get credentials for the API server at",
+                failing_text.as_str(),
+            ],
+        ),
         (
             exec.to_string(),
             vec![
