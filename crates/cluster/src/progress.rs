@@ -45,7 +45,7 @@ impl Progress {
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                     );
                 }
-                bar.set_length(seen + rest);
+                bar.set_length(seen.saturating_add(rest));
             }
             bar.set_position(seen);
         }

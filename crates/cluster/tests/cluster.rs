@@ -1601,3 +1601,29 @@ fn replicasets_and_jobs_of_any_controller_collapse_into_it() {
         o.out
     );
 }
+
+/// The progress bar's length comes from the server's `remainingItemCount`
+/// (an int64 in the API, but read from whatever the server sends): an
+/// absurd count draws a long bar, it does not overflow and panic.
+#[test]
+fn an_absurd_remaining_item_count_does_not_panic_the_progress_bar() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        let mut reply = recorded(path);
+        if path.split('?').next() == Some("/api/v1/pods") {
+            let mut v: Value = serde_json::from_slice(&reply.body).expect("json");
+            if v["metadata"]["continue"].is_string() {
+                v["metadata"]["remainingItemCount"] = u64::MAX.into();
+            }
+            reply.body = v.to_string().into();
+        }
+        reply
+    }));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = server.kubeconfig(dir.path(), "replay");
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = run_with(&args(&kc, &["--format", "json"]), &mut out, &mut err, true);
+    assert_eq!(code, 1, "{}", String::from_utf8_lossy(&err));
+    let v: Value = serde_json::from_slice(&out).expect("json");
+    assert_eq!(v["summary"]["pods"], 3);
+}
