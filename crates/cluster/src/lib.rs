@@ -27,6 +27,7 @@ use evaluate::Judge;
 use progress::Progress;
 use report::Report;
 use rootlock_policy::LevelVersion;
+use rootlock_policy::format::printable;
 use std::io::{self, IsTerminal, Write};
 
 /// Runs the command; returns the process exit status: 0 when no workload
@@ -107,14 +108,14 @@ pub fn run_with(
     let inventory = match collected {
         Ok(inv) => inv,
         Err(e) => {
-            let _ = writeln!(err, "rootlock cluster: {e}");
+            let _ = writeln!(err, "rootlock cluster: {}", printable(&e.to_string()));
             return 2;
         }
     };
     let (namespaces, workloads, pods, errors) = inventory.finish();
     let report = Report::build(level, what_if, namespaces, workloads, pods, errors);
     for e in &report.errors {
-        let _ = writeln!(err, "rootlock cluster: {e}");
+        let _ = writeln!(err, "rootlock cluster: {}", printable(&e.to_string()));
     }
     let written = match args.format.as_str() {
         "json" => render::json::write(&report, out),

@@ -1627,3 +1627,31 @@ fn an_absurd_remaining_item_count_does_not_panic_the_progress_bar() {
     let v: Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(v["summary"]["pods"], 3);
 }
+
+/// Whatever answers at the kubeconfig's address writes the refusal's
+/// message (a proxy, a policy engine in front, a server the kubeconfig was
+/// pointed at): the error shows its control characters escaped, so it
+/// cannot drive the terminal of whoever runs the command.
+#[test]
+fn errors_show_control_characters_from_the_server_escaped() {
+    let server = failing(Reply {
+        status: 403,
+        body: r#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"no\u001b]0;owned\u0007","reason":"Forbidden","code":403}"#
+            .to_string()
+            .into(),
+        delay: Duration::ZERO,
+        headers: Vec::new(),
+    });
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert!(
+        !o.err.contains(|c: char| c.is_control() && c != '\n'),
+        "{:?}",
+        o.err
+    );
+    assert!(
+        o.err.contains("(RBAC): no\\u{1b}]0;owned\\u{7};"),
+        "{}",
+        o.err
+    );
+}
