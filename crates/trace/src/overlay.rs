@@ -371,9 +371,17 @@ pub fn finish_root(
     if rootfs.is_some() {
         runtime_files(target, scratch)?;
     }
-    // --bind: passed through, untracked, like an existing volume.
+    // --bind: passed through, untracked, like an existing volume. The
+    // mount point is resolved inside the traced root, as a runtime
+    // resolves a volume's mountPath: joined and left to the kernel, an
+    // absolute symlink on the way (`/var/run -> /run`) would be followed
+    // from the tracer's root, the host's, and the bind would land outside
+    // the traced root, where the program never looks.
     for b in binds {
-        let t = target.join(b.strip_prefix("/").unwrap_or(b));
+        let named = b
+            .to_str()
+            .ok_or_else(|| format!("--bind {}: not a UTF-8 path", b.display()))?;
+        let t = crate::canonical::resolve_in_root(target, named)?;
         if !t.exists() {
             return Err(format!(
                 "--bind {}: does not exist in the traced root",

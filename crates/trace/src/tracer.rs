@@ -322,9 +322,19 @@ fn tracer_inner(
     let merged = scratch.join("root");
     std::fs::create_dir(&merged).map_err(|e| format!("mkdir {}: {e}", merged.display()))?;
     let lower = opts.rootfs.clone().unwrap_or_else(|| PathBuf::from("/"));
+    // A bind covers the host's mounts below it, named as given or, for
+    // the host root, as the host resolves it (mountinfo has no symlinks).
     let mut skip: Vec<String> = opts
         .binds
         .iter()
+        .flat_map(|b| {
+            let real = opts
+                .rootfs
+                .is_none()
+                .then(|| b.canonicalize().ok())
+                .flatten();
+            std::iter::once(b.clone()).chain(real)
+        })
         .map(|b| b.to_string_lossy().into_owned())
         .collect();
     skip.push(scratch.to_string_lossy().into_owned());

@@ -424,6 +424,51 @@ fn bind_passes_a_path_through_untracked() {
     );
 }
 
+/// `--bind /var/run/app` where `/var/run -> /run`: the path is bound where
+/// the program finds it, inside the traced root, not where the host's
+/// root would resolve the absolute link (outside it, where the program
+/// never looks, so its writes were captured instead of passed through).
+#[test]
+fn bind_through_an_absolute_symlink_passes_the_path_through() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("bind-symlink") {
+        return;
+    }
+    let id = std::process::id();
+    let real = PathBuf::from(format!("/var/tmp/rootlock-bind-real-{id}"));
+    let link = PathBuf::from(format!("/var/tmp/rootlock-bind-link-{id}"));
+    let _cleanup = (RemoveOnDrop(real.clone()), RemoveOnDrop(link.clone()));
+    std::fs::create_dir_all(real.join("vol")).unwrap();
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let via_link = link.join("vol");
+    let mut o = opts(
+        &[
+            "sh",
+            "-c",
+            &format!("echo v > {}/written", via_link.display()),
+        ],
+        Some(30.0),
+    );
+    o.binds.push(via_link);
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0));
+    assert!(
+        out.changes
+            .iter()
+            .all(|c| !c.path.starts_with(&*real.to_string_lossy())),
+        "a write to a --bind path is not captured: {:?}",
+        out.changes
+    );
+    assert_eq!(
+        std::fs::read_to_string(real.join("vol/written"))
+            .ok()
+            .as_deref(),
+        Some("v\n"),
+        "a --bind path named through a symlink is the real one"
+    );
+}
+
 /// Rootless: re-run this test binary as an unprivileged user.
 #[test]
 fn rootless_mode_as_an_unprivileged_user() {
