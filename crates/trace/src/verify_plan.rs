@@ -15,7 +15,12 @@ pub fn parse(text: &str) -> Result<VolumePlan, String> {
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| e.to_string());
     }
+    // The header as the file says it, not pre-filled: a file without one
+    // (an empty `plan.yaml` a failed trace left, any other YAML) is not a
+    // plan, and `validate` must see that.
     let mut plan = VolumePlan::new("");
+    plan.api_version.clear();
+    plan.kind.clear();
     let mut in_paths = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split(" #").next().unwrap_or(raw).trim_end();
@@ -27,6 +32,10 @@ pub fn parse(text: &str) -> Result<VolumePlan, String> {
                 .split_once(':')
                 .ok_or_else(|| format!("line {}: expected `key: value`", i + 1))?;
             in_paths = k == "paths";
+            // The list is a block below the key; inline, only `[]` (no paths).
+            if in_paths && !matches!(v.trim(), "" | "[]") {
+                return Err(format!("line {}: `paths` must be a list of paths", i + 1));
+            }
             let v = unquote(v.trim());
             match k {
                 "apiVersion" => plan.api_version = v,
@@ -106,6 +115,29 @@ fn unquote(v: &str) -> String {
 mod tests {
     use super::*;
     use crate::plan_render::{to_json, to_yaml};
+
+    /// `trace --format yaml > plan.yaml` that failed leaves an empty
+    /// file; it, or any YAML that is not a plan, must not read as a plan
+    /// with no paths (verify would then check a different plan).
+    #[test]
+    fn yaml_that_is_not_a_plan_is_refused() {
+        for text in [
+            "",
+            "# nothing\n",
+            "foo: bar\n",
+            "- a\n",
+            "kind: VolumePlan\npaths: []\n",
+            "apiVersion: rootlock.dev/v1\npaths: []\n",
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths: {a: 1}\n",
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths: /run\n",
+        ] {
+            let read = parse(text).and_then(|p| p.validate());
+            assert!(read.is_err(), "accepted as a plan: {text:?}");
+        }
+        let empty = "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths: []\n";
+        assert!(parse(empty).unwrap().paths.is_empty());
+        parse(empty).unwrap().validate().unwrap();
+    }
 
     #[test]
     fn reads_back_what_we_write() {
