@@ -23,7 +23,7 @@ pub fn parse(text: &str) -> Result<VolumePlan, String> {
     plan.kind.clear();
     let mut in_paths = false;
     for (i, raw) in text.lines().enumerate() {
-        let line = raw.split(" #").next().unwrap_or(raw).trim_end();
+        let line = strip_comment(raw).trim_end();
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
@@ -86,6 +86,34 @@ pub fn parse(text: &str) -> Result<VolumePlan, String> {
     Ok(plan)
 }
 
+/// `line` without its comment: a `#` at the start or after a blank, and
+/// outside a quoted scalar (the writer quotes a path such as `/a #b`).
+fn strip_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut prev = ' ';
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            // `''` is a quote inside a single-quoted scalar.
+            Some('\'') if c == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                chars.next();
+            }
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '#' && prev.is_whitespace() => return &line[..i],
+            None if (c == '"' || c == '\'') && (prev.is_whitespace() || prev == ':') => {
+                quote = Some(c);
+            }
+            None => {}
+        }
+        prev = c;
+    }
+    line
+}
+
 /// A plain, single- or double-quoted scalar.
 fn unquote(v: &str) -> String {
     if let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
@@ -115,6 +143,48 @@ fn unquote(v: &str) -> String {
 mod tests {
     use super::*;
     use crate::plan_render::{to_json, to_yaml};
+
+    /// A `#` inside a quoted path (the YAML writer quotes `a #b`) is part
+    /// of the path; a comment starts only at a ` #` outside quotes.
+    #[test]
+    fn a_hash_in_a_quoted_path_is_not_a_comment() {
+        let mut plan = VolumePlan::new("trace: x");
+        for p in ["/var/cache/a #b", "/var/cache/it's #1", "/c\\ #\"d"] {
+            plan.paths.push(PlannedPath {
+                path: p.into(),
+                medium: Medium::Disk,
+                size_limit: None,
+                container: None,
+                seed: true,
+                reason: "created".into(),
+            });
+        }
+        let back = parse(&to_yaml(&plan)).unwrap();
+        let got: Vec<(&str, bool)> = back
+            .paths
+            .iter()
+            .map(|p| (p.path.as_str(), p.seed))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/var/cache/a #b", true),
+                ("/var/cache/it's #1", true),
+                ("/c\\ #\"d", true)
+            ]
+        );
+        let hand = "apiVersion: rootlock.dev/v1 # header\nkind: VolumePlan\npaths:\n  - path: '/x #y' # a comment\n    seed: true #also\n  - path: /plain # comment\n  - path: 'it''s #1' # c\n";
+        let back = parse(hand).unwrap();
+        let got: Vec<(&str, bool)> = back
+            .paths
+            .iter()
+            .map(|p| (p.path.as_str(), p.seed))
+            .collect();
+        assert_eq!(
+            got,
+            [("/x #y", true), ("/plain", false), ("it's #1", false)]
+        );
+    }
 
     /// `trace --format yaml > plan.yaml` that failed leaves an empty
     /// file; it, or any YAML that is not a plan, must not read as a plan
