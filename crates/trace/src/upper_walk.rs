@@ -169,10 +169,9 @@ impl Walk<'_> {
                             kind: ChangeKind::Attributes,
                             is_dir: true,
                             bytes: 0,
-                            note: format!(
-                                "mode {:o} → {:o}",
-                                lm.mode() & 0o7777,
-                                meta.mode() & 0o7777
+                            note: attributes_note(
+                                (lm.mode(), lm.uid(), lm.gid()),
+                                (meta.mode(), meta.uid(), meta.gid()),
                             ),
                         });
                     } else if is_empty_dir(&up) {
@@ -248,5 +247,42 @@ fn join_abs(layer_root: &str, r: &str) -> String {
         r.to_string()
     } else {
         format!("{layer_root}{r}")
+    }
+}
+
+/// What changed on an image directory, from (mode, uid, gid) before and
+/// after: only the parts that did change (a `chown` alone is not a mode
+/// change).
+fn attributes_note(before: (u32, u32, u32), after: (u32, u32, u32)) -> String {
+    let (mode, uid, gid) = before;
+    let mut parts = Vec::new();
+    if (mode ^ after.0) & 0o7777 != 0 {
+        parts.push(format!("mode {:o} → {:o}", mode & 0o7777, after.0 & 0o7777));
+    }
+    if (uid, gid) != (after.1, after.2) {
+        parts.push(format!("owner {uid}:{gid} → {}:{}", after.1, after.2));
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attributes_note_names_what_changed() {
+        // nginx's `chown www-data` of /var/lib/nginx/proxy: owner only.
+        assert_eq!(
+            attributes_note((0o40700, 0, 0), (0o40700, 33, 0)),
+            "owner 0:0 → 33:0"
+        );
+        assert_eq!(
+            attributes_note((0o40755, 0, 0), (0o40700, 0, 0)),
+            "mode 755 → 700"
+        );
+        assert_eq!(
+            attributes_note((0o40755, 0, 0), (0o41777, 1, 2)),
+            "mode 755 → 1777, owner 0:0 → 1:2"
+        );
     }
 }
