@@ -403,18 +403,26 @@ pub fn finish_root(
 /// files the image has are covered: creating a missing one would put it
 /// in the overlay as a write of the program's.
 fn runtime_files(target: &Path, scratch: &Path) -> Result<()> {
-    let hosts = target.join("etc/hosts");
-    if hosts.is_file() {
+    // Resolved inside the image, as a runtime resolves its mount points:
+    // an absolute symlink (`/etc/hosts -> /etc/hosts.real`) is the image's,
+    // and joined paths would follow it from the tracer's root, the host's.
+    // Only files the image has (a link loop is none).
+    let in_image = |p: &str| {
+        crate::canonical::resolve_in_root(target, p)
+            .ok()
+            .filter(|f| f.is_file())
+    };
+    if let Some(hosts) = in_image("/etc/hosts") {
         let text = fs::read("/etc/hosts").unwrap_or_default();
         bind_copy(&text, &scratch.join("etc-hosts"), &hosts, false)?;
     }
-    let resolv = target.join("etc/resolv.conf");
-    if resolv.is_file() && Path::new("/etc/resolv.conf").is_file() {
+    if let Some(resolv) = in_image("/etc/resolv.conf")
+        && Path::new("/etc/resolv.conf").is_file()
+    {
         bind(Path::new("/etc/resolv.conf"), &resolv)?;
         set_readonly(&resolv, false)?;
     }
-    let hostname = target.join("etc/hostname");
-    if hostname.is_file() {
+    if let Some(hostname) = in_image("/etc/hostname") {
         let name = fs::read("/proc/sys/kernel/hostname").unwrap_or_default();
         bind_copy(&name, &scratch.join("etc-hostname"), &hostname, true)?;
     }

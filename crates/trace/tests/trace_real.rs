@@ -712,6 +712,52 @@ fn image_root(dir: &Path) {
     std::os::unix::fs::chown(dir.join("var/cache/app"), Some(1000), Some(1000)).unwrap();
 }
 
+/// An image whose `/etc/hosts` and `/etc/hostname` are absolute symlinks
+/// (to files of the image): a runtime resolves its mount points inside the
+/// image's root, so the kubelet's writable `/etc/hosts` and the read-only
+/// `/etc/hostname` cover the link targets there. Resolved from the host's
+/// root instead, the targets were missing and the program wrote the
+/// image's files in the overlay, planned as writes under `/etc`.
+#[test]
+fn rootfs_runtime_files_behind_absolute_symlinks_are_the_runtimes() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("rootfs-runtime-symlinks") {
+        return;
+    }
+    let id = std::process::id();
+    let rootfs = PathBuf::from(format!("/var/tmp/rootlock-rootfs-links-{id}"));
+    let _cleanup = RemoveOnDrop(rootfs.clone());
+    image_root(&rootfs);
+    for f in ["hosts", "hostname"] {
+        let link = rootfs.join("etc").join(f);
+        std::fs::remove_file(&link).unwrap();
+        let target = format!("/etc/{f}.image-{id}");
+        std::fs::write(
+            rootfs.join(target.trim_start_matches('/')),
+            "from the image\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+    }
+    let mut o = opts(
+        &[
+            "/bin/sh",
+            "-c",
+            "echo '10.1.2.3 rootlock-extra' >> /etc/hosts || exit 3; \
+             (echo x > /etc/hostname) 2>/dev/null && exit 5; exit 0",
+        ],
+        Some(30.0),
+    );
+    o.rootfs = Some(rootfs.clone());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    assert!(
+        out.changes.iter().all(|c| !c.path.starts_with("/etc")),
+        "{:?}",
+        out.changes
+    );
+}
+
 #[test]
 fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
