@@ -18,8 +18,9 @@
 //! * never while process N is alive (`kill(N, 0)` is not `ESRCH`): a
 //!   running trace's directory looks empty from here, because its tmpfs is
 //!   mounted in another namespace, and removing it would detach that
-//!   mount. N = rootlock's own PID is alive too: its directory is made
-//!   only after this;
+//!   mount. Except when N is rootlock's own PID: its directory is made
+//!   only after this, so one already there is a dead rootlock's whose PID
+//!   was reused, and keeping it would make creating ours fail (EEXIST);
 //! * only when empty: `rmdir`, never a recursive removal.
 //!
 //! An entry that vanishes or fills up meanwhile (`ENOENT`, `ENOTEMPTY`) is
@@ -49,6 +50,8 @@ pub fn remove_stale(base: &Path) -> Vec<String> {
     };
     // SAFETY: trivial getter.
     let euid = unsafe { libc::geteuid() };
+    // Ours is not made yet: a directory with our PID is a dead process's.
+    let own = libc::pid_t::try_from(std::process::id()).ok();
     let mut warnings = Vec::new();
     for entry in entries {
         let entry = match entry {
@@ -63,8 +66,9 @@ pub fn remove_stale(base: &Path) -> Vec<String> {
         };
         let path = entry.path();
         // Not following a symlink: the entry itself.
-        let stale = std::fs::symlink_metadata(&path)
-            .map(|m| m.file_type().is_dir() && m.uid() == euid && !alive(pid));
+        let stale = std::fs::symlink_metadata(&path).map(|m| {
+            m.file_type().is_dir() && m.uid() == euid && (Some(pid) == own || !alive(pid))
+        });
         let removed = match stale {
             Ok(false) => continue,
             Ok(true) => std::fs::remove_dir(&path),
@@ -159,18 +163,17 @@ mod tests {
         let base = tempfile::tempdir().unwrap();
         let at = |n: &str| base.path().join(n);
         let dead = at(&name(DEAD));
-        // PID 1 and our parent are alive; our own PID is alive too.
+        // PID 1 and our parent are alive.
         let init = at(&name(1));
         // SAFETY: trivial getter.
         let parent = at(&name(unsafe { libc::getppid() }));
-        let own = dir(base.path());
         let full = at(&name(DEAD + 1));
         let lookalikes = [
             "rootlock-trace.04194305",
             "rootlock-trace.4194305x",
             "other",
         ];
-        for d in [&dead, &init, &parent, &own, &full] {
+        for d in [&dead, &init, &parent, &full] {
             std::fs::create_dir(d).unwrap();
         }
         for n in lookalikes {
@@ -191,7 +194,7 @@ mod tests {
             !exists(&dead),
             "the dead process's empty directory is removed"
         );
-        for kept in [&init, &parent, &own, &full, &file, &link, &target] {
+        for kept in [&init, &parent, &full, &file, &link, &target] {
             assert!(exists(kept), "{} is kept", kept.display());
         }
         for n in lookalikes {
@@ -204,6 +207,24 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+    }
+
+    /// A SIGKILLed rootlock whose PID is now ours (PIDs are reused): its
+    /// empty directory has the name this trace is about to create, so
+    /// keeping it ("the process is alive") made every trace with this PID
+    /// fail with EEXIST.
+    #[test]
+    fn a_stale_directory_with_our_reused_pid_is_removed() {
+        let base = tempfile::tempdir().unwrap();
+        let own = dir(base.path());
+        std::fs::create_dir(&own).unwrap();
+        assert_eq!(remove_stale(base.path()), Vec::<String>::new());
+        assert!(!exists(&own), "{} is removed", own.display());
+        // Not empty: not ours to judge, kept (and the trace says EEXIST).
+        std::fs::create_dir(&own).unwrap();
+        std::fs::write(own.join("kept"), "x").unwrap();
+        assert_eq!(remove_stale(base.path()), Vec::<String>::new());
+        assert!(own.join("kept").exists());
     }
 
     #[test]
