@@ -382,6 +382,14 @@ pub fn finish_root(
             .to_str()
             .ok_or_else(|| format!("--bind {}: not a UTF-8 path", b.display()))?;
         let t = crate::canonical::resolve_in_root(target, named)?;
+        // The whole root, writable and untracked: nothing would be traced,
+        // and the program would write the host's files and see its /dev.
+        if t == target {
+            return Err(format!(
+                "--bind {}: a volume cannot be mounted at / (it would make the whole root writable and trace nothing)",
+                b.display()
+            ));
+        }
         if !t.exists() {
             return Err(format!(
                 "--bind {}: does not exist in the traced root",

@@ -469,6 +469,33 @@ fn bind_through_an_absolute_symlink_passes_the_path_through() {
     );
 }
 
+/// `--bind /` (or a path that resolves to it) would pass the whole host
+/// root through, writable: the program then writes the host's files, sees
+/// the host's /dev, and the plan says it needs nothing. A volume cannot
+/// be mounted at `/`; it is a usage error, and nothing runs.
+#[test]
+fn bind_of_the_root_is_refused() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("bind-root") {
+        return;
+    }
+    let probe = PathBuf::from(format!(
+        "/var/tmp/rootlock-bind-root-{}",
+        std::process::id()
+    ));
+    let _cleanup = RemoveOnDrop(probe.clone());
+    for bind in ["/", "/var/.."] {
+        let mut o = opts(
+            &["sh", "-c", &format!("echo x > {}", probe.display())],
+            Some(30.0),
+        );
+        o.binds.push(PathBuf::from(bind));
+        let e = tracer::run(&o).unwrap_err();
+        assert!(e.contains(&format!("--bind {bind}")), "{e}");
+        assert!(!probe.exists(), "--bind {bind}: the program wrote the host");
+    }
+}
+
 /// Rootless: re-run this test binary as an unprivileged user.
 #[test]
 fn rootless_mode_as_an_unprivileged_user() {
