@@ -49,7 +49,8 @@ pub struct TraceArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
     /// Then re-run the command under a truly read-only root with only the
-    /// planned paths writable, and fail (exit 1) if it still hits EROFS.
+    /// planned paths writable, and fail (exit 1) if it still hits EROFS or
+    /// exits non-zero where the traced run did not.
     #[arg(long)]
     pub verify: bool,
     /// With --verify: check this plan file (YAML or JSON) instead of tracing first.
@@ -89,7 +90,8 @@ pub struct LogsArgs {
 }
 
 /// Runs `trace`; returns the process exit status: 0 traced (and verified),
-/// 1 `--verify` found read-only-file-system errors, 2 usage or setup error.
+/// 1 `--verify` found read-only-file-system errors (or the command failed
+/// under it), 2 usage or setup error.
 pub fn run_trace(args: &TraceArgs) -> i32 {
     match trace_main(args) {
         Ok(code) => code,
@@ -153,6 +155,7 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
             eprint!("{s}");
         }
     };
+    let mut traced = None;
     let plan = if let Some(file) = &args.plan {
         verify_plan::read(file)?
     } else {
@@ -166,6 +169,7 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
             eprint!("{}", plan_render::to_text(&plan));
         }
         plan_render::emit_quiet(&plan, args.format, args.output.as_deref())?;
+        traced = Some(outcome);
         plan
     };
     if !args.verify {
@@ -182,9 +186,15 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
         "\nverify: re-ran under a read-only root with only the planned paths writable\n",
     );
     text.push_str(&exit_line(&v));
-    let code = if v.erofs_lines.is_empty() {
+    let exit_problem = verify_exit_problem(traced.as_ref(), &v);
+    let code = if v.erofs_lines.is_empty() && exit_problem.is_none() {
         text.push_str("verify: PASS — no read-only file system error\n");
         0
+    } else if let (true, Some(why)) = (v.erofs_lines.is_empty(), &exit_problem) {
+        text.push_str(&format!(
+            "verify: FAIL — {why}, without a read-only file system error in its output: a volume of the plan may hide files it needs, or it reports the error in its own words\n"
+        ));
+        1
     } else {
         text.push_str(&format!(
             "verify: FAIL — {} read-only file system error(s):\n",
@@ -226,6 +236,33 @@ pub fn plan_for(outcome: &tracer::Outcome, rootfs: Option<&Path>, source: &str) 
         ));
     }
     plan
+}
+
+/// Under `--verify`, why the command's exit status is itself a failure:
+/// it exited non-zero where the traced run (`traced`; `None` with
+/// `--plan`, where success is expected) did not, or with another status.
+/// A run stopped at the timeout is how a server ends, and passes.
+fn verify_exit_problem(
+    traced: Option<&tracer::Outcome>,
+    verified: &tracer::Outcome,
+) -> Option<String> {
+    if verified.timed_out {
+        return None;
+    }
+    let code = verified.exit_code.filter(|&c| c != 0)?;
+    let before = traced.map(|t| (t.timed_out, t.exit_code));
+    if before == Some((false, Some(code))) {
+        return None;
+    }
+    let when_traced = match before {
+        None => String::new(),
+        Some((true, _)) => " (when traced it ran until the timeout)".to_string(),
+        Some((false, Some(c))) => format!(" (status {c} when traced)"),
+        Some((false, None)) => String::new(),
+    };
+    Some(format!(
+        "the command exited with status {code} under the read-only root{when_traced}"
+    ))
 }
 
 /// The command as a shell would show it.
@@ -356,6 +393,51 @@ mod summary_tests {
             "{}",
             summary(&o)
         );
+    }
+
+    /// Under `--verify` the command's exit status counts, not only EROFS
+    /// text: a program that fails under the read-only root without saying
+    /// "Read-only file system" (its script hidden by a volume, an error
+    /// message of its own) is not a pass.
+    #[test]
+    fn verify_fails_when_the_command_fails_differently_than_traced() {
+        let run = |timed_out, exit_code| tracer::Outcome {
+            timed_out,
+            exit_code,
+            ..Default::default()
+        };
+        let traced_ok = Some(run(false, Some(0)));
+        let server = Some(run(true, Some(143)));
+        let traced_3 = Some(run(false, Some(3)));
+        // Passes: same success, a server stopped at the timeout, the same
+        // failure as when traced (already a warning in the plan).
+        assert_eq!(
+            verify_exit_problem(traced_ok.as_ref(), &run(false, Some(0))),
+            None
+        );
+        assert_eq!(
+            verify_exit_problem(server.as_ref(), &run(true, Some(143))),
+            None
+        );
+        assert_eq!(
+            verify_exit_problem(traced_3.as_ref(), &run(false, Some(3))),
+            None
+        );
+        assert_eq!(verify_exit_problem(None, &run(false, Some(0))), None);
+        // Fails: exited non-zero where the traced run did not.
+        for (traced, verified) in [
+            (traced_ok.as_ref(), run(false, Some(2))),
+            (server.as_ref(), run(false, Some(1))),
+            (traced_3.as_ref(), run(false, Some(4))),
+            (None, run(false, Some(127))),
+        ] {
+            let why = verify_exit_problem(traced, &verified);
+            assert!(
+                why.as_deref()
+                    .is_some_and(|w| w.contains("exited with status")),
+                "{why:?}"
+            );
+        }
     }
 
     #[test]

@@ -353,6 +353,50 @@ fn a_program_traced_as_root_cannot_change_the_host() {
     assert_eq!(before, after, "the host changed");
 }
 
+/// `trace --verify` end to end: the command's script is in /tmp, which the
+/// plan makes an emptyDir (as a pod's would be), so under the read-only
+/// root it cannot even start. It printed no "Read-only file system", and
+/// verify said PASS with the command's exit status 127 shown above it.
+#[test]
+fn verify_fails_when_the_command_fails_under_the_read_only_root() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("verify-exit") {
+        return;
+    }
+    let script = PathBuf::from(format!(
+        "/tmp/rootlock-verify-exit-{}.sh",
+        std::process::id()
+    ));
+    std::fs::write(&script, "echo x > /tmp/rootlock-verify-written\n").unwrap();
+    let _cleanup = RemoveOnDrop(script.clone());
+    let args = rootlock_trace::TraceArgs {
+        rootfs: None,
+        user: None,
+        binds: Vec::new(),
+        timeout: Some(30.0),
+        format: rootlock_trace::plan_render::Format::Json,
+        output: None,
+        verify: true,
+        plan: None,
+        private_network: false,
+        upper_size: "1g".into(),
+        command: vec!["sh".into(), script.to_string_lossy().into_owned()],
+    };
+    assert_eq!(rootlock_trace::run_trace(&args), 1);
+    // The same program with its script where the plan keeps it: passes.
+    let kept = PathBuf::from(format!(
+        "/var/tmp/rootlock-verify-exit-{}.sh",
+        std::process::id()
+    ));
+    std::fs::write(&kept, "echo x > /tmp/rootlock-verify-written\n").unwrap();
+    let _cleanup_kept = RemoveOnDrop(kept.clone());
+    let args = rootlock_trace::TraceArgs {
+        command: vec!["sh".into(), kept.to_string_lossy().into_owned()],
+        ..args
+    };
+    assert_eq!(rootlock_trace::run_trace(&args), 0);
+}
+
 #[test]
 fn verify_paths_stay_inside_the_traced_root() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -681,12 +725,14 @@ fn sleeping_under(pid: u32) -> bool {
     false
 }
 
-/// Removes a directory when dropped (also when a test panics).
+/// Removes a directory (or a file) when dropped (also when a test panics).
 struct RemoveOnDrop(PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if std::fs::remove_dir_all(&self.0).is_err() {
+            let _ = std::fs::remove_file(&self.0);
+        }
     }
 }
 
