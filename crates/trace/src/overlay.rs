@@ -83,10 +83,38 @@ pub struct Layer {
     pub upper: PathBuf,
     /// The lower directory, as the tracer sees it.
     pub lower: PathBuf,
+    /// The upper root's attributes once mounted (not for the root
+    /// overlay: a write on `/` itself can take no volume).
+    pub root: Option<RootAttrs>,
 }
 
 /// Paths inside the new root that are set up separately (pseudo
 /// filesystems), never overlaid.
+/// The mode, owner and change time of an overlay's upper root directory
+/// when it was mounted. The root of an overlay is its upper directory, so
+/// a `chmod`, `chown` or `touch` of a mount's root leaves no entry in the
+/// upper layer: only a comparison with these shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RootAttrs {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub ctime: (i64, i64),
+}
+
+impl RootAttrs {
+    pub fn of(dir: &Path) -> Option<RootAttrs> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::symlink_metadata(dir).ok()?;
+        Some(RootAttrs {
+            mode: m.mode(),
+            uid: m.uid(),
+            gid: m.gid(),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        })
+    }
+}
+
 pub const PSEUDO: &[&str] = &["/proc", "/dev", "/sys"];
 
 pub struct Builder {
@@ -180,10 +208,13 @@ impl Builder {
             )
         };
         result?;
+        // After mounting: overlayfs may set its xattrs on the upper root.
+        let root = (mountpoint != "/").then(|| RootAttrs::of(&upper)).flatten();
         self.layers.push(Layer {
             mountpoint: mountpoint.to_string(),
             upper,
             lower: lower.to_path_buf(),
+            root,
         });
         Ok(())
     }

@@ -7,10 +7,12 @@
 //! * an entry the lower layer lacks was created (a created directory is one
 //!   change covering its whole subtree); one it has was modified;
 //! * a directory the image has only counts if its mode or owner changed,
-//!   or (touched) if it is in the upper layer with nothing below.
+//!   or (touched) if it is in the upper layer with nothing below;
+//! * a mount's root directory (the root of its own overlay, the upper
+//!   directory itself) is compared with its attributes when mounted.
 
 use crate::canonical::is_at_or_under;
-use crate::overlay::{Layer, PSEUDO};
+use crate::overlay::{Layer, PSEUDO, RootAttrs};
 use crate::reduce::{Change, ChangeKind};
 use std::fs::{self, Metadata};
 use std::os::unix::ffi::OsStrExt;
@@ -27,6 +29,9 @@ pub fn walk(layer: &Layer, xattr_prefix: &str, out: &mut Vec<Change>, not_utf8: 
         out,
         not_utf8,
     };
+    if let Some(base) = &layer.root {
+        w.root(&layer.upper, base);
+    }
     w.dir(&layer.upper, &layer.lower, &layer.mountpoint);
 }
 
@@ -87,6 +92,35 @@ fn is_whiteout(m: &Metadata) -> bool {
 }
 
 impl Walk<'_> {
+    /// The layer's root directory itself, against its attributes when
+    /// mounted: changed mode or owner, or (with nothing below it) a new
+    /// change time, as for an image directory copied up empty.
+    fn root(&mut self, upper: &Path, base: &RootAttrs) {
+        let Some(now) = RootAttrs::of(upper) else {
+            return;
+        };
+        let (kind, note) = if (now.mode, now.uid, now.gid) != (base.mode, base.uid, base.gid) {
+            (
+                ChangeKind::Attributes,
+                attributes_note(
+                    (base.mode, base.uid, base.gid),
+                    (now.mode, now.uid, now.gid),
+                ),
+            )
+        } else if now.ctime != base.ctime && is_empty_dir(upper) {
+            (ChangeKind::Touched, COPIED_UP_EMPTY.to_string())
+        } else {
+            return;
+        };
+        self.out.push(Change {
+            path: self.layer_root.to_string(),
+            kind,
+            is_dir: true,
+            bytes: 0,
+            note,
+        });
+    }
+
     fn dir(&mut self, upper: &Path, lower: &Path, path: &str) {
         let Ok(entries) = fs::read_dir(upper) else {
             return;

@@ -1290,6 +1290,62 @@ fn a_mounted_sticky_tmp_keeps_its_mode_for_another_user() {
 /// an `O_TMPFILE` file (glibc's `tmpfile()`). Each fails with EROFS on a
 /// read-only root, so each directory must be in the plan; a directory
 /// copied up only as the parent of a deeper change must not be.
+const LAYER_ROOT_HELPER: &str = "ROOTLOCK_TEST_LAYER_ROOT_DIR";
+
+/// The root directory of a mount is the root of its own overlay, whose
+/// upper directory always exists: a `chmod`, `chown` or `touch` of it (an
+/// entrypoint's `chown app /data` on a mounted /data, a tmpfs /tmp or /run
+/// on the host) left no entry to find, and was missing from the plan,
+/// though it fails with EROFS on a read-only root. Reading it, nothing.
+#[test]
+fn attributes_of_a_mounts_root_directory_are_recorded() {
+    if let Some(dir) = std::env::var_os(LAYER_ROOT_HELPER) {
+        let dir = PathBuf::from(dir);
+        let shown = dir.to_string_lossy().into_owned();
+        let run = |script: &str| {
+            let out = tracer::run(&opts(&["sh", "-c", script], Some(30.0))).unwrap();
+            assert_eq!(out.exit_code, Some(0), "{out:?}");
+            find(&out.changes, &shown)
+        };
+        let q = format!("'{shown}'");
+        assert_eq!(run(&format!("ls {q} >/dev/null")), []);
+        assert_eq!(run(&format!("chmod 700 {q}")), [ChangeKind::Attributes]);
+        assert_eq!(run(&format!("chown 65534 {q}")), [ChangeKind::Attributes]);
+        assert_eq!(run(&format!("touch {q}")), [ChangeKind::Touched]);
+        return;
+    }
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("layer-root-attributes") {
+        return;
+    }
+    let dir = PathBuf::from(format!(
+        "/var/tmp/rootlock-layer-root-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _cleanup = RemoveOnDrop(dir.clone());
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg("mount -t tmpfs -o mode=755 rootlock-test \"$1\" && shift && exec \"$@\"")
+        .arg("sh")
+        .arg(&dir)
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "attributes_of_a_mounts_root_directory_are_recorded",
+            "--nocapture",
+        ])
+        .env(LAYER_ROOT_HELPER, &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn writes_in_place_on_image_directories_are_planned() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
