@@ -100,6 +100,7 @@ pub fn run_trace(args: &TraceArgs) -> i32 {
             eprintln!("rootlock trace: the command did not start (see above); no plan was made");
             2
         }
+        Err(e) if e == plan_render::BROKEN_PIPE => 2,
         Err(e) => {
             eprintln!("rootlock trace: {e}");
             2
@@ -148,11 +149,12 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
         verify: None,
     };
     let human_out = args.format == Format::Text;
-    let say = |s: &str| {
+    let say = |s: &str| -> Result<(), String> {
         if human_out {
-            print!("{s}");
+            plan_render::out(s)
         } else {
             eprint!("{s}");
+            Ok(())
         }
     };
     let mut traced = None;
@@ -162,9 +164,9 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
         let outcome = tracer::run(&opts)?;
         let source = format!("trace: {}", shell_words(&args.command));
         let plan = plan_for(&outcome, opts.rootfs.as_deref(), &source);
-        say(&summary(&outcome));
+        say(&summary(&outcome))?;
         if args.format == Format::Text {
-            say(&plan_render::to_text(&plan));
+            say(&plan_render::to_text(&plan))?;
         } else {
             eprint!("{}", plan_render::to_text(&plan));
         }
@@ -210,7 +212,7 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
         }
         1
     };
-    say(&text);
+    say(&text)?;
     Ok(code)
 }
 
@@ -352,9 +354,13 @@ pub fn run_logs(args: &LogsArgs) -> i32 {
         }
     };
     let plan = logs::plan_from_scan(&scan, &format!("logs: {name}"));
-    if let Err(e) = plan_render::emit(&plan, args.format, args.output.as_deref()) {
-        eprintln!("rootlock logs: {e}");
-        return 2;
+    match plan_render::emit(&plan, args.format, args.output.as_deref()) {
+        Ok(()) => {}
+        Err(e) if e == plan_render::BROKEN_PIPE => return 2,
+        Err(e) => {
+            eprintln!("rootlock logs: {e}");
+            return 2;
+        }
     }
     0
 }

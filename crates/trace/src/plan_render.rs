@@ -176,11 +176,34 @@ pub fn to_text(plan: &VolumePlan) -> String {
     out
 }
 
+/// The error of [`out`] when the reader of standard output went away
+/// (`rootlock logs … | head`): exit 2, as for any output error, but
+/// without a message (as `scan` does).
+pub const BROKEN_PIPE: &str = "cannot write output: broken pipe";
+
+/// Writes `text` to standard output. `print!` panics when that fails (a
+/// closed pipe: the reader went away); this returns [`BROKEN_PIPE`] or
+/// the error instead.
+pub fn out(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                BROKEN_PIPE.to_string()
+            } else {
+                format!("cannot write output: {e}")
+            }
+        })
+}
+
 /// Prints the plan on stdout in `format` and writes `output` if given.
-/// Returns an error message for an unwritable output file.
+/// Returns an error message for an unwritable output file or stdout.
 pub fn emit(plan: &VolumePlan, format: Format, output: Option<&str>) -> Result<(), String> {
     if format == Format::Text {
-        print!("{}", to_text(plan));
+        out(&to_text(plan))?;
     }
     emit_quiet(plan, format, output)
 }
@@ -194,8 +217,8 @@ pub fn emit_quiet(plan: &VolumePlan, format: Format, output: Option<&str>) -> Re
     }
     match format {
         Format::Text => {}
-        Format::Json => print!("{}", to_json(plan)),
-        Format::Yaml => print!("{}", to_yaml(plan)),
+        Format::Json => out(&to_json(plan))?,
+        Format::Yaml => out(&to_yaml(plan))?,
     }
     Ok(())
 }
