@@ -33,9 +33,10 @@ use std::time::{Duration, Instant};
 const CONTAINER_CAPS: [libc::c_ulong; 14] = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31];
 const CAP_NET_RAW: libc::c_ulong = 13;
 
-/// How init and the command's child begin the line that says why the
-/// command could not be started.
-const NOT_STARTED: &str = "rootlock trace: ";
+/// The descriptor on which the command's child reports, up to `exec`,
+/// why the command could not be started (close-on-exec: a successful
+/// `exec` closes it unwritten).
+const STATUS_FD: RawFd = 3;
 
 /// How [`run`]'s error begins when the command never started; the rest is
 /// the line init or the child printed, which the caller has already seen
@@ -420,6 +421,9 @@ fn tracer_inner(
     let cwd = ns::cpath(cwd.as_deref().unwrap_or(Path::new("/")))?;
     let proc_dir = merged.join("proc");
     let (out_r, out_w) = pipe()?;
+    // Init and the command's child say on this pipe, not on the program's
+    // output (which the program controls), that the command did not start.
+    let (status_r, status_w) = pipe()?;
     let new_net = opts.private_network || opts.rootfs.is_some() || !rootful;
     // Own hostname and IPC as in a pod: a traced `hostname x` or a SysV
     // segment must not reach the host.
@@ -443,7 +447,10 @@ fn tracer_inner(
             ids,
             &cwd,
             &argv,
-            out_w.as_raw_fd(),
+            InitFds {
+                out_w: out_w.as_raw_fd(),
+                status_w: status_w.as_raw_fd(),
+            },
         ) {
             Ok(code) => code,
             Err(e) => {
@@ -451,6 +458,7 @@ fn tracer_inner(
                     out_w.as_raw_fd(),
                     format!("rootlock trace: {e}\n").as_bytes(),
                 );
+                write_all(status_w.as_raw_fd(), e.as_bytes());
                 125
             }
         };
@@ -458,6 +466,9 @@ fn tracer_inner(
         unsafe { libc::_exit(code) };
     }
     drop(out_w);
+    // Ours closed, the pipe ends once init and the command's exec have
+    // closed theirs.
+    drop(status_w);
     let started = Instant::now();
     // SAFETY: pidfd of our own child.
     let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, init, 0) } as RawFd;
@@ -547,11 +558,11 @@ fn tracer_inner(
     }
     let text = String::from_utf8_lossy(&output);
     // The command never started (not found, --user not mapped, the root
-    // could not be set up): init or the child said why on the output and
-    // exited 125–127. An empty plan would read as "needs nothing".
-    if matches!(out.exit_code, Some(125..=127))
-        && let Some(why) = text.lines().find_map(|l| l.strip_prefix(NOT_STARTED))
-    {
+    // could not be set up): init or the child said why on the status pipe
+    // (and, for the user, on the output). An empty plan would read as
+    // "needs nothing". What the program itself prints cannot say this.
+    let why = read_status(&status_r);
+    if !why.is_empty() {
         return Err(format!("{DID_NOT_START}{why}"));
     }
     out.erofs_lines.extend(
@@ -617,6 +628,31 @@ fn tracer_inner(
     }
     out.warnings.extend(not_utf8_warning(&not_utf8));
     Ok(())
+}
+
+/// What was written to the status pipe (every writer has exited: init is
+/// reaped, the command's child exec'd or exited). Read without blocking
+/// all the same.
+fn read_status(status_r: &OwnedFd) -> String {
+    let fd = status_r.as_raw_fd();
+    // SAFETY: setting O_NONBLOCK on a descriptor we own.
+    unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut why = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        // SAFETY: reading into a valid buffer.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 && errno() == libc::EINTR {
+            continue;
+        }
+        let Ok(n @ 1..) = usize::try_from(n) else {
+            break;
+        };
+        if why.len() < 4096 {
+            why.extend_from_slice(&buf[..n]);
+        }
+    }
+    String::from_utf8_lossy(&why).trim().to_string()
 }
 
 /// Paths are reported as UTF-8 (a manifest's `mountPath` is a string), so a
@@ -698,6 +734,26 @@ fn scan_files(dir: &Path, shown: &Path, found: &mut Vec<String>) {
     }
 }
 
+/// Init's write ends: the program's output, and the status pipe on which
+/// it (or the command's child) says why the command did not start.
+struct InitFds {
+    out_w: RawFd,
+    status_w: RawFd,
+}
+
+/// The command's child, before `exec`: says why the command does not
+/// start, to the user (on the output, relayed) and to the tracer (on the
+/// status pipe). Only `write(2)`: async-signal-safe.
+fn not_started(why: &[u8]) {
+    let prefix = b"rootlock trace: ";
+    // SAFETY: writing valid slices to descriptors of this process.
+    unsafe {
+        libc::write(2, prefix.as_ptr().cast(), prefix.len());
+        libc::write(2, why.as_ptr().cast(), why.len());
+        libc::write(STATUS_FD, why.as_ptr().cast(), why.len());
+    }
+}
+
 /// I: pid 1 of the new pid namespace. Returns the command's exit code once
 /// no process is left.
 fn init_main(
@@ -707,8 +763,9 @@ fn init_main(
     ids: Option<(u32, u32)>,
     cwd: &CString,
     argv: &[CString],
-    out_w: RawFd,
+    fds: InitFds,
 ) -> Result<i32> {
+    let InitFds { out_w, status_w } = fds;
     // SAFETY: ask to die with the tracer.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
     ns::unshare(libc::CLONE_NEWNS)?;
@@ -762,7 +819,11 @@ fn init_main(
             // Nothing of the caller's but stdio reaches the program: an
             // inherited descriptor to a host directory would be a way out
             // of the traced root.
-            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            // Except the status pipe, at STATUS_FD and closed by exec.
+            if status_w != STATUS_FD {
+                libc::dup3(status_w, STATUS_FD, libc::O_CLOEXEC);
+            }
+            libc::syscall(libc::SYS_close_range, STATUS_FD as u32 + 1, u32::MAX, 0u32);
             // A session of its own, as runc gives a container without a
             // tty: otherwise the caller's terminal stays the program's
             // controlling tty, and TIOCSTI on it (allowed without any
@@ -790,15 +851,13 @@ fn init_main(
             // (before --user), so no_new_privs is not needed: set-uid
             // programs in the image keep working as in a pod.
             if filter.install().is_err() {
-                let msg = b"rootlock trace: cannot install the seccomp filter (a kernel without seccomp?)\n";
-                libc::write(2, msg.as_ptr().cast(), msg.len());
+                not_started(b"cannot install the seccomp filter (a kernel without seccomp?)\n");
                 libc::_exit(126);
             }
             if let Some((uid, gid)) = ids {
                 libc::setgroups(0, std::ptr::null());
                 if libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
-                    let msg = b"rootlock trace: cannot switch to --user (is the id mapped?)\n";
-                    libc::write(2, msg.as_ptr().cast(), msg.len());
+                    not_started(b"cannot switch to --user (is the id mapped?)\n");
                     libc::_exit(126);
                 }
             }
@@ -806,13 +865,15 @@ fn init_main(
                 libc::chdir(c"/".as_ptr());
             }
             libc::execvp(ptrs[0], ptrs.as_ptr());
-            let msg = b"rootlock trace: cannot execute the command: not found or not executable\n";
-            libc::write(2, msg.as_ptr().cast(), msg.len());
+            not_started(b"cannot execute the command: not found or not executable\n");
             libc::_exit(127);
         }
     }
-    // SAFETY: closing our copy of the output pipe.
-    unsafe { libc::close(out_w) };
+    // SAFETY: closing our copies of the output and status pipes.
+    unsafe {
+        libc::close(out_w);
+        libc::close(status_w);
+    }
     let mut code = 0;
     loop {
         let mut status = 0;

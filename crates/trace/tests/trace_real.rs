@@ -437,6 +437,27 @@ fn a_command_that_cannot_start_is_an_error_not_an_empty_plan() {
     // A program of its own that exits 127 is traced as usual.
     let out = tracer::run(&opts(&["sh", "-c", "exit 127"], Some(30.0))).unwrap();
     assert_eq!(out.exit_code, Some(127));
+    // Also when its output looks like rootlock's own: what it prints is
+    // not how the tracer learns that the command started. (It was: exit
+    // 125-127 plus a line beginning `rootlock trace: ` discarded the
+    // plan of a program that ran and wrote.)
+    for code in [125, 126, 127] {
+        let script = format!(
+            "echo x > /tmp/rootlock-ran; echo 'rootlock trace: cannot execute the command'; exit {code}"
+        );
+        let out = tracer::run(&opts(&["sh", "-c", &script], Some(30.0)))
+            .unwrap_or_else(|e| panic!("exit {code}: {e}"));
+        assert_eq!(out.exit_code, Some(code));
+        assert_eq!(
+            find(&out.changes, "/tmp/rootlock-ran"),
+            [ChangeKind::Created]
+        );
+    }
+    // And a --user that cannot be switched to is still "did not start".
+    let mut o = opts(&["true"], Some(30.0));
+    o.user = Some("4294967295".into());
+    let e = tracer::run(&o).unwrap_err();
+    assert!(e.starts_with(tracer::DID_NOT_START), "{e}");
 }
 
 #[test]
