@@ -337,6 +337,21 @@ impl Builder {
     }
 }
 
+/// The directories a runtime mounts on (`/proc`, `/dev`, `/sys`), made
+/// in the traced root where the image lacks them, as a runtime makes them
+/// (a `FROM scratch` image has none). Called before the root may be made
+/// read-only (verify) and before the fanotify watch: they are not the
+/// program's writes, and lying under [`PSEUDO`] they are never reported.
+pub fn mount_points(target: &Path) -> Result<()> {
+    for d in ["proc", "dev", "sys"] {
+        let p = target.join(d);
+        if fs::symlink_metadata(&p).is_err() {
+            fs::create_dir(&p).map_err(|e| format!("mkdir {}: {e}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// The pseudo filesystems and pass-through binds of the new root.
 pub fn finish_root(
     target: &Path,

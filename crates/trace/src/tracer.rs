@@ -341,6 +341,7 @@ fn tracer_inner(
     skip.push(scratch.to_string_lossy().into_owned());
     let mut b = Builder::new(scratch, rootful, mounts, skip);
     b.build_root(&lower, &merged)?;
+    crate::overlay::mount_points(&merged)?;
     if !rootful && opts.rootfs.is_none() {
         b.warnings.push(
             "unprivileged trace of the host root: files owned by the real root appear as nobody, so writes to them fail (EACCES) and are missing from the plan; run as root or use --rootfs".into(),

@@ -806,6 +806,43 @@ fn image_root(dir: &Path) {
     std::os::unix::fs::chown(dir.join("var/cache/app"), Some(1000), Some(1000)).unwrap();
 }
 
+/// A `FROM scratch` image (a static binary and little else) has no /proc,
+/// /dev or /sys: a runtime creates its mount points. The trace failed
+/// with "mount proc on …/proc: No such file or directory", and verify
+/// could not create /dev on its read-only root.
+#[test]
+fn rootfs_without_proc_dev_and_sys_is_traced_and_verified() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("rootfs-scratch") {
+        return;
+    }
+    let rootfs = PathBuf::from(format!(
+        "/var/tmp/rootlock-rootfs-bare-{}",
+        std::process::id()
+    ));
+    let _cleanup = RemoveOnDrop(rootfs.clone());
+    image_root(&rootfs);
+    for d in ["proc", "dev", "sys"] {
+        std::fs::remove_dir(rootfs.join(d)).unwrap();
+    }
+    let before = snapshot(&[rootfs.as_path()]);
+    let script = "echo x > /tmp/x && read -r _ < /proc/self/stat && echo y > /dev/null";
+    let mut o = opts(&["/bin/sh", "-c", script], Some(30.0));
+    o.rootfs = Some(rootfs.clone());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let c: Vec<&str> = out.changes.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(c, ["/tmp/x"], "only the program's write");
+    o.verify = Some(vec![("/tmp".into(), false)]);
+    let v = tracer::run(&o).unwrap();
+    assert_eq!(v.exit_code, Some(0), "{v:?}");
+    assert_eq!(
+        before,
+        snapshot(&[rootfs.as_path()]),
+        "the image root changed"
+    );
+}
+
 /// An image whose `/etc/hosts` and `/etc/hostname` are absolute symlinks
 /// (to files of the image): a runtime resolves its mount points inside the
 /// image's root, so the kubelet's writable `/etc/hosts` and the read-only
