@@ -1074,6 +1074,14 @@ fn an_interrupted_trace_stops_its_command_and_cleans_up() {
         eprintln!("SKIP: trace as root needs root; CI runs as root");
         return;
     }
+    // `kill`, and the terminal closing (SIGHUP: an ssh session that drops),
+    // which left the scratch directory behind.
+    for signal in [libc::SIGTERM, libc::SIGHUP] {
+        interrupt_a_trace(signal);
+    }
+}
+
+fn interrupt_a_trace(signal: libc::c_int) {
     let child = std::process::Command::new(common::bin())
         .args(["trace", "--", "sleep", "60"])
         .stdout(std::process::Stdio::piped())
@@ -1089,9 +1097,9 @@ fn an_interrupted_trace_stops_its_command_and_cleans_up() {
     }
     assert!(scratch.exists(), "the trace did not start");
     // SAFETY: signalling our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    unsafe { libc::kill(child.id() as i32, signal) };
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(2), "signal {signal}");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("interrupted"),
         "{}",

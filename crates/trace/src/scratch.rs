@@ -3,9 +3,9 @@
 //! and the removal of the ones a killed rootlock left behind.
 //!
 //! rootlock removes its scratch directory when the trace ends, and on
-//! SIGINT/SIGTERM; SIGKILL skips that and leaves the directory. It is
-//! empty then: the scratch tmpfs is mounted on it only in the tracer's
-//! private mount namespace (the tracer dies with rootlock, through
+//! SIGINT, SIGTERM, SIGQUIT and SIGHUP; SIGKILL skips that and leaves the
+//! directory. It is empty then: the scratch tmpfs is mounted on it only in
+//! the tracer's private mount namespace (the tracer dies with rootlock, through
 //! `PR_SET_PDEATHSIG`), and init has detached the old root, scratch
 //! included, after `pivot_root`. So a trace starts by removing such
 //! leftovers, conservatively:

@@ -160,7 +160,8 @@ fn run_in(opts: &Options, scratch: &Path, rootful: bool, uid: u32, gid: u32) -> 
     drop(res_w);
     drop(up_w);
     drop(go_r);
-    // Ctrl-C or `kill` of rootlock: stop the trace through the tracer (its
+    // Ctrl-C, Ctrl-\, `kill` of rootlock or its terminal closing (SIGHUP:
+    // an ssh session that drops): stop the trace through the tracer (its
     // death takes init and the command with it) and still clean up here,
     // instead of dying with the scratch directory left behind.
     TRACER.store(pid, Ordering::SeqCst);
@@ -168,7 +169,7 @@ fn run_in(opts: &Options, scratch: &Path, rootful: bool, uid: u32, gid: u32) -> 
     // SAFETY: installing a handler that only calls kill(2) and stores an
     // atomic; the previous handlers are put back below.
     let previous = unsafe {
-        [libc::SIGINT, libc::SIGTERM].map(|sig| {
+        [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT].map(|sig| {
             (
                 sig,
                 libc::signal(sig, stop_tracer as *const () as libc::sighandler_t),
