@@ -479,7 +479,7 @@ fn tracer_inner(
     }
     // SAFETY: fd just returned by the kernel.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
-    let mut output = Vec::new();
+    let mut output = OutputScan::default();
     let mut out_open = true;
     let mut init_alive = true;
     while init_alive || out_open {
@@ -527,9 +527,7 @@ fn tracer_inner(
             if r > 0 {
                 let chunk = &buf[..r as usize];
                 let _ = std::io::stderr().write_all(chunk);
-                if output.len() < 8 << 20 {
-                    output.extend_from_slice(chunk);
-                }
+                output.feed(chunk);
             } else if r == 0 || errno() != libc::EINTR {
                 out_open = false;
             }
@@ -558,7 +556,7 @@ fn tracer_inner(
             }
         }
     }
-    let text = String::from_utf8_lossy(&output);
+    output.finish();
     // The command never started (not found, --user not mapped, the root
     // could not be set up): init or the child said why on the status pipe
     // (and, for the user, on the output). An empty plan would read as
@@ -567,12 +565,8 @@ fn tracer_inner(
     if !why.is_empty() {
         return Err(format!("{DID_NOT_START}{why}"));
     }
-    out.erofs_lines.extend(
-        text.lines()
-            .filter(|l| crate::logs::mentions_erofs(l))
-            .map(str::to_string),
-    );
-    if let Some(w) = scratch_full_warning(scratch, &opts.upper_size, &text) {
+    out.erofs_lines.append(&mut output.erofs);
+    if let Some(w) = scratch_full_warning(scratch, &opts.upper_size, output.enospc) {
         out.warnings.push(w);
     }
     if opts.verify.is_some() {
@@ -669,12 +663,64 @@ fn not_utf8_warning(found: &[String]) -> Option<String> {
     ))
 }
 
+/// The program's output, read a line at a time as it is relayed, for what
+/// the outcome needs of it: the lines that report a read-only file system,
+/// and how many report ENOSPC. All of it, however much there is, but not
+/// kept: a server's debug output at the timeout can be any size, and its
+/// EROFS may come last.
+#[derive(Default)]
+struct OutputScan {
+    line: Vec<u8>,
+    erofs: Vec<String>,
+    enospc: usize,
+}
+
+impl OutputScan {
+    /// Longer lines are read up to this much.
+    const MAX_LINE: usize = 64 << 10;
+    /// EROFS lines kept (each is a line of verify's report).
+    const MAX_EROFS: usize = 10_000;
+
+    fn feed(&mut self, mut chunk: &[u8]) {
+        while let Some(nl) = chunk.iter().position(|&b| b == b'\n') {
+            self.push(&chunk[..nl]);
+            self.end_line();
+            chunk = &chunk[nl + 1..];
+        }
+        self.push(chunk);
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        let room = Self::MAX_LINE.saturating_sub(self.line.len());
+        self.line.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    fn end_line(&mut self) {
+        let text = String::from_utf8_lossy(&self.line);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        if text.contains("No space left on device") {
+            self.enospc += 1;
+        }
+        if self.erofs.len() < Self::MAX_EROFS && crate::logs::mentions_erofs(text) {
+            self.erofs.push(text.to_string());
+        }
+        self.line.clear();
+    }
+
+    /// The last line, if the output did not end with a newline.
+    fn finish(&mut self) {
+        if !self.line.is_empty() {
+            self.end_line();
+        }
+    }
+}
+
 /// Every write lands on the scratch tmpfs (`--upper-size`); once it is
 /// full, the program's writes fail with ENOSPC and never reach the plan.
 /// That is said when the tmpfs is (nearly) out of space or inodes at the
 /// end, or when the program reported ENOSPC on its output (a file that
 /// filled it and was then deleted leaves no other trace).
-fn scratch_full_warning(scratch: &Path, upper_size: &str, output: &str) -> Option<String> {
+fn scratch_full_warning(scratch: &Path, upper_size: &str, reported: usize) -> Option<String> {
     let full_now = ns::cpath(scratch).ok().is_some_and(|c| {
         // SAFETY: a plain C struct, all zeroes valid; statvfs on a valid
         // path writes into it.
@@ -685,10 +731,6 @@ fn scratch_full_warning(scratch: &Path, upper_size: &str, output: &str) -> Optio
         let free = st.f_bavail as u128 * st.f_frsize as u128;
         rc == 0 && (free < 1 << 20 || (st.f_files > 0 && st.f_favail == 0))
     });
-    let reported = output
-        .lines()
-        .filter(|l| l.contains("No space left on device"))
-        .count();
     if !full_now && reported == 0 {
         return None;
     }
@@ -896,4 +938,29 @@ fn init_main(
         }
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_scanned_a_line_at_a_time_across_reads() {
+        let mut scan = OutputScan::default();
+        // A line split across reads, CRLF, and a last line without a newline.
+        scan.feed(b"noise\nsh: can't create /etc/a: Read-on");
+        scan.feed(b"ly file system\r\nwrite: No space left on device\n");
+        scan.feed(&vec![b'x'; 3 * OutputScan::MAX_LINE]);
+        scan.feed(b"\nmkdir: /var/b: Read-only file system");
+        scan.finish();
+        assert_eq!(
+            scan.erofs,
+            [
+                "sh: can't create /etc/a: Read-only file system",
+                "mkdir: /var/b: Read-only file system"
+            ]
+        );
+        assert_eq!(scan.enospc, 1);
+        assert!(scan.line.is_empty());
+    }
 }

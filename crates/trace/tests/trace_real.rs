@@ -397,6 +397,54 @@ fn verify_fails_when_the_command_fails_under_the_read_only_root() {
     assert_eq!(rootlock_trace::run_trace(&args), 0);
 }
 
+/// Verify reads the program's whole output for read-only-file-system
+/// errors, not only its first 8 MiB: a chatty server at debug level
+/// reports the EROFS of its first request long after startup. (Nor does
+/// it keep all of it: the output is read a line at a time.)
+#[test]
+fn verify_finds_an_erofs_error_after_much_output() {
+    // The 10 MiB are relayed to standard error: run as a helper whose
+    // standard error goes nowhere, not into the test log.
+    if std::env::var_os(LONG_OUTPUT_HELPER).is_none() {
+        let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        if skip_unless_root("verify-long-output") {
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "verify_finds_an_erofs_error_after_much_output",
+                "--nocapture",
+            ])
+            .env(LONG_OUTPUT_HELPER, "1")
+            .stderr(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(stdout.contains("1 passed"), "{stdout}");
+        return;
+    }
+    // 10 MiB of 100-byte lines, then an error the program survives.
+    let script = "i=0; line=$(printf '%099d' 0); \
+                  while [ $i -lt 1024 ]; do j=0; \
+                  while [ $j -lt 100 ]; do echo $line; j=$((j+1)); done; i=$((i+1)); done; \
+                  (echo x > /etc/rootlock-late) 2>&1; exit 0";
+    let mut o = opts(&["sh", "-c", script], Some(120.0));
+    o.verify = Some(Vec::new());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{:?}", out.warnings);
+    let found = out
+        .erofs_lines
+        .iter()
+        .any(|l| l.contains("/etc/rootlock-late"));
+    // Printed: this runs with standard error discarded.
+    println!("erofs lines: {:?}", out.erofs_lines);
+    assert!(found, "{:?}", out.erofs_lines);
+}
+
+const LONG_OUTPUT_HELPER: &str = "ROOTLOCK_TEST_LONG_OUTPUT_HELPER";
+
 #[test]
 fn verify_paths_stay_inside_the_traced_root() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
