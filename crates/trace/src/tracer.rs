@@ -759,23 +759,47 @@ fn scan_files(dir: &Path, shown: &Path, found: &mut Vec<String>) {
             let Ok(m) = e.metadata() else { continue };
             if m.is_dir() {
                 stack.push(e.path());
-            } else if m.is_file()
-                && m.len() <= 1 << 20
-                && let Ok(bytes) = std::fs::read(e.path())
-            {
-                let text = String::from_utf8_lossy(&bytes);
+            } else if m.is_file() {
+                // Read whole, a line at a time: the error a log ends with
+                // is as much the program's as its first line.
+                let path = e.path();
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
+                let shown = shown.join(rel);
                 found.extend(
-                    text.lines()
-                        .filter(|l| crate::logs::mentions_erofs(l))
-                        .map(|l| {
-                            let path = e.path();
-                            let rel = path.strip_prefix(dir).unwrap_or(&path);
-                            format!("{}: {l}", shown.join(rel).display())
-                        }),
+                    erofs_in_file(&path)
+                        .into_iter()
+                        .map(|l| format!("{}: {l}", shown.display())),
                 );
             }
         }
     }
+}
+
+/// The lines of a text file that report EROFS (none for a file whose
+/// first 8 KiB hold a NUL: data, not a log).
+fn erofs_in_file(path: &Path) -> Vec<String> {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let mut scan = OutputScan::default();
+    let mut buf = vec![0u8; 64 << 10];
+    let mut first = true;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if first && buf[..n.min(8 << 10)].contains(&0) {
+                    return Vec::new();
+                }
+                first = false;
+                scan.feed(&buf[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    scan.finish();
+    scan.erofs
 }
 
 /// Init's write ends: the program's output, and the status pipe on which

@@ -445,6 +445,35 @@ fn verify_finds_an_erofs_error_after_much_output() {
 
 const LONG_OUTPUT_HELPER: &str = "ROOTLOCK_TEST_LONG_OUTPUT_HELPER";
 
+/// Verify also reads the logs the program wrote to its volumes: a log
+/// over 1 MiB was skipped whole, with the EROFS error at its end.
+#[test]
+fn verify_reads_a_large_log_written_to_a_volume() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("verify-large-log") {
+        return;
+    }
+    let vol = format!("/var/tmp/rootlock-verify-log-{}", std::process::id());
+    let _cleanup = RemoveOnDrop(PathBuf::from(&vol));
+    // 2 MiB of 100-byte lines, then the error, all in the volume's log.
+    let script = format!(
+        "exec >> {vol}/app.log 2>&1; i=0; line=$(printf '%099d' 0); \
+         while [ $i -lt 20480 ]; do echo $line; i=$((i+1)); done; \
+         (echo x > /etc/rootlock-late); exit 0"
+    );
+    let mut o = opts(&["sh", "-c", &script], Some(120.0));
+    o.verify = Some(vec![(vol.clone(), false)]);
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{:?}", out.warnings);
+    assert!(
+        out.erofs_lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{vol}/app.log: ")) && l.contains("/etc/rootlock-late")),
+        "{:?}",
+        out.erofs_lines
+    );
+}
+
 #[test]
 fn verify_paths_stay_inside_the_traced_root() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
