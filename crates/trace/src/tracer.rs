@@ -356,11 +356,15 @@ fn tracer_inner(
         let targets: Vec<(PathBuf, PathBuf, bool)> = paths
             .iter()
             .map(|(p, seed)| {
-                Ok((
-                    resolve_in_root(&merged, p)?,
-                    resolve_in_root(&lower, p)?,
-                    *seed,
-                ))
+                let t = resolve_in_root(&merged, p)?;
+                // `/` in other words (`/var/..`, a link to `/`): the whole
+                // root writable would pass any program.
+                if t == merged {
+                    return Err(format!(
+                        "plan path {p}: resolves to /, which a volume cannot be (it would make the whole root writable)"
+                    ));
+                }
+                Ok((t, resolve_in_root(&lower, p)?, *seed))
             })
             .collect::<Result<_>>()?;
         for (t, _, _) in &targets {

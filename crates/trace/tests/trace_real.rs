@@ -474,6 +474,27 @@ fn verify_reads_a_large_log_written_to_a_volume() {
     );
 }
 
+/// A plan path that names `/` in other words (`/var/..`, `/.`, a symlink
+/// to `/`) passed the plan's check (`"/"` only) and made the whole root
+/// writable under verify: a seeded one an overlay of all of it, so verify
+/// passed whatever the program wrote. Refused like `/` itself.
+#[test]
+fn verify_refuses_a_plan_path_that_resolves_to_the_root() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("verify-root-path") {
+        return;
+    }
+    for (path, seed) in [("/var/..", true), ("/.", false)] {
+        let mut o = opts(
+            &["sh", "-c", "echo x > /etc/rootlock-verify-root"],
+            Some(30.0),
+        );
+        o.verify = Some(vec![(path.to_string(), seed)]);
+        let e = tracer::run(&o).unwrap_err();
+        assert!(e.contains(path), "{path}: {e}");
+    }
+}
+
 #[test]
 fn verify_paths_stay_inside_the_traced_root() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
