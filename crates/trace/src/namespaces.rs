@@ -213,39 +213,82 @@ pub fn user_name(uid: u32) -> Option<String> {
     })
 }
 
+/// The ids the command runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ids {
+    pub uid: u32,
+    pub gid: u32,
+    /// Supplementary groups (the primary one first).
+    pub groups: Vec<u32>,
+}
+
 /// Resolves `--user NAME|UID[:GROUP|GID]` against the target root's
-/// `/etc/passwd` and `/etc/group`.
-pub fn parse_user(spec: &str, root: &Path) -> Result<(u32, u32)> {
+/// `/etc/passwd` and `/etc/group` as containerd does for a container
+/// (`WithUserID`, `WithUsername`, `WithAdditionalGIDs`): the primary group
+/// is the user's in `/etc/passwd`, or 0 for a uid without an entry there
+/// (images for arbitrary uids make their directories writable by group
+/// 0); without an explicit group, the groups that list the user as a
+/// member are added. A trace that ran with other groups than the pod's
+/// would miss writes the pod makes (or make ones it cannot).
+pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
     let (u, g) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
-    let lookup = |file: &str, key: &str| -> Option<(u32, u32)> {
-        let text = std::fs::read_to_string(root.join(file)).ok()?;
-        text.lines().find_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            if f.len() > 3 && f[0] == key {
-                Some((f[2].parse().ok()?, f[3].parse().ok()?))
-            } else {
-                None
-            }
-        })
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_default();
+    let passwd = read("etc/passwd");
+    let group = read("etc/group");
+    let entries = |text: &str| -> Vec<Vec<String>> {
+        text.lines()
+            .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+            .filter(|f| f.len() > 3)
+            .collect()
     };
-    let (uid, primary) = match u.parse::<u32>() {
-        Ok(n) => (n, n),
-        Err(_) => lookup("etc/passwd", u)
+    let (passwd, group) = (entries(&passwd), entries(&group));
+    let id = |f: &[String], i: usize| f.get(i).and_then(|v| v.parse::<u32>().ok());
+    // (name, uid, primary gid)
+    let (name, uid, primary) = match u.parse::<u32>() {
+        Ok(n) => match passwd.iter().find(|f| id(f, 2) == Some(n)) {
+            Some(f) => (Some(f[0].clone()), n, id(f, 3).unwrap_or(0)),
+            None => (None, n, 0),
+        },
+        Err(_) => passwd
+            .iter()
+            .find(|f| f[0] == u)
+            .and_then(|f| Some((Some(f[0].clone()), id(f, 2)?, id(f, 3)?)))
             .ok_or_else(|| format!("--user {spec}: no user {u:?} in the root's /etc/passwd"))?,
     };
-    let gid = match g {
-        None => primary,
-        Some(g) => match g.parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => lookup("etc/group", g)
-                .map(|(gid, _)| gid)
-                .ok_or_else(|| format!("--user {spec}: no group {g:?} in the root's /etc/group"))?,
-        },
+    let Some(g) = g else {
+        let mut groups = vec![primary];
+        if let Some(name) = &name {
+            for f in &group {
+                if f[3].split(',').any(|m| m == name)
+                    && let Some(gid) = id(f, 2)
+                    && !groups.contains(&gid)
+                {
+                    groups.push(gid);
+                }
+            }
+        }
+        return Ok(Ids {
+            uid,
+            gid: primary,
+            groups,
+        });
     };
-    Ok((uid, gid))
+    let gid = match g.parse::<u32>() {
+        Ok(n) => n,
+        Err(_) => group
+            .iter()
+            .find(|f| f[0] == g)
+            .and_then(|f| id(f, 2))
+            .ok_or_else(|| format!("--user {spec}: no group {g:?} in the root's /etc/group"))?,
+    };
+    Ok(Ids {
+        uid,
+        gid,
+        groups: vec![gid],
+    })
 }
 
 #[cfg(test)]
@@ -260,12 +303,49 @@ mod tests {
         assert_eq!(subid_range(t, "carol", 1002), None);
     }
 
+    fn ids(uid: u32, gid: u32, groups: &[u32]) -> Ids {
+        Ids {
+            uid,
+            gid,
+            groups: groups.to_vec(),
+        }
+    }
+
+    /// As containerd sets a container's ids from the image (WithUserID,
+    /// WithAdditionalGIDs): a numeric uid takes its primary group from
+    /// the image's /etc/passwd, or 0 when it has no entry there (an
+    /// OpenShift-style image for arbitrary uids: directories writable by
+    /// group 0); the groups that list the user as a member are added.
+    #[test]
+    fn ids_are_those_a_runtime_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("etc")).unwrap();
+        std::fs::write(
+            root.join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("etc/group"),
+            "root:x:0:\nadm:x:4:app\napp:x:1000:\ncache:x:2000:other,app\nx:bad\n",
+        )
+        .unwrap();
+        let at = |spec: &str| parse_user(spec, root).unwrap();
+        assert_eq!(at("app"), ids(1000, 1000, &[1000, 4, 2000]));
+        assert_eq!(at("1000"), ids(1000, 1000, &[1000, 4, 2000]));
+        assert_eq!(at("4242"), ids(4242, 0, &[0]));
+        assert_eq!(at("app:cache"), ids(1000, 2000, &[2000]));
+        assert_eq!(at("4242:7"), ids(4242, 7, &[7]));
+        assert_eq!(at("root"), ids(0, 0, &[0]));
+    }
+
     #[test]
     fn user_specs() {
         let root = Path::new("/");
-        assert_eq!(parse_user("33:44", root).unwrap(), (33, 44));
-        assert_eq!(parse_user("0", root).unwrap(), (0, 0));
-        assert_eq!(parse_user("root", root).unwrap(), (0, 0));
+        assert_eq!(parse_user("33:44", root).unwrap(), ids(33, 44, &[44]));
+        assert_eq!(parse_user("0", root).unwrap(), ids(0, 0, &[0]));
+        assert_eq!(parse_user("root", root).unwrap(), ids(0, 0, &[0]));
         assert!(
             parse_user("no-such-user-xyz", root)
                 .unwrap_err()

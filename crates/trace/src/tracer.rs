@@ -832,7 +832,7 @@ fn init_main(
     merged: &Path,
     proc_dir: &Path,
     new_net: bool,
-    ids: Option<(u32, u32)>,
+    ids: Option<ns::Ids>,
     cwd: &CString,
     argv: &[CString],
     fds: InitFds,
@@ -926,9 +926,12 @@ fn init_main(
                 not_started(b"cannot install the seccomp filter (a kernel without seccomp?)\n");
                 libc::_exit(126);
             }
-            if let Some((uid, gid)) = ids {
-                libc::setgroups(0, std::ptr::null());
-                if libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+            if let Some(ids) = &ids {
+                // The pod's supplementary groups (see `parse_user`); in a
+                // rootless trace without them mapped this fails, and the
+                // groups stay the namespace's.
+                libc::setgroups(ids.groups.len(), ids.groups.as_ptr());
+                if libc::setgid(ids.gid) != 0 || libc::setuid(ids.uid) != 0 {
                     not_started(b"cannot switch to --user (is the id mapped?)\n");
                     libc::_exit(126);
                 }

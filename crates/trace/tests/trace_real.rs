@@ -904,6 +904,48 @@ fn image_root(dir: &Path) {
     std::os::unix::fs::chown(dir.join("var/cache/app"), Some(1000), Some(1000)).unwrap();
 }
 
+/// `--user` gets the groups a pod gets: the image's supplementary groups
+/// of the user, and group 0 for a uid the image does not list (an image
+/// for arbitrary uids, its directories writable by group 0). With the
+/// uid as its group and no supplementary groups, these writes failed
+/// with EACCES and were missing from the plan.
+#[test]
+fn user_runs_with_the_groups_a_runtime_gives() {
+    use std::os::unix::fs::PermissionsExt;
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("user-groups") {
+        return;
+    }
+    let rootfs = PathBuf::from(format!(
+        "/var/tmp/rootlock-rootfs-groups-{}",
+        std::process::id()
+    ));
+    let _cleanup = RemoveOnDrop(rootfs.clone());
+    image_root(&rootfs);
+    std::fs::write(
+        rootfs.join("etc/group"),
+        "root:x:0:\napp:x:1000:\ncache:x:2000:app\n",
+    )
+    .unwrap();
+    for (dir, gid) in [("var/cache/shared", 2000), ("var/lib/anyuid", 0)] {
+        let d = rootfs.join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        std::os::unix::fs::chown(&d, Some(0), Some(gid)).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o775)).unwrap();
+    }
+    for (user, file) in [
+        ("app", "/var/cache/shared/by-member"),
+        ("4242", "/var/lib/anyuid/by-any-uid"),
+    ] {
+        let mut o = opts(&["/bin/sh", "-c", &format!("echo x > {file}")], Some(30.0));
+        o.rootfs = Some(rootfs.clone());
+        o.user = Some(user.into());
+        let out = tracer::run(&o).unwrap();
+        assert_eq!(out.exit_code, Some(0), "--user {user}: {out:?}");
+        assert_eq!(find(&out.changes, file), [ChangeKind::Created], "{user}");
+    }
+}
+
 /// A `FROM scratch` image (a static binary and little else) has no /proc,
 /// /dev or /sys: a runtime creates its mount points. The trace failed
 /// with "mount proc on …/proc: No such file or directory", and verify
