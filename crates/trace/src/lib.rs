@@ -49,8 +49,8 @@ pub struct TraceArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
     /// Then re-run the command under a truly read-only root with only the
-    /// planned paths writable, and fail (exit 1) if it still hits EROFS or
-    /// exits non-zero where the traced run did not.
+    /// planned paths writable, and fail (exit 1) if it still hits EROFS,
+    /// exits non-zero or hangs until the timeout where the traced run did not.
     #[arg(long)]
     pub verify: bool,
     /// With --verify: check this plan file (YAML or JSON) instead of tracing first.
@@ -242,14 +242,26 @@ pub fn plan_for(outcome: &tracer::Outcome, rootfs: Option<&Path>, source: &str) 
 
 /// Under `--verify`, why the command's exit status is itself a failure:
 /// it exited non-zero where the traced run (`traced`; `None` with
-/// `--plan`, where success is expected) did not, or with another status.
-/// A run stopped at the timeout is how a server ends, and passes.
+/// `--plan`, where success is expected) did not, or with another status,
+/// or it ran until the timeout where the traced run exited. A run stopped
+/// at the timeout is how a server ends, and passes when the traced one
+/// was stopped so too (or with `--plan`).
 fn verify_exit_problem(
     traced: Option<&tracer::Outcome>,
     verified: &tracer::Outcome,
 ) -> Option<String> {
     if verified.timed_out {
-        return None;
+        // A server ends so; a job that exited when traced hangs instead
+        // (retrying a write that fails, say).
+        return match traced {
+            Some(t) if !t.timed_out => Some(format!(
+                "the command ran until the timeout under the read-only root (when traced it exited{})",
+                t.exit_code
+                    .map(|c| format!(" with status {c}"))
+                    .unwrap_or_default()
+            )),
+            _ => None,
+        };
     }
     let code = verified.exit_code.filter(|&c| c != 0)?;
     let before = traced.map(|t| (t.timed_out, t.exit_code));
@@ -444,6 +456,13 @@ mod summary_tests {
                 "{why:?}"
             );
         }
+        // Fails: a job that finished when traced runs until the timeout
+        // under the read-only root (retrying a write that fails).
+        let why = verify_exit_problem(traced_ok.as_ref(), &run(true, Some(143)));
+        assert!(
+            why.as_deref().is_some_and(|w| w.contains("timeout")),
+            "{why:?}"
+        );
     }
 
     #[test]
