@@ -352,6 +352,32 @@ pub fn mount_points(target: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The mount points of the `--bind` paths inside the traced root, as the
+/// program names them there (`/data`). One the image lacks is made, as a
+/// runtime makes a volume's, when its parent directory exists: a
+/// directory, or an empty file for a file. Called with [`mount_points`],
+/// before the root may be made read-only; the walk leaves these paths out.
+pub fn bind_points(target: &Path, binds: &[PathBuf]) -> Result<Vec<String>> {
+    let mut shown = Vec::new();
+    for b in binds {
+        let named = b
+            .to_str()
+            .ok_or_else(|| format!("--bind {}: not a UTF-8 path", b.display()))?;
+        let t = crate::canonical::resolve_in_root(target, named)?;
+        if fs::symlink_metadata(&t).is_err() && t.parent().is_some_and(Path::is_dir) {
+            let made = if b.is_dir() {
+                fs::create_dir(&t)
+            } else {
+                fs::File::create(&t).map(drop)
+            };
+            made.map_err(|e| format!("--bind {}: mkdir {}: {e}", b.display(), t.display()))?;
+        }
+        let rel = t.strip_prefix(target).unwrap_or(&t);
+        shown.push(format!("/{}", rel.to_string_lossy()));
+    }
+    Ok(shown)
+}
+
 /// The pseudo filesystems and pass-through binds of the new root.
 pub fn finish_root(
     target: &Path,

@@ -343,6 +343,7 @@ fn tracer_inner(
     let mut b = Builder::new(scratch, rootful, mounts, skip);
     b.build_root(&lower, &merged)?;
     crate::overlay::mount_points(&merged)?;
+    let bind_points = crate::overlay::bind_points(&merged, &opts.binds)?;
     if !rootful && opts.rootfs.is_none() {
         b.warnings.push(
             "unprivileged trace of the host root: files owned by the real root appear as nobody, so writes to them fail (EACCES) and are missing from the plan; run as root or use --rootfs".into(),
@@ -626,6 +627,13 @@ fn tracer_inner(
             });
         }
     }
+    // Passed through, untracked (and a mount point made for one is the
+    // runtime's, not the program's).
+    out.changes.retain(|c| {
+        !bind_points
+            .iter()
+            .any(|b| crate::canonical::is_at_or_under(&c.path, b))
+    });
     out.warnings.extend(not_utf8_warning(&not_utf8));
     Ok(())
 }

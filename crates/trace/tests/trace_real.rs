@@ -904,6 +904,48 @@ fn image_root(dir: &Path) {
     std::os::unix::fs::chown(dir.join("var/cache/app"), Some(1000), Some(1000)).unwrap();
 }
 
+/// `--bind` into an image that lacks the path: a runtime creates a
+/// volume's mount point, so the bind is made (and its mount point is not
+/// a write of the program's). It was "does not exist in the traced root".
+#[test]
+fn bind_into_an_image_without_the_mount_point() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("bind-missing-mount-point") {
+        return;
+    }
+    let id = std::process::id();
+    let rootfs = PathBuf::from(format!("/var/tmp/rootlock-rootfs-bind-{id}"));
+    let _cleanup = RemoveOnDrop(rootfs.clone());
+    image_root(&rootfs);
+    std::fs::create_dir_all(rootfs.join("var/tmp")).unwrap();
+    let vol = PathBuf::from(format!("/var/tmp/rootlock-bind-vol-{id}"));
+    let _cleanup_vol = RemoveOnDrop(vol.clone());
+    std::fs::create_dir_all(&vol).unwrap();
+    let before = snapshot(&[rootfs.as_path()]);
+    let mut o = opts(
+        &[
+            "/bin/sh",
+            "-c",
+            &format!("echo v > {}/written", vol.display()),
+        ],
+        Some(30.0),
+    );
+    o.rootfs = Some(rootfs.clone());
+    o.binds.push(vol.clone());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    assert!(out.changes.is_empty(), "{:?}", out.changes);
+    assert_eq!(
+        std::fs::read_to_string(vol.join("written")).ok().as_deref(),
+        Some("v\n")
+    );
+    assert_eq!(
+        before,
+        snapshot(&[rootfs.as_path()]),
+        "the image root changed"
+    );
+}
+
 /// `--user` gets the groups a pod gets: the image's supplementary groups
 /// of the user, and group 0 for a uid the image does not list (an image
 /// for arbitrary uids, its directories writable by group 0). With the
