@@ -19,6 +19,7 @@ mod verify_plan;
 
 use clap::Args;
 use plan_render::Format;
+use rootlock_policy::format::printable;
 use rootlock_policy::plan::VolumePlan;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -323,10 +324,14 @@ fn summary(o: &tracer::Outcome) -> String {
         } else {
             format!("  ({})", c.note)
         };
+        // A name is the traced program's choice: a newline in it would
+        // forge a line of this summary, an escape sequence drive the
+        // terminal.
         s.push_str(&format!(
-            "  {:<10} {}{slash}{note}\n",
+            "  {:<10} {}{slash}{}\n",
             c.kind.as_str(),
-            c.path
+            printable(&c.path),
+            printable(&note)
         ));
     }
     if o.changes.len() > SHOWN {
@@ -462,6 +467,27 @@ mod summary_tests {
         assert!(
             why.as_deref().is_some_and(|w| w.contains("timeout")),
             "{why:?}"
+        );
+    }
+
+    #[test]
+    fn a_change_is_one_line_whatever_its_name() {
+        let mut o = tracer::Outcome {
+            exit_code: Some(0),
+            ..Default::default()
+        };
+        o.changes.push(reduce::Change {
+            path: "/tmp/a\n  created    /etc/fake\u{1b}[2K".into(),
+            kind: reduce::ChangeKind::Created,
+            is_dir: false,
+            bytes: 0,
+            note: String::new(),
+        });
+        let s = summary(&o);
+        assert_eq!(s.lines().count(), 3, "{s}");
+        assert!(
+            s.contains("/tmp/a\\u{a}  created    /etc/fake\\u{1b}[2K\n"),
+            "{s}"
         );
     }
 
