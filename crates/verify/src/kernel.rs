@@ -57,24 +57,21 @@ impl Kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scratch::Scratch;
     use std::os::unix::fs::symlink;
     use std::path::PathBuf;
 
     /// A directory standing in for a target's root, with a uid_map beside
-    /// it in a stand-in /proc/PID.
-    fn target(tag: &str) -> (PathBuf, PathBuf) {
-        let base = std::env::temp_dir().join(format!(
-            "rootlock-kernel-{tag}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_dir_all(&base);
+    /// it in a stand-in /proc/PID; all of it removed when the first value
+    /// is dropped.
+    fn target(tag: &str) -> (Scratch, PathBuf, PathBuf) {
+        let base = Scratch::new(&format!("kernel-{tag}"));
         let proc_dir = base.join("pid");
         std::fs::create_dir_all(&proc_dir).unwrap();
         std::fs::write(proc_dir.join("uid_map"), "0 0 4294967295\n").unwrap();
         let root = base.join("root");
         std::fs::create_dir_all(&root).unwrap();
-        (proc_dir, root)
+        (base, proc_dir, root)
     }
 
     fn core_pattern(proc_dir: &Path, root: &Path) -> bool {
@@ -87,13 +84,12 @@ mod tests {
         // The target's /proc is an absolute symlink to /sysproc, which only
         // its own root has: walked through a plain path it would be looked
         // up in the verifying process's tree, where it does not exist.
-        let (proc_dir, root) = target("symlink");
+        let (_dir, proc_dir, root) = target("symlink");
         std::fs::create_dir_all(root.join("sysproc/sys/kernel")).unwrap();
         std::fs::write(root.join("sysproc/sys/kernel/core_pattern"), "core\n").unwrap();
         symlink("/sysproc", root.join("proc")).unwrap();
         assert!(!Path::new("/sysproc").exists());
         assert!(core_pattern(&proc_dir, &root));
-        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
     }
 
     #[test]
@@ -101,7 +97,7 @@ mod tests {
         // A sysctl tree beside the root, and the target's /proc a relative
         // symlink that climbs to `/` and down to it: a plain walk through
         // the root reaches it, a walk inside the root stops at its top.
-        let (proc_dir, root) = target("escape");
+        let (_dir, proc_dir, root) = target("escape");
         let outside = proc_dir.parent().unwrap().join("outside");
         std::fs::create_dir_all(outside.join("sys/kernel")).unwrap();
         std::fs::write(outside.join("sys/kernel/core_pattern"), "core\n").unwrap();
@@ -110,23 +106,20 @@ mod tests {
         symlink(format!("{up}{}", outside_rel.display()), root.join("proc")).unwrap();
         assert!(root.join("proc/sys/kernel/core_pattern").exists());
         assert!(!core_pattern(&proc_dir, &root));
-        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
     }
 
     #[test]
     fn a_root_that_could_not_be_opened_keeps_the_linux_assumption() {
-        let (proc_dir, _) = target("unopened");
+        let (_dir, proc_dir, _) = target("unopened");
         assert!(Kernel::read(&proc_dir, None).unwrap().core_pattern);
-        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
     }
 
     #[test]
     fn the_own_root_finds_this_kernels_core_pattern() {
-        let (proc_dir, _) = target("own");
+        let (_dir, proc_dir, _) = target("own");
         let root = Root::own().unwrap();
         assert!(Kernel::read(&proc_dir, Some(&root)).unwrap().core_pattern);
         let missing = root.entry("/proc/sys/kernel/no-such-sysctl").unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::NotFound);
-        std::fs::remove_dir_all(proc_dir.parent().unwrap()).unwrap();
     }
 }

@@ -13,6 +13,8 @@ pub mod mountinfo;
 pub mod probe;
 pub mod report;
 pub mod root;
+#[cfg(test)]
+mod scratch;
 pub mod status;
 pub mod userns;
 pub mod verdict;

@@ -193,11 +193,13 @@ fn errno_name(code: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scratch::Scratch;
     use std::path::{Path, PathBuf};
     use std::time::Duration;
 
-    fn scratch_dir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("rootlock-verify-{tag}-{}", unique_name()));
+    /// A root with an empty /etc, removed when dropped.
+    fn scratch_dir(tag: &str) -> Scratch {
+        let dir = Scratch::new(&format!("verify-{tag}"));
         std::fs::create_dir_all(dir.join("etc")).unwrap();
         dir
     }
@@ -222,7 +224,6 @@ mod tests {
         // Nothing left behind.
         assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1);
         assert_eq!(std::fs::read_dir(root.join("etc")).unwrap().count(), 0);
-        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
@@ -232,7 +233,6 @@ mod tests {
         assert_eq!(p.outcome, Outcome::Error);
         assert_eq!(p.errno.as_deref(), Some("ENOENT"));
         assert!(!p.refused());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -246,7 +246,6 @@ mod tests {
         let probes = probe_all(&root(&dir));
         let dirs: Vec<_> = probes.iter().map(|p| p.directory.as_str()).collect();
         assert_eq!(dirs, ["/", "/bin"]);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// Sets `dir`'s mtime far in the past; creating and removing a file in
@@ -286,9 +285,7 @@ mod tests {
             assert_eq!(probes[1].outcome, Outcome::Created, "{:?}", probes[1]);
             assert_eq!(mtime(&outside), old, "escaped through etc -> {target:?}");
             assert_ne!(mtime(&dir.join(rel)), inside_old, "{target:?}");
-            std::fs::remove_dir_all(&dir).unwrap();
         }
-        std::fs::remove_dir_all(&outside).unwrap();
     }
 
     #[test]
@@ -302,7 +299,6 @@ mod tests {
         assert_eq!(p.errno.as_deref(), Some("ENOSYS"));
         assert!(p.message.contains("not probed"), "{}", p.message);
         assert_eq!(std::fs::read_dir(dir.join("etc")).unwrap().count(), 0);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
