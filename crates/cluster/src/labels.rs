@@ -39,19 +39,62 @@ fn strictest(prefix: &str) -> Level {
     }
 }
 
+/// A level value as the family's admission controller parses it: PSA's
+/// labels do not know `immutable` (PSA reads it as invalid).
+fn level_of(prefix: &str, value: &str) -> Option<Level> {
+    Level::parse(value).filter(|&l| l <= strictest(prefix))
+}
+
+/// What an unparsable `mode` level is read as: `enforce` fails closed, to
+/// the family's strictest level; `warn` and `audit` fail open.
+fn fallback(prefix: &str, mode: Mode) -> Level {
+    match mode {
+        Mode::Enforce => strictest(prefix),
+        Mode::Warn | Mode::Audit => Level::Privileged,
+    }
+}
+
 /// The level and version `{prefix}{mode}` sets on `ns`; `None` when the
 /// namespace has no such label.
 pub fn effective(ns: &Namespace, prefix: &str, mode: Mode) -> Option<LevelVersion> {
     let value = ns.label(&format!("{prefix}{}", mode.as_str()))?;
-    let level = Level::parse(value).unwrap_or(match mode {
-        Mode::Enforce => strictest(prefix),
-        Mode::Warn | Mode::Audit => Level::Privileged,
-    });
+    let level = level_of(prefix, value).unwrap_or(fallback(prefix, mode));
     let version = ns
         .label(&format!("{prefix}{}-version", mode.as_str()))
         .and_then(Version::parse)
         .unwrap_or(Version::Latest);
     Some(LevelVersion::new(level, version))
+}
+
+/// The labels of the family on `ns` whose values the admission controller
+/// cannot parse, each with what it is read as. Such a label was set before
+/// the controller (PSA, or rootlock's webhook) could refuse it, and reads
+/// as set while it does something else.
+pub fn invalid(ns: &Namespace, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for mode in [Mode::Enforce, Mode::Warn, Mode::Audit] {
+        let key = format!("{prefix}{}", mode.as_str());
+        if let Some(value) = ns.label(&key)
+            && level_of(prefix, value).is_none()
+        {
+            let read_as = match fallback(prefix, mode) {
+                Level::Privileged => format!("privileged: it {}s nothing", mode.as_str()),
+                strictest => format!("{strictest}, failing closed"),
+            };
+            out.push(format!(
+                "{key}={value} is not a valid level (read as {read_as})"
+            ));
+        }
+        let key = format!("{key}-version");
+        if let Some(value) = ns.label(&key)
+            && Version::parse(value).is_none()
+        {
+            out.push(format!(
+                "{key}={value} is not a valid version (read as latest)"
+            ));
+        }
+    }
+    out
 }
 
 /// Whether admitting at `set` rejects everything `target` rejects: at least
@@ -117,6 +160,28 @@ mod tests {
         assert_eq!(effective(&n, R, Mode::Audit), Some(lv("restricted")));
         assert_eq!(effective(&n, PSA, Mode::Enforce), Some(lv("restricted")));
         assert_eq!(effective(&n, PSA, Mode::Warn), None);
+        assert_eq!(
+            invalid(&n, R),
+            [
+                "rootlock.dev/enforce=strict is not a valid level (read as immutable, failing closed)",
+                "rootlock.dev/warn=Immutable is not a valid level (read as privileged: it warns nothing)",
+                "rootlock.dev/audit-version=1.30 is not a valid version (read as latest)",
+            ]
+        );
+    }
+
+    /// PSA does not know `immutable`: on its own labels it is an invalid
+    /// value, read as PSA reads one (it is no stricter than restricted).
+    #[test]
+    fn immutable_is_not_a_level_of_psas_labels() {
+        let n = ns(&[
+            ("pod-security.kubernetes.io/enforce", "immutable"),
+            ("pod-security.kubernetes.io/warn", "immutable"),
+        ]);
+        assert_eq!(effective(&n, PSA, Mode::Enforce), Some(lv("restricted")));
+        assert_eq!(effective(&n, PSA, Mode::Warn), Some(lv("privileged")));
+        assert_eq!(invalid(&n, PSA).len(), 2);
+        assert!(invalid(&n, R).is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! enforce order PSA recommends.
 
 use crate::inventory::Namespace;
-use crate::labels::{Mode, covers, effective, label_args};
+use crate::labels::{Mode, covers, effective, invalid, label_args};
 use rootlock_policy::{Level, LevelVersion};
 
 /// The label family that enforces `level`: PSA's for the Pod Security
@@ -31,10 +31,25 @@ pub fn recommend(ns: &Namespace, level: LevelVersion, workloads: usize, failing:
     if level.level == Level::Privileged {
         return "privileged level: nothing to enforce".into();
     }
+    let prefix = label_prefix(level.level);
+    // An invalid value reads as set and does something else: said first.
+    let step = next_step(ns, prefix, level, workloads, failing);
+    match invalid(ns, prefix) {
+        notes if notes.is_empty() => step,
+        notes => format!("{}; {step}", notes.join("; ")),
+    }
+}
+
+fn next_step(
+    ns: &Namespace,
+    prefix: &str,
+    level: LevelVersion,
+    workloads: usize,
+    failing: usize,
+) -> String {
     if workloads == 0 {
         return "no workloads".into();
     }
-    let prefix = label_prefix(level.level);
     // A label counts only when its value (read as PSA reads it) is at
     // least as strict as the level: `enforce=baseline` does not enforce
     // `immutable`, `warn=privileged` warns about nothing.
@@ -161,7 +176,7 @@ mod tests {
         );
         assert_eq!(
             r,
-            "warn/audit labels are below immutable:latest: label warn+audit first (kubectl label ns shop rootlock.dev/warn=immutable rootlock.dev/audit=immutable --overwrite); 1 workload fails immutable:latest"
+            "rootlock.dev/audit=Immutable is not a valid level (read as privileged: it audits nothing); warn/audit labels are below immutable:latest: label warn+audit first (kubectl label ns shop rootlock.dev/warn=immutable rootlock.dev/audit=immutable --overwrite); 1 workload fails immutable:latest"
         );
         // An old enforce version enforces the old checks.
         let r = recommend(
@@ -179,8 +194,12 @@ mod tests {
             r.ends_with("ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable rootlock.dev/enforce-version=latest --overwrite)"),
             "{r}"
         );
-        // An invalid enforce level fails closed: it enforces the strictest.
+        // An invalid enforce level fails closed: it enforces the strictest,
+        // and the value is named, so that it is set right.
         let r = recommend(&ns(&[("rootlock.dev/enforce", "strict")]), imm, 1, 0);
-        assert!(r.starts_with("enforced"), "{r}");
+        assert_eq!(
+            r,
+            "rootlock.dev/enforce=strict is not a valid level (read as immutable, failing closed); enforced (rootlock.dev/enforce set); all workloads pass immutable:latest"
+        );
     }
 }
