@@ -117,13 +117,13 @@ pub fn to_json(plan: &VolumePlan) -> String {
     }
 }
 
-/// The plan file for `--output FILE`: JSON for `*.json`, YAML otherwise.
+/// The plan file for `--output FILE`: JSON for `*.json` (any case), YAML
+/// otherwise.
 pub fn for_file(plan: &VolumePlan, file: &str) -> String {
-    if file.ends_with(".json") {
-        to_json(plan)
-    } else {
-        to_yaml(plan)
-    }
+    let json = file
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("json"));
+    if json { to_json(plan) } else { to_yaml(plan) }
 }
 
 /// Paths longer than this do not widen the aligned column (they would push
@@ -250,6 +250,18 @@ mod tests {
         );
         assert!(text.contains("  /x\\u{1b}]0;t\\u{7}  [disk, container c\\u{1b}[2K]  write /x\\u{1b}]0;t\\u{7}/f: EROFS\n"), "{text}");
         assert!(text.contains("warning: w\\u{9b}31m\n"), "{text}");
+    }
+
+    /// `-o plan.JSON` is JSON, as `-o plan.json` is; anything else YAML.
+    #[test]
+    fn the_output_file_format_follows_its_extension_in_any_case() {
+        let plan = sample();
+        for file in ["p.json", "p.JSON", "dir.v1/p.Json"] {
+            assert!(for_file(&plan, file).starts_with('{'), "{file}");
+        }
+        for file in ["p.yaml", "p", "json", "p.jsonl"] {
+            assert!(for_file(&plan, file).starts_with("apiVersion: "), "{file}");
+        }
     }
 
     fn sample() -> VolumePlan {

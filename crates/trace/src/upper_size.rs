@@ -18,7 +18,7 @@ pub fn parse_upper_size(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     } else {
         Err(format!(
-            "invalid size {s:?}: expected a positive number with an optional k, m or g suffix, or a percentage of memory (e.g. 2g, 512m, 50%)"
+            "invalid size {s:?}: expected a positive number with an optional k, m, g, t, p or e suffix, or a percentage of memory (e.g. 2g, 512m, 50%)"
         ))
     }
 }
