@@ -8,6 +8,7 @@ use crate::evaluate::Judge;
 use crate::inventory::Inventory;
 use crate::list::for_each_page;
 use crate::progress::Progress;
+use serde_json::value::RawValue;
 
 /// Pod controller kinds (kind, apiVersion, resource) that can be owned by
 /// another workload: listed before the pods so the chains are known.
@@ -101,7 +102,16 @@ pub async fn collect(
         }
     }
 
-    controllers(cluster, &scopes, limit, &LINKS, &mut inv, progress).await?;
+    list_kinds(
+        cluster,
+        &scopes,
+        limit,
+        &LINKS,
+        "",
+        progress,
+        |k, v, item| inv.add_controller(k, v, item),
+    )
+    .await?;
 
     progress.stage("listing pods");
     let mut seen = 0u64;
@@ -130,22 +140,46 @@ pub async fn collect(
         .filter(|(kind, _, _)| inv.unlisted(kind))
         .copied()
         .collect();
-    relist(cluster, &scopes, limit, &again, &mut inv, progress).await?;
-    controllers(cluster, &scopes, limit, &TOPS, &mut inv, progress).await?;
+    list_kinds(
+        cluster,
+        &scopes,
+        limit,
+        &again,
+        " created meanwhile",
+        progress,
+        |k, v, item| inv.relink(k, v, item),
+    )
+    .await?;
+    list_kinds(
+        cluster,
+        &scopes,
+        limit,
+        &TOPS,
+        "",
+        progress,
+        |k, v, item| inv.add_controller(k, v, item),
+    )
+    .await?;
     progress.finish();
     Ok(inv)
 }
 
-async fn controllers(
+/// Lists `kinds` in every scope, page by page, handing each item with its
+/// kind and apiVersion to `each`; `stage` names the step in the progress.
+async fn list_kinds<F>(
     cluster: &Cluster,
     scopes: &[Option<&str>],
     limit: u32,
     kinds: &[(&str, &str, &str)],
-    inv: &mut Inventory,
+    stage: &str,
     progress: &Progress,
-) -> Result<(), ClusterError> {
+    mut each: F,
+) -> Result<(), ClusterError>
+where
+    F: FnMut(&str, &str, &RawValue),
+{
     for (kind, api_version, resource) in kinds {
-        progress.stage(&format!("listing {resource}"));
+        progress.stage(&format!("listing {resource}{stage}"));
         let rbac = rbac_name(api_version, resource);
         for scope in scopes {
             let purpose = Purpose {
@@ -156,37 +190,7 @@ async fn controllers(
             let path = list_path(api_version, resource, *scope);
             for_each_page(cluster, &path, limit, purpose, |page| {
                 for item in page.items {
-                    inv.add_controller(kind, api_version, item);
-                }
-                Ok(())
-            })
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-async fn relist(
-    cluster: &Cluster,
-    scopes: &[Option<&str>],
-    limit: u32,
-    kinds: &[(&str, &str, &str)],
-    inv: &mut Inventory,
-    progress: &Progress,
-) -> Result<(), ClusterError> {
-    for (kind, api_version, resource) in kinds {
-        progress.stage(&format!("listing {resource} created meanwhile"));
-        let rbac = rbac_name(api_version, resource);
-        for scope in scopes {
-            let purpose = Purpose {
-                verb: "list",
-                resource: &rbac,
-                namespace: *scope,
-            };
-            let path = list_path(api_version, resource, *scope);
-            for_each_page(cluster, &path, limit, purpose, |page| {
-                for item in page.items {
-                    inv.relink(kind, api_version, item);
+                    each(kind, api_version, item);
                 }
                 Ok(())
             })
