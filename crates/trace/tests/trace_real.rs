@@ -1501,35 +1501,18 @@ fn a_mounted_sticky_tmp_keeps_its_mode_for_another_user() {
     let dir = PathBuf::from(format!("/var/tmp/rootlock-tmpfs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let _cleanup = RemoveOnDrop(dir.clone());
-    let out = std::process::Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c"])
-        .arg("mount -t tmpfs -o mode=1777 rootlock-test \"$1\" && shift && exec \"$@\"")
-        .arg("sh")
-        .arg(&dir)
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_mounted_sticky_tmp_keeps_its_mode_for_another_user",
-            "--nocapture",
-        ])
-        .env(TMPFS_MOUNT_HELPER, &dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    rerun_with_tmpfs_at(
+        &dir,
+        "1777",
+        "a_mounted_sticky_tmp_keeps_its_mode_for_another_user",
+        TMPFS_MOUNT_HELPER,
     );
     // The tmpfs lived in the helper's namespace only.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
 
-/// Writes to an image directory that leave nothing in it: a `touch`, a
-/// `chown` to the owner it already has (entrypoints' `chown -R app /data`),
-/// an `O_TMPFILE` file (glibc's `tmpfile()`). Each fails with EROFS on a
-/// read-only root, so each directory must be in the plan; a directory
-/// copied up only as the parent of a deeper change must not be.
+/// Set in the re-run of `attributes_of_a_mounts_root_directory_are_recorded`
+/// inside its mount namespace: the mounted directory.
 const LAYER_ROOT_HELPER: &str = "ROOTLOCK_TEST_LAYER_ROOT_DIR";
 
 /// The root directory of a mount is the root of its own overlay, whose
@@ -1564,18 +1547,29 @@ fn attributes_of_a_mounts_root_directory_are_recorded() {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let _cleanup = RemoveOnDrop(dir.clone());
+    rerun_with_tmpfs_at(
+        &dir,
+        "755",
+        "attributes_of_a_mounts_root_directory_are_recorded",
+        LAYER_ROOT_HELPER,
+    );
+}
+
+/// Runs this binary's test `name` again in a private mount namespace with
+/// a tmpfs of mode `mode` mounted at `dir`, given to it in `env`, and
+/// asserts that it passed: a host mount the trace meets, with nothing left
+/// on the host.
+fn rerun_with_tmpfs_at(dir: &Path, mode: &str, name: &str, env: &str) {
     let out = std::process::Command::new("unshare")
         .args(["--mount", "--propagation", "private", "sh", "-c"])
-        .arg("mount -t tmpfs -o mode=755 rootlock-test \"$1\" && shift && exec \"$@\"")
+        .arg(format!(
+            "mount -t tmpfs -o mode={mode} rootlock-test \"$1\" && shift && exec \"$@\""
+        ))
         .arg("sh")
-        .arg(&dir)
+        .arg(dir)
         .arg(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "attributes_of_a_mounts_root_directory_are_recorded",
-            "--nocapture",
-        ])
-        .env(LAYER_ROOT_HELPER, &dir)
+        .args(["--exact", name, "--nocapture"])
+        .env(env, dir)
         .output()
         .unwrap();
     assert!(
@@ -1586,6 +1580,11 @@ fn attributes_of_a_mounts_root_directory_are_recorded() {
     );
 }
 
+/// Writes to an image directory that leave nothing in it: a `touch`, a
+/// `chown` to the owner it already has (entrypoints' `chown -R app /data`),
+/// an `O_TMPFILE` file (glibc's `tmpfile()`). Each fails with EROFS on a
+/// read-only root, so each directory must be in the plan; a directory
+/// copied up only as the parent of a deeper change must not be.
 #[test]
 fn writes_in_place_on_image_directories_are_planned() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
