@@ -217,17 +217,23 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     let Some(object) = req.object.as_ref().map(to_json) else {
         return AdmissionResponse::allow();
     };
+    // For `pods/ephemeralcontainers` the API server keeps only the body's
+    // ephemeral containers (after mutation): the pod's own fields, its
+    // runtime class among them, are the old object's, whatever the body
+    // claims.
+    let old = ephemeral
+        .then(|| req.old_object.as_ref().map(to_json))
+        .flatten();
+    let pod = old.as_ref().unwrap_or(&object);
     if !enabled
         || wh.exempt_runtime_class(
-            object
-                .pointer("/spec/runtimeClassName")
+            pod.pointer("/spec/runtimeClassName")
                 .and_then(Value::as_str),
         )
     {
         return AdmissionResponse::allow();
     }
     let m = if ephemeral {
-        let old = req.old_object.as_ref().map(to_json);
         plan_ephemeral(&object, old.as_ref())
     } else {
         plan(&object, &wh.config.mutate.tmp_size_limit)

@@ -587,6 +587,23 @@ async fn mutation_reaches_the_ephemeral_container_kubectl_debug_adds() {
         "{after}"
     );
     assert!(!immutable_part(&after).contains("debugger"), "{after}");
+    // The runtime class is the running pod's: one the body claims (which
+    // the API server drops) exempts nothing; the old object's does.
+    let exempting = start(config(
+        "mutate:\n  enabled: true\nexemptions:\n  runtimeClasses: [gvisor]\n",
+    ))
+    .await;
+    let claimed = variant("08-pod-ephemeralcontainers-update", "debug-4", |r| {
+        r["object"]["spec"]["runtimeClassName"] = json!("gvisor")
+    });
+    assert!(exempting.review("/mutate", &claimed).await["patch"].is_string());
+    let running = variant("08-pod-ephemeralcontainers-update", "debug-5", |r| {
+        r["oldObject"]["spec"]["runtimeClassName"] = json!("gvisor")
+    });
+    assert_eq!(
+        exempting.review("/mutate", &running).await,
+        json!({"uid": "debug-5", "allowed": true})
+    );
     // The same subresource with another operation, or another subresource,
     // is not mutated.
     let status = variant("08-pod-ephemeralcontainers-update", "debug-3", |r| {
