@@ -256,7 +256,8 @@ pub fn node_state_path<'d>(m: &MountEntry, dirs: &'d [NodeStateDir]) -> Option<&
 
 /// Mounts the process cannot reach, by mount ID: one with another mount
 /// stacked on it at the same mount point (path lookup finds the top of the
-/// stack), one stacked on `/` above the process's root (see
+/// stack), one under a later mount of the same parent on a directory above
+/// its mount point, one stacked on `/` above the process's root (see
 /// [`root_mount`]), and every mount beneath a covered one. Such a mount may
 /// be writable, but nothing the process does can write to it.
 pub fn covered(mounts: &[MountEntry]) -> HashSet<u64> {
@@ -268,6 +269,25 @@ pub fn covered(mounts: &[MountEntry]) -> HashSet<u64> {
         .map(|m| (m.parent_id, m.mount_point.as_str()))
         .collect();
     let on_top = |m: &MountEntry| !has_cover.contains(&(m.mount_id, m.mount_point.as_str()));
+    // A mount on a directory *above* `m`'s mount point in the same parent
+    // (`/usr` mounted after `/usr/lib`): a lookup crosses into it before it
+    // reaches `m`'s place. It must have come later (mounted first, it
+    // would be `m`'s parent). Only directories strictly between the
+    // parent's mount point and `m`'s count: one at the parent's own place
+    // is a stack on the parent, handled below.
+    let hidden_by_sibling = |m: &MountEntry, parent: &MountEntry| -> bool {
+        let mut dir = m.mount_point.as_str();
+        while let Some((up, _)) = dir.rsplit_once('/') {
+            dir = if up.is_empty() { "/" } else { up };
+            if dir == "/" || !classify::at_or_below(dir, &parent.mount_point) {
+                return false;
+            }
+            if dir != parent.mount_point && has_cover.contains(&(parent.mount_id, dir)) {
+                return true;
+            }
+        }
+        false
+    };
     // Whether path lookup can arrive at the place `m` is mounted at: walk up
     // to the root; a mount that `m` lies inside must be on top of its own
     // stack. A stack on `/` is never entered: the process's root stays at
@@ -287,6 +307,9 @@ pub fn covered(mounts: &[MountEntry]) -> HashSet<u64> {
                 return true;
             };
             let is_root = Some(parent.mount_id) == root_id;
+            if hidden_by_sibling(at, parent) {
+                return false;
+            }
             if parent.mount_point == at.mount_point {
                 // Stacked on `parent`, at the same place.
                 if is_root {
@@ -402,6 +425,34 @@ mod tests {
         ids.sort_unstable();
         assert_eq!(ids, [50, 51, 60, 63, 64]);
         assert!(covered(&m[..1]).is_empty());
+    }
+
+    #[test]
+    fn mounts_below_a_later_mount_on_an_ancestor_directory_are_covered() {
+        // /usr/lib mounted first, then /usr: both sit in the root mount
+        // (had /usr come first, /usr/lib's parent would be it), and a
+        // lookup of /usr/lib now ends in the /usr tmpfs. So is everything
+        // mounted in or on the hidden one. A later mount on a directory of
+        // a non-root mount hides that mount's children the same way; a
+        // mount stacked on the root at `/` does not (the process's root
+        // stays at the bottom), nor does a sibling at an unrelated place.
+        let m = parse(
+            "43 42 254:0 / / ro,relatime - ext4 /dev/vda rw\n\
+             50 43 0:30 / /usr/lib rw - tmpfs hidden rw\n\
+             51 50 0:31 / /usr/lib/x rw - tmpfs in-hidden rw\n\
+             52 50 0:32 / /usr/lib rw - tmpfs on-hidden rw\n\
+             53 43 0:33 / /usr ro - tmpfs cover ro\n\
+             54 43 0:34 / /usr2 rw - tmpfs not-below rw\n\
+             60 43 0:40 / /tmp rw - tmpfs tmp rw\n\
+             61 60 0:41 / /tmp/a/b rw - tmpfs hidden-in-tmp rw\n\
+             62 60 0:42 / /tmp/a rw - tmpfs cover-in-tmp rw\n\
+             63 43 0:39 / / rw - tmpfs above-the-root rw\n\
+             70 43 0:50 / /data rw - tmpfs beside-the-stack rw\n",
+        )
+        .unwrap();
+        let mut ids: Vec<u64> = covered(&m).into_iter().collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [50, 51, 52, 61, 63]);
     }
 
     #[test]

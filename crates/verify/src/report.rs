@@ -564,7 +564,7 @@ mod tests {
              1702 1482 0:6 / /host-dev-nodev ro,nodev,relatime - devtmpfs udev rw,mode=755\n\
              1703 1482 0:21 / /host/proc rw,relatime - proc proc rw\n\
              1704 1482 0:22 / /host/sys ro,relatime - sysfs sysfs rw\n\
-             1705 1482 0:7 / /sys/kernel/debug rw,relatime - debugfs debugfs rw\n\
+             1705 1487 0:7 / /sys/kernel/debug rw,relatime - debugfs debugfs rw\n\
              1706 1482 0:29 / /host/cgroup rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n\
              1707 1482 0:4 net:[4026531840] /run/netns/host rw - nsfs nsfs rw\n\
              1708 1484 0:24 / /dev/pts2 rw,relatime - devpts devpts rw,mode=600\n\
@@ -711,7 +711,7 @@ mod tests {
         // binds of the same filesystem show parts of the very same files.
         let text = format!(
             "{RUNTIME_LAYOUT}\
-             90 43 254:0 / /tmp/host-root rw,relatime - ext4 /dev/vda rw\n\
+             90 53 254:0 / /tmp/host-root rw,relatime - ext4 /dev/vda rw\n\
              91 43 254:0 /etc /mnt/etc rw,relatime - ext4 /dev/vda rw\n\
              92 43 254:0 /var/cache /cache rw,relatime - ext4 /dev/vda rw\n\
              93 43 254:0 /etc /etc2 ro,relatime - ext4 /dev/vda rw\n\

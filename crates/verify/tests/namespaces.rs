@@ -95,6 +95,13 @@ const RO_ROOT_RW_LOCAL_LIB: &str = "mount -o remount,bind,ro / && mount -t tmpfs
 /// reached: nothing can be written at /etc.
 const RO_ROOT_COVERED_RW_ETC: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /etc \
      && mount -t tmpfs -o ro tmpfs /etc && mount -t tmpfs tmpfs /tmp";
+/// Read-only root; a writable tmpfs at /usr/local/lib, then a read-only
+/// tmpfs at /usr/local above it. Both sit in the root mount, but a lookup
+/// of /usr/local/lib now ends in the read-only /usr/local: the writable
+/// one cannot be reached (the setup checks that by access(2)).
+const RO_ROOT_RW_LIB_UNDER_LATER_RO_DIR: &str = "mount -o remount,bind,ro / \
+     && mount -t tmpfs tmpfs /usr/local/lib && mount -t tmpfs -o ro tmpfs /usr/local \
+     && ! test -e /usr/local/lib && mount -t tmpfs tmpfs /tmp";
 /// Read-only root, but the node's devtmpfs mounted writable at an odd place
 /// (what a hostPath volume of /dev gives a pod).
 const RO_ROOT_RW_DEVTMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
@@ -183,6 +190,10 @@ fn main() {
         ),
         ("writable_usr_local_lib_fails", writable_usr_local_lib_fails),
         ("covered_writable_etc_passes", covered_writable_etc_passes),
+        (
+            "writable_mount_under_a_later_mount_above_it_passes",
+            writable_mount_under_a_later_mount_above_it_passes,
+        ),
         ("pid_in_ro_namespace_passes", pid_in_ro_namespace_passes),
         (
             "pid_in_rw_etc_namespace_fails",
@@ -532,6 +543,21 @@ fn covered_writable_etc_passes() {
     // is what a write reaches.
     assert_eq!(flags, [(false, true), (true, false)]);
     assert_probes_all_erofs(&report);
+}
+
+fn writable_mount_under_a_later_mount_above_it_passes() {
+    let out = verify_in_namespace(
+        RO_ROOT_RW_LIB_UNDER_LATER_RO_DIR,
+        &["--format", "json", "--probe-write"],
+    );
+    let report = json(&out);
+    assert_eq!(reasons(&report), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+    let lib = mount(&report, "/usr/local/lib");
+    assert_eq!(lib.len(), 1, "{lib:?}");
+    assert_eq!(lib[0]["readOnly"], false);
+    assert_eq!(lib[0]["covered"], true);
+    assert_eq!(mount(&report, "/usr/local")[0]["covered"], false);
 }
 
 fn sys_admin_alone_fails() {
