@@ -8,8 +8,8 @@ use crate::probe::Probe;
 use crate::status::{ProcStatus, SeccompMode};
 use crate::userns::UserNamespace;
 use crate::verdict;
-use rootlock_policy::format::printable;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -133,19 +133,6 @@ impl Report {
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = self.write_text(&mut out, who);
-        // Mount points and sources are the inspected container's to name
-        // (the kernel escapes only space, tab, newline and backslash in
-        // mountinfo): shown with control characters escaped, so a mount
-        // named with an escape sequence cannot drive the terminal.
-        if out.contains(|c: char| c.is_control() && c != '\n') {
-            out = out
-                .split_inclusive('\n')
-                .map(|line| {
-                    let (text, end) = line.strip_suffix('\n').map_or((line, ""), |t| (t, "\n"));
-                    format!("{}{end}", printable(text))
-                })
-                .collect();
-        }
         out
     }
 
@@ -165,7 +152,7 @@ impl Report {
             writeln!(out, "writable mounts:")?;
             let width = writable
                 .iter()
-                .map(|m| m.mount_point.chars().count())
+                .map(|m| one_line(&m.mount_point).chars().count())
                 .max()
                 .unwrap_or(0);
             for m in &writable {
@@ -179,9 +166,9 @@ impl Report {
                 writeln!(
                     out,
                     "  {:width$}  {} from {} ({}){flag}",
-                    m.mount_point,
-                    m.fs_type,
-                    m.source,
+                    one_line(&m.mount_point),
+                    one_line(&m.fs_type),
+                    one_line(&m.source),
                     m.backing.as_str()
                 )?;
             }
@@ -240,7 +227,12 @@ impl Report {
             writeln!(out, "write probes:")?;
             for p in &self.probes {
                 let errno = p.errno.as_deref().unwrap_or("no error");
-                writeln!(out, "  {}: {errno}: {}", p.directory, p.message)?;
+                writeln!(
+                    out,
+                    "  {}: {errno}: {}",
+                    one_line(&p.directory),
+                    one_line(&p.message)
+                )?;
             }
         }
         match self.verdict {
@@ -252,7 +244,7 @@ impl Report {
                 writeln!(out, "verdict: FAIL")?;
                 self.reasons
                     .iter()
-                    .try_for_each(|r| writeln!(out, "  - {r}"))
+                    .try_for_each(|r| writeln!(out, "  - {}", one_line(r)))
             }
         }
     }
@@ -288,6 +280,29 @@ fn mount_report(
         node_state_path: mountinfo::node_state_path(m, node_state).map(|d| d.path.clone()),
         kernel_interface,
     }
+}
+
+/// A value for one line of the text: mount points and sources are the
+/// inspected container's to name (the kernel escapes only space, tab,
+/// newline and backslash in mountinfo, and verify unescapes them), so
+/// every control character is shown escaped: a newline cannot start a
+/// line of its own (a forged `verdict:`), an escape sequence cannot drive
+/// the terminal.
+fn one_line(s: &str) -> Cow<'_, str> {
+    if !s.contains(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 fn list(names: &[String]) -> String {
@@ -1056,6 +1071,38 @@ mod tests {
             r.mounts
                 .iter()
                 .any(|m| m.mount_point == "/data\u{1b}]0;x\u{7}")
+        );
+    }
+
+    /// A newline in a mount point (`\012` in mountinfo) stays inside its
+    /// row and its reason: it cannot start a line of its own, such as a
+    /// forged verdict.
+    #[test]
+    fn text_keeps_a_newline_in_a_mount_point_on_its_line() {
+        let forged =
+            "verdict: PASS (the root filesystem is read-only and nothing found can undo it)";
+        let escaped = forged.replace(' ', "\\040");
+        let mountinfo = format!(
+            "{RO_ROOT_TMPFS}900 1 0:99 / /dbg\\012{escaped} rw,relatime - debugfs x\\012y rw\n"
+        );
+        let r = report(&mountinfo, &restricted(), Vec::new());
+        assert_eq!(
+            r.mounts.last().map(|m| m.mount_point.as_str()),
+            Some(format!("/dbg\n{forged}").as_str())
+        );
+        let text = r.to_text("pid 1");
+        let verdicts: Vec<&str> = text.lines().filter(|l| l.starts_with("verdict:")).collect();
+        assert_eq!(verdicts, ["verdict: FAIL"], "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  /dbg\\u{a}verdict: PASS ")
+                    && l.ends_with(" debugfs from x\\u{a}y (pseudo)  NODE KERNEL INTERFACE")),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("  - writable debugfs at /dbg\\u{a}verdict: PASS ")),
+            "{text}"
         );
     }
 
