@@ -96,11 +96,17 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     let root = open_root(&proc_dir, args.pid);
     let kernel = Kernel::read(&proc_dir, root.as_ref().ok())?;
     let probes = if args.probe_write {
-        probe::probe_all(&root?)
+        probe::probe_all(root.as_ref().map_err(String::clone)?)
     } else {
         Vec::new()
     };
-    Ok(Report::new(&mounts, &status, kernel, probes))
+    // Where the system paths really lead (symlinks followed in the
+    // process's root); nothing when the root could not be opened.
+    let system_dirs = root
+        .as_ref()
+        .map(crate::root::system_dirs)
+        .unwrap_or_default();
+    Ok(Report::new(&mounts, &status, kernel, probes, &system_dirs))
 }
 
 /// The root of the inspected process. Failing to open it is an error of

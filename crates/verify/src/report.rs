@@ -5,6 +5,7 @@ use crate::classify::{self, Backing, KernelInterface};
 use crate::kernel::Kernel;
 use crate::mountinfo::{self, MountEntry, NodeStateDir};
 use crate::probe::Probe;
+use crate::root::SystemDir;
 use crate::status::{ProcStatus, SeccompMode};
 use crate::userns::UserNamespace;
 use crate::verdict;
@@ -87,6 +88,7 @@ impl Report {
         status: &ProcStatus,
         kernel: Kernel,
         probes: Vec<Probe>,
+        system_dirs: &[SystemDir],
     ) -> Report {
         let root = mountinfo::root_mount(mounts);
         let covered = mountinfo::covered(mounts);
@@ -95,7 +97,7 @@ impl Report {
             .iter()
             .map(|m| mount_report(m, covered.contains(&m.mount_id), root, &node_state))
             .collect();
-        let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes);
+        let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes, system_dirs);
         let proc_sys_writable = verdict::proc_sys_mount(&mount_reports).is_some();
         Report {
             root_read_only: root.is_some_and(MountEntry::read_only),
@@ -335,6 +337,7 @@ mod tests {
             status,
             Kernel::NODE,
             probes,
+            &[],
         )
     }
 
@@ -706,6 +709,44 @@ mod tests {
     }
 
     #[test]
+    fn system_paths_leading_into_a_writable_mount_fail() {
+        // The root's /etc and /usr/lib are symlinks into the writable /tmp
+        // (53); /bin is the read-only root's own (43), /sbin leads into the
+        // read-only /sys (46): only the first two count, in one reason.
+        let dirs = |pairs: &[(&str, u64)]| -> Vec<SystemDir> {
+            pairs
+                .iter()
+                .map(|(path, mount_id)| SystemDir {
+                    path: (*path).to_string(),
+                    mount_id: *mount_id,
+                })
+                .collect()
+        };
+        let r = Report::new(
+            &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
+            &root_without_sys_admin(),
+            Kernel::NODE,
+            Vec::new(),
+            &dirs(&[("/bin", 43), ("/etc", 53), ("/sbin", 46), ("/usr/lib", 53)]),
+        );
+        assert_eq!(
+            r.reasons,
+            [
+                "system paths /etc, /usr/lib lead, through a symlink, into writable mount at \
+                 /tmp (tmpfs from tmpfs, memory): its files can be written there"
+            ]
+        );
+        let none = Report::new(
+            &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
+            &root_without_sys_admin(),
+            Kernel::NODE,
+            Vec::new(),
+            &dirs(&[("/bin", 43), ("/sbin", 46)]),
+        );
+        assert!(none.passed(), "{:?}", none.reasons);
+    }
+
+    #[test]
     fn writable_system_mount_is_named() {
         let text = format!(
             "{KUBERNETES}1600 1482 259:1 /etc /etc rw - ext4 /dev/nvme0n1p1 rw\n\
@@ -926,6 +967,7 @@ mod tests {
                 &root_without_sys_admin(),
                 kernel,
                 Vec::new(),
+                &[],
             )
         };
         let nested = elsewhere(Kernel {

@@ -9,7 +9,7 @@
 //! component, symlinks included, as if the opened directory were `/`, so
 //! the lookup stays inside the target whatever its symlinks say.
 
-use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,22 @@ impl Root {
         self.lookup(dir, OFlags::DIRECTORY)
     }
 
+    /// The mount ID (mountinfo field 1) of the mount where directory `dir`
+    /// (as the process sees it) ends up, symlinks followed inside the
+    /// root: the kernel's own answer to "which mount would a write in
+    /// `dir` go to". `Unsupported` before Linux 5.8 (no `STATX_MNT_ID`).
+    pub fn mount_id(&self, dir: &str) -> io::Result<u64> {
+        let fd = self.dir(dir)?;
+        let st = rustix::fs::statx(&fd, "", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID)?;
+        if st.stx_mask & StatxFlags::MNT_ID.bits() == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "statx(2) gave no mount ID (Linux < 5.8)",
+            ));
+        }
+        Ok(st.stx_mnt_id)
+    }
+
     /// Looks `path` (file or directory, as the process sees it) up inside
     /// the root without opening it for I/O: `Ok` when it is there, the
     /// lookup's error (`NotFound`, `ENOSYS` without openat2, …) when not.
@@ -99,4 +115,30 @@ impl Root {
         )
         .map_err(io::Error::from)
     }
+}
+
+/// A system path (`/etc`, `/usr/bin`, … the policy's list) as the
+/// inspected process reaches it: the mount a lookup of it ends in, after
+/// every symlink on the way (`/etc -> /tmp/etc` ends in the `/tmp` mount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemDir {
+    pub path: String,
+    pub mount_id: u64,
+}
+
+/// Every system path of the policy's list that `root` has as a directory,
+/// with the mount it ends in. One that is missing, is no directory, or
+/// cannot be looked up (no openat2, no statx mount ID) is left out: the
+/// mount table still judges it by its mount points.
+pub fn system_dirs(root: &Root) -> Vec<SystemDir> {
+    rootlock_policy::immutable::SYSTEM_PATHS
+        .iter()
+        .filter_map(|path| {
+            let mount_id = root.mount_id(path).ok()?;
+            Some(SystemDir {
+                path: (*path).to_string(),
+                mount_id,
+            })
+        })
+        .collect()
 }

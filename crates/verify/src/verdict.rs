@@ -7,6 +7,7 @@ use crate::kernel::Kernel;
 use crate::mountinfo::MountEntry;
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
+use crate::root::SystemDir;
 use crate::status::{CAP_SYS_ADMIN, ProcStatus};
 use crate::userns::UserNamespace;
 
@@ -17,6 +18,7 @@ pub fn reasons(
     status: &ProcStatus,
     kernel: Kernel,
     probes: &[Probe],
+    system_dirs: &[SystemDir],
 ) -> Vec<String> {
     let mut reasons = Vec::new();
     match root {
@@ -69,6 +71,7 @@ pub fn reasons(
             ));
         }
     }
+    reasons.extend(symlinked_system_dir_reasons(root_id, mounts, system_dirs));
     reasons.extend(kernel_interface_reasons(mounts));
     if kernel.user_namespace == UserNamespace::Initial
         && kernel.core_pattern
@@ -124,6 +127,54 @@ pub fn reasons(
             }),
     );
     reasons
+}
+
+/// System paths whose lookup ends, through a symlink of the root
+/// (`/etc -> /tmp/etc`), in a writable mount that is not at or above a
+/// system path itself (that one has its own reason): files there are the
+/// process's `/etc`, however read-only `/` is. One reason per mount, naming
+/// every such path, in the policy's order.
+fn symlinked_system_dir_reasons(
+    root_id: Option<u64>,
+    mounts: &[MountReport],
+    system_dirs: &[SystemDir],
+) -> Vec<String> {
+    let mut groups: Vec<(&MountReport, Vec<&str>)> = Vec::new();
+    for dir in system_dirs {
+        let Some(m) = mounts.iter().rev().find(|m| m.mount_id == dir.mount_id) else {
+            continue;
+        };
+        if Some(m.mount_id) == root_id
+            || !matters(m)
+            || m.system_path
+            || shown_root_system_path(m).is_some()
+        {
+            continue;
+        }
+        match groups.iter_mut().find(|(g, _)| g.mount_id == m.mount_id) {
+            Some((_, paths)) => paths.push(&dir.path),
+            None => groups.push((m, vec![&dir.path])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(m, paths)| {
+            let (what, verb) = if paths.len() == 1 {
+                ("system path", "leads")
+            } else {
+                ("system paths", "lead")
+            };
+            format!(
+                "{what} {} {verb}, through a symlink, into writable mount at {} ({} from {}, \
+                 {}): its files can be written there",
+                paths.join(", "),
+                m.mount_point,
+                m.fs_type,
+                m.source,
+                m.backing.as_str()
+            )
+        })
+        .collect()
 }
 
 /// The writable proc mount that a lookup of `/proc/sys` ends in, if it

@@ -237,6 +237,10 @@ fn main() {
             pid_probe_resolves_symlinks_in_the_targets_root,
         ),
         (
+            "pid_with_etc_symlinked_into_a_writable_mount_fails",
+            pid_with_etc_symlinked_into_a_writable_mount_fails,
+        ),
+        (
             "pid_probe_without_ptrace_access_is_an_error",
             pid_probe_without_ptrace_access_is_an_error,
         ),
@@ -995,6 +999,38 @@ fn pid_probe_resolves_symlinks_in_the_targets_root() {
             assert!(reason.starts_with(start), "{reason}");
         }
     }
+}
+
+fn pid_with_etc_symlinked_into_a_writable_mount_fails() {
+    // The target's read-only root has /etc -> /var/tmp/NAME, where a
+    // writable tmpfs is mounted: no mount is at or above /etc, yet every
+    // file of the target's /etc can be written. No probe needed to see it.
+    let name = format!("rootlock-verify-etc-link-{}", std::process::id());
+    let setup = format!(
+        "{} && mount -t tmpfs writable-etc /mnt/var/tmp/{name}",
+        chroot_with_etc_symlink(&name, &format!("/var/tmp/{name}"))
+    );
+    let sleeper = Sleeper::start_command(&setup, &["chroot", "/mnt", "sleep", "60"]);
+    let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
+    drop(sleeper);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["rootReadOnly"], true);
+    let expected = format!(
+        "system path /etc leads, through a symlink, into writable mount at /var/tmp/{name} \
+         (tmpfs from writable-etc, memory): its files can be written there"
+    );
+    let reasons = reasons(&report);
+    assert!(reasons.contains(&expected), "{reasons:?}");
+    // /usr, /bin… are the read-only binds: nothing else leads anywhere.
+    assert_eq!(
+        reasons
+            .iter()
+            .filter(|r| r.starts_with("system path"))
+            .count(),
+        1,
+        "{reasons:?}"
+    );
 }
 
 /// Runs verify in this (host) namespace as UID/GID 65534 with no
