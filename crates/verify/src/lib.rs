@@ -101,12 +101,13 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
         Vec::new()
     };
     // Where the system paths really lead (symlinks followed in the
-    // process's root); nothing when the root could not be opened.
-    let system_dirs = root
+    // process's root) and whether the root's own mount is read-only;
+    // nothing when the root could not be opened.
+    let facts = root
         .as_ref()
-        .map(crate::root::system_dirs)
+        .map(crate::root::RootFacts::read)
         .unwrap_or_default();
-    Ok(Report::new(&mounts, &status, kernel, probes, &system_dirs))
+    Ok(Report::new(&mounts, &status, kernel, probes, &facts))
 }
 
 /// The root of the inspected process. Failing to open it is an error of

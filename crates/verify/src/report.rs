@@ -5,7 +5,7 @@ use crate::classify::{self, Backing, KernelInterface};
 use crate::kernel::Kernel;
 use crate::mountinfo::{self, MountEntry, NodeStateDir};
 use crate::probe::Probe;
-use crate::root::SystemDir;
+use crate::root::RootFacts;
 use crate::status::{ProcStatus, SeccompMode};
 use crate::userns::UserNamespace;
 use crate::verdict;
@@ -88,7 +88,7 @@ impl Report {
         status: &ProcStatus,
         kernel: Kernel,
         probes: Vec<Probe>,
-        system_dirs: &[SystemDir],
+        facts: &RootFacts,
     ) -> Report {
         let root = mountinfo::root_mount(mounts);
         let covered = mountinfo::covered(mounts);
@@ -97,10 +97,13 @@ impl Report {
             .iter()
             .map(|m| mount_report(m, covered.contains(&m.mount_id), root, &node_state))
             .collect();
-        let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes, system_dirs);
+        let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes, facts);
         let proc_sys_writable = verdict::proc_sys_mount(&mount_reports).is_some();
         Report {
-            root_read_only: root.is_some_and(MountEntry::read_only),
+            root_read_only: match root {
+                Some(root) => root.read_only(),
+                None => facts.read_only == Some(true),
+            },
             verdict: if reasons.is_empty() {
                 Verdict::Pass
             } else {
@@ -319,6 +322,7 @@ fn list(names: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::probe::Outcome;
+    use crate::root::SystemDir;
     use crate::status::{self, CAP_SYS_ADMIN, CapSet};
 
     const KUBERNETES: &str = include_str!("../tests/data/mountinfo-kubernetes-ro.txt");
@@ -337,7 +341,7 @@ mod tests {
             status,
             Kernel::NODE,
             probes,
-            &[],
+            &RootFacts::default(),
         )
     }
 
@@ -713,14 +717,15 @@ mod tests {
         // The root's /etc and /usr/lib are symlinks into the writable /tmp
         // (53); /bin is the read-only root's own (43), /sbin leads into the
         // read-only /sys (46): only the first two count, in one reason.
-        let dirs = |pairs: &[(&str, u64)]| -> Vec<SystemDir> {
-            pairs
+        let dirs = |pairs: &[(&str, u64)]| RootFacts {
+            system_dirs: pairs
                 .iter()
                 .map(|(path, mount_id)| SystemDir {
                     path: (*path).to_string(),
                     mount_id: *mount_id,
                 })
-                .collect()
+                .collect(),
+            read_only: None,
         };
         let r = Report::new(
             &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
@@ -744,6 +749,44 @@ mod tests {
             &dirs(&[("/bin", 43), ("/sbin", 46)]),
         );
         assert!(none.passed(), "{:?}", none.reasons);
+    }
+
+    #[test]
+    fn a_root_missing_from_mountinfo_is_judged_by_statfs() {
+        // A chrooted process's view: the mount holding its root directory
+        // has its mount point outside the root, so no `/` line.
+        let chroot = "64 63 0:40 / /proc ro,relatime - proc proc rw\n";
+        let with = |read_only| {
+            Report::new(
+                &mountinfo::parse(chroot).unwrap(),
+                &restricted(),
+                Kernel::NODE,
+                Vec::new(),
+                &RootFacts {
+                    system_dirs: Vec::new(),
+                    read_only,
+                },
+            )
+        };
+        let ro = with(Some(true));
+        assert!(ro.passed(), "{:?}", ro.reasons);
+        assert!(ro.root_read_only);
+        let rw = with(Some(false));
+        assert!(!rw.root_read_only);
+        assert_eq!(
+            heads(&rw),
+            [
+                "root filesystem / is writable (a directory inside a mount that mountinfo does not show, as in a chroot: statfs(2)"
+            ]
+        );
+        let unknown = with(None);
+        assert!(!unknown.root_read_only);
+        assert_eq!(
+            heads(&unknown),
+            [
+                "no mount for / in mountinfo (the root is a directory inside a mount the process cannot see, as in a chroot)"
+            ]
+        );
     }
 
     #[test]
@@ -967,7 +1010,7 @@ mod tests {
                 &root_without_sys_admin(),
                 kernel,
                 Vec::new(),
-                &[],
+                &RootFacts::default(),
             )
         };
         let nested = elsewhere(Kernel {

@@ -9,7 +9,7 @@
 //! component, symlinks included, as if the opened directory were `/`, so
 //! the lookup stays inside the target whatever its symlinks say.
 
-use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatVfsMountFlags, StatxFlags};
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -81,6 +81,13 @@ impl Root {
         Ok(st.stx_mnt_id)
     }
 
+    /// Whether the mount the root directory is in refuses writes
+    /// (statfs(2) `ST_RDONLY`: a read-only mount or superblock).
+    pub fn read_only(&self) -> io::Result<bool> {
+        let st = rustix::fs::fstatvfs(&self.fd)?;
+        Ok(st.f_flag.contains(StatVfsMountFlags::RDONLY))
+    }
+
     /// Looks `path` (file or directory, as the process sees it) up inside
     /// the root without opening it for I/O: `Ok` when it is there, the
     /// lookup's error (`NotFound`, `ENOSYS` without openat2, …) when not.
@@ -124,6 +131,29 @@ impl Root {
 pub struct SystemDir {
     pub path: String,
     pub mount_id: u64,
+}
+
+/// What verify learns by looking inside the process's root, beside the
+/// mount table (empty when the root could not be opened).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RootFacts {
+    /// See [`system_dirs`].
+    pub system_dirs: Vec<SystemDir>,
+    /// Whether the mount holding the root directory refuses writes, from
+    /// statfs(2). Only used when mountinfo has no `/` line: a root that is
+    /// a directory inside a mount (a chroot, not a mount point) makes the
+    /// kernel leave that mount out, its mount point being outside the
+    /// process's view.
+    pub read_only: Option<bool>,
+}
+
+impl RootFacts {
+    pub fn read(root: &Root) -> RootFacts {
+        RootFacts {
+            system_dirs: system_dirs(root),
+            read_only: root.read_only().ok(),
+        }
+    }
 }
 
 /// Every system path of the policy's list that `root` has as a directory,

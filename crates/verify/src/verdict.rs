@@ -7,7 +7,7 @@ use crate::kernel::Kernel;
 use crate::mountinfo::MountEntry;
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
-use crate::root::SystemDir;
+use crate::root::{RootFacts, SystemDir};
 use crate::status::{CAP_SYS_ADMIN, ProcStatus};
 use crate::userns::UserNamespace;
 
@@ -18,11 +18,27 @@ pub fn reasons(
     status: &ProcStatus,
     kernel: Kernel,
     probes: &[Probe],
-    system_dirs: &[SystemDir],
+    facts: &RootFacts,
 ) -> Vec<String> {
     let mut reasons = Vec::new();
     match root {
-        None => reasons.push("no mount for / in mountinfo: cannot tell what the root is".into()),
+        // The root is a directory inside a mount whose mount point lies
+        // outside the process's view (a chroot): mountinfo leaves that
+        // mount out, statfs(2) on the root still tells its mode.
+        None => match facts.read_only {
+            Some(true) => {}
+            Some(false) => reasons.push(
+                "root filesystem / is writable (a directory inside a mount that mountinfo does \
+                 not show, as in a chroot: statfs(2) on the root reports it writable)"
+                    .into(),
+            ),
+            None => reasons.push(
+                "no mount for / in mountinfo (the root is a directory inside a mount the \
+                 process cannot see, as in a chroot) and the root could not be opened to ask \
+                 statfs(2): cannot tell what the root is"
+                    .into(),
+            ),
+        },
         Some(root) if !root.read_only() => reasons.push(format!(
             "root filesystem / is writable ({} from {})",
             root.fs_type, root.source
@@ -71,7 +87,11 @@ pub fn reasons(
             ));
         }
     }
-    reasons.extend(symlinked_system_dir_reasons(root_id, mounts, system_dirs));
+    reasons.extend(symlinked_system_dir_reasons(
+        root_id,
+        mounts,
+        &facts.system_dirs,
+    ));
     reasons.extend(kernel_interface_reasons(mounts));
     if kernel.user_namespace == UserNamespace::Initial
         && kernel.core_pattern

@@ -241,6 +241,10 @@ fn main() {
             pid_with_etc_symlinked_into_a_writable_mount_fails,
         ),
         (
+            "pid_chrooted_into_a_directory_is_judged_by_statfs",
+            pid_chrooted_into_a_directory_is_judged_by_statfs,
+        ),
+        (
             "pid_probe_without_ptrace_access_is_an_error",
             pid_probe_without_ptrace_access_is_an_error,
         ),
@@ -1031,6 +1035,56 @@ fn pid_with_etc_symlinked_into_a_writable_mount_fails() {
         1,
         "{reasons:?}"
     );
+}
+
+/// A chroot for `sleep` whose root is no mount point: a tmpfs on /mnt
+/// (of the namespace only), `/mnt/c` the root, with the host's /usr bound
+/// read-only and its /bin, /lib… links or binds, and a proc; the tmpfs
+/// then made read-only or left writable. The kernel leaves the tmpfs out
+/// of the target's mountinfo: its mount point, /mnt, is outside the root.
+fn chroot_in_a_subdirectory(read_only: bool) -> String {
+    let ro = if read_only {
+        " && mount -o remount,ro /mnt"
+    } else {
+        ""
+    };
+    format!(
+        "mount -t tmpfs tmpfs /mnt && mkdir -p /mnt/c/usr /mnt/c/proc \
+         && mount --bind /usr /mnt/c/usr && mount -o remount,bind,ro /mnt/c/usr \
+         && for d in bin sbin lib lib32 lib64 libx32; do \
+              if [ -L /$d ]; then ln -s \"$(readlink /$d)\" /mnt/c/$d; \
+              elif [ -d /$d ]; then mkdir /mnt/c/$d && mount --bind /$d /mnt/c/$d \
+                && mount -o remount,bind,ro /mnt/c/$d; fi; \
+            done \
+         && mount -t proc proc /mnt/c/proc{ro}"
+    )
+}
+
+fn pid_chrooted_into_a_directory_is_judged_by_statfs() {
+    for read_only in [true, false] {
+        let sleeper = Sleeper::start_command(
+            &chroot_in_a_subdirectory(read_only),
+            &["chroot", "/mnt/c", "sleep", "60"],
+        );
+        let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
+        drop(sleeper);
+        let report = json(&out);
+        assert!(mount(&report, "/").is_empty(), "no / line: {report}");
+        assert_eq!(report["rootReadOnly"], read_only);
+        let root_reasons: Vec<String> = reasons(&report)
+            .into_iter()
+            .filter(|r| r.starts_with("root filesystem") || r.starts_with("no mount for /"))
+            .collect();
+        let expected: &[&str] = if read_only {
+            &[]
+        } else {
+            &[
+                "root filesystem / is writable (a directory inside a mount that mountinfo does \
+               not show, as in a chroot: statfs(2) on the root reports it writable)",
+            ]
+        };
+        assert_eq!(root_reasons, expected, "read-only: {read_only}");
+    }
 }
 
 /// Runs verify in this (host) namespace as UID/GID 65534 with no
