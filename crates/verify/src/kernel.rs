@@ -32,6 +32,15 @@ impl Kernel {
         // A kernel without user namespaces has no uid_map: everything runs
         // in the initial one.
         let user_namespace = match std::fs::read_to_string(&uid_map) {
+            // The same answer when the process exited (and was reaped)
+            // after its mountinfo and status were read: then /proc/PID
+            // itself is gone, and "initial" would be a guess.
+            Err(e) if e.kind() == ErrorKind::NotFound && !proc_dir.exists() => {
+                return Err(format!(
+                    "cannot read {}: {e} (the process has exited)",
+                    uid_map.display()
+                ));
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => UserNamespace::Initial,
             Err(e) => return Err(format!("cannot read {}: {e}", uid_map.display())),
             Ok(text) => userns::parse(&text)
@@ -106,6 +115,25 @@ mod tests {
         symlink(format!("{up}{}", outside_rel.display()), root.join("proc")).unwrap();
         assert!(root.join("proc/sys/kernel/core_pattern").exists());
         assert!(!core_pattern(&proc_dir, &root));
+    }
+
+    #[test]
+    fn a_missing_uid_map_of_a_process_that_is_gone_is_an_error() {
+        // No uid_map because the kernel has no user namespaces: /proc/PID
+        // is there. No uid_map because the process exited (and was reaped)
+        // while being inspected: /proc/PID is gone, and "initial" would be
+        // a guess.
+        let (_dir, proc_dir, _) = target("gone");
+        std::fs::remove_file(proc_dir.join("uid_map")).unwrap();
+        let no_userns = Kernel::read(&proc_dir, None).unwrap();
+        assert_eq!(no_userns.user_namespace, UserNamespace::Initial);
+        std::fs::remove_dir(&proc_dir).unwrap();
+        let err = Kernel::read(&proc_dir, None).unwrap_err();
+        assert!(
+            err.starts_with(&format!("cannot read {}/uid_map: ", proc_dir.display())),
+            "{err}"
+        );
+        assert!(err.ends_with("(the process has exited)"), "{err}");
     }
 
     #[test]

@@ -87,10 +87,10 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
         None => PathBuf::from("/proc/self"),
     };
     let mountinfo_path = proc_dir.join("mountinfo");
-    let mounts = mountinfo::parse(&read(&mountinfo_path)?)
+    let mounts = mountinfo::parse(&read_of(&mountinfo_path, args.pid)?)
         .map_err(|e| format!("cannot parse {}: {e}", mountinfo_path.display()))?;
     let status_path = proc_dir.join("status");
-    let status = status::parse(&read(&status_path)?)
+    let status = status::parse(&read_of(&status_path, args.pid)?)
         .map_err(|e| format!("cannot parse {}: {e}", status_path.display()))?;
     // The root the process sees, opened once for every lookup inside it.
     let root = open_root(&proc_dir, args.pid);
@@ -136,8 +136,38 @@ fn open_root(proc_dir: &Path, pid: Option<u32>) -> Result<Root, String> {
     })
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+/// Reads `path`, a file of `/proc/PID` (of process `pid`, `None` for
+/// self). When that fails because the process has exited, the message
+/// says so: a zombie (exited, not yet reaped) keeps its `/proc/PID` but
+/// has no mount namespace left (`mountinfo` gives `EINVAL`), a reaped one
+/// has no `/proc/PID` (`ENOENT`).
+fn read_of(path: &Path, pid: Option<u32>) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        let exited = match (pid, path.parent()) {
+            (Some(pid), Some(dir)) => match std::fs::read_to_string(dir.join("stat")) {
+                Ok(stat) if zombie(&stat) => format!(
+                    " (process {pid} has exited and is a zombie, not yet reaped by its \
+                     parent: its mounts are gone)"
+                ),
+                Ok(_) => String::new(),
+                Err(_) if e.kind() == std::io::ErrorKind::NotFound => {
+                    format!(" (no process {pid})")
+                }
+                Err(_) => String::new(),
+            },
+            _ => String::new(),
+        };
+        format!("cannot read {}: {e}{exited}", path.display())
+    })
+}
+
+/// `/proc/PID/stat` says the process is a zombie (`Z`) or dead (`X`): the
+/// state is the first field after the command name, which is in
+/// parentheses and may itself hold `)`.
+fn zombie(stat: &str) -> bool {
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| matches!(state, "Z" | "X"))
 }
 
 fn who(pid: Option<u32>) -> String {
@@ -161,6 +191,16 @@ mod tests {
         );
         // Only a permission refusal is about ptrace access.
         assert!(!err.contains("ptrace"), "{err}");
+    }
+
+    #[test]
+    fn the_state_follows_the_last_parenthesis_of_stat() {
+        assert!(zombie("42 (true) Z 1 42 42 0 -1"));
+        assert!(zombie("42 (x) X 1"));
+        // A command name may hold ") Z": the state is after the last ")".
+        assert!(!zombie("42 (a) Z) S 1 42"));
+        assert!(!zombie("42 (sleep) S 1"));
+        assert!(!zombie(""));
     }
 
     #[test]

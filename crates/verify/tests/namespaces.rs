@@ -229,6 +229,10 @@ fn main() {
             user_namespace_is_read_from_uid_map,
         ),
         (
+            "zombie_pid_is_an_error_saying_it_exited",
+            zombie_pid_is_an_error_saying_it_exited,
+        ),
+        (
             "missing_pid_is_error_naming_file",
             missing_pid_is_error_naming_file,
         ),
@@ -851,6 +855,32 @@ fn missing_pid_is_error_naming_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("cannot read /proc/4294967295/mountinfo"),
+        "{err}"
+    );
+}
+
+fn zombie_pid_is_an_error_saying_it_exited() {
+    // A child that has exited but is not reaped yet: its /proc entry is
+    // still there, its mount namespace is gone (mountinfo: EINVAL).
+    let mut child = Command::new("true").spawn().expect("spawn true");
+    let stat = format!("/proc/{}/stat", child.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&stat).is_ok_and(|s| {
+        s.rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.starts_with(" Z"))
+    }) {
+        assert!(Instant::now() < deadline, "child did not become a zombie");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    let out = verify_here(&["--pid", &pid, "--format", "json"]);
+    child.wait().expect("reap the zombie");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot read /proc/{pid}/mountinfo: "))
+            && err.contains(&format!("process {pid} has exited and is a zombie")),
         "{err}"
     );
 }
