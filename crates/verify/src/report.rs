@@ -49,6 +49,9 @@ pub struct MountReport {
     #[serde(skip)]
     pub mount_id: u64,
     pub mount_point: String,
+    /// The path inside the filesystem that is mounted (mountinfo field 4).
+    #[serde(skip)]
+    pub root: String,
     pub fs_type: String,
     pub source: String,
     pub read_only: bool,
@@ -275,6 +278,7 @@ fn mount_report(
     MountReport {
         mount_id: m.mount_id,
         mount_point: m.mount_point.clone(),
+        root: m.root.clone(),
         fs_type: m.fs_type.clone(),
         source: m.source.clone(),
         read_only: m.read_only(),
@@ -976,6 +980,36 @@ mod tests {
             .filter_map(|l| if l.starts_with("48 ") { line } else { Some(l) })
             .map(|l| format!("{l}\n"))
             .collect()
+    }
+
+    #[test]
+    fn a_writable_proc_bind_below_the_read_only_proc_sys_fails() {
+        // The runtime's read-only /proc/sys (48), and a writable bind of
+        // proc's sys/kernel on top of part of it: core_pattern is written
+        // through the bind.
+        let layout = format!(
+            "{RUNTIME_LAYOUT}90 48 0:21 /sys/kernel /proc/sys/kernel rw,relatime - proc proc rw\n"
+        );
+        let r = report(&layout, &root_without_sys_admin(), Vec::new());
+        assert_eq!(
+            heads(&r),
+            ["/proc/sys is writable (proc at /proc/sys/kernel, mounted writable)"]
+        );
+        assert!(r.proc_sys_writable);
+        // core_pattern itself bound read-only again on top: nothing of it is
+        // reached through the writable bind.
+        let rebound = format!(
+            "{layout}91 90 0:21 /sys/kernel/core_pattern /proc/sys/kernel/core_pattern ro,relatime - proc proc rw\n"
+        );
+        let r = report(&rebound, &root_without_sys_admin(), Vec::new());
+        assert!(r.passed(), "{:?}", r.reasons);
+        assert!(!r.proc_sys_writable);
+        // A writable bind of another part (net) does not reach core_pattern.
+        let net = format!(
+            "{RUNTIME_LAYOUT}90 48 0:21 /sys/net /proc/sys/net rw,relatime - proc proc rw\n"
+        );
+        let r = report(&net, &root_without_sys_admin(), Vec::new());
+        assert!(r.passed(), "{:?}", r.reasons);
     }
 
     #[test]

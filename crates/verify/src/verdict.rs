@@ -97,10 +97,10 @@ pub fn reasons(
         && kernel.core_pattern
         && let Some(proc) = proc_sys_mount(mounts)
     {
-        let how = if proc.mount_point == "/proc/sys" {
-            "mounted writable"
-        } else {
+        let how = if proc.mount_point == "/proc" {
             "not bound read-only"
+        } else {
+            "mounted writable"
         };
         reasons.push(format!(
             "/proc/sys is writable ({} at {}, {how}): runtimes bind it read-only unless the \
@@ -197,19 +197,54 @@ fn symlinked_system_dir_reasons(
         .collect()
 }
 
-/// The writable proc mount that a lookup of `/proc/sys` ends in, if it
-/// ends in one: the uncovered mount with the deepest mount point at or
-/// above `/proc/sys` (the last of equals, the one on top). Runtimes bind
-/// `/proc/sys` read-only over their writable `/proc` (runc's
-/// `readonlyPaths`, containerd's and CRI-O's defaults); a privileged
-/// container, `procMount: Unmasked` or Docker's `systempaths=unconfined`
-/// goes without.
+/// The writable proc mount through which the process reaches the node's
+/// `kernel/core_pattern`, if there is one at or below `/proc` (a proc
+/// elsewhere fails as misplaced on its own). For each such mount, the place
+/// where it shows `sys/kernel/core_pattern` (`/proc/sys/kernel/core_pattern`
+/// for the whole proc at `/proc`; the mount point itself for a bind of the
+/// file) is looked up through the mounts: the uncovered mount with the
+/// deepest mount point at or above it (the last of equals, the one on top)
+/// must be that writable proc. Runtimes bind `/proc/sys` read-only over
+/// their writable `/proc` (runc's `readonlyPaths`, containerd's and CRI-O's
+/// defaults); a privileged container, `procMount: Unmasked` or Docker's
+/// `systempaths=unconfined` goes without, and a writable bind of part of
+/// the tree (`/proc/sys/kernel`) on top of the read-only one undoes it.
 pub fn proc_sys_mount(mounts: &[MountReport]) -> Option<&MountReport> {
+    const CORE_PATTERN: &str = "/sys/kernel/core_pattern";
     mounts
         .iter()
-        .filter(|m| !m.covered && classify::at_or_below("/proc/sys", &m.mount_point))
+        .filter(|m| {
+            m.fs_type == "proc"
+                && !m.read_only
+                && !m.covered
+                && classify::at_or_below(&m.mount_point, "/proc")
+        })
+        .find(|m| {
+            let Some(place) = shown_at(m, CORE_PATTERN) else {
+                return false;
+            };
+            reached(mounts, &place).is_some_and(|r| r.mount_id == m.mount_id)
+        })
+}
+
+/// Where mount `m` shows `path` of its filesystem, as a path of the
+/// process's view (`None` when its tree does not hold `path`).
+fn shown_at(m: &MountReport, path: &str) -> Option<String> {
+    if !classify::at_or_below(path, &m.root) {
+        return None;
+    }
+    let rest = path.strip_prefix(m.root.trim_end_matches('/'))?;
+    Some(format!("{}{rest}", m.mount_point.trim_end_matches('/')))
+}
+
+/// The mount a lookup of `path` ends in: the uncovered mount with the
+/// deepest mount point at or above it (the last of equals, the one on
+/// top).
+fn reached<'m>(mounts: &'m [MountReport], path: &str) -> Option<&'m MountReport> {
+    mounts
+        .iter()
+        .filter(|m| !m.covered && classify::at_or_below(path, &m.mount_point))
         .max_by_key(|m| m.mount_point.len())
-        .filter(|m| m.fs_type == "proc" && !m.read_only)
 }
 
 /// The root filesystem's path a mount shows when that is `/` or at or

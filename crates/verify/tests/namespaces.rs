@@ -122,6 +122,13 @@ const RO_ROOT_RW_SYS: &str =
 const RO_ROOT_UNBOUND_PROC_SYS: &str =
     "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && umount /proc/sys";
 
+/// Read-only root, the runtime's read-only /proc/sys, but its `kernel`
+/// directory bound again and made writable on top: core_pattern is
+/// written through that bind.
+const RO_ROOT_RW_PROC_SYS_KERNEL: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && mount --bind /proc/sys/kernel /proc/sys/kernel \
+     && mount -o remount,bind,rw /proc/sys/kernel";
+
 /// Read-only root, tmpfs /tmp holding a copy of this binary (fd 3, see
 /// NAMESPACE_SCRIPT) with the file capability `cap_sys_admin+p`: permitted,
 /// no effective bit. Run as root under `SECBIT_NOROOT` and NoNewPrivs, the
@@ -211,6 +218,10 @@ fn main() {
         (
             "unbound_proc_sys_fails_and_is_writable",
             unbound_proc_sys_fails_and_is_writable,
+        ),
+        (
+            "writable_proc_sys_kernel_bind_fails",
+            writable_proc_sys_kernel_bind_fails,
         ),
         (
             "writable_node_disk_holding_pod_state_fails",
@@ -750,6 +761,24 @@ fn unbound_proc_sys_fails_and_is_writable() {
         namespace_command(RO_ROOT_TMPFS, Caps::DropSysAdmin, &writable),
     );
     assert_eq!(out.status.code(), Some(1));
+}
+
+fn writable_proc_sys_kernel_bind_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_PROC_SYS_KERNEL,
+        &[],
+        "/proc/sys is writable (proc at /proc/sys/kernel, mounted writable)",
+    );
+    assert_eq!(report["procSysWritable"], true);
+    assert_root_read_only_and_no_sys_admin(&report);
+    // As in unbound_proc_sys_fails_and_is_writable: access(2) shows root
+    // without CAP_SYS_ADMIN may open core_pattern for writing.
+    let writable = ["sh", "-c", "test -w /proc/sys/kernel/core_pattern"];
+    let out = logged(
+        "core_pattern through the writable kernel bind",
+        namespace_command(RO_ROOT_RW_PROC_SYS_KERNEL, Caps::DropSysAdmin, &writable),
+    );
+    assert_eq!(out.status.code(), Some(0));
 }
 
 fn pid_with_writable_devtmpfs_fails_in_text() {
