@@ -100,12 +100,22 @@ const DISK: &[&str] = &[
 /// Classifies by filesystem type first, then by mount point (kernel
 /// interface trees), then by a `/dev/…` block-device source.
 pub fn backing(fs_type: &str, source: &str, mount_point: &str) -> Backing {
-    if PSEUDO.contains(&fs_type) || is_kernel_interface_path(mount_point) {
+    if is_kernel_interface_path(mount_point) || (mount_point == "/dev" && MEMORY.contains(&fs_type))
+    {
+        Backing::Pseudo
+    } else {
+        backing_of_type(fs_type, source)
+    }
+}
+
+/// [`backing`] by filesystem type and source alone, wherever the mount is:
+/// for a mount whose files are known to be the root filesystem's or the
+/// node's (not a runtime's mask under `/proc` or `/sys`).
+pub fn backing_of_type(fs_type: &str, source: &str) -> Backing {
+    if PSEUDO.contains(&fs_type) {
         Backing::Pseudo
     } else if OVERLAY.contains(&fs_type) {
         Backing::Overlay
-    } else if mount_point == "/dev" && MEMORY.contains(&fs_type) {
-        Backing::Pseudo
     } else if MEMORY.contains(&fs_type) {
         Backing::Memory
     } else if NETWORK.contains(&fs_type) || fs_type.starts_with("fuse.") || fs_type == "fuse" {

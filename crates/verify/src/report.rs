@@ -264,7 +264,17 @@ fn mount_report(
     root: Option<&MountEntry>,
     node_state: &[NodeStateDir],
 ) -> MountReport {
-    let backing = classify::backing(&m.fs_type, &m.source, &m.mount_point);
+    let root_filesystem_path = root.and_then(|root| mountinfo::root_filesystem_path(m, root));
+    let node_state_path = mountinfo::node_state_path(m, node_state).map(|d| d.path.clone());
+    // Under /proc or /sys a non-pseudo filesystem is taken for the
+    // runtime's mask (a tmpfs on /proc/kcore); one that shows the root
+    // filesystem's or the node's pod files is what it shows, wherever it
+    // is mounted.
+    let backing = if root_filesystem_path.is_some() || node_state_path.is_some() {
+        classify::backing_of_type(&m.fs_type, &m.source)
+    } else {
+        classify::backing(&m.fs_type, &m.source, &m.mount_point)
+    };
     let kernel_interface = (backing == Backing::Pseudo).then(|| {
         if covered {
             KernelInterface::Ignored
@@ -285,8 +295,8 @@ fn mount_report(
         backing,
         system_path: classify::covers_system_path(&m.mount_point),
         covered,
-        root_filesystem_path: root.and_then(|root| mountinfo::root_filesystem_path(m, root)),
-        node_state_path: mountinfo::node_state_path(m, node_state).map(|d| d.path.clone()),
+        root_filesystem_path,
+        node_state_path,
         kernel_interface,
     }
 }
@@ -790,6 +800,29 @@ mod tests {
             [
                 "no mount for / in mountinfo (the root is a directory inside a mount the process cannot see, as in a chroot)"
             ]
+        );
+    }
+
+    #[test]
+    fn a_writable_alias_of_the_root_under_sys_is_no_kernel_interface() {
+        // Mounted under /sys, so classified pseudo by its place, but it is
+        // the root's own disk: every file of the root is written through it.
+        let text = format!(
+            "{RUNTIME_LAYOUT}90 46 254:0 / /sys/host-root rw,relatime - ext4 /dev/vda rw\n"
+        );
+        let r = report(&text, &root_without_sys_admin(), Vec::new());
+        assert_eq!(
+            heads(&r),
+            [
+                "writable mount at /sys/host-root shows / of the root filesystem (ext4 from /dev/vda, device 254:0)"
+            ]
+        );
+        assert!(
+            r.to_text("pid 1")
+                .lines()
+                .any(|l| l.starts_with("  /sys/host-root ") && l.ends_with("  ROOT FILESYSTEM")),
+            "{}",
+            r.to_text("pid 1")
         );
     }
 

@@ -159,6 +159,13 @@ const RO_ROOT_RW_ROOT_ALIAS: &str = "mount -t tmpfs tmpfs /tmp && mkdir /tmp/hos
      && mount --bind / /tmp/host-root && mount -o remount,bind,ro / \
      && test -w /tmp/host-root/etc && ! test -w /etc";
 
+/// As RO_ROOT_RW_ROOT_ALIAS, but the writable alias of the root is bound
+/// under /sys (on the fresh sysfs's /sys/firmware), where a non-pseudo
+/// filesystem is otherwise taken for a runtime's mask.
+const RO_ROOT_RW_ROOT_ALIAS_UNDER_SYS: &str = "mount -t tmpfs tmpfs /tmp \
+     && mount --bind / /sys/firmware && mount -o remount,bind,ro / \
+     && test -w /sys/firmware/etc && ! test -w /etc";
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(HELPER_FLAG) {
@@ -187,6 +194,10 @@ fn main() {
             writable_etc_bind_fails_naming_etc,
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
+        (
+            "writable_alias_of_the_root_under_sys_fails",
+            writable_alias_of_the_root_under_sys_fails,
+        ),
         (
             "writable_alias_of_the_root_filesystem_fails",
             writable_alias_of_the_root_filesystem_fails,
@@ -581,6 +592,18 @@ fn writable_mount_under_a_later_mount_above_it_passes() {
     assert_eq!(lib[0]["readOnly"], false);
     assert_eq!(lib[0]["covered"], true);
     assert_eq!(mount(&report, "/usr/local")[0]["covered"], false);
+}
+
+fn writable_alias_of_the_root_under_sys_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_ROOT_ALIAS_UNDER_SYS,
+        &[],
+        "writable mount at /sys/firmware shows / of the root filesystem",
+    );
+    let alias = mount(&report, "/sys/firmware");
+    assert_eq!(alias[0]["backing"], "disk", "{alias:?}");
+    assert_eq!(alias[0]["kernelInterface"], Value::Null, "{alias:?}");
+    assert_eq!(alias[0]["rootFilesystemPath"], "/", "{alias:?}");
 }
 
 fn sys_admin_alone_fails() {
