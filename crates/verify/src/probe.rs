@@ -96,7 +96,10 @@ fn probe_in(root: &Root, dir: &str, found: io::Result<OwnedFd>) -> Probe {
             } else {
                 format!("cannot open {dir} inside {}: {e}", root.path().display())
             };
-            return failed(dir, file, &e, why);
+            // No write was tried: whatever the errno (EPERM from a seccomp
+            // profile that refuses openat2, EACCES on the way), it is no
+            // evidence that the directory refuses writes.
+            return failed(dir, file, &e, why, Outcome::Error);
         }
     };
     // The name has no `/`: created right in the directory found above, and
@@ -130,18 +133,23 @@ fn probe_in(root: &Root, dir: &str, found: io::Result<OwnedFd>) -> Probe {
         Err(e) => {
             let e = io::Error::from(e);
             let message = e.to_string();
-            failed(dir, file, &e, message)
+            let outcome = write_outcome(&e);
+            failed(dir, file, &e, message, outcome)
         }
     }
 }
 
-/// A probe that created nothing, classified by the errno of `error`.
-fn failed(dir: &str, file: String, error: &io::Error, message: String) -> Probe {
-    let outcome = match error.kind() {
+/// What a refused create says about the directory, by its errno.
+fn write_outcome(error: &io::Error) -> Outcome {
+    match error.kind() {
         ErrorKind::ReadOnlyFilesystem => Outcome::ReadOnly,
         ErrorKind::PermissionDenied => Outcome::Denied,
         _ => Outcome::Error,
-    };
+    }
+}
+
+/// A probe that created nothing, with the errno of `error`.
+fn failed(dir: &str, file: String, error: &io::Error, message: String, outcome: Outcome) -> Probe {
     Probe {
         directory: dir.to_string(),
         file,
@@ -298,6 +306,27 @@ mod tests {
         assert_eq!(p.outcome, Outcome::Error);
         assert_eq!(p.errno.as_deref(), Some("ENOSYS"));
         assert!(p.message.contains("not probed"), "{}", p.message);
+        assert_eq!(std::fs::read_dir(dir.join("etc")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_directory_that_could_not_be_looked_up_is_no_refused_write() {
+        // openat2 refused with EPERM by a seccomp profile, or EACCES on the
+        // way: no write was tried, so the probe proves nothing, whatever
+        // the errno says.
+        let dir = scratch_dir("lookup");
+        for errno in [1, 13, 30] {
+            let refused = Err(io::Error::from_raw_os_error(errno));
+            let p = probe_in(&root(&dir), "/etc", refused);
+            assert_eq!(p.outcome, Outcome::Error, "errno {errno}: {p:?}");
+            assert!(!p.refused());
+            assert_eq!(p.errno, Some(errno_name(errno)));
+            assert!(
+                p.message.starts_with("cannot open /etc inside "),
+                "{}",
+                p.message
+            );
+        }
         assert_eq!(std::fs::read_dir(dir.join("etc")).unwrap().count(), 0);
     }
 
