@@ -82,6 +82,9 @@ pub struct Capabilities {
     /// What the process may make effective at any time with capset(2).
     pub permitted: Vec<String>,
     pub bounding: Vec<String>,
+    /// Kept across exec; a program's file-inheritable capabilities (all
+    /// of them for root) come from it, beyond the bounding set.
+    pub inheritable: Vec<String>,
 }
 
 impl Report {
@@ -118,6 +121,7 @@ impl Report {
                 effective: status.effective.names(),
                 permitted: status.permitted.names(),
                 bounding: status.bounding.names(),
+                inheritable: status.inheritable.names(),
             },
             no_new_privs: status.no_new_privs,
             seccomp: status.seccomp,
@@ -209,6 +213,11 @@ impl Report {
             out,
             "bounding capabilities: {}",
             list(&self.capabilities.bounding)
+        )?;
+        writeln!(
+            out,
+            "inheritable capabilities: {}",
+            list(&self.capabilities.inheritable)
         )?;
         let nnp = if self.no_new_privs { "on" } else { "off" };
         writeln!(out, "NoNewPrivs: {nnp}, seccomp: {}", self.seccomp.as_str())?;
@@ -684,6 +693,35 @@ mod tests {
         let r = report(KUBERNETES, &s, Vec::new());
         assert_eq!(r.reasons.len(), 1);
         assert!(r.reasons[0].starts_with("CAP_SYS_ADMIN is in the bounding set"));
+        s.no_new_privs = true;
+        assert!(report(KUBERNETES, &s, Vec::new()).passed());
+    }
+
+    #[test]
+    fn sys_admin_in_inheritable_set_fails_unless_no_new_privs() {
+        // Dropped from the bounding set but still inheritable: exec keeps
+        // the inheritable set, and a program with cap_sys_admin in its file
+        // inheritable set (or any program run as root) gets it back; the
+        // kernel does not mask that path with the bounding set.
+        let mut s = restricted();
+        s.inheritable = CapSet(1 << CAP_SYS_ADMIN);
+        s.no_new_privs = false;
+        assert!(!s.bounding.has(CAP_SYS_ADMIN));
+        let r = report(KUBERNETES, &s, Vec::new());
+        assert_eq!(r.reasons.len(), 1, "{:?}", r.reasons);
+        assert!(
+            r.reasons[0]
+                .starts_with("CAP_SYS_ADMIN is in the inheritable set and NoNewPrivs is off"),
+            "{:?}",
+            r.reasons
+        );
+        assert_eq!(r.capabilities.inheritable, ["CAP_SYS_ADMIN"]);
+        let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
+        assert_eq!(json["capabilities"]["inheritable"][0], "CAP_SYS_ADMIN");
+        assert!(
+            r.to_text("pid 1")
+                .contains("\ninheritable capabilities: CAP_SYS_ADMIN\n")
+        );
         s.no_new_privs = true;
         assert!(report(KUBERNETES, &s, Vec::new()).passed());
     }
@@ -1176,7 +1214,7 @@ mod tests {
         );
         assert_eq!(
             keys(&json["capabilities"]),
-            ["bounding", "effective", "permitted"]
+            ["bounding", "effective", "inheritable", "permitted"]
         );
         assert_eq!(
             keys(&json["probes"][0]),

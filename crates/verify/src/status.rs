@@ -95,6 +95,9 @@ impl SeccompMode {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcStatus {
+    /// `CapInh`: kept across exec, and not masked by the bounding set
+    /// there (a program's file-inheritable capabilities come from it).
+    pub inheritable: CapSet,
     pub effective: CapSet,
     pub permitted: CapSet,
     pub bounding: CapSet,
@@ -136,6 +139,7 @@ pub fn parse(text: &str) -> Result<ProcStatus, String> {
         .and_then(|v| v.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok());
     Ok(ProcStatus {
+        inheritable: caps("CapInh")?,
         effective: caps("CapEff")?,
         permitted: caps("CapPrm")?,
         bounding: caps("CapBnd")?,
@@ -210,20 +214,25 @@ mod tests {
 
     #[test]
     fn optional_lines_default_and_bad_values_are_errors() {
-        let minimal = "CapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\n";
+        let minimal = "CapInh:\t0\nCapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\n";
         let s = parse(minimal).unwrap();
         assert!(!s.no_new_privs);
         assert_eq!(s.seccomp, SeccompMode::Disabled);
         assert_eq!(s.euid, None);
         assert!(
-            parse("CapPrm:\t0\nCapEff:\t0\n")
+            parse("CapInh:\t0\nCapPrm:\t0\nCapEff:\t0\n")
                 .unwrap_err()
                 .contains("CapBnd")
         );
         assert!(
-            parse("CapPrm:\t0\nCapEff:\tzz\nCapBnd:\t0\n")
+            parse("CapInh:\t0\nCapPrm:\t0\nCapEff:\tzz\nCapBnd:\t0\n")
                 .unwrap_err()
                 .contains("CapEff")
+        );
+        assert!(
+            parse("CapPrm:\t0\nCapEff:\t0\nCapBnd:\t0\n")
+                .unwrap_err()
+                .contains("CapInh")
         );
         assert!(parse(&format!("{minimal}Seccomp:\t3\n")).is_err());
         assert!(parse(&format!("{minimal}NoNewPrivs:\t2\n")).is_err());

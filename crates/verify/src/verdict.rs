@@ -130,6 +130,16 @@ pub fn reasons(
              as root (or any set-uid/file-capability program) regains it"
                 .into(),
         );
+    } else if status.inheritable.has(CAP_SYS_ADMIN) && !status.no_new_privs {
+        // exec computes the new permitted set as (inheritable & file
+        // inheritable) | (file permitted & bounding): the first term is not
+        // masked by the bounding set, and for root the file sets are full.
+        reasons.push(
+            "CAP_SYS_ADMIN is in the inheritable set and NoNewPrivs is off: executing a \
+             program as root, or one whose file capabilities make it inheritable, regains \
+             it (the bounding set does not limit what is inherited)"
+                .into(),
+        );
     }
     reasons.extend(
         probes

@@ -214,6 +214,10 @@ fn main() {
         ),
         ("pid_in_ro_namespace_passes", pid_in_ro_namespace_passes),
         (
+            "pid_with_inheritable_sys_admin_fails",
+            pid_with_inheritable_sys_admin_fails,
+        ),
+        (
             "pid_in_rw_etc_namespace_fails",
             pid_in_rw_etc_namespace_fails,
         ),
@@ -839,6 +843,11 @@ impl Sleeper {
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn unshare");
+        Sleeper::wait_for(child)
+    }
+
+    /// Waits until `child` has exec'd `sleep` in place.
+    fn wait_for(child: Child) -> Sleeper {
         let sleeper = Sleeper(child);
         // unshare, sh and setpriv all exec in place: same pid, which is
         // ready once it has become `sleep`.
@@ -867,6 +876,64 @@ impl Drop for Sleeper {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// As UID 65534, CAP_SYS_ADMIN out of the bounding set but still
+/// inheritable, NoNewPrivs off: `setpriv` raises it in the inheritable set
+/// while it is in the bounding set, then a second `setpriv` drops it from
+/// the bounding set and changes the UID (which clears the permitted and
+/// effective sets, not the inheritable one).
+const INHERITABLE_SYS_ADMIN: &[&str] = &[
+    "setpriv",
+    "--inh-caps",
+    "+sys_admin",
+    "setpriv",
+    "--bounding-set",
+    "-sys_admin",
+    "--reuid",
+    "65534",
+    "--regid",
+    "65534",
+    "--clear-groups",
+];
+
+fn pid_with_inheritable_sys_admin_fails() {
+    let setup =
+        format!("{RO_ROOT_TMPFS} && cp /bin/cat /tmp/cat && setcap cap_sys_admin+ei /tmp/cat");
+    let mut command = INHERITABLE_SYS_ADMIN.to_vec();
+    command.extend(["sleep", "60"]);
+    let child = namespace_command(&setup, Caps::Keep, &command)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn unshare");
+    let sleeper = Sleeper::wait_for(child);
+    let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
+    drop(sleeper);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(
+        reasons(&report)
+            .iter()
+            .filter(|r| r.starts_with("CAP_SYS_ADMIN"))
+            .map(|r| r.split(':').next().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["CAP_SYS_ADMIN is in the inheritable set and NoNewPrivs is off"]
+    );
+    assert!(has_cap(&report, "inheritable", "CAP_SYS_ADMIN"));
+    assert!(!has_cap(&report, "bounding", "CAP_SYS_ADMIN"));
+    assert!(!has_cap(&report, "permitted", "CAP_SYS_ADMIN"));
+    // Not theory: the same process executing the file-capability copy of
+    // cat has CAP_SYS_ADMIN effective (bit 21 of CapEff).
+    let mut command = INHERITABLE_SYS_ADMIN.to_vec();
+    command.extend(["/tmp/cat", "/proc/self/status"]);
+    let out = logged(
+        "cat with cap_sys_admin+ei from an inheritable CAP_SYS_ADMIN",
+        namespace_command(&setup, Caps::Keep, &command),
+    );
+    let status = rootlock_verify::status::parse(&String::from_utf8_lossy(&out.stdout))
+        .expect("cat printed its status");
+    assert!(status.effective.has(rootlock_verify::status::CAP_SYS_ADMIN));
+    assert!(!status.bounding.has(rootlock_verify::status::CAP_SYS_ADMIN));
 }
 
 fn pid_in_ro_namespace_passes() {
