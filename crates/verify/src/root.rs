@@ -81,6 +81,41 @@ impl Root {
         Ok(st.stx_mnt_id)
     }
 
+    /// The target of symlink `path` (as the process sees it; the symlink
+    /// itself, not followed), looked up inside the root.
+    pub fn readlink(&self, path: &str) -> io::Result<String> {
+        let fd = self.lookup(path, OFlags::NOFOLLOW)?;
+        let target = rustix::fs::readlinkat(&fd, "", Vec::new())?;
+        Ok(String::from_utf8_lossy(target.as_bytes()).into_owned())
+    }
+
+    /// The mount ID of the mount where directory `path` is, or would be
+    /// created: a lookup that ends in "no such file" follows the missing
+    /// path's own symlink, if it is one (`/etc -> /tmp/etc` with no
+    /// `/tmp/etc` yet), and otherwise names the mount of its parent
+    /// directory, where whoever may write there can create it. Gives up
+    /// (the lookup's error) after as many symlinks as the kernel follows.
+    pub fn mount_of_place(&self, path: &str) -> io::Result<u64> {
+        let mut path = path.to_string();
+        for _ in 0..40 {
+            let missing = match self.mount_id(&path) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => e,
+                found => return found,
+            };
+            let parent = match path.trim_end_matches('/').rsplit_once('/') {
+                Some(("", _)) => "/".to_string(),
+                Some((up, _)) => up.to_string(),
+                None => return Err(missing),
+            };
+            match self.readlink(&path) {
+                Ok(target) if target.starts_with('/') => path = target,
+                Ok(target) => path = format!("{}/{target}", parent.trim_end_matches('/')),
+                Err(_) => return self.mount_id(&parent),
+            }
+        }
+        Err(io::Error::from_raw_os_error(40))
+    }
+
     /// Whether the mount the root directory is in refuses writes
     /// (statfs(2) `ST_RDONLY`: a read-only mount or superblock).
     pub fn read_only(&self) -> io::Result<bool> {
@@ -156,19 +191,56 @@ impl RootFacts {
     }
 }
 
-/// Every system path of the policy's list that `root` has as a directory,
-/// with the mount it ends in. One that is missing, is no directory, or
-/// cannot be looked up (no openat2, no statx mount ID) is left out: the
-/// mount table still judges it by its mount points.
+/// Every system path of the policy's list, with the mount it ends in or,
+/// when missing, would be created in (see [`Root::mount_of_place`]). One
+/// that is no directory or cannot be looked up (no openat2, no statx mount
+/// ID, a symlink loop) is left out: the mount table still judges it by its
+/// mount points.
 pub fn system_dirs(root: &Root) -> Vec<SystemDir> {
     rootlock_policy::immutable::SYSTEM_PATHS
         .iter()
         .filter_map(|path| {
-            let mount_id = root.mount_id(path).ok()?;
+            let mount_id = root.mount_of_place(path).ok()?;
             Some(SystemDir {
                 path: (*path).to_string(),
                 mount_id,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scratch::Scratch;
+    use std::os::unix::fs::symlink;
+
+    fn mount_of(dirs: &[SystemDir], path: &str) -> Option<u64> {
+        dirs.iter().find(|d| d.path == path).map(|d| d.mount_id)
+    }
+
+    #[test]
+    fn a_dangling_system_path_leads_where_it_would_be_created() {
+        // /etc -> /var/x/etc, /bin -> ../var/y -> /var/x/bin, none of the
+        // targets there yet: whoever can write /var/x can create them, so
+        // they lead into /var/x's mount. /sbin is a symlink loop: nowhere.
+        let dir = Scratch::new("root-dangling");
+        std::fs::create_dir_all(dir.join("var/x")).unwrap();
+        symlink("/var/x/etc", dir.join("etc")).unwrap();
+        symlink("../var/y", dir.join("bin")).unwrap();
+        symlink("/var/x/bin", dir.join("var/y")).unwrap();
+        symlink("sbin2", dir.join("sbin")).unwrap();
+        symlink("sbin", dir.join("sbin2")).unwrap();
+        let root = Root::open(&dir).unwrap();
+        let here = root.mount_id("/var/x").unwrap();
+        let dirs = system_dirs(&root);
+        assert_eq!(mount_of(&dirs, "/etc"), Some(here), "{dirs:?}");
+        assert_eq!(mount_of(&dirs, "/bin"), Some(here), "{dirs:?}");
+        assert_eq!(mount_of(&dirs, "/sbin"), None, "{dirs:?}");
+        // Missing outright: it would be created in the root's own mount.
+        assert_eq!(mount_of(&dirs, "/usr"), Some(here), "{dirs:?}");
+        // Nothing was created.
+        assert!(!dir.join("var/x/etc").exists());
+        assert!(!dir.join("usr").exists());
+    }
 }

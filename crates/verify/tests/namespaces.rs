@@ -1158,32 +1158,39 @@ fn pid_with_etc_symlinked_into_a_writable_mount_fails() {
     // The target's read-only root has /etc -> /var/tmp/NAME, where a
     // writable tmpfs is mounted: no mount is at or above /etc, yet every
     // file of the target's /etc can be written. No probe needed to see it.
+    // Likewise /etc -> /var/tmp/NAME/etc, not there yet: the process can
+    // create it.
     let name = format!("rootlock-verify-etc-link-{}", std::process::id());
-    let setup = format!(
-        "{} && mount -t tmpfs writable-etc /mnt/var/tmp/{name}",
-        chroot_with_etc_symlink(&name, &format!("/var/tmp/{name}"))
-    );
-    let sleeper = Sleeper::start_command(&setup, &["chroot", "/mnt", "sleep", "60"]);
-    let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
-    drop(sleeper);
-    assert_eq!(out.status.code(), Some(1));
-    let report = json(&out);
-    assert_eq!(report["rootReadOnly"], true);
-    let expected = format!(
-        "system path /etc leads, through a symlink, into writable mount at /var/tmp/{name} \
-         (tmpfs from writable-etc, memory): its files can be written there"
-    );
-    let reasons = reasons(&report);
-    assert!(reasons.contains(&expected), "{reasons:?}");
-    // /usr, /bin… are the read-only binds: nothing else leads anywhere.
-    assert_eq!(
-        reasons
-            .iter()
-            .filter(|r| r.starts_with("system path"))
-            .count(),
-        1,
-        "{reasons:?}"
-    );
+    for etc_target in [format!("/var/tmp/{name}"), format!("/var/tmp/{name}/etc")] {
+        let setup = format!(
+            "{} && mount -t tmpfs writable-etc /mnt/var/tmp/{name}",
+            chroot_with_etc_symlink(&name, &etc_target)
+        );
+        let sleeper = Sleeper::start_command(&setup, &["chroot", "/mnt", "sleep", "60"]);
+        let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
+        drop(sleeper);
+        assert_eq!(out.status.code(), Some(1));
+        let report = json(&out);
+        assert_eq!(report["rootReadOnly"], true);
+        let expected = format!(
+            "system path /etc leads, through a symlink, into writable mount at /var/tmp/{name} \
+             (tmpfs from writable-etc, memory): its files can be written there"
+        );
+        let reasons = reasons(&report);
+        assert!(
+            reasons.contains(&expected),
+            "etc -> {etc_target}: {reasons:?}"
+        );
+        // /usr, /bin… are the read-only binds: nothing else leads anywhere.
+        assert_eq!(
+            reasons
+                .iter()
+                .filter(|r| r.starts_with("system path"))
+                .count(),
+            1,
+            "{reasons:?}"
+        );
+    }
 }
 
 /// A chroot for `sleep` whose root is no mount point: a tmpfs on /mnt
