@@ -130,7 +130,7 @@ fn open_root(proc_dir: &Path, pid: Option<u32>) -> Result<Root, String> {
                 " (--probe-write with --pid needs ptrace read access to process {pid}: \
                  the same UID and no capability it lacks, or CAP_SYS_PTRACE)"
             ),
-            _ => String::new(),
+            _ => exited(proc_dir, pid, &e),
         };
         format!("cannot open {}: {e}{access}", path.display())
     })
@@ -143,22 +143,39 @@ fn open_root(proc_dir: &Path, pid: Option<u32>) -> Result<Root, String> {
 /// has no `/proc/PID` (`ENOENT`).
 fn read_of(path: &Path, pid: Option<u32>) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| {
-        let exited = match (pid, path.parent()) {
-            (Some(pid), Some(dir)) => match std::fs::read_to_string(dir.join("stat")) {
-                Ok(stat) if zombie(&stat) => format!(
-                    " (process {pid} has exited and is a zombie, not yet reaped by its \
-                     parent: its mounts are gone)"
-                ),
-                Ok(_) => String::new(),
-                Err(_) if e.kind() == std::io::ErrorKind::NotFound => {
-                    format!(" (no process {pid})")
-                }
-                Err(_) => String::new(),
-            },
-            _ => String::new(),
-        };
+        let exited = path
+            .parent()
+            .map(|dir| exited(dir, pid, &e))
+            .unwrap_or_default();
         format!("cannot read {}: {e}{exited}", path.display())
     })
+}
+
+/// Why a file of `proc_dir` (`/proc/PID` of process `pid`) failed with
+/// `error`, when the reason is that the process has exited: a zombie
+/// (exited, not yet reaped) keeps `/proc/PID` but has no mount namespace
+/// left (`mountinfo` gives `EINVAL`); a reaped one has no `/proc/PID`,
+/// which also happens when it is reaped between two reads. Empty
+/// otherwise, and for self.
+fn exited(proc_dir: &Path, pid: Option<u32>, error: &std::io::Error) -> String {
+    let Some(pid) = pid else {
+        return String::new();
+    };
+    match std::fs::read_to_string(proc_dir.join("stat")) {
+        Ok(stat) if zombie(&stat) => format!(
+            " (process {pid} has exited and is a zombie, not yet reaped by its parent: its \
+             mounts are gone)"
+        ),
+        Ok(_) => String::new(),
+        Err(gone) if gone.kind() == std::io::ErrorKind::NotFound => {
+            if error.kind() == std::io::ErrorKind::NotFound {
+                format!(" (no process {pid})")
+            } else {
+                format!(" (process {pid} has exited)")
+            }
+        }
+        Err(_) => String::new(),
+    }
 }
 
 /// `/proc/PID/stat` says the process is a zombie (`Z`) or dead (`X`): the
@@ -191,6 +208,24 @@ mod tests {
         );
         // Only a permission refusal is about ptrace access.
         assert!(!err.contains("ptrace"), "{err}");
+    }
+
+    #[test]
+    fn an_error_of_a_process_that_exited_says_so() {
+        let dir = crate::scratch::Scratch::new("exited");
+        let einval = std::io::Error::from_raw_os_error(22);
+        let enoent = std::io::Error::from_raw_os_error(2);
+        // Reaped after an earlier read succeeded, or never there.
+        assert_eq!(
+            exited(&dir.join("7"), Some(7), &einval),
+            " (process 7 has exited)"
+        );
+        assert_eq!(exited(&dir.join("7"), Some(7), &enoent), " (no process 7)");
+        assert_eq!(exited(&dir.join("7"), None, &enoent), "");
+        std::fs::write(dir.join("stat"), "7 (true) Z 1 7\n").unwrap();
+        assert!(exited(&dir, Some(7), &einval).contains("zombie"));
+        std::fs::write(dir.join("stat"), "7 (sleep) S 1 7\n").unwrap();
+        assert_eq!(exited(&dir, Some(7), &einval), "");
     }
 
     #[test]
