@@ -25,9 +25,17 @@ impl Kernel {
         core_pattern: true,
     };
 
-    /// Reads `proc_dir/uid_map` and looks up `/proc/sys/kernel/core_pattern`
-    /// inside `root` (the process's root), if it could be opened.
-    pub fn read(proc_dir: &Path, root: Option<&Root>) -> Result<Kernel, String> {
+    /// Reads `proc_dir/uid_map` and looks up `kernel/core_pattern` inside
+    /// `root` (the process's root), if it could be opened, at every place
+    /// of `core_pattern_places` (where the process's proc mounts show it,
+    /// see [`crate::mountinfo::core_pattern_places`]): a tmpfs masking
+    /// `/proc/sys/kernel` must not pass for a sandbox's sysctl tree while
+    /// another proc mount shows the real one.
+    pub fn read(
+        proc_dir: &Path,
+        root: Option<&Root>,
+        core_pattern_places: &[String],
+    ) -> Result<Kernel, String> {
         let uid_map = proc_dir.join("uid_map");
         // A kernel without user namespaces has no uid_map: everything runs
         // in the initial one.
@@ -52,9 +60,14 @@ impl Kernel {
         // for the wrong kernel. Only a definite "not there" counts as
         // absent: any other failure (no ptrace access to /proc/PID/root, no
         // openat2) keeps the stricter assumption of a Linux sysctl tree.
-        let core_pattern = match root.map(|root| root.entry("/proc/sys/kernel/core_pattern")) {
-            Some(Err(e)) => e.kind() != ErrorKind::NotFound,
-            Some(Ok(_)) | None => true,
+        let core_pattern = match root {
+            None => true,
+            Some(root) => core_pattern_places
+                .iter()
+                .any(|place| match root.entry(place) {
+                    Ok(_) => true,
+                    Err(e) => e.kind() != ErrorKind::NotFound,
+                }),
         };
         Ok(Kernel {
             user_namespace,
@@ -83,9 +96,17 @@ mod tests {
         (base, proc_dir, root)
     }
 
+    /// What [`crate::mountinfo::core_pattern_places`] gives for proc at
+    /// `/proc` alone.
+    fn places() -> Vec<String> {
+        vec!["/proc/sys/kernel/core_pattern".to_string()]
+    }
+
     fn core_pattern(proc_dir: &Path, root: &Path) -> bool {
         let root = Root::open(root).unwrap();
-        Kernel::read(proc_dir, Some(&root)).unwrap().core_pattern
+        Kernel::read(proc_dir, Some(&root), &places())
+            .unwrap()
+            .core_pattern
     }
 
     #[test]
@@ -125,10 +146,10 @@ mod tests {
         // a guess.
         let (_dir, proc_dir, _) = target("gone");
         std::fs::remove_file(proc_dir.join("uid_map")).unwrap();
-        let no_userns = Kernel::read(&proc_dir, None).unwrap();
+        let no_userns = Kernel::read(&proc_dir, None, &places()).unwrap();
         assert_eq!(no_userns.user_namespace, UserNamespace::Initial);
         std::fs::remove_dir(&proc_dir).unwrap();
-        let err = Kernel::read(&proc_dir, None).unwrap_err();
+        let err = Kernel::read(&proc_dir, None, &places()).unwrap_err();
         assert!(
             err.starts_with(&format!("cannot read {}/uid_map: ", proc_dir.display())),
             "{err}"
@@ -137,16 +158,46 @@ mod tests {
     }
 
     #[test]
+    fn core_pattern_is_found_at_any_place_a_proc_mount_shows_it() {
+        // Masked at /proc/sys/kernel (an empty directory there), shown by
+        // another proc mount at /proc/fs: a Linux sysctl tree.
+        let (_dir, proc_dir, root) = target("places");
+        std::fs::create_dir_all(root.join("proc/sys/kernel")).unwrap();
+        std::fs::create_dir_all(root.join("proc/fs/kernel")).unwrap();
+        std::fs::write(root.join("proc/fs/kernel/core_pattern"), "core\n").unwrap();
+        let opened = Root::open(&root).unwrap();
+        let read = |places: &[&str]| {
+            let places: Vec<String> = places.iter().map(|p| p.to_string()).collect();
+            Kernel::read(&proc_dir, Some(&opened), &places)
+                .unwrap()
+                .core_pattern
+        };
+        assert!(!read(&["/proc/sys/kernel/core_pattern"]));
+        assert!(read(&[
+            "/proc/sys/kernel/core_pattern",
+            "/proc/fs/kernel/core_pattern"
+        ]));
+    }
+
+    #[test]
     fn a_root_that_could_not_be_opened_keeps_the_linux_assumption() {
         let (_dir, proc_dir, _) = target("unopened");
-        assert!(Kernel::read(&proc_dir, None).unwrap().core_pattern);
+        assert!(
+            Kernel::read(&proc_dir, None, &places())
+                .unwrap()
+                .core_pattern
+        );
     }
 
     #[test]
     fn the_own_root_finds_this_kernels_core_pattern() {
         let (_dir, proc_dir, _) = target("own");
         let root = Root::own().unwrap();
-        assert!(Kernel::read(&proc_dir, Some(&root)).unwrap().core_pattern);
+        assert!(
+            Kernel::read(&proc_dir, Some(&root), &places())
+                .unwrap()
+                .core_pattern
+        );
         let missing = root.entry("/proc/sys/kernel/no-such-sysctl").unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::NotFound);
     }

@@ -94,7 +94,11 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
         .map_err(|e| format!("cannot parse {}: {e}", status_path.display()))?;
     // The root the process sees, opened once for every lookup inside it.
     let root = open_root(&proc_dir, args.pid);
-    let kernel = Kernel::read(&proc_dir, root.as_ref().ok())?;
+    let kernel = Kernel::read(
+        &proc_dir,
+        root.as_ref().ok(),
+        &mountinfo::core_pattern_places(&mounts),
+    )?;
     let probes = if args.probe_write {
         probe::probe_all(root.as_ref().map_err(String::clone)?)
     } else {

@@ -196,6 +196,38 @@ pub fn root_filesystem_path(m: &MountEntry, root: &MountEntry) -> Option<String>
     Some(rest.to_string())
 }
 
+/// Where a mount of tree `root` (field 4) at `mount_point` shows `path` of
+/// its filesystem, as a path of the process's view (`None` when its tree
+/// does not hold `path`): `/proc/sys/kernel/core_pattern` for proc's
+/// `/sys/kernel/core_pattern` through proc at `/proc`, the mount point
+/// itself for a bind of the file.
+pub fn shown_at(root: &str, mount_point: &str, path: &str) -> Option<String> {
+    if !classify::at_or_below(path, root) {
+        return None;
+    }
+    let rest = path.strip_prefix(root.trim_end_matches('/'))?;
+    Some(format!("{}{rest}", mount_point.trim_end_matches('/')))
+}
+
+/// proc's `kernel/core_pattern`, as a path of proc's filesystem.
+pub const CORE_PATTERN: &str = "/sys/kernel/core_pattern";
+
+/// Every place the process's proc mounts show `kernel/core_pattern` at
+/// (`/proc/sys/kernel/core_pattern` first, then in mountinfo order).
+pub fn core_pattern_places(mounts: &[MountEntry]) -> Vec<String> {
+    let mut places = vec![format!("/proc{CORE_PATTERN}")];
+    for place in mounts
+        .iter()
+        .filter(|m| m.fs_type == "proc")
+        .filter_map(|m| shown_at(&m.root, &m.mount_point, CORE_PATTERN))
+    {
+        if !places.contains(&place) {
+            places.push(place);
+        }
+    }
+    places
+}
+
 /// The files the kubelet or the container runtime binds into every
 /// container, whose per-pod directory's parent on the node holds every
 /// pod's files: `/var/lib/kubelet/pods` for `/var/lib/kubelet/pods/UID/etc-hosts`,
@@ -453,6 +485,27 @@ mod tests {
         let mut ids: Vec<u64> = covered(&m).into_iter().collect();
         ids.sort_unstable();
         assert_eq!(ids, [50, 51, 52, 61, 63]);
+    }
+
+    #[test]
+    fn core_pattern_is_shown_wherever_a_proc_mount_holds_it() {
+        let m = parse(
+            "45 43 0:21 / /proc rw - proc proc rw\n\
+             48 45 0:21 /sys /proc/sys ro - proc proc rw\n\
+             49 45 0:21 /sys /proc/fs rw - proc proc rw\n\
+             50 43 0:21 /sys/kernel/core_pattern /cp rw - proc proc rw\n\
+             51 45 0:21 /sys/net /proc/net2 rw - proc proc rw\n\
+             52 48 0:30 / /proc/sys/kernel ro - tmpfs tmpfs ro\n",
+        )
+        .unwrap();
+        assert_eq!(
+            core_pattern_places(&m),
+            [
+                "/proc/sys/kernel/core_pattern",
+                "/proc/fs/kernel/core_pattern",
+                "/cp"
+            ]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::classify::{self, Exposure, KernelInterface};
 use crate::kernel::Kernel;
-use crate::mountinfo::MountEntry;
+use crate::mountinfo::{self, MountEntry};
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
 use crate::root::{RootFacts, SystemDir};
@@ -220,7 +220,6 @@ fn symlinked_system_dir_reasons(
 /// `systempaths=unconfined` goes without, and a writable bind of part of
 /// the tree (`/proc/sys/kernel`) on top of the read-only one undoes it.
 pub fn proc_sys_mount(mounts: &[MountReport]) -> Option<&MountReport> {
-    const CORE_PATTERN: &str = "/sys/kernel/core_pattern";
     mounts
         .iter()
         .filter(|m| {
@@ -230,21 +229,12 @@ pub fn proc_sys_mount(mounts: &[MountReport]) -> Option<&MountReport> {
                 && classify::at_or_below(&m.mount_point, "/proc")
         })
         .find(|m| {
-            let Some(place) = shown_at(m, CORE_PATTERN) else {
+            let Some(place) = mountinfo::shown_at(&m.root, &m.mount_point, mountinfo::CORE_PATTERN)
+            else {
                 return false;
             };
             reached(mounts, &place).is_some_and(|r| r.mount_id == m.mount_id)
         })
-}
-
-/// Where mount `m` shows `path` of its filesystem, as a path of the
-/// process's view (`None` when its tree does not hold `path`).
-fn shown_at(m: &MountReport, path: &str) -> Option<String> {
-    if !classify::at_or_below(path, &m.root) {
-        return None;
-    }
-    let rest = path.strip_prefix(m.root.trim_end_matches('/'))?;
-    Some(format!("{}{rest}", m.mount_point.trim_end_matches('/')))
 }
 
 /// The mount a lookup of `path` ends in: the uncovered mount with the

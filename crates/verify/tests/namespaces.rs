@@ -129,6 +129,16 @@ const RO_ROOT_RW_PROC_SYS_KERNEL: &str = "mount -o remount,bind,ro / && mount -t
      && mount --bind /proc/sys/kernel /proc/sys/kernel \
      && mount -o remount,bind,rw /proc/sys/kernel";
 
+/// Read-only root, the runtime's read-only /proc/sys, but proc's `sys`
+/// bound again writable at /proc/fs, and /proc/sys/kernel masked by an
+/// empty tmpfs: core_pattern is missing where it usually is (as under
+/// gVisor), yet written through /proc/fs/kernel/core_pattern.
+const RO_ROOT_RW_PROC_SYS_ELSEWHERE: &str = "mount -o remount,bind,ro / \
+     && mount -t tmpfs tmpfs /tmp \
+     && mount --bind /proc/sys /proc/fs && mount -o remount,bind,rw /proc/fs \
+     && mount -t tmpfs -o ro tmpfs /proc/sys/kernel \
+     && ! test -e /proc/sys/kernel/core_pattern";
+
 /// Read-only root, tmpfs /tmp holding a copy of this binary (fd 3, see
 /// NAMESPACE_SCRIPT) with the file capability `cap_sys_admin+p`: permitted,
 /// no effective bit. Run as root under `SECBIT_NOROOT` and NoNewPrivs, the
@@ -237,6 +247,10 @@ fn main() {
         (
             "writable_proc_sys_kernel_bind_fails",
             writable_proc_sys_kernel_bind_fails,
+        ),
+        (
+            "writable_proc_sys_elsewhere_with_core_pattern_masked_fails",
+            writable_proc_sys_elsewhere_with_core_pattern_masked_fails,
         ),
         (
             "writable_node_disk_holding_pod_state_fails",
@@ -804,6 +818,21 @@ fn writable_proc_sys_kernel_bind_fails() {
     let out = logged(
         "core_pattern through the writable kernel bind",
         namespace_command(RO_ROOT_RW_PROC_SYS_KERNEL, Caps::DropSysAdmin, &writable),
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+fn writable_proc_sys_elsewhere_with_core_pattern_masked_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_PROC_SYS_ELSEWHERE,
+        &[],
+        "/proc/sys is writable (proc at /proc/fs, mounted writable)",
+    );
+    assert_eq!(report["procSysWritable"], true);
+    let writable = ["sh", "-c", "test -w /proc/fs/kernel/core_pattern"];
+    let out = logged(
+        "core_pattern through the writable bind at /proc/fs",
+        namespace_command(RO_ROOT_RW_PROC_SYS_ELSEWHERE, Caps::DropSysAdmin, &writable),
     );
     assert_eq!(out.status.code(), Some(0));
 }
