@@ -9,8 +9,8 @@ use crate::root::RootFacts;
 use crate::status::{ProcStatus, SeccompMode};
 use crate::userns::UserNamespace;
 use crate::verdict;
+use rootlock_policy::format::printable;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -162,9 +162,15 @@ impl Report {
             writeln!(out, "writable mounts: none")?;
         } else {
             writeln!(out, "writable mounts:")?;
+            // Mount points and sources are the inspected container's to
+            // name (the kernel escapes only space, tab, newline and
+            // backslash in mountinfo, and verify unescapes them): each
+            // value is shown with its control characters escaped, so a
+            // newline cannot start a line of its own (a forged `verdict:`)
+            // and an escape sequence cannot drive the terminal.
             let width = writable
                 .iter()
-                .map(|m| one_line(&m.mount_point).chars().count())
+                .map(|m| printable(&m.mount_point).chars().count())
                 .max()
                 .unwrap_or(0);
             for m in &writable {
@@ -178,9 +184,9 @@ impl Report {
                 writeln!(
                     out,
                     "  {:width$}  {} from {} ({}){flag}",
-                    one_line(&m.mount_point),
-                    one_line(&m.fs_type),
-                    one_line(&m.source),
+                    printable(&m.mount_point),
+                    printable(&m.fs_type),
+                    printable(&m.source),
                     m.backing.as_str()
                 )?;
             }
@@ -247,8 +253,8 @@ impl Report {
                 writeln!(
                     out,
                     "  {}: {errno}: {}",
-                    one_line(&p.directory),
-                    one_line(&p.message)
+                    printable(&p.directory),
+                    printable(&p.message)
                 )?;
             }
         }
@@ -261,7 +267,7 @@ impl Report {
                 writeln!(out, "verdict: FAIL")?;
                 self.reasons
                     .iter()
-                    .try_for_each(|r| writeln!(out, "  - {}", one_line(r)))
+                    .try_for_each(|r| writeln!(out, "  - {}", printable(r)))
             }
         }
     }
@@ -308,29 +314,6 @@ fn mount_report(
         node_state_path,
         kernel_interface,
     }
-}
-
-/// A value for one line of the text: mount points and sources are the
-/// inspected container's to name (the kernel escapes only space, tab,
-/// newline and backslash in mountinfo, and verify unescapes them), so
-/// every control character is shown escaped: a newline cannot start a
-/// line of its own (a forged `verdict:`), an escape sequence cannot drive
-/// the terminal.
-fn one_line(s: &str) -> Cow<'_, str> {
-    if !s.contains(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
 }
 
 fn list(names: &[String]) -> String {
