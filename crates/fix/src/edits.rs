@@ -111,9 +111,11 @@ pub struct Options {
     pub minor: u32,
     /// Overwrite explicit contrary values.
     pub force: bool,
-    /// Paths to make writable; empty means the default memory-backed `/tmp`
-    /// for every container whose root filesystem the fix makes read-only.
-    pub writable: Vec<PlannedPath>,
+    /// Paths to make writable (`--writable`, `--plan`), maybe none (a plan
+    /// that lists no path); `None`, neither given, means the default
+    /// memory-backed `/tmp` for every container whose root filesystem the
+    /// fix makes read-only.
+    pub writable: Option<Vec<PlannedPath>>,
 }
 
 impl Options {

@@ -22,18 +22,23 @@ pub fn read(source: &Source) -> Result<(String, Encoding), String> {
             std::fs::read(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?
         }
     };
+    decode(bytes, &source.name())
+}
+
+/// Bytes read from `name` as text, and how they were encoded.
+pub fn decode(bytes: Vec<u8>, name: &str) -> Result<(String, Encoding), String> {
     // UTF-16 with a byte-order mark (PowerShell 5's `>`), as `scan` and
     // kubectl read it; written back the same way.
     if let Ok(mut d @ Decoded::Utf16(_)) = utf16::decode(&bytes[..]) {
         let big_endian = bytes.first() == Some(&0xFE);
         let mut text = String::new();
         d.read_to_string(&mut text)
-            .map_err(|e| format!("{}: {e}", source.name()))?;
+            .map_err(|e| format!("{name}: {e}"))?;
         return Ok((text, Encoding::Utf16 { big_endian }));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = 1 + line_breaks::count(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
-        format!("{}:{line}: not valid UTF-8", source.name())
+        format!("{name}:{line}: not valid UTF-8")
     })?;
     Ok((text, Encoding::Utf8))
 }

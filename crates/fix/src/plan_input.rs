@@ -8,6 +8,9 @@ use rootlock_policy::plan::{PlannedPath, VolumePlan};
 
 /// Parses and validates plan text; `file` names it in errors.
 pub fn parse_plan(text: &str, file: &str) -> Result<Vec<PlannedPath>, String> {
+    // A byte-order mark is no part of the text (left in, it would be part
+    // of the first key).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
     let plan: VolumePlan = if trimmed.starts_with('{') {
         serde_json::from_str(text).map_err(|e| format!("{file}:{}: invalid plan: {e}", e.line()))?
@@ -58,10 +61,11 @@ fn path_line(text: &str, i: usize) -> Option<usize> {
     Some(entry.get("path").map_or(entry.line, |n| n.line))
 }
 
-/// Reads a plan file.
+/// Reads a plan file, in UTF-8 or (with its byte-order mark) UTF-16, as
+/// manifests are read.
 pub fn read_plan(file: &str) -> Result<Vec<PlannedPath>, String> {
-    let text =
-        std::fs::read_to_string(file).map_err(|e| format!("{file}: cannot read the plan: {e}"))?;
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: cannot read the plan: {e}"))?;
+    let (text, _) = crate::inputs::decode(bytes, file)?;
     parse_plan(&text, file)
 }
 

@@ -30,6 +30,8 @@ pub fn settings(args: &FixArgs) -> Result<Settings, String> {
     if let Some(plan) = &args.plan {
         writable.extend(crate::plan_input::read_plan(plan)?);
     }
+    // A plan with no path (nothing written) is a plan too: no default /tmp.
+    let writable = (!args.writable.is_empty() || args.plan.is_some()).then_some(writable);
     Ok(Settings {
         options: Options {
             level: level.level,

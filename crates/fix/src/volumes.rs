@@ -74,11 +74,10 @@ pub fn plan_volumes(
     read_only_added: &[(ContainerKind, usize)],
     out: &mut PodChanges,
 ) {
-    let explicit = !opts.writable.is_empty();
-    let paths = if explicit {
-        opts.writable.clone()
-    } else {
-        default_paths()
+    let explicit = opts.writable.is_some();
+    let paths = match &opts.writable {
+        Some(paths) => paths.clone(),
+        None => default_paths(),
     };
     // Sets, not lists: a plan from `rootlock logs` may hold thousands of
     // paths, and each is looked up here (20,000 paths took 6 s with lists).

@@ -340,6 +340,59 @@ fn a_volume_plan_file_drives_the_writable_paths() {
     );
 }
 
+/// A plan that lists no path (`rootlock trace` of a program that wrote
+/// nothing: `paths: []`) says the application needs no writable path: fix
+/// adds no volume, not the default `/tmp` meant for when no plan is given.
+#[test]
+fn an_empty_volume_plan_adds_no_volume() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "apiVersion: rootlock.dev/v1\nkind: VolumePlan\nsource: \"trace: true\"\npaths: []\n",
+    )
+    .unwrap();
+    let p = dir.path().join("d.yaml");
+    let src = repo().join("crates/fix/tests/cases/deployment.yaml");
+    std::fs::write(&p, std::fs::read_to_string(src).unwrap()).unwrap();
+    let (plan, path) = (plan.to_str().unwrap(), p.to_str().unwrap());
+    assert_eq!(
+        rootlock_fix::run(&args(&["--plan", plan, "--write", path])),
+        0
+    );
+    let fixed = std::fs::read_to_string(&p).unwrap();
+    assert!(fixed.contains("readOnlyRootFilesystem: true"), "{fixed}");
+    assert!(!fixed.contains("volumeMounts"), "{fixed}");
+    assert!(!fixed.contains("emptyDir"), "{fixed}");
+}
+
+/// A plan saved with a byte-order mark (UTF-8 from an editor, UTF-16 from
+/// Windows PowerShell 5's `>`) is read as manifests are, not refused with
+/// a field "missing" because the mark became part of the first key.
+#[test]
+fn a_volume_plan_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "apiVersion: rootlock.dev/v1\r\nkind: VolumePlan\r\npaths:\r\n- path: /run\r\n  medium: disk\r\n";
+    let utf8 = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    for (name, bytes) in [("utf8.yaml", utf8), ("utf16.yaml", utf16)] {
+        let plan = dir.path().join(name);
+        std::fs::write(&plan, bytes).unwrap();
+        let p = dir.path().join("d.yaml");
+        let src = repo().join("crates/fix/tests/cases/deployment.yaml");
+        std::fs::write(&p, std::fs::read_to_string(src).unwrap()).unwrap();
+        let (plan, path) = (plan.to_str().unwrap(), p.to_str().unwrap());
+        assert_eq!(
+            rootlock_fix::run(&args(&["--plan", plan, "--write", path])),
+            0,
+            "{name}"
+        );
+        let fixed = std::fs::read_to_string(&p).unwrap();
+        assert!(fixed.contains("mountPath: /run\n"), "{name}: {fixed}");
+    }
+}
+
 #[test]
 fn an_empty_seccomp_type_is_set_not_refused() {
     // The API server refuses `type: ""`; nobody chose it, so it is replaced
@@ -481,7 +534,7 @@ spec:
 ";
     let fixed_with = |spec: &str| {
         let mut s = settings("immutable");
-        s.options.writable = vec![rootlock_fix::writable::parse_writable(spec).unwrap()];
+        s.options.writable = Some(vec![rootlock_fix::writable::parse_writable(spec).unwrap()]);
         let out = fix("p.yaml", text, &s);
         assert!(out.errors.is_empty(), "{:?}", out.errors);
         out.fixed.expect("a change")

@@ -8,7 +8,7 @@ use rootlock_fix::writable::parse_writable;
 
 fn with_cache() -> rootlock_fix::Settings {
     let mut s = settings("immutable");
-    s.options.writable.push(parse_writable("/cache").unwrap());
+    s.options.writable = Some(vec![parse_writable("/cache").unwrap()]);
     s
 }
 

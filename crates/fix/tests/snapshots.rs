@@ -135,7 +135,7 @@ fn restricted_adds_no_volumes() {
 #[test]
 fn writable_paths_from_arguments_and_plan() {
     let mut s = settings("immutable");
-    s.options.writable = vec![
+    s.options.writable = Some(vec![
         rootlock_fix::writable::parse_writable("/var/cache/nginx=disk:1Gi").unwrap(),
         rootlock_fix::writable::parse_writable("/run").unwrap(),
         PlannedPath {
@@ -154,7 +154,7 @@ fn writable_paths_from_arguments_and_plan() {
             seed: true,
             reason: String::new(),
         },
-    ];
+    ]);
     run_case("writable.yaml", &s, "writable.yaml");
 }
 
@@ -175,7 +175,8 @@ fn paths_under_read_only_mounts_are_noted_not_skipped_silently() {
     ]
     .iter()
     .map(|p| rootlock_fix::writable::parse_writable(p).unwrap())
-    .collect();
+    .collect::<Vec<_>>()
+    .into();
     run_case("read-only-mounts.yaml", &s, "read-only-mounts.yaml");
 }
 
@@ -195,13 +196,13 @@ fn a_path_planned_per_container_or_twice_gets_one_volume_and_one_mount() {
         seed: false,
         reason: String::new(),
     };
-    s.options.writable = vec![
+    s.options.writable = Some(vec![
         tmp("app"),
         tmp("side"),
         rootlock_fix::writable::parse_writable("/cache=disk").unwrap(),
         rootlock_fix::writable::parse_writable("/cache/=disk").unwrap(),
         // Another medium: another volume, never a second mount.
         rootlock_fix::writable::parse_writable("/cache").unwrap(),
-    ];
+    ]);
     run_case("plan-per-container.yaml", &s, "plan-per-container.yaml");
 }

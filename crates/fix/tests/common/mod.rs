@@ -19,7 +19,7 @@ pub fn settings(level: &str) -> Settings {
             level: lv.level,
             minor: lv.version.effective_minor(),
             force: false,
-            writable: Vec::new(),
+            writable: None,
         },
         level: lv,
         limits: Limits::default(),
