@@ -23,6 +23,14 @@ pub fn settings(args: &FixArgs) -> Result<Settings, String> {
             args.level
         ));
     }
+    // Writable paths are volumes for a read-only root filesystem, which
+    // only `immutable` sets: at `restricted` they would be dropped unsaid.
+    if level.level != Level::Immutable && (!args.writable.is_empty() || args.plan.is_some()) {
+        return Err(format!(
+            "--writable and --plan add volumes for a read-only root filesystem, which only --level immutable sets; at --level {} the root stays writable: drop them, or fix at immutable",
+            args.level
+        ));
+    }
     let mut writable = Vec::new();
     for w in &args.writable {
         writable.push(crate::writable::parse_writable(w)?);

@@ -206,6 +206,41 @@ fn usage_errors_exit_2() {
     assert_eq!(rootlock_fix::run(&args(&["/nonexistent/x.yaml"])), 2);
 }
 
+/// Writable paths are volumes for a read-only root filesystem, which only
+/// `--level immutable` sets: asked for at `restricted`, they would be
+/// dropped without a word (the diff would lack the volumes asked for), so
+/// the command is refused, saying why, and the file is left as it is.
+#[test]
+fn writable_paths_at_a_level_that_keeps_the_root_writable_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /run\n  medium: memory\n",
+    )
+    .unwrap();
+    let p = dir.path().join("d.yaml");
+    let src = repo().join("crates/fix/tests/cases/deployment.yaml");
+    let original = std::fs::read_to_string(src).unwrap();
+    std::fs::write(&p, &original).unwrap();
+    let (plan, path) = (plan.to_str().unwrap(), p.to_str().unwrap());
+    for options in [
+        ["restricted", "--writable", "/cache"],
+        ["restricted:v1.30", "--plan", plan],
+    ] {
+        let mut list = vec!["--level"];
+        list.extend(options);
+        list.extend(["--write", path]);
+        assert_eq!(rootlock_fix::run(&args(&list)), 2, "{options:?}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), original);
+    }
+    // Without them, restricted fixes the file.
+    assert_eq!(
+        rootlock_fix::run(&args(&["--level", "restricted", "--write", path])),
+        0
+    );
+}
+
 #[test]
 fn a_forbidden_seccomp_annotation_before_v1_19_is_kept_and_reported_not_refused() {
     // Below v1.19 PSA judges the deprecated annotations, not the fields: an
