@@ -113,10 +113,9 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
         return out;
     }
     let text = Text::new(body);
-    let dialect = detect_dialect(body);
     let mut all_edits: Vec<Edit> = Vec::new();
     for chunk in &chunks {
-        match fix_chunk(name, &text, &dialect, chunk, settings, &mut out) {
+        match fix_chunk(name, &text, chunk, settings, &mut out) {
             Ok(edits) => all_edits.extend(edits),
             Err(e) => {
                 out.errors
@@ -157,16 +156,30 @@ fn refused(mut out: Outcome) -> Outcome {
 fn fix_chunk(
     name: &str,
     text: &Text<'_>,
-    dialect: &crate::style::Dialect,
     chunk: &Chunk,
     settings: &Settings,
     out: &mut Outcome,
 ) -> Result<Vec<Edit>, Refusal> {
     let last_line = chunk.first_line + chunk.lines - 1;
     let style = detect_block_style((chunk.first_line..=last_line).map(|l| text.line(l)));
+    // Per document, as the style: a stream may go on in YAML after a JSON
+    // document (kubectl reads it so) or hold JSON after YAML. Judged from
+    // where the first document's content starts, after any `---` line.
+    let from = chunk
+        .docs
+        .iter()
+        .find_map(|d| d.root.as_ref())
+        .map_or(text.line_start(chunk.first_line), |root| {
+            text.offset(root.line, root.column)
+        });
+    let dialect = detect_dialect(
+        text.src
+            .get(from..text.line_end_incl(last_line))
+            .unwrap_or_default(),
+    );
     let editor = Editor {
         text,
-        dialect,
+        dialect: &dialect,
         style,
     };
     let mut edits = Vec::new();

@@ -72,6 +72,20 @@ fn existing_tmp_mount_and_empty_security_contexts() {
     immutable("existing-tmp-mount.yaml");
 }
 
+/// A stream may go on in YAML after a JSON document (kubectl reads it so,
+/// and so does scan), or hold a JSON document after YAML ones: each
+/// document is edited in its own syntax, JSON members quoted and indented
+/// like their JSON neighbours, YAML values never in JSON's tabs.
+#[test]
+fn yaml_documents_after_a_json_one() {
+    immutable("json-then-yaml.yaml");
+}
+
+#[test]
+fn a_json_document_after_yaml_ones() {
+    immutable("yaml-then-json.yaml");
+}
+
 #[test]
 fn json_with_spaces() {
     immutable("pod.json");
