@@ -191,7 +191,102 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Ref
         res.mask.push(true);
         res.add(placed);
     }
+    check_copies(root, &res)?;
     Ok(res)
+}
+
+type Position = (usize, usize);
+
+/// The other collections of `index` holding a member of `target` (same
+/// position): copies of it, or mappings it is merged into.
+fn copies_of<'a>(target: &Node, index: &HashMap<Position, Vec<&'a Node>>) -> Vec<&'a Node> {
+    let members: Vec<&Node> = match &target.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Map(entries) => entries.iter().map(|e| &e.value).collect(),
+        Value::Scalar(_) => Vec::new(),
+    };
+    let mut out: Vec<&'a Node> = Vec::new();
+    for m in members {
+        for other in index.get(&(m.line, m.column)).into_iter().flatten() {
+            if !std::ptr::eq(*other, target) && !out.iter().any(|o| std::ptr::eq(*o, *other)) {
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+/// Refuses an addition to a mapping or list that an alias copies (`*a`),
+/// or to a mapping that a merge key merges (`<<: *a`) into one that does
+/// not get or override the added keys: the copy would change too. A copy
+/// is found by its members, which keep the positions of the anchored
+/// node's (the copy itself is placed at its alias).
+fn check_copies(root: &Node, res: &Resolution<'_>) -> Result<(), Refusal> {
+    if res.actions.is_empty() {
+        return Ok(());
+    }
+    let pos = |n: &Node| (n.line, n.column);
+    // Every mapping by where its entries' values are, every list by where
+    // its items are.
+    let mut maps: HashMap<Position, Vec<&Node>> = HashMap::new();
+    let mut seqs: HashMap<Position, Vec<&Node>> = HashMap::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => {
+                for i in items {
+                    seqs.entry(pos(i)).or_default().push(n);
+                }
+                stack.extend(items);
+            }
+            Value::Map(entries) => {
+                for e in entries {
+                    maps.entry(pos(&e.value)).or_default().push(n);
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+        }
+    }
+    let refuse = |copy: &Node, target: &Node, what: &str| {
+        Refusal::at(
+            copy.line,
+            format!(
+                "this copies (through an alias *… or a merge key <<: *…) the {what} at line {} that the fix adds to, and would get the addition too: edit the anchor and its aliases by hand",
+                target.line
+            ),
+        )
+    };
+    for placed in &res.actions {
+        match &placed.action {
+            Action::AppendToSeq { seq, .. } => {
+                if let Some(copy) = copies_of(seq, &seqs).first() {
+                    return Err(refuse(copy, seq, "list"));
+                }
+            }
+            Action::AddToMap { map, entries } => {
+                for copy in copies_of(map, &maps) {
+                    let own = |k: &str| copy.get(k).is_some();
+                    let added = |k: &str| {
+                        res.by_node
+                            .get(&(0, copy as *const Node as usize))
+                            .and_then(|i| res.actions.get(*i))
+                            .is_some_and(|p| match &p.action {
+                                Action::AddToMap { entries, .. } => {
+                                    entries.iter().any(|(ek, _)| ek == k)
+                                }
+                                _ => false,
+                            })
+                    };
+                    if entries.iter().any(|(k, _)| !own(k) && !added(k)) {
+                        return Err(refuse(copy, map, "mapping"));
+                    }
+                }
+            }
+            Action::Replace { .. } => {}
+        }
+    }
+    Ok(())
 }
 
 /// Whether `child` is written before `parent` starts: then it is not the

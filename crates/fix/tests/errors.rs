@@ -129,6 +129,31 @@ fn an_edit_through_a_merge_key_is_refused_with_the_merging_line() {
     assert!(out.fixed.is_some());
 }
 
+/// The other way round: a list (or mapping) the fix adds to is anchored,
+/// and an alias copies it (`volumeMounts: &m` in one container,
+/// `volumeMounts: *m` in one that needs no new mount), or a merge key
+/// merges it into a mapping that neither gets nor overrides the new key:
+/// the copy would change too. Refused at the copy, saying so, not
+/// reported as a failed verification at line 1.
+#[test]
+fn an_addition_that_would_show_through_an_alias_or_merge_key_is_refused_at_the_copy() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    volumeMounts: &m\n    - {name: v, mountPath: /v}\n  - name: b\n    image: x\n    securityContext: {readOnlyRootFilesystem: true}\n    volumeMounts: *m\n  volumes:\n  - {name: v, emptyDir: {}}\n";
+    let merged = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - &a\n    name: a\n    image: x\n  - <<: *a\n    name: b\n    securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n";
+    for (text, line) in [(t, 14), (merged, 10)] {
+        let out = fix("p.yaml", text, &settings("immutable"));
+        assert!(out.fixed.is_none());
+        let e = out.errors.join("\n");
+        assert!(e.starts_with(&format!("p.yaml:{line}: ")), "{e}");
+        assert!(e.contains("alias") && e.contains("not changed"), "{e}");
+        assert!(!e.contains("verified"), "{e}");
+    }
+    // Unshared, the same list is added to.
+    let unshared = t.replace("*m", "[{name: v, mountPath: /v}]");
+    let out = fix("p.yaml", &unshared, &settings("immutable"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(out.fixed.is_some());
+}
+
 /// A failed check of the edited text names the file alone: the line in
 /// its message is the edited text's, which is not the file's once lines
 /// were added above it. (Here the check fails because the plan is made
