@@ -371,33 +371,34 @@ fn kustomize_patches_one_per_workload() {
     }
 }
 
-#[test]
-fn a_volume_plan_file_drives_the_writable_paths() {
+/// Writes `plan` (its bytes) and a copy of the deployment case to a fresh
+/// directory, runs `fix --plan PLAN --write COPY` and then `--check`, and
+/// gives both exit statuses and the fixed text.
+fn fix_deployment_with_plan(plan: &[u8]) -> (i32, i32, String) {
     let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("plan.yaml");
-    std::fs::write(
-        &plan,
-        "apiVersion: rootlock.dev/v1\nkind: VolumePlan\nsource: \"trace: nginx\"\npaths:\n  - path: /var/cache/nginx/\n    medium: disk\n    sizeLimit: 1Gi\n  - path: /run\n    medium: memory\n",
-    )
-    .unwrap();
+    let plan_file = dir.path().join("plan.yaml");
+    std::fs::write(&plan_file, plan).unwrap();
     let p = dir.path().join("d.yaml");
     let src = repo().join("crates/fix/tests/cases/deployment.yaml");
     std::fs::write(&p, std::fs::read_to_string(src).unwrap()).unwrap();
-    let (plan, path) = (plan.to_str().unwrap(), p.to_str().unwrap());
-    assert_eq!(
-        rootlock_fix::run(&args(&["--plan", plan, "--write", path])),
-        0
+    let (plan, path) = (plan_file.to_str().unwrap(), p.to_str().unwrap());
+    let wrote = rootlock_fix::run(&args(&["--plan", plan, "--write", path]));
+    let checked = rootlock_fix::run(&args(&["--plan", plan, "--check", path]));
+    (wrote, checked, std::fs::read_to_string(&p).unwrap())
+}
+
+#[test]
+fn a_volume_plan_file_drives_the_writable_paths() {
+    let (wrote, checked, fixed) = fix_deployment_with_plan(
+        b"apiVersion: rootlock.dev/v1\nkind: VolumePlan\nsource: \"trace: nginx\"\npaths:\n  - path: /var/cache/nginx/\n    medium: disk\n    sizeLimit: 1Gi\n  - path: /run\n    medium: memory\n",
     );
-    let fixed = std::fs::read_to_string(&p).unwrap();
+    assert_eq!(wrote, 0);
     assert!(fixed.contains("mountPath: /var/cache/nginx\n"), "{fixed}");
     assert!(fixed.contains("- name: rootlock-run\n"), "{fixed}");
     assert!(fixed.contains("sizeLimit: 1Gi"), "{fixed}");
     // With a plan, the default /tmp is not added.
     assert!(!fixed.contains("/tmp"), "{fixed}");
-    assert_eq!(
-        rootlock_fix::run(&args(&["--plan", plan, "--check", path])),
-        0
-    );
+    assert_eq!(checked, 0);
 }
 
 /// A plan that lists no path (`rootlock trace` of a program that wrote
@@ -405,22 +406,10 @@ fn a_volume_plan_file_drives_the_writable_paths() {
 /// adds no volume, not the default `/tmp` meant for when no plan is given.
 #[test]
 fn an_empty_volume_plan_adds_no_volume() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = dir.path().join("plan.yaml");
-    std::fs::write(
-        &plan,
-        "apiVersion: rootlock.dev/v1\nkind: VolumePlan\nsource: \"trace: true\"\npaths: []\n",
-    )
-    .unwrap();
-    let p = dir.path().join("d.yaml");
-    let src = repo().join("crates/fix/tests/cases/deployment.yaml");
-    std::fs::write(&p, std::fs::read_to_string(src).unwrap()).unwrap();
-    let (plan, path) = (plan.to_str().unwrap(), p.to_str().unwrap());
-    assert_eq!(
-        rootlock_fix::run(&args(&["--plan", plan, "--write", path])),
-        0
+    let (wrote, _, fixed) = fix_deployment_with_plan(
+        b"apiVersion: rootlock.dev/v1\nkind: VolumePlan\nsource: \"trace: true\"\npaths: []\n",
     );
-    let fixed = std::fs::read_to_string(&p).unwrap();
+    assert_eq!(wrote, 0);
     assert!(fixed.contains("readOnlyRootFilesystem: true"), "{fixed}");
     assert!(!fixed.contains("volumeMounts"), "{fixed}");
     assert!(!fixed.contains("emptyDir"), "{fixed}");
@@ -431,24 +420,13 @@ fn an_empty_volume_plan_adds_no_volume() {
 /// a field "missing" because the mark became part of the first key.
 #[test]
 fn a_volume_plan_with_a_byte_order_mark_is_read() {
-    let dir = tempfile::tempdir().unwrap();
     let text = "apiVersion: rootlock.dev/v1\r\nkind: VolumePlan\r\npaths:\r\n- path: /run\r\n  medium: disk\r\n";
     let utf8 = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
     let mut utf16 = vec![0xFF, 0xFE];
     utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    for (name, bytes) in [("utf8.yaml", utf8), ("utf16.yaml", utf16)] {
-        let plan = dir.path().join(name);
-        std::fs::write(&plan, bytes).unwrap();
-        let p = dir.path().join("d.yaml");
-        let src = repo().join("crates/fix/tests/cases/deployment.yaml");
-        std::fs::write(&p, std::fs::read_to_string(src).unwrap()).unwrap();
-        let (plan, path) = (plan.to_str().unwrap(), p.to_str().unwrap());
-        assert_eq!(
-            rootlock_fix::run(&args(&["--plan", plan, "--write", path])),
-            0,
-            "{name}"
-        );
-        let fixed = std::fs::read_to_string(&p).unwrap();
+    for (name, bytes) in [("utf8", utf8), ("utf16", utf16)] {
+        let (wrote, _, fixed) = fix_deployment_with_plan(&bytes);
+        assert_eq!(wrote, 0, "{name}");
         assert!(fixed.contains("mountPath: /run\n"), "{name}: {fixed}");
     }
 }
