@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let level = if knobs & 1 == 0 { Level::Immutable } else { Level::Restricted };
     let settings = Settings {
-        options: Options { level, minor: Version::Latest.effective_minor(), force: knobs & 2 != 0, writable: Vec::new() },
+        options: Options { level, minor: Version::Latest.effective_minor(), force: knobs & 2 != 0, writable: None },
         level: LevelVersion::new(level, Version::Latest),
         limits: Limits { max_document_bytes: 64 * 1024, max_depth: 64, max_nodes: 20_000 },
     };
