@@ -1,7 +1,7 @@
 //! `--writable PATH[=memory|disk][:SIZE]`.
 
 use crate::edits::DEFAULT_MEMORY_SIZE;
-use rootlock_policy::immutable::is_at_or_above_system_path;
+use rootlock_policy::immutable::{is_at_or_above_system_path, is_kernel_path};
 use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{Medium, PlannedPath};
 
@@ -57,18 +57,48 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
     })
 }
 
+/// Files and directories the kubelet mounts into every container: a
+/// volume at one of them is a second mount at the same place (the API
+/// server refuses duplicate mount paths) or a directory over a file (the
+/// runtime cannot start the container).
+const KUBELET_MOUNTS: &[&str] = &[
+    "/etc/hosts",
+    "/etc/hostname",
+    "/etc/resolv.conf",
+    "/var/run/secrets/kubernetes.io/serviceaccount",
+    "/run/secrets/kubernetes.io/serviceaccount",
+];
+
 /// Why a (normalized) path must not become a writable volume, if it must
 /// not: a volume at or above a system path re-opens what the read-only root
 /// closed, and `rootlock scan --level immutable` reports it
-/// (writableSystemPath); the fix must not create what the scan refuses.
+/// (writableSystemPath); the fix must not create what the scan refuses. A
+/// volume at a kernel interface or at what the kubelet mounts would keep
+/// the pod from starting.
 pub fn system_path_refusal(path: &str) -> Option<String> {
-    is_at_or_above_system_path(path).then(|| {
-        format!(
+    if is_at_or_above_system_path(path) {
+        return Some(format!(
             "{path} is a system path or holds one; a writable volume there would let the \
              container replace binaries, libraries or configuration (writableSystemPath): \
              make only the directory the program writes to writable"
-        )
-    })
+        ));
+    }
+    if is_kernel_path(path) {
+        return Some(format!(
+            "{path} is the kernel's (/proc, /sys or /dev, all but /dev/shm): a volume there \
+             keeps the container from starting (runc refuses one over /proc) or hides its \
+             devices; what fails to write there is no file the application keeps"
+        ));
+    }
+    KUBELET_MOUNTS
+        .iter()
+        .find(|k| path == **k || path.strip_prefix(**k).is_some_and(|r| r.starts_with('/')))
+        .map(|k| {
+            format!(
+                "{path} is where the kubelet mounts {k} in every container: a volume there \
+                 would collide with that mount"
+            )
+        })
 }
 
 /// Why `size` cannot be an emptyDir `sizeLimit`, if it cannot: it must be a
@@ -168,5 +198,41 @@ mod tests {
             parse_writable("/etc/app/cache").unwrap().path,
             "/etc/app/cache"
         );
+    }
+
+    /// A volume over a kernel interface or over what the kubelet mounts
+    /// is a pod that does not start: refused, with why. `/dev/shm` and a
+    /// path beside the kubelet's files are fine.
+    #[test]
+    fn kernel_interfaces_and_kubelet_mounts_are_refused() {
+        for (bad, why) in [
+            ("/proc", "the kernel's"),
+            ("/sys/fs/cgroup", "the kernel's"),
+            ("/dev", "the kernel's"),
+            ("/dev/../dev/termination-log", "the kernel's"),
+            ("/etc/hosts", "the kubelet mounts /etc/hosts"),
+            (
+                "/etc/resolv.conf=disk",
+                "the kubelet mounts /etc/resolv.conf",
+            ),
+            (
+                "/var/run/secrets/kubernetes.io/serviceaccount",
+                "the kubelet mounts /var/run/secrets/kubernetes.io/serviceaccount",
+            ),
+        ] {
+            let e = parse_writable(bad).unwrap_err();
+            assert!(e.starts_with(&format!("--writable {bad}:")), "{e}");
+            assert!(e.contains(why), "{e}");
+        }
+        for ok in [
+            "/dev/shm",
+            "/dev/shm/app",
+            "/etc/hosts.d",
+            "/var/run/secrets",
+            "/devices",
+            "/proc2",
+        ] {
+            assert!(parse_writable(ok).is_ok(), "{ok}");
+        }
     }
 }

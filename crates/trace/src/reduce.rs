@@ -13,7 +13,7 @@
 //! system anchors ([`is_system_anchor`]) become warnings instead of volumes.
 
 use crate::canonical::{is_at_or_under, normalized, parent, strip_dir_prefix};
-use rootlock_policy::immutable::{SYSTEM_PATHS, is_at_or_above_system_path};
+use rootlock_policy::immutable::{SYSTEM_PATHS, is_at_or_above_system_path, is_kernel_path};
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -140,18 +140,6 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
     ))
 }
 
-/// Kernel and runtime interfaces: writes there are not files a volume
-/// could take. `/dev` is the runtime's tmpfs of device nodes (with the
-/// termination log bound from the node): an emptyDir over it would hide
-/// `/dev/null` and every other device. `trace` never sees writes there
-/// (its own `/dev` is not captured); a log does.
-const KERNEL_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
-
-/// Below a kernel path, the one directory a volume may take: `/dev/shm`,
-/// scratch memory ([`MEMORY_PATHS`]), which programs outgrowing the
-/// runtime's 64 MiB get an emptyDir for.
-const SCRATCH_IN_KERNEL_PATHS: &str = "/dev/shm";
-
 /// Entries of the canonical [`SYSTEM_PATHS`] that are also the home of
 /// files applications legitimately write below them (`/etc/nginx/conf.d`,
 /// `/root/.cache`, `/usr/src/app`): only a volume at or above them is
@@ -164,8 +152,7 @@ const WRITABLE_BELOW: &[&str] = &["/etc", "/root", "/usr"];
 /// executable or library tree (`/bin`, `/usr/lib`, …), where applications
 /// never legitimately write at runtime.
 pub fn is_system_anchor(path: &str) -> bool {
-    (KERNEL_PATHS.iter().any(|k| is_at_or_under(path, k))
-        && !is_at_or_under(path, SCRATCH_IN_KERNEL_PATHS))
+    is_kernel_path(path)
         || is_at_or_above_system_path(path)
         || SYSTEM_PATHS
             .iter()
@@ -542,6 +529,7 @@ pub fn lift_into_parents(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rootlock_policy::immutable::KERNEL_PATHS;
 
     fn ch(path: &str, kind: ChangeKind, is_dir: bool) -> Change {
         Change {

@@ -14,7 +14,9 @@ use crate::scope::{CheckFn, Scope};
 use std::collections::HashMap;
 
 pub use read_only_root_filesystem::POD_LEVEL_FIELD_MESSAGE;
-pub use writable_system_path::{SYSTEM_PATHS, is_at_or_above_system_path};
+pub use writable_system_path::{
+    KERNEL_PATHS, SCRATCH_IN_KERNEL_PATHS, SYSTEM_PATHS, is_at_or_above_system_path, is_kernel_path,
+};
 
 /// A rule of the immutable family.
 pub struct ImmutableRule {

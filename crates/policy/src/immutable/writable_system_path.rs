@@ -38,6 +38,27 @@ pub const SYSTEM_PATHS: &[&str] = &[
     "/usr/sbin",
 ];
 
+/// The kernel's interfaces. Writes there are the kernel's business, never
+/// an application's files, and a volume at or under them breaks the
+/// container: runc refuses a mount over `/proc`, one over `/dev` hides
+/// `/dev/null`, one over `/sys` the cgroup files.
+pub const KERNEL_PATHS: &[&str] = &["/proc", "/sys", "/dev"];
+
+/// Below a kernel path, the one directory a volume may take: `/dev/shm`,
+/// scratch memory, which programs outgrowing the runtime's 64 MiB get an
+/// emptyDir for.
+pub const SCRATCH_IN_KERNEL_PATHS: &str = "/dev/shm";
+
+/// `path` is at or under one of the [`KERNEL_PATHS`], outside `/dev/shm`.
+pub fn is_kernel_path(path: &str) -> bool {
+    let p = normalize_path(path);
+    let at_or_under = |dir: &str| {
+        p.strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    KERNEL_PATHS.iter().any(|k| at_or_under(k)) && !at_or_under(SCRATCH_IN_KERNEL_PATHS)
+}
+
 /// `/`, a system path, or a parent of one (`/usr/local` holds `/usr/local/bin`).
 pub fn is_at_or_above_system_path(path: &str) -> bool {
     let p = normalize_path(path);
