@@ -121,7 +121,10 @@ pub fn run(args: &FixArgs) -> i32 {
             }
             (Some(fixed), true, Source::File(path)) => {
                 match crate::atomic_write::write_atomic(path.as_path(), &encoding.encode(fixed)) {
-                    Ok(()) => eprintln!("rootlock fix: fixed {name}"),
+                    Ok(0) => eprintln!("rootlock fix: fixed {name}"),
+                    Ok(links) => eprintln!(
+                        "rootlock fix: fixed {name} (a new file: its {links} other hard link(s) still hold the old text)"
+                    ),
                     Err(e) => errors.push(e),
                 }
                 Ok(())
