@@ -3,10 +3,10 @@
 //! its `/proc/sys` is a Linux kernel's sysctl tree. Both decide what a
 //! writable `/proc/sys` means (see [`crate::verdict::proc_sys_mount`]).
 
+use crate::proc_dir::ProcDir;
 use crate::root::Root;
 use crate::userns::{self, UserNamespace};
 use std::io::ErrorKind;
-use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kernel {
@@ -25,25 +25,26 @@ impl Kernel {
         core_pattern: true,
     };
 
-    /// Reads `proc_dir/uid_map` and looks up `kernel/core_pattern` inside
-    /// `root` (the process's root), if it could be opened, at every place
-    /// of `core_pattern_places` (where the process's proc mounts show it,
-    /// see [`crate::mountinfo::core_pattern_places`]): a tmpfs masking
+    /// Reads `uid_map` of `proc` (the process's `/proc/PID`) and looks up
+    /// `kernel/core_pattern` inside `root` (the process's root), if it could
+    /// be opened, at every place of `core_pattern_places` (where the
+    /// process's proc mounts show it, see
+    /// [`crate::mountinfo::core_pattern_places`]): a tmpfs masking
     /// `/proc/sys/kernel` must not pass for a sandbox's sysctl tree while
     /// another proc mount shows the real one.
     pub fn read(
-        proc_dir: &Path,
+        proc: &ProcDir,
         root: Option<&Root>,
         core_pattern_places: &[String],
     ) -> Result<Kernel, String> {
-        let uid_map = proc_dir.join("uid_map");
+        let uid_map = proc.path_of("uid_map");
         // A kernel without user namespaces has no uid_map: everything runs
         // in the initial one.
-        let user_namespace = match std::fs::read_to_string(&uid_map) {
+        let user_namespace = match proc.read("uid_map") {
             // The same answer when the process exited (and was reaped)
-            // after its mountinfo and status were read: then /proc/PID
-            // itself is gone, and "initial" would be a guess.
-            Err(e) if e.kind() == ErrorKind::NotFound && !proc_dir.exists() => {
+            // after its mountinfo and status were read: then its stat is
+            // gone too, and "initial" would be a guess.
+            Err(e) if crate::proc_dir::gone_error(&e) && proc.gone() => {
                 return Err(format!(
                     "cannot read {}: {e} (the process has exited)",
                     uid_map.display()
@@ -81,7 +82,7 @@ mod tests {
     use super::*;
     use crate::scratch::Scratch;
     use std::os::unix::fs::symlink;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     /// A directory standing in for a target's root, with a uid_map beside
     /// it in a stand-in /proc/PID; all of it removed when the first value
@@ -91,6 +92,7 @@ mod tests {
         let proc_dir = base.join("pid");
         std::fs::create_dir_all(&proc_dir).unwrap();
         std::fs::write(proc_dir.join("uid_map"), "0 0 4294967295\n").unwrap();
+        std::fs::write(proc_dir.join("stat"), "7 (app) S 1\n").unwrap();
         let root = base.join("root");
         std::fs::create_dir_all(&root).unwrap();
         (base, proc_dir, root)
@@ -102,9 +104,13 @@ mod tests {
         vec!["/proc/sys/kernel/core_pattern".to_string()]
     }
 
+    fn proc(proc_dir: &Path) -> ProcDir {
+        ProcDir::open(proc_dir).unwrap()
+    }
+
     fn core_pattern(proc_dir: &Path, root: &Path) -> bool {
         let root = Root::open(root).unwrap();
-        Kernel::read(proc_dir, Some(&root), &places())
+        Kernel::read(&proc(proc_dir), Some(&root), &places())
             .unwrap()
             .core_pattern
     }
@@ -145,11 +151,13 @@ mod tests {
         // while being inspected: /proc/PID is gone, and "initial" would be
         // a guess.
         let (_dir, proc_dir, _) = target("gone");
+        let opened = proc(&proc_dir);
         std::fs::remove_file(proc_dir.join("uid_map")).unwrap();
-        let no_userns = Kernel::read(&proc_dir, None, &places()).unwrap();
+        let no_userns = Kernel::read(&opened, None, &places()).unwrap();
         assert_eq!(no_userns.user_namespace, UserNamespace::Initial);
+        std::fs::remove_file(proc_dir.join("stat")).unwrap();
         std::fs::remove_dir(&proc_dir).unwrap();
-        let err = Kernel::read(&proc_dir, None, &places()).unwrap_err();
+        let err = Kernel::read(&opened, None, &places()).unwrap_err();
         assert!(
             err.starts_with(&format!("cannot read {}/uid_map: ", proc_dir.display())),
             "{err}"
@@ -168,7 +176,7 @@ mod tests {
         let opened = Root::open(&root).unwrap();
         let read = |places: &[&str]| {
             let places: Vec<String> = places.iter().map(|p| p.to_string()).collect();
-            Kernel::read(&proc_dir, Some(&opened), &places)
+            Kernel::read(&proc(&proc_dir), Some(&opened), &places)
                 .unwrap()
                 .core_pattern
         };
@@ -183,7 +191,7 @@ mod tests {
     fn a_root_that_could_not_be_opened_keeps_the_linux_assumption() {
         let (_dir, proc_dir, _) = target("unopened");
         assert!(
-            Kernel::read(&proc_dir, None, &places())
+            Kernel::read(&proc(&proc_dir), None, &places())
                 .unwrap()
                 .core_pattern
         );
@@ -194,7 +202,7 @@ mod tests {
         let (_dir, proc_dir, _) = target("own");
         let root = Root::own().unwrap();
         assert!(
-            Kernel::read(&proc_dir, Some(&root), &places())
+            Kernel::read(&proc(&proc_dir), Some(&root), &places())
                 .unwrap()
                 .core_pattern
         );

@@ -11,6 +11,7 @@ pub mod classify;
 pub mod kernel;
 pub mod mountinfo;
 pub mod probe;
+pub mod proc_dir;
 pub mod report;
 pub mod root;
 #[cfg(test)]
@@ -21,10 +22,11 @@ pub mod verdict;
 
 use clap::Args;
 use kernel::Kernel;
+use proc_dir::ProcDir;
 use report::Report;
 use root::Root;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `rootlock verify [--pid PID] [--probe-write] [--format text|json]`
 // Scripts branch on the status, so --help states it, not only the README.
@@ -82,20 +84,27 @@ pub fn run(args: &VerifyArgs) -> i32 {
 
 /// Reads everything and builds the report (no output). Errors name the file.
 pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
-    let proc_dir = match args.pid {
+    let proc_path = match args.pid {
         Some(pid) => PathBuf::from(format!("/proc/{pid}")),
         None => PathBuf::from("/proc/self"),
     };
-    let mountinfo_path = proc_dir.join("mountinfo");
-    let mounts = mountinfo::parse(&read_of(&mountinfo_path, args.pid)?)
-        .map_err(|e| format!("cannot parse {}: {e}", mountinfo_path.display()))?;
-    let status_path = proc_dir.join("status");
-    let status = status::parse(&read_of(&status_path, args.pid)?)
-        .map_err(|e| format!("cannot parse {}: {e}", status_path.display()))?;
+    // Opened once: every read below is of this process, even if it exits
+    // and its PID is reused meanwhile (see proc_dir).
+    let proc = ProcDir::open(&proc_path).map_err(|e| {
+        let missing = match (args.pid, e.kind()) {
+            (Some(pid), std::io::ErrorKind::NotFound) => format!(" (no process {pid})"),
+            _ => String::new(),
+        };
+        format!("cannot open {}: {e}{missing}", proc_path.display())
+    })?;
+    let mounts = mountinfo::parse(&read_of(&proc, "mountinfo", args.pid)?)
+        .map_err(|e| format!("cannot parse {}: {e}", proc.path_of("mountinfo").display()))?;
+    let status = status::parse(&read_of(&proc, "status", args.pid)?)
+        .map_err(|e| format!("cannot parse {}: {e}", proc.path_of("status").display()))?;
     // The root the process sees, opened once for every lookup inside it.
-    let root = open_root(&proc_dir, args.pid);
+    let root = open_root(&proc, args.pid);
     let kernel = Kernel::read(
-        &proc_dir,
+        &proc,
         root.as_ref().ok(),
         &mountinfo::core_pattern_places(&mounts),
     )?;
@@ -119,13 +128,9 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
 /// reach the target, so an `EACCES` here (no ptrace access to
 /// `/proc/PID/root`) says nothing about its filesystem and must not count
 /// as a refused write.
-fn open_root(proc_dir: &Path, pid: Option<u32>) -> Result<Root, String> {
+fn open_root(proc: &ProcDir, pid: Option<u32>) -> Result<Root, String> {
     let (path, root) = match pid {
-        Some(_) => {
-            let path = proc_dir.join("root");
-            let root = Root::open(&path);
-            (path, root)
-        }
+        Some(_) => (proc.path_of("root"), Root::of_process(proc)),
         None => (PathBuf::from("/"), Root::own()),
     };
     root.map_err(|e| {
@@ -134,49 +139,42 @@ fn open_root(proc_dir: &Path, pid: Option<u32>) -> Result<Root, String> {
                 " (--probe-write with --pid needs ptrace read access to process {pid}: \
                  the same UID and no capability it lacks, or CAP_SYS_PTRACE)"
             ),
-            _ => exited(proc_dir, pid, &e),
+            _ => exited(proc, pid),
         };
         format!("cannot open {}: {e}{access}", path.display())
     })
 }
 
-/// Reads `path`, a file of `/proc/PID` (of process `pid`, `None` for
-/// self). When that fails because the process has exited, the message
-/// says so: a zombie (exited, not yet reaped) keeps its `/proc/PID` but
-/// has no mount namespace left (`mountinfo` gives `EINVAL`), a reaped one
-/// has no `/proc/PID` (`ENOENT`).
-fn read_of(path: &Path, pid: Option<u32>) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| {
-        let exited = path
-            .parent()
-            .map(|dir| exited(dir, pid, &e))
-            .unwrap_or_default();
-        format!("cannot read {}: {e}{exited}", path.display())
+/// Reads entry `name` of `proc` (the `/proc/PID` of process `pid`, `None`
+/// for self). When that fails because the process has exited, the message
+/// says so.
+fn read_of(proc: &ProcDir, name: &str, pid: Option<u32>) -> Result<String, String> {
+    proc.read(name).map_err(|e| {
+        format!(
+            "cannot read {}: {e}{}",
+            proc.path_of(name).display(),
+            exited(proc, pid)
+        )
     })
 }
 
-/// Why a file of `proc_dir` (`/proc/PID` of process `pid`) failed with
-/// `error`, when the reason is that the process has exited: a zombie
-/// (exited, not yet reaped) keeps `/proc/PID` but has no mount namespace
-/// left (`mountinfo` gives `EINVAL`); a reaped one has no `/proc/PID`,
-/// which also happens when it is reaped between two reads. Empty
-/// otherwise, and for self.
-fn exited(proc_dir: &Path, pid: Option<u32>, error: &std::io::Error) -> String {
+/// Why a read of `proc` (the `/proc/PID` of process `pid`) failed, when
+/// the reason is that the process has exited: a zombie (exited, not yet
+/// reaped) keeps its `/proc/PID` but has no mount namespace left
+/// (`mountinfo` gives `EINVAL`); a reaped one is gone from the descriptor
+/// opened before. Empty otherwise, and for self.
+fn exited(proc: &ProcDir, pid: Option<u32>) -> String {
     let Some(pid) = pid else {
         return String::new();
     };
-    match std::fs::read_to_string(proc_dir.join("stat")) {
+    match proc.read("stat") {
         Ok(stat) if zombie(&stat) => format!(
             " (process {pid} has exited and is a zombie, not yet reaped by its parent: its \
              mounts are gone)"
         ),
         Ok(_) => String::new(),
-        Err(gone) if gone.kind() == std::io::ErrorKind::NotFound => {
-            if error.kind() == std::io::ErrorKind::NotFound {
-                format!(" (no process {pid})")
-            } else {
-                format!(" (process {pid} has exited)")
-            }
+        Err(e) if proc_dir::gone_error(&e) => {
+            format!(" (process {pid} has exited)")
         }
         Err(_) => String::new(),
     }
@@ -204,32 +202,39 @@ mod tests {
     use clap::Command;
 
     #[test]
-    fn unopenable_root_is_an_error_naming_it() {
-        let err = open_root(Path::new("/proc/4294967295"), Some(4294967295)).unwrap_err();
+    fn a_missing_process_is_an_error_naming_it() {
+        let args = VerifyArgs {
+            pid: Some(4294967295),
+            probe_write: false,
+            format: "text".into(),
+        };
+        let err = inspect(&args).unwrap_err();
         assert!(
-            err.starts_with("cannot open /proc/4294967295/root: "),
+            err.starts_with("cannot open /proc/4294967295: ")
+                && err.ends_with("(no process 4294967295)"),
             "{err}"
         );
-        // Only a permission refusal is about ptrace access.
-        assert!(!err.contains("ptrace"), "{err}");
     }
 
     #[test]
     fn an_error_of_a_process_that_exited_says_so() {
         let dir = crate::scratch::Scratch::new("exited");
-        let einval = std::io::Error::from_raw_os_error(22);
-        let enoent = std::io::Error::from_raw_os_error(2);
-        // Reaped after an earlier read succeeded, or never there.
-        assert_eq!(
-            exited(&dir.join("7"), Some(7), &einval),
-            " (process 7 has exited)"
-        );
-        assert_eq!(exited(&dir.join("7"), Some(7), &enoent), " (no process 7)");
-        assert_eq!(exited(&dir.join("7"), None, &enoent), "");
+        let proc = ProcDir::open(&dir).unwrap();
+        // Reaped after /proc/PID was opened: its entries are gone.
+        assert_eq!(exited(&proc, Some(7)), " (process 7 has exited)");
+        assert_eq!(exited(&proc, None), "");
         std::fs::write(dir.join("stat"), "7 (true) Z 1 7\n").unwrap();
-        assert!(exited(&dir, Some(7), &einval).contains("zombie"));
+        assert!(exited(&proc, Some(7)).contains("zombie"));
         std::fs::write(dir.join("stat"), "7 (sleep) S 1 7\n").unwrap();
-        assert_eq!(exited(&dir, Some(7), &einval), "");
+        assert_eq!(exited(&proc, Some(7)), "");
+        // The root of a process without one (here: a stand-in with no
+        // `root` entry, whose stat says it is still running) is named.
+        let err = open_root(&proc, Some(7)).unwrap_err();
+        assert!(
+            err.starts_with(&format!("cannot open {}/root: ", dir.display())),
+            "{err}"
+        );
+        assert!(!err.contains("ptrace"), "{err}");
     }
 
     #[test]

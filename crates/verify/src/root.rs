@@ -9,6 +9,7 @@
 //! component, symlinks included, as if the opened directory were `/`, so
 //! the lookup stays inside the target whatever its symlinks say.
 
+use crate::proc_dir::ProcDir;
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatVfsMountFlags, StatxFlags};
 use std::io;
 use std::os::fd::OwnedFd;
@@ -31,6 +32,16 @@ impl Root {
     /// standing in for one) as a directory.
     pub fn open(path: &Path) -> io::Result<Root> {
         Root::open_as(path, false)
+    }
+
+    /// The root of the process whose `/proc/PID` is `proc` (its `root`
+    /// entry), bound to that process as [`ProcDir`] explains.
+    pub fn of_process(proc: &ProcDir) -> io::Result<Root> {
+        Ok(Root {
+            fd: proc.open_dir("root")?,
+            path: proc.path_of("root"),
+            own: false,
+        })
     }
 
     /// Opens verify's own root, `/`.
