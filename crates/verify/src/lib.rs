@@ -26,7 +26,7 @@ use proc_dir::ProcDir;
 use report::Report;
 use root::Root;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `rootlock verify [--pid PID] [--probe-write] [--format text|json]`
 // Scripts branch on the status, so --help states it, not only the README.
@@ -90,13 +90,7 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     };
     // Opened once: every read below is of this process, even if it exits
     // and its PID is reused meanwhile (see proc_dir).
-    let proc = ProcDir::open(&proc_path).map_err(|e| {
-        let missing = match (args.pid, e.kind()) {
-            (Some(pid), std::io::ErrorKind::NotFound) => format!(" (no process {pid})"),
-            _ => String::new(),
-        };
-        format!("cannot open {}: {e}{missing}", proc_path.display())
-    })?;
+    let proc = open_proc(&proc_path, args.pid)?;
     let mounts = mountinfo::parse(&read_of(&proc, "mountinfo", args.pid)?)
         .map_err(|e| format!("cannot parse {}: {e}", proc.path_of("mountinfo").display()))?;
     let status = status::parse(&read_of(&proc, "status", args.pid)?)
@@ -121,6 +115,26 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
         .map(crate::root::RootFacts::read)
         .unwrap_or_default();
     Ok(Report::new(&mounts, &status, kernel, probes, &facts))
+}
+
+/// Opens `path`, the `/proc/PID` of process `pid` (`None` for self), and
+/// makes sure it is a proc filesystem's.
+fn open_proc(path: &Path, pid: Option<u32>) -> Result<ProcDir, String> {
+    let shown = path.display();
+    let proc = ProcDir::open(path).map_err(|e| {
+        let missing = match (pid, e.kind()) {
+            (Some(pid), std::io::ErrorKind::NotFound) => format!(" (no process {pid})"),
+            _ => String::new(),
+        };
+        format!("cannot open {shown}: {e}{missing}")
+    })?;
+    match proc.on_procfs() {
+        Ok(true) => Ok(proc),
+        Ok(false) => Err(format!(
+            "{shown} is not on a proc filesystem: its files cannot be trusted to describe the process"
+        )),
+        Err(e) => Err(format!("cannot statfs {shown}: {e}")),
+    }
 }
 
 /// The root of the inspected process. Failing to open it is an error of
@@ -214,6 +228,21 @@ mod tests {
                 && err.ends_with("(no process 4294967295)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_proc_directory_that_is_not_procfs_is_refused() {
+        let dir = crate::scratch::Scratch::new("fake-proc");
+        std::fs::write(dir.join("mountinfo"), "forged\n").unwrap();
+        let err = open_proc(&dir, Some(7)).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "{} is not on a proc filesystem: its files cannot be trusted to describe the process",
+                dir.display()
+            )
+        );
+        assert!(open_proc(Path::new("/proc/self"), None).is_ok());
     }
 
     #[test]

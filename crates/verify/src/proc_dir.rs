@@ -34,6 +34,13 @@ impl ProcDir {
         })
     }
 
+    /// Whether the opened directory is on a proc filesystem. Anything else
+    /// at `/proc` (a directory in the image, a volume) would let the
+    /// container write the very files verify judges it by.
+    pub fn on_procfs(&self) -> io::Result<bool> {
+        Ok(rustix::fs::fstatfs(&self.fd)?.f_type == rustix::fs::PROC_SUPER_MAGIC)
+    }
+
     /// Where entry `name` is, for messages.
     pub fn path_of(&self, name: &str) -> PathBuf {
         self.path.join(name)
@@ -104,6 +111,7 @@ mod tests {
         assert!(!opened.gone());
         std::fs::remove_file(dir.join("old/stat")).unwrap();
         assert!(opened.gone());
+        assert!(!opened.on_procfs().unwrap());
     }
 
     #[test]
@@ -111,6 +119,7 @@ mod tests {
         let mut child = Command::new("true").spawn().unwrap();
         let opened = ProcDir::open(Path::new(&format!("/proc/{}", child.id()))).unwrap();
         assert!(opened.read("status").unwrap().starts_with("Name:"));
+        assert!(opened.on_procfs().unwrap());
         child.wait().unwrap();
         let err = opened.read("status").unwrap_err();
         assert!(gone_error(&err), "{err}");
