@@ -189,6 +189,9 @@ fn json_reports_workloads_with_unset_as_null() {
     let shop = &v["namespaces"][4];
     assert_eq!(shop["name"], "shop");
     assert_eq!(shop["labels"]["rootlock.dev/enforce"], "immutable");
+    // No --what-if: present and null, at the top and in each namespace.
+    assert_eq!(v.get("whatIf"), Some(&Value::Null));
+    assert_eq!(shop.get("whatIf"), Some(&Value::Null));
     // At restricted, rootlock.dev labels do not count: PSA's family does.
     assert!(
         shop["recommendation"]

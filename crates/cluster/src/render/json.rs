@@ -70,6 +70,8 @@ fn namespace(ns: &NamespaceReport, report: &Report) -> Value {
         "pods": ns.pods,
         "failingWorkloads": ns.failing,
         "recommendation": ns.recommendation,
+        // Without --what-if: null, like every unset field.
+        "whatIf": null,
     });
     if let (Some(wi), Some(lv)) = (&ns.what_if, report.what_if) {
         v["whatIf"] = json!({
