@@ -2,6 +2,7 @@
 //! an overlayfs) and `rootlock logs` (read-only-file-system errors in
 //! container logs) — both produce a `rootlock_policy::plan::VolumePlan`.
 
+mod bounded_lines;
 pub mod canonical;
 pub mod fanotify;
 mod layer_root;

@@ -12,6 +12,7 @@
 //! as JSON over a pipe. The scratch directory is `scratch::dir`; P first
 //! removes the empty ones a SIGKILLed rootlock left (`scratch::remove_stale`).
 
+use crate::bounded_lines::BoundedLines;
 use crate::canonical::resolve_in_root;
 use crate::fanotify::Watch;
 use crate::namespaces::{self as ns, Result, errno, os_err};
@@ -680,11 +681,20 @@ fn not_utf8_warning(found: &[String]) -> Option<String> {
 /// and how many report ENOSPC. All of it, however much there is, but not
 /// kept: a server's debug output at the timeout can be any size, and its
 /// EROFS may come last.
-#[derive(Default)]
 struct OutputScan {
-    line: Vec<u8>,
+    lines: BoundedLines,
     erofs: Vec<String>,
     enospc: usize,
+}
+
+impl Default for OutputScan {
+    fn default() -> OutputScan {
+        OutputScan {
+            lines: BoundedLines::new(Self::MAX_LINE),
+            erofs: Vec::new(),
+            enospc: 0,
+        }
+    }
 }
 
 impl OutputScan {
@@ -693,36 +703,33 @@ impl OutputScan {
     /// EROFS lines kept (each is a line of verify's report).
     const MAX_EROFS: usize = 10_000;
 
-    fn feed(&mut self, mut chunk: &[u8]) {
-        while let Some(nl) = chunk.iter().position(|&b| b == b'\n') {
-            self.push(&chunk[..nl]);
-            self.end_line();
-            chunk = &chunk[nl + 1..];
-        }
-        self.push(chunk);
-    }
-
-    fn push(&mut self, bytes: &[u8]) {
-        let room = Self::MAX_LINE.saturating_sub(self.line.len());
-        self.line.extend_from_slice(&bytes[..bytes.len().min(room)]);
-    }
-
-    fn end_line(&mut self) {
-        let text = String::from_utf8_lossy(&self.line);
-        let text = text.strip_suffix('\r').unwrap_or(&text);
-        if text.contains("No space left on device") {
-            self.enospc += 1;
-        }
-        if self.erofs.len() < Self::MAX_EROFS && crate::logs::mentions_erofs(text) {
-            self.erofs.push(text.to_string());
-        }
-        self.line.clear();
+    fn feed(&mut self, chunk: &[u8]) {
+        let OutputScan {
+            lines,
+            erofs,
+            enospc,
+        } = self;
+        lines.feed(chunk, |line, _| Self::line(erofs, enospc, line));
     }
 
     /// The last line, if the output did not end with a newline.
     fn finish(&mut self) {
-        if !self.line.is_empty() {
-            self.end_line();
+        let OutputScan {
+            lines,
+            erofs,
+            enospc,
+        } = self;
+        lines.finish(|line, _| Self::line(erofs, enospc, line));
+    }
+
+    fn line(erofs: &mut Vec<String>, enospc: &mut usize, line: &[u8]) {
+        let text = String::from_utf8_lossy(line);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        if text.contains("No space left on device") {
+            *enospc += 1;
+        }
+        if erofs.len() < Self::MAX_EROFS && crate::logs::mentions_erofs(text) {
+            erofs.push(text.to_string());
         }
     }
 }
@@ -1000,6 +1007,5 @@ mod tests {
             ]
         );
         assert_eq!(scan.enospc, 1);
-        assert!(scan.line.is_empty());
     }
 }

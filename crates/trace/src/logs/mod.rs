@@ -367,9 +367,12 @@ pub const MAX_LINE: usize = 64 * 1024;
 /// rest of a longer line is read and dropped (and counted).
 pub fn scan_reader(mut input: impl std::io::BufRead) -> std::io::Result<Scan> {
     let mut scan = Scan::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(1024);
+    let mut lines = crate::bounded_lines::BoundedLines::new(MAX_LINE);
     let mut n = 0;
-    let mut too_long = false;
+    let mut each = |line: &[u8], cut: bool| {
+        n += 1;
+        finish_line(&mut scan, n, line, cut);
+    };
     loop {
         let chunk = match input.fill_buf() {
             Ok(c) => c,
@@ -378,30 +381,13 @@ pub fn scan_reader(mut input: impl std::io::BufRead) -> std::io::Result<Scan> {
         };
         if chunk.is_empty() {
             // EOF: a last line without a newline still counts.
-            if !buf.is_empty() || too_long {
-                n += 1;
-                finish_line(&mut scan, n, &buf, too_long);
-            }
+            lines.finish(&mut each);
             scan.finish();
             return Ok(scan);
         }
-        let (line_part, newline) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (&chunk[..i], true),
-            None => (chunk, false),
-        };
-        let room = MAX_LINE.saturating_sub(buf.len());
-        if line_part.len() > room {
-            too_long = true;
-        }
-        buf.extend_from_slice(&line_part[..line_part.len().min(room)]);
-        let used = line_part.len() + usize::from(newline);
+        let used = chunk.len();
+        lines.feed(chunk, &mut each);
         input.consume(used);
-        if newline {
-            n += 1;
-            finish_line(&mut scan, n, &buf, too_long);
-            buf.clear();
-            too_long = false;
-        }
     }
 }
 
