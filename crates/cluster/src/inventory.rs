@@ -89,6 +89,23 @@ impl Workload {
     pub fn failing(&self) -> bool {
         self.eval.as_ref().is_some_and(|e| e.failing)
     }
+
+    /// Whether pods judged as `eval` (or not judged, for `error`) belong in
+    /// this entry: a workload has one entry per distinct judgement.
+    fn judged_as(&self, eval: &Option<Evaluated>, error: &Option<String>) -> bool {
+        self.eval == *eval && self.error == *error
+    }
+
+    /// Counts `pods` more pods in this entry, `smallest` the smallest name
+    /// among them.
+    fn count_pods(&mut self, pods: u64, smallest: Option<String>) {
+        self.pods += pods;
+        if let Some(s) = smallest
+            && self.smallest_pod.as_deref().is_none_or(|m| s.as_str() < m)
+        {
+            self.smallest_pod = Some(s);
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -206,21 +223,16 @@ impl Inventory {
         }
         let mut kept = self.by_uid.remove(&top.uid).unwrap_or_default();
         for row in rows {
-            let same = kept.iter().copied().find(|&k| {
-                self.rows[k].eval == self.rows[row].eval
-                    && self.rows[k].error == self.rows[row].error
-            });
+            let (eval, error) = (&self.rows[row].eval, &self.rows[row].error);
+            let same = kept
+                .iter()
+                .copied()
+                .find(|&k| self.rows[k].judged_as(eval, error));
             match same {
                 Some(k) => {
                     let (pods, smallest) =
                         (self.rows[row].pods, self.rows[row].smallest_pod.take());
-                    let w = &mut self.rows[k];
-                    w.pods += pods;
-                    if let Some(s) = smallest
-                        && w.smallest_pod.as_deref().is_none_or(|m| s.as_str() < m)
-                    {
-                        w.smallest_pod = Some(s);
-                    }
+                    self.rows[k].count_pods(pods, smallest);
                     self.folded.insert(row);
                 }
                 None => {
@@ -454,14 +466,7 @@ impl Inventory {
                 }
             }
         };
-        let w = &mut self.rows[row];
-        w.pods += 1;
-        if w.smallest_pod
-            .as_deref()
-            .is_none_or(|s| meta.name.as_str() < s)
-        {
-            w.smallest_pod = Some(meta.name.clone());
-        }
+        self.rows[row].count_pods(1, Some(meta.name.clone()));
     }
 
     /// The entry a newly judged revision of workload `id` is counted in: the
@@ -487,7 +492,7 @@ impl Inventory {
         }
         if let Some(&row) = rows
             .iter()
-            .find(|&&r| self.rows[r].eval == eval && self.rows[r].error == error)
+            .find(|&&r| self.rows[r].judged_as(&eval, &error))
         {
             return row;
         }
