@@ -34,11 +34,23 @@ impl Path<'_> {
 }
 
 fn type_error(node: &Node, path: &Path, expected: &str, found: String) -> FieldError {
+    // A quoted Go template action parses as a fine string, so a Helm
+    // template can be valid YAML up to the first field that is not a
+    // string: say what the file is, not only what the field is.
+    let template = match &node.value {
+        Value::Scalar(s) => s.text.contains("{{") && s.text.contains("}}"),
+        _ => false,
+    };
+    let hint = if template {
+        format!("; {}", crate::reader::TEMPLATE_HINT)
+    } else {
+        String::new()
+    };
     FieldError {
         line: node.line,
         column: node.column,
         field: path.render(),
-        message: format!("expected {expected}, found {found}"),
+        message: format!("expected {expected}, found {found}{hint}"),
     }
 }
 
@@ -559,6 +571,14 @@ mod tests {
         assert_eq!(e.line, 5);
         assert!(e.message.contains("expected a boolean"), "{}", e.message);
         assert!(e.message.contains("string \"true\""), "{}", e.message);
+        assert!(!e.message.contains("Helm"), "{}", e.message);
+        // A quoted template action: the message says what the file is.
+        let e = pod_of("spec:\n  containers:\n  - name: app\n    securityContext:\n      privileged: \"{{ .Values.p }}\"\n").unwrap_err();
+        assert!(
+            e.message.starts_with("expected a boolean (true or false), found string \"{{ .Values.p }}\"; this looks like an unrendered Helm template"),
+            "{}",
+            e.message
+        );
         let e = pod_of("spec:\n  containers: {name: x}\n").unwrap_err();
         assert_eq!(e.field, "spec.containers");
         let e = pod_of("spec:\n  containers:\n  - name: [x]\n").unwrap_err();

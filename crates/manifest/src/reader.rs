@@ -69,7 +69,7 @@ fn without_actions(text: &str) -> String {
     out
 }
 
-const TEMPLATE_HINT: &str = "this looks like an unrendered Helm template ({{ … }} here), not a manifest: render it first, e.g. `helm template RELEASE CHART | rootlock scan -`";
+pub(crate) const TEMPLATE_HINT: &str = "this looks like an unrendered Helm template ({{ … }} here), not a manifest: render it first, e.g. `helm template RELEASE CHART | rootlock scan -`";
 
 /// How the next chunk of a stream is read.
 #[derive(Debug, Clone, Copy)]
