@@ -239,7 +239,31 @@ pub fn plan_for(outcome: &tracer::Outcome, rootfs: Option<&Path>, source: &str) 
             "the command exited with status {code}: a run that fails early may not have written everything a full run writes"
         ));
     }
+    plan.warnings.extend(erofs_warning(&outcome.erofs_lines));
     plan
+}
+
+/// The traced run's root is writable, so a "Read-only file system" in the
+/// program's output is a write that failed anyway (into a read-only
+/// `--bind`, or a kernel interface) and left no change to plan from: the
+/// plan would pass over it in silence, and the pod would fail there.
+fn erofs_warning(lines: &[String]) -> Option<String> {
+    let first = lines.first()?;
+    let scan = logs::scan(&lines.join("\n"));
+    let paths: Vec<String> = logs::plan_from_scan(&scan, "")
+        .paths
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    let at = if paths.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {})", paths.join(", "))
+    };
+    Some(format!(
+        "the program reported {} read-only file system error(s) while traced, first: {first:?}; those writes failed here too{at}, so they are not in this plan: add what the program needs there by hand (a read-only --bind stands for a volume the pod mounts read-only)",
+        lines.len()
+    ))
 }
 
 /// Under `--verify`, why the command's exit status is itself a failure:
@@ -489,6 +513,24 @@ mod summary_tests {
         assert!(
             s.contains("/tmp/a\\u{a}  created    /etc/fake\\u{1b}[2K\n"),
             "{s}"
+        );
+    }
+
+    #[test]
+    fn read_only_errors_of_the_traced_run_are_a_warning_in_the_plan() {
+        let mut o = tracer::Outcome::default();
+        assert!(plan_for(&o, None, "test").warnings.is_empty());
+        o.erofs_lines = vec![
+            "touch: cannot touch '/srv/ro/x': Read-only file system".into(),
+            "touch: cannot touch '/srv/ro/y': Read-only file system".into(),
+        ];
+        let plan = plan_for(&o, None, "test");
+        assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+        assert_eq!(
+            plan.warnings,
+            [
+                "the program reported 2 read-only file system error(s) while traced, first: \"touch: cannot touch '/srv/ro/x': Read-only file system\"; those writes failed here too (at /srv/ro), so they are not in this plan: add what the program needs there by hand (a read-only --bind stands for a volume the pod mounts read-only)"
+            ]
         );
     }
 
