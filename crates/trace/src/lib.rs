@@ -42,8 +42,8 @@ pub struct TraceArgs {
     /// exited: a server that daemonizes (nginx by default) keeps it waiting,
     /// so run servers in the foreground (`nginx -g 'daemon off;'`) with a
     /// timeout.
-    #[arg(long, value_name = "S")]
-    pub timeout: Option<f64>,
+    #[arg(long, value_name = "S", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
     /// What to print on standard output: a summary, or the plan itself.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -110,16 +110,17 @@ pub fn run_trace(args: &TraceArgs) -> i32 {
     }
 }
 
+/// `--timeout S`: seconds, fractions allowed. Checked by clap, so the
+/// message quotes the value as it was typed (`1e300`, not its 301 digits).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+        _ => Err("expected a positive number of seconds, below 1000000000".to_string()),
+    }
+}
+
 fn trace_main(args: &TraceArgs) -> Result<i32, String> {
-    let timeout = match args.timeout {
-        None => None,
-        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Some(Duration::from_secs_f64(s)),
-        Some(s) => {
-            return Err(format!(
-                "--timeout {s}: expected a positive number of seconds"
-            ));
-        }
-    };
+    let timeout = args.timeout;
     for b in &args.binds {
         if !b.is_absolute() || !b.exists() {
             return Err(format!(
@@ -514,6 +515,15 @@ mod summary_tests {
             s.contains("/tmp/a\\u{a}  created    /etc/fake\\u{1b}[2K\n"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn timeouts_are_positive_seconds_below_a_billion() {
+        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_timeout("1e3"), Ok(Duration::from_secs(1000)));
+        for bad in ["0", "-1", "1e300", "1e9", "inf", "NaN", "", "5s"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

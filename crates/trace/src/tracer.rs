@@ -123,16 +123,53 @@ pub fn run(opts: &Options) -> Result<Outcome> {
     } else {
         std::env::temp_dir()
     };
+    // Ctrl-C, Ctrl-\, `kill` of rootlock or its terminal closing (SIGHUP:
+    // an ssh session that drops): stop the trace through the tracer (its
+    // death takes init and the command with it) and still clean up here,
+    // instead of dying with the scratch directory left behind. Installed
+    // before the scratch directory exists, so no signal finds it there
+    // with nobody to remove it.
+    TRACER.store(0, Ordering::SeqCst);
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    // SAFETY: installing a handler that only calls kill(2) and stores an
+    // atomic; the previous handlers are put back below.
+    let previous = unsafe {
+        STOP_SIGNALS.map(|sig| {
+            (
+                sig,
+                libc::signal(sig, stop_tracer as *const () as libc::sighandler_t),
+            )
+        })
+    };
     // What a SIGKILLed rootlock left behind (see `scratch`).
     for warning in scratch::remove_stale(&base) {
         eprintln!("rootlock trace: warning: {warning}");
     }
     let scratch = scratch::dir(&base);
-    std::fs::create_dir(&scratch).map_err(|e| format!("mkdir {}: {e}", scratch.display()))?;
-    let result = run_in(opts, &scratch, rootful, uid, gid);
-    let _ = std::fs::remove_dir(&scratch);
+    let result = match std::fs::create_dir(&scratch) {
+        Err(e) => Err(format!("mkdir {}: {e}", scratch.display())),
+        Ok(()) => {
+            let result = if INTERRUPTED.load(Ordering::SeqCst) {
+                Err(String::new())
+            } else {
+                run_in(opts, &scratch, rootful, uid, gid)
+            };
+            let _ = std::fs::remove_dir(&scratch);
+            result
+        }
+    };
+    for (sig, handler) in previous {
+        // SAFETY: restoring what was installed before.
+        unsafe { libc::signal(sig, handler) };
+    }
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err("interrupted: the traced command was stopped and nothing was planned".into());
+    }
     result
 }
+
+/// The signals that stop a trace cleanly (see [`run`]).
+const STOP_SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
 fn run_in(opts: &Options, scratch: &Path, rootful: bool, uid: u32, gid: u32) -> Result<Outcome> {
     let (res_r, res_w) = pipe()?;
@@ -147,8 +184,14 @@ fn run_in(opts: &Options, scratch: &Path, rootful: bool, uid: u32, gid: u32) -> 
         drop(res_r);
         drop(up_r);
         drop(go_w);
-        // SAFETY: ask to die with the parent.
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        // SAFETY: ask to die with the parent; and die of the stop signals
+        // as before `run` caught them (the handler is the parent's).
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            for sig in STOP_SIGNALS {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+        }
         let mut out = tracer(opts, scratch, rootful, up_w, go_r);
         if out.error.is_none() && out.exit_code.is_none() && !out.timed_out {
             out.error = Some("the traced command did not run".into());
@@ -161,31 +204,15 @@ fn run_in(opts: &Options, scratch: &Path, rootful: bool, uid: u32, gid: u32) -> 
     drop(res_w);
     drop(up_w);
     drop(go_r);
-    // Ctrl-C, Ctrl-\, `kill` of rootlock or its terminal closing (SIGHUP:
-    // an ssh session that drops): stop the trace through the tracer (its
-    // death takes init and the command with it) and still clean up here,
-    // instead of dying with the scratch directory left behind.
+    // From here a stop signal kills the tracer (see `run`); one that came
+    // before the tracer's PID was stored kills it now.
     TRACER.store(pid, Ordering::SeqCst);
-    INTERRUPTED.store(false, Ordering::SeqCst);
-    // SAFETY: installing a handler that only calls kill(2) and stores an
-    // atomic; the previous handlers are put back below.
-    let previous = unsafe {
-        [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT].map(|sig| {
-            (
-                sig,
-                libc::signal(sig, stop_tracer as *const () as libc::sighandler_t),
-            )
-        })
-    };
-    let result = collect(pid, rootful, uid, gid, up_r, go_w, res_r);
-    for (sig, handler) in previous {
-        // SAFETY: restoring what was installed before.
-        unsafe { libc::signal(sig, handler) };
-    }
-    TRACER.store(0, Ordering::SeqCst);
     if INTERRUPTED.load(Ordering::SeqCst) {
-        return Err("interrupted: the traced command was stopped and nothing was planned".into());
+        // SAFETY: killing our own child, reaped by `collect`.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
     }
+    let result = collect(pid, rootful, uid, gid, up_r, go_w, res_r);
+    TRACER.store(0, Ordering::SeqCst);
     result
 }
 

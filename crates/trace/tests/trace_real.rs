@@ -373,7 +373,7 @@ fn verify_fails_when_the_command_fails_under_the_read_only_root() {
         rootfs: None,
         user: None,
         binds: Vec::new(),
-        timeout: Some(30.0),
+        timeout: Some(std::time::Duration::from_secs(30)),
         format: rootlock_trace::plan_render::Format::Json,
         output: None,
         verify: true,
