@@ -329,7 +329,7 @@ mod tests {
     use super::*;
     use crate::probe::Outcome;
     use crate::root::SystemDir;
-    use crate::status::{self, CAP_SYS_ADMIN, CapSet};
+    use crate::status::{self, CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, CapSet};
 
     const KUBERNETES: &str = include_str!("../tests/data/mountinfo-kubernetes-ro.txt");
     const HOST: &str = include_str!("../tests/data/mountinfo-host.txt");
@@ -355,11 +355,12 @@ mod tests {
         status::parse(STATUS_RESTRICTED).unwrap()
     }
 
-    /// The host's root status minus CAP_SYS_ADMIN everywhere, as under
-    /// `setpriv --bounding-set -sys_admin`.
+    /// The host's root status minus CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH
+    /// everywhere, as under `setpriv --bounding-set
+    /// -sys_admin,-dac_read_search` (a runtime grants neither by default).
     fn root_without_sys_admin() -> ProcStatus {
         let mut s = status::parse(STATUS_HOST).unwrap();
-        let drop = |set: CapSet| CapSet(set.0 & !(1 << CAP_SYS_ADMIN));
+        let drop = |set: CapSet| CapSet(set.0 & !(1 << CAP_SYS_ADMIN | 1 << CAP_DAC_READ_SEARCH));
         s.effective = drop(s.effective);
         s.permitted = drop(s.permitted);
         s.bounding = drop(s.bounding);
@@ -409,6 +410,48 @@ mod tests {
             let m = r.mounts.iter().find(|m| m.mount_point == pseudo).unwrap();
             assert_eq!(m.backing, Backing::Pseudo, "{pseudo}");
         }
+    }
+
+    #[test]
+    fn dac_read_search_with_a_writable_disk_mount_fails_as_shocker() {
+        let judged = |status: &ProcStatus, kernel: Kernel| {
+            Report::new(
+                &mountinfo::parse(KUBERNETES).unwrap(),
+                status,
+                kernel,
+                Vec::new(),
+                &RootFacts::default(),
+            )
+            .reasons
+        };
+        let with = |set: CapSet| CapSet(set.0 | 1 << CAP_DAC_READ_SEARCH);
+        let mut status = restricted();
+        status.effective = with(status.effective);
+        status.permitted = with(status.permitted);
+        let reasons = judged(&status, Kernel::NODE);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with(
+                "CAP_DAC_READ_SEARCH is in the effective capability set, and /etc/hosts, \
+                 /dev/termination-log, /etc/hostname, /etc/resolv.conf are writable on the \
+                 node's disk: open_by_handle_at(2)"
+            ),
+            "{reasons:?}"
+        );
+        // Only the bounding set, with NoNewPrivs on: exec cannot regain it.
+        let mut bounded = restricted();
+        bounded.bounding = with(bounded.bounding);
+        bounded.no_new_privs = true;
+        assert_eq!(judged(&bounded, Kernel::NODE), Vec::<String>::new());
+        bounded.no_new_privs = false;
+        assert!(judged(&bounded, Kernel::NODE)[0].contains("is in the bounding set"));
+        // In a nested user namespace the capability does not reach the
+        // node's filesystems' handles.
+        let nested = Kernel {
+            user_namespace: UserNamespace::Nested,
+            ..Kernel::NODE
+        };
+        assert_eq!(judged(&status, nested), Vec::<String>::new());
     }
 
     /// Each reason up to its first `)`: what failed, where and from what,

@@ -48,6 +48,9 @@ const CAP_NAMES: [&str; 41] = [
     "CAP_CHECKPOINT_RESTORE",
 ];
 
+/// Bit number of CAP_DAC_READ_SEARCH: with it, open_by_handle_at(2) works.
+pub const CAP_DAC_READ_SEARCH: u32 = 2;
+
 /// Bit number of CAP_SYS_ADMIN: with it, `mount -o remount,rw /` works.
 pub const CAP_SYS_ADMIN: u32 = 21;
 

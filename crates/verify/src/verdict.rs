@@ -2,13 +2,14 @@
 //! tool can see would let the process undo it. Every failing check adds its
 //! own reason, so a report names everything that has to be fixed.
 
+use crate::classify::Backing;
 use crate::classify::{self, Exposure, KernelInterface};
 use crate::kernel::Kernel;
 use crate::mountinfo::{self, MountEntry};
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
 use crate::root::{RootFacts, SystemDir};
-use crate::status::{CAP_SYS_ADMIN, ProcStatus};
+use crate::status::{CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, ProcStatus};
 use crate::userns::UserNamespace;
 
 /// Reasons the verdict fails; empty means pass.
@@ -110,37 +111,31 @@ pub fn reasons(
             proc.fs_type, proc.mount_point
         ));
     }
-    if status.effective.has(CAP_SYS_ADMIN) {
-        reasons.push(
+    match held(status, CAP_SYS_ADMIN) {
+        Some(Held::Effective) => reasons.push(
             "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed"
                 .into(),
-        );
-    } else if status.permitted.has(CAP_SYS_ADMIN) {
-        // capset(2) raises a permitted capability into the effective set at
-        // any time; NoNewPrivs only stops exec from adding to the permitted.
-        reasons.push(
+        ),
+        Some(Held::Permitted) => reasons.push(
             "CAP_SYS_ADMIN is in the permitted capability set: the process can make it \
              effective with capset(2), without exec, and then `mount -o remount,rw /` \
              would succeed"
                 .into(),
-        );
-    } else if status.bounding.has(CAP_SYS_ADMIN) && !status.no_new_privs {
-        reasons.push(
+        ),
+        Some(Held::Bounding) => reasons.push(
             "CAP_SYS_ADMIN is in the bounding set and NoNewPrivs is off: executing a program \
              as root (or any set-uid/file-capability program) regains it"
                 .into(),
-        );
-    } else if status.inheritable.has(CAP_SYS_ADMIN) && !status.no_new_privs {
-        // exec computes the new permitted set as (inheritable & file
-        // inheritable) | (file permitted & bounding): the first term is not
-        // masked by the bounding set, and for root the file sets are full.
-        reasons.push(
+        ),
+        Some(Held::Inheritable) => reasons.push(
             "CAP_SYS_ADMIN is in the inheritable set and NoNewPrivs is off: executing a \
              program as root, or one whose file capabilities make it inheritable, regains \
              it (the bounding set does not limit what is inherited)"
                 .into(),
-        );
+        ),
+        None => {}
     }
+    reasons.extend(shocker_reason(root_id, mounts, status, kernel));
     reasons.extend(
         probes
             .iter()
@@ -265,6 +260,80 @@ pub fn shows_root_system_path(m: &MountReport) -> bool {
 /// A writable mount the process can reach, unless it is one of the
 /// runtime's own kernel interfaces (or otherwise ignored, see
 /// [`crate::classify::kernel_interface`]).
+/// How a process holds a capability, or can get it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Effective,
+    /// capset(2) raises a permitted capability into the effective set at
+    /// any time; NoNewPrivs only stops exec from adding to the permitted.
+    Permitted,
+    /// NoNewPrivs off: exec of a root (or set-uid, or file-capability)
+    /// program regains it.
+    Bounding,
+    /// NoNewPrivs off: exec computes the new permitted set as (inheritable
+    /// & file inheritable) | (file permitted & bounding); the first term is
+    /// not masked by the bounding set, and for root the file sets are full.
+    Inheritable,
+}
+
+fn held(status: &ProcStatus, cap: u32) -> Option<Held> {
+    if status.effective.has(cap) {
+        Some(Held::Effective)
+    } else if status.permitted.has(cap) {
+        Some(Held::Permitted)
+    } else if status.no_new_privs {
+        None
+    } else if status.bounding.has(cap) {
+        Some(Held::Bounding)
+    } else if status.inheritable.has(cap) {
+        Some(Held::Inheritable)
+    } else {
+        None
+    }
+}
+
+/// CAP_DAC_READ_SEARCH in the node's user namespace lets open_by_handle_at(2)
+/// open any file of a filesystem by its handle, given any descriptor on a
+/// mount of it (the 2014 "Shocker" escape from Docker). Through a writable
+/// mount of the node's disk (an emptyDir, a hostPath, the kubelet's binds
+/// of `/etc/hosts`) the file opens for writing: the runtime's copy of this
+/// container's image, kept on the same disk, is then as writable as the
+/// volume, read-only root or not.
+fn shocker_reason(
+    root_id: Option<u64>,
+    mounts: &[MountReport],
+    status: &ProcStatus,
+    kernel: Kernel,
+) -> Option<String> {
+    if kernel.user_namespace != UserNamespace::Initial {
+        return None;
+    }
+    let how = match held(status, CAP_DAC_READ_SEARCH)? {
+        Held::Effective => "in the effective capability set",
+        Held::Permitted => "in the permitted capability set (capset(2) makes it effective)",
+        Held::Bounding => {
+            "in the bounding set and NoNewPrivs is off (exec of a root program regains it)"
+        }
+        Held::Inheritable => "in the inheritable set and NoNewPrivs is off (exec can regain it)",
+    };
+    let disks: Vec<&str> = mounts
+        .iter()
+        .filter(|m| matters(m) && m.backing == Backing::Disk && Some(m.mount_id) != root_id)
+        .map(|m| m.mount_point.as_str())
+        .collect();
+    if disks.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "CAP_DAC_READ_SEARCH is {how}, and {} {} writable on the node's disk: \
+         open_by_handle_at(2) through such a mount opens any file of that filesystem for \
+         writing, the runtime's copy of this container's image included when it is kept on \
+         the same disk (the \"Shocker\" escape)",
+        disks.join(", "),
+        if disks.len() == 1 { "is" } else { "are" }
+    ))
+}
+
 pub fn matters(mount: &MountReport) -> bool {
     !mount.read_only && !mount.covered && mount.kernel_interface != Some(KernelInterface::Ignored)
 }

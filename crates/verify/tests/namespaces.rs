@@ -13,9 +13,12 @@
 //! CI, where a silent skip would hide a regression).
 //!
 //! The host's own root is writable and the tests run with CAP_SYS_ADMIN, so
-//! the helper is started under `setpriv --bounding-set -sys_admin
-//! --inh-caps -sys_admin`: after exec it has every capability but
-//! CAP_SYS_ADMIN, the situation of a container that cannot remount `/`.
+//! the helper is started under `setpriv --bounding-set
+//! -sys_admin,-dac_read_search --inh-caps -sys_admin,-dac_read_search`:
+//! after exec it has every capability but CAP_SYS_ADMIN and
+//! CAP_DAC_READ_SEARCH, neither of which a runtime grants by default: the
+//! situation of a container that can neither remount `/` nor open files by
+//! handle.
 
 use clap::Parser;
 use serde_json::Value;
@@ -43,19 +46,21 @@ shift 2
 exec "$@"
 "#;
 
-/// Prefix that drops CAP_SYS_ADMIN from the bounding and inheritable sets,
-/// so the exec'd program (root) gets every capability but that one.
-const DROP_SYS_ADMIN: &[&str] = &[
+/// Prefix that drops CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH from the
+/// bounding and inheritable sets, so the exec'd program (root) gets every
+/// capability but those two.
+const CONTAINER_CAPS: &[&str] = &[
     "setpriv",
     "--bounding-set",
-    "-sys_admin",
+    "-sys_admin,-dac_read_search",
     "--inh-caps",
-    "-sys_admin",
+    "-sys_admin,-dac_read_search",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Caps {
-    DropSysAdmin,
+    /// [`CONTAINER_CAPS`].
+    Container,
     Keep,
 }
 
@@ -205,6 +210,10 @@ fn main() {
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
         (
+            "dac_read_search_with_a_writable_disk_mount_fails",
+            dac_read_search_with_a_writable_disk_mount_fails,
+        ),
+        (
             "writable_alias_of_the_root_under_sys_fails",
             writable_alias_of_the_root_under_sys_fails,
         ),
@@ -337,7 +346,7 @@ fn skip_reason() -> Option<String> {
         .args(["--mount", "--propagation", "private", "sh", "-c"])
         .arg(format!("{RUNTIME_KERNEL_MOUNTS} && exec \"$@\""))
         .arg("sh")
-        .args(DROP_SYS_ADMIN)
+        .args(CONTAINER_CAPS)
         .arg("true")
         .output();
     match probe {
@@ -364,8 +373,8 @@ fn namespace_command(setup: &str, caps: Caps, command: &[&str]) -> Command {
     ])
     .arg(exe)
     .arg(format!("{RUNTIME_KERNEL_MOUNTS} && {setup}"));
-    if caps == Caps::DropSysAdmin {
-        cmd.args(DROP_SYS_ADMIN);
+    if caps == Caps::Container {
+        cmd.args(CONTAINER_CAPS);
     }
     cmd.args(command);
     cmd
@@ -377,7 +386,7 @@ fn verify_in_namespace(setup: &str, args: &[&str]) -> Output {
     command.extend_from_slice(args);
     logged(
         &format!("verify {args:?} in [{setup}]"),
-        namespace_command(setup, Caps::DropSysAdmin, &command),
+        namespace_command(setup, Caps::Container, &command),
     )
 }
 
@@ -624,6 +633,41 @@ fn writable_alias_of_the_root_under_sys_fails() {
     assert_eq!(alias[0]["rootFilesystemPath"], "/", "{alias:?}");
 }
 
+fn dac_read_search_with_a_writable_disk_mount_fails() {
+    // The host's disk bound writable at /mnt (an emptyDir on the node's
+    // disk), verify keeping CAP_DAC_READ_SEARCH: open_by_handle_at through
+    // that mount reaches every file of the disk (Shocker).
+    let setup = "mount --bind /var/tmp /mnt && mount -o remount,bind,ro / \
+         && mount -t tmpfs tmpfs /tmp";
+    let command = [
+        "setpriv",
+        "--bounding-set",
+        "-sys_admin",
+        "--inh-caps",
+        "-sys_admin",
+        "/proc/self/fd/3",
+        HELPER_FLAG,
+        "--format",
+        "json",
+    ];
+    let out = logged(
+        "verify keeping CAP_DAC_READ_SEARCH",
+        namespace_command(setup, Caps::Keep, &command),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(mount(&report, "/mnt")[0]["backing"], "disk");
+    assert!(has_cap(&report, "effective", "CAP_DAC_READ_SEARCH"));
+    let reasons = reasons(&report);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with(
+            "CAP_DAC_READ_SEARCH is in the effective capability set, and /mnt is writable on the node's disk"
+        ),
+        "{reasons:?}"
+    );
+}
+
 fn sys_admin_alone_fails() {
     // Read-only root, but verify keeps CAP_SYS_ADMIN (no setpriv): it could
     // remount / read-write, so the verdict must fail for exactly that.
@@ -794,12 +838,12 @@ fn unbound_proc_sys_fails_and_is_writable() {
     let writable = ["sh", "-c", "test -w /proc/sys/kernel/core_pattern"];
     let out = logged(
         "core_pattern writable without the runtime's bind",
-        namespace_command(RO_ROOT_UNBOUND_PROC_SYS, Caps::DropSysAdmin, &writable),
+        namespace_command(RO_ROOT_UNBOUND_PROC_SYS, Caps::Container, &writable),
     );
     assert_eq!(out.status.code(), Some(0));
     let out = logged(
         "core_pattern under the runtime's read-only /proc/sys",
-        namespace_command(RO_ROOT_TMPFS, Caps::DropSysAdmin, &writable),
+        namespace_command(RO_ROOT_TMPFS, Caps::Container, &writable),
     );
     assert_eq!(out.status.code(), Some(1));
 }
@@ -817,7 +861,7 @@ fn writable_proc_sys_kernel_bind_fails() {
     let writable = ["sh", "-c", "test -w /proc/sys/kernel/core_pattern"];
     let out = logged(
         "core_pattern through the writable kernel bind",
-        namespace_command(RO_ROOT_RW_PROC_SYS_KERNEL, Caps::DropSysAdmin, &writable),
+        namespace_command(RO_ROOT_RW_PROC_SYS_KERNEL, Caps::Container, &writable),
     );
     assert_eq!(out.status.code(), Some(0));
 }
@@ -832,7 +876,7 @@ fn writable_proc_sys_elsewhere_with_core_pattern_masked_fails() {
     let writable = ["sh", "-c", "test -w /proc/fs/kernel/core_pattern"];
     let out = logged(
         "core_pattern through the writable bind at /proc/fs",
-        namespace_command(RO_ROOT_RW_PROC_SYS_ELSEWHERE, Caps::DropSysAdmin, &writable),
+        namespace_command(RO_ROOT_RW_PROC_SYS_ELSEWHERE, Caps::Container, &writable),
     );
     assert_eq!(out.status.code(), Some(0));
 }
@@ -868,7 +912,7 @@ impl Sleeper {
 
     /// Runs `command`, which must exec `sleep` in place (`chroot DIR sleep`).
     fn start_command(setup: &str, command: &[&str]) -> Sleeper {
-        let child = namespace_command(setup, Caps::DropSysAdmin, command)
+        let child = namespace_command(setup, Caps::Container, command)
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn unshare");
