@@ -110,9 +110,39 @@ struct DefaultsFile {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ExemptionsFile {
-    usernames: Option<Vec<String>>,
-    namespaces: Option<Vec<String>>,
-    runtime_classes: Option<Vec<String>>,
+    usernames: Option<Vec<YamlString>>,
+    namespaces: Option<Vec<YamlString>>,
+    runtime_classes: Option<Vec<YamlString>>,
+}
+
+/// A YAML string and nothing else. serde_norway hands any plain scalar to
+/// a `String` as its text, so `[null]`, `[~]`, `[1]` or `[true]` would
+/// become the names "null", "~", "1", "true": an exemption of a namespace
+/// that anyone allowed to create namespaces can create. PSA's decoder
+/// refuses them (a number or a bool is a type error; null is "", refused
+/// as empty), and so does this: `deserialize_any` resolves the scalar's
+/// YAML type, and only a string is accepted.
+#[derive(Debug)]
+struct YamlString(String);
+
+impl<'de> Deserialize<'de> for YamlString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct OnlyStr;
+        impl serde::de::Visitor<'_> for OnlyStr {
+            type Value = YamlString;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<YamlString, E> {
+                Ok(YamlString(v.to_string()))
+            }
+        }
+        d.deserialize_any(OnlyStr)
+    }
+}
+
+fn strings(items: Vec<YamlString>) -> Vec<String> {
+    items.into_iter().map(|s| s.0).collect()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -226,7 +256,7 @@ impl Config {
             if let Some(users) = e.usernames {
                 c.exemptions.usernames = unique(
                     FieldPath::keys(&["exemptions", "usernames"]),
-                    users,
+                    strings(users),
                     &mut errors,
                     |u| (!u.is_empty()).then_some(()).ok_or("must not be empty"),
                 );
@@ -234,7 +264,7 @@ impl Config {
             if let Some(ns) = e.namespaces {
                 c.exemptions.namespaces = unique(
                     FieldPath::keys(&["exemptions", "namespaces"]),
-                    ns,
+                    strings(ns),
                     &mut errors,
                     |n| {
                         is_dns1123_label(n)
@@ -246,7 +276,7 @@ impl Config {
             if let Some(rc) = e.runtime_classes {
                 c.exemptions.runtime_classes = unique(
                     FieldPath::keys(&["exemptions", "runtimeClasses"]),
-                    rc,
+                    strings(rc),
                     &mut errors,
                     |n| {
                         is_dns1123_subdomain(n)
@@ -460,6 +490,38 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("line 2"), "{e}");
+    }
+
+    /// YAML's `null`/`~`, numbers and booleans are not names: PSA's decoder
+    /// refuses them in an exemption list (a number or bool is a type error,
+    /// null decodes to "" and is refused as empty). Taken as their text
+    /// they would exempt a namespace named "null" or "1", which anyone who
+    /// may create namespaces can create.
+    #[test]
+    fn exemption_items_must_be_yaml_strings() {
+        for (list, item) in [
+            ("namespaces", "null"),
+            ("namespaces", "~"),
+            ("namespaces", "1"),
+            ("namespaces", "true"),
+            ("usernames", "~"),
+            ("usernames", "null"),
+            ("usernames", "0x1"),
+            ("runtimeClasses", "null"),
+            ("runtimeClasses", "1.5"),
+        ] {
+            let text = format!("exemptions:\n  {list}: [ok, {item}]\n");
+            let e = Config::parse_from(&text, "cfg.yaml").unwrap_err();
+            assert!(
+                e.starts_with(&format!("cfg.yaml: exemptions.{list}")) && e.contains("line 2"),
+                "{list}: [{item}]: {e}"
+            );
+        }
+        // Quoted, they are the strings they spell.
+        let c = Config::parse("exemptions:\n  namespaces: [\"null\", '1']\n  usernames: [\"~\"]\n")
+            .unwrap();
+        assert!(c.exemptions.namespaces.contains("null") && c.exemptions.namespaces.contains("1"));
+        assert!(c.exemptions.usernames.contains("~"));
     }
 
     #[test]
