@@ -64,6 +64,21 @@ pub fn service_names(service: &str, namespace: &str) -> Vec<String> {
 pub fn generate(dns: &[String], ips: &[IpAddr], days: u32) -> Result<Generated, String> {
     let err = |e: rcgen::Error| e.to_string();
     let now = OffsetDateTime::now_utc();
+    // `days` comes from the command line: zero would write a pair that has
+    // expired already, and past X.509's year 9999 (the CA lives ten times
+    // as long) the date arithmetic overflows, which `+` turns into a panic.
+    let until = |days: i64| {
+        now.checked_add(Duration::days(days))
+            .filter(|t| t.year() <= 9999)
+    };
+    let (Some(ca_until), Some(cert_until)) = (
+        until(i64::from(days) * 10).filter(|_| days > 0),
+        until(i64::from(days)),
+    ) else {
+        return Err(format!(
+            "--days {days}: must be at least 1, and the CA (ten times as long) must end by the year 9999"
+        ));
+    };
     let ca_key = KeyPair::generate().map_err(err)?;
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
     ca.distinguished_name
@@ -75,7 +90,7 @@ pub fn generate(dns: &[String], ips: &[IpAddr], days: u32) -> Result<Generated, 
         KeyUsagePurpose::DigitalSignature,
     ];
     ca.not_before = now - Duration::hours(1);
-    ca.not_after = now + Duration::days(i64::from(days) * 10);
+    ca.not_after = ca_until;
     let ca_cert = ca.self_signed(&ca_key).map_err(err)?;
 
     let key = KeyPair::generate().map_err(err)?;
@@ -91,7 +106,7 @@ pub fn generate(dns: &[String], ips: &[IpAddr], days: u32) -> Result<Generated, 
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     p.not_before = now - Duration::hours(1);
-    p.not_after = now + Duration::days(i64::from(days));
+    p.not_after = cert_until;
     let cert = p.signed_by(&key, &ca_cert, &ca_key).map_err(err)?;
     Ok(Generated {
         ca_cert_pem: ca_cert.pem(),
@@ -145,4 +160,26 @@ pub fn run(args: &CertsArgs) -> i32 {
     );
     println!("{}", g.ca_bundle());
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--days` is the operator's input: zero gave a serving certificate
+    /// that expired as it was written (exit 0), and a large value panicked
+    /// on the date arithmetic (the CA lives ten times as long). Both are
+    /// errors now, and the largest validity X.509 dates can hold still works.
+    #[test]
+    fn validity_days_out_of_range_are_errors_not_a_panic_or_an_expired_pair() {
+        let names = ["rootlock-webhook".to_string()];
+        let zero = generate(&names, &[], 0).unwrap_err();
+        assert!(zero.contains("--days"), "{zero}");
+        for days in [300_000, u32::MAX] {
+            let e = generate(&names, &[], days).unwrap_err();
+            assert!(e.contains("--days"), "{days}: {e}");
+        }
+        assert!(generate(&names, &[], 1).is_ok());
+        assert!(generate(&names, &[], 250_000).is_ok());
+    }
 }
