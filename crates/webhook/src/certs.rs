@@ -7,6 +7,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose, SanType,
 };
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
 use time::{Duration, OffsetDateTime};
@@ -127,13 +128,26 @@ pub fn write(dir: &Path, g: &Generated) -> std::io::Result<()> {
     ] {
         let path = dir.join(name);
         let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, text)?;
+        // Whatever is at the temporary path (a stale file, or a symlink
+        // someone planted) is removed, not written through, and the file is
+        // created new: a key is 0600 from its first byte, never readable
+        // by others between its creation and a later chmod.
+        match std::fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
         #[cfg(unix)]
-        if secret {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(if secret { 0o600 } else { 0o644 });
         }
         let _ = secret;
+        let mut file = options.open(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
         std::fs::rename(&tmp, &path)?;
     }
     Ok(())
@@ -181,5 +195,33 @@ mod tests {
         }
         assert!(generate(&names, &[], 1).is_ok());
         assert!(generate(&names, &[], 250_000).is_ok());
+    }
+
+    /// A key is never written through a file (or symlink) already at the
+    /// temporary path, nor readable by others while it is written: the
+    /// temporary file was created with the umask's mode (0644 with the
+    /// usual 022) and only made 0600 after the key was in it, and a
+    /// symlink planted there received the key wherever it pointed.
+    #[cfg(unix)]
+    #[test]
+    fn keys_are_created_private_and_not_written_through_a_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let victim = elsewhere.path().join("victim");
+        std::fs::write(&victim, "victim").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join(".tls.key.tmp")).unwrap();
+        let g = generate(&["rootlock-webhook".to_string()], &[], 1).unwrap();
+        write(dir.path(), &g).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "victim");
+        for name in ["ca.key", "tls.key"] {
+            let meta = std::fs::symlink_metadata(dir.path().join(name)).unwrap();
+            assert!(meta.file_type().is_file(), "{name}");
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("tls.key")).unwrap(),
+            g.key_pem
+        );
     }
 }
