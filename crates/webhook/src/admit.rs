@@ -9,6 +9,7 @@ use crate::metrics::{EvalLabels, Metrics, kind_label, level_label, operation_lab
 use crate::object::MAX_DEPTH;
 use crate::review::{AdmissionRequest, AdmissionResponse, Status, StatusDetails};
 use rootlock_manifest::json::{TOO_DEEP, node_from_json};
+use rootlock_policy::format::go_quote;
 use rootlock_policy::{Evaluation, Exemptions, LevelVersion, Origin, Pod, Severity, evaluate};
 use serde_json::Value;
 use std::sync::Arc;
@@ -131,11 +132,17 @@ impl Webhook {
             let v = &cache[i];
             let level = level_label(policy.enforce.level);
             if v.violates {
-                let message = if v.parts.is_empty() {
+                let violation = if v.parts.is_empty() {
                     format!("violates PodSecurity {:?}", policy.enforce.to_string())
                 } else {
                     v.parts.join("; ")
                 };
+                let message = forbidden_message(
+                    &call.req.resource.group,
+                    &call.req.resource.resource,
+                    call.req.name(),
+                    &violation,
+                );
                 let mut status = Status::failure(403, "Forbidden", message);
                 status.details = Some(StatusDetails {
                     name: call.req.name().to_string(),
@@ -188,6 +195,23 @@ impl Webhook {
             }
         }
         response
+    }
+}
+
+/// The message of the API server's `NewForbidden`, which PSA's
+/// `forbiddenResponse` returns: `pods "p" is forbidden: violates …`, or
+/// `pods is forbidden: …` for a CREATE whose name is still to be generated
+/// (the resource is `resource.group` for a named API group).
+pub fn forbidden_message(group: &str, resource: &str, name: &str, violation: &str) -> String {
+    let qualified = if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    };
+    if name.is_empty() {
+        format!("{qualified} is forbidden: {violation}")
+    } else {
+        format!("{qualified} {} is forbidden: {violation}", go_quote(name))
     }
 }
 

@@ -30,10 +30,13 @@ async fn default_immutable_enforce_denies_the_recorded_pod_like_psa() {
     let status = &r["status"];
     assert_eq!(status["code"], 403);
     assert_eq!(status["reason"], "Forbidden");
+    // PSA's forbiddenResponse is the API server's NewForbidden: the
+    // resource and the request's name come first, and `details` carry them.
     assert_eq!(
         status["message"],
-        format!("{P1_RESTRICTED}; {P1_IMMUTABLE}")
+        format!("pods \"p1\" is forbidden: {P1_RESTRICTED}; {P1_IMMUTABLE}")
     );
+    assert_eq!(status["details"], json!({"name": "p1", "kind": "pods"}));
     assert!(
         r.get("warnings").is_none(),
         "no warnings on a denied request"
@@ -47,6 +50,14 @@ async fn default_immutable_enforce_denies_the_recorded_pod_like_psa() {
     // The dry-run create (09) is judged the same way.
     let r = h.recorded("09-pod-create").await;
     assert_eq!(r["allowed"], false);
+    // A CREATE by generateName has no name yet: NewForbidden then says
+    // `pods is forbidden: …`.
+    let generated = variant("05-pod-create", "gen-1", |r| r["name"] = json!(""));
+    let r = h.review("/validate", &generated).await;
+    assert_eq!(
+        r["status"]["message"],
+        format!("pods is forbidden: {P1_RESTRICTED}; {P1_IMMUTABLE}")
+    );
 }
 
 #[tokio::test]
@@ -225,7 +236,7 @@ async fn only_significant_pod_updates_are_evaluated() {
         r["status"]["message"]
             .as_str()
             .unwrap()
-            .starts_with("violates PodSecurity")
+            .starts_with("pods \"p1\" is forbidden: violates PodSecurity")
     );
     // 07: annotation only → allowed, nothing evaluated.
     let r = h.recorded("07-pod-update").await;
@@ -649,7 +660,10 @@ async fn annotation_exemptions_are_ignored_unless_enabled() {
         .review("/validate", &variant("05-pod-create", "ann-1", annotate))
         .await;
     assert_eq!(r["allowed"], false);
-    assert_eq!(r["status"]["message"], P1_IMMUTABLE);
+    assert_eq!(
+        r["status"]["message"],
+        format!("pods \"p1\" is forbidden: {P1_IMMUTABLE}")
+    );
     let on = start(config("annotationExemptions: true\n")).await;
     let r = on
         .review("/validate", &variant("05-pod-create", "ann-2", annotate))
