@@ -153,7 +153,36 @@ pub fn write(dir: &Path, g: &Generated) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Why the names given on the command line cannot be a certificate's DNS
+/// names: a Service name is an RFC 1035 label, a namespace an RFC 1123
+/// label, an extra name an RFC 1123 subdomain (optionally `*.` wildcard).
+fn invalid_names(args: &CertsArgs) -> Option<String> {
+    use crate::config::{is_dns1123_label, is_dns1123_subdomain};
+    let service_ok = is_dns1123_label(&args.service)
+        && args.service.starts_with(|c: char| c.is_ascii_lowercase());
+    if !service_ok {
+        return Some(format!(
+            "--service {:?}: must be a Service name (lowercase letters, digits and '-', starting with a letter, at most 63)",
+            args.service
+        ));
+    }
+    if !is_dns1123_label(&args.namespace) {
+        return Some(format!(
+            "--namespace {:?}: must be a namespace name (lowercase letters, digits and '-', at most 63)",
+            args.namespace
+        ));
+    }
+    args.dns
+        .iter()
+        .find(|d| !is_dns1123_subdomain(d.strip_prefix("*.").unwrap_or(d)))
+        .map(|d| format!("--dns {d:?}: must be a DNS name such as webhook.example.com"))
+}
+
 pub fn run(args: &CertsArgs) -> i32 {
+    if let Some(why) = invalid_names(args) {
+        eprintln!("rootlock webhook certs: {why}");
+        return 2;
+    }
     let mut dns = service_names(&args.service, &args.namespace);
     dns.extend(args.dns.iter().cloned());
     let g = match generate(&dns, &args.ip, args.days) {
@@ -195,6 +224,55 @@ mod tests {
         }
         assert!(generate(&names, &[], 1).is_ok());
         assert!(generate(&names, &[], 250_000).is_ok());
+    }
+
+    fn args(dir: &Path, service: &str, namespace: &str, dns: &[&str]) -> CertsArgs {
+        CertsArgs {
+            out_dir: dir.to_string_lossy().into_owned(),
+            service: service.into(),
+            namespace: namespace.into(),
+            dns: dns.iter().map(|d| d.to_string()).collect(),
+            ip: vec![],
+            days: 1,
+        }
+    }
+
+    /// The names become the certificate's DNS SANs, which the API server
+    /// matches against the Service's DNS name: an empty or malformed one
+    /// (`--service=`, `--namespace='a b'`, `--dns=bad_name!`) made a
+    /// certificate no client can use, or one for `.rootlock-system`, and
+    /// exited 0. They are usage errors now, and nothing is written.
+    #[test]
+    fn malformed_names_are_usage_errors_and_write_nothing() {
+        for (service, namespace, dns) in [
+            ("", "rootlock-system", &[][..]),
+            ("rootlock-webhook", "a b", &[][..]),
+            ("rootlock-webhook", "", &[][..]),
+            ("Rootlock", "rootlock-system", &[][..]),
+            ("rootlock-webhook", "rootlock-system", &["bad_name!"][..]),
+            ("rootlock-webhook", "rootlock-system", &[""][..]),
+            ("rootlock-webhook", "rootlock-system", &["a..b"][..]),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("certs");
+            assert_eq!(
+                run(&args(&out, service, namespace, dns)),
+                2,
+                "{service:?} {namespace:?} {dns:?}"
+            );
+            assert!(!out.exists(), "{service:?} {namespace:?} {dns:?}");
+        }
+        // Valid names, a wildcard among them, still work.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("certs");
+        let ok = args(
+            &out,
+            "rootlock-webhook",
+            "rootlock-system",
+            &["*.example.com", "webhook.example.com"],
+        );
+        assert_eq!(run(&ok), 0);
+        assert!(out.join("tls.crt").exists());
     }
 
     /// A key is never written through a file (or symlink) already at the
