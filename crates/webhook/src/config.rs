@@ -294,13 +294,20 @@ impl Config {
                 c.mutate.enabled = e;
             }
             if let Some(s) = m.tmp_size_limit {
-                if is_quantity(&s) {
-                    c.mutate.tmp_size_limit = s;
-                } else {
+                if !is_quantity(&s) {
                     errors.push((
                         FieldPath::keys(&["mutate", "tmpSizeLimit"]),
                         format!("invalid value {s:?}: must be a quantity such as 64Mi"),
                     ));
+                } else if is_zero_quantity(&s) {
+                    // The kubelet reads a zero sizeLimit as none: the tmpfs
+                    // would be as large as the pod's (or the node's) memory.
+                    errors.push((
+                        FieldPath::keys(&["mutate", "tmpSizeLimit"]),
+                        format!("invalid value {s:?}: must be more than zero (a zero sizeLimit is no limit)"),
+                    ));
+                } else {
+                    c.mutate.tmp_size_limit = s;
                 }
             }
         }
@@ -398,6 +405,13 @@ pub fn is_dns1123_label(s: &str) -> bool {
 /// RFC 1123 subdomain: runtime class names.
 pub fn is_dns1123_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+/// A quantity ([`is_quantity`]) whose number is zero, whatever its suffix.
+fn is_zero_quantity(s: &str) -> bool {
+    s.bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .all(|b| b == b'0' || b == b'.')
 }
 
 /// A Kubernetes quantity as used for sizes: digits with an optional binary
@@ -522,6 +536,24 @@ mod tests {
             .unwrap();
         assert!(c.exemptions.namespaces.contains("null") && c.exemptions.namespaces.contains("1"));
         assert!(c.exemptions.usernames.contains("~"));
+    }
+
+    /// A zero `sizeLimit` on a memory-backed emptyDir is no limit: the
+    /// kubelet then sizes the tmpfs by the pod's memory limit or the node's
+    /// allocatable memory. `tmpSizeLimit: 0` would give every mutated pod
+    /// an unbounded /tmp in RAM, the opposite of the option's name.
+    #[test]
+    fn a_zero_tmp_size_limit_is_refused() {
+        for zero in ["0", "0Mi", "0.0Gi", "00", "0.000k"] {
+            let text = format!("mutate:\n  tmpSizeLimit: \"{zero}\"\n");
+            let e = Config::parse_from(&text, "cfg.yaml").unwrap_err();
+            assert!(
+                e.starts_with("cfg.yaml:2: mutate.tmpSizeLimit: invalid value"),
+                "{zero}: {e}"
+            );
+        }
+        let c = Config::parse("mutate:\n  tmpSizeLimit: 0.5Gi\n").unwrap();
+        assert_eq!(c.mutate.tmp_size_limit, "0.5Gi");
     }
 
     #[test]
