@@ -167,7 +167,7 @@ impl PodLister for KubePodLister {
             loop {
                 let page = api.list(&params).await.map_err(|e| e.to_string())?;
                 for pod in page.items {
-                    out.push(serde_json::to_value(&pod).map_err(|e| e.to_string())?);
+                    out.push(slim_listed_pod(&pod)?);
                 }
                 match page.metadata.continue_ {
                     Some(c) if !c.is_empty() => params = params.continue_token(&c),
@@ -177,6 +177,39 @@ impl PodLister for KubePodLister {
             Ok(out)
         })
     }
+}
+
+/// What the namespace dry-run keeps of a listed pod: the slim tree that
+/// admission reads ([`crate::object`]: name, labels, annotations and the
+/// spec fields the policy checks), plus the controller reference that
+/// orders the pods. A whole pod as a `serde_json::Value` takes about
+/// twelve times its JSON (23 KB for the 2 KB `kubectl run` pod), and a
+/// running pod's JSON is mostly managedFields, status and env: a namespace
+/// of a few thousand pods, listed whole, outgrew the webhook's 128 MiB.
+fn slim_listed_pod(pod: &Pod) -> Result<serde_json::Value, String> {
+    let text = serde_json::to_string(pod).map_err(|e| e.to_string())?;
+    let Ok(Some(node)) = crate::object::slim_from_str(&text) else {
+        // Deeper than admission reads: kept whole, as before, so that the
+        // dry-run counts it and skips it like any pod it cannot read.
+        return serde_json::to_value(pod).map_err(|e| e.to_string());
+    };
+    let mut slim = crate::object::to_json(&node);
+    let controller = pod
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|r| r.controller == Some(true));
+    if let (Some(r), Some(meta)) = (
+        controller,
+        slim.get_mut("metadata").and_then(|m| m.as_object_mut()),
+    ) {
+        meta.insert(
+            "ownerReferences".into(),
+            serde_json::json!([{"uid": r.uid, "controller": true}]),
+        );
+    }
+    Ok(slim)
 }
 
 /// A fixed set of pods (tests, and `rootlock cluster`-style offline use).

@@ -320,3 +320,92 @@ async fn a_review_that_times_out_denies_a_pod_but_never_a_controller() {
     task.abort();
     drop(silent);
 }
+
+/// A pod as the API lists it for the namespace dry-run: the recorded pods
+/// with what a running pod also carries (managedFields, status, env), and
+/// a controller reference on some.
+fn heavy_listed_pods() -> Vec<Value> {
+    let mut pods = Vec::new();
+    for f in ["api/pods-page1.json", "api/pods-page2.json"] {
+        let page: Value =
+            serde_json::from_str(&std::fs::read_to_string(testdata(f)).unwrap()).unwrap();
+        pods.extend(page["items"].as_array().unwrap().iter().cloned());
+    }
+    for (i, p) in pods.iter_mut().enumerate() {
+        p["metadata"]["namespace"] = "shop".into();
+        p["metadata"]["managedFields"] = serde_json::json!([{
+            "manager": "kubectl", "operation": "Update", "apiVersion": "v1",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:spec": {"f:containers": (0..60).map(|k| (format!("k:{{\"name\":\"c{k}\"}}"), serde_json::json!({".": {}, "f:image": {}, "f:name": {}}))).collect::<serde_json::Map<_, _>>()}}
+        }]);
+        p["status"] = serde_json::json!({"phase": "Running", "conditions": (0..8).map(|k| serde_json::json!({"type": format!("C{k}"), "status": "True", "lastTransitionTime": "2026-11-28T15:47:09Z"})).collect::<Vec<_>>()});
+        for c in p["spec"]["containers"].as_array_mut().unwrap() {
+            c["env"] = (0..40).map(|k| serde_json::json!({"name": format!("VARIABLE_{k}"), "value": "x".repeat(40)})).collect();
+        }
+        if i % 2 == 0 {
+            p["metadata"]["ownerReferences"] = serde_json::json!([
+                {"apiVersion": "v1", "kind": "ConfigMap", "name": "x", "uid": "not-the-controller"},
+                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": format!("rs-{i}"), "controller": true}
+            ]);
+        }
+    }
+    pods
+}
+
+/// The dry-run of a stricter enforce label holds every pod it lists: as
+/// a `serde_json::Value` a pod takes ~12 times its JSON (23 KB for the
+/// 2 KB `kubectl run` pod), so a namespace of a few thousand running pods
+/// (managedFields, status, env) came to hundreds of MiB in a pod limited
+/// to 128 MiB. Only what decisions read is kept: the slim tree admission
+/// uses, and the controller reference that orders the pods. The verdicts
+/// and the ordering must not change.
+#[tokio::test]
+async fn listed_pods_keep_only_what_the_dry_run_reads() {
+    use rootlock_webhook::cache::{KubePodLister, PodLister};
+    let served = heavy_listed_pods();
+    let body = serde_json::json!({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "215"}, "items": served}).to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let answer = body.clone();
+    tokio::spawn(async move {
+        loop {
+            let (sock, _) = listener.accept().await.unwrap();
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    answer.len()
+                );
+                let _ = w.write_all(head.as_bytes()).await;
+                let _ = w.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let listed = KubePodLister(client(&url)).list("shop").await.unwrap();
+    assert_eq!(listed.len(), served.len());
+    let kept = serde_json::to_vec(&listed).unwrap().len();
+    assert!(kept * 4 < body.len(), "kept {kept} bytes of {}", body.len());
+    for (l, s) in listed.iter().zip(&served) {
+        let pod = rootlock_webhook::admit::pod_from_json(l).unwrap();
+        assert_eq!(pod, rootlock_webhook::admit::pod_from_json(s).unwrap());
+        let controller = |v: &Value| {
+            v.pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
+                .map(|r| r["uid"].clone())
+        };
+        assert_eq!(controller(l), controller(s));
+        assert_eq!(
+            l.pointer("/spec/runtimeClassName"),
+            s.pointer("/spec/runtimeClassName")
+        );
+    }
+}
