@@ -5,6 +5,7 @@ use crate::admit::{Call, Webhook, bad_object, exemptions_of, namespace_policy};
 use crate::object::pod_from_node;
 use crate::review::{AdmissionResponse, Status};
 use rootlock_policy::Pod;
+use rootlock_policy::format::go_quote;
 use rootlock_policy::model::Container;
 use std::collections::HashMap;
 
@@ -34,16 +35,15 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             tracing::warn!(namespace = req.namespace(), error = %e, "namespace lookup failed");
             wh.metrics
                 .evaluation(call.eval_labels("none", "none", "error"));
-            let mut r = AdmissionResponse::deny(Status::failure(
-                500,
-                "InternalError",
-                format!(
-                    "Internal error occurred: failed to lookup namespace {:?}",
-                    req.namespace()
-                ),
-            ));
-            r.audit_annotations
-                .insert("error".into(), format!("failed to lookup namespace: {e}"));
+            // PSA's errorResponse: the status of NewInternalError, and the
+            // same message with the lookup's error as the audit `error`.
+            let message = format!(
+                "Internal error occurred: failed to lookup namespace {}",
+                go_quote(req.namespace())
+            );
+            let annotation = format!("{message}: {e}");
+            let mut r = AdmissionResponse::deny(Status::failure(500, "InternalError", message));
+            r.audit_annotations.insert("error".into(), annotation);
             return r;
         }
     };

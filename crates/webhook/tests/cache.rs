@@ -258,6 +258,16 @@ async fn the_webhook_decides_from_the_watched_labels() {
             .contains("failed to lookup namespace \"ghost\""),
         "{r}"
     );
+    // PSA's errorResponse: the audit `error` is the status message, then
+    // the lookup's own error.
+    assert_eq!(
+        r["status"]["message"],
+        "Internal error occurred: failed to lookup namespace \"ghost\""
+    );
+    assert_eq!(
+        r["auditAnnotations"]["error"],
+        "Internal error occurred: failed to lookup namespace \"ghost\": namespace \"ghost\" not found"
+    );
     assert!(
         replay
             .requests
