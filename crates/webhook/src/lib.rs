@@ -61,6 +61,12 @@ pub struct WebhookArgs {
     /// Worker threads (default: the number of CPUs available).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// On SIGTERM, answer /readyz with 503 but keep serving for this many
+    /// seconds before closing the listener, so that the endpoint's removal
+    /// reaches the API server first (deploy/ uses 5). A second signal ends
+    /// the wait.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub shutdown_delay: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,10 +147,11 @@ pub fn run(args: &WebhookArgs) -> i32 {
         }
     };
     let opts = ServerOptions::new(listen, cert, key);
-    rt.block_on(serve(config, args.offline, opts))
+    let delay = Duration::from_secs(args.shutdown_delay);
+    rt.block_on(serve(config, args.offline, opts, delay))
 }
 
-async fn serve(config: Config, offline: bool, opts: ServerOptions) -> i32 {
+async fn serve(config: Config, offline: bool, opts: ServerOptions, delay: Duration) -> i32 {
     server::install_crypto_provider();
     let (namespaces, pod_lister): (Namespaces, Option<Arc<dyn cache::PodLister>>) = if offline {
         (Namespaces::Offline, None)
@@ -177,11 +184,22 @@ async fn serve(config: Config, offline: bool, opts: ServerOptions) -> i32 {
         }
     };
     tracing::info!(addr = %running.local_addr, offline, "rootlock webhook listening");
-    let trigger = running.shutdown_trigger();
+    let shutdown = running.shutdown_handle();
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("signal received");
-        let _ = trigger.send(true);
+        shutdown.unready();
+        if !delay.is_zero() {
+            tracing::info!(
+                seconds = delay.as_secs(),
+                "signal received: /readyz answers 503, still serving until the endpoint is gone"
+            );
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = wait_for_signal() => tracing::info!("second signal: not waiting any longer"),
+            }
+        }
+        tracing::info!("shutting down");
+        shutdown.stop();
     });
     running.wait().await;
     // Give the runtime a moment to flush logs.

@@ -198,6 +198,7 @@ struct App {
 /// A server running on the current tokio runtime.
 pub struct RunningServer {
     pub local_addr: SocketAddr,
+    app: Arc<App>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -215,9 +216,37 @@ impl RunningServer {
         let _ = self.task.await;
     }
 
-    /// A handle that triggers shutdown from elsewhere.
-    pub fn shutdown_trigger(&self) -> watch::Sender<bool> {
-        self.shutdown.clone()
+    /// A handle that shuts the server down from elsewhere (a signal).
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            app: self.app.clone(),
+            shutdown: self.shutdown.clone(),
+        }
+    }
+}
+
+/// Shuts a [`RunningServer`] down in two steps. The kubelet sends SIGTERM
+/// and removes the pod's endpoint at the same time, and the endpoint's
+/// removal takes a while to reach the API server's path to the webhook:
+/// closing the listener at once refuses the requests still routed here
+/// (and with `failurePolicy: Fail` their pods). So first [`Self::unready`],
+/// while everything is still served, then [`Self::stop`].
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    app: Arc<App>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl ShutdownHandle {
+    /// `/readyz` answers 503 from now on; every request is still served.
+    pub fn unready(&self) {
+        self.app.shutting_down.store(true, Ordering::Release);
+    }
+
+    /// Stops accepting connections and drains the open ones.
+    pub fn stop(&self) {
+        self.unready();
+        let _ = self.shutdown.send(true);
     }
 }
 
@@ -250,6 +279,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     let max_connections = opts.max_connections.max(1);
     let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
     let router = router(app.clone());
+    let app_handle = app.clone();
     let (tx, mut rx) = watch::channel(false);
     let grace = opts.shutdown_grace;
     let idle_timeout = opts.idle_timeout;
@@ -364,6 +394,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     });
     Ok(RunningServer {
         local_addr,
+        app: app_handle,
         shutdown: tx,
         task,
     })

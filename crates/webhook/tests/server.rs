@@ -101,6 +101,42 @@ async fn shutdown_drains_in_flight_requests_then_refuses_new_ones() {
     );
 }
 
+#[tokio::test]
+async fn shutdown_first_turns_unready_while_still_serving() {
+    let mut h = start_with(
+        Default::default(),
+        Namespaces::Offline,
+        None,
+        Duration::from_secs(1),
+    )
+    .await;
+    assert_eq!(get_status(&h.client, h.url("/readyz")).await, 200);
+    let server = h.server.take().unwrap();
+    let shutdown = server.shutdown_handle();
+    shutdown.unready();
+    // The endpoint is on its way out: not ready, but every request (on a
+    // new connection too) is still answered.
+    let fresh = client_trusting(&h.ca_pem);
+    assert_eq!(get_status(&fresh, h.url("/readyz")).await, 503);
+    let rec = recorded("05-pod-create");
+    let resp = fresh
+        .post(h.url(&rec.path))
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(&rec.body).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    check_review(&resp.json().await.unwrap(), &rec.body);
+    // Then it stops: new connections are refused.
+    shutdown.stop();
+    tokio::time::timeout(Duration::from_secs(10), server.wait())
+        .await
+        .unwrap();
+    let late = client_trusting(&h.ca_pem);
+    assert!(late.get(h.url("/healthz")).send().await.is_err());
+}
+
 #[test]
 fn certs_command_writes_a_pair_for_the_service_names() {
     let dir = tempfile::tempdir().unwrap();
