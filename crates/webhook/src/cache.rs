@@ -143,13 +143,18 @@ impl Namespaces {
     }
 }
 
+/// Where a lister hands each listed pod, as it is listed.
+pub type EachPod<'a> = dyn FnMut(serde_json::Value) + Send + 'a;
+
 /// Lists the pods of a namespace, as API JSON, for the dry-run of a stricter
-/// enforce level.
+/// enforce level. Each pod goes to `each` as it is read, so the caller keeps
+/// only the pods it will evaluate: a namespace may hold many thousands.
 pub trait PodLister: Send + Sync {
     fn list<'a>(
         &'a self,
         namespace: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<serde_json::Value>, String>>;
+        each: &'a mut EachPod<'_>,
+    ) -> BoxFuture<'a, Result<(), String>>;
 }
 
 /// Lists pods through the Kubernetes API, 500 at a time.
@@ -159,22 +164,22 @@ impl PodLister for KubePodLister {
     fn list<'a>(
         &'a self,
         namespace: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<serde_json::Value>, String>> {
+        each: &'a mut EachPod<'_>,
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             let api: Api<Pod> = Api::namespaced(self.0.clone(), namespace);
-            let mut out = Vec::new();
             let mut params = ListParams::default().limit(500);
             loop {
                 let page = api.list(&params).await.map_err(|e| e.to_string())?;
                 for pod in page.items {
-                    out.push(slim_listed_pod(&pod)?);
+                    each(slim_listed_pod(&pod)?);
                 }
                 match page.metadata.continue_ {
                     Some(c) if !c.is_empty() => params = params.continue_token(&c),
                     _ => break,
                 }
             }
-            Ok(out)
+            Ok(())
         })
     }
 }
@@ -219,15 +224,16 @@ impl PodLister for StaticPodLister {
     fn list<'a>(
         &'a self,
         namespace: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<serde_json::Value>, String>> {
-        let pods = self
-            .0
-            .iter()
-            .filter(|p| {
-                p.pointer("/metadata/namespace").and_then(|v| v.as_str()) == Some(namespace)
-            })
-            .cloned()
-            .collect();
-        Box::pin(async move { Ok(pods) })
+        each: &'a mut EachPod<'_>,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.0
+                .iter()
+                .filter(|p| {
+                    p.pointer("/metadata/namespace").and_then(|v| v.as_str()) == Some(namespace)
+                })
+                .for_each(|p| each(p.clone()));
+            Ok(())
+        })
     }
 }

@@ -179,8 +179,10 @@ pub async fn evaluate_pods_in_namespace(
         .min(half_left)
         .max(Duration::from_millis(1));
     let deadline = now + budget;
-    let pods = match tokio::time::timeout(budget, lister.list(ns)).await {
-        Ok(Ok(p)) => p,
+    let mut chosen = Chosen::new(wh.config.namespace_max_pods);
+    let mut offer = |pod| chosen.offer(wh, pod);
+    match tokio::time::timeout(budget, lister.list(ns, &mut offer)).await {
+        Ok(Ok(())) => {}
         Ok(Err(e)) => {
             tracing::warn!(namespace = ns, error = %e, "failed to list pods");
             return vec!["failed to list pods while checking new PodSecurity enforce level".into()];
@@ -190,13 +192,12 @@ pub async fn evaluate_pods_in_namespace(
             return vec!["failed to list pods while checking new PodSecurity enforce level".into()];
         }
     };
-    let prioritized = prioritize(wh, &pods);
-    let total = prioritized.len();
-    let limit = total.min(wh.config.namespace_max_pods);
-    let mut checked = limit;
+    let total = chosen.total;
+    let prioritized = chosen.in_order();
+    let mut checked = prioritized.len();
     // reason list -> (smallest pod name, count)
     let mut counts: HashMap<String, (String, usize)> = HashMap::new();
-    for (i, obj) in prioritized[..limit].iter().enumerate() {
+    for (i, obj) in prioritized.iter().enumerate() {
         if let Ok(pod) = pod_from_json(obj) {
             // With annotation exemptions on, a pod whose every error is
             // exempted is admitted again, so it is no offender; as at
@@ -253,17 +254,45 @@ pub async fn evaluate_pods_in_namespace(
     warnings
 }
 
-/// Pods with exempt runtime classes are skipped; the first pod of each
-/// controller (by owner uid) goes first, its replicas after everything else.
-fn prioritize<'a>(wh: &Webhook, pods: &'a [Value]) -> Vec<&'a Value> {
-    let mut first = Vec::with_capacity(pods.len());
-    let mut rest = Vec::new();
-    let mut seen: HashSet<&str> = HashSet::new();
-    for p in pods {
-        if wh.exempt_runtime_class(p.pointer("/spec/runtimeClassName").and_then(Value::as_str)) {
-            continue;
+/// The pods a dry-run evaluates, chosen as they are listed, in PSA's
+/// order: the first pod of each controller (by owner uid) and every pod of
+/// none, in list order, then the other replicas, in list order; pods of
+/// exempt runtime classes are skipped. Only the first `limit` of that order
+/// are evaluated, so only they are kept: the firsts only grow, and each one
+/// pushes the last kept replica out.
+struct Chosen {
+    limit: usize,
+    firsts: Vec<Value>,
+    rest: Vec<Value>,
+    controllers: HashSet<String>,
+    /// Every pod offered that is not exempt.
+    total: usize,
+}
+
+impl Chosen {
+    fn new(limit: usize) -> Chosen {
+        Chosen {
+            limit,
+            firsts: Vec::new(),
+            rest: Vec::new(),
+            controllers: HashSet::new(),
+            total: 0,
         }
-        let owner = p
+    }
+
+    fn offer(&mut self, wh: &Webhook, pod: Value) {
+        if wh.exempt_runtime_class(
+            pod.pointer("/spec/runtimeClassName")
+                .and_then(Value::as_str),
+        ) {
+            return;
+        }
+        self.total += 1;
+        if self.firsts.len() == self.limit {
+            // Full of firsts: nothing later is evaluated, it is only counted.
+            return;
+        }
+        let owner = pod
             .pointer("/metadata/ownerReferences")
             .and_then(Value::as_array)
             .and_then(|refs| {
@@ -271,12 +300,92 @@ fn prioritize<'a>(wh: &Webhook, pods: &'a [Value]) -> Vec<&'a Value> {
                     .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
             })
             .and_then(|r| r.get("uid").and_then(Value::as_str));
-        match owner {
-            None => first.push(p),
-            Some(uid) if seen.insert(uid) => first.push(p),
-            Some(_) => rest.push(p),
+        let first = owner.is_none_or(|uid| self.controllers.insert(uid.to_string()));
+        if first {
+            self.firsts.push(pod);
+            self.rest.truncate(self.limit - self.firsts.len());
+        } else if self.firsts.len() + self.rest.len() < self.limit {
+            self.rest.push(pod);
         }
     }
-    first.extend(rest);
-    first
+
+    fn in_order(self) -> Vec<Value> {
+        let mut pods = self.firsts;
+        pods.extend(self.rest);
+        pods
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::Namespaces;
+    use crate::config::Config;
+    use crate::metrics::Metrics;
+    use serde_json::json;
+
+    fn pod(name: &str, owner: Option<&str>, runtime_class: Option<&str>) -> Value {
+        let owners: Vec<Value> = owner
+            .map(|uid| json!({"uid": uid, "controller": true}))
+            .into_iter()
+            .collect();
+        json!({
+            "metadata": {"name": name, "ownerReferences": owners},
+            "spec": {"runtimeClassName": runtime_class},
+        })
+    }
+
+    /// PSA's order over the whole list, cut at `limit`: what the dry-run
+    /// evaluated when it kept every listed pod.
+    fn whole_list_order(pods: &[Value], limit: usize) -> Vec<String> {
+        let (mut firsts, mut rest) = (Vec::new(), Vec::new());
+        let mut seen = HashSet::new();
+        for p in pods
+            .iter()
+            .filter(|p| p["spec"]["runtimeClassName"] != "kata")
+        {
+            match p["metadata"]["ownerReferences"][0]["uid"].as_str() {
+                Some(uid) if !seen.insert(uid) => rest.push(p),
+                _ => firsts.push(p),
+            }
+        }
+        firsts.extend(rest);
+        let name = |p: &&Value| p["metadata"]["name"].as_str().unwrap().to_string();
+        firsts.iter().take(limit).map(name).collect()
+    }
+
+    #[test]
+    fn pods_are_chosen_as_listed_in_psas_order_keeping_at_most_the_limit() {
+        let wh = Webhook {
+            config: Config::parse("exemptions:\n  runtimeClasses: [kata]\n").unwrap(),
+            namespaces: Namespaces::Offline,
+            pod_lister: None,
+            metrics: Metrics::new(),
+        };
+        let pods = [
+            pod("a1", Some("A"), None),
+            pod("a2", Some("A"), None),
+            pod("lone1", None, None),
+            pod("b1", Some("B"), None),
+            pod("k1", Some("K"), Some("kata")),
+            pod("a3", Some("A"), None),
+            pod("b2", Some("B"), None),
+            pod("c1", Some("C"), None),
+            pod("lone2", None, None),
+        ];
+        for limit in 0..=pods.len() + 1 {
+            let mut chosen = Chosen::new(limit);
+            for p in &pods {
+                chosen.offer(&wh, p.clone());
+                assert!(chosen.firsts.len() + chosen.rest.len() <= limit, "{limit}");
+            }
+            assert_eq!(chosen.total, 8, "the exempt pod is not counted");
+            let names: Vec<String> = chosen
+                .in_order()
+                .iter()
+                .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(names, whole_list_order(&pods, limit), "limit {limit}");
+        }
+    }
 }

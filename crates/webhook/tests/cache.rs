@@ -399,7 +399,11 @@ async fn listed_pods_keep_only_what_the_dry_run_reads() {
             });
         }
     });
-    let listed = KubePodLister(client(&url)).list("shop").await.unwrap();
+    let mut listed = Vec::new();
+    KubePodLister(client(&url))
+        .list("shop", &mut |p| listed.push(p))
+        .await
+        .unwrap();
     assert_eq!(listed.len(), served.len());
     let kept = serde_json::to_vec(&listed).unwrap().len();
     assert!(kept * 4 < body.len(), "kept {kept} bytes of {}", body.len());

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use futures::future::BoxFuture;
-use rootlock_webhook::cache::{Namespaces, PodLister};
+use rootlock_webhook::cache::{EachPod, Namespaces, PodLister};
 use rootlock_webhook::server::ServerOptions;
 use serde_json::Value;
 use std::sync::Arc;
@@ -39,14 +39,23 @@ async fn certificate_is_reloaded_from_disk_without_restart() {
 struct SlowLister;
 
 impl PodLister for SlowLister {
-    fn list<'a>(&'a self, _ns: &'a str) -> BoxFuture<'a, Result<Vec<Value>, String>> {
+    fn list<'a>(
+        &'a self,
+        _ns: &'a str,
+        each: &'a mut EachPod<'_>,
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async {
             tokio::time::sleep(Duration::from_millis(600)).await;
             let v: Value = serde_json::from_str(
                 &std::fs::read_to_string(testdata("api/pods-page2.json")).unwrap(),
             )
             .unwrap();
-            Ok(v["items"].as_array().unwrap().clone())
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .for_each(|p| each(p.clone()));
+            Ok(())
         })
     }
 }
