@@ -64,7 +64,11 @@ impl Default for Config {
             },
             namespace_max_pods: 3000,
             namespace_check_timeout: Duration::from_secs(1),
-            max_body_bytes: 3 * 1024 * 1024,
+            // An UPDATE's review carries the object and the oldObject, each
+            // up to the API server's own 3 MiB request limit: a 3 MiB limit
+            // refused (and, failing closed, denied) updates of pods past
+            // about 1.5 MiB.
+            max_body_bytes: 7 << 20,
             request_timeout: Duration::from_secs(10),
         }
     }
@@ -334,12 +338,15 @@ impl Config {
             }
         }
         if let Some(b) = file.max_request_bytes {
-            if b >= 1024 {
+            // Above the bytes all bodies share, a body that large could only
+            // ever be refused (503), after waiting for room.
+            let most = crate::server::BODY_BUDGET;
+            if (1024..=most).contains(&b) {
                 c.max_body_bytes = b;
             } else {
                 errors.push((
                     FieldPath::keys(&["maxRequestBytes"]),
-                    "must be at least 1024".into(),
+                    format!("must be at least 1024 and at most {most} (the bytes all bodies in flight share)"),
                 ));
             }
         }
@@ -492,9 +499,34 @@ mod tests {
             e.lines().collect::<Vec<_>>(),
             [
                 "cfg.json:3: kind: unexpected kind \"Other\": must be RootlockWebhookConfiguration or PodSecurityConfiguration",
-                "cfg.json:2: maxRequestBytes: must be at least 1024",
+                "cfg.json:2: maxRequestBytes: must be at least 1024 and at most 33554432 (the bytes all bodies in flight share)",
             ]
         );
+        // Above the shared budget: refused, not accepted and then never met.
+        let e = Config::parse_from(
+            "maxRequestBytes: 33554433
+",
+            "cfg.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "cfg.yaml:1: maxRequestBytes: must be at least 1024 and at most 33554432"
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            Config::parse(
+                "maxRequestBytes: 33554432
+"
+            )
+            .unwrap()
+            .max_body_bytes,
+            32 << 20
+        );
+        // The default holds an UPDATE of a pod at the API server's own limit:
+        // object and oldObject of 3 MiB each.
+        assert!(Config::default().max_body_bytes > 2 * (3 << 20));
         let e = Config::parse_from("namespaceCheck:\n  maxPods: 0\n", "cfg.yaml").unwrap_err();
         assert_eq!(e, "cfg.yaml:2: namespaceCheck.maxPods: must be at least 1");
         // A wrong type is serde's error, which has its own line.

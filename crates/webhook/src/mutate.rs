@@ -6,13 +6,15 @@
 //! On a `pods/ephemeralcontainers` UPDATE (`kubectl debug`), the same for the
 //! ephemeral containers it adds, within what a running pod may change.
 //! The result is a JSONPatch; applying the webhook to its own output adds
-//! nothing.
+//! nothing. With `annotationExemptions` on, a container exempt from
+//! `readOnlyRootFilesystem` is left alone (see [`exempt_reason`]).
 
 use crate::admit::{Call, Webhook};
 use crate::labels::mutate_label;
 use crate::object::to_json;
 use crate::review::AdmissionResponse;
-use rootlock_policy::model::normalize_path;
+use rootlock_policy::model::{ContainerKind, normalize_path};
+use rootlock_policy::{ContainerRef, Exemptions, Origin};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -28,7 +30,7 @@ pub struct Mutation {
 }
 
 /// Plans the mutation of a Pod object (API JSON).
-pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
+pub fn plan(pod: &Value, tmp_size_limit: &str, exemptions: Option<&Exemptions>) -> Mutation {
     let mut m = Mutation::default();
     let Some(spec) = pod.get("spec").and_then(Value::as_object) else {
         return m;
@@ -48,13 +50,14 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
             "the pod has a volume named {TMP_VOLUME:?} that is not an emptyDir; rootlock did not mount a writable /tmp"
         ));
     }
-    for field in ["initContainers", "containers"] {
+    for kind in [ContainerKind::Init, ContainerKind::Regular] {
+        let field = kind.field();
         let Some(containers) = spec.get(field).and_then(Value::as_array) else {
             continue;
         };
         for (i, c) in containers.iter().enumerate() {
             let base = format!("/spec/{field}/{i}");
-            if !read_only_root(c, &base, &mut m) {
+            if exempt(exemptions, kind, i, c, &mut m) || !read_only_root(c, &base, &mut m) {
                 continue;
             }
             if !mounts_tmp(c) && !foreign_volume {
@@ -86,7 +89,11 @@ pub fn plan(pod: &Value, tmp_size_limit: &str) -> Mutation {
 /// webhooks see the request's body before the API server drops all of it
 /// but `spec.ephemeralContainers`, so the body may leave them out or carry
 /// volumes the pod does not have.
-pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
+pub fn plan_ephemeral(
+    pod: &Value,
+    old: Option<&Value>,
+    exemptions: Option<&Exemptions>,
+) -> Mutation {
     let mut m = Mutation::default();
     fn ephemeral(pod: &Value) -> &[Value] {
         pod.pointer("/spec/ephemeralContainers")
@@ -111,7 +118,10 @@ pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
             continue;
         }
         let base = format!("/spec/ephemeralContainers/{i}");
-        if !read_only_root(c, &base, &mut m) || mounts_tmp(c) {
+        if exempt(exemptions, ContainerKind::Ephemeral, i, c, &mut m)
+            || !read_only_root(c, &base, &mut m)
+            || mounts_tmp(c)
+        {
             continue;
         }
         if own_volume {
@@ -123,6 +133,50 @@ pub fn plan_ephemeral(pod: &Value, old: Option<&Value>) -> Mutation {
         }
     }
     m
+}
+
+/// Whether container `c` (the `index`th of its `kind`) is exempt from
+/// `readOnlyRootFilesystem` by the pod's annotations (read only with
+/// `annotationExemptions` on): validation then admits it with a writable
+/// root, and setting the field would crash-loop the very container someone
+/// reviewed and exempted. It is left alone, with a warning.
+fn exempt(
+    exemptions: Option<&Exemptions>,
+    kind: ContainerKind,
+    index: usize,
+    c: &Value,
+    m: &mut Mutation,
+) -> bool {
+    let Some(exemptions) = exemptions else {
+        return false;
+    };
+    let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+    let container = ContainerRef {
+        kind,
+        index,
+        name: name.to_string(),
+    };
+    let Some(e) = exemptions.find("readOnlyRootFilesystem", Some(&container)) else {
+        return false;
+    };
+    m.warnings.push(format!(
+        "container {name:?} is exempt from readOnlyRootFilesystem ({}: {}); rootlock did not change it",
+        e.key, e.reason
+    ));
+    true
+}
+
+/// The `exempt.rootlock.dev/*` annotations of a pod (API JSON).
+fn exemptions_in(pod: &Value) -> Exemptions {
+    let annotations = pod
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object);
+    Exemptions::from_annotations(
+        annotations
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((Origin::Pod, k.as_str(), v.as_str()?))),
+    )
 }
 
 /// A Windows pod has no `readOnlyRootFilesystem` to set.
@@ -233,10 +287,17 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     {
         return AdmissionResponse::allow();
     }
+    // The running pod's annotations: an ephemeral container's exemption
+    // was written when the pod was created.
+    let exemptions = wh.config.annotation_exemptions.then(|| exemptions_in(pod));
     let m = if ephemeral {
-        plan_ephemeral(&object, old.as_ref())
+        plan_ephemeral(&object, old.as_ref(), exemptions.as_ref())
     } else {
-        plan(&object, &wh.config.mutate.tmp_size_limit)
+        plan(
+            &object,
+            &wh.config.mutate.tmp_size_limit,
+            exemptions.as_ref(),
+        )
     };
     let mut r = AdmissionResponse::allow();
     r.warnings = m.warnings;
@@ -312,6 +373,61 @@ mod tests {
     }
 
     #[test]
+    fn a_container_exempt_from_read_only_root_is_left_alone() {
+        let pod = json!({
+            "metadata": {"annotations": {
+                "exempt.rootlock.dev/app": "readOnlyRootFilesystem: vendor image rewrites /etc at start; T-1",
+                "exempt.rootlock.dev/side": "runAsNonRoot: upstream needs root; T-2"
+            }},
+            "spec": {"containers": [{"name": "app"}, {"name": "side"}]}
+        });
+        let touched = |m: &Mutation| -> Vec<String> {
+            m.patch
+                .iter()
+                .filter_map(|op| op["path"].as_str())
+                .filter(|p| p.ends_with("/securityContext"))
+                .map(str::to_string)
+                .collect()
+        };
+        // Exemptions read (annotationExemptions on): only `side` changes.
+        let exemptions = exemptions_in(&pod);
+        let m = plan(&pod, "64Mi", Some(&exemptions));
+        assert_eq!(touched(&m), ["/spec/containers/1/securityContext"]);
+        assert!(m.patch.iter().all(|op| {
+            !op["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("/spec/containers/0")
+        }));
+        assert_eq!(
+            m.warnings,
+            [
+                "container \"app\" is exempt from readOnlyRootFilesystem (exempt.rootlock.dev/app: vendor image rewrites /etc at start; T-1); rootlock did not change it"
+            ]
+        );
+        // Not read (the default): both change.
+        let m = plan(&pod, "64Mi", None);
+        assert_eq!(
+            touched(&m),
+            [
+                "/spec/containers/0/securityContext",
+                "/spec/containers/1/securityContext"
+            ]
+        );
+        // A debug container added later, exempt for every container by the
+        // running pod's annotation.
+        let old = json!({
+            "metadata": {"annotations": {"exempt.rootlock.dev/all.containers": "readOnlyRootFilesystem: debugging tools; T-3"}},
+            "spec": {"containers": [{"name": "app"}]}
+        });
+        let mut sent = old.clone();
+        sent["spec"]["ephemeralContainers"] = json!([{"name": "debug"}]);
+        let m = plan_ephemeral(&sent, Some(&old), Some(&exemptions_in(&old)));
+        assert!(m.patch.is_empty(), "{:?}", m.patch);
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+    }
+
+    #[test]
     fn sets_the_field_adds_tmp_and_is_idempotent() {
         let mut pod = json!({"spec": {
             "containers": [
@@ -321,7 +437,7 @@ mod tests {
             ],
             "volumes": [{"name": "t", "emptyDir": {}}]
         }});
-        let m = plan(&pod, "64Mi");
+        let m = plan(&pod, "64Mi", None);
         assert_eq!(
             m.warnings,
             vec![
@@ -348,7 +464,7 @@ mod tests {
             true
         );
         assert_eq!(pod["spec"]["volumes"][1]["emptyDir"]["sizeLimit"], "64Mi");
-        let again = plan(&pod, "64Mi");
+        let again = plan(&pod, "64Mi", None);
         assert!(again.patch.is_empty(), "{:?}", again.patch);
     }
 
@@ -360,7 +476,7 @@ mod tests {
             "containers": [{"name": "a"}],
             "volumes": [{"name": "rootlock-tmp", "configMap": {"name": "x"}}]
         }});
-        let m = plan(&pod, "64Mi");
+        let m = plan(&pod, "64Mi", None);
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(paths, ["/spec/containers/0/securityContext"]);
         assert_eq!(
@@ -374,7 +490,7 @@ mod tests {
             "containers": [{"name": "a", "securityContext": {"readOnlyRootFilesystem": true}}],
             "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}]
         }});
-        let m = plan(&pod, "64Mi");
+        let m = plan(&pod, "64Mi", None);
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(paths, ["/spec/containers/0/volumeMounts"]);
         assert!(m.warnings.is_empty());
@@ -391,7 +507,7 @@ mod tests {
             .as_array_mut()
             .unwrap()
             .push(json!({"name": "debugger", "image": "busybox"}));
-        let m = plan_ephemeral(&pod, Some(&old));
+        let m = plan_ephemeral(&pod, Some(&old), None);
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         // Neither the running containers nor the earlier ephemeral one.
         assert_eq!(paths, ["/spec/ephemeralContainers/1/securityContext"]);
@@ -406,7 +522,7 @@ mod tests {
             pod["spec"]["ephemeralContainers"][1]["securityContext"]["readOnlyRootFilesystem"],
             true
         );
-        let again = plan_ephemeral(&pod, Some(&old));
+        let again = plan_ephemeral(&pod, Some(&old), None);
         assert!(again.patch.is_empty(), "{:?}", again.patch);
     }
 
@@ -421,7 +537,7 @@ mod tests {
             {"name": "d", "securityContext": {"readOnlyRootFilesystem": true}},
             {"name": "w", "securityContext": {"readOnlyRootFilesystem": false}}
         ]);
-        let m = plan_ephemeral(&pod, Some(&old));
+        let m = plan_ephemeral(&pod, Some(&old), None);
         assert_eq!(
             m.patch,
             [
@@ -441,7 +557,7 @@ mod tests {
             json!([{"name": "rootlock-tmp", "configMap": {"name": "x"}}]);
         let mut foreign = pod.clone();
         foreign["spec"]["volumes"] = foreign_old["spec"]["volumes"].clone();
-        let m = plan_ephemeral(&foreign, Some(&foreign_old));
+        let m = plan_ephemeral(&foreign, Some(&foreign_old), None);
         assert!(m.patch.is_empty(), "{:?}", m.patch);
         assert!(
             m.warnings[0].contains("has no writable /tmp"),
@@ -462,7 +578,7 @@ mod tests {
         }});
         // A PUT of the subresource may carry only the ephemeral containers.
         let sent = json!({"spec": {"ephemeralContainers": [{"name": "d"}]}});
-        let m = plan_ephemeral(&sent, Some(&old));
+        let m = plan_ephemeral(&sent, Some(&old), None);
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(
             paths,
@@ -478,12 +594,15 @@ mod tests {
         let mut forged = plain.clone();
         forged["spec"]["volumes"] = json!([{"name": "rootlock-tmp", "emptyDir": {}}]);
         forged["spec"]["ephemeralContainers"] = json!([{"name": "d"}]);
-        let m = plan_ephemeral(&forged, Some(&plain));
+        let m = plan_ephemeral(&forged, Some(&plain), None);
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(paths, ["/spec/ephemeralContainers/0/securityContext"]);
         // A Windows pod stays alone even if the body leaves `os` out.
         let windows = json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "app"}]}});
-        assert_eq!(plan_ephemeral(&sent, Some(&windows)), Mutation::default());
+        assert_eq!(
+            plan_ephemeral(&sent, Some(&windows), None),
+            Mutation::default()
+        );
     }
 
     /// Which ephemeral containers are new is found by name: with 40,000
@@ -502,7 +621,7 @@ mod tests {
         let list = pod["spec"]["ephemeralContainers"].as_array_mut().unwrap();
         list.reverse();
         list.push(json!({"name": "new", "image": "busybox"}));
-        let m = plan_ephemeral(&pod, Some(&old));
+        let m = plan_ephemeral(&pod, Some(&old), None);
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(
             paths,
@@ -513,6 +632,6 @@ mod tests {
     #[test]
     fn windows_pods_are_left_alone() {
         let pod = json!({"spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}});
-        assert_eq!(plan(&pod, "64Mi"), Mutation::default());
+        assert_eq!(plan(&pod, "64Mi", None), Mutation::default());
     }
 }
