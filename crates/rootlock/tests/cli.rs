@@ -1263,6 +1263,28 @@ fn sarif_uris_are_relative_or_file_uris() {
     );
 }
 
+/// On Unix a backslash is an ordinary file-name byte, not a separator:
+/// `a\b.yaml` is one file in the current directory, and a URI that
+/// turned it into `a/b.yaml` would send code scanning to a file `b.yaml`
+/// in a directory `a` that does not exist.
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_unix_file_name_is_encoded_not_a_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a\\b.yaml"), pod("false")).unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["scan", "--format", "sarif", "a\\b.yaml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "a%5Cb.yaml"
+    );
+}
+
 #[test]
 fn works_as_a_kubectl_plugin() {
     let dir = std::env::temp_dir().join(format!("rootlock-plugin-{}", std::process::id()));

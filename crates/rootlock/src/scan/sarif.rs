@@ -14,7 +14,13 @@ use std::io::Write;
 /// the checkout), a `file://` URI for an absolute one — a bare `/tmp/x` is
 /// a relative reference with no base that SARIF consumers cannot place.
 fn uri(file: &str) -> String {
-    let f = file.replace('\\', "/");
+    // A backslash separates directories only on Windows; on Unix it is an
+    // ordinary file-name byte, percent-encoded below like any other.
+    let f = if cfg!(windows) {
+        file.replace('\\', "/")
+    } else {
+        file.to_string()
+    };
     let f = f.strip_prefix("./").unwrap_or(&f);
     let scheme = if f.starts_with('/') { "file://" } else { "" };
     let path = f
