@@ -12,6 +12,11 @@ use rootlock_policy::{ContainerRef, Exemptions, FieldPath, Level, Pod};
 /// given without a size): a tmpfs without a limit is unbounded.
 pub const DEFAULT_MEMORY_SIZE: &str = "64Mi";
 
+/// The first policy minor version whose runAsNonRoot check skips a pod
+/// with `hostUsers: false` (PSA's `runAsNonRoot` v1.35); before it the
+/// check applies whatever `hostUsers` says.
+const USER_NAMESPACE_FROM_MINOR: u32 = 35;
+
 /// One change to the pod object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
@@ -359,8 +364,11 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
             Some(_) => {}
         }
     }
-    // With a user namespace (hostUsers: false) PSA no longer asks for it.
-    if spec.host_users != Some(false) && !cx.exempt("runAsNonRoot", None) {
+    // With a user namespace (hostUsers: false) PSA no longer asks for it,
+    // but only from policy v1.35: older versions still require it.
+    let user_namespace =
+        spec.host_users == Some(false) && cx.opts.minor >= USER_NAMESPACE_FROM_MINOR;
+    if !user_namespace && !cx.exempt("runAsNonRoot", None) {
         match psc.and_then(|s| s.run_as_non_root) {
             None => {
                 let all_set = spec

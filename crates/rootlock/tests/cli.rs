@@ -920,6 +920,41 @@ fn fix_names_missing_paths_and_walks_directories() {
     assert_eq!(untouched, plain, "only manifest extensions are read");
 }
 
+/// PSA skips runAsNonRoot for a pod in a user namespace (`hostUsers:
+/// false`) only from policy v1.35; below it the check still applies. So a
+/// fix for an older version must set runAsNonRoot as for any pod, and its
+/// output must scan clean at that version.
+#[test]
+fn fix_sets_run_as_non_root_for_host_users_false_below_v1_35() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pod.yaml");
+    let file = file.to_str().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostUsers: false\n  containers:\n  - name: app\n    image: nginx\n";
+    for (level, wanted) in [
+        ("restricted:v1.34", true),
+        ("immutable:v1.0", true),
+        ("restricted:v1.35", false),
+    ] {
+        std::fs::write(file, pod).unwrap();
+        let out = run(&["fix", "--level", level, "--write", file]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{level}: {stderr}");
+        let fixed = std::fs::read_to_string(file).unwrap();
+        assert_eq!(
+            fixed.contains("runAsNonRoot: true"),
+            wanted,
+            "{level}: {fixed}"
+        );
+        let scan = run(&["scan", "--level", level, file]);
+        assert_eq!(
+            scan.status.code(),
+            Some(0),
+            "{level}: {}",
+            String::from_utf8_lossy(&scan.stdout)
+        );
+    }
+}
+
 /// Errors come out in the order the paths were named, a missing path's
 /// where it was named (as scan reports them), not all missing paths first.
 #[test]
