@@ -6,6 +6,7 @@
 use crate::value::New;
 use rootlock_policy::model::{ContainerKind, normalize_path};
 use rootlock_policy::plan::{Medium, PlannedPath};
+use rootlock_policy::scope::Scope;
 use rootlock_policy::{ContainerRef, Exemptions, FieldPath, Level, Pod};
 
 /// Default size of the memory-backed `/tmp` (and of any memory-backed path
@@ -299,6 +300,9 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
         cx.want_bool("runAsNonRoot", &who, &base, non_root, true, false);
     }
     pod_level(&mut cx, windows);
+    if windows {
+        windows_before_skip(&mut cx);
+    }
     if opts.minor < crate::seccomp_annotations::FIELDS_FROM_MINOR {
         seccomp_annotations(&mut cx);
     }
@@ -318,6 +322,39 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
         crate::volumes::plan_volumes(pod, opts, &read_only_added, &mut cx.out);
     }
     cx.out
+}
+
+/// The restricted checks that ask for fields the API server forbids on a
+/// Windows pod. PSA skips them for Windows from v1.25; below it they fail
+/// whatever the fix does.
+const WINDOWS_FORBIDDEN: [&str; 3] = [
+    "allowPrivilegeEscalation",
+    "capabilities_restricted",
+    "seccompProfile_restricted",
+];
+
+/// A Windows pod at a version whose checks in [`WINDOWS_FORBIDDEN`] still
+/// apply: the fix must not add those fields (the API server would refuse
+/// the pod), so each such check that fails is kept, with a note saying
+/// why, like a value only a person can change.
+fn windows_before_skip(cx: &mut Ctx<'_>) {
+    for rule in WINDOWS_FORBIDDEN {
+        let Some(check) = rootlock_policy::pss::check(rule).and_then(|c| c.at(cx.opts.minor))
+        else {
+            continue;
+        };
+        if (check.eval)(cx.pod, Scope::All).is_none() || cx.exempt(rule, None) {
+            continue;
+        }
+        cx.out.notes.push(Note {
+            path: FieldPath::keys(&["spec", "os", "name"]),
+            text: NoteText::Plain(format!(
+                "{rule} at policy v1.{} asks for securityContext fields that the API server forbids on a Windows pod; kept failing (Pod Security Admission skips this check for Windows pods from v1.25)",
+                cx.opts.minor
+            )),
+            kept: Some((rule, None)),
+        });
+    }
 }
 
 fn valid_seccomp(t: &str) -> bool {

@@ -955,6 +955,40 @@ fn fix_sets_run_as_non_root_for_host_users_false_below_v1_35() {
     }
 }
 
+/// Below policy v1.25 restricted asks a Windows pod for
+/// allowPrivilegeEscalation, capabilities and seccompProfile, fields the
+/// API server forbids on it (PSA skips those checks for Windows from
+/// v1.25). fix cannot make such a pod pass: it adds what applies
+/// (runAsNonRoot), adds none of the forbidden fields, says why the rest
+/// still fails, and exits 0 as for any rule it leaves to a person.
+#[test]
+fn fix_of_a_windows_pod_below_v1_25_adds_no_forbidden_field_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pod.yaml");
+    let file = file.to_str().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  os: {name: windows}\n  containers:\n  - name: app\n    image: nginx\n";
+    for level in ["restricted:v1.24", "immutable:v1.22", "restricted:v1.8"] {
+        std::fs::write(file, pod).unwrap();
+        let out = run(&["fix", "--level", level, "--write", file]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{level}: {stderr}");
+        let fixed = std::fs::read_to_string(file).unwrap();
+        assert!(fixed.contains("runAsNonRoot: true"), "{level}: {fixed}");
+        for forbidden in ["allowPrivilegeEscalation", "capabilities", "seccompProfile"] {
+            assert!(!fixed.contains(forbidden), "{level}: {fixed}");
+        }
+        assert!(
+            stderr.contains("allowPrivilegeEscalation") && stderr.contains("Windows"),
+            "{level}: {stderr}"
+        );
+    }
+    std::fs::write(file, pod).unwrap();
+    let out = run(&["fix", "--level", "restricted:v1.25", "--write", file]);
+    assert_eq!(out.status.code(), Some(0));
+    let scan = run(&["scan", "--level", "restricted:v1.25", file]);
+    assert_eq!(scan.status.code(), Some(0));
+}
+
 /// Errors come out in the order the paths were named, a missing path's
 /// where it was named (as scan reports them), not all missing paths first.
 #[test]
