@@ -21,6 +21,7 @@ pub mod json_events;
 pub mod json_stream;
 pub mod limits;
 pub mod line_breaks;
+mod map_keys;
 pub mod offsets;
 pub mod reader;
 pub mod scalar;

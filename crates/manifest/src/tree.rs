@@ -10,6 +10,7 @@ use crate::flow_indent;
 use crate::flow_spans;
 use crate::json_events::JsonEvents;
 use crate::limits::Limits;
+use crate::map_keys::MapKeys;
 use crate::offsets::Offsets;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span};
 use std::collections::HashMap;
@@ -132,6 +133,8 @@ enum Frame {
         node_col: usize,
         anchor: usize,
         entries: Vec<Entry>,
+        /// The keys of `entries`, hashed once there are many.
+        keys: MapKeys,
         key: Option<(String, usize, bool)>,
         merges: Vec<Node>,
     },
@@ -430,6 +433,7 @@ impl<'a> Builder<'a> {
                             node_col,
                             anchor,
                             entries: Vec::new(),
+                            keys: MapKeys::default(),
                             key: None,
                             merges: Vec::new(),
                         },
@@ -570,6 +574,7 @@ impl<'a> Builder<'a> {
             Frame::Seq { items, .. } => items.push(node),
             Frame::Map {
                 entries,
+                keys,
                 key,
                 merges,
                 ..
@@ -589,7 +594,7 @@ impl<'a> Builder<'a> {
                         merges.push(node);
                         return Ok(());
                     }
-                    if entries.iter().any(|e| e.key == k) {
+                    if !keys.is_new(entries, &k) {
                         return Err(TreeError {
                             line: key_line,
                             column: 0,
