@@ -8,11 +8,12 @@ use crate::resolve::apply_to_tree;
 use rootlock_manifest::json_stream::{Piece, Pieces, sniffs_as_json};
 use rootlock_manifest::offsets::Offsets;
 use rootlock_manifest::scalar::{Resolved, resolve};
-use rootlock_manifest::tree::{Document, Node, Value, parse_documents, parse_json_at};
+use rootlock_manifest::tree::{Document, Entry, Node, Value, parse_documents, parse_json_at};
 use rootlock_manifest::workload::interesting_kind;
 use rootlock_manifest::{Limits, workloads};
 use rootlock_policy::{Finding, LevelVersion, Severity, evaluate};
 use saphyr_parser::{Event, Parser};
+use std::collections::HashMap;
 
 /// Rules the fix is responsible for.
 pub const TARGETED: &[&str] = &[
@@ -39,6 +40,12 @@ pub struct Expected<'a> {
 /// Whether two trees hold the same data (positions, quoting and key order
 /// ignored; scalars compared as the Kubernetes reader types them).
 pub fn same_data(a: &Node, b: &Node, at: &str) -> Result<(), String> {
+    compare(a, b, at, &mut 0)
+}
+
+/// [`same_data`], adding to `scanned` the key comparisons made by scanning
+/// a mapping (what the tests bound, rather than a timing).
+fn compare(a: &Node, b: &Node, at: &str, scanned: &mut usize) -> Result<(), String> {
     match (&a.value, &b.value) {
         (Value::Scalar(x), Value::Scalar(y)) => {
             let (rx, ry) = (resolve(x), resolve(y));
@@ -56,22 +63,57 @@ pub fn same_data(a: &Node, b: &Node, at: &str) -> Result<(), String> {
             .iter()
             .zip(y)
             .enumerate()
-            .try_for_each(|(i, (p, q))| same_data(p, q, &format!("{at}[{i}]"))),
-        (Value::Map(x), Value::Map(y)) if x.len() == y.len() => x.iter().try_for_each(|e| {
-            let here = if at.is_empty() {
-                e.key.clone()
-            } else {
-                format!("{at}.{}", e.key)
-            };
-            match y.iter().find(|f| f.key == e.key) {
-                Some(f) => same_data(&e.value, &f.value, &here),
-                None => Err(format!("{here}: missing after the edit")),
-            }
-        }),
+            .try_for_each(|(i, (p, q))| compare(p, q, &format!("{at}[{i}]"), scanned)),
+        (Value::Map(x), Value::Map(y)) if x.len() == y.len() => {
+            let by_key = ByKey::new(y);
+            x.iter().try_for_each(|e| {
+                let here = if at.is_empty() {
+                    e.key.clone()
+                } else {
+                    format!("{at}.{}", e.key)
+                };
+                match by_key.get(&e.key, scanned) {
+                    Some(f) => compare(&e.value, f, &here, scanned),
+                    None => Err(format!("{here}: missing after the edit")),
+                }
+            })
+        }
         _ => Err(format!(
             "{}: changed shape",
             if at.is_empty() { "document" } else { at }
         )),
+    }
+}
+
+/// The values of a mapping by key. API objects' mappings are small and
+/// scanned; a large one (a workload's labels or annotations can hold as
+/// many keys as fit under the document limit) is hashed, so comparing two
+/// mappings of n keys costs O(n), not the O(n²) of a scan per key.
+enum ByKey<'a> {
+    Few(&'a [Entry]),
+    Many(HashMap<&'a str, &'a Node>),
+}
+
+impl<'a> ByKey<'a> {
+    /// Up to this many entries, a lookup scans them.
+    const SCANNED: usize = 16;
+
+    fn new(entries: &'a [Entry]) -> Self {
+        if entries.len() <= Self::SCANNED {
+            ByKey::Few(entries)
+        } else {
+            ByKey::Many(entries.iter().map(|e| (e.key.as_str(), &e.value)).collect())
+        }
+    }
+
+    fn get(&self, key: &str, scanned: &mut usize) -> Option<&'a Node> {
+        match self {
+            ByKey::Few(entries) => {
+                *scanned += entries.len();
+                entries.iter().find(|e| e.key == key).map(|e| &e.value)
+            }
+            ByKey::Many(map) => map.get(key).copied(),
+        }
     }
 }
 
@@ -246,6 +288,43 @@ fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<Vec<Vec<Fin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn map(keys: impl Iterator<Item = usize>) -> Node {
+        let node = |value| Node {
+            line: 1,
+            column: 1,
+            value,
+        };
+        let scalar = |text: String| {
+            node(Value::Scalar(rootlock_manifest::tree::Scalar {
+                text,
+                plain: true,
+                tag: None,
+            }))
+        };
+        node(Value::Map(
+            keys.map(|i| Entry {
+                key: format!("k{i}"),
+                key_line: 1,
+                value: scalar(format!("v{i}")),
+            })
+            .collect(),
+        ))
+    }
+
+    #[test]
+    fn large_mappings_are_compared_by_key_without_a_scan_per_key() {
+        let n = 100_000;
+        let mut scanned = 0;
+        assert!(compare(&map(0..n), &map((0..n).rev()), "", &mut scanned).is_ok());
+        // A scan per key would be ~5·10⁹ comparisons.
+        assert_eq!(scanned, 0);
+        let e = compare(&map(0..n), &map(1..=n), "", &mut scanned).unwrap_err();
+        assert!(e.contains("k0: missing after the edit"), "{e}");
+        // Small mappings are still compared, by a scan.
+        assert!(compare(&map(0..3), &map((0..3).rev()), "", &mut scanned).is_ok());
+        assert!(compare(&map(0..3), &map(1..4), "", &mut scanned).is_err());
+    }
 
     #[test]
     fn a_tag_left_on_a_new_collection_is_refused() {
