@@ -462,11 +462,12 @@ impl<'a> Builder<'a> {
                         node_col,
                         anchor,
                         mut entries,
+                        mut keys,
                         merges,
                         ..
                     }) = self.stack.pop()
                     {
-                        apply_merges(&mut entries, merges);
+                        apply_merges(&mut entries, &mut keys, merges);
                         let node = Node {
                             line: node_line,
                             column: node_col,
@@ -625,7 +626,7 @@ impl<'a> Builder<'a> {
 
 /// YAML 1.1 merge keys (`<<: *defaults`), which Kubernetes' YAML reader
 /// honours: keys written in the mapping win over merged ones.
-fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
+fn apply_merges(entries: &mut Vec<Entry>, keys: &mut MapKeys, merges: Vec<Node>) {
     for merge in merges {
         let sources: Vec<Node> = match merge.value {
             Value::Seq(items) => items,
@@ -637,7 +638,9 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
         for source in sources {
             if let Value::Map(merged) = source.value {
                 for e in merged {
-                    if !entries.iter().any(|x| x.key == e.key) {
+                    // Through the key set: a scan of `entries` per merged
+                    // key is quadratic in a large mapping.
+                    if keys.is_new(entries, &e.key) {
                         entries.push(e);
                     }
                 }
@@ -652,6 +655,52 @@ mod tests {
 
     fn parse(text: &str) -> Result<Vec<Document>, TreeError> {
         parse_documents(text, 0, &Limits::default(), &|_| true)
+    }
+
+    /// A mapping node of `key: v` entries.
+    fn map_of(keys: impl Iterator<Item = String>) -> Node {
+        let node = |value| Node {
+            line: 1,
+            column: 1,
+            value,
+        };
+        node(Value::Map(
+            keys.map(|key| Entry {
+                key,
+                key_line: 1,
+                value: node(Value::Seq(Vec::new())),
+            })
+            .collect(),
+        ))
+    }
+
+    /// Merging a large mapping into a large one looks each merged key up
+    /// in the map's key set, not by a scan of every entry (quadratic: a
+    /// `<<: *labels` of 20,000 keys into 20,000 annotations took 8 s).
+    #[test]
+    fn merge_keys_are_applied_without_a_scan_per_key() {
+        let n = 50_000;
+        let mut entries = Vec::new();
+        let mut keys = MapKeys::default();
+        let Value::Map(explicit) = map_of((0..n).map(|i| format!("z{i}"))).value else {
+            unreachable!()
+        };
+        for e in explicit {
+            assert!(keys.is_new(&entries, &e.key));
+            entries.push(e);
+        }
+        // The merged map repeats one explicit key, which must not be taken.
+        let merged = map_of((0..n).map(|i| format!("k{i}")).chain(["z0".to_string()]));
+        apply_merges(&mut entries, &mut keys, vec![merged]);
+        assert_eq!(entries.len(), 2 * n);
+        assert_eq!(entries.iter().filter(|e| e.key == "z0").count(), 1);
+        // The key set holds the merged keys: they were looked up there.
+        assert!(!keys.is_new(&[], "k7"));
+        assert!(
+            keys.compared <= crate::map_keys::SCANNED * crate::map_keys::SCANNED,
+            "{}",
+            keys.compared
+        );
     }
 
     /// A multi-line flow collection closed at its key's column, as kubectl
