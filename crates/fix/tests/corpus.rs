@@ -163,6 +163,30 @@ fn pod_security_fixtures() {
     assert!(changed > 4000, "only {changed} fixtures changed");
 }
 
+/// Each fixture fixed at the policy version of its folder
+/// (`<level>/v1.N/…` at `immutable:v1.N`), not only at latest: what a
+/// check asks for changes with the version (runAsNonRoot still applies to
+/// `hostUsers: false` below v1.35), and the fix must follow it.
+#[test]
+fn pod_security_fixtures_at_their_own_version() {
+    let files = files(&repo().join("testdata/pod-security/testdata"));
+    let mut checked = 0;
+    for f in &files {
+        let Some(version) = f
+            .ancestors()
+            .filter_map(|d| d.file_name()?.to_str())
+            .find(|n| n.starts_with("v1."))
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(f).unwrap();
+        let level = format!("immutable:{version}");
+        check_file(&f.display().to_string(), &text, &level);
+        checked += 1;
+    }
+    assert!(checked > 4000, "only {checked} fixtures found");
+}
+
 /// Whether the scanner reads `text` as manifests without an input error
 /// (the peer corpora hold expected-output files that are not manifests).
 fn scannable(name: &str, text: &str) -> bool {
