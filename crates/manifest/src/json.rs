@@ -13,6 +13,7 @@
 use crate::tree::{Entry, Node, Scalar, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as J;
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -104,17 +105,52 @@ pub fn json_from_node(n: &Node) -> J {
 /// The error text when JSON nests deeper than the seed allows.
 pub const TOO_DEEP: &str = "object nests too deeply";
 
-/// Deserialises one JSON value into a [`Node`] (any serde deserializer;
-/// meant for `serde_json`), at most `depth` levels of arrays and objects
-/// deep. A key repeated in one object is an error, as it is in YAML input:
-/// the API server never sends one, and a silent last-wins would let two
-/// readers of the same bytes disagree.
-#[derive(Debug, Clone, Copy)]
-pub struct NodeSeed {
-    pub depth: usize,
+/// How many more nodes a deserialisation may build, shared by every seed
+/// of one value. A node costs about 150 bytes built, and the pod model,
+/// the findings and a denial that names every container grow with them:
+/// without a bound, a 3 MiB pod of tiny containers took hundreds of MB.
+#[derive(Debug)]
+pub struct NodeBudget {
+    left: Cell<usize>,
+    max: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for NodeSeed {
+impl NodeBudget {
+    pub fn new(max: usize) -> NodeBudget {
+        NodeBudget {
+            left: Cell::new(max),
+            max,
+        }
+    }
+
+    /// Takes one node; an error once `max` have been built.
+    pub fn take<E: de::Error>(&self) -> Result<(), E> {
+        match self.left.get().checked_sub(1) {
+            Some(left) => {
+                self.left.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(format_args!(
+                "object too large to review: more than {} values",
+                self.max
+            ))),
+        }
+    }
+}
+
+/// Deserialises one JSON value into a [`Node`] (any serde deserializer;
+/// meant for `serde_json`), at most `depth` levels of arrays and objects
+/// deep, and at most as many nodes as `budget` allows (none: unbounded).
+/// A key repeated in one object is an error, as it is in YAML input: the
+/// API server never sends one, and a silent last-wins would let two
+/// readers of the same bytes disagree.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeSeed<'b> {
+    pub depth: usize,
+    pub budget: Option<&'b NodeBudget>,
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
     type Value = Node;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
@@ -122,16 +158,24 @@ impl<'de> DeserializeSeed<'de> for NodeSeed {
     }
 }
 
-impl NodeSeed {
-    fn inner<E: de::Error>(self) -> Result<NodeSeed, E> {
+impl<'b> NodeSeed<'b> {
+    fn inner<E: de::Error>(self) -> Result<NodeSeed<'b>, E> {
         match self.depth.checked_sub(1) {
-            Some(depth) => Ok(NodeSeed { depth }),
+            Some(depth) => Ok(NodeSeed { depth, ..self }),
             None => Err(E::custom(TOO_DEEP)),
         }
     }
+
+    /// A node, counted against the budget.
+    fn node<E: de::Error>(self, value: Value) -> Result<Node, E> {
+        if let Some(b) = self.budget {
+            b.take::<E>()?;
+        }
+        Ok(leaf(value))
+    }
 }
 
-impl<'de> Visitor<'de> for NodeSeed {
+impl<'de> Visitor<'de> for NodeSeed<'_> {
     type Value = Node;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -139,34 +183,34 @@ impl<'de> Visitor<'de> for NodeSeed {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Node, E> {
-        Ok(leaf(scalar(b.to_string(), true)))
+        self.node(scalar(b.to_string(), true))
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Node, E> {
-        Ok(leaf(scalar(n.to_string(), true)))
+        self.node(scalar(n.to_string(), true))
     }
 
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<Node, E> {
-        Ok(leaf(scalar(n.to_string(), true)))
+        self.node(scalar(n.to_string(), true))
     }
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Node, E> {
         // serde_json's own rendering (`1.0`, `1e+100`), as `node_from_json`
         // gives it; JSON text has no non-finite numbers.
         let text = serde_json::Number::from_f64(n).map_or_else(|| n.to_string(), |n| n.to_string());
-        Ok(leaf(scalar(text, true)))
+        self.node(scalar(text, true))
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Node, E> {
-        Ok(leaf(scalar(s.to_owned(), false)))
+        self.node(scalar(s.to_owned(), false))
     }
 
     fn visit_string<E: de::Error>(self, s: String) -> Result<Node, E> {
-        Ok(leaf(scalar(s, false)))
+        self.node(scalar(s, false))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
-        Ok(leaf(scalar("null".into(), true)))
+        self.node(scalar("null".into(), true))
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Node, E> {
@@ -179,7 +223,7 @@ impl<'de> Visitor<'de> for NodeSeed {
         while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
-        Ok(leaf(Value::Seq(items)))
+        self.node(Value::Seq(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
@@ -193,6 +237,9 @@ impl<'de> Visitor<'de> for NodeSeed {
                 key_line: 0,
                 value,
             });
+        }
+        if let Some(b) = self.budget {
+            b.take::<A::Error>()?;
         }
         map_node(entries)
     }
@@ -254,9 +301,12 @@ mod tests {
 
     fn seed(text: &str, depth: usize) -> Result<Node, String> {
         let mut de = serde_json::Deserializer::from_str(text);
-        let n = NodeSeed { depth }
-            .deserialize(&mut de)
-            .map_err(|e| e.to_string())?;
+        let n = NodeSeed {
+            depth,
+            budget: None,
+        }
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
         de.end().map_err(|e| e.to_string())?;
         Ok(n)
     }

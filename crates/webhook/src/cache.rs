@@ -193,12 +193,16 @@ impl PodLister for KubePodLister {
 /// of a few thousand pods, listed whole, outgrew the webhook's 128 MiB.
 fn slim_listed_pod(pod: &Pod) -> Result<serde_json::Value, String> {
     let text = serde_json::to_string(pod).map_err(|e| e.to_string())?;
-    let Ok(Some(node)) = crate::object::slim_from_str(&text) else {
-        // Deeper than admission reads: kept whole, as before, so that the
-        // dry-run counts it and skips it like any pod it cannot read.
-        return serde_json::to_value(pod).map_err(|e| e.to_string());
+    let mut slim = match crate::object::slim_from_str(&text) {
+        Ok(Some(node)) => crate::object::to_json(&node),
+        // Deeper, or of more values, than a review builds: a stub the
+        // dry-run counts and, like any pod it cannot read, does not judge.
+        // Kept whole it would cost what those bounds are there to prevent.
+        _ => serde_json::json!({
+            "metadata": {"name": pod.metadata.name},
+            "spec": "not reviewed: deeper or larger than a review reads",
+        }),
     };
-    let mut slim = crate::object::to_json(&node);
     let controller = pod
         .metadata
         .owner_references
@@ -235,5 +239,28 @@ impl PodLister for StaticPodLister {
                 .for_each(|p| each(p.clone()));
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listed_pod_larger_than_a_review_reads_is_kept_as_an_unreadable_stub() {
+        let containers: Vec<serde_json::Value> = (0..20_000)
+            .map(|i| serde_json::json!({"name": format!("c{i}"), "image": "nginx"}))
+            .collect();
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "huge", "ownerReferences": [
+                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "r", "uid": "u1", "controller": true}
+            ]},
+            "spec": {"containers": containers},
+        }))
+        .unwrap();
+        let kept = slim_listed_pod(&pod).unwrap();
+        assert!(serde_json::to_vec(&kept).unwrap().len() < 1024, "{kept}");
+        assert_eq!(kept["metadata"]["ownerReferences"][0]["uid"], "u1");
+        assert!(crate::admit::pod_from_json(&kept).is_err());
     }
 }

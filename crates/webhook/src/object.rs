@@ -22,7 +22,7 @@
 //! right.
 
 use rootlock_manifest::extract::{self, Path};
-use rootlock_manifest::json::{NodeSeed, json_from_node, map_node};
+use rootlock_manifest::json::{NodeBudget, NodeSeed, json_from_node, map_node};
 use rootlock_manifest::tree::{Entry, Node, Value};
 use rootlock_policy::Pod;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -30,6 +30,18 @@ use std::fmt;
 
 /// Deepest nesting built: arrays and objects, from the object down.
 pub const MAX_DEPTH: usize = 64;
+
+/// Most values kept of one object. A real pod keeps a few hundred to a few
+/// thousand: a hundred containers with ports, mounts, probes and resources
+/// keep about 15,000. Everything a review builds grows with them (the tree,
+/// the pod model, the findings, a denial naming every container): a 7 MiB
+/// pod of 212,796 one-line containers (640,000 values) peaked at 405 MB
+/// before this bound, and six at once at 944 MB, so one user allowed to
+/// create pods could take the webhook past its memory limit, and with
+/// `failurePolicy: Fail` every pod creation with it. Past the bound the
+/// review is a 400 naming it. At the bound (release build, 2026-11-30) one
+/// review peaked at 59 MB of RSS, eight at once at 91 MB.
+pub const MAX_NODES: usize = 20_000;
 
 /// `deserialize_with` for `object`/`oldObject`: `null` or absent is `None`.
 pub fn deserialize_slim<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Node>, D::Error> {
@@ -78,9 +90,11 @@ impl<'de> Visitor<'de> for Optional {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let budget = NodeBudget::new(MAX_NODES);
         Slim {
             shape: Shape::Object,
             depth: MAX_DEPTH,
+            budget: &budget,
         }
         .deserialize(d)
         .map(Some)
@@ -137,27 +151,36 @@ impl Shape {
     }
 }
 
-/// Builds a value of a given shape, at most `depth` levels deep.
+/// Builds a value of a given shape, at most `depth` levels deep, within
+/// `budget`'s nodes.
 #[derive(Clone, Copy)]
-struct Slim {
+struct Slim<'b> {
     shape: Shape,
     depth: usize,
+    budget: &'b NodeBudget,
 }
 
-impl Slim {
-    fn whole(self) -> NodeSeed {
-        NodeSeed { depth: self.depth }
+impl<'b> Slim<'b> {
+    fn whole(self) -> NodeSeed<'b> {
+        NodeSeed {
+            depth: self.depth,
+            budget: Some(self.budget),
+        }
     }
 
-    fn inner<E: de::Error>(self, shape: Shape) -> Result<Slim, E> {
+    fn inner<E: de::Error>(self, shape: Shape) -> Result<Slim<'b>, E> {
         match self.depth.checked_sub(1) {
-            Some(depth) => Ok(Slim { shape, depth }),
+            Some(depth) => Ok(Slim {
+                shape,
+                depth,
+                ..self
+            }),
             None => Err(E::custom(rootlock_manifest::json::TOO_DEEP)),
         }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Slim {
+impl<'de> DeserializeSeed<'de> for Slim<'_> {
     type Value = Node;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
@@ -167,7 +190,7 @@ impl<'de> DeserializeSeed<'de> for Slim {
 
 /// Scalars of any shape are built as they are: the extractor then says
 /// what is wrong with them, exactly as on the full tree.
-impl<'de> Visitor<'de> for Slim {
+impl<'de> Visitor<'de> for Slim<'_> {
     type Value = Node;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -218,6 +241,7 @@ impl<'de> Visitor<'de> for Slim {
         while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
+        self.budget.take::<A::Error>()?;
         Ok(Node {
             line: 0,
             column: 0,
@@ -246,6 +270,7 @@ impl<'de> Visitor<'de> for Slim {
                 value,
             });
         }
+        self.budget.take::<A::Error>()?;
         map_node(entries)
     }
 }
@@ -283,6 +308,34 @@ mod tests {
             .collect();
         k.sort();
         k
+    }
+
+    #[test]
+    fn the_values_built_are_bounded() {
+        let pod = |containers: usize, mounts: usize| {
+            let mounts: Vec<String> = (0..mounts)
+                .map(|i| format!(r#"{{"name":"v","mountPath":"/m{i}"}}"#))
+                .collect();
+            let one = format!(
+                r#"{{"name":"c","image":"i","volumeMounts":[{}]}}"#,
+                mounts.join(",")
+            );
+            format!(
+                r#"{{"kind":"Pod","spec":{{"containers":[{}]}}}}"#,
+                vec![one; containers].join(",")
+            )
+        };
+        // Many containers, or one container's long list kept whole.
+        for text in [pod(20_000, 0), pod(1, 20_000)] {
+            let e = slim(&text).unwrap_err();
+            assert!(
+                e.starts_with("object too large to review: more than 20000 values"),
+                "{e}"
+            );
+        }
+        // A large real-world pod is far inside it.
+        let n = slim(&pod(50, 40)).unwrap().unwrap();
+        assert_eq!(pod_from_node(&n).unwrap().spec.containers.len(), 50);
     }
 
     #[test]

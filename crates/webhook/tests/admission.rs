@@ -461,6 +461,33 @@ async fn bad_requests_get_a_clear_400_and_the_server_keeps_serving() {
 }
 
 #[tokio::test]
+async fn a_pod_of_more_values_than_a_review_builds_gets_a_400() {
+    let h = start(Default::default()).await;
+    // A pod of more values than a review builds: refused, not built.
+    let mut many = recorded("05-pod-create").body;
+    let containers: Vec<serde_json::Value> = (0..20_000)
+        .map(|i| serde_json::json!({"name": format!("c{i}"), "image": "nginx"}))
+        .collect();
+    many["request"]["object"]["spec"]["containers"] = containers.into();
+    let r = h
+        .client
+        .post(h.url("/validate?timeout=5s"))
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(&many).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("object too large to review: more than 20000 values"),
+        "{text}"
+    );
+    // Still serving.
+    assert_eq!(h.recorded("05-pod-create").await["allowed"], false);
+}
+
+#[tokio::test]
 async fn health_readiness_and_metrics() {
     let h = start(Default::default()).await;
     h.recorded("05-pod-create").await;
