@@ -22,6 +22,21 @@ pub fn join_quote<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
+/// The first `shown` items joined by `, `, then `and N more` for the rest:
+/// a message about a hostile input's many paths stays one readable line.
+pub fn join_some<S: AsRef<str>>(items: &[S], shown: usize) -> String {
+    let mut out = items
+        .iter()
+        .take(shown)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > shown {
+        out.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    out
+}
+
 /// `container "a"` / `containers "a", "b"`.
 pub fn containers_phrase<S: AsRef<str>>(names: &[S]) -> String {
     format!(
@@ -114,6 +129,14 @@ fn is_go_printable(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn join_some_shows_the_first_items_and_counts_the_rest() {
+        assert_eq!(join_some(&["a", "b"], 3), "a, b");
+        assert_eq!(join_some(&["a", "b", "c"], 3), "a, b, c");
+        assert_eq!(join_some(&["a", "b", "c", "d", "e"], 2), "a, b and 3 more");
+        assert_eq!(join_some::<&str>(&[], 2), "");
+    }
     use super::*;
 
     #[test]

@@ -259,7 +259,7 @@ fn erofs_warning(lines: &[String]) -> Option<String> {
     let at = if paths.is_empty() {
         String::new()
     } else {
-        format!(" (at {})", paths.join(", "))
+        format!(" (at {})", rootlock_policy::format::join_some(&paths, 20))
     };
     Some(format!(
         "the program reported {} read-only file system error(s) while traced, first: {first:?}; those writes failed here too{at}, so they are not in this plan: add what the program needs there by hand (a read-only --bind stands for a volume the pod mounts read-only)",

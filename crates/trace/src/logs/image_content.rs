@@ -14,7 +14,7 @@
 use super::{Hit, Op};
 use crate::canonical::{is_at_or_under, normalized};
 use crate::reduce::{MEMORY_PATHS, RUNTIME_STATE_PATHS};
-use rootlock_policy::format::pluralize;
+use rootlock_policy::format::{join_some, pluralize};
 use rootlock_policy::plan::PlannedPath;
 use std::collections::{BTreeSet, HashSet};
 
@@ -27,6 +27,9 @@ fn is_scratch(path: &str) -> bool {
         .chain(&["/var/tmp"])
         .any(|s| is_at_or_under(path, s))
 }
+
+/// Directories named in the warning; the rest are counted.
+const SHOWN: usize = 20;
 
 /// One warning naming the planned directories (`paths`) the image has and
 /// may hold content in, as the `hits` show, unless the plan already says
@@ -49,7 +52,7 @@ pub fn warning<'a>(
     let n = dirs.len();
     Some(format!(
         "{}: the image has {} (the program wrote into {}), and a log cannot show what else {} hold; an emptyDir hides all of it (code, configuration, log links to /dev/stdout): look in the image (`rootlock trace --rootfs`) or seed the {} from an init container",
-        dirs.join(", "),
+        join_some(&dirs, SHOWN),
         pluralize("this directory", "these directories", n),
         pluralize("it", "them", n),
         pluralize("it may", "they may", n),
@@ -139,6 +142,17 @@ mod tests {
             )),
             "{one:?}"
         );
+    }
+
+    #[test]
+    fn a_warning_about_many_directories_names_the_first_and_counts_the_rest() {
+        let log: String = (0..100)
+            .map(|i| format!("open /srv/d{i:03}/f: read-only file system\n"))
+            .collect();
+        let dirs = warned(&log);
+        assert_eq!(dirs.len(), 20, "{dirs:?}");
+        assert_eq!(dirs[0], "/srv/d000");
+        assert_eq!(dirs[19], "/srv/d019 and 80 more");
     }
 
     /// `/app-x` and `/app.d` sort between `/app` and `/app/`: the lookup
