@@ -9,6 +9,17 @@ use serde::Deserialize;
 use std::collections::HashSet;
 use std::time::Duration;
 
+/// The `apiVersion` of a rootlock configuration file.
+pub const API_VERSION: &str = "rootlock.dev/v1";
+
+/// The `apiVersion`s of PSA's own `PodSecurityConfiguration`, whose
+/// `defaults` and `exemptions` this file also reads.
+pub const PSA_API_VERSIONS: [&str; 3] = [
+    "pod-security.admission.config.k8s.io/v1",
+    "pod-security.admission.config.k8s.io/v1beta1",
+    "pod-security.admission.config.k8s.io/v1alpha1",
+];
+
 /// The parsed, validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -221,7 +232,24 @@ impl Config {
                 format!("unexpected kind {kind:?}: must be RootlockWebhookConfiguration or PodSecurityConfiguration"),
             ));
         }
-        let _ = file.api_version;
+        // Optional, but not ignored when given: a typo or another tool's
+        // configuration is an error, not a file half read.
+        if let Some(v) = &file.api_version {
+            let known = match file.kind.as_deref() {
+                Some("PodSecurityConfiguration") => PSA_API_VERSIONS.contains(&v.as_str()),
+                Some("RootlockWebhookConfiguration") => v == API_VERSION,
+                _ => v == API_VERSION || PSA_API_VERSIONS.contains(&v.as_str()),
+            };
+            if !known {
+                errors.push((
+                    FieldPath::keys(&["apiVersion"]),
+                    format!(
+                        "unexpected apiVersion {v:?}: {API_VERSION} (kind RootlockWebhookConfiguration), or {} (kind PodSecurityConfiguration)",
+                        PSA_API_VERSIONS.join(", ")
+                    ),
+                ));
+            }
+        }
         let mut c = Config::default();
         if let Some(d) = file.defaults {
             let mut set = |mode: &str,
@@ -574,6 +602,30 @@ mod tests {
     /// kubelet then sizes the tmpfs by the pod's memory limit or the node's
     /// allocatable memory. `tmpSizeLimit: 0` would give every mutated pod
     /// an unbounded /tmp in RAM, the opposite of the option's name.
+    #[test]
+    fn the_api_version_is_checked_when_given() {
+        for ok in [
+            "apiVersion: rootlock.dev/v1\nkind: RootlockWebhookConfiguration\n",
+            "apiVersion: rootlock.dev/v1\n",
+            "apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\n",
+            "kind: PodSecurityConfiguration\n",
+        ] {
+            assert!(Config::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "apiVersion: rootlock.dev/v2\n",
+            "apiVersion: rootlock.dev/v1\nkind: PodSecurityConfiguration\n",
+            "apiVersion: pod-security.admission.config.k8s.io/v1\nkind: RootlockWebhookConfiguration\n",
+            "apiVersion: apiserver.config.k8s.io/v1\n",
+        ] {
+            let e = Config::parse_from(bad, "cfg.yaml").unwrap_err();
+            assert!(
+                e.starts_with("cfg.yaml:1: apiVersion: unexpected apiVersion"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
     #[test]
     fn a_zero_tmp_size_limit_is_refused() {
         for zero in ["0", "0Mi", "0.0Gi", "00", "0.000k"] {
