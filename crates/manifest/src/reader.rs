@@ -223,6 +223,15 @@ impl<F: FnMut(ParsedDocument<'_>) -> Result<(), InputError>> Stream<'_, F> {
             };
             (kind, format!("{what}: {}", e.message))
         };
+        // The parser reports a text that ends too soon one past its last
+        // character, on a line the file may not have: point at the end of
+        // what is there, and say so.
+        let content = text.trim_end_matches(['\n', '\r']).len();
+        let end = origin.position_of(text, content);
+        if (e.line, e.column) > end {
+            let message = format!("{message} (at the end of the input)");
+            return self.error(kind, end.0, end.1, message);
+        }
         self.error(kind, e.line, e.column, message)
     }
 
@@ -551,6 +560,22 @@ mod tests {
     }
 
     #[test]
+    fn an_input_that_ends_too_soon_is_pointed_at_its_end() {
+        for text in [
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: [x",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n\n",
+        ] {
+            let e = kinds(text).unwrap_err();
+            assert_eq!((e.line, e.column), (3, 20), "{e}");
+            assert!(e.message.ends_with("(at the end of the input)"), "{e}");
+        }
+        // An error inside the text keeps its own position.
+        let e = kinds("a: 1\n b: 2\nc: 3\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(!e.message.contains("end of the input"), "{e}");
+    }
+
+    #[test]
     fn helm_templates_are_recognised() {
         let e = kinds("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\nspec: {}\n{{- end }}\n").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Template, "{e}");
@@ -589,7 +614,8 @@ mod tests {
         let text = "kind: PrometheusRule\nspec:\n  groups:\n  - rules:\n    - annotations:\n        summary: \"{{ $labels.job }}\"\n        description: |\n          {{ $labels.instance }}\n          {{- if $value }} is down {{ end }}\n  bad: [\n";
         let e = kinds(text).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Syntax, "{e}");
-        assert_eq!(e.line, 11, "{e}");
+        // The unclosed `[` on the last line: the end of the input.
+        assert_eq!(e.line, 10, "{e}");
         assert!(e.message.starts_with("invalid YAML/JSON: "), "{e}");
     }
 

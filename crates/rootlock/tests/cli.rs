@@ -572,7 +572,8 @@ data:
             .starts_with("invalid YAML/JSON: "),
         "{e}"
     );
-    assert_eq!(e["line"], 7, "{e}");
+    // The unclosed `[` ends the input, on line 6 (not the line after it).
+    assert_eq!(e["line"], 6, "{e}");
     // A good document after a bad one is still scanned (and the run still fails).
     let (code, doc, _) =
         scan_stdin_json(&[], &format!("kind: Pod\nspec: [\n---\n{}", pod("false")));
