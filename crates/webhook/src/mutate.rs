@@ -11,7 +11,7 @@
 
 use crate::admit::{Call, Webhook};
 use crate::labels::mutate_label;
-use crate::object::to_json;
+use crate::object::{pod_from_node, to_json};
 use crate::review::AdmissionResponse;
 use rootlock_policy::model::{ContainerKind, normalize_path};
 use rootlock_policy::{ContainerRef, Exemptions, Origin};
@@ -268,9 +268,17 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
             return AdmissionResponse::allow();
         }
     };
-    let Some(object) = req.object.as_ref().map(to_json) else {
+    let Some(node) = req.object.as_ref() else {
         return AdmissionResponse::allow();
     };
+    // An object the policy cannot read (a field of the wrong type) is not
+    // patched: a patch planned against it may not apply (the API server
+    // then fails the request on the patch, not on the object), and
+    // `/validate` names what is wrong with it.
+    if pod_from_node(node).is_err() {
+        return AdmissionResponse::allow();
+    }
+    let object = to_json(node);
     // For `pods/ephemeralcontainers` the API server keeps only the body's
     // ephemeral containers (after mutation): the pod's own fields, its
     // runtime class among them, are the old object's, whatever the body

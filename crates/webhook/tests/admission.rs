@@ -579,6 +579,29 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
 }
 
 #[tokio::test]
+async fn an_object_of_the_wrong_shape_is_not_patched() {
+    // Found by fuzzing: a securityContext that is a string got a patch
+    // adding a field inside it, which no JSONPatch can apply.
+    let h = start(config("mutate:\n  enabled: true\n")).await;
+    for (rec, at) in [
+        ("08-pod-ephemeralcontainers-update", "ephemeralContainers"),
+        ("05-pod-create", "containers"),
+    ] {
+        let mut body = recorded(rec).body;
+        body["request"]["object"]["spec"][at][0]["securityContext"] = json!("Always");
+        let r = h.review("/mutate", &body).await;
+        assert_eq!(
+            r,
+            json!({"uid": body["request"]["uid"], "allowed": true}),
+            "{rec}"
+        );
+        // /validate says what is wrong.
+        let v = h.review("/validate", &body).await;
+        assert_eq!(v["allowed"], false, "{rec}: {v}");
+    }
+}
+
+#[tokio::test]
 async fn mutation_reaches_the_ephemeral_container_kubectl_debug_adds() {
     let h = start(config("mutate:\n  enabled: true\n")).await;
     // The recorded `kubectl debug` request, sent to /mutate.
