@@ -454,6 +454,37 @@ mod tests {
         assert_eq!(judged(&status, nested), Vec::<String>::new());
     }
 
+    #[test]
+    fn shocker_counts_a_writable_disk_mounted_under_sys_or_proc() {
+        // The pod without the kubelet's binds from the node's disk, but
+        // with a hostPath of another disk mounted under /sys and one under
+        // /proc: the place does not make them kernel interfaces, and
+        // open_by_handle_at through either reaches every file of its disk.
+        let kubernetes: String = KUBERNETES
+            .lines()
+            .filter(|l| !l.contains(" ext4 /dev/nvme0n1p1 "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let text = format!(
+            "{kubernetes}1497 1487 259:2 /data /sys/fs/data rw,relatime - xfs /dev/nvme1n1 rw\n\
+             1498 1483 259:2 /more /proc/more rw,relatime - xfs /dev/nvme1n1 rw\n"
+        );
+        let mut status = restricted();
+        status.effective = CapSet(status.effective.0 | 1 << CAP_DAC_READ_SEARCH);
+        let r = report(&text, &status, Vec::new());
+        assert_eq!(r.reasons.len(), 1, "{:?}", r.reasons);
+        assert!(
+            r.reasons[0].starts_with(
+                "CAP_DAC_READ_SEARCH is in the effective capability set, and /sys/fs/data, \
+                 /proc/more are writable on the node's disk"
+            ),
+            "{:?}",
+            r.reasons
+        );
+        // Without the capability they are volumes like any other.
+        assert!(report(&text, &restricted(), Vec::new()).passed());
+    }
+
     /// Each reason up to its first `)`: what failed, where and from what,
     /// without the explanation.
     fn heads(r: &Report) -> Vec<&str> {

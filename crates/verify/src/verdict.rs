@@ -316,9 +316,18 @@ fn shocker_reason(
         }
         Held::Inheritable => "in the inheritable set and NoNewPrivs is off (exec can regain it)",
     };
+    // By filesystem type, wherever the mount is: under /proc or /sys a
+    // disk filesystem is classified pseudo (and ignored) by its place alone,
+    // as if it were a runtime's mask, but a handle opened through it is
+    // still a file of that disk.
     let disks: Vec<&str> = mounts
         .iter()
-        .filter(|m| matters(m) && m.backing == Backing::Disk && Some(m.mount_id) != root_id)
+        .filter(|m| {
+            !m.read_only
+                && !m.covered
+                && classify::backing_of_type(&m.fs_type, &m.source) == Backing::Disk
+                && Some(m.mount_id) != root_id
+        })
         .map(|m| m.mount_point.as_str())
         .collect();
     if disks.is_empty() {
