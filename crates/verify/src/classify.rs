@@ -252,6 +252,22 @@ pub fn kernel_interface(
     }
 }
 
+/// The device nodes runc gives every container (libcontainer's
+/// `AllowedDevices`), as the root of a devtmpfs mount.
+const RUNTIME_DEVICE_NODES: &[&str] = &["/null", "/zero", "/full", "/random", "/urandom", "/tty"];
+
+/// A devtmpfs mount of one of the runtime's harmless device nodes alone
+/// (`root` is the mount's root in its filesystem). In a user namespace
+/// (Kubernetes `hostUsers: false`) runc cannot mknod, so it binds each of
+/// them from the node's `/dev`, writable and without `nodev`, and binds
+/// `/dev/null` over the masked paths under `/proc`. Such a mount reaches
+/// that one node, not the device tree: no disk can be opened and no node
+/// replaced through it. A bind of any other node (a hostPath of the node's
+/// `/dev/sda`) is still the node's device and fails.
+pub fn runtime_device_bind(fs_type: &str, root: &str) -> bool {
+    fs_type == "devtmpfs" && RUNTIME_DEVICE_NODES.contains(&root)
+}
+
 /// True when a writable mount at `mount_point` would let the container
 /// change its own programs, libraries or configuration: `/`, one of the
 /// system paths, or an ancestor of one. The list is the policy's, so
@@ -396,6 +412,17 @@ mod tests {
                 "{fs_type} at {mount_point}, read_only {read_only}, nodev {nodev}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_runtimes_device_nodes_are_runtime_device_binds() {
+        for node in ["/null", "/zero", "/full", "/random", "/urandom", "/tty"] {
+            assert!(runtime_device_bind("devtmpfs", node), "{node}");
+        }
+        for root in ["/", "/sda", "/vda1", "/mem", "/kmsg", "/null/x", "/nullx"] {
+            assert!(!runtime_device_bind("devtmpfs", root), "{root}");
+        }
+        assert!(!runtime_device_bind("tmpfs", "/null"));
     }
 
     #[test]

@@ -291,7 +291,7 @@ fn mount_report(
         classify::backing(&m.fs_type, &m.source, &m.mount_point)
     };
     let kernel_interface = (backing == Backing::Pseudo).then(|| {
-        if covered {
+        if covered || classify::runtime_device_bind(&m.fs_type, &m.root) {
             KernelInterface::Ignored
         } else {
             // A pseudo backing from the place alone (the runtime's tmpfs at

@@ -117,6 +117,17 @@ const RO_ROOT_RW_DEVTMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs 
 const RO_ROOT_RO_DEVTMPFS: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
      && mkdir /tmp/host-dev && mount -t devtmpfs -o ro devtmpfs /tmp/host-dev \
      && echo written > /tmp/host-dev/null";
+/// Read-only root, with the device nodes laid out as runc lays them out in
+/// a user namespace (Kubernetes `hostUsers: false`), where it cannot mknod:
+/// each one bound, writable and without nodev, from the node's devtmpfs
+/// (mounted at /mnt for the binds, then unmounted), and a hostPath of the
+/// node's disk device bound the same way at /tmp/disk.
+const RO_ROOT_USERNS_DEVICE_BINDS: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && mount -t devtmpfs -o nosuid devtmpfs /mnt \
+     && for n in null zero full random urandom tty; do \
+        touch /dev/$n && mount --bind /mnt/$n /dev/$n; done \
+     && disk=$(findmnt -no SOURCE /) && touch /tmp/disk \
+     && mount --bind \"/mnt/${disk#/dev/}\" /tmp/disk && umount /mnt";
 /// Read-only root, but /sys writable: what a privileged container gets.
 const RO_ROOT_RW_SYS: &str =
     "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp && mount -o remount,bind,rw /sys";
@@ -247,6 +258,10 @@ fn main() {
         (
             "read_only_devtmpfs_without_nodev_fails",
             read_only_devtmpfs_without_nodev_fails,
+        ),
+        (
+            "runtime_device_binds_from_devtmpfs_pass_a_disk_device_fails",
+            runtime_device_binds_from_devtmpfs_pass_a_disk_device_fails,
         ),
         ("writable_sys_fails", writable_sys_fails),
         (
@@ -801,6 +816,25 @@ fn read_only_devtmpfs_without_nodev_fails() {
     let host_dev = mount(&report, "/tmp/host-dev");
     assert_eq!(host_dev[0]["readOnly"], true);
     assert_eq!(host_dev[0]["kernelInterface"], "fails");
+}
+
+fn runtime_device_binds_from_devtmpfs_pass_a_disk_device_fails() {
+    // Each bind reaches one device node of the node's devtmpfs, not its
+    // tree: the runtime's null, zero, full, random, urandom and tty are
+    // harmless; the node's disk is not.
+    let report = fails_for_one_reason(
+        RO_ROOT_USERNS_DEVICE_BINDS,
+        &[],
+        "devtmpfs at /tmp/disk (from devtmpfs, writable)",
+    );
+    for n in ["null", "zero", "full", "random", "urandom", "tty"] {
+        let at = format!("/dev/{n}");
+        let bind = mount(&report, &at);
+        let bind = bind.last().unwrap_or_else(|| panic!("{at} listed"));
+        assert_eq!(bind["fsType"], "devtmpfs", "{bind}");
+        assert_eq!(bind["kernelInterface"], "ignored", "{bind}");
+    }
+    assert_eq!(mount(&report, "/tmp/disk")[0]["kernelInterface"], "fails");
 }
 
 fn writable_sys_fails() {
