@@ -113,8 +113,13 @@ pub fn run_trace(args: &TraceArgs) -> i32 {
 /// `--timeout S`: seconds, fractions allowed. Checked by clap, so the
 /// message quotes the value as it was typed (`1e300`, not its 301 digits).
 fn parse_timeout(text: &str) -> Result<Duration, String> {
+    // The Duration, not the number, must be positive: below a nanosecond
+    // it is zero, and stops the command at once, as `0` would.
     match text.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => match Duration::from_secs_f64(s) {
+            d if d.is_zero() => Err("expected at least a nanosecond (1e-9 seconds)".to_string()),
+            d => Ok(d),
+        },
         _ => Err("expected a positive number of seconds, below 1000000000".to_string()),
     }
 }
@@ -524,6 +529,12 @@ mod summary_tests {
         for bad in ["0", "-1", "1e300", "1e9", "inf", "NaN", "", "5s"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
+        // Positive, but less than a nanosecond: a zero Duration, which
+        // would stop the command at once, as "0" would.
+        for tiny in ["1e-10", "0.0000000001", "4.9e-324"] {
+            assert!(parse_timeout(tiny).is_err(), "{tiny}");
+        }
+        assert_eq!(parse_timeout("1e-9"), Ok(Duration::from_nanos(1)));
     }
 
     #[test]
