@@ -835,6 +835,7 @@ mod tests {
                 })
                 .collect(),
             read_only: None,
+            magic_linked: Vec::new(),
         };
         let r = Report::new(
             &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
@@ -874,6 +875,7 @@ mod tests {
                 &RootFacts {
                     system_dirs: Vec::new(),
                     read_only,
+                    magic_linked: Vec::new(),
                 },
             )
         };

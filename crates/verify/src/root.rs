@@ -111,6 +111,9 @@ impl Root {
         for _ in 0..40 {
             let missing = match self.mount_id(&path) {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => e,
+                Err(e) if self.refused_magic_link(&path, &e) => {
+                    return Err(io::Error::other(MagicLink));
+                }
                 found => return found,
             };
             let parent = match path.trim_end_matches('/').rsplit_once('/') {
@@ -125,6 +128,26 @@ impl Root {
             }
         }
         Err(io::Error::from_raw_os_error(40))
+    }
+
+    /// Whether a lookup of `path` failed (`error`) at a magic link of
+    /// `/proc` rather than at a symlink loop: in another process's root
+    /// `RESOLVE_NO_MAGICLINKS` refuses both with `ELOOP`, and
+    /// `RESOLVE_IN_ROOT` alone refuses the magic link's jump with `EXDEV`
+    /// (openat2(2)). Never in verify's own root, where the kernel follows
+    /// magic links as the process itself would.
+    fn refused_magic_link(&self, path: &str, error: &io::Error) -> bool {
+        if self.own || error.raw_os_error() != Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            return false;
+        }
+        rustix::fs::openat2(
+            &self.fd,
+            path.trim_start_matches('/'),
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+            ResolveFlags::IN_ROOT,
+        )
+        .is_err_and(|e| e == rustix::io::Errno::XDEV)
     }
 
     /// Whether the mount the root directory is in refuses writes
@@ -170,6 +193,22 @@ impl Root {
     }
 }
 
+/// The error of [`Root::mount_of_place`] for a path that leads through a
+/// magic link of `/proc` (`/etc -> /proc/self/root/tmp/etc`). The process
+/// follows it with its own `/proc` (its `self`, its PIDs, its root), which
+/// verify, looking from another process, cannot: where it leads is not
+/// known, and it may be a writable mount.
+#[derive(Debug)]
+pub struct MagicLink;
+
+impl std::fmt::Display for MagicLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("leads through a magic link of /proc")
+    }
+}
+
+impl std::error::Error for MagicLink {}
+
 /// A system path (`/etc`, `/usr/bin`, … the policy's list) as the
 /// inspected process reaches it: the mount a lookup of it ends in, after
 /// every symlink on the way (`/etc -> /tmp/etc` ends in the `/tmp` mount).
@@ -191,13 +230,18 @@ pub struct RootFacts {
     /// kernel leave that mount out, its mount point being outside the
     /// process's view.
     pub read_only: Option<bool>,
+    /// System paths that lead through a magic link of `/proc` (see
+    /// [`MagicLink`]), in the policy's order.
+    pub magic_linked: Vec<String>,
 }
 
 impl RootFacts {
     pub fn read(root: &Root) -> RootFacts {
+        let (system_dirs, magic_linked) = system_dirs_and_magic_links(root);
         RootFacts {
-            system_dirs: system_dirs(root),
+            system_dirs,
             read_only: root.read_only().ok(),
+            magic_linked,
         }
     }
 }
@@ -208,16 +252,28 @@ impl RootFacts {
 /// ID, a symlink loop) is left out: the mount table still judges it by its
 /// mount points.
 pub fn system_dirs(root: &Root) -> Vec<SystemDir> {
-    rootlock_policy::immutable::SYSTEM_PATHS
-        .iter()
-        .filter_map(|path| {
-            let mount_id = root.mount_of_place(path).ok()?;
-            Some(SystemDir {
+    system_dirs_and_magic_links(root).0
+}
+
+/// [`system_dirs`], and apart the system paths whose lookup was refused at
+/// a magic link: left out of the first like any other failed lookup, they
+/// must not pass for safe.
+fn system_dirs_and_magic_links(root: &Root) -> (Vec<SystemDir>, Vec<String>) {
+    let mut dirs = Vec::new();
+    let mut magic = Vec::new();
+    for path in rootlock_policy::immutable::SYSTEM_PATHS {
+        match root.mount_of_place(path) {
+            Ok(mount_id) => dirs.push(SystemDir {
                 path: (*path).to_string(),
                 mount_id,
-            })
-        })
-        .collect()
+            }),
+            Err(e) if e.get_ref().is_some_and(|inner| inner.is::<MagicLink>()) => {
+                magic.push((*path).to_string());
+            }
+            Err(_) => {}
+        }
+    }
+    (dirs, magic)
 }
 
 #[cfg(test)]
@@ -253,5 +309,28 @@ mod tests {
         // Nothing was created.
         assert!(!dir.join("var/x/etc").exists());
         assert!(!dir.join("usr").exists());
+    }
+
+    #[test]
+    fn a_symlink_loop_is_no_magic_link() {
+        // Both fail the lookup with ELOOP; a loop leads nowhere and is left
+        // out. (A magic link needs a proc in the root: see the namespace
+        // test pid_with_etc_magic_linked_into_a_writable_mount_fails.)
+        let dir = Scratch::new("root-loop");
+        symlink("sbin2", dir.join("sbin")).unwrap();
+        symlink("sbin", dir.join("sbin2")).unwrap();
+        symlink("/etc2", dir.join("etc")).unwrap();
+        symlink("/etc", dir.join("etc2")).unwrap();
+        let facts = RootFacts::read(&Root::open(&dir).unwrap());
+        assert_eq!(facts.magic_linked, Vec::<String>::new());
+        assert_eq!(mount_of(&facts.system_dirs, "/sbin"), None);
+        assert_eq!(mount_of(&facts.system_dirs, "/etc"), None);
+        // In verify's own root the kernel follows magic links as the
+        // process itself would: none is ever reported.
+        assert!(
+            RootFacts::read(&Root::own().unwrap())
+                .magic_linked
+                .is_empty()
+        );
     }
 }

@@ -93,6 +93,19 @@ pub fn reasons(
         mounts,
         &facts.system_dirs,
     ));
+    if !facts.magic_linked.is_empty() {
+        let (what, verb) = if facts.magic_linked.len() == 1 {
+            ("system path", "leads")
+        } else {
+            ("system paths", "lead")
+        };
+        reasons.push(format!(
+            "{what} {} {verb} through a magic link of /proc (a symlink to /proc/self/root/…, \
+             /proc/1/cwd/…, …), which the process follows with its own /proc and verify, \
+             looking from outside it, cannot: it may lead into a writable mount",
+            facts.magic_linked.join(", ")
+        ));
+    }
     reasons.extend(kernel_interface_reasons(mounts));
     if kernel.user_namespace == UserNamespace::Initial
         && kernel.core_pattern

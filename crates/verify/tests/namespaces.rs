@@ -263,6 +263,10 @@ fn main() {
             "runtime_device_binds_from_devtmpfs_pass_a_disk_device_fails",
             runtime_device_binds_from_devtmpfs_pass_a_disk_device_fails,
         ),
+        (
+            "pid_with_etc_magic_linked_into_a_writable_mount_fails",
+            pid_with_etc_magic_linked_into_a_writable_mount_fails,
+        ),
         ("writable_sys_fails", writable_sys_fails),
         (
             "unbound_proc_sys_fails_and_is_writable",
@@ -1298,6 +1302,48 @@ fn pid_with_etc_symlinked_into_a_writable_mount_fails() {
             "{reasons:?}"
         );
     }
+}
+
+fn pid_with_etc_magic_linked_into_a_writable_mount_fails() {
+    // /etc -> /proc/self/root/var/tmp/NAME: for the target, whose proc is
+    // its own, that is its own /var/tmp/NAME, a writable tmpfs. verify,
+    // looking from outside, cannot follow the magic link (it would resolve
+    // to verify's root) and must not take the unresolved path for safe.
+    let name = format!("rootlock-verify-etc-magic-{}", std::process::id());
+    let setup = format!(
+        "{} && mount -t tmpfs writable-etc /mnt/var/tmp/{name}",
+        chroot_with_etc_symlink(&name, &format!("/proc/self/root/var/tmp/{name}"))
+    );
+    let sleeper = Sleeper::start_command(&setup, &["chroot", "/mnt", "sleep", "60"]);
+    // A process in the target's root (its proc and its /etc) reaches the
+    // writable tmpfs through the link.
+    let seen = logged("the filesystem type of /etc in the target's root", {
+        let mut c = Command::new("nsenter");
+        c.args([
+            "-t",
+            &sleeper.pid(),
+            "-m",
+            "-r",
+            "stat",
+            "-f",
+            "-c",
+            "%T",
+            "/etc/",
+        ]);
+        c
+    });
+    assert_eq!(String::from_utf8_lossy(&seen.stdout).trim(), "tmpfs");
+    let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
+    drop(sleeper);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["rootReadOnly"], true);
+    let reasons = reasons(&report);
+    let magic: Vec<&String> = reasons
+        .iter()
+        .filter(|r| r.starts_with("system path /etc leads through a magic link of /proc"))
+        .collect();
+    assert_eq!(magic.len(), 1, "{reasons:?}");
 }
 
 /// A chroot for `sleep` whose root is no mount point: a tmpfs on /mnt
