@@ -859,6 +859,24 @@ mod tests {
             &dirs(&[("/bin", 43), ("/sbin", 46)]),
         );
         assert!(none.passed(), "{:?}", none.reasons);
+        // A writable volume mounted under /sys is files, not a kernel
+        // interface, though its place makes it `pseudo`: /etc leading into
+        // it is as writable as /etc leading into /tmp.
+        let under_sys = format!("{RUNTIME_LAYOUT}90 46 0:99 / /sys/appcfg rw - tmpfs appcfg rw\n");
+        let r = Report::new(
+            &mountinfo::parse(&under_sys).unwrap(),
+            &root_without_sys_admin(),
+            Kernel::NODE,
+            Vec::new(),
+            &dirs(&[("/bin", 43), ("/etc", 90)]),
+        );
+        assert_eq!(
+            r.reasons,
+            [
+                "system path /etc leads, through a symlink, into writable mount at /sys/appcfg \
+                 (tmpfs from appcfg, memory): its files can be written there"
+            ]
+        );
     }
 
     #[test]

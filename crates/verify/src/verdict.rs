@@ -183,7 +183,7 @@ fn symlinked_system_dir_reasons(
             continue;
         };
         if Some(m.mount_id) == root_id
-            || !matters(m)
+            || !(matters(m) || writable_files(m))
             || m.system_path
             || shown_root_system_path(m).is_some()
         {
@@ -209,10 +209,22 @@ fn symlinked_system_dir_reasons(
                 m.mount_point,
                 m.fs_type,
                 m.source,
-                m.backing.as_str()
+                classify::backing_of_type(&m.fs_type, &m.source).as_str()
             )
         })
         .collect()
+}
+
+/// A writable mount of files (not a kernel interface) the process can
+/// reach, wherever it is mounted. [`matters`] leaves out a non-pseudo
+/// filesystem under `/proc` or `/sys`, taken by its place for a runtime's
+/// mask; but where a system path's lookup ends, or what a file handle is
+/// opened through, is files of that filesystem whatever the place (a
+/// volume mounted at `/sys/appcfg`).
+fn writable_files(m: &MountReport) -> bool {
+    !m.read_only
+        && !m.covered
+        && classify::backing_of_type(&m.fs_type, &m.source) != Backing::Pseudo
 }
 
 /// The writable proc mount through which the process reaches the node's
@@ -329,15 +341,12 @@ fn shocker_reason(
         }
         Held::Inheritable => "in the inheritable set and NoNewPrivs is off (exec can regain it)",
     };
-    // By filesystem type, wherever the mount is: under /proc or /sys a
-    // disk filesystem is classified pseudo (and ignored) by its place alone,
-    // as if it were a runtime's mask, but a handle opened through it is
-    // still a file of that disk.
+    // By filesystem type, wherever the mount is (see writable_files): a
+    // handle opened through a disk mounted under /sys is a file of that disk.
     let disks: Vec<&str> = mounts
         .iter()
         .filter(|m| {
-            !m.read_only
-                && !m.covered
+            writable_files(m)
                 && classify::backing_of_type(&m.fs_type, &m.source) == Backing::Disk
                 && Some(m.mount_id) != root_id
         })
