@@ -163,7 +163,14 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         unsafe { libc::signal(sig, handler) };
     }
     if INTERRUPTED.load(Ordering::SeqCst) {
-        return Err("interrupted: the traced command was stopped and nothing was planned".into());
+        // Under --verify the plan was printed before this run began: it
+        // stands, but unverified; saying that nothing was planned would
+        // contradict the output just above.
+        return Err(match opts.verify {
+            None => "interrupted: the traced command was stopped and nothing was planned",
+            Some(_) => "interrupted: the verify run was stopped; the plan above was not verified",
+        }
+        .into());
     }
     result
 }

@@ -1663,3 +1663,48 @@ fn verify_reads_only_what_the_program_wrote_to_a_seeded_volume() {
         [format!("{v}/new.log: y: Read-only file system")]
     );
 }
+
+#[test]
+fn an_interrupted_verify_run_says_the_plan_was_not_verified() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("interrupted_verify") {
+        return;
+    }
+    // The command says it runs (a file in a --bind directory, passed
+    // through), then waits; a Ctrl-C then reaches rootlock during the
+    // verify run, after the plan was printed: the message must not say
+    // that nothing was planned.
+    let dir = std::env::temp_dir().join(format!("rootlock-trace-int-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let started = dir.join("started");
+    let script = format!("touch '{}' && exec sleep 60", started.display());
+    let mut o = opts(&["sh", "-c", &script], Some(60.0));
+    o.binds = vec![dir.clone()];
+    o.verify = Some(vec![("/var/rtvt".into(), false)]);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ctrl_c = std::thread::spawn({
+        let (started, done) = (started.clone(), done.clone());
+        move || {
+            while !started.exists() {
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            // SAFETY: signalling this process; `run` has its handler in place.
+            unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+        }
+    });
+    let result = tracer::run(&o);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    ctrl_c.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = result.unwrap_err();
+    assert!(
+        err.starts_with("interrupted: ")
+            && err.contains("not verified")
+            && !err.contains("nothing was planned"),
+        "{err}"
+    );
+}
