@@ -197,18 +197,18 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
     );
     text.push_str(&exit_line(&v));
     let exit_problem = verify_exit_problem(traced.as_ref(), &v);
-    let code = if v.erofs_lines.is_empty() && exit_problem.is_none() {
+    let erofs_count = v.erofs_lines.len() + v.erofs_dropped;
+    let code = if erofs_count == 0 && exit_problem.is_none() {
         text.push_str("verify: PASS — no read-only file system error\n");
         0
-    } else if let (true, Some(why)) = (v.erofs_lines.is_empty(), &exit_problem) {
+    } else if let (true, Some(why)) = (erofs_count == 0, &exit_problem) {
         text.push_str(&format!(
             "verify: FAIL — {why}, without a read-only file system error in its output: a volume of the plan may hide files it needs, or it reports the error in its own words\n"
         ));
         1
     } else {
         text.push_str(&format!(
-            "verify: FAIL — {} read-only file system error(s):\n",
-            v.erofs_lines.len()
+            "verify: FAIL — {erofs_count} read-only file system error(s):\n"
         ));
         for l in v.erofs_lines.iter().take(20) {
             text.push_str(&format!("  {l}\n"));
@@ -245,7 +245,10 @@ pub fn plan_for(outcome: &tracer::Outcome, rootfs: Option<&Path>, source: &str) 
             "the command exited with status {code}: a run that fails early may not have written everything a full run writes"
         ));
     }
-    plan.warnings.extend(erofs_warning(&outcome.erofs_lines));
+    plan.warnings.extend(erofs_warning(
+        &outcome.erofs_lines,
+        outcome.erofs_lines.len() + outcome.erofs_dropped,
+    ));
     plan
 }
 
@@ -253,7 +256,8 @@ pub fn plan_for(outcome: &tracer::Outcome, rootfs: Option<&Path>, source: &str) 
 /// program's output is a write that failed anyway (into a read-only
 /// `--bind`, or a kernel interface) and left no change to plan from: the
 /// plan would pass over it in silence, and the pod would fail there.
-fn erofs_warning(lines: &[String]) -> Option<String> {
+/// `count` is every such line, `lines` those kept.
+fn erofs_warning(lines: &[String], count: usize) -> Option<String> {
     let first = lines.first()?;
     let scan = logs::scan(&lines.join("\n"));
     let paths: Vec<String> = logs::plan_from_scan(&scan, "")
@@ -267,8 +271,7 @@ fn erofs_warning(lines: &[String]) -> Option<String> {
         format!(" (at {})", rootlock_policy::format::join_some(&paths, 20))
     };
     Some(format!(
-        "the program reported {} read-only file system error(s) while traced, first: {first:?}; those writes failed here too{at}, so they are not in this plan: add what the program needs there by hand (a read-only --bind stands for a volume the pod mounts read-only)",
-        lines.len()
+        "the program reported {count} read-only file system error(s) while traced, first: {first:?}; those writes failed here too{at}, so they are not in this plan: add what the program needs there by hand (a read-only --bind stands for a volume the pod mounts read-only)"
     ))
 }
 

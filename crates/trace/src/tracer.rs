@@ -71,8 +71,12 @@ pub struct Outcome {
     pub exit_code: Option<i32>,
     pub timed_out: bool,
     /// Lines that report a read-only file system (program output and, in
-    /// verify mode, files written to the volumes).
+    /// verify mode, files written to the volumes), as many as
+    /// [`ErofsLines::MAX_BYTES`] holds.
     pub erofs_lines: Vec<String>,
+    /// Such lines seen past that, counted only.
+    #[serde(default)]
+    pub erofs_dropped: usize,
     pub rootless: bool,
     pub error: Option<String>,
 }
@@ -605,14 +609,17 @@ fn tracer_inner(
     if !why.is_empty() {
         return Err(format!("{DID_NOT_START}{why}"));
     }
-    out.erofs_lines.append(&mut output.erofs);
     if let Some(w) = scratch_full_warning(scratch, &opts.upper_size, output.enospc) {
         out.warnings.push(w);
     }
+    let mut erofs = std::mem::take(&mut output.erofs);
     if opts.verify.is_some() {
         for (dir, shown) in &volumes {
-            scan_files(dir, shown, &mut out.erofs_lines);
+            scan_files(dir, shown, &mut erofs);
         }
+    }
+    (out.erofs_lines, out.erofs_dropped) = (erofs.kept, erofs.dropped);
+    if opts.verify.is_some() {
         return Ok(());
     }
     let px = b.xattr_prefix();
@@ -717,16 +724,19 @@ fn not_utf8_warning(found: &[String]) -> Option<String> {
 /// EROFS may come last.
 struct OutputScan {
     lines: BoundedLines,
-    erofs: Vec<String>,
+    erofs: ErofsLines,
     enospc: usize,
+    /// Put before each EROFS line kept (a log file's name).
+    prefix: String,
 }
 
 impl Default for OutputScan {
     fn default() -> OutputScan {
         OutputScan {
             lines: BoundedLines::new(Self::MAX_LINE),
-            erofs: Vec::new(),
+            erofs: ErofsLines::default(),
             enospc: 0,
+            prefix: String::new(),
         }
     }
 }
@@ -734,16 +744,15 @@ impl Default for OutputScan {
 impl OutputScan {
     /// Longer lines are read up to this much.
     const MAX_LINE: usize = 64 << 10;
-    /// EROFS lines kept (each is a line of verify's report).
-    const MAX_EROFS: usize = 10_000;
 
     fn feed(&mut self, chunk: &[u8]) {
         let OutputScan {
             lines,
             erofs,
             enospc,
+            prefix,
         } = self;
-        lines.feed(chunk, |line, _| Self::line(erofs, enospc, line));
+        lines.feed(chunk, |line, _| Self::line(erofs, enospc, prefix, line));
     }
 
     /// The last line, if the output did not end with a newline.
@@ -752,19 +761,47 @@ impl OutputScan {
             lines,
             erofs,
             enospc,
+            prefix,
         } = self;
-        lines.finish(|line, _| Self::line(erofs, enospc, line));
+        lines.finish(|line, _| Self::line(erofs, enospc, prefix, line));
     }
 
-    fn line(erofs: &mut Vec<String>, enospc: &mut usize, line: &[u8]) {
+    fn line(erofs: &mut ErofsLines, enospc: &mut usize, prefix: &str, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
         if text.contains("No space left on device") {
             *enospc += 1;
         }
-        if erofs.len() < Self::MAX_EROFS && crate::logs::mentions_erofs(text) {
-            erofs.push(text.to_string());
+        if crate::logs::mentions_erofs(text) {
+            erofs.push(prefix, text);
         }
+    }
+}
+
+/// The lines that report a read-only file system, of the output and (under
+/// --verify) of every log in the volumes together: kept up to a total size,
+/// the rest counted. A count of lines alone let 10,000 lines of 64 KiB
+/// each (640 MiB) be held, then copied into the tracer's report, the
+/// parent's copy of it and the joined text `logs` reads.
+#[derive(Debug, Default)]
+pub struct ErofsLines {
+    pub kept: Vec<String>,
+    bytes: usize,
+    pub dropped: usize,
+}
+
+impl ErofsLines {
+    /// Text kept, in all.
+    pub const MAX_BYTES: usize = 4 << 20;
+
+    fn push(&mut self, prefix: &str, line: &str) {
+        let len = prefix.len() + line.len();
+        if self.bytes + len > Self::MAX_BYTES {
+            self.dropped += 1;
+            return;
+        }
+        self.bytes += len;
+        self.kept.push(format!("{prefix}{line}"));
     }
 }
 
@@ -802,7 +839,7 @@ fn scratch_full_warning(scratch: &Path, upper_size: &str, reported: usize) -> Op
 /// Verify: text files the program wrote to a volume (logs) that report
 /// EROFS. `dir` holds them (the volume, or a seeded volume's upper layer);
 /// `shown` is where the program sees `dir`.
-fn scan_files(dir: &Path, shown: &Path, found: &mut Vec<String>) {
+fn scan_files(dir: &Path, shown: &Path, found: &mut ErofsLines) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
@@ -818,23 +855,25 @@ fn scan_files(dir: &Path, shown: &Path, found: &mut Vec<String>) {
                 let path = e.path();
                 let rel = path.strip_prefix(dir).unwrap_or(&path);
                 let shown = shown.join(rel);
-                found.extend(
-                    erofs_in_file(&path)
-                        .into_iter()
-                        .map(|l| format!("{}: {l}", shown.display())),
-                );
+                erofs_in_file(&path, &format!("{}: ", shown.display()), found);
             }
         }
     }
 }
 
-/// The lines of a text file that report EROFS (none for a file whose
-/// first 8 KiB hold a NUL: data, not a log).
-fn erofs_in_file(path: &Path) -> Vec<String> {
+/// Adds to `found` the lines of a text file that report EROFS, each after
+/// `prefix` (none for a file whose first 8 KiB hold a NUL: data, not a
+/// log).
+fn erofs_in_file(path: &Path, prefix: &str, found: &mut ErofsLines) {
     let Ok(mut f) = std::fs::File::open(path) else {
-        return Vec::new();
+        return;
     };
-    let mut scan = OutputScan::default();
+    // The file's lines share one budget with everything found before.
+    let mut scan = OutputScan {
+        prefix: prefix.to_string(),
+        erofs: std::mem::take(found),
+        ..OutputScan::default()
+    };
     let mut buf = vec![0u8; 64 << 10];
     let mut first = true;
     loop {
@@ -842,7 +881,7 @@ fn erofs_in_file(path: &Path) -> Vec<String> {
             Ok(0) => break,
             Ok(n) => {
                 if first && buf[..n.min(8 << 10)].contains(&0) {
-                    return Vec::new();
+                    break;
                 }
                 first = false;
                 scan.feed(&buf[..n]);
@@ -852,7 +891,7 @@ fn erofs_in_file(path: &Path) -> Vec<String> {
         }
     }
     scan.finish();
-    scan.erofs
+    *found = scan.erofs;
 }
 
 /// Init's write ends: the program's output, and the status pipe on which
@@ -1034,12 +1073,46 @@ mod tests {
         scan.feed(b"\nmkdir: /var/b: Read-only file system");
         scan.finish();
         assert_eq!(
-            scan.erofs,
+            scan.erofs.kept,
             [
                 "sh: can't create /etc/a: Read-only file system",
                 "mkdir: /var/b: Read-only file system"
             ]
         );
         assert_eq!(scan.enospc, 1);
+    }
+
+    #[test]
+    fn read_only_lines_are_kept_up_to_a_total_size_and_all_counted() {
+        // 200 lines of 64 KiB that report EROFS, three times the budget
+        // (the old limit, 10,000 such lines, held 640 MiB). Those past the
+        // budget are counted.
+        let mut scan = OutputScan::default();
+        let mut line = vec![b'x'; OutputScan::MAX_LINE - 40];
+        line.extend_from_slice(b" /var/x: Read-only file system\n");
+        for _ in 0..200 {
+            scan.feed(&line);
+        }
+        scan.finish();
+        let kept: usize = scan.erofs.kept.iter().map(String::len).sum();
+        assert!(kept <= ErofsLines::MAX_BYTES, "{kept}");
+        assert!(!scan.erofs.kept.is_empty() && scan.erofs.dropped > 0);
+        assert_eq!(scan.erofs.kept.len() + scan.erofs.dropped, 200);
+        // A log file's lines share what is left, named by the file.
+        let dir = std::env::temp_dir().join(format!("rootlock-erofs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("app.log");
+        std::fs::write(&log, "open /var/y: Read-only file system\n").unwrap();
+        let mut found = ErofsLines::default();
+        erofs_in_file(&log, "/logs/app.log: ", &mut found);
+        erofs_in_file(&log, "/logs/app.log: ", &mut found);
+        assert_eq!(
+            found.kept,
+            ["/logs/app.log: open /var/y: Read-only file system"; 2]
+        );
+        let mut full = scan.erofs;
+        erofs_in_file(&log, "/logs/app.log: ", &mut full);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(full.kept.len() + full.dropped, 201);
     }
 }
