@@ -14,6 +14,7 @@ pub mod probe;
 pub mod proc_dir;
 pub mod report;
 pub mod root;
+pub mod runtime_socket;
 #[cfg(test)]
 mod scratch;
 pub mod status;

@@ -836,6 +836,7 @@ mod tests {
                 .collect(),
             read_only: None,
             magic_linked: Vec::new(),
+            runtime_sockets: Vec::new(),
         };
         let r = Report::new(
             &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
@@ -894,6 +895,7 @@ mod tests {
                     system_dirs: Vec::new(),
                     read_only,
                     magic_linked: Vec::new(),
+                    runtime_sockets: Vec::new(),
                 },
             )
         };

@@ -233,6 +233,8 @@ pub struct RootFacts {
     /// System paths that lead through a magic link of `/proc` (see
     /// [`MagicLink`]), in the policy's order.
     pub magic_linked: Vec<String>,
+    /// See [`crate::runtime_socket`].
+    pub runtime_sockets: Vec<String>,
 }
 
 impl RootFacts {
@@ -242,6 +244,7 @@ impl RootFacts {
             system_dirs,
             read_only: root.read_only().ok(),
             magic_linked,
+            runtime_sockets: crate::runtime_socket::reachable(root),
         }
     }
 }

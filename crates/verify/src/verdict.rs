@@ -106,6 +106,13 @@ pub fn reasons(
             facts.magic_linked.join(", ")
         ));
     }
+    reasons.extend(facts.runtime_sockets.iter().map(|socket| {
+        format!(
+            "container runtime socket at {socket}: whoever connects to it can start a \
+             privileged container with the node's / mounted, read-only root or not (a \
+             read-only mount does not stop connect(2))"
+        )
+    }));
     reasons.extend(kernel_interface_reasons(mounts));
     if kernel.user_namespace == UserNamespace::Initial
         && kernel.core_pattern

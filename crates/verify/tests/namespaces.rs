@@ -221,6 +221,10 @@ fn main() {
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
         (
+            "runtime_socket_read_only_fails",
+            runtime_socket_read_only_fails,
+        ),
+        (
             "dac_read_search_with_a_writable_disk_mount_fails",
             dac_read_search_with_a_writable_disk_mount_fails,
         ),
@@ -684,6 +688,22 @@ fn dac_read_search_with_a_writable_disk_mount_fails() {
             "CAP_DAC_READ_SEARCH is in the effective capability set, and /mnt is writable on the node's disk"
         ),
         "{reasons:?}"
+    );
+}
+
+fn runtime_socket_read_only_fails() {
+    // A container runtime's socket, bound read-only at its usual place
+    // (a tmpfs at /run, private to the namespace, holds it).
+    let setup = "mount -t tmpfs tmpfs /run && mkdir /run/containerd \
+         && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"/run/sock\")' \
+         && touch /run/containerd/containerd.sock \
+         && mount --bind /run/sock /run/containerd/containerd.sock \
+         && mount -o remount,bind,ro /run/containerd/containerd.sock && {RO_ROOT_TMPFS}"
+        .replace("{RO_ROOT_TMPFS}", RO_ROOT_TMPFS);
+    fails_for_one_reason(
+        &setup,
+        &[],
+        "container runtime socket at /run/containerd/containerd.sock: whoever connects to it",
     );
 }
 
