@@ -408,7 +408,28 @@ fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found: rootlock serves POST /validate, POST /mutate, GET /healthz, /readyz, /metrics\n") })
+        .layer(axum::middleware::map_response_with_state(
+            app.clone(),
+            close_when_unready,
+        ))
         .with_state(app)
+}
+
+/// Once shutdown has begun, every answer retires its HTTP/1.1 connection.
+/// The API server keeps its connections to the webhook alive, and the
+/// endpoint's removal only steers new ones away: a connection still open
+/// when the listener closes loses a request sent at that moment (a POST is
+/// not retried), so during `--shutdown-delay` each connection is closed
+/// after the answer it carries, and the next request opens a new one to a
+/// ready endpoint. HTTP/2 needs nothing: hyper drops the header there,
+/// and the closing GOAWAY tells the client which streams to retry.
+async fn close_when_unready(State(app): State<Arc<App>>, mut response: Response) -> Response {
+    if app.shutting_down.load(Ordering::Acquire) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 async fn readyz(State(app): State<Arc<App>>) -> Response {

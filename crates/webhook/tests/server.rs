@@ -146,6 +146,55 @@ async fn shutdown_first_turns_unready_while_still_serving() {
     assert!(late.get(h.url("/healthz")).send().await.is_err());
 }
 
+#[tokio::test]
+async fn while_unready_http1_responses_close_their_connection() {
+    let mut h = start_with(
+        Default::default(),
+        Namespaces::Offline,
+        None,
+        Duration::from_secs(1),
+    )
+    .await;
+    // The API server keeps its HTTP/1.1 connections to the webhook alive,
+    // and an endpoint's removal only steers new connections away: one
+    // still open when the listener closes loses a request sent at that
+    // moment (a POST is not retried). So while the endpoint goes away,
+    // each answer retires its connection, as HTTP/2's GOAWAY does.
+    let h1 = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(h.ca_pem.as_bytes()).unwrap())
+        .http1_only()
+        .build()
+        .unwrap();
+    let rec = recorded("05-pod-create");
+    let body = serde_json::to_vec(&rec.body).unwrap();
+    let url = h.url(&rec.path);
+    let review = || {
+        h1.post(url.clone())
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+    };
+    let before = review().await.unwrap();
+    assert_eq!(before.status(), 200);
+    assert_eq!(before.headers().get("connection"), None);
+    let server = h.server.take().unwrap();
+    let shutdown = server.shutdown_handle();
+    shutdown.unready();
+    let during = review().await.unwrap();
+    assert_eq!(during.status(), 200);
+    assert_eq!(during.headers()["connection"], "close");
+    check_review(&during.json().await.unwrap(), &rec.body);
+    let ready = h1.get(h.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert_eq!(ready.headers()["connection"], "close");
+    shutdown.stop();
+    tokio::time::timeout(Duration::from_secs(10), server.wait())
+        .await
+        .unwrap();
+}
+
 #[test]
 fn certs_command_writes_a_pair_for_the_service_names() {
     let dir = tempfile::tempdir().unwrap();
