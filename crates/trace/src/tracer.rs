@@ -745,25 +745,17 @@ impl OutputScan {
     /// Longer lines are read up to this much.
     const MAX_LINE: usize = 64 << 10;
 
+    // The closures borrow the other fields than `lines`, each on its own.
     fn feed(&mut self, chunk: &[u8]) {
-        let OutputScan {
-            lines,
-            erofs,
-            enospc,
-            prefix,
-        } = self;
-        lines.feed(chunk, |line, _| Self::line(erofs, enospc, prefix, line));
+        self.lines.feed(chunk, |line, _| {
+            Self::line(&mut self.erofs, &mut self.enospc, &self.prefix, line)
+        });
     }
 
     /// The last line, if the output did not end with a newline.
     fn finish(&mut self) {
-        let OutputScan {
-            lines,
-            erofs,
-            enospc,
-            prefix,
-        } = self;
-        lines.finish(|line, _| Self::line(erofs, enospc, prefix, line));
+        self.lines
+            .finish(|line, _| Self::line(&mut self.erofs, &mut self.enospc, &self.prefix, line));
     }
 
     fn line(erofs: &mut ErofsLines, enospc: &mut usize, prefix: &str, line: &[u8]) {
