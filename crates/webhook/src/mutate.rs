@@ -9,12 +9,12 @@
 //! nothing. With `annotationExemptions` on, a container exempt from
 //! `readOnlyRootFilesystem` is left alone (see [`exempt_reason`]).
 
-use crate::admit::{Call, Webhook};
+use crate::admit::{Call, Webhook, exemptions_of};
 use crate::labels::mutate_label;
 use crate::object::{pod_from_node, to_json};
 use crate::review::AdmissionResponse;
 use rootlock_policy::model::{ContainerKind, normalize_path};
-use rootlock_policy::{ContainerRef, Exemptions, Origin};
+use rootlock_policy::{ContainerRef, Exemptions};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -166,19 +166,6 @@ fn exempt(
     true
 }
 
-/// The `exempt.rootlock.dev/*` annotations of a pod (API JSON).
-fn exemptions_in(pod: &Value) -> Exemptions {
-    let annotations = pod
-        .pointer("/metadata/annotations")
-        .and_then(Value::as_object);
-    Exemptions::from_annotations(
-        annotations
-            .into_iter()
-            .flatten()
-            .filter_map(|(k, v)| Some((Origin::Pod, k.as_str(), v.as_str()?))),
-    )
-}
-
 /// A Windows pod has no `readOnlyRootFilesystem` to set.
 fn windows(pod: &Value) -> bool {
     pod.pointer("/spec/os/name").and_then(Value::as_str) == Some("windows")
@@ -271,21 +258,13 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     let Some(node) = req.object.as_ref() else {
         return AdmissionResponse::allow();
     };
-    // An object the policy cannot read (a field of the wrong type) is not
-    // patched: a patch planned against it may not apply (the API server
-    // then fails the request on the patch, not on the object), and
-    // `/validate` names what is wrong with it.
-    if pod_from_node(node).is_err() {
-        return AdmissionResponse::allow();
-    }
     let object = to_json(node);
     // For `pods/ephemeralcontainers` the API server keeps only the body's
     // ephemeral containers (after mutation): the pod's own fields, its
     // runtime class among them, are the old object's, whatever the body
     // claims.
-    let old = ephemeral
-        .then(|| req.old_object.as_ref().map(to_json))
-        .flatten();
+    let old_node = ephemeral.then_some(req.old_object.as_ref()).flatten();
+    let old = old_node.map(to_json);
     let pod = old.as_ref().unwrap_or(&object);
     if !enabled
         || wh.exempt_runtime_class(
@@ -295,9 +274,27 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     {
         return AdmissionResponse::allow();
     }
-    // The running pod's annotations: an ephemeral container's exemption
-    // was written when the pod was created.
-    let exemptions = wh.config.annotation_exemptions.then(|| exemptions_in(pod));
+    // An object the policy cannot read (a field of the wrong type) is not
+    // patched: a patch planned against it may not apply (the API server
+    // then fails the request on the patch, not on the object), and
+    // `/validate` names what is wrong with it.
+    let Ok(new_pod) = pod_from_node(node) else {
+        return AdmissionResponse::allow();
+    };
+    // The running pod's annotations, read as validation reads them: an
+    // ephemeral container's exemption was written when the pod was created.
+    let exemptions = if wh.config.annotation_exemptions {
+        let running = match old_node {
+            Some(old) => match pod_from_node(old) {
+                Ok(p) => p,
+                Err(_) => return AdmissionResponse::allow(),
+            },
+            None => new_pod,
+        };
+        Some(exemptions_of(&running))
+    } else {
+        None
+    };
     let m = if ephemeral {
         plan_ephemeral(&object, old.as_ref(), exemptions.as_ref())
     } else {
@@ -370,6 +367,11 @@ pub fn apply_adds(doc: &mut Value, patch: &[Value]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The exemptions `mutate` reads of a pod (API JSON).
+    fn exemptions_in(pod: &Value) -> Exemptions {
+        exemptions_of(&crate::admit::pod_from_json(pod).unwrap())
+    }
 
     #[test]
     fn base64_matches_rfc4648() {
