@@ -1,6 +1,7 @@
 //! The `rootlock` command line: argument parsing and dispatch only. Every
 //! capability lives in its own crate.
 
+mod allocator;
 mod scan;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -67,7 +68,12 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Fix(args) => rootlock_fix::run(args),
         Command::Cluster(args) => rootlock_cluster::run(args),
-        Command::Webhook(args) => rootlock_webhook::run(args),
+        Command::Webhook(args) => {
+            if args.command.is_none() {
+                allocator::run_again_with_server_settings();
+            }
+            rootlock_webhook::run(args)
+        }
         Command::Verify(args) => rootlock_verify::run(args),
         Command::Trace(args) => rootlock_trace::run_trace(args),
         Command::Logs(args) => rootlock_trace::run_logs(args),

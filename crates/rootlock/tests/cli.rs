@@ -1590,3 +1590,36 @@ fn trace_and_logs_into_a_closed_pipe_exit_2_without_a_panic() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_webhook_runs_with_mimallocs_server_settings_keeping_given_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certs = dir.path().to_str().expect("UTF-8 path");
+    let out = run(&["webhook", "certs", "--out-dir", certs, "--ip", "127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let mut child = std::process::Command::new(common::bin())
+        .args(["webhook", "--offline", "--listen=127.0.0.1:0"])
+        .arg(format!("--tls-cert={certs}/tls.crt"))
+        .arg(format!("--tls-key={certs}/tls.key"))
+        .env("MIMALLOC_PURGE_DELAY", "7")
+        .env_remove("MIMALLOC_ARENA_EAGER_COMMIT")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn the webhook");
+    // The first log line comes from the program that serves.
+    let mut first = String::new();
+    let stderr = child.stderr.take().expect("stderr");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut first)
+        .expect("a log line");
+    let environ = std::fs::read(format!("/proc/{}/environ", child.id())).expect("environ");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains("listening"), "{first}");
+    let vars: Vec<&[u8]> = environ.split(|b| *b == 0).collect();
+    assert!(
+        vars.contains(&&b"MIMALLOC_ARENA_EAGER_COMMIT=0"[..]),
+        "{vars:?}"
+    );
+    assert!(vars.contains(&&b"MIMALLOC_PURGE_DELAY=7"[..]), "{vars:?}");
+    assert!(!vars.contains(&&b"MIMALLOC_PURGE_DELAY=0"[..]), "{vars:?}");
+}

@@ -23,6 +23,7 @@ pub mod metrics_format;
 pub mod mutate;
 pub mod namespaces;
 pub mod object;
+pub mod outbox;
 pub mod pods;
 pub mod response_json;
 pub mod review;

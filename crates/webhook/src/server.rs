@@ -9,15 +9,19 @@
 //! writes nothing for [`IDLE_TIMEOUT`] is closed; a request body must
 //! arrive within the request's deadline; and request bodies being read
 //! share [`BODY_BUDGET`] bytes, counted as they arrive
-//! ([`crate::body_budget`]).
+//! ([`crate::body_budget`]); answers not yet sent share
+//! [`crate::outbox::ANSWER_BUDGET`] bytes, and a connection that leaves one
+//! untaken for [`crate::outbox::ANSWER_STALL`] is dropped
+//! ([`crate::outbox`]).
 
 use crate::admit::{Call, Webhook};
 use crate::body_budget::BodyError;
 use crate::metrics_format::Exposition;
+use crate::outbox::Outbox;
 use crate::review::{self, AdmissionResponse, Status};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,6 +38,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+use tower::util::ServiceExt;
 
 /// Connections served at once; further ones are closed on accept. The API
 /// server needs a handful (HTTP/2 multiplexes); each idle TLS connection
@@ -42,6 +47,16 @@ pub const MAX_CONNECTIONS: usize = 1024;
 /// A connection with no bytes read or written for this long is closed. The
 /// longest request deadline is 30 s, so no live request is cut.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The kernel's send buffer of each connection (it doubles the figure for
+/// its bookkeeping). Left to itself it grows to 4 MiB for a peer that does
+/// not read: 200 connections that never read their 1.5 MB answers held
+/// them all in the kernel, which charges socket buffers to the pod's
+/// memory. Capped, an unread answer waits in the budgeted allocation
+/// ([`crate::outbox`]) instead; the usual answer is under 1 KB.
+pub const SEND_BUFFER: usize = 32 * 1024;
+/// What rustls holds encrypted for a connection before the kernel takes
+/// it: about one TLS record (16 KiB), not rustls' default 64 KiB.
+pub const TLS_SEND_BUFFER: usize = 16 * 1024 + 512;
 /// Bytes of request bodies being received at once, over all connections:
 /// a slow sender holds its share only until its request's deadline.
 pub const BODY_BUDGET: usize = 32 << 20;
@@ -62,6 +77,10 @@ pub struct ServerOptions {
     pub body_budget: usize,
     /// See [`MAX_CONNECTIONS`].
     pub max_connections: usize,
+    /// See [`crate::outbox::ANSWER_BUDGET`].
+    pub answer_budget: usize,
+    /// See [`crate::outbox::ANSWER_STALL`].
+    pub answer_stall: Duration,
 }
 
 impl ServerOptions {
@@ -79,6 +98,8 @@ impl ServerOptions {
             idle_timeout: IDLE_TIMEOUT,
             body_budget: BODY_BUDGET,
             max_connections: MAX_CONNECTIONS,
+            answer_budget: crate::outbox::ANSWER_BUDGET,
+            answer_stall: crate::outbox::ANSWER_STALL,
         }
     }
 }
@@ -193,6 +214,8 @@ struct App {
     shutting_down: AtomicBool,
     /// [`ServerOptions::body_budget`], in bytes.
     bodies: crate::body_budget::Budget,
+    /// [`ServerOptions::answer_budget`], in bytes.
+    answers: crate::outbox::Budget,
 }
 
 /// A server running on the current tokio runtime.
@@ -275,6 +298,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
         webhook,
         shutting_down: AtomicBool::new(false),
         bodies: crate::body_budget::Budget::new(opts.body_budget),
+        answers: crate::outbox::Budget::new(opts.answer_budget),
     });
     let max_connections = opts.max_connections.max(1);
     let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
@@ -283,6 +307,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     let (tx, mut rx) = watch::channel(false);
     let grace = opts.shutdown_grace;
     let idle_timeout = opts.idle_timeout;
+    let answer_stall = opts.answer_stall;
     let task = tokio::spawn(async move {
         let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
         builder
@@ -321,13 +346,14 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                         continue;
                     };
                     let _ = tcp.set_nodelay(true);
+                    let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
                     let acceptor = acceptor.clone();
                     let router = router.clone();
                     let builder = builder.clone();
                     let mut stop = rx.clone();
                     tokio::spawn(async move {
                         let _slot = slot;
-                        let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                        let mut tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                             Ok(Ok(s)) => s,
                             Ok(Err(e)) => {
                                 tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -339,11 +365,22 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                         // it from the first bytes would wait for them with
                         // no timeout.
                         let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                        tls.get_mut().1.set_buffer_limit(Some(TLS_SEND_BUFFER));
                         let builder = if h2 { builder.http2_only() } else { builder.http1_only() };
                         let activity = Arc::new(AtomicU64::new(0));
                         let since = Instant::now();
                         let io = crate::idle_io::IdleIo::new(tls, activity.clone(), since);
-                        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(router));
+                        // Every request carries its connection's outbox, in
+                        // which its answer waits to be taken.
+                        let outbox = Arc::new(Outbox::default());
+                        let service = {
+                            let outbox = outbox.clone();
+                            router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                                req.extensions_mut().insert(outbox.clone());
+                                req
+                            })
+                        };
+                        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
                         let mut conn = std::pin::pin!(conn);
                         // Idle or shutting down: close gracefully (HTTP/2
                         // GOAWAY, so the API server opens a new connection
@@ -366,6 +403,11 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                                     tracing::debug!(%peer, "idle connection: closing");
                                     conn.as_mut().graceful_shutdown();
                                     closing = Some(tokio::time::Instant::now());
+                                }
+                                _ = outbox.stalled_for(answer_stall) => {
+                                    // Not gracefully: the peer takes nothing.
+                                    tracing::debug!(%peer, "an answer waited {answer_stall:?} untaken: connection dropped");
+                                    break;
                                 }
                                 _ = stop.changed(), if closing.is_none() => {
                                     conn.as_mut().graceful_shutdown();
@@ -402,8 +444,8 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
 
 fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/validate", post(validate))
-        .route("/mutate", post(mutate))
+        .route("/validate", post(review_route::<false>))
+        .route("/mutate", post(review_route::<true>))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -464,19 +506,6 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         .into_response()
 }
 
-async fn validate(
-    State(app): State<Arc<App>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    handle(app, "/validate", uri, headers, body).await
-}
-
-async fn mutate(State(app): State<Arc<App>>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
-    handle(app, "/mutate", uri, headers, body).await
-}
-
 fn plain(code: StatusCode, msg: String) -> Response {
     (
         code,
@@ -530,16 +559,20 @@ fn timeout_from_query(uri: &Uri) -> Option<Duration> {
         .and_then(parse_go_duration)
 }
 
-async fn handle(
-    app: Arc<App>,
-    path: &'static str,
+/// `POST /validate`, or with `MUTATE` `POST /mutate`: the answer, counted
+/// in the metrics by path and status.
+async fn review_route<const MUTATE: bool>(
+    State(app): State<Arc<App>>,
+    outbox: Option<Extension<Arc<Outbox>>>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let path = if MUTATE { "/mutate" } else { "/validate" };
+    let outbox = outbox.map(|Extension(o)| o);
     let start = Instant::now();
     let wh = &app.webhook;
-    let (code, response) = answer(&app, path, &uri, &headers, body, start).await;
+    let (code, response) = answer(&app, path, outbox, &uri, &headers, body, start).await;
     wh.metrics
         .request(path, code.as_u16(), start.elapsed().as_secs_f64());
     response
@@ -548,6 +581,7 @@ async fn handle(
 async fn answer(
     app: &App,
     path: &'static str,
+    outbox: Option<Arc<Outbox>>,
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
@@ -635,18 +669,32 @@ async fn answer(
             );
         }
     };
-    match review_body(wh, path, &bytes, start + budget).await {
-        Ok(body) => (
+    let made = review_body(wh, path, &bytes, start + budget).await;
+    // The request's bytes are not needed while its answer waits to be sent.
+    drop(bytes);
+    match made.map(|body| app.answers.answer(body, outbox)) {
+        Ok(Ok(body)) => (
             StatusCode::OK,
             (
                 [(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),
                 )],
-                body,
+                Body::new(body),
             )
                 .into_response(),
         ),
+        Ok(Err(crate::outbox::Full)) => {
+            let code = StatusCode::SERVICE_UNAVAILABLE;
+            tracing::warn!(path, "answer budget full: answered 503");
+            (
+                code,
+                plain(
+                    code,
+                    "too many answers are waiting to be sent; retry".into(),
+                ),
+            )
+        }
         Err(msg) => {
             let code = StatusCode::BAD_REQUEST;
             tracing::warn!(path, error = %msg, "bad request");

@@ -230,38 +230,6 @@ async fn start_options(tune: impl FnOnce(&mut ServerOptions)) -> Harness {
     .await
 }
 
-/// A raw TLS connection to the harness, offering `alpn`.
-async fn raw_tls(
-    h: &Harness,
-    alpn: &[u8],
-) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
-    try_raw_tls(h, alpn).await.unwrap()
-}
-
-/// [`raw_tls`], or the error that ended the handshake.
-async fn try_raw_tls(
-    h: &Harness,
-    alpn: &[u8],
-) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut h.ca_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    cfg.alpn_protocols = vec![alpn.to_vec()];
-    let tcp = tokio::net::TcpStream::connect(h.addr).await?;
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    tokio_rustls::TlsConnector::from(Arc::new(cfg))
-        .connect(name, tcp)
-        .await
-}
-
 /// Sends the head of a POST whose body will be `length` bytes, and `sent`
 /// bytes of it.
 async fn start_post(
@@ -437,7 +405,7 @@ async fn connections_over_the_limit_are_closed_and_a_freed_slot_is_reused() {
     let first = raw_tls(&h, b"http/1.1").await;
     let _second = raw_tls(&h, b"http/1.1").await;
     // A third handshake finds the connection closed at accept.
-    let third = tokio::time::timeout(Duration::from_secs(10), try_raw_tls(&h, b"http/1.1"))
+    let third = tokio::time::timeout(Duration::from_secs(10), try_raw_tls(&h, b"http/1.1", None))
         .await
         .expect("an answer in time");
     assert!(third.is_err(), "a third connection was served");
@@ -445,7 +413,7 @@ async fn connections_over_the_limit_are_closed_and_a_freed_slot_is_reused() {
     drop(first);
     let mut again = None;
     for _ in 0..50 {
-        if let Ok(s) = try_raw_tls(&h, b"http/1.1").await {
+        if let Ok(s) = try_raw_tls(&h, b"http/1.1", None).await {
             again = Some(s);
             break;
         }

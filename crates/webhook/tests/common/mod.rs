@@ -225,3 +225,42 @@ pub fn hardened_container(name: &str) -> Value {
         }
     })
 }
+
+/// A raw TLS connection to the harness, offering `alpn`.
+pub async fn raw_tls(
+    h: &Harness,
+    alpn: &[u8],
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    try_raw_tls(h, alpn, None).await.unwrap()
+}
+
+/// [`raw_tls`] with the socket's receive buffer set to `recv_buffer`
+/// bytes (a client that does not read then leaves what it is sent with the
+/// server), or the error that ended the handshake.
+pub async fn try_raw_tls(
+    h: &Harness,
+    alpn: &[u8],
+    recv_buffer: Option<u32>,
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut h.ca_pem.as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    cfg.alpn_protocols = vec![alpn.to_vec()];
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    if let Some(n) = recv_buffer {
+        socket.set_recv_buffer_size(n)?;
+    }
+    let tcp = socket.connect(h.addr).await?;
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(name, tcp)
+        .await
+}
