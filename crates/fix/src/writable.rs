@@ -57,18 +57,6 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
     })
 }
 
-/// Files and directories the kubelet mounts into every container: a
-/// volume at one of them is a second mount at the same place (the API
-/// server refuses duplicate mount paths) or a directory over a file (the
-/// runtime cannot start the container).
-const KUBELET_MOUNTS: &[&str] = &[
-    "/etc/hosts",
-    "/etc/hostname",
-    "/etc/resolv.conf",
-    "/var/run/secrets/kubernetes.io/serviceaccount",
-    "/run/secrets/kubernetes.io/serviceaccount",
-];
-
 /// Why a (normalized) path must not become a writable volume, if it must
 /// not: a volume at or above a system path re-opens what the read-only root
 /// closed, and `rootlock scan --level immutable` reports it
@@ -90,9 +78,11 @@ pub fn system_path_refusal(path: &str) -> Option<String> {
              devices; what fails to write there is no file the application keeps"
         ));
     }
-    KUBELET_MOUNTS
-        .iter()
-        .find(|k| path == **k || path.strip_prefix(**k).is_some_and(|r| r.starts_with('/')))
+    // A volume where the kubelet mounts something is a second mount at the
+    // same place (the API server refuses duplicate mount paths) or a
+    // directory over a file (the runtime cannot start the container).
+    rootlock_policy::immutable::kubelet_mounts()
+        .find(|k| path == *k || path.strip_prefix(*k).is_some_and(|r| r.starts_with('/')))
         .map(|k| {
             format!(
                 "{path} is where the kubelet mounts {k} in every container: a volume there \

@@ -10,6 +10,7 @@
 //! three-digit octal (`\040`, `\011`, `\012`, `\134`).
 
 use crate::classify;
+use rootlock_policy::immutable::KUBELET_FILES;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -228,15 +229,12 @@ pub fn core_pattern_places(mounts: &[MountEntry]) -> Vec<String> {
     places
 }
 
-/// The files the kubelet or the container runtime binds into every
-/// container, whose per-pod directory's parent on the node holds every
-/// pod's files: `/var/lib/kubelet/pods` for `/var/lib/kubelet/pods/UID/etc-hosts`,
-/// containerd's `…/io.containerd.grpc.v1.cri/sandboxes` for
-/// `…/sandboxes/ID/hostname`, Docker's `/var/lib/docker/containers`.
-const NODE_STATE_FILES: &[&str] = &["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"];
-
 /// A directory of the node's filesystem where the kubelet or the runtime
-/// keeps every pod's files, as the binds of [`NODE_STATE_FILES`] show it.
+/// keeps every pod's files, as the binds of [`KUBELET_FILES`] show it: the
+/// parent of such a file's per-pod directory (`/var/lib/kubelet/pods` for
+/// `/var/lib/kubelet/pods/UID/etc-hosts`, containerd's
+/// `…/io.containerd.grpc.v1.cri/sandboxes` for `…/sandboxes/ID/hostname`,
+/// Docker's `/var/lib/docker/containers`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeStateDir {
     /// The `major:minor` of the filesystem it is on.
@@ -250,7 +248,7 @@ pub fn node_state_dirs(mounts: &[MountEntry]) -> Vec<NodeStateDir> {
     let mut dirs: Vec<NodeStateDir> = Vec::new();
     for m in mounts
         .iter()
-        .filter(|m| NODE_STATE_FILES.contains(&m.mount_point.as_str()))
+        .filter(|m| KUBELET_FILES.contains(&m.mount_point.as_str()))
     {
         // The file's per-pod directory, then that directory's parent; a
         // file too near the filesystem's top says nothing about the node.

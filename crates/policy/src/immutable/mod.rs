@@ -1,6 +1,7 @@
 //! The immutable family: what Pod Security Standards leave out about a
 //! read-only root filesystem. Each rule lives in its own file.
 
+mod kubelet_mounts;
 mod read_only_root_filesystem;
 mod rootfs_bypass;
 mod unbounded_memory_volume;
@@ -13,6 +14,7 @@ use crate::model::{Container, Pod, Volume, VolumeMount};
 use crate::scope::{CheckFn, Scope};
 use std::collections::HashMap;
 
+pub use kubelet_mounts::{KUBELET_FILES, SERVICE_ACCOUNT_DIRS, kubelet_mounts};
 pub use read_only_root_filesystem::POD_LEVEL_FIELD_MESSAGE;
 pub use writable_system_path::{
     KERNEL_PATHS, SCRATCH_IN_KERNEL_PATHS, SYSTEM_PATHS, is_at_or_above_system_path, is_kernel_path,
