@@ -14,7 +14,6 @@ use crate::tree::{Entry, Node, Scalar, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as J;
 use std::cell::Cell;
-use std::collections::HashSet;
 use std::fmt;
 
 /// Converts a JSON value; `None` when it nests deeper than `max_depth`.
@@ -247,28 +246,10 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
 
 /// A map node of JSON entries; a key given twice is an error.
 pub fn map_node<E: de::Error>(entries: Vec<Entry>) -> Result<Node, E> {
-    if let Some(k) = duplicate_key(&entries) {
+    if let Some(k) = crate::map_keys::first_duplicate(&entries) {
         return Err(E::custom(format_args!("duplicate key {k:?}")));
     }
     Ok(leaf(Value::Map(entries)))
-}
-
-/// The first key that appears twice. Linear for the small maps API objects
-/// have; hashed beyond, so a hostile map of many keys stays linear time.
-fn duplicate_key(entries: &[Entry]) -> Option<&str> {
-    if entries.len() <= 16 {
-        for (i, e) in entries.iter().enumerate() {
-            if entries[..i].iter().any(|p| p.key == e.key) {
-                return Some(&e.key);
-            }
-        }
-        return None;
-    }
-    let mut seen = HashSet::with_capacity(entries.len());
-    entries
-        .iter()
-        .find(|e| !seen.insert(e.key.as_str()))
-        .map(|e| e.key.as_str())
 }
 
 #[cfg(test)]

@@ -43,6 +43,25 @@ impl MapKeys {
     }
 }
 
+/// The first key of a whole mapping that appears twice: scanned up to
+/// [`SCANNED`] keys, hashed beyond, like [`MapKeys`] for a mapping being
+/// built (JSON objects are read whole before they are checked).
+pub fn first_duplicate(entries: &[Entry]) -> Option<&str> {
+    if entries.len() <= SCANNED {
+        for (i, e) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|p| p.key == e.key) {
+                return Some(&e.key);
+            }
+        }
+        return None;
+    }
+    let mut seen = HashSet::with_capacity(entries.len());
+    entries
+        .iter()
+        .find(|e| !seen.insert(e.key.as_str()))
+        .map(|e| e.key.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
