@@ -277,7 +277,9 @@ impl Cluster {
                 namespace: purpose.namespace.map(str::to_string),
                 message: non_empty(&message, "Forbidden"),
             },
-            410 => ClusterError::Expired {
+            // Only a page asked for with a continue token can find it
+            // expired; a 410 on a first page keeps its own text.
+            410 if path.contains("&continue=") => ClusterError::Expired {
                 resource: purpose.resource.to_string(),
             },
             code => ClusterError::Status {

@@ -924,6 +924,24 @@ fn server_errors_and_bad_continue_tokens_are_reported() {
         o.err,
         "rootlock cluster: listing pods took too long: the API server expired the continue token (410 Gone); run again, or raise --chunk-size (fewer, larger pages finish sooner)\n"
     );
+    // A 410 on the first page had no continue token to expire (a proxy, or
+    // an API server's own Gone): its text is kept, not explained as one.
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.starts_with("/api/v1/pods") {
+            status(410, "Gone", "the resource is gone")
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.err,
+        format!(
+            "rootlock cluster: the API server at {} answered GET /api/v1/pods?limit=500 with 410 Gone: the resource is gone\n",
+            server.url()
+        )
+    );
 }
 
 /// Something in front of the API server (an authenticating proxy, a load
