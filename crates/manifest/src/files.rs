@@ -32,12 +32,19 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
                 // or the directory would pass without being fully scanned.
                 match std::fs::metadata(e.path()) {
                     Ok(target) if target.is_file() => out.push(Ok(Input::File(e.into_path()))),
-                    Ok(_) => {}
+                    Ok(target) if target.is_dir() => {}
+                    Ok(_) => out.push(Err(not_a_file(e.path()))),
                     Err(why) => out.push(Err((
                         e.path().display().to_string(),
                         format!("cannot read: {why}"),
                     ))),
                 }
+            }
+            // A FIFO, socket or device with a manifest's name: reading it
+            // could block forever, skipping it would pass the directory
+            // without scanning all its manifests.
+            Ok(e) if is_manifest(e.path()) && !e.file_type().is_dir() => {
+                out.push(Err(not_a_file(e.path())))
             }
             Ok(_) => {}
             Err(e) => {
@@ -48,6 +55,14 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
             }
         }
     }
+}
+
+/// The error for a manifest-named entry of a walked directory that is
+/// neither a file nor a directory.
+fn not_a_file(path: &Path) -> PathError {
+    let why =
+        "not a regular file (a FIFO, socket or device): name it on the command line to read it";
+    (path.display().to_string(), why.to_string())
 }
 
 /// The name standard input (`-`) has in reports.
@@ -82,11 +97,20 @@ pub fn expand_in_order(args: &[PathBuf]) -> Vec<Result<Input, PathError>> {
             out.push(Ok(Input::Stdin));
         } else if path.is_dir() {
             manifest_entries(path, &mut out);
-        } else if path.exists() {
-            out.push(Ok(Input::File(path.clone())));
         } else {
-            let why = "no such file or directory".to_string();
-            out.push(Err((path.display().to_string(), why)));
+            // `exists` would take a symlink loop or an unreadable parent
+            // for a missing file: say what really failed.
+            match std::fs::metadata(path) {
+                Ok(_) => out.push(Ok(Input::File(path.clone()))),
+                Err(e) => {
+                    let why = if e.kind() == std::io::ErrorKind::NotFound {
+                        "no such file or directory".to_string()
+                    } else {
+                        format!("cannot read: {e}")
+                    };
+                    out.push(Err((path.display().to_string(), why)));
+                }
+            }
         }
     }
     out

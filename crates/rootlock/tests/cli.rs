@@ -891,6 +891,38 @@ fn a_dangling_manifest_link_in_a_directory_is_an_input_error() {
     );
 }
 
+/// A FIFO with a manifest's name in a walked directory is named as an
+/// error, not skipped (the directory would pass unscanned) nor opened (the
+/// walk would block on it forever); and a symlink loop named as an argument
+/// is said to be one, not "no such file".
+#[test]
+fn a_fifo_in_a_directory_and_a_link_loop_argument_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), pod("true")).unwrap();
+    let fifo = dir.path().join("pipe.yaml");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    let looped = dir.path().join("self");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let (code, doc, stderr) = scan_json(&[dir.path().to_str().unwrap(), looped.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(doc["objects"].as_array().unwrap().len(), 1, "{doc}");
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{doc}");
+    assert_eq!(errors[0]["file"], fifo.to_str().unwrap());
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{doc}"
+    );
+    assert_eq!(errors[1]["file"], looped.to_str().unwrap());
+    let loop_message = errors[1]["message"].as_str().unwrap();
+    assert!(loop_message.contains("symbolic links"), "{loop_message}");
+}
+
 /// fix expands its arguments as scan does: a directory's manifests are
 /// fixed, and a missing path is named (exit 2) without stopping the others.
 #[test]
