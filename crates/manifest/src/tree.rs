@@ -198,6 +198,9 @@ pub fn parse_documents_at(
     limits: &Limits,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Document>, TreeError> {
+    if let Some(at) = first_unprintable(text) {
+        return Err(unprintable(text, origin, at));
+    }
     let max_flow = limits.max_flow_bytes();
     if let Some(span) = flow_spans::first_longer_than(text, max_flow) {
         return Err(flow_too_long(text, origin, span, max_flow));
@@ -205,6 +208,37 @@ pub fn parse_documents_at(
     Builder::new(origin, limits, keep)
         .run(Parser::new_from_str(text))
         .map_err(|e| with_flow_hint(text, origin, e))
+}
+
+/// Where the first character is that YAML allows nowhere in a stream (not
+/// `c-printable`: a C0 control but tab, LF and CR, DEL, a C1 control but
+/// NEL, U+FFFE, U+FFFF), which kubectl's reader refuses in the whole file.
+/// The YAML parser takes a NUL for the end of the text ("found unexpected
+/// end of stream" inside a quoted scalar) and lets the others through in
+/// quoted scalars.
+fn first_unprintable(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().position(|(i, &b)| match b {
+        0..=8 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f => true,
+        0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
+        0xef => bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)),
+        _ => false,
+    })
+}
+
+/// The error for the character at byte `at` of `text`, which
+/// [`first_unprintable`] found.
+fn unprintable(text: &str, origin: Origin, at: usize) -> TreeError {
+    let (line, column) = origin.position_of(text, at);
+    let code = text[at..].chars().next().map_or(0, u32::from);
+    TreeError {
+        line,
+        column,
+        message: format!(
+            "control character U+{code:04X} is not allowed in YAML (kubectl refuses it too); in a double-quoted string write it as \\u{code:04X}"
+        ),
+        kind: TreeErrorKind::Syntax,
+    }
 }
 
 /// The parser's "invalid indentation" inside a flow collection, with the
@@ -402,6 +436,18 @@ impl<'a> Builder<'a> {
                     self.add_nodes(1, &span)?;
                     let tag = tag.and_then(|t| t.is_yaml_core_schema().then(|| t.suffix.clone()));
                     let (line, column) = self.at(&span.start);
+                    // The parser reads a `|` or `>` block scalar inside a
+                    // flow collection as a plain scalar holding the
+                    // indicator ("| text"); no plain scalar may start with
+                    // one, and kubectl's parser refuses it.
+                    if style == ScalarStyle::Plain && text.starts_with(['|', '>']) {
+                        return Err(TreeError {
+                            line,
+                            column,
+                            message: "a block scalar (`|` or `>`) cannot be written inside a flow collection ([…] or {…}); quote the value, or write the collection in block style".into(),
+                            kind: TreeErrorKind::Syntax,
+                        });
+                    }
                     let node = Node {
                         line,
                         column,
@@ -592,6 +638,16 @@ impl<'a> Builder<'a> {
                 }
                 Some((k, key_line, plain)) => {
                     if plain && k == "<<" {
+                        if let Some(what) = not_mergeable(&node) {
+                            return Err(TreeError {
+                                line: node.line,
+                                column: node.column,
+                                message: format!(
+                                    "a merge key (<<) takes a mapping, or a list of mappings, not {what} (kubectl refuses it too)"
+                                ),
+                                kind: TreeErrorKind::Syntax,
+                            });
+                        }
                         merges.push(node);
                         return Ok(());
                     }
@@ -621,6 +677,20 @@ impl<'a> Builder<'a> {
             },
         }
         Ok(())
+    }
+}
+
+/// What a merge key's value is when it is neither a mapping nor a list of
+/// mappings; such a value was dropped without a word.
+fn not_mergeable(node: &Node) -> Option<&'static str> {
+    match &node.value {
+        Value::Map(_) => None,
+        Value::Scalar(_) => Some("a scalar"),
+        Value::Seq(items) => items.iter().find_map(|item| match item.value {
+            Value::Map(_) => None,
+            Value::Scalar(_) => Some("a list holding a scalar"),
+            Value::Seq(_) => Some("a list holding a list"),
+        }),
     }
 }
 
@@ -856,6 +926,72 @@ mod tests {
             })
             .is_err()
         );
+    }
+
+    /// Asserts that `text` is refused as a syntax error at `at` (line,
+    /// column), with a message that says `what`.
+    fn assert_refused(text: &str, at: (usize, usize), what: &str) {
+        let e = parse(text).unwrap_err();
+        assert_eq!(e.kind, TreeErrorKind::Syntax, "{text:?}");
+        assert_eq!((e.line, e.column), at, "{text:?}: {}", e.message);
+        assert!(e.message.contains(what), "{}", e.message);
+    }
+
+    /// A control character is refused where it is, named, also inside a
+    /// quoted scalar: the parser took a NUL there for the end of the text
+    /// and let U+0001 through; kubectl refuses both. Tab, CR, NEL pass.
+    #[test]
+    fn control_characters_are_named_where_they_are() {
+        for (text, at, code) in [
+            (
+                "kind: Pod\nmetadata:\n  name: \"a\0b\"\n",
+                (3, 11),
+                "U+0000",
+            ),
+            (
+                "kind: Pod\nmetadata: {name: 'a\u{1}b'}\n",
+                (2, 20),
+                "U+0001",
+            ),
+            ("kind: Pod\n# \u{7f}\n", (2, 3), "U+007F"),
+            ("kind: Pod\nx: \"\u{9b}\"\n", (2, 5), "U+009B"),
+        ] {
+            assert_refused(text, at, code);
+        }
+        assert!(parse("kind: Pod\r\nx: \"a\tb\u{85}\u{a0}\"\n").is_ok());
+    }
+
+    /// A merge key's value that is no mapping is refused at the value, as
+    /// kubectl's reader refuses it ("map merge requires map or sequence of
+    /// maps"); it was dropped silently.
+    #[test]
+    fn a_merge_of_no_mapping_is_refused() {
+        for (text, at, what) in [
+            ("a:\n  <<: 5\n  b: 1\n", (2, 7), "not a scalar"),
+            ("a:\n  <<:\n  b: 1\n", (2, 5), "not a scalar"),
+            (
+                "x: &x [1]\na:\n  <<: [{c: 1}, *x]\n",
+                (3, 7),
+                "a list holding a list",
+            ),
+        ] {
+            assert_refused(text, at, what);
+        }
+        assert!(parse("x: &x {c: 1}\na:\n  <<: [*x, {d: 2}]\n  <<: *x\n").is_ok());
+    }
+
+    /// A block scalar inside a flow collection is refused where it starts;
+    /// the parser took it for the plain string "| x". Quoted, it is text.
+    #[test]
+    fn a_block_scalar_in_a_flow_collection_is_refused() {
+        for (text, at) in [
+            ("k: {a: |\n  x\n  }\n", (1, 8)),
+            ("k: [b, >-\n  x\n  ]\n", (1, 8)),
+            ("k: [|]\n", (1, 5)),
+        ] {
+            assert_refused(text, at, "block scalar");
+        }
+        assert!(parse("k: {a: '| x', b: \">\"}\nl: |\n  x\n").is_ok());
     }
 
     #[test]
