@@ -13,7 +13,7 @@ use crate::limits::Limits;
 use crate::map_keys::MapKeys;
 use crate::offsets::Offsets;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// One node and where it starts (1-based line and column in the file).
@@ -136,7 +136,9 @@ enum Frame {
         /// The keys of `entries`, hashed once there are many.
         keys: MapKeys,
         key: Option<(String, usize, bool)>,
-        merges: Vec<Node>,
+        /// Each merge key's value, with the number of entries written
+        /// above it.
+        merges: Vec<(Node, usize)>,
     },
 }
 
@@ -513,7 +515,7 @@ impl<'a> Builder<'a> {
                         ..
                     }) = self.stack.pop()
                     {
-                        apply_merges(&mut entries, &mut keys, merges);
+                        apply_merges(&mut entries, &mut keys, merges)?;
                         let node = Node {
                             line: node_line,
                             column: node_col,
@@ -648,7 +650,7 @@ impl<'a> Builder<'a> {
                                 kind: TreeErrorKind::Syntax,
                             });
                         }
-                        merges.push(node);
+                        merges.push((node, entries.len()));
                         return Ok(());
                     }
                     if !keys.is_new(entries, &k) {
@@ -695,9 +697,35 @@ fn not_mergeable(node: &Node) -> Option<&'static str> {
 }
 
 /// YAML 1.1 merge keys (`<<: *defaults`), which Kubernetes' YAML reader
-/// honours: keys written in the mapping win over merged ones.
-fn apply_merges(entries: &mut Vec<Entry>, keys: &mut MapKeys, merges: Vec<Node>) {
-    for merge in merges {
+/// honours: keys written in the mapping win over merged ones, and the
+/// first mapping of a merged list over the later ones.
+///
+/// Readers disagree when the order of the keys matters: kubectl's reader
+/// (go-yaml v2) applies keys in the order written, so a merge key below a
+/// written key overrides it, and a second merge key a first one; go-yaml
+/// v3 (kustomize) keeps written keys and only the last merge key. Such a
+/// mapping is refused, naming the key, rather than read one way while the
+/// API server gets it the other (`readOnlyRootFilesystem: true` above a
+/// `<<` that sets it `false` is `false` to kubectl).
+fn apply_merges(
+    entries: &mut Vec<Entry>,
+    keys: &mut MapKeys,
+    merges: Vec<(Node, usize)>,
+) -> Result<(), TreeError> {
+    if merges.is_empty() {
+        return Ok(());
+    }
+    // The written keys: their index and line.
+    let written: HashMap<String, (usize, usize)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.key.clone(), (i, e.key_line)))
+        .collect();
+    // The keys merged so far: the line of the merge that set each, and
+    // its entry.
+    let mut merged: HashMap<String, (usize, usize)> = HashMap::new();
+    for (merge, above) in merges {
+        let line = merge.line;
         let sources: Vec<Node> = match merge.value {
             Value::Seq(items) => items,
             other => vec![Node {
@@ -705,18 +733,56 @@ fn apply_merges(entries: &mut Vec<Entry>, keys: &mut MapKeys, merges: Vec<Node>)
                 ..merge
             }],
         };
+        let mut this_merge: HashSet<String> = HashSet::new();
         for source in sources {
-            if let Value::Map(merged) = source.value {
-                for e in merged {
-                    // Through the key set: a scan of `entries` per merged
-                    // key is quadratic in a large mapping.
-                    if keys.is_new(entries, &e.key) {
-                        entries.push(e);
+            let Value::Map(source) = source.value else {
+                continue;
+            };
+            for e in source {
+                match written.get(&e.key) {
+                    // Written below this merge: it wins for every reader.
+                    Some(&(i, _)) if i >= above => continue,
+                    Some(&(_, key_line)) => {
+                        return Err(TreeError {
+                            line: key_line,
+                            column: 0,
+                            message: format!(
+                                "key {:?} is written here and set again by the merge key (<<) at line {line} below it: kubectl takes the merged value, other YAML readers this one; write the merge key first",
+                                e.key
+                            ),
+                            kind: TreeErrorKind::DuplicateKey,
+                        });
                     }
+                    None => {}
+                }
+                if !this_merge.insert(e.key.clone()) {
+                    // The first mapping of a merged list wins for every reader.
+                    continue;
+                }
+                if let Some(&(first, at)) = merged.get(&e.key) {
+                    if entries.get(at).is_some_and(|prev| prev.value == e.value) {
+                        continue;
+                    }
+                    return Err(TreeError {
+                        line,
+                        column: 0,
+                        message: format!(
+                            "key {:?} is merged by the merge key (<<) at line {first} and again, to another value, by this one: kubectl takes this value, other YAML readers the first; merge it once",
+                            e.key
+                        ),
+                        kind: TreeErrorKind::DuplicateKey,
+                    });
+                }
+                // Through the key set: a scan of `entries` per merged key
+                // is quadratic in a large mapping.
+                if keys.is_new(entries, &e.key) {
+                    merged.insert(e.key.clone(), (line, entries.len()));
+                    entries.push(e);
                 }
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -761,7 +827,7 @@ mod tests {
         }
         // The merged map repeats one explicit key, which must not be taken.
         let merged = map_of((0..n).map(|i| format!("k{i}")).chain(["z0".to_string()]));
-        apply_merges(&mut entries, &mut keys, vec![merged]);
+        apply_merges(&mut entries, &mut keys, vec![(merged, 0)]).unwrap();
         assert_eq!(entries.len(), 2 * n);
         assert_eq!(entries.iter().filter(|e| e.key == "z0").count(), 1);
         // The key set holds the merged keys: they were looked up there.
@@ -992,6 +1058,47 @@ mod tests {
             assert_refused(text, at, "block scalar");
         }
         assert!(parse("k: {a: '| x', b: \">\"}\nl: |\n  x\n").is_ok());
+    }
+
+    /// Where YAML readers disagree on which value a key takes, the
+    /// mapping is refused: kubectl's reader applies keys in the order
+    /// written, so a merge below a written key, or a second merge, wins;
+    /// rootlock kept the written key (or the first merge), so a
+    /// `readOnlyRootFilesystem: true` that a `<<` below turned `false`
+    /// passed the scan.
+    #[test]
+    fn a_merge_that_readers_apply_differently_is_refused() {
+        let e = parse("a:\n  x: 1\n  <<: {x: 2, y: 3}\n").unwrap_err();
+        assert_eq!((e.line, e.kind), (2, TreeErrorKind::DuplicateKey));
+        assert!(
+            e.message.contains("\"x\"") && e.message.contains("line 3"),
+            "{}",
+            e.message
+        );
+        let e = parse("a:\n  <<: {x: 1}\n  <<: [{y: 1}, {x: 2}]\n").unwrap_err();
+        assert_eq!((e.line, e.kind), (3, TreeErrorKind::DuplicateKey));
+        assert!(e.message.contains("line 2"), "{}", e.message);
+        // Where all readers agree: a written key below the merge, the
+        // first of a merged list, distinct keys of two merges.
+        let docs = parse("a:\n  <<: [{x: 1, z: 1}, {x: 2, w: 2}]\n  y: 0\n  <<: {v: 3}\n  z: 4\n")
+            .unwrap();
+        let a = docs[0].root.as_ref().unwrap().get("a").unwrap();
+        let text = |k: &str| a.get(k).and_then(|n| n.as_scalar()).map(|s| s.text.clone());
+        assert_eq!(text("x").as_deref(), Some("1"));
+        assert_eq!(text("z").as_deref(), Some("4"));
+        assert_eq!(text("w").as_deref(), Some("2"));
+        assert_eq!(text("v").as_deref(), Some("3"));
+        let docs = parse("a:\n  <<: {x: 1}\n  <<: {x: 2}\n  x: 3\n").unwrap();
+        let x = docs[0]
+            .root
+            .as_ref()
+            .unwrap()
+            .get("a")
+            .and_then(|a| a.get("x"));
+        assert_eq!(
+            x.and_then(|n| n.as_scalar()).map(|s| s.text.as_str()),
+            Some("3")
+        );
     }
 
     #[test]

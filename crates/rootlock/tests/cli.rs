@@ -891,6 +891,22 @@ fn a_dangling_manifest_link_in_a_directory_is_an_input_error() {
     );
 }
 
+/// kubectl reads a merge key below a written key as overriding it: this
+/// container's root filesystem is writable to the API server. The scan
+/// must not pass it as read-only; it refuses the order-dependent mapping.
+#[test]
+fn a_merge_key_that_overrides_a_written_field_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pod.yaml");
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: app\n    image: nginx\n    securityContext:\n      readOnlyRootFilesystem: true\n      <<: {readOnlyRootFilesystem: false}\n";
+    std::fs::write(&file, text).unwrap();
+    let (code, doc, stderr) = scan_json(&[file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(doc["errors"][0]["line"], 10, "{doc}");
+    let message = doc["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("readOnlyRootFilesystem"), "{message}");
+}
+
 /// A FIFO with a manifest's name in a walked directory is named as an
 /// error, not skipped (the directory would pass unscanned) nor opened (the
 /// walk would block on it forever); and a symlink loop named as an argument
