@@ -207,9 +207,71 @@ pub fn parse_documents_at(
     if let Some(span) = flow_spans::first_longer_than(text, max_flow) {
         return Err(flow_too_long(text, origin, span, max_flow));
     }
-    Builder::new(origin, limits, keep)
-        .run(Parser::new_from_str(text))
-        .map_err(|e| with_flow_hint(text, origin, e))
+    // A tab after a mapping's `:`, which YAML 1.2 and kubectl allow, the
+    // parser refuses before a plain scalar or `-`: read it as a space (the
+    // same byte, so every position stays the file's), a bounded number of
+    // times, each costing a parse.
+    let mut spaced: Option<String> = None;
+    for _ in 0..TABS_AFTER_COLON {
+        let t = spaced.as_deref().unwrap_or(text);
+        match Builder::new(origin, limits, keep).run(Parser::new_from_str(t)) {
+            Err(e) if e.message == TAB_AFTER_COLON => match tab_as_space(t, origin, &e) {
+                Some(copy) => spaced = Some(copy),
+                None => return Err(e),
+            },
+            done => return done.map_err(|e| with_flow_hint(t, origin, e)),
+        }
+    }
+    Err(TreeError {
+        line: origin.line_offset + 1,
+        column: 0,
+        message: format!(
+            "more than {TABS_AFTER_COLON} values follow their `:` after a tab, not a space: write spaces"
+        ),
+        kind: TreeErrorKind::Syntax,
+    })
+}
+
+/// The parser's error for a tab after a mapping's `:`.
+const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
+
+/// How many values of one document may follow their `:` after a tab.
+const TABS_AFTER_COLON: usize = 32;
+
+/// `text` with the tabs between the `:` and the position of `e` (the
+/// value after them) made spaces; `None` when they are not there.
+fn tab_as_space(text: &str, origin: Origin, e: &TreeError) -> Option<String> {
+    let at = offset_of(text, origin, e.line, e.column)?;
+    let before = &text[..at];
+    let start = before.trim_end_matches([' ', '\t']).len();
+    if !before[..start].ends_with(':') || !before[start..].contains('\t') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    out.extend(std::iter::repeat_n(' ', at - start));
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+/// The byte offset in `text` (which starts at `origin`) of a parser
+/// position: 1-based file line and column in characters, lines broken as
+/// the parser breaks them.
+fn offset_of(text: &str, origin: Origin, line: usize, column: usize) -> Option<usize> {
+    let (mut l, mut c) = (origin.line_offset + 1, origin.column_offset + 1);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        if (l, c) == (line, column) {
+            return Some(i);
+        }
+        let lone_cr = ch == '\r' && chars.peek().map(|&(_, n)| n) != Some('\n');
+        if ch == '\n' || lone_cr {
+            (l, c) = (l + 1, 1);
+        } else {
+            c += 1;
+        }
+    }
+    None
 }
 
 /// Where the first character is that YAML allows nowhere in a stream (not
@@ -1099,6 +1161,30 @@ mod tests {
             x.and_then(|n| n.as_scalar()).map(|s| s.text.as_str()),
             Some("3")
         );
+    }
+
+    /// A tab after a mapping's `:` is white space, as YAML 1.2 and kubectl
+    /// read it; the parser refused it before a plain scalar or `-`.
+    #[test]
+    fn a_tab_after_a_colon_is_white_space() {
+        let docs =
+            parse("kind: Pod\nmetadata:\n  name:\tp\n  x:\t\t-y\n  z: \"a:\\tb\"\n").unwrap();
+        let m = docs[0].root.as_ref().unwrap().get("metadata").unwrap();
+        let text = |k: &str| m.get(k).and_then(|n| n.as_scalar()).map(|s| s.text.clone());
+        assert_eq!(text("name").as_deref(), Some("p"));
+        assert_eq!(text("x").as_deref(), Some("-y"));
+        assert_eq!(text("z").as_deref(), Some("a:\tb"));
+        // Lines after a lone CR, and a second document, keep their places.
+        let docs = parse("a: 1\rb:\tc\n---\nd:\te\nf: [\n").unwrap_err();
+        assert_eq!(
+            (docs.line, docs.kind),
+            (6, TreeErrorKind::Syntax),
+            "{}",
+            docs.message
+        );
+        let many: String = (0..40).map(|i| format!("k{i}:\tv\n")).collect();
+        let e = parse(&many).unwrap_err();
+        assert!(e.message.contains("more than 32"), "{}", e.message);
     }
 
     #[test]
