@@ -8,7 +8,9 @@ use crate::resolve::apply_to_tree;
 use rootlock_manifest::json_stream::{Piece, Pieces, sniffs_as_json};
 use rootlock_manifest::offsets::Offsets;
 use rootlock_manifest::scalar::{Resolved, resolve};
-use rootlock_manifest::tree::{Document, Entry, Node, Value, parse_documents, parse_json_at};
+use rootlock_manifest::tree::{
+    self, Document, Entry, Node, Origin, Value, parse_documents, parse_json_at,
+};
 use rootlock_manifest::workload::interesting_kind;
 use rootlock_manifest::{Limits, workloads};
 use rootlock_policy::{Finding, LevelVersion, Severity, evaluate};
@@ -118,16 +120,48 @@ impl<'a> ByKey<'a> {
 }
 
 /// Every explicit tag (`!!null`, `!foo`) of a text with the kind of node
-/// it is on and its line, in order.
-fn tags(text: &str, first_line: usize) -> Result<Vec<(String, &'static str, usize)>, String> {
+/// it is on and its line, in order. A tab after a mapping's `:` is read as
+/// a space, as the reader reads it (see [`tree::tab_as_space`]).
+fn tags(text: &str, first_line: usize) -> Result<Vec<Tag>, String> {
+    let origin = Origin {
+        line_offset: first_line.saturating_sub(1),
+        column_offset: 0,
+    };
+    let mut spaced: Option<String> = None;
+    for _ in 0..tree::TABS_AFTER_COLON {
+        let t = spaced.as_deref().unwrap_or(text);
+        let e = match tags_of(t, first_line) {
+            Err((line, column, info)) if info == tree::TAB_AFTER_COLON => {
+                tree::tab_as_space(t, origin, line, column).ok_or((line, column, info))
+            }
+            done => return done.map_err(|(line, _, info)| not_parsed(line, &info)),
+        };
+        match e {
+            Ok(copy) => spaced = Some(copy),
+            Err((line, _, info)) => return Err(not_parsed(line, &info)),
+        }
+    }
+    Err(not_parsed(first_line, tree::TAB_AFTER_COLON))
+}
+
+/// A tag, the kind of node it is on, and its line.
+type Tag = (String, &'static str, usize);
+
+fn not_parsed(line: usize, info: &str) -> String {
+    format!("the edited text does not parse (line {line}: {info})")
+}
+
+/// [`tags`] of a text the parser reads as it is; a parser error as its
+/// file line and column and message.
+fn tags_of(text: &str, first_line: usize) -> Result<Vec<Tag>, (usize, usize, String)> {
     let mut out = Vec::new();
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
-            format!(
-                "the edited text does not parse (line {}: {})",
+            (
                 e.marker().line() + first_line - 1,
-                e.info()
+                e.marker().col() + 1,
+                e.info().to_string(),
             )
         })?;
         let (tag, kind) = match event {
@@ -337,5 +371,15 @@ mod tests {
         assert!(check_tags(old, "a: {b: [x] }\nc: !!str 1\n", 1).is_ok());
         assert!(check_tags(old, "a: {b: [x] }\nc: 1\n", 1).is_ok());
         assert!(check_tags(old, "a: !!str {b: [x] }\nc: !!str 1\n", 1).is_err());
+    }
+
+    /// A tab after a mapping's `:` is white space to the reader, so to the
+    /// tag check too: the fix of such a file was refused as not parsing.
+    #[test]
+    fn tags_are_read_past_a_tab_after_a_colon() {
+        let old = "a:\t!!str b\nc:\td\n";
+        assert!(check_tags(old, "a:\t!!str b\nc:\td\ne: 1\n", 3).is_ok());
+        let e = check_tags(old, "a:\tb\nc:\t!!str [d]\n", 3).unwrap_err();
+        assert!(e.contains("line 4"), "{e}");
     }
 }

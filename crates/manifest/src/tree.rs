@@ -215,10 +215,12 @@ pub fn parse_documents_at(
     for _ in 0..TABS_AFTER_COLON {
         let t = spaced.as_deref().unwrap_or(text);
         match Builder::new(origin, limits, keep).run(Parser::new_from_str(t)) {
-            Err(e) if e.message == TAB_AFTER_COLON => match tab_as_space(t, origin, &e) {
-                Some(copy) => spaced = Some(copy),
-                None => return Err(e),
-            },
+            Err(e) if e.message == TAB_AFTER_COLON => {
+                match tab_as_space(t, origin, e.line, e.column) {
+                    Some(copy) => spaced = Some(copy),
+                    None => return Err(e),
+                }
+            }
             done => return done.map_err(|e| with_flow_hint(t, origin, e)),
         }
     }
@@ -233,15 +235,16 @@ pub fn parse_documents_at(
 }
 
 /// The parser's error for a tab after a mapping's `:`.
-const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
+pub const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
 
 /// How many values of one document may follow their `:` after a tab.
-const TABS_AFTER_COLON: usize = 32;
+pub const TABS_AFTER_COLON: usize = 32;
 
-/// `text` with the tabs between the `:` and the position of `e` (the
-/// value after them) made spaces; `None` when they are not there.
-fn tab_as_space(text: &str, origin: Origin, e: &TreeError) -> Option<String> {
-    let at = offset_of(text, origin, e.line, e.column)?;
+/// `text` with the tabs between the `:` and the position of the parser's
+/// [`TAB_AFTER_COLON`] error (the value after them: 1-based file line and
+/// column) made spaces; `None` when they are not there.
+pub fn tab_as_space(text: &str, origin: Origin, line: usize, column: usize) -> Option<String> {
+    let at = offset_of(text, origin, line, column)?;
     let before = &text[..at];
     let start = before.trim_end_matches([' ', '\t']).len();
     if !before[..start].ends_with(':') || !before[start..].contains('\t') {
