@@ -29,6 +29,7 @@ fn state() -> &'static State {
             namespaces: Namespaces::Offline,
             pod_lister: None,
             metrics: Metrics::new(),
+            dry_runs: Default::default(),
         },
         rt: tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap(),
     })

@@ -53,6 +53,7 @@ fn bench(c: &mut Criterion) {
         namespaces: Namespaces::Offline,
         pod_lister: None,
         metrics: Metrics::new(),
+        dry_runs: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()

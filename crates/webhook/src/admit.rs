@@ -22,6 +22,9 @@ pub struct Webhook {
     /// Lists existing pods for the namespace dry-run; `None` offline.
     pub pod_lister: Option<Arc<dyn PodLister>>,
     pub metrics: Metrics,
+    /// The namespace dry-runs allowed to list pods at once
+    /// ([`crate::namespaces::DRY_RUNS_AT_ONCE`]).
+    pub dry_runs: crate::namespaces::DryRuns,
 }
 
 /// One request in flight: the review and the time by which it must be answered.

@@ -176,6 +176,7 @@ async fn serve(config: Config, offline: bool, opts: ServerOptions, delay: Durati
         namespaces,
         pod_lister,
         metrics: metrics::Metrics::new(),
+        dry_runs: Default::default(),
     });
     let running = match server::start(webhook, opts).await {
         Ok(r) => r,

@@ -397,6 +397,82 @@ async fn stricter_enforce_warns_about_existing_pods_grouped_like_psa() {
     );
 }
 
+/// Lists the recorded pods slowly, counting how many lists run at once.
+struct SlowLister {
+    pods: Vec<Value>,
+    running: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+impl rootlock_webhook::cache::PodLister for SlowLister {
+    fn list<'a>(
+        &'a self,
+        namespace: &'a str,
+        each: &'a mut rootlock_webhook::cache::EachPod<'_>,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        use std::sync::atomic::Ordering::SeqCst;
+        Box::pin(async move {
+            let now = self.running.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            for p in self
+                .pods
+                .iter()
+                .filter(|p| p["metadata"]["namespace"] == namespace)
+            {
+                each(p.clone());
+            }
+            self.running.fetch_sub(1, SeqCst);
+            Ok(())
+        })
+    }
+}
+
+/// Each dry-run holds the pods it lists (a namespace of 3,000 running pods:
+/// 92 MB for one, 170 MB for four clients at once, past the 128 MiB
+/// limit), and anyone who reaches the Service can ask for one: they run
+/// one at a time, and one that cannot start within its time says so.
+#[tokio::test]
+async fn namespace_dry_runs_list_pods_one_at_a_time() {
+    let lister = Arc::new(SlowLister {
+        pods: existing_pods(),
+        running: Default::default(),
+        most: Default::default(),
+    });
+    let h = start_with(
+        config(WARN_ONLY),
+        Namespaces::Offline,
+        Some(lister.clone()),
+        Duration::from_secs(1),
+    )
+    .await;
+    let reviews = (0..8).map(|i| {
+        let r = variant("11-namespace-update", &format!("ns-{i}"), |_| {});
+        let h = &h;
+        async move { h.review("/validate", &r).await }
+    });
+    let answers = futures::future::join_all(reviews).await;
+    assert_eq!(lister.most.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let (mut checked, mut busy) = (0, 0);
+    for r in &answers {
+        assert_eq!(r["allowed"], true);
+        match r["warnings"][0].as_str() {
+            Some(w) if w.starts_with("existing pods in namespace") => checked += 1,
+            // Waited for its turn, then had no time for the rest of the
+            // list, or none for its turn at all.
+            Some(
+                "failed to list pods while checking new PodSecurity enforce level"
+                | "existing pods not checked against the new PodSecurity enforce level: another namespace's check was running",
+            ) => busy += 1,
+            w => panic!("{w:?}"),
+        }
+    }
+    // 200 ms each within a second: a few are checked, the rest are told.
+    assert_eq!(checked + busy, 8);
+    assert!(checked >= 2, "{checked} checked, {busy} busy");
+    assert!(busy >= 1, "{checked} checked, {busy} busy");
+}
+
 #[tokio::test]
 async fn exempt_namespace_with_a_policy_is_told_it_is_ignored() {
     let h = start(config("defaults:\n  enforce: privileged\n  warn: privileged\n  audit: privileged\nexemptions:\n  namespaces: [shop]\n")).await;

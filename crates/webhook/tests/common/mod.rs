@@ -98,6 +98,7 @@ pub async fn start_tuned(
         namespaces,
         pod_lister: lister,
         metrics: Metrics::new(),
+        dry_runs: Default::default(),
     });
     let mut opts = ServerOptions::new(
         "127.0.0.1:0".parse().unwrap(),
