@@ -12,7 +12,8 @@
 //! ([`crate::body_budget`]); answers not yet sent share
 //! [`crate::outbox::ANSWER_BUDGET`] bytes, and a connection that leaves one
 //! untaken for [`crate::outbox::ANSWER_STALL`] is dropped
-//! ([`crate::outbox`]).
+//! ([`crate::outbox`]); at most [`MAX_REVIEWS`] reviews are being answered
+//! at once (an HTTP/2 stream that sent only its headers is one).
 
 use crate::admit::{Call, Webhook};
 use crate::body_budget::BodyError;
@@ -57,6 +58,14 @@ pub const SEND_BUFFER: usize = 32 * 1024;
 /// What rustls holds encrypted for a connection before the kernel takes
 /// it: about one TLS record (16 KiB), not rustls' default 64 KiB.
 pub const TLS_SEND_BUFFER: usize = 16 * 1024 + 512;
+/// Reviews being answered at once (body read, then review), over all
+/// connections; one more is answered 503 at once. Each HTTP/2 stream that
+/// has sent its headers costs a request and a task whether or not its body
+/// ever comes, and a connection may open 256: 64 connections of 256
+/// streams that sent headers and nothing else held 115 MB, 16 of 256 with
+/// 15 KB of headers each 168 MB. Capped, such streams hold a few MB; the
+/// API server has far fewer in flight (a review takes milliseconds).
+pub const MAX_REVIEWS: usize = 2048;
 /// Bytes of request bodies being received at once, over all connections:
 /// a slow sender holds its share only until its request's deadline.
 pub const BODY_BUDGET: usize = 32 << 20;
@@ -81,6 +90,8 @@ pub struct ServerOptions {
     pub answer_budget: usize,
     /// See [`crate::outbox::ANSWER_STALL`].
     pub answer_stall: Duration,
+    /// See [`MAX_REVIEWS`].
+    pub max_reviews: usize,
 }
 
 impl ServerOptions {
@@ -100,6 +111,7 @@ impl ServerOptions {
             max_connections: MAX_CONNECTIONS,
             answer_budget: crate::outbox::ANSWER_BUDGET,
             answer_stall: crate::outbox::ANSWER_STALL,
+            max_reviews: MAX_REVIEWS,
         }
     }
 }
@@ -216,6 +228,8 @@ struct App {
     bodies: crate::body_budget::Budget,
     /// [`ServerOptions::answer_budget`], in bytes.
     answers: crate::outbox::Budget,
+    /// [`ServerOptions::max_reviews`] permits.
+    reviews: tokio::sync::Semaphore,
 }
 
 /// A server running on the current tokio runtime.
@@ -299,6 +313,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
         shutting_down: AtomicBool::new(false),
         bodies: crate::body_budget::Budget::new(opts.body_budget),
         answers: crate::outbox::Budget::new(opts.answer_budget),
+        reviews: tokio::sync::Semaphore::new(opts.max_reviews.max(1)),
     });
     let max_connections = opts.max_connections.max(1);
     let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
@@ -588,6 +603,17 @@ async fn answer(
     start: Instant,
 ) -> (StatusCode, Response) {
     let wh = &app.webhook;
+    // Held until the answer is made; the answer budget counts it then.
+    let Ok(_slot) = app.reviews.try_acquire() else {
+        let code = StatusCode::SERVICE_UNAVAILABLE;
+        return (
+            code,
+            plain(
+                code,
+                "too many reviews are being answered at once; retry".into(),
+            ),
+        );
+    };
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -568,3 +568,38 @@ async fn a_thousand_stalled_http2_streams_do_not_block_reviews() {
     assert_eq!(v["allowed"], false);
     assert_eq!(stalled.len(), 4 * STREAMS - 1);
 }
+
+#[tokio::test]
+async fn reviews_in_flight_are_bounded_in_number() {
+    // Each HTTP/2 stream that has sent its headers costs memory whether or
+    // not its body ever comes (64 connections of 256 such streams held
+    // 115 MB). Past the cap one more review is answered 503 at once; once
+    // the stalled ones end, reviews are answered again.
+    static PART: [u8; 256] = [b' '; 256];
+    let h = start_options(|o| o.max_reviews = 8).await;
+    let mut client = h2_connect(&h).await;
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let (c, stream, response) =
+            h2_post(client, "/validate?timeout=30s", 80_000, &PART, false).await;
+        client = c;
+        stalled.push((stream, response));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t0 = Instant::now();
+    let r = h
+        .client
+        .post(h.url("/validate?timeout=10s"))
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(&recorded("05-pod-create").body).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    // Cancelled: their slots are free again.
+    drop((stalled, client));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let v = h.recorded("05-pod-create").await;
+    assert_eq!(v["allowed"], false);
+}
