@@ -55,6 +55,14 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// memory. Capped, an unread answer waits in the budgeted allocation
 /// ([`crate::outbox`]) instead; the usual answer is under 1 KB.
 pub const SEND_BUFFER: usize = 32 * 1024;
+/// The kernel's receive buffer of each connection (doubled likewise). Left
+/// to itself Linux grows it while the server reads fast (a large review)
+/// to 1 MiB and more (`tcp_rmem`), and keeps it: a client that then sends
+/// what the server does not read (requests pipelined behind answers it
+/// does not take) left that much per connection in the kernel, charged to
+/// the pod, until the idle timeout. 64 KiB still carries 7 MiB in
+/// milliseconds on a cluster network.
+pub const RECV_BUFFER: usize = 64 * 1024;
 /// What rustls holds encrypted for a connection before the kernel takes
 /// it: about one TLS record (16 KiB), not rustls' default 64 KiB.
 pub const TLS_SEND_BUFFER: usize = 16 * 1024 + 512;
@@ -66,6 +74,10 @@ pub const TLS_SEND_BUFFER: usize = 16 * 1024 + 512;
 /// 15 KB of headers each 168 MB. Capped, such streams hold a few MB; the
 /// API server has far fewer in flight (a review takes milliseconds).
 pub const MAX_REVIEWS: usize = 2048;
+/// The largest HTTP/2 header list a request may carry (names, values and
+/// 32 bytes a field, as HTTP/2 counts them). With 15 KB of headers a
+/// stream, 2,048 streams waiting for their bodies peaked at 99-111 MB.
+pub const MAX_HEADER_LIST: u32 = 8 * 1024;
 /// Bytes of request bodies being received at once, over all connections:
 /// a slow sender holds its share only until its request's deadline.
 pub const BODY_BUDGET: usize = 32 << 20;
@@ -344,7 +356,11 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
             // connection, before the body budget sees a byte.
             .initial_stream_window_size(65_535)
             .initial_connection_window_size(65_535)
-            .max_concurrent_streams(256);
+            .max_concurrent_streams(256)
+            // A stream's headers are held while its review waits for a
+            // body (up to MAX_REVIEWS of them): 8 KiB, not hyper's 16 KiB.
+            // The API server's are under 1 KiB.
+            .max_header_list_size(MAX_HEADER_LIST);
         loop {
             tokio::select! {
                 accepted = listener.accept() => {
@@ -362,6 +378,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                     };
                     let _ = tcp.set_nodelay(true);
                     let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
+                    let _ = socket2::SockRef::from(&tcp).set_recv_buffer_size(RECV_BUFFER);
                     let acceptor = acceptor.clone();
                     let router = router.clone();
                     let builder = builder.clone();

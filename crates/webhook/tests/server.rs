@@ -603,3 +603,92 @@ async fn reviews_in_flight_are_bounded_in_number() {
     let v = h.recorded("05-pod-create").await;
     assert_eq!(v["allowed"], false);
 }
+
+/// Bytes waiting in the receive queue of the server's end of the
+/// connection from `client` (Linux's /proc/net/tcp).
+fn server_receive_queue(h: &Harness, client: std::net::SocketAddr) -> usize {
+    let hex = |a: std::net::SocketAddr| format!("{:04X}", a.port());
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    text.lines()
+        .skip(1)
+        .find_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[1].ends_with(&format!(":{}", hex(h.addr)))
+                && f[2].ends_with(&format!(":{}", hex(client))))
+            .then(|| usize::from_str_radix(f[4].split(':').nth(1).unwrap(), 16).unwrap())
+        })
+        .expect("the server's end of the connection")
+}
+
+#[tokio::test]
+async fn a_connection_that_stops_being_read_holds_a_small_kernel_buffer() {
+    // A large review read at full speed makes Linux grow the connection's
+    // receive buffer (to 1 MiB and more); a client that then sends what
+    // the server does not read (requests pipelined behind answers it does
+    // not take) left that much in the kernel, which charges it to the pod.
+    let h = start(config("")).await;
+    let mut s = raw_tls(&h, b"http/1.1").await;
+    let local = s.get_ref().0.local_addr().unwrap();
+    let mut body = serde_json::to_vec(&recorded("05-pod-create").body).unwrap();
+    let close = body.pop().unwrap();
+    body.extend(std::iter::repeat_n(b' ', 6 << 20));
+    body.push(close);
+    let head = format!(
+        "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    while !String::from_utf8_lossy(&answer).contains("\"allowed\"") {
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(n > 0);
+        answer.extend_from_slice(&buf[..n]);
+    }
+    // Then requests it will not read, until the connection takes no more.
+    let requests = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(2000);
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            s.write_all(&requests).await.unwrap();
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let queued = server_receive_queue(&h, local);
+    assert!(
+        queued <= 2 * rootlock_webhook::server::RECV_BUFFER,
+        "{queued} bytes"
+    );
+}
+
+#[tokio::test]
+async fn an_http2_request_with_a_header_list_past_the_limit_is_refused() {
+    // Held with its stream while the review waits for a body: 8 KiB at
+    // most (the API server's are under 1 KiB).
+    let h = start(config("")).await;
+    let body = serde_json::to_vec(&recorded("05-pod-create").body).unwrap();
+    let send = |extra: usize| {
+        let client = h2_connect(&h);
+        let body = bytes::Bytes::from(body.clone());
+        async move {
+            let mut client = client.await.ready().await.unwrap();
+            let req = http::Request::builder()
+                .method("POST")
+                .uri("https://localhost/validate?timeout=10s")
+                .header("content-type", "application/json")
+                .header("x-padding", "p".repeat(extra))
+                .body(())
+                .unwrap();
+            let (response, mut stream) = client.send_request(req, false).unwrap();
+            stream.send_data(body, true).unwrap();
+            match response.await {
+                Ok(r) => r.status().as_u16(),
+                Err(_) => 0,
+            }
+        }
+    };
+    assert_eq!(send(6_000).await, 200);
+    let refused = send(10_000).await;
+    assert!(refused == 431 || refused == 0, "{refused}");
+}
