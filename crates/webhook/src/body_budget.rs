@@ -12,7 +12,7 @@
 //! bytes before their deadlines.
 //!
 //! A frame is in memory before it is counted, so what waits outside the
-//! budget is bounded too: a frame is at most 64 KiB (the server's HTTP/1.1
+//! budget is bounded too: a frame is at most 16 KiB (the server's HTTP/1.1
 //! read buffer; HTTP/2 frames are 16 KiB), and at most [`MAX_WAITING`]
 //! bodies wait for room at once; the next one is answered 503 at once.
 

@@ -692,3 +692,24 @@ async fn an_http2_request_with_a_header_list_past_the_limit_is_refused() {
     let refused = send(10_000).await;
     assert!(refused == 431 || refused == 0, "{refused}");
 }
+
+#[tokio::test]
+async fn an_http1_request_head_past_the_read_buffer_is_refused() {
+    // Each connection's unfinished head is held until the header timeout:
+    // 16 KiB at most (the API server's are under 1 KiB).
+    let h = &start(config("")).await;
+    let head = |extra: usize| async move {
+        let mut s = raw_tls(h, b"http/1.1").await;
+        let req = format!(
+            "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
+            "p".repeat(extra)
+        );
+        let _ = s.write_all(req.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut answer)).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    assert!(head(6_000).await.starts_with("HTTP/1.1 200"));
+    let refused = head(20_000).await;
+    assert!(!refused.starts_with("HTTP/1.1 200"), "{refused}");
+}
