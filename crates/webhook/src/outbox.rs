@@ -21,15 +21,19 @@
 //!   [`ANSWER_STALL`] without the connection taking a byte of it (an
 //!   HTTP/1.1 client that stopped reading, or an HTTP/2 client that keeps
 //!   its window shut and the connection busy with PINGs), the connection
-//!   is dropped and its answers' bytes are freed. The API server reads its
-//!   answers at once, and gives up on one long before that anyway.
+//!   is dropped and its answers' bytes are freed. Each answer is timed on
+//!   its own: an HTTP/2 client that keeps one stream's window shut while it
+//!   reads small answers on others must not keep the first forever. The
+//!   API server reads its answers at once, and gives up on one long
+//!   before that anyway.
 
 use axum::body::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -80,10 +84,11 @@ impl Budget {
             .clone()
             .try_acquire_many_owned(n)
             .map_err(|_| Full)?;
-        if let Some(o) = &outbox {
-            o.unsent.fetch_add(1, Ordering::AcqRel);
-            o.moved();
-        }
+        let outbox = outbox.map(|o| {
+            let id = o.next.fetch_add(1, Ordering::Relaxed);
+            o.moved(id);
+            (o, id)
+        });
         Ok(AnswerBody {
             rest: Bytes::from_owner(Held {
                 bytes,
@@ -106,47 +111,41 @@ impl AsRef<[u8]> for Held {
     }
 }
 
-/// One connection's answers not yet wholly taken by it, and when it last
-/// took a piece of one.
+/// One connection's answers not yet wholly taken by it, each with when the
+/// connection last took a piece of it.
+#[derive(Default)]
 pub struct Outbox {
-    unsent: AtomicUsize,
-    /// Milliseconds after `since`.
-    moved: AtomicU64,
-    since: Instant,
-}
-
-impl Default for Outbox {
-    fn default() -> Self {
-        Outbox {
-            unsent: AtomicUsize::new(0),
-            moved: AtomicU64::new(0),
-            since: Instant::now(),
-        }
-    }
+    /// Answer number → when it was made or a piece of it last taken.
+    waiting: Mutex<HashMap<u64, Instant>>,
+    next: AtomicU64,
 }
 
 impl Outbox {
-    fn moved(&self) {
-        let ms = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.moved.store(ms, Ordering::Release);
+    /// The map; a panic elsewhere while it was held leaves it whole.
+    fn waiting(&self) -> MutexGuard<'_, HashMap<u64, Instant>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn moved(&self, id: u64) {
+        self.waiting().insert(id, Instant::now());
+    }
+
+    fn taken(&self, id: u64) {
+        self.waiting().remove(&id);
     }
 
     /// Answers not yet wholly taken by the connection.
     pub fn unsent(&self) -> usize {
-        self.unsent.load(Ordering::Acquire)
+        self.waiting().len()
     }
 
-    /// Resolves once an answer has waited `limit` with none of its bytes
+    /// Resolves once one answer has waited `limit` with none of its bytes
     /// taken (checked every tenth of it).
     pub async fn stalled_for(&self, limit: Duration) {
         let mut tick = tokio::time::interval((limit / 10).max(Duration::from_millis(1)));
         loop {
             tick.tick().await;
-            let still = self
-                .since
-                .elapsed()
-                .saturating_sub(Duration::from_millis(self.moved.load(Ordering::Acquire)));
-            if self.unsent() > 0 && still >= limit {
+            if self.waiting().values().any(|t| t.elapsed() >= limit) {
                 return;
             }
         }
@@ -156,14 +155,14 @@ impl Outbox {
 /// A response body of one answer, handed out [`FRAME`] bytes at a time.
 pub struct AnswerBody {
     rest: Bytes,
-    /// Present while the answer counts as unsent in its connection's outbox.
-    outbox: Option<Arc<Outbox>>,
+    /// Its connection's outbox and its number there, while it is unsent.
+    outbox: Option<(Arc<Outbox>, u64)>,
 }
 
 impl AnswerBody {
     fn taken(&mut self) {
-        if let Some(o) = self.outbox.take() {
-            o.unsent.fetch_sub(1, Ordering::AcqRel);
+        if let Some((o, id)) = self.outbox.take() {
+            o.taken(id);
         }
     }
 }
@@ -187,11 +186,10 @@ impl Body for AnswerBody {
         }
         let n = self.rest.len().min(FRAME);
         let piece = self.rest.split_to(n);
-        if let Some(o) = &self.outbox {
-            o.moved();
-        }
         if self.rest.is_empty() {
             self.taken();
+        } else if let Some((o, id)) = &self.outbox {
+            o.moved(*id);
         }
         Poll::Ready(Some(Ok(Frame::data(piece))))
     }
@@ -302,6 +300,22 @@ mod tests {
             );
             let _ = body.frame().await;
         }
+        // Another answer of the connection that keeps moving does not hide
+        // this one's stall.
+        let mut other = b
+            .answer(vec![b'x'; 10 * FRAME], Some(outbox.clone()))
+            .unwrap();
+        for _ in 0..2 {
+            tokio::time::advance(Duration::from_secs(6)).await;
+            let _ = other.frame().await;
+        }
+        assert!(
+            tokio::time::timeout(Duration::from_millis(1), outbox.stalled_for(limit))
+                .await
+                .is_ok(),
+            "12 s without a piece of the first answer taken"
+        );
+        let _ = body.frame().await;
         // Then none: stalled once the limit has passed since the last.
         let t0 = tokio::time::Instant::now();
         tokio::time::timeout(Duration::from_secs(30), outbox.stalled_for(limit))

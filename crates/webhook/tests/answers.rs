@@ -159,25 +159,7 @@ async fn an_http2_connection_that_keeps_its_window_shut_is_dropped() {
         .await
         .unwrap();
     let conn = tokio::spawn(connection);
-    let body = heavy("shut-window");
-    let req = http::Request::builder()
-        .method("POST")
-        .uri("https://localhost/validate?timeout=10s")
-        .header("content-type", "application/json")
-        .body(())
-        .unwrap();
-    let (response, mut stream) = client.send_request(req, false).unwrap();
-    stream.reserve_capacity(body.len());
-    let mut rest = bytes::Bytes::from(body);
-    while !rest.is_empty() {
-        let room = std::future::poll_fn(|cx| stream.poll_capacity(cx))
-            .await
-            .unwrap()
-            .unwrap();
-        let piece = rest.split_to(room.min(rest.len()));
-        stream.send_data(piece, rest.is_empty()).unwrap();
-    }
-    let response = response.await.unwrap();
+    let response = h2_review(&mut client, heavy("shut-window")).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(post(&h, &heavy("while-held")).await.0, 503);
     heavy_answered_within(&h, Duration::from_secs(10))
@@ -192,4 +174,71 @@ async fn an_http2_connection_that_keeps_its_window_shut_is_dropped() {
         !matches!(first, Ok(Some(Ok(ref d))) if !d.is_empty()),
         "{first:?}"
     );
+}
+
+/// Posts `body` as an HTTP/2 request on `client`, within the server's
+/// flow-control windows; the response, once its headers came.
+async fn h2_review(
+    client: &mut h2::client::SendRequest<bytes::Bytes>,
+    body: Vec<u8>,
+) -> Result<http::Response<h2::RecvStream>, h2::Error> {
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("https://localhost/validate?timeout=10s")
+        .header("content-type", "application/json")
+        .body(())
+        .unwrap();
+    let (response, mut stream) = client.send_request(req, false)?;
+    stream.reserve_capacity(body.len());
+    let mut rest = bytes::Bytes::from(body);
+    while !rest.is_empty() {
+        let room = std::future::poll_fn(|cx| stream.poll_capacity(cx))
+            .await
+            .ok_or_else(|| h2::Error::from(h2::Reason::CANCEL))??;
+        let piece = rest.split_to(room.min(rest.len()));
+        stream.send_data(piece, rest.is_empty())?;
+    }
+    response.await
+}
+
+#[tokio::test]
+async fn a_stalled_http2_stream_is_timed_on_its_own_while_others_flow() {
+    let h = start_budgeted(Duration::from_secs(1)).await;
+    // Windows of 16 KiB: a usual answer fits, a heavy one stops after its
+    // first 16 KiB, which this client never gives back.
+    let (client, connection) = h2::client::Builder::new()
+        .initial_window_size(16 * 1024)
+        .handshake(raw_tls(&h, b"h2").await)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let mut stuck = client.clone();
+    let held = h2_review(&mut stuck, heavy("stuck")).await.unwrap();
+    assert_eq!(held.status(), 200);
+    // Meanwhile the connection keeps answering small reviews, read whole.
+    let small = serde_json::to_vec(&recorded("05-pod-create").body).unwrap();
+    let busy = tokio::spawn(async move {
+        let mut client = client;
+        let mut answered = 0;
+        while let Ok(r) = h2_review(&mut client, small.clone()).await {
+            let mut body = r.into_body();
+            while let Some(Ok(chunk)) = body.data().await {
+                let _ = body.flow_control().release_capacity(chunk.len());
+            }
+            answered += 1;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        answered
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(post(&h, &heavy("while-held")).await.0, 503);
+    heavy_answered_within(&h, Duration::from_secs(10))
+        .await
+        .expect("the stalled answer is dropped with its connection, busy as it is");
+    let answered = tokio::time::timeout(Duration::from_secs(10), busy)
+        .await
+        .expect("the connection ended")
+        .unwrap();
+    assert!(answered >= 5, "the connection was busy: {answered} answers");
+    drop(held);
 }
