@@ -121,27 +121,25 @@ impl<'a> ByKey<'a> {
 
 /// Every explicit tag (`!!null`, `!foo`) of a text with the kind of node
 /// it is on and its line, in order. A tab after a mapping's `:` is read as
-/// a space, as the reader reads it (see [`tree::tab_as_space`]).
+/// a space, as the reader reads it
+/// ([`tree::parse_reading_tabs_as_spaces`]).
 fn tags(text: &str, first_line: usize) -> Result<Vec<Tag>, String> {
     let origin = Origin {
         line_offset: first_line.saturating_sub(1),
         column_offset: 0,
     };
-    let mut spaced: Option<String> = None;
-    for _ in 0..tree::TABS_AFTER_COLON {
-        let t = spaced.as_deref().unwrap_or(text);
-        let e = match tags_of(t, first_line) {
-            Err((line, column, info)) if info == tree::TAB_AFTER_COLON => {
-                tree::tab_as_space(t, origin, line, column).ok_or((line, column, info))
-            }
-            done => return done.map_err(|(line, _, info)| not_parsed(line, &info)),
-        };
-        match e {
-            Ok(copy) => spaced = Some(copy),
-            Err((line, _, info)) => return Err(not_parsed(line, &info)),
-        }
+    let parsed = tree::parse_reading_tabs_as_spaces(
+        text,
+        origin,
+        |t| tags_of(t, first_line),
+        |(line, column, info): &(usize, usize, String)| {
+            (info == tree::TAB_AFTER_COLON).then_some((*line, *column))
+        },
+    );
+    match parsed {
+        Some((done, _)) => done.map_err(|(line, _, info)| not_parsed(line, &info)),
+        None => Err(not_parsed(first_line, tree::TAB_AFTER_COLON)),
     }
-    Err(not_parsed(first_line, tree::TAB_AFTER_COLON))
 }
 
 /// A tag, the kind of node it is on, and its line.

@@ -13,6 +13,7 @@ use crate::limits::Limits;
 use crate::map_keys::MapKeys;
 use crate::offsets::Offsets;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Span};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -207,43 +208,64 @@ pub fn parse_documents_at(
     if let Some(span) = flow_spans::first_longer_than(text, max_flow) {
         return Err(flow_too_long(text, origin, span, max_flow));
     }
-    // A tab after a mapping's `:`, which YAML 1.2 and kubectl allow, the
-    // parser refuses before a plain scalar or `-`: read it as a space (the
-    // same byte, so every position stays the file's), a bounded number of
-    // times, each costing a parse.
-    let mut spaced: Option<String> = None;
+    let parsed = parse_reading_tabs_as_spaces(
+        text,
+        origin,
+        |t| Builder::new(origin, limits, keep).run(Parser::new_from_str(t)),
+        |e: &TreeError| (e.message == TAB_AFTER_COLON).then_some((e.line, e.column)),
+    );
+    match parsed {
+        Some((done, t)) => done.map_err(|e| with_flow_hint(&t, origin, e)),
+        None => Err(TreeError {
+            line: origin.line_offset + 1,
+            column: 0,
+            message: format!(
+                "more than {TABS_AFTER_COLON} values follow their `:` after a tab, not a space: write spaces"
+            ),
+            kind: TreeErrorKind::Syntax,
+        }),
+    }
+}
+
+/// `parse` of `text` (which starts at `origin`), retried on a copy with
+/// the tabs after a mapping's `:` made spaces each time it fails at one
+/// (`tab_at` reads the file line and column of such a failure): YAML 1.2
+/// and kubectl allow that tab, the parser refuses it before a plain scalar
+/// or `-`. The copy has the same bytes, so every position stays the
+/// file's. The result comes with the text it was made from; `None` after
+/// [`TABS_AFTER_COLON`] tries, each of which costs a parse.
+pub fn parse_reading_tabs_as_spaces<'t, T, E>(
+    text: &'t str,
+    origin: Origin,
+    mut parse: impl FnMut(&str) -> Result<T, E>,
+    tab_at: impl Fn(&E) -> Option<(usize, usize)>,
+) -> Option<(Result<T, E>, Cow<'t, str>)> {
+    let mut t = Cow::Borrowed(text);
     for _ in 0..TABS_AFTER_COLON {
-        let t = spaced.as_deref().unwrap_or(text);
-        match Builder::new(origin, limits, keep).run(Parser::new_from_str(t)) {
-            Err(e) if e.message == TAB_AFTER_COLON => {
-                match tab_as_space(t, origin, e.line, e.column) {
-                    Some(copy) => spaced = Some(copy),
-                    None => return Err(e),
-                }
-            }
-            done => return done.map_err(|e| with_flow_hint(t, origin, e)),
+        let done = parse(&t);
+        let spaced = done
+            .as_ref()
+            .err()
+            .and_then(&tab_at)
+            .and_then(|(line, column)| tab_as_space(&t, origin, line, column));
+        match spaced {
+            Some(copy) => t = Cow::Owned(copy),
+            None => return Some((done, t)),
         }
     }
-    Err(TreeError {
-        line: origin.line_offset + 1,
-        column: 0,
-        message: format!(
-            "more than {TABS_AFTER_COLON} values follow their `:` after a tab, not a space: write spaces"
-        ),
-        kind: TreeErrorKind::Syntax,
-    })
+    None
 }
 
 /// The parser's error for a tab after a mapping's `:`.
 pub const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
 
-/// How many values of one document may follow their `:` after a tab.
+/// How many values of one text may follow their `:` after a tab.
 pub const TABS_AFTER_COLON: usize = 32;
 
 /// `text` with the tabs between the `:` and the position of the parser's
 /// [`TAB_AFTER_COLON`] error (the value after them: 1-based file line and
 /// column) made spaces; `None` when they are not there.
-pub fn tab_as_space(text: &str, origin: Origin, line: usize, column: usize) -> Option<String> {
+fn tab_as_space(text: &str, origin: Origin, line: usize, column: usize) -> Option<String> {
     let at = offset_of(text, origin, line, column)?;
     let before = &text[..at];
     let start = before.trim_end_matches([' ', '\t']).len();
