@@ -48,6 +48,9 @@ pub const ANSWER_STALL: Duration = Duration::from_secs(10);
 /// The largest piece of an answer handed to the connection at once.
 pub const FRAME: usize = 16 * 1024;
 
+/// Spare room an answer's allocation keeps (counted in the budget).
+const SPARE_KEPT: usize = 4096;
+
 /// The answer budget had no room.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Full;
@@ -75,10 +78,21 @@ impl Budget {
     /// `bytes` as a response body holding its share of the budget until
     /// its memory is freed, counted in `outbox` (when it has one) until
     /// the connection has taken its last byte.
-    pub fn answer(&self, bytes: Vec<u8>, outbox: Option<Arc<Outbox>>) -> Result<AnswerBody, Full> {
+    pub fn answer(
+        &self,
+        mut bytes: Vec<u8>,
+        outbox: Option<Arc<Outbox>>,
+    ) -> Result<AnswerBody, Full> {
+        // What it holds is its allocation: a Vec grown by doubling may have
+        // as much spare room again, given back here when it is more than a
+        // small answer (a copy, for the rare large ones only).
+        if bytes.capacity() - bytes.len() > SPARE_KEPT {
+            bytes.shrink_to_fit();
+        }
         // An answer larger than the whole budget takes all of it: it is
         // sent alone rather than never.
-        let n = u32::try_from(bytes.len().clamp(1, self.total)).unwrap_or(u32::MAX);
+        let held = bytes.capacity();
+        let n = u32::try_from(held.clamp(1, self.total)).unwrap_or(u32::MAX);
         let permit = self
             .permits
             .clone()
@@ -239,6 +253,25 @@ mod tests {
         drop(body);
         assert_eq!(b.available(), 60_000);
         drop(piece);
+        assert_eq!(b.available(), 100_000);
+    }
+
+    #[test]
+    fn an_answer_counts_its_allocation_not_only_its_length() {
+        let b = Budget::new(100_000);
+        let grown = |capacity: usize| {
+            let mut v = Vec::with_capacity(capacity);
+            v.extend_from_slice(&[b'x'; 40_000]);
+            v
+        };
+        // A little spare room is kept, and counted.
+        let body = b.answer(grown(43_000), None).unwrap();
+        assert_eq!(b.available(), 57_000);
+        drop(body);
+        // Much is given back before the answer is counted.
+        let body = b.answer(grown(80_000), None).unwrap();
+        assert_eq!(b.available(), 60_000);
+        drop(body);
         assert_eq!(b.available(), 100_000);
     }
 
