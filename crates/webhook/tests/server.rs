@@ -112,13 +112,7 @@ async fn shutdown_drains_in_flight_requests_then_refuses_new_ones() {
 
 #[tokio::test]
 async fn shutdown_first_turns_unready_while_still_serving() {
-    let mut h = start_with(
-        Default::default(),
-        Namespaces::Offline,
-        None,
-        Duration::from_secs(1),
-    )
-    .await;
+    let mut h = start(Default::default()).await;
     assert_eq!(get_status(&h.client, h.url("/readyz")).await, 200);
     let server = h.server.take().unwrap();
     let shutdown = server.shutdown_handle();
@@ -148,13 +142,7 @@ async fn shutdown_first_turns_unready_while_still_serving() {
 
 #[tokio::test]
 async fn while_unready_http1_responses_close_their_connection() {
-    let mut h = start_with(
-        Default::default(),
-        Namespaces::Offline,
-        None,
-        Duration::from_secs(1),
-    )
-    .await;
+    let mut h = start(Default::default()).await;
     // The API server keeps its HTTP/1.1 connections to the webhook alive,
     // and an endpoint's removal only steers new connections away: one
     // still open when the listener closes loses a request sent at that
