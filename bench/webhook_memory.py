@@ -15,11 +15,17 @@ same run as an idle server's RSS:
   and read the answers;
 * unread: 200 connections each post that review and never read the answer
   (the server holds what it cannot send);
-* unread-h2: the same over HTTP/2, 8 connections x 32 streams.
+* unread-h2: the same over HTTP/2, 8 connections x 32 streams;
+* dry-run: the webhook against a fake API server (this script, plain HTTP,
+  a kubeconfig pointing at it) whose namespace holds 3,000 running pods of
+  about 9 KB of JSON each (managedFields, status, env), listed in the pages
+  the webhook asks for; 4 clients each send 3 namespace UPDATEs that make
+  enforce stricter, so each asks for a dry-run of every pod.
 
 The server is restarted for each scenario, so each peak is its own.
 """
 
+import http.server
 import json
 import os
 import select
@@ -116,7 +122,7 @@ def read_answer_h1(conn):
         if not chunk:
             break
         rest += chunk
-    return status, len(rest)
+    return status, rest
 
 
 def h2_frame(kind, flags, stream, payload):
@@ -209,22 +215,36 @@ class H2Poster:
             pass
 
 
-def scenario(name, run):
+def scenario(name, run, api=None):
+    """`api`: the URL of an API server to use instead of `--offline`."""
     tmp = tempfile.mkdtemp(prefix="rootlock-memory-")
     subprocess.run([BIN, "webhook", "certs", "--out-dir", tmp, "--ip", "127.0.0.1", "--dns", "localhost"],
                    check=True, capture_output=True)
+    env = dict(os.environ)
+    if api:
+        with open(f"{tmp}/kubeconfig", "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "Config", "current-context": "fake",
+                       "clusters": [{"name": "fake", "cluster": {"server": api}}],
+                       "users": [{"name": "fake", "user": {}}],
+                       "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}]}, f)
+        env["KUBECONFIG"] = f"{tmp}/kubeconfig"
     server = subprocess.Popen(
-        [BIN, "webhook", "--offline", "--threads", "2", f"--listen=127.0.0.1:{PORT}",
+        [BIN, "webhook", *([] if api else ["--offline"]), "--threads", "2", f"--listen=127.0.0.1:{PORT}",
          f"--tls-cert={tmp}/tls.crt", f"--tls-key={tmp}/tls.key"],
-        stderr=open(os.environ.get("WH_LOG", "/dev/null"), "w"),
+        stderr=open(os.environ.get("WH_LOG", "/dev/null"), "w"), env=env,
     )
     try:
-        for _ in range(100):
+        for _ in range(200):
             try:
-                socket.create_connection(("127.0.0.1", PORT)).close()
-                break
+                c = connect(tls_context(f"{tmp}/ca.crt", "http/1.1"))
+                c.sendall(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                ready = c.recv(64).startswith(b"HTTP/1.1 200")
+                c.close()
+                if ready:
+                    break
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         idle = status(server.pid)["VmRSS"]
         held, codes = run(tls_context(f"{tmp}/ca.crt", "h2" if name.endswith("h2") else "http/1.1"))
         time.sleep(2)
@@ -265,7 +285,8 @@ def concurrent(ctx, body, clients=8, rounds=3):
         c = connect(ctx)
         for _ in range(rounds):
             post_h1(c, body)
-            st, n = read_answer_h1(c) or ("closed", 0)
+            st, answer = read_answer_h1(c) or ("closed", b"")
+            n = len(answer)
             with lock:
                 codes[st] = codes.get(st, 0) + 1
                 codes["largest answer"] = max(codes.get("largest answer", 0), n)
@@ -299,13 +320,109 @@ def unread_h2(ctx, body, conns=8, streams=32):
     return held, "not read"
 
 
+def running_pod(i):
+    """The recorded `kubectl run` pod as a running replica carries it:
+    managedFields, status, env; about 9 KB of JSON."""
+    rec = json.load(open(os.path.join(ROOT, "testdata/apiserver/admission/05-pod-create.json")))
+    pod = rec["body"]["request"]["object"]
+    pod["metadata"].update(name=f"web-{i:05d}", namespace="shop", ownerReferences=[
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"web-{i // 10}", "uid": f"rs-{i // 10}",
+         "controller": True}])
+    pod["metadata"]["managedFields"] = [{
+        "manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+        "fieldsType": "FieldsV1",
+        "fieldsV1": {"f:spec": {f"k:{{\"name\":\"c{k}\"}}": {".": {}, "f:image": {}, "f:name": {}}
+                                for k in range(40)}}}]
+    pod["status"] = {"phase": "Running", "podIP": "10.0.0.1", "conditions": [
+        {"type": f"C{k}", "status": "True", "lastTransitionTime": "2026-11-28T15:47:09Z"} for k in range(8)]}
+    for c in pod["spec"]["containers"]:
+        c["env"] = [{"name": f"VARIABLE_{k}", "value": "x" * 40} for k in range(60)]
+    return json.dumps(pod, separators=(",", ":"))
+
+
+class FakeApi(http.server.BaseHTTPRequestHandler):
+    """Namespace "shop" (list; a watch that stays silent) and its pods,
+    paged as the API server pages them: `limit`, `continue` = offset."""
+    pods = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path, _, query = self.path.partition("?")
+        q = dict(kv.split("=", 1) for kv in query.split("&") if "=" in kv)
+        if path == "/api/v1/namespaces" and q.get("watch") in ("true", "1"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            time.sleep(30)
+            return
+        if path == "/api/v1/namespaces":
+            body = json.dumps({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"},
+                               "items": [{"metadata": {"name": "shop", "resourceVersion": "1"}}]})
+        elif path == "/api/v1/namespaces/shop/pods":
+            start, limit = int(q.get("continue", 0)), int(q.get("limit", 500))
+            end = min(start + limit, len(self.pods))
+            meta = '{"resourceVersion":"1"' + (f',"continue":"{end}"' if end < len(self.pods) else "") + "}"
+            body = '{"kind":"PodList","apiVersion":"v1","metadata":' + meta + ',"items":[' + \
+                ",".join(self.pods[start:end]) + "]}"
+        else:
+            self.send_error(404)
+            return
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the webhook gave up on this page (its dry-run's time ran out)
+
+
+def fake_api(pods=3000):
+    FakeApi.pods = [running_pod(i) for i in range(pods)]
+    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
+    api.daemon_threads = True
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    print(f"fake API: {pods} pods of {len(FakeApi.pods[0])} bytes")
+    return api
+
+
+def stricter_namespace_review():
+    """A namespace UPDATE from enforce=privileged to enforce=immutable."""
+    rec = json.load(open(os.path.join(ROOT, "testdata/apiserver/admission/02-namespace-update.json")))
+    body = rec["body"]
+    body["request"]["object"]["metadata"]["labels"] = {"rootlock.dev/enforce": "immutable"}
+    body["request"]["oldObject"]["metadata"]["labels"] = {"rootlock.dev/enforce": "privileged"}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def dry_runs(ctx, body, clients=4, rounds=3):
+    held, codes = concurrent(ctx, body, clients=clients, rounds=rounds)
+    # What the last answer says: the dry-run's warnings, or why there were none.
+    c = connect(ctx)
+    post_h1(c, body)
+    st, answer = read_answer_h1(c) or ("closed", b"")
+    c.close()
+    warnings = json.loads(answer)["response"].get("warnings", []) if answer else []
+    print(f"{'':13}last answer: {st}, {len(warnings)} warnings: {warnings[:2]}")
+    return held, codes
+
+
 def main():
     body = heavy_review()
     print(f"review: {len(body)} bytes; server: {BIN}")
     if os.environ.get("ONLY") in (None, "one"): scenario("one", lambda ctx: concurrent(ctx, body, clients=1, rounds=1))
     if os.environ.get("ONLY") in (None, "concurrent"): scenario("concurrent", lambda ctx: concurrent(ctx, body))
-    scenario("unread", lambda ctx: unread(ctx, body))
-    scenario("unread-h2", lambda ctx: unread_h2(ctx, body))
+    if os.environ.get("ONLY") in (None, "unread"): scenario("unread", lambda ctx: unread(ctx, body))
+    if os.environ.get("ONLY") in (None, "unread-h2"): scenario("unread-h2", lambda ctx: unread_h2(ctx, body))
+    if os.environ.get("ONLY") in (None, "dry-run"):
+        api = fake_api()
+        ns = stricter_namespace_review()
+        scenario("dry-run-one", lambda ctx: dry_runs(ctx, ns, clients=1, rounds=1), api=f"http://127.0.0.1:{api.server_port}")
+        scenario("dry-run", lambda ctx: dry_runs(ctx, ns), api=f"http://127.0.0.1:{api.server_port}")
+        api.shutdown()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 use crate::labels::{Labels, rootlock_labels};
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, ListParams};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -144,9 +144,9 @@ impl Namespaces {
 }
 
 /// Where a lister hands each listed pod, as it is listed.
-pub type EachPod<'a> = dyn FnMut(serde_json::Value) + Send + 'a;
+pub type EachPod<'a> = dyn FnMut(crate::pod_pages::ListedPod) + Send + 'a;
 
-/// Lists the pods of a namespace, as API JSON, for the dry-run of a stricter
+/// Lists the pods of a namespace for the dry-run of a stricter
 /// enforce level. Each pod goes to `each` as it is read, so the caller keeps
 /// only the pods it will evaluate: a namespace may hold many thousands.
 pub trait PodLister: Send + Sync {
@@ -157,7 +157,10 @@ pub trait PodLister: Send + Sync {
     ) -> BoxFuture<'a, Result<(), String>>;
 }
 
-/// Lists pods through the Kubernetes API, 500 at a time.
+/// Lists pods through the Kubernetes API, [`PAGE_PODS`] at a time, each page
+/// read as text and slimmed pod by pod ([`crate::pod_pages`]).
+///
+/// [`PAGE_PODS`]: crate::pod_pages::PAGE_PODS
 pub struct KubePodLister(pub Client);
 
 impl PodLister for KubePodLister {
@@ -167,58 +170,29 @@ impl PodLister for KubePodLister {
         each: &'a mut EachPod<'_>,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let api: Api<Pod> = Api::namespaced(self.0.clone(), namespace);
-            let mut params = ListParams::default().limit(500);
+            // The name goes into the request's path. The API server only
+            // sends valid names, but anyone who reaches the Service can
+            // send a review: `kube-system/pods/x` must not list elsewhere.
+            if !crate::config::is_dns1123_label(namespace) {
+                return Err(format!("{namespace:?} is not a namespace name"));
+            }
+            let request = kube::core::Request::new(format!("/api/v1/namespaces/{namespace}/pods"));
+            let mut params = ListParams::default().limit(crate::pod_pages::PAGE_PODS);
             loop {
-                let page = api.list(&params).await.map_err(|e| e.to_string())?;
-                for pod in page.items {
-                    each(slim_listed_pod(&pod)?);
-                }
-                match page.metadata.continue_ {
-                    Some(c) if !c.is_empty() => params = params.continue_token(&c),
-                    _ => break,
+                let page = request.list(&params).map_err(|e| e.to_string())?;
+                let body = self
+                    .0
+                    .request_stream(page)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let text = crate::pod_pages::read_body(body).await?;
+                match crate::pod_pages::read_page(&text, each)? {
+                    Some(c) => params = params.continue_token(&c),
+                    None => return Ok(()),
                 }
             }
-            Ok(())
         })
     }
-}
-
-/// What the namespace dry-run keeps of a listed pod: the slim tree that
-/// admission reads ([`crate::object`]: name, labels, annotations and the
-/// spec fields the policy checks), plus the controller reference that
-/// orders the pods. A whole pod as a `serde_json::Value` takes about
-/// twelve times its JSON (23 KB for the 2 KB `kubectl run` pod), and a
-/// running pod's JSON is mostly managedFields, status and env: a namespace
-/// of a few thousand pods, listed whole, outgrew the webhook's 128 MiB.
-fn slim_listed_pod(pod: &Pod) -> Result<serde_json::Value, String> {
-    let text = serde_json::to_string(pod).map_err(|e| e.to_string())?;
-    let mut slim = match crate::object::slim_from_str(&text) {
-        Ok(Some(node)) => crate::object::to_json(&node),
-        // Deeper, or of more values, than a review builds: a stub the
-        // dry-run counts and, like any pod it cannot read, does not judge.
-        // Kept whole it would cost what those bounds are there to prevent.
-        _ => serde_json::json!({
-            "metadata": {"name": pod.metadata.name},
-            "spec": "not reviewed: deeper or larger than a review reads",
-        }),
-    };
-    let controller = pod
-        .metadata
-        .owner_references
-        .iter()
-        .flatten()
-        .find(|r| r.controller == Some(true));
-    if let (Some(r), Some(meta)) = (
-        controller,
-        slim.get_mut("metadata").and_then(|m| m.as_object_mut()),
-    ) {
-        meta.insert(
-            "ownerReferences".into(),
-            serde_json::json!([{"uid": r.uid, "controller": true}]),
-        );
-    }
-    Ok(slim)
 }
 
 /// A fixed set of pods (tests, and `rootlock cluster`-style offline use).
@@ -236,31 +210,8 @@ impl PodLister for StaticPodLister {
                 .filter(|p| {
                     p.pointer("/metadata/namespace").and_then(|v| v.as_str()) == Some(namespace)
                 })
-                .for_each(|p| each(p.clone()));
+                .for_each(|p| each(crate::pod_pages::ListedPod::from_json(p)));
             Ok(())
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_listed_pod_larger_than_a_review_reads_is_kept_as_an_unreadable_stub() {
-        let containers: Vec<serde_json::Value> = (0..20_000)
-            .map(|i| serde_json::json!({"name": format!("c{i}"), "image": "nginx"}))
-            .collect();
-        let pod: Pod = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "huge", "ownerReferences": [
-                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "r", "uid": "u1", "controller": true}
-            ]},
-            "spec": {"containers": containers},
-        }))
-        .unwrap();
-        let kept = slim_listed_pod(&pod).unwrap();
-        assert!(serde_json::to_vec(&kept).unwrap().len() < 1024, "{kept}");
-        assert_eq!(kept["metadata"]["ownerReferences"][0]["uid"], "u1");
-        assert!(crate::admit::pod_from_json(&kept).is_err());
     }
 }

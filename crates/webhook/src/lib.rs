@@ -24,6 +24,7 @@ pub mod mutate;
 pub mod namespaces;
 pub mod object;
 pub mod outbox;
+pub mod pod_pages;
 pub mod pods;
 pub mod response_json;
 pub mod review;

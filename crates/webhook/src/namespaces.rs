@@ -3,14 +3,14 @@
 //! dry-run against the new level and the response warns which would be
 //! rejected, grouped by controller, bounded in pods and time.
 
-use crate::admit::{Call, Webhook, exemptions_of, pod_from_json};
+use crate::admit::{Call, Webhook, exemptions_of};
 use crate::labels::{
     self, AUDIT, AUDIT_VERSION, ENFORCE, ENFORCE_VERSION, Labels, Policy, WARN, WARN_VERSION,
     aggregate, json_str, labels_from_object, policy_to_evaluate,
 };
+use crate::pod_pages::ListedPod;
 use crate::review::{AdmissionResponse, Status, StatusDetails};
 use rootlock_policy::{Level, LevelVersion, Severity, evaluate, immutable};
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -159,13 +159,15 @@ pub fn exempt_namespace_warning(
     ))
 }
 
-/// Namespace dry-runs that list pods at once. One holds a page of up to
-/// 500 listed pods as the API sends them and up to `maxPods` slim ones:
-/// a namespace of 3,000 running pods (9 KB of JSON each) peaked at 92 MB
-/// of RSS for one dry-run, and four clients that each sent such a
-/// namespace UPDATE again and again at 170 MB, past the Deployment's
-/// 128 MiB (anyone who reaches the Service can send one; the API server
-/// sends one per `kubectl label ns`, rarely two at once).
+/// Namespace dry-runs that list pods at once. One holds a page of listed
+/// pods as text (at most [`crate::pod_pages::MAX_PAGE_BYTES`]) and up to
+/// `maxPods` pod models: a namespace of 3,000 running pods (9 KB of JSON
+/// each) peaks at 32 MB of RSS for one dry-run (`bench/webhook_memory.py`,
+/// release build, 2026-11-30; 90 MB when pages were read as typed Pods).
+/// Anyone who reaches the Service can ask for one, again and again; the
+/// API server sends one per `kubectl label ns`, rarely two at once. Four
+/// clients asking at once peaked at 147–170 MB before dry-runs were taken
+/// one at a time, and one at a time leaves room for the reviews.
 pub const DRY_RUNS_AT_ONCE: usize = 1;
 
 /// The permits of [`DRY_RUNS_AT_ONCE`].
@@ -223,13 +225,13 @@ pub async fn evaluate_pods_in_namespace(
     let mut checked = prioritized.len();
     // reason list -> (smallest pod name, count)
     let mut counts: HashMap<String, (String, usize)> = HashMap::new();
-    for (i, obj) in prioritized.iter().enumerate() {
-        if let Ok(pod) = pod_from_json(obj) {
+    for (i, listed) in prioritized.iter().enumerate() {
+        if let Ok(pod) = &listed.pod {
             // With annotation exemptions on, a pod whose every error is
             // exempted is admitted again, so it is no offender; as at
             // admission, the reasons of one that is still denied stay PSA's.
-            let ex = wh.config.annotation_exemptions.then(|| exemptions_of(&pod));
-            let e = evaluate(&pod, enforce, ex.as_ref());
+            let ex = wh.config.annotation_exemptions.then(|| exemptions_of(pod));
+            let e = evaluate(pod, enforce, ex.as_ref());
             let admitted = ex.is_some() && !e.has_errors();
             let mut reasons: Vec<&str> =
                 e.pss.iter().map(|r| r.violation.reason.as_str()).collect();
@@ -288,8 +290,8 @@ pub async fn evaluate_pods_in_namespace(
 /// pushes the last kept replica out.
 struct Chosen {
     limit: usize,
-    firsts: Vec<Value>,
-    rest: Vec<Value>,
+    firsts: Vec<ListedPod>,
+    rest: Vec<ListedPod>,
     controllers: HashSet<String>,
     /// Every pod offered that is not exempt.
     total: usize,
@@ -306,11 +308,8 @@ impl Chosen {
         }
     }
 
-    fn offer(&mut self, wh: &Webhook, pod: Value) {
-        if wh.exempt_runtime_class(
-            pod.pointer("/spec/runtimeClassName")
-                .and_then(Value::as_str),
-        ) {
+    fn offer(&mut self, wh: &Webhook, pod: ListedPod) {
+        if wh.exempt_runtime_class(pod.runtime_class.as_deref()) {
             return;
         }
         self.total += 1;
@@ -318,15 +317,10 @@ impl Chosen {
             // Full of firsts: nothing later is evaluated, it is only counted.
             return;
         }
-        let owner = pod
-            .pointer("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-            .and_then(|refs| {
-                refs.iter()
-                    .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
-            })
-            .and_then(|r| r.get("uid").and_then(Value::as_str));
-        let first = owner.is_none_or(|uid| self.controllers.insert(uid.to_string()));
+        let first = pod
+            .controller
+            .as_ref()
+            .is_none_or(|uid| self.controllers.insert(uid.clone()));
         if first {
             self.firsts.push(pod);
             self.rest.truncate(self.limit - self.firsts.len());
@@ -335,7 +329,7 @@ impl Chosen {
         }
     }
 
-    fn in_order(self) -> Vec<Value> {
+    fn in_order(self) -> Vec<ListedPod> {
         let mut pods = self.firsts;
         pods.extend(self.rest);
         pods
@@ -348,7 +342,7 @@ mod tests {
     use crate::cache::Namespaces;
     use crate::config::Config;
     use crate::metrics::Metrics;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn pod(name: &str, owner: Option<&str>, runtime_class: Option<&str>) -> Value {
         let owners: Vec<Value> = owner
@@ -357,7 +351,7 @@ mod tests {
             .collect();
         json!({
             "metadata": {"name": name, "ownerReferences": owners},
-            "spec": {"runtimeClassName": runtime_class},
+            "spec": {"runtimeClassName": runtime_class, "containers": [{"name": "c", "image": "nginx"}]},
         })
     }
 
@@ -403,14 +397,14 @@ mod tests {
         for limit in 0..=pods.len() + 1 {
             let mut chosen = Chosen::new(limit);
             for p in &pods {
-                chosen.offer(&wh, p.clone());
+                chosen.offer(&wh, ListedPod::from_json(p));
                 assert!(chosen.firsts.len() + chosen.rest.len() <= limit, "{limit}");
             }
             assert_eq!(chosen.total, 8, "the exempt pod is not counted");
             let names: Vec<String> = chosen
                 .in_order()
                 .iter()
-                .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+                .map(|p| p.pod.as_ref().unwrap().name.clone())
                 .collect();
             assert_eq!(names, whole_list_order(&pods, limit), "limit {limit}");
         }

@@ -413,6 +413,10 @@ impl rootlock_webhook::cache::PodLister for SlowLister {
         use std::sync::atomic::Ordering::SeqCst;
         Box::pin(async move {
             let now = self.running.fetch_add(1, SeqCst) + 1;
+            // Counted down on drop: a dry-run whose time runs out drops
+            // this future mid-sleep, and a count left up made the next
+            // list look concurrent (the test failed on a loaded machine).
+            let _running = CountedDown(&self.running);
             self.most.fetch_max(now, SeqCst);
             tokio::time::sleep(Duration::from_millis(200)).await;
             for p in self
@@ -420,11 +424,18 @@ impl rootlock_webhook::cache::PodLister for SlowLister {
                 .iter()
                 .filter(|p| p["metadata"]["namespace"] == namespace)
             {
-                each(p.clone());
+                each(rootlock_webhook::pod_pages::ListedPod::from_json(p));
             }
-            self.running.fetch_sub(1, SeqCst);
             Ok(())
         })
+    }
+}
+
+struct CountedDown<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for CountedDown<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -101,8 +101,25 @@ async fn replay_server() -> ReplayServer {
                         tokio::time::sleep(Duration::from_secs(30)).await;
                         return;
                     }
+                    let pods_of = path
+                        .strip_prefix("/api/v1/namespaces/")
+                        .and_then(|p| p.strip_suffix("/pods"));
                     let (status, body) = if path == "/api/v1/namespaces" {
                         ("200 OK", list.clone())
+                    } else if let Some(ns) = pods_of {
+                        // The recorded pages of a pod list, the second asked
+                        // for with the first's continue token; the recorded
+                        // 403 for a namespace named "locked".
+                        let recorded = |f: &str| std::fs::read_to_string(testdata(f)).unwrap();
+                        if ns == "locked" {
+                            let text = recorded("api/forbidden-403.txt");
+                            let (body, _code) = text.trim_end().rsplit_once('\n').unwrap();
+                            ("403 Forbidden", body.to_string())
+                        } else if param("continue").is_some() {
+                            ("200 OK", recorded("api/pods-page2.json"))
+                        } else {
+                            ("200 OK", recorded("api/pods-page1.json"))
+                        }
                     } else if let Some(name) = path.strip_prefix("/api/v1/namespaces/") {
                         let l: Value = serde_json::from_str(&list).unwrap();
                         match l["items"]
@@ -366,9 +383,10 @@ fn heavy_listed_pods() -> Vec<Value> {
 /// a `serde_json::Value` a pod takes ~12 times its JSON (23 KB for the
 /// 2 KB `kubectl run` pod), so a namespace of a few thousand running pods
 /// (managedFields, status, env) came to hundreds of MiB in a pod limited
-/// to 128 MiB. Only what decisions read is kept: the slim tree admission
-/// uses, and the controller reference that orders the pods. The verdicts
-/// and the ordering must not change.
+/// to 128 MiB. Only what decisions read is kept: the pod model the policy
+/// reads (from the slim tree admission builds), the controller reference
+/// that orders the pods and the runtime class that may exempt one. The
+/// verdicts and the ordering must not change.
 #[tokio::test]
 async fn listed_pods_keep_only_what_the_dry_run_reads() {
     use rootlock_webhook::cache::{KubePodLister, PodLister};
@@ -405,21 +423,71 @@ async fn listed_pods_keep_only_what_the_dry_run_reads() {
         .await
         .unwrap();
     assert_eq!(listed.len(), served.len());
-    let kept = serde_json::to_vec(&listed).unwrap().len();
-    assert!(kept * 4 < body.len(), "kept {kept} bytes of {}", body.len());
     for (l, s) in listed.iter().zip(&served) {
-        let pod = rootlock_webhook::admit::pod_from_json(l).unwrap();
-        assert_eq!(pod, rootlock_webhook::admit::pod_from_json(s).unwrap());
-        let controller = |v: &Value| {
-            v.pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
-                .map(|r| r["uid"].clone())
-        };
-        assert_eq!(controller(l), controller(s));
+        let controller = s
+            .pointer("/metadata/ownerReferences")
+            .and_then(Value::as_array)
+            .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
+            .map(|r| r["uid"].as_str().unwrap().to_string());
+        assert_eq!(l.controller, controller);
         assert_eq!(
-            l.pointer("/spec/runtimeClassName"),
-            s.pointer("/spec/runtimeClassName")
+            l.runtime_class.as_deref(),
+            s.pointer("/spec/runtimeClassName").and_then(Value::as_str)
+        );
+        assert_eq!(
+            l.pod.as_ref().unwrap(),
+            &rootlock_webhook::admit::pod_from_json(s).unwrap()
         );
     }
+}
+
+/// The dry-run lists a namespace's pods page by page, following the API
+/// server's continue token (the recorded two-page list), and reads each
+/// page as text into slim pods; an API error and a name that is not a
+/// namespace name end the listing with an error, the latter before any
+/// request (it goes into the request's path).
+#[tokio::test]
+async fn pods_are_listed_page_by_page_from_the_recorded_pages() {
+    use rootlock_webhook::cache::{KubePodLister, PodLister};
+    let server = replay_server().await;
+    let lister = KubePodLister(client(&server.url));
+    let mut names = Vec::new();
+    lister
+        .list("shop", &mut |p| names.push(p.pod.unwrap().name))
+        .await
+        .unwrap();
+    let expected: Vec<String> = ["api/pods-page1.json", "api/pods-page2.json"]
+        .iter()
+        .flat_map(|f| {
+            let page: Value =
+                serde_json::from_str(&std::fs::read_to_string(testdata(f)).unwrap()).unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(names, expected);
+    let page1: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("api/pods-page1.json")).unwrap())
+            .unwrap();
+    let token = page1["metadata"]["continue"].as_str().unwrap();
+    assert_eq!(
+        *server.requests.lock().unwrap(),
+        [
+            "/api/v1/namespaces/shop/pods?&limit=250".to_string(),
+            format!("/api/v1/namespaces/shop/pods?&limit=250&continue={token}"),
+        ]
+    );
+
+    let e = lister.list("locked", &mut |_| {}).await.unwrap_err();
+    assert!(e.contains("pods is forbidden"), "{e}");
+    let before = server.requests.lock().unwrap().len();
+    for name in ["kube-system/pods/x", "../kube-system", "a?watch=1", ""] {
+        let e = lister.list(name, &mut |_| {}).await.unwrap_err();
+        assert!(e.contains("is not a namespace name"), "{name}: {e}");
+    }
+    assert_eq!(server.requests.lock().unwrap().len(), before);
 }

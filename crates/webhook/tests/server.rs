@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use futures::future::BoxFuture;
 use rootlock_webhook::cache::{EachPod, Namespaces, PodLister};
+use rootlock_webhook::pod_pages::ListedPod;
 use rootlock_webhook::server::ServerOptions;
 use serde_json::Value;
 use std::sync::Arc;
@@ -54,7 +55,7 @@ impl PodLister for SlowLister {
                 .as_array()
                 .unwrap()
                 .iter()
-                .for_each(|p| each(p.clone()));
+                .for_each(|p| each(ListedPod::from_json(p)));
             Ok(())
         })
     }
