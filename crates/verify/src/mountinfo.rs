@@ -47,6 +47,11 @@ impl MountEntry {
     pub fn nodev(&self) -> bool {
         self.mount_options.iter().any(|o| o == "nodev")
     }
+
+    /// Programs on the mount can be run: no per-mount `noexec`.
+    pub fn executable(&self) -> bool {
+        !self.mount_options.iter().any(|o| o == "noexec")
+    }
 }
 
 fn has_ro(options: &[String]) -> bool {

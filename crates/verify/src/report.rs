@@ -55,6 +55,12 @@ pub struct MountReport {
     pub fs_type: String,
     pub source: String,
     pub read_only: bool,
+    /// No `noexec` on the mount: a program written to it (when it is
+    /// writable) can be run from it. Kubernetes mounts every volume
+    /// without `noexec`, so a read-only root keeps the image's files
+    /// unchanged but does not stop a dropped tool from running from a
+    /// writable volume; this says where one can.
+    pub executable: bool,
     pub backing: Backing,
     pub system_path: bool,
     /// Another mount lies on top of this one (or of a mount it sits in), so
@@ -183,11 +189,30 @@ impl Report {
                 };
                 writeln!(
                     out,
-                    "  {:width$}  {} from {} ({}){flag}",
+                    "  {:width$}  {} from {} ({}{}){flag}",
                     printable(&m.mount_point),
                     printable(&m.fs_type),
                     printable(&m.source),
-                    m.backing.as_str()
+                    m.backing.as_str(),
+                    match (m.backing, m.executable) {
+                        // Where no program file can be made, exec is moot.
+                        (Backing::Pseudo, _) => "",
+                        (_, true) => ", exec",
+                        (_, false) => ", noexec",
+                    },
+                )?;
+            }
+            if writable
+                .iter()
+                .any(|m| m.executable && m.backing != Backing::Pseudo)
+            {
+                // Not a reason to fail: Kubernetes has no way to mount a
+                // volume noexec, so nearly every pod would. But a read-only
+                // root is often taken to stop dropped tools, and it does not
+                // where a writable mount lets them run.
+                writeln!(
+                    out,
+                    "  (exec: a program written there can be run from there; the read-only root keeps the image's files unchanged, it does not stop that)"
                 )?;
             }
         }
@@ -307,6 +332,7 @@ fn mount_report(
         fs_type: m.fs_type.clone(),
         source: m.source.clone(),
         read_only: m.read_only(),
+        executable: m.executable(),
         backing,
         system_path: classify::covers_system_path(&m.mount_point),
         covered,
@@ -375,6 +401,61 @@ mod tests {
             errno: errno.map(str::to_string),
             message: format!("{errno:?}"),
         }
+    }
+
+    /// A read-only root does not stop a dropped program from running out
+    /// of a writable mount without `noexec` (Kubernetes mounts every
+    /// volume so): the report says which, without failing for it. The
+    /// runtime's /dev/shm is noexec; the emptyDir at /tmp and the NFS
+    /// volume are not; a kernel interface gets no flag (no program file
+    /// can be made there).
+    #[test]
+    fn writable_mounts_say_whether_a_program_written_there_can_run() {
+        let r = report(KUBERNETES, &restricted(), Vec::new());
+        assert!(r.passed());
+        let exec = |at: &str| mount_at(&r, at).executable;
+        assert!(exec("/tmp") && exec("/data"));
+        assert!(!exec("/dev/shm") && !exec("/proc"));
+        let text = r.to_text("pid 1");
+        let line = |at: &str| {
+            text.lines()
+                .find(|l| l.starts_with(&format!("  {at} ")))
+                .unwrap_or_else(|| panic!("{at}: {text}"))
+                .to_string()
+        };
+        assert!(line("/tmp").ends_with("(memory, exec)"), "{text}");
+        assert!(line("/dev/shm").ends_with("(memory, noexec)"), "{text}");
+        assert!(line("/data").ends_with("(network, exec)"), "{text}");
+        assert!(
+            text.contains("\n  (exec: a program written there can be run from there;"),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
+        let tmp = json["mounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["mountPoint"] == "/tmp")
+            .unwrap();
+        assert_eq!(tmp["executable"], true);
+
+        // Every writable mount noexec: no note.
+        let noexec: String = KUBERNETES
+            .lines()
+            .map(|l| l.replacen(" rw,relatime - ", " rw,noexec,relatime - ", 1) + "\n")
+            .collect();
+        let text = report(&noexec, &restricted(), Vec::new()).to_text("pid 1");
+        assert!(!text.contains("(exec:"), "{text}");
+        assert!(!text.contains(", exec)"), "{text}");
+
+        // A writable kernel interface is shown without a flag.
+        let privileged = report(HOST, &status::parse(STATUS_HOST).unwrap(), Vec::new());
+        let text = privileged.to_text("pid 1");
+        assert!(
+            text.lines().any(|l| l.starts_with("  /sys ")
+                && l.ends_with("sysfs from sysfs (pseudo)  NODE KERNEL INTERFACE")),
+            "{text}"
+        );
     }
 
     #[test]
@@ -996,12 +1077,13 @@ mod tests {
         let text = r.to_text("pid 1");
         assert!(
             text.lines()
-                .any(|l| l.starts_with("  /mnt/etc ") && l.ends_with("(disk)  ROOT FILESYSTEM")),
+                .any(|l| l.starts_with("  /mnt/etc ")
+                    && l.ends_with("(disk, exec)  ROOT FILESYSTEM")),
             "{text}"
         );
         assert!(
             text.lines()
-                .any(|l| l.starts_with("  /cache ") && l.ends_with("(disk)")),
+                .any(|l| l.starts_with("  /cache ") && l.ends_with("(disk, exec)")),
             "{text}"
         );
     }
@@ -1056,7 +1138,7 @@ mod tests {
         let text = r.to_text("pid 1");
         assert!(
             text.lines()
-                .any(|l| l.starts_with("  /host ") && l.ends_with("(disk)  NODE STATE")),
+                .any(|l| l.starts_with("  /host ") && l.ends_with("(disk, exec)  NODE STATE")),
             "{text}"
         );
         // The same mounts without the runtime's binds reveal nothing.
@@ -1281,6 +1363,7 @@ mod tests {
             [
                 "backing",
                 "covered",
+                "executable",
                 "fsType",
                 "kernelInterface",
                 "mountPoint",
@@ -1333,7 +1416,7 @@ mod tests {
         assert!(
             text.lines()
                 .any(|l| l.starts_with("  /data\\u{1b}]0;x\\u{7} ")
-                    && l.contains(" ext4 from /dev/vdb\\u{1b}[2K (disk)")),
+                    && l.contains(" ext4 from /dev/vdb\\u{1b}[2K (disk, exec)")),
             "{text}"
         );
         assert!(
@@ -1389,7 +1472,7 @@ mod tests {
         );
         assert!(
             text.lines()
-                .any(|l| l.starts_with("  /dev/shm") && l.ends_with("(memory)")),
+                .any(|l| l.starts_with("  /dev/shm") && l.ends_with("(memory, exec)")),
             "{text}"
         );
         assert!(text.contains("verdict: FAIL"), "{text}");

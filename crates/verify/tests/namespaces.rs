@@ -214,6 +214,10 @@ fn main() {
             "ro_root_text_output_names_tmp",
             ro_root_text_output_names_tmp,
         ),
+        (
+            "ro_root_noexec_tmp_is_shown_noexec",
+            ro_root_noexec_tmp_is_shown_noexec,
+        ),
         ("writable_root_fails", writable_root_fails),
         (
             "writable_etc_bind_fails_naming_etc",
@@ -541,6 +545,33 @@ fn assert_runtime_kernel_interfaces_ignored(report: &Value, except: Option<&str>
     assert_eq!(host_dev["covered"], true, "{host_dev}");
 }
 
+/// A tmpfs mounted `noexec` (as a runtime mounts /dev/shm) is shown so,
+/// in the text and the JSON, and leaves no note that a dropped program
+/// could run; the verdict does not change.
+fn ro_root_noexec_tmp_is_shown_noexec() {
+    let setup = "mount -o remount,bind,ro / && mount -t tmpfs -o noexec tmpfs /tmp";
+    let out = verify_in_namespace(setup, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("/tmp ") && l.contains("(memory, noexec)")),
+        "{text}"
+    );
+    let out = verify_in_namespace(setup, &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tmp = json["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mountPoint"] == "/tmp" && m["covered"] == false)
+        .unwrap();
+    assert_eq!(
+        (tmp["readOnly"].clone(), tmp["executable"].clone()),
+        (false.into(), false.into())
+    );
+}
+
 fn ro_root_text_output_names_tmp() {
     let out = verify_in_namespace(RO_ROOT_TMPFS, &[]);
     assert_eq!(out.status.code(), Some(0));
@@ -549,7 +580,11 @@ fn ro_root_text_output_names_tmp() {
     assert!(
         text.lines().any(|l| l.trim_start().starts_with("/tmp ")
             && l.contains("tmpfs")
-            && l.contains("(memory)")),
+            && l.contains("(memory, exec)")),
+        "{text}"
+    );
+    assert!(
+        text.contains("(exec: a program written there can be run from there;"),
         "{text}"
     );
     assert!(text.contains("CAP_SYS_ADMIN: not effective"), "{text}");
