@@ -18,6 +18,7 @@ pub mod config;
 pub mod controllers;
 mod idle_io;
 pub mod labels;
+pub mod logging;
 pub mod metrics;
 pub mod metrics_format;
 pub mod mutate;
@@ -88,19 +89,6 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     }
 }
 
-fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ROOTLOCK_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_current_span(false)
-        .try_init();
-}
-
 /// Runs the server (or `certs`); returns the process exit status.
 pub fn run(args: &WebhookArgs) -> i32 {
     if let Some(WebhookCommand::Certs(c)) = &args.command {
@@ -131,7 +119,9 @@ pub fn run(args: &WebhookArgs) -> i32 {
             return 2;
         }
     };
-    init_logging();
+    // Held until the server has stopped: dropping it writes the lines
+    // still queued.
+    let _log = logging::init(std::io::stderr());
     let threads = args
         .threads
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))

@@ -39,6 +39,7 @@ pub struct Metrics {
     latency: Family<PathLabel, Histogram>,
     cache_age: Gauge<f64, AtomicU64>,
     cache_ready: Gauge,
+    log_lines_dropped: Counter,
 }
 
 pub fn operation_label(op: &str) -> &'static str {
@@ -117,8 +118,15 @@ impl Metrics {
             "1 once the namespace cache has synced (always 1 offline)",
             cache_ready.clone(),
         );
+        let log_lines_dropped = Counter::default();
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because the log writer's queue was full (stderr not read fast enough)",
+            log_lines_dropped.clone(),
+        );
         Metrics {
             registry,
+            log_lines_dropped,
             evaluations,
             requests,
             latency,
@@ -155,10 +163,21 @@ impl Metrics {
         }
     }
 
-    /// The text exposition asked for, with the cache gauges refreshed.
-    pub fn render(&self, cache_age_seconds: f64, cache_ready: bool, how: Exposition) -> String {
+    /// The text exposition asked for, with the cache gauges and the count
+    /// of dropped log lines (kept by the log writer) brought up to date.
+    pub fn render(
+        &self,
+        cache_age_seconds: f64,
+        cache_ready: bool,
+        log_lines_dropped: u64,
+        how: Exposition,
+    ) -> String {
         self.cache_age.set(cache_age_seconds);
         self.cache_ready.set(i64::from(cache_ready));
+        let counted = self.log_lines_dropped.get();
+        if log_lines_dropped > counted {
+            self.log_lines_dropped.inc_by(log_lines_dropped - counted);
+        }
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         match how {
@@ -187,7 +206,18 @@ mod tests {
 
     #[test]
     fn renders_openmetrics() {
-        let text = metrics_with_samples().render(1.5, true, Exposition::OpenMetrics);
+        let m = metrics_with_samples();
+        let text = m.render(1.5, true, 7, Exposition::OpenMetrics);
+        assert!(
+            text.contains("rootlock_webhook_log_lines_dropped_total 7\n"),
+            "{text}"
+        );
+        // The count the log writer keeps is mirrored, not added up.
+        let text = m.render(1.5, true, 9, Exposition::OpenMetrics);
+        assert!(
+            text.contains("rootlock_webhook_log_lines_dropped_total 9\n"),
+            "{text}"
+        );
         assert!(text.contains("rootlock_webhook_evaluations_total{operation=\"create\",kind=\"Pod\",mode=\"enforce\",level=\"immutable\",decision=\"deny\"} 1"), "{text}");
         assert!(text.contains("# TYPE rootlock_webhook_evaluations counter"));
         assert!(text.contains("rootlock_webhook_request_duration_seconds_bucket"));
@@ -201,7 +231,7 @@ mod tests {
     /// once, and no OpenMetrics-only line is left.
     #[test]
     fn renders_prometheus_text_that_keeps_the_0_0_4_rules() {
-        let text = metrics_with_samples().render(1.5, true, Exposition::PrometheusText);
+        let text = metrics_with_samples().render(1.5, true, 0, Exposition::PrometheusText);
         let mut families = std::collections::HashSet::new();
         let mut family: Option<(String, String)> = None;
         let mut samples = 0;

@@ -526,10 +526,12 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let how = Exposition::negotiate(accept);
     let ns = &app.webhook.namespaces;
-    let text = app
-        .webhook
-        .metrics
-        .render(ns.age_seconds(), ns.is_ready(), how);
+    let text = app.webhook.metrics.render(
+        ns.age_seconds(),
+        ns.is_ready(),
+        crate::logging::dropped_lines(),
+        how,
+    );
     (
         [(
             header::CONTENT_TYPE,
@@ -795,13 +797,17 @@ pub async fn review_body(
         }
     };
     if !resp.allowed {
+        // Each string bounded: a log line waits in a queue of its own
+        // (crate::logging), which must not hold megabytes.
+        use crate::logging::{MAX_LOGGED_FIELD, MAX_LOGGED_MESSAGE, clipped};
+        let message = resp.status.as_ref().map_or("", |s| s.message.as_str());
         tracing::info!(
-            uid = %req.uid,
-            kind = %req.kind.kind,
-            namespace = req.namespace(),
-            name = req.name(),
-            user = %req.user_info.username,
-            message = resp.status.as_ref().map(|s| s.message.as_str()).unwrap_or(""),
+            uid = %clipped(&req.uid, MAX_LOGGED_FIELD),
+            kind = %clipped(&req.kind.kind, MAX_LOGGED_FIELD),
+            namespace = %clipped(req.namespace(), MAX_LOGGED_FIELD),
+            name = %clipped(req.name(), MAX_LOGGED_FIELD),
+            user = %clipped(&req.user_info.username, MAX_LOGGED_FIELD),
+            message = %clipped(message, MAX_LOGGED_MESSAGE),
             "denied"
         );
     } else {

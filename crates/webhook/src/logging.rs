@@ -1,0 +1,89 @@
+//! The webhook's logs: JSON lines on stderr, written by a thread of their
+//! own through a bounded queue that drops lines when it is full.
+//!
+//! Why not write stderr from the request's thread: stderr is a pipe to the
+//! container runtime, and when nobody empties it (a runtime's log copier
+//! stalled, a node's log disk full) a write blocks. With the writer on the
+//! server's threads, 64 KiB of logs later (about 64 denials) every worker
+//! was blocked, and the webhook answered nothing, not even `/healthz`:
+//! with `failurePolicy: Fail`, no pod could be created in the enforced
+//! namespaces. A log line lost is the lesser harm; the count of lost lines
+//! is on `/metrics` (`rootlock_webhook_log_lines_dropped_total`).
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::sync::OnceLock;
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+
+/// Lines queued for the log writer before new ones are dropped. Each line
+/// is bounded (its strings [`clipped`]) to about 12 KiB, so a stalled sink
+/// holds at most about 12 MiB.
+pub const QUEUE_LINES: usize = 1024;
+
+/// Longest denial message logged whole. A denial names every failing
+/// container and check: up to megabytes for a pod of thousands of
+/// containers. The API server returns the whole message to the client.
+pub const MAX_LOGGED_MESSAGE: usize = 8 * 1024;
+
+/// Longest other string logged whole (uid, names, user): the API server
+/// sends short ones, but anyone who reaches the Service can send a review.
+pub const MAX_LOGGED_FIELD: usize = 512;
+
+static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
+
+/// Installs the global subscriber writing JSON lines to `sink` through the
+/// queue, filtered by `ROOTLOCK_LOG` (else `RUST_LOG`, else `info`). Lines
+/// go to the sink until the returned guard is dropped, which writes what
+/// is still queued.
+pub fn init<W: Write + Send + 'static>(sink: W) -> WorkerGuard {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ROOTLOCK_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(QUEUE_LINES)
+        .thread_name("rootlock-log")
+        .finish(sink);
+    let _ = DROPPED.set(writer.error_counter());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_current_span(false)
+        .try_init();
+    guard
+}
+
+/// Log lines dropped because the queue was full (0 before [`init`]).
+pub fn dropped_lines() -> u64 {
+    DROPPED.get().map_or(0, |c| c.dropped_lines() as u64)
+}
+
+/// `s`, cut to at most `max` bytes (at a character boundary) with a note
+/// of how much was left out.
+pub fn clipped(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max {
+        return Cow::Borrowed(s);
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}… ({} more bytes)", &s[..end], s.len() - end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_strings_are_clipped_at_a_character_boundary() {
+        assert_eq!(clipped("short", 5), "short");
+        assert_eq!(clipped("abcdef", 4), "abcd… (2 more bytes)");
+        // 'é' is two bytes: a cut inside it moves before it.
+        assert_eq!(clipped("abcé", 4), "abc… (2 more bytes)");
+        let long = "x".repeat(100_000);
+        assert!(clipped(&long, MAX_LOGGED_MESSAGE).len() < MAX_LOGGED_MESSAGE + 32);
+    }
+}
