@@ -31,15 +31,7 @@ async fn a_log_pipe_nobody_reads_does_not_stop_admission() {
         .await
         .expect("the webhook stopped answering while its log pipe was full");
     assert_eq!(get_status(&h.client, h.url("/healthz")).await, 200);
-    let metrics = h
-        .client
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     let dropped: u64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("rootlock_webhook_log_lines_dropped_total "))

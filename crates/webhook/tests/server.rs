@@ -262,15 +262,7 @@ async fn a_body_that_never_arrives_is_answered_408_and_the_server_goes_on() {
     let v = h.recorded("05-pod-create").await;
     assert_eq!(v["allowed"], false);
     // The metric names the code the client got, as for every other answer.
-    let m = h
-        .client
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = h.metrics().await;
     assert!(
         m.contains("rootlock_webhook_requests_total{path=\"/validate\",code=\"408\"} 1"),
         "{m}"

@@ -151,6 +151,12 @@ impl Harness {
         v["response"].clone()
     }
 
+    /// The `/metrics` text (Prometheus 0.0.4, the default exposition).
+    pub async fn metrics(&self) -> String {
+        let r = self.client.get(self.url("/metrics")).send().await.unwrap();
+        r.text().await.unwrap()
+    }
+
     pub async fn recorded(&self, name: &str) -> Value {
         let r = recorded(name);
         self.review(&r.path, &r.body).await
