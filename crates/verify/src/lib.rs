@@ -113,7 +113,7 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     // nothing when the root could not be opened.
     let facts = root
         .as_ref()
-        .map(crate::root::RootFacts::read)
+        .map(|root| crate::root::RootFacts::read(root, &mounts))
         .unwrap_or_default();
     Ok(Report::new(&mounts, &status, kernel, probes, &facts))
 }

@@ -238,13 +238,17 @@ pub struct RootFacts {
 }
 
 impl RootFacts {
-    pub fn read(root: &Root) -> RootFacts {
+    /// `mounts`: the process's mount table, for where runtime sockets may be.
+    pub fn read(root: &Root, mounts: &[crate::mountinfo::MountEntry]) -> RootFacts {
         let (system_dirs, magic_linked) = system_dirs_and_magic_links(root);
         RootFacts {
             system_dirs,
             read_only: root.read_only().ok(),
             magic_linked,
-            runtime_sockets: crate::runtime_socket::reachable(root),
+            runtime_sockets: crate::runtime_socket::reachable(
+                root,
+                &crate::runtime_socket::places(mounts),
+            ),
         }
     }
 }
@@ -324,14 +328,14 @@ mod tests {
         symlink("sbin", dir.join("sbin2")).unwrap();
         symlink("/etc2", dir.join("etc")).unwrap();
         symlink("/etc", dir.join("etc2")).unwrap();
-        let facts = RootFacts::read(&Root::open(&dir).unwrap());
+        let facts = RootFacts::read(&Root::open(&dir).unwrap(), &[]);
         assert_eq!(facts.magic_linked, Vec::<String>::new());
         assert_eq!(mount_of(&facts.system_dirs, "/sbin"), None);
         assert_eq!(mount_of(&facts.system_dirs, "/etc"), None);
         // In verify's own root the kernel follows magic links as the
         // process itself would: none is ever reported.
         assert!(
-            RootFacts::read(&Root::own().unwrap())
+            RootFacts::read(&Root::own().unwrap(), &[])
                 .magic_linked
                 .is_empty()
         );

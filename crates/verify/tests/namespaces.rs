@@ -229,6 +229,10 @@ fn main() {
             runtime_socket_read_only_fails,
         ),
         (
+            "runtime_socket_a_mount_shows_elsewhere_fails",
+            runtime_socket_a_mount_shows_elsewhere_fails,
+        ),
+        (
             "dac_read_search_with_a_writable_disk_mount_fails",
             dac_read_search_with_a_writable_disk_mount_fails,
         ),
@@ -739,6 +743,20 @@ fn runtime_socket_read_only_fails() {
         &setup,
         &[],
         "container runtime socket at /run/containerd/containerd.sock: whoever connects to it",
+    );
+}
+
+fn runtime_socket_a_mount_shows_elsewhere_fails() {
+    // The node's /run as a security agent mounts it, at /mnt (a tmpfs of
+    // the namespace's own, holding containerd's socket where /run would):
+    // not a place a runtime uses, but what the mount shows is one.
+    let setup = "{RO_ROOT_TMPFS} && mount -t tmpfs tmpfs /mnt && mkdir /mnt/containerd \
+         && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"/mnt/containerd/containerd.sock\")'"
+        .replace("{RO_ROOT_TMPFS}", RO_ROOT_TMPFS);
+    fails_for_one_reason(
+        &setup,
+        &[],
+        "container runtime socket at /mnt/containerd/containerd.sock: whoever connects to it",
     );
 }
 
