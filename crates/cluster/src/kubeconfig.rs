@@ -70,6 +70,79 @@ fn named(files: &[PathBuf]) -> String {
         .join(", ")
 }
 
+/// One kubeconfig file, as kube's `Kubeconfig::read_from` reads it (UTF-8,
+/// or UTF-16 after a byte-order mark; relative file names made absolute
+/// against the file's directory), but read here: kube's reader panics on
+/// a UTF-16 file of an odd number of bytes (it indexes past the last
+/// byte), which a truncated or hand-made file has.
+fn read_file(file: &Path) -> Result<Kubeconfig, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("failed to read kubeconfig: {e}"))?;
+    let mut kc = Kubeconfig::from_yaml(&decode(bytes)?).map_err(|e| e.to_string())?;
+    if let Some(dir) = file.parent() {
+        absolute_paths(&mut kc, dir);
+    }
+    Ok(kc)
+}
+
+/// The text of a kubeconfig file: UTF-16 (either order) after its
+/// byte-order mark, else UTF-8 (a UTF-8 byte-order mark dropped).
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let utf16 = |body: &[u8], unit: fn([u8; 2]) -> u16, order: &str| {
+        let (pairs, rest) = body.as_chunks::<2>();
+        if !rest.is_empty() {
+            return Err(format!(
+                "invalid kubeconfig: UTF-16 {order} (by its byte-order mark) but an odd number of bytes long"
+            ));
+        }
+        String::from_utf16(&pairs.iter().map(|&p| unit(p)).collect::<Vec<u16>>())
+            .map_err(|_| format!("invalid kubeconfig: not valid UTF-16 {order}"))
+    };
+    match bytes.as_slice() {
+        [0xFF, 0xFE, body @ ..] => utf16(body, u16::from_le_bytes, "LE"),
+        [0xFE, 0xFF, body @ ..] => utf16(body, u16::from_be_bytes, "BE"),
+        [0xEF, 0xBB, 0xBF, body @ ..] => String::from_utf8(body.to_vec())
+            .map_err(|_| "invalid kubeconfig: not valid UTF-8".to_string()),
+        _ => {
+            String::from_utf8(bytes).map_err(|_| "invalid kubeconfig: not valid UTF-8".to_string())
+        }
+    }
+}
+
+/// Relative file names in a kubeconfig are relative to its directory (as
+/// kube and kubectl read them): CA, client certificate and key, token
+/// file, and an exec plugin's command when it holds a `/` (a bare name is
+/// looked up in `PATH`).
+fn absolute_paths(kc: &mut Kubeconfig, dir: &Path) {
+    let absolute = |name: &mut Option<String>| {
+        if let Some(n) = name
+            && Path::new(n.as_str()).is_relative()
+            && let Some(joined) = dir.join(n.as_str()).to_str()
+        {
+            *n = joined.to_string();
+        }
+    };
+    for cluster in kc.clusters.iter_mut().filter_map(|c| c.cluster.as_mut()) {
+        absolute(&mut cluster.certificate_authority);
+    }
+    for user in kc
+        .auth_infos
+        .iter_mut()
+        .filter_map(|a| a.auth_info.as_mut())
+    {
+        absolute(&mut user.client_certificate);
+        absolute(&mut user.client_key);
+        absolute(&mut user.token_file);
+        if let Some(exec) = user.exec.as_mut()
+            && exec
+                .command
+                .as_deref()
+                .is_some_and(|c| c.contains(std::path::MAIN_SEPARATOR))
+        {
+            absolute(&mut exec.command);
+        }
+    }
+}
+
 /// The configuration for `--kubeconfig`/`--context`.
 pub async fn load(
     explicit: Option<&Path>,
@@ -89,7 +162,7 @@ pub async fn load(
     }
     let mut merged = Kubeconfig::default();
     for file in &files {
-        let kc = Kubeconfig::read_from(file)
+        let kc = read_file(file)
             .map_err(|e| ClusterError::Config(format!("{}: {e}", file.display())))?;
         merged = merged
             .merge(kc)

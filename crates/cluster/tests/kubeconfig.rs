@@ -197,3 +197,64 @@ fn a_context_naming_an_undefined_user_or_cluster_is_refused() {
             .is_ok()
     );
 }
+
+/// A kubeconfig saved as UTF-16 (a Windows editor does) is read by its
+/// byte-order mark; one cut to an odd number of bytes is an error naming
+/// the file, not a panic (kube's own reader indexed past the last byte).
+#[test]
+fn a_utf16_kubeconfig_of_an_odd_length_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let text = GOOD.replace("CURRENT", "one");
+    for (order, bom, unit) in [
+        ("LE", [0xFF, 0xFE], u16::to_le_bytes as fn(u16) -> [u8; 2]),
+        ("BE", [0xFE, 0xFF], u16::to_be_bytes),
+    ] {
+        let mut bytes = bom.to_vec();
+        bytes.extend(text.encode_utf16().flat_map(unit));
+        let kc = dir.path().join(format!("utf16-{order}"));
+        std::fs::write(&kc, &bytes).expect("write");
+        let config = rt
+            .block_on(load(Some(&kc), None, &Env::default()))
+            .expect("a whole UTF-16 kubeconfig loads");
+        assert_eq!(config.cluster_url.to_string(), "https://127.0.0.1:6443/");
+        bytes.pop();
+        std::fs::write(&kc, &bytes).expect("write");
+        let message = match rt.block_on(load(Some(&kc), None, &Env::default())) {
+            Err(ClusterError::Config(m)) => m,
+            Err(e) => panic!("not a configuration error: {e}"),
+            Ok(c) => panic!("loaded {}", c.cluster_url),
+        };
+        assert_eq!(
+            message,
+            format!(
+                "{}: invalid kubeconfig: UTF-16 {order} (by its byte-order mark) but an odd number of bytes long",
+                kc.display()
+            )
+        );
+    }
+}
+
+/// Relative file names in a kubeconfig are relative to its directory, not
+/// to the working directory (as kubectl reads them).
+#[test]
+fn relative_file_names_in_a_kubeconfig_are_read_from_its_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "sub/token", "secret-token\n");
+    let text = GOOD
+        .replace("CURRENT", "one")
+        .replace("token: t", "tokenFile: token");
+    let kc = write(dir.path(), "sub/config", &text);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let config = rt
+        .block_on(load(Some(&kc), None, &Env::default()))
+        .expect("loads");
+    assert_eq!(
+        config.auth_info.token_file.as_deref(),
+        Some(dir.path().join("sub/token").to_str().expect("utf-8"))
+    );
+}
