@@ -70,13 +70,31 @@ fn named(files: &[PathBuf]) -> String {
         .join(", ")
 }
 
+/// The largest kubeconfig read. Real ones are kilobytes; one with a few
+/// hundred clusters and their embedded certificates is a few MiB.
+pub const MAX_KUBECONFIG_BYTES: u64 = 16 << 20;
+
 /// One kubeconfig file, as kube's `Kubeconfig::read_from` reads it (UTF-8,
 /// or UTF-16 after a byte-order mark; relative file names made absolute
 /// against the file's directory), but read here: kube's reader panics on
 /// a UTF-16 file of an odd number of bytes (it indexes past the last
 /// byte), which a truncated or hand-made file has.
+///
+/// At most [`MAX_KUBECONFIG_BYTES`] are read: `--kubeconfig /dev/zero`,
+/// a FIFO that never ends, or a huge file by mistake would otherwise be
+/// held in memory whole (or until memory runs out).
 fn read_file(file: &Path) -> Result<Kubeconfig, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("failed to read kubeconfig: {e}"))?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_KUBECONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("failed to read kubeconfig: {e}"))?;
+    if bytes.len() as u64 > MAX_KUBECONFIG_BYTES {
+        return Err(format!(
+            "larger than {} MiB: not a kubeconfig",
+            MAX_KUBECONFIG_BYTES >> 20
+        ));
+    }
     let mut kc = Kubeconfig::from_yaml(&decode(bytes)?).map_err(|e| e.to_string())?;
     if let Some(dir) = file.parent() {
         absolute_paths(&mut kc, dir);

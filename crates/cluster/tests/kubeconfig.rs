@@ -258,3 +258,31 @@ fn relative_file_names_in_a_kubeconfig_are_read_from_its_directory() {
         Some(dir.path().join("sub/token").to_str().expect("utf-8"))
     );
 }
+
+/// A kubeconfig is read up to a bound: a huge file, or one that never
+/// ends (`--kubeconfig /dev/zero`, a FIFO), is an error naming it, not
+/// read until memory runs out.
+#[test]
+fn a_huge_or_endless_kubeconfig_is_refused_without_reading_it_all() {
+    use rootlock_cluster::kubeconfig::MAX_KUBECONFIG_BYTES;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    // Sparse: no disk is used for it.
+    let huge = dir.path().join("huge");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(MAX_KUBECONFIG_BYTES + 1))
+        .expect("sparse file");
+    for kc in [huge.as_path(), Path::new("/dev/zero")] {
+        let message = match rt.block_on(load(Some(kc), None, &Env::default())) {
+            Err(ClusterError::Config(m)) => m,
+            Err(e) => panic!("not a configuration error: {e}"),
+            Ok(c) => panic!("loaded {}", c.cluster_url),
+        };
+        assert_eq!(
+            message,
+            format!("{}: larger than 16 MiB: not a kubeconfig", kc.display())
+        );
+    }
+}
