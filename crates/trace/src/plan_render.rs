@@ -66,8 +66,11 @@ pub fn scalar(s: &str) -> String {
                 '\n' => q.push_str("\\n"),
                 '\t' => q.push_str("\\t"),
                 '\r' => q.push_str("\\r"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                c if needs_escape(c) && (c as u32) < 0x100 => {
                     let _ = write!(q, "\\x{:02x}", c as u32);
+                }
+                c if needs_escape(c) => {
+                    let _ = write!(q, "\\u{:04x}", c as u32);
                 }
                 c => q.push(c),
             }
@@ -75,6 +78,21 @@ pub fn scalar(s: &str) -> String {
         q.push('"');
         q
     }
+}
+
+/// A character a YAML reader does not take as it stands, even in a
+/// double-quoted scalar: C0 and C1 controls and DEL; U+0085, U+2028 and
+/// U+2029, which YAML 1.1 readers (`fix --plan` reads with one) take for
+/// line breaks and fold into a space; the byte-order mark; and U+FFFE and
+/// U+FFFF, which are outside YAML's printable set. A path in a log can
+/// hold any of them, and written raw the plan was refused by `fix --plan`
+/// ("could not find expected ':'") or read back as another path.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        )
 }
 
 fn is_plain_safe(s: &str) -> bool {
@@ -92,7 +110,7 @@ fn is_plain_safe(s: &str) -> bool {
     if s.ends_with(' ') || s.ends_with(':') {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.chars().any(|c| c.is_control()) {
+    if s.contains(": ") || s.contains(" #") || s.chars().any(needs_escape) {
         return false;
     }
     // Numbers (and things YAML 1.1 would read as numbers or dates).
@@ -250,6 +268,38 @@ mod tests {
         );
         assert!(text.contains("  /x\\u{1b}]0;t\\u{7}  [disk, container c\\u{1b}[2K]  write /x\\u{1b}]0;t\\u{7}/f: EROFS\n"), "{text}");
         assert!(text.contains("warning: w\\u{9b}31m\n"), "{text}");
+    }
+
+    /// A path from a log may hold characters YAML does not take raw: C1
+    /// controls, U+0085/U+2028/U+2029 (line breaks to a YAML 1.1 reader),
+    /// the byte-order mark, U+FFFE/U+FFFF. Written raw, `fix --plan`
+    /// refused the plan `logs -o plan.yaml` wrote (a plain `/srv/a\u{2028}b`
+    /// broke the line). Escaped, the plan reads back as written.
+    #[test]
+    fn yaml_escapes_what_a_yaml_reader_does_not_take_raw() {
+        let odd = [
+            '\u{85}', '\u{9b}', '\u{2028}', '\u{2029}', '\u{feff}', '\u{fffe}', '\u{ffff}',
+        ];
+        let mut plan = VolumePlan::new("logs: -");
+        for c in odd {
+            plan.paths.push(PlannedPath {
+                path: format!("/srv/a{c}b"),
+                medium: Medium::Disk,
+                size_limit: None,
+                container: Some(format!("c{c}")),
+                seed: true,
+                reason: format!("write /srv/a{c}b/x: EROFS (sh, line 1)"),
+            });
+            plan.warnings.push(format!("w{c}"));
+        }
+        let y = to_yaml(&plan);
+        assert!(!y.contains(odd), "{y:?}");
+        assert!(y.contains("  - path: \"/srv/a\\u2028b\"\n"), "{y}");
+        assert!(y.contains("  - path: \"/srv/a\\x85b\"\n"), "{y}");
+        let back = crate::verify_plan::parse(&y).unwrap();
+        let paths: Vec<&str> = back.paths.iter().map(|p| p.path.as_str()).collect();
+        let written: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, written);
     }
 
     /// `-o plan.JSON` is JSON, as `-o plan.json` is; anything else YAML.

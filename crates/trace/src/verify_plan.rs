@@ -124,6 +124,28 @@ fn unquote(v: &str) -> String {
                 match chars.next() {
                     Some('n') => out.push('\n'),
                     Some('t') => out.push('\t'),
+                    Some('r') => out.push('\r'),
+                    Some('0') => out.push('\0'),
+                    Some('N') => out.push('\u{85}'),
+                    Some('L') => out.push('\u{2028}'),
+                    Some('P') => out.push('\u{2029}'),
+                    // `\xNN`, `\uNNNN`, `\UNNNNNNNN`: the writer escapes
+                    // what YAML cannot hold raw so (`plan_render::scalar`).
+                    Some(e @ ('x' | 'u' | 'U')) => {
+                        let digits = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
+                        let hex: String = chars.by_ref().take(digits).collect();
+                        match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                            Some(decoded) => out.push(decoded),
+                            None => {
+                                out.push(e);
+                                out.push_str(&hex);
+                            }
+                        }
+                    }
                     Some(o) => out.push(o),
                     None => {}
                 }
