@@ -160,6 +160,16 @@ pub fn is_system_anchor(path: &str) -> bool {
             .any(|s| is_at_or_under(path, s))
 }
 
+/// The kubelet's own mount (`/etc/hosts`, the service account token
+/// directory, …) that `path` is at or under, if any. A volume there is a
+/// second mount at the same place, or one inside a read-only mount the
+/// kubelet makes: `fix --plan` refuses a plan holding one, the whole plan,
+/// so such a write (a program writing beside its token, or rewriting
+/// `/etc/hosts`) is a warning, as a system path is.
+pub fn kubelet_mount_of(path: &str) -> Option<&'static str> {
+    rootlock_policy::immutable::kubelet_mounts().find(|k| is_at_or_under(path, k))
+}
+
 /// Memory-backed paths by convention, which runtimes and images leave to
 /// scratch data.
 pub(crate) const MEMORY_PATHS: &[&str] = &["/tmp", "/run", "/dev/shm"];
@@ -292,6 +302,7 @@ pub fn reduce(anchors: Vec<Anchor>, source: &str) -> VolumePlan {
     let mut plan = VolumePlan::new(source);
     let mut kept: Vec<Anchor> = Vec::new();
     let mut system: Vec<Anchor> = Vec::new();
+    let mut kubelet: Vec<Anchor> = Vec::new();
     for a in anchors {
         if a.path == "/" {
             for w in &a.written {
@@ -301,6 +312,8 @@ pub fn reduce(anchors: Vec<Anchor>, source: &str) -> VolumePlan {
             }
         } else if is_system_anchor(&a.path) {
             system.push(a);
+        } else if kubelet_mount_of(&a.path).is_some() {
+            kubelet.push(a);
         } else {
             kept.push(a);
         }
@@ -310,6 +323,14 @@ pub fn reduce(anchors: Vec<Anchor>, source: &str) -> VolumePlan {
             "{} under the system path {}: change the application or accept a writable system path",
             summarize(&s.anchor.evidence, s.evidence_count),
             s.anchor.path
+        ));
+    }
+    for k in merge_nested(kubelet) {
+        let mount = kubelet_mount_of(&k.anchor.path).unwrap_or_default();
+        plan.warnings.push(format!(
+            "{} at {}, where the kubelet mounts {mount} in every container: a volume there would collide with that mount, so none is planned; change the application",
+            summarize(&k.anchor.evidence, k.evidence_count),
+            k.anchor.path
         ));
     }
     let mut kept = merge_nested(kept);

@@ -1426,3 +1426,40 @@ fn a_relative_name_beside_an_absolute_one_in_mv_is_warned_about() {
         );
     }
 }
+
+/// A write into what the kubelet mounts in every container (the service
+/// account token's directory, read-only; `/etc/hosts`) is a warning, not a
+/// volume: `fix --plan` refuses a plan with a volume there, the whole
+/// plan, so one such line in a log made the plan useless.
+#[test]
+fn a_write_where_the_kubelet_mounts_is_warned_about_not_planned() {
+    let log = "\
+open /var/run/secrets/kubernetes.io/serviceaccount/token.tmp: read-only file system
+mkdir /run/secrets/kubernetes.io/serviceaccount/cache: read-only file system
+mkdir /etc/hosts: read-only file system
+open /var/run/secrets/app/x: read-only file system
+open /run/app.pid: read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    assert_eq!(planned(&plan), ["/run", "/var/run/secrets/app"]);
+    for (written, mount) in [
+        (
+            "write /var/run/secrets/kubernetes.io/serviceaccount/token.tmp: EROFS",
+            "/var/run/secrets/kubernetes.io/serviceaccount",
+        ),
+        (
+            "mkdir /run/secrets/kubernetes.io/serviceaccount/cache: EROFS",
+            "/run/secrets/kubernetes.io/serviceaccount",
+        ),
+        ("mkdir /etc/hosts: EROFS", "/etc/hosts"),
+    ] {
+        assert!(
+            plan.warnings.iter().any(|w| w.contains(written)
+                && w.contains(&format!(
+                    "where the kubelet mounts {mount} in every container"
+                ))),
+            "{written}: {:?}",
+            plan.warnings
+        );
+    }
+}
