@@ -214,6 +214,10 @@ pub struct Scan {
     pub first_over_limit: Option<usize>,
     /// [`MAX_DISTINCT`] unless a test sets it lower.
     max_distinct: Option<usize>,
+    /// Bytes of the paths and container names of `hits`.
+    kept_bytes: usize,
+    /// Some hit was not kept because of [`MAX_DISTINCT_BYTES`].
+    over_bytes: bool,
     /// EROFS lines that name no path: the first [`MAX_UNRESOLVED`]
     /// distinct ones.
     pub unresolved: Vec<Unresolved>,
@@ -316,12 +320,18 @@ impl Scan {
         }
         for h in hits {
             let key = (h.path, h.op, h.runtime, container.map(String::from));
+            // Each is held twice (in `seen` and `hits`), and copied a few
+            // times more into the plan.
+            let size = key.0.len() + key.3.as_ref().map_or(0, String::len);
+            let over_bytes = self.kept_bytes + size > MAX_DISTINCT_BYTES;
             if self.seen.contains(&key) {
                 self.repeated += 1;
-            } else if self.seen.len() >= self.max_distinct.unwrap_or(MAX_DISTINCT) {
+            } else if self.seen.len() >= self.max_distinct.unwrap_or(MAX_DISTINCT) || over_bytes {
                 self.over_limit += 1;
+                self.over_bytes |= over_bytes;
                 self.first_over_limit.get_or_insert(n);
             } else {
+                self.kept_bytes += size;
                 let (path, op, runtime, container) = key.clone();
                 self.seen.insert(key);
                 self.hits.push((
@@ -353,6 +363,14 @@ pub fn scan(text: &str) -> Scan {
 /// hostile container writes its own log) would cost the reader about 1 KB
 /// of memory per path, 20 times the log's size.
 pub const MAX_DISTINCT: usize = 100_000;
+
+/// At most this many bytes of distinct hits' paths (and container names)
+/// are kept. [`MAX_DISTINCT`] alone bounds their number, not their size: a
+/// log line holds a path of up to [`MAX_LINE`] bytes, and a log (or an
+/// endless `kubectl logs -f`) of distinct such paths held 7.5 times its
+/// own size in memory (900 MB for 120 MB), up to tens of GB before the
+/// count bound. A program's few hundred paths are a few dozen KiB.
+pub const MAX_DISTINCT_BYTES: usize = 16 << 20;
 
 /// At most this many EROFS lines that name no path are quoted in warnings.
 pub const MAX_UNRESOLVED: usize = 50;
@@ -567,7 +585,13 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
             scan.unresolved_more
         ));
     }
-    if let Some(first) = scan.first_over_limit {
+    if let (Some(first), true) = (scan.first_over_limit, scan.over_bytes) {
+        plan.warnings.push(format!(
+            "{} path(s) named from line {first} on (repeats counted) were not planned: only the first {} MiB of distinct paths are kept, and a program's log names a few hundred short ones",
+            scan.over_limit,
+            MAX_DISTINCT_BYTES >> 20
+        ));
+    } else if let Some(first) = scan.first_over_limit {
         plan.warnings.push(format!(
             "{} path(s) named from line {first} on (repeats counted) were not planned: only the first {} distinct paths are kept, and a program's log names a few hundred",
             scan.over_limit,

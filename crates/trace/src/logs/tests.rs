@@ -894,6 +894,32 @@ fn distinct_paths_past_the_bound_are_counted_not_kept() {
     );
 }
 
+/// The bound on distinct paths is on their bytes too: a log of distinct
+/// paths each near the line bound (64 KiB) held 7.5 times its size in
+/// memory before the count bound (100,000 of them, 6 GB of log) was near.
+/// Past 16 MiB of them, hits are counted and warned about, not kept.
+#[test]
+fn distinct_paths_past_the_byte_bound_are_counted_not_kept() {
+    let long = "a".repeat(60_000);
+    let lines = MAX_DISTINCT_BYTES / 60_000 + 10;
+    let log: String = (0..lines)
+        .map(|i| format!("open /srv/{i:05}{long}/f: read-only file system\n"))
+        .collect();
+    let s = scan_reader(log.as_bytes()).unwrap();
+    let kept_bytes: usize = s.hits.iter().map(|(_, h)| h.path.len()).sum();
+    assert!(kept_bytes <= MAX_DISTINCT_BYTES, "{kept_bytes}");
+    assert_eq!(s.hits.len() + s.over_limit, lines);
+    assert!(s.over_limit >= 10, "{}", s.over_limit);
+    let first = s.hits.len() + 1;
+    assert_eq!(s.first_over_limit, Some(first));
+    let plan = plan_from_scan(&s, "logs: -");
+    let warning = format!(
+        "{} path(s) named from line {first} on (repeats counted) were not planned: only the first 16 MiB of distinct paths are kept, and a program's log names a few hundred short ones",
+        s.over_limit
+    );
+    assert!(plan.warnings.contains(&warning), "{warning}");
+}
+
 /// npm's report opens with a `code EROFS` line naming no path and names it
 /// a few lines on: the plan has the path and no "names no path" warning.
 /// An EROFS line that names no path and has no such sequel still warns.
