@@ -381,7 +381,35 @@ impl Inventory {
         match serde_json::from_str::<Head>(raw.get()) {
             Ok(Head {
                 metadata: Some(meta),
-            }) => Some(meta),
+            }) => {
+                // The API server sets all three on every object it lists.
+                // An item without them is not one: entries are keyed by
+                // uid, so bare pods without one (in any namespace) all
+                // folded into the first one's entry, and one without a
+                // namespace or name was listed as `Pod/` in namespace "".
+                let missing: Vec<&str> = [
+                    ("metadata.name", &meta.name),
+                    ("metadata.namespace", &meta.namespace),
+                    ("metadata.uid", &meta.uid),
+                ]
+                .into_iter()
+                .filter(|(_, value)| value.is_empty())
+                .map(|(field, _)| field)
+                .collect();
+                if missing.is_empty() {
+                    return Some(meta);
+                }
+                let what = if meta.name.is_empty() {
+                    format!("a {kind}")
+                } else {
+                    format!("{}/{kind}/{}", meta.namespace, meta.name)
+                };
+                self.errors.push(format!(
+                    "{what} without {} was skipped",
+                    missing.join(" or ")
+                ));
+                None
+            }
             Ok(_) => {
                 self.errors
                     .push(format!("a {kind} without metadata was skipped"));

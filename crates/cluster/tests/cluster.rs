@@ -1501,6 +1501,42 @@ fn an_unreadable_pod_is_named() {
     );
 }
 
+/// An item without the uid, namespace or name every listed object has is
+/// not one: it is named (as far as it can be) and the exit status is 2.
+/// Entries are keyed by uid, so bare pods without one, in any namespace,
+/// were folded into the first one's entry (`y/b` counted as a replica of
+/// `x/a`, namespace `y` shown with no workloads), and one without a name
+/// or namespace was listed as `Pod/` in namespace "".
+#[test]
+fn an_item_without_uid_namespace_or_name_is_an_error_not_folded() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.split('?').next() != Some("/api/v1/pods") {
+            return recorded(path);
+        }
+        let pods = items("pods-page1.json");
+        let bare = |ns: &str, name: &str| {
+            let mut pod = pods[0].clone();
+            pod["metadata"] = serde_json::json!({"name": name, "namespace": ns});
+            pod
+        };
+        let mut nameless = pods[0].clone();
+        nameless["metadata"] = serde_json::json!({"uid": "u-1"});
+        Reply::ok(list(
+            "Pod",
+            "v1",
+            vec![bare("default", "a"), bare("shop", "b"), nameless],
+        ))
+    }));
+    let o = run(&server, &["--format", "json"]);
+    assert_eq!(o.code, 2, "{}", o.err);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: default/Pod/a without metadata.uid was skipped\n\
+         rootlock cluster: shop/Pod/b without metadata.uid was skipped\n\
+         rootlock cluster: a Pod without metadata.name or metadata.namespace was skipped\n"
+    );
+}
+
 /// SARIF names the revision an entry judges, as the table and JSON do: in
 /// a rollout caught half way only the old ReplicaSet's pods fail, and a
 /// result at `shop/Deployment/web/init` would blame the whole Deployment.
