@@ -254,6 +254,12 @@ impl Inventory {
         let head: NamespaceHead =
             serde_json::from_str(raw).map_err(|e| format!("namespace: {e}"))?;
         let name = head.metadata.name;
+        // Not a namespace (a `{}` or a `Status` where one was asked for, an
+        // item without a name): kept, it was listed as a namespace "", and
+        // the one asked for was shown without its admission labels.
+        if name.is_empty() {
+            return Err("namespace: metadata.name is missing".into());
+        }
         let labels = head
             .metadata
             .labels

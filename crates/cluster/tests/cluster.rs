@@ -1537,6 +1537,42 @@ fn an_item_without_uid_namespace_or_name_is_an_error_not_folded() {
     );
 }
 
+/// A namespace whose name cannot be read is no namespace: a `{}` (or a
+/// `Status`, or a list) where the namespace was asked for, or a list item
+/// without a name, is an error naming the request, not a namespace ""
+/// listed beside the real ones (whose admission labels were then missed).
+#[test]
+fn a_namespace_without_a_name_is_an_error() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path == "/api/v1/namespaces/shop" {
+            Reply::ok("{}".to_string())
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &["-n", "shop"]);
+    assert_eq!(o.code, 2, "{}", o.out);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: unexpected response to GET /api/v1/namespaces/shop: namespace: metadata.name is missing\n"
+    );
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.split('?').next() == Some("/api/v1/namespaces") {
+            let mut namespaces = items("namespaces.json");
+            namespaces.push(serde_json::json!({"metadata": {"labels": {"x": "y"}}}));
+            Reply::ok(list("Namespace", "v1", namespaces))
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2, "{}", o.out);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: unexpected response to GET /api/v1/namespaces: namespace: metadata.name is missing\n"
+    );
+}
+
 /// SARIF names the revision an entry judges, as the table and JSON do: in
 /// a rollout caught half way only the old ReplicaSet's pods fail, and a
 /// result at `shop/Deployment/web/init` would blame the whole Deployment.
