@@ -147,6 +147,24 @@ pub struct Cluster {
     /// The user's exec credential plugin, when it has one: its command and
     /// `installHint`, to name it when it cannot be run.
     plugin: Option<(String, Option<String>)>,
+    /// The largest answer read ([`max_answer`]).
+    max_answer: usize,
+}
+
+/// What one object can take in an answer: etcd refuses to store more than
+/// 1.5 MiB in one key, and its JSON is not much larger.
+const MAX_OBJECT_BYTES: usize = 2 << 20;
+
+/// Never more than this, whatever `--chunk-size`.
+const MAX_ANSWER_BYTES: usize = 256 << 20;
+
+/// The largest answer read for pages of `limit` items: without a bound, a
+/// server (or a proxy) that streams a body without end within the
+/// request timeout was read until memory ran out.
+pub fn max_answer(limit: u32) -> usize {
+    (limit as usize)
+        .saturating_mul(MAX_OBJECT_BYTES)
+        .min(MAX_ANSWER_BYTES)
 }
 
 /// Loads the configuration: an explicit kubeconfig file, else the usual
@@ -185,6 +203,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
         url,
         timeout,
         plugin,
+        max_answer: max_answer(args.chunk_size),
     })
 }
 
@@ -208,6 +227,13 @@ impl Cluster {
                     url: self.url.clone(),
                     path: path.to_string(),
                     seconds: self.timeout.as_secs(),
+                }),
+                Ok(Ok(a)) if a.too_large => Err(ClusterError::Decode {
+                    path: path.to_string(),
+                    detail: format!(
+                        "the answer is larger than {} MiB, more than a page of --chunk-size items can be; if they are that large, lower --chunk-size",
+                        self.max_answer >> 20
+                    ),
                 }),
                 Ok(Ok(a)) if a.status.is_success() => {
                     String::from_utf8(a.body).map_err(|e| ClusterError::Decode {
@@ -248,11 +274,27 @@ impl Cluster {
             .get(http::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = response.into_body().collect().await?.to_bytes();
+        let mut body = response.into_body();
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame?.into_data() else {
+                continue;
+            };
+            if bytes.len() + data.len() > self.max_answer {
+                return Ok(Answer {
+                    status,
+                    retry_after,
+                    body: Vec::new(),
+                    too_large: true,
+                });
+            }
+            bytes.extend_from_slice(&data);
+        }
         Ok(Answer {
             status,
             retry_after,
-            body: body.to_vec(),
+            body: bytes,
+            too_large: false,
         })
     }
 
@@ -319,6 +361,8 @@ struct Answer {
     /// `Retry-After` in seconds (the only form the API server sends).
     retry_after: Option<u64>,
     body: Vec<u8>,
+    /// The body was longer than the bound: not read to its end.
+    too_large: bool,
 }
 
 /// Retries of one request the server asked to be retried (client-go makes

@@ -1573,6 +1573,31 @@ fn a_namespace_without_a_name_is_an_error() {
     );
 }
 
+/// An answer is read up to a bound, `--chunk-size` objects of the largest
+/// size etcd stores (at most 256 MiB): a larger one (a server or proxy
+/// streaming without end) was read whole, until memory ran out.
+#[test]
+fn an_answer_larger_than_a_page_can_be_is_an_error() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.split('?').next() != Some("/api/v1/pods") {
+            return recorded(path);
+        }
+        let mut pod = items("pods-page1.json").remove(0);
+        pod["metadata"]["annotations"] = serde_json::json!({"x": "y".repeat(5 << 20)});
+        Reply::ok(list("Pod", "v1", vec![pod]))
+    }));
+    let o = run(&server, &["--chunk-size", "2"]);
+    assert_eq!(o.code, 2, "{}", o.out);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: unexpected response to GET /api/v1/pods?limit=2: the answer is larger than 4 MiB, more than a page of --chunk-size items can be; if they are that large, lower --chunk-size\n"
+    );
+    assert_eq!(rootlock_cluster::client::max_answer(500), 256 << 20);
+    // A page within the bound is read.
+    let o = run(&server, &["--chunk-size", "3"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+}
+
 /// SARIF names the revision an entry judges, as the table and JSON do: in
 /// a rollout caught half way only the old ReplicaSet's pods fail, and a
 /// result at `shop/Deployment/web/init` would blame the whole Deployment.
