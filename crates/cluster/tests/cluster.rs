@@ -1598,6 +1598,29 @@ fn an_answer_larger_than_a_page_can_be_is_an_error() {
     assert_eq!(o.code, 1, "{}", o.err);
 }
 
+/// A name longer than the API server allows (a server or proxy that does
+/// not check) is printed, not a panic: the table was aligned with a format
+/// width, which panics above 65,535; and it does not widen its column.
+#[test]
+fn a_name_longer_than_a_format_width_does_not_panic_the_table() {
+    let long = "a".repeat(70_000);
+    let name = long.clone();
+    let server = ReplayServer::start(Arc::new(move |path: &str| {
+        if path.split('?').next() != Some("/api/v1/pods") {
+            return recorded(path);
+        }
+        let mut pods = items("pods-page1.json");
+        pods[0]["metadata"]["name"] = Value::String(name.clone());
+        pods[0]["metadata"]["ownerReferences"] = Value::Null;
+        Reply::ok(list("Pod", "v1", pods))
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert!(o.out.contains(&format!("Pod/{long}   ")), "no long row");
+    let header = o.out.lines().next().expect("header");
+    assert!(header.len() < 400, "{}", &header[..400]);
+}
+
 /// SARIF names the revision an entry judges, as the table and JSON do: in
 /// a rollout caught half way only the old ReplicaSet's pods fail, and a
 /// result at `shop/Deployment/web/init` would blame the whole Deployment.

@@ -65,6 +65,11 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// Cells longer than this do not widen their column: the longest name the
+/// API server accepts (a DNS subdomain, 253 characters). A longer one
+/// (from a server that does not check) would pad every row to its width.
+const MAX_ALIGNED: usize = 253;
+
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let header = [
         "NAMESPACE".to_string(),
@@ -78,15 +83,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut widths = header.clone().map(|h| h.len());
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(&r.cells) {
-            *w = (*w).max(c.chars().count());
+            let n = c.chars().count();
+            if n <= MAX_ALIGNED {
+                *w = (*w).max(n);
+            }
         }
     }
+    // Padded by hand: a format width (`{c:<w$}`) panics above 65535, and
+    // a server can send a name of any length.
     let line = |cells: &[String; 6], out: &mut dyn Write| -> io::Result<()> {
         for (i, c) in cells.iter().enumerate() {
             if i + 1 == cells.len() {
                 writeln!(out, "{c}")?;
             } else {
-                write!(out, "{c:<w$}   ", w = widths[i])?;
+                let pad = widths[i].saturating_sub(c.chars().count());
+                write!(out, "{c}{}   ", " ".repeat(pad))?;
             }
         }
         Ok(())
