@@ -1796,3 +1796,44 @@ fn errors_show_control_characters_from_the_server_escaped() {
         o.err
     );
 }
+
+/// The table shows names, label values and what-if lines from the server
+/// with their control characters escaped, as errors are: raw, a pod name
+/// `a ESC ]0;…BEL` retitled the terminal, a container name with
+/// `ESC [2J` cleared it, and a newline in one forged a row.
+#[test]
+fn the_table_shows_control_characters_from_the_server_escaped() {
+    let server = ReplayServer::start(Arc::new(|path: &str| match path.split('?').next() {
+        Some("/api/v1/pods") => {
+            let mut pods = items("pods-page1.json");
+            pods[0]["metadata"]["name"] = Value::String("p\u{1b}]0;owned\u{7}".into());
+            pods[0]["metadata"]["ownerReferences"] = Value::Null;
+            pods[0]["spec"]["containers"][0]["name"] = Value::String("c\u{1b}[2J\nforged".into());
+            Reply::ok(list("Pod", "v1", pods))
+        }
+        Some("/api/v1/namespaces") => {
+            let mut namespaces = items("namespaces.json");
+            for ns in &mut namespaces {
+                ns["metadata"]["labels"]["rootlock.dev/warn"] =
+                    Value::String("x\u{1b}[31m\n".into());
+            }
+            Reply::ok(list("Namespace", "v1", namespaces))
+        }
+        _ => recorded(path),
+    }));
+    let o = run(&server, &["--what-if", "restricted"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert!(
+        !o.out.contains(|c: char| c.is_control() && c != '\n'),
+        "{:?}",
+        o.out
+    );
+    assert!(!o.out.lines().any(|l| l.starts_with("forged")), "{}", o.out);
+    assert!(o.out.contains("Pod/p\\u{1b}]0;owned\\u{7}"), "{}", o.out);
+    assert!(o.out.contains("c\\u{1b}[2J\\u{a}forged"), "{}", o.out);
+    assert!(
+        o.out.contains("rootlock.dev/warn=x\\u{1b}[31m\\u{a}"),
+        "{}",
+        o.out
+    );
+}

@@ -4,7 +4,7 @@
 use super::rule_list;
 use crate::evaluate::{kind_text, read_only_text};
 use crate::report::Report;
-use rootlock_policy::format::pluralize;
+use rootlock_policy::format::{pluralize, printable};
 use std::io::{self, Write};
 
 struct Row {
@@ -79,7 +79,15 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "READONLY".into(),
         format!("FINDINGS ({})", report.level),
     ];
-    let rows = rows(report);
+    // Names, label values and messages are the server's: shown raw, a
+    // control character in one would drive the terminal (`ESC ]0;…` retitles
+    // it, `ESC [2J` clears it) or a newline forge a row.
+    let rows: Vec<Row> = rows(report)
+        .into_iter()
+        .map(|r| Row {
+            cells: r.cells.map(|c| printable(&c).into_owned()),
+        })
+        .collect();
     let mut widths = header.clone().map(|h| h.len());
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(&r.cells) {
@@ -114,7 +122,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{}: {}, {}, {} failing",
-            ns.namespace.name,
+            printable(&ns.namespace.name),
             plural(n, "workload", "workloads"),
             plural(ns.pods, "pod", "pods"),
             ns.failing
@@ -123,14 +131,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .namespace
             .labels
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| format!("{}={}", printable(k), printable(v)))
             .collect();
         if labels.is_empty() {
             writeln!(out, "  labels: none")?;
         } else {
             writeln!(out, "  labels: {}", labels.join(" "))?;
         }
-        writeln!(out, "  next: {}", ns.recommendation)?;
+        writeln!(out, "  next: {}", printable(&ns.recommendation))?;
     }
 
     if let Some(lv) = report.what_if {
@@ -142,27 +150,29 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 writeln!(
                     out,
                     "{}: no existing pod would be rejected",
-                    ns.namespace.name
+                    printable(&ns.namespace.name)
                 )?;
                 continue;
             }
-            writeln!(out, "{}:", ns.namespace.name)?;
+            writeln!(out, "{}:", printable(&ns.namespace.name))?;
             if let Some(first) = wi.warnings.first() {
-                writeln!(out, "  Warning: {first}")?;
+                writeln!(out, "  Warning: {}", printable(first))?;
             }
             for g in &wi.groups {
-                writeln!(out, "  Warning: {}", g.line)?;
+                writeln!(out, "  Warning: {}", printable(&g.line))?;
                 let ws: Vec<String> = g
                     .workloads
                     .iter()
-                    .map(|(w, n)| format!("{w} ({})", plural(*n, "pod", "pods")))
+                    .map(|(w, n)| format!("{} ({})", printable(w), plural(*n, "pod", "pods")))
                     .collect();
                 writeln!(out, "      {}", ws.join(", "))?;
             }
             for (w, reasons) in &wi.templates {
                 writeln!(
                     out,
-                    "  {w} has no pods now; its template would be rejected: {reasons}"
+                    "  {} has no pods now; its template would be rejected: {}",
+                    printable(w),
+                    printable(reasons)
                 )?;
             }
         }
