@@ -1671,3 +1671,62 @@ fn the_webhook_runs_with_mimallocs_server_settings_keeping_given_ones() {
     assert!(vars.contains(&&b"MIMALLOC_PURGE_DELAY=7"[..]), "{vars:?}");
     assert!(!vars.contains(&&b"MIMALLOC_PURGE_DELAY=0"[..]), "{vars:?}");
 }
+
+/// `logs -o FILE` writes the plan whole or not at all: a write that fails
+/// half way (a full disk; here a file size limit) left the first 4 KiB of
+/// the new plan, cut mid-path, in place of the old one, for `fix --plan`
+/// to apply. Now the old file is kept and nothing is left beside it.
+#[test]
+fn a_plan_file_that_cannot_be_written_whole_is_not_written_at_all() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let lines: String = (0..200)
+        .map(|i| format!("open /srv/app{i}/x: read-only file system\n"))
+        .collect();
+    std::fs::write(&log, lines).unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::write(&plan, "old plan\n").unwrap();
+    let mut cmd = std::process::Command::new(common::bin());
+    cmd.args(["logs", "--format", "json", "-o"])
+        .arg(&plan)
+        .arg(&log);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // A write past the limit then fails with EFBIG, as on a full
+            // disk, instead of killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 4096,
+                rlim_max: 4096,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("rootlock logs: cannot write {}: ", plan.display())),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&plan).unwrap(), "old plan\n");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    // Without the limit, the whole plan replaces the old one.
+    let out = run(&["logs", "-o", plan.to_str().unwrap(), log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let written = std::fs::read_to_string(&plan).unwrap();
+    assert!(
+        written.starts_with("apiVersion: rootlock.dev/v1\n"),
+        "{written}"
+    );
+    assert!(written.contains("  - path: /srv/app199\n"), "{written}");
+}
