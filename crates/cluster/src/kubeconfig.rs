@@ -261,5 +261,41 @@ pub async fn load(
             named(&files)
         )));
     }
+    // kube reads the token file whole, when the client is built and again
+    // every minute, blocking: `tokenFile: /dev/zero` (or a huge file by
+    // mistake) was read until memory ran out, past --request-timeout. An
+    // inline token takes precedence, and the file is then not read.
+    if config.auth_info.token.is_none()
+        && let Some(file) = config.auth_info.token_file.as_deref()
+        && let Some(why) = not_a_token_file(Path::new(file))
+    {
+        return Err(ClusterError::Config(format!(
+            "{}: the tokenFile {file} {why}",
+            named(&files)
+        )));
+    }
     Ok(config)
+}
+
+/// The largest token file read: a bearer token (a service account JWT, an
+/// OIDC ID token) is a few KiB.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 1 << 20;
+
+/// Why `file` cannot hold a token, if it cannot: a device (it may never
+/// end), or a file larger than [`MAX_TOKEN_FILE_BYTES`]. A missing file is
+/// left to kube, which names it when it reads it.
+fn not_a_token_file(file: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata(file).ok()?;
+    let kind = meta.file_type();
+    if kind.is_char_device() || kind.is_block_device() {
+        Some("is a device, not a file holding a token".into())
+    } else if meta.is_file() && meta.len() > MAX_TOKEN_FILE_BYTES {
+        Some(format!(
+            "is larger than {} MiB: not a token",
+            MAX_TOKEN_FILE_BYTES >> 20
+        ))
+    } else {
+        None
+    }
 }

@@ -286,3 +286,46 @@ fn a_huge_or_endless_kubeconfig_is_refused_without_reading_it_all() {
         );
     }
 }
+
+/// A token file is checked before kube reads it, whole and blocking, when
+/// the client is built: `tokenFile: /dev/zero` was read until memory ran
+/// out (past --request-timeout), as a huge file would be.
+#[test]
+fn a_token_file_that_is_a_device_or_huge_is_refused() {
+    use rootlock_cluster::kubeconfig::MAX_TOKEN_FILE_BYTES;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let huge = dir.path().join("huge-token");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(MAX_TOKEN_FILE_BYTES + 1))
+        .expect("sparse file");
+    for (file, why) in [
+        (
+            Path::new("/dev/zero"),
+            "is a device, not a file holding a token",
+        ),
+        (huge.as_path(), "is larger than 1 MiB: not a token"),
+    ] {
+        let text = GOOD
+            .replace("CURRENT", "one")
+            .replace("token: t", &format!("tokenFile: {}", file.display()));
+        let kc = write(dir.path(), "config", &text);
+        let message = match rt.block_on(load(Some(&kc), None, &Env::default())) {
+            Err(ClusterError::Config(m)) => m,
+            Err(e) => panic!("not a configuration error: {e}"),
+            Ok(c) => panic!("loaded {}", c.cluster_url),
+        };
+        assert_eq!(
+            message,
+            format!("{}: the tokenFile {} {why}", kc.display(), file.display())
+        );
+    }
+    // An inline token takes precedence: the file is not read at all.
+    let text = GOOD
+        .replace("CURRENT", "one")
+        .replace("token: t", "token: t\n    tokenFile: /dev/zero");
+    let kc = write(dir.path(), "config", &text);
+    assert!(rt.block_on(load(Some(&kc), None, &Env::default())).is_ok());
+}
