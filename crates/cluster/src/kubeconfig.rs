@@ -231,6 +231,33 @@ pub async fn load(
             )));
         }
     }
+    // kube reads each file the context names whole and blocking (the CA
+    // when the configuration is built, the client certificate and key and
+    // the token file when the client is, the token file again every
+    // minute): `certificate-authority: /dev/zero`, or a huge file by
+    // mistake, was read until memory ran out, past --request-timeout.
+    {
+        let ctx = merged
+            .contexts
+            .iter()
+            .find(|c| c.name == wanted)
+            .and_then(|c| c.context.as_ref());
+        let cluster = ctx
+            .and_then(|c| merged.clusters.iter().find(|n| n.name == c.cluster))
+            .and_then(|n| n.cluster.as_ref());
+        let user = ctx
+            .and_then(|c| c.user.as_deref())
+            .and_then(|u| merged.auth_infos.iter().find(|a| a.name == u))
+            .and_then(|a| a.auth_info.as_ref());
+        for (field, file) in named_files(cluster, user) {
+            if let Some(why) = not_a_credential_file(Path::new(file)) {
+                return Err(ClusterError::Config(format!(
+                    "{}: the {field} {file} {why}",
+                    named(&files)
+                )));
+            }
+        }
+    }
     // kube keeps the PEM blocks tagged CERTIFICATE and drops the rest, so
     // a CA with none (a truncated paste, the wrong file) became an empty
     // trust store, and every server "invalid peer certificate".
@@ -261,39 +288,62 @@ pub async fn load(
             named(&files)
         )));
     }
-    // kube reads the token file whole, when the client is built and again
-    // every minute, blocking: `tokenFile: /dev/zero` (or a huge file by
-    // mistake) was read until memory ran out, past --request-timeout. An
-    // inline token takes precedence, and the file is then not read.
-    if config.auth_info.token.is_none()
-        && let Some(file) = config.auth_info.token_file.as_deref()
-        && let Some(why) = not_a_token_file(Path::new(file))
-    {
-        return Err(ClusterError::Config(format!(
-            "{}: the tokenFile {file} {why}",
-            named(&files)
-        )));
-    }
     Ok(config)
 }
 
-/// The largest token file read: a bearer token (a service account JWT, an
-/// OIDC ID token) is a few KiB.
-pub const MAX_TOKEN_FILE_BYTES: u64 = 1 << 20;
+/// The largest file a kubeconfig names that is read: a CA bundle, a
+/// client certificate or key, a bearer token are a few KiB (the system's
+/// whole CA bundle is a few hundred).
+pub const MAX_NAMED_FILE_BYTES: u64 = 4 << 20;
 
-/// Why `file` cannot hold a token, if it cannot: a device (it may never
-/// end), or a file larger than [`MAX_TOKEN_FILE_BYTES`]. A missing file is
-/// left to kube, which names it when it reads it.
-fn not_a_token_file(file: &Path) -> Option<String> {
+/// The files the context's cluster and user name that kube will read, each
+/// with its kubeconfig field: only where no inline data (or token) takes
+/// precedence over the file.
+fn named_files<'a>(
+    cluster: Option<&'a kube::config::Cluster>,
+    user: Option<&'a kube::config::AuthInfo>,
+) -> Vec<(&'static str, &'a str)> {
+    let mut files = Vec::new();
+    if let Some(c) = cluster
+        && c.certificate_authority_data.is_none()
+        && let Some(f) = &c.certificate_authority
+    {
+        files.push(("certificate-authority", f.as_str()));
+    }
+    if let Some(u) = user {
+        if u.client_certificate_data.is_none()
+            && let Some(f) = &u.client_certificate
+        {
+            files.push(("client-certificate", f.as_str()));
+        }
+        if u.client_key_data.is_none()
+            && let Some(f) = &u.client_key
+        {
+            files.push(("client-key", f.as_str()));
+        }
+        if u.token.is_none()
+            && let Some(f) = &u.token_file
+        {
+            files.push(("tokenFile", f.as_str()));
+        }
+    }
+    files
+}
+
+/// Why `file` cannot be what a kubeconfig field names, if it cannot: a
+/// device (it may never end), or a file larger than
+/// [`MAX_NAMED_FILE_BYTES`]. A missing file is left to kube, which names
+/// it when it reads it.
+fn not_a_credential_file(file: &Path) -> Option<String> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(file).ok()?;
     let kind = meta.file_type();
     if kind.is_char_device() || kind.is_block_device() {
-        Some("is a device, not a file holding a token".into())
-    } else if meta.is_file() && meta.len() > MAX_TOKEN_FILE_BYTES {
+        Some("is a device, not a file".into())
+    } else if meta.is_file() && meta.len() > MAX_NAMED_FILE_BYTES {
         Some(format!(
-            "is larger than {} MiB: not a token",
-            MAX_TOKEN_FILE_BYTES >> 20
+            "is larger than {} MiB: not a certificate, key or token",
+            MAX_NAMED_FILE_BYTES >> 20
         ))
     } else {
         None

@@ -287,42 +287,74 @@ fn a_huge_or_endless_kubeconfig_is_refused_without_reading_it_all() {
     }
 }
 
-/// A token file is checked before kube reads it, whole and blocking, when
-/// the client is built: `tokenFile: /dev/zero` was read until memory ran
-/// out (past --request-timeout), as a huge file would be.
+/// Every file the context names (CA, client certificate and key, token
+/// file) is checked before kube reads it, whole and blocking:
+/// `tokenFile: /dev/zero` or `certificate-authority: /dev/zero` was read
+/// until memory ran out (past --request-timeout), as a huge file would be.
 #[test]
-fn a_token_file_that_is_a_device_or_huge_is_refused() {
-    use rootlock_cluster::kubeconfig::MAX_TOKEN_FILE_BYTES;
+fn a_named_file_that_is_a_device_or_huge_is_refused() {
+    use rootlock_cluster::kubeconfig::MAX_NAMED_FILE_BYTES;
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let huge = dir.path().join("huge-token");
+    let huge = dir.path().join("huge");
     std::fs::File::create(&huge)
-        .and_then(|f| f.set_len(MAX_TOKEN_FILE_BYTES + 1))
+        .and_then(|f| f.set_len(MAX_NAMED_FILE_BYTES + 1))
         .expect("sparse file");
-    for (file, why) in [
+    let huge = huge.display().to_string();
+    let device = "is a device, not a file";
+    let large = "is larger than 4 MiB: not a certificate, key or token";
+    for (field, file, why, from, to) in [
         (
-            Path::new("/dev/zero"),
-            "is a device, not a file holding a token",
+            "tokenFile",
+            "/dev/zero",
+            device,
+            "token: t",
+            "tokenFile: /dev/zero",
         ),
-        (huge.as_path(), "is larger than 1 MiB: not a token"),
+        (
+            "tokenFile",
+            &huge,
+            large,
+            "token: t",
+            &format!("tokenFile: {huge}"),
+        ),
+        (
+            "certificate-authority",
+            "/dev/zero",
+            device,
+            "server: https://127.0.0.1:6443",
+            "server: https://127.0.0.1:6443\n    certificate-authority: /dev/zero",
+        ),
+        (
+            "client-certificate",
+            &huge,
+            large,
+            "token: t",
+            &format!("client-certificate: {huge}\n    client-key: {huge}"),
+        ),
+        (
+            "client-key",
+            "/dev/zero",
+            device,
+            "token: t",
+            "client-certificate-data: eA==\n    client-key: /dev/zero",
+        ),
     ] {
-        let text = GOOD
-            .replace("CURRENT", "one")
-            .replace("token: t", &format!("tokenFile: {}", file.display()));
+        let text = GOOD.replace("CURRENT", "one").replace(from, to);
         let kc = write(dir.path(), "config", &text);
         let message = match rt.block_on(load(Some(&kc), None, &Env::default())) {
             Err(ClusterError::Config(m)) => m,
             Err(e) => panic!("not a configuration error: {e}"),
-            Ok(c) => panic!("loaded {}", c.cluster_url),
+            Ok(c) => panic!("{field}: loaded {}", c.cluster_url),
         };
         assert_eq!(
             message,
-            format!("{}: the tokenFile {} {why}", kc.display(), file.display())
+            format!("{}: the {field} {file} {why}", kc.display())
         );
     }
-    // An inline token takes precedence: the file is not read at all.
+    // Inline data or an inline token takes precedence: the file is not read.
     let text = GOOD
         .replace("CURRENT", "one")
         .replace("token: t", "token: t\n    tokenFile: /dev/zero");
