@@ -75,6 +75,10 @@ impl Owned {
     }
 }
 
+/// Pages in a row without an item (each with a new continue token) after
+/// which the listing stops as one that would never end.
+pub const MAX_EMPTY_PAGES: usize = 100;
+
 /// Calls `on_page` for every page of the list at `base` (a path such as
 /// `/api/v1/pods`), in order.
 pub async fn for_each_page<F>(
@@ -99,6 +103,8 @@ where
     // page) that hands back one already followed would make the listing
     // go round for ever, and each round adds the same pods again.
     let mut followed: HashSet<String> = HashSet::new();
+    // Pages in a row that held no item but a continue token.
+    let mut empty = 0;
     loop {
         let page: ListPage = serde_json::from_str(&text).map_err(|e| ClusterError::Decode {
             path: path.clone(),
@@ -126,6 +132,24 @@ where
                 detail:
                     "the continue token of this page was followed before: the list would never end"
                         .into(),
+            });
+        }
+        // A server pages through what it has: without a label or field
+        // selector (none is sent) a page holds `limit` items, or is the
+        // last. One that hands out a new token with every empty page
+        // would page for ever, past what the check above sees.
+        let items_here = page.items.as_ref().map_or(0, Vec::len);
+        empty = if next.is_some() && items_here == 0 {
+            empty + 1
+        } else {
+            0
+        };
+        if empty >= MAX_EMPTY_PAGES {
+            return Err(ClusterError::Decode {
+                path,
+                detail: format!(
+                    "{MAX_EMPTY_PAGES} pages in a row held no item, each with a new continue token: the list would never end"
+                ),
             });
         }
         // Fetch the next page while this one is decoded and evaluated.

@@ -1091,6 +1091,37 @@ fn a_continue_token_followed_before_stops_the_listing() {
     assert_eq!(rounds.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
+/// A server that hands out a new continue token with every page, and no
+/// item, would page for ever (no token repeats, so the check above never
+/// fires): after 100 such pages in a row the listing stops with exit 2.
+/// (This one gives up after 1,000 pages, so the test ends either way.)
+#[test]
+fn endless_empty_pages_with_new_continue_tokens_stop_the_listing() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.split('?').next() != Some("/api/v1/pods") {
+            return recorded(path);
+        }
+        let n: u64 = query(path, "continue")
+            .and_then(|t| t.strip_prefix('t').map(str::to_string))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let next = if n < 1000 {
+            Value::String(format!("t{}", n + 1))
+        } else {
+            Value::Null
+        };
+        let page = serde_json::json!({"kind": "PodList", "apiVersion": "v1",
+            "metadata": {"continue": next}, "items": []});
+        Reply::ok(page.to_string())
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2, "{}", o.err);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: unexpected response to GET /api/v1/pods?limit=500&continue=t99: 100 pages in a row held no item, each with a new continue token: the list would never end\n"
+    );
+}
+
 /// With `-n`, the namespace itself is read (`get`); a 403 there names that
 /// namespace and the `kubectl auth can-i` question that matches the request.
 #[test]
