@@ -96,8 +96,20 @@ pub async fn collect(
                     namespace: None,
                 };
                 let text = cluster.get(&path, purpose).await?;
-                inv.add_namespace(&text)
-                    .map_err(|detail| ClusterError::Decode { path, detail })?;
+                let got = inv
+                    .add_namespace(&text)
+                    .map_err(|detail| ClusterError::Decode {
+                        path: path.clone(),
+                        detail,
+                    })?;
+                // Another namespace's labels (a proxy's mix-up) would be
+                // shown under that name, and this one shown unlabelled.
+                if got != *ns {
+                    return Err(ClusterError::Decode {
+                        path,
+                        detail: format!("asked for namespace {ns:?}, got namespace {got:?}"),
+                    });
+                }
             }
         }
     }

@@ -249,8 +249,8 @@ impl Inventory {
         &self.judge
     }
 
-    /// A Namespace object (from the list, or a single GET).
-    pub fn add_namespace(&mut self, raw: &str) -> Result<(), String> {
+    /// A Namespace object (from the list, or a single GET); its name.
+    pub fn add_namespace(&mut self, raw: &str) -> Result<String, String> {
         let head: NamespaceHead =
             serde_json::from_str(raw).map_err(|e| format!("namespace: {e}"))?;
         let name = head.metadata.name;
@@ -267,9 +267,14 @@ impl Inventory {
             .into_iter()
             .filter(|(k, _)| LABEL_PREFIXES.iter().any(|p| k.starts_with(p)))
             .collect();
-        self.namespaces
-            .insert(name.clone(), Namespace { name, labels });
-        Ok(())
+        self.namespaces.insert(
+            name.clone(),
+            Namespace {
+                name: name.clone(),
+                labels,
+            },
+        );
+        Ok(name)
     }
 
     fn ensure_namespace(&mut self, name: &str) {

@@ -1568,6 +1568,26 @@ fn an_item_without_uid_namespace_or_name_is_an_error_not_folded() {
     );
 }
 
+/// With `-n shop`, an answer that is another namespace (a proxy's mix-up)
+/// is an error: its labels were shown under its own name, and `shop` shown
+/// unlabelled, as if nothing enforced there.
+#[test]
+fn another_namespace_where_one_was_asked_for_is_an_error() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path == "/api/v1/namespaces/shop" {
+            Reply::ok(r#"{"kind":"Namespace","metadata":{"name":"other","labels":{"rootlock.dev/enforce":"immutable"}}}"#.to_string())
+        } else {
+            recorded(path)
+        }
+    }));
+    let o = run(&server, &["-n", "shop"]);
+    assert_eq!(o.code, 2, "{}", o.out);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: unexpected response to GET /api/v1/namespaces/shop: asked for namespace \"shop\", got namespace \"other\"\n"
+    );
+}
+
 /// A namespace whose name cannot be read is no namespace: a `{}` (or a
 /// `Status`, or a list) where the namespace was asked for, or a list item
 /// without a name, is an error naming the request, not a namespace ""
