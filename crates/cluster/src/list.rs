@@ -75,6 +75,10 @@ impl Owned {
     }
 }
 
+/// The longest continue token followed: percent-encoded (up to three times
+/// as long) it stays within the longest request path an HTTP client sends.
+pub const MAX_CONTINUE_TOKEN: usize = 16 * 1024;
+
 /// Pages in a row without an item (each with a new continue token) after
 /// which the listing stops as one that would never end.
 pub const MAX_EMPTY_PAGES: usize = 100;
@@ -116,6 +120,20 @@ where
             return Err(ClusterError::Decode {
                 path,
                 detail: format!("expected a list, got kind {kind:?}"),
+            });
+        }
+        // A real token is base64 of the resource version and the last key
+        // (under 1 KiB). A huge one made a request line too long to send,
+        // and the error quoted it whole: a message of megabytes.
+        if let Some(token) = page.metadata.continue_.as_deref()
+            && token.len() > MAX_CONTINUE_TOKEN
+        {
+            return Err(ClusterError::Decode {
+                path,
+                detail: format!(
+                    "the continue token of this page is {} bytes long, more than the {MAX_CONTINUE_TOKEN} a list could need",
+                    token.len()
+                ),
             });
         }
         let next = page

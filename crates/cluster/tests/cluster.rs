@@ -1122,6 +1122,28 @@ fn endless_empty_pages_with_new_continue_tokens_stop_the_listing() {
     );
 }
 
+/// A continue token longer than any list needs is an error naming the
+/// page that carried it: followed, it made a request line too long to
+/// send ("uri too long"), and the error quoted that line, token and all
+/// (a megabyte of message for a megabyte of token).
+#[test]
+fn a_huge_continue_token_is_an_error_of_a_few_words() {
+    let server = ReplayServer::start(Arc::new(|path: &str| {
+        if path.split('?').next() != Some("/api/v1/pods") {
+            return recorded(path);
+        }
+        let mut page: Value = serde_json::from_str(&testdata("pods-page1.json")).unwrap();
+        page["metadata"]["continue"] = Value::String("A".repeat(1 << 20));
+        Reply::ok(page.to_string())
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2, "{}", o.err);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: unexpected response to GET /api/v1/pods?limit=500: the continue token of this page is 1048576 bytes long, more than the 16384 a list could need\n"
+    );
+}
+
 /// With `-n`, the namespace itself is read (`get`); a 403 there names that
 /// namespace and the `kubectl auth can-i` question that matches the request.
 #[test]
