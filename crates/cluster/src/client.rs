@@ -410,15 +410,28 @@ fn status_text(status: http::StatusCode, body: &[u8]) -> (String, String) {
     if let Ok(s) = serde_json::from_str::<StatusBody>(&text)
         && s.kind == "Status"
     {
-        return (s.reason, s.message);
+        return (
+            shortened(s.reason, MAX_STATUS_TEXT),
+            shortened(s.message, MAX_STATUS_TEXT),
+        );
     }
     let reason = status.canonical_reason().unwrap_or_default().to_string();
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let message = match line.char_indices().nth(MAX_QUOTED) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    };
-    (reason, message)
+    (reason, shortened(line, MAX_QUOTED))
+}
+
+/// Longest reason or message of a Status body quoted: the API server's are
+/// a sentence or a few (an admission webhook's a few hundred characters),
+/// but a server or proxy can send megabytes there, and the message was
+/// printed whole.
+const MAX_STATUS_TEXT: usize = 2000;
+
+/// `text` cut to `max` characters, with `…` where it was cut.
+fn shortened(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
 }
 
 fn non_empty(s: &str, default: &str) -> String {

@@ -977,6 +977,21 @@ fn errors_without_a_status_body_keep_their_http_code() {
     assert!(o.err.ends_with("…\n") && o.err.len() < 400, "{}", o.err);
 }
 
+/// A Status body's message is quoted up to 2,000 characters: a server or
+/// proxy that put a megabyte there had it printed whole.
+#[test]
+fn a_huge_status_message_is_quoted_shortened() {
+    let server = failing(status(500, "InternalError", &"x".repeat(1 << 20)));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 2);
+    let expected = format!(
+        "rootlock cluster: the API server at {} answered GET /api/v1/pods?limit=500 with 500 InternalError: {}…\n",
+        server.url(),
+        "x".repeat(2000)
+    );
+    assert_eq!(o.err, expected);
+}
+
 #[test]
 fn a_slow_server_times_out_with_exit_2() {
     let server = failing(Reply {
