@@ -138,12 +138,65 @@ pub fn recognise(line: &str) -> Vec<Hit> {
 /// Source locations are where the error was raised, not what was written,
 /// and are never taken (see [`is_source_location`]).
 fn generic_path(line: &str) -> Option<&str> {
+    let mut quoted = QuotedNames::new(line);
     let paths: Vec<(usize, &str)> = abs_paths_at(line)
         .into_iter()
+        .map(|(at, p)| (at, quoted.whole(at).unwrap_or(p)))
         .filter(|&(at, p)| !is_source_location(p, &line[at + p.len()..]))
         .collect();
     let before = erofs_at(line).and_then(|e| paths.iter().rev().find(|(at, _)| *at < e));
     before.or(paths.first()).map(|&(_, p)| p)
+}
+
+/// Quote pairs a name may be written in.
+const QUOTES: [(char, char); 5] = [('"', '"'), ('\'', '\''), ('`', '`'), ('‘', '’'), ('“', '”')];
+
+/// Whole quoted names in a line, for paths asked in increasing order. A
+/// quoted name may hold spaces where an unquoted one ends: logfmt quotes
+/// a value with a space (`file="/var/lib/my app/x.db"`), programs `%q`
+/// their paths (`open "/var/lib/my app/x.db": read-only file system`).
+/// Cut at the space, the name read was `/var/lib/my`, and the volume
+/// planned `/var/lib`, over the image's whole `/var/lib`.
+struct QuotedNames<'a> {
+    line: &'a str,
+    /// Each closing quote's places, read once (a search from every path
+    /// to its closing quote would be quadratic in a hostile line of
+    /// quotes that never close).
+    closing: [std::iter::Peekable<std::str::MatchIndices<'a, char>>; 5],
+}
+
+impl<'a> QuotedNames<'a> {
+    fn new(line: &'a str) -> Self {
+        QuotedNames {
+            line,
+            closing: QUOTES.map(|(_, close)| line.match_indices(close).peekable()),
+        }
+    }
+
+    /// The whole name a path at `at` starts, when a quote opens right
+    /// before it and closes later in the line; `None` when it does not
+    /// close, or encloses a message rather than a name (`": "`, another
+    /// quote, the words that say EROFS). `at` must not decrease from one
+    /// call to the next.
+    fn whole(&mut self, at: usize) -> Option<&'a str> {
+        let open = self.line[..at].chars().next_back()?;
+        let kind = QUOTES.iter().position(|&(o, _)| o == open)?;
+        let closing = &mut self.closing[kind];
+        let end = loop {
+            match closing.peek() {
+                Some(&(i, _)) if i < at => {
+                    closing.next();
+                }
+                Some(&(i, _)) => break i,
+                None => return None,
+            }
+        };
+        let name = &self.line[at..end];
+        let message = name.contains(": ")
+            || name.contains(['"', '\'', '`', '‘', '’', '“', '”'])
+            || mentions_erofs(name);
+        (!message).then_some(name)
+    }
 }
 
 /// Where `line` first says EROFS in words [`mentions_erofs`] reads

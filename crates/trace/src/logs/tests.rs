@@ -1489,3 +1489,21 @@ open /run/app.pid: read-only file system
         );
     }
 }
+
+/// A quoted name may hold spaces (logfmt quotes such a value, programs
+/// `%q` their paths): it is read to its closing quote. Cut at the space,
+/// `/var/lib/my` was read, and the volume planned at `/var/lib`, over the
+/// image's whole `/var/lib`. A quote around a message is not a name.
+#[test]
+fn a_quoted_name_with_spaces_is_read_whole() {
+    let log = "\
+open \"/var/lib/my app/cache/x.db\": read-only file system
+level=error msg=\"cannot write\" file=\"/srv/my data dir/f\" err=\"read-only file system\"
+msg=\"/opt/app/run could not be written, read-only file system\"
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    assert_eq!(
+        planned(&plan),
+        ["/opt/app", "/srv/my data dir", "/var/lib/my app/cache"]
+    );
+}
