@@ -6,6 +6,7 @@ use crate::args::ClusterArgs;
 use http_body_util::BodyExt;
 use kube::Client;
 use kube::client::Body;
+use rootlock_policy::format::shortened;
 use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
@@ -411,13 +412,13 @@ fn status_text(status: http::StatusCode, body: &[u8]) -> (String, String) {
         && s.kind == "Status"
     {
         return (
-            shortened(s.reason, MAX_STATUS_TEXT),
-            shortened(s.message, MAX_STATUS_TEXT),
+            shortened(&s.reason, MAX_STATUS_TEXT).into_owned(),
+            shortened(&s.message, MAX_STATUS_TEXT).into_owned(),
         );
     }
     let reason = status.canonical_reason().unwrap_or_default().to_string();
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    (reason, shortened(line, MAX_QUOTED))
+    (reason, shortened(&line, MAX_QUOTED).into_owned())
 }
 
 /// Longest reason or message of a Status body quoted: the API server's are
@@ -425,14 +426,6 @@ fn status_text(status: http::StatusCode, body: &[u8]) -> (String, String) {
 /// but a server or proxy can send megabytes there, and the message was
 /// printed whole.
 const MAX_STATUS_TEXT: usize = 2000;
-
-/// `text` cut to `max` characters, with `…` where it was cut.
-fn shortened(text: String, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
 
 fn non_empty(s: &str, default: &str) -> String {
     if s.trim().is_empty() {

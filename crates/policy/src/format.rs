@@ -107,6 +107,16 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` cut to its first `max` characters, with `…` where it was cut: for
+/// text that comes from elsewhere (a server's message, a request's names)
+/// and is quoted in an error or a log line, which must stay short.
+pub fn shortened(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
+        None => Cow::Borrowed(s),
+    }
+}
+
 /// An approximation of Go's `unicode.IsPrint`: letters, marks, numbers,
 /// punctuation, symbols and the ASCII space. Other spaces, control and
 /// format characters, surrogates and private-use characters are not.
@@ -129,6 +139,14 @@ fn is_go_printable(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shortened_cuts_at_a_character_not_a_byte() {
+        assert_eq!(shortened("short", 5), "short");
+        assert_eq!(shortened("abcdef", 4), "abcd…");
+        assert_eq!(shortened("abcé!", 4), "abcé…");
+        assert_eq!(shortened("", 0), "");
+        assert_eq!(shortened("a", 0), "…");
+    }
 
     #[test]
     fn join_some_shows_the_first_items_and_counts_the_rest() {

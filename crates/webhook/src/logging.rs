@@ -10,24 +10,25 @@
 //! namespaces. A log line lost is the lesser harm; the count of lost lines
 //! is on `/metrics` (`rootlock_webhook_log_lines_dropped_total`).
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::sync::OnceLock;
 use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 
-/// Lines queued for the log writer before new ones are dropped. Each line
-/// is bounded (its strings [`clipped`]) to about 12 KiB, so a stalled sink
-/// holds at most about 12 MiB.
-pub const QUEUE_LINES: usize = 1024;
+/// Lines queued for the log writer before new ones are dropped. A denial's
+/// line is bounded (its strings shortened to [`MAX_LOGGED_MESSAGE`] and
+/// [`MAX_LOGGED_FIELD`] characters, at most 4 bytes each) to about 22 KiB,
+/// so a stalled sink holds at most about 11 MiB, and usually well under
+/// one (a denial's line is 1–2 KiB).
+pub const QUEUE_LINES: usize = 512;
 
-/// Longest denial message logged whole. A denial names every failing
+/// Longest denial message logged whole, in characters. A denial names every failing
 /// container and check: up to megabytes for a pod of thousands of
 /// containers. The API server returns the whole message to the client.
-pub const MAX_LOGGED_MESSAGE: usize = 8 * 1024;
+pub const MAX_LOGGED_MESSAGE: usize = 4096;
 
-/// Longest other string logged whole (uid, names, user): the API server
+/// Longest other string logged whole (uid, names, user), in characters: the API server
 /// sends short ones, but anyone who reaches the Service can send a review.
-pub const MAX_LOGGED_FIELD: usize = 512;
+pub const MAX_LOGGED_FIELD: usize = 256;
 
 static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
 
@@ -58,32 +59,4 @@ pub fn init<W: Write + Send + 'static>(sink: W) -> WorkerGuard {
 /// Log lines dropped because the queue was full (0 before [`init`]).
 pub fn dropped_lines() -> u64 {
     DROPPED.get().map_or(0, |c| c.dropped_lines() as u64)
-}
-
-/// `s`, cut to at most `max` bytes (at a character boundary) with a note
-/// of how much was left out.
-pub fn clipped(s: &str, max: usize) -> Cow<'_, str> {
-    if s.len() <= max {
-        return Cow::Borrowed(s);
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    Cow::Owned(format!("{}… ({} more bytes)", &s[..end], s.len() - end))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_strings_are_clipped_at_a_character_boundary() {
-        assert_eq!(clipped("short", 5), "short");
-        assert_eq!(clipped("abcdef", 4), "abcd… (2 more bytes)");
-        // 'é' is two bytes: a cut inside it moves before it.
-        assert_eq!(clipped("abcé", 4), "abc… (2 more bytes)");
-        let long = "x".repeat(100_000);
-        assert!(clipped(&long, MAX_LOGGED_MESSAGE).len() < MAX_LOGGED_MESSAGE + 32);
-    }
 }

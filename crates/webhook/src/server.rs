@@ -799,15 +799,16 @@ pub async fn review_body(
     if !resp.allowed {
         // Each string bounded: a log line waits in a queue of its own
         // (crate::logging), which must not hold megabytes.
-        use crate::logging::{MAX_LOGGED_FIELD, MAX_LOGGED_MESSAGE, clipped};
+        use crate::logging::{MAX_LOGGED_FIELD, MAX_LOGGED_MESSAGE};
+        use rootlock_policy::format::shortened;
         let message = resp.status.as_ref().map_or("", |s| s.message.as_str());
         tracing::info!(
-            uid = %clipped(&req.uid, MAX_LOGGED_FIELD),
-            kind = %clipped(&req.kind.kind, MAX_LOGGED_FIELD),
-            namespace = %clipped(req.namespace(), MAX_LOGGED_FIELD),
-            name = %clipped(req.name(), MAX_LOGGED_FIELD),
-            user = %clipped(&req.user_info.username, MAX_LOGGED_FIELD),
-            message = %clipped(message, MAX_LOGGED_MESSAGE),
+            uid = %shortened(&req.uid, MAX_LOGGED_FIELD),
+            kind = %shortened(&req.kind.kind, MAX_LOGGED_FIELD),
+            namespace = %shortened(req.namespace(), MAX_LOGGED_FIELD),
+            name = %shortened(req.name(), MAX_LOGGED_FIELD),
+            user = %shortened(&req.user_info.username, MAX_LOGGED_FIELD),
+            message = %shortened(message, MAX_LOGGED_MESSAGE),
             "denied"
         );
     } else {
