@@ -9,7 +9,6 @@
 //! diff, write atomically, or emit kustomize patches.
 
 mod args;
-pub mod atomic_write;
 pub mod diff;
 pub mod edits;
 pub mod fixer;

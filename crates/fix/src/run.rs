@@ -120,7 +120,10 @@ pub fn run(args: &FixArgs) -> i32 {
                 stdout.write_all(&encoding.encode(fixed.as_deref().unwrap_or(&original)))
             }
             (Some(fixed), true, Source::File(path)) => {
-                match crate::atomic_write::write_atomic(path.as_path(), &encoding.encode(fixed)) {
+                match rootlock_manifest::atomic_write::write_atomic(
+                    path.as_path(),
+                    &encoding.encode(fixed),
+                ) {
                     Ok(0) => eprintln!("rootlock fix: fixed {name}"),
                     Ok(links) => eprintln!(
                         "rootlock fix: fixed {name} (a new file: its {links} other hard link(s) still hold the old text)"

@@ -3,7 +3,7 @@
 //! with the reason printed otherwise. (As root, permission bits do not stop
 //! writes, so a read-only bind mount stands in for a read-only file.)
 
-use rootlock_fix::atomic_write::write_atomic;
+use rootlock_manifest::atomic_write::write_atomic;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -7,6 +7,7 @@
 //! [`json_events`]; files are split into documents before parsing so memory
 //! stays flat whatever the file size.
 
+pub mod atomic_write;
 pub mod chunk;
 pub mod error;
 pub mod extract;

@@ -1711,7 +1711,10 @@ fn a_plan_file_that_cannot_be_written_whole_is_not_written_at_all() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.starts_with(&format!("rootlock logs: cannot write {}: ", plan.display())),
+        stderr.starts_with(&format!(
+            "rootlock logs: cannot write the plan: {}: cannot write the new text: ",
+            plan.display()
+        )),
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&plan).unwrap(), "old plan\n");

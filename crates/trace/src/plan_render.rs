@@ -230,8 +230,13 @@ pub fn emit(plan: &VolumePlan, format: Format, output: Option<&str>) -> Result<(
 /// already printed its own summary).
 pub fn emit_quiet(plan: &VolumePlan, format: Format, output: Option<&str>) -> Result<(), String> {
     if let Some(file) = output {
-        write_whole(std::path::Path::new(file), for_file(plan, file).as_bytes())
-            .map_err(|e| format!("cannot write {file}: {e}"))?;
+        // Whole or not at all: a plan cut mid-path by a full disk would be
+        // applied by `fix --plan` as it stands.
+        rootlock_manifest::atomic_write::write_atomic(
+            std::path::Path::new(file),
+            for_file(plan, file).as_bytes(),
+        )
+        .map_err(|e| format!("cannot write the plan: {e}"))?;
     }
     match format {
         Format::Text => {}
@@ -239,48 +244,6 @@ pub fn emit_quiet(plan: &VolumePlan, format: Format, output: Option<&str>) -> Re
         Format::Yaml => out(&to_yaml(plan))?,
     }
     Ok(())
-}
-
-/// Writes the plan file whole or not at all: into a new file beside it,
-/// flushed, then renamed over it. Written in place, a full disk or a file
-/// size limit left half a plan (cut mid-path) where the old one was, and
-/// `fix --plan` would apply what was left. An existing file keeps its
-/// permissions, and a symbolic link its target. A device or a FIFO
-/// (`-o /dev/stdout`) is written as it is: renaming over it would replace
-/// it.
-fn write_whole(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let existing = std::fs::metadata(path).ok();
-    if existing.as_ref().is_some_and(|m| !m.is_file()) {
-        return std::fs::write(path, content);
-    }
-    let target = match existing {
-        Some(_) => std::fs::canonicalize(path)?,
-        None => path.to_path_buf(),
-    };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.rootlock-{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| {
-            f.write_all(content)?;
-            f.sync_all()?;
-            if let Some(m) = &existing {
-                f.set_permissions(m.permissions())?;
-            }
-            Ok(())
-        })
-        .and_then(|()| std::fs::rename(&tmp, &target));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }
 
 #[cfg(test)]
