@@ -82,6 +82,17 @@ pub fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
 /// with EROFS, so the directory must be writable.
 const COPIED_UP_EMPTY: &str = "times, owner or mode set, or an unnamed (O_TMPFILE) or removed file";
 
+/// Why an image directory that holds copied-up entries is itself a write:
+/// its modification time differs from the image's. overlayfs keeps a
+/// directory's times when it copies it up, and restores the parent's times
+/// after copying a child up into it, so only a write on the directory
+/// changes them: `utime` (`touch DIR`), or an entry created or removed in
+/// it — which [`Walk::only_copied_up`] rules out, those are changes of
+/// their own. Without this, `touch DIR` beside a change further down
+/// (`DIR/sub/log` appended) planned only `DIR/sub`, and the `touch` failed
+/// with EROFS under the plan.
+const TIMES_SET: &str = "times set";
+
 /// `dir` has no entries (unreadable counts as not empty: nothing is claimed).
 fn is_empty_dir(dir: &Path) -> bool {
     fs::read_dir(dir).is_ok_and(|mut rd| rd.next().is_none())
@@ -216,6 +227,17 @@ impl Walk<'_> {
                             bytes: 0,
                             note: COPIED_UP_EMPTY.to_string(),
                         });
+                    } else if let Some(lm) = &lower_meta
+                        && (lm.mtime(), lm.mtime_nsec()) != (meta.mtime(), meta.mtime_nsec())
+                        && self.only_copied_up(&up, &low)
+                    {
+                        self.out.push(Change {
+                            path: p.clone(),
+                            kind: ChangeKind::Touched,
+                            is_dir: true,
+                            bytes: 0,
+                            note: TIMES_SET.to_string(),
+                        });
                     }
                     self.dir(&up, &low, &p);
                 }
@@ -239,6 +261,32 @@ impl Walk<'_> {
                 note,
             });
         }
+    }
+
+    /// Every entry of the copied-up directory `upper` is an image entry
+    /// copied up (not a whiteout, not created, not a directory replaced or
+    /// renamed there): nothing in it explains a new modification time.
+    /// Unreadable counts as explained: nothing is claimed.
+    fn only_copied_up(&self, upper: &Path, lower: &Path) -> bool {
+        let Ok(entries) = fs::read_dir(upper) else {
+            return false;
+        };
+        entries.into_iter().all(|e| {
+            let Ok(e) = e else { return false };
+            let up = e.path();
+            let (Ok(meta), Ok(lm)) = (
+                fs::symlink_metadata(&up),
+                fs::symlink_metadata(lower.join(e.file_name())),
+            ) else {
+                return false;
+            };
+            if is_whiteout(&meta) || meta.file_type() != lm.file_type() {
+                return false;
+            }
+            !meta.is_dir()
+                || (xattr(&up, &format!("{}overlay.redirect", self.px)).is_none()
+                    && xattr(&up, &format!("{}overlay.opaque", self.px)).is_none_or(|v| v != b"y"))
+        })
     }
 
     /// (entries, bytes) below a directory, shown as `shown`.

@@ -1627,6 +1627,63 @@ open(b + "/parent/child/log", "a").write("more")
     );
 }
 
+/// `touch DIR` (utime) on an image directory that also holds a deeper
+/// write (`DIR/child/log` appended) is a write on `DIR` itself: it fails
+/// with EROFS unless `DIR` is writable. The copied-up `DIR` is not empty,
+/// so only its changed modification time tells; a directory merely copied
+/// up for the deeper write (`other`) keeps the image's times and is not
+/// reported.
+#[test]
+fn touching_an_image_directory_beside_a_deeper_write_is_planned() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(py) = root_and_python("touch-beside-write") else {
+        return;
+    };
+    let base = PathBuf::from(format!(
+        "/var/tmp/rootlock-touchdeep-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&base);
+    let _cleanup = RemoveOnDrop(base.clone());
+    for d in ["parent/child", "other/child"] {
+        std::fs::create_dir_all(base.join(d)).unwrap();
+    }
+    for f in [
+        "parent/child/log",
+        "parent/sibling",
+        "other/child/log",
+        "other/sibling",
+    ] {
+        std::fs::write(base.join(f), "image").unwrap();
+    }
+    let script = format!(
+        r#"
+b = "{b}"
+import os
+os.utime(b + "/parent", (1, 1))
+open(b + "/parent/child/log", "a").write("more")
+open(b + "/other/child/log", "a").write("more")
+"#,
+        b = base.display()
+    );
+    let out = tracer::run(&opts(&[py, "-c", &script], Some(30.0))).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let at = |d: &str| base.join(d).to_string_lossy().into_owned();
+    assert_eq!(
+        find(&out.changes, &at("parent")),
+        [ChangeKind::Touched],
+        "{:#?}",
+        out.changes
+    );
+    assert_eq!(find(&out.changes, &at("other")), [], "{:#?}", out.changes);
+    assert_eq!(
+        find(&out.changes, &at("other/child")),
+        [],
+        "{:#?}",
+        out.changes
+    );
+}
+
 /// `--verify` reads the files the program wrote to a volume for EROFS
 /// errors; a seeded volume also shows the image's own files, and an old
 /// log there that mentions EROFS is not this run's error.
