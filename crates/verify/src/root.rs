@@ -104,7 +104,8 @@ impl Root {
     /// created: a lookup that ends in "no such file" follows the missing
     /// path's own symlink, if it is one (`/etc -> /tmp/etc` with no
     /// `/tmp/etc` yet), and otherwise names the mount of its parent
-    /// directory, where whoever may write there can create it. Gives up
+    /// directory (found the same way), where whoever may write there can
+    /// create it. Gives up
     /// (the lookup's error) after as many symlinks as the kernel follows.
     pub fn mount_of_place(&self, path: &str) -> io::Result<u64> {
         let mut path = path.to_string();
@@ -124,7 +125,13 @@ impl Root {
             match self.readlink(&path) {
                 Ok(target) if target.starts_with('/') => path = target,
                 Ok(target) => path = format!("{}/{target}", parent.trim_end_matches('/')),
-                Err(_) => return self.mount_id(&parent),
+                // Not a symlink, or itself in a missing directory: it
+                // would be created in its parent, which may be missing too
+                // or a dangling symlink (`/usr/local -> /tmp/local`, no
+                // `/tmp/local` yet, for `/usr/local/bin`), so the parent is
+                // looked up the same way, not only by its mount ID (which
+                // left such a path out, unjudged).
+                Err(_) => path = parent,
             }
         }
         Err(io::Error::from_raw_os_error(40))
@@ -316,6 +323,23 @@ mod tests {
         // Nothing was created.
         assert!(!dir.join("var/x/etc").exists());
         assert!(!dir.join("usr").exists());
+    }
+
+    #[test]
+    fn a_system_path_below_a_dangling_symlink_leads_where_it_would_be_created() {
+        // /usr/local -> /var/x/local, no /var/x/local yet: /usr/local/bin,
+        // lib and sbin are created there by whoever can write /var/x.
+        let dir = Scratch::new("root-dangling-parent");
+        std::fs::create_dir_all(dir.join("var/x")).unwrap();
+        std::fs::create_dir_all(dir.join("usr")).unwrap();
+        symlink("/var/x/local", dir.join("usr/local")).unwrap();
+        let root = Root::open(&dir).unwrap();
+        let here = root.mount_id("/var/x").unwrap();
+        let dirs = system_dirs(&root);
+        for path in ["/usr/local/bin", "/usr/local/lib", "/usr/local/sbin"] {
+            assert_eq!(mount_of(&dirs, path), Some(here), "{path}: {dirs:?}");
+        }
+        assert!(!dir.join("var/x/local").exists());
     }
 
     #[test]
