@@ -437,6 +437,7 @@ mod summary_tests {
             is_dir: false,
             bytes: 0,
             note: String::new(),
+            renamed_from: None,
         };
         o.changes.push(change.clone());
         assert!(
@@ -516,6 +517,7 @@ mod summary_tests {
             is_dir: false,
             bytes: 0,
             note: String::new(),
+            renamed_from: None,
         });
         let s = summary(&o);
         assert_eq!(s.lines().count(), 3, "{s}");

@@ -5,6 +5,8 @@
 //!
 //! * a created directory is its own anchor (the runtime creates the mount
 //!   point, so the topmost created directory wins once nested anchors merge);
+//!   one renamed there from another directory anchors at the common
+//!   ancestor of both parents (rename(2) does not cross mounts);
 //! * a created, transient or modified file, or a deletion, anchors at its
 //!   containing directory; a modification or deletion of image content sets
 //!   `seed` (an emptyDir hides what the image had there).
@@ -79,6 +81,10 @@ pub struct Change {
     /// Extra evidence, e.g. `renamed from /srv/old`.
     #[serde(default)]
     pub note: String,
+    /// For a directory renamed here (overlayfs `redirect`), the path it was
+    /// renamed from: rename(2) needs both places in one writable mount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 /// A directory that must be writable, with its evidence.
@@ -126,6 +132,16 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         evidence.push_str(&format!(" ({})", change.note));
     }
     let at = match kind {
+        // A directory renamed from another directory (`mv /srv/a/x
+        // /srv/b/y`): rename(2) fails with EXDEV across mounts, so both
+        // parents must be in one volume, their common ancestor; a volume at
+        // the new name itself (a mount point) cannot be renamed onto.
+        ChangeKind::Created
+            if change.is_dir
+                && let Some(from) = change.renamed_from.as_deref().and_then(normalized) =>
+        {
+            common_ancestor(parent(&path), parent(&from)).to_string()
+        }
         ChangeKind::Created if change.is_dir => path.clone(),
         ChangeKind::Attributes if change.is_dir => path.clone(),
         ChangeKind::Touched => path.clone(),
@@ -138,6 +154,16 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         evidence,
         &path,
     ))
+}
+
+/// The deepest directory at or above both `a` and `b` (normalized
+/// absolute paths).
+fn common_ancestor<'p>(a: &'p str, b: &str) -> &'p str {
+    let mut at = a;
+    while !is_at_or_under(b, at) {
+        at = parent(at);
+    }
+    at
 }
 
 /// Entries of the canonical [`SYSTEM_PATHS`] that are also the home of
@@ -559,6 +585,7 @@ mod tests {
             is_dir,
             bytes: 10,
             note: String::new(),
+            renamed_from: None,
         }
     }
 
@@ -824,6 +851,29 @@ mod tests {
         assert!(plan.paths.iter().all(|p| p.seed));
         assert_eq!(plan.paths[0].medium, Medium::Persistent);
         assert!(plan.paths[2].reason.contains("renamed from /srv/app/old"));
+    }
+
+    /// `mv /srv/app/old/x /srv/app/new/y` of an image directory: rename(2)
+    /// between two volumes fails with EXDEV, and onto a mount point with
+    /// EBUSY, so one volume must hold both parents.
+    #[test]
+    fn a_directory_renamed_across_directories_plans_their_common_ancestor() {
+        let mut renamed = ch("/srv/app/new/y", ChangeKind::Created, true);
+        renamed.note = "renamed from /srv/app/old/x".into();
+        renamed.renamed_from = Some("/srv/app/old/x".into());
+        let changes = vec![renamed, ch("/srv/app/old/x", ChangeKind::Deleted, true)];
+        let plan = plan_over(
+            &changes,
+            &[
+                ("/srv/app/old", &["x", "keep"]),
+                ("/srv/app/new", &["keep"]),
+                ("/srv/app", &["old", "new", "keep"]),
+            ],
+        );
+        assert_eq!(seeds(&plan), [("/srv/app", true)]);
+        assert_eq!(common_ancestor("/srv/a", "/opt/b"), "/");
+        assert_eq!(common_ancestor("/srv/a/b", "/srv/a"), "/srv/a");
+        assert_eq!(common_ancestor("/srv/ab", "/srv/a"), "/srv");
     }
 
     #[test]

@@ -666,6 +666,7 @@ fn tracer_inner(
                 is_dir: *is_dir,
                 bytes: 0,
                 note: String::new(),
+                renamed_from: None,
             });
         }
     }

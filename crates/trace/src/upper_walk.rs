@@ -129,6 +129,7 @@ impl Walk<'_> {
             is_dir: true,
             bytes: 0,
             note,
+            renamed_from: None,
         });
     }
 
@@ -161,6 +162,7 @@ impl Walk<'_> {
                     is_dir,
                     bytes: 0,
                     note: String::new(),
+                    renamed_from: None,
                 });
                 continue;
             }
@@ -183,6 +185,7 @@ impl Walk<'_> {
                         is_dir: true,
                         bytes,
                         note: format!("renamed from {from}; {entries} entries below"),
+                        renamed_from: Some(from),
                     });
                 } else if !in_lower || opaque {
                     let (entries, bytes) = self.subtree(&up, &p);
@@ -202,6 +205,7 @@ impl Walk<'_> {
                         is_dir: true,
                         bytes,
                         note,
+                        renamed_from: None,
                     });
                 } else {
                     if let Some(lm) = &lower_meta
@@ -218,6 +222,7 @@ impl Walk<'_> {
                                 (lm.mode(), lm.uid(), lm.gid()),
                                 (meta.mode(), meta.uid(), meta.gid()),
                             ),
+                            renamed_from: None,
                         });
                     } else if is_empty_dir(&up) {
                         self.out.push(Change {
@@ -226,6 +231,7 @@ impl Walk<'_> {
                             is_dir: true,
                             bytes: 0,
                             note: COPIED_UP_EMPTY.to_string(),
+                            renamed_from: None,
                         });
                     } else if let Some(lm) = &lower_meta
                         && (lm.mtime(), lm.mtime_nsec()) != (meta.mtime(), meta.mtime_nsec())
@@ -237,6 +243,7 @@ impl Walk<'_> {
                             is_dir: true,
                             bytes: 0,
                             note: TIMES_SET.to_string(),
+                            renamed_from: None,
                         });
                     }
                     self.dir(&up, &low, &p);
@@ -259,6 +266,7 @@ impl Walk<'_> {
                 is_dir: false,
                 bytes: meta.len(),
                 note,
+                renamed_from: None,
             });
         }
     }

@@ -1684,6 +1684,53 @@ open(b + "/other/child/log", "a").write("more")
     );
 }
 
+/// `os.rename` of an image directory into another directory of the image:
+/// the plan must hold both places in one volume, or the rename fails with
+/// EXDEV under it (`--verify` runs it for real).
+#[test]
+fn a_directory_renamed_across_directories_is_planned_in_one_volume() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(py) = root_and_python("rename-across") else {
+        return;
+    };
+    let base = PathBuf::from(format!(
+        "/var/tmp/rootlock-renamedir-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&base);
+    let _cleanup = RemoveOnDrop(base.clone());
+    for d in ["from/moved", "to"] {
+        std::fs::create_dir_all(base.join(d)).unwrap();
+    }
+    // Neighbours, so that no anchor is lifted to its parent as its only
+    // content.
+    for f in ["from/moved/log", "from/keep", "to/keep", "keep"] {
+        std::fs::write(base.join(f), "image").unwrap();
+    }
+    let script = format!(
+        r#"import os; os.rename("{b}/from/moved", "{b}/to/renamed")"#,
+        b = base.display()
+    );
+    let mut o = opts(&[py, "-c", &script], Some(30.0));
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let plan: VolumePlan = rootlock_trace::plan_for(&out, None, "trace: rename");
+    let paths: Vec<(&str, bool)> = plan
+        .paths
+        .iter()
+        .map(|p| (p.path.as_str(), p.seed))
+        .collect();
+    // One seeded volume holding both places (it may be lifted above the
+    // test's directory, where that is all there is).
+    assert!(
+        matches!(paths[..], [(p, true)] if base.starts_with(p)),
+        "{plan:#?}"
+    );
+    o.verify = Some(paths.iter().map(|(p, s)| (p.to_string(), *s)).collect());
+    let v = tracer::run(&o).unwrap();
+    assert_eq!(v.exit_code, Some(0), "{v:?}");
+}
+
 /// `--verify` reads the files the program wrote to a volume for EROFS
 /// errors; a seeded volume also shows the image's own files, and an old
 /// log there that mentions EROFS is not this run's error.
