@@ -22,9 +22,12 @@ const FAN_MARK_FILESYSTEM: u32 = 0x100;
 const FAN_MOVED_TO: u64 = 0x80;
 const FAN_CREATE: u64 = 0x100;
 const FAN_Q_OVERFLOW: u64 = 0x4000;
+const FAN_RENAME: u64 = 0x1000_0000;
 const FAN_ONDIR: u64 = 0x4000_0000;
 const INFO_FID: u8 = 1;
 const INFO_DFID_NAME: u8 = 2;
+const INFO_OLD_DFID_NAME: u8 = 10;
+const INFO_NEW_DFID_NAME: u8 = 12;
 const METADATA_LEN: usize = 24;
 
 pub struct Watch {
@@ -32,6 +35,11 @@ pub struct Watch {
     dirs: HashMap<Vec<u8>, PathBuf>,
     /// Every path created or moved in under a known directory: (path, is_dir).
     pub created: BTreeSet<(PathBuf, bool)>,
+    /// Every rename from one known directory into another (a different
+    /// one): (from, to, is_dir). rename(2) does not cross mounts, so the
+    /// plan needs both places in one volume; the upper layers show only
+    /// where the entry ended up.
+    pub renamed: Vec<(PathBuf, PathBuf, bool)>,
     /// The kernel dropped events: the transient list may be incomplete.
     pub overflow: bool,
 }
@@ -93,7 +101,7 @@ impl Watch {
         // SAFETY: fd was just returned by the kernel and is owned here.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let c = cpath(fs_path)?;
-        let mask = FAN_CREATE | FAN_MOVED_TO | FAN_ONDIR;
+        let mask = FAN_CREATE | FAN_MOVED_TO | FAN_RENAME | FAN_ONDIR;
         // SAFETY: valid fd and path.
         let rc = unsafe {
             libc::fanotify_mark(
@@ -115,6 +123,7 @@ impl Watch {
             fd,
             dirs: map,
             created: BTreeSet::new(),
+            renamed: Vec::new(),
             overflow: false,
         })
     }
@@ -165,6 +174,8 @@ impl Watch {
                 self.overflow = true;
             }
             let (mut dir, mut name, mut target) = (None, None, None);
+            // FAN_RENAME: the old and the new parent and name.
+            let (mut old, mut new) = (None, None);
             let mut i = off + meta_len;
             while i + 4 <= off + event_len {
                 let info_type = buf[i];
@@ -178,14 +189,21 @@ impl Watch {
                     let hb = hb as usize;
                     if let Some(h) = rec.get(20..20 + hb) {
                         let k = key(ht as i32, h);
-                        if info_type == INFO_DFID_NAME {
+                        if matches!(
+                            info_type,
+                            INFO_DFID_NAME | INFO_OLD_DFID_NAME | INFO_NEW_DFID_NAME
+                        ) {
                             let rest = &rec[20 + hb..];
                             let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
                             // The name's bytes as they are: a lossy
                             // decoding would name another file, which the
                             // transient check would then find missing.
-                            name = Some(std::ffi::OsStr::from_bytes(&rest[..end]).to_owned());
-                            dir = Some(k);
+                            let n = std::ffi::OsStr::from_bytes(&rest[..end]).to_owned();
+                            match info_type {
+                                INFO_OLD_DFID_NAME => old = Some((k, n)),
+                                INFO_NEW_DFID_NAME => new = Some((k, n)),
+                                _ => (name, dir) = (Some(n), Some(k)),
+                            }
                         } else if info_type == INFO_FID {
                             target = Some(k);
                         }
@@ -194,6 +212,21 @@ impl Watch {
                 i += len;
             }
             off += event_len;
+            // Both parents must be known directories of the upper layers
+            // (overlayfs's own copy-up renames come from its work
+            // directory, which is not); a rename within one directory
+            // needs no more than that directory.
+            if mask & FAN_RENAME != 0
+                && let (Some((old_dir, old_name)), Some((new_dir, new_name))) = (old, new)
+                && old_dir != new_dir
+                && let (Some(from), Some(to)) = (self.dirs.get(&old_dir), self.dirs.get(&new_dir))
+            {
+                self.renamed.push((
+                    from.join(old_name),
+                    to.join(new_name),
+                    mask & FAN_ONDIR != 0,
+                ));
+            }
             let (Some(dir), Some(name)) = (dir, name) else {
                 continue;
             };

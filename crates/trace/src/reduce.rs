@@ -5,7 +5,7 @@
 //!
 //! * a created directory is its own anchor (the runtime creates the mount
 //!   point, so the topmost created directory wins once nested anchors merge);
-//!   one renamed there from another directory anchors at the common
+//! * an entry renamed from another directory anchors at the common
 //!   ancestor of both parents (rename(2) does not cross mounts);
 //! * a created, transient or modified file, or a deletion, anchors at its
 //!   containing directory; a modification or deletion of image content sets
@@ -132,14 +132,12 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         evidence.push_str(&format!(" ({})", change.note));
     }
     let at = match kind {
-        // A directory renamed from another directory (`mv /srv/a/x
-        // /srv/b/y`): rename(2) fails with EXDEV across mounts, so both
-        // parents must be in one volume, their common ancestor; a volume at
-        // the new name itself (a mount point) cannot be renamed onto.
-        ChangeKind::Created
-            if change.is_dir
-                && let Some(from) = change.renamed_from.as_deref().and_then(normalized) =>
-        {
+        // An entry renamed from another directory (`mv /srv/a/x /srv/b/y`,
+        // a file written in `work/` and renamed into `done/`): rename(2)
+        // fails with EXDEV across mounts, so both parents must be in one
+        // volume, their common ancestor; a volume at a renamed directory's
+        // new name itself (a mount point) cannot be renamed onto either.
+        _ if let Some(from) = change.renamed_from.as_deref().and_then(normalized) => {
             common_ancestor(parent(&path), parent(&from)).to_string()
         }
         ChangeKind::Created if change.is_dir => path.clone(),
@@ -874,6 +872,24 @@ mod tests {
         assert_eq!(common_ancestor("/srv/a", "/opt/b"), "/");
         assert_eq!(common_ancestor("/srv/a/b", "/srv/a"), "/srv/a");
         assert_eq!(common_ancestor("/srv/ab", "/srv/a"), "/srv");
+    }
+
+    /// A file written in `work/` and renamed into `done/` (fanotify's
+    /// FAN_RENAME): one volume over both.
+    #[test]
+    fn a_file_renamed_across_directories_plans_their_common_ancestor() {
+        let mut x = ch("/srv/q/done/x", ChangeKind::Created, false);
+        x.renamed_from = Some("/srv/q/work/x.part".into());
+        let changes = vec![x, ch("/srv/q/work/x.part", ChangeKind::Transient, false)];
+        let plan = plan_over(
+            &changes,
+            &[
+                ("/srv/q/work", &["keep"]),
+                ("/srv/q/done", &["keep"]),
+                ("/srv/q", &["work", "done", "keep"]),
+            ],
+        );
+        assert_eq!(paths(&plan), ["/srv/q"]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::overlay::{Builder, finish_root, parse_mountinfo};
 use crate::reduce::{Change, ChangeKind};
 use crate::scratch;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -670,6 +671,9 @@ fn tracer_inner(
             });
         }
     }
+    if let Some(w) = &watch {
+        record_renames(&w.renamed, &b.layers, &mut out.changes);
+    }
     // Passed through, untracked (and a mount point made for one is the
     // runtime's, not the program's).
     out.changes.retain(|c| {
@@ -679,6 +683,72 @@ fn tracer_inner(
     });
     out.warnings.extend(not_utf8_warning(&not_utf8));
     Ok(())
+}
+
+/// Renames from one directory into another, seen by fanotify, on the
+/// changes: the entry at the new name (as the upper layers' walk reported
+/// it) gets `renamed_from`, so its anchor holds both parents (rename(2)
+/// between two volumes fails with EXDEV: `write work/x.part, rename to
+/// done/x` planned `work` and `done` apart). A new name the walk did not
+/// report on its own (gone again, or inside a directory reported whole) is
+/// added, transient or created. Renames between two layers (rootless)
+/// failed already (EXDEV) and are left out.
+fn record_renames(
+    renamed: &[(PathBuf, PathBuf, bool)],
+    layers: &[crate::overlay::Layer],
+    changes: &mut Vec<Change>,
+) {
+    let shown = |p: &Path| {
+        let layer = layers.iter().find(|l| p.starts_with(&l.upper))?;
+        let rel = p.strip_prefix(&layer.upper).ok()?.to_string_lossy();
+        Some((
+            layer,
+            format!("{}/{rel}", layer.mountpoint.trim_end_matches('/')),
+        ))
+    };
+    let mut at: HashMap<String, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.path.clone(), i))
+        .collect();
+    for (from, to_upper, is_dir) in renamed {
+        let (Some((from_layer, from)), Some((to_layer, to))) = (shown(from), shown(to_upper))
+        else {
+            continue;
+        };
+        if !std::ptr::eq(from_layer, to_layer)
+            || crate::overlay::PSEUDO
+                .iter()
+                .any(|x| crate::canonical::is_at_or_under(&to, x))
+        {
+            continue;
+        }
+        match at.get(&to) {
+            Some(&i) if changes[i].renamed_from.is_none() => {
+                let c = &mut changes[i];
+                if c.note.is_empty() {
+                    c.note = format!("renamed from {from}");
+                }
+                c.renamed_from = Some(from);
+            }
+            _ => {
+                let kind = if std::fs::symlink_metadata(to_upper).is_ok() {
+                    ChangeKind::Created
+                } else {
+                    ChangeKind::Transient
+                };
+                at.insert(to.clone(), changes.len());
+                changes.push(Change {
+                    path: to,
+                    kind,
+                    is_dir: *is_dir,
+                    bytes: 0,
+                    note: format!("renamed from {from}"),
+                    renamed_from: Some(from),
+                });
+            }
+        }
+    }
 }
 
 /// What was written to the status pipe (every writer has exited: init is

@@ -1731,6 +1731,64 @@ fn a_directory_renamed_across_directories_is_planned_in_one_volume() {
     assert_eq!(v.exit_code, Some(0), "{v:?}");
 }
 
+/// A file written in one directory and renamed into another (the usual
+/// atomic write: `work/x.part`, then `done/x`): the upper layers show only
+/// `done/x`; fanotify's FAN_RENAME tells where it came from, and the plan
+/// holds both directories in one volume, or the rename fails with EXDEV
+/// under it.
+#[test]
+fn a_file_renamed_across_directories_is_planned_in_one_volume() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(py) = root_and_python("rename-file-across") else {
+        return;
+    };
+    let base = PathBuf::from(format!(
+        "/var/tmp/rootlock-renamefile-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&base);
+    let _cleanup = RemoveOnDrop(base.clone());
+    for d in ["work", "done"] {
+        std::fs::create_dir_all(base.join(d)).unwrap();
+    }
+    for f in ["work/keep", "done/keep", "keep"] {
+        std::fs::write(base.join(f), "image").unwrap();
+    }
+    let script = format!(
+        r#"
+import os
+open("{b}/work/x.part", "w").write("data")
+os.rename("{b}/work/x.part", "{b}/done/x")
+"#,
+        b = base.display()
+    );
+    let mut o = opts(&[py, "-c", &script], Some(30.0));
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let done = base.join("done/x").to_string_lossy().into_owned();
+    let work = base.join("work/x.part").to_string_lossy().into_owned();
+    let x = out.changes.iter().find(|c| c.path == done);
+    assert_eq!(
+        x.and_then(|c| c.renamed_from.as_deref()),
+        Some(work.as_str()),
+        "{:#?}",
+        out.changes
+    );
+    let plan: VolumePlan = rootlock_trace::plan_for(&out, None, "trace: rename");
+    let paths: Vec<(&str, bool)> = plan
+        .paths
+        .iter()
+        .map(|p| (p.path.as_str(), p.seed))
+        .collect();
+    assert!(
+        matches!(paths[..], [(p, _)] if base.starts_with(p)),
+        "{plan:#?}"
+    );
+    o.verify = Some(paths.iter().map(|(p, s)| (p.to_string(), *s)).collect());
+    let v = tracer::run(&o).unwrap();
+    assert_eq!(v.exit_code, Some(0), "{v:?}");
+}
+
 /// `--verify` reads the files the program wrote to a volume for EROFS
 /// errors; a seeded volume also shows the image's own files, and an old
 /// log there that mentions EROFS is not this run's error.
