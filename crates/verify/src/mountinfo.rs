@@ -239,13 +239,17 @@ pub fn core_pattern_places(mounts: &[MountEntry]) -> Vec<String> {
 /// parent of such a file's per-pod directory (`/var/lib/kubelet/pods` for
 /// `/var/lib/kubelet/pods/UID/etc-hosts`, containerd's
 /// `…/io.containerd.grpc.v1.cri/sandboxes` for `…/sandboxes/ID/hostname`,
-/// Docker's `/var/lib/docker/containers`).
+/// Docker's `/var/lib/docker/containers`). Also a layer of the root's
+/// overlay (`root_layer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeStateDir {
     /// The `major:minor` of the filesystem it is on.
     pub device: String,
     /// Its path in that filesystem.
     pub path: String,
+    /// A layer directory of the process's root overlay (its `upperdir` or
+    /// one of its `lowerdir`s): the root's own files, on the node.
+    pub root_layer: bool,
 }
 
 /// The [`NodeStateDir`]s the process's mounts reveal.
@@ -263,6 +267,7 @@ pub fn node_state_dirs(mounts: &[MountEntry]) -> Vec<NodeStateDir> {
         let dir = NodeStateDir {
             device: m.device.clone(),
             path: path.to_string(),
+            root_layer: false,
         };
         if !dirs
             .iter()
@@ -271,7 +276,50 @@ pub fn node_state_dirs(mounts: &[MountEntry]) -> Vec<NodeStateDir> {
             dirs.push(dir);
         }
     }
+    let layers = root_layer_dirs(mounts, &dirs);
+    dirs.extend(layers);
     dirs
+}
+
+/// The root's overlay layers as [`NodeStateDir`]s, after `dirs`: the
+/// runtime keeps them beside its per-pod files (containerd's snapshots and
+/// its `sandboxes` both under `/var/lib/containerd`, Docker's `overlay2`
+/// beside its `containers`), so on each filesystem those binds come from.
+/// The overlay's options name them as node paths; they match a mount's
+/// tree (a path in its filesystem) when that filesystem is the node's
+/// `/`, the usual single-disk node. A writable mount of a layer changes
+/// the read-only root's files under it: the upper layer is this
+/// container's own, a lower layer is the image's, shared.
+fn root_layer_dirs(mounts: &[MountEntry], dirs: &[NodeStateDir]) -> Vec<NodeStateDir> {
+    let Some(root) = root_mount(mounts).filter(|r| r.fs_type == "overlay") else {
+        return Vec::new();
+    };
+    let mut devices: Vec<&str> = dirs.iter().map(|d| d.device.as_str()).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    let mut layers: Vec<&str> = Vec::new();
+    for option in &root.super_options {
+        let Some((key, value)) = option.split_once('=') else {
+            continue;
+        };
+        match key {
+            "upperdir" | "lowerdir+" | "datadir+" => layers.push(value),
+            // `a:b:c`, top first; `::` marks data-only layers (6.5+).
+            "lowerdir" => layers.extend(value.split(':')),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for device in devices {
+        for layer in layers.iter().filter(|l| l.starts_with('/')) {
+            out.push(NodeStateDir {
+                device: device.to_string(),
+                path: unescape(layer),
+                root_layer: true,
+            });
+        }
+    }
+    out
 }
 
 /// `/a/b` for `/a/b/c`; `None` for `/` and its children.
@@ -283,10 +331,14 @@ fn parent(path: &str) -> Option<&str> {
 /// The node state directory `m` shows, if it is another mount of that
 /// directory's filesystem whose tree holds it (a hostPath of the node's
 /// `/`, `/var/lib` or `/var/lib/kubelet`; not a volume inside one pod's
-/// directory, such as an emptyDir).
+/// directory, such as an emptyDir). For a layer of the root's overlay,
+/// also a mount of part of it (its `etc`: the root's `/etc`).
 pub fn node_state_path<'d>(m: &MountEntry, dirs: &'d [NodeStateDir]) -> Option<&'d NodeStateDir> {
-    dirs.iter()
-        .find(|d| d.device == m.device && classify::at_or_below(&d.path, &m.root))
+    dirs.iter().find(|d| {
+        d.device == m.device
+            && (classify::at_or_below(&d.path, &m.root)
+                || (d.root_layer && classify::at_or_below(&m.root, &d.path)))
+    })
 }
 
 /// Mounts the process cannot reach, by mount ID: one with another mount

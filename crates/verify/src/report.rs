@@ -76,6 +76,10 @@ pub struct MountReport {
     /// (learnt from the binds of `/etc/hosts`, `/etc/hostname`,
     /// `/etc/resolv.conf`): that directory's path on the node.
     pub node_state_path: Option<String>,
+    /// `node_state_path` is a layer of the root's overlay (its upper or a
+    /// lower directory on the node), not a directory of every pod's files.
+    #[serde(skip)]
+    pub root_layer: bool,
     /// `None` unless `backing` is pseudo; then what the kernel interface
     /// means for the verdict (a covered one is always `Ignored`).
     pub kernel_interface: Option<KernelInterface>,
@@ -305,7 +309,9 @@ fn mount_report(
     node_state: &[NodeStateDir],
 ) -> MountReport {
     let root_filesystem_path = root.and_then(|root| mountinfo::root_filesystem_path(m, root));
-    let node_state_path = mountinfo::node_state_path(m, node_state).map(|d| d.path.clone());
+    let node_state = mountinfo::node_state_path(m, node_state);
+    let root_layer = node_state.is_some_and(|d| d.root_layer);
+    let node_state_path = node_state.map(|d| d.path.clone());
     // Under /proc or /sys a non-pseudo filesystem is taken for the
     // runtime's mask (a tmpfs on /proc/kcore); one that shows the root
     // filesystem's or the node's pod files is what it shows, wherever it
@@ -338,6 +344,7 @@ fn mount_report(
         covered,
         root_filesystem_path,
         node_state_path,
+        root_layer,
         kernel_interface,
     }
 }
@@ -1085,6 +1092,45 @@ mod tests {
             text.lines()
                 .any(|l| l.starts_with("  /cache ") && l.ends_with("(disk, exec)")),
             "{text}"
+        );
+    }
+
+    /// A hostPath of a layer of the root's overlay (its upperdir, or part
+    /// of a lowerdir: the image's `/usr`), on the disk the runtime's binds
+    /// come from: writable, the read-only root's files change through it.
+    /// Another snapshot (not this root's) is not one; read-only, listed.
+    #[test]
+    fn writable_mount_of_a_root_overlay_layer_fails() {
+        let snapshots = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots";
+        let text = format!(
+            "{KUBERNETES}\
+             1610 1482 259:1 {snapshots}/2305/fs /layer rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1611 1482 259:1 {snapshots}/2210/fs/usr /image-usr rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1612 1482 259:1 {snapshots}/2305 /snapshot rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1613 1482 259:1 {snapshots}/9999/fs /other rw,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1614 1482 259:1 {snapshots}/2211/fs /ro-layer ro,relatime - ext4 /dev/nvme0n1p1 rw\n\
+             1615 1482 259:17 {snapshots}/2305/fs /other-disk rw,relatime - ext4 /dev/nvme1n1 rw\n"
+        );
+        let r = report(&text, &restricted(), Vec::new());
+        let shows = |at: &str| mount_at(&r, at).node_state_path.clone();
+        let upper = format!("{snapshots}/2305/fs");
+        assert_eq!(shows("/layer"), Some(upper.clone()));
+        assert_eq!(shows("/image-usr"), Some(format!("{snapshots}/2210/fs")));
+        assert_eq!(shows("/snapshot"), Some(upper));
+        assert_eq!(shows("/other"), None, "not this root's layer");
+        assert_eq!(shows("/ro-layer"), Some(format!("{snapshots}/2211/fs")));
+        assert_eq!(shows("/other-disk"), None, "another filesystem");
+        let failing: Vec<&str> = r
+            .reasons
+            .iter()
+            .filter_map(|reason| reason.strip_prefix("writable mount at "))
+            .map(|rest| rest.split_once(' ').map_or(rest, |(at, _)| at))
+            .collect();
+        assert_eq!(failing, ["/layer", "/image-usr", "/snapshot"]);
+        assert!(
+            r.reasons[0].contains("a layer of this container's root overlay"),
+            "{:?}",
+            r.reasons
         );
     }
 

@@ -77,6 +77,13 @@ pub fn reasons(
                     m.mount_point
                 )
             });
+        } else if let Some(dir) = m.node_state_path.as_ref().filter(|_| m.root_layer) {
+            reasons.push(format!(
+                "writable mount at {} shows {dir} of the node's filesystem ({} from {}), a \
+                 layer of this container's root overlay (its upperdir or a lowerdir): through \
+                 it the process changes the files of its read-only root",
+                m.mount_point, m.fs_type, m.source
+            ));
         } else if let Some(dir) = &m.node_state_path {
             reasons.push(format!(
                 "writable mount at {} shows {dir} of the node's filesystem ({} from {}), where \
