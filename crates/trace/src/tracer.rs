@@ -412,7 +412,16 @@ fn tracer_inner(
             std::fs::create_dir_all(t).map_err(|e| format!("mkdir {}: {e}", t.display()))?;
         }
         ns::set_readonly(&merged, true)?;
-        for ((p, _), (t, host, seed)) in paths.iter().zip(targets) {
+        // Parents before the volumes inside them, as the kubelet orders a
+        // pod's mounts: `/tmp` mounted after `/tmp/x` would hide it, and
+        // mounted before, it hides the mount point made above, which is
+        // made again inside it (as a runtime makes one in a volume).
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        order.sort_by_key(|&i| targets[i].0.components().count());
+        for i in order {
+            let ((p, _), (t, host, seed)) = (&paths[i], &targets[i]);
+            let (t, seed) = (t.clone(), *seed);
+            std::fs::create_dir_all(&t).map_err(|e| format!("mkdir {}: {e}", t.display()))?;
             let shown = Path::new("/").join(t.strip_prefix(&merged).unwrap_or(&t));
             if seed && host.is_dir() {
                 b.overlay(&host, &t, p)?;

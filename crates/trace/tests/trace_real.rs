@@ -1789,6 +1789,30 @@ os.rename("{b}/work/x.part", "{b}/done/x")
     assert_eq!(v.exit_code, Some(0), "{v:?}");
 }
 
+/// A plan with a volume inside another (`/tmp` and `/tmp/x`, a plan from
+/// `logs` or edited by hand) is verified as a pod runs it, in either
+/// order: the parent mounted first, the inner volume's mount point made in
+/// it. Mounted in the plan's order, `/tmp` then `/tmp/x` was an error (its
+/// mount point hidden: ENOENT, exit 2), and `/tmp/x` then `/tmp` hid the
+/// inner volume.
+#[test]
+fn verify_mounts_nested_plan_paths_parent_first() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("nested-plan") {
+        return;
+    }
+    let script = r#"echo a > /tmp/x/f && echo b > /tmp/g && [ "$(stat -c %d /tmp/x)" != "$(stat -c %d /tmp)" ]"#;
+    for order in [["/tmp", "/tmp/x"], ["/tmp/x", "/tmp"]] {
+        let mut o = opts(&["sh", "-c", script], Some(30.0));
+        o.verify = Some(order.iter().map(|p| (p.to_string(), false)).collect());
+        let v = tracer::run(&o);
+        assert!(
+            matches!(&v, Ok(v) if v.exit_code == Some(0) && v.erofs_lines.is_empty()),
+            "{order:?}: {v:?}"
+        );
+    }
+}
+
 /// `--verify` reads the files the program wrote to a volume for EROFS
 /// errors; a seeded volume also shows the image's own files, and an old
 /// log there that mentions EROFS is not this run's error.
