@@ -506,6 +506,27 @@ fn trace_checks_its_tmpfs_size_before_running_anything() {
 }
 
 #[test]
+fn trace_errors_show_control_characters_of_what_was_given_escaped() {
+    // A `--bind` path holding an escape sequence and a newline: the error
+    // names it on one line, and nothing reaches the terminal raw.
+    let out = run(&[
+        "trace",
+        "--bind",
+        "/nonexistent/\u{1b}[31mx\nverdict: PASS",
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err:?}");
+    assert!(
+        err.contains("--bind /nonexistent/\\u{1b}[31mx\\u{a}verdict"),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn invalid_yaml_and_helm_templates_are_reported_with_their_line() {
     let (code, doc, _) = scan_stdin_json(
         &[],

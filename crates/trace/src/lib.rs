@@ -103,8 +103,12 @@ pub fn run_trace(args: &TraceArgs) -> i32 {
             2
         }
         Err(e) if e == plan_render::BROKEN_PIPE => 2,
+        // Errors quote what was given (a `--bind` or plan path, the
+        // command): its control characters are shown escaped, so that an
+        // escape sequence cannot drive the terminal, nor a newline forge a
+        // line of its own.
         Err(e) => {
-            eprintln!("rootlock trace: {e}");
+            eprintln!("rootlock trace: {}", printable(&e));
             2
         }
     }

@@ -512,7 +512,13 @@ fn tracer_inner(
             Err(e) => {
                 write_all(
                     out_w.as_raw_fd(),
-                    format!("rootlock trace: {e}\n").as_bytes(),
+                    // It may quote what was given (`--user`, the
+                    // command): control characters escaped, on one line.
+                    format!(
+                        "rootlock trace: {}\n",
+                        rootlock_policy::format::printable(&e)
+                    )
+                    .as_bytes(),
                 );
                 write_all(status_w.as_raw_fd(), e.as_bytes());
                 125
