@@ -235,9 +235,24 @@ pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
-    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_default();
-    let passwd = read("etc/passwd");
-    let group = read("etc/group");
+    // Bytes, not UTF-8: a GECOS field in Latin-1 (`José`) made the whole
+    // file unreadable as a string, and it was then taken as empty: `--user
+    // app` was "no user", `--user 1000` ran with group 0 instead of the
+    // user's. Names and ids are ASCII, so a lossy decoding loses nothing.
+    // Looked up inside the root (an image's absolute symlink is its own
+    // path, not the host's). Missing, the image has no users (a numeric
+    // uid still runs, as under containerd); unreadable, it is an error.
+    let read = |file: &str| -> Result<String> {
+        let path = crate::canonical::resolve_in_root(root, file)
+            .map_err(|e| format!("--user {spec}: {file}: {e}"))?;
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(format!("--user {spec}: cannot read the root's {file}: {e}")),
+        }
+    };
+    let passwd = read("/etc/passwd")?;
+    let group = read("/etc/group")?;
     let entries = |text: &str| -> Vec<Vec<String>> {
         text.lines()
             .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
@@ -338,6 +353,35 @@ mod tests {
         assert_eq!(at("app:cache"), ids(1000, 2000, &[2000]));
         assert_eq!(at("4242:7"), ids(4242, 7, &[7]));
         assert_eq!(at("root"), ids(0, 0, &[0]));
+    }
+
+    /// An image's /etc/passwd with a Latin-1 GECOS field (not UTF-8), and
+    /// /etc/group an absolute symlink inside the image: both are read.
+    #[test]
+    fn users_are_found_in_files_that_are_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::create_dir_all(root.join("usr/share/base")).unwrap();
+        std::fs::write(
+            root.join("etc/passwd"),
+            b"root:x:0:0::/root:/bin/sh\njose:x:999:999:Jos\xe9:/home/jose:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("usr/share/base/group"),
+            "app:x:1000:\ncache:x:2000:app\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("/usr/share/base/group", root.join("etc/group")).unwrap();
+        assert_eq!(
+            parse_user("app", root).unwrap(),
+            ids(1000, 1000, &[1000, 2000])
+        );
+        assert_eq!(
+            parse_user("1000", root).unwrap(),
+            ids(1000, 1000, &[1000, 2000])
+        );
     }
 
     #[test]
