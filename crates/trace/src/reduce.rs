@@ -137,8 +137,18 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         // fails with EXDEV across mounts, so both parents must be in one
         // volume, their common ancestor; a volume at a renamed directory's
         // new name itself (a mount point) cannot be renamed onto either.
-        _ if let Some(from) = change.renamed_from.as_deref().and_then(normalized) => {
-            common_ancestor(parent(&path), parent(&from)).to_string()
+        // Not when that ancestor can hold no volume (`/`, a system or the
+        // kubelet's path: `/tmp/x` renamed to `/data/x`): the rename
+        // cannot work under any plan, and the new name keeps its own
+        // anchor, so that its directory is still planned.
+        _ if let Some(common) = change
+            .renamed_from
+            .as_deref()
+            .and_then(normalized)
+            .map(|from| common_ancestor(parent(&path), parent(&from)).to_string())
+            .filter(|c| c != "/" && !is_system_anchor(c) && kubelet_mount_of(c).is_none()) =>
+        {
+            common
         }
         ChangeKind::Created if change.is_dir => path.clone(),
         ChangeKind::Attributes if change.is_dir => path.clone(),
@@ -870,6 +880,12 @@ mod tests {
         );
         assert_eq!(seeds(&plan), [("/srv/app", true)]);
         assert_eq!(common_ancestor("/srv/a", "/opt/b"), "/");
+        // Across top-level directories no volume holds both: each keeps
+        // its own (a volume at `/` is none).
+        let mut x = ch("/data/x", ChangeKind::Created, false);
+        x.renamed_from = Some("/tmp/x".into());
+        let plan = plan_from_changes(&[x, ch("/tmp/x", ChangeKind::Transient, false)], "");
+        assert_eq!(paths(&plan), ["/data", "/tmp"]);
         assert_eq!(common_ancestor("/srv/a/b", "/srv/a"), "/srv/a");
         assert_eq!(common_ancestor("/srv/ab", "/srv/a"), "/srv");
     }
