@@ -83,14 +83,17 @@ pub fn xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
 const COPIED_UP_EMPTY: &str = "times, owner or mode set, or an unnamed (O_TMPFILE) or removed file";
 
 /// Why an image directory that holds copied-up entries is itself a write:
-/// its modification time differs from the image's. overlayfs keeps a
+/// its modification time is newer than the image's. overlayfs keeps a
 /// directory's times when it copies it up, and restores the parent's times
 /// after copying a child up into it, so only a write on the directory
 /// changes them: `utime` (`touch DIR`), or an entry created or removed in
 /// it — which [`Walk::only_copied_up`] rules out, those are changes of
 /// their own. Without this, `touch DIR` beside a change further down
 /// (`DIR/sub/log` appended) planned only `DIR/sub`, and the `touch` failed
-/// with EROFS under the plan.
+/// with EROFS under the plan. Newer only: the host root traced is live,
+/// and a host process that adds a file to the directory after its copy-up
+/// makes the image's time the newer one; that is not the program's write
+/// (a `utime` back in time, as `tar` restores, is not seen).
 const TIMES_SET: &str = "times set";
 
 /// `dir` has no entries (unreadable counts as not empty: nothing is claimed).
@@ -234,7 +237,7 @@ impl Walk<'_> {
                             renamed_from: None,
                         });
                     } else if let Some(lm) = &lower_meta
-                        && (lm.mtime(), lm.mtime_nsec()) != (meta.mtime(), meta.mtime_nsec())
+                        && (meta.mtime(), meta.mtime_nsec()) > (lm.mtime(), lm.mtime_nsec())
                         && self.only_copied_up(&up, &low)
                     {
                         self.out.push(Change {

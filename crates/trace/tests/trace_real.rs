@@ -1660,7 +1660,7 @@ fn touching_an_image_directory_beside_a_deeper_write_is_planned() {
         r#"
 b = "{b}"
 import os
-os.utime(b + "/parent", (1, 1))
+os.utime(b + "/parent")
 open(b + "/parent/child/log", "a").write("more")
 open(b + "/other/child/log", "a").write("more")
 "#,
@@ -1682,6 +1682,52 @@ open(b + "/other/child/log", "a").write("more")
         "{:#?}",
         out.changes
     );
+}
+
+/// The traced host root is live: a file the host adds to an image
+/// directory after the program copied it up (a deeper write) makes the
+/// image's time the newer one. That is no write of the program's, and the
+/// directory is not reported (only a newer time in the upper layer is).
+#[test]
+fn a_host_change_to_a_copied_up_directory_is_not_the_programs() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(py) = root_and_python("host-churn") else {
+        return;
+    };
+    let base = PathBuf::from(format!(
+        "/var/tmp/rootlock-hostchurn-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&base);
+    let _cleanup = RemoveOnDrop(base.clone());
+    std::fs::create_dir_all(base.join("dir/child")).unwrap();
+    for f in ["dir/child/log", "dir/sibling", "keep"] {
+        std::fs::write(base.join(f), "image").unwrap();
+    }
+    let script = format!(
+        r#"
+import time
+open("{b}/dir/child/log", "a").write("more")
+time.sleep(2)
+"#,
+        b = base.display()
+    );
+    let host = {
+        let file = base.join("dir/added-by-the-host");
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1000));
+            std::fs::write(file, "host").unwrap();
+        })
+    };
+    let out = tracer::run(&opts(&[py, "-c", &script], Some(30.0))).unwrap();
+    host.join().unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let at = |d: &str| base.join(d).to_string_lossy().into_owned();
+    assert_eq!(
+        find(&out.changes, &at("dir/child/log")),
+        [ChangeKind::Modified]
+    );
+    assert_eq!(find(&out.changes, &at("dir")), [], "{:#?}", out.changes);
 }
 
 /// `os.rename` of an image directory into another directory of the image:
