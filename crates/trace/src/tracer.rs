@@ -424,7 +424,7 @@ fn tracer_inner(
             std::fs::create_dir_all(&t).map_err(|e| format!("mkdir {}: {e}", t.display()))?;
             let shown = Path::new("/").join(t.strip_prefix(&merged).unwrap_or(&t));
             if seed && host.is_dir() {
-                b.overlay(&host, &t, p)?;
+                b.overlay(host, &t, p)?;
                 // Only what this run wrote: the image's own files there
                 // (old logs that mention EROFS) are not the program's errors.
                 if let Some(layer) = b.layers.last() {
