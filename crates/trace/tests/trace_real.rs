@@ -1760,21 +1760,29 @@ fn a_directory_renamed_across_directories_is_planned_in_one_volume() {
     let mut o = opts(&[py, "-c", &script], Some(30.0));
     let out = tracer::run(&o).unwrap();
     assert_eq!(out.exit_code, Some(0), "{out:?}");
-    let plan: VolumePlan = rootlock_trace::plan_for(&out, None, "trace: rename");
-    let paths: Vec<(&str, bool)> = plan
+    let (_, seed) = one_volume_over_and_verified(&mut o, &out, &base);
+    assert!(seed, "the image's directories are seeded");
+}
+
+/// The plan of a traced rename across directories: one volume at or above
+/// `base` (it may be lifted above the test's directory, where that is all
+/// there is), under which the program runs again (`--verify`) without an
+/// error. Its path and seed.
+fn one_volume_over_and_verified(o: &mut Options, out: &Outcome, base: &Path) -> (String, bool) {
+    let plan: VolumePlan = rootlock_trace::plan_for(out, None, "trace: rename");
+    let paths: Vec<(String, bool)> = plan
         .paths
         .iter()
-        .map(|p| (p.path.as_str(), p.seed))
+        .map(|p| (p.path.clone(), p.seed))
         .collect();
-    // One seeded volume holding both places (it may be lifted above the
-    // test's directory, where that is all there is).
     assert!(
-        matches!(paths[..], [(p, true)] if base.starts_with(p)),
+        matches!(&paths[..], [(p, _)] if base.starts_with(p)),
         "{plan:#?}"
     );
-    o.verify = Some(paths.iter().map(|(p, s)| (p.to_string(), *s)).collect());
-    let v = tracer::run(&o).unwrap();
+    o.verify = Some(paths.clone());
+    let v = tracer::run(o).unwrap();
     assert_eq!(v.exit_code, Some(0), "{v:?}");
+    paths[0].clone()
 }
 
 /// A file written in one directory and renamed into another (the usual
@@ -1820,19 +1828,7 @@ os.rename("{b}/work/x.part", "{b}/done/x")
         "{:#?}",
         out.changes
     );
-    let plan: VolumePlan = rootlock_trace::plan_for(&out, None, "trace: rename");
-    let paths: Vec<(&str, bool)> = plan
-        .paths
-        .iter()
-        .map(|p| (p.path.as_str(), p.seed))
-        .collect();
-    assert!(
-        matches!(paths[..], [(p, _)] if base.starts_with(p)),
-        "{plan:#?}"
-    );
-    o.verify = Some(paths.iter().map(|(p, s)| (p.to_string(), *s)).collect());
-    let v = tracer::run(&o).unwrap();
-    assert_eq!(v.exit_code, Some(0), "{v:?}");
+    one_volume_over_and_verified(&mut o, &out, &base);
 }
 
 /// A plan with a volume inside another (`/tmp` and `/tmp/x`, a plan from

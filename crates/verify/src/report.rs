@@ -582,6 +582,15 @@ mod tests {
             .collect()
     }
 
+    /// The mount points of the `writable mount at …` reasons, in order.
+    fn failing_mount_points(r: &Report) -> Vec<&str> {
+        r.reasons
+            .iter()
+            .filter_map(|reason| reason.strip_prefix("writable mount at "))
+            .map(|rest| rest.split_once(' ').map_or(rest, |(at, _)| at))
+            .collect()
+    }
+
     fn mount_at<'a>(r: &'a Report, mount_point: &str) -> &'a MountReport {
         r.mounts
             .iter()
@@ -1120,12 +1129,7 @@ mod tests {
         assert_eq!(shows("/other"), None, "not this root's layer");
         assert_eq!(shows("/ro-layer"), Some(format!("{snapshots}/2211/fs")));
         assert_eq!(shows("/other-disk"), None, "another filesystem");
-        let failing: Vec<&str> = r
-            .reasons
-            .iter()
-            .filter_map(|reason| reason.strip_prefix("writable mount at "))
-            .map(|rest| rest.split_once(' ').map_or(rest, |(at, _)| at))
-            .collect();
+        let failing = failing_mount_points(&r);
         assert_eq!(failing, ["/layer", "/image-usr", "/snapshot"]);
         assert!(
             r.reasons[0].contains("a layer of this container's root overlay"),
@@ -1164,12 +1168,7 @@ mod tests {
         assert_eq!(shows("/ro-host"), Some("/var/lib/kubelet/pods"));
         assert_eq!(shows("/other-disk"), None, "another filesystem");
         assert_eq!(shows("/etc/hosts"), None, "the bind of the file itself");
-        let failing: Vec<&str> = r
-            .reasons
-            .iter()
-            .filter_map(|reason| reason.strip_prefix("writable mount at "))
-            .map(|rest| rest.split_once(' ').map_or(rest, |(at, _)| at))
-            .collect();
+        let failing = failing_mount_points(&r);
         // Read-only, the view of the node is listed, not failed.
         assert_eq!(failing, ["/host", "/containerd"]);
         assert!(
