@@ -750,8 +750,11 @@ fn runtime_socket_a_mount_shows_elsewhere_fails() {
     // The node's /run as a security agent mounts it, at /mnt (a tmpfs of
     // the namespace's own, holding containerd's socket where /run would):
     // not a place a runtime uses, but what the mount shows is one.
-    let setup = "{RO_ROOT_TMPFS} && mount -t tmpfs tmpfs /mnt && mkdir /mnt/containerd \
-         && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"/mnt/containerd/containerd.sock\")'"
+    // python3 runs before /tmp is covered: a clone under /tmp is its
+    // working directory, which pyenv's shim changes into first.
+    let setup = "mount -t tmpfs tmpfs /mnt && mkdir /mnt/containerd \
+         && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"/mnt/containerd/containerd.sock\")' \
+         && {RO_ROOT_TMPFS}"
         .replace("{RO_ROOT_TMPFS}", RO_ROOT_TMPFS);
     fails_for_one_reason(
         &setup,
