@@ -76,10 +76,10 @@ pub struct ListedPod {
 impl ListedPod {
     /// A pod given as JSON (a test's or a fixed list's).
     pub fn from_json(v: &serde_json::Value) -> ListedPod {
-        let owners = Owners::deserialize(v).unwrap_or_default();
+        let head = PodHead::deserialize(v).unwrap_or_default();
         ListedPod {
-            controller: owners.controller(),
-            runtime_class: owners.spec.runtime_class_name,
+            controller: head.controller(),
+            runtime_class: head.spec.runtime_class_name,
             pod: crate::admit::pod_from_json(v),
         }
     }
@@ -88,8 +88,8 @@ impl ListedPod {
 /// A listed pod from its JSON text: the pod model is read from the slim
 /// tree a review builds ([`crate::object`]), bounded the same way: a pod
 /// deeper, or of more values, than a review builds cannot be read.
-pub fn slim_listed_pod(text: &str) -> Result<ListedPod, String> {
-    let owners: Owners =
+pub fn listed_pod_from_text(text: &str) -> Result<ListedPod, String> {
+    let head: PodHead =
         serde_json::from_str(text).map_err(|e| format!("reading a listed pod: {e}"))?;
     let pod = match crate::object::slim_from_str(text) {
         Ok(Some(node)) => crate::object::pod_from_node(&node),
@@ -97,22 +97,23 @@ pub fn slim_listed_pod(text: &str) -> Result<ListedPod, String> {
         Err(e) => Err(e),
     };
     Ok(ListedPod {
-        controller: owners.controller(),
-        runtime_class: owners.spec.runtime_class_name,
+        controller: head.controller(),
+        runtime_class: head.spec.runtime_class_name,
         pod,
     })
 }
 
-/// What is read of a pod besides the pod model.
+/// What is read of a pod besides the pod model: its controller and runtime
+/// class.
 #[derive(Deserialize, Default)]
-struct Owners {
+struct PodHead {
     #[serde(default)]
-    metadata: OwnersMeta,
+    metadata: PodHeadMeta,
     #[serde(default)]
-    spec: OwnersSpec,
+    spec: PodHeadSpec,
 }
 
-impl Owners {
+impl PodHead {
     fn controller(&self) -> Option<String> {
         self.metadata
             .owner_references
@@ -123,13 +124,13 @@ impl Owners {
 }
 
 #[derive(Deserialize, Default)]
-struct OwnersMeta {
+struct PodHeadMeta {
     #[serde(default, rename = "ownerReferences")]
     owner_references: Vec<OwnerReference>,
 }
 
 #[derive(Deserialize, Default)]
-struct OwnersSpec {
+struct PodHeadSpec {
     #[serde(default, rename = "runtimeClassName")]
     runtime_class_name: Option<String>,
 }
@@ -212,7 +213,7 @@ impl<'de> Visitor<'de> for Items<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            (self.each)(slim_listed_pod(raw.get()).map_err(de::Error::custom)?);
+            (self.each)(listed_pod_from_text(raw.get()).map_err(de::Error::custom)?);
         }
         Ok(())
     }
@@ -307,7 +308,7 @@ mod tests {
             ]},
             "spec": {"containers": containers},
         });
-        let listed = slim_listed_pod(&pod.to_string()).unwrap();
+        let listed = listed_pod_from_text(&pod.to_string()).unwrap();
         assert_eq!(listed.controller.as_deref(), Some("u1"));
         let e = listed.pod.unwrap_err();
         assert!(e.contains("20000"), "{e}");
