@@ -105,6 +105,17 @@ fn recorded(path: &str) -> Reply {
     }
 }
 
+/// The recorded cluster, but `/api/v1/pods` (any page) answered by `pods`.
+fn pods_answered_by(pods: impl Fn(&str) -> Reply + Send + Sync + 'static) -> ReplayServer {
+    ReplayServer::start(Arc::new(move |path: &str| {
+        if path.split('?').next() == Some("/api/v1/pods") {
+            pods(path)
+        } else {
+            recorded(path)
+        }
+    }))
+}
+
 fn recorded_server() -> ReplayServer {
     ReplayServer::start(Arc::new(recorded))
 }
@@ -1112,10 +1123,7 @@ fn a_continue_token_followed_before_stops_the_listing() {
 /// (This one gives up after 1,000 pages, so the test ends either way.)
 #[test]
 fn endless_empty_pages_with_new_continue_tokens_stop_the_listing() {
-    let server = ReplayServer::start(Arc::new(|path: &str| {
-        if path.split('?').next() != Some("/api/v1/pods") {
-            return recorded(path);
-        }
+    let server = pods_answered_by(|path: &str| {
         let n: u64 = query(path, "continue")
             .and_then(|t| t.strip_prefix('t').map(str::to_string))
             .and_then(|n| n.parse().ok())
@@ -1128,7 +1136,7 @@ fn endless_empty_pages_with_new_continue_tokens_stop_the_listing() {
         let page = serde_json::json!({"kind": "PodList", "apiVersion": "v1",
             "metadata": {"continue": next}, "items": []});
         Reply::ok(page.to_string())
-    }));
+    });
     let o = run(&server, &[]);
     assert_eq!(o.code, 2, "{}", o.err);
     assert_eq!(
@@ -1143,14 +1151,11 @@ fn endless_empty_pages_with_new_continue_tokens_stop_the_listing() {
 /// (a megabyte of message for a megabyte of token).
 #[test]
 fn a_huge_continue_token_is_an_error_of_a_few_words() {
-    let server = ReplayServer::start(Arc::new(|path: &str| {
-        if path.split('?').next() != Some("/api/v1/pods") {
-            return recorded(path);
-        }
+    let server = pods_answered_by(|_: &str| {
         let mut page: Value = serde_json::from_str(&testdata("pods-page1.json")).unwrap();
         page["metadata"]["continue"] = Value::String("A".repeat(1 << 20));
         Reply::ok(page.to_string())
-    }));
+    });
     let o = run(&server, &[]);
     assert_eq!(o.code, 2, "{}", o.err);
     assert_eq!(
@@ -1330,10 +1335,7 @@ fn a_busy_server_asking_to_retry_is_retried() {
 /// looked at, and the what-if said the namespace was fine.
 #[test]
 fn pods_of_a_custom_controller_are_each_judged() {
-    let server = ReplayServer::start(Arc::new(|path: &str| {
-        if path.split('?').next() != Some("/api/v1/pods") {
-            return recorded(path);
-        }
+    let server = pods_answered_by(|_: &str| {
         let workflow = serde_json::json!([{"apiVersion": "argoproj.io/v1alpha1",
             "kind": "Workflow", "name": "build", "uid": "wf-1", "controller": true,
             "blockOwnerDeletion": true}]);
@@ -1351,7 +1353,7 @@ fn pods_of_a_custom_controller_are_each_judged() {
             pods.push(pod);
         }
         Reply::ok(list("Pod", "v1", pods))
-    }));
+    });
     let o = run(&server, &["--format", "json", "--what-if", "baseline"]);
     assert_eq!(o.code, 1, "{}", o.err);
     let v: Value = serde_json::from_str(&o.out).expect("json");
@@ -1552,14 +1554,11 @@ fn controllers_created_during_the_listing_still_collapse_into_their_workload() {
 /// its name can be read), so it can be found with kubectl.
 #[test]
 fn an_unreadable_pod_is_named() {
-    let server = ReplayServer::start(Arc::new(|path: &str| {
-        if path.split('?').next() != Some("/api/v1/pods") {
-            return recorded(path);
-        }
+    let server = pods_answered_by(|_: &str| {
         let mut pod = items("pods-page1.json").remove(0);
         pod["metadata"]["ownerReferences"] = serde_json::json!({"kind": "ReplicaSet"});
         Reply::ok(list("Pod", "v1", vec![pod]))
-    }));
+    });
     let o = run(&server, &[]);
     assert_eq!(o.code, 2, "{}", o.err);
     assert!(
@@ -1577,10 +1576,7 @@ fn an_unreadable_pod_is_named() {
 /// or namespace was listed as `Pod/` in namespace "".
 #[test]
 fn an_item_without_uid_namespace_or_name_is_an_error_not_folded() {
-    let server = ReplayServer::start(Arc::new(|path: &str| {
-        if path.split('?').next() != Some("/api/v1/pods") {
-            return recorded(path);
-        }
+    let server = pods_answered_by(|_: &str| {
         let pods = items("pods-page1.json");
         let bare = |ns: &str, name: &str| {
             let mut pod = pods[0].clone();
@@ -1594,7 +1590,7 @@ fn an_item_without_uid_namespace_or_name_is_an_error_not_folded() {
             "v1",
             vec![bare("default", "a"), bare("shop", "b"), nameless],
         ))
-    }));
+    });
     let o = run(&server, &["--format", "json"]);
     assert_eq!(o.code, 2, "{}", o.err);
     assert_eq!(
@@ -1666,14 +1662,11 @@ fn a_namespace_without_a_name_is_an_error() {
 /// streaming without end) was read whole, until memory ran out.
 #[test]
 fn an_answer_larger_than_a_page_can_be_is_an_error() {
-    let server = ReplayServer::start(Arc::new(|path: &str| {
-        if path.split('?').next() != Some("/api/v1/pods") {
-            return recorded(path);
-        }
+    let server = pods_answered_by(|_: &str| {
         let mut pod = items("pods-page1.json").remove(0);
         pod["metadata"]["annotations"] = serde_json::json!({"x": "y".repeat(5 << 20)});
         Reply::ok(list("Pod", "v1", vec![pod]))
-    }));
+    });
     let o = run(&server, &["--chunk-size", "2"]);
     assert_eq!(o.code, 2, "{}", o.out);
     assert_eq!(
@@ -1693,15 +1686,12 @@ fn an_answer_larger_than_a_page_can_be_is_an_error() {
 fn a_name_longer_than_a_format_width_does_not_panic_the_table() {
     let long = "a".repeat(70_000);
     let name = long.clone();
-    let server = ReplayServer::start(Arc::new(move |path: &str| {
-        if path.split('?').next() != Some("/api/v1/pods") {
-            return recorded(path);
-        }
+    let server = pods_answered_by(move |_: &str| {
         let mut pods = items("pods-page1.json");
         pods[0]["metadata"]["name"] = Value::String(name.clone());
         pods[0]["metadata"]["ownerReferences"] = Value::Null;
         Reply::ok(list("Pod", "v1", pods))
-    }));
+    });
     let o = run(&server, &[]);
     assert_eq!(o.code, 1, "{}", o.err);
     assert!(o.out.contains(&format!("Pod/{long}   ")), "no long row");
