@@ -207,21 +207,27 @@ pub async fn load(
             }
         )));
     }
-    // kube would go on without credentials for a user the kubeconfig does
-    // not define (and the API server answer as to system:anonymous);
-    // kubectl refuses the context, and so does this.
-    if let Some(ctx) = merged
+    // The context, its cluster and its user, looked up once for the checks
+    // below.
+    let ctx = merged
         .contexts
         .iter()
         .find(|c| c.name == wanted)
-        .and_then(|c| c.context.as_ref())
-    {
-        let missing = if !merged.clusters.iter().any(|c| c.name == ctx.cluster) {
+        .and_then(|c| c.context.as_ref());
+    let named_cluster = ctx.and_then(|c| merged.clusters.iter().find(|n| n.name == c.cluster));
+    let named_user = ctx
+        .and_then(|c| c.user.as_deref())
+        .and_then(|u| merged.auth_infos.iter().find(|a| a.name == u));
+    // kube would go on without credentials for a user the kubeconfig does
+    // not define (and the API server answer as to system:anonymous);
+    // kubectl refuses the context, and so does this.
+    if let Some(ctx) = ctx {
+        let missing = if named_cluster.is_none() {
             Some(("cluster", ctx.cluster.as_str()))
         } else {
             ctx.user
                 .as_deref()
-                .filter(|u| !u.is_empty() && !merged.auth_infos.iter().any(|a| a.name == *u))
+                .filter(|u| !u.is_empty() && named_user.is_none())
                 .map(|u| ("user", u))
         };
         if let Some((what, name)) = missing {
@@ -236,44 +242,26 @@ pub async fn load(
     // the token file when the client is, the token file again every
     // minute): `certificate-authority: /dev/zero`, or a huge file by
     // mistake, was read until memory ran out, past --request-timeout.
-    {
-        let ctx = merged
-            .contexts
-            .iter()
-            .find(|c| c.name == wanted)
-            .and_then(|c| c.context.as_ref());
-        let cluster = ctx
-            .and_then(|c| merged.clusters.iter().find(|n| n.name == c.cluster))
-            .and_then(|n| n.cluster.as_ref());
-        let user = ctx
-            .and_then(|c| c.user.as_deref())
-            .and_then(|u| merged.auth_infos.iter().find(|a| a.name == u))
-            .and_then(|a| a.auth_info.as_ref());
-        for (field, file) in named_files(cluster, user) {
-            if let Some(why) = not_a_credential_file(Path::new(file)) {
-                return Err(ClusterError::Config(format!(
-                    "{}: the {field} {file} {why}",
-                    named(&files)
-                )));
-            }
+    let cluster = named_cluster.and_then(|n| n.cluster.as_ref());
+    let user = named_user.and_then(|a| a.auth_info.as_ref());
+    for (field, file) in named_files(cluster, user) {
+        if let Some(why) = not_a_credential_file(Path::new(file)) {
+            return Err(ClusterError::Config(format!(
+                "{}: the {field} {file} {why}",
+                named(&files)
+            )));
         }
     }
     // kube keeps the PEM blocks tagged CERTIFICATE and drops the rest, so
     // a CA with none (a truncated paste, the wrong file) became an empty
     // trust store, and every server "invalid peer certificate".
-    let ca_field = merged
-        .contexts
-        .iter()
-        .find(|c| c.name == wanted)
-        .and_then(|c| c.context.as_ref())
-        .and_then(|c| {
-            let cluster = merged.clusters.iter().find(|n| n.name == c.cluster)?;
-            let field = match cluster.cluster.as_ref()?.certificate_authority_data {
-                Some(_) => "certificate-authority-data",
-                None => "certificate-authority",
-            };
-            Some((cluster.name.clone(), field))
-        });
+    let ca_field = named_cluster.and_then(|cluster| {
+        let field = match cluster.cluster.as_ref()?.certificate_authority_data {
+            Some(_) => "certificate-authority-data",
+            None => "certificate-authority",
+        };
+        Some((cluster.name.clone(), field))
+    });
     let options = KubeConfigOptions {
         context: Some(wanted),
         ..KubeConfigOptions::default()
