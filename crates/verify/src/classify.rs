@@ -168,7 +168,7 @@ impl Serialize for KernelInterface {
 }
 
 /// Why a kernel-interface mount fails the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Exposure {
     /// A writable sysfs, at `/sys` or anywhere: runtimes mount it read-only
     /// unless the container is privileged. Writable, it changes the node's

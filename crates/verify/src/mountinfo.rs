@@ -222,12 +222,15 @@ pub const CORE_PATTERN: &str = "/sys/kernel/core_pattern";
 /// (`/proc/sys/kernel/core_pattern` first, then in mountinfo order).
 pub fn core_pattern_places(mounts: &[MountEntry]) -> Vec<String> {
     let mut places = vec![format!("/proc{CORE_PATTERN}")];
+    // Duplicates are found by hash, not by searching the list: a mount
+    // table of thousands of proc mounts (a node's) made that quadratic.
+    let mut seen: std::collections::HashSet<String> = places.iter().cloned().collect();
     for place in mounts
         .iter()
         .filter(|m| m.fs_type == "proc")
         .filter_map(|m| shown_at(&m.root, &m.mount_point, CORE_PATTERN))
     {
-        if !places.contains(&place) {
+        if seen.insert(place.clone()) {
             places.push(place);
         }
     }
@@ -540,6 +543,23 @@ mod tests {
         let mut ids: Vec<u64> = covered(&m).into_iter().collect();
         ids.sort_unstable();
         assert_eq!(ids, [50, 51, 52, 61, 63]);
+    }
+
+    /// A node's mount table with as many proc mounts as the kernel allows
+    /// (verify run against a host process): each mount point gives its
+    /// place once, in mountinfo order.
+    #[test]
+    fn many_proc_mounts_give_each_place_once_in_order() {
+        let text: String = std::iter::once("1 0 8:1 / / ro - ext4 /dev/sda1 ro\n".to_string())
+            .chain((2..100_002).map(|i| format!("{i} 1 0:21 / /p/{} rw - proc proc rw\n", i / 2)))
+            .collect();
+        let places = core_pattern_places(&parse(&text).unwrap());
+        // Two mounts at each of 50,000 mount points (fs.mount-max is
+        // 100,000 by default).
+        assert_eq!(places.len(), 1 + 50_000);
+        assert_eq!(places[0], "/proc/sys/kernel/core_pattern");
+        assert_eq!(places[1], "/p/1/sys/kernel/core_pattern");
+        assert_eq!(places[50_000], "/p/50000/sys/kernel/core_pattern");
     }
 
     #[test]

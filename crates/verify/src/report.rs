@@ -611,6 +611,49 @@ mod tests {
     /// The host's proc has no read-only bind at /proc/sys.
     const HOST_PROC_SYS: &str = "/proc/sys is writable (proc at /proc, not bound read-only)";
 
+    /// Thousands of writable sysfs mounts of distinct sources (a node's
+    /// table, or one a process with CAP_SYS_ADMIN made): one reason per
+    /// source, in mountinfo order, mounts of one source sharing it. A
+    /// search of the groups made this quadratic; the time bound is a guard
+    /// against that, not a speed target.
+    #[test]
+    fn many_failing_kernel_interfaces_are_grouped_in_near_linear_time() {
+        let text: String = std::iter::once("1 0 8:1 / / ro - ext4 /dev/sda1 ro\n".to_string())
+            .chain((2..100_002).map(|i| {
+                format!(
+                    "{i} 1 0:{} / /s/{i} rw - sysfs src{} rw\n",
+                    30 + i / 2,
+                    i / 2
+                )
+            }))
+            .collect();
+        let mounts = mountinfo::parse(&text).unwrap();
+        let start = std::time::Instant::now();
+        let r = Report::new(
+            &mounts,
+            &restricted(),
+            Kernel::NODE,
+            Vec::new(),
+            &RootFacts::default(),
+        );
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{:?}",
+            start.elapsed()
+        );
+        let sysfs: Vec<&String> = r
+            .reasons
+            .iter()
+            .filter(|reason| reason.starts_with("writable sysfs at "))
+            .collect();
+        // Two mounts of each of 50,000 sources (the kernel allows 100,000 mounts by default).
+        assert_eq!(sysfs.len(), 50_000);
+        assert!(sysfs[0].starts_with("writable sysfs at /s/2, /s/3 (from src1)"));
+        assert!(
+            sysfs[49_999].starts_with("writable sysfs at /s/100000, /s/100001 (from src50000)")
+        );
+    }
+
     #[test]
     fn host_fails_for_writable_root_kernel_interfaces_and_sys_admin() {
         let r = report(HOST, &status::parse(STATUS_HOST).unwrap(), Vec::new());

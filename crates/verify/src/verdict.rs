@@ -11,6 +11,8 @@ use crate::report::MountReport;
 use crate::root::{RootFacts, SystemDir};
 use crate::status::{CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, ProcStatus};
 use crate::userns::UserNamespace;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Reasons the verdict fails; empty means pass.
 pub fn reasons(
@@ -389,15 +391,19 @@ pub fn matters(mount: &MountReport) -> bool {
 /// in mountinfo order.
 fn kernel_interface_reasons(mounts: &[MountReport]) -> Vec<String> {
     let mut groups: Vec<(Exposure, &MountReport, Vec<&str>)> = Vec::new();
+    // Each group's index by its key, not a search of the groups: a node's
+    // mount table can hold thousands of failing mounts of distinct sources.
+    let mut index: HashMap<(Exposure, &str, &str), usize> = HashMap::new();
     for m in mounts.iter().filter(|m| !m.covered) {
         let Some(KernelInterface::Fails(why)) = m.kernel_interface else {
             continue;
         };
-        match groups.iter_mut().find(|(w, first, _)| {
-            *w == why && first.fs_type == m.fs_type && first.source == m.source
-        }) {
-            Some((_, _, places)) => places.push(&m.mount_point),
-            None => groups.push((why, m, vec![&m.mount_point])),
+        match index.entry((why, &m.fs_type, &m.source)) {
+            Entry::Occupied(at) => groups[*at.get()].2.push(&m.mount_point),
+            Entry::Vacant(slot) => {
+                slot.insert(groups.len());
+                groups.push((why, m, vec![&m.mount_point]));
+            }
         }
     }
     groups
