@@ -7,6 +7,7 @@ use crate::proc_dir::ProcDir;
 use crate::root::Root;
 use crate::userns::{self, UserNamespace};
 use std::io::ErrorKind;
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kernel {
@@ -16,6 +17,9 @@ pub struct Kernel {
     /// sysctl tree (gVisor, which ignores the runtime's read-only binds and
     /// needs none) does not, and writing that tree reaches no node.
     pub core_pattern: bool,
+    /// `kernel.modules_disabled` is 1: no module can be loaded any more,
+    /// whatever capabilities a process holds.
+    pub modules_disabled: bool,
 }
 
 impl Kernel {
@@ -23,6 +27,7 @@ impl Kernel {
     pub const NODE: Kernel = Kernel {
         user_namespace: UserNamespace::Initial,
         core_pattern: true,
+        modules_disabled: false,
     };
 
     /// Reads `uid_map` of `proc` (the process's `/proc/PID`) and looks up
@@ -73,7 +78,31 @@ impl Kernel {
         Ok(Kernel {
             user_namespace,
             core_pattern,
+            modules_disabled: modules_disabled(Path::new(KERNEL_SYSCTLS)),
         })
+    }
+}
+
+/// Where verify reads `kernel.modules_disabled`: its own `/proc`, since the
+/// setting is the kernel's, not a namespace's, and the target's could be
+/// any file the image ships where no proc is mounted.
+const KERNEL_SYSCTLS: &str = "/proc/sys/kernel";
+
+/// Whether the kernel whose sysctls `dir` (a directory of a proc
+/// filesystem) holds loads no more modules: `modules_disabled` says 1, or
+/// there is none (a kernel built without module support). Anything else
+/// (`dir` missing, unreadable, not proc, another value) counts as "not
+/// disabled", the answer that fails more verdicts.
+fn modules_disabled(dir: &Path) -> bool {
+    let Ok(sysctls) = ProcDir::open(dir) else {
+        return false;
+    };
+    if !sysctls.on_procfs().unwrap_or(false) {
+        return false;
+    }
+    match sysctls.read("modules_disabled") {
+        Err(e) => e.kind() == ErrorKind::NotFound,
+        Ok(text) => text.trim() == "1",
     }
 }
 
@@ -113,6 +142,25 @@ mod tests {
         Kernel::read(&proc(proc_dir), Some(&root), &places())
             .unwrap()
             .core_pattern
+    }
+
+    /// kernel.modules_disabled is trusted from a proc filesystem only: a
+    /// directory of the same shape anywhere else (an image's, where no
+    /// proc is mounted) says nothing about the kernel. On proc, a kernel
+    /// without the sysctl (built without modules) loads none.
+    #[test]
+    fn modules_disabled_is_read_from_proc_only() {
+        let real = Path::new(KERNEL_SYSCTLS).join("modules_disabled");
+        let expected = match std::fs::read_to_string(&real) {
+            Ok(text) => text.trim() == "1",
+            Err(e) => e.kind() == ErrorKind::NotFound,
+        };
+        assert_eq!(modules_disabled(Path::new(KERNEL_SYSCTLS)), expected);
+        let (base, _, root) = target("modules");
+        assert!(!modules_disabled(&root), "no sysctl, but not proc either");
+        std::fs::write(root.join("modules_disabled"), "1\n").unwrap();
+        assert!(!modules_disabled(&root));
+        assert!(!modules_disabled(&base.join("missing")));
     }
 
     #[test]

@@ -362,7 +362,7 @@ mod tests {
     use super::*;
     use crate::probe::Outcome;
     use crate::root::SystemDir;
-    use crate::status::{self, CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, CapSet};
+    use crate::status::{self, CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, CAP_SYS_MODULE, CapSet};
 
     const KUBERNETES: &str = include_str!("../tests/data/mountinfo-kubernetes-ro.txt");
     const HOST: &str = include_str!("../tests/data/mountinfo-host.txt");
@@ -388,12 +388,15 @@ mod tests {
         status::parse(STATUS_RESTRICTED).unwrap()
     }
 
-    /// The host's root status minus CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH
-    /// everywhere, as under `setpriv --bounding-set
-    /// -sys_admin,-dac_read_search` (a runtime grants neither by default).
+    /// The host's root status minus CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH and
+    /// CAP_SYS_MODULE everywhere, as under `setpriv --bounding-set
+    /// -sys_admin,-dac_read_search,-sys_module` (a runtime grants none of
+    /// them by default).
     fn root_without_sys_admin() -> ProcStatus {
         let mut s = status::parse(STATUS_HOST).unwrap();
-        let drop = |set: CapSet| CapSet(set.0 & !(1 << CAP_SYS_ADMIN | 1 << CAP_DAC_READ_SEARCH));
+        let drop = |set: CapSet| {
+            CapSet(set.0 & !(1 << CAP_SYS_ADMIN | 1 << CAP_DAC_READ_SEARCH | 1 << CAP_SYS_MODULE))
+        };
         s.effective = drop(s.effective);
         s.permitted = drop(s.permitted);
         s.bounding = drop(s.bounding);
@@ -500,22 +503,74 @@ mod tests {
         }
     }
 
+    /// The restricted status with `cap` effective and permitted.
+    fn restricted_holding(cap: u32) -> ProcStatus {
+        let mut status = restricted();
+        status.effective = CapSet(status.effective.0 | 1 << cap);
+        status.permitted = CapSet(status.permitted.0 | 1 << cap);
+        status
+    }
+
+    /// The reasons of the recorded Kubernetes container's mounts, with
+    /// `status` on `kernel`.
+    fn judged(status: &ProcStatus, kernel: Kernel) -> Vec<String> {
+        Report::new(
+            &mountinfo::parse(KUBERNETES).unwrap(),
+            status,
+            kernel,
+            Vec::new(),
+            &RootFacts::default(),
+        )
+        .reasons
+    }
+
+    /// A runtime grants no CAP_SYS_MODULE; a pod that adds it can load
+    /// kernel code, which undoes the read-only root from below. It counts
+    /// only where loading a module is possible.
+    #[test]
+    fn sys_module_fails_where_the_node_kernel_loads_modules() {
+        let with = |set: CapSet| CapSet(set.0 | 1 << CAP_SYS_MODULE);
+        assert_eq!(judged(&restricted(), Kernel::NODE), Vec::<String>::new());
+        let status = restricted_holding(CAP_SYS_MODULE);
+        let reasons = judged(&status, Kernel::NODE);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with(
+                "CAP_SYS_MODULE is in the effective capability set, and kernel.modules_disabled \
+                 is not 1"
+            ),
+            "{reasons:?}"
+        );
+        // Where no module can be loaded: modules disabled, a nested user
+        // namespace, a sandbox kernel without the node's sysctl tree.
+        for kernel in [
+            Kernel {
+                modules_disabled: true,
+                ..Kernel::NODE
+            },
+            Kernel {
+                user_namespace: UserNamespace::Nested,
+                ..Kernel::NODE
+            },
+            Kernel {
+                core_pattern: false,
+                ..Kernel::NODE
+            },
+        ] {
+            assert_eq!(judged(&status, kernel), Vec::<String>::new(), "{kernel:?}");
+        }
+        // Only in the bounding set: exec regains it unless NoNewPrivs.
+        let mut bounded = restricted();
+        bounded.bounding = with(bounded.bounding);
+        bounded.no_new_privs = false;
+        assert!(judged(&bounded, Kernel::NODE)[0].contains("is in the bounding set"));
+        bounded.no_new_privs = true;
+        assert_eq!(judged(&bounded, Kernel::NODE), Vec::<String>::new());
+    }
+
     #[test]
     fn dac_read_search_with_a_writable_disk_mount_fails_as_shocker() {
-        let judged = |status: &ProcStatus, kernel: Kernel| {
-            Report::new(
-                &mountinfo::parse(KUBERNETES).unwrap(),
-                status,
-                kernel,
-                Vec::new(),
-                &RootFacts::default(),
-            )
-            .reasons
-        };
-        let with = |set: CapSet| CapSet(set.0 | 1 << CAP_DAC_READ_SEARCH);
-        let mut status = restricted();
-        status.effective = with(status.effective);
-        status.permitted = with(status.permitted);
+        let status = restricted_holding(CAP_DAC_READ_SEARCH);
         let reasons = judged(&status, Kernel::NODE);
         assert_eq!(reasons.len(), 1, "{reasons:?}");
         assert!(
@@ -528,7 +583,7 @@ mod tests {
         );
         // Only the bounding set, with NoNewPrivs on: exec cannot regain it.
         let mut bounded = restricted();
-        bounded.bounding = with(bounded.bounding);
+        bounded.bounding = CapSet(bounded.bounding.0 | 1 << CAP_DAC_READ_SEARCH);
         bounded.no_new_privs = true;
         assert_eq!(judged(&bounded, Kernel::NODE), Vec::<String>::new());
         bounded.no_new_privs = false;
@@ -668,6 +723,8 @@ mod tests {
                 cgroup,
                 HOST_PROC_SYS,
                 "CAP_SYS_ADMIN is in the effective capability set: `mount -o remount,rw /` would succeed",
+                "CAP_SYS_MODULE is in the effective capability set, and kernel.modules_disabled is \
+                 not 1: finit_module(2)",
             ]
         );
     }
@@ -704,8 +761,9 @@ mod tests {
             &status::parse(STATUS_HOST).unwrap(),
             Vec::new(),
         );
-        assert_eq!(with.reasons.len(), 5);
+        assert_eq!(with.reasons.len(), 6);
         assert!(with.reasons[4].starts_with("CAP_SYS_ADMIN is in the effective"));
+        assert!(with.reasons[5].starts_with("CAP_SYS_MODULE is in the effective"));
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub const CAP_DAC_READ_SEARCH: u32 = 2;
 /// Bit number of CAP_SYS_ADMIN: with it, `mount -o remount,rw /` works.
 pub const CAP_SYS_ADMIN: u32 = 21;
 
+/// Bit number of CAP_SYS_MODULE: with it, init_module(2) loads code into
+/// the kernel.
+pub const CAP_SYS_MODULE: u32 = 16;
+
 /// A capability set as the kernel prints it (64 bits of hex).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CapSet(pub u64);

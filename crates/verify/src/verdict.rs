@@ -9,7 +9,7 @@ use crate::mountinfo::{self, MountEntry};
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
 use crate::root::{RootFacts, SystemDir};
-use crate::status::{CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, ProcStatus};
+use crate::status::{CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, CAP_SYS_MODULE, ProcStatus};
 use crate::userns::UserNamespace;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -164,6 +164,7 @@ pub fn reasons(
         ),
         None => {}
     }
+    reasons.extend(module_reason(status, kernel));
     reasons.extend(shocker_reason(root_id, mounts, status, kernel));
     reasons.extend(
         probes
@@ -317,6 +318,22 @@ enum Held {
     Inheritable,
 }
 
+impl Held {
+    /// Where the capability is, and how the process gets it, for a reason.
+    fn how(self) -> &'static str {
+        match self {
+            Held::Effective => "in the effective capability set",
+            Held::Permitted => "in the permitted capability set (capset(2) makes it effective)",
+            Held::Bounding => {
+                "in the bounding set and NoNewPrivs is off (exec of a root program regains it)"
+            }
+            Held::Inheritable => {
+                "in the inheritable set and NoNewPrivs is off (exec can regain it)"
+            }
+        }
+    }
+}
+
 fn held(status: &ProcStatus, cap: u32) -> Option<Held> {
     if status.effective.has(cap) {
         Some(Held::Effective)
@@ -331,6 +348,32 @@ fn held(status: &ProcStatus, cap: u32) -> Option<Held> {
     } else {
         None
     }
+}
+
+/// CAP_SYS_MODULE in the node's user namespace loads a module: code in
+/// the node's kernel, which can remount `/` read-write or write any file
+/// beneath it. Not in a nested user namespace (the kernel asks for the
+/// capability in the initial one), nor on a sandbox kernel without the
+/// node's sysctl tree (gVisor loads no modules), nor once
+/// `kernel.modules_disabled` is 1 (it cannot be set back without a
+/// reboot).
+///
+/// CAP_SYS_RAWIO, its neighbour, fails nothing on its own: its ways to
+/// write the node's disk go through a device node (the devtmpfs check
+/// covers the node's) or raw port I/O, which verify cannot judge.
+fn module_reason(status: &ProcStatus, kernel: Kernel) -> Option<String> {
+    if kernel.user_namespace != UserNamespace::Initial
+        || !kernel.core_pattern
+        || kernel.modules_disabled
+    {
+        return None;
+    }
+    let how = held(status, CAP_SYS_MODULE)?.how();
+    Some(format!(
+        "CAP_SYS_MODULE is {how}, and kernel.modules_disabled is not 1: finit_module(2) of \
+         a module written to any writable mount runs code in the node's kernel, which can \
+         remount / read-write"
+    ))
 }
 
 /// CAP_DAC_READ_SEARCH in the node's user namespace lets open_by_handle_at(2)
@@ -349,14 +392,7 @@ fn shocker_reason(
     if kernel.user_namespace != UserNamespace::Initial {
         return None;
     }
-    let how = match held(status, CAP_DAC_READ_SEARCH)? {
-        Held::Effective => "in the effective capability set",
-        Held::Permitted => "in the permitted capability set (capset(2) makes it effective)",
-        Held::Bounding => {
-            "in the bounding set and NoNewPrivs is off (exec of a root program regains it)"
-        }
-        Held::Inheritable => "in the inheritable set and NoNewPrivs is off (exec can regain it)",
-    };
+    let how = held(status, CAP_DAC_READ_SEARCH)?.how();
     // By filesystem type, wherever the mount is (see writable_files): a
     // handle opened through a disk mounted under /sys is a file of that disk.
     let disks: Vec<&str> = mounts

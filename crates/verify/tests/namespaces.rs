@@ -14,11 +14,11 @@
 //!
 //! The host's own root is writable and the tests run with CAP_SYS_ADMIN, so
 //! the helper is started under `setpriv --bounding-set
-//! -sys_admin,-dac_read_search --inh-caps -sys_admin,-dac_read_search`:
-//! after exec it has every capability but CAP_SYS_ADMIN and
-//! CAP_DAC_READ_SEARCH, neither of which a runtime grants by default: the
-//! situation of a container that can neither remount `/` nor open files by
-//! handle.
+//! -sys_admin,-dac_read_search,-sys_module --inh-caps …` (the same):
+//! after exec it has every capability but CAP_SYS_ADMIN,
+//! CAP_DAC_READ_SEARCH and CAP_SYS_MODULE, none of which a runtime grants
+//! by default: the situation of a container that can neither remount `/`,
+//! nor open files by handle, nor load kernel code.
 
 use clap::Parser;
 use serde_json::Value;
@@ -46,15 +46,15 @@ shift 2
 exec "$@"
 "#;
 
-/// Prefix that drops CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH from the
-/// bounding and inheritable sets, so the exec'd program (root) gets every
-/// capability but those two.
+/// Prefix that drops CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH and CAP_SYS_MODULE
+/// from the bounding and inheritable sets, so the exec'd program (root)
+/// gets every capability but those three.
 const CONTAINER_CAPS: &[&str] = &[
     "setpriv",
     "--bounding-set",
-    "-sys_admin,-dac_read_search",
+    "-sys_admin,-dac_read_search,-sys_module",
     "--inh-caps",
-    "-sys_admin,-dac_read_search",
+    "-sys_admin,-dac_read_search,-sys_module",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -224,6 +224,10 @@ fn main() {
             writable_etc_bind_fails_naming_etc,
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
+        (
+            "sys_module_fails_where_modules_load",
+            sys_module_fails_where_modules_load,
+        ),
         (
             "runtime_socket_read_only_fails",
             runtime_socket_read_only_fails,
@@ -704,9 +708,9 @@ fn dac_read_search_with_a_writable_disk_mount_fails() {
     let command = [
         "setpriv",
         "--bounding-set",
-        "-sys_admin",
+        "-sys_admin,-sys_module",
         "--inh-caps",
-        "-sys_admin",
+        "-sys_admin,-sys_module",
         "/proc/self/fd/3",
         HELPER_FLAG,
         "--format",
@@ -764,9 +768,19 @@ fn runtime_socket_a_mount_shows_elsewhere_fails() {
 }
 
 fn sys_admin_alone_fails() {
-    // Read-only root, but verify keeps CAP_SYS_ADMIN (no setpriv): it could
-    // remount / read-write, so the verdict must fail for exactly that.
-    let command = ["/proc/self/fd/3", HELPER_FLAG, "--format", "json"];
+    // Read-only root, but verify keeps CAP_SYS_ADMIN: it could remount /
+    // read-write, so the verdict must fail for exactly that.
+    let command = [
+        "setpriv",
+        "--bounding-set",
+        "-sys_module",
+        "--inh-caps",
+        "-sys_module",
+        "/proc/self/fd/3",
+        HELPER_FLAG,
+        "--format",
+        "json",
+    ];
     let out = logged(
         "verify keeping CAP_SYS_ADMIN",
         namespace_command(RO_ROOT_TMPFS, Caps::Keep, &command),
@@ -778,6 +792,49 @@ fn sys_admin_alone_fails() {
     let reasons = reasons(&report);
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].starts_with("CAP_SYS_ADMIN is in the effective capability set"));
+}
+
+/// Whether this machine's kernel still loads modules (the sysctl says 0;
+/// a kernel built without modules has none), read here independently of
+/// verify's own reading.
+fn kernel_loads_modules() -> bool {
+    std::fs::read_to_string("/proc/sys/kernel/modules_disabled").is_ok_and(|t| t.trim() == "0")
+}
+
+fn sys_module_fails_where_modules_load() {
+    // Read-only root, verify keeping CAP_SYS_MODULE alone of the three:
+    // where the kernel loads modules, a module written to /tmp runs in the
+    // node's kernel, so the verdict fails for exactly that; where it loads
+    // none (modules disabled, or built without them), it passes.
+    let command = [
+        "setpriv",
+        "--bounding-set",
+        "-sys_admin,-dac_read_search",
+        "--inh-caps",
+        "-sys_admin,-dac_read_search",
+        "/proc/self/fd/3",
+        HELPER_FLAG,
+        "--format",
+        "json",
+    ];
+    let out = logged(
+        "verify keeping CAP_SYS_MODULE",
+        namespace_command(RO_ROOT_TMPFS, Caps::Keep, &command),
+    );
+    let report = json(&out);
+    assert!(has_cap(&report, "effective", "CAP_SYS_MODULE"));
+    let reasons = reasons(&report);
+    if kernel_loads_modules() {
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("CAP_SYS_MODULE is in the effective capability set"),
+            "{reasons:?}"
+        );
+    } else {
+        assert_eq!(reasons, Vec::<String>::new());
+        assert_eq!(out.status.code(), Some(0));
+    }
 }
 
 fn writable_alias_of_the_root_filesystem_fails() {
