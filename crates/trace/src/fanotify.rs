@@ -6,7 +6,7 @@
 //! creation, so no privilege (`open_by_handle_at`) is needed.
 
 use crate::namespaces::{Result, cpath, os_err};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,9 @@ const INFO_OLD_DFID_NAME: u8 = 10;
 const INFO_NEW_DFID_NAME: u8 = 12;
 const METADATA_LEN: usize = 24;
 
+/// How many of the latest files [`Watch`] remembers for hard links.
+const RECENT_FILES: usize = 4096;
+
 pub struct Watch {
     fd: OwnedFd,
     dirs: HashMap<Vec<u8>, PathBuf>,
@@ -40,6 +43,18 @@ pub struct Watch {
     /// plan needs both places in one volume; the upper layers show only
     /// where the entry ended up.
     pub renamed: Vec<(PathBuf, PathBuf, bool)>,
+    /// Hard links from one known directory into another: (existing name,
+    /// new name), the first pair for each pair of directories. link(2) does
+    /// not cross mounts either; and the first name may be gone by the end
+    /// (a Maildir delivery links `tmp/m` to `new/m`, then unlinks `tmp/m`).
+    pub linked: BTreeMap<(PathBuf, PathBuf), (PathBuf, PathBuf)>,
+    /// The latest files made, by file handle: where a later FAN_CREATE of
+    /// the same inode (a new name, so a hard link) finds its other name.
+    /// A window of [`RECENT_FILES`], not every file: a link made long after
+    /// its file was written is still seen by the upper layers' walk while
+    /// both names exist.
+    recent: HashMap<Vec<u8>, PathBuf>,
+    recent_order: VecDeque<Vec<u8>>,
     /// The kernel dropped events: the transient list may be incomplete.
     pub overflow: bool,
 }
@@ -124,8 +139,39 @@ impl Watch {
             dirs: map,
             created: BTreeSet::new(),
             renamed: Vec::new(),
+            linked: BTreeMap::new(),
+            recent: HashMap::new(),
+            recent_order: VecDeque::new(),
             overflow: false,
         })
+    }
+
+    /// A file got the name `path` (`created`: a new directory entry, not
+    /// a rename): a file already known under a name in another directory
+    /// was hard-linked here.
+    fn file_named(&mut self, handle: &[u8], path: &Path, created: bool) {
+        if let Some(other) = self.recent.get(handle)
+            && created
+            && let (Some(from_dir), Some(to_dir)) = (other.parent(), path.parent())
+            && from_dir != to_dir
+        {
+            self.linked
+                .entry((from_dir.to_path_buf(), to_dir.to_path_buf()))
+                .or_insert_with(|| (other.clone(), path.to_path_buf()));
+            return;
+        }
+        if self
+            .recent
+            .insert(handle.to_vec(), path.to_path_buf())
+            .is_none()
+        {
+            self.recent_order.push_back(handle.to_vec());
+        }
+        while self.recent_order.len() > RECENT_FILES {
+            if let Some(old) = self.recent_order.pop_front() {
+                self.recent.remove(&old);
+            }
+        }
     }
 
     pub fn raw_fd(&self) -> RawFd {
@@ -237,6 +283,9 @@ impl Watch {
             let ondir = mask & FAN_ONDIR != 0;
             if mask & (FAN_CREATE | FAN_MOVED_TO) != 0 {
                 self.created.insert((path.clone(), ondir));
+                if !ondir && let Some(t) = &target {
+                    self.file_named(t, &path, mask & FAN_CREATE != 0);
+                }
                 if ondir
                     && let Some(t) = target
                     && let Some(old) = self.dirs.insert(t, path.clone())

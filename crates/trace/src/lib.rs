@@ -442,6 +442,7 @@ mod summary_tests {
             bytes: 0,
             note: String::new(),
             renamed_from: None,
+            linked_with: None,
         };
         o.changes.push(change.clone());
         assert!(
@@ -522,6 +523,7 @@ mod summary_tests {
             bytes: 0,
             note: String::new(),
             renamed_from: None,
+            linked_with: None,
         });
         let s = summary(&o);
         assert_eq!(s.lines().count(), 3, "{s}");

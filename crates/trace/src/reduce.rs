@@ -85,6 +85,18 @@ pub struct Change {
     /// renamed from: rename(2) needs both places in one writable mount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// For a file hard-linked here, another of its names in another
+    /// directory: link(2), like rename(2), needs both in one writable mount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_with: Option<String>,
+}
+
+impl Change {
+    /// The other name this change needs in the same mount (renamed from,
+    /// or hard-linked with), if it has one.
+    fn same_mount_as(&self) -> Option<&str> {
+        self.renamed_from.as_deref().or(self.linked_with.as_deref())
+    }
 }
 
 /// A directory that must be writable, with its evidence.
@@ -133,20 +145,20 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
     }
     let at = match kind {
         // An entry renamed from another directory (`mv /srv/a/x /srv/b/y`,
-        // a file written in `work/` and renamed into `done/`): rename(2)
-        // fails with EXDEV across mounts, so both parents must be in one
-        // volume, their common ancestor; a volume at a renamed directory's
-        // new name itself (a mount point) cannot be renamed onto either.
-        // Not when that ancestor can hold no volume (`/`, a system or the
-        // kubelet's path: `/tmp/x` renamed to `/data/x`): the rename
-        // cannot work under any plan, and the new name keeps its own
-        // anchor, so that its directory is still planned.
+        // a file written in `work/` and renamed into `done/`) or a file
+        // hard-linked into one (`ln cache/f lib/g`, a Maildir delivery):
+        // rename(2) and link(2) fail with EXDEV across mounts, so both
+        // parents must be in one volume, their common ancestor; a volume at
+        // a renamed directory's new name itself (a mount point) cannot be
+        // renamed onto either. Not when that ancestor can hold no volume
+        // (see [`unshareable_ancestor`]): the new name keeps its own
+        // anchor, so that its directory is still planned, and
+        // [`unshareable_warnings`] says the call fails.
         _ if let Some(common) = change
-            .renamed_from
-            .as_deref()
+            .same_mount_as()
             .and_then(normalized)
             .map(|from| common_ancestor(parent(&path), parent(&from)).to_string())
-            .filter(|c| c != "/" && !is_system_anchor(c) && kubelet_mount_of(c).is_none()) =>
+            .filter(|c| !unshareable_ancestor(c)) =>
         {
             common
         }
@@ -162,6 +174,46 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         evidence,
         &path,
     ))
+}
+
+/// A common ancestor no volume can be planned at: `/`, a system path or
+/// a path of the kubelet's (`/tmp/x` renamed or linked to `/data/x`).
+fn unshareable_ancestor(dir: &str) -> bool {
+    dir == "/" || is_system_anchor(dir) || kubelet_mount_of(dir).is_some()
+}
+
+/// A rename or hard link between two directories that no one volume can
+/// hold (see [`unshareable_ancestor`]): the plan keeps them apart, and the
+/// call fails with EXDEV in the pod. One warning per pair of directories.
+pub fn unshareable_warnings(changes: &[Change]) -> Vec<String> {
+    let mut pairs = std::collections::BTreeMap::new();
+    for c in changes {
+        let (Some(path), Some(other)) =
+            (normalized(&c.path), c.same_mount_as().and_then(normalized))
+        else {
+            continue;
+        };
+        let (to, from) = (parent(&path).to_string(), parent(&other).to_string());
+        if !unshareable_ancestor(common_ancestor(&to, &from)) {
+            continue;
+        }
+        let (done, call) = if c.renamed_from.is_some() {
+            ("renamed", "rename")
+        } else {
+            ("hard-linked", "link")
+        };
+        pairs
+            .entry((from, to))
+            .or_insert_with(|| (format!("{other} {done} to {path}"), call));
+    }
+    pairs
+        .into_iter()
+        .map(|((from, to), (first, call))| {
+            format!(
+                "{first}: {from} and {to} have no common directory that a volume may be mounted at, so they are planned as separate volumes and the {call} fails there with EXDEV (cross-device); change the application to keep both in one directory"
+            )
+        })
+        .collect()
 }
 
 /// The deepest directory at or above both `a` and `b` (normalized
@@ -500,7 +552,9 @@ fn summarize(evidence: &[String], count: usize) -> String {
 
 /// Changes → plan.
 pub fn plan_from_changes(changes: &[Change], source: &str) -> VolumePlan {
-    reduce(changes.iter().filter_map(anchor_of).collect(), source)
+    let mut plan = reduce(changes.iter().filter_map(anchor_of).collect(), source);
+    plan.warnings.extend(unshareable_warnings(changes));
+    plan
 }
 
 /// Changes → plan, knowing the image: sibling anchors that are all of their
@@ -519,7 +573,9 @@ pub fn plan_with_image(
             a.seed = true;
         }
     }
-    reduce(anchors, source)
+    let mut plan = reduce(anchors, source);
+    plan.warnings.extend(unshareable_warnings(changes));
+    plan
 }
 
 /// Whether an emptyDir at the anchor would hide something of the image:
@@ -594,6 +650,7 @@ mod tests {
             bytes: 10,
             note: String::new(),
             renamed_from: None,
+            linked_with: None,
         }
     }
 
@@ -906,6 +963,57 @@ mod tests {
             ],
         );
         assert_eq!(paths(&plan), ["/srv/q"]);
+    }
+
+    /// `ln /var/cache/app/f /var/lib/app/g`: link(2) between two volumes
+    /// fails with EXDEV, so one volume holds both directories; across
+    /// top-level directories (or into a system path) no volume can, and
+    /// the plan says the call will fail, for links as for renames.
+    #[test]
+    fn a_file_hard_linked_across_directories_plans_their_common_ancestor() {
+        let mut g = ch("/var/lib/app/g", ChangeKind::Created, false);
+        g.linked_with = Some("/var/cache/app/f".into());
+        let changes = vec![g, ch("/var/cache/app/f", ChangeKind::Created, false)];
+        let plan = plan_over(
+            &changes,
+            &[
+                ("/var/lib/app", &["keep"]),
+                ("/var/cache/app", &["keep"]),
+                ("/var", &["lib", "cache", "log"]),
+            ],
+        );
+        assert_eq!(paths(&plan), ["/var"]);
+        assert!(
+            plan.warnings.iter().all(|w| !w.contains("EXDEV")),
+            "{plan:#?}"
+        );
+        for (to, other, call) in [
+            ("/data/g", "/tmp/f", "link"),
+            ("/data/x", "/tmp/x", "rename"),
+            ("/data/y", "/etc/app/y", "link"),
+        ] {
+            let mut c = ch(to, ChangeKind::Created, false);
+            if call == "link" {
+                c.linked_with = Some(other.into());
+            } else {
+                c.renamed_from = Some(other.into());
+            }
+            let plan = plan_from_changes(&[c, ch(other, ChangeKind::Created, false)], "");
+            assert!(paths(&plan).contains(&"/data"), "{plan:#?}");
+            let exdev: Vec<&String> = plan
+                .warnings
+                .iter()
+                .filter(|w| w.contains("EXDEV"))
+                .collect();
+            assert_eq!(exdev.len(), 1, "{plan:#?}");
+            assert!(
+                exdev[0].starts_with(&format!("{other} "))
+                    && exdev[0].contains(&format!(" to {to}: "))
+                    && exdev[0].contains(&format!("the {call} fails")),
+                "{}",
+                exdev[0]
+            );
+        }
     }
 
     #[test]

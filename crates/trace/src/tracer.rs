@@ -640,8 +640,14 @@ fn tracer_inner(
     }
     let px = b.xattr_prefix();
     let mut not_utf8 = Vec::new();
+    let mut links = Vec::new();
     for layer in &b.layers {
-        crate::upper_walk::walk(layer, px, &mut out.changes, &mut not_utf8);
+        links.extend(crate::upper_walk::walk(
+            layer,
+            px,
+            &mut out.changes,
+            &mut not_utf8,
+        ));
     }
     if let Some(w) = watch.as_mut() {
         w.drain();
@@ -683,12 +689,19 @@ fn tracer_inner(
                 bytes: 0,
                 note: String::new(),
                 renamed_from: None,
+                linked_with: None,
             });
         }
     }
     if let Some(w) = &watch {
         record_renames(&w.renamed, &b.layers, &mut out.changes);
+        links.extend(w.linked.values().filter_map(|(from, to)| {
+            let (from_layer, from) = shown_in_layer(&b.layers, from)?;
+            let (to_layer, to) = shown_in_layer(&b.layers, to)?;
+            std::ptr::eq(from_layer, to_layer).then_some((to, from))
+        }));
     }
+    record_links(&links, &b.layers, &mut out.changes);
     // Passed through, untracked (and a mount point made for one is the
     // runtime's, not the program's).
     out.changes.retain(|c| {
@@ -713,55 +726,129 @@ fn record_renames(
     layers: &[crate::overlay::Layer],
     changes: &mut Vec<Change>,
 ) {
-    let shown = |p: &Path| {
-        let layer = layers.iter().find(|l| p.starts_with(&l.upper))?;
-        let rel = p.strip_prefix(&layer.upper).ok()?.to_string_lossy();
-        Some((
-            layer,
-            format!("{}/{rel}", layer.mountpoint.trim_end_matches('/')),
-        ))
-    };
-    let mut at: HashMap<String, usize> = changes
+    let mut at = index_by_path(changes);
+    for (from, to_upper, is_dir) in renamed {
+        let (Some((from_layer, from)), Some((to_layer, to))) = (
+            shown_in_layer(layers, from),
+            shown_in_layer(layers, to_upper),
+        ) else {
+            continue;
+        };
+        if !std::ptr::eq(from_layer, to_layer) {
+            continue;
+        }
+        let present = std::fs::symlink_metadata(to_upper).is_ok();
+        attach_other_name(changes, &mut at, to, from, *is_dir, present, false);
+    }
+}
+
+/// Hard links between directories (`links`: (new name, other name), shown
+/// paths; from the upper layers' walk and fanotify), on the changes as
+/// renames are (see [`record_renames`]), in `linked_with`.
+fn record_links(
+    links: &[(String, String)],
+    layers: &[crate::overlay::Layer],
+    changes: &mut Vec<Change>,
+) {
+    if links.is_empty() {
+        return;
+    }
+    let mut at = index_by_path(changes);
+    for (to, from) in links {
+        // Whether the new name is still there, for a name the walk did
+        // not report (fanotify's, removed again).
+        let present = layers.iter().any(|l| {
+            crate::canonical::strip_dir_prefix(to, &l.mountpoint).is_some_and(|rel| {
+                std::fs::symlink_metadata(l.upper.join(rel.trim_start_matches('/'))).is_ok()
+            })
+        });
+        attach_other_name(
+            changes,
+            &mut at,
+            to.clone(),
+            from.clone(),
+            false,
+            present,
+            true,
+        );
+    }
+}
+
+/// Each change's index by its path.
+fn index_by_path(changes: &[Change]) -> HashMap<String, usize> {
+    changes
         .iter()
         .enumerate()
         .map(|(i, c)| (c.path.clone(), i))
-        .collect();
-    for (from, to_upper, is_dir) in renamed {
-        let (Some((from_layer, from)), Some((to_layer, to))) = (shown(from), shown(to_upper))
-        else {
-            continue;
-        };
-        if !std::ptr::eq(from_layer, to_layer)
-            || crate::overlay::PSEUDO
-                .iter()
-                .any(|x| crate::canonical::is_at_or_under(&to, x))
-        {
-            continue;
+        .collect()
+}
+
+/// A path of the upper layers as the program saw it, with its layer.
+fn shown_in_layer<'l>(
+    layers: &'l [crate::overlay::Layer],
+    p: &Path,
+) -> Option<(&'l crate::overlay::Layer, String)> {
+    let layer = layers.iter().find(|l| p.starts_with(&l.upper))?;
+    let rel = p.strip_prefix(&layer.upper).ok()?.to_string_lossy();
+    let shown = format!("{}/{rel}", layer.mountpoint.trim_end_matches('/'));
+    if crate::overlay::PSEUDO
+        .iter()
+        .any(|x| crate::canonical::is_at_or_under(&shown, x))
+    {
+        return None;
+    }
+    Some((layer, shown))
+}
+
+/// The change at `to` gets `from` as the other name it needs in its mount
+/// (`linked`: a hard link's, `linked_with`; else a rename's,
+/// `renamed_from`). A name with no change of its own, or whose change has
+/// another such name already (renamed twice), gets one added, created or
+/// (no longer `present`) transient.
+fn attach_other_name(
+    changes: &mut Vec<Change>,
+    at: &mut HashMap<String, usize>,
+    to: String,
+    from: String,
+    is_dir: bool,
+    present: bool,
+    linked: bool,
+) {
+    let note = if linked {
+        format!("hard link of {from}")
+    } else {
+        format!("renamed from {from}")
+    };
+    let (renamed_from, linked_with) = if linked {
+        (None, Some(from))
+    } else {
+        (Some(from), None)
+    };
+    match at.get(&to) {
+        Some(&i) if changes[i].renamed_from.is_none() && changes[i].linked_with.is_none() => {
+            let c = &mut changes[i];
+            if c.note.is_empty() {
+                c.note = note;
+            }
+            c.renamed_from = renamed_from;
+            c.linked_with = linked_with;
         }
-        match at.get(&to) {
-            Some(&i) if changes[i].renamed_from.is_none() => {
-                let c = &mut changes[i];
-                if c.note.is_empty() {
-                    c.note = format!("renamed from {from}");
-                }
-                c.renamed_from = Some(from);
-            }
-            _ => {
-                let kind = if std::fs::symlink_metadata(to_upper).is_ok() {
-                    ChangeKind::Created
-                } else {
-                    ChangeKind::Transient
-                };
-                at.insert(to.clone(), changes.len());
-                changes.push(Change {
-                    path: to,
-                    kind,
-                    is_dir: *is_dir,
-                    bytes: 0,
-                    note: format!("renamed from {from}"),
-                    renamed_from: Some(from),
-                });
-            }
+        _ => {
+            let kind = if present {
+                ChangeKind::Created
+            } else {
+                ChangeKind::Transient
+            };
+            at.insert(to.clone(), changes.len());
+            changes.push(Change {
+                path: to,
+                kind,
+                is_dir,
+                bytes: 0,
+                note,
+                renamed_from,
+                linked_with,
+            });
         }
     }
 }

@@ -11,9 +11,11 @@
 //! * a mount's root directory (the root of its own overlay, the upper
 //!   directory itself) is compared with its attributes when mounted.
 
-use crate::canonical::is_at_or_under;
+use crate::canonical::{is_at_or_under, parent};
 use crate::overlay::{Layer, PSEUDO, RootAttrs};
 use crate::reduce::{Change, ChangeKind};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fs::{self, Metadata};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -21,18 +23,28 @@ use std::path::Path;
 
 /// Every change recorded in `layer`'s upper directory. Names that are not
 /// UTF-8 are shown with U+FFFD; each such entry's shown path is added to
-/// `not_utf8`, for the warning (a mount path cannot name it).
-pub fn walk(layer: &Layer, xattr_prefix: &str, out: &mut Vec<Change>, not_utf8: &mut Vec<String>) {
+/// `not_utf8`, for the warning (a mount path cannot name it). Returns the
+/// hard links between directories: (a name, another name of the same file
+/// in another directory), shown paths.
+pub fn walk(
+    layer: &Layer,
+    xattr_prefix: &str,
+    out: &mut Vec<Change>,
+    not_utf8: &mut Vec<String>,
+) -> Vec<(String, String)> {
     let mut w = Walk {
         layer_root: &layer.mountpoint,
         px: xattr_prefix,
         out,
         not_utf8,
+        inodes: HashMap::new(),
+        links: Vec::new(),
     };
     if let Some(base) = &layer.root {
         w.root(&layer.upper, base);
     }
     w.dir(&layer.upper, &layer.lower, &layer.mountpoint);
+    w.links
 }
 
 /// What one walk of an upper layer writes to, and reads throughout.
@@ -41,6 +53,12 @@ struct Walk<'a> {
     px: &'a str,
     out: &'a mut Vec<Change>,
     not_utf8: &'a mut Vec<String>,
+    /// The first name seen of each file with more than one (overlayfs
+    /// mounted with `index=off` keeps an upper file's links its own, so
+    /// the link count is the program's): (device, inode) → shown path.
+    inodes: HashMap<(u64, u64), String>,
+    /// See [`walk`].
+    links: Vec<(String, String)>,
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -106,6 +124,25 @@ fn is_whiteout(m: &Metadata) -> bool {
 }
 
 impl Walk<'_> {
+    /// `shown` names a file (`meta`): if it has another name, seen before
+    /// in another directory, the pair is a hard link the plan must keep in
+    /// one volume.
+    fn note_link(&mut self, meta: &Metadata, shown: &str) {
+        if meta.is_dir() || meta.nlink() < 2 {
+            return;
+        }
+        match self.inodes.entry((meta.dev(), meta.ino())) {
+            Entry::Occupied(first) => {
+                if parent(first.get()) != parent(shown) {
+                    self.links.push((shown.to_string(), first.get().clone()));
+                }
+            }
+            Entry::Vacant(v) => {
+                v.insert(shown.to_string());
+            }
+        }
+    }
+
     /// The layer's root directory itself, against its attributes when
     /// mounted: changed mode or owner, or (with nothing below it) a new
     /// change time, as for an image directory copied up empty.
@@ -133,6 +170,7 @@ impl Walk<'_> {
             bytes: 0,
             note,
             renamed_from: None,
+            linked_with: None,
         });
     }
 
@@ -166,6 +204,7 @@ impl Walk<'_> {
                     bytes: 0,
                     note: String::new(),
                     renamed_from: None,
+                    linked_with: None,
                 });
                 continue;
             }
@@ -189,6 +228,7 @@ impl Walk<'_> {
                         bytes,
                         note: format!("renamed from {from}; {entries} entries below"),
                         renamed_from: Some(from),
+                        linked_with: None,
                     });
                 } else if !in_lower || opaque {
                     let (entries, bytes) = self.subtree(&up, &p);
@@ -209,6 +249,7 @@ impl Walk<'_> {
                         bytes,
                         note,
                         renamed_from: None,
+                        linked_with: None,
                     });
                 } else {
                     if let Some(lm) = &lower_meta
@@ -226,6 +267,7 @@ impl Walk<'_> {
                                 (meta.mode(), meta.uid(), meta.gid()),
                             ),
                             renamed_from: None,
+                            linked_with: None,
                         });
                     } else if is_empty_dir(&up) {
                         self.out.push(Change {
@@ -235,6 +277,7 @@ impl Walk<'_> {
                             bytes: 0,
                             note: COPIED_UP_EMPTY.to_string(),
                             renamed_from: None,
+                            linked_with: None,
                         });
                     } else if let Some(lm) = &lower_meta
                         && (meta.mtime(), meta.mtime_nsec()) > (lm.mtime(), lm.mtime_nsec())
@@ -247,6 +290,7 @@ impl Walk<'_> {
                             bytes: 0,
                             note: TIMES_SET.to_string(),
                             renamed_from: None,
+                            linked_with: None,
                         });
                     }
                     self.dir(&up, &low, &p);
@@ -258,6 +302,7 @@ impl Walk<'_> {
             } else {
                 ChangeKind::Created
             };
+            self.note_link(&meta, &p);
             let note = if meta.file_type().is_socket() {
                 "socket".to_string()
             } else {
@@ -270,6 +315,7 @@ impl Walk<'_> {
                 bytes: meta.len(),
                 note,
                 renamed_from: None,
+                linked_with: None,
             });
         }
     }
@@ -310,14 +356,18 @@ impl Walk<'_> {
                 n += 1;
                 let meta = e.metadata();
                 let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
+                let linked = meta.as_ref().is_ok_and(|m| !is_dir && m.nlink() > 1);
                 let name = e.file_name();
                 let odd = name.to_str().is_none();
                 // The shown path, only where it is needed: for a directory
-                // to descend, or a name to report.
-                if odd || is_dir {
+                // to descend, or a name to report or pair with its links.
+                if odd || is_dir || linked {
                     let e_shown = join(&d_shown, &String::from_utf8_lossy(name.as_bytes()));
                     if odd {
                         self.not_utf8.push(e_shown.clone());
+                    }
+                    if let (true, Ok(m)) = (linked, &meta) {
+                        self.note_link(m, &e_shown);
                     }
                     if is_dir {
                         stack.push((e.path(), e_shown));

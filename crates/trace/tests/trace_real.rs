@@ -1739,20 +1739,11 @@ fn a_directory_renamed_across_directories_is_planned_in_one_volume() {
     let Some(py) = root_and_python("rename-across") else {
         return;
     };
-    let base = PathBuf::from(format!(
-        "/var/tmp/rootlock-renamedir-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&base);
-    let _cleanup = RemoveOnDrop(base.clone());
-    for d in ["from/moved", "to"] {
-        std::fs::create_dir_all(base.join(d)).unwrap();
-    }
-    // Neighbours, so that no anchor is lifted to its parent as its only
-    // content.
-    for f in ["from/moved/log", "from/keep", "to/keep", "keep"] {
-        std::fs::write(base.join(f), "image").unwrap();
-    }
+    let (base, _cleanup) = image_dir(
+        "renamedir",
+        &["from/moved", "to"],
+        &["from/moved/log", "from/keep", "to/keep", "keep"],
+    );
     let script = format!(
         r#"import os; os.rename("{b}/from/moved", "{b}/to/renamed")"#,
         b = base.display()
@@ -1762,6 +1753,23 @@ fn a_directory_renamed_across_directories_is_planned_in_one_volume() {
     assert_eq!(out.exit_code, Some(0), "{out:?}");
     let (_, seed) = one_volume_over_and_verified(&mut o, &out, &base);
     assert!(seed, "the image's directories are seeded");
+}
+
+/// A directory of the host root for a test (`/var/tmp/rootlock-NAME-PID`,
+/// removed when the guard drops) holding `dirs` and the files `files`:
+/// neighbours of what the program writes, so that no anchor is lifted to
+/// its parent as its only content.
+fn image_dir(name: &str, dirs: &[&str], files: &[&str]) -> (PathBuf, RemoveOnDrop) {
+    let base = PathBuf::from(format!("/var/tmp/rootlock-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let cleanup = RemoveOnDrop(base.clone());
+    for d in dirs {
+        std::fs::create_dir_all(base.join(d)).unwrap();
+    }
+    for f in files {
+        std::fs::write(base.join(f), "image").unwrap();
+    }
+    (base, cleanup)
 }
 
 /// The plan of a traced rename across directories: one volume at or above
@@ -1796,18 +1804,11 @@ fn a_file_renamed_across_directories_is_planned_in_one_volume() {
     let Some(py) = root_and_python("rename-file-across") else {
         return;
     };
-    let base = PathBuf::from(format!(
-        "/var/tmp/rootlock-renamefile-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&base);
-    let _cleanup = RemoveOnDrop(base.clone());
-    for d in ["work", "done"] {
-        std::fs::create_dir_all(base.join(d)).unwrap();
-    }
-    for f in ["work/keep", "done/keep", "keep"] {
-        std::fs::write(base.join(f), "image").unwrap();
-    }
+    let (base, _cleanup) = image_dir(
+        "renamefile",
+        &["work", "done"],
+        &["work/keep", "done/keep", "keep"],
+    );
     let script = format!(
         r#"
 import os
@@ -1829,6 +1830,47 @@ os.rename("{b}/work/x.part", "{b}/done/x")
         out.changes
     );
     one_volume_over_and_verified(&mut o, &out, &base);
+}
+
+/// A file written in one directory and hard-linked into another: link(2)
+/// does not cross mounts either, so the plan must hold both directories in
+/// one volume, or the link fails with EXDEV under it. Both names stay (the
+/// upper layer holds one inode under two names), or the first is removed
+/// again (a Maildir delivery: `tmp/m`, linked to `new/m`, then unlinked;
+/// only fanotify saw the first name).
+#[test]
+fn a_file_hard_linked_across_directories_is_planned_in_one_volume() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("link-across") {
+        return;
+    }
+    for (name, script) in [
+        ("kept", "echo data > cache/f && ln cache/f lib/g"),
+        (
+            "maildir",
+            "echo data > cache/f && ln cache/f lib/g && rm cache/f",
+        ),
+    ] {
+        let (base, _cleanup) = image_dir(
+            &format!("link-{name}"),
+            &["cache", "lib"],
+            &["cache/keep", "lib/keep", "keep"],
+        );
+        let script = format!("cd {} && {script}", base.display());
+        let mut o = opts(&["sh", "-c", &script], Some(30.0));
+        let out = tracer::run(&o).unwrap();
+        assert_eq!(out.exit_code, Some(0), "{name}: {out:?}");
+        let g = base.join("lib/g").to_string_lossy().into_owned();
+        let f = base.join("cache/f").to_string_lossy().into_owned();
+        let linked = out.changes.iter().find(|c| c.path == g);
+        assert_eq!(
+            linked.and_then(|c| c.linked_with.as_deref()),
+            Some(f.as_str()),
+            "{name}: {:#?}",
+            out.changes
+        );
+        one_volume_over_and_verified(&mut o, &out, &base);
+    }
 }
 
 /// A plan with a volume inside another (`/tmp` and `/tmp/x`, a plan from
