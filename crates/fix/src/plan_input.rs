@@ -1,8 +1,7 @@
 //! Reading a volume plan (`rootlock trace`/`rootlock logs` output; the
 //! format is `rootlock_policy::plan`) from a YAML or JSON file.
 
-use rootlock_manifest::Limits;
-use rootlock_manifest::tree::parse_documents;
+use rootlock_manifest::plan_lines::plan_path_at;
 use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{PlannedPath, VolumePlan};
 
@@ -29,10 +28,7 @@ pub fn parse_plan(text: &str, file: &str) -> Result<Vec<PlannedPath>, String> {
     for (i, p) in paths.iter_mut().enumerate() {
         // Same rules as `--writable`: `..` resolved, system paths refused.
         p.path = normalize_path(&p.path);
-        let at = || match path_line(text, i) {
-            Some(line) => format!("{file}:{line}"),
-            None => file.to_string(),
-        };
+        let at = || plan_path_at(text, i, file);
         if let Some(why) = crate::writable::system_path_refusal(&p.path) {
             return Err(format!("{}: invalid plan: paths[{i}].path: {why}", at()));
         }
@@ -51,14 +47,6 @@ pub fn parse_plan(text: &str, file: &str) -> Result<Vec<PlannedPath>, String> {
         }
     }
     Ok(paths)
-}
-
-/// The line of `paths[i].path` in the plan text, for messages.
-fn path_line(text: &str, i: usize) -> Option<usize> {
-    let docs = parse_documents(text, 0, &Limits::default(), &|_| true).ok()?;
-    let root = docs.first()?.root.as_ref()?;
-    let entry = root.get("paths")?.as_seq()?.get(i)?;
-    Some(entry.get("path").map_or(entry.line, |n| n.line))
 }
 
 /// Reads a plan file, in UTF-8 or (with its byte-order mark) UTF-16, as

@@ -1,7 +1,6 @@
 //! `--writable PATH[=memory|disk][:SIZE]`.
 
 use crate::edits::DEFAULT_MEMORY_SIZE;
-use rootlock_policy::immutable::{is_at_or_above_system_path, is_kernel_path};
 use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{Medium, PlannedPath};
 
@@ -57,39 +56,8 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
     })
 }
 
-/// Why a (normalized) path must not become a writable volume, if it must
-/// not: a volume at or above a system path re-opens what the read-only root
-/// closed, and `rootlock scan --level immutable` reports it
-/// (writableSystemPath); the fix must not create what the scan refuses. A
-/// volume at a kernel interface or at what the kubelet mounts would keep
-/// the pod from starting.
-pub fn system_path_refusal(path: &str) -> Option<String> {
-    if is_at_or_above_system_path(path) {
-        return Some(format!(
-            "{path} is a system path or holds one; a writable volume there would let the \
-             container replace binaries, libraries or configuration (writableSystemPath): \
-             make only the directory the program writes to writable"
-        ));
-    }
-    if is_kernel_path(path) {
-        return Some(format!(
-            "{path} is the kernel's (/proc, /sys or /dev, all but /dev/shm): a volume there \
-             keeps the container from starting (runc refuses one over /proc) or hides its \
-             devices; what fails to write there is no file the application keeps"
-        ));
-    }
-    // A volume where the kubelet mounts something is a second mount at the
-    // same place (the API server refuses duplicate mount paths) or a
-    // directory over a file (the runtime cannot start the container).
-    rootlock_policy::immutable::kubelet_mounts()
-        .find(|k| path == *k || path.strip_prefix(*k).is_some_and(|r| r.starts_with('/')))
-        .map(|k| {
-            format!(
-                "{path} is where the kubelet mounts {k} in every container: a volume there \
-                 would collide with that mount"
-            )
-        })
-}
+/// Moved to the policy crate, where `trace --verify --plan` reads it too.
+pub use rootlock_policy::immutable::system_path_refusal;
 
 /// Why `size` cannot be an emptyDir `sizeLimit`, if it cannot: it must be a
 /// quantity the API server accepts, and not zero — a zero `sizeLimit` is no

@@ -24,6 +24,7 @@ pub mod limits;
 pub mod line_breaks;
 mod map_keys;
 pub mod offsets;
+pub mod plan_lines;
 pub mod reader;
 pub mod scalar;
 pub mod tree;

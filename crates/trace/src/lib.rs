@@ -533,6 +533,35 @@ mod summary_tests {
         );
     }
 
+    /// `trace --verify --plan` with a path `fix --plan` refuses: a usage
+    /// error (exit 2), before anything runs.
+    #[test]
+    fn verify_of_a_plan_with_a_kernel_path_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("plan.yaml");
+        std::fs::write(
+            &plan,
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /proc/sys\n",
+        )
+        .unwrap();
+        let marker = dir.path().join("ran");
+        let args = TraceArgs {
+            rootfs: None,
+            user: None,
+            binds: Vec::new(),
+            timeout: None,
+            format: Format::Text,
+            output: None,
+            verify: true,
+            plan: Some(plan.to_string_lossy().into_owned()),
+            private_network: false,
+            upper_size: "16m".into(),
+            command: vec!["touch".into(), marker.to_string_lossy().into_owned()],
+        };
+        assert_eq!(run_trace(&args), 2);
+        assert!(!marker.exists(), "the command ran");
+    }
+
     #[test]
     fn timeouts_are_positive_seconds_below_a_billion() {
         assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2500)));

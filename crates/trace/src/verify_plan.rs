@@ -2,13 +2,34 @@
 //! serde, YAML through a reader for the plan's own simple shape (the
 //! `paths` list's `path` and `seed` keys; the rest is not needed here).
 
+use rootlock_manifest::plan_lines::plan_path_at;
+use rootlock_policy::immutable::system_path_refusal;
+use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 
 pub fn read(file: &str) -> Result<VolumePlan, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("--plan {file}: {e}"))?;
     let plan = parse(&text).map_err(|e| format!("--plan {file}: {e}"))?;
     plan.validate().map_err(|e| format!("--plan {file}: {e}"))?;
+    refuse_unmountable(&plan, &text, file)?;
     Ok(plan)
+}
+
+/// A path `fix --plan` refuses (a system, kernel or kubelet path) is
+/// refused here by the same rule: a plan verified here is one `fix` can
+/// apply (and a volume over `/proc` or `/usr` would "pass" by hiding what
+/// the program needs, or break the traced root).
+fn refuse_unmountable(plan: &VolumePlan, text: &str, file: &str) -> Result<(), String> {
+    for (i, p) in plan.paths.iter().enumerate() {
+        // `..` resolved first, as `fix` does: `/var/../etc` is `/etc`.
+        if let Some(why) = system_path_refusal(&normalize_path(&p.path)) {
+            return Err(format!(
+                "--plan {}: invalid plan: paths[{i}].path: {why}",
+                plan_path_at(text, i, file)
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn parse(text: &str) -> Result<VolumePlan, String> {
@@ -229,6 +250,51 @@ mod tests {
         let empty = "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths: []\n";
         assert!(parse(empty).unwrap().paths.is_empty());
         parse(empty).unwrap().validate().unwrap();
+    }
+
+    /// A plan `fix --plan` refuses (a kernel, system or kubelet path) is
+    /// refused by `trace --verify --plan` too, by the same rule, naming
+    /// the file, the line and the path: verified, it would pass a plan
+    /// that cannot be applied.
+    #[test]
+    fn system_kernel_and_kubelet_paths_are_refused_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (bad, why) in [
+            ("/proc/x", "the kernel's"),
+            ("/usr", "system path"),
+            ("/var/../etc", "system path"),
+            ("/etc/hosts", "kubelet mounts /etc/hosts"),
+            (
+                "/var/run/secrets/kubernetes.io/serviceaccount",
+                "kubelet mounts",
+            ),
+        ] {
+            let yaml = format!(
+                "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /tmp\n  medium: memory\n- medium: disk\n  path: {bad}\n"
+            );
+            let json = format!(
+                "{{\n\"apiVersion\": \"rootlock.dev/v1\",\n\"kind\": \"VolumePlan\",\n\"paths\": [\n{{\"path\": {bad:?}, \"medium\": \"disk\"}}\n]}}\n"
+            );
+            for (name, text, at) in [
+                ("plan.yaml", yaml, "7: invalid plan: paths[1]"),
+                ("plan.json", json, "5: invalid plan: paths[0]"),
+            ] {
+                let path = dir.path().join(name);
+                std::fs::write(&path, text).unwrap();
+                let file = path.to_str().unwrap();
+                let e = read(file).unwrap_err();
+                assert!(e.starts_with(&format!("--plan {file}:{at}.path: ")), "{e}");
+                assert!(e.contains(why), "{e}");
+            }
+        }
+        // Below a system path (outside its executable trees) is writable.
+        let ok = dir.path().join("ok.yaml");
+        std::fs::write(
+            &ok,
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /etc/nginx/conf.d\n- path: /dev/shm\n",
+        )
+        .unwrap();
+        assert_eq!(read(ok.to_str().unwrap()).unwrap().paths.len(), 2);
     }
 
     #[test]
