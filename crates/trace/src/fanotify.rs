@@ -6,7 +6,9 @@
 //! creation, so no privilege (`open_by_handle_at`) is needed.
 
 use crate::namespaces::{Result, cpath, os_err};
+use crate::reduce::LISTED_PER_DIR;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -36,8 +38,8 @@ const RECENT_FILES: usize = 4096;
 pub struct Watch {
     fd: OwnedFd,
     dirs: HashMap<Vec<u8>, PathBuf>,
-    /// Every path created or moved in under a known directory: (path, is_dir).
-    pub created: BTreeSet<(PathBuf, bool)>,
+    /// What was created or moved in under each known directory.
+    pub created: BTreeMap<PathBuf, CreatedIn>,
     /// Every rename from one known directory into another (a different
     /// one): (from, to, is_dir). rename(2) does not cross mounts, so the
     /// plan needs both places in one volume; the upper layers show only
@@ -57,6 +59,30 @@ pub struct Watch {
     recent_order: VecDeque<Vec<u8>>,
     /// The kernel dropped events: the transient list may be incomplete.
     pub overflow: bool,
+}
+
+/// The entries created (or moved in) in one directory: their names, up to
+/// [`LISTED_PER_DIR`], then a count. Only the names are needed (to find
+/// those removed again, transient), and a directory written a
+/// million times needs no more than its name in the plan: every entry
+/// anchors there.
+#[derive(Debug, Default)]
+pub struct CreatedIn {
+    /// (name, is_dir).
+    pub names: BTreeSet<(OsString, bool)>,
+    /// Entries made past those, counted only.
+    pub folded: u64,
+}
+
+impl CreatedIn {
+    fn add(&mut self, name: &OsStr, is_dir: bool) {
+        let key = (name.to_owned(), is_dir);
+        if self.names.len() < LISTED_PER_DIR || self.names.contains(&key) {
+            self.names.insert(key);
+        } else {
+            self.folded += 1;
+        }
+    }
 }
 
 /// A directory's file handle as the map key (type + bytes).
@@ -137,7 +163,7 @@ impl Watch {
         Ok(Watch {
             fd,
             dirs: map,
-            created: BTreeSet::new(),
+            created: BTreeMap::new(),
             renamed: Vec::new(),
             linked: BTreeMap::new(),
             recent: HashMap::new(),
@@ -282,7 +308,10 @@ impl Watch {
             let path = parent.join(&name);
             let ondir = mask & FAN_ONDIR != 0;
             if mask & (FAN_CREATE | FAN_MOVED_TO) != 0 {
-                self.created.insert((path.clone(), ondir));
+                self.created
+                    .entry(parent.clone())
+                    .or_default()
+                    .add(&name, ondir);
                 if !ondir && let Some(t) = &target {
                     self.file_named(t, &path, mask & FAN_CREATE != 0);
                 }

@@ -443,6 +443,7 @@ mod summary_tests {
             note: String::new(),
             renamed_from: None,
             linked_with: None,
+            folded: 0,
         };
         o.changes.push(change.clone());
         assert!(
@@ -524,6 +525,7 @@ mod summary_tests {
             note: String::new(),
             renamed_from: None,
             linked_with: None,
+            folded: 0,
         });
         let s = summary(&o);
         assert_eq!(s.lines().count(), 3, "{s}");

@@ -89,7 +89,22 @@ pub struct Change {
     /// directory: link(2), like rename(2), needs both in one writable mount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_with: Option<String>,
+    /// More changes of the same kind in the same directory, folded into
+    /// this one instead of listed (past [`LISTED_PER_DIR`]): counted in
+    /// the plan's reason, not kept.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub folded: u64,
 }
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Changes listed one by one in a directory; the rest are counted only
+/// (see [`Change::folded`]): a program that writes 300,000 files costs
+/// the trace no more than one that writes this many, per directory. Each
+/// of them would only add to the same anchor.
+pub const LISTED_PER_DIR: usize = 1000;
 
 impl Change {
     /// The other name this change needs in the same mount (renamed from,
@@ -111,6 +126,9 @@ pub struct Anchor {
     pub evidence: Vec<String>,
     /// Paths written below the anchor (for the medium heuristic).
     pub written: Vec<String>,
+    /// Changes below the anchor counted but not listed (see
+    /// [`Change::folded`]).
+    pub folded: u64,
 }
 
 impl Anchor {
@@ -128,6 +146,7 @@ impl Anchor {
             bytes,
             evidence: vec![evidence],
             written: vec![written.to_string()],
+            folded: 0,
         }
     }
 }
@@ -167,13 +186,15 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         ChangeKind::Touched => path.clone(),
         _ => parent(&path).to_string(),
     };
-    Some(Anchor::new(
+    let mut anchor = Anchor::new(
         &at,
         kind.touches_image(),
         Some(change.bytes),
         evidence,
         &path,
-    ))
+    );
+    anchor.folded = change.folded;
+    Some(anchor)
 }
 
 /// A common ancestor no volume can be planned at: `/`, a system path or
@@ -306,6 +327,15 @@ const DATA_SUFFIXES: &[&str] = &[
     "PG_VERSION",
 ];
 
+/// A file name that says "a database" ([`DATA_SUFFIXES`]): such a file
+/// is never folded (see [`LISTED_PER_DIR`]), the medium depends on it.
+pub fn names_data(path: &str) -> bool {
+    let path = path.to_ascii_lowercase();
+    DATA_SUFFIXES
+        .iter()
+        .any(|s| path.ends_with(&s.to_ascii_lowercase()))
+}
+
 /// Scratch no larger than this goes to memory.
 const SMALL_SCRATCH: u64 = 1 << 20;
 
@@ -331,13 +361,7 @@ pub fn suggest_medium(anchor: &Anchor) -> (Medium, Option<String>) {
         (None, Some(_)) => false,
         (None, None) => !config && lower.iter().any(|c| DATA_PRODUCTS.contains(&c.as_str())),
     };
-    let persistent = data_by_name
-        || anchor.written.iter().any(|w| {
-            let w = w.to_ascii_lowercase();
-            DATA_SUFFIXES
-                .iter()
-                .any(|s| w.ends_with(&s.to_ascii_lowercase()))
-        });
+    let persistent = data_by_name || anchor.written.iter().any(|w| names_data(w));
     let runtime_state = RUNTIME_STATE_PATHS.iter().any(|m| is_at_or_under(p, m));
     if runtime_state || (MEMORY_PATHS.iter().any(|m| is_at_or_under(p, m)) && !persistent) {
         return (Medium::Memory, Some(memory_limit(anchor.bytes)));
@@ -502,7 +526,7 @@ fn merge_nested(anchors: Vec<Anchor>) -> Vec<Merged> {
             at[i] = merged.len();
             seen.push(a.evidence.iter().cloned().collect());
             merged.push(Merged {
-                evidence_count: a.evidence.len(),
+                evidence_count: a.evidence.len() + a.folded as usize,
                 anchor: a,
             });
             continue;
@@ -518,6 +542,7 @@ fn merge_nested(anchors: Vec<Anchor>) -> Vec<Merged> {
             (Some(x), Some(y)) => Some(x.saturating_add(y)),
             _ => None,
         };
+        m.evidence_count = m.evidence_count.saturating_add(a.folded as usize);
         for e in a.evidence {
             if seen[at[into[i]]].insert(e.clone()) {
                 m.evidence_count += 1;
@@ -651,6 +676,7 @@ mod tests {
             note: String::new(),
             renamed_from: None,
             linked_with: None,
+            folded: 0,
         }
     }
 

@@ -656,42 +656,7 @@ fn tracer_inner(
                 "the fanotify queue overflowed: the list of transient files is incomplete".into(),
             );
         }
-        for (p, is_dir) in &w.created {
-            if std::fs::symlink_metadata(p).is_ok() {
-                continue;
-            }
-            let Some(layer) = b.layers.iter().find(|l| p.starts_with(&l.upper)) else {
-                continue;
-            };
-            let rel = p
-                .strip_prefix(&layer.upper)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .into_owned();
-            if p.to_str().is_none() {
-                not_utf8.push(format!("{}/{rel}", layer.mountpoint.trim_end_matches('/')));
-            }
-            let path = if layer.mountpoint == "/" {
-                format!("/{rel}")
-            } else {
-                format!("{}/{rel}", layer.mountpoint)
-            };
-            if crate::overlay::PSEUDO
-                .iter()
-                .any(|x| crate::canonical::is_at_or_under(&path, x))
-            {
-                continue;
-            }
-            out.changes.push(Change {
-                path,
-                kind: ChangeKind::Transient,
-                is_dir: *is_dir,
-                bytes: 0,
-                note: String::new(),
-                renamed_from: None,
-                linked_with: None,
-            });
-        }
+        record_transients(&w.created, &b.layers, &mut out.changes, &mut not_utf8);
     }
     if let Some(w) = &watch {
         record_renames(&w.renamed, &b.layers, &mut out.changes);
@@ -711,6 +676,82 @@ fn tracer_inner(
     });
     out.warnings.extend(not_utf8_warning(&not_utf8));
     Ok(())
+}
+
+/// What fanotify saw created that is gone at the end: transient (a pid
+/// file, a socket, a temporary file). Entries of a directory past
+/// [`crate::reduce::LISTED_PER_DIR`] were counted, not named: which of
+/// them are gone is not known, but each would anchor at that directory.
+/// So where no change recorded already anchors at or above it, the
+/// directory gets one change of its own (touched: written in place).
+fn record_transients(
+    created: &std::collections::BTreeMap<PathBuf, crate::fanotify::CreatedIn>,
+    layers: &[crate::overlay::Layer],
+    changes: &mut Vec<Change>,
+    not_utf8: &mut Vec<String>,
+) {
+    let change = |path, kind, is_dir, note, folded| Change {
+        path,
+        kind,
+        is_dir,
+        bytes: 0,
+        note,
+        renamed_from: None,
+        linked_with: None,
+        folded,
+    };
+    let anchored: std::collections::HashSet<String> = changes
+        .iter()
+        .filter_map(crate::reduce::anchor_of)
+        .map(|a| a.path)
+        .collect();
+    let covered = |dir: &str| {
+        let mut at = dir;
+        loop {
+            if anchored.contains(at) {
+                return true;
+            }
+            if at == "/" {
+                return false;
+            }
+            at = crate::canonical::parent(at);
+        }
+    };
+    for (dir, made) in created {
+        for (name, is_dir) in &made.names {
+            let p = dir.join(name);
+            if std::fs::symlink_metadata(&p).is_ok() {
+                continue;
+            }
+            let Some((_, path)) = shown_in_layer(layers, &p) else {
+                continue;
+            };
+            if p.to_str().is_none() {
+                not_utf8.push(path.clone());
+            }
+            changes.push(change(
+                path,
+                ChangeKind::Transient,
+                *is_dir,
+                String::new(),
+                0,
+            ));
+        }
+        // `/` itself cannot be planned; what was made there is warned of
+        // by the names listed.
+        if let (1.., Some((_, path))) = (made.folded, shown_in_layer(layers, dir))
+            && path != "/"
+            && !covered(&path)
+        {
+            let note = format!(
+                "{} more entries made here, not followed one by one",
+                made.folded
+            );
+            // The change itself is one of them.
+            let folded = made.folded - 1;
+            changes.push(change(path, ChangeKind::Touched, true, note, folded));
+        }
+    }
 }
 
 /// Renames from one directory into another, seen by fanotify, on the
@@ -790,7 +831,11 @@ fn shown_in_layer<'l>(
 ) -> Option<(&'l crate::overlay::Layer, String)> {
     let layer = layers.iter().find(|l| p.starts_with(&l.upper))?;
     let rel = p.strip_prefix(&layer.upper).ok()?.to_string_lossy();
-    let shown = format!("{}/{rel}", layer.mountpoint.trim_end_matches('/'));
+    let shown = if rel.is_empty() {
+        layer.mountpoint.clone()
+    } else {
+        format!("{}/{rel}", layer.mountpoint.trim_end_matches('/'))
+    };
     if crate::overlay::PSEUDO
         .iter()
         .any(|x| crate::canonical::is_at_or_under(&shown, x))
@@ -848,6 +893,7 @@ fn attach_other_name(
                 note,
                 renamed_from,
                 linked_with,
+                folded: 0,
             });
         }
     }

@@ -13,7 +13,7 @@
 
 use crate::canonical::{is_at_or_under, parent};
 use crate::overlay::{Layer, PSEUDO, RootAttrs};
-use crate::reduce::{Change, ChangeKind};
+use crate::reduce::{Change, ChangeKind, LISTED_PER_DIR, names_data};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fs::{self, Metadata};
@@ -45,6 +45,15 @@ pub fn walk(
     }
     w.dir(&layer.upper, &layer.lower, &layer.mountpoint);
     w.links
+}
+
+/// The entries of one directory whose changes anchor at it (files,
+/// deletions): how many are listed, and the changes the rest are folded
+/// into (one per kind).
+#[derive(Default)]
+struct DirFiles {
+    listed: usize,
+    folded: Vec<Change>,
 }
 
 /// What one walk of an upper layer writes to, and reads throughout.
@@ -171,17 +180,44 @@ impl Walk<'_> {
             note,
             renamed_from: None,
             linked_with: None,
+            folded: 0,
         });
+    }
+
+    /// A change of an entry of a directory (`files`: what that directory
+    /// listed so far): listed, or past [`LISTED_PER_DIR`] folded into the
+    /// first such change of its kind. Every one anchors at the directory,
+    /// so the plan is the same; a data file's name is kept (the medium
+    /// depends on it).
+    fn entry_change(&mut self, files: &mut DirFiles, c: Change) {
+        if files.listed < LISTED_PER_DIR || names_data(&c.path) {
+            files.listed += 1;
+            self.out.push(c);
+            return;
+        }
+        match files
+            .folded
+            .iter_mut()
+            .find(|f| (f.kind, f.is_dir) == (c.kind, c.is_dir))
+        {
+            Some(f) => {
+                f.folded += 1;
+                f.bytes = f.bytes.saturating_add(c.bytes);
+            }
+            None => files.folded.push(c),
+        }
     }
 
     fn dir(&mut self, upper: &Path, lower: &Path, path: &str) {
         let Ok(entries) = fs::read_dir(upper) else {
             return;
         };
-        let mut entries: Vec<_> = entries.flatten().collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let name_os = e.file_name();
+        let mut files = DirFiles::default();
+        // Names only, sorted for a stable order: a directory of 300,000
+        // files is held once, as its names.
+        let mut names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+        names.sort_unstable();
+        for name_os in names {
             let name = String::from_utf8_lossy(name_os.as_bytes()).into_owned();
             let p = join(path, &name);
             if PSEUDO.iter().any(|x| is_at_or_under(&p, x)) {
@@ -197,15 +233,19 @@ impl Walk<'_> {
             let lower_meta = fs::symlink_metadata(&low).ok();
             if is_whiteout(&meta) {
                 let is_dir = lower_meta.as_ref().is_some_and(|m| m.is_dir());
-                self.out.push(Change {
-                    path: p,
-                    kind: ChangeKind::Deleted,
-                    is_dir,
-                    bytes: 0,
-                    note: String::new(),
-                    renamed_from: None,
-                    linked_with: None,
-                });
+                self.entry_change(
+                    &mut files,
+                    Change {
+                        path: p,
+                        kind: ChangeKind::Deleted,
+                        is_dir,
+                        bytes: 0,
+                        note: String::new(),
+                        renamed_from: None,
+                        linked_with: None,
+                        folded: 0,
+                    },
+                );
                 continue;
             }
             if meta.is_dir() {
@@ -229,6 +269,7 @@ impl Walk<'_> {
                         note: format!("renamed from {from}; {entries} entries below"),
                         renamed_from: Some(from),
                         linked_with: None,
+                        folded: 0,
                     });
                 } else if !in_lower || opaque {
                     let (entries, bytes) = self.subtree(&up, &p);
@@ -250,6 +291,7 @@ impl Walk<'_> {
                         note,
                         renamed_from: None,
                         linked_with: None,
+                        folded: 0,
                     });
                 } else {
                     if let Some(lm) = &lower_meta
@@ -268,6 +310,7 @@ impl Walk<'_> {
                             ),
                             renamed_from: None,
                             linked_with: None,
+                            folded: 0,
                         });
                     } else if is_empty_dir(&up) {
                         self.out.push(Change {
@@ -278,6 +321,7 @@ impl Walk<'_> {
                             note: COPIED_UP_EMPTY.to_string(),
                             renamed_from: None,
                             linked_with: None,
+                            folded: 0,
                         });
                     } else if let Some(lm) = &lower_meta
                         && (meta.mtime(), meta.mtime_nsec()) > (lm.mtime(), lm.mtime_nsec())
@@ -291,6 +335,7 @@ impl Walk<'_> {
                             note: TIMES_SET.to_string(),
                             renamed_from: None,
                             linked_with: None,
+                            folded: 0,
                         });
                     }
                     self.dir(&up, &low, &p);
@@ -308,16 +353,21 @@ impl Walk<'_> {
             } else {
                 String::new()
             };
-            self.out.push(Change {
-                path: p,
-                kind,
-                is_dir: false,
-                bytes: meta.len(),
-                note,
-                renamed_from: None,
-                linked_with: None,
-            });
+            self.entry_change(
+                &mut files,
+                Change {
+                    path: p,
+                    kind,
+                    is_dir: false,
+                    bytes: meta.len(),
+                    note,
+                    renamed_from: None,
+                    linked_with: None,
+                    folded: 0,
+                },
+            );
         }
+        self.out.append(&mut files.folded);
     }
 
     /// Every entry of the copied-up directory `upper` is an image entry

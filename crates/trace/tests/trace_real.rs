@@ -1873,6 +1873,53 @@ fn a_file_hard_linked_across_directories_is_planned_in_one_volume() {
     }
 }
 
+/// 20,000 files written into a directory of the image, and 20,000 made and
+/// removed again in another: what the trace records stays bounded per
+/// directory (a change and a fanotify entry per file made a trace of
+/// 300,000 files peak at 275 MB), and the plan is what it was: one volume
+/// each, its reason counting every file.
+#[test]
+fn many_files_in_one_directory_are_recorded_in_bounded_state() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(py) = root_and_python("many-files") else {
+        return;
+    };
+    let (base, _cleanup) = image_dir(
+        "many",
+        &["kept", "scratch"],
+        &["kept/keep", "scratch/keep", "keep"],
+    );
+    let script = format!(
+        r#"
+import os
+os.chdir("{b}")
+for i in range(20000):
+    open(f"kept/f{{i}}", "w").close()
+for i in range(20000):
+    open(f"scratch/t{{i}}", "w").close()
+    os.unlink(f"scratch/t{{i}}")
+"#,
+        b = base.display()
+    );
+    let out = tracer::run(&opts(&[py, "-c", &script], Some(60.0))).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{:?}", out.warnings);
+    assert!(
+        out.changes.len() <= 2 * rootlock_trace::reduce::LISTED_PER_DIR + 10,
+        "{} changes recorded",
+        out.changes.len()
+    );
+    let plan = rootlock_trace::plan_for(&out, None, "trace: many");
+    let at = |d: &str| base.join(d).to_string_lossy().into_owned();
+    let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, [at("kept"), at("scratch")], "{plan:#?}");
+    assert!(plan.paths.iter().all(|p| p.seed), "{plan:#?}");
+    assert!(
+        plan.paths[0].reason.ends_with("; and 19997 more"),
+        "{}",
+        plan.paths[0].reason
+    );
+}
+
 /// A plan with a volume inside another (`/tmp` and `/tmp/x`, a plan from
 /// `logs` or edited by hand) is verified as a pod runs it, in either
 /// order: the parent mounted first, the inner volume's mount point made in
