@@ -206,7 +206,25 @@ pub fn subid_range(text: &str, name: &str, id: u32) -> Option<(u32, u32)> {
 
 /// The login name of `uid` from `/etc/passwd`.
 pub fn user_name(uid: u32) -> Option<String> {
-    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    user_name_in(Path::new("/etc/passwd"), uid)
+}
+
+/// A passwd, group or subuid file, read whole as text; empty when it
+/// cannot be read (as a missing file: no entries).
+pub fn read_lossy(path: &Path) -> String {
+    read_bytes_lossy(path).unwrap_or_default()
+}
+
+/// Bytes, not UTF-8: a GECOS field in Latin-1 (`José`) made the whole
+/// file unreadable as a string. Names and ids are ASCII, so a lossy
+/// decoding loses nothing of them.
+fn read_bytes_lossy(path: &Path) -> io::Result<String> {
+    std::fs::read(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The login name of `uid` from the passwd file at `path`.
+fn user_name_in(path: &Path, uid: u32) -> Option<String> {
+    let text = read_lossy(path);
     text.lines().find_map(|l| {
         let f: Vec<&str> = l.split(':').collect();
         (f.len() > 2 && f[2].parse::<u32>().ok() == Some(uid)).then(|| f[0].to_string())
@@ -235,18 +253,17 @@ pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
-    // Bytes, not UTF-8: a GECOS field in Latin-1 (`José`) made the whole
-    // file unreadable as a string, and it was then taken as empty: `--user
-    // app` was "no user", `--user 1000` ran with group 0 instead of the
-    // user's. Names and ids are ASCII, so a lossy decoding loses nothing.
+    // Lossily (see `read_bytes_lossy`): as a string, a Latin-1 GECOS made
+    // the file empty, `--user app` "no user" and `--user 1000` run with
+    // group 0 instead of the user's.
     // Looked up inside the root (an image's absolute symlink is its own
     // path, not the host's). Missing, the image has no users (a numeric
     // uid still runs, as under containerd); unreadable, it is an error.
     let read = |file: &str| -> Result<String> {
         let path = crate::canonical::resolve_in_root(root, file)
             .map_err(|e| format!("--user {spec}: {file}: {e}"))?;
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        match read_bytes_lossy(&path) {
+            Ok(text) => Ok(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
             Err(e) => Err(format!("--user {spec}: cannot read the root's {file}: {e}")),
         }
@@ -309,6 +326,29 @@ pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rootless mode names the caller for `/etc/subuid`: a host passwd
+    /// with a Latin-1 GECOS field (`José`) was unreadable as UTF-8, so no
+    /// name was found and the caller's subordinate ids went unused.
+    #[test]
+    fn the_callers_name_is_found_in_a_passwd_that_is_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let passwd = dir.path().join("passwd");
+        std::fs::write(
+            &passwd,
+            b"root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Jos\xe9 Garc\xeda:/home/alice:/bin/sh\n",
+        )
+        .unwrap();
+        assert_eq!(user_name_in(&passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(user_name_in(&passwd, 0).as_deref(), Some("root"));
+        assert_eq!(user_name_in(&passwd, 1001), None);
+        let subuid = dir.path().join("subuid");
+        std::fs::write(&subuid, b"# \xe9\nalice:100000:65536\n").unwrap();
+        assert_eq!(
+            subid_range(&read_lossy(&subuid), "alice", 1000),
+            Some((100000, 65536))
+        );
+    }
 
     #[test]
     fn subordinate_ranges() {

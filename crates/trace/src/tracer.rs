@@ -278,13 +278,7 @@ fn collect(
 /// system grants some (newuidmap/newgidmap). Returns fidelity warnings.
 fn write_id_maps(pid: i32, uid: u32, gid: u32) -> Vec<String> {
     let name = ns::user_name(uid).unwrap_or_default();
-    let sub = |file: &str, id: u32| {
-        ns::subid_range(
-            &std::fs::read_to_string(file).unwrap_or_default(),
-            &name,
-            id,
-        )
-    };
+    let sub = |file: &str, id: u32| ns::subid_range(&ns::read_lossy(Path::new(file)), &name, id);
     if let (Some((us, uc)), Some((gs, gc))) = (sub("/etc/subuid", uid), sub("/etc/subgid", gid)) {
         let run = |tool: &str, id: u32, start: u32, count: u32| {
             std::process::Command::new(tool)
