@@ -399,6 +399,16 @@ fn tracer_inner(
                         "plan path {p}: resolves to /, which a volume cannot be (it would make the whole root writable)"
                     ));
                 }
+                // A symlink of the root (`/data -> /etc`) leads the
+                // runtime there too: the volume would be over what the
+                // plan may not hold, and pass for it.
+                let shown = Path::new("/").join(t.strip_prefix(&merged).unwrap_or(&t));
+                let shown = shown.to_string_lossy();
+                if let Some(why) = rootlock_policy::immutable::system_path_refusal(&shown) {
+                    return Err(format!(
+                        "plan path {p}: resolves to {shown} in the traced root: {why}"
+                    ));
+                }
                 Ok((t, resolve_in_root(&lower, p)?, *seed))
             })
             .collect::<Result<_>>()?;

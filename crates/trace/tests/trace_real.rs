@@ -495,6 +495,29 @@ fn verify_refuses_a_plan_path_that_resolves_to_the_root() {
     }
 }
 
+/// A plan path that is a symlink in the traced root to a path a plan may
+/// not hold (`/var/tmp/x -> /etc`): the runtime follows it inside the
+/// root too, so the volume would be mounted over `/etc`. Refused as the
+/// path itself would be, not verified.
+#[test]
+fn verify_refuses_a_plan_path_that_resolves_to_a_system_path() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("verify-system-symlink") {
+        return;
+    }
+    let link = PathBuf::from(format!("/var/tmp/rootlock-to-etc-{}", std::process::id()));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink("/etc", &link).unwrap();
+    let _cleanup = RemoveOnDrop(link.clone());
+    let mut o = opts(&["sh", "-c", "echo x > /etc/rootlock-verify"], Some(30.0));
+    o.verify = Some(vec![(link.to_string_lossy().into_owned(), false)]);
+    let e = tracer::run(&o).map(|v| v.exit_code).unwrap_err();
+    assert!(
+        e.contains(&format!("{}: resolves to /etc", link.display())) && e.contains("system path"),
+        "{e}"
+    );
+}
+
 #[test]
 fn verify_paths_stay_inside_the_traced_root() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
