@@ -349,7 +349,13 @@ fn summary(o: &tracer::Outcome) -> String {
     if o.rootless {
         s.push_str("mode: rootless (user namespace)\n");
     }
-    s.push_str(&match o.changes.len() {
+    // Those folded into another (past `reduce::LISTED_PER_DIR` in one
+    // directory) count too: 300,000 files written are not "1,001 changes".
+    let total = o
+        .changes
+        .iter()
+        .fold(0u64, |n, c| n.saturating_add(1).saturating_add(c.folded));
+    s.push_str(&match total {
         0 => "no changes captured\n".to_string(),
         1 => "1 change captured:\n".to_string(),
         n => format!("{n} changes captured:\n"),
@@ -372,8 +378,9 @@ fn summary(o: &tracer::Outcome) -> String {
             printable(&note)
         ));
     }
-    if o.changes.len() > SHOWN {
-        s.push_str(&format!("  … and {} more\n", o.changes.len() - SHOWN));
+    let shown = o.changes.len().min(SHOWN) as u64;
+    if total > shown {
+        s.push_str(&format!("  … and {} more\n", total - shown));
     }
     s
 }
@@ -451,12 +458,18 @@ mod summary_tests {
             "{}",
             summary(&o)
         );
-        o.changes.push(change);
+        o.changes.push(change.clone());
         assert!(
             summary(&o).contains("\n2 changes captured:\n"),
             "{}",
             summary(&o)
         );
+        // Changes folded into one (many files in one directory) count.
+        o.changes[1].folded = 299_998;
+        o.changes.extend(std::iter::repeat_n(change, 40));
+        let s = summary(&o);
+        assert!(s.contains("\n300040 changes captured:\n"), "{s}");
+        assert!(s.ends_with("\n  … and 300000 more\n"), "{s}");
     }
 
     /// Under `--verify` the command's exit status counts, not only EROFS

@@ -367,6 +367,11 @@ impl Walk<'_> {
                 },
             );
         }
+        for f in &mut files.folded {
+            if f.folded > 0 && f.note.is_empty() {
+                f.note = format!("and {} more like it here, counted only", f.folded);
+            }
+        }
         self.out.append(&mut files.folded);
     }
 

@@ -1931,6 +1931,17 @@ for i in range(20000):
         "{} changes recorded",
         out.changes.len()
     );
+    // The 19,000 files past those listed: one change, that says so.
+    assert!(
+        out.changes
+            .iter()
+            .any(|c| c.folded == 18_999 && c.note == "and 18999 more like it here, counted only"),
+        "{:#?}",
+        out.changes
+            .iter()
+            .filter(|c| c.folded > 0)
+            .collect::<Vec<_>>()
+    );
     let plan = rootlock_trace::plan_for(&out, None, "trace: many");
     let at = |d: &str| base.join(d).to_string_lossy().into_owned();
     let paths: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
