@@ -261,6 +261,40 @@ async fn only_significant_pod_updates_are_evaluated() {
     assert_eq!(h.review("/validate", &del).await["allowed"], true);
 }
 
+/// Pod annotations stay mutable on a running pod, and policies before
+/// v1.19 read seccomp from them (a kubelet of that age applies a changed
+/// one when the container restarts). PSA's `isSignificantPodUpdate`
+/// evaluates an update that changes the pod's seccomp annotation as it
+/// does one that changes a container's.
+#[tokio::test]
+async fn a_changed_seccomp_annotation_makes_an_update_significant() {
+    let h = start(config(
+        "defaults:\n  enforce: baseline\n  enforce-version: v1.18\n  warn: baseline\n  audit: baseline\n",
+    ))
+    .await;
+    for (i, key) in [
+        "seccomp.security.alpha.kubernetes.io/pod",
+        "container.seccomp.security.alpha.kubernetes.io/p1",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // 07 changes only annotations; here one of them is seccomp's.
+        let update = variant("07-pod-update", &format!("seccomp-{i}"), |r| {
+            r["object"]["metadata"]["annotations"][key] = json!("unconfined");
+        });
+        let r = h.review("/validate", &update).await;
+        assert_eq!(r["allowed"], false, "{key}: {r}");
+        assert_eq!(
+            r["status"]["message"],
+            format!(
+                "pods \"p1\" is forbidden: violates PodSecurity \"baseline:v1.18\": seccompProfile (forbidden annotation {key}=\"unconfined\")"
+            ),
+            "{key}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn namespaces_with_invalid_labels_are_rejected_with_psa_wording() {
     let h = start(Default::default()).await;
