@@ -166,6 +166,22 @@ fn exempt(
     true
 }
 
+/// The annotation the kubelet puts on the mirror of a static pod.
+const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
+
+const MIRROR_WARNING: &str = "a mirror pod of a static pod: the kubelet runs the static pod's own manifest, so rootlock did not change this copy of it";
+
+/// A static pod's mirror: the kubelet runs the pod from its own manifest
+/// and never reads the mirror's spec back, so a patch would only make the
+/// API claim a read-only root (and pass validation on that claim) while the
+/// container runs writable (kubernetes/kubernetes#105844). Validation
+/// judges the mirror as it is.
+fn mirror(pod: &Value) -> bool {
+    pod.pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .is_some_and(|a| a.contains_key(MIRROR_ANNOTATION))
+}
+
 /// A Windows pod has no `readOnlyRootFilesystem` to set.
 fn windows(pod: &Value) -> bool {
     pod.pointer("/spec/os/name").and_then(Value::as_str) == Some("windows")
@@ -273,6 +289,11 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         )
     {
         return AdmissionResponse::allow();
+    }
+    if mirror(pod) {
+        let mut r = AdmissionResponse::allow();
+        r.warnings.push(MIRROR_WARNING.into());
+        return r;
     }
     // An object the policy cannot read (a field of the wrong type) is not
     // patched: a patch planned against it may not apply (the API server

@@ -699,6 +699,30 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
     );
 }
 
+/// A mirror pod is the API's copy of a static pod the kubelet runs from
+/// its own manifest: a patch to it changes the copy, never the container
+/// (kubernetes/kubernetes#105844). Patched, it would claim a read-only
+/// root the container does not have, and pass `immutable` on that claim.
+#[tokio::test]
+async fn a_static_pods_mirror_is_not_patched_into_false_compliance() {
+    let h = start(config("mutate:\n  enabled: true\n")).await;
+    let mirror = variant("05-pod-create", "mirror-1", |r| {
+        r["object"]["metadata"]["annotations"] =
+            json!({"kubernetes.io/config.mirror": "2b9e0c4f1d7a"});
+    });
+    let r = h.review("/mutate", &mirror).await;
+    assert!(r.get("patch").is_none(), "{r}");
+    assert_eq!(
+        r["warnings"],
+        json!([
+            "a mirror pod of a static pod: the kubelet runs the static pod's own manifest, so rootlock did not change this copy of it"
+        ])
+    );
+    // The same pod without the annotation is patched.
+    let plain = h.review("/mutate", &recorded("05-pod-create").body).await;
+    assert!(plain["patch"].is_string(), "{plain}");
+}
+
 #[tokio::test]
 async fn an_object_of_the_wrong_shape_is_not_patched() {
     // Found by fuzzing: a securityContext that is a string got a patch
