@@ -7,7 +7,6 @@ use crate::review::{AdmissionResponse, Status};
 use rootlock_policy::Pod;
 use rootlock_policy::format::go_quote;
 use rootlock_policy::model::Container;
-use rootlock_policy::pss::{SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION};
 use std::collections::HashMap;
 
 /// Subresources PSA never evaluates.
@@ -76,32 +75,22 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
     wh.evaluate_pod(call, &policy, errors, &pod, exemptions.as_ref(), true)
 }
 
-/// PSA's `isSignificantPodUpdate`: the pod's seccomp annotation, the
-/// container or init-container count or an image (by index) changed, or an
-/// ephemeral container was added or changed image or seccomp annotation (by
-/// name). Anything else (labels, other annotations, …) cannot change the
-/// verdict, because the rest of a running pod's spec is immutable; the
-/// seccomp annotations can change, and policies before v1.19 judge them.
+/// PSA's `isSignificantPodUpdate`: container or init-container count or an
+/// image (by index) changed, or an ephemeral container was added or changed
+/// image (by name). Anything else (labels, annotations, …) cannot change
+/// what runs: the rest of a running pod's spec is immutable, the AppArmor
+/// annotations too, and the seccomp ones, still mutable, are read by no
+/// kubelet since 1.25. PSA stopped evaluating their changes in 1.27
+/// (kubernetes#114846); an update that only changes them is allowed even
+/// where a policy before v1.19 would judge the new value.
 pub fn is_significant_update(pod: &Pod, old: &Pod) -> bool {
-    // Go's map lookup: an absent annotation reads as "".
-    let differs =
-        |key: &str| pod.annotation(key).unwrap_or("") != old.annotation(key).unwrap_or("");
-    if differs(SECCOMP_POD_ANNOTATION) {
-        return true;
-    }
     let (s, o) = (&pod.spec, &old.spec);
     if s.containers.len() != o.containers.len()
         || s.init_containers.len() != o.init_containers.len()
     {
         return true;
     }
-    let changed = |c: &Container, oc: &Container| -> bool {
-        if c.image != oc.image {
-            return true;
-        }
-        // The seccomp annotation of the container (pre-1.19 policies read it).
-        differs(&format!("{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}", c.name))
-    };
+    let changed = |c: &Container, oc: &Container| c.image != oc.image;
     if s.containers
         .iter()
         .zip(&o.containers)
