@@ -2,7 +2,8 @@
 //! "true"` or for all with `mutate.enabled` in the config): on Pod CREATE,
 //! set `readOnlyRootFilesystem: true` where it is unset (an explicit `false`
 //! is never flipped: a warning says so) and mount a size-limited,
-//! memory-backed emptyDir at `/tmp` in containers that mount nothing there.
+//! memory-backed emptyDir at `/tmp` in containers that mount nothing there,
+//! a directory of it for each container (see [`mount_tmp`]).
 //! On a `pods/ephemeralcontainers` UPDATE (`kubectl debug`), the same for the
 //! ephemeral containers it adds, within what a running pod may change.
 //! The result is a JSONPatch; applying the webhook to its own output adds
@@ -62,7 +63,7 @@ pub fn plan(pod: &Value, tmp_size_limit: &str, exemptions: Option<&Exemptions>) 
             }
             if !mounts_tmp(c) && !foreign_volume {
                 need_volume = true;
-                mount_tmp(c, &base, &mut m);
+                mount_tmp(c, &base, true, &mut m);
             }
         }
     }
@@ -125,7 +126,7 @@ pub fn plan_ephemeral(
             continue;
         }
         if own_volume {
-            mount_tmp(c, &base, &mut m);
+            mount_tmp(c, &base, false, &mut m);
         } else {
             m.warnings.push(format!(
                 "ephemeral container {name:?} has no writable /tmp: a running pod's volumes cannot change, and the pod has no {TMP_VOLUME:?} emptyDir to mount"
@@ -240,8 +241,21 @@ fn mounts_tmp(c: &Value) -> bool {
 }
 
 /// Mounts the webhook's volume at `/tmp` in container `c` (at `base`).
-fn mount_tmp(c: &Value, base: &str, m: &mut Mutation) {
-    let mount = json!({"name": TMP_VOLUME, "mountPath": "/tmp"});
+/// With `own_dir`, the container gets a directory of the volume to itself
+/// (`subPath`: its name, unique in a pod), as its /tmp was its own before:
+/// one emptyDir (mode 0777, no sticky bit) shared by every container would
+/// let each replace or read what the others keep in /tmp. An ephemeral
+/// container may not use `subPath`, and mounts the volume itself.
+fn mount_tmp(c: &Value, base: &str, own_dir: bool, m: &mut Mutation) {
+    let mut mount = json!({"name": TMP_VOLUME, "mountPath": "/tmp"});
+    if own_dir
+        && let Some(name) = c
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+    {
+        mount["subPath"] = json!(name);
+    }
     if c.get("volumeMounts").is_some_and(Value::is_array) {
         m.patch
             .push(json!({"op": "add", "path": format!("{base}/volumeMounts/-"), "value": mount}));
@@ -657,6 +671,55 @@ mod tests {
         assert_eq!(
             paths,
             [format!("/spec/ephemeralContainers/{n}/securityContext")]
+        );
+    }
+
+    /// Each container had its own /tmp in its own root filesystem; one
+    /// emptyDir at /tmp in all of them would make it one shared, world-
+    /// writable directory without the sticky bit (the kubelet makes an
+    /// emptyDir 0777): a sidecar could replace the files the app writes
+    /// there (native libraries a JVM extracts and loads, sockets, pid
+    /// files), and two JVMs (both pid 1) would take each other's
+    /// `/tmp/.java_pid1`. Each container mounts its own directory of the
+    /// volume (`subPath`: its name, unique in a pod; the kubelet creates it
+    /// with the volume's mode).
+    #[test]
+    fn each_container_gets_a_tmp_of_its_own() {
+        let mut pod = json!({"spec": {
+            "initContainers": [{"name": "setup"}],
+            "containers": [{"name": "app"}, {"name": "proxy", "volumeMounts": []}]
+        }});
+        let m = plan(&pod, "64Mi", None);
+        apply_adds(&mut pod, &m.patch).unwrap();
+        let tmp_of = |pod: &Value, at: &str| -> Value {
+            let mounts = pod.pointer(at).and_then(Value::as_array).unwrap();
+            mounts
+                .iter()
+                .find(|mnt| mnt["mountPath"] == "/tmp")
+                .cloned()
+                .unwrap()
+        };
+        for (at, name) in [
+            ("/spec/initContainers/0/volumeMounts", "setup"),
+            ("/spec/containers/0/volumeMounts", "app"),
+            ("/spec/containers/1/volumeMounts", "proxy"),
+        ] {
+            assert_eq!(
+                tmp_of(&pod, at),
+                json!({"name": TMP_VOLUME, "mountPath": "/tmp", "subPath": name}),
+                "{at}"
+            );
+        }
+        assert!(plan(&pod, "64Mi", None).patch.is_empty());
+        // An ephemeral container may not use subPath (the API refuses it):
+        // it mounts the volume itself.
+        let old = pod.clone();
+        pod["spec"]["ephemeralContainers"] = json!([{"name": "debug"}]);
+        let m = plan_ephemeral(&pod, Some(&old), None);
+        apply_adds(&mut pod, &m.patch).unwrap();
+        assert_eq!(
+            tmp_of(&pod, "/spec/ephemeralContainers/0/volumeMounts"),
+            json!({"name": TMP_VOLUME, "mountPath": "/tmp"})
         );
     }
 

@@ -674,7 +674,7 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
         patch,
         vec![
             json!({"op": "add", "path": "/spec/containers/0/securityContext", "value": {"readOnlyRootFilesystem": true}}),
-            json!({"op": "add", "path": "/spec/containers/0/volumeMounts/-", "value": {"name": "rootlock-tmp", "mountPath": "/tmp"}}),
+            json!({"op": "add", "path": "/spec/containers/0/volumeMounts/-", "value": {"name": "rootlock-tmp", "mountPath": "/tmp", "subPath": "p1"}}),
             json!({"op": "add", "path": "/spec/volumes/-", "value": {"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "32Mi"}}}),
         ]
     );
