@@ -191,18 +191,12 @@ impl Config {
     fn parse_from(text: &str, source: &str) -> Result<Config, String> {
         let errors = match Config::parse_fields(text) {
             Ok(c) => return Ok(c),
-            // serde's own errors carry their line already.
-            Err(Invalid::Syntax(e)) => return Err(format!("{source}: {e}")),
+            Err(Invalid::Syntax(e)) => return Err(syntax_error(text, source, &e)),
             Err(Invalid::Values(errors)) => errors,
         };
-        let tree = rootlock_manifest::tree::parse_documents(
-            text,
-            0,
-            &rootlock_manifest::limits::Limits::default(),
-            &|_| true,
-        )
-        .ok()
-        .and_then(|docs| docs.into_iter().find_map(|d| d.root));
+        let tree = read_tree(text)
+            .ok()
+            .and_then(|docs| docs.into_iter().find_map(|d| d.root));
         Err(errors
             .iter()
             .map(|(field, why)| match &tree {
@@ -396,6 +390,28 @@ impl Config {
     }
 }
 
+/// The file as the YAML reader the rest of rootlock uses reads it.
+fn read_tree(
+    text: &str,
+) -> Result<Vec<rootlock_manifest::tree::Document>, rootlock_manifest::tree::TreeError> {
+    rootlock_manifest::tree::parse_documents(
+        text,
+        0,
+        &rootlock_manifest::limits::Limits::default(),
+        &|_| true,
+    )
+}
+
+/// A file serde could not read. serde's errors carry their line, but not
+/// all: a repeated key is only "duplicate field `defaults`". The YAML
+/// reader names the line of what it refuses, so its error comes first.
+fn syntax_error(text: &str, source: &str, serde_error: &str) -> String {
+    match read_tree(text) {
+        Err(e) if e.line > 0 => format!("{source}:{}: {}", e.line, e.message),
+        _ => format!("{source}: {serde_error}"),
+    }
+}
+
 /// Why a config was refused.
 enum Invalid {
     /// Not YAML, or a field of the wrong type or unknown (serde's message,
@@ -564,6 +580,24 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("line 2"), "{e}");
+    }
+
+    /// serde says a key is repeated without saying where; the YAML reader
+    /// does.
+    #[test]
+    fn a_repeated_key_names_its_line() {
+        let e = Config::parse_from(
+            "defaults:\n  enforce: baseline\nmutate:\n  enabled: true\ndefaults:\n  warn: baseline\n",
+            "cfg.yaml",
+        )
+        .unwrap_err();
+        assert_eq!(e, "cfg.yaml:5: duplicate key \"defaults\"");
+        let e = Config::parse_from(
+            "defaults:\n  enforce: baseline\n  enforce: restricted\n",
+            "cfg.yaml",
+        )
+        .unwrap_err();
+        assert_eq!(e, "cfg.yaml:3: duplicate key \"enforce\"");
     }
 
     /// YAML's `null`/`~`, numbers and booleans are not names: PSA's decoder
