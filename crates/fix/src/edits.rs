@@ -4,7 +4,7 @@
 //! the caller prefixes the workload's template path.
 
 use crate::value::New;
-use rootlock_policy::model::{ContainerKind, normalize_path};
+use rootlock_policy::model::{Container, ContainerKind, normalize_path};
 use rootlock_policy::plan::{Medium, PlannedPath};
 use rootlock_policy::scope::Scope;
 use rootlock_policy::{ContainerRef, Exemptions, FieldPath, Level, Pod};
@@ -188,6 +188,29 @@ impl Ctx<'_> {
         }
     }
 
+    /// `allowPrivilegeEscalation: false` cannot be set while the container
+    /// keeps `blocker` (the API server would refuse the whole object, so
+    /// the fixed manifest would not apply at all, even with --force): the
+    /// rule is left failing, with a note that says why, like a kept value.
+    fn escalation_kept(
+        &mut self,
+        who: &ContainerRef,
+        base: &FieldPath,
+        (field, written): (&[&str], &str),
+    ) {
+        if self.exempt("allowPrivilegeEscalation", Some(who)) {
+            return;
+        }
+        self.out.notes.push(Note {
+            path: base.clone().extend(field),
+            text: NoteText::Plain(format!(
+                "container {:?} keeps {written}, which the API server does not accept together with allowPrivilegeEscalation: false; not set (allowPrivilegeEscalation fails until {written} is removed)",
+                who.name
+            )),
+            kept: Some(("allowPrivilegeEscalation", Some(who.name.clone()))),
+        });
+    }
+
     /// An explicit contrary value: replaced under `--force`, else reported.
     fn contrary(
         &mut self,
@@ -243,19 +266,26 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
             read_only_added.push((kind, index));
         }
         let privileged = sc.and_then(|s| s.privileged);
-        cx.want_bool("privileged", &who, &base, privileged, false, false);
+        let unprivileged = cx.want_bool("privileged", &who, &base, privileged, false, false);
         if windows {
             continue;
         }
         let escalation = sc.and_then(|s| s.allow_privilege_escalation);
-        cx.want_bool(
-            "allowPrivilegeEscalation",
-            &who,
-            &base,
-            escalation,
-            false,
-            true,
-        );
+        match escalation_blocker(c, privileged == Some(true) && !unprivileged) {
+            Some(blocker) if escalation != Some(false) => {
+                cx.escalation_kept(&who, &base, blocker);
+            }
+            _ => {
+                cx.want_bool(
+                    "allowPrivilegeEscalation",
+                    &who,
+                    &base,
+                    escalation,
+                    false,
+                    true,
+                );
+            }
+        }
         if !cx.exempt("capabilities_restricted", Some(&who)) {
             let caps = sc.and_then(|s| s.capabilities.as_ref());
             if !caps.is_some_and(|c| c.drop.iter().any(|d| d == "ALL")) {
@@ -322,6 +352,29 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
         crate::volumes::plan_volumes(pod, opts, &read_only_added, &mut cx.out);
     }
     cx.out
+}
+
+/// What a container keeps that the API server refuses next to
+/// `allowPrivilegeEscalation: false` ("cannot set `allowPrivilegeEscalation`
+/// to false and `privileged` to true", and the same for an added
+/// `CAP_SYS_ADMIN`, spelled so: the server compares the string), as the
+/// field that holds it and how it is written; `None` when nothing does.
+/// `privileged` says whether `privileged: true` stays after the fix.
+fn escalation_blocker(
+    c: &Container,
+    privileged: bool,
+) -> Option<(&'static [&'static str], &'static str)> {
+    let sys_admin = c
+        .sc()
+        .and_then(|s| s.capabilities.as_ref())
+        .is_some_and(|caps| caps.add.iter().any(|a| a == "CAP_SYS_ADMIN"));
+    if privileged {
+        Some((&["privileged"], "privileged: true"))
+    } else if sys_admin {
+        Some((&["capabilities", "add"], "capabilities.add CAP_SYS_ADMIN"))
+    } else {
+        None
+    }
 }
 
 /// The restricted checks that ask for fields the API server forbids on a

@@ -39,6 +39,7 @@ fn check_file(name: &str, text: &str, level: &str) -> bool {
         "{name}: a second fix changed something"
     );
     assert_only_additions(name, text, fixed);
+    assert_api_valid(name, text, fixed);
     true
 }
 
@@ -215,4 +216,58 @@ fn peer_test_cases() {
         }
     }
     assert!(changed >= 50, "only {changed} peer files changed");
+}
+
+/// A container that stays privileged (or keeps an added CAP_SYS_ADMIN)
+/// must not get `allowPrivilegeEscalation: false`: the API server refuses
+/// the pair, so the fixed manifest would not apply at all.
+#[test]
+fn privileged_containers_get_no_allow_privilege_escalation_false() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: priv
+    image: b
+    securityContext:
+      privileged: true
+  - name: admin
+    image: b
+    securityContext:
+      capabilities:
+        add: [CAP_SYS_ADMIN]
+  - name: plain
+    image: b
+";
+    assert!(check_file("privileged.yaml", text, "immutable"));
+    let out = fix("privileged.yaml", text, &settings("immutable"));
+    let fixed = out.fixed.unwrap();
+    assert_eq!(
+        fixed.matches("allowPrivilegeEscalation: false").count(),
+        1,
+        "{fixed}"
+    );
+    for who in ["priv", "admin"] {
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains(&format!("container {who:?}"))
+                    && n.contains("allowPrivilegeEscalation")),
+            "{who}: {:#?}",
+            out.notes
+        );
+    }
+    // Under --force, privileged: true becomes false, and then the field can be set.
+    let mut forced = settings("immutable");
+    forced.options.force = true;
+    let out = fix("privileged.yaml", text, &forced);
+    let fixed = out.fixed.unwrap();
+    assert_eq!(
+        fixed.matches("allowPrivilegeEscalation: false").count(),
+        2,
+        "{fixed}"
+    );
+    assert_api_valid("privileged.yaml (--force)", text, &fixed);
 }

@@ -170,6 +170,7 @@ proptest! {
         let again = fix("gen.yaml", &fixed, &st);
         prop_assert!(again.fixed.is_none() && again.errors.is_empty(), "not idempotent:\n{}", fixed);
         assert_only_additions("gen.yaml", &text, &fixed);
+        assert_api_valid("gen.yaml", &text, &fixed);
         prop_assert_eq!(fixed.ends_with(s.eol), s.final_newline);
         // Every line ends as the file's lines do.
         let breaks = rootlock_manifest::line_breaks::split_inclusive(&fixed)

@@ -239,3 +239,103 @@ fn contains(old: &serde_norway::Value, new: &serde_norway::Value, at: &str) -> R
         (x, y) => Err(format!("{at}: {x:?} became {y:?}")),
     }
 }
+
+/// Checks what the API server's object validation asks of the fix's
+/// output that the data comparison cannot see: per pod spec, volume names
+/// unique and every mount naming one of them, mountPaths unique per
+/// container, and no container with `allowPrivilegeEscalation: false` next
+/// to `privileged: true` or an added `CAP_SYS_ADMIN` ("cannot set
+/// `allowPrivilegeEscalation` to false and `privileged` to true"). Judged
+/// only where `old` did not already break the rule (the fix keeps what it
+/// is given). Both texts are read with serde_norway; a text it cannot read
+/// is not judged here.
+pub fn assert_api_valid(name: &str, old: &str, new: &str) {
+    let (Some(before), Some(after)) = (api_problems(old), api_problems(new)) else {
+        return;
+    };
+    let added: Vec<&String> = after.iter().filter(|p| !before.contains(p)).collect();
+    assert!(
+        added.is_empty(),
+        "{name}: the fix made what the API server refuses: {added:#?}"
+    );
+}
+
+fn api_problems(text: &str) -> Option<Vec<String>> {
+    use serde::Deserialize;
+    let mut out = Vec::new();
+    for (i, d) in serde_norway::Deserializer::from_str(text).enumerate() {
+        let v = serde_norway::Value::deserialize(d).ok()?;
+        pod_specs(&v, &format!("doc{i}"), &mut out);
+    }
+    Some(out)
+}
+
+/// Walks `v` for mappings holding `containers` (pod specs) and judges each.
+fn pod_specs(v: &serde_norway::Value, at: &str, out: &mut Vec<String>) {
+    use serde_norway::Value as V;
+    match v {
+        V::Mapping(m) => {
+            if m.get("containers").is_some() {
+                judge_pod_spec(v, at, out);
+            }
+            for (k, x) in m {
+                pod_specs(x, &format!("{at}.{}", k.as_str().unwrap_or("?")), out);
+            }
+        }
+        V::Sequence(s) => {
+            for (i, x) in s.iter().enumerate() {
+                pod_specs(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn judge_pod_spec(spec: &serde_norway::Value, at: &str, out: &mut Vec<String>) {
+    let items = |v: Option<&serde_norway::Value>| -> Vec<serde_norway::Value> {
+        v.and_then(|x| x.as_sequence()).cloned().unwrap_or_default()
+    };
+    let str_of =
+        |v: &serde_norway::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
+    let mut volumes = std::collections::HashSet::new();
+    for v in items(spec.get("volumes")) {
+        if let Some(n) = str_of(&v, "name")
+            && !volumes.insert(n.clone())
+        {
+            out.push(format!("{at}: two volumes named {n}"));
+        }
+    }
+    for field in ["initContainers", "containers", "ephemeralContainers"] {
+        for c in items(spec.get(field)) {
+            let who = format!("{at}.{field}[{}]", str_of(&c, "name").unwrap_or_default());
+            let mut paths = std::collections::HashSet::new();
+            for m in items(c.get("volumeMounts")) {
+                if let Some(p) = str_of(&m, "mountPath")
+                    && !paths.insert(p.clone())
+                {
+                    out.push(format!("{who}: two mounts at {p}"));
+                }
+                if let Some(n) = str_of(&m, "name")
+                    && !volumes.contains(&n)
+                {
+                    out.push(format!("{who}: mount of a volume {n} that is not there"));
+                }
+            }
+            let sc = c.get("securityContext");
+            let flag = |k: &str| sc.and_then(|s| s.get(k)).and_then(|x| x.as_bool());
+            let sys_admin = items(
+                sc.and_then(|s| s.get("capabilities"))
+                    .and_then(|x| x.get("add")),
+            )
+            .iter()
+            .any(|x| x.as_str() == Some("CAP_SYS_ADMIN"));
+            if flag("allowPrivilegeEscalation") == Some(false)
+                && (flag("privileged") == Some(true) || sys_admin)
+            {
+                out.push(format!(
+                    "{who}: allowPrivilegeEscalation: false with privileged: true or CAP_SYS_ADMIN"
+                ));
+            }
+        }
+    }
+}
