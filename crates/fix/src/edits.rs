@@ -427,11 +427,7 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
                         .is_some_and(|p| valid_seccomp(&p.type_))
                 });
                 if !all_set {
-                    cx.set(
-                        base.clone().extend(&["seccompProfile", "type"]),
-                        New::str("RuntimeDefault"),
-                        false,
-                    );
+                    pod_seccomp_profile(cx, &base);
                 }
             }
             // `seccompProfile: {}` or `type: ""`: no choice was made (the
@@ -481,6 +477,51 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
             ),
             Some(true) => {}
         }
+    }
+}
+
+/// Adds the pod's `seccompProfile` that its seccomp annotation allows. The
+/// API server refuses a pod whose field and annotation differ ("seccomp
+/// type in annotation and field must match"), at every version, though
+/// Pod Security Admission reads only the field from v1.19: a `localhost/…`
+/// annotation gets the same Localhost profile as a field, and an
+/// `unconfined` one (or another value) is a contrary value, replaced by
+/// `runtime/default` under `--force` (by [`seccomp_annotations`] below
+/// v1.19) and otherwise kept, with the field not added.
+fn pod_seccomp_profile(cx: &mut Ctx<'_>, base: &FieldPath) {
+    use crate::seccomp_annotations::{FIELDS_FROM_MINOR, WANTED};
+    use rootlock_policy::pss::SECCOMP_POD_ANNOTATION;
+    let path = base.clone().key("seccompProfile");
+    let runtime_default = New::str("RuntimeDefault");
+    let annotation = cx.pod.annotation(SECCOMP_POD_ANNOTATION);
+    let local = annotation
+        .and_then(|a| a.strip_prefix("localhost/"))
+        .filter(|p| !p.is_empty());
+    match (annotation, local) {
+        (None | Some("runtime/default" | "docker/default"), _) => {
+            cx.set(path.key("type"), runtime_default, false)
+        }
+        (_, Some(profile)) => {
+            let profile = New::map(vec![
+                ("type", New::str("Localhost")),
+                ("localhostProfile", New::str(profile)),
+            ]);
+            cx.set(path, profile, false);
+        }
+        (Some(_), None) if cx.opts.force => {
+            cx.set(path.key("type"), runtime_default, false);
+            if cx.opts.minor >= FIELDS_FROM_MINOR {
+                let at = FieldPath::keys(&["metadata", "annotations", SECCOMP_POD_ANNOTATION]);
+                cx.set(at, New::str(WANTED), true);
+            }
+        }
+        (Some(value), None) => cx.out.notes.push(Note {
+            path: FieldPath::keys(&["metadata", "annotations", SECCOMP_POD_ANNOTATION]),
+            text: NoteText::Plain(format!(
+                "pod annotation {SECCOMP_POD_ANNOTATION}: {value:?} is kept (use --force to overwrite), so the pod's securityContext.seccompProfile is not added: the API server refuses a seccompProfile that differs from it"
+            )),
+            kept: Some(("seccompProfile_restricted", None)),
+        }),
     }
 }
 

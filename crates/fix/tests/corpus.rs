@@ -271,3 +271,59 @@ spec:
     );
     assert_api_valid("privileged.yaml (--force)", text, &fixed);
 }
+
+/// A pod whose seccomp annotation says other than RuntimeDefault must not
+/// get a `seccompProfile: RuntimeDefault` beside it: the API server refuses
+/// a field and an annotation that differ, from every policy version.
+#[test]
+fn the_seccomp_field_added_agrees_with_the_pods_annotation() {
+    let pod = |annotation: &str| {
+        format!(
+            "apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    seccomp.security.alpha.kubernetes.io/pod: {annotation}
+spec:
+  containers:
+  - name: c
+    image: b
+"
+        )
+    };
+    for level in ["immutable", "immutable:v1.18", "restricted"] {
+        for annotation in [
+            "unconfined",
+            "localhost/profiles/app.json",
+            "runtime/default",
+        ] {
+            let text = pod(annotation);
+            let name = format!("{annotation} at {level}");
+            check_file(&name, &text, level);
+            let plain = fix(&name, &text, &settings(level)).fixed.unwrap();
+            let wanted = match annotation {
+                // Kept: no field added.
+                "unconfined" => "seccompProfile",
+                "runtime/default" => "type: RuntimeDefault",
+                _ => "localhostProfile: profiles/app.json",
+            };
+            assert_eq!(
+                plain.contains(wanted),
+                annotation != "unconfined",
+                "{name}:\n{plain}"
+            );
+            let mut forced = settings(level);
+            forced.options.force = true;
+            let out = fix(&name, &text, &forced);
+            assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
+            let fixed = out.fixed.unwrap();
+            assert_api_valid(&format!("{name} (--force)"), &text, &fixed);
+            let again = fix(&name, &fixed, &forced);
+            assert!(
+                again.fixed.is_none() && again.errors.is_empty(),
+                "{name}: {again:?}"
+            );
+        }
+    }
+}

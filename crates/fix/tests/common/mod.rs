@@ -245,7 +245,9 @@ fn contains(old: &serde_norway::Value, new: &serde_norway::Value, at: &str) -> R
 /// unique and every mount naming one of them, mountPaths unique per
 /// container, and no container with `allowPrivilegeEscalation: false` next
 /// to `privileged: true` or an added `CAP_SYS_ADMIN` ("cannot set
-/// `allowPrivilegeEscalation` to false and `privileged` to true"). Judged
+/// `allowPrivilegeEscalation` to false and `privileged` to true"), no
+/// `seccompProfile` that differs from the seccomp annotation of its pod or
+/// container ("seccomp type in annotation and field must match"). Judged
 /// only where `old` did not already break the rule (the fix keeps what it
 /// is given). Both texts are read with serde_norway; a text it cannot read
 /// is not judged here.
@@ -270,13 +272,17 @@ fn api_problems(text: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// Walks `v` for mappings holding `containers` (pod specs) and judges each.
+/// Walks `v` for objects whose `spec` holds `containers` (pods and pod
+/// templates) and judges each.
 fn pod_specs(v: &serde_norway::Value, at: &str, out: &mut Vec<String>) {
     use serde_norway::Value as V;
     match v {
         V::Mapping(m) => {
-            if m.get("containers").is_some() {
-                judge_pod_spec(v, at, out);
+            if let Some(spec) = m.get("spec")
+                && spec.get("containers").is_some()
+            {
+                judge_pod_spec(spec, &format!("{at}.spec"), out);
+                judge_seccomp_annotations(m.get("metadata"), spec, at, out);
             }
             for (k, x) in m {
                 pod_specs(x, &format!("{at}.{}", k.as_str().unwrap_or("?")), out);
@@ -336,6 +342,65 @@ fn judge_pod_spec(spec: &serde_norway::Value, at: &str, out: &mut Vec<String>) {
                     "{who}: allowPrivilegeEscalation: false with privileged: true or CAP_SYS_ADMIN"
                 ));
             }
+        }
+    }
+}
+
+/// The API server's check that a `seccompProfile` and the deprecated
+/// annotation for the same pod or container agree.
+fn judge_seccomp_annotations(
+    meta: Option<&serde_norway::Value>,
+    spec: &serde_norway::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    let annotation = |key: &str| {
+        meta.and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(key))
+            .and_then(|v| v.as_str())
+            .map(String::from)
+    };
+    let mut judge = |who: String, key: String, sc: Option<&serde_norway::Value>| {
+        let Some(profile) = sc.and_then(|s| s.get("seccompProfile")) else {
+            return;
+        };
+        let Some(value) = annotation(&key) else {
+            return;
+        };
+        let kind = profile.get("type").and_then(|t| t.as_str()).unwrap_or("");
+        let local = profile.get("localhostProfile").and_then(|t| t.as_str());
+        let agrees = match kind {
+            "Unconfined" => value == "unconfined",
+            "RuntimeDefault" => value == "runtime/default" || value == "docker/default",
+            "Localhost" => value
+                .strip_prefix("localhost/")
+                .is_some_and(|p| Some(p) == local),
+            _ => true,
+        };
+        if !agrees {
+            out.push(format!(
+                "{who}: seccompProfile {kind} and annotation {key}={value}"
+            ));
+        }
+    };
+    judge(
+        format!("{at}.spec"),
+        "seccomp.security.alpha.kubernetes.io/pod".into(),
+        spec.get("securityContext"),
+    );
+    for field in ["initContainers", "containers", "ephemeralContainers"] {
+        let items = spec
+            .get(field)
+            .and_then(|x| x.as_sequence())
+            .cloned()
+            .unwrap_or_default();
+        for c in &items {
+            let name = c.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+            judge(
+                format!("{at}.spec.{field}[{name}]"),
+                format!("container.seccomp.security.alpha.kubernetes.io/{name}"),
+                c.get("securityContext"),
+            );
         }
     }
 }
