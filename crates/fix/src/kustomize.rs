@@ -48,7 +48,12 @@ pub fn patch(w: &WorkloadFix) -> Option<Result<String, String>> {
         ("kind".to_string(), New::Str(w.kind.clone())),
         ("metadata".to_string(), New::Map(meta)),
     ];
-    doc.extend(body);
+    // Merged, not appended: a bare Pod's additions can hold `metadata`
+    // too (an annotation replaced under --force), and a second
+    // `metadata` key would be a duplicate that kustomize refuses.
+    for (k, v) in body {
+        merge_patch_entry(&mut doc, k, v);
+    }
     let mut lines = Vec::new();
     block_entries(
         &doc,

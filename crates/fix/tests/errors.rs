@@ -588,3 +588,51 @@ spec:
     assert!(other_path.contains("rootlock-a-b-2"), "{other_path}");
     assert_eq!(other_path.matches("emptyDir").count(), 2, "{other_path}");
 }
+
+/// A bare Pod's patch that changes an annotation (the seccomp annotation
+/// replaced under --force) has one `metadata`, holding the name and the
+/// annotation: a second `metadata` key is a duplicate that kustomize and
+/// kubectl refuse.
+#[test]
+fn a_pod_patch_that_changes_an_annotation_has_one_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = dir.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    seccomp.security.alpha.kubernetes.io/pod: unconfined
+spec:
+  containers:
+  - name: c
+    image: b
+",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("patches");
+    for level in ["immutable", "immutable:v1.18"] {
+        let a = args(&[
+            "--emit",
+            "kustomize",
+            "--force",
+            "--level",
+            level,
+            "--out-dir",
+            out_dir.to_str().unwrap(),
+            pod.to_str().unwrap(),
+        ]);
+        assert_eq!(rootlock_fix::run(&a), 0);
+        let text = std::fs::read_to_string(out_dir.join("pod-p.patch.yaml")).unwrap();
+        let v: serde_norway::Value =
+            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{level}: {e}\n{text}"));
+        assert_eq!(v["metadata"]["name"].as_str(), Some("p"), "{text}");
+        assert_eq!(
+            v["metadata"]["annotations"]["seccomp.security.alpha.kubernetes.io/pod"].as_str(),
+            Some("runtime/default"),
+            "{level}: {text}"
+        );
+    }
+}
