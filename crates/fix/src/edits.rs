@@ -6,6 +6,7 @@
 use crate::value::New;
 use rootlock_policy::model::{Container, ContainerKind, normalize_path};
 use rootlock_policy::plan::{Medium, PlannedPath};
+use rootlock_policy::pss::{SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION};
 use rootlock_policy::scope::Scope;
 use rootlock_policy::{ContainerRef, Exemptions, FieldPath, Level, Pod};
 
@@ -325,6 +326,8 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
                 &format!("{:?}", p.type_),
                 New::str("RuntimeDefault"),
             );
+            let key = format!("{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}", c.name);
+            align_seccomp_annotation(&mut cx, &key);
         }
         let non_root = sc.and_then(|s| s.run_as_non_root);
         cx.want_bool("runAsNonRoot", &who, &base, non_root, true, false);
@@ -432,11 +435,7 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
             }
             // `seccompProfile: {}` or `type: ""`: no choice was made (the
             // API server refuses an empty type), so it is set, not kept.
-            Some(p) if p.type_.is_empty() => cx.set(
-                base.clone().extend(&["seccompProfile", "type"]),
-                New::str("RuntimeDefault"),
-                true,
-            ),
+            Some(p) if p.type_.is_empty() => pod_seccomp_profile(cx, &base),
             Some(p) if !valid_seccomp(&p.type_) => {
                 let written = format!("{:?}", p.type_);
                 cx.contrary(
@@ -446,6 +445,7 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
                     &written,
                     New::str("RuntimeDefault"),
                 );
+                align_seccomp_annotation(cx, SECCOMP_POD_ANNOTATION);
             }
             Some(_) => {}
         }
@@ -480,48 +480,61 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
     }
 }
 
-/// Adds the pod's `seccompProfile` that its seccomp annotation allows. The
-/// API server refuses a pod whose field and annotation differ ("seccomp
-/// type in annotation and field must match"), at every version, though
-/// Pod Security Admission reads only the field from v1.19: a `localhost/…`
-/// annotation gets the same Localhost profile as a field, and an
-/// `unconfined` one (or another value) is a contrary value, replaced by
-/// `runtime/default` under `--force` (by [`seccomp_annotations`] below
-/// v1.19) and otherwise kept, with the field not added.
+/// Sets the pod's missing or empty `seccompProfile` as its seccomp
+/// annotation allows. The API server refuses a pod whose field and
+/// annotation differ ("seccomp type in annotation and field must match"),
+/// at every version, though Pod Security Admission reads only the field
+/// from v1.19: a `localhost/…` annotation gets the same Localhost profile
+/// as a field, and an `unconfined` one (or another value) is a contrary
+/// value, replaced by `runtime/default` under `--force` and otherwise
+/// kept, with the field not set.
 fn pod_seccomp_profile(cx: &mut Ctx<'_>, base: &FieldPath) {
-    use crate::seccomp_annotations::{FIELDS_FROM_MINOR, WANTED};
-    use rootlock_policy::pss::SECCOMP_POD_ANNOTATION;
     let path = base.clone().key("seccompProfile");
-    let runtime_default = New::str("RuntimeDefault");
     let annotation = cx.pod.annotation(SECCOMP_POD_ANNOTATION);
     let local = annotation
         .and_then(|a| a.strip_prefix("localhost/"))
         .filter(|p| !p.is_empty());
     match (annotation, local) {
         (None | Some("runtime/default" | "docker/default"), _) => {
-            cx.set(path.key("type"), runtime_default, false)
+            cx.set(path.key("type"), New::str("RuntimeDefault"), true)
         }
         (_, Some(profile)) => {
-            let profile = New::map(vec![
-                ("type", New::str("Localhost")),
-                ("localhostProfile", New::str(profile)),
-            ]);
-            cx.set(path, profile, false);
+            let profile = New::str(profile);
+            cx.set(path.clone().key("type"), New::str("Localhost"), true);
+            cx.set(path.key("localhostProfile"), profile, true);
         }
         (Some(_), None) if cx.opts.force => {
-            cx.set(path.key("type"), runtime_default, false);
-            if cx.opts.minor >= FIELDS_FROM_MINOR {
-                let at = FieldPath::keys(&["metadata", "annotations", SECCOMP_POD_ANNOTATION]);
-                cx.set(at, New::str(WANTED), true);
-            }
+            cx.set(path.key("type"), New::str("RuntimeDefault"), true);
+            align_seccomp_annotation(cx, SECCOMP_POD_ANNOTATION);
         }
         (Some(value), None) => cx.out.notes.push(Note {
-            path: FieldPath::keys(&["metadata", "annotations", SECCOMP_POD_ANNOTATION]),
+            path: crate::seccomp_annotations::annotation_path(SECCOMP_POD_ANNOTATION),
             text: NoteText::Plain(format!(
-                "pod annotation {SECCOMP_POD_ANNOTATION}: {value:?} is kept (use --force to overwrite), so the pod's securityContext.seccompProfile is not added: the API server refuses a seccompProfile that differs from it"
+                "pod annotation {SECCOMP_POD_ANNOTATION}: {value:?} is kept (use --force to overwrite), so the pod's securityContext.seccompProfile is not set: the API server refuses a seccompProfile that differs from it"
             )),
             kept: Some(("seccompProfile_restricted", None)),
         }),
+    }
+}
+
+/// Under `--force`, after a `seccompProfile` was set to RuntimeDefault:
+/// the seccomp annotation `key` of the same pod or container, if it says
+/// otherwise, becomes `runtime/default`, since the API server refuses a
+/// field and annotation that differ. (Below v1.19 a forbidden annotation
+/// is already replaced by [`seccomp_annotations`].)
+fn align_seccomp_annotation(cx: &mut Ctx<'_>, key: &str) {
+    use crate::seccomp_annotations::{FIELDS_FROM_MINOR, WANTED};
+    let Some(value) = cx.pod.annotation(key) else {
+        return;
+    };
+    let replaced_anyway =
+        cx.opts.minor < FIELDS_FROM_MINOR && !rootlock_policy::pss::valid_seccomp_annotation(value);
+    if cx.opts.force && !replaced_anyway && !matches!(value, "runtime/default" | "docker/default") {
+        cx.set(
+            crate::seccomp_annotations::annotation_path(key),
+            New::str(WANTED),
+            true,
+        );
     }
 }
 

@@ -19,6 +19,11 @@ pub const FIELDS_FROM_MINOR: u32 = 19;
 /// `RuntimeDefault`.
 pub const WANTED: &str = "runtime/default";
 
+/// The pod-relative path of the annotation `key`.
+pub fn annotation_path(key: &str) -> FieldPath {
+    FieldPath::keys(&["metadata", "annotations", key])
+}
+
 /// A forbidden annotation: its pod-relative path, its value, and the
 /// container it names (`None`: the pod-wide one).
 pub struct Forbidden {
@@ -31,7 +36,7 @@ pub struct Forbidden {
 /// them: the pod-wide one, then one per existing container in PSA's order
 /// (an annotation naming no container is not read).
 pub fn forbidden(pod: &Pod) -> Vec<Forbidden> {
-    let path = |key: &str| FieldPath::keys(&["metadata", "annotations", key]);
+    let path = annotation_path;
     let mut out = Vec::new();
     if let Some(v) = pod.annotation(SECCOMP_POD_ANNOTATION)
         && !valid_seccomp_annotation(v)

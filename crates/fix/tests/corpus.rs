@@ -327,3 +327,70 @@ spec:
         }
     }
 }
+
+/// An empty or contrary `seccompProfile` set to RuntimeDefault (empty
+/// always, contrary under --force) leaves no seccomp annotation of the
+/// same pod or container saying otherwise: the API server would refuse it.
+#[test]
+fn seccomp_fields_set_over_empty_or_contrary_ones_agree_with_annotations() {
+    let head = "apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+";
+    let cases = [
+        "    container.seccomp.security.alpha.kubernetes.io/c: unconfined
+spec:
+  containers:
+  - name: c
+    image: b
+    securityContext:
+      seccompProfile: {type: Unconfined}
+",
+        "    seccomp.security.alpha.kubernetes.io/pod: unconfined
+spec:
+  securityContext:
+    seccompProfile:
+      type: Unconfined
+  containers:
+  - name: c
+    image: b
+",
+        "    seccomp.security.alpha.kubernetes.io/pod: localhost/x.json
+spec:
+  securityContext:
+    seccompProfile: {}
+  containers:
+  - name: c
+    image: b
+",
+        "    seccomp.security.alpha.kubernetes.io/pod: unconfined
+spec:
+  securityContext:
+    seccompProfile: {type: \"\"}
+  containers:
+  - name: c
+    image: b
+",
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let text = format!("{head}{case}");
+        for level in ["immutable", "immutable:v1.18", "restricted"] {
+            for force in [false, true] {
+                let name = format!("case {i} at {level}, force {force}");
+                let mut s = settings(level);
+                s.options.force = force;
+                let out = fix(&name, &text, &s);
+                assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
+                let fixed = out.fixed.unwrap();
+                assert_api_valid(&name, &text, &fixed);
+                let again = fix(&name, &fixed, &s);
+                assert!(
+                    again.fixed.is_none() && again.errors.is_empty(),
+                    "{name}: {again:?}"
+                );
+            }
+        }
+    }
+}
