@@ -212,6 +212,24 @@ impl Ctx<'_> {
         });
     }
 
+    /// `runAsNonRoot: true` cannot be set where container `who` runs as uid
+    /// 0 by an explicit `runAsUser: 0` (at `at`): the kubelet would refuse
+    /// to start it, always, so not even --force sets it. The rule is left
+    /// failing for `scope` (a container, or `None`: the pod), with a note.
+    fn root_kept(&mut self, who: &ContainerRef, at: FieldPath, scope: Option<&ContainerRef>) {
+        if self.exempt("runAsNonRoot", scope) {
+            return;
+        }
+        self.out.notes.push(Note {
+            path: at,
+            text: NoteText::Plain(format!(
+                "container {:?} runs as root (runAsUser: 0), which runAsNonRoot: true would keep from starting (the kubelet refuses it); not set: run it as a non-root user, then set runAsNonRoot",
+                who.name
+            )),
+            kept: Some(("runAsNonRoot", scope.map(|c| c.name.clone()))),
+        });
+    }
+
     /// An explicit contrary value: replaced under `--force`, else reported.
     fn contrary(
         &mut self,
@@ -330,7 +348,11 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
             align_seccomp_annotation(&mut cx, &key);
         }
         let non_root = sc.and_then(|s| s.run_as_non_root);
-        cx.want_bool("runAsNonRoot", &who, &base, non_root, true, false);
+        if non_root == Some(false) && runs_as_uid_0(pod, c) {
+            cx.root_kept(&who, base.clone().key("runAsUser"), Some(&who));
+        } else {
+            cx.want_bool("runAsNonRoot", &who, &base, non_root, true, false);
+        }
     }
     pod_level(&mut cx, windows);
     if windows {
@@ -455,7 +477,26 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
     let user_namespace =
         spec.host_users == Some(false) && cx.opts.minor >= USER_NAMESPACE_FROM_MINOR;
     if !user_namespace && !cx.exempt("runAsNonRoot", None) {
+        // The containers the pod-wide value would govern (those without
+        // their own), and the first of them that runs as uid 0.
+        let root = spec.all_containers().find(|(_, _, c)| {
+            c.sc().and_then(|s| s.run_as_non_root).is_none() && runs_as_uid_0(cx.pod, c)
+        });
         match psc.and_then(|s| s.run_as_non_root) {
+            None | Some(false) if let Some((kind, index, c)) = root => {
+                let who = ContainerRef {
+                    kind,
+                    index,
+                    name: c.name.clone(),
+                };
+                let at = match c.sc().and_then(|s| s.run_as_user) {
+                    Some(_) => {
+                        FieldPath::container(kind, index).extend(&["securityContext", "runAsUser"])
+                    }
+                    None => base.clone().key("runAsUser"),
+                };
+                cx.root_kept(&who, at, None);
+            }
             None => {
                 let all_set = spec
                     .all_containers()
@@ -478,6 +519,17 @@ fn pod_level(cx: &mut Ctx<'_>, windows: bool) {
             Some(true) => {}
         }
     }
+}
+
+/// Whether `c` runs as uid 0 by an explicit `runAsUser: 0`, its own or
+/// the pod's.
+fn runs_as_uid_0(pod: &Pod, c: &Container) -> bool {
+    let pod_user = pod
+        .spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.run_as_user);
+    c.sc().and_then(|s| s.run_as_user).or(pod_user) == Some(0)
 }
 
 /// Sets the pod's missing or empty `seccompProfile` as its seccomp

@@ -218,6 +218,21 @@ fn peer_test_cases() {
     assert!(changed >= 50, "only {changed} peer files changed");
 }
 
+/// Fixes `text`, which must change, checks the result against the API
+/// server's rules and that a second fix changes nothing; gives the outcome.
+fn fix_validly(name: &str, text: &str, s: &rootlock_fix::Settings) -> rootlock_fix::Outcome {
+    let out = fix(name, text, s);
+    assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
+    let fixed = out.fixed.as_deref().expect("something to fix");
+    assert_api_valid(name, text, fixed);
+    let again = fix(name, fixed, s);
+    assert!(
+        again.fixed.is_none() && again.errors.is_empty(),
+        "{name}: {again:?}"
+    );
+    out
+}
+
 /// A container that stays privileged (or keeps an added CAP_SYS_ADMIN)
 /// must not get `allowPrivilegeEscalation: false`: the API server refuses
 /// the pair, so the fixed manifest would not apply at all.
@@ -315,15 +330,7 @@ spec:
             );
             let mut forced = settings(level);
             forced.options.force = true;
-            let out = fix(&name, &text, &forced);
-            assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
-            let fixed = out.fixed.unwrap();
-            assert_api_valid(&format!("{name} (--force)"), &text, &fixed);
-            let again = fix(&name, &fixed, &forced);
-            assert!(
-                again.fixed.is_none() && again.errors.is_empty(),
-                "{name}: {again:?}"
-            );
+            fix_validly(&format!("{name} (--force)"), &text, &forced);
         }
     }
 }
@@ -381,16 +388,52 @@ spec:
                 let name = format!("case {i} at {level}, force {force}");
                 let mut s = settings(level);
                 s.options.force = force;
-                let out = fix(&name, &text, &s);
-                assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
-                let fixed = out.fixed.unwrap();
-                assert_api_valid(&name, &text, &fixed);
-                let again = fix(&name, &fixed, &s);
-                assert!(
-                    again.fixed.is_none() && again.errors.is_empty(),
-                    "{name}: {again:?}"
-                );
+                fix_validly(&name, &text, &s);
             }
         }
     }
+}
+
+/// A container that runs as root by an explicit `runAsUser: 0` (its own
+/// or the pod's) is not put under `runAsNonRoot: true`, not even with
+/// --force: the kubelet would refuse to start it, always.
+#[test]
+fn containers_that_run_as_uid_0_get_no_run_as_non_root() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: root
+    image: b
+    securityContext:
+      runAsUser: 0
+      runAsNonRoot: false
+  - name: app
+    image: b
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: q
+spec:
+  securityContext:
+    runAsUser: 0
+  containers:
+  - name: app
+    image: b
+";
+    for force in [false, true] {
+        let name = format!("uid0.yaml, force {force}");
+        let mut s = settings("immutable");
+        s.options.force = force;
+        let out = fix_validly(&name, text, &s);
+        assert!(
+            out.notes.iter().any(|n| n.contains("runAsUser: 0")),
+            "{name}: {:#?}",
+            out.notes
+        );
+    }
+    assert!(check_file("uid0.yaml", text, "immutable"));
 }

@@ -335,6 +335,19 @@ fn judge_pod_spec(spec: &serde_norway::Value, at: &str, out: &mut Vec<String>) {
             )
             .iter()
             .any(|x| x.as_str() == Some("CAP_SYS_ADMIN"));
+            // Not the API server's but the kubelet's refusal, as sure:
+            // a container that runs as uid 0 under runAsNonRoot: true
+            // never starts ("runAsUser breaks non-root policy").
+            let pod_sc = spec.get("securityContext");
+            let either = |k: &str| {
+                sc.and_then(|s| s.get(k))
+                    .or_else(|| pod_sc.and_then(|s| s.get(k)))
+            };
+            if either("runAsNonRoot").and_then(|x| x.as_bool()) == Some(true)
+                && either("runAsUser").and_then(|x| x.as_i64()) == Some(0)
+            {
+                out.push(format!("{who}: runAsNonRoot: true with runAsUser: 0"));
+            }
             if flag("allowPrivilegeEscalation") == Some(false)
                 && (flag("privileged") == Some(true) || sys_admin)
             {
