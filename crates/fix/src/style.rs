@@ -72,7 +72,8 @@ pub fn detect_block_style<'a>(lines: impl Iterator<Item = &'a str>) -> BlockStyl
             scalar_at = Some(ind);
         }
         let key_col = if dash { ind + 2 } else { ind };
-        prev = Some((key_col, body.ends_with(':') && !body.starts_with('#')));
+        // `containers: # the app` opens a block as `containers:` does.
+        prev = Some((key_col, without_comment(body).ends_with(':')));
     }
     let step = step.unwrap_or(2);
     BlockStyle {
@@ -81,10 +82,20 @@ pub fn detect_block_style<'a>(lines: impl Iterator<Item = &'a str>) -> BlockStyl
     }
 }
 
+/// A line (without its indentation) up to a comment that ends it (`#`
+/// after white space, or at the start), trailing white space removed.
+fn without_comment(body: &str) -> &str {
+    let cut = body
+        .char_indices()
+        .find(|&(i, c)| c == '#' && (i == 0 || body[..i].ends_with([' ', '\t'])))
+        .map_or(body.len(), |(i, _)| i);
+    body[..cut].trim_end()
+}
+
 /// Whether a line (without its indentation) ends with a block scalar
 /// header: `key: |`, `- >-`, `key: !!str |2`, maybe with a comment.
 fn opens_block_scalar(body: &str) -> bool {
-    let code = body.split(" #").next().unwrap_or(body).trim_end();
+    let code = without_comment(body);
     let mut tokens = code.rsplit([' ', '\t']).filter(|t| !t.is_empty());
     let Some(last) = tokens.next() else {
         return false;
@@ -139,6 +150,15 @@ mod tests {
         for other in ["a: b|", "a: '|'", "a:", "a: x >", "- a"] {
             assert!(!opens_block_scalar(other), "{other}");
         }
+        // A key followed by a comment still opens the block below it.
+        let s = detect_block_style("spec: # s\n   containers: # c\n   - name: a\n".lines());
+        assert_eq!(
+            s,
+            BlockStyle {
+                step: 3,
+                seq_offset: 0
+            }
+        );
         assert_eq!(detect_dialect("{a: 1}"), Dialect::Yaml);
         assert_eq!(
             detect_dialect("{\n\t\"a\": 1\n}"),
