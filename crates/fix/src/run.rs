@@ -84,6 +84,9 @@ pub fn run(args: &FixArgs) -> i32 {
     let mut stdout = stdout.lock();
     let mut changed = false;
     let mut patches: Vec<(String, String)> = Vec::new();
+    // Every container name of every workload read, for the plan paths
+    // meant for one container.
+    let mut container_names: std::collections::HashSet<String> = Default::default();
     for entry in results {
         let (source, (original, encoding, outcome)) = match entry {
             Ok((source, Ok(r))) => (source, r),
@@ -93,6 +96,12 @@ pub fn run(args: &FixArgs) -> i32 {
             }
         };
         let name = source.name();
+        container_names.extend(
+            outcome
+                .workloads
+                .iter()
+                .flat_map(|w| w.containers.iter().map(|(_, _, n)| n.clone())),
+        );
         // Notes and errors name containers and files from the input:
         // shown with their control characters escaped.
         for n in &outcome.notes {
@@ -144,6 +153,10 @@ pub fn run(args: &FixArgs) -> i32 {
             }
             errors.push(format!("cannot write output: {e}"));
         }
+    }
+    let planned = settings.options.writable.as_deref().unwrap_or_default();
+    for n in crate::volumes::unmatched_plan_paths(planned, |c| container_names.contains(c)) {
+        eprintln!("note: {}", printable(&n));
     }
     if let Err(e) = emit_patches(args, &patches, &mut stdout) {
         errors.push(e);

@@ -184,6 +184,29 @@ pub fn plan_volumes(
     }
 }
 
+/// The plan paths meant for one container (`container: NAME`, as `rootlock
+/// logs` writes them) that no workload of `containers` (every container
+/// name of every workload fixed) has, said as notes: such a path is not
+/// made writable anywhere, and the application that failed to write it
+/// would fail again on a root the fix just made read-only.
+pub fn unmatched_plan_paths(
+    paths: &[PlannedPath],
+    mut containers: impl FnMut(&str) -> bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if let Some(name) = &p.container
+            && !containers(name)
+        {
+            out.push(format!(
+                "the plan's path {} is for container {name:?}, which no workload given has: it was not made writable (is the container named otherwise in the manifest?)",
+                planned(p)
+            ));
+        }
+    }
+    out
+}
+
 /// Reuses an emptyDir this fix added earlier for the same path, or adds a
 /// new volume under a name no other volume has.
 fn allocate(
@@ -229,6 +252,30 @@ fn allocate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_paths_for_a_container_no_workload_has_are_said() {
+        let path = |p: &str, c: Option<&str>| PlannedPath {
+            path: p.into(),
+            medium: Medium::Memory,
+            size_limit: None,
+            container: c.map(String::from),
+            seed: false,
+            reason: String::new(),
+        };
+        let paths = [
+            path("/run/app/", Some("web")),
+            path("/cache", Some("app")),
+            path("/tmp", None),
+        ];
+        let notes = unmatched_plan_paths(&paths, |n| n == "app");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("/run/app is for container \"web\""),
+            "{notes:?}"
+        );
+        assert!(unmatched_plan_paths(&paths, |_| true).is_empty());
+    }
 
     #[test]
     fn names_are_dns_labels() {
