@@ -86,7 +86,8 @@ pub fn plan_volumes(
     // on `--prefix`ed logs plans it for each container that failed to
     // write it), or spelled twice (`/tmp` and `/tmp/`). A container gets
     // one mount per path (the API server refuses two at one mountPath),
-    // and the containers share one volume per path and emptyDir.
+    // and the containers share one volume per path and emptyDir, each
+    // mounting a directory of its own (see [`mount_item`]).
     let mut mounted: HashSet<(ContainerKind, usize, String)> = HashSet::new();
     // Per path: each emptyDir added for it, and its volume's name.
     let mut shared: HashMap<String, Vec<(New, String)>> = HashMap::new();
@@ -166,22 +167,37 @@ pub fn plan_volumes(
             mounted.insert((kind, index, path.clone()));
             out.ops.push(Op::Append {
                 path: FieldPath::container(kind, index).key("volumeMounts"),
-                item: New::map(vec![
-                    ("name", New::Str(name)),
-                    ("mountPath", New::Str(path.clone())),
-                ]),
+                item: mount_item(name, &path, &c.name),
             });
         }
         if used && p.seed {
             out.notes.push(Note {
                 path: FieldPath::keys(&["spec", "volumes"]),
                 text: NoteText::Plain(format!(
-                    "the image has content at {path} that the new emptyDir hides: copy it in from an init container"
+                    "the image has content at {path} that the new emptyDir hides: copy it in from an init container (into the container's own directory of the volume: its subPath)"
                 )),
                 kept: None,
             });
         }
     }
+}
+
+/// The mount of volume `name` at `path` in container `container`: a
+/// directory of the volume of its own (`subPath`: the container's name,
+/// unique in a pod, which the kubelet creates with the volume's mode), as
+/// the path was the container's own in its root filesystem before. One
+/// emptyDir (mode 0777, no sticky bit) mounted whole in every container
+/// would let a sidecar replace what the application keeps there (a
+/// library a JVM extracts and loads, a socket), and make fixed names (pid
+/// and lock files, a JVM's `/tmp/.java_pid1`) collide. The webhook's
+/// mutation mounts its `/tmp` the same way. A container without a name
+/// (which the API server refuses anyway) mounts the volume whole.
+fn mount_item(name: String, path: &str, container: &str) -> New {
+    let mut item = vec![("name", New::Str(name)), ("mountPath", New::str(path))];
+    if !container.is_empty() {
+        item.push(("subPath", New::str(container)));
+    }
+    New::map(item)
 }
 
 /// The plan paths meant for one container (`container: NAME`, as `rootlock

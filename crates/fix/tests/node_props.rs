@@ -43,7 +43,7 @@ fn a_tagged_null_in_a_flow_mapping_loses_its_tag() {
     );
     let new = fixed(&t);
     assert!(
-        new.contains(", volumeMounts: [{name: rootlock-cache, mountPath: /cache}] }\n"),
+        new.contains(", volumeMounts: [{name: rootlock-cache, mountPath: /cache, subPath: a}] }\n"),
         "{new}"
     );
     assert!(!new.contains("!!null"), "{new}");
@@ -56,7 +56,9 @@ fn a_tagged_null_with_a_value_in_a_flow_mapping_loses_its_tag() {
     );
     let new = fixed(&t);
     assert!(
-        new.contains(", volumeMounts: [{name: rootlock-cache, mountPath: /cache}], stdin: true}"),
+        new.contains(
+            ", volumeMounts: [{name: rootlock-cache, mountPath: /cache, subPath: a}], stdin: true}"
+        ),
         "{new}"
     );
 }
@@ -120,7 +122,7 @@ fn a_list_item_with_a_comment_after_its_dash_gets_new_items() {
     let new = fixed(t);
     assert!(
         new.contains(
-            "      mountPath: /data\n    - name: rootlock-cache\n      mountPath: /cache\n"
+            "      mountPath: /data\n    - name: rootlock-cache\n      mountPath: /cache\n      subPath: a\n"
         ),
         "{new}"
     );
@@ -184,7 +186,7 @@ fn a_json_null_is_replaced_in_the_layout_of_its_object() {
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     let new = out.fixed.expect("a change");
     assert!(
-        new.contains("{\"name\": \"b\", \"image\": \"b:1\", \"securityContext\": {\"readOnlyRootFilesystem\": true, \"allowPrivilegeEscalation\": false, \"capabilities\": {\"drop\": [\"ALL\"]}}, \"volumeMounts\": [{\"name\": \"rootlock-tmp\", \"mountPath\": \"/tmp\"}]}\n"),
+        new.contains("{\"name\": \"b\", \"image\": \"b:1\", \"securityContext\": {\"readOnlyRootFilesystem\": true, \"allowPrivilegeEscalation\": false, \"capabilities\": {\"drop\": [\"ALL\"]}}, \"volumeMounts\": [{\"name\": \"rootlock-tmp\", \"mountPath\": \"/tmp\", \"subPath\": \"b\"}]}\n"),
         "{new}"
     );
     assert!(
@@ -207,12 +209,12 @@ fn items_are_appended_to_lists_whose_first_item_has_props_or_is_an_alias() {
     );
     let new = fixed(&t);
     assert!(
-        new.contains("      mountPath: /etc/cfg\n    - name: rootlock-cache\n      mountPath: /cache\n  - name: b\n"),
+        new.contains("      mountPath: /etc/cfg\n    - name: rootlock-cache\n      mountPath: /cache\n      subPath: a\n  - name: b\n"),
         "{new}"
     );
     assert!(
         new.contains(
-            "    - *cfg\n    - name: rootlock-cache\n      mountPath: /cache\n  volumes:\n"
+            "    - *cfg\n    - name: rootlock-cache\n      mountPath: /cache\n      subPath: b\n  volumes:\n"
         ),
         "{new}"
     );
