@@ -1,60 +1,25 @@
 //! Reading a volume plan (`rootlock trace`/`rootlock logs` output; the
 //! format is `rootlock_policy::plan`) from a YAML or JSON file.
 
-use rootlock_manifest::plan_lines::plan_path_at;
-use rootlock_policy::model::normalize_path;
+use rootlock_manifest::plan_file;
 use rootlock_policy::plan::{PlannedPath, VolumePlan};
 
-/// Parses and validates plan text; `file` names it in errors.
+/// Parses and validates plan text (see [`plan_file::parse_plan`]); `file`
+/// names it in errors. The plan's warnings are shown.
 pub fn parse_plan(text: &str, file: &str) -> Result<Vec<PlannedPath>, String> {
-    // A byte-order mark is no part of the text (left in, it would be part
-    // of the first key).
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let trimmed = text.trim_start();
-    let plan: VolumePlan = if trimmed.starts_with('{') {
-        serde_json::from_str(text).map_err(|e| format!("{file}:{}: invalid plan: {e}", e.line()))?
-    } else {
-        serde_norway::from_str(text).map_err(|e| {
-            let line = e.location().map(|l| l.line()).unwrap_or(0);
-            format!("{file}:{line}: invalid plan: {e}")
-        })?
-    };
-    plan.validate()
-        .map_err(|e| format!("{file}: invalid plan: {e}"))?;
+    Ok(paths_of(plan_file::parse_plan(text, file)?, file))
+}
+
+/// Reads a plan file (see [`plan_file::read_plan`]).
+pub fn read_plan(file: &str) -> Result<Vec<PlannedPath>, String> {
+    Ok(paths_of(plan_file::read_plan(file)?, file))
+}
+
+fn paths_of(plan: VolumePlan, file: &str) -> Vec<PlannedPath> {
     for w in &plan.warnings {
         eprintln!("rootlock fix: {file}: plan warning: {w}");
     }
-    let mut paths = plan.paths;
-    for (i, p) in paths.iter_mut().enumerate() {
-        // Same rules as `--writable`: `..` resolved, system paths refused.
-        p.path = normalize_path(&p.path);
-        let at = || plan_path_at(text, i, file);
-        if let Some(why) = crate::writable::system_path_refusal(&p.path) {
-            return Err(format!("{}: invalid plan: paths[{i}].path: {why}", at()));
-        }
-        // Checked here, against the plan, so a bad size is blamed on the
-        // plan file and not reported as a manifest that "could not be
-        // verified" after the edit.
-        if let Some(why) = p
-            .size_limit
-            .as_deref()
-            .and_then(crate::writable::size_refusal)
-        {
-            return Err(format!(
-                "{}: invalid plan: paths[{i}].sizeLimit: {why}",
-                at()
-            ));
-        }
-    }
-    Ok(paths)
-}
-
-/// Reads a plan file, in UTF-8 or (with its byte-order mark) UTF-16, as
-/// manifests are read.
-pub fn read_plan(file: &str) -> Result<Vec<PlannedPath>, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("{file}: cannot read the plan: {e}"))?;
-    let (text, _) = crate::inputs::decode(bytes, file)?;
-    parse_plan(&text, file)
+    plan.paths
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
     if let Some(why) = system_path_refusal(&path) {
         return Err(format!("--writable {arg}: {why}"));
     }
-    if let Some(why) = size.and_then(size_refusal) {
+    if let Some(why) = size.and_then(rootlock_policy::quantity::size_refusal) {
         return Err(format!("--writable {arg}: {why}"));
     }
     let size_limit = match (size, medium) {
@@ -58,37 +58,6 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
 
 /// Moved to the policy crate, where `trace --verify --plan` reads it too.
 pub use rootlock_policy::immutable::system_path_refusal;
-
-/// Why `size` cannot be an emptyDir `sizeLimit`, if it cannot: it must be a
-/// quantity the API server accepts, and not zero — a zero `sizeLimit` is no
-/// limit at all to the kubelet, so the volume would be an unbounded tmpfs
-/// (which scan reports as unboundedMemoryVolume) or disk.
-pub fn size_refusal(size: &str) -> Option<String> {
-    if !valid_quantity(size) {
-        Some(format!("size {size:?} is not a quantity like 64Mi or 1Gi"))
-    } else if !rootlock_policy::quantity::is_positive(size) {
-        Some(format!(
-            "size {size:?} is not a limit (zero means unlimited); give a positive size, or none"
-        ))
-    } else {
-        None
-    }
-}
-
-/// A Kubernetes quantity: digits (with an optional fraction) and a suffix.
-pub fn valid_quantity(s: &str) -> bool {
-    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = &s[digits.len()..];
-    let number_ok = !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && digits.chars().filter(|c| *c == '.').count() <= 1
-        && digits.chars().next().is_some_and(|c| c.is_ascii_digit());
-    number_ok
-        && matches!(
-            suffix,
-            "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "k" | "M" | "G" | "T" | "P" | "E" | "m"
-        )
-}
 
 #[cfg(test)]
 mod tests {

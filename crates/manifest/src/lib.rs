@@ -9,6 +9,7 @@
 
 pub mod atomic_write;
 pub mod chunk;
+pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod files;
@@ -24,7 +25,7 @@ pub mod limits;
 pub mod line_breaks;
 mod map_keys;
 pub mod offsets;
-pub mod plan_lines;
+pub mod plan_file;
 pub mod reader;
 pub mod scalar;
 pub mod tree;

@@ -18,6 +18,22 @@ pub fn is_positive(text: &str) -> bool {
     })
 }
 
+/// Why `size` cannot be an emptyDir `sizeLimit`, if it cannot: it must be
+/// a quantity the API server accepts, and above zero (a zero `sizeLimit`
+/// is no limit at all). One rule for `fix --writable`, plan files and the
+/// webhook's configuration.
+pub fn size_refusal(size: &str) -> Option<String> {
+    if !is_quantity(size) {
+        Some(format!("size {size:?} is not a quantity like 64Mi or 1Gi"))
+    } else if !is_positive(size) {
+        Some(format!(
+            "size {size:?} is not a limit (zero means unlimited); give a positive size, or none"
+        ))
+    } else {
+        None
+    }
+}
+
 /// Sign and number part (digits and at most one `.`) of a valid quantity.
 fn split(text: &str) -> Option<(bool, &str)> {
     let (negative, rest) = match text.as_bytes().first()? {

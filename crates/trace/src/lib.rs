@@ -556,7 +556,7 @@ mod summary_tests {
         let plan = dir.path().join("plan.yaml");
         std::fs::write(
             &plan,
-            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /proc/sys\n",
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /proc/sys\n  medium: memory\n",
         )
         .unwrap();
         let marker = dir.path().join("ran");

@@ -1,191 +1,26 @@
-//! Reading a plan file back for `trace --verify --plan FILE`: JSON through
-//! serde, YAML through a reader for the plan's own simple shape (the
-//! `paths` list's `path` and `seed` keys; the rest is not needed here).
+//! Reading a plan file back for `trace --verify --plan FILE`, with the
+//! reader `fix --plan` uses ([`rootlock_manifest::plan_file`]): a plan
+//! verified here is one `fix` applies, and means the same to both (a
+//! YAML reader of its own read flow style, a missing `medium` or an
+//! unknown one otherwise than `fix`).
 
-use rootlock_manifest::plan_lines::plan_path_at;
-use rootlock_policy::immutable::system_path_refusal;
-use rootlock_policy::model::normalize_path;
-use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
+use rootlock_policy::plan::VolumePlan;
 
 pub fn read(file: &str) -> Result<VolumePlan, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("--plan {file}: {e}"))?;
-    let plan = parse(&text).map_err(|e| format!("--plan {file}: {e}"))?;
-    plan.validate().map_err(|e| format!("--plan {file}: {e}"))?;
-    refuse_unmountable(&plan, &text, file)?;
-    Ok(plan)
+    rootlock_manifest::plan_file::read_plan(file).map_err(|e| format!("--plan {e}"))
 }
 
-/// A path `fix --plan` refuses (a system, kernel or kubelet path) is
-/// refused here by the same rule: a plan verified here is one `fix` can
-/// apply (and a volume over `/proc` or `/usr` would "pass" by hiding what
-/// the program needs, or break the traced root).
-fn refuse_unmountable(plan: &VolumePlan, text: &str, file: &str) -> Result<(), String> {
-    for (i, p) in plan.paths.iter().enumerate() {
-        // `..` resolved first, as `fix` does: `/var/../etc` is `/etc`.
-        if let Some(why) = system_path_refusal(&normalize_path(&p.path)) {
-            return Err(format!(
-                "--plan {}: invalid plan: paths[{i}].path: {why}",
-                plan_path_at(text, i, file)
-            ));
-        }
-    }
-    Ok(())
-}
-
+/// Plan text as [`read`] reads it (for tests of what the writer writes).
+#[cfg(test)]
 pub fn parse(text: &str) -> Result<VolumePlan, String> {
-    if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| e.to_string());
-    }
-    // The header as the file says it, not pre-filled: a file without one
-    // (an empty `plan.yaml` a failed trace left, any other YAML) is not a
-    // plan, and `validate` must see that.
-    let mut plan = VolumePlan::new("");
-    plan.api_version.clear();
-    plan.kind.clear();
-    let mut in_paths = false;
-    for (i, raw) in text.lines().enumerate() {
-        let line = strip_comment(raw).trim_end();
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            continue;
-        }
-        if !line.starts_with(' ') && !line.starts_with('-') {
-            let (k, v) = line
-                .split_once(':')
-                .ok_or_else(|| format!("line {}: expected `key: value`", i + 1))?;
-            in_paths = k == "paths";
-            // The list is a block below the key; inline, only `[]` (no paths).
-            if in_paths && !matches!(v.trim(), "" | "[]") {
-                return Err(format!("line {}: `paths` must be a list of paths", i + 1));
-            }
-            let v = unquote(v.trim());
-            match k {
-                "apiVersion" => plan.api_version = v,
-                "kind" => plan.kind = v,
-                "source" => plan.source = v,
-                _ => {}
-            }
-            continue;
-        }
-        if !in_paths {
-            continue;
-        }
-        let t = line.trim_start();
-        let (t, new_item) = match t.strip_prefix("- ") {
-            Some(rest) => (rest, true),
-            None => (t, false),
-        };
-        let Some((k, v)) = t.split_once(':') else {
-            continue;
-        };
-        let v = unquote(v.trim());
-        if new_item {
-            plan.paths.push(PlannedPath {
-                path: String::new(),
-                medium: Medium::Disk,
-                size_limit: None,
-                container: None,
-                seed: false,
-                reason: String::new(),
-            });
-        }
-        let Some(p) = plan.paths.last_mut() else {
-            return Err(format!("line {}: `{k}` outside a list item", i + 1));
-        };
-        match k.trim() {
-            "path" => p.path = v,
-            "seed" => p.seed = v == "true",
-            "medium" => {
-                p.medium = match v.as_str() {
-                    "memory" => Medium::Memory,
-                    "persistent" => Medium::Persistent,
-                    _ => Medium::Disk,
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(plan)
-}
-
-/// `line` without its comment: a `#` at the start or after a blank, and
-/// outside a quoted scalar (the writer quotes a path such as `/a #b`).
-fn strip_comment(line: &str) -> &str {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    let mut prev = ' ';
-    let mut chars = line.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match quote {
-            Some('"') if escaped => escaped = false,
-            Some('"') if c == '\\' => escaped = true,
-            // `''` is a quote inside a single-quoted scalar.
-            Some('\'') if c == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') => {
-                chars.next();
-            }
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '#' && prev.is_whitespace() => return &line[..i],
-            None if (c == '"' || c == '\'') && (prev.is_whitespace() || prev == ':') => {
-                quote = Some(c);
-            }
-            None => {}
-        }
-        prev = c;
-    }
-    line
-}
-
-/// A plain, single- or double-quoted scalar.
-fn unquote(v: &str) -> String {
-    if let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        let mut out = String::new();
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            if c == '\\' {
-                match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
-                    Some('r') => out.push('\r'),
-                    Some('0') => out.push('\0'),
-                    Some('N') => out.push('\u{85}'),
-                    Some('L') => out.push('\u{2028}'),
-                    Some('P') => out.push('\u{2029}'),
-                    // `\xNN`, `\uNNNN`, `\UNNNNNNNN`: the writer escapes
-                    // what YAML cannot hold raw so (`plan_render::scalar`).
-                    Some(e @ ('x' | 'u' | 'U')) => {
-                        let digits = match e {
-                            'x' => 2,
-                            'u' => 4,
-                            _ => 8,
-                        };
-                        let hex: String = chars.by_ref().take(digits).collect();
-                        match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                            Some(decoded) => out.push(decoded),
-                            None => {
-                                out.push(e);
-                                out.push_str(&hex);
-                            }
-                        }
-                    }
-                    Some(o) => out.push(o),
-                    None => {}
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    } else if let Some(inner) = v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-        inner.replace("''", "'")
-    } else {
-        v.to_string()
-    }
+    rootlock_manifest::plan_file::parse_plan(text, "plan")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan_render::{to_json, to_yaml};
+    use rootlock_policy::plan::{Medium, PlannedPath};
 
     /// A `#` inside a quoted path (the YAML writer quotes `a #b`) is part
     /// of the path; a comment starts only at a ` #` outside quotes.
@@ -216,7 +51,7 @@ mod tests {
                 ("/c\\ #\"d", true)
             ]
         );
-        let hand = "apiVersion: rootlock.dev/v1 # header\nkind: VolumePlan\npaths:\n  - path: '/x #y' # a comment\n    seed: true #also\n  - path: /plain # comment\n  - path: 'it''s #1' # c\n";
+        let hand = "apiVersion: rootlock.dev/v1 # header\nkind: VolumePlan\npaths:\n  - path: '/x #y' # a comment\n    medium: disk\n    seed: true #also\n  - {path: /plain, medium: memory} # comment\n  - path: '/it''s #1' # c\n    medium: disk\n";
         let back = parse(hand).unwrap();
         let got: Vec<(&str, bool)> = back
             .paths
@@ -225,7 +60,7 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [("/x #y", true), ("/plain", false), ("it's #1", false)]
+            [("/x #y", true), ("/plain", false), ("/it's #1", false)]
         );
     }
 
@@ -291,10 +126,42 @@ mod tests {
         let ok = dir.path().join("ok.yaml");
         std::fs::write(
             &ok,
-            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /etc/nginx/conf.d\n- path: /dev/shm\n",
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /etc/nginx/conf.d\n  medium: disk\n- path: /dev/shm\n  medium: memory\n",
         )
         .unwrap();
         assert_eq!(read(ok.to_str().unwrap()).unwrap().paths.len(), 2);
+    }
+
+    /// The reader is `fix --plan`'s: flow style reads as block style does,
+    /// a UTF-16 file (PowerShell 5's `>`) as its text, and a path without
+    /// a medium is refused rather than taken for a disk.
+    #[test]
+    fn plans_read_as_fix_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths: [{path: /var/cache/app, medium: memory, seed: true}]\n";
+        let utf16: Vec<u8> = [0xFFFE_u16.to_be_bytes().to_vec()]
+            .into_iter()
+            .chain(flow.encode_utf16().map(|u| u.to_le_bytes().to_vec()))
+            .flatten()
+            .collect();
+        let path = dir.path().join("plan.yaml");
+        for bytes in [flow.as_bytes().to_vec(), utf16] {
+            std::fs::write(&path, bytes).unwrap();
+            let plan = read(path.to_str().unwrap()).unwrap();
+            let got: Vec<(&str, Medium, bool)> = plan
+                .paths
+                .iter()
+                .map(|p| (p.path.as_str(), p.medium, p.seed))
+                .collect();
+            assert_eq!(got, [("/var/cache/app", Medium::Memory, true)]);
+        }
+        std::fs::write(
+            &path,
+            "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /data\n",
+        )
+        .unwrap();
+        let e = read(path.to_str().unwrap()).unwrap_err();
+        assert!(e.contains("missing field `medium`"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,73 @@
+//! Reading a volume plan (`rootlock trace`/`rootlock logs` output; the
+//! format is `rootlock_policy::plan`) from a YAML or JSON file: one reader
+//! for every command that takes `--plan` (`fix`, `trace --verify`), so a
+//! plan one of them accepts, the others do, and means the same.
+
+use crate::Limits;
+use crate::tree::parse_documents;
+use rootlock_policy::immutable::system_path_refusal;
+use rootlock_policy::model::normalize_path;
+use rootlock_policy::plan::VolumePlan;
+use rootlock_policy::quantity::size_refusal;
+
+/// Reads a plan file, in UTF-8 or (with its byte-order mark) UTF-16, as
+/// manifests are read; see [`parse_plan`].
+pub fn read_plan(file: &str) -> Result<VolumePlan, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: cannot read the plan: {e}"))?;
+    let (text, _) = crate::encoding::decode(bytes, file)?;
+    parse_plan(&text, file)
+}
+
+/// Parses and validates plan text (`file` names it in errors, with the
+/// line where it can): the header, and each path as `--writable` takes
+/// it: `..` resolved, and neither a system, kernel or kubelet path (see
+/// [`system_path_refusal`]) nor a `sizeLimit` that is no limit.
+pub fn parse_plan(text: &str, file: &str) -> Result<VolumePlan, String> {
+    // A byte-order mark is no part of the text (left in, it would be part
+    // of the first key).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut plan: VolumePlan = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| format!("{file}:{}: invalid plan: {e}", e.line()))?
+    } else {
+        serde_norway::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line()).unwrap_or(0);
+            format!("{file}:{line}: invalid plan: {e}")
+        })?
+    };
+    plan.validate()
+        .map_err(|e| format!("{file}: invalid plan: {e}"))?;
+    for (i, p) in plan.paths.iter_mut().enumerate() {
+        p.path = normalize_path(&p.path);
+        let at = || plan_path_at(text, i, file);
+        if let Some(why) = system_path_refusal(&p.path) {
+            return Err(format!("{}: invalid plan: paths[{i}].path: {why}", at()));
+        }
+        // Checked here, against the plan, so a bad size is blamed on the
+        // plan file and not reported as a manifest that "could not be
+        // verified" after the edit.
+        if let Some(why) = p.size_limit.as_deref().and_then(size_refusal) {
+            return Err(format!(
+                "{}: invalid plan: paths[{i}].sizeLimit: {why}",
+                at()
+            ));
+        }
+    }
+    Ok(plan)
+}
+
+/// `file:LINE` of `paths[i].path` in the plan `text` (YAML or JSON), or
+/// `file` alone when the text does not show it: serde keeps no positions.
+fn plan_path_at(text: &str, i: usize, file: &str) -> String {
+    match plan_path_line(text, i) {
+        Some(line) => format!("{file}:{line}"),
+        None => file.to_string(),
+    }
+}
+
+/// The line of `paths[i].path` (of the entry, when it has no `path`).
+fn plan_path_line(text: &str, i: usize) -> Option<usize> {
+    let docs = parse_documents(text, 0, &Limits::default(), &|_| true).ok()?;
+    let root = docs.first()?.root.as_ref()?;
+    let entry = root.get("paths")?.as_seq()?.get(i)?;
+    Some(entry.get("path").map_or(entry.line, |n| n.line))
+}
