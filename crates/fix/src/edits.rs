@@ -212,6 +212,46 @@ impl Ctx<'_> {
         });
     }
 
+    /// A container whose root is (or is made) read-only but that keeps a
+    /// way to remount it read-write (`privileged: true` when `privileged`
+    /// stays, an added SYS_ADMIN or ALL, which fix never removes): the
+    /// read-only root the fix reports does not hold, and the note says so
+    /// beside the kept value's own (`rootfsBypass` stays failing).
+    fn bypass_kept(
+        &mut self,
+        c: &Container,
+        who: &ContainerRef,
+        base: &FieldPath,
+        privileged: bool,
+    ) {
+        if self.exempt("rootfsBypass", Some(who)) {
+            return;
+        }
+        let mut kept: Vec<String> = Vec::new();
+        if privileged {
+            kept.push("privileged: true".into());
+        }
+        let caps = c.sc().and_then(|s| s.capabilities.as_ref());
+        kept.extend(
+            caps.into_iter()
+                .flat_map(|caps| &caps.add)
+                .filter(|a| rootlock_policy::immutable::remounts_root(a))
+                .map(|a| format!("capabilities.add {a}")),
+        );
+        if kept.is_empty() {
+            return;
+        }
+        self.out.notes.push(Note {
+            path: base.clone(),
+            text: NoteText::Plain(format!(
+                "container {:?} keeps {}, with which it can remount its root read-write: readOnlyRootFilesystem: true does not hold until that is removed (rootfsBypass)",
+                who.name,
+                kept.join(" and ")
+            )),
+            kept: Some(("rootfsBypass", Some(who.name.clone()))),
+        });
+    }
+
     /// `runAsNonRoot: true` cannot be set where container `who` runs as uid
     /// 0 by an explicit `runAsUser: 0` (at `at`): the kubelet would refuse
     /// to start it, always, so not even --force sets it. The rule is left
@@ -288,6 +328,10 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
         let unprivileged = cx.want_bool("privileged", &who, &base, privileged, false, false);
         if windows {
             continue;
+        }
+        let read_only = rorf == Some(true) || read_only_added.last() == Some(&(kind, index));
+        if opts.immutable() && read_only {
+            cx.bypass_kept(c, &who, &base, privileged == Some(true) && !unprivileged);
         }
         let escalation = sc.and_then(|s| s.allow_privilege_escalation);
         match escalation_blocker(c, privileged == Some(true) && !unprivileged) {

@@ -520,6 +520,15 @@ fn what_fix_leaves_failing_is_noted_once_at_the_original_line() {
         "{left:?}"
     );
     assert_eq!(left.len(), 2, "{left:?}");
+    // But the note of the kept value says the read-only root the fix set
+    // does not hold while it stays.
+    assert!(
+        out.notes.iter().any(|n| n.starts_with("p.yaml:9: ")
+            && n.contains("container \"a\" keeps privileged: true, with which it can remount its root read-write")
+            && n.ends_with("(rootfsBypass)")),
+        "{:?}",
+        out.notes
+    );
 
     // Fixing the fixed file edits nothing and still says what is left.
     let again_text = out.fixed.clone().unwrap();

@@ -24,16 +24,20 @@ fn bypasses(c: &Container) -> Vec<String> {
         out.push("securityContext.privileged=true".to_string());
     }
     if let Some(caps) = &sc.capabilities {
-        // The runtime accepts both spellings and any case.
-        for add in &caps.add {
-            let upper = add.to_ascii_uppercase();
-            let name = upper.strip_prefix("CAP_").unwrap_or(&upper);
-            if name == "SYS_ADMIN" || name == "ALL" {
-                out.push(format!("capabilities.add {}", join_quote(&[add])));
-            }
+        for add in caps.add.iter().filter(|a| remounts_root(a)) {
+            out.push(format!("capabilities.add {}", join_quote(&[add])));
         }
     }
     out
+}
+
+/// Whether an added capability (`capabilities.add` entry) lets the
+/// container remount its root read-write: `SYS_ADMIN`, or `ALL`, in either
+/// spelling and any case (the runtime accepts them all).
+pub fn remounts_root(add: &str) -> bool {
+    let upper = add.to_ascii_uppercase();
+    let name = upper.strip_prefix("CAP_").unwrap_or(&upper);
+    name == "SYS_ADMIN" || name == "ALL"
 }
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
