@@ -225,7 +225,14 @@ pub async fn evaluate_pods_in_namespace(
     let mut checked = prioritized.len();
     // reason list -> (smallest pod name, count)
     let mut counts: HashMap<String, (String, usize)> = HashMap::new();
+    // Pods that could not be read (past the bounds a review has): counted
+    // as checked, as PSA counts a pod it cannot convert, but said, so that
+    // no warning is not taken for "no offender".
+    let mut unreadable: Vec<&str> = Vec::new();
     for (i, listed) in prioritized.iter().enumerate() {
+        if let Err(why) = &listed.pod {
+            unreadable.push(why);
+        }
         if let Ok(pod) = &listed.pod {
             // With annotation exemptions on, a pod whose every error is
             // exempted is admitted again, so it is no offender; as at
@@ -262,6 +269,16 @@ pub async fn evaluate_pods_in_namespace(
         warnings.push(format!(
             "new PodSecurity enforce level only checked against the first {checked} of {total} existing pods"
         ));
+    }
+    if let Some(first) = unreadable.first() {
+        warnings.push(match unreadable.len() {
+            1 => format!(
+                "1 existing pod could not be read and was not checked against the new PodSecurity enforce level: {first}"
+            ),
+            n => format!(
+                "{n} existing pods could not be read and were not checked against the new PodSecurity enforce level; the first: {first}"
+            ),
+        });
     }
     if !counts.is_empty() {
         warnings.push(format!(

@@ -77,10 +77,11 @@ impl ListedPod {
     /// A pod given as JSON (a test's or a fixed list's).
     pub fn from_json(v: &serde_json::Value) -> ListedPod {
         let head = PodHead::deserialize(v).unwrap_or_default();
+        let pod = crate::admit::pod_from_json(v).map_err(|e| head.unreadable(&e));
         ListedPod {
             controller: head.controller(),
             runtime_class: head.spec.runtime_class_name,
-            pod: crate::admit::pod_from_json(v),
+            pod,
         }
     }
 }
@@ -95,7 +96,8 @@ pub fn listed_pod_from_text(text: &str) -> Result<ListedPod, String> {
         Ok(Some(node)) => crate::object::pod_from_node(&node),
         Ok(None) => Err("the pod is null".into()),
         Err(e) => Err(e),
-    };
+    }
+    .map_err(|e| head.unreadable(&e));
     Ok(ListedPod {
         controller: head.controller(),
         runtime_class: head.spec.runtime_class_name,
@@ -103,8 +105,8 @@ pub fn listed_pod_from_text(text: &str) -> Result<ListedPod, String> {
     })
 }
 
-/// What is read of a pod besides the pod model: its controller and runtime
-/// class.
+/// What is read of a pod besides the pod model: its name, controller and
+/// runtime class.
 #[derive(Deserialize, Default)]
 struct PodHead {
     #[serde(default)]
@@ -114,6 +116,16 @@ struct PodHead {
 }
 
 impl PodHead {
+    /// Why the pod cannot be read, naming it: the dry-run's warning says
+    /// which pod it did not check.
+    fn unreadable(&self, why: &str) -> String {
+        format!(
+            "pod {:?}: {}",
+            rootlock_policy::format::shortened(&self.metadata.name, 253),
+            rootlock_policy::format::shortened(why, 512)
+        )
+    }
+
     fn controller(&self) -> Option<String> {
         self.metadata
             .owner_references
@@ -125,6 +137,8 @@ impl PodHead {
 
 #[derive(Deserialize, Default)]
 struct PodHeadMeta {
+    #[serde(default)]
+    name: String,
     #[serde(default, rename = "ownerReferences")]
     owner_references: Vec<OwnerReference>,
 }

@@ -403,6 +403,35 @@ async fn stricter_enforce_warns_about_existing_pods_grouped_like_psa() {
             "p1 (and 1 other pod): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile, readOnlyRootFilesystem != true"
         ])
     );
+    // A pod that cannot be read (past the bounds a review has: here its
+    // depth) is not judged, and the
+    // warnings say so rather than passing over it.
+    let mut pods = existing_pods();
+    let mut odd = pods[1].clone();
+    odd["metadata"]["name"] = json!("odd");
+    odd["metadata"].as_object_mut().unwrap().remove("ownerReferences");
+    // Deeper than any review may be.
+    let mut deep = json!(1);
+    for _ in 0..300 {
+        deep = json!([deep]);
+    }
+    odd["spec"]["deep"] = deep;
+    pods.push(odd);
+    let h3 = start_with(
+        config(WARN_ONLY),
+        Namespaces::Offline,
+        Some(Arc::new(StaticPodLister(pods))),
+        Duration::from_secs(1),
+    )
+    .await;
+    let r = h3.recorded("11-namespace-update").await;
+    let warnings = r["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 3, "{r}");
+    let unread = warnings[0].as_str().unwrap();
+    assert!(
+        unread.starts_with("1 existing pod could not be read and was not checked against the new PodSecurity enforce level: pod \"odd\": "),
+        "{unread}"
+    );
     // Bounded: only the first pod is checked.
     let h2 = start_with(
         config(&format!("{WARN_ONLY}namespaceCheck:\n  maxPods: 1\n")),
