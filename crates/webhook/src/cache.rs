@@ -21,7 +21,8 @@ use tokio::task::JoinHandle;
 pub struct NamespaceCache {
     store: Store<Namespace>,
     client: Client,
-    /// Unix milliseconds of the last event (list page, watch event or bookmark).
+    /// Unix milliseconds of the last bytes of a successful answer of the
+    /// API server to the cache: a list page, a watch event or bookmark.
     last_event_ms: Arc<AtomicU64>,
     ready: Arc<AtomicBool>,
 }
@@ -33,13 +34,68 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// `client`, noting in `heard` (Unix milliseconds) when each successful
+/// answer, and each part of its body, arrives. The watcher hands on events
+/// only, not the bookmarks the API server sends a watch while nothing
+/// changes, and namespaces change rarely: counted by events, a current
+/// cache's age grew for as long as its cluster was quiet.
+fn heard_from(client: Client, heard: Arc<AtomicU64>) -> Client {
+    let default_namespace = client.default_namespace().to_string();
+    let service = tower::service_fn(move |request: axum::http::Request<kube::client::Body>| {
+        let (client, heard) = (client.clone(), heard.clone());
+        async move {
+            let response = client.send(request).await?;
+            // An error (403 once RBAC is revoked, say) is no sign of a
+            // current cache, however often the watcher retries.
+            let ok = response.status().is_success();
+            if ok {
+                heard.store(now_ms(), Ordering::Release);
+            }
+            Ok::<_, kube::Error>(response.map(|body| Heard { body, heard, ok }))
+        }
+    });
+    Client::new(service, default_namespace)
+}
+
+/// A response body that notes when its parts arrive (see [`heard_from`]).
+struct Heard<B> {
+    body: B,
+    heard: Arc<AtomicU64>,
+    ok: bool,
+}
+
+impl<B: http_body::Body + Unpin> http_body::Body for Heard<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.body).poll_frame(cx);
+        if self.ok && matches!(polled, std::task::Poll::Ready(Some(Ok(_)))) {
+            self.heard.store(now_ms(), Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
 impl NamespaceCache {
     /// Starts the reflector on the current tokio runtime. The cache becomes
     /// ready once the initial list has been applied.
     pub fn start(client: Client) -> (NamespaceCache, JoinHandle<()>) {
         let (store, writer) = reflector::store::<Namespace>();
-        let api: Api<Namespace> = Api::all(client.clone());
         let last_event_ms = Arc::new(AtomicU64::new(0));
+        let client = heard_from(client, last_event_ms.clone());
+        let api: Api<Namespace> = Api::all(client.clone());
         let ready = Arc::new(AtomicBool::new(false));
         let cache = NamespaceCache {
             store: store.clone(),
