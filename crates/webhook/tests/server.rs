@@ -694,3 +694,71 @@ async fn an_http1_request_head_past_the_read_buffer_is_refused() {
     let refused = head(20_000).await;
     assert!(!refused.starts_with("HTTP/1.1 200"), "{refused}");
 }
+
+/// The leaf certificate the server presents in a handshake now (DER).
+async fn served_leaf(h: &Harness) -> Vec<u8> {
+    let tls = raw_tls(h, b"http/1.1").await;
+    tls.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+}
+
+fn leaf_der(g: &rootlock_webhook::certs::Generated) -> Vec<u8> {
+    rustls_pemfile::certs(&mut g.cert_pem.as_bytes())
+        .next()
+        .unwrap()
+        .unwrap()
+        .to_vec()
+}
+
+/// A Secret volume as the kubelet's AtomicWriter writes it: `tls.crt ->
+/// ..data/tls.crt`, `..data -> ..<timestamp>`, updated by renaming a new
+/// `..data` link over the old one; and cert-manager's rotation, whose new
+/// certificate may meet the old key. Each handshake is checked for the
+/// certificate it presents.
+#[tokio::test]
+async fn a_secret_volume_swapped_atomically_serves_the_new_pair_and_never_a_mismatched_one() {
+    use std::os::unix::fs::symlink;
+    let vol = tempfile::tempdir().unwrap();
+    let v = vol.path().to_path_buf();
+    let pair = |dir: &str, cert: &str, key: &str| {
+        std::fs::create_dir(v.join(dir)).unwrap();
+        std::fs::write(v.join(dir).join("tls.crt"), cert).unwrap();
+        std::fs::write(v.join(dir).join("tls.key"), key).unwrap();
+        symlink(dir, v.join("..data_tmp")).unwrap();
+        std::fs::rename(v.join("..data_tmp"), v.join("..data")).unwrap();
+    };
+    let one = rootlock_webhook::certs::generate(&["localhost".into()], &[], 1).unwrap();
+    pair("..2026_11_30_10_00_00.1", &one.cert_pem, &one.key_pem);
+    symlink("..data/tls.crt", v.join("tls.crt")).unwrap();
+    symlink("..data/tls.key", v.join("tls.key")).unwrap();
+    let (cert, key) = (v.join("tls.crt"), v.join("tls.key"));
+    let mut h = start_tuned(
+        Default::default(),
+        Namespaces::Offline,
+        None,
+        Duration::ZERO,
+        move |o| {
+            o.tls_cert = cert;
+            o.tls_key = key;
+        },
+    )
+    .await;
+    let two = rootlock_webhook::certs::generate(&["localhost".into()], &[], 1).unwrap();
+    let three = rootlock_webhook::certs::generate(&["localhost".into()], &[], 1).unwrap();
+    h.ca_pem = [&one, &two, &three]
+        .map(|g| g.ca_cert_pem.as_str())
+        .concat();
+    assert_eq!(served_leaf(&h).await, leaf_der(&one));
+    pair("..2026_11_30_11_00_00.2", &two.cert_pem, &two.key_pem);
+    std::fs::remove_dir_all(v.join("..2026_11_30_10_00_00.1")).unwrap();
+    assert_eq!(served_leaf(&h).await, leaf_der(&two));
+    // The new certificate with the old key: the pair in service stays.
+    pair("..2026_11_30_12_00_00.3", &three.cert_pem, &two.key_pem);
+    assert_eq!(served_leaf(&h).await, leaf_der(&two));
+    // A key briefly empty, then the files gone, then the right pair.
+    pair("..2026_11_30_12_00_01.4", &three.cert_pem, "");
+    assert_eq!(served_leaf(&h).await, leaf_der(&two));
+    std::fs::remove_file(v.join("..data")).unwrap();
+    assert_eq!(served_leaf(&h).await, leaf_der(&two));
+    pair("..2026_11_30_12_00_02.5", &three.cert_pem, &three.key_pem);
+    assert_eq!(served_leaf(&h).await, leaf_der(&three));
+}
