@@ -762,3 +762,54 @@ async fn a_secret_volume_swapped_atomically_serves_the_new_pair_and_never_a_mism
     pair("..2026_11_30_12_00_02.5", &three.cert_pem, &three.key_pem);
     assert_eq!(served_leaf(&h).await, leaf_der(&three));
 }
+
+/// Stopping, as the API server's HTTP/2 connection sees it: a review whose
+/// body is still arriving is answered in full; the connection is sent
+/// GOAWAY, so a request opened after it fails at once (a client retries it
+/// on a new connection) rather than being lost; new connections are
+/// refused; and the server ends.
+#[tokio::test]
+async fn stopping_answers_an_http2_review_in_flight_then_goes_away() {
+    let mut h = start(Default::default()).await;
+    let rec = recorded("05-pod-create");
+    let body: &'static [u8] = serde_json::to_vec(&rec.body).unwrap().leak();
+    let client = h2_connect(&h).await;
+    let (client, mut stream, response) =
+        h2_post(client, &rec.path, body.len(), &body[..100], false).await;
+    let server = h.server.take().unwrap();
+    server.shutdown_handle().stop();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream
+        .send_data(bytes::Bytes::from_static(&body[100..]), true)
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(10), response)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut answer = response.into_body();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = answer.data().await {
+        let chunk = chunk.unwrap();
+        let _ = answer.flow_control().release_capacity(chunk.len());
+        bytes.extend_from_slice(&chunk);
+    }
+    check_review(&serde_json::from_slice(&bytes).unwrap(), &rec.body);
+    let refused = async {
+        let mut c = client.ready().await?;
+        let req = http::Request::get("https://localhost/healthz")
+            .body(())
+            .unwrap();
+        c.send_request(req, true)?.0.await
+    };
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), refused)
+            .await
+            .unwrap()
+            .is_err()
+    );
+    tokio::time::timeout(Duration::from_secs(10), server.wait())
+        .await
+        .unwrap();
+    assert!(try_raw_tls(&h, b"h2", None).await.is_err());
+}
