@@ -5,9 +5,8 @@
 //! closed, controllers fail open; at least two replicas behind a
 //! PodDisruptionBudget that selects them; RBAC limited to watching
 //! namespaces and listing pods; a NetworkPolicy letting in only the HTTPS
-//! port and out only the API server. (That the webhook's own pod passes
-//! `rootlock scan --level immutable` is checked through the binary, in
-//! the CLI tests.)
+//! port and out only the API server; and the webhook's own pod passes
+//! `rootlock scan --level immutable`.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -254,4 +253,37 @@ fn network_policy_admits_only_the_https_port_and_the_api_server() {
 
     let kustomization = one("kustomization.yaml", "Kustomization");
     assert!(strings(&kustomization["resources"]).contains(&"networkpolicy.yaml"));
+}
+
+/// The webhook's own pod is what it asks of others: `rootlock scan --level
+/// immutable deploy/deployment.yaml` finds nothing (the same reader and
+/// evaluation as the scan, without the binary).
+#[test]
+fn the_webhooks_own_pod_passes_the_immutable_level_with_no_finding() {
+    let file = deploy_dir().join("deployment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let level = rootlock_policy::LevelVersion::parse("immutable").unwrap();
+    let mut pods = 0;
+    let errors = rootlock_manifest::read_stream(
+        text.as_bytes(),
+        "deployment.yaml",
+        &rootlock_manifest::Limits::default(),
+        |doc| {
+            let Some(root) = &doc.document.root else {
+                return Ok(());
+            };
+            let found = rootlock_manifest::workloads(root)
+                .map_err(|e| e.into_input_error("deployment.yaml"))?;
+            for w in found {
+                let eval = rootlock_policy::evaluate(&w.pod, level, None);
+                let messages: Vec<&str> =
+                    eval.findings.iter().map(|f| f.message.as_str()).collect();
+                assert!(messages.is_empty(), "{}: {messages:?}", w.kind);
+                pods += 1;
+            }
+            Ok(())
+        },
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(pods, 1);
 }
