@@ -48,6 +48,13 @@ pub const MAX_CONNECTIONS: usize = 1024;
 /// A connection with no bytes read or written for this long is closed. The
 /// longest request deadline is 30 s, so no live request is cut.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// An HTTP/1.1 connection's first request head must have arrived this long
+/// after the handshake. Later heads are bounded by the idle timeout
+/// instead: hyper's header timeout also runs while a kept-alive connection
+/// waits for its next request, and at 10 s it closed the API server's idle
+/// connections long before the client would (Go keeps them 90 s), so a
+/// POST sent as one closed was lost.
+pub const FIRST_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// The kernel's send buffer of each connection (it doubles the figure for
 /// its bookkeeping). Left to itself it grows to 4 MiB for a peer that does
 /// not read: 200 connections that never read their 1.5 MB answers held
@@ -340,7 +347,9 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(10))
+            // Every head, a kept-alive connection's wait for its next one
+            // included; the first has FIRST_HEAD_TIMEOUT (below).
+            .header_read_timeout(idle_timeout)
             // One buffer per response: one TLS record, one write.
             .writev(false)
             // The largest frame a body reads before the budget counts it
@@ -407,9 +416,12 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                         // Every request carries its connection's outbox, in
                         // which its answer waits to be taken.
                         let outbox = Arc::new(Outbox::default());
+                        let requested = Arc::new(AtomicBool::new(false));
+                        let first_head_by = tokio::time::Instant::now() + FIRST_HEAD_TIMEOUT;
                         let service = {
-                            let outbox = outbox.clone();
+                            let (outbox, requested) = (outbox.clone(), requested.clone());
                             router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                                requested.store(true, Ordering::Relaxed);
                                 req.extensions_mut().insert(outbox.clone());
                                 req
                             })
@@ -437,6 +449,13 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                                     tracing::debug!(%peer, "idle connection: closing");
                                     conn.as_mut().graceful_shutdown();
                                     closing = Some(tokio::time::Instant::now());
+                                }
+                                _ = tokio::time::sleep_until(first_head_by), if !h2 && closing.is_none() && !requested.load(Ordering::Relaxed) => {
+                                    // A head may have arrived while this waited.
+                                    if !requested.load(Ordering::Relaxed) {
+                                        tracing::debug!(%peer, "no request head within {FIRST_HEAD_TIMEOUT:?}: connection dropped");
+                                        break;
+                                    }
                                 }
                                 _ = outbox.stalled_for(answer_stall) => {
                                     // Not gracefully: the peer takes nothing.

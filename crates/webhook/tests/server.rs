@@ -813,3 +813,43 @@ async fn stopping_answers_an_http2_review_in_flight_then_goes_away() {
         .unwrap();
     assert!(try_raw_tls(&h, b"h2", None).await.is_err());
 }
+
+/// An HTTP/1.1 request on `s` (kept alive); the answer's status line.
+async fn h1_get(s: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> String {
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut answer))
+        .await
+        .map_or(0, |r| r.unwrap_or(0));
+    String::from_utf8_lossy(&answer[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A kept-alive HTTP/1.1 connection is the client's to close while it is
+/// idle for less than the idle timeout (60 s; the API server's own
+/// transport keeps idle connections 90 s). The header timeout (10 s)
+/// also ran while such a connection waited for its next request, so it
+/// was closed after 10 s idle, and a POST a client sent as it closed was
+/// lost (Go does not retry a POST that met a closing connection; with
+/// `failurePolicy: Fail`, its pod was refused). The 10 s bound stays for
+/// a connection's first request.
+#[tokio::test]
+async fn a_kept_alive_http1_connection_idle_past_the_header_timeout_still_serves() {
+    let h = start(config("")).await;
+    let mut s = raw_tls(&h, b"http/1.1").await;
+    assert_eq!(h1_get(&mut s).await, "HTTP/1.1 200 OK");
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    assert_eq!(h1_get(&mut s).await, "HTTP/1.1 200 OK");
+    // A connection that sends no request at all is still let go sooner.
+    let mut silent = raw_tls(&h, b"http/1.1").await;
+    let t0 = Instant::now();
+    let mut buf = [0u8; 16];
+    let closed = tokio::time::timeout(Duration::from_secs(15), silent.read(&mut buf)).await;
+    assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "{closed:?}");
+    assert!(t0.elapsed() < Duration::from_secs(12), "{:?}", t0.elapsed());
+}
