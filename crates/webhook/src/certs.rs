@@ -205,6 +205,13 @@ fn first_not_after(pem: &str) -> Result<OffsetDateTime, String> {
         .next()
         .ok_or("no certificate found")?
         .map_err(|e| e.to_string())?;
+    validity_of(&der)
+        .map(|(_, until)| until)
+        .ok_or_else(|| "not an X.509 certificate with a validity".into())
+}
+
+/// The validity (notBefore, notAfter) of the X.509 certificate `der`.
+pub fn validity_of(der: &[u8]) -> Option<(OffsetDateTime, OffsetDateTime)> {
     // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
     // OPTIONAL, serialNumber, signature, issuer, validity SEQUENCE {
     // notBefore, notAfter }, … }, … } (RFC 5280, 4.1).
@@ -224,27 +231,24 @@ fn first_not_after(pem: &str) -> Result<OffsetDateTime, String> {
             _ => None,
         })
     };
-    let end = yasna::parse_der(&der, |r| {
+    let dates = yasna::parse_der(der, |r| {
         r.read_sequence(|cert| {
-            let end = cert.next().read_sequence(|tbs| {
+            let dates = cert.next().read_sequence(|tbs| {
                 tbs.read_optional(|r| r.read_tagged(yasna::Tag::context(0), |r| r.read_der()))?;
                 for _ in 0..3 {
                     tbs.next().read_der()?;
                 }
-                let end = tbs.next().read_sequence(|validity| {
-                    validity.next().read_der()?;
-                    time(validity.next())
+                let dates = tbs.next().read_sequence(|validity| {
+                    Ok(time(validity.next())?.zip(time(validity.next())?))
                 })?;
                 rest(tbs)?;
-                Ok(end)
+                Ok(dates)
             })?;
             rest(cert)?;
-            Ok(end)
+            Ok(dates)
         })
     });
-    end.ok()
-        .flatten()
-        .ok_or_else(|| "not an X.509 certificate with a validity".into())
+    dates.ok().flatten()
 }
 
 /// The CA an earlier run wrote to `dir`: (ca.crt, ca.key), or none.

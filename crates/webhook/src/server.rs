@@ -169,6 +169,27 @@ pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, Strin
     Ok(ck)
 }
 
+/// Whether a client accepts the dates of `ck`'s certificate now: one that
+/// has expired (a stale Secret restored or synced back) or is not valid yet
+/// is no replacement for the one in service, which every client would
+/// then refuse.
+fn valid_now(ck: &CertifiedKey, cert: &Path) -> Result<(), String> {
+    let der = ck
+        .end_entity_cert()
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let Some((from, until)) = crate::certs::validity_of(der) else {
+        return Err(format!("{}: no validity dates found", cert.display()));
+    };
+    let now = time::OffsetDateTime::now_utc();
+    if now < from || now > until {
+        return Err(format!(
+            "{}: valid from {from} until {until}, not now",
+            cert.display()
+        ));
+    }
+    Ok(())
+}
+
 /// A `ResolvesServerCert` that re-reads the certificate and key when their
 /// files change (checked at most once per interval, on a handshake). A
 /// half-written or broken pair keeps the previous one in service.
@@ -219,7 +240,9 @@ impl ReloadingCert {
         if s.is_none() || self.current.read().map(|c| c.1 == s).unwrap_or(true) {
             return;
         }
-        match load_certified_key(&self.cert, &self.key) {
+        match load_certified_key(&self.cert, &self.key)
+            .and_then(|ck| valid_now(&ck, &self.cert).map(|()| ck))
+        {
             Ok(ck) => {
                 if let Ok(mut cur) = self.current.write() {
                     *cur = (Arc::new(ck), s);

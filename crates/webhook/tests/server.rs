@@ -853,3 +853,43 @@ async fn a_kept_alive_http1_connection_idle_past_the_header_timeout_still_serves
     assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "{closed:?}");
     assert!(t0.elapsed() < Duration::from_secs(12), "{:?}", t0.elapsed());
 }
+
+/// A self-signed pair for localhost valid from `from` until `until`.
+fn pair_valid(from: time::OffsetDateTime, until: time::OffsetDateTime) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    p.not_before = from;
+    p.not_after = until;
+    (p.self_signed(&key).unwrap().pem(), key.serialize_pem())
+}
+
+/// A certificate no client accepts now, an expired one (a stale Secret
+/// restored or synced back) or one not valid yet, is a broken pair: the
+/// one in service stays. It was loaded, and with `failurePolicy: Fail`
+/// every pod creation failed on the API server's check of its dates.
+#[tokio::test]
+async fn a_pair_on_disk_that_is_not_valid_now_does_not_replace_the_one_in_service() {
+    let mut h = start_with(
+        Default::default(),
+        Namespaces::Offline,
+        None,
+        Duration::ZERO,
+    )
+    .await;
+    let served = served_leaf(&h).await;
+    let now = time::OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    for (from, until) in [
+        (now - day * 400, now - day * 35),
+        (now + day, now + day * 90),
+    ] {
+        let (cert, key) = pair_valid(from, until);
+        std::fs::write(h.dir.path().join("tls.crt"), cert).unwrap();
+        std::fs::write(h.dir.path().join("tls.key"), key).unwrap();
+        assert_eq!(served_leaf(&h).await, served, "{from} .. {until}");
+    }
+    // A valid pair is taken as before.
+    let g = generate_pair(h.dir.path());
+    h.ca_pem = g.ca_cert_pem.clone();
+    assert_eq!(served_leaf(&h).await, leaf_der(&g));
+}
