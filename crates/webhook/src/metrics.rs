@@ -98,8 +98,11 @@ impl Metrics {
             "HTTP requests to the admission endpoints by path and status code",
             requests.clone(),
         );
+        // 25 µs to 52 s: past the longest request deadline (30 s), so that
+        // a review answered near the API server's timeout is told apart
+        // from one answered at it.
         let latency = Family::<PathLabel, Histogram>::new_with_constructor(|| {
-            Histogram::new(exponential_buckets(0.000_025, 2.0, 18))
+            Histogram::new(exponential_buckets(0.000_025, 2.0, 22))
         });
         registry.register(
             "request_duration_seconds",
@@ -223,6 +226,38 @@ mod tests {
         assert!(text.contains("rootlock_webhook_request_duration_seconds_bucket"));
         assert!(text.contains("rootlock_webhook_namespace_cache_age_seconds 1.5"));
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    /// A review answered just before the API server's timeout (5 s in
+    /// deploy/, at most 30 s) falls in a bucket of its own: with buckets
+    /// up to 3.3 s it fell in +Inf with every timeout, and a quantile over
+    /// them could not tell 3.4 s from 30 s (histogram_quantile gives the
+    /// highest finite bound, 3.3 s, for both).
+    #[test]
+    fn latency_buckets_reach_the_longest_request_deadline() {
+        let m = Metrics::new();
+        m.request("/validate", 200, 4.9);
+        let text = m.render(0.0, true, 0, Exposition::PrometheusText);
+        let bounds: Vec<(f64, u64)> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("rootlock_webhook_request_duration_seconds_bucket{"))
+            .filter_map(|l| {
+                let le = l.split("le=\"").nth(1)?.split('"').next()?.parse().ok()?;
+                let count = l.rsplit(' ').next()?.parse().ok()?;
+                Some((le, count))
+            })
+            .collect();
+        let finite: Vec<f64> = bounds
+            .iter()
+            .map(|b| b.0)
+            .filter(|b| b.is_finite())
+            .collect();
+        assert!(finite.iter().any(|&le| le >= 30.0), "{finite:?}");
+        // 4.9 s is counted below a finite bound under 10 s.
+        assert!(
+            bounds.iter().any(|&(le, n)| le < 10.0 && n == 1),
+            "{bounds:?}"
+        );
     }
 
     /// The 0.0.4 rules a Prometheus text parser holds a scrape to: every
