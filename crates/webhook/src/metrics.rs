@@ -106,7 +106,7 @@ impl Metrics {
         });
         registry.register(
             "request_duration_seconds",
-            "Time to answer an AdmissionReview, from the full body to the response",
+            "Time to answer an AdmissionReview, from its request headers to the answer (receiving the body included), of the reviews answered 200",
             latency.clone(),
         );
         let cache_age = Gauge::<f64, AtomicU64>::default();
