@@ -46,8 +46,12 @@ use tower::util::ServiceExt;
 /// costs about 25 KB.
 pub const MAX_CONNECTIONS: usize = 1024;
 /// A connection with no bytes read or written for this long is closed. The
-/// longest request deadline is 30 s, so no live request is cut.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// longest request deadline is 30 s, so no live request is cut; and the
+/// API server's transport closes its own idle connections at 90 s, so it
+/// is the one to close a kept-alive connection, never racing a request it
+/// sends as the server closes (a lost POST, and with `failurePolicy:
+/// Fail` a refused pod).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// An HTTP/1.1 connection's first request head must have arrived this long
 /// after the handshake. Later heads are bounded by the idle timeout
 /// instead: hyper's header timeout also runs while a kept-alive connection
@@ -862,6 +866,23 @@ pub async fn review_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The API server's transport (Go's, as client-go sets it up) keeps an
+    /// idle connection 90 s. A server that closes it sooner races the
+    /// client's next request: an HTTP/1.1 POST sent as the connection
+    /// closes is lost (Go retries no POST that met a closing connection),
+    /// and with `failurePolicy: Fail` so is its pod. At 60 s every
+    /// connection idle for 60-90 s took that chance.
+    #[test]
+    fn idle_connections_outlast_the_api_servers_own_idle_timeout() {
+        const GO_IDLE_CONN_TIMEOUT: Duration = Duration::from_secs(90);
+        let o = ServerOptions::new(SocketAddr::from(([127, 0, 0, 1], 0)), "c", "k");
+        assert!(
+            o.idle_timeout > GO_IDLE_CONN_TIMEOUT,
+            "{:?}",
+            o.idle_timeout
+        );
+    }
 
     #[test]
     fn go_durations() {

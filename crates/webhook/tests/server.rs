@@ -831,7 +831,7 @@ async fn h1_get(s: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) 
 }
 
 /// A kept-alive HTTP/1.1 connection is the client's to close while it is
-/// idle for less than the idle timeout (60 s; the API server's own
+/// idle for less than the idle timeout (120 s; the API server's own
 /// transport keeps idle connections 90 s). The header timeout (10 s)
 /// also ran while such a connection waited for its next request, so it
 /// was closed after 10 s idle, and a POST a client sent as it closed was
