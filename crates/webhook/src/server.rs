@@ -634,6 +634,23 @@ pub fn parse_go_duration(s: &str) -> Option<Duration> {
     Some(total)
 }
 
+/// How long the webhook takes at most for a request whose `?timeout=` is
+/// `timeout`. The API server rounds the time it has left up to whole
+/// seconds when it writes `?timeout=` (`5s` can mean 4.01 s), so a review
+/// answered at `timeout` may come after it gave up, and its failurePolicy,
+/// not the webhook's own answer for a review that ran out of time (deny a
+/// pod, allow a controller with an audit note), would decide. A second
+/// less, or half of a shorter timeout, answers within the API server's
+/// time.
+fn answer_within(timeout: Duration) -> Duration {
+    const ROUNDING: Duration = Duration::from_secs(1);
+    if timeout > 2 * ROUNDING {
+        timeout - ROUNDING
+    } else {
+        timeout / 2
+    }
+}
+
 fn timeout_from_query(uri: &Uri) -> Option<Duration> {
     uri.query()?
         .split('&')
@@ -723,9 +740,11 @@ async fn answer(
     }
     // The request's deadline covers reading its body: a client that sends
     // it slowly, or never finishes it, is answered 408 and let go.
-    let budget = timeout_from_query(uri)
-        .unwrap_or(wh.config.request_timeout)
-        .min(wh.config.request_timeout);
+    let budget = answer_within(
+        timeout_from_query(uri)
+            .unwrap_or(wh.config.request_timeout)
+            .min(wh.config.request_timeout),
+    );
     let deadline = tokio::time::Instant::from_std(start + budget);
     let late = || {
         let code = StatusCode::REQUEST_TIMEOUT;
@@ -829,7 +848,8 @@ pub async fn review_body(
             } else if r.group.is_empty() && r.resource == "pods" {
                 // Pods are enforced: fail closed, as a failed namespace
                 // lookup does.
-                AdmissionResponse::deny(Status::failure(500, "Timeout", TIMED_OUT.into()))
+                // 504, as the API server's own NewTimeoutError answers.
+                AdmissionResponse::deny(Status::failure(504, "Timeout", TIMED_OUT.into()))
             } else {
                 // Pod controllers are only warned and audited, and a
                 // namespace is never refused for its pods: fail open, with
@@ -882,6 +902,26 @@ mod tests {
             "{:?}",
             o.idle_timeout
         );
+    }
+
+    /// The API server writes `?timeout=5s` for anything from 4.01 s to
+    /// 5 s left: the webhook answers a second earlier, or at half of a
+    /// timeout of two seconds or less.
+    #[test]
+    fn the_webhook_answers_before_the_api_server_gives_up() {
+        for (asked, expected) in [
+            (5_000, 4_000),
+            (30_000, 29_000),
+            (2_000, 1_000),
+            (1_000, 500),
+        ] {
+            let asked = Duration::from_millis(asked);
+            assert_eq!(
+                answer_within(asked),
+                Duration::from_millis(expected),
+                "{asked:?}"
+            );
+        }
     }
 
     #[test]

@@ -409,7 +409,10 @@ async fn stricter_enforce_warns_about_existing_pods_grouped_like_psa() {
     let mut pods = existing_pods();
     let mut odd = pods[1].clone();
     odd["metadata"]["name"] = json!("odd");
-    odd["metadata"].as_object_mut().unwrap().remove("ownerReferences");
+    odd["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ownerReferences");
     // Deeper than any review may be.
     let mut deep = json!(1);
     for _ in 0..300 {

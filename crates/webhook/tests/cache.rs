@@ -376,7 +376,8 @@ async fn a_review_that_times_out_denies_a_pod_but_never_a_controller() {
     let pod = recorded("05-pod-create");
     let r = h.review("/validate?timeout=500ms", &pod.body).await;
     assert_eq!(r["allowed"], false, "{r}");
-    assert_eq!(r["status"]["code"], 500, "{r}");
+    assert_eq!(r["status"]["code"], 504, "{r}");
+    assert_eq!(r["status"]["reason"], "Timeout", "{r}");
     task.abort();
     drop(silent);
 }
