@@ -506,7 +506,7 @@ fn what_fix_leaves_failing_is_noted_once_at_the_original_line() {
     );
     assert!(
         left.iter()
-            .any(|n| n.starts_with("p.yaml:14: Pod \"p\": still fails restrictedVolumes")),
+            .any(|n| n.starts_with("p.yaml:15: Pod \"p\": still fails restrictedVolumes")),
         "{left:?}"
     );
     // The kept `privileged: true` has its own note, not a second one, and

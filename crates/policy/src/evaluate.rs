@@ -76,18 +76,16 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
     let pss_results = pss::evaluate(pod, level.level, level.version);
     let mut findings = Vec::new();
     for r in &pss_results {
+        let minor = level.version.effective_minor();
         if let Some(check) = pss::check(r.id)
-            && let Some(imp) = check.at(level.version.effective_minor())
+            && let Some(imp) = check.at(minor)
         {
-            per_subject(
-                pod,
-                r,
-                imp.eval,
-                Severity::Error,
-                check.pod_field,
-                check.container_field,
-                &mut findings,
-            );
+            let fields = Fields {
+                pod: check.pod_field,
+                container: check.container_field,
+                locate: &|scope| check.locate.and_then(|f| f(pod, scope, minor)),
+            };
+            per_subject(pod, r, imp.eval, Severity::Error, &fields, &mut findings);
         }
     }
     let mut immutable_results = Vec::new();
@@ -98,15 +96,12 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
                     id: rule.id,
                     violation,
                 };
-                per_subject(
-                    pod,
-                    &r,
-                    rule.eval,
-                    rule.severity,
-                    &["spec"],
-                    rule.container_field,
-                    &mut findings,
-                );
+                let fields = Fields {
+                    pod: &["spec"],
+                    container: rule.container_field,
+                    locate: &|_| None,
+                };
+                per_subject(pod, &r, rule.eval, rule.severity, &fields, &mut findings);
                 immutable_results.push(r);
             }
         }
@@ -138,6 +133,14 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
     }
 }
 
+/// Where a rule's findings point: a subject's own answer from `locate`,
+/// else the rule's fixed field below the pod or the container.
+struct Fields<'a> {
+    pod: &'a [&'a str],
+    container: &'a [&'a str],
+    locate: &'a dyn Fn(Scope) -> Option<FieldPath>,
+}
+
 /// Splits one failed check into findings for the pod and each container,
 /// re-running it per subject so each message names only that subject.
 fn per_subject(
@@ -145,8 +148,7 @@ fn per_subject(
     whole: &CheckResult,
     eval: CheckFn,
     severity: Severity,
-    pod_field: &[&str],
-    container_field: &[&str],
+    fields: &Fields,
     out: &mut Vec<Finding>,
 ) {
     let before = out.len();
@@ -156,7 +158,7 @@ fn per_subject(
             severity,
             container: None,
             message: v.render(),
-            path: FieldPath::keys(pod_field),
+            path: (fields.locate)(Scope::Pod).unwrap_or_else(|| FieldPath::keys(fields.pod)),
             origin: Origin::Pod,
             exemption: None,
         });
@@ -172,7 +174,8 @@ fn per_subject(
                     name: c.name.clone(),
                 }),
                 message: v.render(),
-                path: FieldPath::container(kind, index).extend(container_field),
+                path: (fields.locate)(Scope::Container(kind, index))
+                    .unwrap_or_else(|| FieldPath::container(kind, index).extend(fields.container)),
                 origin: Origin::Pod,
                 exemption: None,
             });
@@ -186,7 +189,7 @@ fn per_subject(
             severity,
             container: None,
             message: whole.violation.render(),
-            path: FieldPath::keys(pod_field),
+            path: FieldPath::keys(fields.pod),
             origin: Origin::Pod,
             exemption: None,
         });

@@ -144,7 +144,7 @@ impl Exemptions {
                 container: None,
                 message: p.message.clone(),
                 // The annotation itself, in the metadata it is written in.
-                path: FieldPath::keys(&["metadata", "annotations", &p.key]),
+                path: FieldPath::annotation(&p.key),
                 origin: p.origin,
                 exemption: None,
             });

@@ -70,6 +70,12 @@ impl FieldPath {
         self
     }
 
+    /// The path of an annotation: `metadata.annotations.<key>` (the key as
+    /// one step, dots and all).
+    pub fn annotation(key: &str) -> Self {
+        FieldPath::keys(&["metadata", "annotations", key])
+    }
+
     /// The path of a container: `spec.<kind field>[index]`.
     pub fn container(kind: ContainerKind, index: usize) -> Self {
         FieldPath::keys(&["spec", kind.field()]).index(index)

@@ -1754,3 +1754,94 @@ fn a_plan_file_that_cannot_be_written_whole_is_not_written_at_all() {
     );
     assert!(written.contains("  - path: /srv/app199\n"), "{written}");
 }
+
+/// Each finding of a check about one annotation, volume, port, sysctl or
+/// host namespace points at that entry, not at a parent or at a field the
+/// manifest does not have: a code-scanning annotation on `spec:` does not
+/// say which of thirty lines to change.
+#[test]
+fn findings_point_at_the_offending_entry() {
+    let manifest = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+spec:
+  template:
+    metadata:
+      annotations:
+        seccomp.security.alpha.kubernetes.io/pod: unconfined
+        container.seccomp.security.alpha.kubernetes.io/c: unconfined
+        container.apparmor.security.beta.kubernetes.io/c: unconfined
+    spec:
+      hostNetwork: false
+      hostPID: true
+      securityContext:
+        sysctls:
+        - {name: kernel.shm_rmid_forced, value: '1'}
+        - {name: kernel.msgmax, value: '1'}
+      volumes:
+      - name: a
+        emptyDir: {}
+      - name: h
+        hostPath: {path: /x}
+      containers:
+      - name: c
+        image: nginx
+        ports:
+        - containerPort: 80
+        - containerPort: 81
+          hostPort: 81
+";
+    let located = |level: &str| -> Vec<(String, u64, String)> {
+        let (_, doc, stderr) = scan_stdin_json(&["--level", level], manifest);
+        assert!(
+            doc["errors"].as_array().is_some_and(|e| e.is_empty()),
+            "{stderr}"
+        );
+        doc["objects"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["field"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let t = "spec.template.";
+    let at = |rule: &str, line: u64, field: &str| (rule.to_string(), line, format!("{t}{field}"));
+    let baseline = located("baseline:v1.18");
+    for want in [
+        at(
+            "appArmorProfile",
+            11,
+            "metadata.annotations.container.apparmor.security.beta.kubernetes.io/c",
+        ),
+        at("hostNamespaces", 14, "spec.hostPID"),
+        at("hostPathVolumes", 22, "spec.volumes[1]"),
+        at("hostPorts", 30, "spec.containers[0].ports[1].hostPort"),
+        at(
+            "seccompProfile_baseline",
+            9,
+            "metadata.annotations.seccomp.security.alpha.kubernetes.io/pod",
+        ),
+        at(
+            "seccompProfile_baseline",
+            10,
+            "metadata.annotations.container.seccomp.security.alpha.kubernetes.io/c",
+        ),
+        at("sysctls", 18, "spec.securityContext.sysctls[1]"),
+    ] {
+        assert!(baseline.contains(&want), "{want:?} not in {baseline:#?}");
+    }
+    let restricted = located("restricted");
+    let want = at("restrictedVolumes", 22, "spec.volumes[1]");
+    assert!(
+        restricted.contains(&want),
+        "{want:?} not in {restricted:#?}"
+    );
+}

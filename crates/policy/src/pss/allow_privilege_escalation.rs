@@ -25,6 +25,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "allowPrivilegeEscalation"],
     pod_field: &["spec"],
     description: "Containers must set securityContext.allowPrivilegeEscalation=false.",
+    locate: None,
 };
 
 fn v1_8(pod: &Pod, scope: Scope) -> Option<Violation> {

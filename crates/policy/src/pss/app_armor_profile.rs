@@ -3,6 +3,7 @@
 //! must be empty, `runtime/default` or `localhost/*`.
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{containers_phrase, go_quote, join_quote, pluralize, sorted_set};
 use crate::level::Level;
 use crate::model::{AppArmorProfile, Pod};
@@ -21,7 +22,28 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "appArmorProfile"],
     pod_field: &["spec", "securityContext", "appArmorProfile"],
     description: "AppArmor may not be disabled or set to a custom profile other than RuntimeDefault or Localhost.",
+    locate: Some(locate),
 };
+
+/// A pod whose own field is fine but whose annotations are not: the first
+/// bad annotation (in the message's order), not a field it does not have.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let pod_field_bad = pod
+        .spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.app_armor_profile.as_ref())
+        .is_some_and(|p| !allowed_profile(p));
+    if !scope.pod() || pod_field_bad {
+        return None;
+    }
+    pod.annotations
+        .iter()
+        .filter(|(k, v)| k.starts_with(ANNOTATION_PREFIX) && !allowed_annotation(v))
+        .map(|(k, _)| k)
+        .min()
+        .map(|k| FieldPath::annotation(k))
+}
 
 fn allowed_profile(p: &AppArmorProfile) -> bool {
     p.type_ == "RuntimeDefault" || p.type_ == "Localhost"

@@ -18,6 +18,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "capabilities", "add"],
     pod_field: &["spec"],
     description: "Adding capabilities beyond the default set must be disallowed.",
+    locate: None,
 };
 
 const ALLOWED: &[&str] = &[

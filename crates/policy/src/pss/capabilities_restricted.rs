@@ -25,6 +25,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "capabilities"],
     pod_field: &["spec"],
     description: "Containers must drop ALL capabilities and may only add back NET_BIND_SERVICE.",
+    locate: None,
 };
 
 fn v1_22(pod: &Pod, scope: Scope) -> Option<Violation> {

@@ -1,6 +1,7 @@
 //! `hostNamespaces`: no `hostNetwork`, `hostPID` or `hostIPC`.
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::level::Level;
 use crate::model::Pod;
 use crate::scope::{Scope, Violation};
@@ -16,7 +17,21 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &[],
     pod_field: &["spec"],
     description: "Sharing the host namespaces must be disallowed.",
+    locate: Some(locate),
 };
+
+/// The first host namespace the pod shares.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let s = &pod.spec;
+    let field = [
+        (s.host_network, "hostNetwork"),
+        (s.host_pid, "hostPID"),
+        (s.host_ipc, "hostIPC"),
+    ]
+    .into_iter()
+    .find_map(|(on, field)| on.then_some(field))?;
+    scope.pod().then(|| FieldPath::keys(&["spec", field]))
+}
 
 fn v1_0(pod: &Pod, scope: Scope) -> Option<Violation> {
     if !scope.pod() {

@@ -1,6 +1,7 @@
 //! `hostPathVolumes`: no `hostPath` volumes.
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{join_quote, pluralize};
 use crate::level::Level;
 use crate::model::Pod;
@@ -17,7 +18,16 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &[],
     pod_field: &["spec", "volumes"],
     description: "HostPath volumes must be forbidden.",
+    locate: Some(locate),
 };
+
+/// The first hostPath volume.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let i = pod.spec.volumes.iter().position(|v| v.is_host_path())?;
+    scope
+        .pod()
+        .then(|| FieldPath::keys(&["spec", "volumes"]).index(i))
+}
 
 fn v1_0(pod: &Pod, scope: Scope) -> Option<Violation> {
     if !scope.pod() {

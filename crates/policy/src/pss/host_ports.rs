@@ -1,6 +1,7 @@
 //! `hostPorts`: no container port may set `hostPort`.
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{containers_phrase, pluralize, sorted_set};
 use crate::level::Level;
 use crate::model::Pod;
@@ -17,7 +18,23 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["ports"],
     pod_field: &["spec"],
     description: "HostPorts should be disallowed entirely.",
+    locate: Some(locate),
 };
+
+/// The container's first non-zero hostPort.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let (kind, index, c) = match scope {
+        Scope::Container(..) => scope.containers_indexed(&pod.spec).next()?,
+        Scope::All | Scope::Pod => return None,
+    };
+    let port = c.host_ports.iter().position(|p| *p != 0)?;
+    Some(
+        FieldPath::container(kind, index)
+            .key("ports")
+            .index(port)
+            .key("hostPort"),
+    )
+}
 
 fn v1_0(pod: &Pod, scope: Scope) -> Option<Violation> {
     let mut bad: Vec<&str> = Vec::new();

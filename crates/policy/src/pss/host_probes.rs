@@ -18,6 +18,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &[],
     pod_field: &["spec"],
     description: "Probes and lifecycle handlers must not target a host other than the pod.",
+    locate: None,
 };
 
 fn v1_34(pod: &Pod, scope: Scope) -> Option<Violation> {

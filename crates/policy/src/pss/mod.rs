@@ -30,6 +30,7 @@ pub use seccomp_baseline::{
     POD_ANNOTATION as SECCOMP_POD_ANNOTATION, valid_annotation as valid_seccomp_annotation,
 };
 
+use crate::finding::FieldPath;
 use crate::level::{Level, MAX_MINOR, Version};
 use crate::model::Pod;
 use crate::scope::{CheckFn, Scope, Violation};
@@ -54,7 +55,15 @@ pub struct PssCheck {
     pub pod_field: &'static [&'static str],
     /// One sentence for rule metadata (SARIF, docs).
     pub description: &'static str,
+    /// Where one subject's finding points when that depends on the pod:
+    /// which annotation, volume, port or sysctl offends. `None` (or no
+    /// answer) falls back to `pod_field` / `container_field`.
+    pub locate: Option<LocateFn>,
 }
+
+/// Points a subject's finding at the entry that offends, at a policy minor
+/// version; the path is relative to the pod, like `pod_field`.
+pub type LocateFn = fn(&Pod, Scope, u32) -> Option<FieldPath>;
 
 impl PssCheck {
     /// The implementation in force at `minor`, if the check exists there.

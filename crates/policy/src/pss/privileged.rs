@@ -17,6 +17,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "privileged"],
     pod_field: &["spec"],
     description: "Privileged containers disable most security mechanisms and must not be allowed.",
+    locate: None,
 };
 
 fn v1_0(pod: &Pod, scope: Scope) -> Option<Violation> {

@@ -26,6 +26,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "procMount"],
     pod_field: &["spec"],
     description: "The default /proc masks must be kept.",
+    locate: None,
 };
 
 pub static RESTRICTED_CHECK: PssCheck = PssCheck {
@@ -39,6 +40,7 @@ pub static RESTRICTED_CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "procMount"],
     pod_field: &["spec"],
     description: "The default /proc masks must be kept, even in a user namespace.",
+    locate: None,
 };
 
 fn v1_0(pod: &Pod, scope: Scope) -> Option<Violation> {

@@ -2,6 +2,7 @@
 //! ephemeral, image, persistentVolumeClaim, projected and secret volumes.
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{join_quote, pluralize, sorted_set};
 use crate::level::Level;
 use crate::model::{Pod, Volume};
@@ -18,7 +19,20 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &[],
     pod_field: &["spec", "volumes"],
     description: "Only non-host volume types (configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret) are allowed.",
+    locate: Some(locate),
 };
+
+/// The first volume of a restricted type.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let i = pod
+        .spec
+        .volumes
+        .iter()
+        .position(|v| restricted_type(v).is_some())?;
+    scope
+        .pod()
+        .then(|| FieldPath::keys(&["spec", "volumes"]).index(i))
+}
 
 const ALLOWED: &[&str] = &[
     "configMap",

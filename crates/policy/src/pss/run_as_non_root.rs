@@ -25,6 +25,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "runAsNonRoot"],
     pod_field: &["spec", "securityContext", "runAsNonRoot"],
     description: "Containers must be required to run as non-root users.",
+    locate: None,
 };
 
 fn v1_0(pod: &Pod, scope: Scope) -> Option<Violation> {

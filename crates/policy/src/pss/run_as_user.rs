@@ -25,6 +25,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "runAsUser"],
     pod_field: &["spec", "securityContext", "runAsUser"],
     description: "Containers must not set runAsUser to 0.",
+    locate: None,
 };
 
 fn v1_23(pod: &Pod, scope: Scope) -> Option<Violation> {

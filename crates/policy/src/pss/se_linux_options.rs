@@ -25,6 +25,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "seLinuxOptions"],
     pod_field: &["spec", "securityContext", "seLinuxOptions"],
     description: "Setting a custom SELinux user or role, or a non-container type, is forbidden.",
+    locate: None,
 };
 
 const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];

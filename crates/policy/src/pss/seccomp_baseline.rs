@@ -3,6 +3,7 @@
 //! fields, which must not be `Unconfined` (annotations are then ignored).
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{containers_phrase, go_quote, join_quote, pluralize, sorted_set};
 use crate::level::Level;
 use crate::model::Pod;
@@ -29,7 +30,26 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "seccompProfile"],
     pod_field: &["spec", "securityContext", "seccompProfile"],
     description: "Seccomp profile must not be explicitly set to Unconfined.",
+    locate: Some(locate),
 };
+
+/// Before 1.19 the check reads annotations only: a finding points at the
+/// subject's annotation, not at a `seccompProfile` field it ignores.
+fn locate(pod: &Pod, scope: Scope, minor: u32) -> Option<FieldPath> {
+    if minor >= 19 {
+        return None;
+    }
+    let key = match scope {
+        Scope::Pod => POD_ANNOTATION.to_string(),
+        Scope::Container(..) => {
+            let (_, _, c) = scope.containers_indexed(&pod.spec).next()?;
+            format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name)
+        }
+        Scope::All => return None,
+    };
+    pod.annotation(&key)?;
+    Some(FieldPath::annotation(&key))
+}
 
 pub fn valid_annotation(v: &str) -> bool {
     v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")

@@ -27,6 +27,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "seccompProfile"],
     pod_field: &["spec", "securityContext", "seccompProfile"],
     description: "Seccomp profile must be explicitly set to RuntimeDefault or Localhost.",
+    locate: None,
 };
 
 fn v1_19(pod: &Pod, scope: Scope) -> Option<Violation> {

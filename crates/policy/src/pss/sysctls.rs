@@ -2,6 +2,7 @@
 //! the version.
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::level::Level;
 use crate::model::Pod;
 use crate::scope::{Scope, Violation};
@@ -39,7 +40,18 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &[],
     pod_field: &["spec", "securityContext", "sysctls"],
     description: "Sysctls can disable security mechanisms or affect all containers on a host; only a safe subset is allowed.",
+    locate: Some(locate),
 };
+
+/// The first forbidden sysctl.
+fn locate(pod: &Pod, scope: Scope, minor: u32) -> Option<FieldPath> {
+    if !scope.pod() {
+        return None;
+    }
+    let sc = pod.spec.security_context.as_ref()?;
+    let i = sc.sysctls.iter().position(|n| !allowed(n, minor))?;
+    Some(FieldPath::keys(&["spec", "securityContext", "sysctls"]).index(i))
+}
 
 /// Each version's additions, in version order.
 const ADDED: &[(u32, &[&str])] = &[

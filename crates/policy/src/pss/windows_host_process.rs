@@ -18,6 +18,7 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "windowsOptions", "hostProcess"],
     pod_field: &["spec", "securityContext", "windowsOptions", "hostProcess"],
     description: "Windows HostProcess containers must not be allowed.",
+    locate: None,
 };
 
 fn host_process(w: Option<&WindowsOptions>) -> bool {
