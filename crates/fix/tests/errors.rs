@@ -501,7 +501,7 @@ fn what_fix_leaves_failing_is_noted_once_at_the_original_line() {
     // Lines of the file as given (the fix inserts lines above them).
     assert!(
         left.iter().any(|n| n
-            .starts_with("p.yaml:11: Pod \"p\": still fails writableHostPath at immutable:latest")),
+            .starts_with("p.yaml:12: Pod \"p\": still fails writableHostPath at immutable:latest")),
         "{left:?}"
     );
     assert!(
@@ -534,7 +534,8 @@ fn what_fix_leaves_failing_is_noted_once_at_the_original_line() {
     let again_text = out.fixed.clone().unwrap();
     let again = fix("p.yaml", &again_text, &settings("immutable"));
     assert!(again.fixed.is_none() && again.errors.is_empty());
-    let line = 1 + again_text
+    // The hostPath mount, the entry after `volumeMounts:`.
+    let line = 2 + again_text
         .lines()
         .position(|l| l.trim() == "volumeMounts:")
         .unwrap();

@@ -75,8 +75,8 @@ impl Evaluation {
 pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>) -> Evaluation {
     let pss_results = pss::evaluate(pod, level.level, level.version);
     let mut findings = Vec::new();
+    let minor = level.version.effective_minor();
     for r in &pss_results {
-        let minor = level.version.effective_minor();
         if let Some(check) = pss::check(r.id)
             && let Some(imp) = check.at(minor)
         {
@@ -99,7 +99,7 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
                 let fields = Fields {
                     pod: &["spec"],
                     container: rule.container_field,
-                    locate: &|_| None,
+                    locate: &|scope| rule.locate.and_then(|f| f(pod, scope, minor)),
                 };
                 per_subject(pod, &r, rule.eval, rule.severity, &fields, &mut findings);
                 immutable_results.push(r);

@@ -1755,6 +1755,28 @@ fn a_plan_file_that_cannot_be_written_whole_is_not_written_at_all() {
     assert!(written.contains("  - path: /srv/app199\n"), "{written}");
 }
 
+/// `(rule, line, field)` of each finding of the one object scanned from
+/// `manifest` at `level`; the scan must have no input error.
+fn located(manifest: &str, level: &str) -> Vec<(String, u64, String)> {
+    let (_, doc, stderr) = scan_stdin_json(&["--level", level], manifest);
+    assert!(
+        doc["errors"].as_array().is_some_and(|e| e.is_empty()),
+        "{stderr}"
+    );
+    doc["objects"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// Each finding of a check about one annotation, volume, port, sysctl or
 /// host namespace points at that entry, not at a parent or at a field the
 /// manifest does not have: a code-scanning annotation on `spec:` does not
@@ -1793,28 +1815,9 @@ spec:
         - containerPort: 81
           hostPort: 81
 ";
-    let located = |level: &str| -> Vec<(String, u64, String)> {
-        let (_, doc, stderr) = scan_stdin_json(&["--level", level], manifest);
-        assert!(
-            doc["errors"].as_array().is_some_and(|e| e.is_empty()),
-            "{stderr}"
-        );
-        doc["objects"][0]["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["rule"].as_str().unwrap().to_string(),
-                    f["line"].as_u64().unwrap(),
-                    f["field"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
     let t = "spec.template.";
     let at = |rule: &str, line: u64, field: &str| (rule.to_string(), line, format!("{t}{field}"));
-    let baseline = located("baseline:v1.18");
+    let baseline = located(manifest, "baseline:v1.18");
     for want in [
         at(
             "appArmorProfile",
@@ -1838,10 +1841,73 @@ spec:
     ] {
         assert!(baseline.contains(&want), "{want:?} not in {baseline:#?}");
     }
-    let restricted = located("restricted");
+    let restricted = located(manifest, "restricted");
     let want = at("restrictedVolumes", 22, "spec.volumes[1]");
     assert!(
         restricted.contains(&want),
         "{want:?} not in {restricted:#?}"
     );
+}
+
+/// The immutable family's findings point at the mount or the setting that
+/// offends, not at `volumeMounts:` or `securityContext:` above it.
+#[test]
+fn immutable_findings_point_at_the_offending_mount_or_setting() {
+    let manifest = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  volumes:
+  - {name: cfg, configMap: {name: c}}
+  - {name: etc, emptyDir: {}}
+  - {name: host, hostPath: {path: /srv}}
+  - {name: mem, emptyDir: {medium: Memory}}
+  containers:
+  - name: a
+    image: nginx
+    securityContext:
+      readOnlyRootFilesystem: true
+      capabilities:
+        add: [NET_ADMIN, SYS_ADMIN]
+    volumeMounts:
+    - {name: cfg, mountPath: /cfg}
+    - {name: host, mountPath: /srv, readOnly: true}
+    - {name: etc, mountPath: /etc}
+    - {name: host, mountPath: /host}
+    - {name: mem, mountPath: /cache}
+  - name: b
+    image: nginx
+    securityContext:
+      readOnlyRootFilesystem: true
+      privileged: true
+";
+    let found = located(manifest, "immutable");
+    for (rule, line, field) in [
+        (
+            "rootfsBypass",
+            17,
+            "spec.containers[0].securityContext.capabilities.add[1]",
+        ),
+        (
+            "rootfsBypass",
+            28,
+            "spec.containers[1].securityContext.privileged",
+        ),
+        (
+            "writableSystemPath",
+            21,
+            "spec.containers[0].volumeMounts[2]",
+        ),
+        ("writableHostPath", 22, "spec.containers[0].volumeMounts[3]"),
+        (
+            "unboundedMemoryVolume",
+            23,
+            "spec.containers[0].volumeMounts[4]",
+        ),
+    ] {
+        let want = (rule.to_string(), line, field.to_string());
+        assert!(found.contains(&want), "{want:?} not in {found:#?}");
+    }
 }

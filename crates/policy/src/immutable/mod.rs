@@ -8,9 +8,10 @@ mod unbounded_memory_volume;
 mod writable_host_path;
 mod writable_system_path;
 
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Severity};
 use crate::format::sorted_set;
 use crate::model::{Container, Pod, Volume, VolumeMount};
+use crate::pss::LocateFn;
 use crate::scope::{CheckFn, Scope};
 use std::collections::HashMap;
 
@@ -65,6 +66,9 @@ pub struct ImmutableRule {
     /// Field (below a container) a finding points at.
     pub container_field: &'static [&'static str],
     pub description: &'static str,
+    /// Where one container's finding points when that depends on the pod
+    /// (which mount, which setting); `None` falls back to `container_field`.
+    pub locate: Option<LocateFn>,
 }
 
 /// The family, in result order.
@@ -80,6 +84,28 @@ pub fn rules() -> [&'static ImmutableRule; 5] {
 
 pub fn rule(id: &str) -> Option<&'static ImmutableRule> {
     rules().into_iter().find(|r| r.id == id)
+}
+
+/// The first mount of the container in `scope` that `pick` reports
+/// something for, where a mount rule's finding points.
+fn first_mount_matching<'p, S>(
+    pod: &'p Pod,
+    scope: Scope,
+    mut pick: impl FnMut(&'p Container, &'p VolumeMount, Option<&'p Volume>) -> Option<S>,
+) -> Option<FieldPath> {
+    let Scope::Container(..) = scope else {
+        return None;
+    };
+    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let i = c
+        .volume_mounts
+        .iter()
+        .position(|m| pick(c, m, pod.spec.volume(&m.name)).is_some())?;
+    Some(
+        FieldPath::container(kind, index)
+            .key("volumeMounts")
+            .index(i),
+    )
 }
 
 /// The walk every mount rule makes: the containers in `scope` with at least

@@ -14,6 +14,7 @@ pub static RULE: ImmutableRule = ImmutableRule {
     eval,
     container_field: &["securityContext", "readOnlyRootFilesystem"],
     description: "Containers must set securityContext.readOnlyRootFilesystem=true so that an attacker cannot drop tools or alter binaries.",
+    locate: None,
 };
 
 /// Said when a manifest sets the field at pod level, where it does not exist.

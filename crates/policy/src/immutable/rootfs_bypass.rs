@@ -3,7 +3,7 @@
 //! `capabilities.add`, lets it run `mount -o remount,rw /`.
 
 use super::ImmutableRule;
-use crate::finding::Severity;
+use crate::finding::{FieldPath, Severity};
 use crate::format::{containers_phrase, join_quote, sorted_set};
 use crate::model::{Container, Pod};
 use crate::scope::{Scope, Violation};
@@ -14,7 +14,28 @@ pub static RULE: ImmutableRule = ImmutableRule {
     eval,
     container_field: &["securityContext"],
     description: "A container with a read-only root must not be privileged or add SYS_ADMIN: either can remount the root read-write.",
+    locate: Some(locate),
 };
+
+/// `privileged`, else the first capability that undoes the read-only root.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let Scope::Container(..) = scope else {
+        return None;
+    };
+    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let sc = c.sc()?;
+    let path = FieldPath::container(kind, index).key("securityContext");
+    if sc.privileged == Some(true) {
+        return Some(path.key("privileged"));
+    }
+    let i = sc
+        .capabilities
+        .as_ref()?
+        .add
+        .iter()
+        .position(|a| remounts_root(a))?;
+    Some(path.key("capabilities").key("add").index(i))
+}
 
 /// The ways this container can undo its read-only root.
 fn bypasses(c: &Container) -> Vec<String> {

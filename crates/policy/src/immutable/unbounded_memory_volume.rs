@@ -2,10 +2,10 @@
 //! a tmpfs; without a `sizeLimit` and without a container memory limit,
 //! writes to it can exhaust the node's memory.
 
-use super::{ImmutableRule, mounts_matching};
+use super::{ImmutableRule, first_mount_matching, mounts_matching};
 use crate::finding::Severity;
 use crate::format::{containers_phrase, join_quote, pluralize};
-use crate::model::Pod;
+use crate::model::{Container, Pod, Volume, VolumeMount};
 use crate::quantity::is_positive;
 use crate::scope::{Scope, Violation};
 
@@ -15,21 +15,25 @@ pub static RULE: ImmutableRule = ImmutableRule {
     eval,
     container_field: &["volumeMounts"],
     description: "A memory-backed emptyDir needs a sizeLimit or a container memory limit, or it is an unbounded tmpfs.",
+    locate: Some(|pod, scope, _| first_mount_matching(pod, scope, offends)),
 };
 
-fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
+/// The memory-backed volume a mount leaves unbounded, if it does.
+fn offends<'p>(c: &Container, m: &'p VolumeMount, volume: Option<&Volume>) -> Option<&'p str> {
     // A container memory limit bounds every tmpfs it mounts. A limit of
     // zero is no limit (see `quantity`).
     let bounds = |limit: &Option<String>| limit.as_deref().is_some_and(is_positive);
-    let (bad, volumes) = mounts_matching(pod, scope, |c, m, volume| {
-        let unbounded = !bounds(&c.memory_limit)
-            && volume.is_some_and(|v| {
-                v.is_empty_dir()
-                    && v.empty_dir_medium.as_deref() == Some("Memory")
-                    && !bounds(&v.empty_dir_size_limit)
-            });
-        unbounded.then_some(m.name.as_str())
-    })?;
+    let unbounded = !bounds(&c.memory_limit)
+        && volume.is_some_and(|v| {
+            v.is_empty_dir()
+                && v.empty_dir_medium.as_deref() == Some("Memory")
+                && !bounds(&v.empty_dir_size_limit)
+        });
+    unbounded.then_some(m.name.as_str())
+}
+
+fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
+    let (bad, volumes) = mounts_matching(pod, scope, offends)?;
     Some(Violation::new(
         "unbounded memory volume",
         format!(

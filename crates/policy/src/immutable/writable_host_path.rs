@@ -1,10 +1,10 @@
 //! `writableHostPath`: a `hostPath` volume mounted without `readOnly: true`
 //! lets the container write to the node.
 
-use super::{ImmutableRule, mounts_matching};
+use super::{ImmutableRule, first_mount_matching, mounts_matching};
 use crate::finding::Severity;
 use crate::format::{containers_phrase, join_quote, pluralize};
-use crate::model::Pod;
+use crate::model::{Container, Pod, Volume, VolumeMount};
 use crate::scope::{Scope, Violation};
 
 pub static RULE: ImmutableRule = ImmutableRule {
@@ -13,12 +13,16 @@ pub static RULE: ImmutableRule = ImmutableRule {
     eval,
     container_field: &["volumeMounts"],
     description: "hostPath volumes must be mounted with readOnly: true.",
+    locate: Some(|pod, scope, _| first_mount_matching(pod, scope, offends)),
 };
 
+/// The hostPath volume a mount writes to, if it does.
+fn offends<'p>(_: &Container, m: &'p VolumeMount, volume: Option<&Volume>) -> Option<&'p str> {
+    (!m.read_only && volume.is_some_and(|v| v.is_host_path())).then_some(m.name.as_str())
+}
+
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    let (bad, volumes) = mounts_matching(pod, scope, |_, m, volume| {
-        (!m.read_only && volume.is_some_and(|v| v.is_host_path())).then_some(m.name.as_str())
-    })?;
+    let (bad, volumes) = mounts_matching(pod, scope, offends)?;
     Some(Violation::new(
         "writable hostPath volume",
         format!(

@@ -2,10 +2,10 @@
 //! path (`/`, `/etc`, `/usr`, …) re-opens exactly what a read-only root
 //! closed: binaries, libraries and configuration.
 
-use super::{ImmutableRule, mounts_matching};
+use super::{ImmutableRule, first_mount_matching, mounts_matching};
 use crate::finding::Severity;
 use crate::format::{containers_phrase, join_quote, pluralize};
-use crate::model::{Pod, normalize_path};
+use crate::model::{Container, Pod, Volume, VolumeMount, normalize_path};
 use crate::scope::{Scope, Violation};
 
 pub static RULE: ImmutableRule = ImmutableRule {
@@ -14,7 +14,14 @@ pub static RULE: ImmutableRule = ImmutableRule {
     eval,
     container_field: &["volumeMounts"],
     description: "No writable volume may be mounted at or above a system path such as /, /etc, /usr, /bin or /lib.",
+    locate: Some(|pod, scope, _| first_mount_matching(pod, scope, offends)),
 };
+
+/// The system path a mount makes writable, if it does.
+fn offends(_: &Container, m: &VolumeMount, volume: Option<&Volume>) -> Option<String> {
+    let writable = volume.is_some_and(|v| v.writable_through(m));
+    (writable && is_at_or_above_system_path(&m.mount_path)).then(|| normalize_path(&m.mount_path))
+}
 
 /// Directories holding what an attacker would want to replace.
 pub const SYSTEM_PATHS: &[&str] = &[
@@ -71,11 +78,7 @@ pub fn is_at_or_above_system_path(path: &str) -> bool {
 }
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
-    let (bad, paths) = mounts_matching(pod, scope, |_, m, volume| {
-        let writable = volume.is_some_and(|v| v.writable_through(m));
-        (writable && is_at_or_above_system_path(&m.mount_path))
-            .then(|| normalize_path(&m.mount_path))
-    })?;
+    let (bad, paths) = mounts_matching(pod, scope, offends)?;
     Some(Violation::new(
         "writable system path",
         format!(
