@@ -376,12 +376,21 @@ fn security_context(sc: &Node, path: &Path) -> Result<SecurityContext, FieldErro
 }
 
 /// The `host` of a probe or lifecycle handler's httpGet and tcpSocket.
-fn handler_hosts(handler: &Node, path: &Path, out: &mut Vec<String>) -> Result<(), FieldError> {
+/// The hosts of one handler; `field` is the handler's path below the
+/// container (`["livenessProbe"]`, `["lifecycle", "preStop"]`).
+fn handler_hosts(
+    handler: &Node,
+    path: &Path,
+    field: &[&'static str],
+    out: &mut Vec<ProbeHost>,
+) -> Result<(), FieldError> {
     for kind in ["httpGet", "tcpSocket"] {
         if let Some(h) = opt_map(handler, kind, path)?
             && let Some(host) = opt_str(h, "host", &Path::Key(path, kind))?
         {
-            out.push(host);
+            let mut field = field.to_vec();
+            field.extend([kind, "host"]);
+            out.push(ProbeHost { host, field });
         }
     }
     Ok(())
@@ -409,14 +418,19 @@ fn container(c: &Node, path: &Path) -> Result<Container, FieldError> {
     let mut probe_hosts = Vec::new();
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
         if let Some(p) = opt_map(c, probe, path)? {
-            handler_hosts(p, &Path::Key(path, probe), &mut probe_hosts)?;
+            handler_hosts(p, &Path::Key(path, probe), &[probe], &mut probe_hosts)?;
         }
     }
     if let Some(lc) = opt_map(c, "lifecycle", path)? {
         let lp = Path::Key(path, "lifecycle");
         for hook in ["postStart", "preStop"] {
             if let Some(h) = opt_map(lc, hook, &lp)? {
-                handler_hosts(h, &Path::Key(&lp, hook), &mut probe_hosts)?;
+                handler_hosts(
+                    h,
+                    &Path::Key(&lp, hook),
+                    &["lifecycle", hook],
+                    &mut probe_hosts,
+                )?;
             }
         }
     }
@@ -556,7 +570,13 @@ mod tests {
         assert!(p.spec.volumes[1].sources.is_empty());
         let c = &p.spec.containers[0];
         assert_eq!(c.host_ports, vec![8080]);
-        assert_eq!(c.probe_hosts, vec!["example.com"]);
+        assert_eq!(
+            c.probe_hosts,
+            vec![ProbeHost {
+                host: "example.com".into(),
+                field: vec!["livenessProbe", "httpGet", "host"],
+            }]
+        );
         assert_eq!(c.sc().unwrap().read_only_root_filesystem, Some(true));
         assert_eq!(c.memory_limit.as_deref(), Some("128Mi"));
     }

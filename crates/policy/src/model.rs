@@ -167,6 +167,15 @@ pub struct WindowsOptions {
     pub host_process: Option<bool>,
 }
 
+/// The `host` of one probe or lifecycle handler.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProbeHost {
+    pub host: String,
+    /// Where it is written, below the container
+    /// (`livenessProbe.httpGet.host`, `lifecycle.preStop.tcpSocket.host`).
+    pub field: Vec<&'static str>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Container {
     pub name: String,
@@ -174,9 +183,9 @@ pub struct Container {
     /// `ports[*].hostPort`, 0 when unset.
     pub host_ports: Vec<i64>,
     pub security_context: Option<SecurityContext>,
-    /// Non-empty `host` of httpGet/tcpSocket handlers of the liveness,
-    /// readiness and startup probes and the postStart/preStop hooks.
-    pub probe_hosts: Vec<String>,
+    /// The `host` of httpGet/tcpSocket handlers of the liveness, readiness
+    /// and startup probes and the postStart/preStop hooks, where set.
+    pub probe_hosts: Vec<ProbeHost>,
     pub volume_mounts: Vec<VolumeMount>,
     /// `resources.limits.memory`, as written.
     pub memory_limit: Option<String>,

@@ -1911,3 +1911,33 @@ spec:
         assert!(found.contains(&want), "{want:?} not in {found:#?}");
     }
 }
+
+/// A probe or lifecycle host is reported at the handler's `host`, not at
+/// the container (whose probes may be dozens of lines long).
+#[test]
+fn a_probe_host_is_reported_at_its_handler() {
+    let manifest = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: a
+    image: nginx
+    livenessProbe:
+      httpGet: {port: 80}
+    lifecycle:
+      preStop:
+        tcpSocket:
+          port: 80
+          host: example.com
+";
+    let found = located(manifest, "baseline");
+    let want = (
+        "hostProbesAndHostLifecycle".to_string(),
+        15,
+        "spec.containers[0].lifecycle.preStop.tcpSocket.host".to_string(),
+    );
+    assert!(found.contains(&want), "{want:?} not in {found:#?}");
+}

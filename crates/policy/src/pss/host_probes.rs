@@ -2,6 +2,7 @@
 //! set `httpGet.host` or `tcpSocket.host`.
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{containers_phrase, join_quote, pluralize, sorted_set};
 use crate::level::Level;
 use crate::model::Pod;
@@ -18,17 +19,32 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &[],
     pod_field: &["spec"],
     description: "Probes and lifecycle handlers must not target a host other than the pod.",
-    locate: None,
+    locate: Some(locate),
 };
+
+/// The container's first handler that names a host.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let Scope::Container(..) = scope else {
+        return None;
+    };
+    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let p = c.probe_hosts.iter().find(|p| !p.host.is_empty())?;
+    Some(FieldPath::container(kind, index).extend(&p.field))
+}
 
 fn v1_34(pod: &Pod, scope: Scope) -> Option<Violation> {
     let mut containers: Vec<String> = Vec::new();
     let mut hosts: Vec<String> = Vec::new();
     for c in scope.containers(&pod.spec) {
-        let bad: Vec<&String> = c.probe_hosts.iter().filter(|h| !h.is_empty()).collect();
-        if !bad.is_empty() {
+        let before = hosts.len();
+        hosts.extend(
+            c.probe_hosts
+                .iter()
+                .filter(|p| !p.host.is_empty())
+                .map(|p| p.host.clone()),
+        );
+        if hosts.len() > before {
             containers.push(c.name.clone());
-            hosts.extend(bad.into_iter().cloned());
         }
     }
     if containers.is_empty() {
@@ -56,7 +72,13 @@ mod tests {
 
     fn probing(name: &str, hosts: &[&str]) -> crate::model::Container {
         let mut c = container(name);
-        c.probe_hosts = hosts.iter().map(|s| s.to_string()).collect();
+        c.probe_hosts = hosts
+            .iter()
+            .map(|s| crate::model::ProbeHost {
+                host: s.to_string(),
+                field: vec!["readinessProbe", "httpGet", "host"],
+            })
+            .collect();
         c
     }
 
