@@ -1777,6 +1777,12 @@ fn located(manifest: &str, level: &str) -> Vec<(String, u64, String)> {
         .collect()
 }
 
+/// Asserts a finding of `rule` at `line`, pointing at `field`.
+fn assert_located(found: &[(String, u64, String)], rule: &str, line: u64, field: &str) {
+    let want = (rule.to_string(), line, field.to_string());
+    assert!(found.contains(&want), "{want:?} not in {found:#?}");
+}
+
 /// Each finding of a check about one annotation, volume, port, sysctl or
 /// host namespace points at that entry, not at a parent or at a field the
 /// manifest does not have: a code-scanning annotation on `spec:` does not
@@ -1815,37 +1821,36 @@ spec:
         - containerPort: 81
           hostPort: 81
 ";
-    let t = "spec.template.";
-    let at = |rule: &str, line: u64, field: &str| (rule.to_string(), line, format!("{t}{field}"));
     let baseline = located(manifest, "baseline:v1.18");
-    for want in [
-        at(
+    for (rule, line, field) in [
+        (
             "appArmorProfile",
             11,
             "metadata.annotations.container.apparmor.security.beta.kubernetes.io/c",
         ),
-        at("hostNamespaces", 14, "spec.hostPID"),
-        at("hostPathVolumes", 22, "spec.volumes[1]"),
-        at("hostPorts", 30, "spec.containers[0].ports[1].hostPort"),
-        at(
+        ("hostNamespaces", 14, "spec.hostPID"),
+        ("hostPathVolumes", 22, "spec.volumes[1]"),
+        ("hostPorts", 30, "spec.containers[0].ports[1].hostPort"),
+        (
             "seccompProfile_baseline",
             9,
             "metadata.annotations.seccomp.security.alpha.kubernetes.io/pod",
         ),
-        at(
+        (
             "seccompProfile_baseline",
             10,
             "metadata.annotations.container.seccomp.security.alpha.kubernetes.io/c",
         ),
-        at("sysctls", 18, "spec.securityContext.sysctls[1]"),
+        ("sysctls", 18, "spec.securityContext.sysctls[1]"),
     ] {
-        assert!(baseline.contains(&want), "{want:?} not in {baseline:#?}");
+        assert_located(&baseline, rule, line, &format!("spec.template.{field}"));
     }
     let restricted = located(manifest, "restricted");
-    let want = at("restrictedVolumes", 22, "spec.volumes[1]");
-    assert!(
-        restricted.contains(&want),
-        "{want:?} not in {restricted:#?}"
+    assert_located(
+        &restricted,
+        "restrictedVolumes",
+        22,
+        "spec.template.spec.volumes[1]",
     );
 }
 
@@ -1907,17 +1912,12 @@ spec:
             "spec.containers[0].volumeMounts[4]",
         ),
     ] {
-        let want = (rule.to_string(), line, field.to_string());
-        assert!(found.contains(&want), "{want:?} not in {found:#?}");
+        assert_located(&found, rule, line, field);
     }
 }
 
-/// A probe or lifecycle host is reported at the handler's `host`, not at
-/// the container (whose probes may be dozens of lines long).
-#[test]
-fn a_probe_host_is_reported_at_its_handler() {
-    let manifest = "\
-apiVersion: v1
+/// A Pod `p` whose first container `a` runs nginx; what follows is `a`'s.
+const POD_P_A: &str = "apiVersion: v1
 kind: Pod
 metadata:
   name: p
@@ -1925,19 +1925,66 @@ spec:
   containers:
   - name: a
     image: nginx
-    livenessProbe:
+";
+
+/// A probe or lifecycle host is reported at the handler's `host`, not at
+/// the container (whose probes may be dozens of lines long).
+#[test]
+fn a_probe_host_is_reported_at_its_handler() {
+    let manifest = &[
+        POD_P_A,
+        "    livenessProbe:
       httpGet: {port: 80}
     lifecycle:
       preStop:
         tcpSocket:
           port: 80
           host: example.com
-";
-    let found = located(manifest, "baseline");
-    let want = (
-        "hostProbesAndHostLifecycle".to_string(),
+",
+    ]
+    .concat();
+    assert_located(
+        &located(manifest, "baseline"),
+        "hostProbesAndHostLifecycle",
         15,
-        "spec.containers[0].lifecycle.preStop.tcpSocket.host".to_string(),
+        "spec.containers[0].lifecycle.preStop.tcpSocket.host",
     );
-    assert!(found.contains(&want), "{want:?} not in {found:#?}");
+}
+
+/// A capability finding points at the capability added, or at `drop` when
+/// `ALL` is what is missing.
+#[test]
+fn a_capability_finding_points_at_the_capability() {
+    let manifest = &[
+        POD_P_A,
+        "    securityContext:
+      capabilities:
+        drop:
+        - ALL
+        add:
+        - CHOWN
+        - NET_ADMIN
+  - name: b
+    image: nginx
+    securityContext:
+      capabilities:
+        add: [NET_BIND_SERVICE]
+        drop:
+        - NET_RAW
+",
+    ]
+    .concat();
+    assert_located(
+        &located(manifest, "baseline"),
+        "capabilities_baseline",
+        15,
+        "spec.containers[0].securityContext.capabilities.add[1]",
+    );
+    let restricted = located(manifest, "restricted");
+    for (line, field) in [
+        (14, "spec.containers[0].securityContext.capabilities.add[0]"),
+        (21, "spec.containers[1].securityContext.capabilities.drop"),
+    ] {
+        assert_located(&restricted, "capabilities_restricted", line, field);
+    }
 }

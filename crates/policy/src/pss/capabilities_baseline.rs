@@ -2,6 +2,7 @@
 //! capability set (case-sensitive: `chown` and `CAP_CHOWN` are not allowed).
 
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{containers_phrase, join_quote, sorted_set};
 use crate::level::Level;
 use crate::model::Pod;
@@ -18,8 +19,27 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "capabilities", "add"],
     pod_field: &["spec"],
     description: "Adding capabilities beyond the default set must be disallowed.",
-    locate: None,
+    locate: Some(|pod, scope, _| first_added(pod, scope, |a| !ALLOWED.contains(&a))),
 };
+
+/// The first capability the container in `scope` adds that `bad` refuses.
+pub(super) fn first_added(
+    pod: &Pod,
+    scope: Scope,
+    bad: impl Fn(&str) -> bool,
+) -> Option<FieldPath> {
+    let Scope::Container(..) = scope else {
+        return None;
+    };
+    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let add = &c.sc()?.capabilities.as_ref()?.add;
+    let i = add.iter().position(|a| bad(a))?;
+    Some(
+        FieldPath::container(kind, index)
+            .extend(&["securityContext", "capabilities", "add"])
+            .index(i),
+    )
+}
 
 const ALLOWED: &[&str] = &[
     "AUDIT_WRITE",

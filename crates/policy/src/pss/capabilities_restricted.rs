@@ -1,7 +1,9 @@
 //! `capabilities_restricted` (1.22): every container must drop `ALL` and may
 //! add only `NET_BIND_SERVICE`. From 1.25, Windows pods are skipped.
 
+use super::capabilities_baseline::first_added;
 use super::{CheckVersion, PssCheck};
+use crate::finding::FieldPath;
 use crate::format::{containers_phrase, join_quote, sorted_set};
 use crate::level::Level;
 use crate::model::Pod;
@@ -25,8 +27,26 @@ pub static CHECK: PssCheck = PssCheck {
     container_field: &["securityContext", "capabilities"],
     pod_field: &["spec"],
     description: "Containers must drop ALL capabilities and may only add back NET_BIND_SERVICE.",
-    locate: None,
+    locate: Some(locate),
 };
+
+/// `drop`, where `ALL` is missing from it; else the first capability
+/// added. No `capabilities` at all keeps the fixed field.
+fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
+    let Scope::Container(..) = scope else {
+        return None;
+    };
+    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let cap = c.sc()?.capabilities.as_ref()?;
+    if !cap.drop.iter().any(|d| d == "ALL") {
+        return Some(FieldPath::container(kind, index).extend(&[
+            "securityContext",
+            "capabilities",
+            "drop",
+        ]));
+    }
+    first_added(pod, scope, |a| a != "NET_BIND_SERVICE")
+}
 
 fn v1_22(pod: &Pod, scope: Scope) -> Option<Violation> {
     let mut missing_drop: Vec<&str> = Vec::new();
