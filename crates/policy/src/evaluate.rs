@@ -257,6 +257,49 @@ mod tests {
         );
     }
 
+    /// Locating a mount finding looks each mount's volume up by name once:
+    /// a container of thousands of mounts over as many volumes, the
+    /// offending one last, was quadratic.
+    #[test]
+    fn locating_a_mount_finding_stays_linear_in_the_mounts() {
+        use crate::model::{Volume, VolumeMount};
+        let n = 40_000;
+        let mut c = with_sc("c", |s| s.read_only_root_filesystem = Some(true));
+        let mut p = pod(vec![]);
+        for i in 0..n {
+            let name = format!("v{i}");
+            let at = if i == n - 1 {
+                "/etc".into()
+            } else {
+                format!("/data/{i}")
+            };
+            c.volume_mounts.push(VolumeMount {
+                name: name.clone(),
+                mount_path: at,
+                ..Default::default()
+            });
+            p.spec.volumes.push(Volume {
+                name,
+                sources: vec!["emptyDir".into()],
+                ..Default::default()
+            });
+        }
+        p.spec.containers.push(c);
+        let started = std::time::Instant::now();
+        let e = evaluate(&p, LevelVersion::parse("immutable").unwrap(), None);
+        let elapsed = started.elapsed();
+        let f = e
+            .findings
+            .iter()
+            .find(|f| f.rule == "writableSystemPath")
+            .unwrap();
+        assert_eq!(
+            f.path.to_string(),
+            format!("spec.containers[0].volumeMounts[{}]", n - 1)
+        );
+        assert!(elapsed.as_secs() < 3, "took {elapsed:?}");
+    }
+
     #[test]
     fn restricted_level_has_no_immutable_findings() {
         let p = pod(vec![container("a")]);

@@ -86,6 +86,35 @@ pub fn rule(id: &str) -> Option<&'static ImmutableRule> {
     rules().into_iter().find(|r| r.id == id)
 }
 
+/// A pod's volumes by name: the first of each name, as `PodSpec::volume`
+/// finds it.
+struct Volumes<'p> {
+    pod: &'p Pod,
+    by_name: Option<HashMap<&'p str, &'p Volume>>,
+}
+
+impl<'p> Volumes<'p> {
+    fn new(pod: &'p Pod) -> Self {
+        // A pod has a handful of volumes: a map pays off only past a few
+        // dozen (the admission webhook runs this for every pod it reviews).
+        let by_name = (pod.spec.volumes.len() > 32).then(|| {
+            let mut map = HashMap::new();
+            for v in &pod.spec.volumes {
+                map.entry(v.name.as_str()).or_insert(v);
+            }
+            map
+        });
+        Volumes { pod, by_name }
+    }
+
+    fn get(&self, name: &str) -> Option<&'p Volume> {
+        match &self.by_name {
+            Some(map) => map.get(name).copied(),
+            None => self.pod.spec.volume(name),
+        }
+    }
+}
+
 /// The first mount of the container in `scope` that `pick` reports
 /// something for, where a mount rule's finding points.
 fn first_mount_matching<'p, S>(
@@ -97,10 +126,11 @@ fn first_mount_matching<'p, S>(
         return None;
     };
     let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let volumes = Volumes::new(pod);
     let i = c
         .volume_mounts
         .iter()
-        .position(|m| pick(c, m, pod.spec.volume(&m.name)).is_some())?;
+        .position(|m| pick(c, m, volumes.get(&m.name)).is_some())?;
     Some(
         FieldPath::container(kind, index)
             .key("volumeMounts")
@@ -120,19 +150,8 @@ fn mounts_matching<'p, S: Into<String>>(
     scope: Scope,
     mut pick: impl FnMut(&'p Container, &'p VolumeMount, Option<&'p Volume>) -> Option<S>,
 ) -> Option<(Vec<&'p str>, Vec<String>)> {
-    // A pod has a handful of volumes: a map pays off only past a few dozen
-    // (the admission webhook runs this for every pod it reviews).
-    let by_name: Option<HashMap<&str, &Volume>> = (pod.spec.volumes.len() > 32).then(|| {
-        let mut map = HashMap::new();
-        for v in &pod.spec.volumes {
-            map.entry(v.name.as_str()).or_insert(v);
-        }
-        map
-    });
-    let volume = |name: &str| match &by_name {
-        Some(map) => map.get(name).copied(),
-        None => pod.spec.volume(name),
-    };
+    let volumes = Volumes::new(pod);
+    let volume = |name: &str| volumes.get(name);
     let mut containers: Vec<&str> = Vec::new();
     let mut found: Vec<S> = Vec::new();
     for c in scope.containers(&pod.spec) {
