@@ -26,6 +26,8 @@ use crate::{immutable, pss};
 
 /// Annotation key prefix for exemptions.
 pub const PREFIX: &str = "exempt.rootlock.dev/";
+/// The rule id of a finding about an annotation that cannot be understood.
+pub const INVALID_EXEMPTION: &str = "invalidExemption";
 /// The key suffix that targets every container and the pod itself.
 pub const ALL_CONTAINERS: &str = "all.containers";
 
@@ -139,7 +141,7 @@ impl Exemptions {
         }
         for p in &self.problems {
             findings.push(Finding {
-                rule: "invalidExemption",
+                rule: INVALID_EXEMPTION,
                 severity: Severity::Warning,
                 container: None,
                 message: p.message.clone(),

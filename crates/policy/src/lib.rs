@@ -32,7 +32,7 @@ pub fn rule_descriptions() -> Vec<(&'static str, &'static str)> {
         .collect();
     out.extend(immutable::rules().iter().map(|r| (r.id, r.description)));
     out.push((
-        "invalidExemption",
+        exemptions::INVALID_EXEMPTION,
         "An exempt.rootlock.dev/ annotation that cannot be understood is ignored.",
     ));
     out

@@ -126,3 +126,43 @@ fn every_rules_help_uri_points_at_a_heading_of_the_rules_page() {
         );
     }
 }
+
+/// Code scanning takes results with the same fingerprint for one alert:
+/// every result of a run has its own, two bad exemption annotations on one
+/// object (or one key on a controller and on its template) included.
+#[test]
+fn every_result_has_its_own_fingerprint() {
+    let manifest = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: d
+  annotations:
+    exempt.rootlock.dev/a: no reason
+spec:
+  template:
+    metadata:
+      annotations:
+        exempt.rootlock.dev/a: no reason either
+        exempt.rootlock.dev/b: \"bogusRule: why\"
+    spec:
+      containers: [{name: a, image: x}, {name: b, image: x}]
+";
+    let out = run_stdin(&["scan", "--format", "sarif", "-"], manifest.as_bytes());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&validator(), &doc);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let invalid = results
+        .iter()
+        .filter(|r| r["ruleId"] == "invalidExemption")
+        .count();
+    assert_eq!(invalid, 3, "{results:#?}");
+    let mut prints: Vec<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["rootlock/v1"].as_str().unwrap())
+        .collect();
+    prints.sort_unstable();
+    let all = prints.len();
+    prints.dedup();
+    assert_eq!(prints.len(), all, "{prints:#?}");
+}

@@ -2,9 +2,10 @@
 //! metadata, physical locations, exempted findings as suppressed notes.
 
 use super::emit::{Emitter, JsonArray};
-use super::report::ObjectReport;
+use super::report::{FindingReport, ObjectReport};
 use rootlock_manifest::InputError;
 use rootlock_manifest::files::STDIN_NAME;
+use rootlock_policy::exemptions::INVALID_EXEMPTION;
 use rootlock_policy::sarif::{self, Driver};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -62,6 +63,19 @@ fn artifact_location(file: &str) -> Value {
     }
 }
 
+/// What a result is about within its object, for its fingerprint: the
+/// container, or for a bad exemption the annotation (an object may carry
+/// several, and the same key on a controller and on its template); code
+/// scanning folds results with one fingerprint into one alert. Container
+/// names, not indexes, keep the fingerprint across edits.
+fn subject(f: &FindingReport) -> &str {
+    match &f.container {
+        Some(c) => c,
+        None if f.rule == INVALID_EXEMPTION => &f.field,
+        None => "",
+    }
+}
+
 /// SARIF output: the run header with rule metadata first, then each result
 /// as it comes, then the invocation with any input errors.
 pub struct Sarif<W: Write> {
@@ -112,7 +126,7 @@ impl<W: Write> Emitter for Sarif<W> {
                     "logicalLocations": [{"fullyQualifiedName": f.field, "kind": "member"}]
                 }],
                 "partialFingerprints": {
-                    "rootlock/v1": format!("{}/{}/{}/{}/{}", o.kind, o.namespace.as_deref().unwrap_or(""), o.name.as_deref().unwrap_or(""), f.rule, f.container.as_deref().unwrap_or(""))
+                    "rootlock/v1": format!("{}/{}/{}/{}/{}", o.kind, o.namespace.as_deref().unwrap_or(""), o.name.as_deref().unwrap_or(""), f.rule, subject(f))
                 }
             });
             if let Some(i) = index {
