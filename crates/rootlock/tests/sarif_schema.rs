@@ -166,3 +166,43 @@ spec:
     prints.dedup();
     assert_eq!(prints.len(), all, "{prints:#?}");
 }
+
+/// A path is named in its URI without the `.` steps and doubled slashes
+/// the shell or a script may leave in it: `.//p.yaml` is `p.yaml` in the
+/// checkout, not `file:///p.yaml`, and `d//q.yaml` is `d/q.yaml`, the path
+/// code scanning knows the file by.
+#[test]
+fn uris_drop_dot_steps_and_doubled_slashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: x, securityContext: {privileged: true}}]\n";
+    std::fs::write(dir.path().join("p.yaml"), pod).unwrap();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    std::fs::write(dir.path().join("d/q.yaml"), pod).unwrap();
+    let absolute = format!("/{}/p.yaml", dir.path().display());
+    let uris = |arg: &str| -> Vec<String> {
+        let out = std::process::Command::new(common::bin())
+            .args(["scan", "--level", "baseline", "--format", "sarif", arg])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(uris(".//p.yaml"), ["p.yaml"]);
+    assert_eq!(uris("./d/./q.yaml"), ["d/q.yaml"]);
+    assert_eq!(uris("d//"), ["d/q.yaml"]);
+    assert_eq!(
+        uris(&absolute),
+        [format!("file://{}/p.yaml", dir.path().display())]
+    );
+}

@@ -14,6 +14,9 @@ use std::io::Write;
 /// forward-slashed for a relative path (code scanning resolves it against
 /// the checkout), a `file://` URI for an absolute one — a bare `/tmp/x` is
 /// a relative reference with no base that SARIF consumers cannot place.
+/// Empty and `.` steps are dropped (`.//p.yaml` is `p.yaml`, not
+/// `file:///p.yaml`; `d//q.yaml` is `d/q.yaml`, the path the checkout knows);
+/// `..` is kept, as only the file system can resolve it past a symlink.
 fn uri(file: &str) -> String {
     // A backslash separates directories only on Windows; on Unix it is an
     // ordinary file-name byte, percent-encoded below like any other.
@@ -22,10 +25,10 @@ fn uri(file: &str) -> String {
     } else {
         file.to_string()
     };
-    let f = f.strip_prefix("./").unwrap_or(&f);
-    let scheme = if f.starts_with('/') { "file://" } else { "" };
+    let scheme = if f.starts_with('/') { "file:///" } else { "" };
     let path = f
         .split('/')
+        .filter(|seg| !seg.is_empty() && *seg != ".")
         .map(|seg| {
             seg.bytes()
                 .map(|b| match b {
