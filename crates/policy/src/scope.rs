@@ -38,6 +38,18 @@ impl Scope {
         self.containers_indexed(spec).map(|(_, _, c)| c)
     }
 
+    /// The one container this scope names, if it names one: where a
+    /// container's finding points.
+    pub fn one_container(self, spec: &PodSpec) -> Option<(ContainerKind, usize, &Container)> {
+        match self {
+            Scope::Container(kind, index) => spec
+                .containers_of(kind)
+                .get(index)
+                .map(|c| (kind, index, c)),
+            Scope::All | Scope::Pod => None,
+        }
+    }
+
     /// Like [`Scope::containers`], with each container's kind and index.
     /// One container's scope goes straight to it: checks are run once per
     /// container to word each finding, and walking all of them each time
@@ -46,17 +58,8 @@ impl Scope {
         self,
         spec: &PodSpec,
     ) -> impl Iterator<Item = (ContainerKind, usize, &Container)> {
-        let (all, one) = match self {
-            Scope::All => (Some(spec.all_containers()), None),
-            Scope::Pod => (None, None),
-            Scope::Container(kind, index) => (
-                None,
-                spec.containers_of(kind)
-                    .get(index)
-                    .map(|c| (kind, index, c)),
-            ),
-        };
-        all.into_iter().flatten().chain(one)
+        let all = (self == Scope::All).then(|| spec.all_containers());
+        all.into_iter().flatten().chain(self.one_container(spec))
     }
 }
 

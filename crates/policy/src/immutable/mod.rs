@@ -122,10 +122,7 @@ fn first_mount_matching<'p, S>(
     scope: Scope,
     mut pick: impl FnMut(&'p Container, &'p VolumeMount, Option<&'p Volume>) -> Option<S>,
 ) -> Option<FieldPath> {
-    let Scope::Container(..) = scope else {
-        return None;
-    };
-    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let (kind, index, c) = scope.one_container(&pod.spec)?;
     let volumes = Volumes::new(pod);
     let i = c
         .volume_mounts

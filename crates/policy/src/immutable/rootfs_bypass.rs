@@ -19,10 +19,7 @@ pub static RULE: ImmutableRule = ImmutableRule {
 
 /// `privileged`, else the first capability that undoes the read-only root.
 fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
-    let Scope::Container(..) = scope else {
-        return None;
-    };
-    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let (kind, index, c) = scope.one_container(&pod.spec)?;
     let sc = c.sc()?;
     let path = FieldPath::container(kind, index).key("securityContext");
     if sc.privileged == Some(true) {

@@ -28,10 +28,7 @@ pub(super) fn first_added(
     scope: Scope,
     bad: impl Fn(&str) -> bool,
 ) -> Option<FieldPath> {
-    let Scope::Container(..) = scope else {
-        return None;
-    };
-    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let (kind, index, c) = scope.one_container(&pod.spec)?;
     let add = &c.sc()?.capabilities.as_ref()?.add;
     let i = add.iter().position(|a| bad(a))?;
     Some(

@@ -33,10 +33,7 @@ pub static CHECK: PssCheck = PssCheck {
 /// `drop`, where `ALL` is missing from it; else the first capability
 /// added. No `capabilities` at all keeps the fixed field.
 fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
-    let Scope::Container(..) = scope else {
-        return None;
-    };
-    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let (kind, index, c) = scope.one_container(&pod.spec)?;
     let cap = c.sc()?.capabilities.as_ref()?;
     if !cap.drop.iter().any(|d| d == "ALL") {
         return Some(FieldPath::container(kind, index).extend(&[

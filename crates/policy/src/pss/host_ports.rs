@@ -23,10 +23,7 @@ pub static CHECK: PssCheck = PssCheck {
 
 /// The container's first non-zero hostPort.
 fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
-    let (kind, index, c) = match scope {
-        Scope::Container(..) => scope.containers_indexed(&pod.spec).next()?,
-        Scope::All | Scope::Pod => return None,
-    };
+    let (kind, index, c) = scope.one_container(&pod.spec)?;
     let port = c.host_ports.iter().position(|p| *p != 0)?;
     Some(
         FieldPath::container(kind, index)

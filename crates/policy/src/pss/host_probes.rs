@@ -24,10 +24,7 @@ pub static CHECK: PssCheck = PssCheck {
 
 /// The container's first handler that names a host.
 fn locate(pod: &Pod, scope: Scope, _minor: u32) -> Option<FieldPath> {
-    let Scope::Container(..) = scope else {
-        return None;
-    };
-    let (kind, index, c) = scope.containers_indexed(&pod.spec).next()?;
+    let (kind, index, c) = scope.one_container(&pod.spec)?;
     let p = c.probe_hosts.iter().find(|p| !p.host.is_empty())?;
     Some(FieldPath::container(kind, index).extend(&p.field))
 }

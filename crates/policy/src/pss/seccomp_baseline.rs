@@ -42,7 +42,7 @@ fn locate(pod: &Pod, scope: Scope, minor: u32) -> Option<FieldPath> {
     let key = match scope {
         Scope::Pod => POD_ANNOTATION.to_string(),
         Scope::Container(..) => {
-            let (_, _, c) = scope.containers_indexed(&pod.spec).next()?;
+            let (_, _, c) = scope.one_container(&pod.spec)?;
             format!("{CONTAINER_ANNOTATION_PREFIX}{}", c.name)
         }
         Scope::All => return None,
