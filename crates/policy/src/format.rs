@@ -117,6 +117,19 @@ pub fn shortened(s: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
+/// `s` as one word a POSIX shell reads back as `s`: as it is when it holds
+/// only characters no shell treats specially, else in single quotes (a
+/// quote inside written `'\''`). For the commands messages suggest, which
+/// must work as typed.
+pub fn shell_word(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(format!("'{}'", s.replace('\'', "'\\''")))
+    }
+}
+
 /// An approximation of Go's `unicode.IsPrint`: letters, marks, numbers,
 /// punctuation, symbols and the ASCII space. Other spaces, control and
 /// format characters, surrogates and private-use characters are not.
@@ -162,6 +175,17 @@ mod tests {
         assert_eq!(containers_phrase(&["a"]), "container \"a\"");
         assert_eq!(containers_phrase(&["a", "b"]), "containers \"a\", \"b\"");
         assert_eq!(join_quote::<&str>(&[]), "");
+    }
+
+    #[test]
+    fn shell_words_read_back_as_written() {
+        assert_eq!(shell_word("d/app-1.yaml"), "d/app-1.yaml");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("#1"), "'#1'");
+        assert_eq!(shell_word("~x"), "'~x'");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

@@ -1452,9 +1452,7 @@ fn works_as_a_kubectl_plugin() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains(
-            "`kubectl rootlock fix <stdin>` adds both, and `kubectl rootlock trace` finds"
-        ),
+        text.contains("`kubectl rootlock fix -` adds both, and `kubectl rootlock trace` finds"),
         "{text}"
     );
     let out = common::run_program(&plugin, &["scan", "--level", "strict", "-"], b"");
@@ -1987,4 +1985,38 @@ fn a_capability_finding_points_at_the_capability() {
     ] {
         assert_located(&restricted, "capabilities_restricted", line, field);
     }
+}
+
+/// The `fix` command the text output suggests works as typed in a shell: a
+/// file name with spaces, quotes or `#` is quoted, and standard input is
+/// `-`, not the display name `<stdin>` (a redirection in a shell).
+#[test]
+fn the_suggested_fix_command_works_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "my app's #1.yaml";
+    std::fs::write(dir.path().join(name), pod("false")).unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["scan", "--color", "never", name])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("`rootlock fix 'my app'\\''s #1.yaml'` adds both"),
+        "{text}"
+    );
+    std::fs::write(dir.path().join("-x.yaml"), pod("false")).unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["scan", "--color", "never", "--", "-x.yaml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("`rootlock fix ./-x.yaml` adds both"),
+        "{text}"
+    );
+    let out = run_stdin(&["scan", "--color", "never", "-"], pod("false").as_bytes());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("`rootlock fix -` adds both"), "{text}");
 }

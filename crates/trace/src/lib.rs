@@ -321,16 +321,7 @@ fn verify_exit_problem(
 /// The command as a shell would show it.
 fn shell_words(argv: &[String]) -> String {
     argv.iter()
-        .map(|a| {
-            if !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
-            {
-                a.clone()
-            } else {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            }
-        })
+        .map(|a| rootlock_policy::format::shell_word(a))
         .collect::<Vec<_>>()
         .join(" ")
 }

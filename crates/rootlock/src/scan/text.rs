@@ -5,8 +5,10 @@
 use super::emit::Emitter;
 use super::report::{FindingReport, ObjectReport};
 use rootlock_manifest::InputError;
-use rootlock_policy::format::{pluralize, printable};
+use rootlock_manifest::files::STDIN_NAME;
+use rootlock_policy::format::{pluralize, printable, shell_word};
 use rootlock_policy::{LevelVersion, Severity};
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 struct Style {
@@ -187,10 +189,23 @@ fn finding(
         } else {
             format!(
                 "set `securityContext: {{readOnlyRootFilesystem: true}}` on this container, and mount an emptyDir at each path it writes (/tmp, caches, pid files); `{program} fix {}` adds both, and `{program} trace` finds the paths",
-                printable(&o.file)
+                printable(&fix_argument(&o.file))
             )
         };
         writeln!(out, "    {} {fix}", style.paint("32", "fix:"))?;
     }
     Ok(())
+}
+
+/// The input as `fix` takes it on a shell's command line: `-` for standard
+/// input (`<stdin>` would be a redirection), else the path as one word, a
+/// relative one starting with `-` behind `./` so it is not read as an option.
+fn fix_argument(file: &str) -> Cow<'_, str> {
+    if file == STDIN_NAME {
+        "-".into()
+    } else if file.starts_with('-') {
+        shell_word(&format!("./{file}")).into_owned().into()
+    } else {
+        shell_word(file)
+    }
 }
