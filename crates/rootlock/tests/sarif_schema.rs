@@ -206,3 +206,28 @@ fn uris_drop_dot_steps_and_doubled_slashes() {
         [format!("file://{}/p.yaml", dir.path().display())]
     );
 }
+
+/// Two objects of one file with the same identity (no name, as with
+/// `generateName`, or the same name twice) keep apart in code scanning:
+/// each result still has its own fingerprint.
+#[test]
+fn objects_without_a_name_of_their_own_keep_their_own_fingerprints() {
+    let pod = |generate: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{generateName: {generate}}}\nspec:\n  containers: [{{name: a, image: x}}]\n"
+        )
+    };
+    let manifest = [pod("one-"), pod("two-"), pod("three-")].join("---\n");
+    let out = run_stdin(&["scan", "--format", "sarif", "-"], manifest.as_bytes());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let mut prints: Vec<&str> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "readOnlyRootFilesystem")
+        .map(|r| r["partialFingerprints"]["rootlock/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(prints.len(), 3, "{results:#?}");
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), 3, "{prints:#?}");
+}

@@ -8,6 +8,7 @@ use rootlock_manifest::files::STDIN_NAME;
 use rootlock_policy::exemptions::INVALID_EXEMPTION;
 use rootlock_policy::sarif::{self, Driver};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::Write;
 
 /// A URI for a path as given on the command line: relative and
@@ -86,6 +87,41 @@ pub struct Sarif<W: Write> {
     driver: Driver,
     results: JsonArray,
     started: bool,
+    identities: Identities,
+}
+
+/// The objects of the file being written, by identity (`Kind/ns/name`),
+/// for fingerprints: code scanning folds results of one file with one
+/// fingerprint into one alert, and several objects of a file may share an
+/// identity (no name of their own, as with `generateName`, or a name
+/// written twice). The first keeps the identity, the next are numbered
+/// (`#2`, `#3`) in the order they are written. Only the current file is
+/// remembered, so memory stays that of one file however many are scanned.
+#[derive(Default)]
+struct Identities {
+    file: String,
+    seen: HashMap<String, usize>,
+}
+
+impl Identities {
+    fn of(&mut self, o: &ObjectReport) -> String {
+        if self.file != o.file {
+            self.file.clone_from(&o.file);
+            self.seen.clear();
+        }
+        let identity = format!(
+            "{}/{}/{}",
+            o.kind,
+            o.namespace.as_deref().unwrap_or(""),
+            o.name.as_deref().unwrap_or("")
+        );
+        let n = self.seen.entry(identity.clone()).or_insert(0);
+        *n += 1;
+        match *n {
+            1 => identity,
+            n => format!("{identity}#{n}"),
+        }
+    }
 }
 
 impl<W: Write> Sarif<W> {
@@ -95,6 +131,7 @@ impl<W: Write> Sarif<W> {
             driver: sarif::driver(),
             results: JsonArray::new(),
             started: false,
+            identities: Identities::default(),
         }
     }
 
@@ -115,6 +152,7 @@ impl<W: Write> Sarif<W> {
 impl<W: Write> Emitter for Sarif<W> {
     fn object(&mut self, o: &ObjectReport) -> std::io::Result<()> {
         self.start()?;
+        let identity = self.identities.of(o);
         for f in &o.findings {
             let index = self.driver.rule_index(f.rule);
             let mut r = json!({
@@ -129,7 +167,7 @@ impl<W: Write> Emitter for Sarif<W> {
                     "logicalLocations": [{"fullyQualifiedName": f.field, "kind": "member"}]
                 }],
                 "partialFingerprints": {
-                    "rootlock/v1": format!("{}/{}/{}/{}/{}", o.kind, o.namespace.as_deref().unwrap_or(""), o.name.as_deref().unwrap_or(""), f.rule, subject(f))
+                    "rootlock/v1": format!("{identity}/{}/{}", f.rule, subject(f))
                 }
             });
             if let Some(i) = index {
