@@ -217,7 +217,9 @@ fn objects_without_a_name_of_their_own_keep_their_own_fingerprints() {
             "apiVersion: v1\nkind: Pod\nmetadata: {{generateName: {generate}}}\nspec:\n  containers: [{{name: a, image: x}}]\n"
         )
     };
-    let manifest = [pod("one-"), pod("two-"), pod("three-")].join("---\n");
+    // And two containers without names (fragments leave them out) too.
+    let nameless = "apiVersion: v1\nkind: Pod\nmetadata: {name: nameless}\nspec:\n  containers: [{image: nginx}, {image: redis}]\n";
+    let manifest = [pod("one-"), pod("two-"), pod("three-"), nameless.into()].join("---\n");
     let out = run_stdin(&["scan", "--format", "sarif", "-"], manifest.as_bytes());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();
@@ -226,8 +228,8 @@ fn objects_without_a_name_of_their_own_keep_their_own_fingerprints() {
         .filter(|r| r["ruleId"] == "readOnlyRootFilesystem")
         .map(|r| r["partialFingerprints"]["rootlock/v1"].as_str().unwrap())
         .collect();
-    assert_eq!(prints.len(), 3, "{results:#?}");
+    assert_eq!(prints.len(), 5, "{results:#?}");
     prints.sort_unstable();
     prints.dedup();
-    assert_eq!(prints.len(), 3, "{prints:#?}");
+    assert_eq!(prints.len(), 5, "{prints:#?}");
 }

@@ -71,10 +71,12 @@ fn artifact_location(file: &str) -> Value {
 /// container, or for a bad exemption the annotation (an object may carry
 /// several, and the same key on a controller and on its template); code
 /// scanning folds results with one fingerprint into one alert. Container
-/// names, not indexes, keep the fingerprint across edits.
+/// names, not indexes, keep the fingerprint across edits; a container
+/// without one (a fragment's) is told apart by its field.
 fn subject(f: &FindingReport) -> &str {
     match &f.container {
-        Some(c) => c,
+        Some(c) if !c.is_empty() => c,
+        Some(_) => &f.field,
         None if f.rule == INVALID_EXEMPTION => &f.field,
         None => "",
     }
