@@ -433,16 +433,7 @@ mod summary_tests {
             "{}",
             summary(&o)
         );
-        let change = reduce::Change {
-            path: "/tmp/x".into(),
-            kind: reduce::ChangeKind::Created,
-            is_dir: false,
-            bytes: 0,
-            note: String::new(),
-            renamed_from: None,
-            linked_with: None,
-            folded: 0,
-        };
+        let change = reduce::Change::at("/tmp/x".into(), reduce::ChangeKind::Created);
         o.changes.push(change.clone());
         assert!(
             summary(&o).contains("\n1 change captured:\n  created    /tmp/x\n"),
@@ -521,16 +512,10 @@ mod summary_tests {
             exit_code: Some(0),
             ..Default::default()
         };
-        o.changes.push(reduce::Change {
-            path: "/tmp/a\n  created    /etc/fake\u{1b}[2K".into(),
-            kind: reduce::ChangeKind::Created,
-            is_dir: false,
-            bytes: 0,
-            note: String::new(),
-            renamed_from: None,
-            linked_with: None,
-            folded: 0,
-        });
+        o.changes.push(reduce::Change::at(
+            "/tmp/a\n  created    /etc/fake\u{1b}[2K".into(),
+            reduce::ChangeKind::Created,
+        ));
         let s = summary(&o);
         assert_eq!(s.lines().count(), 3, "{s}");
         assert!(

@@ -100,6 +100,25 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+impl Change {
+    /// A change of `kind` at `path` and nothing more: the other fields are
+    /// set where they are known (`Change { is_dir: true, ..Change::at(…) }`),
+    /// so that a field added later is not written out at every place a
+    /// change is made.
+    pub fn at(path: String, kind: ChangeKind) -> Change {
+        Change {
+            path,
+            kind,
+            is_dir: false,
+            bytes: 0,
+            note: String::new(),
+            renamed_from: None,
+            linked_with: None,
+            folded: 0,
+        }
+    }
+}
+
 /// Changes listed one by one in a directory; the rest are counted only
 /// (see [`Change::folded`]): a program that writes 300,000 files costs
 /// the trace no more than one that writes this many, per directory. Each
@@ -669,14 +688,9 @@ mod tests {
 
     fn ch(path: &str, kind: ChangeKind, is_dir: bool) -> Change {
         Change {
-            path: path.into(),
-            kind,
             is_dir,
             bytes: 10,
-            note: String::new(),
-            renamed_from: None,
-            linked_with: None,
-            folded: 0,
+            ..Change::at(path.into(), kind)
         }
     }
 

@@ -695,14 +695,10 @@ fn record_transients(
     not_utf8: &mut Vec<String>,
 ) {
     let change = |path, kind, is_dir, note, folded| Change {
-        path,
-        kind,
         is_dir,
-        bytes: 0,
         note,
-        renamed_from: None,
-        linked_with: None,
         folded,
+        ..Change::at(path, kind)
     };
     let anchored: std::collections::HashSet<String> = changes
         .iter()
@@ -890,14 +886,11 @@ fn attach_other_name(
             };
             at.insert(to.clone(), changes.len());
             changes.push(Change {
-                path: to,
-                kind,
                 is_dir,
-                bytes: 0,
                 note,
                 renamed_from,
                 linked_with,
-                folded: 0,
+                ..Change::at(to, kind)
             });
         }
     }

@@ -173,14 +173,9 @@ impl Walk<'_> {
             return;
         };
         self.out.push(Change {
-            path: self.layer_root.to_string(),
-            kind,
             is_dir: true,
-            bytes: 0,
             note,
-            renamed_from: None,
-            linked_with: None,
-            folded: 0,
+            ..Change::at(self.layer_root.to_string(), kind)
         });
     }
 
@@ -236,14 +231,8 @@ impl Walk<'_> {
                 self.entry_change(
                     &mut files,
                     Change {
-                        path: p,
-                        kind: ChangeKind::Deleted,
                         is_dir,
-                        bytes: 0,
-                        note: String::new(),
-                        renamed_from: None,
-                        linked_with: None,
-                        folded: 0,
+                        ..Change::at(p, ChangeKind::Deleted)
                     },
                 );
                 continue;
@@ -262,14 +251,11 @@ impl Walk<'_> {
                     };
                     let (entries, bytes) = self.subtree(&up, &p);
                     self.out.push(Change {
-                        path: p,
-                        kind: ChangeKind::Created,
                         is_dir: true,
                         bytes,
                         note: format!("renamed from {from}; {entries} entries below"),
                         renamed_from: Some(from),
-                        linked_with: None,
-                        folded: 0,
+                        ..Change::at(p, ChangeKind::Created)
                     });
                 } else if !in_lower || opaque {
                     let (entries, bytes) = self.subtree(&up, &p);
@@ -284,14 +270,10 @@ impl Walk<'_> {
                         String::new()
                     };
                     self.out.push(Change {
-                        path: p,
-                        kind,
                         is_dir: true,
                         bytes,
                         note,
-                        renamed_from: None,
-                        linked_with: None,
-                        folded: 0,
+                        ..Change::at(p, kind)
                     });
                 } else {
                     if let Some(lm) = &lower_meta
@@ -300,42 +282,27 @@ impl Walk<'_> {
                             || lm.gid() != meta.gid())
                     {
                         self.out.push(Change {
-                            path: p.clone(),
-                            kind: ChangeKind::Attributes,
                             is_dir: true,
-                            bytes: 0,
                             note: attributes_note(
                                 (lm.mode(), lm.uid(), lm.gid()),
                                 (meta.mode(), meta.uid(), meta.gid()),
                             ),
-                            renamed_from: None,
-                            linked_with: None,
-                            folded: 0,
+                            ..Change::at(p.clone(), ChangeKind::Attributes)
                         });
                     } else if is_empty_dir(&up) {
                         self.out.push(Change {
-                            path: p.clone(),
-                            kind: ChangeKind::Touched,
                             is_dir: true,
-                            bytes: 0,
                             note: COPIED_UP_EMPTY.to_string(),
-                            renamed_from: None,
-                            linked_with: None,
-                            folded: 0,
+                            ..Change::at(p.clone(), ChangeKind::Touched)
                         });
                     } else if let Some(lm) = &lower_meta
                         && (meta.mtime(), meta.mtime_nsec()) > (lm.mtime(), lm.mtime_nsec())
                         && self.only_copied_up(&up, &low)
                     {
                         self.out.push(Change {
-                            path: p.clone(),
-                            kind: ChangeKind::Touched,
                             is_dir: true,
-                            bytes: 0,
                             note: TIMES_SET.to_string(),
-                            renamed_from: None,
-                            linked_with: None,
-                            folded: 0,
+                            ..Change::at(p.clone(), ChangeKind::Touched)
                         });
                     }
                     self.dir(&up, &low, &p);
@@ -356,14 +323,9 @@ impl Walk<'_> {
             self.entry_change(
                 &mut files,
                 Change {
-                    path: p,
-                    kind,
-                    is_dir: false,
                     bytes: meta.len(),
                     note,
-                    renamed_from: None,
-                    linked_with: None,
-                    folded: 0,
+                    ..Change::at(p, kind)
                 },
             );
         }
