@@ -91,6 +91,42 @@ fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
     ))
 }
 
+/// Why a (normalized) path must not become a writable volume, if it must
+/// not: a volume at or above a system path re-opens what the read-only root
+/// closed, and `rootlock scan --level immutable` reports it
+/// (writableSystemPath); the fix must not create what the scan refuses. A
+/// volume at a kernel interface or at what the kubelet mounts would keep
+/// the pod from starting. One rule for every plan reader (`fix --plan`,
+/// `fix --writable`, `trace --verify --plan`): a plan one accepts, the
+/// others do.
+pub fn system_path_refusal(path: &str) -> Option<String> {
+    if is_at_or_above_system_path(path) {
+        return Some(format!(
+            "{path} is a system path or holds one; a writable volume there would let the \
+             container replace binaries, libraries or configuration (writableSystemPath): \
+             make only the directory the program writes to writable"
+        ));
+    }
+    if is_kernel_path(path) {
+        return Some(format!(
+            "{path} is the kernel's (/proc, /sys or /dev, all but /dev/shm): a volume there \
+             keeps the container from starting (runc refuses one over /proc) or hides its \
+             devices; what fails to write there is no file the application keeps"
+        ));
+    }
+    // A volume where the kubelet mounts something is a second mount at the
+    // same place (the API server refuses duplicate mount paths) or a
+    // directory over a file (the runtime cannot start the container).
+    super::kubelet_mounts()
+        .find(|k| path == *k || path.strip_prefix(*k).is_some_and(|r| r.starts_with('/')))
+        .map(|k| {
+            format!(
+                "{path} is where the kubelet mounts {k} in every container: a volume there \
+                 would collide with that mount"
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
