@@ -1,6 +1,7 @@
 //! `--writable PATH[=memory|disk][:SIZE]`.
 
 use crate::edits::DEFAULT_MEMORY_SIZE;
+use rootlock_policy::immutable::system_path_refusal;
 use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{Medium, PlannedPath};
 
@@ -55,9 +56,6 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
         reason: "--writable".into(),
     })
 }
-
-/// Moved to the policy crate, where `trace --verify --plan` reads it too.
-pub use rootlock_policy::immutable::system_path_refusal;
 
 #[cfg(test)]
 mod tests {
