@@ -1426,9 +1426,10 @@ fn a_backslash_in_a_unix_file_name_is_encoded_not_a_separator() {
 
 #[test]
 fn works_as_a_kubectl_plugin() {
-    let dir = std::env::temp_dir().join(format!("rootlock-plugin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let plugin = dir.join("kubectl-rootlock");
+    // Removed on drop, a failed assertion included: the copy is the whole
+    // debug binary (about 250 MB).
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("kubectl-rootlock");
     std::fs::copy(common::bin(), &plugin).unwrap();
     let out = std::process::Command::new(&plugin)
         .arg("--help")
@@ -1462,7 +1463,6 @@ fn works_as_a_kubectl_plugin() {
         err.starts_with("kubectl rootlock scan: --level strict"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
