@@ -34,7 +34,7 @@ pub struct ScanArgs {
     /// Largest single document accepted, in bytes (suffixes Ki, Mi, Gi).
     #[arg(long, default_value = "16Mi", value_parser = rootlock_manifest::limits::parse_size)]
     pub max_document_size: usize,
-    /// Color: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    /// Color: auto (when stdout is a terminal and NO_COLOR is unset or empty), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
     /// Files or directories (YAML/JSON, recursively); `-` reads stdin.

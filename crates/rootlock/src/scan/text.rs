@@ -36,8 +36,18 @@ fn use_color(mode: &str) -> bool {
     match mode {
         "always" => true,
         "never" => false,
-        _ => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+        _ => auto_color(
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::io::stdout().is_terminal(),
+        ),
     }
+}
+
+/// `--color auto`: on a terminal, unless `NO_COLOR` is set to something.
+/// An empty `NO_COLOR` is as unset (no-color.org: "present and not an
+/// empty string"), as a shell's `NO_COLOR= cmd` means.
+fn auto_color(no_color: Option<&std::ffi::OsStr>, terminal: bool) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Text output, written object by object with the summary at the end.
@@ -207,5 +217,19 @@ fn fix_argument(file: &str) -> Cow<'_, str> {
         shell_word(&format!("./{file}")).into_owned().into()
     } else {
         shell_word(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_no_color_is_as_unset() {
+        use std::ffi::OsStr;
+        assert!(auto_color(None, true));
+        assert!(auto_color(Some(OsStr::new("")), true));
+        assert!(!auto_color(Some(OsStr::new("1")), true));
+        assert!(!auto_color(None, false));
     }
 }
