@@ -12,8 +12,8 @@ use rootlock_policy::pss::{
 use rootlock_policy::{ContainerRef, FieldPath, Pod};
 
 /// The first policy minor version that reads the `seccompProfile` fields
-/// and ignores the annotations.
-pub const FIELDS_FROM_MINOR: u32 = 19;
+/// and ignores the annotations: the policy check's own switch.
+pub use rootlock_policy::pss::SECCOMP_FIELDS_FROM_MINOR as FIELDS_FROM_MINOR;
 
 /// The value the fix writes under `--force`: the annotation spelling of
 /// `RuntimeDefault`.

@@ -27,7 +27,8 @@ mod windows_host_process;
 /// `fix`, which must recognise what that check rejects.
 pub use seccomp_baseline::{
     CONTAINER_ANNOTATION_PREFIX as SECCOMP_CONTAINER_ANNOTATION_PREFIX,
-    POD_ANNOTATION as SECCOMP_POD_ANNOTATION, valid_annotation as valid_seccomp_annotation,
+    FIELDS_FROM_MINOR as SECCOMP_FIELDS_FROM_MINOR, POD_ANNOTATION as SECCOMP_POD_ANNOTATION,
+    valid_annotation as valid_seccomp_annotation,
 };
 
 use crate::finding::FieldPath;

@@ -11,6 +11,9 @@ use crate::scope::{Scope, Violation};
 
 pub const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 pub const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+/// The first policy minor version that reads the `seccompProfile` fields
+/// and ignores the annotations.
+pub const FIELDS_FROM_MINOR: u32 = 19;
 
 pub static CHECK: PssCheck = PssCheck {
     id: "seccompProfile_baseline",
@@ -22,7 +25,7 @@ pub static CHECK: PssCheck = PssCheck {
             eval: v1_0,
         },
         CheckVersion {
-            min_minor: 19,
+            min_minor: FIELDS_FROM_MINOR,
             overrides: &[],
             eval: v1_19,
         },
@@ -36,7 +39,7 @@ pub static CHECK: PssCheck = PssCheck {
 /// Before 1.19 the check reads annotations only: a finding points at the
 /// subject's annotation, not at a `seccompProfile` field it ignores.
 fn locate(pod: &Pod, scope: Scope, minor: u32) -> Option<FieldPath> {
-    if minor >= 19 {
+    if minor >= FIELDS_FROM_MINOR {
         return None;
     }
     let key = match scope {
