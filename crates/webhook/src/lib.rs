@@ -30,6 +30,7 @@ pub mod pods;
 pub mod response_json;
 pub mod review;
 pub mod server;
+pub mod serving_cert;
 
 use admit::{Call, Webhook};
 use cache::{KubePodLister, NamespaceCache, Namespaces};

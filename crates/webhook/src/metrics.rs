@@ -32,6 +32,16 @@ pub struct PathLabel {
     pub path: &'static str,
 }
 
+/// What the server reads at each scrape, besides the counters.
+pub struct Readings {
+    pub cache_age_seconds: f64,
+    pub cache_ready: bool,
+    /// Kept by the log writer.
+    pub log_lines_dropped: u64,
+    /// The serving certificate's notAfter (Unix seconds), if known.
+    pub certificate_not_after: Option<i64>,
+}
+
 pub struct Metrics {
     registry: Registry,
     evaluations: Family<EvalLabels, Counter>,
@@ -40,6 +50,7 @@ pub struct Metrics {
     cache_age: Gauge<f64, AtomicU64>,
     cache_ready: Gauge,
     log_lines_dropped: Counter,
+    certificate_expiry: Gauge,
 }
 
 pub fn operation_label(op: &str) -> &'static str {
@@ -127,8 +138,18 @@ impl Metrics {
             "Log lines dropped because the log writer's queue was full (stderr not read fast enough)",
             log_lines_dropped.clone(),
         );
+        // The usual name for it (cert-manager's and the kubelet's
+        // certificate gauges are timestamps too), so an alert is written
+        // as `… - time() < 7 * 86400`.
+        let certificate_expiry = Gauge::default();
+        registry.register(
+            "certificate_expiry_timestamp_seconds",
+            "The serving certificate's notAfter, in Unix seconds (0 when its dates could not be read)",
+            certificate_expiry.clone(),
+        );
         Metrics {
             registry,
+            certificate_expiry,
             log_lines_dropped,
             evaluations,
             requests,
@@ -166,20 +187,17 @@ impl Metrics {
         }
     }
 
-    /// The text exposition asked for, with the cache gauges and the count
-    /// of dropped log lines (kept by the log writer) brought up to date.
-    pub fn render(
-        &self,
-        cache_age_seconds: f64,
-        cache_ready: bool,
-        log_lines_dropped: u64,
-        how: Exposition,
-    ) -> String {
-        self.cache_age.set(cache_age_seconds);
-        self.cache_ready.set(i64::from(cache_ready));
+    /// The text exposition asked for, with the gauges and the count of
+    /// dropped log lines brought up to date from `now`.
+    pub fn render(&self, now: &Readings, how: Exposition) -> String {
+        self.cache_age.set(now.cache_age_seconds);
+        self.cache_ready.set(i64::from(now.cache_ready));
+        self.certificate_expiry
+            .set(now.certificate_not_after.unwrap_or(0));
         let counted = self.log_lines_dropped.get();
-        if log_lines_dropped > counted {
-            self.log_lines_dropped.inc_by(log_lines_dropped - counted);
+        if now.log_lines_dropped > counted {
+            self.log_lines_dropped
+                .inc_by(now.log_lines_dropped - counted);
         }
         let mut out = String::new();
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
@@ -193,6 +211,15 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn readings(cache_age_seconds: f64, log_lines_dropped: u64) -> Readings {
+        Readings {
+            cache_age_seconds,
+            cache_ready: true,
+            log_lines_dropped,
+            certificate_not_after: Some(1_795_000_000),
+        }
+    }
 
     fn metrics_with_samples() -> Metrics {
         let m = Metrics::new();
@@ -210,13 +237,13 @@ mod tests {
     #[test]
     fn renders_openmetrics() {
         let m = metrics_with_samples();
-        let text = m.render(1.5, true, 7, Exposition::OpenMetrics);
+        let text = m.render(&readings(1.5, 7), Exposition::OpenMetrics);
         assert!(
             text.contains("rootlock_webhook_log_lines_dropped_total 7\n"),
             "{text}"
         );
         // The count the log writer keeps is mirrored, not added up.
-        let text = m.render(1.5, true, 9, Exposition::OpenMetrics);
+        let text = m.render(&readings(1.5, 9), Exposition::OpenMetrics);
         assert!(
             text.contains("rootlock_webhook_log_lines_dropped_total 9\n"),
             "{text}"
@@ -225,6 +252,10 @@ mod tests {
         assert!(text.contains("# TYPE rootlock_webhook_evaluations counter"));
         assert!(text.contains("rootlock_webhook_request_duration_seconds_bucket"));
         assert!(text.contains("rootlock_webhook_namespace_cache_age_seconds 1.5"));
+        assert!(
+            text.contains("rootlock_webhook_certificate_expiry_timestamp_seconds 1795000000\n"),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"));
     }
 
@@ -237,7 +268,7 @@ mod tests {
     fn latency_buckets_reach_the_longest_request_deadline() {
         let m = Metrics::new();
         m.request("/validate", 200, 4.9);
-        let text = m.render(0.0, true, 0, Exposition::PrometheusText);
+        let text = m.render(&readings(0.0, 0), Exposition::PrometheusText);
         let bounds: Vec<(f64, u64)> = text
             .lines()
             .filter_map(|l| l.strip_prefix("rootlock_webhook_request_duration_seconds_bucket{"))
@@ -266,7 +297,7 @@ mod tests {
     /// once, and no OpenMetrics-only line is left.
     #[test]
     fn renders_prometheus_text_that_keeps_the_0_0_4_rules() {
-        let text = metrics_with_samples().render(1.5, true, 0, Exposition::PrometheusText);
+        let text = metrics_with_samples().render(&readings(1.5, 0), Exposition::PrometheusText);
         let mut families = std::collections::HashSet::new();
         let mut family: Option<(String, String)> = None;
         let mut samples = 0;

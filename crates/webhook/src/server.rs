@@ -28,13 +28,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use rustls::server::{ClientHello, ResolvesServerCert};
-use rustls::sign::CertifiedKey;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -139,136 +137,12 @@ impl ServerOptions {
     }
 }
 
-/// Installs rustls' process-wide crypto provider (ring) once.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-type Stamp = Option<(SystemTime, u64, SystemTime, u64)>;
-
-fn stamp(cert: &Path, key: &Path) -> Stamp {
-    let c = std::fs::metadata(cert).ok()?;
-    let k = std::fs::metadata(key).ok()?;
-    Some((c.modified().ok()?, c.len(), k.modified().ok()?, k.len()))
-}
-
-/// Reads a PEM certificate chain and private key.
-pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
-    let cert_pem = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
-    let key_pem = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_slice())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    if certs.is_empty() {
-        return Err(format!("{}: no certificate found", cert.display()));
-    }
-    let key_der = rustls_pemfile::private_key(&mut key_pem.as_slice())
-        .map_err(|e| format!("{}: {e}", key.display()))?
-        .ok_or_else(|| format!("{}: no private key found", key.display()))?;
-    let signer = rustls::crypto::ring::sign::any_supported_type(&key_der)
-        .map_err(|e| format!("{}: {e}", key.display()))?;
-    let ck = CertifiedKey::new(certs, signer);
-    ck.keys_match()
-        .map_err(|e| format!("{} does not match {}: {e}", key.display(), cert.display()))?;
-    Ok(ck)
-}
-
-/// Whether a client accepts the dates of `ck`'s certificate now: one that
-/// has expired (a stale Secret restored or synced back) or is not valid yet
-/// is no replacement for the one in service, which every client would
-/// then refuse.
-fn valid_now(ck: &CertifiedKey, cert: &Path) -> Result<(), String> {
-    let der = ck
-        .end_entity_cert()
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    let Some((from, until)) = crate::certs::validity_of(der) else {
-        return Err(format!("{}: no validity dates found", cert.display()));
-    };
-    let now = time::OffsetDateTime::now_utc();
-    if now < from || now > until {
-        return Err(format!(
-            "{}: valid from {from} until {until}, not now",
-            cert.display()
-        ));
-    }
-    Ok(())
-}
-
-/// A `ResolvesServerCert` that re-reads the certificate and key when their
-/// files change (checked at most once per interval, on a handshake). A
-/// half-written or broken pair keeps the previous one in service.
-pub struct ReloadingCert {
-    cert: PathBuf,
-    key: PathBuf,
-    interval_ms: u64,
-    start: Instant,
-    last_check_ms: AtomicU64,
-    current: RwLock<(Arc<CertifiedKey>, Stamp)>,
-}
-
-impl std::fmt::Debug for ReloadingCert {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReloadingCert")
-            .field("cert", &self.cert)
-            .field("key", &self.key)
-            .finish()
-    }
-}
-
-impl ReloadingCert {
-    pub fn new(cert: PathBuf, key: PathBuf, interval: Duration) -> Result<ReloadingCert, String> {
-        let s = stamp(&cert, &key);
-        let ck = load_certified_key(&cert, &key)?;
-        Ok(ReloadingCert {
-            cert,
-            key,
-            interval_ms: interval.as_millis() as u64,
-            start: Instant::now(),
-            last_check_ms: AtomicU64::new(0),
-            current: RwLock::new((Arc::new(ck), s)),
-        })
-    }
-
-    fn maybe_reload(&self) {
-        let now = self.start.elapsed().as_millis() as u64;
-        let last = self.last_check_ms.load(Ordering::Relaxed);
-        if now.saturating_sub(last) < self.interval_ms
-            || self
-                .last_check_ms
-                .compare_exchange(last, now.max(1), Ordering::AcqRel, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        let s = stamp(&self.cert, &self.key);
-        if s.is_none() || self.current.read().map(|c| c.1 == s).unwrap_or(true) {
-            return;
-        }
-        match load_certified_key(&self.cert, &self.key)
-            .and_then(|ck| valid_now(&ck, &self.cert).map(|()| ck))
-        {
-            Ok(ck) => {
-                if let Ok(mut cur) = self.current.write() {
-                    *cur = (Arc::new(ck), s);
-                }
-                tracing::info!(cert = %self.cert.display(), "serving certificate reloaded");
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "certificate changed but could not be loaded; keeping the previous one")
-            }
-        }
-    }
-}
-
-impl ResolvesServerCert for ReloadingCert {
-    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        self.maybe_reload();
-        self.current.read().ok().map(|c| c.0.clone())
-    }
-}
+pub use crate::serving_cert::{ReloadingCert, install_crypto_provider, load_certified_key};
 
 struct App {
     webhook: Arc<Webhook>,
+    /// The serving certificate, for `/readyz` and the expiry gauge.
+    cert: Arc<ReloadingCert>,
     shutting_down: AtomicBool,
     /// [`ServerOptions::body_budget`], in bytes.
     bodies: crate::body_budget::Budget,
@@ -347,7 +221,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     .with_safe_default_protocol_versions()
     .map_err(|e| e.to_string())?
     .with_no_client_auth()
-    .with_cert_resolver(resolver);
+    .with_cert_resolver(resolver.clone());
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = TlsAcceptor::from(Arc::new(tls));
     let listener = TcpListener::bind(opts.listen)
@@ -356,6 +230,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = Arc::new(App {
         webhook,
+        cert: resolver,
         shutting_down: AtomicBool::new(false),
         bodies: crate::body_budget::Budget::new(opts.body_budget),
         answers: crate::outbox::Budget::new(opts.answer_budget),
@@ -557,6 +432,17 @@ async fn close_when_unready(State(app): State<Arc<App>>, mut response: Response)
 async fn readyz(State(app): State<Arc<App>>) -> Response {
     if app.shutting_down.load(Ordering::Acquire) {
         (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response()
+    } else if let Some(why) = {
+        app.cert.maybe_reload();
+        app.cert.not_valid_now()
+    } {
+        // Every client refuses this certificate: an endpoint that fails
+        // every handshake is not ready (and a rollout that brings one
+        // stops there instead of replacing the pods that still serve).
+        plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("serving certificate not valid: {why}"),
+        )
     } else if app.webhook.namespaces.is_ready() {
         (StatusCode::OK, "ok\n").into_response()
     } else {
@@ -573,9 +459,12 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let how = Exposition::negotiate(accept);
     let ns = &app.webhook.namespaces;
     let text = app.webhook.metrics.render(
-        ns.age_seconds(),
-        ns.is_ready(),
-        crate::logging::dropped_lines(),
+        &crate::metrics::Readings {
+            cache_age_seconds: ns.age_seconds(),
+            cache_ready: ns.is_ready(),
+            log_lines_dropped: crate::logging::dropped_lines(),
+            certificate_not_after: app.cert.not_after_unix(),
+        },
         how,
     );
     (

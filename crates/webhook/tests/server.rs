@@ -893,3 +893,74 @@ async fn a_pair_on_disk_that_is_not_valid_now_does_not_replace_the_one_in_servic
     h.ca_pem = g.ca_cert_pem.clone();
     assert_eq!(served_leaf(&h).await, leaf_der(&g));
 }
+
+/// A pair that is not valid now at startup (an expired Secret) still
+/// starts the server, so that the renewed pair is taken within a second
+/// of being written instead of after a crash loop's back-off; but
+/// `/readyz` fails and says why, and the expiry gauge shows the date an
+/// alert reads. Before, the server started silently ready with a
+/// certificate every API server handshake refused.
+#[tokio::test]
+async fn an_expired_pair_at_startup_serves_unready_until_a_valid_one_replaces_it() {
+    let now = time::OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    let expired_at = now - day * 2;
+    let (cert, key) = pair_valid(now - day * 90, expired_at);
+    let h = start_tuned(
+        Default::default(),
+        Namespaces::Offline,
+        None,
+        Duration::ZERO,
+        |o| {
+            std::fs::write(&o.tls_cert, &cert).unwrap();
+            std::fs::write(&o.tls_key, &key).unwrap();
+        },
+    )
+    .await;
+    // As the kubelet probes: over HTTPS without verifying the certificate.
+    let probe = reqwest::Client::builder()
+        .use_rustls_tls()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let gauge = |text: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("rootlock_webhook_certificate_expiry_timestamp_seconds "))
+            .map(|v| v.parse::<i64>().unwrap())
+    };
+    let ready = probe.get(h.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let why = ready.text().await.unwrap();
+    assert!(
+        why.contains("serving certificate not valid") && why.contains("not now"),
+        "{why}"
+    );
+    let metrics = probe
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        gauge(&metrics),
+        Some(expired_at.unix_timestamp()),
+        "{metrics}"
+    );
+
+    // The renewed pair, read on the same kept-alive connection's probe.
+    let g = generate_pair(h.dir.path());
+    let ready = probe.get(h.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
+    let (_, until) = rootlock_webhook::certs::validity_of(&leaf_der(&g)).unwrap();
+    let metrics = probe
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(gauge(&metrics), Some(until.unix_timestamp()), "{metrics}");
+}
