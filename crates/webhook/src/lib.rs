@@ -18,6 +18,7 @@ pub mod config;
 pub mod controllers;
 mod idle_io;
 pub mod labels;
+pub mod listen;
 pub mod logging;
 pub mod metrics;
 pub mod metrics_format;
@@ -47,8 +48,9 @@ use std::time::Duration;
 pub struct WebhookArgs {
     #[command(subcommand)]
     pub command: Option<WebhookCommand>,
-    /// Address to listen on, e.g. 0.0.0.0:8443.
-    #[arg(long, default_value = "0.0.0.0:8443", value_name = "ADDR")]
+    /// Address to listen on. The default, [::]:8443, is every IPv6 and IPv4
+    /// address (IPv4 only on a kernel without IPv6).
+    #[arg(long, default_value = "[::]:8443", value_name = "ADDR")]
     pub listen: String,
     /// Serving certificate (PEM); re-read when the file changes.
     #[arg(long, value_name = "FILE")]

@@ -33,7 +33,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
@@ -224,9 +223,7 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
     .with_cert_resolver(resolver.clone());
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = TlsAcceptor::from(Arc::new(tls));
-    let listener = TcpListener::bind(opts.listen)
-        .await
-        .map_err(|e| format!("listen on {}: {e}", opts.listen))?;
+    let listener = crate::listen::bind(opts.listen)?;
     let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = Arc::new(App {
         webhook,

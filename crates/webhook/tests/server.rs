@@ -964,3 +964,36 @@ async fn an_expired_pair_at_startup_serves_unready_until_a_valid_one_replaces_it
         .unwrap();
     assert_eq!(gauge(&metrics), Some(until.unix_timestamp()), "{metrics}");
 }
+
+/// The default address, `[::]`, is reached over both families: an
+/// IPv6-only cluster's API server calls the pod over IPv6, where the old
+/// default, `0.0.0.0`, could not be reached. (On a kernel without IPv6 it
+/// is IPv4 only, and this test asserts that instead.)
+#[tokio::test]
+async fn the_unspecified_ipv6_address_serves_ipv4_and_ipv6_clients() {
+    let h = start_tuned(
+        Default::default(),
+        Namespaces::Offline,
+        None,
+        Duration::from_secs(1),
+        |o| o.listen = "[::]:0".parse().unwrap(),
+    )
+    .await;
+    let port = h.addr.port();
+    let ipv6 = std::net::TcpListener::bind("[::1]:0").is_ok();
+    assert_eq!(h.addr.is_ipv6(), ipv6, "{}", h.addr);
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let mut hosts = vec!["127.0.0.1"];
+    if ipv6 {
+        hosts.push("[::1]");
+    }
+    for host in hosts {
+        let url = format!("https://{host}:{port}/healthz");
+        let status = client.get(&url).send().await.unwrap().status();
+        assert_eq!(status, 200, "{url}");
+    }
+}
