@@ -1,10 +1,13 @@
 //! Pod controllers (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
 //! CronJob, ReplicationController, PodTemplate): warn and audit on the pod
 //! template, never deny, so `kubectl apply` tells the user at once that the
-//! pods would be rejected. Errors fail open with an `error` annotation.
+//! pods would be rejected. Errors fail open with an `error` annotation. In
+//! a namespace with mutation on, the template is judged as `/mutate` will
+//! make its pods ([`crate::template_mutation`]).
 
 use crate::admit::{Call, Webhook, exemptions_of, namespace_policy};
 use crate::review::AdmissionResponse;
+use crate::template_mutation::mutated_template;
 use rootlock_manifest::workloads;
 
 /// `(group, resource)` of every pod controller.
@@ -85,14 +88,15 @@ pub async fn validate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         .config
         .annotation_exemptions
         .then(|| exemptions_of(&workload.pod));
-    let mut response = wh.evaluate_pod(
-        call,
-        &policy,
-        errors,
-        &workload.pod,
-        exemptions.as_ref(),
-        false,
-    );
+    // Judged as its pods will arrive: mutated, where the namespace has
+    // mutation on (see template_mutation).
+    let mutated = mutated_template(wh, &labels, object, &workload, exemptions.as_ref());
+    let (pod, mutation_warnings) = match &mutated {
+        Some((pod, warnings)) => (pod, warnings.as_slice()),
+        None => (&workload.pod, &[][..]),
+    };
+    let mut response = wh.evaluate_pod(call, &policy, errors, pod, exemptions.as_ref(), false);
+    response.warnings.extend_from_slice(mutation_warnings);
     if wh.config.annotation_exemptions {
         response
             .warnings

@@ -32,6 +32,7 @@ pub mod response_json;
 pub mod review;
 pub mod server;
 pub mod serving_cert;
+pub mod template_mutation;
 
 use admit::{Call, Webhook};
 use cache::{KubePodLister, NamespaceCache, Namespaces};

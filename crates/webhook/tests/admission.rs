@@ -734,6 +734,70 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
     );
 }
 
+/// In a namespace with mutation on, a controller is judged as its pods
+/// will reach `/validate`: mutated. Before, a Deployment whose containers
+/// left `readOnlyRootFilesystem` unset was warned about it at `kubectl
+/// apply` (and counted in its audit annotation) while each pod it created
+/// was patched and admitted. An explicit `false`, which the mutation
+/// keeps, is still warned, with the mutation's own word on it.
+#[tokio::test]
+async fn a_controller_is_judged_as_the_mutation_will_make_its_pods() {
+    let unset = |name: &str| {
+        let mut c = hardened_container(name);
+        c["securityContext"]
+            .as_object_mut()
+            .unwrap()
+            .remove("readOnlyRootFilesystem");
+        c
+    };
+    let deployment = |containers: Value| {
+        variant("03-deployment-create", "dep-mutated", |r| {
+            let spec = &mut r["object"]["spec"]["template"]["spec"];
+            spec.as_object_mut().unwrap().remove("initContainers");
+            spec["containers"] = containers;
+        })
+    };
+    let mutating = start(config("mutate:\n  enabled: true\n")).await;
+    let plain = start(Default::default()).await;
+    let body = deployment(json!([unset("web")]));
+
+    let r = plain.review("/validate", &body).await;
+    let warned = r["warnings"].to_string();
+    assert!(warned.contains("readOnlyRootFilesystem != true"), "{r}");
+    assert!(r["auditAnnotations"]["audit-violations"].is_string(), "{r}");
+
+    let r = mutating.review("/validate", &body).await;
+    assert_eq!(r["allowed"], true);
+    assert!(r.get("warnings").is_none(), "{r}");
+    assert!(r.get("auditAnnotations").is_none(), "{r}");
+
+    // The pod the Deployment creates, mutated, is admitted: the template's
+    // verdict is the pod's.
+    let mut pod = variant("05-pod-create", "pod-of-dep", |_| {});
+    pod["request"]["object"]["spec"] =
+        body["request"]["object"]["spec"]["template"]["spec"].clone();
+    let m = mutating.review("/mutate", &pod).await;
+    let patch: Vec<Value> =
+        serde_json::from_slice(&decode_b64(m["patch"].as_str().unwrap())).unwrap();
+    rootlock_webhook::mutate::apply_adds(&mut pod["request"]["object"], &patch).unwrap();
+    let v = mutating.review("/validate", &pod).await;
+    assert_eq!(v["allowed"], true, "{v}");
+
+    // An explicit false stays, and so does its warning.
+    let mut kept = unset("side");
+    kept["securityContext"]["readOnlyRootFilesystem"] = json!(false);
+    let r = mutating
+        .review("/validate", &deployment(json!([unset("web"), kept])))
+        .await;
+    let w = r["warnings"].to_string();
+    assert!(w.contains("container \\\"side\\\" must set"), "{w}");
+    assert!(!w.contains("container \\\"web\\\" must set"), "{w}");
+    assert!(
+        w.contains("sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"),
+        "{w}"
+    );
+}
+
 /// A mirror pod is the API's copy of a static pod the kubelet runs from
 /// its own manifest: a patch to it changes the copy, never the container
 /// (kubernetes/kubernetes#105844). Patched, it would claim a read-only
