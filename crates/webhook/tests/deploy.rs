@@ -168,6 +168,29 @@ fn two_replicas_behind_a_disruption_budget_and_a_service_that_select_them() {
     }
 }
 
+/// The kubelet's SIGKILL comes after the shutdown delay and the whole
+/// drain, with time to spare: at 30 s for 5 s + 25 s, it raced the drain's
+/// last requests, which were cut instead of answered.
+#[test]
+fn the_grace_period_outlasts_the_shutdown_delay_and_the_drain() {
+    let deployment = one("deployment.yaml", "Deployment");
+    let spec = &deployment["spec"]["template"]["spec"];
+    let grace = spec["terminationGracePeriodSeconds"].as_u64().unwrap();
+    let args = strings(&spec["containers"][0]["args"]);
+    let delay: u64 = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--shutdown-delay="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let addr = "127.0.0.1:0".parse().unwrap();
+    let drain = rootlock_webhook::server::ServerOptions::new(addr, "c", "k").shutdown_grace;
+    assert!(
+        grace >= delay + drain.as_secs() + 3,
+        "grace {grace} s for {delay} s + {drain:?}"
+    );
+}
+
 #[test]
 fn rbac_only_watches_namespaces_and_lists_pods() {
     let role = one("rbac.yaml", "ClusterRole");
