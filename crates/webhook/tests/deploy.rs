@@ -310,3 +310,121 @@ fn the_webhooks_own_pod_passes_the_immutable_level_with_no_finding() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(pods, 1);
 }
+
+/// The segments of a kustomize fieldPath: split at dots outside brackets
+/// (`[key=kubernetes.io/metadata.name]` is one segment).
+fn field_path(path: &str) -> Vec<String> {
+    let mut segs = vec![String::new()];
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                segs.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        segs.last_mut().unwrap().push(c);
+    }
+    segs
+}
+
+/// Whether the kustomize fieldPath `pattern` selects `at` in `doc`
+/// (`*` any element, `[k=v]` the element whose `k` is `v`).
+fn selects(doc: &Value, pattern: &[String], at: &[Value]) -> bool {
+    if pattern.len() != at.len() {
+        return false;
+    }
+    let mut node = doc;
+    for (p, seg) in pattern.iter().zip(at) {
+        let ok = match seg {
+            Value::Number(i) => {
+                let i = i.as_u64().unwrap() as usize;
+                let element = &node[i];
+                p == "*"
+                    || p.parse::<usize>() == Ok(i)
+                    || p.strip_prefix('[')
+                        .and_then(|p| p.strip_suffix(']'))
+                        .and_then(|p| p.split_once('='))
+                        .is_some_and(|(k, v)| element[k] == v)
+            }
+            Value::String(k) => p == k,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        node = match seg {
+            Value::Number(i) => &node[i.as_u64().unwrap() as usize],
+            Value::String(k) => &node[k.as_str()],
+            _ => unreachable!(),
+        };
+    }
+    true
+}
+
+/// Every place a string `ns` sits in `v`, as its path.
+fn places(v: &Value, ns: &str, at: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+    match v {
+        Value::String(s) if s == ns => out.push(at.clone()),
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, e)| {
+            at.push(i.into());
+            places(e, ns, at, out);
+            at.pop();
+        }),
+        Value::Object(m) => m.iter().for_each(|(k, e)| {
+            at.push(k.as_str().into());
+            places(e, ns, at, out);
+            at.pop();
+        }),
+        _ => {}
+    }
+}
+
+/// An overlay that renames the namespace (`namespace: x` over `deploy/`)
+/// and lists `namespace-references.yaml` rewrites every field that names
+/// it: kustomize's namespace change does `metadata.namespace` and the
+/// Namespace's name, the replacements everything else. Before, the
+/// webhook configurations kept calling the Service in `rootlock-system`.
+/// (Checked with `kubectl kustomize` v5.5 too, by hand: no
+/// `rootlock-system` left in a renamed build.) A new field naming the
+/// namespace fails here until it gets a replacement.
+#[test]
+fn every_reference_to_the_namespace_follows_a_renamed_install() {
+    let ns = namespace();
+    let text = std::fs::read_to_string(deploy_dir().join("namespace-references.yaml")).unwrap();
+    let replacements: Value = serde_norway::from_str(&text).unwrap();
+    let replacements = replacements.as_array().unwrap();
+    assert_eq!(replacements.len(), 1);
+    assert_eq!(replacements[0]["source"]["kind"], "Namespace");
+    assert_eq!(replacements[0]["source"]["fieldPath"], "metadata.name");
+    let targets = replacements[0]["targets"].as_array().unwrap();
+    let kustomization = one("kustomization.yaml", "Kustomization");
+    let mut checked = 0;
+    for file in strings(&kustomization["resources"]) {
+        for doc in docs(file) {
+            let mut found = Vec::new();
+            places(&doc, &ns, &mut Vec::new(), &mut found);
+            for at in found {
+                let kind = doc["kind"].as_str().unwrap();
+                let by_kustomize = at.len() == 2
+                    && at[0] == "metadata"
+                    && (at[1] == "namespace" || (at[1] == "name" && kind == "Namespace"));
+                let replaced = targets.iter().any(|t| {
+                    t["select"]["kind"] == kind
+                        && t["fieldPaths"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|p| selects(&doc, &field_path(p.as_str().unwrap()), &at))
+                });
+                assert!(by_kustomize || replaced, "{file}: {kind} {at:?} names {ns}");
+                checked += 1;
+            }
+        }
+    }
+    // The four webhooks' Service and selector, and the binding's subject.
+    assert!(checked >= 9, "{checked}");
+}
