@@ -193,7 +193,27 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
     // minutes inside one call, so a server answering 429 at once was
     // reported as a timeout after --request-timeout; `get` retries itself.
     config.default_retry = false;
-    let client = Client::try_from(config).map_err(|e| {
+    // kube runs an exec credential plugin while it builds the client, on
+    // this thread and with no time limit: a plugin waiting for a login
+    // that never comes (a browser flow, a prompt with no terminal) hung
+    // the command forever. Built on the blocking pool, the wait is bounded;
+    // a plugin still running is left to the end of the process.
+    let built = tokio::time::timeout(
+        timeout,
+        tokio::task::spawn_blocking(move || Client::try_from(config)),
+    )
+    .await;
+    let client = match built {
+        Err(_) => return Err(too_slow(&url, plugin.as_ref(), timeout)),
+        Ok(Err(join)) => {
+            return Err(ClusterError::Unreachable {
+                url: url.clone(),
+                detail: format!("the client could not be built: {join}"),
+            });
+        }
+        Ok(Ok(built)) => built,
+    };
+    let client = client.map_err(|e| {
         credentials(&e, &url, plugin.as_ref()).unwrap_or_else(|| ClusterError::Unreachable {
             url: url.clone(),
             detail: chain(&e),
@@ -206,6 +226,29 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
         plugin,
         max_answer: max_answer(args.chunk_size),
     })
+}
+
+/// Building the client took longer than the request timeout: with an
+/// exec plugin, it is the plugin that has not answered (kube runs nothing
+/// else that can wait).
+fn too_slow(
+    url: &str,
+    plugin: Option<&(String, Option<String>)>,
+    timeout: Duration,
+) -> ClusterError {
+    let seconds = timeout.as_secs();
+    match plugin {
+        Some((command, _)) => ClusterError::Credentials {
+            url: url.to_string(),
+            detail: format!(
+                "the credential plugin {command:?} (exec in the kubeconfig user) did not answer within {seconds}s (--request-timeout); run it by hand to see what it waits for (a login, a prompt)"
+            ),
+        },
+        None => ClusterError::Unreachable {
+            url: url.to_string(),
+            detail: format!("the client could not be built within {seconds}s (--request-timeout)"),
+        },
+    }
 }
 
 impl Cluster {

@@ -1459,6 +1459,65 @@ fn missing_credential_plugins_and_token_files_are_named() {
     assert!(server.paths().is_empty(), "{:?}", server.paths());
 }
 
+/// An exec credential plugin that never answers (a login flow waiting for
+/// a browser, a prompt with no terminal): kube runs it with no time limit
+/// while it builds the client, and the command hung forever. It now gives
+/// up after --request-timeout, naming the plugin, with exit status 2.
+#[test]
+fn a_credential_plugin_that_never_answers_times_out_naming_it() {
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = server.kubeconfig(dir.path(), "replay");
+    let text = std::fs::read_to_string(&kc).expect("kubeconfig");
+    // The plugin waits as long as `hold` exists: once the test is over
+    // (the TempDir gone), a plugin still running, or run again by kube
+    // after this one gave up, ends by itself.
+    let hold = dir.path().join("hold");
+    std::fs::write(&hold, "").expect("hold");
+    let script = dir.path().join("sso-login");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nwhile [ -e '{}' ]; do sleep 0.1; done\nexit 1\n",
+            hold.display()
+        ),
+    )
+    .expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let user = format!(
+        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never",
+        script.display()
+    );
+    std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
+    let cluster_args = args(&kc, &["--request-timeout", "1"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run_with(&cluster_args, &mut out, &mut err, false);
+        let _ = tx.send((code, String::from_utf8(err).expect("utf-8")));
+    });
+    let answer = rx.recv_timeout(Duration::from_secs(20));
+    let _ = std::fs::remove_file(&hold);
+    let (code, err) = answer.expect("rootlock cluster gave up on the plugin within 20s");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "the credential plugin {:?} (exec in the kubeconfig user) did not answer within 1s",
+            script.display().to_string()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("cannot get credentials for the API server at"),
+        "{err}"
+    );
+    assert!(server.paths().is_empty(), "{:?}", server.paths());
+}
+
 /// A rollout, or a CronJob's next run, that starts while the cluster is
 /// being listed: the new ReplicaSet or Job did not exist when the links
 /// were listed, but its pods are in the pod list. Their owner is listed
