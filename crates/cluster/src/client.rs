@@ -41,6 +41,10 @@ pub enum ClusterError {
         url: String,
         path: String,
         seconds: u64,
+        /// The user's exec credential plugin: kube runs it again inside a
+        /// request when its token is about to expire, so the wait may be
+        /// the plugin's.
+        plugin: Option<String>,
     },
     /// A continue token expired because the list changed too much (410).
     Expired {
@@ -96,9 +100,23 @@ impl fmt::Display for ClusterError {
                     check.trim_end()
                 )
             }
-            ClusterError::Timeout { url, path, seconds } => write!(
+            ClusterError::Timeout {
+                url,
+                path,
+                seconds,
+                plugin: None,
+            } => write!(
                 f,
                 "timed out after {seconds}s waiting for the API server at {url} (GET {path}); raise --request-timeout or check the server's load"
+            ),
+            ClusterError::Timeout {
+                url,
+                path,
+                seconds,
+                plugin: Some(command),
+            } => write!(
+                f,
+                "timed out after {seconds}s waiting for the API server at {url} (GET {path}), or for the credential plugin {command:?} (exec in the kubeconfig user), which is run again when its token is about to expire; raise --request-timeout, check the server's load, or run the plugin by hand to see what it waits for"
             ),
             ClusterError::Expired { resource } => write!(
                 f,
@@ -271,6 +289,7 @@ impl Cluster {
                     url: self.url.clone(),
                     path: path.to_string(),
                     seconds: self.timeout.as_secs(),
+                    plugin: self.plugin.as_ref().map(|(command, _)| command.clone()),
                 }),
                 Ok(Ok(a)) if a.too_large => Err(ClusterError::Decode {
                     path: path.to_string(),
@@ -394,10 +413,13 @@ impl Cluster {
             return refused;
         }
         if is_timeout(&e) {
+            // The connection's own timeout (connect or read): the plugin
+            // had answered, or the request would not have been sent.
             ClusterError::Timeout {
                 url: self.url.clone(),
                 path: path.to_string(),
                 seconds: self.timeout.as_secs(),
+                plugin: None,
             }
         } else {
             ClusterError::Unreachable {

@@ -1518,6 +1518,74 @@ fn a_credential_plugin_that_never_answers_times_out_naming_it() {
     assert!(server.paths().is_empty(), "{:?}", server.paths());
 }
 
+/// An exec plugin's token that has expired is renewed by kube inside the
+/// next request, by running the plugin again: one that hangs then (a
+/// single sign-on session that ended and now waits for a browser) used up
+/// the request timeout, and the error blamed the API server alone. It
+/// names the plugin too.
+#[test]
+fn a_credential_plugin_that_hangs_renewing_its_token_is_named_in_the_timeout() {
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = server.kubeconfig(dir.path(), "replay");
+    let text = std::fs::read_to_string(&kc).expect("kubeconfig");
+    let runs = dir.path().join("runs");
+    let hold = dir.path().join("hold");
+    std::fs::write(&hold, "").expect("hold");
+    let script = dir.path().join("sso-token");
+    // kube 5 runs the plugin three times while it builds the client (for a
+    // client certificate, twice, and for a token): each time a token that
+    // has already expired. The next run, renewing it for the first
+    // request, waits as long as `hold` exists.
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  while [ -e '{hold}' ]; do sleep 0.1; done\n  exit 1\nfi\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}}}'\n",
+            runs = runs.display(),
+            hold = hold.display(),
+        ),
+    )
+    .expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let user = format!(
+        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never",
+        script.display()
+    );
+    std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
+    let cluster_args = args(&kc, &["--request-timeout", "1"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run_with(&cluster_args, &mut out, &mut err, false);
+        let _ = tx.send((code, String::from_utf8(err).expect("utf-8")));
+    });
+    let answer = rx.recv_timeout(Duration::from_secs(20));
+    let _ = std::fs::remove_file(&hold);
+    let (code, err) = answer.expect("rootlock cluster gave up within 20s");
+    let ran = std::fs::read_to_string(&runs).unwrap_or_default();
+    assert_eq!(
+        ran.lines().count(),
+        4,
+        "the plugin was not run again: {err}"
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("timed out after 1s waiting for the API server"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "or for the credential plugin {:?} (exec in the kubeconfig user)",
+            script.display().to_string()
+        )),
+        "{err}"
+    );
+}
+
 /// A rollout, or a CronJob's next run, that starts while the cluster is
 /// being listed: the new ReplicaSet or Job did not exist when the links
 /// were listed, but its pods are in the pod list. Their owner is listed
