@@ -319,15 +319,20 @@ fn named_files<'a>(
 }
 
 /// Why `file` cannot be what a kubeconfig field names, if it cannot: a
-/// device (it may never end), or a file larger than
-/// [`MAX_NAMED_FILE_BYTES`]. A missing file is left to kube, which names
-/// it when it reads it.
+/// device (it may never end), a named pipe or socket (opening a pipe with
+/// no writer never returns, and kube opens it blocking before any request
+/// is timed), or a file larger than [`MAX_NAMED_FILE_BYTES`]. A missing
+/// file is left to kube, which names it when it reads it.
 fn not_a_credential_file(file: &Path) -> Option<String> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(file).ok()?;
     let kind = meta.file_type();
     if kind.is_char_device() || kind.is_block_device() {
         Some("is a device, not a file".into())
+    } else if kind.is_fifo() {
+        Some("is a named pipe, not a file".into())
+    } else if kind.is_socket() {
+        Some("is a socket, not a file".into())
     } else if meta.is_file() && meta.len() > MAX_NAMED_FILE_BYTES {
         Some(format!(
             "is larger than {} MiB: not a certificate, key or token",

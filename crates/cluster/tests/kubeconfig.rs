@@ -361,3 +361,55 @@ fn a_named_file_that_is_a_device_or_huge_is_refused() {
     let kc = write(dir.path(), "config", &text);
     assert!(rt.block_on(load(Some(&kc), None, &Env::default())).is_ok());
 }
+
+/// A named pipe where a file is named (a process substitution that has
+/// ended, a FIFO left by mistake) is refused like a device: kube opens and
+/// reads it blocking while it loads the configuration, and `open` on a
+/// pipe with no writer never returns, so the command hung before any
+/// request (and --request-timeout) could start.
+#[test]
+fn a_named_file_that_is_a_pipe_is_refused_without_opening_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("ca.pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    for (field, from, to) in [
+        (
+            "certificate-authority",
+            "server: https://127.0.0.1:6443",
+            format!("server: https://127.0.0.1:6443\n    certificate-authority: {fifo}"),
+        ),
+        ("tokenFile", "token: t", format!("tokenFile: {fifo}")),
+    ] {
+        let text = GOOD.replace("CURRENT", "one").replace(from, &to);
+        let kc = write(dir.path(), "config", &text);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = kc.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime");
+            let _ = tx.send(
+                match rt.block_on(load(Some(&path), None, &Env::default())) {
+                    Err(ClusterError::Config(m)) => m,
+                    Err(e) => format!("not a configuration error: {e}"),
+                    Ok(c) => format!("loaded {}", c.cluster_url),
+                },
+            );
+        });
+        let message = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{field}: loading hung on the pipe"));
+        assert_eq!(
+            message,
+            format!(
+                "{}: the {field} {fifo} is a named pipe, not a file",
+                kc.display()
+            )
+        );
+    }
+}
