@@ -2042,3 +2042,47 @@ fn the_table_shows_control_characters_from_the_server_escaped() {
         o.out
     );
 }
+
+/// A spreadsheet runs a CSV cell that starts with `=`, `+`, `-` or `@` as
+/// a formula. The API server does not check an owner reference's kind, so
+/// whoever can create a pod could name its controller
+/// `=HYPERLINK("https://evil.example","open")` and have it run in the
+/// sheet of whoever reads the inventory: such a cell is written as text
+/// (behind a `'`, as OWASP advises), the other cells unchanged.
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
+    let kind = "=HYPERLINK(\"https://evil.example\",\"open\")";
+    let server = pods_answered_by(move |_| {
+        let mut pods = items("pods-page1.json");
+        pods[0]["metadata"]["ownerReferences"] = serde_json::json!([{
+            "apiVersion": "evil.example/v1", "kind": kind, "name": "x",
+            "uid": "u-evil", "controller": true}]);
+        pods[1]["spec"]["containers"][0]["name"] = Value::String("@SUM(1+1)".into());
+        Reply::ok(list("Pod", "v1", pods))
+    });
+    let o = run(&server, &["--format", "csv"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let cells: Vec<&str> = o
+        .out
+        .lines()
+        .flat_map(|l| l.split(','))
+        .map(|c| c.trim_start_matches('"'))
+        .collect();
+    assert!(
+        !cells.iter().any(|c| c.starts_with(['=', '+', '-', '@'])),
+        "{}",
+        o.out
+    );
+    assert!(
+        o.out.contains("\"'=HYPERLINK(\"\"https://evil.example\"\""),
+        "{}",
+        o.out
+    );
+    assert!(o.out.contains(",'@SUM(1+1),"), "{}", o.out);
+    assert!(
+        o.out
+            .starts_with("namespace,workload,container,type,readonly,pods,findings\r\n"),
+        "{}",
+        o.out
+    );
+}

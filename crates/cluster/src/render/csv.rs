@@ -6,11 +6,22 @@ use crate::report::Report;
 use rootlock_policy::Severity;
 use std::io::{self, Write};
 
+/// One cell, quoted as RFC 4180 says. A spreadsheet runs a cell that
+/// starts with `=`, `+`, `-` or `@` (or a tab or carriage return before
+/// one) as a formula, and names come from the cluster: an owner
+/// reference's kind is not checked by the API server, so whoever can create
+/// a pod can write one. Such a cell gets a leading `'`, which makes it
+/// text (OWASP's advice for CSV injection).
 fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let text = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
     } else {
-        s.to_string()
+        std::borrow::Cow::Borrowed(s)
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.into_owned()
     }
 }
 
@@ -85,5 +96,9 @@ mod tests {
         assert_eq!(super::field("a,b"), "\"a,b\"");
         assert_eq!(super::field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(super::field("plain"), "plain");
+        assert_eq!(super::field("=1+1"), "'=1+1");
+        assert_eq!(super::field("-2"), "'-2");
+        assert_eq!(super::field("@x,y"), "\"'@x,y\"");
+        assert_eq!(super::field("a=b"), "a=b");
     }
 }
