@@ -24,6 +24,7 @@ pub mod what_if;
 pub use args::ClusterArgs;
 
 use evaluate::Judge;
+use indicatif::ProgressDrawTarget;
 use progress::Progress;
 use report::Report;
 use rootlock_policy::LevelVersion;
@@ -63,6 +64,16 @@ pub fn run_with(
     err: &mut dyn Write,
     progress: bool,
 ) -> i32 {
+    run_with_progress(args, out, err, progress.then(ProgressDrawTarget::stderr))
+}
+
+/// [`run_with`], the progress bar drawn on `progress` when there is one.
+pub fn run_with_progress(
+    args: &ClusterArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: Option<ProgressDrawTarget>,
+) -> i32 {
     let Some(level) = parse_level("--level", &args.level, err) else {
         return 2;
     };
@@ -93,13 +104,15 @@ pub fn run_with(
             return 2;
         }
     };
-    let bar = if progress {
-        Progress::new(true)
-    } else {
-        Progress::disabled()
-    };
+    let mut bar = Progress::disabled();
     let collected = runtime.block_on(async {
         let cluster = client::connect(args).await?;
+        // Drawn only once connected: kube runs an interactive credential
+        // plugin while it connects, on the terminal's stdin and stderr, and
+        // a bar cleared and redrawn every 200 ms erased its prompt.
+        if let Some(target) = progress {
+            bar = Progress::to(target);
+        }
         collect::collect(&cluster, args, judge, &bar).await
     });
     bar.finish();

@@ -9,13 +9,11 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(enabled: bool) -> Self {
-        let bar = enabled.then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
-        });
-        Progress { bar }
+    /// A bar drawn on `target` (stderr, hidden unless it is a terminal).
+    pub fn to(target: ProgressDrawTarget) -> Self {
+        let bar = ProgressBar::with_draw_target(None, target);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress { bar: Some(bar) }
     }
 
     pub fn disabled() -> Self {

@@ -2086,3 +2086,108 @@ fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
         o.out
     );
 }
+
+/// A terminal that notes whether the progress bar drew anything while the
+/// credential plugin was running (it runs while the file `running` exists).
+#[derive(Debug)]
+struct WatchedTerminal {
+    running: std::path::PathBuf,
+    draws: Arc<std::sync::atomic::AtomicUsize>,
+    while_running: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl WatchedTerminal {
+    fn drawn(&self) -> std::io::Result<()> {
+        use std::sync::atomic::Ordering;
+        self.draws.fetch_add(1, Ordering::SeqCst);
+        if self.running.exists() {
+            self.while_running.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+impl indicatif::TermLike for WatchedTerminal {
+    fn width(&self) -> u16 {
+        80
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        self.drawn()
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        self.drawn()
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        self.drawn()
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        self.drawn()
+    }
+    fn write_line(&self, _: &str) -> std::io::Result<()> {
+        self.drawn()
+    }
+    fn write_str(&self, _: &str) -> std::io::Result<()> {
+        self.drawn()
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.drawn()
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// kube runs an exec credential plugin while it connects, with the
+/// terminal's stdin and stderr when it is interactive: a plugin that asks
+/// `Password: ` on stderr had its prompt erased by the progress bar, which
+/// was drawn (and cleared and redrawn every 200 ms) from the start. The
+/// bar now starts once the client is connected.
+#[test]
+fn the_progress_bar_leaves_the_terminal_to_a_credential_plugin_while_it_runs() {
+    use std::sync::atomic::Ordering;
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = server.kubeconfig(dir.path(), "replay");
+    let text = std::fs::read_to_string(&kc).expect("kubeconfig");
+    let running = dir.path().join("running");
+    let script = dir.path().join("ask-password");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntouch '{running}'\nsleep 1\nrm '{running}'\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\"}}}}'\n",
+            running = running.display()
+        ),
+    )
+    .expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let user = format!(
+        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: IfAvailable",
+        script.display()
+    );
+    std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
+    let draws = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let while_running = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let terminal = WatchedTerminal {
+        running: running.clone(),
+        draws: draws.clone(),
+        while_running: while_running.clone(),
+    };
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = rootlock_cluster::run_with_progress(
+        &args(&kc, &[]),
+        &mut out,
+        &mut err,
+        Some(indicatif::ProgressDrawTarget::term_like(Box::new(terminal))),
+    );
+    let err = String::from_utf8(err).expect("utf-8");
+    assert_eq!(code, 1, "{err}");
+    assert!(!running.exists());
+    // The bar was drawn (so the check below could fail)…
+    assert!(draws.load(Ordering::SeqCst) > 0);
+    // …but not while the plugin had the terminal.
+    assert!(!while_running.load(Ordering::SeqCst));
+}
