@@ -3,6 +3,7 @@
 
 use crate::inventory::Namespace;
 use crate::labels::{Mode, covers, effective, invalid, label_args};
+use rootlock_policy::format::shell_word;
 use rootlock_policy::{Level, LevelVersion};
 
 /// The label family that enforces `level`: PSA's for the Pod Security
@@ -24,7 +25,13 @@ fn kubectl_label(ns: &Namespace, prefix: &str, modes: &[Mode], level: LevelVersi
         overwrite |= existing;
     }
     let flag = if overwrite { " --overwrite" } else { "" };
-    format!("kubectl label ns {} {}{flag}", ns.name, args.join(" "))
+    // A command to copy and run: the name is the server's, and one that
+    // does not check names could send `$(…)` in it.
+    format!(
+        "kubectl label ns {} {}{flag}",
+        shell_word(&ns.name),
+        args.join(" ")
+    )
 }
 
 pub fn recommend(ns: &Namespace, level: LevelVersion, workloads: usize, failing: usize) -> String {

