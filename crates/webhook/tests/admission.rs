@@ -771,6 +771,22 @@ async fn a_controller_is_judged_as_the_mutation_will_make_its_pods() {
     assert!(r.get("warnings").is_none(), "{r}");
     assert!(r.get("auditAnnotations").is_none(), "{r}");
 
+    // A CronJob's template sits deeper; it is found the same way.
+    let cronjob = variant("04-cronjob-create", "cj-mutated", |r| {
+        let spec = &mut r["object"]["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+        spec.as_object_mut().unwrap().remove("initContainers");
+        spec["containers"] = json!([unset("job")]);
+    });
+    let r = plain.review("/validate", &cronjob).await;
+    assert!(
+        r["warnings"]
+            .to_string()
+            .contains("readOnlyRootFilesystem != true"),
+        "{r}"
+    );
+    let r = mutating.review("/validate", &cronjob).await;
+    assert!(r.get("warnings").is_none(), "{r}");
+
     // The pod the Deployment creates, mutated, is admitted: the template's
     // verdict is the pod's.
     let mut pod = variant("05-pod-create", "pod-of-dep", |_| {});
