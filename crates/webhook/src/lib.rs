@@ -16,7 +16,7 @@ pub mod cache;
 pub mod certs;
 pub mod config;
 pub mod controllers;
-mod idle_io;
+mod idle;
 pub mod labels;
 pub mod listen;
 pub mod logging;

@@ -5,8 +5,8 @@
 //!
 //! Bounded against clients that hold resources without finishing a request
 //! (anyone in the cluster can reach the Service, and the pod has 128 MiB):
-//! at most [`MAX_CONNECTIONS`] connections; a connection that reads and
-//! writes nothing for [`IDLE_TIMEOUT`] is closed; a request body must
+//! at most [`MAX_CONNECTIONS`] connections; a connection on which no
+//! request begins for [`IDLE_TIMEOUT`] is closed; a request body must
 //! arrive within the request's deadline; and request bodies being read
 //! share [`BODY_BUDGET`] bytes, counted as they arrive
 //! ([`crate::body_budget`]); answers not yet sent share
@@ -31,7 +31,7 @@ use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -42,7 +42,8 @@ use tower::util::ServiceExt;
 /// server needs a handful (HTTP/2 multiplexes); each idle TLS connection
 /// costs about 25 KB.
 pub const MAX_CONNECTIONS: usize = 1024;
-/// A connection with no bytes read or written for this long is closed. The
+/// A connection on which no request has begun for this long is closed
+/// (see [`crate::idle`]). The
 /// longest request deadline is 30 s, so no live request is cut; and the
 /// API server's transport closes its own idle connections at 90 s, so it
 /// is the one to close a kept-alive connection, never racing a request it
@@ -309,23 +310,20 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                         let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
                         tls.get_mut().1.set_buffer_limit(Some(TLS_SEND_BUFFER));
                         let builder = if h2 { builder.http2_only() } else { builder.http1_only() };
-                        let activity = Arc::new(AtomicU64::new(0));
-                        let since = Instant::now();
-                        let io = crate::idle_io::IdleIo::new(tls, activity.clone(), since);
                         // Every request carries its connection's outbox, in
                         // which its answer waits to be taken.
                         let outbox = Arc::new(Outbox::default());
-                        let requested = Arc::new(AtomicBool::new(false));
+                        let last_request = Arc::new(crate::idle::LastRequest::new());
                         let first_head_by = tokio::time::Instant::now() + FIRST_HEAD_TIMEOUT;
                         let service = {
-                            let (outbox, requested) = (outbox.clone(), requested.clone());
+                            let (outbox, last_request) = (outbox.clone(), last_request.clone());
                             router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                                requested.store(true, Ordering::Relaxed);
+                                last_request.begun();
                                 req.extensions_mut().insert(outbox.clone());
                                 req
                             })
                         };
-                        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+                        let conn = builder.serve_connection(TokioIo::new(tls), TowerToHyperService::new(service));
                         let mut conn = std::pin::pin!(conn);
                         // Idle or shutting down: close gracefully (HTTP/2
                         // GOAWAY, so the API server opens a new connection
@@ -344,14 +342,14 @@ pub async fn start(webhook: Arc<Webhook>, opts: ServerOptions) -> Result<Running
                                     }
                                     break;
                                 }
-                                _ = crate::idle_io::idle_for(&activity, since, idle_timeout), if closing.is_none() => {
+                                _ = last_request.idle_for(idle_timeout), if closing.is_none() => {
                                     tracing::debug!(%peer, "idle connection: closing");
                                     conn.as_mut().graceful_shutdown();
                                     closing = Some(tokio::time::Instant::now());
                                 }
-                                _ = tokio::time::sleep_until(first_head_by), if !h2 && closing.is_none() && !requested.load(Ordering::Relaxed) => {
+                                _ = tokio::time::sleep_until(first_head_by), if !h2 && closing.is_none() && !last_request.any() => {
                                     // A head may have arrived while this waited.
-                                    if !requested.load(Ordering::Relaxed) {
+                                    if !last_request.any() {
                                         tracing::debug!(%peer, "no request head within {FIRST_HEAD_TIMEOUT:?}: connection dropped");
                                         break;
                                     }

@@ -997,3 +997,32 @@ async fn the_unspecified_ipv6_address_serves_ipv4_and_ipv6_clients() {
         assert_eq!(status, 200, "{url}");
     }
 }
+
+/// An HTTP/2 connection that sends only PINGs is idle: counted in bytes,
+/// a PING every 200 ms kept it (and one of the 1,024 connection slots)
+/// open forever. It is closed after the idle timeout, with a GOAWAY.
+#[tokio::test]
+async fn an_http2_connection_that_only_pings_is_closed_as_idle() {
+    let h = start_options(|o| o.idle_timeout = Duration::from_secs(1)).await;
+    let (_client, mut connection) = h2::client::handshake(raw_tls(&h, b"h2").await)
+        .await
+        .unwrap();
+    let mut pings = connection.ping_pong().unwrap();
+    let pinging = tokio::spawn(async move {
+        let mut answered = 0;
+        for _ in 0..50 {
+            if pings.ping(h2::Ping::opaque()).await.is_err() {
+                break;
+            }
+            answered += 1;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        answered
+    });
+    let t0 = Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(8), connection).await;
+    assert!(ended.is_ok(), "still open after 8 s of PINGs");
+    assert!(t0.elapsed() >= Duration::from_millis(900), "closed at once");
+    // The PINGs were answered until then: it was open, and only idle.
+    assert!(pinging.await.unwrap() >= 3);
+}
