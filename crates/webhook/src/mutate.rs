@@ -11,7 +11,7 @@
 //! `readOnlyRootFilesystem` is left alone (see [`exempt_reason`]).
 
 use crate::admit::{Call, Webhook, exemptions_of};
-use crate::labels::mutate_label;
+use crate::labels::{Labels, mutate_label};
 use crate::object::{pod_from_node, to_json};
 use crate::review::AdmissionResponse;
 use rootlock_policy::model::{ContainerKind, normalize_path};
@@ -279,7 +279,7 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         return AdmissionResponse::allow();
     }
     let enabled = match wh.namespaces.labels(req.namespace()).await {
-        Ok(labels) => mutate_label(&labels).unwrap_or(wh.config.mutate.enabled),
+        Ok(labels) => enabled_for(wh, &labels),
         Err(e) => {
             tracing::warn!(namespace = req.namespace(), error = %e, "namespace lookup failed; not mutating");
             return AdmissionResponse::allow();
@@ -347,6 +347,12 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         r.patch_type = Some("JSONPatch");
     }
     r
+}
+
+/// Whether pods of a namespace with these labels are mutated: its
+/// `rootlock.dev/mutate` label, else the config's switch.
+pub fn enabled_for(wh: &Webhook, labels: &Labels) -> bool {
+    mutate_label(labels).unwrap_or(wh.config.mutate.enabled)
 }
 
 /// Standard base64 with padding.

@@ -11,8 +11,8 @@
 //! config switch that turns mutation on says the operator wants it.
 
 use crate::admit::Webhook;
-use crate::labels::{Labels, mutate_label};
-use crate::mutate::{apply_adds, plan};
+use crate::labels::Labels;
+use crate::mutate::{apply_adds, enabled_for, plan};
 use crate::object::{pod_from_node, slim_from_str, to_json};
 use rootlock_manifest::Workload;
 use rootlock_manifest::tree::Node;
@@ -30,7 +30,7 @@ pub fn mutated_template(
     workload: &Workload,
     exemptions: Option<&Exemptions>,
 ) -> Option<(Pod, Vec<String>)> {
-    if !mutate_label(labels).unwrap_or(wh.config.mutate.enabled)
+    if !enabled_for(wh, labels)
         || wh.exempt_runtime_class(workload.pod.spec.runtime_class_name.as_deref())
     {
         return None;
