@@ -333,8 +333,23 @@ impl Scan {
         if !mentions_erofs(&line) {
             return;
         }
-        for text in json_line::texts(&line) {
-            self.text(n, container, &text);
+        // The strings of one JSON record are one error: pino's `code`
+        // is `EROFS` alone beside a `message` that names the path, and is
+        // no error of its own to warn about (a plain line is one text).
+        let texts = json_line::texts(&line);
+        let mut nameless = Vec::new();
+        let mut named = false;
+        for text in &texts {
+            if self.text(n, container, text) {
+                named = true;
+            } else {
+                nameless.push(text);
+            }
+        }
+        if !named {
+            for text in nameless {
+                self.names_no_path(n, container, text);
+            }
         }
     }
 
@@ -345,31 +360,38 @@ impl Scan {
         }
     }
 
-    /// Adds what one text of line `n` says: the line itself, or a decoded
-    /// string of a JSON line.
-    fn text(&mut self, n: usize, container: Option<&str>, line: &str) {
+    /// Records a text of line `n` that names no path as such an EROFS
+    /// error, when it says EROFS at all.
+    fn names_no_path(&mut self, n: usize, container: Option<&str>, line: &str) {
+        let line: &str = &ansi::strip(line);
+        if !mentions_erofs(line) || node::is_code_line(line) {
+            return;
+        }
+        let text: String = line.trim().chars().take(200).collect();
+        if self.unresolved.len() < MAX_UNRESOLVED
+            && !self
+                .unresolved
+                .iter()
+                .any(|u| u.text == text && u.container.as_deref() == container)
+        {
+            self.unresolved.push(Unresolved {
+                line: n,
+                container: container.map(String::from),
+                text,
+            });
+        } else {
+            self.unresolved_more += 1;
+        }
+    }
+
+    /// Adds the hits of one text of line `n`: the line itself, or a
+    /// decoded string of a JSON line. False when it names no path.
+    fn text(&mut self, n: usize, container: Option<&str>, line: &str) -> bool {
         // A JSON string may carry them escaped (`\u001b[31m`).
         let line: &str = &ansi::strip(line);
         let hits = recognise(line);
         if hits.is_empty() {
-            if mentions_erofs(line) && !node::is_code_line(line) {
-                let text: String = line.trim().chars().take(200).collect();
-                if self.unresolved.len() < MAX_UNRESOLVED
-                    && !self
-                        .unresolved
-                        .iter()
-                        .any(|u| u.text == text && u.container.as_deref() == container)
-                {
-                    self.unresolved.push(Unresolved {
-                        line: n,
-                        container: container.map(String::from),
-                        text,
-                    });
-                } else {
-                    self.unresolved_more += 1;
-                }
-            }
-            return;
+            return false;
         }
         for h in hits {
             let key = (h.path, h.op, h.runtime, container.map(String::from));
@@ -398,6 +420,7 @@ impl Scan {
                 ));
             }
         }
+        true
     }
 }
 

@@ -1102,6 +1102,37 @@ Error: EROFS: read-only file system, open '/app/.cache/x'
     );
 }
 
+/// A JSON logger (pino, bunyan, winston) writes a Node error as an object:
+/// its `code` string is `EROFS` alone, its `message` names the path. The
+/// strings of one record are one error: a string that names no path is
+/// no error of its own when another string of the record does (it was
+/// warned about as "names no path: EROFS" beside the path it planned).
+/// A record none of whose strings names a path is still warned about.
+#[test]
+fn a_json_records_code_field_is_not_warned_about_when_its_message_names_the_path() {
+    let pino = r#"{"level":50,"time":1715678467000,"err":{"type":"Error","message":"EROFS: read-only file system, open '/app/.cache/x.json'","errno":-30,"code":"EROFS","syscall":"open","path":"/app/.cache/x.json"},"msg":"EROFS: read-only file system, open '/app/.cache/x.json'"}"#;
+    let s = scan(pino);
+    assert_eq!(
+        s.hits
+            .iter()
+            .map(|(n, h)| (*n, h.path.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "/app/.cache/x.json")]
+    );
+    assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+    assert_eq!(s.unresolved_more, 0);
+    let nameless = r#"{"level":"error","msg":"cannot save","code":"EROFS"}"#;
+    let s = scan(nameless);
+    assert!(s.hits.is_empty(), "{:?}", s.hits);
+    assert_eq!(
+        s.unresolved
+            .iter()
+            .map(|u| (u.line, u.text.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "EROFS")]
+    );
+}
+
 /// Docker's json-file log of a program that logs JSON itself: the `log`
 /// string is a JSON line in its turn, and its escapes must be decoded too,
 /// or `\"` ends the path in a backslash (`client_temp\`) and the volume
