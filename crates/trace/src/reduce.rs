@@ -195,8 +195,7 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         _ if let Some(common) = change
             .same_mount_as()
             .and_then(normalized)
-            .map(|from| common_ancestor(parent(&path), parent(&from)).to_string())
-            .filter(|c| !unshareable_ancestor(c)) =>
+            .and_then(|from| shared_mount_dir(&path, &from)) =>
         {
             common
         }
@@ -214,6 +213,14 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
     );
     anchor.folded = change.folded;
     Some(anchor)
+}
+
+/// The directory one volume must be at for a rename or hard link between
+/// `a` and `b` (normalized absolute paths) to stay in one mount: the
+/// common ancestor of their directories; `None` when no volume may be
+/// there (see [`unshareable_ancestor`]).
+pub(crate) fn shared_mount_dir(a: &str, b: &str) -> Option<String> {
+    Some(common_ancestor(parent(a), parent(b)).to_string()).filter(|c| !unshareable_ancestor(c))
 }
 
 /// A common ancestor no volume can be planned at: `/`, a system path or

@@ -34,7 +34,7 @@ mod sh;
 mod timestamp;
 
 use crate::canonical::{normalized, parent};
-use crate::reduce::{Anchor, reduce};
+use crate::reduce::{Anchor, Change, ChangeKind, reduce, shared_mount_dir, unshareable_warnings};
 use rootlock_policy::plan::VolumePlan;
 use std::collections::BTreeMap;
 
@@ -65,6 +65,10 @@ pub struct Hit {
     pub runtime: &'static str,
     /// The container that logged it, from `kubectl logs --prefix`.
     pub container: Option<String>,
+    /// For one end of a rename the line names both ends of: (from, to).
+    /// rename(2) fails with EXDEV across mounts, so both directories must
+    /// be in one volume.
+    pub renamed: Option<(String, String)>,
 }
 
 /// A runtime's recogniser: the hits in one line (empty when not its format).
@@ -107,6 +111,11 @@ pub fn recognise(line: &str) -> Vec<Hit> {
     for (runtime, find) in RUNTIMES {
         let found = find(line);
         if !found.is_empty() {
+            // Every recogniser names a rename's two ends in this order.
+            let renamed = match found.as_slice() {
+                [(from, Op::Rename), (to, Op::Rename)] => Some((from.clone(), to.clone())),
+                _ => None,
+            };
             return found
                 .into_iter()
                 .map(|(path, op)| Hit {
@@ -114,6 +123,7 @@ pub fn recognise(line: &str) -> Vec<Hit> {
                     op,
                     runtime,
                     container: None,
+                    renamed: renamed.clone(),
                 })
                 .collect();
         }
@@ -125,6 +135,7 @@ pub fn recognise(line: &str) -> Vec<Hit> {
             op: Op::File,
             runtime: "generic",
             container: None,
+            renamed: None,
         })
         .collect()
 }
@@ -248,6 +259,16 @@ pub struct Unresolved {
     pub text: String,
 }
 
+/// What makes a hit distinct: its path, operation, format, container and
+/// the rename it is an end of.
+type HitKey = (
+    String,
+    Op,
+    &'static str,
+    Option<String>,
+    Option<(String, String)>,
+);
+
 /// What a log scan found.
 ///
 /// A crash-looping or retrying program logs the same error over and over:
@@ -259,7 +280,7 @@ pub struct Scan {
     pub hits: Vec<(usize, Hit)>,
     /// Hits that repeated one already in `hits`.
     pub repeated: usize,
-    seen: std::collections::HashSet<(String, Op, &'static str, Option<String>)>,
+    seen: std::collections::HashSet<HitKey>,
     /// Hits of paths not kept, past [`MAX_DISTINCT`] distinct ones (their
     /// repeats included: they are not remembered).
     pub over_limit: usize,
@@ -394,10 +415,18 @@ impl Scan {
             return false;
         }
         for h in hits {
-            let key = (h.path, h.op, h.runtime, container.map(String::from));
+            let key = (
+                h.path,
+                h.op,
+                h.runtime,
+                container.map(String::from),
+                h.renamed,
+            );
             // Each is held twice (in `seen` and `hits`), and copied a few
             // times more into the plan.
-            let size = key.0.len() + key.3.as_ref().map_or(0, String::len);
+            let size = key.0.len()
+                + key.3.as_ref().map_or(0, String::len)
+                + key.4.as_ref().map_or(0, |(a, b)| a.len() + b.len());
             let over_bytes = self.kept_bytes + size > MAX_DISTINCT_BYTES;
             if self.seen.contains(&key) {
                 self.repeated += 1;
@@ -407,7 +436,7 @@ impl Scan {
                 self.first_over_limit.get_or_insert(n);
             } else {
                 self.kept_bytes += size;
-                let (path, op, runtime, container) = key.clone();
+                let (path, op, runtime, container, renamed) = key.clone();
                 self.seen.insert(key);
                 self.hits.push((
                     n,
@@ -416,6 +445,7 @@ impl Scan {
                         op,
                         runtime,
                         container,
+                        renamed,
                     },
                 ));
             }
@@ -534,6 +564,9 @@ fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
             (parent(&path).to_string(), false, "mkdir (random name)")
         }
         Op::Mkdir | Op::Dir => (path.clone(), false, what),
+        // Both ends of a rename in one volume (see `Hit::renamed`); when
+        // none may hold both, each end's directory, and a warning.
+        Op::Rename if let Some(common) = renamed_within(hit) => (common, true, what),
         Op::Remove | Op::Rename | Op::Attr => (parent(&path).to_string(), true, what),
         Op::DirAttr => (path.clone(), true, what),
     };
@@ -547,6 +580,26 @@ fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
         return Err(Unplanned::Control { at, evidence });
     }
     Ok(Anchor::new(&at, seed, None, evidence, &path))
+}
+
+/// The directory one volume must be at to hold both ends of the rename
+/// `hit` is an end of, if the log names both and a volume may be there.
+fn renamed_within(hit: &Hit) -> Option<String> {
+    let (from, to) = hit.renamed.as_ref()?;
+    shared_mount_dir(&normalized(from)?, &normalized(to)?)
+}
+
+/// The renames among `hits` whose ends no one volume can hold.
+fn unshareable_renames<'a>(hits: impl IntoIterator<Item = &'a Hit>) -> Vec<String> {
+    let changes: Vec<Change> = hits
+        .into_iter()
+        .filter_map(|h| h.renamed.as_ref())
+        .map(|(from, to)| Change {
+            renamed_from: Some(from.clone()),
+            ..Change::at(to.clone(), ChangeKind::Modified)
+        })
+        .collect();
+    unshareable_warnings(&changes)
 }
 
 /// How evidence names an operation.
@@ -630,8 +683,10 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
             continue;
         }
         let part = reduce(anchors, source);
-        hidden
-            .extend(image_content::warning(&part.paths, hits).map(|w| of_container(container, w)));
+        hidden.extend(
+            image_content::warning(&part.paths, hits.iter().copied())
+                .map(|w| of_container(container, w)),
+        );
         for mut p in part.paths {
             p.container = container.map(String::from);
             plan.paths.push(p);
@@ -639,6 +694,7 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         plan.warnings.extend(
             part.warnings
                 .into_iter()
+                .chain(unshareable_renames(hits.iter().copied()))
                 .map(|w| of_container(container, w)),
         );
     }

@@ -1538,3 +1538,46 @@ msg=\"/opt/app/run could not be written, read-only file system\"
         ["/opt/app", "/srv/my data dir", "/var/lib/my app/cache"]
     );
 }
+
+/// rename(2) fails with EXDEV across mounts: a rename between two
+/// directories needs both in one volume, their common ancestor, as `trace`
+/// plans it. Two volumes, one per directory, pass `fix --plan` and the
+/// rename fails again in the pod. When no volume can hold both (`/` is
+/// their only common ancestor), each directory is planned and a warning
+/// says the rename fails there.
+#[test]
+fn a_rename_between_directories_plans_one_volume_holding_both() {
+    for log in [
+        "2024/05/14 09:21:07 rotate: rename /var/lib/app/tmp/x.db /var/lib/app/data/x.db: read-only file system",
+        "OSError: [Errno 30] Read-only file system: '/var/lib/app/tmp/x.db' -> '/var/lib/app/data/x.db'",
+        "mv: cannot move '/var/lib/app/tmp/x.db' to '/var/lib/app/data/x.db': Read-only file system",
+    ] {
+        let plan = plan_from_scan(&scan(log), "test");
+        assert_eq!(planned(&plan), ["/var/lib/app"], "{log}: {plan:#?}");
+        assert!(plan.paths[0].seed, "{log}: {plan:#?}");
+        assert!(
+            !plan.warnings.iter().any(|w| w.contains("EXDEV")),
+            "{log}: {:#?}",
+            plan.warnings
+        );
+    }
+    // In one directory (an atomic write), the directory itself.
+    let plan = plan_from_scan(
+        &scan("rename /srv/app/x.tmp /srv/app/x: read-only file system"),
+        "test",
+    );
+    assert_eq!(planned(&plan), ["/srv/app"], "{plan:#?}");
+    // No common directory a volume may take.
+    let plan = plan_from_scan(
+        &scan("rename /tmp/upload-1 /srv/files/upload-1: read-only file system"),
+        "test",
+    );
+    assert_eq!(planned(&plan), ["/srv/files", "/tmp"], "{plan:#?}");
+    assert!(
+        plan.warnings.iter().any(|w| w.starts_with(
+            "/tmp/upload-1 renamed to /srv/files/upload-1: /tmp and /srv/files have no common directory"
+        ) && w.contains("EXDEV")),
+        "{:#?}",
+        plan.warnings
+    );
+}
