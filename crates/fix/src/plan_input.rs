@@ -2,6 +2,7 @@
 //! format is `rootlock_policy::plan`) from a YAML or JSON file.
 
 use rootlock_manifest::plan_file;
+use rootlock_policy::format::printable;
 use rootlock_policy::plan::{PlannedPath, VolumePlan};
 
 /// Parses and validates plan text (see [`plan_file::parse_plan`]); `file`
@@ -17,15 +18,41 @@ pub fn read_plan(file: &str) -> Result<Vec<PlannedPath>, String> {
 
 fn paths_of(plan: VolumePlan, file: &str) -> Vec<PlannedPath> {
     for w in &plan.warnings {
-        eprintln!("rootlock fix: {file}: plan warning: {w}");
+        eprintln!("{}", warning_line(file, w));
     }
     plan.paths
+}
+
+/// How a plan's warning is shown. A warning quotes what a log or a traced
+/// program named (`rootlock logs` keeps a path with control characters
+/// out of the plan, but names it in a warning): printed raw, an escape
+/// sequence in it would be run by the terminal instead of shown.
+fn warning_line(file: &str, warning: &str) -> String {
+    format!(
+        "rootlock fix: {}: plan warning: {}",
+        printable(file),
+        printable(warning)
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rootlock_policy::plan::Medium;
+
+    #[test]
+    fn a_warnings_control_characters_are_shown_escaped() {
+        // C1 CSI `2K` erases the terminal's line; BEL and NUL from a log.
+        let line = warning_line(
+            "plan.yaml",
+            "line 1: \"/srv/a\u{9b}2Kb\" holds control characters (write /srv/a\u{9b}2Kb/x\u{7}\u{0}: EROFS)",
+        );
+        assert!(!line.contains(char::is_control), "{line:?}");
+        assert_eq!(
+            line,
+            "rootlock fix: plan.yaml: plan warning: line 1: \"/srv/a\\u{9b}2Kb\" holds control characters (write /srv/a\\u{9b}2Kb/x\\u{7}\\u{0}: EROFS)"
+        );
+    }
 
     #[test]
     fn yaml_and_json_plans() {
