@@ -455,11 +455,23 @@ pub fn reduce(anchors: Vec<Anchor>, source: &str) -> VolumePlan {
         }
     }
     for s in merge_nested(system) {
-        plan.warnings.push(format!(
-            "{} under the system path {}: change the application or accept a writable system path",
-            summarize(&s.anchor.evidence, s.evidence_count),
-            s.anchor.path
-        ));
+        let evidence = summarize(&s.anchor.evidence, s.evidence_count);
+        // The runtime mounts these on its own (runc's and containerd's
+        // readonlyPaths: /proc/sys, /proc/bus, …; /sys read-only unless
+        // privileged): no volume may go there, and a write there fails
+        // with EROFS whether the root is read-only or not, so "accept a
+        // writable system path" is advice nobody can follow.
+        plan.warnings.push(if is_kernel_path(&s.anchor.path) {
+            format!(
+                "{evidence} under {}, the kernel's interface, which the container runtime mounts on its own (/proc/sys and /sys read-only) whatever readOnlyRootFilesystem says: no volume may be mounted there, and writing there does not depend on the root file system; change the application (namespaced sysctls are set in the pod's securityContext.sysctls)",
+                s.anchor.path
+            )
+        } else {
+            format!(
+                "{evidence} under the system path {}: change the application or accept a writable system path",
+                s.anchor.path
+            )
+        });
     }
     for k in merge_nested(kubelet) {
         let mount = kubelet_mount_of(&k.anchor.path).unwrap_or_default();
@@ -843,14 +855,17 @@ mod tests {
         );
         assert!(etc.contains("change the application or accept a writable system path"));
         for (what, at) in [
-            ("created /usr/lib/x/", "/usr/lib/x"),
-            ("created /root/.bash_history", "/root"),
-            ("modified /proc/self/x", "/proc/self"),
+            ("created /usr/lib/x/", "system path /usr/lib/x:"),
+            ("created /root/.bash_history", "system path /root:"),
+            (
+                "modified /proc/self/x",
+                "under /proc/self, the kernel's interface",
+            ),
         ] {
             assert!(
                 plan.warnings
                     .iter()
-                    .any(|w| w.starts_with(what) && w.contains(&format!("system path {at}:"))),
+                    .any(|w| w.starts_with(what) && w.contains(at)),
                 "{what}: {:?}",
                 plan.warnings
             );

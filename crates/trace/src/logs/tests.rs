@@ -1065,7 +1065,8 @@ sh: can't create /dev/pts/ptmx: Read-only file system
         assert!(
             plan.warnings
                 .iter()
-                .any(|w| w.contains(&format!("write {dev}: EROFS")) && w.contains("system path")),
+                .any(|w| w.contains(&format!("write {dev}: EROFS"))
+                    && w.contains("the kernel's interface")),
             "{dev}: {:?}",
             plan.warnings
         );
@@ -1577,6 +1578,44 @@ fn a_rename_between_directories_plans_one_volume_holding_both() {
         plan.warnings.iter().any(|w| w.starts_with(
             "/tmp/upload-1 renamed to /srv/files/upload-1: /tmp and /srv/files have no common directory"
         ) && w.contains("EXDEV")),
+        "{:#?}",
+        plan.warnings
+    );
+}
+
+/// The container runtime mounts `/proc/sys` and `/sys` read-only whatever
+/// `readOnlyRootFilesystem` says (runc's and containerd's readonlyPaths):
+/// an EROFS there is not the read-only root's, and no volume may go
+/// there. "accept a writable system path" was advice nobody can follow.
+#[test]
+fn a_write_under_proc_or_sys_is_warned_about_as_the_kernels_not_as_a_system_path() {
+    let log = "\
+sh: 1: cannot create /proc/sys/net/ipv4/ip_forward: Read-only file system
+open /sys/fs/cgroup/cgroup.subtree_control: read-only file system
+touch: cannot touch '/etc/resolv.conf': Read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    assert!(planned(&plan).is_empty(), "{plan:#?}");
+    for path in [
+        "/proc/sys/net/ipv4/ip_forward",
+        "/sys/fs/cgroup/cgroup.subtree_control",
+    ] {
+        let w = plan
+            .warnings
+            .iter()
+            .find(|w| w.contains(&format!("write {path}: EROFS")))
+            .unwrap_or_else(|| panic!("{path}: {:#?}", plan.warnings));
+        assert!(
+            w.contains("the kernel's interface, which the container runtime mounts on its own (/proc/sys and /sys read-only) whatever readOnlyRootFilesystem says")
+                && !w.contains("accept a writable system path"),
+            "{w}"
+        );
+    }
+    // /etc is a system path a volume may be accepted at.
+    assert!(
+        plan.warnings.iter().any(|w| w
+            .starts_with("write /etc/resolv.conf: EROFS (sh, line 3) under the system path /etc")
+            && w.contains("accept a writable system path")),
         "{:#?}",
         plan.warnings
     );
