@@ -34,7 +34,7 @@ mod sh;
 mod timestamp;
 
 use crate::canonical::{normalized, parent};
-use crate::reduce::{Anchor, Change, ChangeKind, reduce, shared_mount_dir, unshareable_warnings};
+use crate::reduce::{Anchor, reduce, shared_mount_dir};
 use rootlock_policy::plan::VolumePlan;
 use std::collections::BTreeMap;
 
@@ -552,11 +552,23 @@ enum Unplanned {
     /// seldom has one in its name, and a planned `mountPath` with one
     /// would pass `kubectl apply` and mount somewhere nobody looks.
     Control { at: String, evidence: String },
+    /// The source of a rename no one volume can hold both ends of: a
+    /// rename or hard link fails with EXDEV whatever the plan, a symlink
+    /// never writes its target.
+    UnshareableSource,
 }
 
 /// The anchor one hit needs.
 fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
     let path = normalized(&hit.path).ok_or(Unplanned::Relative)?;
+    // A volume at the source's directory would serve nothing (see
+    // `unshareable_renames`, which warns).
+    if let Some(renamed) = &hit.renamed
+        && renamed.0 == hit.path
+        && unshareable_rename(renamed).is_some()
+    {
+        return Err(Unplanned::UnshareableSource);
+    }
     let what = op_word(hit.op);
     let (at, seed, what) = match hit.op {
         Op::File => (parent(&path).to_string(), false, what),
@@ -589,17 +601,35 @@ fn renamed_within(hit: &Hit) -> Option<String> {
     shared_mount_dir(&normalized(from)?, &normalized(to)?)
 }
 
-/// The renames among `hits` whose ends no one volume can hold.
-fn unshareable_renames<'a>(hits: impl IntoIterator<Item = &'a Hit>) -> Vec<String> {
-    let changes: Vec<Change> = hits
-        .into_iter()
-        .filter_map(|h| h.renamed.as_ref())
-        .map(|(from, to)| Change {
-            renamed_from: Some(from.clone()),
-            ..Change::at(to.clone(), ChangeKind::Modified)
-        })
-        .collect();
-    unshareable_warnings(&changes)
+/// The directories of a rename's two ends (from, to) when no one volume
+/// can hold both; `None` when one can, or an end is relative.
+fn unshareable_rename(renamed: &(String, String)) -> Option<(String, String)> {
+    let (from, to) = (normalized(&renamed.0)?, normalized(&renamed.1)?);
+    match shared_mount_dir(&from, &to) {
+        Some(_) => None,
+        None => Some((parent(&from).to_string(), parent(&to).to_string())),
+    }
+}
+
+/// A warning for each rename among `hits` (line, hit) whose ends no one
+/// volume can hold, once per rename.
+fn unshareable_renames<'a>(hits: impl IntoIterator<Item = &'a (usize, Hit)>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (line, hit) in hits {
+        let Some(renamed @ (from, to)) = hit.renamed.as_ref() else {
+            continue;
+        };
+        let Some((from_dir, to_dir)) = unshareable_rename(renamed) else {
+            continue;
+        };
+        if seen.insert(renamed) {
+            out.push(format!(
+                "line {line}: {from} -> {to}: no directory a volume may be mounted at holds both, so {from_dir} is not planned: a rename or hard link between {from_dir} and {to_dir} fails with EXDEV (cross-device) whatever the plan, and a symlink (which Python reports alike) only writes in {to_dir}; keep both in one directory"
+            ));
+        }
+    }
+    out
 }
 
 /// How evidence names an operation.
@@ -672,6 +702,7 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
             Err(Unplanned::Control { at, evidence }) => unplanned.push(of_container(container, format!(
                 "line {line}: {at:?} holds control characters, so no volume is planned at it ({evidence}): find the directory's real name in the image and add the volume by hand"
             ))),
+            Err(Unplanned::UnshareableSource) => {}
         }
     }
     let mut plan = VolumePlan::new(source);
@@ -694,7 +725,11 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         plan.warnings.extend(
             part.warnings
                 .into_iter()
-                .chain(unshareable_renames(hits.iter().copied()))
+                .chain(unshareable_renames(
+                    scan.hits
+                        .iter()
+                        .filter(|(_, h)| h.container.as_deref() == container),
+                ))
                 .map(|w| of_container(container, w)),
         );
     }

@@ -1543,9 +1543,7 @@ msg=\"/opt/app/run could not be written, read-only file system\"
 /// rename(2) fails with EXDEV across mounts: a rename between two
 /// directories needs both in one volume, their common ancestor, as `trace`
 /// plans it. Two volumes, one per directory, pass `fix --plan` and the
-/// rename fails again in the pod. When no volume can hold both (`/` is
-/// their only common ancestor), each directory is planned and a warning
-/// says the rename fails there.
+/// rename fails again in the pod.
 #[test]
 fn a_rename_between_directories_plans_one_volume_holding_both() {
     for log in [
@@ -1568,19 +1566,7 @@ fn a_rename_between_directories_plans_one_volume_holding_both() {
         "test",
     );
     assert_eq!(planned(&plan), ["/srv/app"], "{plan:#?}");
-    // No common directory a volume may take.
-    let plan = plan_from_scan(
-        &scan("rename /tmp/upload-1 /srv/files/upload-1: read-only file system"),
-        "test",
-    );
-    assert_eq!(planned(&plan), ["/srv/files", "/tmp"], "{plan:#?}");
-    assert!(
-        plan.warnings.iter().any(|w| w.starts_with(
-            "/tmp/upload-1 renamed to /srv/files/upload-1: /tmp and /srv/files have no common directory"
-        ) && w.contains("EXDEV")),
-        "{:#?}",
-        plan.warnings
-    );
+    // No common directory a volume may take: see the next test.
 }
 
 /// The container runtime mounts `/proc/sys` and `/sys` read-only whatever
@@ -1616,6 +1602,44 @@ touch: cannot touch '/etc/resolv.conf': Read-only file system
         plan.warnings.iter().any(|w| w
             .starts_with("write /etc/resolv.conf: EROFS (sh, line 3) under the system path /etc")
             && w.contains("accept a writable system path")),
+        "{:#?}",
+        plan.warnings
+    );
+}
+
+/// When no one volume can hold both ends of a rename (their only common
+/// directory is `/` or a system path), a volume at the source's directory
+/// helps nothing: a rename or hard link between two mounts fails with
+/// EXDEV whatever the plan, and a symlink (which Python reports alike:
+/// `'/usr/share/zoneinfo/UTC' -> '/etc/localtime'`) never writes its
+/// target. It planned a seeded volume over the image's whole
+/// `/usr/share/zoneinfo`. Only the destination's directory is planned.
+#[test]
+fn a_rename_no_volume_can_hold_plans_only_its_destination() {
+    let log = "\
+OSError: [Errno 30] Read-only file system: '/usr/share/zoneinfo/UTC' -> '/etc/localtime'
+rename /tmp/upload-1 /srv/files/upload-1: read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "test");
+    assert_eq!(planned(&plan), ["/srv/files"], "{plan:#?}");
+    for (from, to) in [
+        ("/usr/share/zoneinfo/UTC", "/etc/localtime"),
+        ("/tmp/upload-1", "/srv/files/upload-1"),
+    ] {
+        assert!(
+            plan.warnings.iter().any(|w| w.starts_with(&format!(
+                "line {}: {from} -> {to}: no directory a volume may be mounted at holds both",
+                if from.starts_with("/tmp") { 2 } else { 1 }
+            )) && w.contains("EXDEV")),
+            "{from}: {:#?}",
+            plan.warnings
+        );
+    }
+    // /etc/localtime's directory is a system path: warned about, not planned.
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("write /etc/localtime") || w.contains("rename /etc/localtime")),
         "{:#?}",
         plan.warnings
     );
