@@ -354,10 +354,23 @@ impl Scan {
         if !mentions_erofs(&line) {
             return;
         }
+        // Progress drawn with `\r` (curl, pip, tqdm) goes before or after
+        // an error on the same line: the terminal showed each piece over
+        // the one before, and read as one line, progress words before
+        // Go's `mkdir /x: …` hid it from its recogniser.
+        for piece in line.split('\r') {
+            if mentions_erofs(piece) {
+                self.record(n, container, piece);
+            }
+        }
+    }
+
+    /// Adds what one line (or one `\r` piece of it) says.
+    fn record(&mut self, n: usize, container: Option<&str>, line: &str) {
         // The strings of one JSON record are one error: pino's `code`
         // is `EROFS` alone beside a `message` that names the path, and is
         // no error of its own to warn about (a plain line is one text).
-        let texts = json_line::texts(&line);
+        let texts = json_line::texts(line);
         let mut nameless = Vec::new();
         let mut named = false;
         for text in &texts {

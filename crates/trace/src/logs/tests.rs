@@ -1644,3 +1644,30 @@ rename /tmp/upload-1 /srv/files/upload-1: read-only file system
         plan.warnings
     );
 }
+
+/// A program that draws progress with `\r` (curl, pip, tqdm, a Go
+/// downloader) leaves it before its error on the same line of the log;
+/// the terminal showed only what followed the last `\r`. Read as one
+/// line, the progress words hid Go's `mkdir` from its recogniser and the
+/// generic reading planned the directory's parent (`/var/cache`, over the
+/// image's whole cache) instead of the directory.
+#[test]
+fn progress_drawn_with_carriage_returns_does_not_hide_the_error_after_it() {
+    let log = "downloading 10%\rdownloading 20%\rmkdir /var/cache/app: read-only file system\n\
+               mkdir: cannot create directory '/srv/mk': Read-only file system\rretrying\n";
+    let s = scan(log);
+    assert_eq!(
+        s.hits
+            .iter()
+            .map(|(n, h)| (*n, h.path.as_str(), h.op, h.runtime))
+            .collect::<Vec<_>>(),
+        [
+            (1, "/var/cache/app", Op::Mkdir, "go"),
+            (2, "/srv/mk", Op::Mkdir, "sh"),
+        ]
+    );
+    assert_eq!(
+        planned(&plan_from_scan(&s, "test")),
+        ["/srv/mk", "/var/cache/app"]
+    );
+}
