@@ -27,7 +27,11 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         })
         .map_or(head.len(), |((i, _), _)| i);
     let l = head[..verb_end].to_ascii_lowercase();
-    let op = if l.contains("directory") && (l.contains("create") || l.contains("mkdir")) {
+    // `directory`, or git's `dir` (`could not create work tree dir '/x'`).
+    let directory = l
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "directory" || w == "dir");
+    let op = if directory && (l.contains("create") || l.contains("mkdir")) {
         Op::Mkdir
     } else if l.contains("cannot remove") || l.contains("can't remove") {
         Op::Remove
@@ -35,6 +39,11 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         Op::Rename
     } else if l.contains("changing permissions") || l.contains("changing ownership") {
         Op::Attr
+    } else if directory {
+        // The directory itself (dpkg's `unable to access the dpkg
+        // database directory /var/lib/dpkg`, an access(2) check): read as
+        // a file, its parent was planned, over the image's whole /var/lib.
+        Op::Dir
     } else {
         Op::File
     };

@@ -1671,3 +1671,44 @@ fn progress_drawn_with_carriage_returns_does_not_hide_the_error_after_it() {
         ["/srv/mk", "/var/cache/app"]
     );
 }
+
+/// A message that says the path is a directory (dpkg checks its database
+/// directory with access(2), git names the work tree it creates as a
+/// `dir`) is about that directory, not a file in its parent: read as a
+/// file, dpkg's error planned a volume over the image's whole `/var/lib`.
+#[test]
+fn a_path_the_message_calls_a_directory_is_the_directory() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "dpkg: error: unable to access the dpkg database directory /var/lib/dpkg: Read-only file system",
+            &[("/var/lib/dpkg", Op::Dir)],
+        ),
+        (
+            "sh",
+            "fatal: could not create work tree dir '/app/repo': Read-only file system",
+            &[("/app/repo", Op::Mkdir)],
+        ),
+        // A file whose name holds the word is still a file.
+        (
+            "sh",
+            "sh: 1: cannot create /srv/directory/app.pid: Read-only file system",
+            &[("/srv/directory/app.pid", Op::File)],
+        ),
+        (
+            "sh",
+            "touch: cannot touch '/srv/dir/x': Read-only file system",
+            &[("/srv/dir/x", Op::File)],
+        ),
+    ];
+    cases.iter().for_each(check);
+    let log = cases
+        .iter()
+        .map(|(_, l, _)| *l)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        planned(&plan_from_scan(&scan(&log), "test")),
+        ["/app/repo", "/srv/dir", "/srv/directory", "/var/lib/dpkg"]
+    );
+}
