@@ -5,7 +5,7 @@
 //! Coreutils quote names with escapes (`'/x/it'\''s'`, `'/x/a'$'\t''b'`,
 //! `'/x/it\'s'`): `quotearg` reads them back.
 
-use super::{Op, abs_paths, quotearg, with_op};
+use super::{Op, abs_paths, op_from_word, quotearg, with_op};
 
 pub fn find(line: &str) -> Vec<(String, Op)> {
     let Some(i) = line.find(": Read-only file system") else {
@@ -14,6 +14,9 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
     let head = &line[..i];
     if let Some(path) = redirection(head) {
         return vec![(path.to_string(), Op::File)];
+    }
+    if let Some(hit) = verb_after_name(head) {
+        return vec![hit];
     }
     // The operation is in the words before the path: a path such as
     // `/srv/directory/app.pid` must not turn a file into a mkdir. The path
@@ -92,6 +95,24 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
     } else {
         relative.next_back().into_iter().collect()
     }
+}
+
+/// GNU tar's and cpio's errors put the verb after the name, which they
+/// print as it is: `tar: /srv/x: Cannot mkdir`, `tar: x: Cannot change
+/// ownership to uid 0, gid 0`. The name, relative ones too (tar strips
+/// the leading `/` of members), with the operation.
+fn verb_after_name(head: &str) -> Option<(String, Op)> {
+    let (program, rest) = head.split_once(": ")?;
+    if !matches!(program.rsplit('/').next(), Some("tar" | "cpio")) {
+        return None;
+    }
+    let (name, verb) = rest.rsplit_once(": ")?;
+    let word = verb.strip_prefix("Cannot ")?.split(' ').next()?;
+    let op = match word {
+        "change" => Op::Attr,
+        word => op_from_word(word)?,
+    };
+    (!name.is_empty()).then(|| (name.to_string(), op))
 }
 
 /// The program that printed `head` quotes names for people, not for the

@@ -1712,3 +1712,40 @@ fn a_path_the_message_calls_a_directory_is_the_directory() {
         ["/app/repo", "/srv/dir", "/srv/directory", "/var/lib/dpkg"]
     );
 }
+
+/// GNU tar (and cpio, through the same paxlib) puts the verb after the
+/// name: `tar: /srv/x: Cannot mkdir: …`. Read with the words before the
+/// name, every such error was a file written in the parent: the mkdir
+/// planned `/srv/assets`' parent, and a symlink's target
+/// (`Cannot create symlink to '/usr/lib/x'`) was taken for the name.
+#[test]
+fn tars_verb_after_the_name_says_the_operation() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "tar: /srv/assets/img: Cannot mkdir: Read-only file system",
+            &[("/srv/assets/img", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            "tar: /srv/assets/app.js: Cannot open: Read-only file system",
+            &[("/srv/assets/app.js", Op::File)],
+        ),
+        (
+            "sh",
+            "tar: /srv/assets/lib.so: Cannot create symlink to '/usr/lib/x.so': Read-only file system",
+            &[("/srv/assets/lib.so", Op::File)],
+        ),
+        (
+            "sh",
+            "tar: /srv/old/a: Cannot change ownership to uid 0, gid 0: Read-only file system",
+            &[("/srv/old/a", Op::Attr)],
+        ),
+        (
+            "sh",
+            "tar: srv/assets: Cannot mkdir: Read-only file system",
+            &[("srv/assets", Op::Mkdir)],
+        ),
+    ];
+    cases.iter().for_each(check);
+}
