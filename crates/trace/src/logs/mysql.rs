@@ -1,5 +1,6 @@
 //! MySQL / MariaDB: `mysqld: Can't create directory '/var/lib/mysql/' (OS errno 30 - Read-only file system)`,
-//! `Can't create/write to file '/tmp/ibXXXXXX' (OS errno 30 - Read-only file system)`.
+//! `Can't create/write to file '/tmp/ibXXXXXX' (OS errno 30 - Read-only file system)`;
+//! MariaDB: `Can't create directory '/var/lib/mysql/' (Errcode: 30 "Read-only file system")`.
 //!
 //! The error text follows ` - ` instead of `: `, so no other recogniser
 //! sees the operation; the fallback would take every path as a file and
@@ -9,7 +10,11 @@
 use super::{Op, quoted, with_op};
 
 pub fn find(line: &str) -> Vec<(String, Op)> {
-    let Some(i) = line.find("(OS errno 30 ") else {
+    // MySQL's `(OS errno 30 - …)`, MariaDB's `(Errcode: 30 "…")`.
+    let Some(i) = ["(OS errno 30 ", "(Errcode: 30 "]
+        .iter()
+        .find_map(|mark| line.find(mark))
+    else {
         return Vec::new();
     };
     let head = &line[..i];

@@ -1749,3 +1749,38 @@ fn tars_verb_after_the_name_says_the_operation() {
     ];
     cases.iter().for_each(check);
 }
+
+/// MariaDB prints the errno as `(Errcode: 30 "Read-only file system")`
+/// where MySQL prints `(OS errno 30 - Read-only file system)`: read by the
+/// fallback as a file, its data directory's mkdir planned `/var/lib`,
+/// over the image's whole `/var/lib`.
+#[test]
+fn mariadbs_errcode_is_read_as_mysqls_errno() {
+    let cases: &[Case] = &[
+        (
+            "mysql",
+            "2024-05-14  9:21:07 0 [ERROR] mariadbd: Can't create directory '/var/lib/mysql/' (Errcode: 30 \"Read-only file system\")",
+            &[("/var/lib/mysql/", Op::Mkdir)],
+        ),
+        (
+            "mysql",
+            "2024-05-14  9:21:07 0 [ERROR] mariadbd: File '/var/lib/mysql/aria_log_control' not found (Errcode: 30 \"Read-only file system\")",
+            &[("/var/lib/mysql/aria_log_control", Op::File)],
+        ),
+        (
+            "mysql",
+            "mysqld: Can't create/write to file '/tmp/ibXXXXXX' (Errcode: 30 \"Read-only file system\")",
+            &[("/tmp/ibXXXXXX", Op::File)],
+        ),
+    ];
+    cases.iter().for_each(check);
+    let log = cases
+        .iter()
+        .map(|(_, l, _)| *l)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        planned(&plan_from_scan(&scan(&log), "test")),
+        ["/tmp", "/var/lib/mysql"]
+    );
+}
