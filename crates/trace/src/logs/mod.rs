@@ -502,7 +502,30 @@ pub const MAX_LINE: usize = 64 * 1024;
 
 /// Scans a log as it is read, holding at most [`MAX_LINE`] bytes of it: the
 /// rest of a longer line is read and dropped (and counted).
+///
+/// A log that starts with a UTF-16 byte-order mark (Windows PowerShell 5
+/// writes `kubectl logs … > pod.log` so; kubectl and `scan` read such
+/// files) is decoded as it streams in: read as UTF-8, a NUL beside every
+/// character hid every error.
 pub fn scan_reader(mut input: impl std::io::BufRead) -> std::io::Result<Scan> {
+    let start = loop {
+        match input.fill_buf() {
+            Ok(start) => break start,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    // Only a whole mark: a stray 0xFE or 0xFF is read (as U+FFFD) like any
+    // other byte that is not UTF-8. A pipe giving the first byte alone is
+    // left to the decoder, which waits for the second.
+    if matches!(start, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] | [0xFF] | [0xFE]) {
+        return scan_utf8_reader(rootlock_manifest::utf16::decode(input)?);
+    }
+    scan_utf8_reader(input)
+}
+
+/// [`scan_reader`] of a log in UTF-8 (or in no encoding at all).
+fn scan_utf8_reader(mut input: impl std::io::BufRead) -> std::io::Result<Scan> {
     let mut scan = Scan::default();
     let mut lines = crate::bounded_lines::BoundedLines::new(MAX_LINE);
     let mut n = 0;
@@ -531,6 +554,12 @@ pub fn scan_reader(mut input: impl std::io::BufRead) -> std::io::Result<Scan> {
 /// Scans one line read by [`scan_reader`].
 fn finish_line(scan: &mut Scan, n: usize, bytes: &[u8], too_long: bool) {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    // A UTF-8 byte-order mark (PowerShell's `Out-File -Encoding utf8`)
+    // hid the first line's kubectl prefix, or its JSON.
+    let bytes = match n {
+        1 => bytes.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(bytes),
+        _ => bytes,
+    };
     let bytes = if too_long {
         scan.truncated += 1;
         scan.first_truncated.get_or_insert(n);

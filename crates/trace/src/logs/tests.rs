@@ -1784,3 +1784,47 @@ fn mariadbs_errcode_is_read_as_mysqls_errno() {
         ["/tmp", "/var/lib/mysql"]
     );
 }
+
+/// Windows PowerShell 5 writes `kubectl logs … > pod.log` as UTF-16 with
+/// a byte-order mark (kubectl and `scan` read such files): read as UTF-8,
+/// every character had a NUL beside it, no line said EROFS, and the scan
+/// ended with "No writable paths needed". A UTF-8 byte-order mark
+/// (PowerShell's `Out-File -Encoding utf8`) hid the first line's kubectl
+/// prefix, and the container it names.
+#[test]
+fn a_log_with_a_byte_order_mark_is_read_as_its_text() {
+    let log = "[pod/web-1/app] mkdir /var/cache/app: read-only file system\r\n\
+               [pod/web-1/app] open /srv/\u{1F600}/x: read-only file system\r\n";
+    let utf16 = |big_endian: bool| -> Vec<u8> {
+        std::iter::once(0xFEFF_u16)
+            .chain(log.encode_utf16())
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    };
+    let utf8_bom: Vec<u8> = "\u{FEFF}".bytes().chain(log.bytes()).collect();
+    for bytes in [utf16(false), utf16(true), utf8_bom] {
+        let s = scan_reader(&bytes[..]).unwrap_or_default();
+        assert_eq!(
+            s.hits
+                .iter()
+                .map(|(n, h)| (*n, h.path.as_str(), h.container.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                (1, "/var/cache/app", Some("app")),
+                (2, "/srv/\u{1F600}/x", Some("app"))
+            ],
+            "{:?}",
+            &bytes[..4]
+        );
+    }
+    // A stray 0xFF at the start of a log that is no UTF-16 is read as
+    // before: replaced, not an error.
+    let s = scan_reader(&b"\xffopen /srv/x: read-only file system\n"[..]).unwrap_or_default();
+    assert_eq!(s.hits.len(), 1, "{:?}", s.hits);
+}
