@@ -643,13 +643,15 @@ fn renamed_within(hit: &Hit) -> Option<String> {
     shared_mount_dir(&normalized(from)?, &normalized(to)?)
 }
 
-/// The directories of a rename's two ends (from, to) when no one volume
-/// can hold both; `None` when one can, or an end is relative.
+/// The directories of a rename's two ends (from, to) when they differ
+/// and no one volume can hold both; `None` when one can, when both are in
+/// one directory (which is all the rename needs), or an end is relative.
 fn unshareable_rename(renamed: &(String, String)) -> Option<(String, String)> {
     let (from, to) = (normalized(&renamed.0)?, normalized(&renamed.1)?);
+    let dirs = (parent(&from).to_string(), parent(&to).to_string());
     match shared_mount_dir(&from, &to) {
-        Some(_) => None,
-        None => Some((parent(&from).to_string(), parent(&to).to_string())),
+        None if dirs.0 != dirs.1 => Some(dirs),
+        _ => None,
     }
 }
 

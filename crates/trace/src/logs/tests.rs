@@ -1828,3 +1828,28 @@ fn a_log_with_a_byte_order_mark_is_read_as_its_text() {
     let s = scan_reader(&b"\xffopen /srv/x: read-only file system\n"[..]).unwrap_or_default();
     assert_eq!(s.hits.len(), 1, "{:?}", s.hits);
 }
+
+/// A rename within one directory needs only that directory: when it is a
+/// system path (`sed -i` on `/etc/hosts`, an atomic write in `/etc`),
+/// the plan warns that it is one, not that the rename crosses devices
+/// ("a rename … between /etc and /etc fails with EXDEV").
+#[test]
+fn a_rename_within_a_system_directory_is_warned_about_as_a_system_path_only() {
+    let log = "rename /etc/app.conf.tmp /etc/app.conf: read-only file system\n";
+    let plan = plan_from_scan(&scan(log), "test");
+    assert!(planned(&plan).is_empty(), "{plan:#?}");
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("EXDEV")),
+        "{:#?}",
+        plan.warnings
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("rename /etc/app.conf.tmp: EROFS")
+                && w.contains("rename /etc/app.conf: EROFS")
+                && w.contains("under the system path /etc")),
+        "{:#?}",
+        plan.warnings
+    );
+}
