@@ -619,7 +619,8 @@ fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
         }
         Op::Mkdir | Op::Dir => (path.clone(), false, what),
         // Both ends of a rename in one volume (see `Hit::renamed`); when
-        // none may hold both, each end's directory, and a warning.
+        // none may hold both, the destination's directory alone (the
+        // source's was refused above), and a warning.
         Op::Rename if let Some(common) = renamed_within(hit) => (common, true, what),
         Op::Remove | Op::Rename | Op::Attr => (parent(&path).to_string(), true, what),
         Op::DirAttr => (path.clone(), true, what),
