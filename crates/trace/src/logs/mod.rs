@@ -374,6 +374,9 @@ impl Scan {
         let mut nameless = Vec::new();
         let mut named = false;
         for text in &texts {
+            if nginx::is_skipped_edit(text) {
+                continue;
+            }
             if self.text(n, container, text) {
                 named = true;
             } else {

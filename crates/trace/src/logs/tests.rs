@@ -1853,3 +1853,36 @@ fn a_rename_within_a_system_directory_is_warned_about_as_a_system_path_only() {
         plan.warnings
     );
 }
+
+/// The official nginx image's entrypoint tries to edit its default
+/// configuration and, when it cannot, says so as `info:` and goes on
+/// (`touch … || { entrypoint_log "…: info: can not modify $conffile
+/// (read-only file system?)"; exit 0; }`): nginx starts and serves. Read
+/// as an error, the plan mounted an emptyDir over `/etc/nginx/conf.d`,
+/// which hid `default.conf` and left nginx without its server. The same
+/// words as an `error:` (a script that exits 1) are still an error.
+#[test]
+fn nginx_entrypoints_info_that_it_skipped_an_edit_plans_nothing() {
+    let log = "\
+/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh
+10-listen-on-ipv6-by-default.sh: info: can not modify /etc/nginx/conf.d/default.conf (read-only file system?)
+[pod/web-1/nginx] 2024-05-14T09:21:07Z 10-listen-on-ipv6-by-default.sh: info: can not modify /etc/nginx/conf.d/default.conf (read-only file system?)
+modsecurity.sh: error: can not modify /etc/modsecurity.d/modsecurity-override.conf (read-only file system?)
+";
+    let s = scan(log);
+    assert_eq!(
+        s.hits
+            .iter()
+            .map(|(n, h)| (*n, h.path.as_str()))
+            .collect::<Vec<_>>(),
+        [(4, "/etc/modsecurity.d/modsecurity-override.conf")]
+    );
+    assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+    let plan = plan_from_scan(&s, "test");
+    assert_eq!(planned(&plan), ["/etc/modsecurity.d"]);
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("/etc/nginx")),
+        "{:#?}",
+        plan.warnings
+    );
+}
