@@ -241,7 +241,10 @@ pub fn unshareable_warnings(changes: &[Change]) -> Vec<String> {
             continue;
         };
         let (to, from) = (parent(&path).to_string(), parent(&other).to_string());
-        if !unshareable_ancestor(common_ancestor(&to, &from)) {
+        // Within one directory any volume there holds both ends; one that
+        // cannot be there (a system path) is warned about as such, not as
+        // "/etc and /etc have no common directory".
+        if to == from || !unshareable_ancestor(common_ancestor(&to, &from)) {
             continue;
         }
         let (done, call) = if c.renamed_from.is_some() {
@@ -1076,6 +1079,20 @@ mod tests {
                 exdev[0]
             );
         }
+    }
+
+    /// A directory renamed within `/etc` (`/etc/old` to `/etc/new`) is no
+    /// rename between two volumes: it said "/etc and /etc have no common
+    /// directory … EXDEV".
+    #[test]
+    fn a_rename_within_one_directory_is_no_exdev_warning() {
+        let mut new = ch("/etc/new", ChangeKind::Created, true);
+        new.renamed_from = Some("/etc/old".into());
+        let plan = plan_from_changes(&[new], "");
+        assert!(
+            plan.warnings.iter().all(|w| !w.contains("EXDEV")),
+            "{plan:#?}"
+        );
     }
 
     #[test]
