@@ -110,8 +110,9 @@ pub fn opt_bool(node: &Node, key: &str, path: &Path) -> Result<Option<bool>, Fie
 }
 
 pub fn opt_int(node: &Node, key: &str, path: &Path) -> Result<Option<i64>, FieldError> {
-    opt_scalar(node, key, path, "an integer", |_, r| match r {
+    opt_scalar(node, key, path, "an integer", |s, r| match r {
         Resolved::Int(i) => Some(*i),
+        Resolved::Number => crate::scalar::whole_number(&s.text),
         _ => None,
     })
 }
@@ -605,6 +606,44 @@ mod tests {
         assert_eq!(e.field, "spec.containers[0].name");
         let e = pod_of("metadata:\n  annotations:\n    x: true\nspec: {}\n").unwrap_err();
         assert_eq!(e.field, "metadata.annotations.x");
+    }
+
+    /// kubectl reads YAML through JSON (sigs.k8s.io/yaml): `1000.0` and
+    /// `1e3` become the float 1000, printed `1000`, and the API server reads
+    /// that into an integer field. A float that is not a whole number, or
+    /// does not fit an int64, stays an error there and here.
+    #[test]
+    fn whole_floats_are_integers_as_kubectl_sends_them() {
+        let user = |v: &str| {
+            pod_of(&format!(
+                "spec:\n  securityContext: {{runAsUser: {v}}}\n  containers: []\n"
+            ))
+            .map(|p| p.spec.security_context.unwrap().run_as_user)
+        };
+        assert_eq!(user("1000.0").unwrap(), Some(1000));
+        assert_eq!(user("1e3").unwrap(), Some(1000));
+        assert_eq!(user("1_000.0").unwrap(), Some(1000));
+        assert_eq!(user("-0.0").unwrap(), Some(0));
+        assert_eq!(user("!!float 5").unwrap(), Some(5));
+        for bad in [
+            "80.5",
+            "1e-3",
+            "1e19",
+            "9223372036854775808.0",
+            ".inf",
+            ".nan",
+        ] {
+            let e = user(bad).unwrap_err();
+            assert_eq!(e.field, "spec.securityContext.runAsUser", "{bad}");
+            assert_eq!(e.line, 2, "{bad}");
+            assert!(
+                e.message.starts_with("expected an integer"),
+                "{bad}: {}",
+                e.message
+            );
+        }
+        let p = pod_of("spec:\n  containers:\n  - ports: [{hostPort: 8.08e3}]\n").unwrap();
+        assert_eq!(p.spec.containers[0].host_ports, vec![8080]);
     }
 
     #[test]

@@ -149,6 +149,26 @@ fn is_float(t: &str) -> bool {
     mantissa_ok && exp_ok
 }
 
+/// The integer an integer field receives from a float scalar (`1000.0`,
+/// `1e3`, `!!float 5`), as kubectl sends it: sigs.k8s.io/yaml reads the
+/// float into a float64 and prints it as JSON, so a whole number in int64's
+/// range goes out as integer digits (`1000`), which the API server reads
+/// into the field. `None` for what it refuses: a fraction (`80.5`, `1e-3`),
+/// a value outside int64 (`1e19`), `.inf`, `.nan`. A JSON manifest gets the
+/// same answer: kubectl reads it into an unstructured object (a float64 for
+/// `80.0`, sigs.k8s.io/json) and sends that back as `80`; only a raw `80.0`
+/// posted past kubectl would be refused by the API server's typed decoder.
+pub fn whole_number(text: &str) -> Option<i64> {
+    // go-yaml drops `_` before parsing a number; Rust's parser rounds to
+    // nearest like Go's ParseFloat, so both see the same float64.
+    let f: f64 = text.replace('_', "").parse().ok()?;
+    // 2^63 is exactly representable; int64 holds [-2^63, 2^63).
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    let whole = f.is_finite() && f.fract() == 0.0 && (-TWO_63..TWO_63).contains(&f);
+    // In range and whole, so the cast is exact.
+    whole.then_some(f as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

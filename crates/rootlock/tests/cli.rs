@@ -70,6 +70,44 @@ fn a_string_where_a_boolean_belongs_is_an_input_error_not_a_pass() {
 }
 
 #[test]
+fn whole_floats_in_integer_fields_read_as_kubectl_sends_them() {
+    // kubectl turns `1000.0` (YAML, or a JSON file) into the integer 1000
+    // before the API server sees it; `1000.5` it cannot, so that is refused.
+    let root = |user: &str| {
+        format!(
+            "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"p\"}},\n \"spec\": {{\"securityContext\": {{\"runAsUser\": {user}}},\n  \"containers\": [{{\"name\": \"c\", \"securityContext\": {{\"runAsUser\": 0.0}}}}]}}}}\n"
+        )
+    };
+    for (label, text) in [
+        (
+            "yaml",
+            pod("true").replace(
+                "runAsNonRoot: true",
+                "runAsNonRoot: true\n    runAsUser: 1e3",
+            ),
+        ),
+        ("json", root("1000.0")),
+    ] {
+        let (code, doc, stderr) = scan_stdin_json(&["--level", "restricted"], &text);
+        assert!(code < 2, "{label}: {stderr}");
+        assert!(
+            doc["errors"].as_array().is_none_or(|e| e.is_empty()),
+            "{label}: {doc}"
+        );
+        if label == "json" {
+            // The container's `0.0` is the integer 0: root, and said so.
+            assert_eq!(code, 1, "{label}: {doc}");
+            assert_eq!(findings(&doc["objects"][0], "runAsUser").len(), 1, "{doc}");
+        }
+    }
+    let (code, doc, stderr) = scan_stdin_json(&[], &root("1000.5"));
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(doc["errors"][0]["field"], "spec.securityContext.runAsUser");
+    assert_eq!(doc["errors"][0]["line"], 2);
+    assert!(stderr.contains("<stdin>:2:"), "{stderr}");
+}
+
+#[test]
 fn lower_case_all_does_not_drop_capabilities() {
     // Checkov accepts `drop: [all]`; PSA's check is case-sensitive.
     let (code, doc, _) = scan_stdin_json(&[], &pod("true").replace("drop: [ALL]", "drop: [all]"));
