@@ -274,6 +274,7 @@ fn pod_spec(spec: &Node, path: &Path) -> Result<PodSpec, FieldError> {
         init_containers: containers(spec, "initContainers", path)?,
         containers: containers(spec, "containers", path)?,
         ephemeral_containers: containers(spec, "ephemeralContainers", path)?,
+        memory_limit: memory_limit(spec, path)?,
     })
 }
 
@@ -450,16 +451,7 @@ fn container(c: &Node, path: &Path) -> Result<Container, FieldError> {
             })
         })
         .collect::<Result<_, FieldError>>()?;
-    let memory_limit = match opt_map(c, "resources", path)? {
-        Some(r) => {
-            let rp = Path::Key(path, "resources");
-            match opt_map(r, "limits", &rp)? {
-                Some(l) => opt_quantity(l, "memory", &Path::Key(&rp, "limits"))?,
-                None => None,
-            }
-        }
-        None => None,
-    };
+    let memory_limit = memory_limit(c, path)?;
     Ok(Container {
         name,
         image: opt_str(c, "image", path)?,
@@ -469,6 +461,19 @@ fn container(c: &Node, path: &Path) -> Result<Container, FieldError> {
         volume_mounts,
         memory_limit,
     })
+}
+
+/// `resources.limits.memory` of a container or (pod-level resources) of
+/// a pod spec.
+fn memory_limit(node: &Node, path: &Path) -> Result<Option<String>, FieldError> {
+    let Some(r) = opt_map(node, "resources", path)? else {
+        return Ok(None);
+    };
+    let rp = Path::Key(path, "resources");
+    match opt_map(r, "limits", &rp)? {
+        Some(l) => opt_quantity(l, "memory", &Path::Key(&rp, "limits")),
+        None => Ok(None),
+    }
 }
 
 fn volume(v: &Node, path: &Path) -> Result<Volume, FieldError> {
@@ -644,6 +649,17 @@ mod tests {
         }
         let p = pod_of("spec:\n  containers:\n  - ports: [{hostPort: 8.08e3}]\n").unwrap();
         assert_eq!(p.spec.containers[0].host_ports, vec![8080]);
+    }
+
+    #[test]
+    fn pod_level_memory_limit_is_read_and_type_checked() {
+        let p =
+            pod_of("spec:\n  resources: {limits: {memory: 256Mi}}\n  containers: []\n").unwrap();
+        assert_eq!(p.spec.memory_limit.as_deref(), Some("256Mi"));
+        let e = pod_of("spec:\n  resources:\n    limits: {memory: lots}\n  containers: []\n")
+            .unwrap_err();
+        assert_eq!(e.field, "spec.resources.limits.memory");
+        assert_eq!(e.line, 3);
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub struct PodSpec {
     pub init_containers: Vec<Container>,
     pub containers: Vec<Container>,
     pub ephemeral_containers: Vec<Container>,
+    /// `spec.resources.limits.memory` (pod-level resources, Kubernetes
+    /// 1.32+), as written: the pod cgroup's limit, which also sizes a
+    /// memory-backed emptyDir's tmpfs.
+    pub memory_limit: Option<String>,
 }
 
 impl PodSpec {

@@ -108,6 +108,29 @@ fn whole_floats_in_integer_fields_read_as_kubectl_sends_them() {
 }
 
 #[test]
+fn a_pod_level_memory_limit_bounds_a_memory_emptydir() {
+    let with = |pod_resources: &str| {
+        pod("true").replace(
+            "  containers:\n",
+            &format!("{pod_resources}  volumes: [{{name: shm, emptyDir: {{medium: Memory}}}}]\n  containers:\n"),
+        ).replace("      readOnlyRootFilesystem: true\n", "      readOnlyRootFilesystem: true\n    volumeMounts: [{name: shm, mountPath: /dev/shm}]\n")
+    };
+    let (_, doc, stderr) = scan_stdin_json(&[], &with(""));
+    assert_eq!(
+        findings(&doc["objects"][0], "unboundedMemoryVolume").len(),
+        1,
+        "{doc} {stderr}"
+    );
+    let (code, doc, stderr) = scan_stdin_json(&[], &with("  resources: {limits: {memory: 1Gi}}\n"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        doc["objects"][0]["findings"],
+        serde_json::json!([]),
+        "{doc}"
+    );
+}
+
+#[test]
 fn lower_case_all_does_not_drop_capabilities() {
     // Checkov accepts `drop: [all]`; PSA's check is case-sensitive.
     let (code, doc, _) = scan_stdin_json(&[], &pod("true").replace("drop: [ALL]", "drop: [all]"));

@@ -1,6 +1,11 @@
 //! `unboundedMemoryVolume` (warning): an `emptyDir` with `medium: Memory` is
 //! a tmpfs; without a `sizeLimit` and without a container memory limit,
-//! writes to it can exhaust the node's memory.
+//! writes to it can exhaust the node's memory. A pod-level memory limit
+//! (`spec.resources.limits.memory`, Kubernetes 1.32+) bounds it too: the
+//! kubelet sizes the tmpfs to the smallest positive of node allocatable,
+//! the pod cgroup's limit (the pod-level one when set) and `sizeLimit`
+//! (`calculateEmptyDirMemorySize`, pkg/volume/emptydir), and the pod's
+//! cgroup caps what its containers write there.
 
 use super::{ImmutableRule, first_mount_matching, mounts_matching};
 use crate::finding::Severity;
@@ -14,15 +19,28 @@ pub static RULE: ImmutableRule = ImmutableRule {
     severity: Severity::Warning,
     eval,
     container_field: &["volumeMounts"],
-    description: "A memory-backed emptyDir needs a sizeLimit or a container memory limit, or it is an unbounded tmpfs.",
-    locate: Some(|pod, scope, _| first_mount_matching(pod, scope, offends)),
+    description: "A memory-backed emptyDir needs a sizeLimit, a container memory limit or a pod-level memory limit, or it is an unbounded tmpfs.",
+    locate: Some(|pod, scope, _| {
+        if bounded_by_pod(pod) {
+            return None;
+        }
+        first_mount_matching(pod, scope, offends)
+    }),
 };
+
+/// A limit of zero is no limit (see `quantity`), as the kubelet ignores it.
+fn bounds(limit: &Option<String>) -> bool {
+    limit.as_deref().is_some_and(is_positive)
+}
+
+/// The pod-level memory limit bounds every tmpfs of the pod.
+fn bounded_by_pod(pod: &Pod) -> bool {
+    bounds(&pod.spec.memory_limit)
+}
 
 /// The memory-backed volume a mount leaves unbounded, if it does.
 fn offends<'p>(c: &Container, m: &'p VolumeMount, volume: Option<&Volume>) -> Option<&'p str> {
-    // A container memory limit bounds every tmpfs it mounts. A limit of
-    // zero is no limit (see `quantity`).
-    let bounds = |limit: &Option<String>| limit.as_deref().is_some_and(is_positive);
+    // A container memory limit bounds every tmpfs it mounts.
     let unbounded = !bounds(&c.memory_limit)
         && volume.is_some_and(|v| {
             v.is_empty_dir()
@@ -33,6 +51,9 @@ fn offends<'p>(c: &Container, m: &'p VolumeMount, volume: Option<&Volume>) -> Op
 }
 
 fn eval(pod: &Pod, scope: Scope) -> Option<Violation> {
+    if bounded_by_pod(pod) {
+        return None;
+    }
     let (bad, volumes) = mounts_matching(pod, scope, offends)?;
     Some(Violation::new(
         "unbounded memory volume",
@@ -81,5 +102,13 @@ mod tests {
         p.spec.volumes[0].empty_dir_size_limit = Some("0".into());
         p.spec.containers[0].memory_limit = Some("0Mi".into());
         assert!(run(eval, &p).is_some());
+        // A pod-level memory limit (spec.resources) sizes the tmpfs too;
+        // zero is no limit there either.
+        p.spec.memory_limit = Some("0".into());
+        assert!(run(eval, &p).is_some());
+        p.spec.memory_limit = Some("1Gi".into());
+        assert_eq!(run(eval, &p), None);
+        let scope = Scope::Container(crate::model::ContainerKind::Regular, 0);
+        assert_eq!((RULE.locate.unwrap())(&p, scope, 0), None);
     }
 }
