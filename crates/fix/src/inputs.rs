@@ -17,7 +17,7 @@ pub fn read(source: &Source) -> Result<(String, Encoding), String> {
                 .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
             b
         }
-        Source::File(p) => {
+        Source::File(p) | Source::Found(p) => {
             std::fs::read(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?
         }
     };

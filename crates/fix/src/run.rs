@@ -128,7 +128,7 @@ pub fn run(args: &FixArgs) -> i32 {
             (fixed, true, Source::Stdin) => {
                 stdout.write_all(&encoding.encode(fixed.as_deref().unwrap_or(&original)))
             }
-            (Some(fixed), true, Source::File(path)) => {
+            (Some(fixed), true, Source::File(path) | Source::Found(path)) => {
                 match rootlock_manifest::atomic_write::write_atomic(
                     path.as_path(),
                     &encoding.encode(fixed),

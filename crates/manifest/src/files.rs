@@ -24,14 +24,14 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         match entry {
             Ok(e) if is_manifest(e.path()) && e.file_type().is_file() => {
-                out.push(Ok(Input::File(e.into_path())))
+                out.push(Ok(Input::Found(e.into_path())))
             }
             Ok(e) if is_manifest(e.path()) && e.path_is_symlink() => {
                 // A link whose target cannot be found (deleted, or a loop)
                 // is a manifest that cannot be read: named, never skipped,
                 // or the directory would pass without being fully scanned.
                 match std::fs::metadata(e.path()) {
-                    Ok(target) if target.is_file() => out.push(Ok(Input::File(e.into_path()))),
+                    Ok(target) if target.is_file() => out.push(Ok(Input::Found(e.into_path()))),
                     Ok(target) if target.is_dir() => {}
                     Ok(_) => out.push(Err(not_a_file(e.path()))),
                     Err(why) => out.push(Err((
@@ -72,7 +72,12 @@ pub const STDIN_NAME: &str = "<stdin>";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     Stdin,
+    /// A file named on the command line.
     File(PathBuf),
+    /// A file found by walking a directory named on the command line: it
+    /// may be no manifest at all (a JSON patch, Helm values), which `scan`
+    /// tells apart only for such files.
+    Found(PathBuf),
 }
 
 impl Input {
@@ -80,7 +85,7 @@ impl Input {
     pub fn name(&self) -> String {
         match self {
             Input::Stdin => STDIN_NAME.to_string(),
-            Input::File(p) => p.display().to_string(),
+            Input::File(p) | Input::Found(p) => p.display().to_string(),
         }
     }
 }

@@ -836,6 +836,44 @@ fn directories_are_walked_and_output_is_deterministic() {
 }
 
 #[test]
+fn list_rooted_files_in_a_directory_are_not_objects_but_named_ones_are_errors() {
+    // A directory holds more than manifests: Helm values, a kustomization,
+    // JSON patches. A mapping that is no workload is not listed; a file
+    // whose root is a list (a JSON patch) is no Kubernetes object either.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), pod("true")).unwrap();
+    std::fs::write(dir.path().join("values.yaml"), "replicas: 3\n").unwrap();
+    let patch = dir.path().join("patch.yaml");
+    std::fs::write(&patch, "- op: add\n  path: /spec/replicas\n  value: 3\n").unwrap();
+    std::fs::write(
+        dir.path().join("patch.json"),
+        "[{\"op\": \"remove\", \"path\": \"/x\"}]\n",
+    )
+    .unwrap();
+    let (code, doc, stderr) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["objects"].as_array().unwrap().len(), 1, "{doc}");
+    assert!(
+        doc["errors"].as_array().is_none_or(|e| e.is_empty()),
+        "{doc}"
+    );
+    // Named on the command line it was meant to be read: an error, not a pass.
+    let (code, doc, stderr) = scan_json(&[patch.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(doc["errors"][0]["line"], 1, "{doc}");
+    assert!(
+        stderr.contains("patch.yaml:1:1: document: expected a mapping, found a list"),
+        "{stderr}"
+    );
+    // A list-rooted document among manifests in a walked file is still an
+    // error: that file is a manifest, and kubectl would refuse it.
+    std::fs::write(&patch, format!("{}---\n- 1\n", pod("true"))).unwrap();
+    let (code, _, stderr) = scan_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("patch.yaml:18:1:"), "{stderr}");
+}
+
+#[test]
 fn missing_paths_are_named_and_linked_files_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.yaml");

@@ -2,6 +2,7 @@
 
 mod emit;
 mod json;
+mod list_roots;
 mod report;
 mod sarif;
 mod snippet;
@@ -9,6 +10,7 @@ mod text;
 
 use clap::Args;
 use emit::{Emitter, Tally};
+use list_roots::ListRoots;
 use rayon::prelude::*;
 use report::{FileReport, ObjectReport, ReportOptions, object_report};
 use rootlock_manifest::files::{self, Input, PathError};
@@ -189,14 +191,16 @@ fn scan_input(
         Input::Stdin => scan_reader(
             BufReader::new(std::io::stdin().lock()),
             &name,
+            false,
             limits,
             opts,
             emit,
         ),
-        Input::File(path) => match std::fs::File::open(path) {
+        Input::File(path) | Input::Found(path) => match std::fs::File::open(path) {
             Ok(f) => scan_reader(
                 BufReader::with_capacity(256 * 1024, f),
                 &name,
+                matches!(input, Input::Found(_)),
                 limits,
                 opts,
                 emit,
@@ -214,18 +218,25 @@ fn scan_input(
 }
 
 /// Scans one stream of documents, handing each object to `emit`.
+/// `walked`: the stream is a file found in a directory (see `list_roots`).
 pub fn scan_reader<R: BufRead>(
     reader: R,
     name: &str,
+    walked: bool,
     limits: &Limits,
     opts: &ReportOptions,
     emit: &mut dyn FnMut(ObjectReport),
 ) -> Vec<InputError> {
-    read_stream(reader, name, limits, |doc| {
+    let mut list_roots = ListRoots::new(walked);
+    let mut errors = read_stream(reader, name, limits, |doc| {
+        list_roots.see(&doc.document);
         let Some(root) = &doc.document.root else {
             return Ok(());
         };
-        let found = workloads(root).map_err(|e| e.into_input_error(name))?;
+        let found = match workloads(root) {
+            Ok(found) => found,
+            Err(e) => return list_roots.hold(&doc.document, e.into_input_error(name)),
+        };
         // Indexed once per document, however many workloads it holds.
         let lines = (opts.snippets && !found.is_empty())
             .then(|| snippet::SourceLines::new(doc.text, doc.first_line));
@@ -233,5 +244,7 @@ pub fn scan_reader<R: BufRead>(
             emit(object_report(name, root, lines.as_ref(), w, opts));
         }
         Ok(())
-    })
+    });
+    list_roots.finish(&mut errors);
+    errors
 }
