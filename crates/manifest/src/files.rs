@@ -34,10 +34,9 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
                     Ok(target) if target.is_file() => out.push(Ok(Input::Found(e.into_path()))),
                     Ok(target) if target.is_dir() => {}
                     Ok(_) => out.push(Err(not_a_file(e.path()))),
-                    Err(why) => out.push(Err((
-                        e.path().display().to_string(),
-                        format!("cannot read: {why}"),
-                    ))),
+                    Err(why) => {
+                        out.push(Err((display_name(e.path()), format!("cannot read: {why}"))))
+                    }
                 }
             }
             // A FIFO, socket or device with a manifest's name: reading it
@@ -48,9 +47,7 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
             }
             Ok(_) => {}
             Err(e) => {
-                let at = e
-                    .path()
-                    .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
+                let at = e.path().map_or_else(|| display_name(dir), display_name);
                 out.push(Err((at, format!("cannot walk directory: {e}"))));
             }
         }
@@ -62,7 +59,7 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
 fn not_a_file(path: &Path) -> PathError {
     let why =
         "not a regular file (a FIFO, socket or device): name it on the command line to read it";
-    (path.display().to_string(), why.to_string())
+    (display_name(path), why.to_string())
 }
 
 /// The name standard input (`-`) has in reports.
@@ -85,9 +82,41 @@ impl Input {
     pub fn name(&self) -> String {
         match self {
             Input::Stdin => STDIN_NAME.to_string(),
-            Input::File(p) | Input::Found(p) => p.display().to_string(),
+            Input::File(p) | Input::Found(p) => display_name(p),
         }
     }
+
+    /// The path's bytes when they are not UTF-8 (the name then escapes
+    /// them, see [`display_name`]): what a SARIF URI percent-encodes.
+    pub fn non_utf8_path(&self) -> Option<&[u8]> {
+        match self {
+            // Unix: the name's own bytes (Windows: its WTF-8).
+            Input::File(p) | Input::Found(p) if p.to_str().is_none() => {
+                Some(p.as_os_str().as_encoded_bytes())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A path as reports name it: as given when it is UTF-8. A JSON string
+/// cannot hold a byte that is not UTF-8, and U+FFFD (`Path::display`) would
+/// lose which byte it was and merge distinct names; so such a byte is
+/// written `\xHH` and, in such a name only, a backslash `\\`: distinct
+/// names stay distinct, and the bytes can be read back.
+pub fn display_name(path: &Path) -> String {
+    use std::fmt::Write as _;
+    if let Some(s) = path.to_str() {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+    }
+    out
 }
 
 /// Expands the PATH arguments into inputs, and paths that could not be
@@ -113,10 +142,34 @@ pub fn expand_in_order(args: &[PathBuf]) -> Vec<Result<Input, PathError>> {
                     } else {
                         format!("cannot read: {e}")
                     };
-                    out.push(Err((path.display().to_string(), why)));
+                    out.push(Err((display_name(path), why)));
                 }
             }
         }
     }
     out
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt as _;
+
+    fn name(bytes: &[u8]) -> String {
+        display_name(Path::new(std::ffi::OsStr::from_bytes(bytes)))
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct_and_readable() {
+        assert_eq!(name(b"d/caf\xc3\xa9.yaml"), "d/café.yaml");
+        assert_eq!(name(b"a\\b.yaml"), "a\\b.yaml");
+        assert_eq!(name(b"caf\xe9.yaml"), "caf\\xE9.yaml");
+        // A literal `\xE9` beside a byte: the backslash is escaped, so the
+        // two names below do not read alike.
+        let (a, b) = (name(b"\\xE9\xff"), name(b"\xe9\\xFF"));
+        assert_eq!(a, "\\\\xE9\\xFF");
+        assert_eq!(b, "\\xE9\\\\xFF");
+        assert_ne!(a, b);
+        assert_ne!(name(b"caf\xe9"), name(b"caf\xe8"));
+    }
 }

@@ -1283,6 +1283,47 @@ fn file_names_that_are_not_utf8_are_read_and_written() {
 }
 
 #[test]
+fn file_names_that_are_not_utf8_keep_their_bytes_in_json_and_sarif() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.yaml"));
+    std::fs::write(&bad, pod("false")).unwrap();
+    let broken = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"x\xff\\y.yaml"));
+    std::fs::write(&broken, pod("\"no\"")).unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    // JSON: a string cannot hold the byte; it is written `\xE9` (and a
+    // backslash `\\`), never U+FFFD, which loses which byte it was.
+    let (code, doc, stderr) = scan_json(&[dir_arg]);
+    assert_eq!(code, 2, "{stderr}");
+    let file = doc["objects"][0]["file"].as_str().unwrap();
+    assert_eq!(file, format!("{dir_arg}/caf\\xE9.yaml"));
+    let error_file = doc["errors"][0]["file"].as_str().unwrap();
+    assert_eq!(error_file, format!("{dir_arg}/x\\xFF\\\\y.yaml"));
+    assert!(stderr.contains("x\\xFF\\\\y.yaml:16:"), "{stderr}");
+    // SARIF: the URI percent-encodes the name's own bytes.
+    let out = run(&["scan", "--format", "sarif", dir_arg]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run0 = &sarif["runs"][0];
+    let uri = run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/caf%E9.yaml"),
+        "{uri}"
+    );
+    let uri =
+        run0["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]
+            ["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+    assert!(uri.ends_with("/x%FF%5Cy.yaml"), "{uri}");
+}
+
+#[test]
 fn utf16_files_as_powershell_writes_them_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pod.yaml");

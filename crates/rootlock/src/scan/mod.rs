@@ -75,7 +75,10 @@ pub fn run(args: &ScanArgs) -> i32 {
     let mut errors: Vec<InputError> = Vec::new();
     let mut emitter: Box<dyn Emitter> = match args.format.as_str() {
         "json" => Box::new(json::Json::new(emit::stdout())),
-        "sarif" => Box::new(sarif::Sarif::new(emit::stdout())),
+        "sarif" => Box::new(sarif::Sarif::new(
+            emit::stdout(),
+            sarif::raw_names(&entries),
+        )),
         _ => Box::new(text::Text::new(
             emit::stdout(),
             level,

@@ -4,7 +4,7 @@
 use super::emit::{Emitter, JsonArray};
 use super::report::{FindingReport, ObjectReport};
 use rootlock_manifest::InputError;
-use rootlock_manifest::files::STDIN_NAME;
+use rootlock_manifest::files::{Input, PathError, STDIN_NAME};
 use rootlock_policy::exemptions::INVALID_EXEMPTION;
 use rootlock_policy::sarif::{self, Driver};
 use serde_json::{Value, json};
@@ -26,13 +26,19 @@ fn uri(file: &str) -> String {
     } else {
         file.to_string()
     };
-    let scheme = if f.starts_with('/') { "file:///" } else { "" };
+    uri_of_bytes(f.as_bytes())
+}
+
+/// [`uri`] of a path's bytes, which need not be UTF-8: a URI
+/// percent-encodes bytes, so a name that is not UTF-8 keeps its own.
+fn uri_of_bytes(f: &[u8]) -> String {
+    let scheme = if f.starts_with(b"/") { "file:///" } else { "" };
     let path = f
-        .split('/')
-        .filter(|seg| !seg.is_empty() && *seg != ".")
+        .split(|b| *b == b'/')
+        .filter(|seg| !seg.is_empty() && *seg != b".")
         .map(|seg| {
-            seg.bytes()
-                .map(|b| match b {
+            seg.iter()
+                .map(|&b| match b {
                     b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                         (b as char).to_string()
                     }
@@ -59,12 +65,44 @@ fn uri(file: &str) -> String {
 /// used: percent-encoded (`%3Cstdin%3E`) it is valid but names a file
 /// called `<stdin>` to every consumer — a name Windows cannot even have —
 /// and unencoded it is not a URI reference at all.
-fn artifact_location(file: &str) -> Value {
+fn artifact_location(file: &str, raw_names: &RawNames) -> Value {
     if file == STDIN_NAME {
         json!({"uri": "stdin", "description": {"text": "standard input"}})
+    } else if let Some(bytes) = raw_names.get(file) {
+        json!({"uri": uri_of_bytes(bytes)})
     } else {
         json!({"uri": uri(file)})
     }
+}
+
+/// The bytes of the inputs whose names are not UTF-8, by the name reports
+/// give them (`files::display_name`, which escapes those bytes), so their
+/// URIs percent-encode the real bytes rather than the escapes.
+pub type RawNames = HashMap<String, Vec<u8>>;
+
+/// [`RawNames`] of the inputs. A name that two inputs share with different
+/// bytes (a UTF-8 name written with a literal `\xE9`, beside a name with
+/// the byte 0xE9) is left out: its URI is then the name's own encoding,
+/// still a valid URI, rather than perhaps the other file's.
+pub fn raw_names(entries: &[Result<Input, PathError>]) -> RawNames {
+    let mut names: HashMap<String, Option<&[u8]>> = HashMap::new();
+    for input in entries.iter().flatten() {
+        let name = input.name();
+        let bytes = input.non_utf8_path();
+        match names.get(&name) {
+            Some(seen) if *seen != bytes => {
+                names.insert(name, None);
+            }
+            Some(_) => {}
+            None => {
+                names.insert(name, bytes);
+            }
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|(name, bytes)| Some((name, bytes?.to_vec())))
+        .collect()
 }
 
 /// What a result is about within its object, for its fingerprint: the
@@ -90,6 +128,7 @@ pub struct Sarif<W: Write> {
     results: JsonArray,
     started: bool,
     identities: Identities,
+    raw_names: RawNames,
 }
 
 /// The objects of the file being written, by identity (`Kind/ns/name`),
@@ -127,9 +166,10 @@ impl Identities {
 }
 
 impl<W: Write> Sarif<W> {
-    pub fn new(out: W) -> Self {
+    pub fn new(out: W, raw_names: RawNames) -> Self {
         Sarif {
             out,
+            raw_names,
             driver: sarif::driver(),
             results: JsonArray::new(),
             started: false,
@@ -163,7 +203,7 @@ impl<W: Write> Emitter for Sarif<W> {
                 "message": {"text": format!("{} {}: {}", o.kind, o.name.as_deref().unwrap_or("<unnamed>"), f.message)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": artifact_location(&o.file),
+                        "artifactLocation": artifact_location(&o.file, &self.raw_names),
                         "region": {"startLine": f.line.max(1)}
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.field, "kind": "member"}]
@@ -195,7 +235,7 @@ impl<W: Write> Emitter for Sarif<W> {
                     "level": "error",
                     "message": {"text": e.to_string()},
                     "locations": [{"physicalLocation": {
-                        "artifactLocation": artifact_location(&e.file),
+                        "artifactLocation": artifact_location(&e.file, &self.raw_names),
                         "region": {"startLine": e.line.max(1)}
                     }}]
                 })
@@ -209,5 +249,32 @@ impl<W: Write> Emitter for Sarif<W> {
         serde_json::to_writer_pretty(&mut self.out, &invocations).map_err(std::io::Error::other)?;
         writeln!(self.out, "}}]}}")?;
         self.out.flush()
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt as _;
+    use std::path::PathBuf;
+
+    fn file(bytes: &[u8]) -> Result<Input, PathError> {
+        Ok(Input::Found(PathBuf::from(std::ffi::OsStr::from_bytes(
+            bytes,
+        ))))
+    }
+
+    #[test]
+    fn a_uri_percent_encodes_the_names_own_bytes() {
+        let names = raw_names(&[file(b"d/caf\xe9.yaml"), file(b"ok.yaml"), Ok(Input::Stdin)]);
+        assert_eq!(names.len(), 1);
+        let loc = artifact_location("d/caf\\xE9.yaml", &names);
+        assert_eq!(loc["uri"], "d/caf%E9.yaml");
+        assert_eq!(artifact_location("ok.yaml", &names)["uri"], "ok.yaml");
+        // A UTF-8 name spelling the escape: which file is meant is unknown,
+        // so neither gets the other's bytes; the URI is still valid.
+        let names = raw_names(&[file(b"caf\xe9"), file(b"caf\\xE9")]);
+        assert!(names.is_empty());
+        assert_eq!(artifact_location("caf\\xE9", &names)["uri"], "caf%5CxE9");
     }
 }
