@@ -117,6 +117,19 @@ pub fn opt_int(node: &Node, key: &str, path: &Path) -> Result<Option<i64>, Field
     })
 }
 
+/// An int32 field (`hostPort`): the API server's decoder refuses a value
+/// that does not fit, so it is an input error here too.
+pub fn opt_int32(node: &Node, key: &str, path: &Path) -> Result<Option<i64>, FieldError> {
+    opt_scalar(node, key, path, "a 32-bit integer", |s, r| {
+        let i = match r {
+            Resolved::Int(i) => *i,
+            Resolved::Number => crate::scalar::whole_number(&s.text)?,
+            _ => return None,
+        };
+        i32::try_from(i).is_ok().then_some(i)
+    })
+}
+
 pub fn opt_str(node: &Node, key: &str, path: &Path) -> Result<Option<String>, FieldError> {
     let Some(v) = child(node, key) else {
         return Ok(None);
@@ -410,7 +423,7 @@ fn container(c: &Node, path: &Path) -> Result<Container, FieldError> {
         .map(|(i, p)| {
             let ip = Path::Index(&pp, i);
             expect_map(p, &ip)?;
-            Ok(opt_int(p, "hostPort", &ip)?.unwrap_or(0))
+            Ok(opt_int32(p, "hostPort", &ip)?.unwrap_or(0))
         })
         .collect::<Result<_, FieldError>>()?;
     let security_context = match opt_map(c, "securityContext", path)? {
@@ -660,6 +673,30 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.field, "spec.resources.limits.memory");
         assert_eq!(e.line, 3);
+    }
+
+    /// `hostPort` is an int32 in the API: the API server's decoder refuses
+    /// a value outside it, so a finding about it would be one PSA never gives.
+    #[test]
+    fn an_int32_field_out_of_range_is_an_error() {
+        let port = |v: &str| {
+            pod_of(&format!(
+                "spec:\n  containers:\n  - ports: [{{hostPort: {v}}}]\n"
+            ))
+            .map(|p| p.spec.containers[0].host_ports.clone())
+        };
+        assert_eq!(port("2147483647").unwrap(), vec![2147483647]);
+        assert_eq!(port("-2147483648").unwrap(), vec![-2147483648]);
+        for bad in ["2147483648", "4294967376", "-2147483649", "1e10"] {
+            let e = port(bad).unwrap_err();
+            assert_eq!(e.field, "spec.containers[0].ports[0].hostPort", "{bad}");
+            assert_eq!(e.line, 3, "{bad}");
+            assert!(
+                e.message.starts_with("expected a 32-bit integer"),
+                "{bad}: {}",
+                e.message
+            );
+        }
     }
 
     #[test]
