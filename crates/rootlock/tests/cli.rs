@@ -1324,6 +1324,29 @@ fn file_names_that_are_not_utf8_keep_their_bytes_in_json_and_sarif() {
 }
 
 #[test]
+fn input_errors_on_stderr_cannot_drive_the_terminal_in_any_format() {
+    // The name is the file's, not ours: an escape sequence in it must not
+    // reach the terminal through the errors JSON and SARIF print to stderr.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("\x1b]0;owned\x07\x1b[2J.yaml"),
+        pod("\"no\""),
+    )
+    .unwrap();
+    for format in ["text", "json", "sarif"] {
+        let out = run(&["scan", "--format", format, dir.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let all = [&out.stdout[..], &out.stderr[..]].concat();
+        let text = String::from_utf8_lossy(&all);
+        assert!(
+            !all.contains(&0x1b) && !all.contains(&0x07),
+            "{format}: {text:?}"
+        );
+        assert!(text.contains(".yaml:16:"), "{format}: {text}");
+    }
+}
+
+#[test]
 fn utf16_files_as_powershell_writes_them_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pod.yaml");

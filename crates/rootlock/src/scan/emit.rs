@@ -26,6 +26,19 @@ impl Tally {
     }
 }
 
+/// Prints the input errors on stderr for the JSON and SARIF formats (whose
+/// standard output is for programs), escaped as the text format escapes
+/// them: a file name or a message quoting the input is not the terminal's
+/// to obey (an escape sequence in a file name could retitle or clear it).
+pub fn errors_to_stderr(errors: &[InputError]) {
+    for e in errors {
+        eprintln!(
+            "error: {}",
+            rootlock_policy::format::printable(&e.to_string())
+        );
+    }
+}
+
 /// The standard output, buffered.
 pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::with_capacity(64 * 1024, io::stdout().lock())

@@ -48,9 +48,7 @@ impl<W: Write> Emitter for Json<W> {
     }
 
     fn finish(&mut self, errors: &[InputError]) -> io::Result<()> {
-        for e in errors {
-            eprintln!("error: {e}");
-        }
+        super::emit::errors_to_stderr(errors);
         self.start()?;
         self.out.write_all(b"\n], \"errors\": ")?;
         let errors: Vec<ErrorReport> = errors

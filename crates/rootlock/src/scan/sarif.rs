@@ -224,9 +224,7 @@ impl<W: Write> Emitter for Sarif<W> {
     }
 
     fn finish(&mut self, errors: &[InputError]) -> std::io::Result<()> {
-        for e in errors {
-            eprintln!("error: {e}");
-        }
+        super::emit::errors_to_stderr(errors);
         self.start()?;
         let notifications: Vec<Value> = errors
             .iter()
