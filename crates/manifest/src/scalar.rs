@@ -105,10 +105,18 @@ fn parse_int(t: &str) -> Option<Resolved<'static>> {
     if body.is_empty() {
         return None;
     }
-    let (digits, radix) = if let Some(h) = body.strip_prefix("0x") {
+    // Go's ParseInt(s, 0, 64), which go-yaml v2 calls, takes a base prefix
+    // in either case, `0o` included.
+    let prefixed = |p: &str| {
+        let (head, rest) = body.split_at_checked(2)?;
+        head.eq_ignore_ascii_case(p).then_some(rest)
+    };
+    let (digits, radix) = if let Some(h) = prefixed("0x") {
         (h, 16)
-    } else if let Some(b) = body.strip_prefix("0b") {
+    } else if let Some(b) = prefixed("0b") {
         (b, 2)
+    } else if let Some(o) = prefixed("0o") {
+        (o, 8)
     } else if body.len() > 1 && body.starts_with('0') {
         (&body[1..], 8)
     } else {
@@ -192,6 +200,14 @@ mod tests {
         assert_eq!(resolve(&plain("-5")), Resolved::Int(-5));
         assert_eq!(resolve(&plain("0x1F")), Resolved::Int(31));
         assert_eq!(resolve(&plain("010")), Resolved::Int(8));
+        // go-yaml v2 reads integers with Go's ParseInt(s, 0, 64), which
+        // takes the prefixes in either case and `0o` as well.
+        assert_eq!(resolve(&plain("0X1F")), Resolved::Int(31));
+        assert_eq!(resolve(&plain("0o17")), Resolved::Int(15));
+        assert_eq!(resolve(&plain("0O17")), Resolved::Int(15));
+        assert_eq!(resolve(&plain("-0B101")), Resolved::Int(-5));
+        assert_eq!(resolve(&plain("0o")), Resolved::Str("0o"));
+        assert_eq!(resolve(&plain("0o8")), Resolved::Str("0o8"));
         assert_eq!(resolve(&plain("1.5")), Resolved::Number);
         assert_eq!(resolve(&plain("1e3")), Resolved::Number);
         assert_eq!(resolve(&plain("99999999999999999999")), Resolved::Number);
