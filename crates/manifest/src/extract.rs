@@ -155,8 +155,11 @@ pub fn opt_quantity(node: &Node, key: &str, path: &Path) -> Result<Option<String
         path,
         "a quantity such as \"64Mi\"",
         |s, r| match r {
+            // kubectl sends a YAML integer as its decimal digits (`0x10` is
+            // 16, `1_000` is 1000), whatever base or `_` it was written with.
+            Resolved::Int(i) => Some(i.to_string()),
             // The API server refuses what is not a quantity (`abc`, `12XB`).
-            Resolved::Str(_) | Resolved::Int(_) | Resolved::Number
+            Resolved::Str(_) | Resolved::Number
                 if rootlock_policy::quantity::is_quantity(&s.text) =>
             {
                 Some(s.text.clone())
@@ -544,6 +547,18 @@ mod tests {
             pod_of("spec:\n  containers: [{name: a, resources: {limits: {memory: 1e9}}}]\n")
                 .is_ok()
         );
+        // An integer written in another base or with `_` reaches the API
+        // server as its decimal digits (kubectl goes through JSON).
+        let memory = |v: &str| {
+            pod_of(&format!(
+                "spec:\n  containers: [{{name: a, resources: {{limits: {{memory: {v}}}}}}}]\n"
+            ))
+            .map(|p| p.spec.containers[0].memory_limit.clone())
+        };
+        assert_eq!(memory("0x10").unwrap().as_deref(), Some("16"));
+        assert_eq!(memory("1_000").unwrap().as_deref(), Some("1000"));
+        assert_eq!(memory("0x0").unwrap().as_deref(), Some("0"));
+        assert_eq!(memory("64Mi").unwrap().as_deref(), Some("64Mi"));
     }
 
     #[test]
