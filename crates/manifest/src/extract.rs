@@ -56,9 +56,21 @@ fn type_error(node: &Node, path: &Path, expected: &str, found: String) -> FieldE
 
 fn describe(node: &Node) -> String {
     match &node.value {
-        Value::Scalar(s) => resolve(s).describe(),
+        Value::Scalar(s) => found_scalar(s, &resolve(s)),
         Value::Seq(_) => "a list".into(),
         Value::Map(_) => "a mapping".into(),
+    }
+}
+
+/// What a scalar is, for an error: a number as written (`number 80.5`),
+/// as it has no value of its own to show; anything else as resolved.
+fn found_scalar(s: &crate::tree::Scalar, r: &Resolved<'_>) -> String {
+    match r {
+        Resolved::Number => {
+            let shown: String = s.text.chars().take(60).collect();
+            format!("number {shown}")
+        }
+        _ => r.describe(),
     }
 }
 
@@ -88,7 +100,7 @@ fn opt_scalar<T>(
             let r = resolve(s);
             match pick(s, &r) {
                 Some(t) => return Ok(Some(t)),
-                None => r.describe(),
+                None => found_scalar(s, &r),
             }
         }
         _ => describe(v),
@@ -141,7 +153,7 @@ pub fn as_string(v: &Node, path: &Path) -> Result<String, FieldError> {
     match &v.value {
         Value::Scalar(s) => match resolve(s) {
             Resolved::Str(t) => Ok(t.to_string()),
-            other => Err(type_error(v, path, "a string", other.describe())),
+            other => Err(type_error(v, path, "a string", found_scalar(s, &other))),
         },
         _ => Err(type_error(v, path, "a string", describe(v))),
     }
@@ -675,6 +687,9 @@ mod tests {
                 e.message
             );
         }
+        // The number as written, so the message says which value is wrong.
+        let e = user("80.5").unwrap_err();
+        assert_eq!(e.message, "expected an integer, found number 80.5");
         let p = pod_of("spec:\n  containers:\n  - ports: [{hostPort: 8.08e3}]\n").unwrap();
         assert_eq!(p.spec.containers[0].host_ports, vec![8080]);
     }
