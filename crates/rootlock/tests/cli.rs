@@ -1836,11 +1836,17 @@ fn the_webhook_runs_with_mimallocs_server_settings_keeping_given_ones() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn the webhook");
-    // The first log line comes from the program that serves.
+    // The log lines come from the program that serves (the certificate
+    // it loaded, then where it listens).
     let mut first = String::new();
-    let stderr = child.stderr.take().expect("stderr");
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stderr), &mut first)
-        .expect("a log line");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    for _ in 0..10 {
+        first.clear();
+        std::io::BufRead::read_line(&mut stderr, &mut first).expect("a log line");
+        if first.contains("listening") || first.is_empty() {
+            break;
+        }
+    }
     let environ = std::fs::read(format!("/proc/{}/environ", child.id())).expect("environ");
     let _ = child.kill();
     let _ = child.wait();
