@@ -82,6 +82,15 @@ pub fn plan_volumes(
     // Sets, not lists: a plan from `rootlock logs` may hold thousands of
     // paths, and each is looked up here (20,000 paths took 6 s with lists).
     let mut taken: HashSet<String> = pod.spec.volumes.iter().map(|v| v.name.clone()).collect();
+    // Names that containers mount or map as devices are taken too, listed
+    // or not: a StatefulSet names its `volumeClaimTemplates` there (its
+    // controller adds those volumes to the pod, replacing a template
+    // volume of the same name), and the API server refuses a mount of a
+    // name the container also has in `volumeDevices`.
+    for (_, _, c) in pod.spec.all_containers() {
+        taken.extend(c.volume_mounts.iter().map(|m| m.name.clone()));
+        taken.extend(c.volume_devices.iter().map(|d| d.name.clone()));
+    }
     // A path can be planned more than once: per container (`rootlock logs`
     // on `--prefix`ed logs plans it for each container that failed to
     // write it), or spelled twice (`/tmp` and `/tmp/`). A container gets
@@ -112,6 +121,29 @@ pub fn plan_volumes(
                 continue;
             }
             if mounted.contains(&(kind, index, path.clone())) {
+                continue;
+            }
+            // A raw block device at or above the path: the API server
+            // refuses a mount at a devicePath of the same container
+            // (ValidateVolumeMounts), and a device node has no directory
+            // to mount anything under.
+            if let Some((i, d)) = c
+                .volume_devices
+                .iter()
+                .enumerate()
+                .find(|(_, d)| covers(&normalize_path(&d.device_path), &path))
+            {
+                out.notes.push(Note {
+                    path: FieldPath::container(kind, index)
+                        .key("volumeDevices")
+                        .index(i),
+                    text: NoteText::Plain(format!(
+                        "container {:?} maps the block device {:?} at {} (volumeDevices), so {path} stays read-only: the API server refuses a mount at a device's path, and nothing can be mounted under a device; if the app writes there, move the device by hand",
+                        c.name, d.name, d.device_path
+                    )),
+                    kept: None,
+                });
+                mounted.insert((kind, index, path.clone()));
                 continue;
             }
             // A mount already there: the innermost one that covers the

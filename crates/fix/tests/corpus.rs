@@ -437,3 +437,95 @@ spec:
     }
     assert!(check_file("uid0.yaml", text, "immutable"));
 }
+
+/// A container's raw block devices (`volumeDevices`) are no place for a
+/// mount: the API server refuses a mount at a `devicePath` of the same
+/// container, or of a name that container maps as a device (a StatefulSet
+/// names its `volumeClaimTemplates` there, which are not in `volumes`).
+/// A path at or under a device gets no mount and a note instead; a new
+/// volume takes no name a device or mount already uses.
+#[test]
+fn block_devices_get_no_mount_at_their_path_and_names_stay_unique() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: blk
+spec:
+  containers:
+  - name: app
+    image: app:1
+    volumeDevices:
+    - name: block
+      devicePath: /tmp
+    - name: raw
+      devicePath: /data/raw
+  - name: side
+    image: side:1
+  volumes:
+  - name: block
+    persistentVolumeClaim:
+      claimName: blk
+  - name: raw
+    persistentVolumeClaim:
+      claimName: raw
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: db
+        image: db:1
+        volumeDevices:
+        - name: rootlock-tmp
+          devicePath: /dev/xvdb
+        volumeMounts:
+        - name: rootlock-data-raw-x
+          mountPath: /srv
+  volumeClaimTemplates:
+  - metadata:
+      name: rootlock-tmp
+    spec:
+      volumeMode: Block
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+  - metadata:
+      name: rootlock-data-raw-x
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+";
+    let mut s = settings("immutable");
+    s.options.writable = Some(
+        ["/tmp", "/data/raw/x"]
+            .iter()
+            .map(|p| rootlock_fix::writable::parse_writable(p).unwrap())
+            .collect(),
+    );
+    for s in [s, settings("immutable")] {
+        let out = fix_validly("devices.yaml", text, &s);
+        let fixed = out.fixed.unwrap();
+        for (path, device) in [("/tmp", "block"), ("/data/raw/x", "raw")] {
+            if s.options.writable.is_none() && path != "/tmp" {
+                continue;
+            }
+            assert!(
+                out.notes.iter().any(|n| n.contains(&format!("{device:?}"))
+                    && n.contains("volumeDevices")
+                    && n.contains(path)),
+                "{path}: {:#?}",
+                out.notes
+            );
+        }
+        // The sidecar still gets its mounts; the StatefulSet's volumes
+        // take names its devices and claim templates do not use.
+        assert!(fixed.contains("subPath: side"), "{fixed}");
+        assert!(fixed.contains("- name: rootlock-tmp-2"), "{fixed}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Property test over generated manifests: every indentation step, sequence
 //! style, flow or block securityContext, null values, comments, LF, CRLF
-//! or lone-CR line endings and a missing final newline. The fix must
+//! or lone-CR line endings, a missing final newline, and block devices
+//! (`volumeDevices`) where fix would mount /tmp. The fix must
 //! verify, only insert, clear every targeted rule and be idempotent, and
 //! end the lines it adds as the file's lines end.
 
@@ -32,7 +33,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         any::<bool>(),
         0u8..4,
         0u8..3,
-        proptest::collection::vec((0u8..6, 0u8..4), 1..4),
+        proptest::collection::vec((0u8..6, 0u8..5), 1..4),
     )
         .prop_map(
             |(step, seq_indented, eol, final_newline, comments, pod_sc, volumes, containers)| {
@@ -130,15 +131,30 @@ fn render(s: &Shape) -> String {
                 "{inner}volumeMounts: [{{name: data, mountPath: /tmp}}]"
             )),
             3 => l.push(format!("{inner}volumeMounts: []")),
+            // A raw block device where fix would mount /tmp: the API
+            // server refuses a mount at a devicePath.
+            4 => l.push(format!(
+                "{inner}volumeDevices: [{{name: blk, devicePath: /tmp}}]"
+            )),
             _ => {}
         }
     }
     let uses_data = s.containers.iter().any(|(_, m)| matches!(m, 1 | 2));
+    let uses_blk = s.containers.iter().any(|(_, m)| *m == 4);
     match s.volumes {
-        _ if uses_data => {
+        _ if uses_data || uses_blk => {
             l.push(format!("{}volumes:", pad(3)));
-            l.push(format!("{}name: data", dash(3)));
-            l.push(format!("{}emptyDir: {{}}", item(3)));
+            if uses_data {
+                l.push(format!("{}name: data", dash(3)));
+                l.push(format!("{}emptyDir: {{}}", item(3)));
+            }
+            if uses_blk {
+                l.push(format!("{}name: blk", dash(3)));
+                l.push(format!(
+                    "{}persistentVolumeClaim: {{claimName: blk}}",
+                    item(3)
+                ));
+            }
         }
         1 => l.push(format!("{}volumes: []", pad(3))),
         2 => l.push(format!("{}volumes:", pad(3))),

@@ -479,6 +479,19 @@ fn container(c: &Node, path: &Path) -> Result<Container, FieldError> {
             })
         })
         .collect::<Result<_, FieldError>>()?;
+    let dp = Path::Key(path, "volumeDevices");
+    let volume_devices = opt_seq(c, "volumeDevices", path)?
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let ip = Path::Index(&dp, i);
+            expect_map(d, &ip)?;
+            Ok(VolumeDevice {
+                name: opt_str(d, "name", &ip)?.unwrap_or_default(),
+                device_path: opt_str(d, "devicePath", &ip)?.unwrap_or_default(),
+            })
+        })
+        .collect::<Result<_, FieldError>>()?;
     let memory_limit = memory_limit(c, path)?;
     Ok(Container {
         name,
@@ -487,6 +500,7 @@ fn container(c: &Node, path: &Path) -> Result<Container, FieldError> {
         security_context,
         probe_hosts,
         volume_mounts,
+        volume_devices,
         memory_limit,
     })
 }
@@ -543,6 +557,25 @@ mod tests {
     fn pod_of(text: &str) -> Result<Pod, FieldError> {
         let docs = parse_documents(text, 0, &Limits::default(), &|_| true).unwrap();
         pod(docs[0].root.as_ref().unwrap(), &Path::Root(""))
+    }
+
+    /// Block devices are read (fix must not mount at their paths), and a
+    /// device that is not a mapping is an error naming its field.
+    #[test]
+    fn volume_devices_are_read() {
+        let p = pod_of(
+            "spec:\n  containers: [{name: a, volumeDevices: [{name: b, devicePath: /dev/xvdb}]}]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.spec.containers[0].volume_devices,
+            vec![VolumeDevice {
+                name: "b".into(),
+                device_path: "/dev/xvdb".into()
+            }]
+        );
+        let e = pod_of("spec:\n  containers: [{name: a, volumeDevices: [x]}]\n").unwrap_err();
+        assert_eq!(e.field, "spec.containers[0].volumeDevices[0]");
     }
 
     #[test]

@@ -191,6 +191,9 @@ pub struct Container {
     /// and startup probes and the postStart/preStop hooks, where set.
     pub probe_hosts: Vec<ProbeHost>,
     pub volume_mounts: Vec<VolumeMount>,
+    /// `volumeDevices`: raw block devices, which the API server forbids
+    /// at a `mountPath` of the same container or under a mounted name.
+    pub volume_devices: Vec<VolumeDevice>,
     /// `resources.limits.memory`, as written.
     pub memory_limit: Option<String>,
 }
@@ -214,6 +217,13 @@ pub struct VolumeMount {
     pub mount_path: String,
     pub read_only: bool,
     pub sub_path: Option<String>,
+}
+
+/// A raw block device a container maps (`volumeDevices[*]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeDevice {
+    pub name: String,
+    pub device_path: String,
 }
 
 /// A pod volume: its name and which source fields are set.

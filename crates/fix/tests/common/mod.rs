@@ -243,8 +243,10 @@ fn contains(old: &serde_norway::Value, new: &serde_norway::Value, at: &str) -> R
 /// Checks what the API server's object validation asks of the fix's
 /// output that the data comparison cannot see: per pod spec, volume names
 /// unique and every mount naming one of them, mountPaths unique per
-/// container, and no container with `allowPrivilegeEscalation: false` next
-/// to `privileged: true` or an added `CAP_SYS_ADMIN` ("cannot set
+/// container and none at a `devicePath` or of a volume in `volumeDevices`
+/// of the same container (ValidateVolumeMounts), and no container with
+/// `allowPrivilegeEscalation: false` next to `privileged: true` or an
+/// added `CAP_SYS_ADMIN` ("cannot set
 /// `allowPrivilegeEscalation` to false and `privileged` to true"), no
 /// `seccompProfile` that differs from the seccomp annotation of its pod or
 /// container ("seccomp type in annotation and field must match"). Judged
@@ -314,12 +316,31 @@ fn judge_pod_spec(spec: &serde_norway::Value, at: &str, out: &mut Vec<String>) {
     for field in ["initContainers", "containers", "ephemeralContainers"] {
         for c in items(spec.get(field)) {
             let who = format!("{at}.{field}[{}]", str_of(&c, "name").unwrap_or_default());
+            let devices = items(c.get("volumeDevices"));
+            let device_names: Vec<String> =
+                devices.iter().filter_map(|d| str_of(d, "name")).collect();
+            let device_paths: Vec<String> = devices
+                .iter()
+                .filter_map(|d| str_of(d, "devicePath"))
+                .collect();
             let mut paths = std::collections::HashSet::new();
             for m in items(c.get("volumeMounts")) {
                 if let Some(p) = str_of(&m, "mountPath")
                     && !paths.insert(p.clone())
                 {
                     out.push(format!("{who}: two mounts at {p}"));
+                }
+                // ValidateVolumeMounts: a mount neither at a devicePath
+                // nor of a volume mapped as a device, in one container.
+                if let Some(p) = str_of(&m, "mountPath")
+                    && device_paths.contains(&p)
+                {
+                    out.push(format!("{who}: a mount at the devicePath {p}"));
+                }
+                if let Some(n) = str_of(&m, "name")
+                    && device_names.contains(&n)
+                {
+                    out.push(format!("{who}: a mount of {n}, also in volumeDevices"));
                 }
                 if let Some(n) = str_of(&m, "name")
                     && !volumes.contains(&n)
