@@ -5,7 +5,7 @@ use crate::edits::{
     DEFAULT_MEMORY_SIZE, Note, NoteText, Op, Options, PodChanges, covers, default_paths, planned,
 };
 use crate::value::New;
-use rootlock_policy::model::{ContainerKind, normalize_path};
+use rootlock_policy::model::{Container, ContainerKind, Volume, VolumeMount, normalize_path};
 use rootlock_policy::plan::{Medium, PlannedPath};
 use rootlock_policy::{FieldPath, Pod};
 use std::collections::{HashMap, HashSet};
@@ -97,7 +97,9 @@ pub fn plan_volumes(
     // one mount per path (the API server refuses two at one mountPath),
     // and the containers share one volume per path and emptyDir, each
     // mounting a directory of its own (see [`mount_item`]).
-    let mut mounted: HashSet<(ContainerKind, usize, String)> = HashSet::new();
+    // With the medium of the mount fix adds, to say a later entry asking
+    // another one (None: no mount added, nothing to compare).
+    let mut mounted: HashMap<(ContainerKind, usize, String), Option<Medium>> = HashMap::new();
     // Per path: each emptyDir added for it, and its volume's name.
     let mut shared: HashMap<String, Vec<(New, String)>> = HashMap::new();
     for p in &paths {
@@ -120,7 +122,20 @@ pub fn plan_volumes(
             if !explicit && !read_only_added.contains(&(kind, index)) {
                 continue;
             }
-            if mounted.contains(&(kind, index, path.clone())) {
+            if let Some(given) = mounted.get(&(kind, index, path.clone())) {
+                if let Some(given) = given.filter(|g| *g != p.medium) {
+                    out.notes.push(Note {
+                        path: FieldPath::container(kind, index),
+                        text: NoteText::Plain(format!(
+                            "{path} is asked for container {:?} as {} and as {}: fix mounts one volume there, {} (the first asked); drop the other entry, or change the volume by hand",
+                            c.name,
+                            given.as_str(),
+                            p.medium.as_str(),
+                            given.as_str()
+                        )),
+                        kept: None,
+                    });
+                }
                 continue;
             }
             // A raw block device at or above the path: the API server
@@ -143,7 +158,7 @@ pub fn plan_volumes(
                     )),
                     kept: None,
                 });
-                mounted.insert((kind, index, path.clone()));
+                mounted.insert((kind, index, path.clone()), None);
                 continue;
             }
             // A mount already there: the innermost one that covers the
@@ -170,7 +185,12 @@ pub fn plan_volumes(
                         )),
                         kept: None,
                     });
-                    mounted.insert((kind, index, path.clone()));
+                    mounted.insert((kind, index, path.clone()), None);
+                } else if explicit
+                    && let Some(note) = other_medium(kind, index, c, i, m, volume, &path, p)
+                {
+                    out.notes.push(note);
+                    mounted.insert((kind, index, path.clone()), None);
                 }
                 continue;
             }
@@ -196,7 +216,7 @@ pub fn plan_volumes(
                 }
             };
             used = true;
-            mounted.insert((kind, index, path.clone()));
+            mounted.insert((kind, index, path.clone()), Some(p.medium));
             out.ops.push(Op::Append {
                 path: FieldPath::container(kind, index).key("volumeMounts"),
                 item: mount_item(name, &path, &c.name),
@@ -212,6 +232,51 @@ pub fn plan_volumes(
             });
         }
     }
+}
+
+/// The note for an emptyDir mounted at exactly `path` (by an earlier run
+/// of fix, or by hand) whose medium is not the one `--plan` or
+/// `--writable` now asks (the default /tmp asks nothing of a /tmp the
+/// pod already has): fix
+/// only adds, and that volume may be shared by other containers or sized
+/// by hand, so it is kept, but said (a new trace that asks disk for a path
+/// found more than a tmpfs should hold). A mount at a parent is left
+/// alone: the plan chose no medium for that directory.
+#[allow(clippy::too_many_arguments)]
+fn other_medium(
+    kind: ContainerKind,
+    index: usize,
+    c: &Container,
+    at: usize,
+    m: &VolumeMount,
+    volume: Option<&Volume>,
+    path: &str,
+    p: &PlannedPath,
+) -> Option<Note> {
+    let volume = volume.filter(|v| v.is_empty_dir())?;
+    if normalize_path(&m.mount_path) != path {
+        return None;
+    }
+    // `medium: ""` is the node's disk, as no medium; HugePages is neither.
+    let has = match volume.empty_dir_medium.as_deref() {
+        None | Some("") => Medium::Disk,
+        Some("Memory") => Medium::Memory,
+        Some(_) => return None,
+    };
+    (has != p.medium).then(|| Note {
+        path: FieldPath::container(kind, index)
+            .key("volumeMounts")
+            .index(at),
+        text: NoteText::Plain(format!(
+            "container {:?} mounts the emptyDir volume {:?} ({}) at {path}, but {path} is asked as {}: kept (fix only adds, and other containers may share it); change its emptyDir by hand if the app needs {}",
+            c.name,
+            volume.name,
+            has.as_str(),
+            p.medium.as_str(),
+            p.medium.as_str()
+        )),
+        kept: None,
+    })
 }
 
 /// The mount of volume `name` at `path` in container `container`: a

@@ -529,3 +529,76 @@ spec:
         assert!(fixed.contains("- name: rootlock-tmp-2"), "{fixed}");
     }
 }
+
+/// `fix --plan` run again with a plan that now asks another medium for a
+/// path (a new trace found the app writes more than a tmpfs should hold)
+/// than the emptyDir an earlier run added there: fix only adds, so the
+/// volume is kept, but never silently: a note per container names the
+/// volume, what it is and what the plan asks. The same holds within one
+/// run for a path planned twice with two media (the first wins). Running
+/// it again changes nothing and says the same.
+#[test]
+fn a_plan_asking_another_medium_than_the_volume_there_is_noted() {
+    let text = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app:1
+      - name: side
+        image: side:1
+";
+    let with = |paths: &[&str]| {
+        let mut s = settings("immutable");
+        s.options.writable = Some(
+            paths
+                .iter()
+                .map(|p| rootlock_fix::writable::parse_writable(p).unwrap())
+                .collect(),
+        );
+        s
+    };
+    let first = fix_validly("web.yaml", text, &with(&["/var/cache"]));
+    let fixed = first.fixed.unwrap();
+    let conflict = |notes: &[String], who: &str| {
+        notes.iter().any(|n| {
+            n.contains(&format!("container {who:?}"))
+                && n.contains("rootlock-var-cache")
+                && n.contains("memory")
+                && n.contains("disk")
+        })
+    };
+    assert!(!first.notes.iter().any(|n| n.contains("rootlock-var-cache")));
+    for _ in 0..2 {
+        let again = fix("web.yaml", &fixed, &with(&["/var/cache=disk"]));
+        assert!(again.errors.is_empty(), "{:?}", again.errors);
+        assert_eq!(again.fixed, None, "the volume is kept");
+        for who in ["app", "side"] {
+            assert!(conflict(&again.notes, who), "{who}: {:#?}", again.notes);
+        }
+    }
+    let same = fix("web.yaml", &fixed, &with(&["/var/cache"]));
+    assert!(same.fixed.is_none() && !conflict(&same.notes, "app"));
+    // Within one run: the first entry's medium is used, the second said.
+    let twice = fix_validly("web.yaml", text, &with(&["/var/cache", "/var/cache=disk"]));
+    let fixed = twice.fixed.unwrap();
+    assert_eq!(fixed.matches("emptyDir:").count(), 1, "{fixed}");
+    assert!(fixed.contains("medium: Memory"), "{fixed}");
+    for who in ["app", "side"] {
+        assert!(
+            twice
+                .notes
+                .iter()
+                .any(|n| n.contains(&format!("container {who:?}"))
+                    && n.contains("/var/cache")
+                    && n.contains("memory")
+                    && n.contains("disk")),
+            "{who}: {:#?}",
+            twice.notes
+        );
+    }
+}

@@ -199,6 +199,7 @@ fn paths_under_read_only_mounts_are_noted_not_skipped_silently() {
 /// may repeat a path (`/tmp` and `/tmp/`). Each container gets one mount
 /// per path (the API server refuses two at one mountPath), and the
 /// containers share one volume per path and medium, as the plan intends.
+/// A path asked again with another medium is noted, not dropped silently.
 #[test]
 fn a_path_planned_per_container_or_twice_gets_one_volume_and_one_mount() {
     let mut s = settings("immutable");
@@ -215,7 +216,7 @@ fn a_path_planned_per_container_or_twice_gets_one_volume_and_one_mount() {
         tmp("side"),
         rootlock_fix::writable::parse_writable("/cache=disk").unwrap(),
         rootlock_fix::writable::parse_writable("/cache/=disk").unwrap(),
-        // Another medium: another volume, never a second mount.
+        // Another medium: never a second mount, and a note per container.
         rootlock_fix::writable::parse_writable("/cache").unwrap(),
     ]);
     run_case("plan-per-container.yaml", &s, "plan-per-container.yaml");
