@@ -43,20 +43,37 @@ fn is_ours(name: &str, base: &str) -> bool {
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The `sizeLimit` the emptyDir for `p` gets: a tmpfs always has one.
+fn size_limit(p: &PlannedPath) -> Option<String> {
+    match p.medium {
+        Medium::Memory => Some(
+            p.size_limit
+                .clone()
+                .unwrap_or_else(|| DEFAULT_MEMORY_SIZE.into()),
+        ),
+        _ => p.size_limit.clone(),
+    }
+}
+
+/// Whether volume `v` is the emptyDir [`volume_item`] writes for `p`
+/// (sizes compared as written: an equal size written otherwise only
+/// costs a volume more, never a wrong one).
+fn is_volume_for(v: &Volume, p: &PlannedPath) -> bool {
+    let memory = v.empty_dir_medium.as_deref() == Some("Memory");
+    let disk = matches!(v.empty_dir_medium.as_deref(), None | Some(""));
+    let medium = match p.medium {
+        Medium::Memory => memory,
+        _ => disk,
+    };
+    medium && v.empty_dir_size_limit == size_limit(p)
+}
+
 fn volume_item(name: &str, p: &PlannedPath) -> New {
     let mut empty_dir = Vec::new();
-    let size = match p.medium {
-        Medium::Memory => {
-            empty_dir.push(("medium".to_string(), New::str("Memory")));
-            Some(
-                p.size_limit
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_MEMORY_SIZE.into()),
-            )
-        }
-        _ => p.size_limit.clone(),
-    };
-    if let Some(s) = size {
+    if p.medium == Medium::Memory {
+        empty_dir.push(("medium".to_string(), New::str("Memory")));
+    }
+    if let Some(s) = size_limit(p) {
         empty_dir.push(("sizeLimit".to_string(), New::Str(s)));
     }
     New::map(vec![
@@ -332,7 +349,9 @@ fn allocate(
     let base = volume_base_name(path);
     // Names are slugs, and `/a_b` and `/a-b` share one: an earlier run's
     // volume is reused only where some container mounts it at this very
-    // path, never for another path whose name happens to match.
+    // path, never for another path whose name happens to match; and only
+    // when it is what `p` asks (a sidecar's /tmp asked on disk must not
+    // silently get the app's tmpfs).
     let mounted_here = |name: &str| {
         pod.spec.all_containers().any(|(_, _, c)| {
             c.volume_mounts
@@ -340,12 +359,9 @@ fn allocate(
                 .any(|m| m.name == name && normalize_path(&m.mount_path) == path)
         })
     };
-    if let Some(v) = pod
-        .spec
-        .volumes
-        .iter()
-        .find(|v| is_ours(&v.name, &base) && v.is_empty_dir() && mounted_here(&v.name))
-    {
+    if let Some(v) = pod.spec.volumes.iter().find(|v| {
+        is_ours(&v.name, &base) && v.is_empty_dir() && is_volume_for(v, p) && mounted_here(&v.name)
+    }) {
         return v.name.clone();
     }
     let mut name = base.clone();

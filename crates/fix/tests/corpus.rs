@@ -602,3 +602,60 @@ spec:
         );
     }
 }
+
+/// A later run reuses an emptyDir it added for a path only when it is
+/// what the new entry asks: a plan that asks disk for a sidecar's /tmp
+/// after a run that gave the app a 64Mi tmpfs there gets a disk volume of
+/// its own, not a mount of the tmpfs (which silently gave it memory).
+#[test]
+fn a_later_run_reuses_only_a_volume_of_the_medium_and_size_asked() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+spec:
+  containers:
+  - name: app
+    image: app:1
+  - name: side
+    image: side:1
+";
+    use rootlock_policy::plan::{Medium, PlannedPath};
+    let entry = |container: &str, medium, size: Option<&str>| {
+        let mut s = settings("immutable");
+        s.options.writable = Some(vec![PlannedPath {
+            path: "/tmp".into(),
+            medium,
+            size_limit: size.map(String::from),
+            container: Some(container.into()),
+            seed: false,
+            reason: String::new(),
+        }]);
+        s
+    };
+    let first = fix_validly("two.yaml", text, &entry("app", Medium::Memory, None))
+        .fixed
+        .unwrap();
+    for (medium, size, volume) in [
+        (Medium::Disk, None, "emptyDir: {}"),
+        (Medium::Memory, Some("1Gi"), "sizeLimit: 1Gi"),
+    ] {
+        let out = fix_validly("two.yaml", &first, &entry("side", medium, size));
+        let fixed = out.fixed.unwrap();
+        assert!(
+            fixed.contains("- name: rootlock-tmp-2\n      mountPath: /tmp\n      subPath: side"),
+            "{fixed}"
+        );
+        let added = &fixed[fixed
+            .find("  - name: rootlock-tmp-2\n    emptyDir")
+            .unwrap()..];
+        assert!(added.contains(volume), "{fixed}");
+    }
+    // What matches is reused.
+    let out = fix_validly(
+        "two.yaml",
+        &first,
+        &entry("side", Medium::Memory, Some("64Mi")),
+    );
+    assert!(!out.fixed.unwrap().contains("rootlock-tmp-2"));
+}
