@@ -122,13 +122,15 @@ pub fn plan_volumes(
     for p in &paths {
         let path = planned(p);
         if p.medium == Medium::Persistent {
-            out.notes.push(Note {
-                path: FieldPath::keys(&["spec", "volumes"]),
-                text: NoteText::Plain(format!(
-                    "{path} must persist: add a PersistentVolumeClaim for it by hand (fix does not invent storage)"
-                )),
-                kept: None,
-            });
+            if needs_storage(pod, p, &path) {
+                out.notes.push(Note {
+                    path: FieldPath::keys(&["spec", "volumes"]),
+                    text: NoteText::Plain(format!(
+                        "{path} must persist: add a PersistentVolumeClaim for it by hand (fix does not invent storage)"
+                    )),
+                    kept: None,
+                });
+            }
             continue;
         }
         let mut used = false;
@@ -182,14 +184,7 @@ pub fn plan_volumes(
             // path decides. Writable, it serves the path; read-only (a
             // configMap, `readOnly: true`), it keeps the path read-only,
             // and a mount over or inside it is not fix's to add.
-            let cover = c
-                .volume_mounts
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (i, m, normalize_path(&m.mount_path)))
-                .filter(|(_, _, at)| covers(at, &path))
-                .max_by_key(|(_, _, at)| at.len());
-            if let Some((i, m, at)) = cover {
+            if let Some((i, m, at)) = innermost_cover(c, &path) {
                 let volume = pod.spec.volumes.iter().find(|v| v.name == m.name);
                 if volume.is_some_and(|v| !v.writable_through(m)) {
                     out.notes.push(Note {
@@ -249,6 +244,40 @@ pub fn plan_volumes(
             });
         }
     }
+}
+
+/// The innermost mount of `c` at or above `path`, with its index and
+/// normalised mountPath.
+fn innermost_cover<'c>(c: &'c Container, path: &str) -> Option<(usize, &'c VolumeMount, String)> {
+    c.volume_mounts
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (i, m, normalize_path(&m.mount_path)))
+        .filter(|(_, _, at)| covers(at, path))
+        .max_by_key(|(_, _, at)| at.len())
+}
+
+/// Whether some container the `persistent` entry `p` is for (its
+/// `container:`, or every one) has no storage that outlives the pod at
+/// `path`: its innermost mount there is a writable volume that is neither
+/// an emptyDir nor a generic ephemeral one (a PersistentVolumeClaim, or a
+/// StatefulSet's claim template, which is not in `volumes`). Where every
+/// such container has it (added by hand, as the note asked), or the pod
+/// has no such container (the entry is another workload's), there is
+/// nothing to say.
+fn needs_storage(pod: &Pod, p: &PlannedPath, path: &str) -> bool {
+    pod.spec
+        .all_containers()
+        .filter(|(_, _, c)| p.container.as_ref().is_none_or(|n| *n == c.name))
+        .any(|(_, _, c)| {
+            let Some((_, m, _)) = innermost_cover(c, path) else {
+                return true;
+            };
+            match pod.spec.volume(&m.name) {
+                None => m.read_only,
+                Some(v) => !v.writable_through(m) || v.is_empty_dir() || v.has_source("ephemeral"),
+            }
+        })
 }
 
 /// The note for an emptyDir mounted at exactly `path` (by an earlier run

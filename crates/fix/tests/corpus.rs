@@ -659,3 +659,59 @@ spec:
     );
     assert!(!out.fixed.unwrap().contains("rootlock-tmp-2"));
 }
+
+/// A `persistent` plan path is said only for the pods whose containers
+/// need it, and not where the path already persists: a container that
+/// mounts a PersistentVolumeClaim there (by hand, as the note asked, or a
+/// StatefulSet's claim template) needs nothing, and a path for a
+/// container another workload has is not this pod's to persist.
+#[test]
+fn persistent_paths_are_said_only_where_they_do_not_persist_yet() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: db
+spec:
+  containers:
+  - name: db
+    image: db:1
+    volumeMounts:
+    - name: data
+      mountPath: /var/lib/db
+    - name: scratch
+      mountPath: /var/lib/db/tmp
+  volumes:
+  - name: data
+    persistentVolumeClaim:
+      claimName: db
+  - name: scratch
+    emptyDir: {}
+";
+    use rootlock_policy::plan::{Medium, PlannedPath};
+    let persist = |path: &str, container: Option<&str>| PlannedPath {
+        path: path.into(),
+        medium: Medium::Persistent,
+        size_limit: None,
+        container: container.map(String::from),
+        seed: false,
+        reason: String::new(),
+    };
+    let mut s = settings("immutable");
+    s.options.writable = Some(vec![
+        persist("/var/lib/db", None),
+        persist("/var/lib/db/wal", Some("db")),
+        persist("/var/lib/db/tmp/keep", None),
+        persist("/var/log/other", Some("elsewhere")),
+    ]);
+    let out = fix_validly("db.yaml", text, &s);
+    let said = |path: &str| {
+        out.notes
+            .iter()
+            .any(|n| n.contains(&format!("{path} must persist")))
+    };
+    assert!(!said("/var/lib/db"), "{:#?}", out.notes);
+    assert!(!said("/var/lib/db/wal"), "{:#?}", out.notes);
+    assert!(!said("/var/log/other"), "{:#?}", out.notes);
+    // Under an emptyDir, the path is writable but does not persist.
+    assert!(said("/var/lib/db/tmp/keep"), "{:#?}", out.notes);
+}
