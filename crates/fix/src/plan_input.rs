@@ -94,6 +94,26 @@ mod tests {
         assert_eq!(parse_plan(ok, "p.yaml").unwrap()[0].path, "/cache");
     }
 
+    /// Every refusal of a plan names its line, as the manifests' do: a
+    /// relative path or `/` (checked with the header) had only the file.
+    #[test]
+    fn relative_root_and_header_errors_name_their_line() {
+        for (path, why) in [("tmp", "is not absolute"), ("/", "cannot be a volume")] {
+            let y = format!(
+                "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /tmp\n  medium: memory\n- medium: disk\n  path: {path}\n"
+            );
+            let e = parse_plan(&y, "p.yaml").unwrap_err();
+            assert!(
+                e.starts_with("p.yaml:7: invalid plan: paths[1].path: "),
+                "{e}"
+            );
+            assert!(e.contains(why), "{e}");
+        }
+        let j = "{\n  \"apiVersion\": \"rootlock.dev/v1\",\n  \"kind\": \"Plan\",\n  \"paths\": []\n}\n";
+        let e = parse_plan(j, "p.json").unwrap_err();
+        assert!(e.starts_with("p.json:3: invalid plan: kind: "), "{e}");
+    }
+
     #[test]
     fn bad_or_zero_sizes_in_a_plan_are_refused_with_their_line() {
         for (size, why) in [

@@ -34,8 +34,25 @@ pub fn parse_plan(text: &str, file: &str) -> Result<VolumePlan, String> {
             format!("{file}:{line}: invalid plan: {e}")
         })?
     };
-    plan.validate()
-        .map_err(|e| format!("{file}: invalid plan: {e}"))?;
+    // What `validate` refuses, with the line of the key at fault: it
+    // keeps no positions, and an error must name its line.
+    if let Err(e) = plan.validate() {
+        let at = match plan
+            .paths
+            .iter()
+            .position(|p| p.path == "/" || !p.path.starts_with('/'))
+        {
+            Some(i) => plan_path_at(text, i, file),
+            None => {
+                let key = e.split(':').next().unwrap_or_default();
+                match top_key_line(text, key) {
+                    Some(line) => format!("{file}:{line}"),
+                    None => file.to_string(),
+                }
+            }
+        };
+        return Err(format!("{at}: invalid plan: {e}"));
+    }
     for (i, p) in plan.paths.iter_mut().enumerate() {
         p.path = normalize_path(&p.path);
         let at = || plan_path_at(text, i, file);
@@ -70,4 +87,10 @@ fn plan_path_line(text: &str, i: usize) -> Option<usize> {
     let root = docs.first()?.root.as_ref()?;
     let entry = root.get("paths")?.as_seq()?.get(i)?;
     Some(entry.get("path").map_or(entry.line, |n| n.line))
+}
+
+/// The line of the top-level `key` of the plan `text`.
+fn top_key_line(text: &str, key: &str) -> Option<usize> {
+    let docs = parse_documents(text, 0, &Limits::default(), &|_| true).ok()?;
+    Some(docs.first()?.root.as_ref()?.get(key)?.line)
 }
