@@ -186,7 +186,10 @@ pub fn plan_volumes(
             // and a mount over or inside it is not fix's to add.
             if let Some((i, m, at)) = innermost_cover(c, &path) {
                 let volume = pod.spec.volumes.iter().find(|v| v.name == m.name);
-                if volume.is_some_and(|v| !v.writable_through(m)) {
+                // A name not in `volumes` (a StatefulSet's claim
+                // template) is as read-only as its mount says.
+                let read_only = volume.map_or(m.read_only, |v| !v.writable_through(m));
+                if read_only {
                     out.notes.push(Note {
                         path: FieldPath::container(kind, index)
                             .key("volumeMounts")

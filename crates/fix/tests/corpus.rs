@@ -715,3 +715,48 @@ spec:
     // Under an emptyDir, the path is writable but does not persist.
     assert!(said("/var/lib/db/tmp/keep"), "{:#?}", out.notes);
 }
+
+/// A mount of a StatefulSet's claim template (not in `volumes`) with
+/// `readOnly: true` keeps the paths under it read-only: they get the
+/// same note as under any read-only mount, not silence as if the mount
+/// made them writable.
+#[test]
+fn paths_under_a_read_only_claim_template_mount_are_noted() {
+    let text = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: db
+        image: db:1
+        volumeMounts:
+        - name: seed
+          mountPath: /data
+          readOnly: true
+  volumeClaimTemplates:
+  - metadata:
+      name: seed
+    spec:
+      accessModes: [ReadOnlyMany]
+      resources: {requests: {storage: 1Gi}}
+";
+    let mut s = settings("immutable");
+    s.options.writable = Some(vec![
+        rootlock_fix::writable::parse_writable("/data/cache").unwrap(),
+    ]);
+    let out = fix_validly("sts.yaml", text, &s);
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("\"seed\" read-only at /data")
+                && n.contains("/data/cache stays read-only")),
+        "{:#?}",
+        out.notes
+    );
+}
