@@ -420,7 +420,41 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
     if opts.immutable() && !windows {
         crate::volumes::plan_volumes(pod, opts, &read_only_added, &mut cx.out);
     }
+    if opts.immutable() && windows {
+        windows_paths(&mut cx);
+    }
     cx.out
+}
+
+/// The `--plan`/`--writable` paths meant for a Windows pod's containers,
+/// said: its root is not made read-only, so no volume is added for them,
+/// and a plan that seems applied would hide that.
+fn windows_paths(cx: &mut Ctx<'_>) {
+    let Some(paths) = &cx.opts.writable else {
+        return;
+    };
+    let names: Vec<&str> = cx
+        .pod
+        .spec
+        .all_containers()
+        .map(|(_, _, c)| c.name.as_str())
+        .collect();
+    let mut skipped: Vec<String> = Vec::new();
+    for p in paths {
+        let path = planned(p);
+        if p.container.as_deref().is_none_or(|n| names.contains(&n)) && !skipped.contains(&path) {
+            skipped.push(path);
+        }
+    }
+    if !skipped.is_empty() {
+        cx.note(
+            FieldPath::keys(&["spec", "os", "name"]),
+            format!(
+                "a Windows pod keeps a writable root (the API rejects readOnlyRootFilesystem there), so no volume is added for {}",
+                skipped.join(", ")
+            ),
+        );
+    }
 }
 
 /// What a container keeps that the API server refuses next to

@@ -760,3 +760,40 @@ spec:
         out.notes
     );
 }
+
+/// A Windows pod gets no volumes for `--plan`/`--writable` (its root is
+/// not made read-only: the API rejects the field there), and says so
+/// rather than dropping the paths silently.
+#[test]
+fn planned_paths_on_a_windows_pod_are_said_not_dropped() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: w
+spec:
+  os: {name: windows}
+  containers:
+  - name: app
+    image: app:1
+";
+    let mut s = settings("immutable");
+    s.options.writable = Some(vec![
+        rootlock_fix::writable::parse_writable("/var/cache").unwrap(),
+    ]);
+    let out = fix_validly("win.yaml", text, &s);
+    assert!(!out.fixed.unwrap().contains("volumeMounts"));
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("Windows") && n.contains("/var/cache")),
+        "{:#?}",
+        out.notes
+    );
+    // Without explicit paths there is nothing to say.
+    let out = fix("win.yaml", text, &settings("immutable"));
+    assert!(
+        !out.notes.iter().any(|n| n.contains("/tmp")),
+        "{:#?}",
+        out.notes
+    );
+}
