@@ -228,16 +228,21 @@ fn read_only_root(c: &Value, base: &str, m: &mut Mutation) -> bool {
     true
 }
 
+/// Whether something is at `/tmp` in `c` already: a mount, or a raw
+/// block device (`volumeDevices`), whose path the API server refuses to
+/// share with a mount (ValidateVolumeMounts). A mount added beside such a
+/// device made the patched pod invalid, and its creation failed.
 fn mounts_tmp(c: &Value) -> bool {
-    c.get("volumeMounts")
-        .and_then(Value::as_array)
-        .is_some_and(|ms| {
-            ms.iter().any(|mnt| {
-                mnt.get("mountPath")
+    let at_tmp = |list: &str, field: &str| {
+        c.get(list).and_then(Value::as_array).is_some_and(|items| {
+            items.iter().any(|item| {
+                item.get(field)
                     .and_then(Value::as_str)
                     .is_some_and(|p| normalize_path(p) == "/tmp")
             })
         })
+    };
+    at_tmp("volumeMounts", "mountPath") || at_tmp("volumeDevices", "devicePath")
 }
 
 /// Mounts the webhook's volume at `/tmp` in container `c` (at `base`).
@@ -421,6 +426,24 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    /// A container with a block device at /tmp gets no /tmp mount (the
+    /// API server refuses a mount at a device's path, so the patched pod
+    /// was never created), and no volume is added for it.
+    #[test]
+    fn a_block_device_at_tmp_gets_no_tmp_mount() {
+        let pod = json!({"spec": {
+            "volumes": [{"name": "blk", "persistentVolumeClaim": {"claimName": "c"}}],
+            "containers": [{"name": "app", "image": "x",
+                "volumeDevices": [{"name": "blk", "devicePath": "/tmp/"}]}]}});
+        let m = plan(&pod, "64Mi", None);
+        let paths: Vec<&str> = m
+            .patch
+            .iter()
+            .map(|op| op["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, ["/spec/containers/0/securityContext"], "{m:?}");
     }
 
     #[test]
