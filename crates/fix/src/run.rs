@@ -133,9 +133,12 @@ pub fn run(args: &FixArgs) -> i32 {
                     path.as_path(),
                     &encoding.encode(fixed),
                 ) {
-                    Ok(0) => eprintln!("rootlock fix: fixed {name}"),
+                    // The name is the file's: shown escaped, an escape
+                    // sequence in it is not run by the terminal.
+                    Ok(0) => eprintln!("rootlock fix: fixed {}", printable(&name)),
                     Ok(links) => eprintln!(
-                        "rootlock fix: fixed {name} (a new file: its {links} other hard link(s) still hold the old text)"
+                        "rootlock fix: fixed {} (a new file: its {links} other hard link(s) still hold the old text)",
+                        printable(&name)
                     ),
                     Err(e) => errors.push(e),
                 }
@@ -235,7 +238,10 @@ fn emit_patches(
                 let path = std::path::Path::new(dir).join(&file);
                 std::fs::write(&path, p)
                     .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-                eprintln!("rootlock fix: wrote {}", path.display());
+                eprintln!(
+                    "rootlock fix: wrote {}",
+                    printable(&path.display().to_string())
+                );
             }
             Ok(())
         }

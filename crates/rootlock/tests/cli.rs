@@ -1346,6 +1346,27 @@ fn input_errors_on_stderr_cannot_drive_the_terminal_in_any_format() {
     }
 }
 
+/// `fix --write` names each file it fixed, and `--out-dir` each patch it
+/// wrote, on stderr: the file's name went out raw, so an escape sequence
+/// in it (found walking a directory) was run by the terminal.
+#[test]
+fn fix_names_written_files_with_their_control_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("\x1b]0;owned\x07\x1b[2J.yaml"),
+        pod("false"),
+    )
+    .unwrap();
+    let out = run(&["fix", "--write", "--force", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rootlock fix: fixed "), "{stderr}");
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07),
+        "{stderr:?}"
+    );
+}
+
 #[test]
 fn utf16_files_as_powershell_writes_them_are_read() {
     let dir = tempfile::tempdir().unwrap();
