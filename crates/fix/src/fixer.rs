@@ -64,8 +64,9 @@ struct Chunk {
     docs: Vec<Document>,
 }
 
-/// Fixes `src` (named `name` in messages).
-pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
+/// Fixes `src` (named `name` in messages). `walked`: the file was found
+/// walking a directory, not named (see below).
+pub fn fix_text(name: &str, src: &str, walked: bool, settings: &Settings) -> Outcome {
     let mut out = Outcome::default();
     let (bom, body) = match src.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest),
@@ -104,6 +105,19 @@ pub fn fix_text(name: &str, src: &str, settings: &Settings) -> Outcome {
                 _ => e.to_string(),
             })
             .collect();
+        return out;
+    }
+    // A file found walking a directory with no object in it (a JSON patch
+    // or a values list, whose documents are lists) is passed over, as
+    // `scan` does (its list_roots.rs says why). Named on the command line
+    // it was meant to be read, and a list root is an error; so is one
+    // beside an object, in a manifest.
+    if walked
+        && chunks
+            .iter()
+            .flat_map(|c| &c.docs)
+            .all(|d| d.kind.is_none())
+    {
         return out;
     }
     // Most documents of large bundles (CRDs, RBAC) are not workloads and

@@ -73,7 +73,8 @@ pub fn run(args: &FixArgs) -> i32 {
             let s = entry.map_err(|(at, why)| format!("{at}: {why}"))?;
             let r = read(&s).map(|(text, encoding)| {
                 let name = s.name();
-                let out = guarded(&name, || fix_text(&name, &text, &settings));
+                let walked = matches!(s, Source::Found(_));
+                let out = guarded(&name, || fix_text(&name, &text, walked, &settings));
                 (text, encoding, out)
             });
             Ok((s, r))

@@ -873,6 +873,31 @@ fn list_rooted_files_in_a_directory_are_not_objects_but_named_ones_are_errors() 
     assert!(stderr.contains("patch.yaml:18:1:"), "{stderr}");
 }
 
+/// `fix` passes over the same files `scan` does: a list-rooted file found
+/// walking a directory made `rootlock fix DIR` exit 2 while `scan DIR`
+/// read the directory.
+#[test]
+fn fix_passes_over_list_rooted_files_in_a_directory_as_scan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), pod("false")).unwrap();
+    let patch = dir.path().join("patch.yaml");
+    std::fs::write(&patch, "- op: add\n  path: /spec/replicas\n  value: 3\n").unwrap();
+    let out = run(&["fix", "--force", dir.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("readOnlyRootFilesystem: true"),
+        "{out:?}"
+    );
+    let out = run(&["fix", patch.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("expected a mapping, found a list"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn missing_paths_are_named_and_linked_files_are_read() {
     let dir = tempfile::tempdir().unwrap();

@@ -27,7 +27,7 @@ pub fn settings(level: &str) -> Settings {
 }
 
 pub fn fix(name: &str, text: &str, s: &Settings) -> Outcome {
-    fix_text(name, text, s)
+    fix_text(name, text, false, s)
 }
 
 /// Every YAML/JSON file below `dir`, sorted.
