@@ -21,10 +21,10 @@ fuzz_target!(|data: &[u8]| {
         level: LevelVersion::new(level, Version::Latest),
         limits: Limits { max_document_bytes: 64 * 1024, max_depth: 64, max_nodes: 20_000 },
     };
-    let first = fix_text("fuzz", text, &settings);
+    let first = fix_text("fuzz", text, false, &settings);
     let Some(fixed) = first.fixed else { return };
     assert!(first.errors.is_empty(), "fixed text with errors: {:?}", first.errors);
-    let again = fix_text("fuzz", &fixed, &settings);
+    let again = fix_text("fuzz", &fixed, false, &settings);
     assert!(again.errors.is_empty(), "the fixed text is refused: {:?}\n--- input\n{text}\n--- fixed\n{fixed}", again.errors);
     assert!(again.fixed.is_none(), "not idempotent\n--- input\n{text}\n--- fixed\n{fixed}\n--- again\n{}", again.fixed.unwrap_or_default());
 });
