@@ -201,10 +201,14 @@ pub fn plan_volumes(
                         kept: None,
                     });
                     mounted.insert((kind, index, path.clone()), None);
-                } else if explicit
-                    && let Some(note) = other_medium(kind, index, c, i, m, volume, &path, p)
-                {
-                    out.notes.push(note);
+                } else if explicit && let Some(text) = other_medium(&c.name, m, volume, &path, p) {
+                    out.notes.push(Note {
+                        path: FieldPath::container(kind, index)
+                            .key("volumeMounts")
+                            .index(i),
+                        text: NoteText::Plain(text),
+                        kept: None,
+                    });
                     mounted.insert((kind, index, path.clone()), None);
                 }
                 continue;
@@ -286,22 +290,18 @@ fn needs_storage(pod: &Pod, p: &PlannedPath, path: &str) -> bool {
 /// The note for an emptyDir mounted at exactly `path` (by an earlier run
 /// of fix, or by hand) whose medium is not the one `--plan` or
 /// `--writable` now asks (the default /tmp asks nothing of a /tmp the
-/// pod already has): fix
-/// only adds, and that volume may be shared by other containers or sized
-/// by hand, so it is kept, but said (a new trace that asks disk for a path
-/// found more than a tmpfs should hold). A mount at a parent is left
-/// alone: the plan chose no medium for that directory.
-#[allow(clippy::too_many_arguments)]
+/// pod already has), on container `container`'s mount `m`: fix only adds,
+/// and that volume may be shared by other containers or sized by hand, so
+/// it is kept, but said (a new trace that asks disk for a path found more
+/// than a tmpfs should hold). A mount at a parent is left alone: the plan
+/// chose no medium for that directory.
 fn other_medium(
-    kind: ContainerKind,
-    index: usize,
-    c: &Container,
-    at: usize,
+    container: &str,
     m: &VolumeMount,
     volume: Option<&Volume>,
     path: &str,
     p: &PlannedPath,
-) -> Option<Note> {
+) -> Option<String> {
     let volume = volume.filter(|v| v.is_empty_dir())?;
     if normalize_path(&m.mount_path) != path {
         return None;
@@ -312,19 +312,14 @@ fn other_medium(
         Some("Memory") => Medium::Memory,
         Some(_) => return None,
     };
-    (has != p.medium).then(|| Note {
-        path: FieldPath::container(kind, index)
-            .key("volumeMounts")
-            .index(at),
-        text: NoteText::Plain(format!(
-            "container {:?} mounts the emptyDir volume {:?} ({}) at {path}, but {path} is asked as {}: kept (fix only adds, and other containers may share it); change its emptyDir by hand if the app needs {}",
-            c.name,
+    (has != p.medium).then(|| {
+        format!(
+            "container {container:?} mounts the emptyDir volume {:?} ({}) at {path}, but {path} is asked as {}: kept (fix only adds, and other containers may share it); change its emptyDir by hand if the app needs {}",
             volume.name,
             has.as_str(),
             p.medium.as_str(),
             p.medium.as_str()
-        )),
-        kept: None,
+        )
     })
 }
 
