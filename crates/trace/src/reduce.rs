@@ -223,6 +223,16 @@ pub(crate) fn shared_mount_dir(a: &str, b: &str) -> Option<String> {
     Some(common_ancestor(parent(a), parent(b)).to_string()).filter(|c| !unshareable_ancestor(c))
 }
 
+/// The directories of `a` and `b` (normalized absolute paths, the two
+/// ends of a rename or hard link) when they differ and no one volume can
+/// hold both, so that the call fails with EXDEV in the pod; `None` when
+/// one can, or both are in one directory (any volume there holds both; one
+/// that cannot be there, a system path, is warned about as such).
+pub(crate) fn unshareable_dirs(a: &str, b: &str) -> Option<(String, String)> {
+    let (da, db) = (parent(a), parent(b));
+    (da != db && shared_mount_dir(a, b).is_none()).then(|| (da.to_string(), db.to_string()))
+}
+
 /// A common ancestor no volume can be planned at: `/`, a system path or
 /// a path of the kubelet's (`/tmp/x` renamed or linked to `/data/x`).
 fn unshareable_ancestor(dir: &str) -> bool {
@@ -240,13 +250,9 @@ pub fn unshareable_warnings(changes: &[Change]) -> Vec<String> {
         else {
             continue;
         };
-        let (to, from) = (parent(&path).to_string(), parent(&other).to_string());
-        // Within one directory any volume there holds both ends; one that
-        // cannot be there (a system path) is warned about as such, not as
-        // "/etc and /etc have no common directory".
-        if to == from || !unshareable_ancestor(common_ancestor(&to, &from)) {
+        let Some((to, from)) = unshareable_dirs(&path, &other) else {
             continue;
-        }
+        };
         let (done, call) = if c.renamed_from.is_some() {
             ("renamed", "rename")
         } else {

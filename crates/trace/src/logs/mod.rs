@@ -34,7 +34,7 @@ mod sh;
 mod timestamp;
 
 use crate::canonical::{normalized, parent};
-use crate::reduce::{Anchor, reduce, shared_mount_dir};
+use crate::reduce::{Anchor, reduce, shared_mount_dir, unshareable_dirs};
 use rootlock_policy::plan::VolumePlan;
 use std::collections::BTreeMap;
 
@@ -651,12 +651,7 @@ fn renamed_within(hit: &Hit) -> Option<String> {
 /// and no one volume can hold both; `None` when one can, when both are in
 /// one directory (which is all the rename needs), or an end is relative.
 fn unshareable_rename(renamed: &(String, String)) -> Option<(String, String)> {
-    let (from, to) = (normalized(&renamed.0)?, normalized(&renamed.1)?);
-    let dirs = (parent(&from).to_string(), parent(&to).to_string());
-    match shared_mount_dir(&from, &to) {
-        None if dirs.0 != dirs.1 => Some(dirs),
-        _ => None,
-    }
+    unshareable_dirs(&normalized(&renamed.0)?, &normalized(&renamed.1)?)
 }
 
 /// A warning for each rename among `hits` (line, hit) whose ends no one
