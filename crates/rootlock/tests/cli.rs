@@ -850,6 +850,10 @@ fn list_rooted_files_in_a_directory_are_not_objects_but_named_ones_are_errors() 
         "[{\"op\": \"remove\", \"path\": \"/x\"}]\n",
     )
     .unwrap();
+    // A file holding one string is no object either (`fix` passed over it
+    // while `scan` refused it).
+    let notes = dir.path().join("notes.yaml");
+    std::fs::write(&notes, "just a string\n").unwrap();
     let (code, doc, stderr) = scan_json(&[dir.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(doc["objects"].as_array().unwrap().len(), 1, "{doc}");
@@ -863,6 +867,12 @@ fn list_rooted_files_in_a_directory_are_not_objects_but_named_ones_are_errors() 
     assert_eq!(doc["errors"][0]["line"], 1, "{doc}");
     assert!(
         stderr.contains("patch.yaml:1:1: document: expected a mapping, found a list"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = scan_json(&[notes.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("notes.yaml:1:1: document: expected a mapping, found string"),
         "{stderr}"
     );
     // A list-rooted document among manifests in a walked file is still an

@@ -3,8 +3,8 @@
 //! A directory holds more than manifests: Helm values, a kustomization, a
 //! JSON patch (`- op: add …`). `scan` lists workloads only, so a mapping
 //! that is no workload (no `kind`, or another kind) gives nothing and is no
-//! error; a file whose documents are all lists is no Kubernetes object
-//! either, and is passed over alike — but only when the directory walk
+//! error; a file whose documents are all lists (or scalars) is no
+//! Kubernetes object either, and is passed over alike — but only when the directory walk
 //! found it. Named on the command line (or `-`), it was meant to be read:
 //! its list root stays an input error, never a silent pass. And a file that
 //! also holds an object (a `kind`) is a manifest with a mistake in it
@@ -13,7 +13,8 @@
 use rootlock_manifest::InputError;
 use rootlock_manifest::tree::{Document, Value};
 
-/// The list-rooted documents of one file, held until the file is read.
+/// The list- or scalar-rooted documents of one file, held until the file
+/// is read.
 pub struct ListRoots {
     /// The file was found by walking a directory.
     walked: bool,
@@ -39,8 +40,13 @@ impl ListRoots {
     /// Takes `error`, met reading `doc`, to decide on it once the whole
     /// file is read; gives it back when it must be reported as it is.
     pub fn hold(&mut self, doc: &Document, error: InputError) -> Result<(), InputError> {
-        let list_rooted = matches!(doc.root.as_ref().map(|r| &r.value), Some(Value::Seq(_)));
-        if self.walked && list_rooted {
+        // A scalar root (a file holding one string) is no object either;
+        // `fix` passed over such a walked file while `scan` refused it.
+        let not_a_mapping = matches!(
+            doc.root.as_ref().map(|r| &r.value),
+            Some(Value::Seq(_) | Value::Scalar(_))
+        );
+        if self.walked && not_a_mapping {
             self.held.push(error);
             Ok(())
         } else {
