@@ -77,4 +77,47 @@ mod tests {
         client.unwrap();
         accepted.unwrap();
     }
+
+    /// A node may set `net.ipv6.bindv6only=1`, with which tokio's own bind
+    /// of `[::]` is IPv6-only and the API server of a dual-stack or IPv4
+    /// cluster cannot reach the webhook. Checked in a network namespace of
+    /// this test's own thread (a namespace is per thread), where the sysctl
+    /// can be set without touching the host. Needs root, as CI runs.
+    #[test]
+    fn the_unspecified_ipv6_address_serves_ipv4_under_bindv6only() {
+        use rootlock_trace::namespaces::{loopback_up, unshare, write_file};
+        let run = std::thread::spawn(|| {
+            if let Err(e) = unshare(libc::CLONE_NEWNET) {
+                // SAFETY: geteuid has no preconditions.
+                assert_ne!(unsafe { libc::geteuid() }, 0, "as root: {e}");
+                eprintln!("skipped (needs root for a network namespace): {e}");
+                return;
+            }
+            loopback_up().unwrap();
+            write_file("/proc/sys/net/ipv6/bindv6only", "1").unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let any: SocketAddr = "[::]:0".parse().unwrap();
+                // The setting holds here: a socket left to the default is
+                // IPv6-only (else this test would show nothing).
+                let plain = std::net::TcpListener::bind(any).unwrap();
+                assert!(socket2::SockRef::from(&plain).only_v6().unwrap());
+
+                let listener = bind(any).unwrap();
+                let port = listener.local_addr().unwrap().port();
+                for client in [
+                    SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+                    SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)),
+                ] {
+                    // try_join: a refused connect ends the wait for accept.
+                    tokio::try_join!(tokio::net::TcpStream::connect(client), listener.accept())
+                        .unwrap_or_else(|e| panic!("{client}: {e}"));
+                }
+            });
+        });
+        run.join().unwrap();
+    }
 }
