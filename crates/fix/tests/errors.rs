@@ -646,3 +646,32 @@ spec:
         );
     }
 }
+
+/// `container: ""` in a plan names no container a pod can have (the API
+/// server refuses an empty name): it is a mistake in the plan, refused
+/// (exit 2, the manifest untouched) with the file, the line and the field,
+/// not a note that "no workload has" a container named "".
+#[test]
+fn an_empty_container_name_in_a_plan_is_refused_with_its_line() {
+    let yaml = "apiVersion: rootlock.dev/v1\nkind: VolumePlan\npaths:\n- path: /run\n  medium: memory\n- path: /cache\n  medium: disk\n  container: \"\"\n";
+    let e = rootlock_fix::plan_input::parse_plan(yaml, "p.yaml").unwrap_err();
+    assert!(
+        e.starts_with("p.yaml:8: invalid plan: paths[1].container: "),
+        "{e}"
+    );
+    assert!(e.contains("empty"), "{e}");
+    let json = "{\"apiVersion\": \"rootlock.dev/v1\", \"kind\": \"VolumePlan\",\n \"paths\": [\n  {\"path\": \"/run\", \"medium\": \"memory\", \"container\": \"\"}\n ]\n}\n";
+    let e = rootlock_fix::plan_input::parse_plan(json, "p.json").unwrap_err();
+    assert!(
+        e.starts_with("p.json:3: invalid plan: paths[0].container: "),
+        "{e}"
+    );
+    let original =
+        std::fs::read_to_string(repo().join("crates/fix/tests/cases/deployment.yaml")).unwrap();
+    let (wrote, checked, after) = fix_deployment_with_plan(yaml.as_bytes());
+    assert_eq!((wrote, checked), (2, 2));
+    assert_eq!(
+        after, original,
+        "a refused plan leaves the manifest as it was"
+    );
+}
