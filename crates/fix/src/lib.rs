@@ -27,6 +27,7 @@ pub mod style;
 pub mod text;
 pub mod value;
 pub mod verify;
+pub mod volume_conflicts;
 pub mod volumes;
 pub mod writable;
 mod yaml_edit;

@@ -5,6 +5,7 @@ use crate::edits::{
     DEFAULT_MEMORY_SIZE, Note, NoteText, Op, Options, PodChanges, covers, default_paths, planned,
 };
 use crate::value::New;
+use crate::volume_conflicts::{Ask, asked_twice_note, existing_volume_note, same_size};
 use rootlock_policy::model::{Container, ContainerKind, Volume, VolumeMount, normalize_path};
 use rootlock_policy::plan::{Medium, PlannedPath};
 use rootlock_policy::{FieldPath, Pod};
@@ -56,8 +57,7 @@ fn size_limit(p: &PlannedPath) -> Option<String> {
 }
 
 /// Whether volume `v` is the emptyDir [`volume_item`] writes for `p`
-/// (sizes compared as written: an equal size written otherwise only
-/// costs a volume more, never a wrong one).
+/// (sizes compared by value: `67108864` is the `64Mi` asked).
 fn is_volume_for(v: &Volume, p: &PlannedPath) -> bool {
     let memory = v.empty_dir_medium.as_deref() == Some("Memory");
     let disk = matches!(v.empty_dir_medium.as_deref(), None | Some(""));
@@ -65,7 +65,7 @@ fn is_volume_for(v: &Volume, p: &PlannedPath) -> bool {
         Medium::Memory => memory,
         _ => disk,
     };
-    medium && v.empty_dir_size_limit == size_limit(p)
+    medium && same_size(v.empty_dir_size_limit.as_deref(), size_limit(p).as_deref())
 }
 
 fn volume_item(name: &str, p: &PlannedPath) -> New {
@@ -114,9 +114,10 @@ pub fn plan_volumes(
     // one mount per path (the API server refuses two at one mountPath),
     // and the containers share one volume per path and emptyDir, each
     // mounting a directory of its own (see [`mount_item`]).
-    // With the medium of the mount fix adds, to say a later entry asking
-    // another one (None: no mount added, nothing to compare).
-    let mut mounted: HashMap<(ContainerKind, usize, String), Option<Medium>> = HashMap::new();
+    // With what the mount fix adds was asked as, to say a later entry
+    // asking another medium or size (None: no mount added, nothing to
+    // compare).
+    let mut mounted: HashMap<(ContainerKind, usize, String), Option<Ask>> = HashMap::new();
     // Per path: each emptyDir added for it, and its volume's name.
     let mut shared: HashMap<String, Vec<(New, String)>> = HashMap::new();
     for p in &paths {
@@ -142,16 +143,15 @@ pub fn plan_volumes(
                 continue;
             }
             if let Some(given) = mounted.get(&(kind, index, path.clone())) {
-                if let Some(given) = given.filter(|g| *g != p.medium) {
+                // The size the first mount's volume got, default included.
+                let asked = Ask::of(p);
+                if let Some(text) = given
+                    .as_ref()
+                    .and_then(|g| asked_twice_note(&c.name, &path, g, &asked))
+                {
                     out.notes.push(Note {
                         path: FieldPath::container(kind, index),
-                        text: NoteText::Plain(format!(
-                            "{path} is asked for container {:?} as {} and as {}: fix mounts one volume there, {} (the first asked); drop the other entry, or change the volume by hand",
-                            c.name,
-                            given.as_str(),
-                            p.medium.as_str(),
-                            given.as_str()
-                        )),
+                        text: NoteText::Plain(text),
                         kept: None,
                     });
                 }
@@ -201,7 +201,10 @@ pub fn plan_volumes(
                         kept: None,
                     });
                     mounted.insert((kind, index, path.clone()), None);
-                } else if explicit && let Some(text) = other_medium(&c.name, m, volume, &path, p) {
+                } else if explicit
+                    && let Some(text) =
+                        volume.and_then(|v| existing_volume_note(&c.name, v, &at, &path, p))
+                {
                     out.notes.push(Note {
                         path: FieldPath::container(kind, index)
                             .key("volumeMounts")
@@ -235,7 +238,13 @@ pub fn plan_volumes(
                 }
             };
             used = true;
-            mounted.insert((kind, index, path.clone()), Some(p.medium));
+            mounted.insert(
+                (kind, index, path.clone()),
+                Some(Ask {
+                    medium: p.medium,
+                    size_limit: size_limit(p),
+                }),
+            );
             out.ops.push(Op::Append {
                 path: FieldPath::container(kind, index).key("volumeMounts"),
                 item: mount_item(name, &path, &c.name),
@@ -285,42 +294,6 @@ fn needs_storage(pod: &Pod, p: &PlannedPath, path: &str) -> bool {
                 Some(v) => !v.writable_through(m) || v.is_empty_dir() || v.has_source("ephemeral"),
             }
         })
-}
-
-/// The note for an emptyDir mounted at exactly `path` (by an earlier run
-/// of fix, or by hand) whose medium is not the one `--plan` or
-/// `--writable` now asks (the default /tmp asks nothing of a /tmp the
-/// pod already has), on container `container`'s mount `m`: fix only adds,
-/// and that volume may be shared by other containers or sized by hand, so
-/// it is kept, but said (a new trace that asks disk for a path found more
-/// than a tmpfs should hold). A mount at a parent is left alone: the plan
-/// chose no medium for that directory.
-fn other_medium(
-    container: &str,
-    m: &VolumeMount,
-    volume: Option<&Volume>,
-    path: &str,
-    p: &PlannedPath,
-) -> Option<String> {
-    let volume = volume.filter(|v| v.is_empty_dir())?;
-    if normalize_path(&m.mount_path) != path {
-        return None;
-    }
-    // `medium: ""` is the node's disk, as no medium; HugePages is neither.
-    let has = match volume.empty_dir_medium.as_deref() {
-        None | Some("") => Medium::Disk,
-        Some("Memory") => Medium::Memory,
-        Some(_) => return None,
-    };
-    (has != p.medium).then(|| {
-        format!(
-            "container {container:?} mounts the emptyDir volume {:?} ({}) at {path}, but {path} is asked as {}: kept (fix only adds, and other containers may share it); change its emptyDir by hand if the app needs {}",
-            volume.name,
-            has.as_str(),
-            p.medium.as_str(),
-            p.medium.as_str()
-        )
-    })
 }
 
 /// The mount of volume `name` at `path` in container `container`: a

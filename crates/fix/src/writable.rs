@@ -1,12 +1,13 @@
 //! `--writable PATH[=memory|disk][:SIZE]`.
 
-use crate::edits::DEFAULT_MEMORY_SIZE;
 use rootlock_policy::immutable::system_path_refusal;
 use rootlock_policy::model::normalize_path;
 use rootlock_policy::plan::{Medium, PlannedPath};
 
-/// Parses one `--writable` value. The medium defaults to memory; a memory
-/// path without a size gets the default size (an unbounded tmpfs is a risk).
+/// Parses one `--writable` value. The medium defaults to memory. A path
+/// without a size asks none: the volume fix adds for a memory path gets
+/// the default size (an unbounded tmpfs is a risk), but a volume already
+/// there, sized by hand, is not said to differ from a size nobody asked.
 pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
     let (rest, size) = match arg.rsplit_once(':') {
         Some((r, s)) => (r, Some(s)),
@@ -42,15 +43,10 @@ pub fn parse_writable(arg: &str) -> Result<PlannedPath, String> {
     if let Some(why) = size.and_then(rootlock_policy::quantity::size_refusal) {
         return Err(format!("--writable {arg}: {why}"));
     }
-    let size_limit = match (size, medium) {
-        (Some(s), _) => Some(s.to_string()),
-        (None, Medium::Memory) => Some(DEFAULT_MEMORY_SIZE.to_string()),
-        (None, _) => None,
-    };
     Ok(PlannedPath {
         path,
         medium,
-        size_limit,
+        size_limit: size.map(String::from),
         container: None,
         seed: false,
         reason: "--writable".into(),
@@ -66,7 +62,7 @@ mod tests {
         let p = parse_writable("/var/run").unwrap();
         assert_eq!(
             (p.path.as_str(), p.medium, p.size_limit.as_deref()),
-            ("/var/run", Medium::Memory, Some("64Mi"))
+            ("/var/run", Medium::Memory, None)
         );
         let p = parse_writable("/cache/=disk:1Gi").unwrap();
         assert_eq!(

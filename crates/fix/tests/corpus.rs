@@ -218,21 +218,6 @@ fn peer_test_cases() {
     assert!(changed >= 50, "only {changed} peer files changed");
 }
 
-/// Fixes `text`, which must change, checks the result against the API
-/// server's rules and that a second fix changes nothing; gives the outcome.
-fn fix_validly(name: &str, text: &str, s: &rootlock_fix::Settings) -> rootlock_fix::Outcome {
-    let out = fix(name, text, s);
-    assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
-    let fixed = out.fixed.as_deref().expect("something to fix");
-    assert_api_valid(name, text, fixed);
-    let again = fix(name, fixed, s);
-    assert!(
-        again.fixed.is_none() && again.errors.is_empty(),
-        "{name}: {again:?}"
-    );
-    out
-}
-
 /// A container that stays privileged (or keeps an added CAP_SYS_ADMIN)
 /// must not get `allowPrivilegeEscalation: false`: the API server refuses
 /// the pair, so the fixed manifest would not apply at all.

@@ -30,6 +30,21 @@ pub fn fix(name: &str, text: &str, s: &Settings) -> Outcome {
     fix_text(name, text, false, s)
 }
 
+/// Fixes `text`, which must change, checks the result against the API
+/// server's rules and that a second fix changes nothing; gives the outcome.
+pub fn fix_validly(name: &str, text: &str, s: &rootlock_fix::Settings) -> rootlock_fix::Outcome {
+    let out = fix(name, text, s);
+    assert!(out.errors.is_empty(), "{name}: {:?}", out.errors);
+    let fixed = out.fixed.as_deref().expect("something to fix");
+    assert_api_valid(name, text, fixed);
+    let again = fix(name, fixed, s);
+    assert!(
+        again.fixed.is_none() && again.errors.is_empty(),
+        "{name}: {again:?}"
+    );
+    out
+}
+
 /// Every YAML/JSON file below `dir`, sorted.
 pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir(dir);
