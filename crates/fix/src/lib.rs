@@ -16,6 +16,7 @@ mod flow_edit;
 mod inputs;
 pub mod kustomize;
 pub mod leftovers;
+pub mod nested_paths;
 pub mod plan_input;
 pub mod refusal;
 pub mod render;

@@ -150,6 +150,16 @@ pub fn asked_twice_note(container: &str, path: &str, given: &Ask, asked: &Ask) -
     ))
 }
 
+/// The note for `path`, asked as `inner`, planned inside `outer_path`,
+/// whose volume is `outer`: one volume cannot be both, so `path` gets one
+/// of its own, mounted inside the outer one.
+pub fn nested_apart_note(path: &str, outer_path: &str, outer: &Ask, inner: &Ask) -> String {
+    let (outer_text, inner_text) = describe_pair(outer, inner);
+    format!(
+        "{path} is asked as {inner_text}, inside {outer_path}, which is asked as {outer_text}: {path} gets an emptyDir of its own, mounted inside the one at {outer_path}; plan them alike to share one volume"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,11 @@
 use crate::edits::{
     DEFAULT_MEMORY_SIZE, Note, NoteText, Op, Options, PodChanges, covers, default_paths, planned,
 };
+use crate::nested_paths::{Enclosing, Nesting};
 use crate::value::New;
-use crate::volume_conflicts::{Ask, asked_twice_note, existing_volume_note, same_size};
+use crate::volume_conflicts::{
+    Ask, asked_twice_note, existing_volume_note, nested_apart_note, same_size,
+};
 use rootlock_policy::model::{Container, ContainerKind, Volume, VolumeMount, normalize_path};
 use rootlock_policy::plan::{Medium, PlannedPath};
 use rootlock_policy::{FieldPath, Pod};
@@ -53,6 +56,17 @@ fn size_limit(p: &PlannedPath) -> Option<String> {
                 .unwrap_or_else(|| DEFAULT_MEMORY_SIZE.into()),
         ),
         _ => p.size_limit.clone(),
+    }
+}
+
+/// Containers of a pod, by kind and index.
+type ContainerIds = Vec<(ContainerKind, usize)>;
+
+/// What the emptyDir [`volume_item`] writes for `p` is.
+fn made(p: &PlannedPath) -> Ask {
+    Ask {
+        medium: p.medium,
+        size_limit: size_limit(p),
     }
 }
 
@@ -120,7 +134,13 @@ pub fn plan_volumes(
     let mut mounted: HashMap<(ContainerKind, usize, String), Option<Ask>> = HashMap::new();
     // Per path: each emptyDir added for it, and its volume's name.
     let mut shared: HashMap<String, Vec<(New, String)>> = HashMap::new();
-    for p in &paths {
+    let nesting = Nesting::new(&paths, made);
+    // Inner paths given a volume apart from the outer one's, said once.
+    let mut apart_said: HashSet<String> = HashSet::new();
+    // Seeded inner paths the outer path's volume serves, with the outer
+    // path and the containers: said if that volume is added to one.
+    let mut seeded_inside: Vec<(String, String, ContainerIds)> = Vec::new();
+    for (entry, p) in paths.iter().enumerate() {
         let path = planned(p);
         if p.medium == Medium::Persistent {
             if needs_storage(pod, p, &path) {
@@ -135,6 +155,7 @@ pub fn plan_volumes(
             continue;
         }
         let mut used = false;
+        let mut served_inside: Option<(String, ContainerIds)> = None;
         for (kind, index, c) in pod.spec.all_containers() {
             if p.container.as_ref().is_some_and(|n| *n != c.name) {
                 continue;
@@ -155,6 +176,19 @@ pub fn plan_volumes(
                         kept: None,
                     });
                 }
+                continue;
+            }
+            // Inside a path planned alike for this container: that path's
+            // volume serves this one too (one volume, not one each),
+            // unless a mount or device of the container lies between them.
+            let enclosing = nesting.enclosing(entry, &c.name);
+            if let Some(Enclosing::Alike { at }) = &enclosing
+                && !stands_between(c, at, &path)
+            {
+                served_inside
+                    .get_or_insert_with(|| (at.clone(), Vec::new()))
+                    .1
+                    .push((kind, index));
                 continue;
             }
             // A raw block device at or above the path: the API server
@@ -238,17 +272,23 @@ pub fn plan_volumes(
                 }
             };
             used = true;
-            mounted.insert(
-                (kind, index, path.clone()),
-                Some(Ask {
-                    medium: p.medium,
-                    size_limit: size_limit(p),
-                }),
-            );
+            mounted.insert((kind, index, path.clone()), Some(made(p)));
             out.ops.push(Op::Append {
                 path: FieldPath::container(kind, index).key("volumeMounts"),
                 item: mount_item(name, &path, &c.name),
             });
+            if let Some(Enclosing::Unlike { at, outer }) = &enclosing
+                && apart_said.insert(path.clone())
+            {
+                out.notes.push(Note {
+                    path: FieldPath::container(kind, index),
+                    text: NoteText::Plain(nested_apart_note(&path, at, outer, &made(p))),
+                    kept: None,
+                });
+            }
+        }
+        if let Some((at, containers)) = served_inside.filter(|_| p.seed) {
+            seeded_inside.push((path.clone(), at, containers));
         }
         if used && p.seed {
             out.notes.push(Note {
@@ -260,6 +300,34 @@ pub fn plan_volumes(
             });
         }
     }
+    // An inner path's image content is hidden by the outer path's new
+    // emptyDir just as by one of its own.
+    for (path, at, containers) in seeded_inside {
+        let added = containers
+            .into_iter()
+            .any(|(kind, index)| matches!(mounted.get(&(kind, index, at.clone())), Some(Some(_))));
+        if added {
+            out.notes.push(Note {
+                path: FieldPath::keys(&["spec", "volumes"]),
+                text: NoteText::Plain(format!(
+                    "the image has content at {path} that the new emptyDir at {at} hides: copy it in from an init container (into the container's own directory of the volume: its subPath)"
+                )),
+                kept: None,
+            });
+        }
+    }
+}
+
+/// Whether container `c` mounts something, or maps a device, that serves
+/// `path` but not `outer` (a path around it): then `outer`'s volume does
+/// not serve `path`, and `path` is judged on its own.
+fn stands_between(c: &Container, outer: &str, path: &str) -> bool {
+    let mount = innermost_cover(c, path).is_some_and(|(_, _, at)| at.len() > outer.len());
+    let device = c.volume_devices.iter().any(|d| {
+        let at = normalize_path(&d.device_path);
+        covers(&at, path) && !covers(&at, outer)
+    });
+    mount || device
 }
 
 /// The innermost mount of `c` at or above `path`, with its index and

@@ -524,19 +524,7 @@ spec:
 /// it again changes nothing and says the same.
 #[test]
 fn a_plan_asking_another_medium_than_the_volume_there_is_noted() {
-    let text = "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        image: app:1
-      - name: side
-        image: side:1
-";
+    let text = TWO_CONTAINERS;
     let with = |paths: &[&str]| {
         let mut s = settings("immutable");
         s.options.writable = Some(

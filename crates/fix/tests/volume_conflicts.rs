@@ -111,26 +111,16 @@ fn an_emptydir_of_another_size_at_the_path_is_kept_and_said() {
 /// container that needs it now (not a second volume for the same path).
 #[test]
 fn an_earlier_runs_volume_asked_at_another_size_is_said_or_reused() {
-    let text = "apiVersion: v1
-kind: Pod
-metadata:
-  name: two
-spec:
-  containers:
-  - name: app
-    image: app:1
-  - name: side
-    image: side:1
-";
+    let text = TWO_CONTAINERS;
     let first = with(vec![entry("/tmp", Medium::Memory, None, Some("app"))]);
-    let (fixed, _) = fix_preserving("two.yaml", text, &first);
+    let (fixed, _) = fix_preserving("web.yaml", text, &first);
     let bigger = with(vec![entry(
         "/tmp",
         Medium::Memory,
         Some("256Mi"),
         Some("app"),
     )]);
-    let out = fix("two.yaml", &fixed, &bigger);
+    let out = fix("web.yaml", &fixed, &bigger);
     assert_eq!(out.fixed, None, "the volume is kept");
     assert!(
         said(
@@ -147,10 +137,10 @@ spec:
         Some("67108864"),
         Some("side"),
     )]);
-    let (again, _) = fix_preserving("two.yaml", &fixed, &same);
+    let (again, _) = fix_preserving("web.yaml", &fixed, &same);
     assert!(!again.contains("rootlock-tmp-2"), "{again}");
     assert!(
-        again.contains("- name: rootlock-tmp\n      mountPath: /tmp\n      subPath: side"),
+        again.contains("- name: rootlock-tmp\n          mountPath: /tmp\n          subPath: side"),
         "{again}"
     );
 }
@@ -267,4 +257,156 @@ fn an_emptydir_at_a_parent_of_another_medium_or_too_small_is_said() {
         assert_eq!(again.fixed, None);
         assert_eq!(note(&again), conflict.is_some(), "{:#?}", again.notes);
     }
+}
+
+/// A plan path inside another of the same medium and size (`rootlock
+/// trace` lists the directories the app wrote: nginx's cache and its
+/// `client_temp`) is served by the outer path's volume: one emptyDir and
+/// one mount per container, whichever order the plan lists them in, and
+/// a second run adds nothing.
+#[test]
+fn nested_plan_paths_of_one_kind_share_the_outer_paths_volume() {
+    let outer = entry("/var/cache/nginx", Medium::Disk, Some("1Gi"), None);
+    let inner = entry(
+        "/var/cache/nginx/client_temp/",
+        Medium::Disk,
+        Some("1024Mi"),
+        None,
+    );
+    let deeper = entry(
+        "/var/cache/nginx/client_temp/x",
+        Medium::Disk,
+        Some("1Gi"),
+        None,
+    );
+    for paths in [
+        vec![outer.clone(), inner.clone()],
+        vec![inner.clone(), outer.clone()],
+        vec![deeper.clone(), outer.clone(), inner.clone()],
+    ] {
+        let s = with(paths);
+        let (fixed, out) = fix_preserving("web.yaml", TWO_CONTAINERS, &s);
+        assert_eq!(fixed.matches("emptyDir").count(), 1, "{fixed}");
+        assert_eq!(
+            fixed.matches("mountPath: /var/cache/nginx\n").count(),
+            2,
+            "{fixed}"
+        );
+        assert!(!fixed.contains("client_temp"), "{fixed}");
+        assert!(said(&out, &["client_temp"]).is_none(), "{:#?}", out.notes);
+        let again = fix("web.yaml", &fixed, &s);
+        assert_eq!(again.fixed, None);
+        assert!(
+            said(&again, &["/var/cache"]).is_none(),
+            "{:#?}",
+            again.notes
+        );
+    }
+}
+
+/// An inner path asked as another medium or size than the path around it
+/// cannot share its volume: it gets one of its own, mounted inside the
+/// outer one, and a note says why there are two.
+#[test]
+fn a_nested_plan_path_of_another_kind_gets_its_own_volume_and_a_note() {
+    for inner in [
+        entry("/var/cache/nginx/client_temp", Medium::Memory, None, None),
+        entry(
+            "/var/cache/nginx/client_temp",
+            Medium::Disk,
+            Some("64Mi"),
+            None,
+        ),
+    ] {
+        let outer = entry("/var/cache/nginx", Medium::Disk, Some("1Gi"), None);
+        let s = with(vec![outer, inner]);
+        let (fixed, out) = fix_preserving("web.yaml", TWO_CONTAINERS, &s);
+        assert_eq!(fixed.matches("emptyDir").count(), 2, "{fixed}");
+        assert_eq!(
+            fixed
+                .matches("mountPath: /var/cache/nginx/client_temp\n")
+                .count(),
+            2,
+            "{fixed}"
+        );
+        let notes: Vec<&String> = out
+            .notes
+            .iter()
+            .filter(|n| {
+                n.contains("/var/cache/nginx/client_temp") && n.contains("inside /var/cache/nginx,")
+            })
+            .collect();
+        assert_eq!(notes.len(), 1, "one note per pod: {:#?}", out.notes);
+        let again = fix("web.yaml", &fixed, &s);
+        assert_eq!(again.fixed, None);
+    }
+}
+
+/// Which containers an entry is for counts: an outer path planned for
+/// `app` alone serves `app`'s inner path, not `side`'s, which gets a
+/// volume at the inner path.
+#[test]
+fn a_nested_path_is_shared_only_with_an_outer_path_of_the_same_container() {
+    let s = with(vec![
+        entry("/var/cache/nginx", Medium::Disk, None, Some("app")),
+        entry("/var/cache/nginx/client_temp", Medium::Disk, None, None),
+    ]);
+    let (fixed, _) = fix_preserving("web.yaml", TWO_CONTAINERS, &s);
+    assert_eq!(fixed.matches("emptyDir").count(), 2, "{fixed}");
+    assert!(
+        fixed.contains(
+            "        - name: rootlock-var-cache-nginx-client-temp\n          mountPath: /var/cache/nginx/client_temp\n          subPath: side\n"
+        ),
+        "{fixed}"
+    );
+    assert_eq!(
+        fixed
+            .matches("mountPath: /var/cache/nginx/client_temp")
+            .count(),
+        1,
+        "{fixed}"
+    );
+}
+
+/// What lies between an inner path and the outer one is not skipped: a
+/// read-only mount inside the outer path keeps the inner path read-only,
+/// said as ever. A seeded inner path served by the outer path's new
+/// volume is said to be hidden by it.
+#[test]
+fn nested_paths_keep_what_lies_between_and_their_seed_note() {
+    let text = pod_with_cache("/srv", "{}").replace(
+        "      mountPath: /srv\n",
+        "      mountPath: /var/cache/nginx/conf\n      readOnly: true\n",
+    );
+    let mut seeded = entry("/var/cache/nginx/client_temp", Medium::Disk, None, None);
+    seeded.seed = true;
+    let s = with(vec![
+        entry("/var/cache/nginx", Medium::Disk, None, None),
+        entry("/var/cache/nginx/conf/x", Medium::Disk, None, None),
+        seeded,
+    ]);
+    let (fixed, out) = fix_preserving("web.yaml", &text, &s);
+    assert!(!fixed.contains("/var/cache/nginx/conf/x"), "{fixed}");
+    assert!(
+        said(
+            &out,
+            &["container \"app\"", "read-only", "/var/cache/nginx/conf/x"]
+        )
+        .is_some(),
+        "{:#?}",
+        out.notes
+    );
+    assert!(!fixed.contains("client_temp"), "{fixed}");
+    assert!(
+        said(
+            &out,
+            &[
+                "image has content at /var/cache/nginx/client_temp",
+                "/var/cache/nginx"
+            ]
+        )
+        .is_some(),
+        "{:#?}",
+        out.notes
+    );
 }

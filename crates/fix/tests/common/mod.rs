@@ -30,6 +30,22 @@ pub fn fix(name: &str, text: &str, s: &Settings) -> Outcome {
     fix_text(name, text, false, s)
 }
 
+/// A Deployment "web" with two containers, `app` and `side`, and nothing
+/// mounted.
+pub const TWO_CONTAINERS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app:1
+      - name: side
+        image: side:1
+";
+
 /// Fixes `text`, which must change, checks the result against the API
 /// server's rules and that a second fix changes nothing; gives the outcome.
 pub fn fix_validly(name: &str, text: &str, s: &rootlock_fix::Settings) -> rootlock_fix::Outcome {
