@@ -66,7 +66,7 @@ impl<'p> Nesting<'p> {
                 continue;
             };
             let at = dir.to_string();
-            return Some(if here.all(|q| alike(&q, &inner)) {
+            return Some(if here.all(|q| q.alike(&inner)) {
                 Enclosing::Alike { at }
             } else {
                 Enclosing::Unlike { at, outer: first }
@@ -74,12 +74,6 @@ impl<'p> Nesting<'p> {
         }
         None
     }
-}
-
-/// Whether two volumes are made alike: medium and size (by value).
-fn alike(a: &Ask, b: &Ask) -> bool {
-    a.medium == b.medium
-        && crate::volume_conflicts::same_size(a.size_limit.as_deref(), b.size_limit.as_deref())
 }
 
 #[cfg(test)]

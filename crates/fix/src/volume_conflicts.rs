@@ -43,6 +43,13 @@ impl Ask {
         })
     }
 
+    /// Whether two volumes made as `self` and `other` are alike: one
+    /// medium, one size by value (`1Gi` is `1024Mi`).
+    pub fn alike(&self, other: &Ask) -> bool {
+        self.medium == other.medium
+            && same_size(self.size_limit.as_deref(), other.size_limit.as_deref())
+    }
+
     /// As an emptyDir there is: without a limit says so.
     fn describe_volume(&self) -> String {
         match &self.size_limit {

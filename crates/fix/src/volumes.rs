@@ -133,7 +133,7 @@ pub fn plan_volumes(
     // compare).
     let mut mounted: HashMap<(ContainerKind, usize, String), Option<Ask>> = HashMap::new();
     // Per path: each emptyDir added for it, and its volume's name.
-    let mut shared: HashMap<String, Vec<(New, String)>> = HashMap::new();
+    let mut shared: HashMap<String, Vec<(Ask, String)>> = HashMap::new();
     let nesting = Nesting::new(&paths, made);
     // Inner paths given a volume apart from the outer one's, said once.
     let mut apart_said: HashSet<String> = HashSet::new();
@@ -261,13 +261,13 @@ pub fn plan_volumes(
                 });
                 continue;
             }
-            let spec = volume_item("", p);
+            let ask = made(p);
             let for_path = shared.entry(path.clone()).or_default();
-            let name = match for_path.iter().find(|(sv, _)| *sv == spec) {
+            let name = match for_path.iter().find(|(a, _)| a.alike(&ask)) {
                 Some((_, n)) => n.clone(),
                 None => {
                     let name = allocate(pod, p, &path, &mut taken, out);
-                    for_path.push((spec, name.clone()));
+                    for_path.push((ask, name.clone()));
                     name
                 }
             };

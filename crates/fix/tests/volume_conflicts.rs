@@ -410,3 +410,20 @@ fn nested_paths_keep_what_lies_between_and_their_seed_note() {
         out.notes
     );
 }
+
+/// One path planned per container with one size spelled two ways is one
+/// ask: the containers share one volume, as with one spelling.
+#[test]
+fn one_size_spelled_two_ways_in_one_run_is_one_volume() {
+    let s = with(vec![
+        entry("/tmp", Medium::Memory, Some("1Gi"), Some("app")),
+        entry("/tmp", Medium::Memory, Some("1024Mi"), Some("side")),
+    ]);
+    let (fixed, _) = fix_preserving("web.yaml", TWO_CONTAINERS, &s);
+    assert_eq!(fixed.matches("emptyDir").count(), 1, "{fixed}");
+    assert_eq!(
+        fixed.matches("- name: rootlock-tmp\n").count(),
+        3,
+        "{fixed}"
+    );
+}
