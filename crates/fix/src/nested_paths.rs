@@ -12,8 +12,8 @@ use std::collections::HashMap;
 /// The nearest planned path around an entry, for one container.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Enclosing {
-    /// Every entry there asks what the inner entry asks: its volume
-    /// serves the inner path.
+    /// The first entry there (the one whose volume is mounted) asks what
+    /// the inner entry asks: its volume serves the inner path.
     Alike { at: String },
     /// The first entry there (the one whose volume is mounted) asks
     /// `outer`, which is not what the inner entry asks.
@@ -25,20 +25,41 @@ pub enum Enclosing {
 /// hold thousands of paths, too many to compare each with each.
 pub struct Nesting<'p> {
     paths: &'p [PlannedPath],
-    at: HashMap<String, Vec<usize>>,
+    at: HashMap<String, Planned>,
     /// What each entry's volume is made as (its size with defaults).
     made: fn(&PlannedPath) -> Ask,
+}
+
+/// What is planned at one path: the first entry for every container and
+/// the first per container, with what each asks. Only the first counts:
+/// its volume is the one mounted there (a later entry asking otherwise is
+/// said where it is asked twice).
+#[derive(Default)]
+struct Planned {
+    every: Option<(usize, Ask)>,
+    by_container: HashMap<String, (usize, Ask)>,
 }
 
 impl<'p> Nesting<'p> {
     /// `made` gives what the volume fix adds for an entry is (a memory
     /// path without a size gets the default size).
     pub fn new(paths: &'p [PlannedPath], made: fn(&PlannedPath) -> Ask) -> Nesting<'p> {
-        let mut at: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut at: HashMap<String, Planned> = HashMap::new();
         for (i, p) in paths.iter().enumerate() {
             // fix mounts nothing for a persistent path.
-            if p.medium != Medium::Persistent {
-                at.entry(planned(p)).or_default().push(i);
+            if p.medium == Medium::Persistent {
+                continue;
+            }
+            let here = at.entry(planned(p)).or_default();
+            match &p.container {
+                None => {
+                    here.every.get_or_insert_with(|| (i, made(p)));
+                }
+                Some(c) => {
+                    here.by_container
+                        .entry(c.clone())
+                        .or_insert_with(|| (i, made(p)));
+                }
             }
         }
         Nesting { paths, at, made }
@@ -53,23 +74,24 @@ impl<'p> Nesting<'p> {
         let mut dir = path.as_str();
         while let Some((parent, _)) = dir.rsplit_once('/') {
             dir = parent;
-            let Some(list) = self.at.get(dir) else {
+            let Some(here) = self.at.get(dir) else {
                 continue;
             };
-            let mut here = list
-                .iter()
-                .map(|&j| &self.paths[j])
-                .filter(|q| q.container.as_ref().is_none_or(|n| n == container))
-                .map(self.made)
-                .peekable();
-            let Some(first) = here.peek().cloned() else {
+            let first = [here.every.as_ref(), here.by_container.get(container)]
+                .into_iter()
+                .flatten()
+                .min_by_key(|(j, _)| *j);
+            let Some((_, outer)) = first else {
                 continue;
             };
             let at = dir.to_string();
-            return Some(if here.all(|q| q.alike(&inner)) {
+            return Some(if outer.alike(&inner) {
                 Enclosing::Alike { at }
             } else {
-                Enclosing::Unlike { at, outer: first }
+                Enclosing::Unlike {
+                    at,
+                    outer: outer.clone(),
+                }
             });
         }
         None
@@ -113,5 +135,22 @@ mod tests {
         // `/ab` is not inside `/a`; nothing is around `/a`.
         assert_eq!(n.enclosing(4, "app"), None);
         assert_eq!(n.enclosing(0, "app"), None);
+        // The first entry there, for every container or for this one,
+        // is the volume mounted, and alone decides.
+        let paths = [
+            entry("/x", Medium::Memory, Some("side")),
+            entry("/x", Medium::Disk, None),
+            entry("/x", Medium::Memory, Some("app")),
+            entry("/x/y", Medium::Memory, None),
+        ];
+        let n = Nesting::new(&paths, Ask::of);
+        assert_eq!(
+            n.enclosing(3, "side"),
+            Some(Enclosing::Alike { at: "/x".into() })
+        );
+        assert!(matches!(
+            n.enclosing(3, "app"),
+            Some(Enclosing::Unlike { outer, .. }) if outer.medium == Medium::Disk
+        ));
     }
 }

@@ -164,7 +164,9 @@ pub fn plan_volumes(
                 continue;
             }
             if let Some(given) = mounted.get(&(kind, index, path.clone())) {
-                // The size the first mount's volume got, default included.
+                // `given` is what the first entry's volume was made as
+                // (a default size included); this entry asks only what it
+                // gives.
                 let asked = Ask::of(p);
                 if let Some(text) = given
                     .as_ref()
