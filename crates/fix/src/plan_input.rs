@@ -1,60 +1,19 @@
 //! Reading a volume plan (`rootlock trace`/`rootlock logs` output; the
 //! format is `rootlock_policy::plan`) from a YAML or JSON file.
 
-use rootlock_manifest::tree::parse_documents;
-use rootlock_manifest::{Limits, encoding, plan_file};
+use rootlock_manifest::plan_file;
 use rootlock_policy::format::printable;
 use rootlock_policy::plan::{PlannedPath, VolumePlan};
 
-/// Parses and validates plan text (see [`plan_file::parse_plan`]), and
-/// what only fix asks of it (see [`empty_container_refusal`]); `file`
+/// Parses and validates plan text (see [`plan_file::parse_plan`]); `file`
 /// names it in errors. The plan's warnings are shown.
 pub fn parse_plan(text: &str, file: &str) -> Result<Vec<PlannedPath>, String> {
-    let plan = plan_file::parse_plan(text, file)?;
-    if let Some(e) = empty_container_refusal(&plan, text, file) {
-        return Err(e);
-    }
-    Ok(paths_of(plan, file))
+    Ok(paths_of(plan_file::parse_plan(text, file)?, file))
 }
 
-/// Reads a plan file, in UTF-8 or (with its byte-order mark) UTF-16, as
-/// [`plan_file::read_plan`] does; see [`parse_plan`]. The text is read
-/// here, not there, because the refusal of an empty container name needs
-/// it for its line.
+/// Reads a plan file (see [`plan_file::read_plan`]).
 pub fn read_plan(file: &str) -> Result<Vec<PlannedPath>, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("{file}: cannot read the plan: {e}"))?;
-    let (text, _) = encoding::decode(bytes, file)?;
-    parse_plan(&text, file)
-}
-
-/// The refusal of the first entry whose `container:` is empty, with the
-/// line of that key. No container can be named "" (the API server refuses
-/// it), so the entry can only be a mistake in the plan: limiting it to no
-/// container would leave the path read-only with only a note that no
-/// workload has such a container, and dropping the key would widen it to
-/// every container, which the plan did not say.
-fn empty_container_refusal(plan: &VolumePlan, text: &str, file: &str) -> Option<String> {
-    let i = plan
-        .paths
-        .iter()
-        .position(|p| p.container.as_deref() == Some(""))?;
-    let at = match container_line(text, i) {
-        Some(line) => format!("{file}:{line}"),
-        None => file.to_string(),
-    };
-    Some(format!(
-        "{at}: invalid plan: paths[{i}].container: the name is empty; give the container's name, or drop the key to mean every container"
-    ))
-}
-
-/// The line of `paths[i].container` in the plan `text` (YAML or JSON,
-/// which the YAML reader reads too): serde keeps no positions.
-fn container_line(text: &str, i: usize) -> Option<usize> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let docs = parse_documents(text, 0, &Limits::default(), &|_| true).ok()?;
-    let root = docs.first()?.root.as_ref()?;
-    let entry = root.get("paths")?.as_seq()?.get(i)?;
-    Some(entry.get("container").map_or(entry.line, |n| n.line))
+    Ok(paths_of(plan_file::read_plan(file)?, file))
 }
 
 fn paths_of(plan: VolumePlan, file: &str) -> Vec<PlannedPath> {
