@@ -70,7 +70,7 @@ pub fn run(args: &FixArgs) -> i32 {
     let results: Vec<Result<(Source, FileResult), String>> = expand_in_order(&args.paths)
         .into_par_iter()
         .map(|entry| {
-            let s = entry.map_err(|(at, why)| format!("{at}: {why}"))?;
+            let s = entry.map_err(|e| format!("{}: {}", e.name, e.why))?;
             let r = read(&s).map(|(text, encoding)| {
                 let name = s.name();
                 let walked = matches!(s, Source::Found(_));

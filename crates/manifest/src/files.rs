@@ -15,8 +15,31 @@ fn is_manifest(path: &Path) -> bool {
     )
 }
 
-/// A path that could not be read as an input: the path, and why.
-pub type PathError = (String, String);
+/// A path that could not be read as an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathError {
+    /// The path as reports name it ([`display_name`]).
+    pub name: String,
+    /// Why it could not be read.
+    pub why: String,
+    /// The path's bytes when they are not UTF-8, as
+    /// [`Input::non_utf8_path`] gives a readable one's: a SARIF URI
+    /// percent-encodes them rather than `name`'s escapes.
+    pub non_utf8_path: Option<Vec<u8>>,
+}
+
+impl PathError {
+    fn new(path: &Path, why: impl Into<String>) -> PathError {
+        PathError {
+            name: display_name(path),
+            why: why.into(),
+            non_utf8_path: path
+                .to_str()
+                .is_none()
+                .then(|| path.as_os_str().as_encoded_bytes().to_vec()),
+        }
+    }
+}
 
 /// The manifest files under `dir`, and the entries that could not be read,
 /// in walk order.
@@ -35,7 +58,7 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
                     Ok(target) if target.is_dir() => {}
                     Ok(_) => out.push(Err(not_a_file(e.path()))),
                     Err(why) => {
-                        out.push(Err((display_name(e.path()), format!("cannot read: {why}"))))
+                        out.push(Err(PathError::new(e.path(), format!("cannot read: {why}"))))
                     }
                 }
             }
@@ -47,8 +70,11 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
             }
             Ok(_) => {}
             Err(e) => {
-                let at = e.path().map_or_else(|| display_name(dir), display_name);
-                out.push(Err((at, format!("cannot walk directory: {e}"))));
+                let at = e.path().unwrap_or(dir);
+                out.push(Err(PathError::new(
+                    at,
+                    format!("cannot walk directory: {e}"),
+                )));
             }
         }
     }
@@ -59,7 +85,7 @@ fn manifest_entries(dir: &Path, out: &mut Vec<Result<Input, PathError>>) {
 fn not_a_file(path: &Path) -> PathError {
     let why =
         "not a regular file (a FIFO, socket or device): name it on the command line to read it";
-    (display_name(path), why.to_string())
+    PathError::new(path, why)
 }
 
 /// The name standard input (`-`) has in reports.
@@ -142,7 +168,7 @@ pub fn expand_in_order(args: &[PathBuf]) -> Vec<Result<Input, PathError>> {
                     } else {
                         format!("cannot read: {e}")
                     };
-                    out.push(Err((display_name(path), why)));
+                    out.push(Err(PathError::new(path, why)));
                 }
             }
         }

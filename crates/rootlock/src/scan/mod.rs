@@ -172,13 +172,13 @@ fn scan_entry(
 ) -> Vec<InputError> {
     match entry {
         Ok(input) => scan_input(input, limits, opts, emit),
-        Err((file, message)) => vec![InputError {
+        Err(e) => vec![InputError {
             kind: ErrorKind::Io,
-            file: file.clone(),
+            file: e.name.clone(),
             line: 0,
             column: 0,
             field: None,
-            message: message.clone(),
+            message: e.why.clone(),
         }],
     }
 }

@@ -86,9 +86,12 @@ pub type RawNames = HashMap<String, Vec<u8>>;
 /// still a valid URI, rather than perhaps the other file's.
 pub fn raw_names(entries: &[Result<Input, PathError>]) -> RawNames {
     let mut names: HashMap<String, Option<&[u8]>> = HashMap::new();
-    for input in entries.iter().flatten() {
-        let name = input.name();
-        let bytes = input.non_utf8_path();
+    // A path that could not be read is named too (its error's location).
+    let named = entries.iter().map(|entry| match entry {
+        Ok(input) => (input.name(), input.non_utf8_path()),
+        Err(e) => (e.name.clone(), e.non_utf8_path.as_deref()),
+    });
+    for (name, bytes) in named {
         match names.get(&name) {
             Some(seen) if *seen != bytes => {
                 names.insert(name, None);
@@ -274,5 +277,22 @@ mod tests {
         let names = raw_names(&[file(b"caf\xe9"), file(b"caf\\xE9")]);
         assert!(names.is_empty());
         assert_eq!(artifact_location("caf\\xE9", &names)["uri"], "caf%5CxE9");
+    }
+
+    /// A path that could not be read is a result's location too: its URI
+    /// percent-encodes its own bytes, not the escapes of its name.
+    #[test]
+    fn an_unreadable_paths_uri_percent_encodes_its_own_bytes() {
+        let missing = std::path::Path::new(std::ffi::OsStr::from_bytes(b"gone/caf\xe9.yaml"));
+        let entries = rootlock_manifest::files::expand_in_order(&[missing.to_path_buf()]);
+        let names = raw_names(&entries);
+        let Err(e) = &entries[0] else {
+            panic!("{entries:?}")
+        };
+        assert_eq!(e.name, "gone/caf\\xE9.yaml");
+        assert_eq!(
+            artifact_location(&e.name, &names)["uri"],
+            "gone/caf%E9.yaml"
+        );
     }
 }
