@@ -3,7 +3,7 @@
 use clap::Args;
 use std::path::PathBuf;
 
-/// `rootlock cluster [--context C] [--namespace N]… [--level L] [--what-if L] [--format …]`
+/// `rootlock cluster [--context C] [--namespace N]… [--level L] [--what-if L] [--config FILE] [--format …]`
 #[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {
     /// kubeconfig context to use (default: the current context, or the
@@ -34,9 +34,19 @@ pub struct ClusterArgs {
     /// fetches the rest.
     #[arg(long, default_value_t = 500, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub chunk_size: u32,
-    /// Ignore `exempt.rootlock.dev/*` annotations.
+    /// Ignore `exempt.rootlock.dev/*` annotations (wins over the
+    /// config's `annotationExemptions: true`).
     #[arg(long)]
     pub no_annotation_exemptions: bool,
+    /// The rootlock webhook's config file: the what-if then leaves out
+    /// what it exempts (namespaces, runtime classes, and with
+    /// `annotationExemptions: true` annotated pods), annotations count only
+    /// as it says, and each namespace shows the policy the webhook applies
+    /// (unlabelled modes take its `defaults`).
+    // A String, not a PathBuf: the webhook's parser takes the path as
+    // text, and a lossy conversion could name another file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
 }
 
 /// A namespace name as the API server validates it (a DNS-1123 label):

@@ -5,6 +5,9 @@ use rootlock_policy::model::ContainerKind;
 use rootlock_policy::{
     ContainerRef, Evaluation, Exemptions, LevelVersion, Origin, Pod, Severity, evaluate, immutable,
 };
+use rootlock_webhook::admit::exemptions_of;
+use rootlock_webhook::config::Config;
+use std::sync::Arc;
 
 /// One finding, without the field path (API objects have no lines).
 #[derive(Debug, Clone, PartialEq)]
@@ -40,14 +43,25 @@ pub struct Evaluated {
     /// Reasons enforce at the what-if level would give (PSA's dry-run
     /// reasons); empty when it would admit the pod.
     pub what_if: Vec<String>,
+    /// Why the webhook of `--config` admits the pod though it violates the
+    /// what-if level (an exempt runtime class; exemption annotations that
+    /// cover every error); `None` when it violates nothing or nothing
+    /// exempts it.
+    pub what_if_exempt: Option<String>,
 }
 
 /// The levels and options every workload is judged with.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Judge {
     pub level: LevelVersion,
     pub what_if: Option<LevelVersion>,
+    /// Whether `exempt.rootlock.dev/*` annotations count (findings, and the
+    /// what-if when the webhook's config honours them).
     pub annotation_exemptions: bool,
+    /// The webhook's config (`--config`): the what-if then admits what the
+    /// webhook would (exempt runtime classes; annotated pods when
+    /// `annotation_exemptions` is on too).
+    pub webhook: Option<Arc<Config>>,
 }
 
 /// `readOnlyRootFilesystem` as `kubectl get -o custom-columns` prints it.
@@ -113,10 +127,11 @@ impl Judge {
                 None => pod_findings.push(row),
             }
         }
-        let what_if = match self.what_if {
-            Some(lv) if lv == self.level => reasons(&eval),
-            Some(lv) => reasons(&evaluate(pod, lv, None)),
-            None => Vec::new(),
+        let (what_if, what_if_exempt) = match (self.what_if, &self.webhook) {
+            (None, _) => (Vec::new(), None),
+            (Some(lv), Some(config)) => self.webhook_what_if(pod, lv, config),
+            (Some(lv), None) if lv == self.level => (reasons(&eval), None),
+            (Some(lv), None) => (reasons(&evaluate(pod, lv, None)), None),
         };
         Evaluated {
             containers,
@@ -125,6 +140,49 @@ impl Judge {
             immutable: eval.immutable_message(),
             failing: eval.has_errors(),
             what_if,
+            what_if_exempt,
+        }
+    }
+
+    /// What the webhook run with `config` would do with the pod under
+    /// enforce at `lv`, as its namespace dry-run does: a pod of an exempt
+    /// runtime class is not evaluated; with annotations honoured (only the
+    /// pod's own: a controller's never reach its pods), a pod whose every
+    /// error is exempted is admitted, and one still denied keeps all of
+    /// PSA's reasons.
+    fn webhook_what_if(
+        &self,
+        pod: &Pod,
+        lv: LevelVersion,
+        config: &Config,
+    ) -> (Vec<String>, Option<String>) {
+        if let Some(rc) = pod.spec.runtime_class_name.as_deref()
+            && config.exemptions.runtime_classes.contains(rc)
+        {
+            // Said only of a pod that would be rejected otherwise: the
+            // what-if lists what the exemption lets through.
+            let violates = !reasons(&evaluate(pod, lv, None)).is_empty();
+            return (
+                Vec::new(),
+                violates.then(|| {
+                    format!("runtimeClassName {rc:?} is exempt (exemptions.runtimeClasses)")
+                }),
+            );
+        }
+        // With --config, `annotation_exemptions` is the config's choice
+        // unless --no-annotation-exemptions overrules it.
+        if !self.annotation_exemptions {
+            return (reasons(&evaluate(pod, lv, None)), None);
+        }
+        let eval = evaluate(pod, lv, Some(&exemptions_of(pod)));
+        let why = reasons(&eval);
+        if why.is_empty() || eval.has_errors() {
+            (why, None)
+        } else {
+            (
+                Vec::new(),
+                Some("every violation is exempted by exempt.rootlock.dev annotations (annotationExemptions: true)".into()),
+            )
         }
     }
 }

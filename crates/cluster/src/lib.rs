@@ -19,6 +19,7 @@ mod progress;
 pub mod recommend;
 pub mod render;
 pub mod report;
+pub mod webhook_policy;
 pub mod what_if;
 
 pub use args::ClusterArgs;
@@ -28,8 +29,10 @@ use indicatif::ProgressDrawTarget;
 use progress::Progress;
 use report::Report;
 use rootlock_policy::LevelVersion;
-use rootlock_policy::format::printable;
+use rootlock_policy::format::{pluralize, printable};
+use rootlock_webhook::config::Config;
 use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
 
 /// Runs the command; returns the process exit status: 0 when no workload
 /// fails the level, 1 when some do, 2 on a usage, connection or API error.
@@ -84,10 +87,38 @@ pub fn run_with_progress(
             None => return 2,
         },
     };
+    let config = match &args.config {
+        None => None,
+        Some(path) => match Config::load(path) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                // The webhook's own errors: `FILE:LINE: FIELD: why`, a line each.
+                for line in e.lines() {
+                    let _ = writeln!(err, "rootlock cluster: config {}", printable(line));
+                }
+                return 2;
+            }
+        },
+    };
+    if let Some(c) = &config
+        && !c.exemptions.usernames.is_empty()
+    {
+        let n = c.exemptions.usernames.len();
+        let _ = writeln!(
+            err,
+            "rootlock cluster: note: the config exempts {} (exemptions.usernames); the webhook checks the requesting user at admission, which an existing pod does not record, so the what-if cannot leave their pods out",
+            pluralize("1 username", &format!("{n} usernames"), n)
+        );
+    }
+    // --no-annotation-exemptions is explicit and wins; otherwise the
+    // config decides, as it does for the webhook it configures.
+    let annotation_exemptions =
+        !args.no_annotation_exemptions && config.as_ref().is_none_or(|c| c.annotation_exemptions);
     let judge = Judge {
         level,
         what_if,
-        annotation_exemptions: !args.no_annotation_exemptions,
+        annotation_exemptions,
+        webhook: config.clone(),
     };
     // kube builds its TLS config from the process-wide rustls provider; with
     // more than one provider compiled into the binary rustls cannot choose,
@@ -126,7 +157,15 @@ pub fn run_with_progress(
         }
     };
     let (namespaces, workloads, pods, errors) = inventory.finish();
-    let report = Report::build(level, what_if, namespaces, workloads, pods, errors);
+    let report = Report::build(
+        level,
+        what_if,
+        namespaces,
+        workloads,
+        pods,
+        errors,
+        config.as_deref(),
+    );
     for e in &report.errors {
         let _ = writeln!(err, "rootlock cluster: {}", printable(&e.to_string()));
     }

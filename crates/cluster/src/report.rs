@@ -3,8 +3,10 @@
 
 use crate::inventory::{Namespace, Workload};
 use crate::recommend::recommend;
+use crate::webhook_policy::{WebhookPolicy, webhook_policy};
 use crate::what_if::{NamespaceWhatIf, what_if};
 use rootlock_policy::LevelVersion;
+use rootlock_webhook::config::Config;
 use std::ops::Range;
 
 pub struct NamespaceReport {
@@ -19,6 +21,8 @@ pub struct NamespaceReport {
     pub failing: usize,
     pub recommendation: String,
     pub what_if: Option<NamespaceWhatIf>,
+    /// What the webhook of `--config` applies here; `None` without it.
+    pub webhook: Option<WebhookPolicy>,
 }
 
 pub struct Report {
@@ -39,6 +43,7 @@ impl Report {
         workloads: Vec<Workload>,
         pods: u64,
         errors: Vec<String>,
+        config: Option<&Config>,
     ) -> Report {
         let mut out = Vec::with_capacity(namespaces.len());
         for ns in namespaces {
@@ -47,7 +52,15 @@ impl Report {
             let mine = &workloads[start..end];
             let (count, failing) = count_workloads(mine);
             let recommendation = recommend(&ns, level, count, failing);
-            let what_if = what_if_level.map(|lv| what_if(&ns.name, lv, mine));
+            let webhook = config.map(|c| webhook_policy(&ns, c));
+            let exempt = webhook.as_ref().is_some_and(|p| p.exempt);
+            let what_if = what_if_level.map(|lv| {
+                if exempt {
+                    NamespaceWhatIf::exempt_namespace()
+                } else {
+                    what_if(&ns.name, lv, mine)
+                }
+            });
             out.push(NamespaceReport {
                 pods: mine.iter().map(|w| w.pods).sum(),
                 namespace: ns,
@@ -56,6 +69,7 @@ impl Report {
                 failing,
                 recommendation,
                 what_if,
+                webhook,
             });
         }
         Report {

@@ -27,6 +27,25 @@ pub struct NamespaceWhatIf {
     /// Controllers without pods whose template would be rejected when they
     /// next create pods (PSA's dry-run cannot see these).
     pub templates: Vec<(String, String)>,
+    /// Why the whole namespace is exempt (`--config`'s
+    /// `exemptions.namespaces`); nothing is evaluated there then.
+    pub exempt: Option<String>,
+    /// Workloads the webhook of `--config` admits whatever they violate
+    /// (`Kind/name`, pods, why), in inventory order.
+    pub exempt_workloads: Vec<(String, u64, String)>,
+}
+
+impl NamespaceWhatIf {
+    /// A namespace the webhook's config exempts: nothing would be rejected.
+    pub fn exempt_namespace() -> NamespaceWhatIf {
+        NamespaceWhatIf {
+            warnings: Vec::new(),
+            groups: Vec::new(),
+            templates: Vec::new(),
+            exempt: Some("namespace is exempt (exemptions.namespaces)".into()),
+            exempt_workloads: Vec::new(),
+        }
+    }
 }
 
 /// A reason list's pods so far: smallest pod name, pod count, workloads.
@@ -40,8 +59,12 @@ pub fn what_if<'a>(
 ) -> NamespaceWhatIf {
     let mut by_reasons: BTreeMap<String, Pending> = BTreeMap::new();
     let mut templates = Vec::new();
+    let mut exempt_workloads = Vec::new();
     for w in workloads {
         let Some(eval) = &w.eval else { continue };
+        if let Some(why) = &eval.what_if_exempt {
+            exempt_workloads.push((w.label(), w.pods, why.clone()));
+        }
         if eval.what_if.is_empty() {
             continue;
         }
@@ -88,5 +111,7 @@ pub fn what_if<'a>(
         warnings,
         groups,
         templates,
+        exempt: None,
+        exempt_workloads,
     }
 }

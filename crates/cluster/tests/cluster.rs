@@ -644,16 +644,22 @@ fn annotated_controller(
     }
 }
 
+/// The first entry of the array `array` of a `--format json` report whose
+/// `key` is `value`.
+fn entry_of(json: &str, array: &str, key: &str, value: &str) -> Value {
+    let v: Value = serde_json::from_str(json).expect("json");
+    v[array]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {array}: {json}"))
+        .iter()
+        .find(|e| e[key] == value)
+        .cloned()
+        .unwrap_or_else(|| panic!("{array}: {key} {value} missing: {json}"))
+}
+
 /// The one workload of `kind` in a `--format json` report.
 fn workload_of_kind(json: &str, kind: &str) -> Value {
-    let v: Value = serde_json::from_str(json).expect("json");
-    v["workloads"]
-        .as_array()
-        .expect("workloads")
-        .iter()
-        .find(|w| w["kind"] == kind)
-        .cloned()
-        .unwrap_or_else(|| panic!("{kind} missing: {json}"))
+    entry_of(json, "workloads", "kind", kind)
 }
 
 /// As in `scan`, a controller's own exemption annotations count for its
@@ -2233,4 +2239,300 @@ fn the_suggested_kubectl_label_quotes_the_namespace_for_the_shell() {
         o.out
     );
     assert!(!o.out.contains("label ns shop$("), "{}", o.out);
+}
+
+/// The recorded cluster with `p3` (namespace shop) run in the runtime
+/// class `kata`.
+fn p3_in_kata(path: &str) -> Reply {
+    let mut reply = recorded(path);
+    if path.split('?').next() == Some("/api/v1/pods") {
+        let mut v: Value = serde_json::from_slice(&reply.body).expect("json");
+        for pod in v["items"].as_array_mut().expect("items") {
+            if pod["metadata"]["name"] == "p3" {
+                pod["spec"]["runtimeClassName"] = "kata".into();
+            }
+        }
+        reply.body = v.to_string().into();
+    }
+    reply
+}
+
+/// Writes `text` as a webhook config file in `dir`.
+fn config_file(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("webhook-config.yaml");
+    std::fs::write(&path, text).expect("write config");
+    path.display().to_string()
+}
+
+/// The namespace `name` of a `--format json` report.
+fn namespace_of(json: &str, name: &str) -> Value {
+    entry_of(json, "namespaces", "name", name)
+}
+
+/// The webhook never evaluates a pod in a namespace its config exempts, nor
+/// a pod of an exempt runtime class: with its config, the what-if leaves
+/// them out and says why, where without it they are reported.
+#[test]
+fn the_webhook_configs_exempt_namespaces_and_runtime_classes_leave_the_what_if() {
+    let server = ReplayServer::start(Arc::new(p3_in_kata));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(
+        &dir,
+        "exemptions:\n  namespaces: [default]\n  runtimeClasses: [kata]\n",
+    );
+    let reasons = "allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile";
+
+    let without = run(&server, &["--what-if", "restricted"]);
+    assert!(
+        without.out.contains(&format!(
+            "  Warning: p1 (and 1 other pod): {reasons}\n      Pod/p1 (1 pod), Pod/p3 (1 pod)\n"
+        )),
+        "{}",
+        without.out
+    );
+    assert!(
+        without
+            .out
+            .contains("default:\n  Warning: existing pods in namespace \"default\""),
+        "{}",
+        without.out
+    );
+
+    let with = run(&server, &["--what-if", "restricted", "--config", &config]);
+    assert_eq!(with.code, without.code, "{}", with.err);
+    assert!(
+        with.out.contains(
+            "default: no existing pod would be rejected: namespace is exempt (exemptions.namespaces)\n"
+        ),
+        "{}",
+        with.out
+    );
+    assert!(
+        with.out.contains(&format!(
+            "shop:\n  Warning: existing pods in namespace \"shop\" violate the new PodSecurity enforce level \"restricted:latest\"\n  Warning: p1: {reasons}\n      Pod/p1 (1 pod)\n"
+        )),
+        "{}",
+        with.out
+    );
+    assert!(
+        with.out.contains(
+            "  Pod/p3 (1 pod) admitted: runtimeClassName \"kata\" is exempt (exemptions.runtimeClasses)\n"
+        ),
+        "{}",
+        with.out
+    );
+    // At a level p3 passes, its exemption lets nothing through: not listed.
+    let o = run(&server, &["--what-if", "privileged", "--config", &config]);
+    assert!(
+        o.out.contains("shop: no existing pod would be rejected\n")
+            && !o.out.contains(") admitted: "),
+        "{}",
+        o.out
+    );
+    // The inventory itself does not change: p3 still fails the level.
+    assert!(
+        squeezed(&with.out)
+            .iter()
+            .any(|l| l.starts_with("shop Pod/p3 p3 regular <none> allowPrivilegeEscalation")),
+        "{}",
+        with.out
+    );
+
+    let json = run(
+        &server,
+        &[
+            "--what-if",
+            "restricted",
+            "--config",
+            &config,
+            "--format",
+            "json",
+        ],
+    );
+    let default = namespace_of(&json.out, "default");
+    assert_eq!(
+        default["whatIf"]["exempt"],
+        "namespace is exempt (exemptions.namespaces)"
+    );
+    assert_eq!(default["whatIf"]["warnings"], serde_json::json!([]));
+    assert_eq!(default["webhook"]["exempt"], true);
+    let shop = namespace_of(&json.out, "shop");
+    assert_eq!(shop["whatIf"]["exempt"], Value::Null);
+    assert_eq!(shop["whatIf"]["rejected"][0]["pods"], 1);
+    assert_eq!(
+        shop["whatIf"]["exemptWorkloads"],
+        serde_json::json!([{"workload": "Pod/p3", "pods": 1,
+            "reason": "runtimeClassName \"kata\" is exempt (exemptions.runtimeClasses)"}])
+    );
+    // Without --config the new fields are there, unset.
+    let json = run(&server, &["--what-if", "restricted", "--format", "json"]);
+    let shop = namespace_of(&json.out, "shop");
+    assert_eq!(shop["webhook"], Value::Null);
+    assert_eq!(shop["whatIf"]["exempt"], Value::Null);
+    assert_eq!(shop["whatIf"]["exemptWorkloads"], serde_json::json!([]));
+}
+
+/// Where the inventory shows a namespace's labels it shows, with a config,
+/// what the webhook applies there: an absent label is the config's
+/// default, marked so.
+#[test]
+fn the_webhook_configs_defaults_show_for_unlabelled_modes() {
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(
+        &dir,
+        "defaults:\n  enforce: baseline\n  warn: restricted\n  warn-version: v1.30\n",
+    );
+    let o = run(&server, &["--config", &config]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert!(
+        o.out.contains(
+            "default: 1 workload, 1 pod, 1 failing\n  labels: none\n  webhook: enforce=baseline:latest (default) warn=restricted:v1.30 (default) audit=immutable:latest (default)\n"
+        ),
+        "{}",
+        o.out
+    );
+    assert!(
+        o.out.contains(
+            "  labels: rootlock.dev/enforce=immutable rootlock.dev/warn=immutable\n  webhook: enforce=immutable:latest (label) warn=immutable:v1.30 (label, version default) audit=immutable:latest (default)\n"
+        ),
+        "{}",
+        o.out
+    );
+    // A file that leaves `exemptions` out keeps the default's kube-system.
+    assert!(
+        o.out.contains("kube-system: 0 workloads, 0 pods, 0 failing\n  labels: none\n  webhook: exempt (exemptions.namespaces); enforce=baseline:latest (default)"),
+        "{}",
+        o.out
+    );
+    let json = run(&server, &["--config", &config, "--format", "json"]);
+    let default = namespace_of(&json.out, "default");
+    assert_eq!(
+        default["webhook"],
+        serde_json::json!({"exempt": false,
+            "enforce": {"level": "baseline:latest", "source": "default", "versionSource": "default"},
+            "warn": {"level": "restricted:v1.30", "source": "default", "versionSource": "default"},
+            "audit": {"level": "immutable:latest", "source": "default", "versionSource": "default"}})
+    );
+    // Without it, no such line.
+    let o = run(&server, &[]);
+    assert!(!o.out.contains("  webhook:"), "{}", o.out);
+}
+
+/// `annotationExemptions` in the config decides whether annotations count,
+/// as in the webhook, which honours only a pod's own (a controller's never
+/// reach its pods); an explicit `--no-annotation-exemptions` wins.
+#[test]
+fn the_webhook_configs_annotation_exemptions_decide_the_what_if() {
+    let template_exempt = ReplayServer::start(Arc::new(annotated_controller(
+        "Deployment",
+        2,
+        "readOnlyRootFilesystem: vendor image rewrites /etc at start; TICKET-1",
+        Some("readOnlyRootFilesystem: vendor image rewrites /etc at start; TICKET-1"),
+    )));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let on = config_file(&dir, "annotationExemptions: true\n");
+    let rejected = "  Warning: web-0 (and 1 other pod): readOnlyRootFilesystem != true\n      Deployment/web (2 pods)\n";
+    let admitted = "shop: no existing pod would be rejected\n  Deployment/web (2 pods) admitted: every violation is exempted by exempt.rootlock.dev annotations (annotationExemptions: true)\n";
+
+    // Without a config: findings exempted, the what-if as PSA (annotations
+    // change nothing at enforce).
+    let o = run(&template_exempt, &["--what-if", "immutable"]);
+    assert_eq!(o.code, 0, "{}", o.err);
+    assert!(o.out.contains(rejected), "{}", o.out);
+
+    let o = run(
+        &template_exempt,
+        &["--what-if", "immutable", "--config", &on],
+    );
+    assert_eq!(o.code, 0, "{}", o.err);
+    assert!(o.out.contains(admitted), "{}", o.out);
+
+    // The flag wins over the config: findings and what-if ignore them.
+    let o = run(
+        &template_exempt,
+        &[
+            "--what-if",
+            "immutable",
+            "--config",
+            &on,
+            "--no-annotation-exemptions",
+        ],
+    );
+    assert_eq!(o.code, 1, "{}", o.out);
+    assert!(o.out.contains(rejected), "{}", o.out);
+
+    // A config that leaves them off (the webhook's default) ignores them
+    // in the findings too: the webhook would deny these pods.
+    let off = dir.path().join("off.yaml");
+    std::fs::write(&off, "annotationExemptions: false\n").expect("write");
+    let off = off.display().to_string();
+    let o = run(
+        &template_exempt,
+        &["--what-if", "immutable", "--config", &off],
+    );
+    assert_eq!(o.code, 1, "{}", o.out);
+    assert!(o.out.contains(rejected), "{}", o.out);
+
+    // Only the controller's own annotation: the webhook never sees it on a
+    // pod, so the pods would still be rejected.
+    let own_only = ReplayServer::start(Arc::new(exempted_controller("Deployment", 2)));
+    let o = run(&own_only, &["--what-if", "immutable", "--config", &on]);
+    assert!(o.out.contains(rejected), "{}", o.out);
+}
+
+/// A bad config file is the webhook's own error, naming file, line and
+/// field, before any request reaches the API server.
+#[test]
+fn a_bad_webhook_config_is_a_usage_error_naming_file_line_and_field() {
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(
+        &dir,
+        "defaults:\n  enforce: Restricted\nexemptions:\n  namespaces: [ok, Bad_NS]\n",
+    );
+    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
+    assert_eq!(o.code, 2, "{}", o.out);
+    assert_eq!(o.out, "");
+    assert_eq!(
+        o.err.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "rootlock cluster: config {config}:2: defaults.enforce: invalid value \"Restricted\": must be one of privileged, baseline, restricted, immutable"
+            ),
+            format!(
+                "rootlock cluster: config {config}:4: exemptions.namespaces[1]: invalid value \"Bad_NS\": must be a valid namespace name"
+            ),
+        ]
+    );
+    let missing = dir.path().join("missing.yaml").display().to_string();
+    let o = run(&server, &["--config", &missing]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.err
+            .starts_with(&format!("rootlock cluster: config {missing}: ")),
+        "{}",
+        o.err
+    );
+    assert!(server.paths().is_empty(), "{:?}", server.paths());
+}
+
+/// Exempt usernames cannot be judged for existing pods: said once.
+#[test]
+fn exempt_usernames_are_said_to_be_unjudgeable_once() {
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(&dir, "exemptions:\n  usernames: [ci-bot, deployer]\n");
+    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let notes: Vec<&str> = o.err.lines().filter(|l| l.contains("usernames")).collect();
+    assert_eq!(
+        notes,
+        [
+            "rootlock cluster: note: the config exempts 2 usernames (exemptions.usernames); the webhook checks the requesting user at admission, which an existing pod does not record, so the what-if cannot leave their pods out"
+        ]
+    );
+    let config = config_file(&dir, "exemptions:\n  usernames: []\n");
+    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
+    assert_eq!(o.err, "");
 }

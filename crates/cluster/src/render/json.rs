@@ -4,6 +4,7 @@
 use crate::evaluate::{FindingRow, kind_text};
 use crate::inventory::Workload;
 use crate::report::{NamespaceReport, Report};
+use crate::webhook_policy::WebhookPolicy;
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -56,6 +57,17 @@ fn workload(w: &Workload) -> Value {
     })
 }
 
+/// `{"exempt", "enforce": {"level", "source", "versionSource"}, "warn": …,
+/// "audit": …}`.
+fn webhook_policy(policy: &WebhookPolicy) -> Value {
+    let mut v = json!({"exempt": policy.exempt});
+    for (mode, m) in policy.modes() {
+        v[mode] = json!({"level": m.level.to_string(), "source": m.source.as_str(),
+            "versionSource": m.version_source.as_str()});
+    }
+    v
+}
+
 fn namespace(ns: &NamespaceReport, report: &Report) -> Value {
     let labels: serde_json::Map<String, Value> = ns
         .namespace
@@ -72,6 +84,8 @@ fn namespace(ns: &NamespaceReport, report: &Report) -> Value {
         "recommendation": ns.recommendation,
         // Without --what-if: null, like every unset field.
         "whatIf": null,
+        // Without --config: null.
+        "webhook": ns.webhook.as_ref().map(webhook_policy),
     });
     if let (Some(wi), Some(lv)) = (&ns.what_if, report.what_if) {
         v["whatIf"] = json!({
@@ -83,6 +97,8 @@ fn namespace(ns: &NamespaceReport, report: &Report) -> Value {
                 "workloads": g.workloads.iter().map(|(w, n)| json!({"workload": w, "pods": n})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "templates": wi.templates.iter().map(|(w, r)| json!({"workload": w, "reasons": r})).collect::<Vec<_>>(),
+            "exempt": wi.exempt,
+            "exemptWorkloads": wi.exempt_workloads.iter().map(|(w, n, why)| json!({"workload": w, "pods": n, "reason": why})).collect::<Vec<_>>(),
         });
     }
     v

@@ -4,6 +4,8 @@
 use super::rule_list;
 use crate::evaluate::{kind_text, read_only_text};
 use crate::report::Report;
+use crate::webhook_policy::WebhookPolicy;
+use crate::what_if::NamespaceWhatIf;
 use rootlock_policy::format::{pluralize, printable};
 use std::io::{self, Write};
 
@@ -63,6 +65,36 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
+}
+
+/// `enforce=immutable:latest (label) warn=… (default) audit=…`, or that
+/// the namespace is exempt.
+fn webhook_line(policy: &WebhookPolicy) -> String {
+    let modes: Vec<String> = policy
+        .modes()
+        .iter()
+        .map(|(mode, m)| format!("{mode}={} ({})", m.level, m.sources()))
+        .collect();
+    let modes = modes.join(" ");
+    if policy.exempt {
+        format!("exempt (exemptions.namespaces); {modes} not applied")
+    } else {
+        modes
+    }
+}
+
+/// The workloads the webhook admits whatever they violate, and why.
+fn exempt_workloads(wi: &NamespaceWhatIf, out: &mut dyn Write) -> io::Result<()> {
+    for (w, pods, why) in &wi.exempt_workloads {
+        writeln!(
+            out,
+            "  {} ({}) admitted: {}",
+            printable(w),
+            plural(*pods, "pod", "pods"),
+            printable(why)
+        )?;
+    }
+    Ok(())
 }
 
 /// Cells longer than this do not widen their column: the longest name the
@@ -138,6 +170,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             writeln!(out, "  labels: {}", labels.join(" "))?;
         }
+        if let Some(policy) = &ns.webhook {
+            writeln!(out, "  webhook: {}", webhook_line(policy))?;
+        }
         writeln!(out, "  next: {}", printable(&ns.recommendation))?;
     }
 
@@ -146,12 +181,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "WHAT IF enforce={lv}")?;
         for ns in &report.namespaces {
             let Some(wi) = &ns.what_if else { continue };
+            if let Some(why) = &wi.exempt {
+                writeln!(
+                    out,
+                    "{}: no existing pod would be rejected: {why}",
+                    printable(&ns.namespace.name)
+                )?;
+                continue;
+            }
             if wi.warnings.is_empty() && wi.templates.is_empty() {
                 writeln!(
                     out,
                     "{}: no existing pod would be rejected",
                     printable(&ns.namespace.name)
                 )?;
+                exempt_workloads(wi, out)?;
                 continue;
             }
             writeln!(out, "{}:", printable(&ns.namespace.name))?;
@@ -175,6 +219,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     printable(reasons)
                 )?;
             }
+            exempt_workloads(wi, out)?;
         }
     }
 
