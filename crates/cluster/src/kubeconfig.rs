@@ -8,6 +8,7 @@
 //! broken `~/.kube/config` is the common case, so every error here names
 //! the file(s) it came from.
 
+use crate::bounded_read::read_at_most;
 use crate::client::ClusterError;
 use kube::Config;
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -84,17 +85,14 @@ pub const MAX_KUBECONFIG_BYTES: u64 = 16 << 20;
 /// a FIFO that never ends, or a huge file by mistake would otherwise be
 /// held in memory whole (or until memory runs out).
 fn read_file(file: &Path) -> Result<Kubeconfig, String> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_KUBECONFIG_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("failed to read kubeconfig: {e}"))?;
-    if bytes.len() as u64 > MAX_KUBECONFIG_BYTES {
-        return Err(format!(
-            "larger than {} MiB: not a kubeconfig",
-            MAX_KUBECONFIG_BYTES >> 20
-        ));
-    }
+    let bytes = read_at_most(file, MAX_KUBECONFIG_BYTES)
+        .map_err(|e| format!("failed to read kubeconfig: {e}"))?
+        .ok_or_else(|| {
+            format!(
+                "larger than {} MiB: not a kubeconfig",
+                MAX_KUBECONFIG_BYTES >> 20
+            )
+        })?;
     let mut kc = Kubeconfig::from_yaml(&decode(bytes)?).map_err(|e| e.to_string())?;
     if let Some(dir) = file.parent() {
         absolute_paths(&mut kc, dir);

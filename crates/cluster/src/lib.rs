@@ -7,6 +7,7 @@
 //! pod extraction as `scan`.
 
 mod args;
+mod bounded_read;
 pub mod client;
 mod collect;
 pub mod evaluate;
@@ -19,6 +20,7 @@ mod progress;
 pub mod recommend;
 pub mod render;
 pub mod report;
+pub mod webhook_config;
 pub mod webhook_policy;
 pub mod what_if;
 
@@ -30,7 +32,6 @@ use progress::Progress;
 use report::Report;
 use rootlock_policy::LevelVersion;
 use rootlock_policy::format::{pluralize, printable};
-use rootlock_webhook::config::Config;
 use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
@@ -89,7 +90,7 @@ pub fn run_with_progress(
     };
     let config = match &args.config {
         None => None,
-        Some(path) => match Config::load(path) {
+        Some(path) => match webhook_config::load(path) {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => {
                 // The webhook's own errors: `FILE:LINE: FIELD: why`, a line each.

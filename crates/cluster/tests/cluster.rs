@@ -2536,3 +2536,22 @@ fn exempt_usernames_are_said_to_be_unjudgeable_once() {
     let o = run(&server, &["--what-if", "restricted", "--config", &config]);
     assert_eq!(o.err, "");
 }
+
+/// A config file is read up to a bound, as a kubeconfig is: `/dev/zero`
+/// (or a FIFO that never ends) is an error, not memory until it runs out.
+#[test]
+fn an_endless_webhook_config_is_refused_at_a_bound() {
+    let server = recorded_server();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(run(&server, &["--config", "/dev/zero"]));
+    });
+    let o = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("--config /dev/zero did not end");
+    assert_eq!(o.code, 2, "{}", o.out);
+    assert_eq!(
+        o.err,
+        "rootlock cluster: config /dev/zero: larger than 1 MiB: not a webhook config\n"
+    );
+}

@@ -187,8 +187,9 @@ impl Config {
         Config::parse_from(text, "config")
     }
 
-    /// [`Config::parse`], naming the text `source` in errors.
-    fn parse_from(text: &str, source: &str) -> Result<Config, String> {
+    /// [`Config::parse`], naming the text `source` in errors (for a reader
+    /// that reads the file itself, such as `rootlock cluster --config`).
+    pub fn parse_from(text: &str, source: &str) -> Result<Config, String> {
         let errors = match Config::parse_fields(text) {
             Ok(c) => return Ok(c),
             Err(Invalid::Syntax(e)) => return Err(syntax_error(text, source, &e)),
