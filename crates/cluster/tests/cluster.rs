@@ -2020,6 +2020,8 @@ fn the_table_shows_control_characters_from_the_server_escaped() {
             pods[0]["metadata"]["name"] = Value::String("p\u{1b}]0;owned\u{7}".into());
             pods[0]["metadata"]["ownerReferences"] = Value::Null;
             pods[0]["spec"]["containers"][0]["name"] = Value::String("c\u{1b}[2J\nforged".into());
+            // Exempt by the config of the run with --config below.
+            pods[0]["spec"]["runtimeClassName"] = Value::String("kata".into());
             Reply::ok(list("Pod", "v1", pods))
         }
         Some("/api/v1/namespaces") => {
@@ -2046,6 +2048,42 @@ fn the_table_shows_control_characters_from_the_server_escaped() {
         o.out.contains("rootlock.dev/warn=x\\u{1b}[31m\\u{a}"),
         "{}",
         o.out
+    );
+    // The webhook's lines: the exempt pod's name escaped too, and the
+    // label's value read as the webhook reads it (invalid warn: privileged).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(&dir, "exemptions:\n  runtimeClasses: [kata]\n");
+    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
+    assert!(
+        !o.out.contains(|c: char| c.is_control() && c != '\n'),
+        "{:?}",
+        o.out
+    );
+    assert!(
+        o.out.contains("  Pod/p\\u{1b}]0;owned\\u{7} (1 pod) admitted: runtimeClassName \"kata\" is exempt (exemptions.runtimeClasses)\n"),
+        "{}",
+        o.out
+    );
+    assert!(
+        o.out.contains("  webhook: enforce=immutable:latest (default) warn=privileged:latest (label) audit=immutable:latest (default)\n"),
+        "{}",
+        o.out
+    );
+    let o = run(
+        &server,
+        &[
+            "--what-if",
+            "restricted",
+            "--config",
+            &config,
+            "--format",
+            "json",
+        ],
+    );
+    let default = namespace_of(&o.out, "default");
+    assert_eq!(
+        default["whatIf"]["exemptWorkloads"][0]["workload"],
+        "Pod/p\u{1b}]0;owned\u{7}"
     );
 }
 
