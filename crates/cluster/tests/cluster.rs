@@ -34,6 +34,13 @@ fn run(server: &ReplayServer, extra: &[&str]) -> Outcome {
     run_in_context(server, "replay", extra)
 }
 
+/// [`run`] with `--config CONFIG` after `extra`.
+fn run_with_config(server: &ReplayServer, config: &str, extra: &[&str]) -> Outcome {
+    let mut args = extra.to_vec();
+    args.extend(["--config", config]);
+    run(server, &args)
+}
+
 fn run_in_context(server: &ReplayServer, current: &str, extra: &[&str]) -> Outcome {
     let dir = tempfile::tempdir().expect("tempdir");
     let kc = server.kubeconfig(dir.path(), current);
@@ -45,6 +52,15 @@ fn run_in_context(server: &ReplayServer, current: &str, extra: &[&str]) -> Outco
         out: String::from_utf8(out).expect("utf-8"),
         err: String::from_utf8(err).expect("utf-8"),
     }
+}
+
+/// Output shown to a terminal holds no control character but newlines:
+/// one from the server would drive the terminal or forge a line.
+fn assert_no_control_characters(text: &str) {
+    assert!(
+        !text.contains(|c: char| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
 }
 
 /// Lines with runs of spaces collapsed, for table assertions.
@@ -1996,11 +2012,7 @@ fn errors_show_control_characters_from_the_server_escaped() {
     });
     let o = run(&server, &[]);
     assert_eq!(o.code, 2);
-    assert!(
-        !o.err.contains(|c: char| c.is_control() && c != '\n'),
-        "{:?}",
-        o.err
-    );
+    assert_no_control_characters(&o.err);
     assert!(
         o.err.contains("(RBAC): no\\u{1b}]0;owned\\u{7};"),
         "{}",
@@ -2036,11 +2048,7 @@ fn the_table_shows_control_characters_from_the_server_escaped() {
     }));
     let o = run(&server, &["--what-if", "restricted"]);
     assert_eq!(o.code, 1, "{}", o.err);
-    assert!(
-        !o.out.contains(|c: char| c.is_control() && c != '\n'),
-        "{:?}",
-        o.out
-    );
+    assert_no_control_characters(&o.out);
     assert!(!o.out.lines().any(|l| l.starts_with("forged")), "{}", o.out);
     assert!(o.out.contains("Pod/p\\u{1b}]0;owned\\u{7}"), "{}", o.out);
     assert!(o.out.contains("c\\u{1b}[2J\\u{a}forged"), "{}", o.out);
@@ -2053,12 +2061,8 @@ fn the_table_shows_control_characters_from_the_server_escaped() {
     // label's value read as the webhook reads it (invalid warn: privileged).
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config_file(&dir, "exemptions:\n  runtimeClasses: [kata]\n");
-    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
-    assert!(
-        !o.out.contains(|c: char| c.is_control() && c != '\n'),
-        "{:?}",
-        o.out
-    );
+    let o = run_with_config(&server, &config, &["--what-if", "restricted"]);
+    assert_no_control_characters(&o.out);
     assert!(
         o.out.contains("  Pod/p\\u{1b}]0;owned\\u{7} (1 pod) admitted: runtimeClassName \"kata\" is exempt (exemptions.runtimeClasses)\n"),
         "{}",
@@ -2069,16 +2073,10 @@ fn the_table_shows_control_characters_from_the_server_escaped() {
         "{}",
         o.out
     );
-    let o = run(
+    let o = run_with_config(
         &server,
-        &[
-            "--what-if",
-            "restricted",
-            "--config",
-            &config,
-            "--format",
-            "json",
-        ],
+        &config,
+        &["--what-if", "restricted", "--format", "json"],
     );
     let default = namespace_of(&o.out, "default");
     assert_eq!(
@@ -2336,7 +2334,7 @@ fn the_webhook_configs_exempt_namespaces_and_runtime_classes_leave_the_what_if()
         without.out
     );
 
-    let with = run(&server, &["--what-if", "restricted", "--config", &config]);
+    let with = run_with_config(&server, &config, &["--what-if", "restricted"]);
     assert_eq!(with.code, without.code, "{}", with.err);
     assert!(
         with.out.contains(
@@ -2360,7 +2358,7 @@ fn the_webhook_configs_exempt_namespaces_and_runtime_classes_leave_the_what_if()
         with.out
     );
     // At a level p3 passes, its exemption lets nothing through: not listed.
-    let o = run(&server, &["--what-if", "privileged", "--config", &config]);
+    let o = run_with_config(&server, &config, &["--what-if", "privileged"]);
     assert!(
         o.out.contains("shop: no existing pod would be rejected\n")
             && !o.out.contains(") admitted: "),
@@ -2376,16 +2374,10 @@ fn the_webhook_configs_exempt_namespaces_and_runtime_classes_leave_the_what_if()
         with.out
     );
 
-    let json = run(
+    let json = run_with_config(
         &server,
-        &[
-            "--what-if",
-            "restricted",
-            "--config",
-            &config,
-            "--format",
-            "json",
-        ],
+        &config,
+        &["--what-if", "restricted", "--format", "json"],
     );
     let default = namespace_of(&json.out, "default");
     assert_eq!(
@@ -2421,7 +2413,7 @@ fn the_webhook_configs_defaults_show_for_unlabelled_modes() {
         &dir,
         "defaults:\n  enforce: baseline\n  warn: restricted\n  warn-version: v1.30\n",
     );
-    let o = run(&server, &["--config", &config]);
+    let o = run_with_config(&server, &config, &[]);
     assert_eq!(o.code, 1, "{}", o.err);
     assert!(
         o.out.contains(
@@ -2443,7 +2435,7 @@ fn the_webhook_configs_defaults_show_for_unlabelled_modes() {
         "{}",
         o.out
     );
-    let json = run(&server, &["--config", &config, "--format", "json"]);
+    let json = run_with_config(&server, &config, &["--format", "json"]);
     let default = namespace_of(&json.out, "default");
     assert_eq!(
         default["webhook"],
@@ -2479,23 +2471,15 @@ fn the_webhook_configs_annotation_exemptions_decide_the_what_if() {
     assert_eq!(o.code, 0, "{}", o.err);
     assert!(o.out.contains(rejected), "{}", o.out);
 
-    let o = run(
-        &template_exempt,
-        &["--what-if", "immutable", "--config", &on],
-    );
+    let o = run_with_config(&template_exempt, &on, &["--what-if", "immutable"]);
     assert_eq!(o.code, 0, "{}", o.err);
     assert!(o.out.contains(admitted), "{}", o.out);
 
     // The flag wins over the config: findings and what-if ignore them.
-    let o = run(
+    let o = run_with_config(
         &template_exempt,
-        &[
-            "--what-if",
-            "immutable",
-            "--config",
-            &on,
-            "--no-annotation-exemptions",
-        ],
+        &on,
+        &["--what-if", "immutable", "--no-annotation-exemptions"],
     );
     assert_eq!(o.code, 1, "{}", o.out);
     assert!(o.out.contains(rejected), "{}", o.out);
@@ -2505,17 +2489,14 @@ fn the_webhook_configs_annotation_exemptions_decide_the_what_if() {
     let off = dir.path().join("off.yaml");
     std::fs::write(&off, "annotationExemptions: false\n").expect("write");
     let off = off.display().to_string();
-    let o = run(
-        &template_exempt,
-        &["--what-if", "immutable", "--config", &off],
-    );
+    let o = run_with_config(&template_exempt, &off, &["--what-if", "immutable"]);
     assert_eq!(o.code, 1, "{}", o.out);
     assert!(o.out.contains(rejected), "{}", o.out);
 
     // Only the controller's own annotation: the webhook never sees it on a
     // pod, so the pods would still be rejected.
     let own_only = ReplayServer::start(Arc::new(exempted_controller("Deployment", 2)));
-    let o = run(&own_only, &["--what-if", "immutable", "--config", &on]);
+    let o = run_with_config(&own_only, &on, &["--what-if", "immutable"]);
     assert!(o.out.contains(rejected), "{}", o.out);
 }
 
@@ -2529,7 +2510,7 @@ fn a_bad_webhook_config_is_a_usage_error_naming_file_line_and_field() {
         &dir,
         "defaults:\n  enforce: Restricted\nexemptions:\n  namespaces: [ok, Bad_NS]\n",
     );
-    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
+    let o = run_with_config(&server, &config, &["--what-if", "restricted"]);
     assert_eq!(o.code, 2, "{}", o.out);
     assert_eq!(o.out, "");
     assert_eq!(
@@ -2544,7 +2525,7 @@ fn a_bad_webhook_config_is_a_usage_error_naming_file_line_and_field() {
         ]
     );
     let missing = dir.path().join("missing.yaml").display().to_string();
-    let o = run(&server, &["--config", &missing]);
+    let o = run_with_config(&server, &missing, &[]);
     assert_eq!(o.code, 2);
     assert!(
         o.err
@@ -2561,7 +2542,7 @@ fn exempt_usernames_are_said_to_be_unjudgeable_once() {
     let server = recorded_server();
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config_file(&dir, "exemptions:\n  usernames: [ci-bot, deployer]\n");
-    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
+    let o = run_with_config(&server, &config, &["--what-if", "restricted"]);
     assert_eq!(o.code, 1, "{}", o.err);
     let notes: Vec<&str> = o.err.lines().filter(|l| l.contains("usernames")).collect();
     assert_eq!(
@@ -2571,7 +2552,7 @@ fn exempt_usernames_are_said_to_be_unjudgeable_once() {
         ]
     );
     let config = config_file(&dir, "exemptions:\n  usernames: []\n");
-    let o = run(&server, &["--what-if", "restricted", "--config", &config]);
+    let o = run_with_config(&server, &config, &["--what-if", "restricted"]);
     assert_eq!(o.err, "");
 }
 
