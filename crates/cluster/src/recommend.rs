@@ -3,6 +3,7 @@
 
 use crate::inventory::Namespace;
 use crate::labels::{Mode, covers, effective, invalid, label_args};
+use crate::webhook_policy::{Source, WebhookPolicy};
 use rootlock_policy::format::shell_word;
 use rootlock_policy::{Level, LevelVersion};
 
@@ -10,10 +11,13 @@ use rootlock_policy::{Level, LevelVersion};
 /// Standards levels, rootlock's for `immutable` (PSA does not know it).
 pub fn label_prefix(level: Level) -> &'static str {
     match level {
-        Level::Immutable => "rootlock.dev/",
+        Level::Immutable => ROOTLOCK_PREFIX,
         _ => "pod-security.kubernetes.io/",
     }
 }
+
+/// The label family of the rootlock webhook.
+const ROOTLOCK_PREFIX: &str = "rootlock.dev/";
 
 /// `kubectl label ns NAME K=V…`, with `--overwrite` when a key has a value.
 fn kubectl_label(ns: &Namespace, prefix: &str, modes: &[Mode], level: LevelVersion) -> String {
@@ -34,13 +38,30 @@ fn kubectl_label(ns: &Namespace, prefix: &str, modes: &[Mode], level: LevelVersi
     )
 }
 
-pub fn recommend(ns: &Namespace, level: LevelVersion, workloads: usize, failing: usize) -> String {
+/// `webhook`: what the rootlock webhook of `--config` applies to the
+/// namespace; it decides for rootlock's own label family (its defaults
+/// stand in for absent labels, and an exempt namespace enforces nothing).
+pub fn recommend(
+    ns: &Namespace,
+    level: LevelVersion,
+    workloads: usize,
+    failing: usize,
+    webhook: Option<&WebhookPolicy>,
+) -> String {
     if level.level == Level::Privileged {
         return "privileged level: nothing to enforce".into();
     }
     let prefix = label_prefix(level.level);
+    // PSA's labels are PSA's: the rootlock webhook's config is no part of
+    // how PSA reads them.
+    let webhook = webhook.filter(|_| prefix == ROOTLOCK_PREFIX);
     // An invalid value reads as set and does something else: said first.
-    let step = next_step(ns, prefix, level, workloads, failing);
+    let step = match webhook {
+        Some(w) if w.exempt => {
+            "exempt in the webhook's config (exemptions.namespaces): nothing is enforced here, whatever its labels".to_string()
+        }
+        _ => next_step(ns, prefix, level, workloads, failing, webhook),
+    };
     match invalid(ns, prefix) {
         notes if notes.is_empty() => step,
         notes => format!("{}; {step}", notes.join("; ")),
@@ -53,25 +74,38 @@ fn next_step(
     level: LevelVersion,
     workloads: usize,
     failing: usize,
+    webhook: Option<&WebhookPolicy>,
 ) -> String {
     if workloads == 0 {
         return "no workloads".into();
     }
     // A label counts only when its value (read as PSA reads it) is at
     // least as strict as the level: `enforce=baseline` does not enforce
-    // `immutable`, `warn=privileged` warns about nothing.
-    let covered = |mode: Mode| effective(ns, prefix, mode).is_some_and(|set| covers(set, level));
+    // `immutable`, `warn=privileged` warns about nothing. With the
+    // webhook's config, an absent label is its default.
+    let set = |mode: Mode| match webhook {
+        Some(w) => Some(w.mode(mode).level),
+        None => effective(ns, prefix, mode),
+    };
+    let covered = |mode: Mode| set(mode).is_some_and(|set| covers(set, level));
     let failing_text = match failing {
         1 => "1 workload fails".to_string(),
         n => format!("{n} workloads fail"),
     };
     if covered(Mode::Enforce) {
-        return if failing == 0 {
-            format!("enforced ({prefix}enforce set); all workloads pass {level}")
-        } else {
-            format!(
+        let by_default = webhook.filter(|w| w.enforce.source == Source::Default);
+        return match (by_default, failing) {
+            (None, 0) => format!("enforced ({prefix}enforce set); all workloads pass {level}"),
+            (None, _) => format!(
                 "{prefix}enforce is set but {failing_text} {level} (created before the label, or admitted elsewhere): fix them"
-            )
+            ),
+            (Some(_), 0) => {
+                format!("enforced (the webhook's default enforce); all workloads pass {level}")
+            }
+            (Some(w), _) => format!(
+                "the webhook's default enforce={} applies but {failing_text} {level} (created before it applied, or admitted elsewhere): fix them",
+                w.enforce.level
+            ),
         };
     }
     // An enforce label that is set but weaker is worth saying: it reads
@@ -121,7 +155,7 @@ mod tests {
     #[test]
     fn the_next_step_follows_warn_audit_enforce() {
         let imm = LevelVersion::parse("immutable").unwrap();
-        let r = recommend(&ns(&[]), imm, 3, 2);
+        let r = recommend(&ns(&[]), imm, 3, 2, None);
         assert!(
             r.starts_with("no warn/audit label yet: label warn+audit first (kubectl label ns shop rootlock.dev/warn=immutable rootlock.dev/audit=immutable)"),
             "{r}"
@@ -134,6 +168,7 @@ mod tests {
             imm,
             3,
             0,
+            None,
         );
         assert!(r.contains("rootlock.dev/enforce=immutable"), "{r}");
         // PSA's labels do not enforce the immutable level.
@@ -142,6 +177,7 @@ mod tests {
             imm,
             1,
             1,
+            None,
         );
         assert!(r.starts_with("no warn/audit label yet"), "{r}");
         let restricted = LevelVersion::parse("restricted").unwrap();
@@ -150,9 +186,10 @@ mod tests {
             restricted,
             1,
             1,
+            None,
         );
         assert!(r.contains("enforce is set but 1 workload fails"), "{r}");
-        assert_eq!(recommend(&ns(&[]), imm, 0, 0), "no workloads");
+        assert_eq!(recommend(&ns(&[]), imm, 0, 0, None), "no workloads");
     }
 
     /// A label is judged by its value, as the admission controller reads
@@ -160,12 +197,24 @@ mod tests {
     #[test]
     fn a_weaker_label_is_not_enforcement() {
         let imm = LevelVersion::parse("immutable").unwrap();
-        let r = recommend(&ns(&[("rootlock.dev/enforce", "baseline")]), imm, 1, 0);
+        let r = recommend(
+            &ns(&[("rootlock.dev/enforce", "baseline")]),
+            imm,
+            1,
+            0,
+            None,
+        );
         assert_eq!(
             r,
             "rootlock.dev/enforce=baseline does not enforce immutable:latest; all workloads pass immutable:latest: ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable --overwrite)"
         );
-        let r = recommend(&ns(&[("rootlock.dev/enforce", "privileged")]), imm, 1, 1);
+        let r = recommend(
+            &ns(&[("rootlock.dev/enforce", "privileged")]),
+            imm,
+            1,
+            1,
+            None,
+        );
         assert!(
             r.starts_with("rootlock.dev/enforce=privileged does not enforce immutable:latest; no warn/audit label yet"),
             "{r}"
@@ -180,6 +229,7 @@ mod tests {
             imm,
             1,
             1,
+            None,
         );
         assert_eq!(
             r,
@@ -196,6 +246,7 @@ mod tests {
             imm,
             1,
             0,
+            None,
         );
         assert!(
             r.ends_with("ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable rootlock.dev/enforce-version=latest --overwrite)"),
@@ -203,10 +254,63 @@ mod tests {
         );
         // An invalid enforce level fails closed: it enforces the strictest,
         // and the value is named, so that it is set right.
-        let r = recommend(&ns(&[("rootlock.dev/enforce", "strict")]), imm, 1, 0);
+        let r = recommend(&ns(&[("rootlock.dev/enforce", "strict")]), imm, 1, 0, None);
         assert_eq!(
             r,
             "rootlock.dev/enforce=strict is not a valid level (read as immutable, failing closed); enforced (rootlock.dev/enforce set); all workloads pass immutable:latest"
+        );
+    }
+
+    /// With the webhook's config, its policy is what counts for the
+    /// rootlock.dev family: an unlabelled namespace is enforced by the
+    /// default, and labels in an exempt one change nothing.
+    #[test]
+    fn the_webhooks_defaults_and_exemptions_decide_the_next_step() {
+        use crate::webhook_policy::webhook_policy;
+        use rootlock_webhook::config::Config;
+        let imm = LevelVersion::parse("immutable").unwrap();
+        let policy = |labels: &[(&str, &str)], config: &str| {
+            webhook_policy(&ns(labels), &Config::parse(config).unwrap())
+        };
+        // The webhook's own default: immutable everywhere.
+        let all = policy(&[], "");
+        assert_eq!(
+            recommend(&ns(&[]), imm, 3, 2, Some(&all)),
+            "the webhook's default enforce=immutable:latest applies but 2 workloads fail immutable:latest (created before it applied, or admitted elsewhere): fix them"
+        );
+        assert_eq!(
+            recommend(&ns(&[]), imm, 3, 0, Some(&all)),
+            "enforced (the webhook's default enforce); all workloads pass immutable:latest"
+        );
+        // Defaults that warn and audit but do not enforce: ready to enforce.
+        let warn_audit = policy(&[], "defaults:\n  enforce: privileged\n");
+        assert_eq!(
+            recommend(&ns(&[]), imm, 3, 0, Some(&warn_audit)),
+            "warn+audit show no violations: ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable)"
+        );
+        // A label still counts as one.
+        let labelled = [("rootlock.dev/enforce", "immutable")];
+        assert_eq!(
+            recommend(
+                &ns(&labelled),
+                imm,
+                1,
+                0,
+                Some(&policy(&labelled, "defaults:\n  enforce: privileged\n"))
+            ),
+            "enforced (rootlock.dev/enforce set); all workloads pass immutable:latest"
+        );
+        // Exempt: labels would change nothing.
+        let exempt = policy(&[], "exemptions:\n  namespaces: [shop]\n");
+        assert_eq!(
+            recommend(&ns(&[]), imm, 3, 2, Some(&exempt)),
+            "exempt in the webhook's config (exemptions.namespaces): nothing is enforced here, whatever its labels"
+        );
+        // PSA's family is PSA's: the rootlock webhook's config is no part of it.
+        let restricted = LevelVersion::parse("restricted").unwrap();
+        assert_eq!(
+            recommend(&ns(&[]), restricted, 3, 2, Some(&exempt)),
+            recommend(&ns(&[]), restricted, 3, 2, None)
         );
     }
 }

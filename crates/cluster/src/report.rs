@@ -51,8 +51,8 @@ impl Report {
             let end = workloads.partition_point(|w| w.namespace <= ns.name);
             let mine = &workloads[start..end];
             let (count, failing) = count_workloads(mine);
-            let recommendation = recommend(&ns, level, count, failing);
             let webhook = config.map(|c| webhook_policy(&ns, c));
+            let recommendation = recommend(&ns, level, count, failing, webhook.as_ref());
             let exempt = webhook.as_ref().is_some_and(|p| p.exempt);
             let what_if = what_if_level.map(|lv| {
                 if exempt {

@@ -5,6 +5,7 @@
 //! exactly as at admission (and `warn` inherits a stricter `enforce`).
 
 use crate::inventory::Namespace;
+use crate::labels::Mode;
 use rootlock_policy::{LevelVersion, Version};
 use rootlock_webhook::config::Config;
 use rootlock_webhook::labels::{Labels, PREFIX, policy_to_evaluate};
@@ -70,6 +71,14 @@ pub struct WebhookPolicy {
 }
 
 impl WebhookPolicy {
+    pub fn mode(&self, mode: Mode) -> ModePolicy {
+        match mode {
+            Mode::Enforce => self.enforce,
+            Mode::Warn => self.warn,
+            Mode::Audit => self.audit,
+        }
+    }
+
     /// The modes in the order the webhook reads them, named.
     pub fn modes(&self) -> [(&'static str, ModePolicy); 3] {
         [

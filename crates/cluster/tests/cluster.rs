@@ -2417,7 +2417,7 @@ fn the_webhook_configs_defaults_show_for_unlabelled_modes() {
     assert_eq!(o.code, 1, "{}", o.err);
     assert!(
         o.out.contains(
-            "default: 1 workload, 1 pod, 1 failing\n  labels: none\n  webhook: enforce=baseline:latest (default) warn=restricted:v1.30 (default) audit=immutable:latest (default)\n"
+            "default: 1 workload, 1 pod, 1 failing\n  labels: none\n  webhook: enforce=baseline:latest (default) warn=restricted:v1.30 (default) audit=immutable:latest (default)\n  next: no warn/audit label yet: label warn+audit first (kubectl label ns default rootlock.dev/warn=immutable); 1 workload fails immutable:latest\n"
         ),
         "{}",
         o.out
@@ -2447,6 +2447,24 @@ fn the_webhook_configs_defaults_show_for_unlabelled_modes() {
     // Without it, no such line.
     let o = run(&server, &[]);
     assert!(!o.out.contains("  webhook:"), "{}", o.out);
+    // The webhook's own defaults enforce immutable: the next step is to
+    // fix what fails, not to label; an exempt namespace enforces nothing.
+    let config = config_file(&dir, "exemptions:\n  namespaces: [kube-system, shop]\n");
+    let o = run_with_config(&server, &config, &[]);
+    assert!(
+        o.out.contains(
+            "default: 1 workload, 1 pod, 1 failing\n  labels: none\n  webhook: enforce=immutable:latest (default) warn=immutable:latest (default) audit=immutable:latest (default)\n  next: the webhook's default enforce=immutable:latest applies but 1 workload fails immutable:latest (created before it applied, or admitted elsewhere): fix them\n"
+        ),
+        "{}",
+        o.out
+    );
+    assert!(
+        o.out.contains(
+            "  next: exempt in the webhook's config (exemptions.namespaces): nothing is enforced here, whatever its labels\n"
+        ),
+        "{}",
+        o.out
+    );
 }
 
 /// `annotationExemptions` in the config decides whether annotations count,
