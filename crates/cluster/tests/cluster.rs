@@ -1852,24 +1852,30 @@ fn a_name_longer_than_a_format_width_does_not_panic_the_table() {
 /// a rollout caught half way only the old ReplicaSet's pods fail, and a
 /// result at `shop/Deployment/web/init` would blame the whole Deployment.
 /// The fingerprint stays the workload's, so an alert survives rollouts.
-#[test]
-fn sarif_names_the_revision_of_a_split_workload() {
-    let server = ReplayServer::start(Arc::new(rolling));
-    let o = run(&server, &["--format", "sarif"]);
-    assert_eq!(o.code, 1, "{}", o.err);
-    let v: Value = serde_json::from_str(&o.out).expect("sarif");
-    let web: Vec<&Value> = v["runs"][0]["results"]
+/// The results of a SARIF document whose message holds `text`.
+fn sarif_results_saying(sarif: &str, text: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(sarif).expect("sarif");
+    v["runs"][0]["results"]
         .as_array()
         .expect("results")
         .iter()
         .filter(|r| {
             r["message"]["text"]
                 .as_str()
-                .is_some_and(|t| t.contains("/web"))
+                .is_some_and(|t| t.contains(text))
         })
-        .collect();
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn sarif_names_the_revision_of_a_split_workload() {
+    let server = ReplayServer::start(Arc::new(rolling));
+    let o = run(&server, &["--format", "sarif"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let web = sarif_results_saying(&o.out, "/web");
     assert!(!web.is_empty(), "{}", o.out);
-    for r in web {
+    for r in &web {
         let name = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
             .as_str()
             .expect("name");
@@ -2591,4 +2597,38 @@ fn an_endless_webhook_config_is_refused_at_a_bound() {
         o.err,
         "rootlock cluster: config /dev/zero: larger than 1 MiB: not a webhook config\n"
     );
+}
+
+/// SARIF carries the findings, not the what-if; that a namespace's
+/// findings will never be enforced (the webhook's config exempts it) fits
+/// as a note of the run.
+#[test]
+fn sarif_notes_the_namespaces_the_webhook_config_exempts() {
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(&dir, "exemptions:\n  namespaces: [default, shop]\n");
+    let notes = |o: &Outcome| -> Vec<Value> {
+        let v: Value = serde_json::from_str(&o.out).expect("sarif");
+        v["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .expect("notifications")
+            .clone()
+    };
+    let o = run_with_config(&server, &config, &["--format", "sarif"]);
+    assert_eq!(
+        notes(&o),
+        ["default", "shop"]
+            .map(|ns| serde_json::json!({"level": "note", "message": {"text": format!(
+                "namespace \"{ns}\" is exempt in the webhook's config (exemptions.namespaces): the webhook evaluates none of its pods"
+            )}}))
+            .to_vec()
+    );
+    // Its results are still there: the findings are the pods' own.
+    assert!(
+        !sarif_results_saying(&o.out, " in default: ").is_empty(),
+        "{}",
+        o.out
+    );
+    let o = run(&server, &["--format", "sarif"]);
+    assert_eq!(notes(&o), Vec::<Value>::new());
 }

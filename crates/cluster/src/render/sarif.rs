@@ -47,11 +47,25 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             results.push(result(&driver, w, None, f));
         }
     }
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| json!({"level": "error", "message": {"text": e}}))
         .collect();
+    // The findings of an exempt namespace are real, but the webhook will
+    // never enforce them: a note of the run, not a suppression.
+    notifications.extend(
+        report
+            .namespaces
+            .iter()
+            .filter(|ns| ns.webhook.as_ref().is_some_and(|w| w.exempt))
+            .map(|ns| {
+                json!({"level": "note", "message": {"text": format!(
+                    "namespace {:?} is exempt in the webhook's config (exemptions.namespaces): the webhook evaluates none of its pods",
+                    ns.namespace.name
+                )}})
+            }),
+    );
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
