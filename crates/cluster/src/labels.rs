@@ -105,28 +105,31 @@ pub fn covers(set: LevelVersion, target: LevelVersion) -> bool {
 
 /// The `KEY=VALUE` arguments of a `kubectl label` that makes `mode` cover
 /// `target`, and whether one of those keys already has a value (kubectl
-/// then refuses without `--overwrite`).
+/// then refuses without `--overwrite`). `default_version` is what the mode
+/// reads without a version label (`latest`, or the webhook config's
+/// default).
 pub fn label_args(
     ns: &Namespace,
     prefix: &str,
     mode: Mode,
     target: LevelVersion,
+    default_version: Version,
 ) -> (Vec<String>, bool) {
     let key = format!("{prefix}{}", mode.as_str());
     let version_key = format!("{key}-version");
     let mut args = vec![format!("{key}={}", target.level)];
     let mut existing = ns.label(&key).is_some();
-    // A version label older than the target keeps enforcing the old
-    // checks whatever the level says: it has to change too.
+    // A version older than the target (a label's, or a default's) keeps
+    // enforcing the old checks whatever the level says: it has to change
+    // too. An unparsable label reads as latest.
     let version = ns.label(&version_key);
-    let version_covers = version
-        .and_then(Version::parse)
-        .unwrap_or(Version::Latest)
-        .effective_minor()
-        >= target.version.effective_minor();
-    if version.is_some() && !version_covers {
+    let in_effect = match version {
+        Some(v) => Version::parse(v).unwrap_or(Version::Latest),
+        None => default_version,
+    };
+    if in_effect.effective_minor() < target.version.effective_minor() {
         args.push(format!("{version_key}={}", target.version));
-        existing = true;
+        existing |= version.is_some();
     }
     (args, existing)
 }
@@ -196,7 +199,7 @@ mod tests {
     fn label_args_change_an_old_version_and_ask_for_overwrite() {
         let target = lv("immutable");
         assert_eq!(
-            label_args(&ns(&[]), R, Mode::Warn, target),
+            label_args(&ns(&[]), R, Mode::Warn, target, Version::Latest),
             (vec!["rootlock.dev/warn=immutable".to_string()], false)
         );
         let n = ns(&[
@@ -204,7 +207,7 @@ mod tests {
             ("rootlock.dev/enforce-version", "v1.24"),
         ]);
         assert_eq!(
-            label_args(&n, R, Mode::Enforce, target),
+            label_args(&n, R, Mode::Enforce, target, Version::Latest),
             (
                 vec![
                     "rootlock.dev/enforce=immutable".to_string(),

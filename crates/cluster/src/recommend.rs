@@ -5,7 +5,7 @@ use crate::inventory::Namespace;
 use crate::labels::{Mode, covers, effective, invalid, label_args};
 use crate::webhook_policy::{Source, WebhookPolicy};
 use rootlock_policy::format::shell_word;
-use rootlock_policy::{Level, LevelVersion};
+use rootlock_policy::{Level, LevelVersion, Version};
 
 /// The label family that enforces `level`: PSA's for the Pod Security
 /// Standards levels, rootlock's for `immutable` (PSA does not know it).
@@ -20,11 +20,19 @@ pub fn label_prefix(level: Level) -> &'static str {
 const ROOTLOCK_PREFIX: &str = "rootlock.dev/";
 
 /// `kubectl label ns NAME K=V…`, with `--overwrite` when a key has a value.
-fn kubectl_label(ns: &Namespace, prefix: &str, modes: &[Mode], level: LevelVersion) -> String {
+fn kubectl_label(
+    ns: &Namespace,
+    prefix: &str,
+    modes: &[Mode],
+    level: LevelVersion,
+    webhook: Option<&WebhookPolicy>,
+) -> String {
     let mut args = Vec::new();
     let mut overwrite = false;
     for &mode in modes {
-        let (a, existing) = label_args(ns, prefix, mode, level);
+        // Without a version label the webhook takes its default's version.
+        let default_version = webhook.map_or(Version::Latest, |w| w.default_version(mode));
+        let (a, existing) = label_args(ns, prefix, mode, level, default_version);
         args.extend(a);
         overwrite |= existing;
     }
@@ -110,11 +118,16 @@ fn next_step(
     }
     // An enforce label that is set but weaker is worth saying: it reads
     // as if the namespace were done.
-    let weaker = match ns.label(&format!("{prefix}enforce")) {
-        Some(value) => format!("{prefix}enforce={value} does not enforce {level}; "),
-        None => String::new(),
+    let weaker = match (ns.label(&format!("{prefix}enforce")), webhook) {
+        (Some(value), _) => format!("{prefix}enforce={value} does not enforce {level}; "),
+        (None, Some(w)) => format!(
+            "the webhook's enforce={} ({}) does not enforce {level}; ",
+            w.enforce.level,
+            w.enforce.sources()
+        ),
+        (None, None) => String::new(),
     };
-    let enforce = kubectl_label(ns, prefix, &[Mode::Enforce], level);
+    let enforce = kubectl_label(ns, prefix, &[Mode::Enforce], level, webhook);
     if !covered(Mode::Warn) || !covered(Mode::Audit) {
         return if failing == 0 {
             format!("{weaker}all workloads pass {level}: ready to enforce ({enforce})")
@@ -123,7 +136,7 @@ fn next_step(
                 .into_iter()
                 .filter(|&m| !covered(m))
                 .collect();
-            let warn_audit = kubectl_label(ns, prefix, &modes, level);
+            let warn_audit = kubectl_label(ns, prefix, &modes, level, webhook);
             let labelled = [Mode::Warn, Mode::Audit]
                 .iter()
                 .any(|m| ns.label(&format!("{prefix}{}", m.as_str())).is_some());
@@ -286,7 +299,14 @@ mod tests {
         let warn_audit = policy(&[], "defaults:\n  enforce: privileged\n");
         assert_eq!(
             recommend(&ns(&[]), imm, 3, 0, Some(&warn_audit)),
-            "warn+audit show no violations: ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable)"
+            "the webhook's enforce=privileged:latest (default) does not enforce immutable:latest; warn+audit show no violations: ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable)"
+        );
+        // A default version older than the level's stays when only the
+        // level is labelled: the command sets the version too.
+        let old = policy(&[], "defaults:\n  enforce-version: v1.24\n");
+        assert_eq!(
+            recommend(&ns(&[]), imm, 3, 0, Some(&old)),
+            "the webhook's enforce=immutable:v1.24 (default) does not enforce immutable:latest; warn+audit show no violations: ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable rootlock.dev/enforce-version=latest)"
         );
         // A label still counts as one.
         let labelled = [("rootlock.dev/enforce", "immutable")];

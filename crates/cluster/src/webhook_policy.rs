@@ -8,7 +8,7 @@ use crate::inventory::Namespace;
 use crate::labels::Mode;
 use rootlock_policy::{LevelVersion, Version};
 use rootlock_webhook::config::Config;
-use rootlock_webhook::labels::{Labels, PREFIX, policy_to_evaluate};
+use rootlock_webhook::labels::{Labels, PREFIX, Policy, policy_to_evaluate};
 
 /// Where a mode's level comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +68,21 @@ pub struct WebhookPolicy {
     pub enforce: ModePolicy,
     pub warn: ModePolicy,
     pub audit: ModePolicy,
+    /// The config's defaults, which a mode takes again for what its
+    /// labels leave out (a level label alone keeps the default's version).
+    pub defaults: Policy,
 }
 
 impl WebhookPolicy {
+    /// The version `mode` reads when it has no version label of its own.
+    pub fn default_version(&self, mode: Mode) -> Version {
+        match mode {
+            Mode::Enforce => self.defaults.enforce.version,
+            Mode::Warn => self.defaults.warn.version,
+            Mode::Audit => self.defaults.audit.version,
+        }
+    }
+
     pub fn mode(&self, mode: Mode) -> ModePolicy {
         match mode {
             Mode::Enforce => self.enforce,
@@ -131,6 +143,7 @@ pub fn webhook_policy(ns: &Namespace, config: &Config) -> WebhookPolicy {
         enforce: mode("enforce", policy.enforce, d.enforce),
         warn: mode("warn", policy.warn, d.warn),
         audit: mode("audit", policy.audit, d.audit),
+        defaults: *d,
     }
 }
 

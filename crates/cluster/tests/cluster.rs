@@ -2423,7 +2423,7 @@ fn the_webhook_configs_defaults_show_for_unlabelled_modes() {
     assert_eq!(o.code, 1, "{}", o.err);
     assert!(
         o.out.contains(
-            "default: 1 workload, 1 pod, 1 failing\n  labels: none\n  webhook: enforce=baseline:latest (default) warn=restricted:v1.30 (default) audit=immutable:latest (default)\n  next: no warn/audit label yet: label warn+audit first (kubectl label ns default rootlock.dev/warn=immutable); 1 workload fails immutable:latest\n"
+            "default: 1 workload, 1 pod, 1 failing\n  labels: none\n  webhook: enforce=baseline:latest (default) warn=restricted:v1.30 (default) audit=immutable:latest (default)\n  next: the webhook's enforce=baseline:latest (default) does not enforce immutable:latest; no warn/audit label yet: label warn+audit first (kubectl label ns default rootlock.dev/warn=immutable rootlock.dev/warn-version=latest); 1 workload fails immutable:latest\n"
         ),
         "{}",
         o.out
