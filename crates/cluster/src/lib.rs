@@ -20,7 +20,6 @@ mod progress;
 pub mod recommend;
 pub mod render;
 pub mod report;
-pub mod webhook_config;
 pub mod webhook_policy;
 pub mod what_if;
 
@@ -90,7 +89,7 @@ pub fn run_with_progress(
     };
     let config = match &args.config {
         None => None,
-        Some(path) => match webhook_config::load(path) {
+        Some(path) => match rootlock_webhook::config::Config::load(path) {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => {
                 // The webhook's own errors: `FILE:LINE: FIELD: why`, a line each.

@@ -174,11 +174,28 @@ struct NamespaceCheckFile {
     timeout_seconds: Option<f64>,
 }
 
+/// The largest config file read. Real ones are a few hundred bytes; the
+/// bound only stops `--config /dev/zero`, or a huge file named by mistake,
+/// from being held in memory whole (until memory runs out).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl Config {
     /// Reads and validates a config file. An invalid value is reported as
     /// `PATH:LINE: FIELD: why`, one line each.
+    /// At most [`MAX_CONFIG_BYTES`] are read.
     pub fn load(path: &str) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("{path}: {e}"))?;
+        if bytes.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(format!(
+                "{path}: larger than {} MiB: not a webhook config",
+                MAX_CONFIG_BYTES >> 20
+            ));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not valid UTF-8"))?;
         Config::parse_from(&text, path)
     }
 
@@ -187,9 +204,8 @@ impl Config {
         Config::parse_from(text, "config")
     }
 
-    /// [`Config::parse`], naming the text `source` in errors (for a reader
-    /// that reads the file itself, such as `rootlock cluster --config`).
-    pub fn parse_from(text: &str, source: &str) -> Result<Config, String> {
+    /// [`Config::parse`], naming the text `source` in errors.
+    fn parse_from(text: &str, source: &str) -> Result<Config, String> {
         let errors = match Config::parse_fields(text) {
             Ok(c) => return Ok(c),
             Err(Invalid::Syntax(e)) => return Err(syntax_error(text, source, &e)),
@@ -464,6 +480,19 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--config /dev/zero` (or a huge file named by mistake) grew the
+    /// webhook's memory until it was killed; it is refused at a bound.
+    #[test]
+    fn an_endless_config_file_is_refused_at_a_bound() {
+        let e = Config::load("/dev/zero").unwrap_err();
+        assert_eq!(e, "/dev/zero: larger than 1 MiB: not a webhook config");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.yaml");
+        let at_bound = format!("{}\n", "#".repeat(MAX_CONFIG_BYTES as usize - 1));
+        std::fs::write(&file, &at_bound).unwrap();
+        assert!(Config::load(file.to_str().unwrap()).is_ok());
+    }
 
     #[test]
     fn design_example_parses_to_the_defaults() {
