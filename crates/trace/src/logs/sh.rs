@@ -1,7 +1,8 @@
 //! Shells and coreutils/busybox: `sh: 1: cannot create /var/run/app.pid: Read-only file system`,
 //! `sh: can't create /x: …`, `bash: /x: …`, `touch: cannot touch '/x': …`,
 //! `mkdir: cannot create directory '/x': …`, `rm: cannot remove '/x': …`,
-//! `mv: cannot move 'a' to 'b': …`, `chmod: changing permissions of '/x': …`.
+//! `mv: cannot move 'a' to 'b': …`, `chmod: changing permissions of '/x': …`,
+//! `mv: inter-device move failed: 'a' to 'b'; unable to remove target: …`.
 //! Coreutils quote names with escapes (`'/x/it'\''s'`, `'/x/a'$'\t''b'`,
 //! `'/x/it\'s'`): `quotearg` reads them back.
 
@@ -16,6 +17,9 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         return vec![(path.to_string(), Op::File)];
     }
     if let Some(hit) = verb_after_name(head) {
+        return vec![hit];
+    }
+    if let Some(hit) = inter_device_move(head) {
         return vec![hit];
     }
     // The operation is in the words before the path: a path such as
@@ -113,6 +117,26 @@ fn verb_after_name(head: &str) -> Option<(String, Op)> {
         word => op_from_word(word)?,
     };
     (!name.is_empty()).then(|| (name.to_string(), op))
+}
+
+/// GNU mv across devices copies, then deletes, and before the copy
+/// removes the destination (`copy.c`, as a rename would replace it):
+/// `mv: inter-device move failed: 'SRC' to 'DST'; unable to remove
+/// target` is that removal failing, so DST's directory is read-only and
+/// is written (the copy creates DST there); SRC's device is another one.
+/// A message that names what it could not remove (`; unable to remove
+/// 'SRC'`) removed that name, an entry that existed. Not a rename: the
+/// move is across devices on purpose, so its ends need no one volume.
+fn inter_device_move(head: &str) -> Option<(String, Op)> {
+    let (_, rest) = head.split_once("inter-device move failed: ")?;
+    let names = quotearg::names(rest, false);
+    let to = names.get(1)?;
+    let what = rest[to.end..].strip_prefix("; unable to remove ")?;
+    if what == "target" {
+        return Some((to.name.clone(), Op::File));
+    }
+    let removed = names.get(2).filter(|q| q.end == rest.len())?;
+    Some((removed.name.clone(), Op::Remove))
 }
 
 /// The program that printed `head` quotes names for people, not for the

@@ -1886,3 +1886,30 @@ modsecurity.sh: error: can not modify /etc/modsecurity.d/modsecurity-override.co
         plan.warnings
     );
 }
+
+/// GNU mv (coreutils 9.1, as printed moving a file onto a read-only
+/// tmpfs from another mount) falls back to copy and delete across
+/// devices, and first removes the destination: `inter-device move failed:
+/// 'SRC' to 'DST'; unable to remove target` says DST's directory is
+/// read-only. Read as the first name written, the source's directory
+/// (on the other, writable, device) was planned, and the move failed
+/// again in the pod. When the message names what it could not remove
+/// (`unable to remove 'SRC'`), that name was removed, not written: its
+/// directory must be writable and the image's entry there kept (seeded).
+#[test]
+fn an_inter_device_move_plans_the_directory_it_could_not_change() {
+    let target = "mv: inter-device move failed: '/tmp/build/app.jar' to '/opt/app/app.jar'; unable to remove target: Read-only file system";
+    let source = "mv: inter-device move failed: '/srv/inbox/x.csv' to '/mnt/out/x.csv'; unable to remove '/srv/inbox/x.csv': Read-only file system";
+    let cases: &[Case] = &[
+        ("sh", target, &[("/opt/app/app.jar", Op::File)]),
+        ("sh", source, &[("/srv/inbox/x.csv", Op::Remove)]),
+    ];
+    cases.iter().for_each(check);
+    let plan = plan_from_scan(&scan(&format!("{target}\n{source}\n")), "test");
+    assert_eq!(planned(&plan), ["/opt/app", "/srv/inbox"]);
+    assert!(
+        plan.paths[1].reason.contains("remove /srv/inbox/x.csv"),
+        "{:?}",
+        plan.paths[1]
+    );
+}
