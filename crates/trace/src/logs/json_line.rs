@@ -28,6 +28,36 @@ pub fn texts(line: &str) -> Vec<Cow<'_, str>> {
     out
 }
 
+/// The JSON records in `line`: the object it is, and each JSON line
+/// inside its strings, to the depth [`texts`] decodes (Docker's
+/// `json-file` record of a program that logs JSON holds the program's
+/// record in its `log` string). Empty when `line` is not a JSON object.
+pub fn records(line: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    if let Some(value) = object(line) {
+        inner_records(&value, MAX_DEPTH - 1, &mut out);
+        out.push(value);
+    }
+    out
+}
+
+/// The JSON lines inside `value`'s strings, `depth` more levels deep.
+fn inner_records(value: &Value, depth: usize, out: &mut Vec<Value>) {
+    match value {
+        Value::String(s) if depth > 0 => {
+            for l in s.lines() {
+                if let Some(inner) = object(l.strip_suffix('\r').unwrap_or(l)) {
+                    inner_records(&inner, depth - 1, out);
+                    out.push(inner);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| inner_records(v, depth, out)),
+        Value::Object(fields) => fields.values().for_each(|v| inner_records(v, depth, out)),
+        _ => {}
+    }
+}
+
 /// `line` as a JSON object, if it is one.
 fn object(line: &str) -> Option<Value> {
     if !line.trim_start().starts_with('{') {

@@ -9,7 +9,9 @@
 //! Before that, a line is taken out of what carries it: kubectl's
 //! `--prefix` (the container) and `--timestamps`, a CRI log file's record
 //! head or a Docker json-file record (the partial records of both are
-//! joined: `join`), a JSON line's strings.
+//! joined: `join`), a JSON line's strings. A JSON record whose texts
+//! name no path may name it in a `path` field beside its error
+//! (`json_path`).
 
 mod ansi;
 mod cri;
@@ -20,6 +22,7 @@ mod java;
 mod join;
 mod json_file;
 mod json_line;
+mod json_path;
 mod mongodb;
 mod mysql;
 mod nginx;
@@ -111,21 +114,7 @@ pub fn recognise(line: &str) -> Vec<Hit> {
     for (runtime, find) in RUNTIMES {
         let found = find(line);
         if !found.is_empty() {
-            // Every recogniser names a rename's two ends in this order.
-            let renamed = match found.as_slice() {
-                [(from, Op::Rename), (to, Op::Rename)] => Some((from.clone(), to.clone())),
-                _ => None,
-            };
-            return found
-                .into_iter()
-                .map(|(path, op)| Hit {
-                    path,
-                    op,
-                    runtime,
-                    container: None,
-                    renamed: renamed.clone(),
-                })
-                .collect();
+            return hits_of(runtime, found);
         }
     }
     generic_path(line)
@@ -136,6 +125,25 @@ pub fn recognise(line: &str) -> Vec<Hit> {
             runtime: "generic",
             container: None,
             renamed: None,
+        })
+        .collect()
+}
+
+/// The hits of what one recogniser found in one line.
+fn hits_of(runtime: &'static str, found: Vec<(String, Op)>) -> Vec<Hit> {
+    // Every recogniser names a rename's two ends in this order.
+    let renamed = match found.as_slice() {
+        [(from, Op::Rename), (to, Op::Rename)] => Some((from.clone(), to.clone())),
+        _ => None,
+    };
+    found
+        .into_iter()
+        .map(|(path, op)| Hit {
+            path,
+            op,
+            runtime,
+            container: None,
+            renamed: renamed.clone(),
         })
         .collect()
 }
@@ -383,6 +391,16 @@ impl Scan {
                 nameless.push(text);
             }
         }
+        // The message may name no path where a field of the record does.
+        if !named {
+            for record in json_line::records(line) {
+                let found = json_path::find(&record);
+                if !found.is_empty() {
+                    self.add(n, container, hits_of("json path", found));
+                    named = true;
+                }
+            }
+        }
         if !named {
             for text in nameless {
                 self.names_no_path(n, container, text);
@@ -430,6 +448,12 @@ impl Scan {
         if hits.is_empty() {
             return false;
         }
+        self.add(n, container, hits);
+        true
+    }
+
+    /// Adds the hits of line `n`: each new one is kept, a repeat counted.
+    fn add(&mut self, n: usize, container: Option<&str>, hits: Vec<Hit>) {
         for h in hits {
             let key = (
                 h.path,
@@ -466,7 +490,6 @@ impl Scan {
                 ));
             }
         }
-        true
     }
 }
 

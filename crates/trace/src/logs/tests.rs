@@ -1913,3 +1913,78 @@ fn an_inter_device_move_plans_the_directory_it_could_not_change() {
         plan.paths[1]
     );
 }
+
+/// Node's `fs` errors carry the path in a `path` property (and a
+/// rename's, link's or copy's destination in `dest`): `JSON.stringify(err)`
+/// keeps only those (`message` is not enumerable), winston's and pino's
+/// JSON records nest them (`"error":{…}`), and logrus/zap records put a
+/// `path` field beside a bare `read-only file system` error. The path was
+/// read only from message texts, so these planned nothing and were
+/// warned about as naming no path. A `path` field is read only from the
+/// object that carries the EROFS error itself (`code`, `errno` -30, or a
+/// string saying it), and only when absolute: the URL paths of access
+/// logs and of a request logged beside the error stay ignored.
+#[test]
+fn a_json_records_path_field_beside_its_erofs_error_is_read() {
+    let cases = [
+        // JSON.stringify(err) of fs.writeFileSync's error (Node 20).
+        (
+            r#"{"errno":-30,"code":"EROFS","syscall":"open","path":"/app/cache/x"}"#,
+            vec![("/app/cache/x", Op::File)],
+        ),
+        // winston's json format, Next.js failing to create its cache.
+        (
+            r#"{"error":{"errno":-30,"code":"EROFS","syscall":"mkdir","path":"/app/.next/cache"},"level":"error","message":"cache write failed"}"#,
+            vec![("/app/.next/cache", Op::Mkdir)],
+        ),
+        // An atomic write's rename (steno, lowdb): both ends in one volume.
+        (
+            r#"{"level":50,"err":{"type":"Error","errno":-30,"code":"EROFS","syscall":"rename","path":"/app/data/db.json.tmp","dest":"/app/data/db.json"},"msg":"save failed"}"#,
+            vec![
+                ("/app/data/db.json.tmp", Op::Rename),
+                ("/app/data/db.json", Op::Rename),
+            ],
+        ),
+        // logrus' JSONFormatter: WithField("path", p).WithError(err) of a bare errno.
+        (
+            r#"{"error":"read-only file system","level":"error","msg":"failed to save state","path":"/var/lib/app/state.json","time":"2024-05-14T09:21:07Z"}"#,
+            vec![("/var/lib/app/state.json", Op::File)],
+        ),
+        // pino-http: the request's URL path is no file.
+        (
+            r#"{"level":50,"req":{"id":7,"method":"POST","path":"/api/v1/upload"},"err":{"errno":-30,"code":"EROFS","syscall":"open","path":"/app/uploads/a.png"},"msg":"request errored"}"#,
+            vec![("/app/uploads/a.png", Op::File)],
+        ),
+    ];
+    for (line, want) in &cases {
+        let s = scan(line);
+        let got: Vec<(&str, Op)> = s
+            .hits
+            .iter()
+            .map(|(_, h)| (h.path.as_str(), h.op))
+            .collect();
+        assert_eq!(&got, want, "{line}");
+        assert!(s.unresolved.is_empty(), "{line}: {:?}", s.unresolved);
+    }
+    let log = cases.map(|(l, _)| l).join("\n");
+    assert_eq!(
+        planned(&plan_from_scan(&scan(&log), "test")),
+        [
+            "/app/.next/cache",
+            "/app/cache",
+            "/app/data",
+            "/app/uploads",
+            "/var/lib/app"
+        ]
+    );
+    // Without an EROFS error beside it, or not absolute: no path.
+    for line in [
+        r#"{"level":"info","method":"GET","path":"/api/v1/users","status":200,"msg":"request completed"}"#,
+        r#"{"level":50,"req":{"method":"POST","path":"/api/v1/upload"},"msg":"upload failed: EROFS"}"#,
+        r#"{"level":"error","method":"POST","path":"/api/v1/upload","status":500,"error":"EROFS","msg":"upload failed"}"#,
+        r#"{"errno":-30,"code":"EROFS","syscall":"open","path":"cache/x"}"#,
+        r#"{"errno":-30,"code":"EROFS","syscall":"open","path":"//cdn.example.com/x"}"#,
+    ] {
+        assert!(scan(line).hits.is_empty(), "{line}");
+    }
+}

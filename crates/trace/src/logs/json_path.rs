@@ -1,0 +1,80 @@
+//! A JSON record's `path` field: Node's `fs` errors carry the path as a
+//! property (`{"errno":-30,"code":"EROFS","syscall":"open","path":"/x"}`,
+//! which is all `JSON.stringify(err)` keeps, and what pino, bunyan and
+//! winston nest under `err` or `error`), and logrus, zap or slog records
+//! put a `path` field beside a bare `read-only file system` error. The
+//! message text may then name no path at all.
+//!
+//! Only lines that say EROFS in words are read at all (`mentions_erofs`):
+//! Node sets `code` beside `errno`, so its records always do.
+
+use super::{Op, mentions_erofs, op_from_word};
+use serde_json::{Map, Value};
+
+/// The paths the `path` (and Node's `dest`) fields of `record` name, in
+/// each object of it that carries an EROFS error itself. Only there:
+/// a `path` elsewhere in the record is usually a URL's (a request logged
+/// beside the error, an access log), and so is one beside a request's
+/// `method`, `url` or `status`.
+pub fn find(record: &Value) -> Vec<(String, Op)> {
+    let mut out = Vec::new();
+    objects(record, &mut out);
+    out
+}
+
+/// The hits of `value` and every object inside it.
+fn objects(value: &Value, out: &mut Vec<(String, Op)>) {
+    match value {
+        Value::Object(fields) => {
+            out.extend(fields_of(fields));
+            fields.values().for_each(|v| objects(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| objects(v, out)),
+        _ => {}
+    }
+}
+
+/// The hits of one object's own fields.
+fn fields_of(fields: &Map<String, Value>) -> Vec<(String, Op)> {
+    let Some(path) = fields.get("path").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    if !carries_erofs(fields) || is_request(fields) || !is_file_path(path) {
+        return Vec::new();
+    }
+    let syscall = fields.get("syscall").and_then(Value::as_str);
+    let op = syscall.and_then(op_from_word).unwrap_or(Op::File);
+    // Node names a rename's, link's, symlink's or copy's second path
+    // `dest`: a rename needs both ends (in one volume); the others write
+    // only the destination (a link's target, a copy's source are read).
+    match fields.get("dest").and_then(Value::as_str) {
+        Some(dest) if is_file_path(dest) && op == Op::Rename => {
+            vec![(path.to_string(), op), (dest.to_string(), op)]
+        }
+        Some(dest) if is_file_path(dest) => vec![(dest.to_string(), Op::File)],
+        _ => vec![(path.to_string(), op)],
+    }
+}
+
+/// The object is an EROFS error: Node's `code` or `errno` (libuv's
+/// negative errno), or a string of its own that says it.
+fn carries_erofs(fields: &Map<String, Value>) -> bool {
+    fields.get("code").and_then(Value::as_str) == Some("EROFS")
+        || fields.get("errno").and_then(Value::as_i64) == Some(-30)
+        || fields
+            .values()
+            .any(|v| v.as_str().is_some_and(mentions_erofs))
+}
+
+/// The object describes an HTTP request or response, whose `path` is a
+/// URL's.
+fn is_request(fields: &Map<String, Value>) -> bool {
+    ["method", "url", "status", "statusCode", "status_code"]
+        .iter()
+        .any(|k| fields.contains_key(*k))
+}
+
+/// An absolute file name; `//host/x` is a URL without its scheme.
+fn is_file_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//")
+}
