@@ -648,6 +648,15 @@ fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
         // none may hold both, the destination's directory alone (the
         // source's was refused above), and a warning.
         Op::Rename if let Some(common) = renamed_within(hit) => (common, true, what),
+        // chmod, chown and utimes change the entry itself, not its
+        // directory, which need not be writable: a directory is its own
+        // mount point (the volume takes the change, seeded with what the
+        // image had in it), as trace plans one whose attributes changed.
+        // A volume cannot be mounted over a file, and the log does not say
+        // which it is: a name with an extension is taken for a file.
+        Op::Attr if !looks_like_file(last_component(&path)) => {
+            (path.clone(), true, "chmod/chown (a directory, by its name)")
+        }
         Op::Remove | Op::Rename | Op::Attr => (parent(&path).to_string(), true, what),
         Op::DirAttr => (path.clone(), true, what),
     };
@@ -713,6 +722,21 @@ fn op_word(op: Op) -> &'static str {
 /// The last component of a normalized absolute path.
 fn last_component(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A name with an extension (`key.pem`, `nginx.pid`, `.erlang.cookie`):
+/// a file's, most likely. Not `conf.d` (a directory of configuration
+/// pieces), not a version (`python3.11`), not a hidden name alone
+/// (`.ssh`, `.cache`).
+fn looks_like_file(name: &str) -> bool {
+    let name = name.trim_start_matches('.');
+    name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty()
+            && ext != "d"
+            && (1..=8).contains(&ext.len())
+            && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+            && ext.bytes().any(|b| b.is_ascii_alphabetic())
+    })
 }
 
 /// A directory name a temp-directory function made up, which the program

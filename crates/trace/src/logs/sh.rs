@@ -44,7 +44,7 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         Op::Remove
     } else if l.contains("cannot move") || l.contains("can't move") || l.contains("cannot rename") {
         Op::Rename
-    } else if l.contains("changing permissions") || l.contains("changing ownership") {
+    } else if changes_attributes(head, &l) {
         Op::Attr
     } else if directory {
         // The directory itself (dpkg's `unable to access the dpkg
@@ -117,6 +117,27 @@ fn verb_after_name(head: &str) -> Option<(String, Op)> {
         word => op_from_word(word)?,
     };
     (!name.is_empty()).then(|| (name.to_string(), op))
+}
+
+/// The words before the name (`l`, lower case) say its mode, owner or
+/// times were changed: chmod's `changing permissions of`, chown's
+/// `changing ownership of`, chgrp's `changing group of`, install's
+/// `cannot change permissions of`, touch's `setting times of` (a
+/// directory, which it cannot open to write, or `touch -c`); setfacl
+/// prints only `setfacl: NAME: …`.
+fn changes_attributes(head: &str, l: &str) -> bool {
+    let program = head.split(": ").next().unwrap_or(head);
+    [
+        "changing permissions",
+        "changing ownership",
+        "changing group",
+        "change permissions",
+        "change ownership",
+        "setting times of",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+        || program.rsplit('/').next() == Some("setfacl")
 }
 
 /// GNU mv across devices copies, then deletes, and before the copy

@@ -21,6 +21,16 @@ fn check((runtime, line, want): &Case) {
         "line: {line}: {got:?}"
     );
 }
+/// Checks each case (see [`check`]) and returns their lines as one log.
+fn checked_log(cases: &[Case]) -> String {
+    cases.iter().for_each(check);
+    cases
+        .iter()
+        .map(|(_, l, _)| *l)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 const CORPUS: &[Case] = &[
     // sh / coreutils / busybox
     (
@@ -1701,12 +1711,7 @@ fn a_path_the_message_calls_a_directory_is_the_directory() {
             &[("/srv/dir/x", Op::File)],
         ),
     ];
-    cases.iter().for_each(check);
-    let log = cases
-        .iter()
-        .map(|(_, l, _)| *l)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let log = checked_log(cases);
     assert_eq!(
         planned(&plan_from_scan(&scan(&log), "test")),
         ["/app/repo", "/srv/dir", "/srv/directory", "/var/lib/dpkg"]
@@ -1773,12 +1778,7 @@ fn mariadbs_errcode_is_read_as_mysqls_errno() {
             &[("/tmp/ibXXXXXX", Op::File)],
         ),
     ];
-    cases.iter().for_each(check);
-    let log = cases
-        .iter()
-        .map(|(_, l, _)| *l)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let log = checked_log(cases);
     assert_eq!(
         planned(&plan_from_scan(&scan(&log), "test")),
         ["/tmp", "/var/lib/mysql"]
@@ -1986,5 +1986,112 @@ fn a_json_records_path_field_beside_its_erofs_error_is_read() {
         r#"{"errno":-30,"code":"EROFS","syscall":"open","path":"//cdn.example.com/x"}"#,
     ] {
         assert!(scan(line).hits.is_empty(), "{line}");
+    }
+}
+
+/// chmod, chown, chgrp, `touch` of a directory (`setting times of`),
+/// `install -d -m` and setfacl change the entry they name, not its
+/// directory: what must be writable is that entry, so a directory is
+/// its own volume. Each read as a change in the parent, the postgres
+/// image's `chmod 00700 "$PGDATA"` planned `/var/lib/postgresql`, over
+/// the image's whole postgres home, and `chmod -R` one more level up than
+/// the files it reached inside. chgrp, touch's `setting times of`,
+/// install's `cannot change permissions of` and setfacl were read as
+/// writes. A file (an extension: rabbitmq's `chmod 600` of its
+/// `.erlang.cookie`) keeps its directory: no emptyDir mounts over a file.
+/// Lines as coreutils 9.1 and acl 2.3 print them.
+#[test]
+fn a_changed_directory_is_its_own_volume() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "chmod: changing permissions of '/var/lib/postgresql/data': Read-only file system",
+            &[("/var/lib/postgresql/data", Op::Attr)],
+        ),
+        (
+            "sh",
+            "chown: changing ownership of '/var/lib/mysql': Read-only file system",
+            &[("/var/lib/mysql", Op::Attr)],
+        ),
+        (
+            "sh",
+            "chgrp: changing group of '/srv/www': Read-only file system",
+            &[("/srv/www", Op::Attr)],
+        ),
+        (
+            "sh",
+            "touch: setting times of '/srv/spool': Read-only file system",
+            &[("/srv/spool", Op::Attr)],
+        ),
+        (
+            "sh",
+            "install: cannot change permissions of ‘/srv/app/run’: Read-only file system",
+            &[("/srv/app/run", Op::Attr)],
+        ),
+        (
+            "sh",
+            "setfacl: /srv/shared: Read-only file system",
+            &[("/srv/shared", Op::Attr)],
+        ),
+        (
+            "sh",
+            "chmod: changing permissions of '/var/lib/rabbitmq/.erlang.cookie': Read-only file system",
+            &[("/var/lib/rabbitmq/.erlang.cookie", Op::Attr)],
+        ),
+        (
+            "sh",
+            "chmod: changing permissions of '/srv/data': Read-only file system",
+            &[("/srv/data", Op::Attr)],
+        ),
+        (
+            "sh",
+            "chmod: changing permissions of '/srv/data/a.txt': Read-only file system",
+            &[("/srv/data/a.txt", Op::Attr)],
+        ),
+        (
+            "nginx",
+            "2024/05/14 09:21:07 [emerg] 7#7: chown(\"/var/cache/nginx/client_temp\", 101) failed (30: Read-only file system)",
+            &[("/var/cache/nginx/client_temp", Op::Attr)],
+        ),
+    ];
+    let log = checked_log(cases);
+    let plan = plan_from_scan(&scan(&log), "test");
+    assert_eq!(
+        planned(&plan),
+        [
+            "/srv/app/run",
+            "/srv/data",
+            "/srv/shared",
+            "/srv/spool",
+            "/srv/www",
+            "/var/cache/nginx/client_temp",
+            "/var/lib/mysql",
+            "/var/lib/postgresql/data",
+            "/var/lib/rabbitmq",
+        ]
+    );
+    assert!(plan.paths.iter().all(|p| p.seed), "{:#?}", plan.paths);
+}
+
+#[test]
+fn names_with_an_extension_are_taken_for_files() {
+    for file in [
+        "key.pem",
+        "nginx.pid",
+        ".erlang.cookie",
+        "app.conf",
+        "x.sock",
+    ] {
+        assert!(looks_like_file(file), "{file}");
+    }
+    for dir in [
+        "data",
+        "conf.d",
+        "python3.11",
+        ".ssh",
+        ".cache",
+        "client_temp",
+    ] {
+        assert!(!looks_like_file(dir), "{dir}");
     }
 }
