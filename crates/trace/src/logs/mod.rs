@@ -744,7 +744,8 @@ fn looks_like_file(name: &str) -> bool {
 /// directory it was made in is what must be writable. Go's `os.MkdirTemp`
 /// fails with `mkdir /tmp/build-2837465912: …` (a random uint32 in decimal,
 /// 8 digits or more in 99.8 % of draws); `mktemp -d` names its template
-/// (`/tmp/tmp.XXXXXXXXXX`). Taking a date-stamped directory
+/// (`/tmp/tmp.XXXXXXXXXX`), or the caller's, which ends in at least three
+/// (`mktemp -d /tmp/build.XXX`). Taking a date-stamped directory
 /// (`backup-20240514`) for one is harmless: its parent must be writable for
 /// the `mkdir` anyway, so a volume there works too, only wider.
 fn randomised(name: &str) -> bool {
@@ -755,7 +756,7 @@ fn randomised(name: &str) -> bool {
             return true;
         }
     }
-    name.contains("XXXXXX")
+    name.contains("XXXXXX") || name.ends_with("XXX")
 }
 
 /// A warning about what `container` logged (`None`: the log has no

@@ -40,7 +40,7 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         .any(|w| w == "directory" || w == "dir");
     let op = if directory && (l.contains("create") || l.contains("mkdir")) {
         Op::Mkdir
-    } else if l.contains("cannot remove") || l.contains("can't remove") {
+    } else if removes(&l) {
         Op::Remove
     } else if l.contains("cannot move") || l.contains("can't move") || l.contains("cannot rename") {
         Op::Rename
@@ -117,6 +117,17 @@ fn verb_after_name(head: &str) -> Option<(String, Op)> {
         word => op_from_word(word)?,
     };
     (!name.is_empty()).then(|| (name.to_string(), op))
+}
+
+/// The words before the name (`l`, lower case) say it was removed: rm's
+/// `cannot remove`, rmdir's `failed to remove`, find -delete's `cannot
+/// delete`, unlink's `cannot unlink` (busybox: `can't`).
+fn removes(l: &str) -> bool {
+    ["remove", "delete", "unlink"].iter().any(|verb| {
+        ["cannot ", "can't ", "failed to "]
+            .iter()
+            .any(|neg| l.contains(&format!("{neg}{verb}")))
+    })
 }
 
 /// The words before the name (`l`, lower case) say its mode, owner or

@@ -2095,3 +2095,49 @@ fn names_with_an_extension_are_taken_for_files() {
         assert!(!looks_like_file(dir), "{dir}");
     }
 }
+
+/// rmdir's `failed to remove`, find -delete's `cannot delete` and
+/// unlink's `cannot unlink` remove an entry the image has, as rm's
+/// `cannot remove` does: read as writes, their volume was not seeded and
+/// hid what the program meant to delete. mktemp names its template, not a
+/// directory it will ask for again: `mktemp -d /tmp/build.XXX` planned a
+/// volume at `/tmp/build.XXX` (fewer X than a made-up name is recognised
+/// by) instead of `/tmp`. Lines as coreutils 9.1 and findutils 4.9 print
+/// them.
+#[test]
+fn removals_and_mktemp_templates_are_read_as_such() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "rmdir: failed to remove '/srv/spool/old': Read-only file system",
+            &[("/srv/spool/old", Op::Remove)],
+        ),
+        (
+            "sh",
+            "find: cannot delete ‘/srv/cache/stale’: Read-only file system",
+            &[("/srv/cache/stale", Op::Remove)],
+        ),
+        (
+            "sh",
+            "unlink: cannot unlink '/srv/run/app.lock': Read-only file system",
+            &[("/srv/run/app.lock", Op::Remove)],
+        ),
+        (
+            "sh",
+            "mktemp: failed to create directory via template ‘/srv/tmp/build.XXX’: Read-only file system",
+            &[("/srv/tmp/build.XXX", Op::Mkdir)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert_eq!(
+        planned(&plan),
+        ["/srv/cache", "/srv/run", "/srv/spool", "/srv/tmp"]
+    );
+    let seeded: Vec<&str> = plan
+        .paths
+        .iter()
+        .filter(|p| p.seed)
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(seeded, ["/srv/cache", "/srv/run", "/srv/spool"]);
+}
