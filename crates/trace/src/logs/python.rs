@@ -23,10 +23,17 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         return Vec::new();
     };
     // `'/a' -> '/b'`: os.rename, os.replace, shutil.move.
-    if let Some((second, _)) = after.strip_prefix(" -> ").and_then(repr_at) {
-        return with_op([first.as_str(), second.as_str()], Op::Rename);
-    }
-    with_op([first.as_str()], Op::File)
+    let (names, op) = match after.strip_prefix(" -> ").and_then(repr_at) {
+        Some((second, _)) => (vec![first, second], Op::Rename),
+        None => (vec![first], Op::File),
+    };
+    // A relative name (`'logs'`) is kept: the plan warns about it by name,
+    // to be resolved against the working directory.
+    names
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| (n, op))
+        .collect()
 }
 
 /// The string a Python `repr()` at the start of `s` stands for, and what

@@ -2141,3 +2141,40 @@ fn removals_and_mktemp_templates_are_read_as_such() {
         .collect();
     assert_eq!(seeded, ["/srv/cache", "/srv/run", "/srv/spool"]);
 }
+
+/// Python names a file as the program gave it, relative ones too
+/// (`os.makedirs("logs")` in the image's WORKDIR; as Python 3.11 prints
+/// it): the name is evidence the plan warns about by name, to be
+/// resolved against the working directory, as coreutils' relative names
+/// are. It was dropped, and the line warned about as naming no path.
+#[test]
+fn a_relative_name_python_reports_is_warned_about_by_name() {
+    let cases: &[Case] = &[
+        (
+            "python",
+            "OSError: [Errno 30] Read-only file system: 'logs'",
+            &[("logs", Op::File)],
+        ),
+        (
+            "python",
+            "OSError: [Errno 30] Read-only file system: 'data/x.tmp' -> 'data/x.json'",
+            &[("data/x.tmp", Op::Rename), ("data/x.json", Op::Rename)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+    for (line, name) in [(1, "logs"), (2, "data/x.tmp"), (2, "data/x.json")] {
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("line {line}: {name:?} is relative"))),
+            "{line} {name}: {:?}",
+            plan.warnings
+        );
+    }
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("names no path")),
+        "{:?}",
+        plan.warnings
+    );
+}
