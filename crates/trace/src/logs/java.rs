@@ -7,7 +7,7 @@
 //! `FileNotFoundException`'s path, `: Read-only file system` after a
 //! `FileSystemException`'s file (and other file, after ` -> `).
 
-use super::{Op, path_at, with_op};
+use super::{Op, path_at};
 
 const REASON: &str = "Read-only file system";
 
@@ -21,14 +21,17 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
             continue;
         };
         let rest = &line[i + mark.len()..];
-        if !rest.starts_with('/') {
-            continue;
-        }
+        let absolute = rest.starts_with('/');
         let (first, second) = match until_reason(rest) {
+            Some(names) if !absolute => match relative_names(names) {
+                Some(found) => found,
+                None => continue,
+            },
             Some(names) => match names.split_once(" -> ") {
                 Some((a, b)) if b.starts_with('/') => (a, Some(b)),
                 _ => (names, None),
             },
+            None if !absolute => continue,
             // No reason where Java puts it: read the path up to a space.
             None => {
                 let first = path_at(rest);
@@ -40,12 +43,26 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
                 (first, second)
             }
         };
-        return match second {
-            Some(second) => with_op([first, second], Op::Rename),
-            None => with_op([first], Op::File),
+        let (names, op) = match second {
+            Some(second) => (vec![first, second], Op::Rename),
+            None => (vec![first], Op::File),
         };
+        return names.into_iter().map(|n| (n.to_string(), op)).collect();
     }
     Vec::new()
+}
+
+/// The relative name (or a rename's two) Java printed before the reason
+/// (`logs/app.log`, as the program opened it): the plan warns about it by
+/// name. Not when it holds a space: Java would print one, but words
+/// (`IOException: Cannot write: …`) are far likelier.
+fn relative_names(names: &str) -> Option<(&str, Option<&str>)> {
+    let (first, second) = match names.split_once(" -> ") {
+        Some((a, b)) => (a, Some(b)),
+        None => (names, None),
+    };
+    let word = |n: &str| !n.is_empty() && !n.contains(char::is_whitespace);
+    (word(first) && second.is_none_or(word)).then_some((first, second))
 }
 
 /// The text before the reason, in either of Java's layouts.

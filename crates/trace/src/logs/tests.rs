@@ -21,6 +21,19 @@ fn check((runtime, line, want): &Case) {
         "line: {line}: {got:?}"
     );
 }
+/// Each (line, name) is warned about as a relative name.
+fn assert_warned_relative(plan: &VolumePlan, names: &[(usize, &str)]) {
+    for (line, name) in names {
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("line {line}: {name:?} is relative"))),
+            "{line} {name}: {:?}",
+            plan.warnings
+        );
+    }
+}
+
 /// Checks each case (see [`check`]) and returns their lines as one log.
 fn checked_log(cases: &[Case]) -> String {
     cases.iter().for_each(check);
@@ -1484,15 +1497,7 @@ fn a_relative_name_beside_an_absolute_one_in_mv_is_warned_about() {
         mv: cannot move '/etc/app/old' to 'new': Read-only file system\n";
     let plan = plan_from_scan(&scan_reader(log.as_bytes()).unwrap(), "logs: -");
     assert_eq!(planned(&plan), ["/etc/app"]);
-    for (line, name) in [(1, "tmp.conf"), (2, "new")] {
-        assert!(
-            plan.warnings
-                .iter()
-                .any(|w| w.starts_with(&format!("line {line}: {name:?} is relative"))),
-            "{line}: {:?}",
-            plan.warnings
-        );
-    }
+    assert_warned_relative(&plan, &[(1, "tmp.conf"), (2, "new")]);
 }
 
 /// A write into what the kubelet mounts in every container (the service
@@ -2163,18 +2168,52 @@ fn a_relative_name_python_reports_is_warned_about_by_name() {
     ];
     let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
     assert!(plan.paths.is_empty(), "{:?}", plan.paths);
-    for (line, name) in [(1, "logs"), (2, "data/x.tmp"), (2, "data/x.json")] {
-        assert!(
-            plan.warnings
-                .iter()
-                .any(|w| w.starts_with(&format!("line {line}: {name:?} is relative"))),
-            "{line} {name}: {:?}",
-            plan.warnings
-        );
-    }
+    assert_warned_relative(&plan, &[(1, "logs"), (2, "data/x.tmp"), (2, "data/x.json")]);
     assert!(
         !plan.warnings.iter().any(|w| w.contains("names no path")),
         "{:?}",
         plan.warnings
     );
+}
+
+/// Java names a file as the program gave it, relative ones too (as
+/// OpenJDK 17 prints them for `new FileOutputStream("logs/app.log")` and
+/// `Files.createFile(Paths.get("logs/x"))` in a read-only WORKDIR): the
+/// plan warns about the name, as it does about Python's and coreutils'.
+/// It was dropped, and the line warned about as naming no path. Words
+/// (`IOException: Cannot write: …`) are not a name.
+#[test]
+fn a_relative_name_java_reports_is_warned_about_by_name() {
+    let cases: &[Case] = &[
+        (
+            "java",
+            "java.io.FileNotFoundException: logs/app.log (Read-only file system)",
+            &[("logs/app.log", Op::File)],
+        ),
+        (
+            "java",
+            "java.nio.file.FileSystemException: logs/x: Read-only file system",
+            &[("logs/x", Op::File)],
+        ),
+        (
+            "java",
+            "java.nio.file.FileSystemException: data/x.tmp -> data/x.json: Read-only file system",
+            &[("data/x.tmp", Op::Rename), ("data/x.json", Op::Rename)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert!(plan.paths.is_empty(), "{:?}", plan.paths);
+    assert_warned_relative(
+        &plan,
+        &[(1, "logs/app.log"), (2, "logs/x"), (3, "data/x.json")],
+    );
+    for prose in [
+        "java.io.IOException: Cannot write: Read-only file system",
+        "java.io.IOException: Read-only file system",
+    ] {
+        assert!(
+            recognise(prose).iter().all(|h| h.runtime != "java"),
+            "{prose}"
+        );
+    }
 }
