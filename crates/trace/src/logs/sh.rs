@@ -40,9 +40,12 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         .any(|w| w == "directory" || w == "dir");
     let op = if directory && (l.contains("create") || l.contains("mkdir")) {
         Op::Mkdir
-    } else if removes(&l) {
+    } else if removes(head, &l) {
         Op::Remove
-    } else if l.contains("cannot move") || l.contains("can't move") || l.contains("cannot rename") {
+    } else if ["cannot move", "can't move", "cannot rename", "can't rename"]
+        .iter()
+        .any(|w| l.contains(w))
+    {
         Op::Rename
     } else if changes_attributes(head, &l) {
         Op::Attr
@@ -121,23 +124,23 @@ fn verb_after_name(head: &str) -> Option<(String, Op)> {
 
 /// The words before the name (`l`, lower case) say it was removed: rm's
 /// `cannot remove`, rmdir's `failed to remove`, find -delete's `cannot
-/// delete`, unlink's `cannot unlink` (busybox: `can't`).
-fn removes(l: &str) -> bool {
+/// delete`, unlink's `cannot unlink` (busybox: `can't`); busybox's rmdir
+/// prints only `rmdir: 'NAME': …`.
+fn removes(head: &str, l: &str) -> bool {
     ["remove", "delete", "unlink"].iter().any(|verb| {
         ["cannot ", "can't ", "failed to "]
             .iter()
             .any(|neg| l.contains(&format!("{neg}{verb}")))
-    })
+    }) || program(head) == "rmdir"
 }
 
 /// The words before the name (`l`, lower case) say its mode, owner or
 /// times were changed: chmod's `changing permissions of`, chown's
 /// `changing ownership of`, chgrp's `changing group of`, install's
 /// `cannot change permissions of`, touch's `setting times of` (a
-/// directory, which it cannot open to write, or `touch -c`); setfacl
-/// prints only `setfacl: NAME: …`.
+/// directory, which it cannot open to write, or `touch -c`); setfacl and
+/// busybox's chmod, chown and chgrp print only `chmod: NAME: …`.
 fn changes_attributes(head: &str, l: &str) -> bool {
-    let program = head.split(": ").next().unwrap_or(head);
     [
         "changing permissions",
         "changing ownership",
@@ -148,7 +151,7 @@ fn changes_attributes(head: &str, l: &str) -> bool {
     ]
     .iter()
     .any(|w| l.contains(w))
-        || program.rsplit('/').next() == Some("setfacl")
+        || matches!(program(head), "setfacl" | "chmod" | "chown" | "chgrp")
 }
 
 /// GNU mv across devices copies, then deletes, and before the copy
@@ -175,9 +178,14 @@ fn inter_device_move(head: &str) -> Option<(String, Op)> {
 /// shell (see `quotearg`): coreutils' `mkdir`, `mktemp` and `install`
 /// (`mkdir: cannot create directory '/x/it\'s'`).
 fn quotes_for_people(head: &str) -> bool {
+    matches!(program(head), "mkdir" | "mktemp" | "install")
+}
+
+/// The program that printed `head`: its name before the first `: `,
+/// without its directory.
+fn program(head: &str) -> &str {
     let program = head.split(": ").next().unwrap_or(head);
-    let program = program.rsplit('/').next().unwrap_or(program);
-    matches!(program, "mkdir" | "mktemp" | "install")
+    program.rsplit('/').next().unwrap_or(program)
 }
 
 /// The file a shell could not open for a redirection, in what it printed

@@ -2217,3 +2217,51 @@ fn a_relative_name_java_reports_is_warned_about_by_name() {
         );
     }
 }
+
+/// BusyBox (Alpine's coreutils; as 1.35 prints them) names the entry
+/// alone after the applet: `chmod: /x: Read-only file system`, `rmdir:
+/// '/x': …`, and `mv: can't rename '/x'` names only the source. Read as
+/// writes, an Alpine entrypoint's `chown -R app /var/lib/app` planned
+/// `/var/lib`, and the removal and rename were not seeded.
+#[test]
+fn busybox_applets_that_name_the_entry_alone_say_the_operation() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "chmod: /srv/data: Read-only file system",
+            &[("/srv/data", Op::Attr)],
+        ),
+        (
+            "sh",
+            "chown: /var/lib/app: Read-only file system",
+            &[("/var/lib/app", Op::Attr)],
+        ),
+        (
+            "sh",
+            "chgrp: /srv/www: Read-only file system",
+            &[("/srv/www", Op::Attr)],
+        ),
+        (
+            "sh",
+            "rmdir: '/srv/spool/old': Read-only file system",
+            &[("/srv/spool/old", Op::Remove)],
+        ),
+        (
+            "sh",
+            "mv: can't rename '/srv/inbox/x.csv': Read-only file system",
+            &[("/srv/inbox/x.csv", Op::Rename)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert_eq!(
+        planned(&plan),
+        [
+            "/srv/data",
+            "/srv/inbox",
+            "/srv/spool",
+            "/srv/www",
+            "/var/lib/app"
+        ]
+    );
+    assert!(plan.paths.iter().all(|p| p.seed), "{:#?}", plan.paths);
+}
