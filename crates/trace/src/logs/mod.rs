@@ -32,6 +32,7 @@ mod prefix;
 mod python;
 mod quotearg;
 mod redis;
+mod rsync;
 mod ruby;
 mod sh;
 mod timestamp;
@@ -89,6 +90,8 @@ const RUNTIMES: &[(&str, Recogniser)] = &[
     ("mongodb", mongodb::find),
     ("erlang", erlang::find),
     ("mysql", mysql::find),
+    // Before `sh`, which reads any `: Read-only file system`.
+    ("rsync", rsync::find),
     ("go", go::find),
     ("sh", sh::find),
 ];

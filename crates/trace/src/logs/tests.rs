@@ -2265,3 +2265,47 @@ fn busybox_applets_that_name_the_entry_alone_say_the_operation() {
     );
     assert!(plan.paths.iter().all(|p| p.seed), "{:#?}", plan.paths);
 }
+
+/// rsync (3.5, as an init container syncing into a read-only tree prints
+/// it) quotes the full name after the call that failed: its mkdir was
+/// read as a file written in the parent (the volume one level up, over
+/// the image's `/srv`), and the generic reading took a symlink's target
+/// (`symlink "/srv/app/current" -> "/x"`) for the name, then warned that
+/// `/` cannot hold a volume. A deletion names the entry relative to the
+/// destination: warned about by name.
+#[test]
+fn rsyncs_failed_call_says_the_operation_and_its_name() {
+    let cases: &[Case] = &[
+        (
+            "rsync",
+            "rsync: [Receiver] mkdir \"/srv/app/new\" failed: Read-only file system (30)",
+            &[("/srv/app/new", Op::Mkdir)],
+        ),
+        (
+            "rsync",
+            "rsync: [generator] symlink \"/srv/site/current\" -> \"/x\" failed: Read-only file system (30)",
+            &[("/srv/site/current", Op::File)],
+        ),
+        (
+            "rsync",
+            "rsync: [receiver] mkstemp \"/srv/static/.a.txt.sAHOzu\" failed: Read-only file system (30)",
+            &[("/srv/static/.a.txt.sAHOzu", Op::File)],
+        ),
+        (
+            "rsync",
+            "rsync: [generator] failed to set permissions on \"/srv/conf\": Read-only file system (30)",
+            &[("/srv/conf", Op::Attr)],
+        ),
+        (
+            "rsync",
+            "rsync: [generator] delete_file: unlink(stale.txt) failed: Read-only file system (30)",
+            &[("stale.txt", Op::Remove)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert_eq!(
+        planned(&plan),
+        ["/srv/app/new", "/srv/conf", "/srv/site", "/srv/static"]
+    );
+    assert_warned_relative(&plan, &[(5, "stale.txt")]);
+}
