@@ -3,16 +3,21 @@
 //!
 //! Go prints the path verbatim (`op path: error`): no quotes, spaces kept,
 //! relative paths left relative. So the path is everything between the
-//! operation and the `: ` before the error text.
+//! operation and the `: ` before the error text. C programs and scripts
+//! print the same layout with `strerror`'s capital (Perl's `die "mkdir
+//! $dir: $!"`: `mkdir /x: Read-only file system`), read alike.
 
 use super::{Op, op_from_word};
 
 pub fn find(line: &str) -> Vec<(String, Op)> {
     const MARK: &str = ": read-only file system";
+    // ASCII lower case keeps every byte where it was.
+    let lower = line.to_ascii_lowercase();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = line[from..].find(MARK) {
+    while let Some(i) = lower[from..].find(MARK) {
         let head = &line[..from + i];
+        let go = line[from + i..].starts_with(MARK);
         from += i + MARK.len();
         // The error text is the last `op path [path]` before the mark
         // (`failed to write cache: open /x: …` wraps it, `err="open /x: …"`
@@ -22,6 +27,12 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         let Some((op, word, args)) = op_and_args(seg) else {
             continue;
         };
+        // strerror's capital is also the shells' and coreutils' (`mv:
+        // can't rename '/x': …`): only a whole line `op /path` is read.
+        let whole_line = head.starts_with(word) && args.starts_with('/');
+        if !(go || whole_line) {
+            continue;
+        }
         let paths = split_args(word, args);
         out.extend(
             match op {

@@ -2309,3 +2309,25 @@ fn rsyncs_failed_call_says_the_operation_and_its_name() {
     );
     assert_warned_relative(&plan, &[(5, "stale.txt")]);
 }
+
+/// C programs and scripts print the layout Go does with the C library's
+/// capitalised `strerror` (Perl's `die "mkdir $dir: $!"`, as perl 5.36
+/// printed it): read as a shell's message, the mkdir was a file written
+/// in the parent, and `unlink` a write.
+#[test]
+fn the_op_path_layout_with_strerrors_capital_is_read_as_gos() {
+    let cases: &[Case] = &[
+        (
+            "go",
+            "mkdir /srv/app/cache: Read-only file system",
+            &[("/srv/app/cache", Op::Mkdir)],
+        ),
+        (
+            "go",
+            "unlink /srv/run/app.sock: Read-only file system at /usr/local/bin/start.pl line 12.",
+            &[("/srv/run/app.sock", Op::Remove)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert_eq!(planned(&plan), ["/srv/app/cache", "/srv/run"]);
+}
