@@ -75,3 +75,30 @@ fn until_reason(rest: &str) -> Option<&str> {
         .min()
         .map(|i| &rest[..i])
 }
+
+/// A `FileSystemException` names a path alone, whether a file or a
+/// directory was being created: its stack trace may still say which.
+pub fn may_be_directory(line: &str) -> bool {
+    line.contains("FileSystemException: ")
+}
+
+/// What one line of a stack trace says about the exception above it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// `Files.createDirectory` (and `createDirectories`, `createTempDirectory`)
+    /// failed: the path is a directory being made.
+    CreateDirectory,
+    /// Another frame.
+    Other,
+}
+
+/// The frame `line` is (`\tat java.base/sun.nio.fs.UnixFileSystemProvider.createDirectory(…)`),
+/// if it is one.
+pub fn frame(line: &str) -> Option<Frame> {
+    let at = line.trim_start().strip_prefix("at ")?;
+    Some(if at.contains("UnixFileSystemProvider.createDirectory(") {
+        Frame::CreateDirectory
+    } else {
+        Frame::Other
+    })
+}

@@ -320,14 +320,35 @@ pub struct Scan {
     pub first_joined_cut: Option<usize>,
     /// Messages of partial records, until their last record.
     joiner: join::Joiner,
+    /// The Java hit whose stack trace is still being read.
+    open_java: Option<OpenJava>,
 }
+
+/// A hit of Java's `FileSystemException` whose stack trace, in the lines
+/// right below it, may show it was a `createDirectory`: the path alone
+/// does not say (see [`Scan::java_frame`]).
+#[derive(Debug)]
+struct OpenJava {
+    /// Its index in [`Scan::hits`].
+    hit: usize,
+    container: Option<String>,
+    /// Frames read so far.
+    frames: usize,
+}
+
+/// `UnixFileSystemProvider.createDirectory` is the fourth frame (below
+/// three of `UnixException`'s); a few more are read, no further.
+const MAX_JAVA_FRAMES: usize = 6;
 
 impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
         let (container, line) = prefix::split(line);
-        // Most json-file records: read, they would find nothing.
-        if json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream)) {
+        // Most json-file records: read, they would find nothing (but a
+        // stack trace's frames, below a Java error).
+        if self.open_java.is_none()
+            && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
+        {
             return;
         }
         if let Some(record) = cri::record(line).or_else(|| json_file::record(line)) {
@@ -360,6 +381,7 @@ impl Scan {
     fn body(&mut self, n: usize, container: Option<&str>, line: &str) {
         // Colour codes may sit inside the words (`\x1b[1mRead-only\x1b[0m`).
         let line = ansi::strip(line);
+        self.java_frame(container, &line);
         // JSON escapes do not touch the words that say EROFS: a line
         // without them has nothing to decode (and most lines are such).
         if !mentions_erofs(&line) {
@@ -451,8 +473,58 @@ impl Scan {
         if hits.is_empty() {
             return false;
         }
+        let java_file = java::may_be_directory(line)
+            && matches!(hits.as_slice(), [h] if h.runtime == "java" && h.op == Op::File);
+        let kept = self.hits.len();
         self.add(n, container, hits);
+        if java_file && self.hits.len() > kept {
+            self.open_java = Some(OpenJava {
+                hit: kept,
+                container: container.map(String::from),
+                frames: 0,
+            });
+        }
         true
+    }
+
+    /// Reads `line` as a frame of the stack trace of the open Java hit, if
+    /// any: a `createDirectory` frame makes it a mkdir. The trace ends at
+    /// a line of the same container that is no frame.
+    fn java_frame(&mut self, container: Option<&str>, line: &str) {
+        let Some(open) = &mut self.open_java else {
+            return;
+        };
+        if open.container.as_deref() != container {
+            return;
+        }
+        match java::frame(line) {
+            Some(java::Frame::CreateDirectory) => {
+                let hit = open.hit;
+                self.open_java = None;
+                self.made_a_directory(hit);
+            }
+            Some(java::Frame::Other) if open.frames + 1 < MAX_JAVA_FRAMES => open.frames += 1,
+            _ => self.open_java = None,
+        }
+    }
+
+    /// Hit `i`, read as a file, was the making of its path as a directory.
+    /// When that is already kept, `i` is a repeat of it.
+    fn made_a_directory(&mut self, i: usize) {
+        let Some((_, hit)) = self.hits.get_mut(i) else {
+            return;
+        };
+        let was = hit_key(hit);
+        hit.op = Op::Mkdir;
+        let is = hit_key(hit);
+        self.seen.remove(&was);
+        if self.seen.contains(&is) {
+            self.kept_bytes -= key_size(&is);
+            self.hits.remove(i);
+            self.repeated += 1;
+        } else {
+            self.seen.insert(is);
+        }
     }
 
     /// Adds the hits of line `n`: each new one is kept, a repeat counted.
@@ -467,9 +539,7 @@ impl Scan {
             );
             // Each is held twice (in `seen` and `hits`), and copied a few
             // times more into the plan.
-            let size = key.0.len()
-                + key.3.as_ref().map_or(0, String::len)
-                + key.4.as_ref().map_or(0, |(a, b)| a.len() + b.len());
+            let size = key_size(&key);
             let over_bytes = self.kept_bytes + size > MAX_DISTINCT_BYTES;
             if self.seen.contains(&key) {
                 self.repeated += 1;
@@ -494,6 +564,24 @@ impl Scan {
             }
         }
     }
+}
+
+/// What makes `hit` distinct (see [`HitKey`]).
+fn hit_key(hit: &Hit) -> HitKey {
+    (
+        hit.path.clone(),
+        hit.op,
+        hit.runtime,
+        hit.container.clone(),
+        hit.renamed.clone(),
+    )
+}
+
+/// The bytes a kept hit's key holds (see [`MAX_DISTINCT_BYTES`]).
+fn key_size(key: &HitKey) -> usize {
+    key.0.len()
+        + key.3.as_ref().map_or(0, String::len)
+        + key.4.as_ref().map_or(0, |(a, b)| a.len() + b.len())
 }
 
 /// Scans a whole log.

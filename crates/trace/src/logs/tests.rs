@@ -21,6 +21,14 @@ fn check((runtime, line, want): &Case) {
         "line: {line}: {got:?}"
     );
 }
+/// Each kept hit as (line, path, operation).
+fn line_path_ops(s: &Scan) -> Vec<(usize, &str, Op)> {
+    s.hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str(), h.op))
+        .collect()
+}
+
 /// Each (line, name) is warned about as a relative name.
 fn assert_warned_relative(plan: &VolumePlan, names: &[(usize, &str)]) {
     for (line, name) in names {
@@ -1171,11 +1179,7 @@ fn a_json_line_inside_dockers_json_file_line_is_decoded_too() {
     );
     let s = scan(log);
     assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
-    let hits: Vec<(usize, &str, Op)> = s
-        .hits
-        .iter()
-        .map(|(n, h)| (*n, h.path.as_str(), h.op))
-        .collect();
+    let hits = line_path_ops(&s);
     assert_eq!(
         hits,
         [
@@ -1204,11 +1208,7 @@ fn cri_log_records_are_read_as_their_messages_joined() {
 "#;
     let s = scan(log);
     assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
-    let hits: Vec<(usize, &str, Op)> = s
-        .hits
-        .iter()
-        .map(|(n, h)| (*n, h.path.as_str(), h.op))
-        .collect();
+    let hits = line_path_ops(&s);
     // A joined message is evidence of the line where it started.
     // (In the order the messages ended.)
     assert_eq!(
@@ -1420,11 +1420,7 @@ fn a_json_file_log_of_several_lines_is_read_line_by_line() {
     );
     let s = scan(&log);
     assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
-    let hits: Vec<(usize, &str, Op)> = s
-        .hits
-        .iter()
-        .map(|(n, h)| (*n, h.path.as_str(), h.op))
-        .collect();
+    let hits = line_path_ops(&s);
     assert_eq!(hits, [(1, "/var/cache/nginx/client_temp", Op::Mkdir)]);
 }
 
@@ -2330,4 +2326,78 @@ fn the_op_path_layout_with_strerrors_capital_is_read_as_gos() {
     ];
     let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
     assert_eq!(planned(&plan), ["/srv/app/cache", "/srv/run"]);
+}
+
+/// Java's `FileSystemException` names the path alone, whether a file or
+/// a directory was being created: its stack trace says which. OpenJDK 17
+/// printed these for `Files.createDirectories("/srv/kc/data/tmp")` (the
+/// first missing level is named) and `Files.createFile`. Read as a file,
+/// the directory's parent was planned, over the image's whole `/srv`.
+/// Only the frames right below the line count, and only the same
+/// container's; a repeat of the error is counted, not kept twice.
+#[test]
+fn javas_create_directory_frame_makes_its_error_a_mkdir() {
+    // The frames of OpenJDK's own that every such trace starts with.
+    let unix = "\
+\tat java.base/sun.nio.fs.UnixException.translateToIOException(UnixException.java:100)
+\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:106)
+\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:111)
+";
+    let mkdir = format!(
+        "java.nio.file.FileSystemException: /srv/kc: Read-only file system\n{unix}\
+\tat java.base/sun.nio.fs.UnixFileSystemProvider.createDirectory(UnixFileSystemProvider.java:397)
+\tat java.base/java.nio.file.Files.createDirectory(Files.java:700)
+\tat java.base/java.nio.file.Files.createAndCheckIsDirectory(Files.java:807)
+\tat java.base/java.nio.file.Files.createDirectories(Files.java:793)
+\tat S.main(S.java:3)
+"
+    );
+    let file = format!(
+        "java.nio.file.FileSystemException: /opt/app/kc.txt: Read-only file system\n{unix}\
+\tat java.base/sun.nio.fs.UnixFileSystemProvider.newByteChannel(UnixFileSystemProvider.java:218)
+\tat java.base/java.nio.file.Files.newByteChannel(Files.java:380)
+\tat java.base/java.nio.file.Files.createFile(Files.java:658)
+\tat S.main(S.java:4)
+"
+    );
+    let s = scan(&format!("{mkdir}{file}{mkdir}"));
+    let hits = line_path_ops(&s);
+    assert_eq!(
+        hits,
+        [(1, "/srv/kc", Op::Mkdir), (10, "/opt/app/kc.txt", Op::File)]
+    );
+    assert_eq!(s.repeated, 1);
+    assert_eq!(
+        planned(&plan_from_scan(&s, "test")),
+        ["/opt/app", "/srv/kc"]
+    );
+    // Docker's json-file log: the frames, which say nothing of EROFS, are
+    // read too.
+    let docker: String = mkdir
+        .lines()
+        .map(|l| docker_record("stderr", &format!("{l}\n")) + "\n")
+        .collect();
+    let s = scan(&docker);
+    assert_eq!(
+        s.hits.iter().map(|(_, h)| h.op).collect::<Vec<_>>(),
+        [Op::Mkdir]
+    );
+    // Another container's frame, or one after a line that is no frame,
+    // is not this error's.
+    let frame = "\tat java.base/sun.nio.fs.UnixFileSystemProvider.createDirectory(UnixFileSystemProvider.java:397)";
+    for log in [
+        format!(
+            "[pod/p/a] java.nio.file.FileSystemException: /srv/kc: Read-only file system\n[pod/p/b] {frame}\n"
+        ),
+        format!(
+            "java.nio.file.FileSystemException: /srv/kc: Read-only file system\nINFO started\n{frame}\n"
+        ),
+    ] {
+        let s = scan(&log);
+        assert_eq!(
+            s.hits.iter().map(|(_, h)| h.op).collect::<Vec<_>>(),
+            [Op::File],
+            "{log}"
+        );
+    }
 }
