@@ -322,6 +322,9 @@ pub struct Scan {
     joiner: join::Joiner,
     /// The Java hit whose stack trace is still being read.
     open_java: Option<OpenJava>,
+    /// The container whose last traceback line was a frame making a
+    /// directory (see [`python::frame_makes_directory`]).
+    python_mkdir: Option<Option<String>>,
 }
 
 /// A hit of Java's `FileSystemException` whose stack trace, in the lines
@@ -385,6 +388,7 @@ impl Scan {
         // JSON escapes do not touch the words that say EROFS: a line
         // without them has nothing to decode (and most lines are such).
         if !mentions_erofs(&line) {
+            self.python_frame(container, &line);
             return;
         }
         // Progress drawn with `\r` (curl, pip, tqdm) goes before or after
@@ -415,6 +419,7 @@ impl Scan {
             } else {
                 nameless.push(text);
             }
+            self.python_frame(container, text);
         }
         // The message may name no path where a field of the record does.
         if !named {
@@ -469,9 +474,16 @@ impl Scan {
     fn text(&mut self, n: usize, container: Option<&str>, line: &str) -> bool {
         // A JSON string may carry them escaped (`\u001b[31m`).
         let line: &str = &ansi::strip(line);
-        let hits = recognise(line);
+        let mut hits = recognise(line);
         if hits.is_empty() {
             return false;
+        }
+        if self.python_made_directory(container)
+            && let [hit] = hits.as_mut_slice()
+            && hit.runtime == "python"
+            && hit.op == Op::File
+        {
+            hit.op = Op::Mkdir;
         }
         let java_file = java::may_be_directory(line)
             && matches!(hits.as_slice(), [h] if h.runtime == "java" && h.op == Op::File);
@@ -485,6 +497,23 @@ impl Scan {
             });
         }
         true
+    }
+
+    /// Reads `line` of `container` as a Python traceback's line: whether
+    /// the frame right above an error makes a directory.
+    fn python_frame(&mut self, container: Option<&str>, line: &str) {
+        match python::frame_makes_directory(line) {
+            Some(true) => self.python_mkdir = Some(container.map(String::from)),
+            Some(false) if self.python_made_directory(container) => self.python_mkdir = None,
+            _ => {}
+        }
+    }
+
+    /// Whether `container`'s last traceback line made a directory.
+    fn python_made_directory(&self, container: Option<&str>) -> bool {
+        self.python_mkdir
+            .as_ref()
+            .is_some_and(|c| c.as_deref() == container)
     }
 
     /// Reads `line` as a frame of the stack trace of the open Java hit, if

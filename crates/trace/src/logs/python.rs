@@ -36,6 +36,25 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         .collect()
 }
 
+/// What a traceback line says of the `OSError` below it, which names
+/// its path alone: `Some(true)` when its frame makes a directory (the
+/// frame of `os.makedirs` or `Path.mkdir`: `  File "<frozen os>", line
+/// 225, in makedirs`, or a source line calling one: `    os.mkdir(self,
+/// mode)`); `None` for a line of carets (`^^^^`) Python 3.11 puts under
+/// a source line, which says nothing.
+pub fn frame_makes_directory(line: &str) -> Option<bool> {
+    let t = line.trim();
+    if !t.is_empty() && t.chars().all(|c| matches!(c, '^' | '~')) {
+        return None;
+    }
+    let frame = t.starts_with("File \"")
+        && [", in makedirs", ", in mkdir"]
+            .iter()
+            .any(|f| t.ends_with(f));
+    let source = line.starts_with("    ") && ["mkdir(", "makedirs("].iter().any(|c| t.contains(c));
+    Some(frame || source)
+}
+
 /// The string a Python `repr()` at the start of `s` stands for, and what
 /// follows it; `None` when `s` does not start with a complete one.
 fn repr_at(s: &str) -> Option<(String, &str)> {

@@ -2401,3 +2401,45 @@ fn javas_create_directory_frame_makes_its_error_a_mkdir() {
         );
     }
 }
+
+/// Python's `OSError` names the path alone, whether a file or a
+/// directory was being made: the traceback's last frame, right above it,
+/// says which (`in makedirs`, a source line calling `mkdir(`). As Python
+/// 3.11 printed them for `os.makedirs`, `shutil.copytree`, `Path.mkdir`
+/// and `open`. Read as a file, the directory's parent was planned
+/// (`/srv/app` for a cache directory the program makes in it).
+#[test]
+fn pythons_last_traceback_frame_says_a_directory_was_made() {
+    let log = "\
+Traceback (most recent call last):
+  File \"/app/main.py\", line 2, in <module>
+    os.makedirs(\"/srv/app/cache\", exist_ok=True)
+  File \"<frozen os>\", line 225, in makedirs
+OSError: [Errno 30] Read-only file system: '/srv/app/cache'
+Traceback (most recent call last):
+  File \"/root/.pyenv/versions/3.11.7/lib/python3.11/pathlib.py\", line 1116, in mkdir
+    os.mkdir(self, mode)
+OSError: [Errno 30] Read-only file system: '/srv/app/models'
+Traceback (most recent call last):
+  File \"/app/main.py\", line 9, in save
+    with open(\"/srv/app/state.json\", \"w\") as f:
+         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+OSError: [Errno 30] Read-only file system: '/srv/app/state.json'
+OSError: [Errno 30] Read-only file system: '/srv/web/upload'
+";
+    let s = scan(log);
+    assert_eq!(
+        line_path_ops(&s),
+        [
+            (5, "/srv/app/cache", Op::Mkdir),
+            (9, "/srv/app/models", Op::Mkdir),
+            (14, "/srv/app/state.json", Op::File),
+            (15, "/srv/web/upload", Op::File),
+        ]
+    );
+    // Another container's frame is not this error's.
+    let s = scan(
+        "[pod/p/a]   File \"<frozen os>\", line 225, in makedirs\n[pod/p/b] OSError: [Errno 30] Read-only file system: '/srv/app/cache'\n",
+    );
+    assert_eq!(line_path_ops(&s), [(2, "/srv/app/cache", Op::File)]);
+}
