@@ -384,10 +384,11 @@ impl Scan {
     fn body(&mut self, n: usize, container: Option<&str>, line: &str) {
         // Colour codes may sit inside the words (`\x1b[1mRead-only\x1b[0m`).
         let line = ansi::strip(line);
-        self.java_frame(container, &line);
         // JSON escapes do not touch the words that say EROFS: a line
-        // without them has nothing to decode (and most lines are such).
+        // without them has nothing to decode (and most lines are such),
+        // but may be a frame of a stack trace.
         if !mentions_erofs(&line) {
+            self.java_frame(container, &line);
             self.python_frame(container, &line);
             return;
         }
@@ -414,6 +415,9 @@ impl Scan {
             if nginx::is_skipped_edit(text) {
                 continue;
             }
+            // A JSON string's stack trace: its frames are lines too (the
+            // error's below it, the Python traceback's above).
+            self.java_frame(container, text);
             if self.text(n, container, text) {
                 named = true;
             } else {

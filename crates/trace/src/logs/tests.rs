@@ -2443,3 +2443,27 @@ OSError: [Errno 30] Read-only file system: '/srv/web/upload'
     );
     assert_eq!(line_path_ops(&s), [(2, "/srv/app/cache", Op::File)]);
 }
+
+/// JSON loggers carry the stack trace in one string
+/// (logstash-logback-encoder's `stack_trace`, python-json-logger's
+/// `exc_info`): its frames are read as the lines of a plain log are.
+#[test]
+fn a_json_records_stack_trace_says_a_directory_was_made() {
+    let java = serde_json::json!({
+        "@timestamp": "2024-05-14T09:21:07.123Z",
+        "level": "ERROR",
+        "message": "startup failed",
+        "stack_trace": "java.nio.file.FileSystemException: /srv/kc: Read-only file system\n\tat java.base/sun.nio.fs.UnixException.translateToIOException(UnixException.java:100)\n\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:106)\n\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:111)\n\tat java.base/sun.nio.fs.UnixFileSystemProvider.createDirectory(UnixFileSystemProvider.java:397)\n"
+    });
+    let python = serde_json::json!({
+        "asctime": "2024-05-14 09:21:07,123",
+        "levelname": "ERROR",
+        "message": "cache setup failed",
+        "exc_info": "Traceback (most recent call last):\n  File \"/app/main.py\", line 2, in <module>\n    os.makedirs(\"/srv/app/cache\", exist_ok=True)\n  File \"<frozen os>\", line 225, in makedirs\nOSError: [Errno 30] Read-only file system: '/srv/app/cache'"
+    });
+    let s = scan(&format!("{java}\n{python}\n"));
+    assert_eq!(
+        line_path_ops(&s),
+        [(1, "/srv/kc", Op::Mkdir), (2, "/srv/app/cache", Op::Mkdir)]
+    );
+}
