@@ -2,7 +2,8 @@
 //! `sh: can't create /x: …`, `bash: /x: …`, `touch: cannot touch '/x': …`,
 //! `mkdir: cannot create directory '/x': …`, `rm: cannot remove '/x': …`,
 //! `mv: cannot move 'a' to 'b': …`, `chmod: changing permissions of '/x': …`,
-//! `mv: inter-device move failed: 'a' to 'b'; unable to remove target: …`.
+//! `mv: inter-device move failed: 'a' to 'b'; unable to remove target: …`,
+//! busybox's `chmod: /x: …` and `rmdir: '/x': …`.
 //! Coreutils quote names with escapes (`'/x/it'\''s'`, `'/x/a'$'\t''b'`,
 //! `'/x/it\'s'`): `quotearg` reads them back.
 
