@@ -322,9 +322,9 @@ pub struct Scan {
     joiner: join::Joiner,
     /// The Java hit whose stack trace is still being read.
     open_java: Option<OpenJava>,
-    /// The container whose last traceback line was a frame making a
-    /// directory (see [`python::frame_makes_directory`]).
-    python_mkdir: Option<Option<String>>,
+    /// The container whose last traceback line was a frame doing an
+    /// operation, and the operation (see [`python::frame_op`]).
+    python_op: Option<(Option<String>, Op)>,
 }
 
 /// A hit of Java's `FileSystemException` whose stack trace, in the lines
@@ -482,12 +482,12 @@ impl Scan {
         if hits.is_empty() {
             return false;
         }
-        if self.python_made_directory(container)
+        if let Some(op) = self.python_frame_op(container)
             && let [hit] = hits.as_mut_slice()
             && hit.runtime == "python"
             && hit.op == Op::File
         {
-            hit.op = Op::Mkdir;
+            hit.op = op;
         }
         let java_file = java::may_be_directory(line)
             && matches!(hits.as_slice(), [h] if h.runtime == "java" && h.op == Op::File);
@@ -503,21 +503,22 @@ impl Scan {
         true
     }
 
-    /// Reads `line` of `container` as a Python traceback's line: whether
-    /// the frame right above an error makes a directory.
+    /// Reads `line` of `container` as a Python traceback's line: the
+    /// operation of the frame right above an error, if it says one.
     fn python_frame(&mut self, container: Option<&str>, line: &str) {
-        match python::frame_makes_directory(line) {
-            Some(true) => self.python_mkdir = Some(container.map(String::from)),
-            Some(false) if self.python_made_directory(container) => self.python_mkdir = None,
+        match python::frame_op(line) {
+            Some(Some(op)) => self.python_op = Some((container.map(String::from), op)),
+            Some(None) if self.python_frame_op(container).is_some() => self.python_op = None,
             _ => {}
         }
     }
 
-    /// Whether `container`'s last traceback line made a directory.
-    fn python_made_directory(&self, container: Option<&str>) -> bool {
-        self.python_mkdir
+    /// The operation `container`'s last traceback line did, if any.
+    fn python_frame_op(&self, container: Option<&str>) -> Option<Op> {
+        self.python_op
             .as_ref()
-            .is_some_and(|c| c.as_deref() == container)
+            .filter(|(c, _)| c.as_deref() == container)
+            .map(|&(_, op)| op)
     }
 
     /// Reads `line` as a frame of the stack trace of the open Java hit, if

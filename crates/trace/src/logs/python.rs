@@ -37,22 +37,52 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
 }
 
 /// What a traceback line says of the `OSError` below it, which names
-/// its path alone: `Some(true)` when its frame makes a directory (the
-/// frame of `os.makedirs` or `Path.mkdir`: `  File "<frozen os>", line
-/// 225, in makedirs`, or a source line calling one: `    os.mkdir(self,
-/// mode)`); `None` for a line of carets (`^^^^`) Python 3.11 puts under
-/// a source line, which says nothing.
-pub fn frame_makes_directory(line: &str) -> Option<bool> {
+/// its path alone: `Some(Some(op))` when its frame or source line does
+/// `op` (the frame of `os.makedirs`: `File "<frozen os>", line 225, in
+/// makedirs`; a source line calling `os.chmod(self, mode)`), `Some(None)`
+/// when it says nothing of it, `None` for a line of carets (`^^^^`)
+/// Python 3.11 puts under a source line.
+pub fn frame_op(line: &str) -> Option<Option<Op>> {
     let t = line.trim();
     if !t.is_empty() && t.chars().all(|c| matches!(c, '^' | '~')) {
         return None;
     }
-    let frame = t.starts_with("File \"")
-        && [", in makedirs", ", in mkdir"]
-            .iter()
-            .any(|f| t.ends_with(f));
-    let source = line.starts_with("    ") && ["mkdir(", "makedirs("].iter().any(|c| t.contains(c));
-    Some(frame || source)
+    if t.starts_with("File \"") {
+        let function = t.rsplit_once(", in ").map_or("", |(_, f)| f);
+        return Some(call_op(function));
+    }
+    if !line.starts_with("    ") {
+        return Some(None);
+    }
+    // The first call of a function that says an operation.
+    let first = CALLS
+        .iter()
+        .filter_map(|&(name, op)| {
+            t.match_indices(name)
+                .find(|&(at, _)| t[at + name.len()..].starts_with('('))
+                .map(|(at, _)| (at, op))
+        })
+        .min_by_key(|&(at, _)| at);
+    Some(first.map(|(_, op)| op))
+}
+
+/// Python's functions (`os`, `pathlib`, `shutil`) that say what their
+/// `OSError` was, by name.
+const CALLS: [(&str, Op); 9] = [
+    ("makedirs", Op::Mkdir),
+    ("mkdir", Op::Mkdir),
+    ("chmod", Op::Attr),
+    ("chown", Op::Attr),
+    ("utime", Op::Attr),
+    ("remove", Op::Remove),
+    ("unlink", Op::Remove),
+    ("rmdir", Op::Remove),
+    ("rmtree", Op::Remove),
+];
+
+/// The operation the function `name` does, if it is one of [`CALLS`].
+fn call_op(name: &str) -> Option<Op> {
+    CALLS.iter().find(|(n, _)| *n == name).map(|&(_, op)| op)
 }
 
 /// The string a Python `repr()` at the start of `s` stands for, and what

@@ -2467,3 +2467,40 @@ fn a_json_records_stack_trace_says_a_directory_was_made() {
         [(1, "/srv/kc", Op::Mkdir), (2, "/srv/app/cache", Op::Mkdir)]
     );
 }
+
+/// The traceback's last frame says other operations too (as Python 3.11
+/// printed them): `os.chmod` of a directory changes that directory, whose
+/// parent need not be writable; `os.remove` removes an entry the image
+/// has (seeded). Read as files, the chmod planned the parent.
+#[test]
+fn pythons_last_traceback_frame_says_a_chmod_or_a_removal() {
+    let log = "\
+Traceback (most recent call last):
+  File \"/app/start.py\", line 2, in <module>
+    os.chmod(\"/srv/app/data\", 0o700)
+OSError: [Errno 30] Read-only file system: '/srv/app/data'
+Traceback (most recent call last):
+  File \"/app/start.py\", line 2, in <module>
+    pathlib.Path(\"/srv/web/uploads\").chmod(0o700)
+  File \"/root/.pyenv/versions/3.11.7/lib/python3.11/pathlib.py\", line 1132, in chmod
+    os.chmod(self, mode, follow_symlinks=follow_symlinks)
+OSError: [Errno 30] Read-only file system: '/srv/web/uploads'
+Traceback (most recent call last):
+  File \"/app/start.py\", line 3, in <module>
+    os.remove(\"/srv/old/app.pid\")
+OSError: [Errno 30] Read-only file system: '/srv/old/app.pid'
+";
+    let s = scan(log);
+    assert_eq!(
+        line_path_ops(&s),
+        [
+            (4, "/srv/app/data", Op::Attr),
+            (10, "/srv/web/uploads", Op::Attr),
+            (14, "/srv/old/app.pid", Op::Remove),
+        ]
+    );
+    assert_eq!(
+        planned(&plan_from_scan(&s, "test")),
+        ["/srv/app/data", "/srv/old", "/srv/web/uploads"]
+    );
+}
