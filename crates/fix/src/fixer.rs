@@ -1,5 +1,6 @@
-//! Fixing one file's text: read every document, plan each workload, edit
-//! the text, verify, and hand back the new text with notes and errors.
+//! Fixing one file's text: read its documents, and as each group is read
+//! plan its workloads, edit its text and verify it; then hand back the new
+//! text with notes and errors.
 
 use crate::edits::{Op, Options, plan_pod};
 use crate::leftovers;
@@ -67,12 +68,24 @@ struct Chunk {
 /// Fixes `src` (named `name` in messages). `walked`: the file was found
 /// walking a directory, not named (see below).
 pub fn fix_text(name: &str, src: &str, walked: bool, settings: &Settings) -> Outcome {
-    let mut out = Outcome::default();
     let (bom, body) = match src.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest),
         None => ("", src),
     };
-    let mut chunks: Vec<Chunk> = Vec::new();
+    let text = Text::new(body);
+    let mut fixer = ChunkFixer {
+        name,
+        text: &text,
+        settings,
+        out: Outcome::default(),
+        edits: Vec::new(),
+        refusal: None,
+    };
+    // Each chunk is fixed as soon as its last document is read, and its
+    // trees dropped: holding every document of a large multi-document file
+    // until all were read peaked at about 45 times the file's size.
+    let mut pending: Option<Chunk> = None;
+    let mut has_object = false;
     let errors = read_stream(body.as_bytes(), name, &settings.limits, |doc| {
         // Read from a re-indented copy (see ParsedDocument::reindented):
         // its positions are not the file's bytes, which fix edits.
@@ -86,57 +99,57 @@ pub fn fix_text(name: &str, src: &str, walked: bool, settings: &Settings) -> Out
                 message: REINDENT_HINT.to_string(),
             });
         }
-        match chunks.last_mut() {
+        has_object |= doc.document.kind.is_some();
+        match &mut pending {
             Some(c) if c.first_line == doc.first_line => c.docs.push(doc.document),
-            _ => chunks.push(Chunk {
-                first_line: doc.first_line,
-                lines: line_breaks::count(doc.text.as_bytes())
-                    + usize::from(!doc.text.ends_with(['\n', '\r'])),
-                docs: vec![doc.document],
-            }),
+            _ => {
+                let next = Chunk {
+                    first_line: doc.first_line,
+                    lines: line_breaks::count(doc.text.as_bytes())
+                        + usize::from(!doc.text.ends_with(['\n', '\r'])),
+                    docs: vec![doc.document],
+                };
+                if let Some(done) = pending.replace(next) {
+                    fixer.finish(done);
+                }
+            }
         }
         Ok(())
     });
+    if let Some(done) = pending.take() {
+        fixer.finish(done);
+    }
     if !errors.is_empty() {
-        out.errors = errors
-            .iter()
-            .map(|e| match e.kind {
-                ErrorKind::Template => format!("{}:{}: {TEMPLATE_HINT}", e.file, e.line),
-                _ => e.to_string(),
-            })
-            .collect();
-        return out;
+        // What the chunks before the error gave is dropped: the file is
+        // not fixed.
+        return Outcome {
+            errors: errors
+                .iter()
+                .map(|e| match e.kind {
+                    ErrorKind::Template => format!("{}:{}: {TEMPLATE_HINT}", e.file, e.line),
+                    _ => e.to_string(),
+                })
+                .collect(),
+            ..Outcome::default()
+        };
     }
     // A file found walking a directory with no object in it (a JSON patch
     // or a values list, whose documents are lists) is passed over, as
     // `scan` does (its list_roots.rs says why). Named on the command line
     // it was meant to be read, and a list root is an error; so is one
     // beside an object, in a manifest.
-    if walked
-        && chunks
-            .iter()
-            .flat_map(|c| &c.docs)
-            .all(|d| d.kind.is_none())
-    {
-        return out;
+    if walked && !has_object {
+        return Outcome::default();
     }
-    // Most documents of large bundles (CRDs, RBAC) are not workloads and
-    // were not even built: nothing to index or edit there.
-    chunks.retain(|c| c.docs.iter().any(|d| d.root.is_some()));
-    if chunks.is_empty() {
-        return out;
-    }
-    let text = Text::new(body);
-    let mut all_edits: Vec<Edit> = Vec::new();
-    for chunk in &chunks {
-        match fix_chunk(name, &text, chunk, settings, &mut out) {
-            Ok(edits) => all_edits.extend(edits),
-            Err(e) => {
-                out.errors
-                    .push(format!("{}; the file was not changed", e.in_file(name)));
-                return refused(out);
-            }
-        }
+    let ChunkFixer {
+        mut out,
+        edits: all_edits,
+        refusal,
+        ..
+    } = fixer;
+    if let Some(e) = refusal {
+        out.errors.push(e);
+        return refused(out);
     }
     let fixed = if all_edits.is_empty() {
         None
@@ -152,6 +165,38 @@ pub fn fix_text(name: &str, src: &str, walked: bool, settings: &Settings) -> Out
     };
     out.fixed = fixed.map(|f| format!("{bom}{f}"));
     out
+}
+
+/// Fixes the chunks of one file in order, gathering their edits, until
+/// one is refused.
+struct ChunkFixer<'a> {
+    name: &'a str,
+    text: &'a Text<'a>,
+    settings: &'a Settings,
+    out: Outcome,
+    edits: Vec<Edit>,
+    /// Why the file is not changed: the first chunk refused. The chunks
+    /// after it are not fixed.
+    refusal: Option<String>,
+}
+
+impl ChunkFixer<'_> {
+    fn finish(&mut self, chunk: Chunk) {
+        // Most documents of large bundles (CRDs, RBAC) are not workloads
+        // and were not even built: nothing to index or edit there.
+        if self.refusal.is_some() || chunk.docs.iter().all(|d| d.root.is_none()) {
+            return;
+        }
+        match fix_chunk(self.name, self.text, &chunk, self.settings, &mut self.out) {
+            Ok(edits) => self.edits.extend(edits),
+            Err(e) => {
+                self.refusal = Some(format!(
+                    "{}; the file was not changed",
+                    e.in_file(self.name)
+                ))
+            }
+        }
+    }
 }
 
 /// `src` with `edits` applied. Edits that overlap or fall outside the text

@@ -675,3 +675,42 @@ fn an_empty_container_name_in_a_plan_is_refused_with_its_line() {
         "a refused plan leaves the manifest as it was"
     );
 }
+
+/// Documents are fixed as they are read (not after the whole file), so
+/// what the documents before an error or a refusal gave must not leak out:
+/// the file is not changed, and no note speaks of a change not made.
+#[test]
+fn an_error_or_refusal_after_a_fixable_document_changes_nothing() {
+    let fixable = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+    let s = settings("immutable");
+    let alone = fix("f.yaml", fixable, &s);
+    assert!(
+        alone.fixed.is_some() && !alone.notes.is_empty(),
+        "{alone:?}"
+    );
+    assert_eq!(alone.workloads.len(), 1);
+
+    // A syntax error in a later document.
+    let out = fix("f.yaml", &format!("{fixable}---\nkey: [unclosed\n"), &s);
+    assert!(out.fixed.is_none(), "{out:?}");
+    assert!(out.notes.is_empty() && out.workloads.is_empty(), "{out:?}");
+    assert_eq!(out.errors.len(), 1, "{out:?}");
+    assert!(out.errors[0].starts_with("f.yaml:10:"), "{}", out.errors[0]);
+
+    // A document fix refuses (a list root, in a file named to be read),
+    // after the fixable one and before another.
+    for text in [
+        format!("{fixable}---\n- 1\n"),
+        format!("- 1\n---\n{fixable}"),
+    ] {
+        let out = fix("f.yaml", &text, &s);
+        assert!(out.fixed.is_none(), "{out:?}");
+        assert!(out.notes.is_empty(), "{out:?}");
+        assert_eq!(out.errors.len(), 1, "{out:?}");
+        assert!(
+            out.errors[0].contains("the file was not changed"),
+            "{}",
+            out.errors[0]
+        );
+    }
+}
