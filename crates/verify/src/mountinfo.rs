@@ -347,9 +347,15 @@ pub fn node_state_path<'d>(m: &MountEntry, dirs: &'d [NodeStateDir]) -> Option<&
 /// Mounts the process cannot reach, by mount ID: one with another mount
 /// stacked on it at the same mount point (path lookup finds the top of the
 /// stack), one under a later mount of the same parent on a directory above
-/// its mount point, one stacked on `/` above the process's root (see
-/// [`root_mount`]), and every mount beneath a covered one. Such a mount may
+/// its mount point, and every mount beneath a covered one. Such a mount may
 /// be writable, but nothing the process does can write to it.
+///
+/// A stack on `/` above the process's root (see [`root_mount`]) is not
+/// covered: its top is reached by `..` at the root (the kernel crosses
+/// into the mounts on a directory `..` arrives at, the root included, so
+/// `/..` and `/tmp/..` lead there), and it is the root of every process
+/// that joins the mount namespace later (setns(2) takes the top of the
+/// stack on the namespace's root: `kubectl exec`, `nsenter`).
 pub fn covered(mounts: &[MountEntry]) -> HashSet<u64> {
     let root_id = root_mount(mounts).map(|r| r.mount_id);
     let by_id: HashMap<u64, &MountEntry> = mounts.iter().map(|m| (m.mount_id, m)).collect();
@@ -380,10 +386,11 @@ pub fn covered(mounts: &[MountEntry]) -> HashSet<u64> {
     };
     // Whether path lookup can arrive at the place `m` is mounted at: walk up
     // to the root; a mount that `m` lies inside must be on top of its own
-    // stack. A stack on `/` is never entered: the process's root stays at
-    // its bottom. Malformed input (a parent loop) ends the walk after
-    // `mounts.len()` steps and counts the mount as reachable: judged, not
-    // hidden.
+    // stack. Lookups start in the process's root, at the bottom of a stack
+    // on `/`, so the root need not be on top; the top of that stack is
+    // still entered, through `..` (see above). Malformed input (a parent
+    // loop) ends the walk after `mounts.len()` steps and counts the mount
+    // as reachable: judged, not hidden.
     let reachable = |m: &MountEntry| -> bool {
         let mut at = m;
         for _ in 0..=mounts.len() {
@@ -400,12 +407,11 @@ pub fn covered(mounts: &[MountEntry]) -> HashSet<u64> {
             if hidden_by_sibling(at, parent) {
                 return false;
             }
-            if parent.mount_point == at.mount_point {
-                // Stacked on `parent`, at the same place.
-                if is_root {
-                    return false;
-                }
-            } else if !is_root && !on_top(parent) {
+            // Stacked on `parent`, at the same place, `at` is what a lookup
+            // of that place finds; inside `parent`, `parent` must be the
+            // top of its own stack.
+            let stacked = parent.mount_point == at.mount_point;
+            if !stacked && !is_root && !on_top(parent) {
                 return false;
             }
             at = parent;
@@ -506,15 +512,34 @@ mod tests {
              52 50 0:32 / /etc ro - tmpfs cover ro\n\
              60 43 0:40 / /dev/shm rw - tmpfs shm rw\n\
              61 60 0:41 / /dev/shm rw - tmpfs shm rw\n\
-             63 43 0:39 / / rw - tmpfs above-the-root rw\n\
-             64 63 0:42 / /data rw - tmpfs unreachable rw\n\
              70 43 0:50 / /tmp rw - tmpfs tmp rw\n",
         )
         .unwrap();
         let mut ids: Vec<u64> = covered(&m).into_iter().collect();
         ids.sort_unstable();
-        assert_eq!(ids, [50, 51, 60, 63, 64]);
+        assert_eq!(ids, [50, 51, 60]);
         assert!(covered(&m[..1]).is_empty());
+    }
+
+    #[test]
+    fn the_top_of_a_stack_on_the_root_is_reached_through_dotdot() {
+        // The process's root stays the bottom mount, but `/..` crosses into
+        // the top of the stack on it (and a process joining the namespace
+        // gets that top as its root): the top and what is mounted in it
+        // count; a mount under the top of the stack does not.
+        let m = parse(
+            "43 42 254:0 / / ro,relatime - ext4 /dev/vda rw\n\
+             63 43 0:39 / / rw - tmpfs under-the-top rw\n\
+             64 63 0:42 / /data rw - tmpfs in-the-covered-one rw\n\
+             65 63 0:43 / / rw - tmpfs top-of-the-stack rw\n\
+             66 65 0:44 / /etc rw - tmpfs in-the-top rw\n\
+             70 43 0:50 / /tmp rw - tmpfs tmp rw\n",
+        )
+        .unwrap();
+        assert_eq!(root_mount(&m).map(|r| r.mount_id), Some(43));
+        let mut ids: Vec<u64> = covered(&m).into_iter().collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [63, 64]);
     }
 
     #[test]
@@ -525,7 +550,8 @@ mod tests {
         // mounted in or on the hidden one. A later mount on a directory of
         // a non-root mount hides that mount's children the same way; a
         // mount stacked on the root at `/` does not (the process's root
-        // stays at the bottom), nor does a sibling at an unrelated place.
+        // stays at the bottom; the stack itself is reached through `..`),
+        // nor does a sibling at an unrelated place.
         let m = parse(
             "43 42 254:0 / / ro,relatime - ext4 /dev/vda rw\n\
              50 43 0:30 / /usr/lib rw - tmpfs hidden rw\n\
@@ -542,7 +568,7 @@ mod tests {
         .unwrap();
         let mut ids: Vec<u64> = covered(&m).into_iter().collect();
         ids.sort_unstable();
-        assert_eq!(ids, [50, 51, 52, 61, 63]);
+        assert_eq!(ids, [50, 51, 52, 61]);
     }
 
     /// A node's mount table with as many proc mounts as the kernel allows

@@ -53,7 +53,18 @@ pub fn reasons(
         .iter()
         .filter(|m| matters(m) && Some(m.mount_id) != root_id)
     {
-        if m.system_path {
+        if m.mount_point == "/" {
+            // Not the root (that one is judged above) but stacked on it:
+            // see mountinfo::covered for why it is reached.
+            reasons.push(format!(
+                "writable mount stacked on / above the root ({} from {}, {}): `..` at the root \
+                 leads into it (`/..`), and it is the root of every process that joins the \
+                 container's mount namespace later (kubectl exec, exec probes)",
+                m.fs_type,
+                m.source,
+                m.backing.as_str()
+            ));
+        } else if m.system_path {
             reasons.push(format!(
                 "writable mount at {} is at or above a system path ({} from {}, {})",
                 m.mount_point,

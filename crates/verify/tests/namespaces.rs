@@ -185,6 +185,14 @@ const RO_ROOT_RW_ROOT_ALIAS: &str = "mount -t tmpfs tmpfs /tmp && mkdir /tmp/hos
      && mount --bind / /tmp/host-root && mount -o remount,bind,ro / \
      && test -w /tmp/host-root/etc && ! test -w /etc";
 
+/// Read-only root, then a writable tmpfs stacked on `/` above it. The
+/// process's root stays the read-only mount at the bottom, but `..` at the
+/// root crosses into the top of the stack (the setup writes there through
+/// `/..`), and a process that joins the mount namespace (`kubectl exec`,
+/// `nsenter`) gets that top as its root.
+const RO_ROOT_RW_STACKED_ON_ROOT: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && mount -t tmpfs stacked / && touch /../written && ! test -w /etc";
+
 /// As RO_ROOT_RW_ROOT_ALIAS, but the writable alias of the root is bound
 /// under /sys (on the fresh sysfs's /sys/firmware), where a non-pseudo
 /// filesystem is otherwise taken for a runtime's mask.
@@ -254,6 +262,10 @@ fn main() {
         ),
         ("writable_usr_local_lib_fails", writable_usr_local_lib_fails),
         ("covered_writable_etc_passes", covered_writable_etc_passes),
+        (
+            "writable_mount_stacked_on_the_root_fails",
+            writable_mount_stacked_on_the_root_fails,
+        ),
         (
             "writable_mount_under_a_later_mount_above_it_passes",
             writable_mount_under_a_later_mount_above_it_passes,
@@ -661,15 +673,38 @@ fn covered_writable_etc_passes() {
     let report = json(&out);
     assert_eq!(reasons(&report), Vec::<String>::new());
     assert_eq!(out.status.code(), Some(0));
-    let etc = mount(&report, "/etc");
-    let flags: Vec<(bool, bool)> = etc
-        .iter()
-        .map(|m| (m["readOnly"] == true, m["covered"] == true))
-        .collect();
     // Bottom first, as mounted: the writable one is covered, the top one
     // is what a write reaches.
-    assert_eq!(flags, [(false, true), (true, false)]);
+    assert_eq!(
+        read_only_and_covered(&report, "/etc"),
+        [(false, true), (true, false)]
+    );
     assert_probes_all_erofs(&report);
+}
+
+fn writable_mount_stacked_on_the_root_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_STACKED_ON_ROOT,
+        &["--probe-write"],
+        "writable mount stacked on / above the root (tmpfs from stacked, memory)",
+    );
+    // `/` itself, the process's root, is read-only and refuses the probes.
+    assert_eq!(report["rootReadOnly"], true);
+    assert_probes_all_erofs(&report);
+    // Bottom first: the read-only root, then the writable stack on it,
+    // which `..` reaches.
+    assert_eq!(
+        read_only_and_covered(&report, "/"),
+        [(true, false), (false, false)]
+    );
+}
+
+/// `(readOnly, covered)` of each mount at `mount_point`, bottom first.
+fn read_only_and_covered(report: &Value, mount_point: &str) -> Vec<(bool, bool)> {
+    mount(report, mount_point)
+        .iter()
+        .map(|m| (m["readOnly"] == true, m["covered"] == true))
+        .collect()
 }
 
 fn writable_mount_under_a_later_mount_above_it_passes() {
