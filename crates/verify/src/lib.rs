@@ -10,6 +10,7 @@
 pub mod classify;
 pub mod kernel;
 pub mod mountinfo;
+pub mod node_processes;
 pub mod probe;
 pub mod proc_dir;
 pub mod report;

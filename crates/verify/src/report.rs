@@ -1020,6 +1020,44 @@ mod tests {
     }
 
     #[test]
+    fn ptrace_with_the_nodes_processes_in_view_fails_in_the_nodes_user_namespace() {
+        let facts = RootFacts {
+            node_processes: Some("/proc".to_string()),
+            ..RootFacts::default()
+        };
+        let judge = |status: &ProcStatus, kernel: Kernel, facts: &RootFacts| {
+            Report::new(
+                &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
+                status,
+                kernel,
+                Vec::new(),
+                facts,
+            )
+            .reasons
+        };
+        let with_ptrace = root_without_sys_admin();
+        assert!(with_ptrace.effective.has(status::CAP_SYS_PTRACE));
+        let reasons = judge(&with_ptrace, Kernel::NODE, &facts);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with(
+                "CAP_SYS_PTRACE is in the effective capability set, and /proc shows the node's \
+                 processes"
+            ),
+            "{reasons:?}"
+        );
+        // No node processes in view, a nested user namespace, or no
+        // CAP_SYS_PTRACE: nothing to say.
+        assert!(judge(&with_ptrace, Kernel::NODE, &RootFacts::default()).is_empty());
+        let nested = Kernel {
+            user_namespace: UserNamespace::Nested,
+            ..Kernel::NODE
+        };
+        assert!(judge(&with_ptrace, nested, &facts).is_empty());
+        assert!(judge(&restricted(), Kernel::NODE, &facts).is_empty());
+    }
+
+    #[test]
     fn system_paths_leading_into_a_writable_mount_fail() {
         // The root's /etc and /usr/lib are symlinks into the writable /tmp
         // (53); /bin is the read-only root's own (43), /sbin leads into the
@@ -1035,6 +1073,7 @@ mod tests {
             read_only: None,
             magic_linked: Vec::new(),
             runtime_sockets: Vec::new(),
+            node_processes: None,
         };
         let r = Report::new(
             &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
@@ -1094,6 +1133,7 @@ mod tests {
                     read_only,
                     magic_linked: Vec::new(),
                     runtime_sockets: Vec::new(),
+                    node_processes: None,
                 },
             )
         };

@@ -171,14 +171,38 @@ impl Root {
         self.lookup(path, OFlags::empty())
     }
 
+    /// The whole text of file `path` (as the process sees it), looked up
+    /// inside the root, when it is a file of a proc filesystem (anything
+    /// else is an `InvalidData` error: the image or a volume could hold a
+    /// file of any content there).
+    pub fn read_proc_file(&self, path: &str) -> io::Result<String> {
+        use std::io::Read as _;
+        let fd = self.open_in_root(path, OFlags::RDONLY)?;
+        if rustix::fs::fstatfs(&fd)?.f_type != rustix::fs::PROC_SUPER_MAGIC {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{path} is not on a proc filesystem"),
+            ));
+        }
+        let mut text = String::new();
+        std::fs::File::from(fd).read_to_string(&mut text)?;
+        Ok(text)
+    }
+
     fn lookup(&self, path: &str, kind: OFlags) -> io::Result<OwnedFd> {
         // `/` itself: the descriptor already held, no lookup to escape from
         // (so it is found even without openat2).
-        let relative = path.trim_start_matches('/');
-        if relative.is_empty() {
+        if path.trim_start_matches('/').is_empty() {
             return self.fd.try_clone();
         }
-        let flags = OFlags::PATH | kind | OFlags::CLOEXEC;
+        self.open_in_root(path, OFlags::PATH | kind)
+    }
+
+    /// Opens `path` (not `/`) inside the root with `mode` (`O_PATH`, or
+    /// `O_RDONLY` to read it).
+    fn open_in_root(&self, path: &str, mode: OFlags) -> io::Result<OwnedFd> {
+        let relative = path.trim_start_matches('/');
+        let flags = mode | OFlags::CLOEXEC;
         if self.own {
             // Symlinks resolve in the root they are read in, which is this
             // process's own: a plain lookup cannot leave it.
@@ -242,6 +266,8 @@ pub struct RootFacts {
     pub magic_linked: Vec<String>,
     /// See [`crate::runtime_socket`].
     pub runtime_sockets: Vec<String>,
+    /// See [`crate::node_processes`].
+    pub node_processes: Option<String>,
 }
 
 impl RootFacts {
@@ -255,6 +281,10 @@ impl RootFacts {
             runtime_sockets: crate::runtime_socket::reachable(
                 root,
                 &crate::runtime_socket::places(mounts),
+            ),
+            node_processes: crate::node_processes::shown_at(
+                root,
+                &crate::node_processes::places(mounts),
             ),
         }
     }

@@ -54,6 +54,10 @@ pub const CAP_DAC_READ_SEARCH: u32 = 2;
 /// Bit number of CAP_SYS_ADMIN: with it, `mount -o remount,rw /` works.
 pub const CAP_SYS_ADMIN: u32 = 21;
 
+/// Bit number of CAP_SYS_PTRACE: with it, ptrace access to any process of
+/// the user namespace, `/proc/PID/root` included.
+pub const CAP_SYS_PTRACE: u32 = 19;
+
 /// Bit number of CAP_SYS_MODULE: with it, init_module(2) loads code into
 /// the kernel.
 pub const CAP_SYS_MODULE: u32 = 16;

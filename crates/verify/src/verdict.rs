@@ -9,7 +9,9 @@ use crate::mountinfo::{self, MountEntry};
 use crate::probe::{Outcome, Probe};
 use crate::report::MountReport;
 use crate::root::{RootFacts, SystemDir};
-use crate::status::{CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, CAP_SYS_MODULE, ProcStatus};
+use crate::status::{
+    CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_PTRACE, ProcStatus,
+};
 use crate::userns::UserNamespace;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -176,6 +178,7 @@ pub fn reasons(
         None => {}
     }
     reasons.extend(module_reason(status, kernel));
+    reasons.extend(ptrace_reason(status, kernel, facts));
     reasons.extend(shocker_reason(root_id, mounts, status, kernel));
     reasons.extend(
         probes
@@ -384,6 +387,26 @@ fn module_reason(status: &ProcStatus, kernel: Kernel) -> Option<String> {
         "CAP_SYS_MODULE is {how}, and kernel.modules_disabled is not 1: finit_module(2) of \
          a module written to any writable mount runs code in the node's kernel, which can \
          remount / read-write"
+    ))
+}
+
+/// CAP_SYS_PTRACE in the node's user namespace, with a proc of the node's
+/// PID namespace in view (`hostPID: true`, see [`crate::node_processes`]):
+/// ptrace read access to a node process opens its `/proc/PID/root`, the
+/// node's own root for most of them, writable, read-only root or not. Not
+/// in a nested user namespace, where the capability does not cover the
+/// node's processes.
+fn ptrace_reason(status: &ProcStatus, kernel: Kernel, facts: &RootFacts) -> Option<String> {
+    if kernel.user_namespace != UserNamespace::Initial {
+        return None;
+    }
+    let proc = facts.node_processes.as_deref()?;
+    let how = held(status, CAP_SYS_PTRACE)?.how();
+    Some(format!(
+        "CAP_SYS_PTRACE is {how}, and {proc} shows the node's processes (kernel threads are \
+         in view: the node's PID namespace, as with hostPID): {proc}/PID/root of a node \
+         process is that process's root, the node's own / for most of them, which the \
+         capability opens for writing"
     ))
 }
 

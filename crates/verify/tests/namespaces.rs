@@ -14,11 +14,13 @@
 //!
 //! The host's own root is writable and the tests run with CAP_SYS_ADMIN, so
 //! the helper is started under `setpriv --bounding-set
-//! -sys_admin,-dac_read_search,-sys_module --inh-caps …` (the same):
-//! after exec it has every capability but CAP_SYS_ADMIN,
-//! CAP_DAC_READ_SEARCH and CAP_SYS_MODULE, none of which a runtime grants
-//! by default: the situation of a container that can neither remount `/`,
-//! nor open files by handle, nor load kernel code.
+//! -sys_admin,-dac_read_search,-sys_module,-sys_ptrace --inh-caps …` (the
+//! same): after exec it has every capability but CAP_SYS_ADMIN,
+//! CAP_DAC_READ_SEARCH, CAP_SYS_MODULE and CAP_SYS_PTRACE, none of which a
+//! runtime grants by default: the situation of a container that can
+//! neither remount `/`, nor open files by handle, nor load kernel code,
+//! nor open the roots of the node's processes (the namespaces share the
+//! host's PID namespace and /proc, as a `hostPID` pod does).
 
 use clap::Parser;
 use serde_json::Value;
@@ -46,15 +48,15 @@ shift 2
 exec "$@"
 "#;
 
-/// Prefix that drops CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH and CAP_SYS_MODULE
-/// from the bounding and inheritable sets, so the exec'd program (root)
-/// gets every capability but those three.
+/// Prefix that drops CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH, CAP_SYS_MODULE
+/// and CAP_SYS_PTRACE from the bounding and inheritable sets, so the
+/// exec'd program (root) gets every capability but those four.
 const CONTAINER_CAPS: &[&str] = &[
     "setpriv",
     "--bounding-set",
-    "-sys_admin,-dac_read_search,-sys_module",
+    "-sys_admin,-dac_read_search,-sys_module,-sys_ptrace",
     "--inh-caps",
-    "-sys_admin,-dac_read_search,-sys_module",
+    "-sys_admin,-dac_read_search,-sys_module,-sys_ptrace",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -232,6 +234,10 @@ fn main() {
             writable_etc_bind_fails_naming_etc,
         ),
         ("sys_admin_alone_fails", sys_admin_alone_fails),
+        (
+            "ptrace_with_the_nodes_processes_in_view_fails",
+            ptrace_with_the_nodes_processes_in_view_fails,
+        ),
         (
             "sys_module_fails_where_modules_load",
             sys_module_fails_where_modules_load,
@@ -743,9 +749,9 @@ fn dac_read_search_with_a_writable_disk_mount_fails() {
     let command = [
         "setpriv",
         "--bounding-set",
-        "-sys_admin,-sys_module",
+        "-sys_admin,-sys_module,-sys_ptrace",
         "--inh-caps",
-        "-sys_admin,-sys_module",
+        "-sys_admin,-sys_module,-sys_ptrace",
         "/proc/self/fd/3",
         HELPER_FLAG,
         "--format",
@@ -759,13 +765,55 @@ fn dac_read_search_with_a_writable_disk_mount_fails() {
     let report = json(&out);
     assert_eq!(mount(&report, "/mnt")[0]["backing"], "disk");
     assert!(has_cap(&report, "effective", "CAP_DAC_READ_SEARCH"));
-    let reasons = reasons(&report);
+    assert_only_reason(
+        &report,
+        "CAP_DAC_READ_SEARCH is in the effective capability set, and /mnt is writable on the node's disk",
+    );
+}
+
+/// The report has one reason, which starts with `start`.
+fn assert_only_reason(report: &Value, start: &str) {
+    let reasons = reasons(report);
     assert_eq!(reasons.len(), 1, "{reasons:?}");
-    assert!(
-        reasons[0].starts_with(
-            "CAP_DAC_READ_SEARCH is in the effective capability set, and /mnt is writable on the node's disk"
-        ),
-        "{reasons:?}"
+    assert!(reasons[0].starts_with(start), "{reasons:?}");
+}
+
+fn ptrace_with_the_nodes_processes_in_view_fails() {
+    // These namespaces share the host's PID namespace and its /proc (what
+    // `hostPID: true` gives a pod): the node's processes, kernel threads
+    // included, are in view. With CAP_SYS_PTRACE, /proc/PID/root of a
+    // node process (here a `sleep` of the host, with every capability)
+    // is the node's own root, writable: checked by access(2) before
+    // verify runs, with CAP_SYS_PTRACE and, refused, without it. Nothing
+    // is written.
+    let mut node_process = Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("start sleep");
+    let node_root_etc = format!("/proc/{}/root/etc", node_process.id());
+    const KEEP_PTRACE: &str = "-sys_admin,-dac_read_search,-sys_module";
+    const DROP_PTRACE: &str = "-sys_admin,-dac_read_search,-sys_module,-sys_ptrace";
+    let container_caps = |drop: &str| format!("setpriv --bounding-set {drop} --inh-caps {drop}");
+    let script = format!(
+        "{} test -w {node_root_etc} && {} sh -c '! test -w {node_root_etc}' \
+         && exec {} /proc/self/fd/3 \"$@\"",
+        container_caps(KEEP_PTRACE),
+        container_caps(DROP_PTRACE),
+        container_caps(KEEP_PTRACE),
+    );
+    let command = ["sh", "-c", &script, "sh", HELPER_FLAG, "--format", "json"];
+    let out = logged(
+        "verify keeping CAP_SYS_PTRACE",
+        namespace_command(RO_ROOT_TMPFS, Caps::Keep, &command),
+    );
+    node_process.kill().expect("stop sleep");
+    node_process.wait().expect("reap sleep");
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert!(has_cap(&report, "effective", "CAP_SYS_PTRACE"));
+    assert_only_reason(
+        &report,
+        "CAP_SYS_PTRACE is in the effective capability set, and /proc shows the node's processes",
     );
 }
 
@@ -808,9 +856,9 @@ fn sys_admin_alone_fails() {
     let command = [
         "setpriv",
         "--bounding-set",
-        "-sys_module",
+        "-sys_module,-sys_ptrace",
         "--inh-caps",
-        "-sys_module",
+        "-sys_module,-sys_ptrace",
         "/proc/self/fd/3",
         HELPER_FLAG,
         "--format",
@@ -844,9 +892,9 @@ fn sys_module_fails_where_modules_load() {
     let command = [
         "setpriv",
         "--bounding-set",
-        "-sys_admin,-dac_read_search",
+        "-sys_admin,-dac_read_search,-sys_ptrace",
         "--inh-caps",
-        "-sys_admin,-dac_read_search",
+        "-sys_admin,-dac_read_search,-sys_ptrace",
         "/proc/self/fd/3",
         HELPER_FLAG,
         "--format",
