@@ -8,6 +8,7 @@
 //! Exit status: 0 pass, 1 fail, 2 error.
 
 pub mod classify;
+pub mod held;
 pub mod kernel;
 pub mod mountinfo;
 pub mod node_processes;
@@ -112,10 +113,11 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     // Where the system paths really lead (symlinks followed in the
     // process's root) and whether the root's own mount is read-only;
     // nothing when the root could not be opened.
-    let facts = root
+    let mut facts = root
         .as_ref()
         .map(|root| crate::root::RootFacts::read(root, &mounts))
         .unwrap_or_default();
+    facts.held = held::read(&proc);
     Ok(Report::new(&mounts, &status, kernel, probes, &facts))
 }
 

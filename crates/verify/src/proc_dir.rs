@@ -41,6 +41,11 @@ impl ProcDir {
         Ok(rustix::fs::fstatfs(&self.fd)?.f_type == rustix::fs::PROC_SUPER_MAGIC)
     }
 
+    /// Opens entry `name` with `flags`.
+    fn open_entry(&self, name: &str, flags: OFlags) -> rustix::io::Result<OwnedFd> {
+        rustix::fs::openat(&self.fd, name, flags, Mode::empty())
+    }
+
     /// Where entry `name` is, for messages.
     pub fn path_of(&self, name: &str) -> PathBuf {
         self.path.join(name)
@@ -48,12 +53,7 @@ impl ProcDir {
 
     /// The whole text of entry `name`.
     pub fn read(&self, name: &str) -> io::Result<String> {
-        let fd = rustix::fs::openat(
-            &self.fd,
-            name,
-            OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        let fd = self.open_entry(name, OFlags::RDONLY | OFlags::CLOEXEC)?;
         let mut text = String::new();
         std::fs::File::from(fd).read_to_string(&mut text)?;
         Ok(text)
@@ -61,13 +61,29 @@ impl ProcDir {
 
     /// Opens directory entry `name` (`root`) as an `O_PATH` descriptor.
     pub fn open_dir(&self, name: &str) -> io::Result<OwnedFd> {
-        rustix::fs::openat(
-            &self.fd,
-            name,
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(io::Error::from)
+        self.open_entry(name, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC)
+            .map_err(io::Error::from)
+    }
+
+    /// The names in directory entry `name` (`fd`), in the order read.
+    pub fn entries(&self, name: &str) -> io::Result<Vec<String>> {
+        let fd = self.open_entry(name, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC)?;
+        let mut names = Vec::new();
+        for entry in rustix::fs::Dir::new(fd)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy();
+            if name != "." && name != ".." {
+                names.push(name.into_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    /// The mount ID (mountinfo field 1) of what entry `name` (`cwd`, a
+    /// magic link) leads to.
+    pub fn mount_id_of(&self, name: &str) -> io::Result<u64> {
+        let fd = self.open_entry(name, OFlags::PATH | OFlags::CLOEXEC)?;
+        crate::root::mount_id_of(&fd)
     }
 
     /// Whether the process is gone: every `/proc/PID` has a `stat`, and the

@@ -66,6 +66,11 @@ pub struct MountReport {
     /// Another mount lies on top of this one (or of a mount it sits in), so
     /// the process cannot reach it: it does not count, writable or not.
     pub covered: bool,
+    /// For a covered mount: what the process still holds in it (`its
+    /// working directory`, `descriptor 5`), through which it reaches the
+    /// mount all the same (see [`crate::held`]).
+    #[serde(skip)]
+    pub held: Option<String>,
     /// When this is another mount of the root's own filesystem (same
     /// device) whose tree overlaps the root's: the path, as the root shows
     /// it, of what this mount shows (`/` when it shows all of the root). A
@@ -111,7 +116,16 @@ impl Report {
         let node_state = mountinfo::node_state_dirs(mounts);
         let mount_reports: Vec<MountReport> = mounts
             .iter()
-            .map(|m| mount_report(m, covered.contains(&m.mount_id), root, &node_state))
+            .map(|m| {
+                let covered = covered.contains(&m.mount_id);
+                // Only a covered mount needs it: the rest is reached anyway.
+                let held = facts
+                    .held
+                    .iter()
+                    .find(|h| covered && h.mount_id == m.mount_id)
+                    .map(|h| h.what.clone());
+                mount_report(m, covered, held, root, &node_state)
+            })
             .collect();
         let reasons = verdict::reasons(root, &mount_reports, status, kernel, &probes, facts);
         let proc_sys_writable = verdict::proc_sys_mount(&mount_reports).is_some();
@@ -305,6 +319,7 @@ impl Report {
 fn mount_report(
     m: &MountEntry,
     covered: bool,
+    held: Option<String>,
     root: Option<&MountEntry>,
     node_state: &[NodeStateDir],
 ) -> MountReport {
@@ -342,6 +357,7 @@ fn mount_report(
         backing,
         system_path: classify::covers_system_path(&m.mount_point),
         covered,
+        held,
         root_filesystem_path,
         node_state_path,
         root_layer,
@@ -1074,6 +1090,7 @@ mod tests {
             magic_linked: Vec::new(),
             runtime_sockets: Vec::new(),
             node_processes: None,
+            held: Vec::new(),
         };
         let r = Report::new(
             &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
@@ -1134,6 +1151,7 @@ mod tests {
                     magic_linked: Vec::new(),
                     runtime_sockets: Vec::new(),
                     node_processes: None,
+                    held: Vec::new(),
                 },
             )
         };

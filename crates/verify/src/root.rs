@@ -81,15 +81,7 @@ impl Root {
     /// root: the kernel's own answer to "which mount would a write in
     /// `dir` go to". `Unsupported` before Linux 5.8 (no `STATX_MNT_ID`).
     pub fn mount_id(&self, dir: &str) -> io::Result<u64> {
-        let fd = self.dir(dir)?;
-        let st = rustix::fs::statx(&fd, "", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID)?;
-        if st.stx_mask & StatxFlags::MNT_ID.bits() == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "statx(2) gave no mount ID (Linux < 5.8)",
-            ));
-        }
-        Ok(st.stx_mnt_id)
+        mount_id_of(&self.dir(dir)?)
     }
 
     /// The target of symlink `path` (as the process sees it; the symlink
@@ -224,6 +216,19 @@ impl Root {
     }
 }
 
+/// The mount ID (mountinfo field 1) of the mount `fd` is in.
+/// `Unsupported` before Linux 5.8 (no `STATX_MNT_ID`).
+pub(crate) fn mount_id_of(fd: &OwnedFd) -> io::Result<u64> {
+    let st = rustix::fs::statx(fd, "", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID)?;
+    if st.stx_mask & StatxFlags::MNT_ID.bits() == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "statx(2) gave no mount ID (Linux < 5.8)",
+        ));
+    }
+    Ok(st.stx_mnt_id)
+}
+
 /// The error of [`Root::mount_of_place`] for a path that leads through a
 /// magic link of `/proc` (`/etc -> /proc/self/root/tmp/etc`). The process
 /// follows it with its own `/proc` (its `self`, its PIDs, its root), which
@@ -268,6 +273,10 @@ pub struct RootFacts {
     pub runtime_sockets: Vec<String>,
     /// See [`crate::node_processes`].
     pub node_processes: Option<String>,
+    /// What the process holds, and where (see [`crate::held`]). Read from
+    /// `/proc/PID`, not the root, by the caller: it is known even when the
+    /// root cannot be opened.
+    pub held: Vec<crate::held::Held>,
 }
 
 impl RootFacts {
@@ -286,6 +295,7 @@ impl RootFacts {
                 root,
                 &crate::node_processes::places(mounts),
             ),
+            held: Vec::new(),
         }
     }
 }

@@ -55,6 +55,7 @@ pub fn reasons(
         .iter()
         .filter(|m| matters(m) && Some(m.mount_id) != root_id)
     {
+        let before = reasons.len();
         if m.mount_point == "/" {
             // Not the root (that one is judged above) but stacked on it:
             // see mountinfo::covered for why it is reached.
@@ -107,6 +108,16 @@ pub fn reasons(
                  it the process changes other containers' files, and its own root's layers \
                  where the runtime keeps them on the same filesystem",
                 m.mount_point, m.fs_type, m.source
+            ));
+        }
+        // A covered mount counts only through what the process holds in
+        // it: the reason says so, or it would name an unreachable place.
+        if let (Some(held), Some(reason)) = (
+            &m.held,
+            reasons.get_mut(before..).and_then(<[String]>::first_mut),
+        ) {
+            reason.push_str(&format!(
+                " (a later mount covers it, but the process holds {held} in it)"
             ));
         }
     }
@@ -452,7 +463,9 @@ fn shocker_reason(
 }
 
 pub fn matters(mount: &MountReport) -> bool {
-    !mount.read_only && !mount.covered && mount.kernel_interface != Some(KernelInterface::Ignored)
+    !mount.read_only
+        && (!mount.covered || mount.held.is_some())
+        && mount.kernel_interface != Some(KernelInterface::Ignored)
 }
 
 /// One reason per failing kernel interface: mounts failing for the same

@@ -230,6 +230,10 @@ fn main() {
         ),
         ("writable_root_fails", writable_root_fails),
         (
+            "pid_with_working_directory_in_a_covered_writable_alias_fails",
+            pid_with_working_directory_in_a_covered_writable_alias_fails,
+        ),
+        (
             "writable_etc_bind_fails_naming_etc",
             writable_etc_bind_fails_naming_etc,
         ),
@@ -1275,6 +1279,39 @@ fn pid_in_ro_namespace_passes() {
     assert_tmp_is_writable_memory(&report);
     // Probes go through /proc/PID/root, i.e. the target's mounts.
     assert_probes_all_erofs(&report);
+}
+
+/// Read-only root; the root bound writable at /tmp/alias, the shell's
+/// working directory moved into that alias, then a read-only tmpfs
+/// mounted over /tmp/alias: path lookups no longer reach the alias, but
+/// the working directory (inherited by the `sleep` exec'd next) still is
+/// in it, and the root's files are writable from there (checked by
+/// access(2); nothing is written).
+const RO_ROOT_CWD_IN_COVERED_ALIAS: &str = "mount -t tmpfs tmpfs /tmp && mkdir /tmp/alias \
+     && mount --bind / /tmp/alias && cd /tmp/alias && mount -t tmpfs -o ro tmpfs /tmp/alias \
+     && mount -o remount,bind,ro / && test -w etc && ! test -w /etc && ! test -w /tmp/alias";
+
+fn pid_with_working_directory_in_a_covered_writable_alias_fails() {
+    let sleeper = Sleeper::start(RO_ROOT_CWD_IN_COVERED_ALIAS);
+    let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_only_reason(
+        &report,
+        "writable mount at /tmp/alias shows / of the root filesystem",
+    );
+    assert!(
+        reasons(&report)[0].ends_with(
+            "(a later mount covers it, but the process holds its working directory in it)"
+        ),
+        "{:?}",
+        reasons(&report)
+    );
+    // Bottom first: the alias, then the read-only cover on it.
+    assert_eq!(
+        read_only_and_covered(&report, "/tmp/alias"),
+        [(false, true), (true, false)]
+    );
 }
 
 fn pid_in_rw_etc_namespace_fails() {
