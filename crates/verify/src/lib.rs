@@ -94,10 +94,15 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     // Opened once: every read below is of this process, even if it exits
     // and its PID is reused meanwhile (see proc_dir).
     let proc = open_proc(&proc_path, args.pid)?;
-    let mounts = mountinfo::parse(&read_of(&proc, "mountinfo", args.pid)?)
+    let mounts = mountinfo::parse_bytes(&read_of(&proc, "mountinfo", args.pid)?)
         .map_err(|e| format!("cannot parse {}: {e}", proc.path_of("mountinfo").display()))?;
-    let status = status::parse(&read_of(&proc, "status", args.pid)?)
-        .map_err(|e| format!("cannot parse {}: {e}", proc.path_of("status").display()))?;
+    // `Name:` is whatever the process called itself (prctl PR_SET_NAME),
+    // bytes the kernel shows as they are; the fields read are ASCII, so a
+    // name that is not UTF-8 must not stop the inspection.
+    let status = status::parse(&String::from_utf8_lossy(&read_of(
+        &proc, "status", args.pid,
+    )?))
+    .map_err(|e| format!("cannot parse {}: {e}", proc.path_of("status").display()))?;
     // The root the process sees, opened once for every lookup inside it.
     let root = open_root(&proc, args.pid);
     let kernel = Kernel::read(
@@ -166,8 +171,8 @@ fn open_root(proc: &ProcDir, pid: Option<u32>) -> Result<Root, String> {
 /// Reads entry `name` of `proc` (the `/proc/PID` of process `pid`, `None`
 /// for self). When that fails because the process has exited, the message
 /// says so.
-fn read_of(proc: &ProcDir, name: &str, pid: Option<u32>) -> Result<String, String> {
-    proc.read(name).map_err(|e| {
+fn read_of(proc: &ProcDir, name: &str, pid: Option<u32>) -> Result<Vec<u8>, String> {
+    proc.read_bytes(name).map_err(|e| {
         format!(
             "cannot read {}: {e}{}",
             proc.path_of(name).display(),

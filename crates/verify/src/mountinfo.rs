@@ -74,14 +74,32 @@ impl fmt::Display for ParseError {
 /// Parses the whole file; blank lines are skipped, any malformed line is an
 /// error (a half-understood mount table must not produce a verdict).
 pub fn parse(text: &str) -> Result<Vec<MountEntry>, ParseError> {
-    text.lines()
+    parse_bytes(text.as_bytes())
+}
+
+/// [`parse`] of the file's bytes. The kernel shows paths as they are but
+/// for its four escapes, so a mount point need not be UTF-8; mount paths
+/// are compared as text, and two that differ only in such bytes would
+/// compare equal if replaced (a mount "covered" by one at another place),
+/// so such a line is an error naming it, not a guess.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<MountEntry>, ParseError> {
+    bytes
+        .split(|b| *b == b'\n')
         .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
+        .filter(|(_, line)| !line.trim_ascii().is_empty())
         .map(|(i, line)| {
-            parse_line(line).map_err(|reason| ParseError {
+            let error = |reason| ParseError {
                 line: i + 1,
                 reason,
-            })
+            };
+            let line = std::str::from_utf8(line).map_err(|e| {
+                error(format!(
+                    "byte {} is not UTF-8 (a mount path or source with such a name: verify \
+                     compares them as text and cannot judge this mount table)",
+                    e.valid_up_to() + 1
+                ))
+            })?;
+            parse_line(line).map_err(error)
         })
         .collect()
 }
@@ -485,6 +503,16 @@ mod tests {
         assert!(m[0].read_only());
         assert!(m[1].read_only());
         assert!(!m[2].read_only(), "errors=remount-ro is not ro");
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_an_error_naming_it() {
+        let text = b"1 0 8:1 / / ro - ext4 /dev/sda1 ro\n\
+                     2 1 0:40 / /mnt/\xff rw - tmpfs tmpfs rw\n";
+        let e = parse_bytes(text).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.reason.starts_with("byte 17 is not UTF-8"), "{e}");
+        assert_eq!(parse_bytes(&text[..35]).unwrap().len(), 1);
     }
 
     #[test]

@@ -59,6 +59,16 @@ impl ProcDir {
         Ok(text)
     }
 
+    /// The whole content of entry `name`, as bytes: for files that show
+    /// names the process chose (its `Name:` in `status`, mount paths in
+    /// `mountinfo`), which need not be UTF-8.
+    pub fn read_bytes(&self, name: &str) -> io::Result<Vec<u8>> {
+        let fd = self.open_entry(name, OFlags::RDONLY | OFlags::CLOEXEC)?;
+        let mut bytes = Vec::new();
+        std::fs::File::from(fd).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+
     /// Opens directory entry `name` (`root`) as an `O_PATH` descriptor.
     pub fn open_dir(&self, name: &str) -> io::Result<OwnedFd> {
         self.open_entry(name, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC)

@@ -230,6 +230,10 @@ fn main() {
         ),
         ("writable_root_fails", writable_root_fails),
         (
+            "pid_whose_name_is_not_utf8_is_judged",
+            pid_whose_name_is_not_utf8_is_judged,
+        ),
+        (
             "pid_with_working_directory_in_a_covered_writable_alias_fails",
             pid_with_working_directory_in_a_covered_writable_alias_fails,
         ),
@@ -1327,6 +1331,37 @@ fn pid_in_rw_etc_namespace_fails() {
         text.lines()
             .any(|l| l.contains("/etc") && l.ends_with("SYSTEM PATH")),
         "{text}"
+    );
+}
+
+fn pid_whose_name_is_not_utf8_is_judged() {
+    // A process names itself (prctl PR_SET_NAME) with a byte that is not
+    // UTF-8; /proc/PID/status shows its Name as it is. The process is
+    // judged all the same (here the host's own writable root fails it),
+    // not an error anybody in the container can provoke.
+    let child = Command::new("python3")
+        .args([
+            "-c",
+            "import ctypes, sys, time\n\
+             ctypes.CDLL(None).prctl(15, b'ev\\xffil', 0, 0, 0)\n\
+             print('named', flush=True)\n\
+             time.sleep(60)",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start python3");
+    let mut child = Sleeper(child);
+    let mut ready = [0u8; 6];
+    std::io::Read::read_exact(child.0.stdout.as_mut().expect("stdout"), &mut ready)
+        .expect("python3 named itself");
+    let status = std::fs::read(format!("/proc/{}/status", child.pid())).expect("status");
+    assert!(status.starts_with(b"Name:\tev\xffil\n"), "{status:?}");
+    let out = verify_here(&["--pid", &child.pid(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let reasons = reasons(&json(&out));
+    assert!(
+        reasons[0].starts_with("root filesystem / is writable ("),
+        "{reasons:?}"
     );
 }
 
