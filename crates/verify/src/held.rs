@@ -13,6 +13,9 @@ pub struct Held {
     pub what: String,
     /// The mount ID (mountinfo field 1) it is in.
     pub mount_id: u64,
+    /// A directory: `openat(2)` relative to it, `..` included, walks on
+    /// from there.
+    pub directory: bool,
 }
 
 /// The working directory and every open descriptor of the process whose
@@ -22,24 +25,32 @@ pub struct Held {
 /// mount table still judges everything path lookups reach.
 pub fn read(proc: &ProcDir) -> Vec<Held> {
     let mut held = Vec::new();
-    if let Ok(mount_id) = proc.mount_id_of("cwd") {
+    if let Ok(mount_id) = proc.dir_mount_id("cwd") {
         held.push(Held {
             what: "its working directory".to_string(),
             mount_id,
+            directory: true,
         });
     }
     for fd in proc.entries("fd").unwrap_or_default() {
-        let Some(mount_id) = proc
+        let what = format!("descriptor {fd}");
+        if let Ok(mount_id) = proc.dir_mount_id(&format!("fd/{fd}")) {
+            held.push(Held {
+                what,
+                mount_id,
+                directory: true,
+            });
+        } else if let Some(mount_id) = proc
             .read(&format!("fdinfo/{fd}"))
             .ok()
             .and_then(|info| fdinfo_mount_id(&info))
-        else {
-            continue;
-        };
-        held.push(Held {
-            what: format!("descriptor {fd}"),
-            mount_id,
-        });
+        {
+            held.push(Held {
+                what,
+                mount_id,
+                directory: false,
+            });
+        }
     }
     held
 }
@@ -73,11 +84,13 @@ mod tests {
         let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
         let held = read(&proc);
         assert_eq!(held[0].what, "its working directory");
+        assert!(held[0].directory);
         let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).unwrap();
         let open = held
             .iter()
             .find(|h| h.what == format!("descriptor {fd}"))
             .unwrap();
         assert_eq!(Some(open.mount_id), fdinfo_mount_id(&info));
+        assert!(!open.directory);
     }
 }

@@ -89,10 +89,11 @@ impl ProcDir {
         Ok(names)
     }
 
-    /// The mount ID (mountinfo field 1) of what entry `name` (`cwd`, a
-    /// magic link) leads to.
-    pub fn mount_id_of(&self, name: &str) -> io::Result<u64> {
-        let fd = self.open_entry(name, OFlags::PATH | OFlags::CLOEXEC)?;
+    /// The mount ID (mountinfo field 1) of the directory entry `name`
+    /// (`cwd`, `fd/3`: a magic link) leads to; `ENOTDIR` when it is no
+    /// directory.
+    pub fn dir_mount_id(&self, name: &str) -> io::Result<u64> {
+        let fd = self.open_entry(name, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC)?;
         crate::root::mount_id_of(&fd)
     }
 

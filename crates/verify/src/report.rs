@@ -1074,6 +1074,42 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_held_on_a_mount_outside_the_view_fails() {
+        use crate::held::Held;
+        let held = |mount_id, directory| Held {
+            what: "descriptor 7".to_string(),
+            mount_id,
+            directory,
+        };
+        let judge = |held: Vec<Held>, root_mount_id| {
+            Report::new(
+                &mountinfo::parse(RUNTIME_LAYOUT).unwrap(),
+                &root_without_sys_admin(),
+                Kernel::NODE,
+                Vec::new(),
+                &RootFacts {
+                    root_mount_id,
+                    held,
+                    ..RootFacts::default()
+                },
+            )
+            .reasons
+        };
+        // Mount 9999 is in no line of the sample: outside the root.
+        let reasons = judge(vec![held(9999, true)], None);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0]
+                .starts_with("the process holds descriptor 7 outside its root (on mount 9999"),
+            "{reasons:?}"
+        );
+        // A file there reaches only itself; the root's own mount, even
+        // when mountinfo leaves it out (a chroot), is inside.
+        assert!(judge(vec![held(9999, false)], None).is_empty());
+        assert!(judge(vec![held(9999, true)], Some(9999)).is_empty());
+    }
+
+    #[test]
     fn system_paths_leading_into_a_writable_mount_fail() {
         // The root's /etc and /usr/lib are symlinks into the writable /tmp
         // (53); /bin is the read-only root's own (43), /sbin leads into the
@@ -1090,6 +1126,7 @@ mod tests {
             magic_linked: Vec::new(),
             runtime_sockets: Vec::new(),
             node_processes: None,
+            root_mount_id: None,
             held: Vec::new(),
         };
         let r = Report::new(
@@ -1151,6 +1188,7 @@ mod tests {
                     magic_linked: Vec::new(),
                     runtime_sockets: Vec::new(),
                     node_processes: None,
+                    root_mount_id: None,
                     held: Vec::new(),
                 },
             )

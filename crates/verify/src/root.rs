@@ -273,6 +273,9 @@ pub struct RootFacts {
     pub runtime_sockets: Vec<String>,
     /// See [`crate::node_processes`].
     pub node_processes: Option<String>,
+    /// The mount ID of the mount the root directory is in (known even
+    /// when mountinfo leaves that mount out, as for a chroot).
+    pub root_mount_id: Option<u64>,
     /// What the process holds, and where (see [`crate::held`]). Read from
     /// `/proc/PID`, not the root, by the caller: it is known even when the
     /// root cannot be opened.
@@ -295,6 +298,7 @@ impl RootFacts {
                 root,
                 &crate::node_processes::places(mounts),
             ),
+            root_mount_id: root.mount_id("/").ok(),
             held: Vec::new(),
         }
     }

@@ -121,6 +121,7 @@ pub fn reasons(
             ));
         }
     }
+    reasons.extend(outside_root_reasons(root_id, mounts, facts));
     reasons.extend(symlinked_system_dir_reasons(
         root_id,
         mounts,
@@ -207,6 +208,39 @@ pub fn reasons(
             }),
     );
     reasons
+}
+
+/// Directories the process holds (its working directory, a directory
+/// descriptor) on a mount outside its view: mountinfo shows every mount
+/// at or below the process's root, so such a directory is outside the
+/// root, as after chroot(2) without a chdir into the new root. Relative
+/// lookups from it, `..` included, walk the filesystem around the root,
+/// whatever the root's mode. Judged only when the root's own mount is
+/// known (from mountinfo or statx), since a chroot into a directory that
+/// is no mount point leaves that mount out of mountinfo too.
+fn outside_root_reasons(
+    root_id: Option<u64>,
+    mounts: &[MountReport],
+    facts: &RootFacts,
+) -> Vec<String> {
+    let Some(root_id) = facts.root_mount_id.or(root_id) else {
+        return Vec::new();
+    };
+    facts
+        .held
+        .iter()
+        .filter(|h| {
+            h.directory && h.mount_id != root_id && !mounts.iter().any(|m| m.mount_id == h.mount_id)
+        })
+        .map(|h| {
+            format!(
+                "the process holds {} outside its root (on mount {}, which its mountinfo does \
+                 not show: chroot(2) without a chdir into the new root): `..` from there \
+                 walks the filesystem around the root, read-only root or not",
+                h.what, h.mount_id
+            )
+        })
+        .collect()
 }
 
 /// System paths whose lookup ends, through a symlink of the root

@@ -230,6 +230,10 @@ fn main() {
         ),
         ("writable_root_fails", writable_root_fails),
         (
+            "pid_with_working_directory_outside_its_root_fails",
+            pid_with_working_directory_outside_its_root_fails,
+        ),
+        (
             "pid_whose_name_is_not_utf8_is_judged",
             pid_whose_name_is_not_utf8_is_judged,
         ),
@@ -1681,7 +1685,41 @@ fn pid_chrooted_into_a_directory_is_judged_by_statfs() {
             ]
         };
         assert_eq!(root_reasons, expected, "read-only: {read_only}");
+        // chroot(1) moves into the new root: nothing is held outside it.
+        let outside: Vec<String> = reasons(&report)
+            .into_iter()
+            .filter(|r| r.contains("outside its root"))
+            .collect();
+        assert_eq!(outside, Vec::<String>::new());
     }
+}
+
+/// The process chroots into the read-only jail of
+/// [`chroot_in_a_subdirectory`] without moving into it (chroot(2) alone,
+/// no chdir): its working directory stays in the namespace's writable
+/// root, outside its own, and `..` from there reaches everything around.
+const CHROOT_WITHOUT_CHDIR: &str =
+    "import os; os.chroot('/mnt/c'); os.execvp('sleep', ['sleep', '60'])";
+
+fn pid_with_working_directory_outside_its_root_fails() {
+    let sleeper = Sleeper::start_command(
+        &chroot_in_a_subdirectory(true),
+        &["python3", "-c", CHROOT_WITHOUT_CHDIR],
+    );
+    let out = verify_here(&["--pid", &sleeper.pid(), "--format", "json"]);
+    drop(sleeper);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["rootReadOnly"], true);
+    let outside: Vec<String> = reasons(&report)
+        .into_iter()
+        .filter(|r| r.contains("outside its root"))
+        .collect();
+    assert_eq!(outside.len(), 1, "{report}");
+    assert!(
+        outside[0].starts_with("the process holds its working directory outside its root"),
+        "{outside:?}"
+    );
 }
 
 /// Runs verify in this (host) namespace as UID/GID 65534 with no
