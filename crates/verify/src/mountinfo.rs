@@ -362,6 +362,21 @@ pub fn node_state_path<'d>(m: &MountEntry, dirs: &'d [NodeStateDir]) -> Option<&
     })
 }
 
+/// The path (field 4) of a system directory of the node's own root
+/// filesystem that `m` shows (`/etc` for a hostPath of the node's `/etc`),
+/// if `m` is on the filesystem of a [`NodeStateDir`] under `/var/lib/` of
+/// its filesystem: where the kubelet's or the runtime's per-pod files lie
+/// at `/var/lib/…` of their filesystem, that filesystem is the node's `/`
+/// (a separate `/var` would show them at `/lib/…`). `m`'s tree then is at
+/// or above a system path of the node: its programs, libraries or
+/// configuration, which run as root on the node. `None` otherwise.
+pub fn node_system_path<'m>(m: &'m MountEntry, dirs: &[NodeStateDir]) -> Option<&'m str> {
+    let on_node_root = dirs
+        .iter()
+        .any(|d| !d.root_layer && d.device == m.device && d.path.starts_with("/var/lib/"));
+    (on_node_root && classify::covers_system_path(&m.root)).then_some(m.root.as_str())
+}
+
 /// Mounts the process cannot reach, by mount ID: one with another mount
 /// stacked on it at the same mount point (path lookup finds the top of the
 /// stack), one under a later mount of the same parent on a directory above
@@ -513,6 +528,26 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(e.reason.starts_with("byte 17 is not UTF-8"), "{e}");
         assert_eq!(parse_bytes(&text[..35]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_system_directory_of_the_nodes_root_filesystem_is_named() {
+        // 8:1 holds the kubelet's files under /var/lib/: the node's `/`.
+        // 8:2 holds them under /lib/: a separate /var, whose /lib is the
+        // node's /var/lib, no system path.
+        let m = parse(
+            "43 42 0:50 / / ro - overlay overlay ro\n\
+             50 43 8:1 /var/lib/kubelet/pods/u1/etc-hosts /etc/hosts rw - ext4 /dev/sda1 rw\n\
+             51 43 8:2 /lib/kubelet/pods/u1/etc-hostname /etc/hostname rw - ext4 /dev/sda2 rw\n\
+             60 43 8:1 /usr /host/usr rw - ext4 /dev/sda1 rw\n\
+             61 43 8:1 /opt/data /data rw - ext4 /dev/sda1 rw\n\
+             62 43 8:2 /lib /host/var-lib rw - ext4 /dev/sda2 rw\n\
+             63 43 8:3 /etc /pv rw - ext4 /dev/sdb rw\n",
+        )
+        .unwrap();
+        let dirs = node_state_dirs(&m);
+        let shown: Vec<Option<&str>> = m.iter().map(|m| node_system_path(m, &dirs)).collect();
+        assert_eq!(shown, [None, None, None, Some("/usr"), None, None, None]);
     }
 
     #[test]

@@ -85,6 +85,11 @@ pub struct MountReport {
     /// lower directory on the node), not a directory of every pod's files.
     #[serde(skip)]
     pub root_layer: bool,
+    /// When this mount shows a directory of the node's own root filesystem
+    /// at or above a system path (a hostPath of the node's `/etc`): that
+    /// path (see [`mountinfo::node_system_path`]).
+    #[serde(skip)]
+    pub node_system_path: Option<String>,
     /// `None` unless `backing` is pseudo; then what the kernel interface
     /// means for the verdict (a covered one is always `Ignored`).
     pub kernel_interface: Option<KernelInterface>,
@@ -202,6 +207,7 @@ impl Report {
                     (true, _) => "  SYSTEM PATH",
                     (false, _) if verdict::shows_root_system_path(m) => "  ROOT FILESYSTEM",
                     (false, _) if m.node_state_path.is_some() => "  NODE STATE",
+                    (false, _) if m.node_system_path.is_some() => "  NODE SYSTEM PATH",
                     (false, Some(KernelInterface::Fails(_))) => "  NODE KERNEL INTERFACE",
                     (false, _) => "",
                 };
@@ -324,6 +330,7 @@ fn mount_report(
     node_state: &[NodeStateDir],
 ) -> MountReport {
     let root_filesystem_path = root.and_then(|root| mountinfo::root_filesystem_path(m, root));
+    let node_system_path = mountinfo::node_system_path(m, node_state).map(str::to_string);
     let node_state = mountinfo::node_state_path(m, node_state);
     let root_layer = node_state.is_some_and(|d| d.root_layer);
     let node_state_path = node_state.map(|d| d.path.clone());
@@ -331,7 +338,10 @@ fn mount_report(
     // runtime's mask (a tmpfs on /proc/kcore); one that shows the root
     // filesystem's or the node's pod files is what it shows, wherever it
     // is mounted.
-    let backing = if root_filesystem_path.is_some() || node_state_path.is_some() {
+    let backing = if root_filesystem_path.is_some()
+        || node_state_path.is_some()
+        || node_system_path.is_some()
+    {
         classify::backing_of_type(&m.fs_type, &m.source)
     } else {
         classify::backing(&m.fs_type, &m.source, &m.mount_point)
@@ -361,6 +371,7 @@ fn mount_report(
         root_filesystem_path,
         node_state_path,
         root_layer,
+        node_system_path,
         kernel_interface,
     }
 }

@@ -109,6 +109,14 @@ pub fn reasons(
                  where the runtime keeps them on the same filesystem",
                 m.mount_point, m.fs_type, m.source
             ));
+        } else if let Some(path) = &m.node_system_path {
+            reasons.push(format!(
+                "writable mount at {} shows {path} of the node's root filesystem ({} from {}, \
+                 where this pod's /etc/hosts, /etc/hostname or /etc/resolv.conf lie under \
+                 /var/lib/), at or above a system path of the node: what is written there runs \
+                 as root on the node, which can then change this container's root",
+                m.mount_point, m.fs_type, m.source
+            ));
         }
         // A covered mount counts only through what the process holds in
         // it: the reason says so, or it would name an unreachable place.

@@ -230,6 +230,10 @@ fn main() {
         ),
         ("writable_root_fails", writable_root_fails),
         (
+            "writable_node_etc_on_the_pod_state_disk_fails",
+            writable_node_etc_on_the_pod_state_disk_fails,
+        ),
+        (
             "pid_with_working_directory_outside_its_root_fails",
             pid_with_working_directory_outside_its_root_fails,
         ),
@@ -969,6 +973,22 @@ fn writable_node_disk_holding_pod_state_fails() {
             "{own}"
         );
     }
+}
+
+fn writable_node_etc_on_the_pod_state_disk_fails() {
+    // The node's disk of RO_ROOT_NODE_DISK, with its own /etc (a hostPath
+    // of the node's /etc) bound writable at /tmp/host-etc; the disk's own
+    // mount is gone, as in pod_binds_from_the_node_disk_pass. The kubelet's
+    // files lie at /var/lib/kubelet/… of that disk: it is the node's `/`.
+    let setup = format!(
+        "{RO_ROOT_NODE_DISK} && mkdir /tmp/node/etc /tmp/host-etc \
+         && mount --bind /tmp/node/etc /tmp/host-etc && umount /tmp/node"
+    );
+    fails_for_one_reason(
+        &setup,
+        &[],
+        "writable mount at /tmp/host-etc shows /etc of the node's root filesystem",
+    );
 }
 
 fn pod_binds_from_the_node_disk_pass() {
