@@ -119,16 +119,21 @@ impl Report {
         let root = mountinfo::root_mount(mounts);
         let covered = mountinfo::covered(mounts);
         let node_state = mountinfo::node_state_dirs(mounts);
+        // By mount ID, the first thing held there: a process may hold
+        // thousands of descriptors, a node's table thousands of mounts.
+        let mut held_in: std::collections::HashMap<u64, &str> = std::collections::HashMap::new();
+        for h in &facts.held {
+            held_in.entry(h.mount_id).or_insert(&h.what);
+        }
         let mount_reports: Vec<MountReport> = mounts
             .iter()
             .map(|m| {
                 let covered = covered.contains(&m.mount_id);
                 // Only a covered mount needs it: the rest is reached anyway.
-                let held = facts
-                    .held
-                    .iter()
-                    .find(|h| covered && h.mount_id == m.mount_id)
-                    .map(|h| h.what.clone());
+                let held = held_in
+                    .get(&m.mount_id)
+                    .filter(|_| covered)
+                    .map(|what| what.to_string());
                 mount_report(m, covered, held, root, &node_state)
             })
             .collect();
@@ -1082,6 +1087,32 @@ mod tests {
         };
         assert!(judge(&with_ptrace, nested, &facts).is_empty());
         assert!(judge(&restricted(), Kernel::NODE, &facts).is_empty());
+    }
+
+    #[test]
+    fn many_held_descriptors_on_a_large_table_are_judged_quickly() {
+        // 50,000 mounts, a directory descriptor held in each: every pair
+        // compared was 2.5 billion comparisons.
+        let text: String = std::iter::once("1 0 8:1 / / ro - ext4 /dev/sda1 ro\n".to_string())
+            .chain((2..50_002).map(|i| format!("{i} 1 0:{i} / /m/{i} rw - tmpfs t rw\n")))
+            .collect();
+        let held = (2..50_002)
+            .map(|i| crate::held::Held {
+                what: format!("descriptor {i}"),
+                mount_id: i,
+                directory: true,
+            })
+            .collect();
+        let facts = RootFacts {
+            root_mount_id: Some(1),
+            held,
+            ..RootFacts::default()
+        };
+        let mounts = mountinfo::parse(&text).unwrap();
+        let started = std::time::Instant::now();
+        let r = Report::new(&mounts, &restricted(), Kernel::NODE, Vec::new(), &facts);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!(r.reasons, Vec::<String>::new());
     }
 
     #[test]

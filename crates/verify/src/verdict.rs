@@ -234,12 +234,11 @@ fn outside_root_reasons(
     let Some(root_id) = facts.root_mount_id.or(root_id) else {
         return Vec::new();
     };
+    let in_view: std::collections::HashSet<u64> = mounts.iter().map(|m| m.mount_id).collect();
     facts
         .held
         .iter()
-        .filter(|h| {
-            h.directory && h.mount_id != root_id && !mounts.iter().any(|m| m.mount_id == h.mount_id)
-        })
+        .filter(|h| h.directory && h.mount_id != root_id && !in_view.contains(&h.mount_id))
         .map(|h| {
             format!(
                 "the process holds {} outside its root (on mount {}, which its mountinfo does \
