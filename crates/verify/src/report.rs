@@ -34,6 +34,9 @@ pub struct Report {
     /// `/proc/sys` reaches (runtimes bind it read-only).
     pub proc_sys_writable: bool,
     pub user_namespace: UserNamespace,
+    /// The proc mount point where the node's processes are in view (see
+    /// [`crate::node_processes`]), if any.
+    pub node_processes: Option<String>,
     /// `/proc/sys/kernel/core_pattern` exists: the sysctl tree is a Linux
     /// kernel's, not a sandbox's emulation (see [`Kernel::core_pattern`]).
     /// Not in the JSON: it only qualifies `procSysWritable`, which the
@@ -69,7 +72,7 @@ pub struct MountReport {
     /// For a covered mount: what the process still holds in it (`its
     /// working directory`, `descriptor 5`), through which it reaches the
     /// mount all the same (see [`crate::held`]).
-    #[serde(skip)]
+    #[serde(rename = "heldBy")]
     pub held: Option<String>,
     /// When this is another mount of the root's own filesystem (same
     /// device) whose tree overlaps the root's: the path, as the root shows
@@ -88,7 +91,6 @@ pub struct MountReport {
     /// When this mount shows a directory of the node's own root filesystem
     /// at or above a system path (a hostPath of the node's `/etc`): that
     /// path (see [`mountinfo::node_system_path`]).
-    #[serde(skip)]
     pub node_system_path: Option<String>,
     /// `None` unless `backing` is pseudo; then what the kernel interface
     /// means for the verdict (a covered one is always `Ignored`).
@@ -161,6 +163,7 @@ impl Report {
             seccomp: status.seccomp,
             proc_sys_writable,
             user_namespace: kernel.user_namespace,
+            node_processes: facts.node_processes.clone(),
             node_sysctls: kernel.core_pattern,
             probes,
         }
@@ -1633,6 +1636,7 @@ mod tests {
                 "capabilities",
                 "mounts",
                 "noNewPrivs",
+                "nodeProcesses",
                 "probes",
                 "procSysWritable",
                 "reasons",
@@ -1649,9 +1653,11 @@ mod tests {
                 "covered",
                 "executable",
                 "fsType",
+                "heldBy",
                 "kernelInterface",
                 "mountPoint",
                 "nodeStatePath",
+                "nodeSystemPath",
                 "readOnly",
                 "rootFilesystemPath",
                 "source",
@@ -1671,6 +1677,9 @@ mod tests {
         assert_eq!(json["noNewPrivs"], true);
         assert_eq!(json["procSysWritable"], false);
         assert_eq!(json["userNamespace"], "initial");
+        assert_eq!(json["nodeProcesses"], serde_json::Value::Null);
+        assert_eq!(json["mounts"][0]["nodeSystemPath"], serde_json::Value::Null);
+        assert_eq!(json["mounts"][0]["heldBy"], serde_json::Value::Null);
         assert_eq!(json["mounts"][0]["backing"], "overlay");
         assert_eq!(json["mounts"][0]["mountPoint"], "/");
         assert_eq!(

@@ -827,6 +827,7 @@ fn ptrace_with_the_nodes_processes_in_view_fails() {
     assert_eq!(out.status.code(), Some(1));
     let report = json(&out);
     assert!(has_cap(&report, "effective", "CAP_SYS_PTRACE"));
+    assert_eq!(report["nodeProcesses"], "/proc");
     assert_only_reason(
         &report,
         "CAP_SYS_PTRACE is in the effective capability set, and /proc shows the node's processes",
@@ -984,10 +985,15 @@ fn writable_node_etc_on_the_pod_state_disk_fails() {
         "{RO_ROOT_NODE_DISK} && mkdir /tmp/node/etc /tmp/host-etc \
          && mount --bind /tmp/node/etc /tmp/host-etc && umount /tmp/node"
     );
-    fails_for_one_reason(
+    let report = fails_for_one_reason(
         &setup,
         &[],
         "writable mount at /tmp/host-etc shows /etc of the node's root filesystem",
+    );
+    assert_eq!(mount(&report, "/tmp/host-etc")[0]["nodeSystemPath"], "/etc");
+    assert_eq!(
+        mount(&report, "/etc/hosts")[0]["nodeSystemPath"],
+        Value::Null
     );
 }
 
@@ -1339,6 +1345,10 @@ fn pid_with_working_directory_in_a_covered_writable_alias_fails() {
     assert_eq!(
         read_only_and_covered(&report, "/tmp/alias"),
         [(false, true), (true, false)]
+    );
+    assert_eq!(
+        mount(&report, "/tmp/alias")[0]["heldBy"],
+        "its working directory"
     );
 }
 
