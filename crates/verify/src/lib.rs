@@ -118,10 +118,16 @@ pub fn inspect(args: &VerifyArgs) -> Result<Report, String> {
     // Where the system paths really lead (symlinks followed in the
     // process's root) and whether the root's own mount is read-only;
     // nothing when the root could not be opened.
-    let mut facts = root
-        .as_ref()
-        .map(|root| crate::root::RootFacts::read(root, &mounts))
-        .unwrap_or_default();
+    let mut facts = match &root {
+        Ok(root) => crate::root::RootFacts::read(root, &mounts),
+        // Not an error of the run (the mount table is judged), but what
+        // only a look inside the root finds was not looked for: the
+        // verdict says so instead of passing without it.
+        Err(message) => crate::root::RootFacts {
+            unopened: Some(message.clone()),
+            ..Default::default()
+        },
+    };
     facts.held = held::read(&proc);
     Ok(Report::new(&mounts, &status, kernel, probes, &facts))
 }
@@ -159,7 +165,7 @@ fn open_root(proc: &ProcDir, pid: Option<u32>) -> Result<Root, String> {
     root.map_err(|e| {
         let access = match (pid, e.kind()) {
             (Some(pid), std::io::ErrorKind::PermissionDenied) => format!(
-                " (--probe-write with --pid needs ptrace read access to process {pid}: \
+                " (--pid needs ptrace read access to process {pid} to look inside its root: \
                  the same UID and no capability it lacks, or CAP_SYS_PTRACE)"
             ),
             _ => exited(proc, pid),

@@ -1160,6 +1160,7 @@ mod tests {
         // (53); /bin is the read-only root's own (43), /sbin leads into the
         // read-only /sys (46): only the first two count, in one reason.
         let dirs = |pairs: &[(&str, u64)]| RootFacts {
+            unopened: None,
             system_dirs: pairs
                 .iter()
                 .map(|(path, mount_id)| SystemDir {
@@ -1228,6 +1229,7 @@ mod tests {
                 Kernel::NODE,
                 Vec::new(),
                 &RootFacts {
+                    unopened: None,
                     system_dirs: Vec::new(),
                     read_only,
                     magic_linked: Vec::new(),

@@ -258,6 +258,10 @@ pub struct SystemDir {
 /// mount table (empty when the root could not be opened).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RootFacts {
+    /// Why the root could not be opened (with `--pid`: no ptrace access),
+    /// when it could not: then every other fact here is unknown, not
+    /// absent.
+    pub unopened: Option<String>,
     /// See [`system_dirs`].
     pub system_dirs: Vec<SystemDir>,
     /// Whether the mount holding the root directory refuses writes, from
@@ -287,6 +291,7 @@ impl RootFacts {
     pub fn read(root: &Root, mounts: &[crate::mountinfo::MountEntry]) -> RootFacts {
         let (system_dirs, magic_linked) = system_dirs_and_magic_links(root);
         RootFacts {
+            unopened: None,
             system_dirs,
             read_only: root.read_only().ok(),
             magic_linked,

@@ -148,6 +148,13 @@ pub fn reasons(
             facts.magic_linked.join(", ")
         ));
     }
+    if let Some(why) = &facts.unopened {
+        reasons.push(format!(
+            "cannot look inside the root of the process ({why}): container runtime sockets, \
+             system paths that lead elsewhere through symlinks and the node's processes in \
+             view were not looked for, so the verdict cannot be a pass"
+        ));
+    }
     reasons.extend(facts.runtime_sockets.iter().map(|socket| {
         format!(
             "container runtime socket at {socket}: whoever connects to it can start a \

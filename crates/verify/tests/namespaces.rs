@@ -230,6 +230,10 @@ fn main() {
         ),
         ("writable_root_fails", writable_root_fails),
         (
+            "pid_without_ptrace_access_does_not_pass_unlooked",
+            pid_without_ptrace_access_does_not_pass_unlooked,
+        ),
+        (
             "writable_node_etc_on_the_pod_state_disk_fails",
             writable_node_etc_on_the_pod_state_disk_fails,
         ),
@@ -834,19 +838,40 @@ fn ptrace_with_the_nodes_processes_in_view_fails() {
     );
 }
 
-fn runtime_socket_read_only_fails() {
-    // A container runtime's socket, bound read-only at its usual place
-    // (a tmpfs at /run, private to the namespace, holds it).
-    let setup = "mount -t tmpfs tmpfs /run && mkdir /run/containerd \
+/// A container runtime's socket, bound read-only at its usual place (a
+/// tmpfs at /run, private to the namespace, holds it), on a read-only
+/// root with a tmpfs /tmp.
+fn runtime_socket_setup() -> String {
+    "mount -t tmpfs tmpfs /run && mkdir /run/containerd \
          && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"/run/sock\")' \
          && touch /run/containerd/containerd.sock \
          && mount --bind /run/sock /run/containerd/containerd.sock \
          && mount -o remount,bind,ro /run/containerd/containerd.sock && {RO_ROOT_TMPFS}"
-        .replace("{RO_ROOT_TMPFS}", RO_ROOT_TMPFS);
+        .replace("{RO_ROOT_TMPFS}", RO_ROOT_TMPFS)
+}
+
+fn runtime_socket_read_only_fails() {
     fails_for_one_reason(
-        &setup,
+        &runtime_socket_setup(),
         &[],
         "container runtime socket at /run/containerd/containerd.sock: whoever connects to it",
+    );
+}
+
+fn pid_without_ptrace_access_does_not_pass_unlooked() {
+    // The socket of runtime_socket_read_only_fails, in a target whose root
+    // a prober of another UID without CAP_SYS_PTRACE cannot open: the
+    // socket cannot be looked for, so the verdict cannot be a pass.
+    let sleeper = Sleeper::start(&runtime_socket_setup());
+    let pid = sleeper.pid();
+    let out = verify_as_nobody(&["--pid", &pid, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_only_reason(
+        &json(&out),
+        &format!(
+            "cannot look inside the root of the process (cannot open /proc/{pid}/root: \
+             Permission denied"
+        ),
     );
 }
 
@@ -1780,10 +1805,11 @@ fn pid_probe_without_ptrace_access_is_an_error() {
     // mountinfo and status stay readable.
     let sleeper = Sleeper::start(RO_ROOT_TMPFS);
     let pid = sleeper.pid();
-    // Without --probe-write nothing needs the root: the report is made.
+    // Without --probe-write the report is made, but what only a look
+    // inside the root finds was not looked for: no pass.
     let out = verify_as_nobody(&["--pid", &pid, "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(json(&out)["verdict"], "pass");
+    assert_eq!(out.status.code(), Some(1));
+    assert_only_reason(&json(&out), "cannot look inside the root of the process");
     // The probes never reach the target: not `denied` evidence, an error.
     let out = verify_as_nobody(&["--pid", &pid, "--format", "json", "--probe-write"]);
     assert_eq!(out.status.code(), Some(2));
