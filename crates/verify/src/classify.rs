@@ -277,6 +277,14 @@ pub fn covers_system_path(mount_point: &str) -> bool {
     rootlock_policy::immutable::is_at_or_above_system_path(mount_point)
 }
 
+/// True when `path` lies inside one of the system paths (`/usr/share`,
+/// `/etc/ssl`), below the ones [`covers_system_path`] names.
+pub fn inside_system_path(path: &str) -> bool {
+    rootlock_policy::immutable::SYSTEM_PATHS
+        .iter()
+        .any(|dir| at_or_below(path, dir))
+}
+
 /// `path` equals `dir` or lies inside it (component-wise, so `/etcetera`
 /// is not inside `/etc`). Trailing slashes are ignored.
 pub(crate) fn at_or_below(path: &str, dir: &str) -> bool {

@@ -1309,7 +1309,8 @@ mod tests {
              91 43 254:0 /etc /mnt/etc rw,relatime - ext4 /dev/vda rw\n\
              92 43 254:0 /var/cache /cache rw,relatime - ext4 /dev/vda rw\n\
              93 43 254:0 /etc /etc2 ro,relatime - ext4 /dev/vda rw\n\
-             94 43 254:16 /etc /other rw,relatime - ext4 /dev/vdb rw\n"
+             94 43 254:16 /etc /other rw,relatime - ext4 /dev/vdb rw\n\
+             95 43 254:0 /usr/share /share rw,relatime - ext4 /dev/vda rw\n"
         );
         let r = report(&text, &root_without_sys_admin(), Vec::new());
         assert_eq!(
@@ -1320,6 +1321,9 @@ mod tests {
                  through it",
                 "writable mount at /mnt/etc shows /etc of the root filesystem (ext4 from \
                  /dev/vda, device 254:0), at or above a system path: its files can be written \
+                 through it",
+                "writable mount at /share shows /usr/share of the root filesystem (ext4 from \
+                 /dev/vda, device 254:0), inside a system path: its files can be written \
                  through it",
             ]
         );

@@ -87,9 +87,14 @@ pub fn reasons(
                     m.mount_point
                 )
             } else {
+                let place = if classify::covers_system_path(path) {
+                    "at or above a system path"
+                } else {
+                    "inside a system path"
+                };
                 format!(
-                    "writable mount at {} shows {path} of the root filesystem ({fs}), at or \
-                     above a system path: its files can be written through it",
+                    "writable mount at {} shows {path} of the root filesystem ({fs}), {place}: \
+                     its files can be written through it",
                     m.mount_point
                 )
             });
@@ -360,9 +365,13 @@ fn reached<'m>(mounts: &'m [MountReport], path: &str) -> Option<&'m MountReport>
 /// The root filesystem's path a mount shows when that is `/` or at or
 /// above a system path (see [`MountReport::root_filesystem_path`]).
 fn shown_root_system_path(m: &MountReport) -> Option<&str> {
+    // Inside one too (the root's /usr/share, /etc/ssl): unlike a volume
+    // mounted there, which shadows the image's files, an alias of the
+    // root filesystem changes them, and the runtime never makes one (its
+    // binds of /etc/hosts and the like come from other filesystems).
     m.root_filesystem_path
         .as_deref()
-        .filter(|path| classify::covers_system_path(path))
+        .filter(|path| classify::covers_system_path(path) || classify::inside_system_path(path))
 }
 
 /// A mount whose writes change the root filesystem's own files at or above

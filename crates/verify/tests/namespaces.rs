@@ -230,6 +230,10 @@ fn main() {
         ),
         ("writable_root_fails", writable_root_fails),
         (
+            "writable_alias_of_a_directory_inside_a_system_path_fails",
+            writable_alias_of_a_directory_inside_a_system_path_fails,
+        ),
+        (
             "pid_without_ptrace_access_does_not_pass_unlooked",
             pid_without_ptrace_access_does_not_pass_unlooked,
         ),
@@ -960,6 +964,26 @@ fn sys_module_fails_where_modules_load() {
         assert_eq!(reasons, Vec::<String>::new());
         assert_eq!(out.status.code(), Some(0));
     }
+}
+
+/// Read-only root, but the root filesystem's /usr/share (inside the
+/// system path /usr) bound writable at /tmp/share before `/` is made
+/// read-only: the image's own files under /usr change through it
+/// (checked by access(2), nothing is written).
+const RO_ROOT_RW_USR_SHARE_ALIAS: &str = "mount -t tmpfs tmpfs /tmp && mkdir /tmp/share \
+     && mount --bind /usr/share /tmp/share && mount -o remount,bind,ro / \
+     && test -w /tmp/share && ! test -w /usr/share";
+
+fn writable_alias_of_a_directory_inside_a_system_path_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_USR_SHARE_ALIAS,
+        &[],
+        "writable mount at /tmp/share shows /usr/share of the root filesystem",
+    );
+    assert_eq!(
+        mount(&report, "/tmp/share")[0]["rootFilesystemPath"],
+        "/usr/share"
+    );
 }
 
 fn writable_alias_of_the_root_filesystem_fails() {
