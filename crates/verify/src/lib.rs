@@ -8,6 +8,7 @@
 //! Exit status: 0 pass, 1 fail, 2 error.
 
 pub mod classify;
+pub mod disk_nodes;
 pub mod held;
 pub mod kernel;
 pub mod mountinfo;

@@ -1172,6 +1172,7 @@ mod tests {
             magic_linked: Vec::new(),
             runtime_sockets: Vec::new(),
             node_processes: None,
+            disk_nodes: Vec::new(),
             root_mount_id: None,
             held: Vec::new(),
         };
@@ -1235,6 +1236,7 @@ mod tests {
                     magic_linked: Vec::new(),
                     runtime_sockets: Vec::new(),
                     node_processes: None,
+                    disk_nodes: Vec::new(),
                     root_mount_id: None,
                     held: Vec::new(),
                 },

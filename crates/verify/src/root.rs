@@ -181,6 +181,12 @@ impl Root {
         Ok(text)
     }
 
+    /// Opens directory `path` (as the process sees it, not `/`) inside the
+    /// root for listing its entries.
+    pub fn open_listing(&self, path: &str) -> io::Result<OwnedFd> {
+        self.open_in_root(path, OFlags::RDONLY | OFlags::DIRECTORY)
+    }
+
     fn lookup(&self, path: &str, kind: OFlags) -> io::Result<OwnedFd> {
         // `/` itself: the descriptor already held, no lookup to escape from
         // (so it is found even without openat2).
@@ -277,6 +283,8 @@ pub struct RootFacts {
     pub runtime_sockets: Vec<String>,
     /// See [`crate::node_processes`].
     pub node_processes: Option<String>,
+    /// See [`crate::disk_nodes`].
+    pub disk_nodes: Vec<crate::disk_nodes::DiskNode>,
     /// The mount ID of the mount the root directory is in (known even
     /// when mountinfo leaves that mount out, as for a chroot).
     pub root_mount_id: Option<u64>,
@@ -303,6 +311,7 @@ impl RootFacts {
                 root,
                 &crate::node_processes::places(mounts),
             ),
+            disk_nodes: crate::disk_nodes::in_dev(root, mounts),
             root_mount_id: root.mount_id("/").ok(),
             held: Vec::new(),
         }

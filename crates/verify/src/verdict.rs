@@ -160,6 +160,21 @@ pub fn reasons(
              view were not looked for, so the verdict cannot be a pass"
         ));
     }
+    reasons.extend(facts.disk_nodes.iter().map(|node| {
+        let mount = mounts
+            .iter()
+            .find(|m| m.mount_point == node.mount_point)
+            .map(|m| format!("{} from {}", m.fs_type, m.source))
+            .unwrap_or_default();
+        format!(
+            "block device {} ({}) is the disk of the mount at {} ({mount}), which holds the \
+             root's files (its own, or the node's disk where the runtime keeps image layers): \
+             opened for writing, which only the device cgroup (not read by verify) may \
+             refuse, it changes every file of that filesystem, read-only mounts of it \
+             included",
+            node.path, node.device, node.mount_point
+        )
+    }));
     reasons.extend(facts.runtime_sockets.iter().map(|socket| {
         format!(
             "container runtime socket at {socket}: whoever connects to it can start a \

@@ -230,6 +230,10 @@ fn main() {
         ),
         ("writable_root_fails", writable_root_fails),
         (
+            "disk_device_node_in_dev_fails",
+            disk_device_node_in_dev_fails,
+        ),
+        (
             "writable_alias_of_a_directory_inside_a_system_path_fails",
             writable_alias_of_a_directory_inside_a_system_path_fails,
         ),
@@ -1096,6 +1100,26 @@ fn permitted_sys_admin_fails_despite_no_new_privs() {
 /// The one reason a devtmpfs at /tmp/host-dev fails the verdict for.
 const HOST_DEV_WRITABLE: &str =
     "devtmpfs at /tmp/host-dev (from devtmpfs, writable) is the node's device tree";
+
+/// Read-only root, and a block device node of the root's own disk made in
+/// the runtime's tmpfs /dev, as a runtime does for `docker run --device`
+/// (the device cgroup then lets it be opened): a read-only mount does not
+/// stop writes to the disk under it.
+const RO_ROOT_DISK_NODE_IN_DEV: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+     && mknod /dev/node-disk b $(mountpoint -d /| tr : ' ')";
+
+fn disk_device_node_in_dev_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_DISK_NODE_IN_DEV,
+        &[],
+        "block device /dev/node-disk (",
+    );
+    let reasons = reasons(&report);
+    assert!(
+        reasons[0].contains(") is the disk of the mount at / ("),
+        "{reasons:?}"
+    );
+}
 
 fn writable_devtmpfs_at_odd_path_fails() {
     let report = fails_for_one_reason(RO_ROOT_RW_DEVTMPFS, &["--probe-write"], HOST_DEV_WRITABLE);
