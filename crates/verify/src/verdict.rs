@@ -156,8 +156,9 @@ pub fn reasons(
     if let Some(why) = &facts.unopened {
         reasons.push(format!(
             "cannot look inside the root of the process ({why}): container runtime sockets, \
-             system paths that lead elsewhere through symlinks and the node's processes in \
-             view were not looked for, so the verdict cannot be a pass"
+             system paths that lead elsewhere through symlinks, block device nodes in /dev \
+             and the node's processes in view were not looked for, so the verdict cannot be \
+             a pass"
         ));
     }
     reasons.extend(facts.disk_nodes.iter().map(|node| {
