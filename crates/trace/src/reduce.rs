@@ -1206,11 +1206,12 @@ mod tests {
     }
 
     #[test]
-    fn many_anchors_reduce_in_near_linear_time() {
+    fn many_anchors_reduce_to_one_path_each() {
         // 40k files in one directory (one anchor, 40k pieces of evidence)
         // and 40k sibling directories: merging by linear search took
         // a minute here (debug build); near-linear, a few seconds at most.
-        let start = std::time::Instant::now();
+        // No time is asserted (speed is for benchmarks): a return to
+        // quadratic shows as a slow test.
         let anchors: Vec<Anchor> = (0..40_000)
             .flat_map(|i| {
                 let (f, d) = (format!("/tmp/f{i}"), format!("/var/lib/d{i}"));
@@ -1233,11 +1234,6 @@ mod tests {
         assert_eq!(
             tmp.reason,
             "write /tmp/f0; write /tmp/f1; write /tmp/f2; and 39997 more"
-        );
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "{:?}",
-            start.elapsed()
         );
     }
 

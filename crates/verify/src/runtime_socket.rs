@@ -166,18 +166,14 @@ mod tests {
     /// duplicates made that quadratic (20,000 mounts: minutes here, debug
     /// build). Every place is still there, once, in order.
     #[test]
-    fn many_mounts_make_their_places_in_near_linear_time() {
+    fn many_mounts_make_each_of_their_places_once() {
         let text: String = std::iter::once("1 0 8:1 / / ro - ext4 /dev/sda1 ro\n".to_string())
             .chain((2..20_002).map(|i| format!("{i} 1 0:30 / /m/{i} rw - tmpfs tmpfs rw\n")))
             .collect();
         let mounts = crate::mountinfo::parse(&text).unwrap();
-        let start = std::time::Instant::now();
+        // No time is asserted (speed is for benchmarks): a return to
+        // quadratic shows as a slow test.
         let p = places(&mounts);
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "{:?}",
-            start.elapsed()
-        );
         // Each mount: every socket at its node path, and the six distinct
         // ones of /run at their path in /run's tmpfs (/var/run's and
         // /run's are the same there).
