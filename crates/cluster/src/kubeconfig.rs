@@ -8,10 +8,10 @@
 //! broken `~/.kube/config` is the common case, so every error here names
 //! the file(s) it came from.
 
-use crate::bounded_read::read_at_most;
 use crate::client::ClusterError;
 use kube::Config;
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use rootlock_manifest::bounded_read::read_at_most;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 

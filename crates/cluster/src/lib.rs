@@ -7,7 +7,6 @@
 //! pod extraction as `scan`.
 
 mod args;
-mod bounded_read;
 pub mod client;
 mod collect;
 pub mod evaluate;

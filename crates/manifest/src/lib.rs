@@ -8,6 +8,7 @@
 //! stays flat whatever the file size.
 
 pub mod atomic_write;
+pub mod bounded_read;
 pub mod chunk;
 pub mod encoding;
 pub mod error;

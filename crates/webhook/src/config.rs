@@ -184,17 +184,17 @@ impl Config {
     /// `PATH:LINE: FIELD: why`, one line each.
     /// At most [`MAX_CONFIG_BYTES`] are read.
     pub fn load(path: &str) -> Result<Config, String> {
-        use std::io::Read;
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|e| format!("{path}: {e}"))?;
-        if bytes.len() as u64 > MAX_CONFIG_BYTES {
-            return Err(format!(
+        let bytes = rootlock_manifest::bounded_read::read_at_most(
+            std::path::Path::new(path),
+            MAX_CONFIG_BYTES,
+        )
+        .map_err(|e| format!("{path}: {e}"))?
+        .ok_or_else(|| {
+            format!(
                 "{path}: larger than {} MiB: not a webhook config",
                 MAX_CONFIG_BYTES >> 20
-            ));
-        }
+            )
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not valid UTF-8"))?;
         Config::parse_from(&text, path)
     }
