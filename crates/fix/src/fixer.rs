@@ -72,10 +72,10 @@ pub fn fix_text(name: &str, src: &str, walked: bool, settings: &Settings) -> Out
         Some(rest) => ("\u{feff}", rest),
         None => ("", src),
     };
-    let text = Text::new(body);
     let mut fixer = ChunkFixer {
         name,
-        text: &text,
+        body,
+        text: None,
         settings,
         out: Outcome::default(),
         edits: Vec::new(),
@@ -171,7 +171,10 @@ pub fn fix_text(name: &str, src: &str, walked: bool, settings: &Settings) -> Out
 /// one is refused.
 struct ChunkFixer<'a> {
     name: &'a str,
-    text: &'a Text<'a>,
+    body: &'a str,
+    /// The line index of `body`, built for the first chunk with something
+    /// to fix: a file of CRDs or RBAC alone never needs it.
+    text: Option<Text<'a>>,
     settings: &'a Settings,
     out: Outcome,
     edits: Vec<Edit>,
@@ -187,7 +190,8 @@ impl ChunkFixer<'_> {
         if self.refusal.is_some() || chunk.docs.iter().all(|d| d.root.is_none()) {
             return;
         }
-        match fix_chunk(self.name, self.text, &chunk, self.settings, &mut self.out) {
+        let text = self.text.get_or_insert_with(|| Text::new(self.body));
+        match fix_chunk(self.name, text, &chunk, self.settings, &mut self.out) {
             Ok(edits) => self.edits.extend(edits),
             Err(e) => {
                 self.refusal = Some(format!(
