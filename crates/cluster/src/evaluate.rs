@@ -127,11 +127,20 @@ impl Judge {
                 None => pod_findings.push(row),
             }
         }
+        // PSA's dry-run reasons at the what-if level. Exemptions only mark
+        // findings, never these results, so the evaluation at the report's
+        // level serves when the two levels agree.
+        let violations = |lv: LevelVersion| {
+            if lv == self.level {
+                reasons(&eval)
+            } else {
+                reasons(&evaluate(pod, lv, None))
+            }
+        };
         let (what_if, what_if_exempt) = match (self.what_if, &self.webhook) {
             (None, _) => (Vec::new(), None),
-            (Some(lv), Some(config)) => self.webhook_what_if(pod, lv, config),
-            (Some(lv), None) if lv == self.level => (reasons(&eval), None),
-            (Some(lv), None) => (reasons(&evaluate(pod, lv, None)), None),
+            (Some(lv), Some(config)) => self.webhook_what_if(pod, lv, config, violations(lv)),
+            (Some(lv), None) => (violations(lv), None),
         };
         Evaluated {
             containers,
@@ -145,45 +154,44 @@ impl Judge {
     }
 
     /// What the webhook run with `config` would do with the pod under
-    /// enforce at `lv`, as its namespace dry-run does: a pod of an exempt
-    /// runtime class is not evaluated; with annotations honoured (only the
-    /// pod's own: a controller's never reach its pods), a pod whose every
-    /// error is exempted is admitted, and one still denied keeps all of
-    /// PSA's reasons.
+    /// enforce at `lv`, as its namespace dry-run does, given PSA's reasons
+    /// there (`violations`): a pod of an exempt runtime class is not
+    /// evaluated; with annotations honoured (only the pod's own: a
+    /// controller's never reach its pods), a pod whose every error is
+    /// exempted is admitted, and one still denied keeps all of PSA's
+    /// reasons.
     fn webhook_what_if(
         &self,
         pod: &Pod,
         lv: LevelVersion,
         config: &Config,
+        violations: Vec<String>,
     ) -> (Vec<String>, Option<String>) {
+        // An exemption is said only of a pod that would be rejected
+        // otherwise: the what-if lists what it lets through.
+        if violations.is_empty() {
+            return (violations, None);
+        }
         if let Some(rc) = pod.spec.runtime_class_name.as_deref()
             && config.exemptions.runtime_classes.contains(rc)
         {
-            // Said only of a pod that would be rejected otherwise: the
-            // what-if lists what the exemption lets through.
-            let violates = !reasons(&evaluate(pod, lv, None)).is_empty();
             return (
                 Vec::new(),
-                violates.then(|| {
-                    format!("runtimeClassName {rc:?} is exempt (exemptions.runtimeClasses)")
-                }),
+                Some(format!(
+                    "runtimeClassName {rc:?} is exempt (exemptions.runtimeClasses)"
+                )),
             );
         }
         // With --config, `annotation_exemptions` is the config's choice
         // unless --no-annotation-exemptions overrules it.
-        if !self.annotation_exemptions {
-            return (reasons(&evaluate(pod, lv, None)), None);
+        if !self.annotation_exemptions || evaluate(pod, lv, Some(&exemptions_of(pod))).has_errors()
+        {
+            return (violations, None);
         }
-        let eval = evaluate(pod, lv, Some(&exemptions_of(pod)));
-        let why = reasons(&eval);
-        if why.is_empty() || eval.has_errors() {
-            (why, None)
-        } else {
-            (
-                Vec::new(),
-                Some("every violation is exempted by exempt.rootlock.dev annotations (annotationExemptions: true)".into()),
-            )
-        }
+        (
+            Vec::new(),
+            Some("every violation is exempted by exempt.rootlock.dev annotations (annotationExemptions: true)".into()),
+        )
     }
 }
 
