@@ -387,8 +387,10 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
-/// Applies the `add` operations [`plan`] produces (enough to check
-/// idempotence in tests without a JSONPatch library).
+/// Applies the `add` operations [`plan`] produces, for the view of a pod
+/// template after mutation ([`crate::template_mutation`]). Tests check it
+/// against an RFC 6902 library, which applies patches as the API server
+/// does.
 pub fn apply_adds(doc: &mut Value, patch: &[Value]) -> Result<(), String> {
     for op in patch {
         if op["op"] != "add" {
@@ -413,6 +415,17 @@ pub fn apply_adds(doc: &mut Value, patch: &[Value]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Applies `patch` to `pod` with an RFC 6902 library, as the API server
+    /// applies it (an `add` under a missing parent fails), and checks that
+    /// [`apply_adds`], which the template's view uses, makes the same pod.
+    fn apply(pod: &mut Value, patch: &[Value]) {
+        let mut ours = pod.clone();
+        apply_adds(&mut ours, patch).unwrap();
+        let ops: json_patch::Patch = serde_json::from_value(Value::from(patch)).unwrap();
+        json_patch::patch(pod, &ops).unwrap();
+        assert_eq!(*pod, ours);
+    }
 
     /// The exemptions `mutate` reads of a pod (API JSON).
     fn exemptions_in(pod: &Value) -> Exemptions {
@@ -532,7 +545,7 @@ mod tests {
                 "/spec/volumes/-",
             ]
         );
-        apply_adds(&mut pod, &m.patch).unwrap();
+        apply(&mut pod, &m.patch);
         assert_eq!(
             pod["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
             true
@@ -591,7 +604,7 @@ mod tests {
                 "ephemeral container \"debugger\" has no writable /tmp: a running pod's volumes cannot change, and the pod has no \"rootlock-tmp\" emptyDir to mount"
             ]
         );
-        apply_adds(&mut pod, &m.patch).unwrap();
+        apply(&mut pod, &m.patch);
         assert_eq!(
             pod["spec"]["ephemeralContainers"][1]["securityContext"]["readOnlyRootFilesystem"],
             true
@@ -719,7 +732,7 @@ mod tests {
             "containers": [{"name": "app"}, {"name": "proxy", "volumeMounts": []}]
         }});
         let m = plan(&pod, "64Mi", None);
-        apply_adds(&mut pod, &m.patch).unwrap();
+        apply(&mut pod, &m.patch);
         let tmp_of = |pod: &Value, at: &str| -> Value {
             let mounts = pod.pointer(at).and_then(Value::as_array).unwrap();
             mounts
@@ -745,7 +758,7 @@ mod tests {
         let old = pod.clone();
         pod["spec"]["ephemeralContainers"] = json!([{"name": "debug"}]);
         let m = plan_ephemeral(&pod, Some(&old), None);
-        apply_adds(&mut pod, &m.patch).unwrap();
+        apply(&mut pod, &m.patch);
         assert_eq!(
             tmp_of(&pod, "/spec/ephemeralContainers/0/volumeMounts"),
             json!({"name": TMP_VOLUME, "mountPath": "/tmp"})

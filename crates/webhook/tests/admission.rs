@@ -700,8 +700,8 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
     let r = h.review("/mutate?timeout=5s", &rec.body).await;
     assert_eq!(r["allowed"], true);
     assert_eq!(r["patchType"], "JSONPatch");
-    let patch = decode_b64(r["patch"].as_str().unwrap());
-    let patch: Vec<Value> = serde_json::from_slice(&patch).unwrap();
+    let mut again = rec.body.clone();
+    let patch = apply_patch(&mut again["request"]["object"], &r);
     assert_eq!(
         patch,
         vec![
@@ -710,8 +710,6 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
             json!({"op": "add", "path": "/spec/volumes/-", "value": {"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "32Mi"}}}),
         ]
     );
-    let mut again = rec.body.clone();
-    rootlock_webhook::mutate::apply_adds(&mut again["request"]["object"], &patch).unwrap();
     again["request"]["uid"] = json!("mutate-2");
     let r = h.review("/mutate", &again).await;
     assert_eq!(r, json!({"uid": "mutate-2", "allowed": true}));
@@ -793,9 +791,7 @@ async fn a_controller_is_judged_as_the_mutation_will_make_its_pods() {
     pod["request"]["object"]["spec"] =
         body["request"]["object"]["spec"]["template"]["spec"].clone();
     let m = mutating.review("/mutate", &pod).await;
-    let patch: Vec<Value> =
-        serde_json::from_slice(&decode_b64(m["patch"].as_str().unwrap())).unwrap();
-    rootlock_webhook::mutate::apply_adds(&mut pod["request"]["object"], &patch).unwrap();
+    assert!(!apply_patch(&mut pod["request"]["object"], &m).is_empty());
     let v = mutating.review("/validate", &pod).await;
     assert_eq!(v["allowed"], true, "{v}");
 
@@ -869,8 +865,8 @@ async fn mutation_reaches_the_ephemeral_container_kubectl_debug_adds() {
     let r = h.review("/mutate?timeout=5s", &rec.body).await;
     assert_eq!(r["uid"], rec.body["request"]["uid"]);
     assert_eq!(r["allowed"], true);
-    let patch: Vec<Value> =
-        serde_json::from_slice(&decode_b64(r["patch"].as_str().unwrap())).unwrap();
+    let mut patched = rec.body.clone();
+    let patch = apply_patch(&mut patched["request"]["object"], &r);
     assert_eq!(
         patch,
         vec![
@@ -887,8 +883,6 @@ async fn mutation_reaches_the_ephemeral_container_kubectl_debug_adds() {
     // Once patched, /validate at the default level (immutable) no longer
     // names the debug container's root filesystem.
     let before = h.recorded("08-pod-ephemeralcontainers-update").await;
-    let mut patched = rec.body.clone();
-    rootlock_webhook::mutate::apply_adds(&mut patched["request"]["object"], &patch).unwrap();
     patched["request"]["uid"] = json!("debug-2");
     let after = h.review("/validate", &patched).await;
     let immutable_part = |r: &Value| {
@@ -934,27 +928,6 @@ async fn mutation_reaches_the_ephemeral_container_kubectl_debug_adds() {
         h.review("/mutate", &status).await,
         json!({"uid": "debug-3", "allowed": true})
     );
-}
-
-fn decode_b64(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let mut out = Vec::new();
-    for chunk in s.as_bytes().chunks(4) {
-        let n = chunk.iter().take_while(|c| **c != b'=').count();
-        let mut acc = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            acc |= u32::from(if *c == b'=' { 0 } else { val(*c) }) << (18 - 6 * i);
-        }
-        let bytes = [(acc >> 16) as u8, (acc >> 8) as u8, acc as u8];
-        out.extend_from_slice(&bytes[..n - 1]);
-    }
-    out
 }
 
 #[tokio::test]

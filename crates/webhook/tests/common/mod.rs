@@ -271,3 +271,44 @@ pub async fn try_raw_tls(
         .connect(name, tcp)
         .await
 }
+
+/// The bytes of standard base64 (with padding), as the API server decodes
+/// a response's `patch`.
+pub fn decode_b64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let mut out = Vec::new();
+    for chunk in s.as_bytes().chunks(4) {
+        let n = chunk.iter().take_while(|c| **c != b'=').count();
+        let mut acc = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            acc |= u32::from(if *c == b'=' { 0 } else { val(*c) }) << (18 - 6 * i);
+        }
+        let bytes = [(acc >> 16) as u8, (acc >> 8) as u8, acc as u8];
+        out.extend_from_slice(&bytes[..n - 1]);
+    }
+    out
+}
+
+/// The JSONPatch of a `/mutate` response (none: empty), applied to `object`
+/// by an RFC 6902 implementation, as the API server applies it (its
+/// evanphx/json-patch, like this one, fails an `add` under a missing
+/// parent): a patch that does not apply fails the pod's creation.
+pub fn apply_patch(object: &mut Value, response: &Value) -> Vec<Value> {
+    let Some(patch) = response.get("patch") else {
+        return Vec::new();
+    };
+    assert_eq!(response["patchType"], "JSONPatch", "{response}");
+    let ops: Vec<Value> = serde_json::from_slice(&decode_b64(patch.as_str().unwrap())).unwrap();
+    let parsed: json_patch::Patch = serde_json::from_value(Value::Array(ops.clone()))
+        .unwrap_or_else(|e| panic!("not a JSONPatch: {e}: {ops:?}"));
+    let before = object.clone();
+    json_patch::patch(object, &parsed)
+        .unwrap_or_else(|e| panic!("the patch does not apply: {e}\npatch: {ops:?}\nto: {before}"));
+    ops
+}
