@@ -17,9 +17,9 @@
 //!
 //! Mutation (as JSON via [`to_json`]) and the namespace checks read the
 //! same slim tree: everything they read (`spec.os`, `spec.volumes`, the
-//! containers' `name`, `securityContext` and `volumeMounts`, the name and
-//! labels) is kept, and lists are never shortened, so patch indexes stay
-//! right.
+//! containers' `name`, `securityContext`, `volumeMounts` and
+//! `volumeDevices`, the name and labels) is kept, and lists are never
+//! shortened, so patch indexes stay right.
 
 use rootlock_manifest::extract::{self, Path};
 use rootlock_manifest::json::{NodeBudget, NodeSeed, json_from_node, map_node};
@@ -169,6 +169,9 @@ impl Shape {
                 "name" | "image" | "ports" | "securityContext" | "livenessProbe" | "readinessProbe"
                 | "startupProbe" | "lifecycle" | "volumeMounts" | "resources",
             ) => Some(None),
+            // Read by mutation alone: a block device at /tmp gets no mount
+            // there, which the API server would refuse beside it.
+            (Container, "volumeDevices") => Some(None),
             _ => None,
         }
     }

@@ -441,3 +441,23 @@ async fn a_mutated_debug_container_passes_immutable() {
     let m = mutate(&h, &body).await;
     admitted(&h, &m).await;
 }
+/// A raw block device at /tmp (`volumeDevices`) shares no path with a
+/// mount: the API server refuses a pod that mounts where a device is
+/// (ValidateVolumeMounts), so the patched pod would never be created.
+#[tokio::test]
+async fn a_block_device_at_tmp_gets_no_mount_beside_it() {
+    let h = start(config(MUTATE)).await;
+    let mut c = unset("db");
+    c["volumeDevices"] = json!([{"name": "blk", "devicePath": "/tmp"}]);
+    let spec = json!({
+        "containers": [c],
+        "volumes": [{"name": "blk", "persistentVolumeClaim": {"claimName": "raw"}}]
+    });
+    let m = mutate(&h, &pod("device-1", spec)).await;
+    assert_eq!(
+        m.patch,
+        [
+            json!({"op": "add", "path": "/spec/containers/0/securityContext/readOnlyRootFilesystem", "value": true})
+        ]
+    );
+}
