@@ -460,4 +460,27 @@ async fn a_block_device_at_tmp_gets_no_mount_beside_it() {
             json!({"op": "add", "path": "/spec/containers/0/securityContext/readOnlyRootFilesystem", "value": true})
         ]
     );
+    // A debug container may have a device too (an ephemeral container may
+    // set volumeDevices), on a pod that has the webhook's volume.
+    let created = mutate(
+        &h,
+        &pod("device-pod", json!({"containers": [unset("app")]})),
+    )
+    .await;
+    let old = created.object().clone();
+    let mut new = old.clone();
+    let mut debugger = unset("dbg");
+    debugger["volumeDevices"] = json!([{"name": "blk", "devicePath": "/tmp/"}]);
+    new["spec"]["ephemeralContainers"] = json!([debugger]);
+    let body = variant("08-pod-ephemeralcontainers-update", "device-2", |r| {
+        r["object"] = new;
+        r["oldObject"] = old;
+    });
+    let m = mutate(&h, &body).await;
+    assert_eq!(
+        m.patch,
+        [
+            json!({"op": "add", "path": "/spec/ephemeralContainers/0/securityContext/readOnlyRootFilesystem", "value": true})
+        ]
+    );
 }
