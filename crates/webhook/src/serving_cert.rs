@@ -15,12 +15,30 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-type Stamp = Option<(SystemTime, u64, SystemTime, u64)>;
+/// What tells that a file changed: which file it is (device, inode), its
+/// length and modification time, and its status-change time. Length and
+/// mtime alone miss a pair of the same lengths (same key type, same
+/// names) written in place with the old times put back (`cp -p`, `rsync
+/// -t`, `tar x`), or written within one tick of a filesystem's coarse
+/// clock; the ctime cannot be set from user space, and a Secret volume's
+/// update (new files behind a swapped `..data` link) changes the inode.
+type FileStamp = (u64, u64, u64, SystemTime, i64, i64);
+type Stamp = Option<(FileStamp, FileStamp)>;
 
 fn stamp(cert: &Path, key: &Path) -> Stamp {
-    let c = std::fs::metadata(cert).ok()?;
-    let k = std::fs::metadata(key).ok()?;
-    Some((c.modified().ok()?, c.len(), k.modified().ok()?, k.len()))
+    use std::os::unix::fs::MetadataExt;
+    let of = |path: &Path| -> Option<FileStamp> {
+        let m = std::fs::metadata(path).ok()?;
+        Some((
+            m.dev(),
+            m.ino(),
+            m.len(),
+            m.modified().ok()?,
+            m.ctime(),
+            m.ctime_nsec(),
+        ))
+    };
+    Some((of(cert)?, of(key)?))
 }
 
 /// Reads a PEM certificate chain and private key.
@@ -204,5 +222,60 @@ impl ResolvesServerCert for ReloadingCert {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         self.maybe_reload();
         self.current.read().ok().map(|c| c.key.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certs::{Generated, generate};
+    use std::fs::File;
+
+    /// Two pairs whose PEM files have the same lengths (ECDSA signatures
+    /// vary by a byte or two, so a few tries find one), valid for
+    /// different numbers of days: their notAfter tells them apart.
+    fn same_length_pairs() -> (Generated, Generated) {
+        let a = generate(&["localhost".into()], &[], 30).unwrap();
+        for _ in 0..200 {
+            let b = generate(&["localhost".into()], &[], 40).unwrap();
+            if b.cert_pem.len() == a.cert_pem.len() && b.key_pem.len() == a.key_pem.len() {
+                return (a, b);
+            }
+        }
+        panic!("no pair of the same lengths in 200 tries");
+    }
+
+    /// A pair written over the old one in place (same inodes, same
+    /// lengths) with the old modification times put back, as `cp -p`,
+    /// `rsync -t` or `tar x` do, or as a filesystem's coarse clock gives
+    /// two writes within one tick: the size and mtime alone call that
+    /// unchanged, and the old pair stayed in service for good.
+    #[test]
+    fn a_pair_rewritten_in_place_with_the_old_mtimes_is_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+        let (a, b) = same_length_pairs();
+        std::fs::write(&cert, &a.cert_pem).unwrap();
+        std::fs::write(&key, &a.key_pem).unwrap();
+        let serving = ReloadingCert::new(cert.clone(), key.clone(), Duration::ZERO).unwrap();
+        let first = serving.not_after_unix().unwrap();
+        let mtimes = [&cert, &key].map(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+        std::fs::write(&cert, &b.cert_pem).unwrap();
+        std::fs::write(&key, &b.key_pem).unwrap();
+        for (path, mtime) in [&cert, &key].into_iter().zip(mtimes) {
+            File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+        }
+        serving.maybe_reload();
+        let second = serving.not_after_unix().unwrap();
+        assert_eq!(
+            second - first,
+            10 * 86_400,
+            "the new pair is not in service"
+        );
     }
 }
