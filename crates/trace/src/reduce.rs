@@ -15,7 +15,7 @@
 //! system anchors ([`is_system_anchor`]) become warnings instead of volumes.
 
 use crate::canonical::{is_at_or_under, normalized, parent, strip_dir_prefix};
-use rootlock_policy::immutable::{SYSTEM_PATHS, is_at_or_above_system_path, is_kernel_path};
+use rootlock_policy::immutable::{is_kernel_path, is_system_mount_path};
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -282,24 +282,13 @@ fn common_ancestor<'p>(a: &'p str, b: &str) -> &'p str {
     at
 }
 
-/// Entries of the canonical [`SYSTEM_PATHS`] that are also the home of
-/// files applications legitimately write below them (`/etc/nginx/conf.d`,
-/// `/root/.cache`, `/usr/src/app`): only a volume at or above them is
-/// refused, not one below.
-const WRITABLE_BELOW: &[&str] = &["/etc", "/root", "/usr"];
-
 /// True when a write anchored at `path` must become a warning, not a volume:
 /// the kernel's interfaces; anything a volume at which `scan` rejects
-/// (`writableSystemPath`: at or above a system path); and anything in an
-/// executable or library tree (`/bin`, `/usr/lib`, …), where applications
-/// never legitimately write at runtime.
+/// (`writableSystemPath`: at or above a system path, or inside a directory
+/// of programs or libraries such as `/bin` or `/usr/lib`, where
+/// applications never legitimately write at runtime).
 pub fn is_system_anchor(path: &str) -> bool {
-    is_kernel_path(path)
-        || is_at_or_above_system_path(path)
-        || SYSTEM_PATHS
-            .iter()
-            .filter(|s| !WRITABLE_BELOW.contains(s))
-            .any(|s| is_at_or_under(path, s))
+    is_kernel_path(path) || is_system_mount_path(path)
 }
 
 /// The kubelet's own mount (`/etc/hosts`, the service account token
@@ -712,7 +701,7 @@ pub fn lift_into_parents(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rootlock_policy::immutable::KERNEL_PATHS;
+    use rootlock_policy::immutable::{KERNEL_PATHS, SYSTEM_PATHS, is_at_or_above_system_path};
 
     fn ch(path: &str, kind: ChangeKind, is_dir: bool) -> Change {
         Change {

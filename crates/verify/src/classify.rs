@@ -270,11 +270,21 @@ pub fn runtime_device_bind(fs_type: &str, root: &str) -> bool {
 
 /// True when a writable mount at `mount_point` would let the container
 /// change its own programs, libraries or configuration: `/`, one of the
-/// system paths, or an ancestor of one. The list is the policy's, so
-/// `verify` judges a running container exactly as `scan` judges its
-/// manifest's `writableSystemPath`.
+/// system paths, or an ancestor of one, or a place inside a directory of
+/// programs or libraries (`/usr/local/bin/app`). The rule is the
+/// policy's, so `verify` judges a running container exactly as `scan`
+/// judges its manifest's `writableSystemPath`.
 pub fn covers_system_path(mount_point: &str) -> bool {
-    rootlock_policy::immutable::is_at_or_above_system_path(mount_point)
+    rootlock_policy::immutable::is_system_mount_path(mount_point)
+}
+
+/// Where a path [`covers_system_path`] lies, for a reason's wording.
+pub fn system_place(path: &str) -> &'static str {
+    if rootlock_policy::immutable::is_at_or_above_system_path(path) {
+        "at or above a system path"
+    } else {
+        "inside a directory of programs or libraries"
+    }
 }
 
 /// True when `path` lies inside one of the system paths (`/usr/share`,
@@ -447,15 +457,23 @@ mod tests {
             "/usr/lib64",
             "/libx32",
             "/lib64",
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/local/bin/app",
         ] {
             assert!(covers_system_path(covered), "{covered}");
         }
+        assert_eq!(system_place("/usr/local"), "at or above a system path");
+        assert_eq!(
+            system_place("/usr/local/bin/app"),
+            "inside a directory of programs or libraries"
+        );
         for not in [
             "/tmp",
             "/etc/hosts",
             "/etcetera",
             "/usr/share",
-            "/usr/lib/x86_64-linux-gnu",
+            "/usr/share/nginx/html",
+            "/etc/nginx/conf.d",
             "/var",
             "/root/.cache",
             "/dev/shm",

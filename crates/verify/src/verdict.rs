@@ -69,8 +69,9 @@ pub fn reasons(
             ));
         } else if m.system_path {
             reasons.push(format!(
-                "writable mount at {} is at or above a system path ({} from {}, {})",
+                "writable mount at {} is {} ({} from {}, {})",
                 m.mount_point,
+                classify::system_place(&m.mount_point),
                 m.fs_type,
                 m.source,
                 m.backing.as_str()
@@ -88,7 +89,7 @@ pub fn reasons(
                 )
             } else {
                 let place = if classify::covers_system_path(path) {
-                    "at or above a system path"
+                    classify::system_place(path)
                 } else {
                     "inside a system path"
                 };
@@ -118,9 +119,12 @@ pub fn reasons(
             reasons.push(format!(
                 "writable mount at {} shows {path} of the node's root filesystem ({} from {}, \
                  where this pod's /etc/hosts, /etc/hostname or /etc/resolv.conf lie under \
-                 /var/lib/), at or above a system path of the node: what is written there runs \
-                 as root on the node, which can then change this container's root",
-                m.mount_point, m.fs_type, m.source
+                 /var/lib/), {} of the node: what is written there runs as root on the node, \
+                 which can then change this container's root",
+                m.mount_point,
+                m.fs_type,
+                m.source,
+                classify::system_place(path)
             ));
         }
         // A covered mount counts only through what the process holds in

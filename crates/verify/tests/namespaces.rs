@@ -97,6 +97,13 @@ const RO_ROOT_RW_ETC: &str =
 /// (where an attacker would drop a library) that only the policy's full
 /// list names.
 const RO_ROOT_RW_LOCAL_LIB: &str = "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /usr/local/lib && mount -t tmpfs tmpfs /tmp";
+/// Read-only root, but a writable tmpfs inside /usr/lib (at
+/// /usr/lib/python3, which the CI's python3 package holds): below a system
+/// path, where a volume at /etc/nginx/conf.d would be the application's
+/// business, but in a directory of libraries, where a write adds code.
+const RO_ROOT_RW_INSIDE_USR_LIB: &str = "test -d /usr/lib/python3 \
+     && mount -o remount,bind,ro / && mount -t tmpfs tmpfs /usr/lib/python3 \
+     && mount -t tmpfs tmpfs /tmp";
 /// Read-only root; a writable tmpfs at /etc with a read-only tmpfs mounted
 /// on top of it. The writable one is listed in mountinfo but cannot be
 /// reached: nothing can be written at /etc.
@@ -295,6 +302,10 @@ fn main() {
             permitted_sys_admin_fails_despite_no_new_privs,
         ),
         ("writable_usr_local_lib_fails", writable_usr_local_lib_fails),
+        (
+            "writable_mount_inside_usr_lib_fails",
+            writable_mount_inside_usr_lib_fails,
+        ),
         ("covered_writable_etc_passes", covered_writable_etc_passes),
         (
             "writable_mount_stacked_on_the_root_fails",
@@ -697,6 +708,15 @@ fn writable_usr_local_lib_fails() {
         "{reasons:?}"
     );
     assert_eq!(mount(&report, "/usr/local/lib")[0]["systemPath"], true);
+}
+
+fn writable_mount_inside_usr_lib_fails() {
+    let report = fails_for_one_reason(
+        RO_ROOT_RW_INSIDE_USR_LIB,
+        &[],
+        "writable mount at /usr/lib/python3 is inside a directory of programs or libraries",
+    );
+    assert_eq!(mount(&report, "/usr/lib/python3")[0]["systemPath"], true);
 }
 
 fn covered_writable_etc_passes() {

@@ -19,8 +19,9 @@ pub use kubelet_mounts::{KUBELET_FILES, SERVICE_ACCOUNT_DIRS, kubelet_mounts};
 pub use read_only_root_filesystem::POD_LEVEL_FIELD_MESSAGE;
 pub use rootfs_bypass::remounts_root;
 pub use writable_system_path::{
-    KERNEL_PATHS, SCRATCH_IN_KERNEL_PATHS, SYSTEM_PATHS, is_at_or_above_system_path,
-    is_kernel_path, system_path_refusal,
+    KERNEL_PATHS, SCRATCH_IN_KERNEL_PATHS, SYSTEM_PATHS, WRITABLE_BELOW,
+    is_at_or_above_system_path, is_inside_code_path, is_kernel_path, is_system_mount_path,
+    system_path_refusal,
 };
 
 /// A rule of the immutable family.

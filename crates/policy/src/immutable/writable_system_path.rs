@@ -13,14 +13,14 @@ pub static RULE: ImmutableRule = ImmutableRule {
     severity: Severity::Error,
     eval,
     container_field: &["volumeMounts"],
-    description: "No writable volume may be mounted at or above a system path such as /, /etc, /usr, /bin or /lib.",
+    description: "No writable volume may be mounted at or above a system path such as /, /etc, /usr, /bin or /lib, nor inside a directory of programs or libraries such as /usr/local/bin or /usr/lib.",
     locate: Some(|pod, scope, _| first_mount_matching(pod, scope, offends)),
 };
 
 /// The system path a mount makes writable, if it does.
 fn offends(_: &Container, m: &VolumeMount, volume: Option<&Volume>) -> Option<String> {
     let writable = volume.is_some_and(|v| v.writable_through(m));
-    (writable && is_at_or_above_system_path(&m.mount_path)).then(|| normalize_path(&m.mount_path))
+    (writable && is_system_mount_path(&m.mount_path)).then(|| normalize_path(&m.mount_path))
 }
 
 /// Directories holding what an attacker would want to replace.
@@ -44,6 +44,44 @@ pub const SYSTEM_PATHS: &[&str] = &[
     "/usr/local/sbin",
     "/usr/sbin",
 ];
+
+/// The system paths below which applications do write at runtime:
+/// configuration made at start (`/etc/nginx/conf.d`), a home
+/// (`/root/.cache`), an application's own tree (`/usr/src/app`,
+/// `/usr/share/nginx/html`). A volume there shadows the image's files of
+/// that one directory and is the application's business. Every other
+/// system path holds programs, libraries or the boot files.
+pub const WRITABLE_BELOW: &[&str] = &["/etc", "/root", "/usr"];
+
+/// The directory of programs or libraries `path` lies inside (strictly),
+/// if any: one of the [`SYSTEM_PATHS`] but [`WRITABLE_BELOW`].
+fn code_path_around(path: &str) -> Option<&'static str> {
+    let p = normalize_path(path);
+    SYSTEM_PATHS
+        .iter()
+        .filter(|s| !WRITABLE_BELOW.contains(s))
+        .find(|s| {
+            p.strip_prefix(**s)
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .copied()
+}
+
+/// `path` lies inside a directory of programs or libraries
+/// (`/usr/local/bin/app`, `/usr/lib/python3/dist-packages`): a writable
+/// volume there replaces or adds code the container runs, and keeps it
+/// across the container's restarts, which is what a read-only root is
+/// there to stop. Nothing writes there at runtime (`trace` warns about a
+/// write there instead of planning a volume).
+pub fn is_inside_code_path(path: &str) -> bool {
+    code_path_around(path).is_some()
+}
+
+/// Where a writable volume re-opens what the read-only root closed: at or
+/// above a system path, or inside a directory of programs or libraries.
+pub fn is_system_mount_path(path: &str) -> bool {
+    is_at_or_above_system_path(path) || is_inside_code_path(path)
+}
 
 /// The kernel's interfaces. Writes there are the kernel's business, never
 /// an application's files, and a volume at or under them breaks the
@@ -107,6 +145,13 @@ pub fn system_path_refusal(path: &str) -> Option<String> {
              make only the directory the program writes to writable"
         ));
     }
+    if let Some(dir) = code_path_around(path) {
+        return Some(format!(
+            "{path} is inside {dir}, a directory of programs or libraries; a writable volume \
+             there would let the container replace or add code it runs (writableSystemPath): \
+             change the program to write elsewhere (a cache or temporary directory)"
+        ));
+    }
     if is_kernel_path(path) {
         return Some(format!(
             "{path} is the kernel's (/proc, /sys or /dev, all but /dev/shm): a volume there \
@@ -140,6 +185,22 @@ mod tests {
             read_only: ro,
             sub_path: None,
         });
+    }
+
+    /// `data`, an emptyDir (writable), and `cfg`, a configMap (read-only).
+    fn data_and_cfg_volumes() -> Vec<Volume> {
+        vec![
+            Volume {
+                name: "data".into(),
+                sources: vec!["emptyDir".into()],
+                ..Default::default()
+            },
+            Volume {
+                name: "cfg".into(),
+                sources: vec!["configMap".into()],
+                ..Default::default()
+            },
+        ]
     }
 
     #[test]
@@ -178,18 +239,7 @@ mod tests {
         mount(&mut b, "data", "/usr", true);
         mount(&mut b, "cfg", "/etc", false);
         let mut p = pod(vec![a, b]);
-        p.spec.volumes = vec![
-            Volume {
-                name: "data".into(),
-                sources: vec!["emptyDir".into()],
-                ..Default::default()
-            },
-            Volume {
-                name: "cfg".into(),
-                sources: vec!["configMap".into()],
-                ..Default::default()
-            },
-        ];
+        p.spec.volumes = data_and_cfg_volumes();
         assert_eq!(
             run(eval, &p).unwrap(),
             "writable system path (container \"a\" mounts a writable volume at system path \"/etc\")"
@@ -217,5 +267,51 @@ mod tests {
             run(eval, &p).unwrap(),
             "writable system path (container \"a\" mounts a writable volume at system paths \"/etc\", \"/usr/lib\")"
         );
+    }
+
+    #[test]
+    fn a_writable_volume_inside_a_directory_of_programs_or_libraries_counts() {
+        for p in [
+            "/usr/local/bin/app",
+            "/usr/lib/python3/dist-packages",
+            "/usr/local/lib/python3.11/site-packages",
+            "/lib/modules/6.1",
+            "/sbin/x",
+            "/usr/libexec/app",
+            "/boot/efi",
+        ] {
+            assert!(is_system_mount_path(p), "{p}");
+            assert!(is_inside_code_path(p), "{p}");
+        }
+        // Where applications do write below a system path: configuration
+        // made at start, a home, an application's own tree under /usr.
+        for p in [
+            "/etc/nginx/conf.d",
+            "/root/.cache",
+            "/usr/src/app",
+            "/usr/share/nginx/html",
+            "/usr/local/share/app",
+            "/usr/local/tomcat/temp",
+            "/tmp",
+            "/libx",
+        ] {
+            assert!(!is_system_mount_path(p), "{p}");
+        }
+        let mut a = container("a");
+        mount(&mut a, "data", "/usr/local/bin/app", false);
+        mount(&mut a, "data", "/etc/nginx/conf.d", false);
+        mount(&mut a, "cfg", "/usr/lib/app", false);
+        let mut p = pod(vec![a]);
+        p.spec.volumes = data_and_cfg_volumes();
+        assert_eq!(
+            run(eval, &p).unwrap(),
+            "writable system path (container \"a\" mounts a writable volume at system path \"/usr/local/bin/app\")"
+        );
+        let why = system_path_refusal("/usr/local/lib/python3.11/site-packages").unwrap();
+        assert!(
+            why.contains("inside /usr/local/lib, a directory of programs or libraries"),
+            "{why}"
+        );
+        assert!(system_path_refusal("/etc/nginx/conf.d").is_none());
     }
 }
