@@ -157,6 +157,11 @@ fn webhook_runs_as_its_image_does_with_a_read_only_root() {
         .collect();
     assert!(writable.is_empty(), "writable mounts: {writable:#?}");
 
+    // The client's connection closed first, as the API server's idle one
+    // would be: a kept-alive HTTP/2 connection whose client runs no more
+    // (this runtime is driven only inside `block_on`) never answers
+    // GOAWAY, and the webhook would wait out its drain for it.
+    drop(client);
     let status = webhook.terminate();
     let log = webhook.stderr_text();
     assert_eq!(status, Some(0), "{log}");
