@@ -6,7 +6,9 @@
 //!
 //! Every record of a container's log is read, so each costs
 //! (`bench/logs_json_file.sh` measures it). A whole record in the daemon's
-//! layout that cannot say EROFS is skipped undecoded ([`quiet`]). A record
+//! layout that cannot say EROFS is skipped undecoded ([`quiet`]), unless
+//! the scan needs it as a line next to an error (a stack frame: see
+//! `Scan::line`). A record
 //! as the daemon lays it out (`log`, `stream`, `time`, in that order,
 //! nothing else) is read without the JSON parser ([`laid_out`]); any
 //! other, or one whose `log` holds an escape that reader does not decode,

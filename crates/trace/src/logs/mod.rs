@@ -348,9 +348,11 @@ impl Scan {
     fn line(&mut self, n: usize, line: &str) {
         let (container, line) = prefix::split(line);
         // Most json-file records: read, they would find nothing (but a
-        // stack trace's frames, below a Java error).
+        // stack trace's frames, below a Java error or above a Python one).
         if self.open_java.is_none()
+            && self.python_op.is_none()
             && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
+            && !python::may_say_op(line)
         {
             return;
         }

@@ -2402,15 +2402,9 @@ fn javas_create_directory_frame_makes_its_error_a_mkdir() {
     }
 }
 
-/// Python's `OSError` names the path alone, whether a file or a
-/// directory was being made: the traceback's last frame, right above it,
-/// says which (`in makedirs`, a source line calling `mkdir(`). As Python
-/// 3.11 printed them for `os.makedirs`, `shutil.copytree`, `Path.mkdir`
-/// and `open`. Read as a file, the directory's parent was planned
-/// (`/srv/app` for a cache directory the program makes in it).
-#[test]
-fn pythons_last_traceback_frame_says_a_directory_was_made() {
-    let log = "\
+/// Python 3.11's tracebacks of `os.makedirs`, `Path.mkdir` and `open`, and
+/// an error without one.
+const PYTHON_MAKING_TRACEBACKS: &str = "\
 Traceback (most recent call last):
   File \"/app/main.py\", line 2, in <module>
     os.makedirs(\"/srv/app/cache\", exist_ok=True)
@@ -2427,6 +2421,16 @@ Traceback (most recent call last):
 OSError: [Errno 30] Read-only file system: '/srv/app/state.json'
 OSError: [Errno 30] Read-only file system: '/srv/web/upload'
 ";
+
+/// Python's `OSError` names the path alone, whether a file or a
+/// directory was being made: the traceback's last frame, right above it,
+/// says which (`in makedirs`, a source line calling `mkdir(`). As Python
+/// 3.11 printed them for `os.makedirs`, `shutil.copytree`, `Path.mkdir`
+/// and `open`. Read as a file, the directory's parent was planned
+/// (`/srv/app` for a cache directory the program makes in it).
+#[test]
+fn pythons_last_traceback_frame_says_a_directory_was_made() {
+    let log = PYTHON_MAKING_TRACEBACKS;
     let s = scan(log);
     assert_eq!(
         line_path_ops(&s),
@@ -2468,13 +2472,8 @@ fn a_json_records_stack_trace_says_a_directory_was_made() {
     );
 }
 
-/// The traceback's last frame says other operations too (as Python 3.11
-/// printed them): `os.chmod` of a directory changes that directory, whose
-/// parent need not be writable; `os.remove` removes an entry the image
-/// has (seeded). Read as files, the chmod planned the parent.
-#[test]
-fn pythons_last_traceback_frame_says_a_chmod_or_a_removal() {
-    let log = "\
+/// Python 3.11's tracebacks of `os.chmod`, `Path.chmod` and `os.remove`.
+const PYTHON_CHANGING_TRACEBACKS: &str = "\
 Traceback (most recent call last):
   File \"/app/start.py\", line 2, in <module>
     os.chmod(\"/srv/app/data\", 0o700)
@@ -2490,6 +2489,14 @@ Traceback (most recent call last):
     os.remove(\"/srv/old/app.pid\")
 OSError: [Errno 30] Read-only file system: '/srv/old/app.pid'
 ";
+
+/// The traceback's last frame says other operations too (as Python 3.11
+/// printed them): `os.chmod` of a directory changes that directory, whose
+/// parent need not be writable; `os.remove` removes an entry the image
+/// has (seeded). Read as files, the chmod planned the parent.
+#[test]
+fn pythons_last_traceback_frame_says_a_chmod_or_a_removal() {
+    let log = PYTHON_CHANGING_TRACEBACKS;
     let s = scan(log);
     assert_eq!(
         line_path_ops(&s),
@@ -2502,5 +2509,44 @@ OSError: [Errno 30] Read-only file system: '/srv/old/app.pid'
     assert_eq!(
         planned(&plan_from_scan(&s, "test")),
         ["/srv/app/data", "/srv/old", "/srv/web/uploads"]
+    );
+}
+
+/// Docker's json-file driver writes each line of a Python traceback as
+/// its own record: the frames say nothing of EROFS, and records that
+/// cannot say it are skipped undecoded, so the frame above the error was
+/// never read and `os.makedirs` of a cache directory planned its parent
+/// (`/srv/app`), `os.chmod` of a directory its parent too. Each line of
+/// the plain-text tracebacks above, in the record the daemon writes for
+/// it, must read as the plain text does.
+#[test]
+fn a_python_traceback_in_json_file_records_says_the_operation() {
+    for log in [PYTHON_MAKING_TRACEBACKS, PYTHON_CHANGING_TRACEBACKS] {
+        let docker: String = log
+            .lines()
+            .map(|l| docker_record("stderr", &format!("{l}\n")) + "\n")
+            .collect();
+        let plain = scan(log);
+        assert!(plain.hits.iter().any(|(_, h)| h.op != Op::File), "{log}");
+        assert_eq!(
+            line_path_ops(&scan(&docker)),
+            line_path_ops(&plain),
+            "{log}"
+        );
+    }
+    // A line that is no frame, between the frame and the error, ends the
+    // traceback: the error stays a file's.
+    let broken = [
+        docker_record("stderr", "  File \"<frozen os>\", line 225, in makedirs\n"),
+        docker_record("stderr", "INFO retrying\n"),
+        docker_record(
+            "stderr",
+            "OSError: [Errno 30] Read-only file system: '/srv/app/cache'\n",
+        ),
+    ]
+    .join("\n");
+    assert_eq!(
+        line_path_ops(&scan(&broken)),
+        [(3, "/srv/app/cache", Op::File)]
     );
 }
