@@ -12,6 +12,10 @@
 //! joined: `join`), a JSON line's strings. A JSON record whose texts
 //! name no path may name it in a `path` field beside its error
 //! (`json_path`).
+//!
+//! A line next to an error may say what it was about: a stack trace's
+//! frames (Java's below, Python's above), the name unzip prints on the
+//! line above its error (`unzip`).
 
 mod ansi;
 mod cri;
@@ -36,6 +40,7 @@ mod rsync;
 mod ruby;
 mod sh;
 mod timestamp;
+mod unzip;
 
 use crate::canonical::{normalized, parent};
 use crate::reduce::{Anchor, reduce, shared_mount_dir, unshareable_dirs};
@@ -325,6 +330,19 @@ pub struct Scan {
     /// The container whose last traceback line was a frame doing an
     /// operation, and the operation (see [`python::frame_op`]).
     python_op: Option<(Option<String>, Op)>,
+    /// The first line of unzip's two-line error last read.
+    unzip_lead: Option<UnzipLead>,
+}
+
+/// The first line of one of unzip's two-line errors (see [`unzip`]),
+/// waiting for the second.
+#[derive(Debug)]
+struct UnzipLead {
+    /// Its line number: the evidence names the line that names the entry.
+    line: usize,
+    container: Option<String>,
+    name: String,
+    op: Op,
 }
 
 /// A hit of Java's `FileSystemException` whose stack trace, in the lines
@@ -347,13 +365,7 @@ impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
         let (container, line) = prefix::split(line);
-        // Most json-file records: read, they would find nothing (but a
-        // stack trace's frames, below a Java error or above a Python one).
-        if self.open_java.is_none()
-            && self.python_op.is_none()
-            && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
-            && !python::may_say_op(line)
-        {
+        if self.skips(line) {
             return;
         }
         if let Some(record) = cri::record(line).or_else(|| json_file::record(line)) {
@@ -366,6 +378,20 @@ impl Scan {
             return;
         }
         self.body(n, container, timestamp::strip(line));
+    }
+
+    /// Most json-file records: read, they would find nothing. But a line
+    /// next to an error may say what the error was about: a stack trace's
+    /// frames, below a Java error or above a Python one, and the name
+    /// above unzip's error. Those are read, and every record while one
+    /// waits for its error, which a line between them cancels.
+    fn skips(&self, line: &str) -> bool {
+        self.open_java.is_none()
+            && self.python_op.is_none()
+            && self.unzip_lead.is_none()
+            && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
+            && !python::may_say_op(line)
+            && !unzip::may_lead(line)
     }
 
     /// Adds a whole message of a runtime's log records.
@@ -392,6 +418,10 @@ impl Scan {
         if !mentions_erofs(&line) {
             self.java_frame(container, &line);
             self.python_frame(container, &line);
+            self.unzip_lead(n, container, &line);
+            return;
+        }
+        if self.unzip_error(container, &line) {
             return;
         }
         // Progress drawn with `\r` (curl, pip, tqdm) goes before or after
@@ -502,6 +532,43 @@ impl Scan {
                 frames: 0,
             });
         }
+        true
+    }
+
+    /// Reads `line` (number `n`) of `container` as the first line of one
+    /// of unzip's two-line errors; any other line of the container drops
+    /// the one before.
+    fn unzip_lead(&mut self, n: usize, container: Option<&str>, line: &str) {
+        if let Some((name, op)) = unzip::lead(line) {
+            self.unzip_lead = Some(UnzipLead {
+                line: n,
+                container: container.map(String::from),
+                name,
+                op,
+            });
+        } else if self
+            .unzip_lead
+            .as_ref()
+            .is_some_and(|l| l.container.as_deref() == container)
+        {
+            self.unzip_lead = None;
+        }
+    }
+
+    /// Reads an EROFS `line` of `container` as the second line of one of
+    /// unzip's errors: true when it was, and its hit is added.
+    fn unzip_error(&mut self, container: Option<&str>, line: &str) -> bool {
+        let Some(lead) = self
+            .unzip_lead
+            .take_if(|l| l.container.as_deref() == container)
+        else {
+            return false;
+        };
+        if !unzip::is_error(line) {
+            return false;
+        }
+        let hits = hits_of("unzip", vec![(lead.name, lead.op)]);
+        self.add(lead.line, container, hits);
         true
     }
 

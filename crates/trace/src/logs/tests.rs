@@ -1297,6 +1297,14 @@ fn docker_record(stream: &str, log: &str) -> String {
     format!(r#"{{"log":{log},"stream":"{stream}","time":"2024-05-14T09:21:07.123456789Z"}}"#)
 }
 
+/// Each line of `log` in a Docker json-file record of its own, as the
+/// daemon writes a program's output line by line.
+fn docker_log(stream: &str, log: &str) -> String {
+    log.lines()
+        .map(|l| docker_record(stream, &format!("{l}\n")) + "\n")
+        .collect()
+}
+
 /// Docker's json-file driver cuts a line longer than 16 KiB into records
 /// of 16 KiB: a partial record's `log` has no trailing `\n`, and the
 /// stream's next records go on with it (the other stream's may come
@@ -2373,10 +2381,7 @@ fn javas_create_directory_frame_makes_its_error_a_mkdir() {
     );
     // Docker's json-file log: the frames, which say nothing of EROFS, are
     // read too.
-    let docker: String = mkdir
-        .lines()
-        .map(|l| docker_record("stderr", &format!("{l}\n")) + "\n")
-        .collect();
+    let docker: String = docker_log("stderr", &mkdir);
     let s = scan(&docker);
     assert_eq!(
         s.hits.iter().map(|(_, h)| h.op).collect::<Vec<_>>(),
@@ -2522,10 +2527,7 @@ fn pythons_last_traceback_frame_says_a_chmod_or_a_removal() {
 #[test]
 fn a_python_traceback_in_json_file_records_says_the_operation() {
     for log in [PYTHON_MAKING_TRACEBACKS, PYTHON_CHANGING_TRACEBACKS] {
-        let docker: String = log
-            .lines()
-            .map(|l| docker_record("stderr", &format!("{l}\n")) + "\n")
-            .collect();
+        let docker: String = docker_log("stderr", log);
         let plain = scan(log);
         assert!(plain.hits.iter().any(|(_, h)| h.op != Op::File), "{log}");
         assert_eq!(
@@ -2549,4 +2551,72 @@ fn a_python_traceback_in_json_file_records_says_the_operation() {
         line_path_ops(&scan(&broken)),
         [(3, "/srv/app/cache", Op::File)]
     );
+}
+
+/// unzip (Info-ZIP 6.0, Debian's 6.0-28) names the entry on one line and
+/// says why on the next, indented: read one line at a time, the first
+/// says nothing of EROFS and the second names no path, so no volume was
+/// planned and the error was warned about as naming none. As unzip
+/// printed it extracting into a read-only tmpfs and a read-only bind
+/// mount (`unshare -Urm`), LANG=C: `-d` to a new directory, to the
+/// mount's top (files and a directory to make), over files there (`-o`
+/// deletes the old one first), and relative to the working directory.
+#[test]
+fn unzips_name_and_error_on_two_lines_are_read_together() {
+    let log = "\
+Archive:  t.zip
+checkdir:  cannot create extraction directory: /tmp/zt/ro/x
+           Read-only file system
+Archive:  t.zip
+error:  cannot create /tmp/zt/ro/b.txt
+        Read-only file system
+checkdir error:  cannot create /tmp/zt/ro/sub
+                 Read-only file system
+                 unable to process sub/.
+checkdir error:  cannot create /tmp/zt/ro/sub
+                 Read-only file system
+                 unable to process sub/a.txt.
+Archive:  t.zip
+error:  cannot delete old /tmp/zt/ro2/b.txt
+        Read-only file system
+error:  cannot create /tmp/zt/ro2/sub/a.txt
+        Read-only file system
+Archive:  ../t.zip
+error:  cannot delete old b.txt
+        Read-only file system
+error:  cannot create sub/a.txt
+        Read-only file system
+";
+    let s = scan(log);
+    assert_eq!(
+        line_path_ops(&s),
+        [
+            (2, "/tmp/zt/ro/x", Op::Mkdir),
+            (5, "/tmp/zt/ro/b.txt", Op::File),
+            (7, "/tmp/zt/ro/sub", Op::Mkdir),
+            (14, "/tmp/zt/ro2/b.txt", Op::Remove),
+            (16, "/tmp/zt/ro2/sub/a.txt", Op::File),
+            (19, "b.txt", Op::Remove),
+            (21, "sub/a.txt", Op::File),
+        ]
+    );
+    assert!(s.hits.iter().all(|(_, h)| h.runtime == "unzip"));
+    assert!(s.unresolved.is_empty(), "{:?}", s.unresolved);
+    let plan = plan_from_scan(&s, "test");
+    // `/tmp/zt/ro/x` and `/tmp/zt/ro/sub` are in the volume at `/tmp/zt/ro`.
+    assert_eq!(planned(&plan), ["/tmp/zt/ro", "/tmp/zt/ro2"]);
+    assert_warned_relative(&plan, &[(19, "b.txt"), (21, "sub/a.txt")]);
+    // One json-file record a line reads the same.
+    let docker: String = docker_log("stdout", log);
+    assert_eq!(line_path_ops(&scan(&docker)), line_path_ops(&s));
+    // The error alone, or after another line, names no path.
+    for log in [
+        "        Read-only file system\n",
+        "error:  cannot create /srv/x\nINFO retrying\n        Read-only file system\n",
+        "[pod/p/a] error:  cannot create /srv/x\n[pod/p/b]         Read-only file system\n",
+    ] {
+        let s = scan(log);
+        assert!(s.hits.is_empty(), "{log}: {:?}", s.hits);
+        assert_eq!(s.unresolved.len(), 1, "{log}");
+    }
 }

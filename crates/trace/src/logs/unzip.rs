@@ -1,0 +1,48 @@
+//! unzip (Info-ZIP 6.0) names the entry on one line and gives
+//! `strerror`'s text alone on the next, indented under the name:
+//!
+//! ```text
+//! error:  cannot create /srv/app/b.txt
+//!         Read-only file system
+//! checkdir error:  cannot create /srv/app/sub
+//!                  Read-only file system
+//!                  unable to process sub/a.txt.
+//! ```
+//!
+//! Neither line alone says what was not written: the first is read as a
+//! lead ([`lead`]) that the next line of its container completes
+//! ([`is_error`]) or drops.
+
+use super::Op;
+
+/// unzip's messages that name an entry on their first line, and what it
+/// did to it (`fileio.c`, `extract.c`): it prints the name as it is, to
+/// the end of the line.
+const LEADS: [(&str, Op); 4] = [
+    ("error:  cannot create ", Op::File),
+    ("error:  cannot delete old ", Op::Remove),
+    ("checkdir error:  cannot create ", Op::Mkdir),
+    ("checkdir:  cannot create extraction directory: ", Op::Mkdir),
+];
+
+/// The name and operation a line of unzip's announces, if it starts one
+/// of its two-line errors.
+pub fn lead(line: &str) -> Option<(String, Op)> {
+    LEADS.iter().find_map(|&(head, op)| {
+        let name = line.strip_prefix(head)?;
+        (!name.is_empty()).then(|| (name.to_string(), op))
+    })
+}
+
+/// Whether `text` may hold a line [`lead`] reads, when it may be escaped
+/// (a json-file record's still escaped `log`: every lead's words are
+/// ASCII letters, spaces and `:`, which no escape stands for). A json-file
+/// record that cannot say EROFS is skipped undecoded otherwise.
+pub fn may_lead(text: &str) -> bool {
+    text.contains("error:  cannot ") || text.contains("checkdir:  cannot ")
+}
+
+/// The line completes a lead: `strerror(EROFS)` alone, indented.
+pub fn is_error(line: &str) -> bool {
+    line.starts_with(' ') && line.trim() == "Read-only file system"
+}
