@@ -4,8 +4,10 @@
 //! string, where quotes are `\"`, a slash may be `\/` and a trailing
 //! newline is `\n`. Read raw, a path picks up a backslash
 //! (`client_temp\`) or is not a path at all (`\/srv\/x`). So a line that is
-//! a JSON object is read as the texts of its string values, decoded.
+//! a JSON object is read as the texts of its string values, decoded. A
+//! logfmt record is read alike, as the object of its fields.
 
+use super::logfmt;
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -58,10 +60,11 @@ fn inner_records(value: &Value, depth: usize, out: &mut Vec<Value>) {
     }
 }
 
-/// `line` as a JSON object, if it is one.
+/// `line` as a JSON object, if it is one, or as the object of its
+/// fields, if it is a logfmt record (see `logfmt`).
 fn object(line: &str) -> Option<Value> {
     if !line.trim_start().starts_with('{') {
-        return None;
+        return logfmt::record(line).map(Value::Object);
     }
     // serde_json refuses nesting deeper than 128 levels: such a line is
     // read raw, like any line that is not JSON.

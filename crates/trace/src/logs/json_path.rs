@@ -2,16 +2,18 @@
 //! property (`{"errno":-30,"code":"EROFS","syscall":"open","path":"/x"}`,
 //! which is all `JSON.stringify(err)` keeps, and what pino, bunyan and
 //! winston nest under `err` or `error`), and logrus, zap or slog records
-//! put a `path` field beside a bare `read-only file system` error. The
-//! message text may then name no path at all.
+//! put a `path`, `file` or `dir` field beside a bare `read-only file
+//! system` error. The message text may then name no path at all. A
+//! logfmt record is read as the object of its fields (`logfmt`), by the
+//! same rules.
 //!
 //! Only lines that say EROFS in words are read at all (`mentions_erofs`):
 //! Node sets `code` beside `errno`, so its records always do.
 
-use super::{Op, mentions_erofs, op_from_word};
+use super::{Op, is_source_location, mentions_erofs, op_from_word};
 use serde_json::{Map, Value};
 
-/// The paths the `path` (and Node's `dest`) fields of `record` name, in
+/// The paths the [`NAMES`] (and Node's `dest`) fields of `record` name, in
 /// each object of it that carries an EROFS error itself. Only there:
 /// a `path` elsewhere in the record is usually a URL's (a request logged
 /// beside the error, an access log), and so is one beside a request's
@@ -34,26 +36,45 @@ fn objects(value: &Value, out: &mut Vec<(String, Op)>) {
     }
 }
 
+/// The fields that name the path of the error beside them, and what was
+/// done there when the record does not say (Node's `syscall` does): a
+/// `dir` is written in, a `path` or `file` written.
+const NAMES: [(&str, Op); 3] = [("path", Op::File), ("file", Op::File), ("dir", Op::Dir)];
+
 /// The hits of one object's own fields.
 fn fields_of(fields: &Map<String, Value>) -> Vec<(String, Op)> {
-    let Some(path) = fields.get("path").and_then(Value::as_str) else {
-        return Vec::new();
-    };
-    if !carries_erofs(fields) || is_request(fields) || !is_file_path(path) {
+    if !NAMES.iter().any(|(key, _)| fields.contains_key(*key))
+        || !carries_erofs(fields)
+        || is_request(fields)
+    {
         return Vec::new();
     }
     let syscall = fields.get("syscall").and_then(Value::as_str);
-    let op = syscall.and_then(op_from_word).unwrap_or(Op::File);
-    // Node names a rename's, link's, symlink's or copy's second path
-    // `dest`: a rename needs both ends (in one volume); the others write
-    // only the destination (a link's target, a copy's source are read).
-    match fields.get("dest").and_then(Value::as_str) {
-        Some(dest) if is_file_path(dest) && op == Op::Rename => {
-            vec![(path.to_string(), op), (dest.to_string(), op)]
+    let done = syscall.and_then(op_from_word);
+    let mut out = Vec::new();
+    for (key, default) in NAMES {
+        let Some(path) = fields.get(key).and_then(Value::as_str) else {
+            continue;
+        };
+        if !is_file_path(path) {
+            continue;
         }
-        Some(dest) if is_file_path(dest) => vec![(dest.to_string(), Op::File)],
-        _ => vec![(path.to_string(), op)],
+        let op = done.unwrap_or(default);
+        // Node names a rename's, link's, symlink's or copy's second path
+        // `dest`: a rename needs both ends (in one volume); the others
+        // write only the destination (a link's target, a copy's source
+        // are read).
+        match fields.get("dest").and_then(Value::as_str) {
+            Some(dest) if key == "path" && is_file_path(dest) && op == Op::Rename => {
+                out.extend([(path.to_string(), op), (dest.to_string(), op)]);
+            }
+            Some(dest) if key == "path" && is_file_path(dest) => {
+                out.push((dest.to_string(), Op::File));
+            }
+            _ => out.push((path.to_string(), op)),
+        }
     }
+    out
 }
 
 /// The object is an EROFS error: Node's `code` or `errno` (libuv's
@@ -74,7 +95,9 @@ fn is_request(fields: &Map<String, Value>) -> bool {
         .any(|k| fields.contains_key(*k))
 }
 
-/// An absolute file name; `//host/x` is a URL without its scheme.
+/// An absolute file name; `//host/x` is a URL without its scheme, and
+/// `/app/main.go:42` where the error was logged (logrus' `file` field
+/// with `SetReportCaller`).
 fn is_file_path(p: &str) -> bool {
-    p.starts_with('/') && !p.starts_with("//")
+    p.starts_with('/') && !p.starts_with("//") && !is_source_location(p, "")
 }

@@ -27,6 +27,7 @@ mod join;
 mod json_file;
 mod json_line;
 mod json_path;
+mod logfmt;
 mod mongodb;
 mod mysql;
 mod nginx;
@@ -467,7 +468,11 @@ impl Scan {
                 }
             }
         }
-        if !named {
+        if !named && !nameless.is_empty() && logfmt::record(line).is_some() {
+            // A logfmt record is a line people read: quoted whole, its
+            // error is clearer than its `err` value alone.
+            self.names_no_path(n, container, line);
+        } else if !named {
             for text in nameless {
                 self.names_no_path(n, container, text);
             }

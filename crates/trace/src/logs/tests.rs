@@ -1965,19 +1965,8 @@ fn a_json_records_path_field_beside_its_erofs_error_is_read() {
             vec![("/app/uploads/a.png", Op::File)],
         ),
     ];
-    for (line, want) in &cases {
-        let s = scan(line);
-        let got: Vec<(&str, Op)> = s
-            .hits
-            .iter()
-            .map(|(_, h)| (h.path.as_str(), h.op))
-            .collect();
-        assert_eq!(&got, want, "{line}");
-        assert!(s.unresolved.is_empty(), "{line}: {:?}", s.unresolved);
-    }
-    let log = cases.map(|(l, _)| l).join("\n");
     assert_eq!(
-        planned(&plan_from_scan(&scan(&log), "test")),
+        records_read_alone(&cases),
         [
             "/app/.next/cache",
             "/app/cache",
@@ -1996,6 +1985,26 @@ fn a_json_records_path_field_beside_its_erofs_error_is_read() {
     ] {
         assert!(scan(line).hits.is_empty(), "{line}");
     }
+}
+
+/// Checks that each record alone yields exactly its (path, operation)
+/// pairs and no warning, and returns what the records plan as one log.
+fn records_read_alone(cases: &[(&str, Vec<(&str, Op)>)]) -> Vec<String> {
+    for (line, want) in cases {
+        let s = scan(line);
+        let got: Vec<(&str, Op)> = s
+            .hits
+            .iter()
+            .map(|(_, h)| (h.path.as_str(), h.op))
+            .collect();
+        assert_eq!(&got, want, "{line}");
+        assert!(s.unresolved.is_empty(), "{line}: {:?}", s.unresolved);
+    }
+    let log = cases.iter().map(|(l, _)| *l).collect::<Vec<_>>().join("\n");
+    planned(&plan_from_scan(&scan(&log), "test"))
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 /// chmod, chown, chgrp, `touch` of a directory (`setting times of`),
@@ -2618,5 +2627,61 @@ error:  cannot create sub/a.txt
         let s = scan(log);
         assert!(s.hits.is_empty(), "{log}: {:?}", s.hits);
         assert_eq!(s.unresolved.len(), 1, "{log}");
+    }
+}
+
+/// logfmt records (logrus' TextFormatter, go-kit, slog's TextHandler) put
+/// the path in a `path`, `file` or `dir` field beside a bare `read-only
+/// file system` error, as JSON records do, and are read by the same
+/// rules: the field names the path, a request's `path` is a URL's, a
+/// `file` with a line number is where the error was logged. Read as one
+/// line, the path nearest before the error was taken: a directory's
+/// parent was planned for `dir=`, and a request's URL for a volume.
+/// Lines written in the encoders' formats (values quoted with Go's `%q`
+/// when they hold a space, `=` or `"`), not captured: no Go program that
+/// logs so could be run here.
+#[test]
+fn a_logfmt_records_path_field_beside_its_erofs_error_is_read() {
+    let cases = [
+        // go-kit's logfmt logger.
+        (
+            "level=error ts=2024-05-14T09:21:07.123Z caller=cache.go:42 msg=\"cannot prepare cache\" dir=/var/cache/app err=\"read-only file system\"",
+            vec![("/var/cache/app", Op::Dir)],
+        ),
+        // logrus' TextFormatter, WithField(\"file\", p).WithError(err).
+        (
+            r#"time="2024-05-14T09:21:07Z" level=error msg="write failed" file="/srv/my data/it\"s.db" error="read-only file system""#,
+            vec![(r#"/srv/my data/it"s.db"#, Op::File)],
+        ),
+        // slog's TextHandler.
+        (
+            "time=2024-05-14T09:21:07.123+00:00 level=ERROR msg=\"save failed\" path=/var/lib/app/state.json err=\"read-only file system\"",
+            vec![("/var/lib/app/state.json", Op::File)],
+        ),
+        // A JSON record's `dir` field, by the same rules.
+        (
+            r#"{"level":"error","msg":"cannot prepare cache","dir":"/var/spool/app","error":"read-only file system"}"#,
+            vec![("/var/spool/app", Op::Dir)],
+        ),
+    ];
+    assert_eq!(
+        records_read_alone(&cases),
+        [
+            "/srv/my data",
+            "/var/cache/app",
+            "/var/lib/app",
+            "/var/spool/app"
+        ]
+    );
+    // A request's URL path, a source location: no path, and the warning
+    // quotes the record whole.
+    for line in [
+        "level=error method=POST path=/api/v1/upload status=500 err=\"read-only file system\"",
+        "time=\"2024-05-14T09:21:07Z\" level=error msg=\"save failed\" func=main.save file=\"/app/main.go:42\" error=\"read-only file system\"",
+    ] {
+        let s = scan(line);
+        assert!(s.hits.is_empty(), "{line}: {:?}", s.hits);
+        let texts: Vec<&str> = s.unresolved.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(texts, [line]);
     }
 }
