@@ -46,7 +46,7 @@ mod unzip;
 use crate::canonical::{normalized, parent};
 use crate::reduce::{Anchor, reduce, shared_mount_dir, unshareable_dirs};
 use rootlock_policy::plan::VolumePlan;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the failed operation was, as far as the message tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -297,7 +297,7 @@ pub struct Scan {
     pub hits: Vec<(usize, Hit)>,
     /// Hits that repeated one already in `hits`.
     pub repeated: usize,
-    seen: std::collections::HashSet<HitKey>,
+    seen: HashSet<HitKey>,
     /// Hits of paths not kept, past [`MAX_DISTINCT`] distinct ones (their
     /// repeats included: they are not remembered).
     pub over_limit: usize,
@@ -825,8 +825,9 @@ enum Unplanned {
     UnshareableSource,
 }
 
-/// The anchor one hit needs.
-fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
+/// The anchor one hit needs. `files`: the paths its container's log
+/// writes as files (see [`written_files`]).
+fn anchor_of(line: usize, hit: &Hit, files: &HashSet<String>) -> Result<Anchor, Unplanned> {
     let path = normalized(&hit.path).ok_or(Unplanned::Relative)?;
     // A volume at the source's directory would serve nothing (see
     // `unshareable_renames`, which warns).
@@ -851,8 +852,15 @@ fn anchor_of(line: usize, hit: &Hit) -> Result<Anchor, Unplanned> {
         // directory, which need not be writable: a directory is its own
         // mount point (the volume takes the change, seeded with what the
         // image had in it), as trace plans one whose attributes changed.
-        // A volume cannot be mounted over a file, and the log does not say
-        // which it is: a name with an extension is taken for a file.
+        // A volume cannot be mounted over a file, and the error does not
+        // say which it is: a name the log writes as a file elsewhere
+        // (`touch X; chmod 600 X`) is one; else a name with an extension
+        // is taken for a file, any other for a directory.
+        Op::Attr if files.contains(&path) => (
+            parent(&path).to_string(),
+            true,
+            "chmod/chown (a file, as the log writes it)",
+        ),
         Op::Attr if !looks_like_file(last_component(&path)) => {
             (path.clone(), true, "chmod/chown (a directory, by its name)")
         }
@@ -888,7 +896,7 @@ fn unshareable_rename(renamed: &(String, String)) -> Option<(String, String)> {
 /// A warning for each rename among `hits` (line, hit) whose ends no one
 /// volume can hold, once per rename.
 fn unshareable_renames<'a>(hits: impl IntoIterator<Item = &'a (usize, Hit)>) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (line, hit) in hits {
         let Some(renamed @ (from, to)) = hit.renamed.as_ref() else {
@@ -967,8 +975,30 @@ fn of_container(container: Option<&str>, warning: String) -> String {
     }
 }
 
+/// The paths each container's log writes as files (normalized): the
+/// hits a runtime read as a file's creation or write from its message
+/// (`touch: cannot touch`, `open`, a shell's redirection). Not the
+/// generic reading, which takes any path it cannot place for a file's.
+fn written_files(scan: &Scan) -> HashMap<Option<&str>, HashSet<String>> {
+    let mut files: HashMap<Option<&str>, HashSet<String>> = HashMap::new();
+    for (_, hit) in &scan.hits {
+        if hit.op == Op::File
+            && hit.runtime != "generic"
+            && let Some(path) = normalized(&hit.path)
+        {
+            files
+                .entry(hit.container.as_deref())
+                .or_default()
+                .insert(path);
+        }
+    }
+    files
+}
+
 /// A scan → a plan.
 pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
+    let files = written_files(scan);
+    let none = HashSet::new();
     // Hits that plan no volume, warned about after the plan's own warnings.
     let mut unplanned = Vec::new();
     // Anchors and hits by the container that logged them (`None`: no
@@ -978,7 +1008,7 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         let container = hit.container.as_deref();
         let (anchors, hits) = by_container.entry(container).or_default();
         hits.push(hit);
-        match anchor_of(*line, hit) {
+        match anchor_of(*line, hit, files.get(&container).unwrap_or(&none)) {
             Ok(a) => anchors.push(a),
             Err(Unplanned::Relative) => unplanned.push(of_container(container, format!(
                 "line {line}: {:?} is relative, and the log does not show the program's working directory, so no volume is planned for it ({} {0:?}: EROFS, {}): resolve it against the working directory (the container's workingDir or the image's WORKDIR) and add the volume by hand",

@@ -2685,3 +2685,53 @@ fn a_logfmt_records_path_field_beside_its_erofs_error_is_read() {
         assert_eq!(texts, [line]);
     }
 }
+
+/// A chmod, chown or utimes does not say whether it changed a file or a
+/// directory, and a name without an extension is taken for a directory,
+/// its own volume. But a log that writes the name as a file says which:
+/// an entrypoint's `touch /etc/app-token; chmod 600 /etc/app-token` planned
+/// an emptyDir at `/etc/app-token` (seeded), which no pod can mount over
+/// the image's file, and the plan said "a directory, by its name" of
+/// `/srv/app/ready`. `touch` of a name alone opens it to create or write
+/// it: the file's directory is planned. As coreutils 9.1 printed them,
+/// LANG=C, for files in read-only bind mounts at /etc and /srv
+/// (`unshare -Urm`).
+#[test]
+fn a_changed_name_the_log_writes_as_a_file_is_a_file() {
+    let log = "\
+touch: cannot touch '/etc/app-token': Read-only file system
+chmod: changing permissions of '/etc/app-token': Read-only file system
+chown: changing ownership of '/etc/app-token': Read-only file system
+touch: cannot touch '/srv/app/ready': Read-only file system
+chmod: changing permissions of '/srv/app/ready': Read-only file system
+touch: cannot touch '/srv/app/started': Read-only file system
+";
+    let plan = plan_from_scan(&scan(log), "test");
+    assert_eq!(planned(&plan), ["/srv/app"]);
+    assert!(
+        !plan.paths[0].reason.contains("a directory"),
+        "{}",
+        plan.paths[0].reason
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("/etc/app-token") && w.contains("under the system path /etc")),
+        "{:?}",
+        plan.warnings
+    );
+    // The write of another container's file says nothing of this one's.
+    let plan = plan_from_scan(
+        &scan(
+            "[pod/p/a] touch: cannot touch '/srv/app/ready': Read-only file system\n\
+             [pod/p/b] chmod: changing permissions of '/srv/app/ready': Read-only file system\n",
+        ),
+        "test",
+    );
+    let at: Vec<(&str, Option<&str>)> = plan
+        .paths
+        .iter()
+        .map(|p| (p.path.as_str(), p.container.as_deref()))
+        .collect();
+    assert_eq!(at, [("/srv/app", Some("a")), ("/srv/app/ready", Some("b"))]);
+}
