@@ -3,6 +3,7 @@
 //! `mkdir: cannot create directory '/x': …`, `rm: cannot remove '/x': …`,
 //! `mv: cannot move 'a' to 'b': …`, `chmod: changing permissions of '/x': …`,
 //! `mv: inter-device move failed: 'a' to 'b'; unable to remove target: …`,
+//! `cp: cannot create symbolic link 'a' to '/b': …`,
 //! busybox's `chmod: /x: …` and `rmdir: '/x': …`.
 //! Coreutils quote names with escapes (`'/x/it'\''s'`, `'/x/a'$'\t''b'`,
 //! `'/x/it\'s'`): `quotearg` reads them back.
@@ -21,6 +22,9 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         return vec![hit];
     }
     if let Some(hit) = inter_device_move(head) {
+        return vec![hit];
+    }
+    if let Some(hit) = cp_link(head) {
         return vec![hit];
     }
     // The operation is in the words before the path: a path such as
@@ -173,6 +177,18 @@ fn inter_device_move(head: &str) -> Option<(String, Op)> {
     }
     let removed = names.get(2).filter(|q| q.end == rest.len())?;
     Some((removed.name.clone(), Op::Remove))
+}
+
+/// cp's `-l` and `-s` name the link they could not make, then what it
+/// links to: `cp: cannot create symbolic link 'LINK' to 'TARGET'`. The
+/// link is the entry written, relative or not; the target is only read.
+fn cp_link(head: &str) -> Option<(String, Op)> {
+    let rest = ["cannot create hard link ", "cannot create symbolic link "]
+        .iter()
+        .find_map(|verb| head.split_once(verb).map(|(_, rest)| rest))?;
+    let [link, target] = quotearg::names(rest, false).try_into().ok()?;
+    let linked = rest[link.end..].starts_with(" to ") && target.end == rest.len();
+    (linked && !link.name.is_empty()).then_some((link.name, Op::File))
 }
 
 /// The program that printed `head` quotes names for people, not for the

@@ -2735,3 +2735,79 @@ touch: cannot touch '/srv/app/started': Read-only file system
         .collect();
     assert_eq!(at, [("/srv/app", Some("a")), ("/srv/app/ready", Some("b"))]);
 }
+
+/// What GNU coreutils 9.1 printed making entries in a read-only bind
+/// mount (`unshare -Urm`), LANG=C: cp's files, directories and links, ln,
+/// mkfifo, mknod, truncate, dd's `of=`, install. Each names the entry it
+/// could not make, whose directory must be writable. cp's `-l` and `-s`
+/// name the link, then what it links to: with a relative link, the
+/// absolute target (only read) was taken for the entry, and its directory
+/// planned (`/tmp/cx/src`) instead of the relative name warned about.
+#[test]
+fn coreutils_entries_made_in_a_read_only_directory_plan_that_directory() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "cp: cannot create regular file '/srv/newf': Read-only file system",
+            &[("/srv/newf", Op::File)],
+        ),
+        (
+            "sh",
+            "cp: cannot create directory '/srv/srccopy': Read-only file system",
+            &[("/srv/srccopy", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            "ln: failed to create symbolic link '/srv/link': Read-only file system",
+            &[("/srv/link", Op::File)],
+        ),
+        (
+            "sh",
+            "ln: failed to create hard link '/srv/hard': Read-only file system",
+            &[("/srv/hard", Op::File)],
+        ),
+        (
+            "sh",
+            "mkfifo: cannot create fifo '/srv/d/fifo2': Read-only file system",
+            &[("/srv/d/fifo2", Op::File)],
+        ),
+        (
+            "sh",
+            "mknod: /srv/node: Read-only file system",
+            &[("/srv/node", Op::File)],
+        ),
+        (
+            "sh",
+            "truncate: cannot open '/srv/newt' for writing: Read-only file system",
+            &[("/srv/newt", Op::File)],
+        ),
+        (
+            "sh",
+            "dd: failed to open '/srv/dd.img': Read-only file system",
+            &[("/srv/dd.img", Op::File)],
+        ),
+        (
+            "sh",
+            "install: cannot create regular file '/srv/inst': Read-only file system",
+            &[("/srv/inst", Op::File)],
+        ),
+        (
+            "sh",
+            "cp: cannot create symbolic link '/srv/cs2' to '/tmp/cx/src/f': Read-only file system",
+            &[("/srv/cs2", Op::File)],
+        ),
+        (
+            "sh",
+            "cp: cannot create symbolic link 'cs' to '/tmp/cx/src/f': Read-only file system",
+            &[("cs", Op::File)],
+        ),
+        (
+            "sh",
+            "cp: cannot create hard link 'cl' to '/srv/exist': Read-only file system",
+            &[("cl", Op::File)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert_eq!(planned(&plan), ["/srv"]);
+    assert_warned_relative(&plan, &[(11, "cs"), (12, "cl")]);
+}
