@@ -516,23 +516,48 @@ mod tests {
     /// as some encoder writes it (`\u` escapes inside a mark among them),
     /// ending in a newline or not.
     fn log_with_marks() -> impl Strategy<Value = String> {
+        log_with(vec![
+            "Read-only file system",
+            "read-only",
+            "READ-ONLY FILE SYSTEM",
+            "EROFS",
+            "erofs",
+            ": erofs",
+            "{error,erofs}",
+            "[Errno 30]",
+            "No usable temporary directory",
+            "on a read-only directory: ",
+            "Read-only",
+            "file system",
+        ])
+    }
+
+    /// A log of words and pieces of the lines the scan reads next to an
+    /// error (Python's frames, unzip's name above its error), written as
+    /// [`log_with_marks`] writes its marks.
+    fn log_with_leads() -> impl Strategy<Value = String> {
+        log_with(vec![
+            "  File \"<frozen os>\", line 225, in makedirs",
+            "  File \"/app/x.py\", line 3, in rmtree",
+            "File \"",
+            ", in chmod",
+            "    os.makedirs(",
+            "    ",
+            "chmod(",
+            "\n",
+            "error:  cannot create ",
+            "error:  cannot delete old ",
+            "checkdir error:  cannot create ",
+            "checkdir:  cannot create extraction directory: ",
+        ])
+    }
+
+    /// A log of characters and `pieces`, each character written as some
+    /// encoder writes it, ending in a newline or not.
+    fn log_with(pieces: Vec<&'static str>) -> impl Strategy<Value = String> {
         let token = prop_oneof![
             3 => log_char().prop_map(String::from),
-            1 => proptest::sample::select(vec![
-                "Read-only file system",
-                "read-only",
-                "READ-ONLY FILE SYSTEM",
-                "EROFS",
-                "erofs",
-                ": erofs",
-                "{error,erofs}",
-                "[Errno 30]",
-                "No usable temporary directory",
-                "on a read-only directory: ",
-                "Read-only",
-                "file system",
-            ])
-            .prop_map(String::from),
+            1 => proptest::sample::select(pieces).prop_map(String::from),
         ];
         (
             proptest::collection::vec((token, any::<u8>()), 0..12),
@@ -584,6 +609,26 @@ mod tests {
                 for l in read.message.lines() {
                     let l = l.strip_suffix('\r').unwrap_or(l);
                     prop_assert!(!super::super::mentions_erofs(l), "{}", line);
+                }
+            }
+        }
+
+        /// A record `quiet` finds silent that holds a line the scan reads
+        /// next to an error (a Python frame that says an operation,
+        /// unzip's name above its error) is told apart undecoded, so the
+        /// scan reads it all the same.
+        #[test]
+        fn lines_next_to_an_error_are_found_undecoded(log in log_with_leads()) {
+            let line = format!(r#"{{"log":"{log}","stream":"stderr","time":"2024-05-14T09:21:07.1Z"}}"#);
+            let (Some(_), Some(read)) = (quiet(&line), record(&line)) else {
+                return Ok(());
+            };
+            for l in read.message.lines() {
+                if matches!(super::super::python::frame_op(l), Some(Some(_))) {
+                    prop_assert!(super::super::python::may_say_op(&line), "{}", line);
+                }
+                if super::super::unzip::lead(l).is_some() {
+                    prop_assert!(super::super::unzip::may_lead(&line), "{}", line);
                 }
             }
         }
