@@ -66,14 +66,15 @@ pub fn frame_op(line: &str) -> Option<Option<Op>> {
     Some(first.map(|(_, op)| op))
 }
 
-/// Whether `text` may hold a line [`frame_op`] reads an operation in,
-/// when `"` may be written `\"` in it (a json-file record's still escaped
-/// `log`, in which no other escape can stand for a space or a quote):
-/// such a line is a frame's (`File "`) or a source line (four spaces
-/// first). A json-file record that cannot say EROFS is skipped undecoded
-/// otherwise, and a frame Docker wrote as a record of its own went unread.
-pub fn may_say_op(text: &str) -> bool {
-    text.contains("File \"") || text.contains("File \\\"") || text.contains("    ")
+/// Whether a json-file record whose `log` is escaped without `\u` (one
+/// [`super::json_file::quiet`] finds silent) may hold a line [`frame_op`]
+/// reads an operation in: a frame's (`File "`, its quote written `\"`)
+/// or a source line (four spaces first, and no escape stands for a
+/// space). Such a record is skipped undecoded otherwise, and a frame
+/// Docker wrote as a record of its own went unread. It runs on most
+/// records of a json-file log: two searches, no more.
+pub fn may_say_op(record: &str) -> bool {
+    record.contains("File \\\"") || record.contains("    ")
 }
 
 /// Python's functions (`os`, `pathlib`, `shutil`) that say what their

@@ -34,12 +34,13 @@ pub fn lead(line: &str) -> Option<(String, Op)> {
     })
 }
 
-/// Whether `text` may hold a line [`lead`] reads, when it may be escaped
-/// (a json-file record's still escaped `log`: every lead's words are
-/// ASCII letters, spaces and `:`, which no escape stands for). A json-file
-/// record that cannot say EROFS is skipped undecoded otherwise.
-pub fn may_lead(text: &str) -> bool {
-    text.contains("error:  cannot ") || text.contains("checkdir:  cannot ")
+/// Whether a json-file record whose `log` is escaped without `\u` (one
+/// [`super::json_file::quiet`] finds silent) may hold a line [`lead`]
+/// reads: every lead holds `:  cannot ` (no escape stands for a letter, a
+/// space or `:`). Such a record is skipped undecoded otherwise. It runs
+/// on most records of a json-file log: one search.
+pub fn may_lead(record: &str) -> bool {
+    record.contains(":  cannot ")
 }
 
 /// The line completes a lead: `strerror(EROFS)` alone, indented.
