@@ -9,9 +9,9 @@
 //! Before that, a line is taken out of what carries it: kubectl's
 //! `--prefix` (the container) and `--timestamps`, a CRI log file's record
 //! head or a Docker json-file record (the partial records of both are
-//! joined: `join`), a JSON line's strings. A JSON record whose texts
-//! name no path may name it in a `path` field beside its error
-//! (`json_path`).
+//! joined: `join`), a JSON line's strings, a logfmt record's values
+//! (`logfmt`). A JSON or logfmt record whose texts name no path may name
+//! it in a `path`, `file` or `dir` field beside its error (`json_path`).
 //!
 //! A line next to an error may say what it was about: a stack trace's
 //! frames (Java's below, Python's above), the name unzip prints on the
