@@ -2811,3 +2811,71 @@ fn coreutils_entries_made_in_a_read_only_directory_plan_that_directory() {
     assert_eq!(planned(&plan), ["/srv"]);
     assert_warned_relative(&plan, &[(11, "cs"), (12, "cl")]);
 }
+
+/// What BusyBox 1.35 (Debian's 1.35.0-4) printed making entries in a
+/// read-only bind mount (`unshare -Urm`): its applets name the entry as
+/// it is or in plain quotes, and each entry's directory must be
+/// writable. Read right before this test; kept so they stay so.
+#[test]
+fn busybox_entries_made_in_a_read_only_directory_plan_that_directory() {
+    let cases: &[Case] = &[
+        (
+            "sh",
+            "cp: can't create '/srv/newf': Read-only file system",
+            &[("/srv/newf", Op::File)],
+        ),
+        (
+            "sh",
+            "cp: can't create directory '/srv/srccopy': Read-only file system",
+            &[("/srv/srccopy", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            "ln: /srv/link: Read-only file system",
+            &[("/srv/link", Op::File)],
+        ),
+        (
+            "sh",
+            "mkfifo: /srv/fifo: Read-only file system",
+            &[("/srv/fifo", Op::File)],
+        ),
+        (
+            "sh",
+            "mknod: /srv/node: Read-only file system",
+            &[("/srv/node", Op::File)],
+        ),
+        (
+            "sh",
+            "truncate: /srv/newt: open: Read-only file system",
+            &[("/srv/newt", Op::File)],
+        ),
+        (
+            "sh",
+            "dd: can't open '/srv/dd.img': Read-only file system",
+            &[("/srv/dd.img", Op::File)],
+        ),
+        (
+            "sh",
+            "touch: /srv/newname: Read-only file system",
+            &[("/srv/newname", Op::File)],
+        ),
+        (
+            "sh",
+            "mv: can't create '/srv/moved': Read-only file system",
+            &[("/srv/moved", Op::File)],
+        ),
+        (
+            "sh",
+            "tee: /srv/teef: Read-only file system",
+            &[("/srv/teef", Op::File)],
+        ),
+        (
+            "sh",
+            "cp: can't create 'cs': Read-only file system",
+            &[("cs", Op::File)],
+        ),
+    ];
+    let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
+    assert_eq!(planned(&plan), ["/srv"]);
+    assert_warned_relative(&plan, &[(11, "cs")]);
+}
