@@ -2544,6 +2544,12 @@ fn a_python_traceback_in_json_file_records_says_the_operation() {
             line_path_ops(&plain),
             "{log}"
         );
+        // The kubelet's CRI log files read the same, as they did before.
+        let cri: String = log
+            .lines()
+            .map(|l| format!("2024-05-14T09:21:07.123456789Z stderr F {l}\n"))
+            .collect();
+        assert_eq!(line_path_ops(&scan(&cri)), line_path_ops(&plain), "{log}");
     }
     // A line that is no frame, between the frame and the error, ends the
     // traceback: the error stays a file's.
