@@ -975,15 +975,22 @@ fn of_container(container: Option<&str>, warning: String) -> String {
     }
 }
 
+/// The readers whose errors name the path alone, whatever the call was:
+/// their hits are a file's write by default, not by the message's word
+/// (Python's `OSError` without the frame above it, Java's
+/// `FileSystemException`, a JSON or logfmt record's field, the generic
+/// reading of a line no runtime claims).
+const PATH_ALONE: [&str; 4] = ["python", "java", "json path", "generic"];
+
 /// The paths each container's log writes as files (normalized): the
 /// hits a runtime read as a file's creation or write from its message
-/// (`touch: cannot touch`, `open`, a shell's redirection). Not the
-/// generic reading, which takes any path it cannot place for a file's.
+/// (`touch: cannot touch`, `open`, a shell's redirection), not from
+/// readers of the path alone ([`PATH_ALONE`]).
 fn written_files(scan: &Scan) -> HashMap<Option<&str>, HashSet<String>> {
     let mut files: HashMap<Option<&str>, HashSet<String>> = HashMap::new();
     for (_, hit) in &scan.hits {
         if hit.op == Op::File
-            && hit.runtime != "generic"
+            && !PATH_ALONE.contains(&hit.runtime)
             && let Some(path) = normalized(&hit.path)
         {
             files

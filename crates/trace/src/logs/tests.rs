@@ -2740,6 +2740,21 @@ touch: cannot touch '/srv/app/started': Read-only file system
         .map(|p| (p.path.as_str(), p.container.as_deref()))
         .collect();
     assert_eq!(at, [("/srv/app", Some("a")), ("/srv/app/ready", Some("b"))]);
+    // An error that names the path alone, whatever the call (Python's
+    // OSError without its traceback, Java's FileSystemException, a JSON
+    // record's field, a line no runtime claims), says nothing of a file:
+    // the name decides.
+    for write in [
+        "OSError: [Errno 30] Read-only file system: '/etc/app'",
+        "java.nio.file.FileSystemException: /etc/app: Read-only file system",
+        r#"{"level":"error","path":"/etc/app","error":"read-only file system"}"#,
+        "could not write /etc/app (Read-only file system)",
+    ] {
+        let log =
+            format!("{write}\nchmod: changing permissions of '/etc/app': Read-only file system\n");
+        let plan = plan_from_scan(&scan(&log), "test");
+        assert_eq!(planned(&plan), ["/etc/app"], "{log}");
+    }
 }
 
 /// What GNU coreutils 9.1 printed making entries in a read-only bind
