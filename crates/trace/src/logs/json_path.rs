@@ -89,7 +89,7 @@ fn carries_erofs(fields: &Map<String, Value>) -> bool {
 
 /// The object describes an HTTP request or response, whose `path` is a
 /// URL's.
-fn is_request(fields: &Map<String, Value>) -> bool {
+pub fn is_request(fields: &Map<String, Value>) -> bool {
     ["method", "url", "status", "statusCode", "status_code"]
         .iter()
         .any(|k| fields.contains_key(*k))

@@ -468,13 +468,25 @@ impl Scan {
                 }
             }
         }
-        if !named && !nameless.is_empty() && logfmt::record(line).is_some() {
-            // A logfmt record is a line people read: quoted whole, its
-            // error is clearer than its `err` value alone.
-            self.names_no_path(n, container, line);
-        } else if !named {
-            for text in nameless {
-                self.names_no_path(n, container, text);
+        if named {
+            return;
+        }
+        match logfmt::record(line) {
+            // Its message may name the path that neither its error nor a
+            // field does (`msg="cannot write /srv/x" err="read-only file
+            // system"`): read whole, as a line no runtime claims, unless
+            // it is a request's (whose `path` is a URL's). Else quoted
+            // whole: a logfmt record is a line people read, clearer than
+            // its `err` value alone.
+            Some(fields) => {
+                if json_path::is_request(&fields) || !self.text(n, container, line) {
+                    self.names_no_path(n, container, line);
+                }
+            }
+            None => {
+                for text in nameless {
+                    self.names_no_path(n, container, text);
+                }
             }
         }
     }

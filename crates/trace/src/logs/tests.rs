@@ -2669,10 +2669,17 @@ fn a_logfmt_records_path_field_beside_its_erofs_error_is_read() {
             r#"{"level":"error","msg":"cannot prepare cache","dir":"/var/spool/app","error":"read-only file system"}"#,
             vec![("/var/spool/app", Op::Dir)],
         ),
+        // No field names the path, the message does: read whole, as a
+        // line no runtime claims.
+        (
+            "level=error msg=\"cannot write /srv/data/x.db\" err=\"read-only file system\"",
+            vec![("/srv/data/x.db", Op::File)],
+        ),
     ];
     assert_eq!(
         records_read_alone(&cases),
         [
+            "/srv/data",
             "/srv/my data",
             "/var/cache/app",
             "/var/lib/app",
