@@ -11,6 +11,7 @@
 //! `readOnlyRootFilesystem` is left alone (see [`exempt_reason`]).
 
 use crate::admit::{Call, Webhook, exemptions_of};
+use crate::config::Config;
 use crate::labels::{Labels, mutate_label};
 use crate::object::{pod_from_node, to_json};
 use crate::review::AdmissionResponse;
@@ -170,14 +171,15 @@ fn exempt(
 /// The annotation the kubelet puts on the mirror of a static pod.
 const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
 
-const MIRROR_WARNING: &str = "a mirror pod of a static pod: the kubelet runs the static pod's own manifest, so rootlock did not change this copy of it";
+/// What `/mutate` says of a mirror pod it leaves alone.
+pub const MIRROR_WARNING: &str = "a mirror pod of a static pod: the kubelet runs the static pod's own manifest, so rootlock did not change this copy of it";
 
 /// A static pod's mirror: the kubelet runs the pod from its own manifest
 /// and never reads the mirror's spec back, so a patch would only make the
 /// API claim a read-only root (and pass validation on that claim) while the
 /// container runs writable (kubernetes/kubernetes#105844). Validation
 /// judges the mirror as it is.
-fn mirror(pod: &Value) -> bool {
+pub fn mirror(pod: &Value) -> bool {
     pod.pointer("/metadata/annotations")
         .and_then(Value::as_object)
         .is_some_and(|a| a.contains_key(MIRROR_ANNOTATION))
@@ -284,7 +286,7 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
         return AdmissionResponse::allow();
     }
     let enabled = match wh.namespaces.labels(req.namespace()).await {
-        Ok(labels) => enabled_for(wh, &labels),
+        Ok(labels) => enabled_for(&wh.config, &labels),
         Err(e) => {
             tracing::warn!(namespace = req.namespace(), error = %e, "namespace lookup failed; not mutating");
             return AdmissionResponse::allow();
@@ -355,9 +357,10 @@ pub async fn mutate(wh: &Webhook, call: &Call<'_>) -> AdmissionResponse {
 }
 
 /// Whether pods of a namespace with these labels are mutated: its
-/// `rootlock.dev/mutate` label, else the config's switch.
-pub fn enabled_for(wh: &Webhook, labels: &Labels) -> bool {
-    mutate_label(labels).unwrap_or(wh.config.mutate.enabled)
+/// `rootlock.dev/mutate` label, else the config's switch. Takes the config
+/// alone so that `rootlock cluster --config` reads it as the webhook does.
+pub fn enabled_for(config: &Config, labels: &Labels) -> bool {
+    mutate_label(labels).unwrap_or(config.mutate.enabled)
 }
 
 /// Standard base64 with padding.
@@ -387,10 +390,24 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
+/// [`plan`]s the mutation of `pod` (API JSON) and applies it there: the pod
+/// as it reaches `/validate`, for whoever judges what validation will see
+/// (a controller's template here, `rootlock cluster --what-if` for existing
+/// pods). The plan, or why it did not apply to what it was planned from
+/// (the webhook's own fault, not the pod's).
+pub fn plan_and_apply(
+    pod: &mut Value,
+    tmp_size_limit: &str,
+    exemptions: Option<&Exemptions>,
+) -> Result<Mutation, String> {
+    let m = plan(pod, tmp_size_limit, exemptions);
+    apply_adds(pod, &m.patch)?;
+    Ok(m)
+}
+
 /// Applies the `add` operations [`plan`] produces, for the view of a pod
-/// template after mutation ([`crate::template_mutation`]). Tests check it
-/// against an RFC 6902 library, which applies patches as the API server
-/// does.
+/// after mutation ([`plan_and_apply`]). Tests check it against an RFC 6902
+/// library, which applies patches as the API server does.
 pub fn apply_adds(doc: &mut Value, patch: &[Value]) -> Result<(), String> {
     for op in patch {
         if op["op"] != "add" {
