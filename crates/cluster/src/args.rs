@@ -21,7 +21,9 @@ pub struct ClusterArgs {
     #[arg(long, default_value = "immutable", value_name = "LEVEL[:VERSION]")]
     pub level: String,
     /// Show, per namespace, what enforcing this level would reject, in
-    /// Pod Security Admission's dry-run wording.
+    /// Pod Security Admission's dry-run wording; where the webhook mutates
+    /// (label rootlock.dev/mutate=true, or the config's mutate.enabled),
+    /// also which workloads its mutation would make pass.
     #[arg(long, value_name = "LEVEL[:VERSION]")]
     pub what_if: Option<String>,
     /// Output format.

@@ -1,12 +1,15 @@
 //! One evaluation per workload, reduced to what the reports need, so the
 //! pod itself can be dropped as soon as it has been judged.
 
+use crate::mutation::mutated;
+use rootlock_manifest::Limits;
 use rootlock_policy::model::ContainerKind;
 use rootlock_policy::{
     ContainerRef, Evaluation, Exemptions, LevelVersion, Origin, Pod, Severity, evaluate, immutable,
 };
 use rootlock_webhook::admit::exemptions_of;
 use rootlock_webhook::config::Config;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// One finding, without the field path (API objects have no lines).
@@ -48,6 +51,37 @@ pub struct Evaluated {
     /// cover every error); `None` when it violates nothing or nothing
     /// exempts it.
     pub what_if_exempt: Option<String>,
+    /// What the webhook's mutation does for a pod the what-if level would
+    /// reject, in a namespace where the webhook mutates; `None` elsewhere.
+    pub what_if_mutation: Option<MutatedWhatIf>,
+}
+
+/// A pod that violates the what-if level, judged again as the webhook's
+/// `/mutate` would hand it to validation. PSA's dry-run reasons
+/// (`Evaluated::what_if`) stay those of the pod as it runs: neither PSA nor
+/// the webhook's own namespace dry-run knows about mutation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutatedWhatIf {
+    /// Why the webhook mutates there (`rootlock.dev/mutate=true`,
+    /// `mutate.enabled: true`).
+    pub source: &'static str,
+    /// Whether the mutated pod would be admitted.
+    pub admitted: bool,
+    /// PSA's reasons for the mutated pod (the pod's own when the mutation
+    /// changes nothing); empty when admitted.
+    pub reasons: Vec<String>,
+    /// The mutation's own warnings: an explicit
+    /// `readOnlyRootFilesystem: false` it keeps, a `/tmp` it cannot mount.
+    pub warnings: Vec<String>,
+}
+
+/// A pod to judge also as the webhook's `/mutate` would change it.
+#[derive(Debug, Clone, Copy)]
+pub struct Mutating<'a> {
+    /// The pod as API JSON (for a controller, its template as a Pod).
+    pub pod: &'a Value,
+    /// Why the namespace is mutated ([`crate::mutation::mutation_source`]).
+    pub source: &'static str,
 }
 
 /// The levels and options every workload is judged with.
@@ -84,8 +118,14 @@ pub fn kind_text(k: ContainerKind) -> &'static str {
 
 impl Judge {
     /// `extra_annotations`: a controller's own annotations, which count
-    /// for exemptions like the template's (as in `scan`).
-    pub fn judge(&self, pod: &Pod, extra_annotations: &[(String, String)]) -> Evaluated {
+    /// for exemptions like the template's (as in `scan`). `mutating`: the
+    /// pod's JSON when its namespace has the webhook's mutation on.
+    pub fn judge(
+        &self,
+        pod: &Pod,
+        extra_annotations: &[(String, String)],
+        mutating: Option<Mutating<'_>>,
+    ) -> Evaluated {
         let exemptions = self.annotation_exemptions.then(|| {
             let own = extra_annotations
                 .iter()
@@ -142,6 +182,12 @@ impl Judge {
             (Some(lv), Some(config)) => self.webhook_what_if(pod, lv, config, violations(lv)),
             (Some(lv), None) => (violations(lv), None),
         };
+        let what_if_mutation = match (self.what_if, mutating) {
+            (Some(lv), Some(m)) if !what_if.is_empty() => {
+                Some(self.mutated_what_if(pod, lv, m, &what_if))
+            }
+            _ => None,
+        };
         Evaluated {
             containers,
             pod_findings,
@@ -150,6 +196,57 @@ impl Judge {
             failing: eval.has_errors(),
             what_if,
             what_if_exempt,
+            what_if_mutation,
+        }
+    }
+
+    /// The what-if for `pod` (rejected at `lv` as it is, for `rejected`)
+    /// once the webhook's `/mutate` has changed it: validation then sees
+    /// the mutated pod, with the pod's own exemption annotations when the
+    /// webhook reads them (without `--config`, the webhook's default: it
+    /// does not).
+    fn mutated_what_if(
+        &self,
+        pod: &Pod,
+        lv: LevelVersion,
+        m: Mutating<'_>,
+        rejected: &[String],
+    ) -> MutatedWhatIf {
+        let default_config;
+        let config = match &self.webhook {
+            Some(c) => c.as_ref(),
+            None => {
+                default_config = Config::default();
+                &default_config
+            }
+        };
+        let exemptions =
+            (self.webhook.is_some() && self.annotation_exemptions).then(|| exemptions_of(pod));
+        let (mutated, warnings) = mutated(
+            m.pod,
+            &config.mutate.tmp_size_limit,
+            exemptions.as_ref(),
+            Limits::default().max_depth,
+        );
+        let Some(mutated) = mutated else {
+            // Nothing changes: rejected for what it is rejected for now.
+            return MutatedWhatIf {
+                source: m.source,
+                admitted: false,
+                reasons: rejected.to_vec(),
+                warnings,
+            };
+        };
+        let admitted = !evaluate(&mutated, lv, exemptions.as_ref()).has_errors();
+        MutatedWhatIf {
+            source: m.source,
+            admitted,
+            reasons: if admitted {
+                Vec::new()
+            } else {
+                reasons(&evaluate(&mutated, lv, None))
+            },
+            warnings,
         }
     }
 

@@ -15,12 +15,13 @@
 //! `Workflow`'s steps): it stands for no revision, and is judged on its own
 //! (sharing an entry with its siblings that judge alike).
 
-use crate::evaluate::{Evaluated, Judge};
+use crate::evaluate::{Evaluated, Judge, Mutating};
+use crate::mutation::{mutation_source, pod_from_json};
 use crate::owners::{Meta, Owners, WorkloadId, null_as_default};
-use rootlock_manifest::extract::{Path, pod};
 use rootlock_manifest::json::node_from_json;
 use rootlock_manifest::{Limits, workloads};
 use rootlock_policy::{Exemptions, Origin, Pod};
+use rootlock_webhook::template_mutation::template_pod;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -108,6 +109,16 @@ impl Workload {
     }
 }
 
+/// A controller's pod template, read.
+struct Template {
+    pod: Pod,
+    /// The controller's own annotations (for exemptions).
+    annotations: Vec<(String, String)>,
+    /// The Pod (API JSON) it makes, when asked for: for the webhook's
+    /// mutation.
+    json: Option<Value>,
+}
+
 #[derive(Deserialize)]
 struct Head {
     #[serde(default)]
@@ -134,6 +145,9 @@ pub struct Inventory {
     max_depth: usize,
     owners: Owners,
     namespaces: BTreeMap<String, Namespace>,
+    /// Namespaces where the webhook mutates pods, with why
+    /// ([`mutation_source`]); read when their pods are judged.
+    mutating: HashMap<String, &'static str>,
     /// Entries: one per workload, or per differently-judged revision.
     rows: Vec<Workload>,
     /// A workload's uid → its entries in `rows`.
@@ -174,6 +188,7 @@ impl Inventory {
             max_depth: Limits::default().max_depth,
             owners: Owners::default(),
             namespaces: BTreeMap::new(),
+            mutating: HashMap::new(),
             rows: Vec::new(),
             by_uid: HashMap::new(),
             revisions: HashMap::new(),
@@ -260,13 +275,14 @@ impl Inventory {
         if name.is_empty() {
             return Err("namespace: metadata.name is missing".into());
         }
-        let labels = head
+        let labels: Vec<(String, String)> = head
             .metadata
             .labels
             .unwrap_or_default()
             .into_iter()
             .filter(|(k, _)| LABEL_PREFIXES.iter().any(|p| k.starts_with(p)))
             .collect();
+        self.note_mutation(&name, &labels);
         self.namespaces.insert(
             name.clone(),
             Namespace {
@@ -277,8 +293,19 @@ impl Inventory {
         Ok(name)
     }
 
+    /// Records whether the webhook mutates pods in namespace `name`.
+    fn note_mutation(&mut self, name: &str, labels: &[(String, String)]) {
+        match mutation_source(labels, self.judge.webhook.as_deref()) {
+            Some(source) => self.mutating.insert(name.to_string(), source),
+            None => self.mutating.remove(name),
+        };
+    }
+
     fn ensure_namespace(&mut self, name: &str) {
         if !self.namespaces.contains_key(name) {
+            // Not listed (`-n` scope, or created meanwhile): no labels, so
+            // the config's switch alone decides.
+            self.note_mutation(name, &[]);
             self.namespaces.insert(
                 name.to_string(),
                 Namespace {
@@ -332,8 +359,17 @@ impl Inventory {
             self.exemptions.insert(meta.uid.clone(), annotations);
         }
         self.ensure_namespace(&meta.namespace);
-        let (eval, error) = match self.template(kind, api_version, raw) {
-            Ok((pod, annotations)) => (Some(self.judge.judge(&pod, &annotations)), None),
+        let mutating = self.mutating.get(&meta.namespace).copied();
+        let (eval, error) = match self.template(kind, api_version, raw, mutating.is_some()) {
+            Ok(t) => {
+                let mutating = mutating
+                    .zip(t.json.as_ref())
+                    .map(|(source, pod)| Mutating { pod, source });
+                (
+                    Some(self.judge.judge(&t.pod, &t.annotations, mutating)),
+                    None,
+                )
+            }
             Err(e) => (None, Some(e)),
         };
         if let Some(e) = &error {
@@ -356,13 +392,14 @@ impl Inventory {
     }
 
     /// The pod template of a controller, through the same extraction as
-    /// `scan`, with the controller's own annotations (for exemptions).
+    /// `scan`; `as_json` asks for the Pod it makes as API JSON too.
     fn template(
         &self,
         kind: &str,
         api_version: &str,
         raw: &RawValue,
-    ) -> Result<(Pod, Vec<(String, String)>), String> {
+        as_json: bool,
+    ) -> Result<Template, String> {
         let mut v: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
         strip(&mut v);
         if let Value::Object(map) = &mut v {
@@ -376,15 +413,19 @@ impl Inventory {
             return Err("no pod template".into());
         }
         let w = found.swap_remove(0);
-        Ok((w.pod, w.annotations))
+        let json = if as_json { template_pod(&v, &w) } else { None };
+        Ok(Template {
+            pod: w.pod,
+            annotations: w.annotations,
+            json,
+        })
     }
 
-    fn pod_model(&self, raw: &RawValue) -> Result<Pod, String> {
+    /// A pod in the policy's model, and as the JSON it was read from.
+    fn pod_model(&self, raw: &RawValue) -> Result<(Pod, Value), String> {
         let mut v: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
         strip(&mut v);
-        let node = node_from_json(&v, self.max_depth)
-            .ok_or_else(|| format!("nested deeper than {} levels", self.max_depth))?;
-        pod(&node, &Path::Root("")).map_err(|e| format!("{}: {}", e.field, e.message))
+        Ok((pod_from_json(&v, self.max_depth)?, v))
     }
 
     /// An item's metadata; an unreadable item is recorded as an error.
@@ -481,12 +522,16 @@ impl Inventory {
                 }
                 let debugged = pod
                     .as_ref()
-                    .is_ok_and(|p| !p.spec.ephemeral_containers.is_empty());
+                    .is_ok_and(|(p, _)| !p.spec.ephemeral_containers.is_empty());
                 match seen {
                     Some(row) if !debugged => row,
                     _ => {
                         let extra = self.exemptions.get(&id.uid).map_or(&[][..], Vec::as_slice);
-                        let judged = pod.map(|pod| self.judge.judge(&pod, extra));
+                        let mutating = self.mutating.get(&meta.namespace).copied();
+                        let judged = pod.map(|(pod, json)| {
+                            let mutating = mutating.map(|source| Mutating { pod: &json, source });
+                            self.judge.judge(&pod, extra, mutating)
+                        });
                         let row = self.row_for(&id, &meta.namespace, judged);
                         match revision {
                             Some((key, name)) if !debugged => {

@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod kubeconfig;
 pub mod labels;
 pub mod list;
+pub mod mutation;
 pub mod owners;
 mod progress;
 pub mod recommend;

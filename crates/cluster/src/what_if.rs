@@ -33,6 +33,28 @@ pub struct NamespaceWhatIf {
     /// Workloads the webhook of `--config` admits whatever they violate
     /// (`Kind/name`, pods, why), in inventory order.
     pub exempt_workloads: Vec<(String, u64, String)>,
+    /// Workloads the webhook's mutation would make pass, in inventory
+    /// order. Their running pods stay in `warnings` and `groups` (they run
+    /// unmutated, and PSA reports them), but are not in `templates`.
+    pub mutated_workloads: Vec<MutatedWorkload>,
+    /// Workloads that the mutation leaves rejected, with why, in inventory
+    /// order: those for which it changes PSA's reasons or warns.
+    pub rejected_after_mutation: Vec<MutatedWorkload>,
+}
+
+/// A workload that violates the what-if level, in a namespace where the
+/// webhook mutates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MutatedWorkload {
+    /// `Kind/name`.
+    pub workload: String,
+    pub pods: u64,
+    /// Why the namespace is mutated.
+    pub source: &'static str,
+    /// PSA's reasons for the mutated pod; empty when admitted.
+    pub reasons: Vec<String>,
+    /// The mutation's own warnings.
+    pub warnings: Vec<String>,
 }
 
 impl NamespaceWhatIf {
@@ -44,6 +66,8 @@ impl NamespaceWhatIf {
             templates: Vec::new(),
             exempt: Some("namespace is exempt (exemptions.namespaces)".into()),
             exempt_workloads: Vec::new(),
+            mutated_workloads: Vec::new(),
+            rejected_after_mutation: Vec::new(),
         }
     }
 }
@@ -60,10 +84,31 @@ pub fn what_if<'a>(
     let mut by_reasons: BTreeMap<String, Pending> = BTreeMap::new();
     let mut templates = Vec::new();
     let mut exempt_workloads = Vec::new();
+    let mut mutated_workloads = Vec::new();
+    let mut rejected_after_mutation = Vec::new();
     for w in workloads {
         let Some(eval) = &w.eval else { continue };
         if let Some(why) = &eval.what_if_exempt {
             exempt_workloads.push((w.label(), w.pods, why.clone()));
+        }
+        let mut admitted_after_mutation = false;
+        if let Some(m) = &eval.what_if_mutation {
+            let entry = MutatedWorkload {
+                workload: w.label(),
+                pods: w.pods,
+                source: m.source,
+                reasons: m.reasons.clone(),
+                warnings: m.warnings.clone(),
+            };
+            admitted_after_mutation = m.admitted;
+            if m.admitted {
+                mutated_workloads.push(entry);
+            } else if m.reasons != eval.what_if || !m.warnings.is_empty() {
+                // Said only where the mutation changes what enforce judges
+                // or warns: at a level that does not ask for a read-only
+                // root it would repeat PSA's line for every workload.
+                rejected_after_mutation.push(entry);
+            }
         }
         if eval.what_if.is_empty() {
             continue;
@@ -80,6 +125,9 @@ pub fn what_if<'a>(
                 slot.1 += n;
                 slot.2.push((w.label(), n));
             }
+            // A controller's next pods are what its template would make
+            // of them: mutated, they pass.
+            _ if admitted_after_mutation => {}
             _ => templates.push((w.label(), reasons)),
         }
     }
@@ -113,5 +161,7 @@ pub fn what_if<'a>(
         templates,
         exempt: None,
         exempt_workloads,
+        mutated_workloads,
+        rejected_after_mutation,
     }
 }

@@ -2632,3 +2632,293 @@ fn sarif_notes_the_namespaces_the_webhook_config_exempts() {
     let o = run(&server, &["--format", "sarif"]);
     assert_eq!(notes(&o), Vec::<Value>::new());
 }
+
+/// A cluster for the webhook's mutation: namespace `labelled` has
+/// `rootlock.dev/mutate=true`, `opted-out` has `rootlock.dev/mutate=false`,
+/// `switched` has no such label (the config's `mutate.enabled` decides).
+/// Each runs Deployment `fixed` (one pod through a ReplicaSet), whose only
+/// violation of `immutable` is an unset `readOnlyRootFilesystem`;
+/// `labelled` also runs `explicit` (it sets the field `false`) and `priv`
+/// (privileged), has `idle`, like `fixed` but with no pods, and the mirror
+/// of a static pod, like `fixed`'s pod; `switched` also runs `rooted`,
+/// whose pods' annotation exempts them from `runAsNonRoot`.
+fn mutation_cluster(path: &str) -> Reply {
+    let restricted = serde_json::json!({"allowPrivilegeEscalation": false, "runAsNonRoot": true,
+        "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}});
+    let with = |extra: &[(&str, Value)]| {
+        let mut sc = restricted.clone();
+        for (k, v) in extra {
+            sc[*k] = v.clone();
+        }
+        serde_json::json!({"containers": [{"name": "app", "image": "nginx", "securityContext": sc}]})
+    };
+    let none = serde_json::json!({});
+    // Exempt from what the mutation does not set, with the reason the
+    // webhook reads only with `annotationExemptions: true`.
+    let exempt = serde_json::json!({"exempt.rootlock.dev/app": "runAsNonRoot: upstream image needs root; TICKET-7"});
+    let workloads: Vec<(&str, &str, Value, usize, &Value)> = [
+        ("labelled", "fixed", with(&[]), 1, &none),
+        (
+            "labelled",
+            "explicit",
+            with(&[("readOnlyRootFilesystem", false.into())]),
+            1,
+            &none,
+        ),
+        (
+            "labelled",
+            "priv",
+            with(&[("privileged", true.into())]),
+            1,
+            &none,
+        ),
+        ("labelled", "idle", with(&[]), 0, &none),
+        ("switched", "fixed", with(&[]), 1, &none),
+        (
+            "switched",
+            "rooted",
+            with(&[("runAsNonRoot", Value::Null)]),
+            1,
+            &exempt,
+        ),
+        ("opted-out", "fixed", with(&[]), 1, &none),
+    ]
+    .into();
+    let owner = |kind: &str, api: &str, name: &str, uid: &str| {
+        serde_json::json!([{"apiVersion": api, "kind": kind, "name": name, "uid": uid,
+            "controller": true}])
+    };
+    let p = path.split('?').next().unwrap_or(path);
+    match p {
+        "/api/v1/namespaces" => {
+            let recorded = items("namespaces.json").remove(0);
+            let namespaces = [
+                ("labelled", Some("true")),
+                ("switched", None),
+                ("opted-out", Some("false")),
+            ]
+            .into_iter()
+            .map(|(name, mutate)| {
+                let mut ns = recorded.clone();
+                ns["metadata"]["name"] = name.into();
+                ns["metadata"]["uid"] = format!("ns-{name}").into();
+                ns["metadata"]["labels"] = serde_json::json!({"kubernetes.io/metadata.name": name});
+                if let Some(v) = mutate {
+                    ns["metadata"]["labels"]["rootlock.dev/mutate"] = v.into();
+                }
+                ns
+            })
+            .collect();
+            Reply::ok(list("Namespace", "v1", namespaces))
+        }
+        "/apis/apps/v1/deployments" => Reply::ok(list(
+            "Deployment",
+            "apps/v1",
+            workloads
+                .iter()
+                .map(|(ns, name, spec, _, annotations)| {
+                    serde_json::json!({"metadata": {"name": name, "namespace": ns,
+                        "uid": format!("dep-{ns}-{name}")},
+                        "spec": {"template": {"metadata": {"annotations": annotations}, "spec": spec}}})
+                })
+                .collect(),
+        )),
+        "/apis/apps/v1/replicasets" => Reply::ok(list(
+            "ReplicaSet",
+            "apps/v1",
+            workloads
+                .iter()
+                .map(|(ns, name, spec, _, annotations)| {
+                    serde_json::json!({"metadata": {"name": format!("{name}-5d8f"), "namespace": ns,
+                        "uid": format!("rs-{ns}-{name}"),
+                        "ownerReferences": owner("Deployment", "apps/v1", name, &format!("dep-{ns}-{name}"))},
+                        "spec": {"template": {"metadata": {"annotations": annotations}, "spec": spec}}})
+                })
+                .collect(),
+        )),
+        "/api/v1/pods" => {
+            let mut pods: Vec<Value> = workloads
+                .iter()
+                .filter(|(_, _, _, pods, _)| *pods > 0)
+                .map(|(ns, name, spec, _, annotations)| {
+                    serde_json::json!({"metadata": {"name": format!("{name}-5d8f-x"), "namespace": ns,
+                        "uid": format!("pod-{ns}-{name}"), "annotations": annotations,
+                        "ownerReferences": owner("ReplicaSet", "apps/v1", &format!("{name}-5d8f"), &format!("rs-{ns}-{name}"))},
+                        "spec": spec})
+                })
+                .collect();
+            // A static pod's mirror, which the webhook never mutates.
+            pods.push(serde_json::json!({"metadata": {"name": "etcd-node-1", "namespace": "labelled",
+                "uid": "pod-etcd", "annotations": {"kubernetes.io/config.mirror": "3f1c"},
+                "ownerReferences": owner("Node", "v1", "node-1", "node-1-uid")},
+                "spec": with(&[])}));
+            Reply::ok(list("Pod", "v1", pods))
+        }
+        _ => match empty_controller_list(path) {
+            Some(body) => Reply::ok(body),
+            None => Reply::recorded_error(&testdata("notfound-404.txt")),
+        },
+    }
+}
+
+/// The webhook's mutation (`rootlock.dev/mutate`, or the config's
+/// `mutate.enabled` where no label says otherwise) sets an unset
+/// `readOnlyRootFilesystem`: the what-if reports the workloads it would
+/// make pass as admitted after mutation, while PSA's lines about the
+/// running pods stay; an explicit `false` (which the mutation keeps, with
+/// its warning) and a privileged container stay rejected.
+#[test]
+fn the_what_if_models_the_webhooks_mutation() {
+    let server = ReplayServer::start(Arc::new(mutation_cluster));
+    let o = run(&server, &["--what-if", "immutable"]);
+    // The running pods fail the level, mutation or not.
+    assert_eq!(o.code, 1, "{}", o.err);
+    let psa = "labelled:\n  Warning: existing pods in namespace \"labelled\" violate the new PodSecurity enforce level \"immutable:latest\"\n  Warning: etcd-node-1 (and 2 other pods): readOnlyRootFilesystem != true\n      Deployment/explicit (1 pod), Deployment/fixed (1 pod), Pod/etcd-node-1 (1 pod)\n  Warning: priv-5d8f-x: privileged, readOnlyRootFilesystem != true\n      Deployment/priv (1 pod)\n";
+    assert!(o.out.contains(psa), "{}", o.out);
+    assert!(
+        o.out.contains(
+            "  Deployment/fixed (1 pod) admitted after mutation: the webhook's /mutate (rootlock.dev/mutate=true) sets what its new pods lack; running pods change only when recreated\n"
+        ),
+        "{}",
+        o.out
+    );
+    // No pods: its template, mutated, passes; not said to be rejected.
+    assert!(
+        o.out
+            .contains("  Deployment/idle (0 pods) admitted after mutation: ")
+            && !o.out.contains("Deployment/idle has no pods now"),
+        "{}",
+        o.out
+    );
+    assert!(
+        o.out.contains(
+            "  Deployment/explicit (1 pod) still rejected after mutation (rootlock.dev/mutate=true): readOnlyRootFilesystem != true\n      mutation warning: container \"app\" sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it\n"
+        ),
+        "{}",
+        o.out
+    );
+    assert!(
+        o.out.contains(
+            "  Deployment/priv (1 pod) still rejected after mutation (rootlock.dev/mutate=true): privileged, readOnlyRootFilesystem bypass\n"
+        ),
+        "{}",
+        o.out
+    );
+    assert!(
+        o.out.contains(
+            "  Pod/etcd-node-1 (1 pod) still rejected after mutation (rootlock.dev/mutate=true): readOnlyRootFilesystem != true\n      mutation warning: a mirror pod of a static pod: the kubelet runs the static pod's own manifest, so rootlock did not change this copy of it\n"
+        ),
+        "{}",
+        o.out
+    );
+    // Where the mutation changes nothing that enforce judges (restricted
+    // does not ask for a read-only root), there is nothing to say about it:
+    // PSA's lines say it all.
+    let restricted = run(&server, &["--what-if", "restricted"]);
+    assert!(
+        restricted
+            .out
+            .contains("  Warning: priv-5d8f-x: privileged\n      Deployment/priv (1 pod)\n")
+            && !restricted.out.contains("after mutation"),
+        "{}",
+        restricted.out
+    );
+    // Without --config only the label turns mutation on.
+    assert_eq!(
+        o.out.matches("admitted after mutation").count(),
+        2,
+        "{}",
+        o.out
+    );
+    assert!(!o.out.contains("mutate.enabled"), "{}", o.out);
+
+    // The config's switch mutates where no label says otherwise; a label
+    // `false` wins over it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(&dir, "mutate:\n  enabled: true\n");
+    let with = run_with_config(&server, &config, &["--what-if", "immutable"]);
+    assert_eq!(with.code, 1, "{}", with.err);
+    assert!(with.out.contains(psa), "{}", with.out);
+    let switched = "switched:\n  Warning: existing pods in namespace \"switched\" violate the new PodSecurity enforce level \"immutable:latest\"\n  Warning: fixed-5d8f-x: readOnlyRootFilesystem != true\n      Deployment/fixed (1 pod)\n  Warning: rooted-5d8f-x: runAsNonRoot != true, readOnlyRootFilesystem != true\n      Deployment/rooted (1 pod)\n  Deployment/fixed (1 pod) admitted after mutation: the webhook's /mutate (mutate.enabled: true) sets what its new pods lack; running pods change only when recreated\n";
+    // The webhook reads no exemption annotation (its default): what the
+    // mutation does not set stays.
+    assert!(
+        with.out.contains(&format!(
+            "{switched}  Deployment/rooted (1 pod) still rejected after mutation (mutate.enabled: true): runAsNonRoot != true\n"
+        )),
+        "{}",
+        with.out
+    );
+    // With them read, validation exempts what the mutation left.
+    let exemptions = dir.path().join("exemptions.yaml");
+    std::fs::write(
+        &exemptions,
+        "annotationExemptions: true\nmutate:\n  enabled: true\n",
+    )
+    .expect("write");
+    let o = run_with_config(
+        &server,
+        &exemptions.display().to_string(),
+        &["--what-if", "immutable"],
+    );
+    assert!(
+        o.out.contains(&format!(
+            "{switched}  Deployment/rooted (1 pod) admitted after mutation: the webhook's /mutate (mutate.enabled: true) sets what its new pods lack; running pods change only when recreated\n"
+        )),
+        "{}",
+        o.out
+    );
+    // Not in opted-out: fixed, idle and switched's fixed only.
+    assert_eq!(
+        with.out.matches("admitted after mutation").count(),
+        3,
+        "{}",
+        with.out
+    );
+
+    let json = run_with_config(
+        &server,
+        &config,
+        &["--what-if", "immutable", "--format", "json"],
+    );
+    let labelled = namespace_of(&json.out, "labelled");
+    let wi = &labelled["whatIf"];
+    assert_eq!(
+        wi["warnings"][1],
+        "etcd-node-1 (and 2 other pods): readOnlyRootFilesystem != true"
+    );
+    assert_eq!(
+        wi["mutatedWorkloads"],
+        serde_json::json!([
+            {"workload": "Deployment/fixed", "pods": 1, "mutatedBy": "rootlock.dev/mutate=true", "reasons": "", "warnings": []},
+            {"workload": "Deployment/idle", "pods": 0, "mutatedBy": "rootlock.dev/mutate=true", "reasons": "", "warnings": []}
+        ])
+    );
+    assert_eq!(wi["templates"], serde_json::json!([]));
+    let rejected = wi["rejectedAfterMutation"].as_array().expect("array");
+    assert_eq!(rejected.len(), 3, "{wi}");
+    assert_eq!(rejected[0]["workload"], "Deployment/explicit");
+    assert_eq!(
+        rejected[0]["warnings"],
+        serde_json::json!([
+            "container \"app\" sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it"
+        ])
+    );
+    assert_eq!(rejected[1]["workload"], "Deployment/priv");
+    assert_eq!(
+        rejected[1]["reasons"],
+        "privileged, readOnlyRootFilesystem bypass"
+    );
+    assert_eq!(rejected[2]["workload"], "Pod/etcd-node-1");
+    let switched = namespace_of(&json.out, "switched");
+    assert_eq!(
+        switched["whatIf"]["mutatedWorkloads"][0]["mutatedBy"],
+        "mutate.enabled: true"
+    );
+    let opted_out = namespace_of(&json.out, "opted-out");
+    assert_eq!(
+        opted_out["whatIf"]["mutatedWorkloads"],
+        serde_json::json!([])
+    );
+    assert_eq!(opted_out["whatIf"]["rejected"][0]["pods"], 1);
+}

@@ -5,6 +5,7 @@ use crate::evaluate::{FindingRow, kind_text};
 use crate::inventory::Workload;
 use crate::report::{NamespaceReport, Report};
 use crate::webhook_policy::WebhookPolicy;
+use crate::what_if::MutatedWorkload;
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -68,6 +69,13 @@ fn webhook_policy(policy: &WebhookPolicy) -> Value {
     v
 }
 
+/// `{"workload", "pods", "mutatedBy", "reasons", "warnings"}`: `reasons`
+/// joined as in `rejected`, empty for one admitted after mutation.
+fn mutated_workload(m: &MutatedWorkload) -> Value {
+    json!({"workload": m.workload, "pods": m.pods, "mutatedBy": m.source,
+        "reasons": m.reasons.join(", "), "warnings": m.warnings})
+}
+
 fn namespace(ns: &NamespaceReport, report: &Report) -> Value {
     let labels: serde_json::Map<String, Value> = ns
         .namespace
@@ -99,6 +107,8 @@ fn namespace(ns: &NamespaceReport, report: &Report) -> Value {
             "templates": wi.templates.iter().map(|(w, r)| json!({"workload": w, "reasons": r})).collect::<Vec<_>>(),
             "exempt": wi.exempt,
             "exemptWorkloads": wi.exempt_workloads.iter().map(|(w, n, why)| json!({"workload": w, "pods": n, "reason": why})).collect::<Vec<_>>(),
+            "mutatedWorkloads": wi.mutated_workloads.iter().map(mutated_workload).collect::<Vec<_>>(),
+            "rejectedAfterMutation": wi.rejected_after_mutation.iter().map(mutated_workload).collect::<Vec<_>>(),
         });
     }
     v

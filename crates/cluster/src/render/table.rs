@@ -5,7 +5,7 @@ use super::rule_list;
 use crate::evaluate::{kind_text, read_only_text};
 use crate::report::Report;
 use crate::webhook_policy::WebhookPolicy;
-use crate::what_if::NamespaceWhatIf;
+use crate::what_if::{MutatedWorkload, NamespaceWhatIf};
 use rootlock_policy::format::{pluralize, printable};
 use std::io::{self, Write};
 
@@ -83,8 +83,9 @@ fn webhook_line(policy: &WebhookPolicy) -> String {
     }
 }
 
-/// The workloads the webhook admits whatever they violate, and why.
-fn exempt_workloads(wi: &NamespaceWhatIf, out: &mut dyn Write) -> io::Result<()> {
+/// The workloads the webhook admits whatever they violate, and why; then
+/// those its mutation would make pass, and those it leaves rejected.
+fn webhook_verdicts(wi: &NamespaceWhatIf, out: &mut dyn Write) -> io::Result<()> {
     for (w, pods, why) in &wi.exempt_workloads {
         writeln!(
             out,
@@ -93,6 +94,36 @@ fn exempt_workloads(wi: &NamespaceWhatIf, out: &mut dyn Write) -> io::Result<()>
             plural(*pods, "pod", "pods"),
             printable(why)
         )?;
+    }
+    for m in &wi.mutated_workloads {
+        let verdict = format!(
+            "admitted after mutation: the webhook's /mutate ({}) sets what its new pods lack; running pods change only when recreated",
+            m.source
+        );
+        mutated_workload(m, &verdict, out)?;
+    }
+    for m in &wi.rejected_after_mutation {
+        let verdict = format!(
+            "still rejected after mutation ({}): {}",
+            m.source,
+            m.reasons.join(", ")
+        );
+        mutated_workload(m, &verdict, out)?;
+    }
+    Ok(())
+}
+
+/// `Kind/name (N pods) VERDICT`, then the mutation's own warnings.
+fn mutated_workload(m: &MutatedWorkload, verdict: &str, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {} ({}) {}",
+        printable(&m.workload),
+        plural(m.pods, "pod", "pods"),
+        printable(verdict)
+    )?;
+    for w in &m.warnings {
+        writeln!(out, "      mutation warning: {}", printable(w))?;
     }
     Ok(())
 }
@@ -195,7 +226,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     "{}: no existing pod would be rejected",
                     printable(&ns.namespace.name)
                 )?;
-                exempt_workloads(wi, out)?;
+                webhook_verdicts(wi, out)?;
                 continue;
             }
             writeln!(out, "{}:", printable(&ns.namespace.name))?;
@@ -219,7 +250,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     printable(reasons)
                 )?;
             }
-            exempt_workloads(wi, out)?;
+            webhook_verdicts(wi, out)?;
         }
     }
 
