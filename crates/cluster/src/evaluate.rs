@@ -54,6 +54,10 @@ pub struct Evaluated {
     /// What the webhook's mutation does for a pod the what-if level would
     /// reject, in a namespace where the webhook mutates; `None` elsewhere.
     pub what_if_mutation: Option<MutatedWhatIf>,
+    /// Why the webhook mutates the pod's namespace, when the pod fails the
+    /// report's level and its mutated copy passes it: its workload's next
+    /// pods pass, the running ones need recreating.
+    pub fixed_by_mutation: Option<&'static str>,
 }
 
 /// A pod that violates the what-if level, judged again as the webhook's
@@ -82,6 +86,38 @@ pub struct Mutating<'a> {
     pub pod: &'a Value,
     /// Why the namespace is mutated ([`crate::mutation::mutation_source`]).
     pub source: &'static str,
+}
+
+/// One pod as the webhook's `/mutate` would hand it to validation.
+struct Mutation {
+    source: &'static str,
+    /// The mutated pod; `None` when the mutation changes nothing.
+    pod: Option<Pod>,
+    /// The mutation's own warnings.
+    warnings: Vec<String>,
+    /// The exemptions validation reads of the pod.
+    exemptions: Option<Exemptions>,
+}
+
+impl Mutation {
+    /// The what-if at `lv` for the pod rejected there, as it runs, for
+    /// `rejected`.
+    fn what_if(&self, lv: LevelVersion, rejected: &[String]) -> MutatedWhatIf {
+        let (admitted, reasons) = match &self.pod {
+            // Nothing changes: rejected for what it is rejected for now.
+            None => (false, rejected.to_vec()),
+            Some(p) if !evaluate(p, lv, self.exemptions.as_ref()).has_errors() => {
+                (true, Vec::new())
+            }
+            Some(p) => (false, reasons(&evaluate(p, lv, None))),
+        };
+        MutatedWhatIf {
+            source: self.source,
+            admitted,
+            reasons,
+            warnings: self.warnings.clone(),
+        }
+    }
 }
 
 /// The levels and options every workload is judged with.
@@ -182,12 +218,26 @@ impl Judge {
             (Some(lv), Some(config)) => self.webhook_what_if(pod, lv, config, violations(lv)),
             (Some(lv), None) => (violations(lv), None),
         };
-        let what_if_mutation = match (self.what_if, mutating) {
-            (Some(lv), Some(m)) if !what_if.is_empty() => {
-                Some(self.mutated_what_if(pod, lv, m, &what_if))
-            }
+        // The webhook's mutation, planned once for both verdicts below, and
+        // only for a pod that one of them rejects.
+        let mutation = mutating
+            .filter(|_| eval.has_errors() || !what_if.is_empty())
+            .map(|m| self.mutate(pod, m));
+        let what_if_mutation = match (self.what_if, &mutation) {
+            (Some(lv), Some(m)) if !what_if.is_empty() => Some(m.what_if(lv, &what_if)),
             _ => None,
         };
+        // At the report's level the findings' exemptions count, as for the
+        // pod as it runs.
+        let fixed_by_mutation = mutation
+            .as_ref()
+            .filter(|_| eval.has_errors())
+            .filter(|m| {
+                m.pod
+                    .as_ref()
+                    .is_some_and(|p| !evaluate(p, self.level, exemptions.as_ref()).has_errors())
+            })
+            .map(|m| m.source);
         Evaluated {
             containers,
             pod_findings,
@@ -197,21 +247,15 @@ impl Judge {
             what_if,
             what_if_exempt,
             what_if_mutation,
+            fixed_by_mutation,
         }
     }
 
-    /// The what-if for `pod` (rejected at `lv` as it is, for `rejected`)
-    /// once the webhook's `/mutate` has changed it: validation then sees
-    /// the mutated pod, with the pod's own exemption annotations when the
-    /// webhook reads them (without `--config`, the webhook's default: it
-    /// does not).
-    fn mutated_what_if(
-        &self,
-        pod: &Pod,
-        lv: LevelVersion,
-        m: Mutating<'_>,
-        rejected: &[String],
-    ) -> MutatedWhatIf {
+    /// `pod` as the webhook's `/mutate` hands it to validation, which
+    /// then reads the pod's own exemption annotations if the webhook
+    /// honours them (without `--config`, the webhook's default: it does
+    /// not). A pod of a runtime class the config exempts is not mutated.
+    fn mutate(&self, pod: &Pod, m: Mutating<'_>) -> Mutation {
         let default_config;
         let config = match &self.webhook {
             Some(c) => c.as_ref(),
@@ -222,31 +266,26 @@ impl Judge {
         };
         let exemptions =
             (self.webhook.is_some() && self.annotation_exemptions).then(|| exemptions_of(pod));
-        let (mutated, warnings) = mutated(
-            m.pod,
-            &config.mutate.tmp_size_limit,
-            exemptions.as_ref(),
-            Limits::default().max_depth,
-        );
-        let Some(mutated) = mutated else {
-            // Nothing changes: rejected for what it is rejected for now.
-            return MutatedWhatIf {
-                source: m.source,
-                admitted: false,
-                reasons: rejected.to_vec(),
-                warnings,
-            };
+        let exempt_class = pod
+            .spec
+            .runtime_class_name
+            .as_deref()
+            .is_some_and(|rc| config.exemptions.runtime_classes.contains(rc));
+        let (mutated, warnings) = if exempt_class {
+            (None, Vec::new())
+        } else {
+            mutated(
+                m.pod,
+                &config.mutate.tmp_size_limit,
+                exemptions.as_ref(),
+                Limits::default().max_depth,
+            )
         };
-        let admitted = !evaluate(&mutated, lv, exemptions.as_ref()).has_errors();
-        MutatedWhatIf {
+        Mutation {
             source: m.source,
-            admitted,
-            reasons: if admitted {
-                Vec::new()
-            } else {
-                reasons(&evaluate(&mutated, lv, None))
-            },
+            pod: mutated,
             warnings,
+            exemptions,
         }
     }
 

@@ -46,6 +46,24 @@ fn kubectl_label(
     )
 }
 
+/// The workloads of a namespace that fail the level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failing {
+    pub all: usize,
+    /// How many of them fail only for what the webhook's mutation sets
+    /// (their next pods pass), and why it mutates there.
+    pub fixed_by_mutation: Option<(usize, &'static str)>,
+}
+
+impl From<usize> for Failing {
+    fn from(all: usize) -> Failing {
+        Failing {
+            all,
+            fixed_by_mutation: None,
+        }
+    }
+}
+
 /// `webhook`: what the rootlock webhook of `--config` applies to the
 /// namespace; it decides for rootlock's own label family (its defaults
 /// stand in for absent labels, and an exempt namespace enforces nothing).
@@ -53,9 +71,10 @@ pub fn recommend(
     ns: &Namespace,
     level: LevelVersion,
     workloads: usize,
-    failing: usize,
+    failing: impl Into<Failing>,
     webhook: Option<&WebhookPolicy>,
 ) -> String {
+    let failing = failing.into();
     if level.level == Level::Privileged {
         return "privileged level: nothing to enforce".into();
     }
@@ -81,7 +100,7 @@ fn next_step(
     prefix: &str,
     level: LevelVersion,
     workloads: usize,
-    failing: usize,
+    failing: Failing,
     webhook: Option<&WebhookPolicy>,
 ) -> String {
     if workloads == 0 {
@@ -96,22 +115,40 @@ fn next_step(
         None => effective(ns, prefix, mode),
     };
     let covered = |mode: Mode| set(mode).is_some_and(|set| covers(set, level));
-    let failing_text = match failing {
+    let failing_text = match failing.all {
         1 => "1 workload fails".to_string(),
         n => format!("{n} workloads fail"),
     };
+    // What the webhook's mutation fixes needs no change to any manifest:
+    // the workload's next pods pass, the running ones need recreating.
+    let (fixable, mutated_by) = failing.fixed_by_mutation.unwrap_or((0, ""));
+    let blocking = failing.all.saturating_sub(fixable);
+    let note = match fixable {
+        0 => String::new(),
+        1 => format!(
+            " (1 of them only needs the pods recreated: the webhook's mutation ({mutated_by}) sets what they lack)"
+        ),
+        n => format!(
+            " ({n} of them only need the pods recreated: the webhook's mutation ({mutated_by}) sets what they lack)"
+        ),
+    };
+    let fix = if blocking == 0 {
+        format!("recreate the pods: the webhook's mutation ({mutated_by}) sets what they lack")
+    } else {
+        format!("fix them{note}")
+    };
     if covered(Mode::Enforce) {
         let by_default = webhook.filter(|w| w.enforce.source == Source::Default);
-        return match (by_default, failing) {
+        return match (by_default, failing.all) {
             (None, 0) => format!("enforced ({prefix}enforce set); all workloads pass {level}"),
             (None, _) => format!(
-                "{prefix}enforce is set but {failing_text} {level} (created before the label, or admitted elsewhere): fix them"
+                "{prefix}enforce is set but {failing_text} {level} (created before the label, or admitted elsewhere): {fix}"
             ),
             (Some(_), 0) => {
                 format!("enforced (the webhook's default enforce); all workloads pass {level}")
             }
             (Some(w), _) => format!(
-                "the webhook's default enforce={} applies but {failing_text} {level} (created before it applied, or admitted elsewhere): fix them",
+                "the webhook's default enforce={} applies but {failing_text} {level} (created before it applied, or admitted elsewhere): {fix}",
                 w.enforce.level
             ),
         };
@@ -128,8 +165,13 @@ fn next_step(
         (None, None) => String::new(),
     };
     let enforce = kubectl_label(ns, prefix, &[Mode::Enforce], level, webhook);
+    if failing.all > 0 && blocking == 0 {
+        return format!(
+            "{weaker}{failing_text} {level} only for what the webhook's mutation ({mutated_by}) sets: ready to enforce ({enforce}), then recreate the pods"
+        );
+    }
     if !covered(Mode::Warn) || !covered(Mode::Audit) {
-        return if failing == 0 {
+        return if failing.all == 0 {
             format!("{weaker}all workloads pass {level}: ready to enforce ({enforce})")
         } else {
             let modes: Vec<Mode> = [Mode::Warn, Mode::Audit]
@@ -146,14 +188,14 @@ fn next_step(
                 "no warn/audit label yet".to_string()
             };
             format!(
-                "{weaker}{state}: label warn+audit first ({warn_audit}); {failing_text} {level}"
+                "{weaker}{state}: label warn+audit first ({warn_audit}); {failing_text} {level}{note}"
             )
         };
     }
-    if failing == 0 {
+    if failing.all == 0 {
         format!("{weaker}warn+audit show no violations: ready to enforce ({enforce})")
     } else {
-        format!("{weaker}warn+audit are on; {failing_text} {level}: fix them, then enforce")
+        format!("{weaker}warn+audit are on; {failing_text} {level}: fix them{note}, then enforce")
     }
 }
 
@@ -271,6 +313,39 @@ mod tests {
         assert_eq!(
             r,
             "rootlock.dev/enforce=strict is not a valid level (read as immutable, failing closed); enforced (rootlock.dev/enforce set); all workloads pass immutable:latest"
+        );
+    }
+
+    /// A workload that fails only for what the webhook's mutation sets
+    /// needs no fix: its next pods pass, its running ones need recreating.
+    #[test]
+    fn what_the_webhooks_mutation_fixes_needs_the_pods_recreated() {
+        let imm = LevelVersion::parse("immutable").unwrap();
+        let mutated = |all, fixed| Failing {
+            all,
+            fixed_by_mutation: Some((fixed, "rootlock.dev/mutate=true")),
+        };
+        assert_eq!(
+            recommend(&ns(&[]), imm, 3, mutated(2, 2), None),
+            "2 workloads fail immutable:latest only for what the webhook's mutation (rootlock.dev/mutate=true) sets: ready to enforce (kubectl label ns shop rootlock.dev/enforce=immutable), then recreate the pods"
+        );
+        let warn_audit = [
+            ("rootlock.dev/warn", "immutable"),
+            ("rootlock.dev/audit", "immutable"),
+        ];
+        assert_eq!(
+            recommend(&ns(&warn_audit), imm, 3, mutated(2, 1), None),
+            "warn+audit are on; 2 workloads fail immutable:latest: fix them (1 of them only needs the pods recreated: the webhook's mutation (rootlock.dev/mutate=true) sets what they lack), then enforce"
+        );
+        assert_eq!(
+            recommend(
+                &ns(&[("rootlock.dev/enforce", "immutable")]),
+                imm,
+                3,
+                mutated(1, 1),
+                None
+            ),
+            "rootlock.dev/enforce is set but 1 workload fails immutable:latest (created before the label, or admitted elsewhere): recreate the pods: the webhook's mutation (rootlock.dev/mutate=true) sets what they lack"
         );
     }
 

@@ -2,7 +2,7 @@
 //! namespaces with their counts, recommendation and what-if result.
 
 use crate::inventory::{Namespace, Workload};
-use crate::recommend::recommend;
+use crate::recommend::{Failing, recommend};
 use crate::webhook_policy::{WebhookPolicy, webhook_policy};
 use crate::what_if::{NamespaceWhatIf, what_if};
 use rootlock_policy::LevelVersion;
@@ -53,6 +53,7 @@ impl Report {
             let (count, failing) = count_workloads(mine);
             let webhook = config.map(|c| webhook_policy(&ns, c));
             let recommendation = recommend(&ns, level, count, failing, webhook.as_ref());
+            let failing = failing.all;
             let exempt = webhook.as_ref().is_some_and(|p| p.exempt);
             let what_if = what_if_level.map(|lv| {
                 if exempt {
@@ -101,14 +102,26 @@ impl Report {
 }
 
 /// Workloads and failing workloads among entries where a workload's entries
-/// are adjacent (as `Inventory::finish` sorts them).
-fn count_workloads(entries: &[Workload]) -> (usize, usize) {
-    entries
-        .chunk_by(|a, b| a.uid == b.uid)
-        .fold((0, 0), |(all, failing), rows| {
-            (
-                all + 1,
-                failing + usize::from(rows.iter().any(Workload::failing)),
-            )
-        })
+/// are adjacent (as `Inventory::finish` sorts them); of the failing, those
+/// whose every failing entry the webhook's mutation fixes.
+fn count_workloads(entries: &[Workload]) -> (usize, Failing) {
+    let mut failing = Failing::default();
+    let mut all = 0;
+    for rows in entries.chunk_by(|a, b| a.uid == b.uid) {
+        all += 1;
+        let mut failing_rows = rows.iter().filter(|w| w.failing()).peekable();
+        if failing_rows.peek().is_none() {
+            continue;
+        }
+        failing.all += 1;
+        let sources: Option<Vec<&'static str>> = failing_rows
+            .map(|w| w.eval.as_ref().and_then(|e| e.fixed_by_mutation))
+            .collect();
+        // One namespace, one reason it is mutated.
+        if let Some(&source) = sources.as_ref().and_then(|s| s.first()) {
+            let (n, _) = failing.fixed_by_mutation.get_or_insert((0, source));
+            *n += 1;
+        }
+    }
+    (all, failing)
 }

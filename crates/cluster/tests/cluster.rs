@@ -2633,6 +2633,20 @@ fn sarif_notes_the_namespaces_the_webhook_config_exempts() {
     assert_eq!(notes(&o), Vec::<Value>::new());
 }
 
+/// A webhook config that mutates where no namespace label says otherwise,
+/// reading no exemption annotation (the webhook's default).
+const MUTATE_ON: &str = "mutate:\n  enabled: true\n";
+
+/// [`MUTATE_ON`], reading exemption annotations.
+const MUTATE_ON_READING_EXEMPTIONS: &str = "annotationExemptions: true\nmutate:\n  enabled: true\n";
+
+/// [`run_with_config`] with a config file that says `text`.
+fn run_with_config_text(server: &ReplayServer, text: &str, extra: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(&dir, text);
+    run_with_config(server, &config, extra)
+}
+
 /// A cluster for the webhook's mutation: namespace `labelled` has
 /// `rootlock.dev/mutate=true`, `opted-out` has `rootlock.dev/mutate=false`,
 /// `switched` has no such label (the config's `mutate.enabled` decides).
@@ -2834,9 +2848,7 @@ fn the_what_if_models_the_webhooks_mutation() {
 
     // The config's switch mutates where no label says otherwise; a label
     // `false` wins over it.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = config_file(&dir, "mutate:\n  enabled: true\n");
-    let with = run_with_config(&server, &config, &["--what-if", "immutable"]);
+    let with = run_with_config_text(&server, MUTATE_ON, &["--what-if", "immutable"]);
     assert_eq!(with.code, 1, "{}", with.err);
     assert!(with.out.contains(psa), "{}", with.out);
     let switched = "switched:\n  Warning: existing pods in namespace \"switched\" violate the new PodSecurity enforce level \"immutable:latest\"\n  Warning: fixed-5d8f-x: readOnlyRootFilesystem != true\n      Deployment/fixed (1 pod)\n  Warning: rooted-5d8f-x: runAsNonRoot != true, readOnlyRootFilesystem != true\n      Deployment/rooted (1 pod)\n  Deployment/fixed (1 pod) admitted after mutation: the webhook's /mutate (mutate.enabled: true) sets what its new pods lack; running pods change only when recreated\n";
@@ -2850,15 +2862,9 @@ fn the_what_if_models_the_webhooks_mutation() {
         with.out
     );
     // With them read, validation exempts what the mutation left.
-    let exemptions = dir.path().join("exemptions.yaml");
-    std::fs::write(
-        &exemptions,
-        "annotationExemptions: true\nmutate:\n  enabled: true\n",
-    )
-    .expect("write");
-    let o = run_with_config(
+    let o = run_with_config_text(
         &server,
-        &exemptions.display().to_string(),
+        MUTATE_ON_READING_EXEMPTIONS,
         &["--what-if", "immutable"],
     );
     assert!(
@@ -2876,9 +2882,9 @@ fn the_what_if_models_the_webhooks_mutation() {
         with.out
     );
 
-    let json = run_with_config(
+    let json = run_with_config_text(
         &server,
-        &config,
+        MUTATE_ON,
         &["--what-if", "immutable", "--format", "json"],
     );
     let labelled = namespace_of(&json.out, "labelled");
@@ -2921,4 +2927,46 @@ fn the_what_if_models_the_webhooks_mutation() {
         serde_json::json!([])
     );
     assert_eq!(opted_out["whatIf"]["rejected"][0]["pods"], 1);
+}
+
+/// The next step counts what the webhook's mutation fixes: a workload
+/// that fails only for what it sets needs its pods recreated, not fixed.
+#[test]
+fn the_next_step_says_which_failing_workloads_the_mutation_fixes() {
+    let server = ReplayServer::start(Arc::new(mutation_cluster));
+    let o = run(&server, &[]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert!(
+        o.out.contains(
+            "  next: no warn/audit label yet: label warn+audit first (kubectl label ns labelled rootlock.dev/warn=immutable rootlock.dev/audit=immutable); 5 workloads fail immutable:latest (2 of them only need the pods recreated: the webhook's mutation (rootlock.dev/mutate=true) sets what they lack)\n"
+        ),
+        "{}",
+        o.out
+    );
+    let o = run_with_config_text(&server, MUTATE_ON, &[]);
+    let enforced = "the webhook's default enforce=immutable:latest applies but";
+    assert!(
+        o.out.contains(&format!(
+            "  next: {enforced} 2 workloads fail immutable:latest (created before it applied, or admitted elsewhere): fix them (1 of them only needs the pods recreated: the webhook's mutation (mutate.enabled: true) sets what they lack)\n"
+        )),
+        "{}",
+        o.out
+    );
+    // The label `false` wins: nothing there is fixed by mutation.
+    assert!(
+        o.out.contains(&format!(
+            "opted-out: 1 workload, 1 pod, 1 failing\n  labels: rootlock.dev/mutate=false\n  webhook: enforce=immutable:latest (default) warn=immutable:latest (default) audit=immutable:latest (default)\n  next: {enforced} 1 workload fails immutable:latest (created before it applied, or admitted elsewhere): fix them\n"
+        )),
+        "{}",
+        o.out
+    );
+    // With exemptions read, `rooted` lacks only what the mutation sets.
+    let o = run_with_config_text(&server, MUTATE_ON_READING_EXEMPTIONS, &[]);
+    assert!(
+        o.out.contains(&format!(
+            "  next: {enforced} 2 workloads fail immutable:latest (created before it applied, or admitted elsewhere): recreate the pods: the webhook's mutation (mutate.enabled: true) sets what they lack\n"
+        )),
+        "{}",
+        o.out
+    );
 }
