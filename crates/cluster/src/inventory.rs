@@ -295,7 +295,7 @@ impl Inventory {
 
     /// Records whether the webhook mutates pods in namespace `name`.
     fn note_mutation(&mut self, name: &str, labels: &[(String, String)]) {
-        match mutation_source(labels, self.judge.webhook.as_deref()) {
+        match mutation_source(name, labels, self.judge.webhook.as_deref()) {
             Some(source) => self.mutating.insert(name.to_string(), source),
             None => self.mutating.remove(name),
         };

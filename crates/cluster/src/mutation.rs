@@ -5,6 +5,7 @@
 //! The mutation is the webhook's own (`rootlock_webhook::mutate`); this
 //! only says where it applies and reads its result back as a policy pod.
 
+use crate::webhook_policy::exempt_namespace;
 use rootlock_manifest::extract::{Path, pod};
 use rootlock_manifest::json::node_from_json;
 use rootlock_policy::{Exemptions, Pod};
@@ -17,11 +18,16 @@ use serde_json::Value;
 /// these labels, as the report says it (`rootlock.dev/mutate=true`, or
 /// `mutate.enabled: true` of the config); `None` where it does not.
 /// Without a config only the label counts: the webhook's default leaves
-/// mutation off.
+/// mutation off. A namespace the config exempts is never mutated: the
+/// webhook admits its pods before it looks at them.
 pub fn mutation_source(
+    namespace: &str,
     labels: &[(String, String)],
     config: Option<&Config>,
 ) -> Option<&'static str> {
+    if config.is_some_and(|c| exempt_namespace(c, namespace)) {
+        return None;
+    }
     let labels: Labels = labels.iter().cloned().collect();
     let default_config;
     let config = match config {
@@ -87,24 +93,29 @@ mod tests {
         let off = Config::default();
         let label = |v| labels(&[("rootlock.dev/mutate", v)]);
         assert_eq!(
-            mutation_source(&label("true"), None),
+            mutation_source("shop", &label("true"), None),
             Some("rootlock.dev/mutate=true")
         );
         assert_eq!(
-            mutation_source(&label("true"), Some(&off)),
+            mutation_source("shop", &label("true"), Some(&off)),
             Some("rootlock.dev/mutate=true")
         );
-        assert_eq!(mutation_source(&label("false"), Some(&on)), None);
+        assert_eq!(mutation_source("shop", &label("false"), Some(&on)), None);
         assert_eq!(
-            mutation_source(&[], Some(&on)),
+            mutation_source("shop", &[], Some(&on)),
             Some("mutate.enabled: true")
         );
         // Without --config only the label counts.
-        assert_eq!(mutation_source(&[], None), None);
+        assert_eq!(mutation_source("shop", &[], None), None);
         // A value the webhook cannot read is no label: the switch decides.
         assert_eq!(
-            mutation_source(&label("yes"), Some(&on)),
+            mutation_source("shop", &label("yes"), Some(&on)),
             Some("mutate.enabled: true")
         );
+        // A namespace the config exempts is never mutated, whatever it says.
+        let exempt =
+            Config::parse("exemptions:\n  namespaces: [shop]\nmutate:\n  enabled: true\n").unwrap();
+        assert_eq!(mutation_source("shop", &label("true"), Some(&exempt)), None);
+        assert_eq!(mutation_source("shop", &[], Some(&exempt)), None);
     }
 }
