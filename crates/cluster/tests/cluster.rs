@@ -2283,20 +2283,26 @@ fn the_suggested_kubectl_label_quotes_the_namespace_for_the_shell() {
     assert!(!o.out.contains("label ns shop$("), "{}", o.out);
 }
 
-/// The recorded cluster with `p3` (namespace shop) run in the runtime
-/// class `kata`.
-fn p3_in_kata(path: &str) -> Reply {
-    let mut reply = recorded(path);
-    if path.split('?').next() == Some("/api/v1/pods") {
-        let mut v: Value = serde_json::from_slice(&reply.body).expect("json");
-        for pod in v["items"].as_array_mut().expect("items") {
-            if pod["metadata"]["name"] == "p3" {
-                pod["spec"]["runtimeClassName"] = "kata".into();
+/// The cluster `answer` serves, with the pod `name` of `namespace` run in
+/// the runtime class `kata`.
+fn in_kata(
+    answer: fn(&str) -> Reply,
+    namespace: &'static str,
+    name: &'static str,
+) -> impl Fn(&str) -> Reply {
+    move |path: &str| {
+        let mut reply = answer(path);
+        if path.split('?').next() == Some("/api/v1/pods") {
+            let mut v: Value = serde_json::from_slice(&reply.body).expect("json");
+            for pod in v["items"].as_array_mut().expect("items") {
+                if pod["metadata"]["namespace"] == namespace && pod["metadata"]["name"] == name {
+                    pod["spec"]["runtimeClassName"] = "kata".into();
+                }
             }
+            reply.body = v.to_string().into();
         }
-        reply.body = v.to_string().into();
+        reply
     }
-    reply
 }
 
 /// Writes `text` as a webhook config file in `dir`.
@@ -2316,7 +2322,7 @@ fn namespace_of(json: &str, name: &str) -> Value {
 /// them out and says why, where without it they are reported.
 #[test]
 fn the_webhook_configs_exempt_namespaces_and_runtime_classes_leave_the_what_if() {
-    let server = ReplayServer::start(Arc::new(p3_in_kata));
+    let server = ReplayServer::start(Arc::new(in_kata(recorded, "shop", "p3")));
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config_file(
         &dir,
@@ -2965,6 +2971,25 @@ fn the_next_step_says_which_failing_workloads_the_mutation_fixes() {
     assert!(
         o.out.contains(&format!(
             "  next: {enforced} 2 workloads fail immutable:latest (created before it applied, or admitted elsewhere): recreate the pods: the webhook's mutation (mutate.enabled: true) sets what they lack\n"
+        )),
+        "{}",
+        o.out
+    );
+    // A pod of a runtime class the config exempts is never mutated (the
+    // webhook admits it untouched): `fixed`'s pod in kata needs a fix.
+    let kata = ReplayServer::start(Arc::new(in_kata(
+        mutation_cluster,
+        "switched",
+        "fixed-5d8f-x",
+    )));
+    let o = run_with_config_text(
+        &kata,
+        "exemptions:\n  runtimeClasses: [kata]\nmutate:\n  enabled: true\n",
+        &[],
+    );
+    assert!(
+        o.out.contains(&format!(
+            "  next: {enforced} 2 workloads fail immutable:latest (created before it applied, or admitted elsewhere): fix them\n"
         )),
         "{}",
         o.out
