@@ -77,6 +77,41 @@ fn fields_of(fields: &Map<String, Value>) -> Vec<(String, Op)> {
     out
 }
 
+/// The record's texts as one logfmt-like line (`key="value" …`), for a
+/// record whose error names no path while its message may:
+/// `{"msg":"cannot write /srv/x","error":"read-only file system"}`, or
+/// the error nested in an object of its own (pino's and winston's `err`).
+/// The strings of the record and of the objects in it that carry the
+/// error, read then as a logfmt record's line is (see `logs::Scan`).
+/// `None` for a request's record, whose paths are URLs', and for a record
+/// that does not carry the error.
+pub fn as_line(record: &Value) -> Option<String> {
+    let fields = record.as_object()?;
+    if is_request(fields) {
+        return None;
+    }
+    let nested: Vec<&Map<String, Value>> = fields
+        .values()
+        .filter_map(Value::as_object)
+        .filter(|o| carries_erofs(o) && !is_request(o))
+        .collect();
+    if !carries_erofs(fields) && nested.is_empty() {
+        return None;
+    }
+    let mut line = String::new();
+    for object in std::iter::once(fields).chain(nested) {
+        for (key, value) in object {
+            if let Some(text) = value.as_str() {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(&format!("{key}=\"{}\"", text.replace('"', "\\\"")));
+            }
+        }
+    }
+    Some(line)
+}
+
 /// The object is an EROFS error: Node's `code` or `errno` (libuv's
 /// negative errno), or a string of its own that says it.
 fn carries_erofs(fields: &Map<String, Value>) -> bool {

@@ -483,9 +483,17 @@ impl Scan {
                     self.names_no_path(n, container, line);
                 }
             }
+            // A JSON record's message may name it likewise: its fields
+            // read as one such line.
             None => {
-                for text in nameless {
-                    self.names_no_path(n, container, text);
+                let read = json_line::records(line)
+                    .iter()
+                    .filter_map(json_path::as_line)
+                    .any(|fields| self.text(n, container, &fields));
+                if !read {
+                    for text in nameless {
+                        self.names_no_path(n, container, text);
+                    }
                 }
             }
         }

@@ -2699,6 +2699,35 @@ fn a_logfmt_records_path_field_beside_its_erofs_error_is_read() {
     }
 }
 
+/// A JSON record whose message names the path its error does not, as a
+/// logfmt record's may (zap, pino, winston: `msg` beside `error`, or the
+/// error nested under `err`): its fields are read as one line, as a
+/// logfmt record's are. A request's record still names no path.
+#[test]
+fn a_json_records_message_names_the_path_its_error_does_not() {
+    let cases = [
+        (
+            r#"{"level":"error","ts":1715678467.1,"msg":"cannot write /srv/data/x.db","error":"read-only file system"}"#,
+            vec![("/srv/data/x.db", Op::File)],
+        ),
+        (
+            // Read as a line no runtime claims: a write of the name (its
+            // directory planned), as the same logfmt line is.
+            r#"{"level":50,"msg":"mkdir /var/cache/app failed","err":{"type":"Error","message":"read-only file system"}}"#,
+            vec![("/var/cache/app", Op::File)],
+        ),
+    ];
+    assert_eq!(records_read_alone(&cases), ["/srv/data", "/var/cache"]);
+    for line in [
+        r#"{"level":"error","msg":"upload failed","method":"POST","url":"/api/v1/upload","error":"read-only file system"}"#,
+        r#"{"level":"error","msg":"save failed","error":"read-only file system"}"#,
+    ] {
+        let s = scan(line);
+        assert!(s.hits.is_empty(), "{line}: {:?}", s.hits);
+        assert_eq!(s.unresolved.len(), 1, "{line}: {:?}", s.unresolved);
+    }
+}
+
 /// A chmod, chown or utimes does not say whether it changed a file or a
 /// directory, and a name without an extension is taken for a directory,
 /// its own volume. But a log that writes the name as a file says which:
