@@ -391,8 +391,8 @@ impl Scan {
             && self.python_op.is_none()
             && self.unzip_lead.is_none()
             && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
-            && !python::may_say_op(line)
-            && !unzip::may_lead(line)
+            && json_file::raw_log(line)
+                .is_some_and(|log| !python::may_say_op(log) && !unzip::may_lead(log))
     }
 
     /// Adds a whole message of a runtime's log records.

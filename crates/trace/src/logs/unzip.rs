@@ -35,12 +35,14 @@ pub fn lead(line: &str) -> Option<(String, Op)> {
 }
 
 /// Whether a json-file record whose `log` is escaped without `\u` (one
-/// [`super::json_file::quiet`] finds silent) may hold a line [`lead`]
-/// reads: every lead holds `:  cannot ` (no escape stands for a letter, a
-/// space or `:`). Such a record is skipped undecoded otherwise. It runs
-/// on most records of a json-file log: one search.
-pub fn may_lead(record: &str) -> bool {
-    record.contains(":  cannot ")
+/// [`super::json_file::quiet`] finds silent, so one line) may hold a line
+/// [`lead`] reads. `log` is the record's `log` string as written
+/// ([`super::json_file::raw_log`]); a lead starts the line, and no escape
+/// stands for what its heads hold. Such a record is skipped undecoded
+/// otherwise. It runs on most records of a json-file log: the line's start
+/// only.
+pub fn may_lead(log: &str) -> bool {
+    LEADS.iter().any(|(head, _)| log.starts_with(head))
 }
 
 /// The line completes a lead: `strerror(EROFS)` alone, indented.
