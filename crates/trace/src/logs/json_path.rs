@@ -105,7 +105,9 @@ pub fn as_line(record: &Value) -> Option<String> {
                 if !line.is_empty() {
                     line.push(' ');
                 }
-                line.push_str(&format!("{key}=\"{}\"", text.replace('"', "\\\"")));
+                // Unescaped: the line is read as text, and a `\"` would
+                // stick to a quoted path (`"/srv/x"` read as `/srv/x\`).
+                line.push_str(&format!("{key}=\"{text}\""));
             }
         }
     }

@@ -75,7 +75,7 @@ pub fn frame_op(line: &str) -> Option<Option<Op>> {
 /// record is skipped undecoded otherwise, and a frame Docker wrote as a
 /// record of its own went unread. It runs on most records of a json-file
 /// log, so it looks at the line's start only: searching every record for
-/// four spaces and `File \"` made the scan of a node's 92 MB log 30 %
+/// four spaces and `File \"` made the scan of a node's 92 MB log 28 %
 /// slower (`bench/logs_json_file.sh`).
 pub fn may_say_op(log: &str) -> bool {
     log.starts_with("    ") || after_blanks(log).starts_with("File \\\"")

@@ -2716,8 +2716,16 @@ fn a_json_records_message_names_the_path_its_error_does_not() {
             r#"{"level":50,"msg":"mkdir /var/cache/app failed","err":{"type":"Error","message":"read-only file system"}}"#,
             vec![("/var/cache/app", Op::File)],
         ),
+        // A quoted path in the message: its quotes are not the path's.
+        (
+            r#"{"level":"error","msg":"cannot write \"/srv/q/x.db\"","error":"read-only file system"}"#,
+            vec![("/srv/q/x.db", Op::File)],
+        ),
     ];
-    assert_eq!(records_read_alone(&cases), ["/srv/data", "/var/cache"]);
+    assert_eq!(
+        records_read_alone(&cases),
+        ["/srv/data", "/srv/q", "/var/cache"]
+    );
     for line in [
         r#"{"level":"error","msg":"upload failed","method":"POST","url":"/api/v1/upload","error":"read-only file system"}"#,
         r#"{"level":"error","msg":"save failed","error":"read-only file system"}"#,
