@@ -256,21 +256,10 @@ impl Judge {
     /// honours them (without `--config`, the webhook's default: it does
     /// not). A pod of a runtime class the config exempts is not mutated.
     fn mutate(&self, pod: &Pod, m: Mutating<'_>) -> Mutation {
-        let default_config;
-        let config = match &self.webhook {
-            Some(c) => c.as_ref(),
-            None => {
-                default_config = Config::default();
-                &default_config
-            }
-        };
+        let config = self.webhook.as_deref().unwrap_or(Config::builtin());
         let exemptions =
             (self.webhook.is_some() && self.annotation_exemptions).then(|| exemptions_of(pod));
-        let exempt_class = pod
-            .spec
-            .runtime_class_name
-            .as_deref()
-            .is_some_and(|rc| config.exemptions.runtime_classes.contains(rc));
+        let exempt_class = config.exempt_runtime_class(pod.spec.runtime_class_name.as_deref());
         let (mutated, warnings) = if exempt_class {
             (None, Vec::new())
         } else {
@@ -309,7 +298,7 @@ impl Judge {
             return (violations, None);
         }
         if let Some(rc) = pod.spec.runtime_class_name.as_deref()
-            && config.exemptions.runtime_classes.contains(rc)
+            && config.exempt_runtime_class(Some(rc))
         {
             return (
                 Vec::new(),

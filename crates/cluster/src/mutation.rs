@@ -29,14 +29,7 @@ pub fn mutation_source(
         return None;
     }
     let labels: Labels = labels.iter().cloned().collect();
-    let default_config;
-    let config = match config {
-        Some(c) => c,
-        None => {
-            default_config = Config::default();
-            &default_config
-        }
-    };
+    let config = config.unwrap_or(Config::builtin());
     if !enabled_for(config, &labels) {
         return None;
     }

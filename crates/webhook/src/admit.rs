@@ -76,7 +76,7 @@ impl Webhook {
     }
 
     pub fn exempt_runtime_class(&self, rc: Option<&str>) -> bool {
-        rc.is_some_and(|rc| !rc.is_empty() && self.config.exemptions.runtime_classes.contains(rc))
+        self.config.exempt_runtime_class(rc)
     }
 
     /// An exemption: allowed, with `exempt=<why>` for the audit log.

@@ -180,6 +180,19 @@ struct NamespaceCheckFile {
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 impl Config {
+    /// The configuration the webhook runs with when given none, for
+    /// whoever models it without a config file (`rootlock cluster`).
+    pub fn builtin() -> &'static Config {
+        static BUILTIN: std::sync::LazyLock<Config> = std::sync::LazyLock::new(Config::default);
+        &BUILTIN
+    }
+
+    /// Whether pods of runtime class `rc` are exempt
+    /// (`exemptions.runtimeClasses`); an empty name is no class.
+    pub fn exempt_runtime_class(&self, rc: Option<&str>) -> bool {
+        rc.is_some_and(|rc| !rc.is_empty() && self.exemptions.runtime_classes.contains(rc))
+    }
+
     /// Reads and validates a config file. An invalid value is reported as
     /// `PATH:LINE: FIELD: why`, one line each.
     /// At most [`MAX_CONFIG_BYTES`] are read.
