@@ -10,6 +10,7 @@ use rootlock_policy::{
 use rootlock_webhook::admit::exemptions_of;
 use rootlock_webhook::config::Config;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// One finding, without the field path (API objects have no lines).
@@ -100,16 +101,15 @@ struct Mutation {
 }
 
 impl Mutation {
-    /// The what-if at `lv` for the pod rejected there, as it runs, for
-    /// `rejected`.
-    fn what_if(&self, lv: LevelVersion, rejected: &[String]) -> MutatedWhatIf {
-        let (admitted, reasons) = match &self.pod {
+    /// The what-if for the pod rejected at its level, as it runs, for
+    /// `rejected`, given the mutated pod's evaluation there without
+    /// exemptions (`None` when the mutation changes nothing).
+    fn what_if(&self, mutated: Option<&Evaluation>, rejected: &[String]) -> MutatedWhatIf {
+        let (admitted, reasons) = match mutated {
             // Nothing changes: rejected for what it is rejected for now.
             None => (false, rejected.to_vec()),
-            Some(p) if !evaluate(p, lv, self.exemptions.as_ref()).has_errors() => {
-                (true, Vec::new())
-            }
-            Some(p) => (false, reasons(&evaluate(p, lv, None))),
+            Some(e) if !e.has_errors_after(self.exemptions.as_ref()) => (true, Vec::new()),
+            Some(e) => (false, reasons(e)),
         };
         MutatedWhatIf {
             source: self.source,
@@ -223,21 +223,30 @@ impl Judge {
         let mutation = mutating
             .filter(|_| eval.has_errors() || !what_if.is_empty())
             .map(|m| self.mutate(pod, m));
+        // The mutated pod is evaluated without exemptions, once per level
+        // the verdicts need: each verdict applies its own exemptions to the
+        // findings, so a what-if at the report's level reuses the report's.
+        let mutated_pod = mutation.as_ref().and_then(|m| m.pod.as_ref());
+        let at_level = mutated_pod
+            .filter(|_| eval.has_errors())
+            .map(|p| evaluate(p, self.level, None));
         let what_if_mutation = match (self.what_if, &mutation) {
-            (Some(lv), Some(m)) if !what_if.is_empty() => Some(m.what_if(lv, &what_if)),
+            (Some(lv), Some(m)) if !what_if.is_empty() => {
+                let at_what_if = match &at_level {
+                    Some(e) if lv == self.level => Some(Cow::Borrowed(e)),
+                    _ => mutated_pod.map(|p| Cow::Owned(evaluate(p, lv, None))),
+                };
+                Some(m.what_if(at_what_if.as_deref(), &what_if))
+            }
             _ => None,
         };
         // At the report's level the findings' exemptions count, as for the
         // pod as it runs.
         let fixed_by_mutation = mutation
             .as_ref()
-            .filter(|_| eval.has_errors())
-            .filter(|m| {
-                m.pod
-                    .as_ref()
-                    .is_some_and(|p| !evaluate(p, self.level, exemptions.as_ref()).has_errors())
-            })
-            .map(|m| m.source);
+            .zip(at_level.as_ref())
+            .filter(|(_, e)| !e.has_errors_after(exemptions.as_ref()))
+            .map(|(m, _)| m.source);
         Evaluated {
             containers,
             pod_findings,

@@ -68,6 +68,17 @@ impl Evaluation {
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
+
+    /// Whether any error finding is left once `exemptions` are applied:
+    /// what `evaluate(pod, level, exemptions).has_errors()` says, from an
+    /// evaluation made without them, so one evaluation serves callers
+    /// that weigh the same pod against different exemptions.
+    pub fn has_errors_after(&self, exemptions: Option<&Exemptions>) -> bool {
+        self.findings.iter().any(|f| {
+            f.severity == Severity::Error
+                && exemptions.is_none_or(|ex| ex.find(f.rule, f.container.as_ref()).is_none())
+        })
+    }
 }
 
 /// Evaluates `pod` at `level`. `exemptions` are applied to findings only:
@@ -369,5 +380,40 @@ mod tests {
             e.pod_security_message().is_some(),
             "PSA's verdict is not changed by rootlock exemptions"
         );
+    }
+
+    #[test]
+    fn errors_after_exemptions_match_an_evaluation_made_with_them() {
+        let p = pod(vec![container("a"), container("b")]);
+        let immutable = LevelVersion::parse("immutable").unwrap();
+        let bare = evaluate(&p, immutable, None);
+        let restricted_rules = "allowPrivilegeEscalation,capabilities_restricted,runAsNonRoot,seccompProfile_restricted";
+        let cases = [
+            // One container's readOnlyRootFilesystem only: errors are left.
+            vec![(
+                "exempt.rootlock.dev/a",
+                "readOnlyRootFilesystem: legacy".to_string(),
+            )],
+            // Every rule, for every container and the pod: nothing is left.
+            vec![(
+                "exempt.rootlock.dev/all.containers",
+                format!("readOnlyRootFilesystem,{restricted_rules}: legacy"),
+            )],
+            // An annotation that cannot be read exempts nothing.
+            vec![("exempt.rootlock.dev/a", "no reason".to_string())],
+        ];
+        let mut seen = Vec::new();
+        for annotations in &cases {
+            let ex = Exemptions::from_annotations(
+                annotations
+                    .iter()
+                    .map(|(k, v)| (Origin::Pod, *k, v.as_str())),
+            );
+            let with = evaluate(&p, immutable, Some(&ex)).has_errors();
+            assert_eq!(bare.has_errors_after(Some(&ex)), with, "{annotations:?}");
+            seen.push(with);
+        }
+        assert_eq!(seen, [true, false, true], "the cases cover both answers");
+        assert!(bare.has_errors_after(None));
     }
 }
