@@ -33,6 +33,7 @@ pub mod review;
 pub mod server;
 pub mod serving_cert;
 pub mod template_mutation;
+pub mod windows_nodes;
 
 use admit::{Call, Webhook};
 use cache::{KubePodLister, NamespaceCache, Namespaces};

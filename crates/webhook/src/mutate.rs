@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::labels::{Labels, mutate_label};
 use crate::object::{pod_from_node, to_json};
 use crate::review::AdmissionResponse;
+use crate::windows_nodes;
 use rootlock_policy::model::{ContainerKind, normalize_path};
 use rootlock_policy::{ContainerRef, Exemptions};
 use serde_json::{Value, json};
@@ -38,6 +39,10 @@ pub fn plan(pod: &Value, tmp_size_limit: &str, exemptions: Option<&Exemptions>) 
         return m;
     };
     if windows(pod) {
+        return m;
+    }
+    if let Some(how) = windows_nodes::bound_by_scheduling(pod) {
+        m.warnings.push(windows_nodes::warning(how));
         return m;
     }
     let mut need_volume = false;
@@ -104,6 +109,10 @@ pub fn plan_ephemeral(
     }
     let running = old.unwrap_or(pod);
     if windows(running) {
+        return m;
+    }
+    if let Some(how) = windows_nodes::bound_by_scheduling(running) {
+        m.warnings.push(windows_nodes::warning(how));
         return m;
     }
     // By name, hashed: a review may carry thousands of them.

@@ -16,9 +16,10 @@
 //! whole, so the extractor reports it as it would on the full tree.
 //!
 //! Mutation (as JSON via [`to_json`]) and the namespace checks read the
-//! same slim tree: everything they read (`spec.os`, `spec.volumes`, the
-//! containers' `name`, `securityContext`, `volumeMounts` and
-//! `volumeDevices`, the name and labels) is kept, and lists are never
+//! same slim tree: everything they read (`spec.os`, `spec.volumes`,
+//! `spec.nodeSelector`, the required node affinity, the containers'
+//! `name`, `securityContext`, `volumeMounts` and `volumeDevices`, the name
+//! and labels) is kept, and lists are never
 //! shortened, so patch indexes stay right.
 
 use rootlock_manifest::extract::{self, Path};
@@ -141,6 +142,10 @@ enum Shape {
     /// A `List`'s `items` (never in admission; kept so the reader is
     /// faithful for any object).
     Items,
+    /// A pod spec's `affinity`, and its `nodeAffinity`: mutation reads
+    /// whether the pod can only run on Windows nodes.
+    Affinity,
+    NodeAffinity,
 }
 
 impl Shape {
@@ -164,6 +169,12 @@ impl Shape {
                 Some(Some(Containers))
             }
             (Spec, "template" | "jobTemplate") => Some(Some(Template)),
+            // Read by mutation alone (`windows_nodes`): a pod scheduled
+            // only onto Windows nodes is not mutated.
+            (Spec, "nodeSelector") => Some(None),
+            (Spec, "affinity") => Some(Some(Affinity)),
+            (Affinity, "nodeAffinity") => Some(Some(NodeAffinity)),
+            (NodeAffinity, "requiredDuringSchedulingIgnoredDuringExecution") => Some(None),
             (
                 Container,
                 "name" | "image" | "ports" | "securityContext" | "livenessProbe" | "readinessProbe"

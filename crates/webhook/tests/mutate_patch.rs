@@ -246,6 +246,70 @@ async fn a_windows_pod_is_not_patched() {
     assert!(mutate(&h, &debug).await.patch.is_empty());
 }
 
+/// A pod bound for Windows nodes by scheduling alone (no `spec.os`) is a
+/// Linux pod to the API server and to validation, but the Windows kubelet
+/// drops `readOnlyRootFilesystem`: patched, it would pass validation and
+/// run writable. It is left alone, with a warning that names the cause
+/// and the fix; a selector that also allows Linux nodes is patched.
+#[tokio::test]
+async fn a_pod_bound_for_windows_nodes_by_scheduling_is_not_patched() {
+    let h = start(config(MUTATE)).await;
+    let os_in = |values: Value| {
+        json!({"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": values}]}
+        ]})
+    };
+    let windows = [
+        (
+            "win-selector",
+            json!({"nodeSelector": {"kubernetes.io/os": "windows"}}),
+            "nodeSelector",
+        ),
+        (
+            "win-affinity",
+            json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": os_in(json!(["windows"]))}}}),
+            "node affinity",
+        ),
+    ];
+    for (uid, scheduling, how) in windows {
+        let mut spec = scheduling.clone();
+        spec["containers"] = json!([unset("a")]);
+        let m = mutate(&h, &pod(uid, spec)).await;
+        assert!(m.patch.is_empty(), "{uid}: {:?}", m.patch);
+        assert_eq!(m.warnings.len(), 1, "{uid}: {:?}", m.warnings);
+        assert!(m.warnings[0].contains(how), "{uid}: {}", m.warnings[0]);
+        assert!(
+            m.warnings[0].contains("spec.os.name: windows"),
+            "{uid}: {}",
+            m.warnings[0]
+        );
+        // Nor the debug container such a pod gets later.
+        let mut debug = recorded("08-pod-ephemeralcontainers-update").body;
+        debug["request"]["uid"] = json!(format!("{uid}-debug"));
+        for at in ["object", "oldObject"] {
+            for (k, v) in scheduling.as_object().unwrap() {
+                debug["request"][at]["spec"][k] = v.clone();
+            }
+        }
+        assert!(mutate(&h, &debug).await.patch.is_empty(), "{uid}");
+    }
+    // Linux allowed too, or Linux only: the pod is patched as any other.
+    let linux = [
+        json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": os_in(json!(["windows", "linux"]))}}}),
+        json!({"nodeSelector": {"kubernetes.io/os": "linux"}}),
+        json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": ["windows"]}]},
+            {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]}
+        ]}}}}),
+    ];
+    for (i, mut spec) in linux.into_iter().enumerate() {
+        spec["containers"] = json!([unset("a")]);
+        let m = mutate(&h, &pod(&format!("linux-{i}"), spec)).await;
+        assert!(!m.patch.is_empty(), "linux-{i}");
+        assert!(m.warnings.is_empty(), "linux-{i}: {:?}", m.warnings);
+    }
+}
+
 /// What a container already has at /tmp, it keeps: a mount of another
 /// volume (with or without a trailing slash or a `subPath`) gets no second
 /// one (the runtime would stack them, and the API server refuses two
