@@ -12,9 +12,12 @@
 //! `/etc/hostname` or `/etc/resolv.conf` binds come from (see
 //! [`crate::mountinfo::node_state_dirs`]), where runtimes keep image
 //! layers; a raw block volume's own disk is none of this container's root.
-//! A disk is recognised by its `major:minor` alone, as mountinfo's field 3
-//! names it: a partition mounted (`/dev/nvme0n1p1`, 259:1) is found, the
-//! whole disk holding it (`/dev/nvme0n1`, 259:0) is not.
+//! A disk is recognised by its `major:minor`: the one mountinfo's field 3
+//! names (a partition mounted, `/dev/nvme0n1p1`, 259:1), and the devices
+//! under it as the root's sysfs tells (see [`under`]): the whole disk
+//! holding a partition (`/dev/nvme0n1`, 259:0), and what a device-mapper
+//! or md device is built on. Written raw, each of them changes the
+//! filesystem on top as surely.
 
 use crate::mountinfo::MountEntry;
 use crate::root::Root;
@@ -35,7 +38,19 @@ pub struct DiskNode {
     pub device: String,
     /// The first mount (in mountinfo order) of that device.
     pub mount_point: String,
+    /// The mounted device (`major:minor`) this disk holds, when the node is
+    /// a disk under it (a partition's whole disk) rather than the device
+    /// mounted.
+    pub holds: Option<String>,
 }
+
+/// sysfs' `f_type` (statfs(2)).
+const SYSFS_MAGIC: u64 = 0x6265_6572;
+/// How many layers of devices are followed down from a mounted one: a
+/// filesystem on dm-crypt on an md RAID of partitions is three.
+const MAX_LAYERS: usize = 4;
+/// Most devices one device-mapper or md device is read as built on.
+const MAX_SLAVES: usize = 64;
 
 /// The [`DiskNode`]s under `/dev` of `root`, in the order found. Nothing
 /// when `/dev` cannot be listed.
@@ -46,18 +61,123 @@ pub fn in_dev(root: &Root, mounts: &[MountEntry]) -> Vec<DiskNode> {
         .into_iter()
         .chain(node_state.iter().map(|d| d.device.as_str()))
         .collect();
-    let mut mounted: HashMap<&str, &str> = HashMap::new();
+    let mut mounted: HashMap<String, Held<'_>> = HashMap::new();
     for m in mounts
         .iter()
         .filter(|m| holding_root.contains(&m.device.as_str()))
     {
-        mounted.entry(m.device.as_str()).or_insert(&m.mount_point);
+        mounted.entry(m.device.clone()).or_insert(Held {
+            mount_point: &m.mount_point,
+            holds: None,
+        });
+    }
+    let direct: Vec<(String, &str)> = mounted
+        .iter()
+        .map(|(device, held)| (device.clone(), held.mount_point))
+        .collect();
+    for (device, mount_point) in direct {
+        for disk in under(root, &device) {
+            mounted.entry(disk).or_insert(Held {
+                mount_point,
+                holds: Some(device.clone()),
+            });
+        }
     }
     let mut found = Vec::new();
     if let Ok(dev) = root.open_listing("/dev") {
         walk(dev, "/dev", 0, &mounted, &mut found);
     }
     found
+}
+
+/// What a disk device holds of the root: the mount it is the disk of, and
+/// the mounted device it is under, if it is not that device.
+struct Held<'m> {
+    mount_point: &'m str,
+    holds: Option<String>,
+}
+
+/// The devices under `device` (`major:minor`) as the root's sysfs tells
+/// (`/sys/dev/block/MAJ:MIN`): a partition's whole disk (`partition` is
+/// there; the disk is the directory above), and the devices a
+/// device-mapper or md device is built on (`slaves/`), with theirs, to
+/// [`MAX_LAYERS`]. Nothing where the root has no sysfs at `/sys`: a
+/// directory there that is not sysfs (the image's own files) is not read,
+/// so it can neither stall verify (a FIFO) nor name a disk.
+fn under(root: &Root, device: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut todo = vec![(device.to_string(), 0)];
+    while let Some((dev, layer)) = todo.pop() {
+        if layer == MAX_LAYERS {
+            continue;
+        }
+        let Some(dir) = sys_block(root, &dev) else {
+            continue;
+        };
+        let mut next = Vec::new();
+        if rustix::fs::statat(&dir, "partition", AtFlags::empty()).is_ok() {
+            next.extend(read_device(&dir, "../dev"));
+        }
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        if let Ok(slaves) = rustix::fs::openat(&dir, "slaves", flags, Mode::empty())
+            && let Ok(listing) = slaves.try_clone()
+            && let Ok(entries) = Dir::new(listing)
+        {
+            for entry in entries.flatten().take(MAX_SLAVES + 2) {
+                let name = entry.file_name();
+                if name.to_bytes() == b"." || name.to_bytes() == b".." {
+                    continue;
+                }
+                if let Ok(slave) = rustix::fs::openat(&slaves, name, flags, Mode::empty()) {
+                    next.extend(read_device(&slave, "dev"));
+                }
+            }
+        }
+        for d in next {
+            if d != device && !out.contains(&d) {
+                out.push(d.clone());
+                todo.push((d, layer + 1));
+            }
+        }
+    }
+    out
+}
+
+/// `/sys/dev/block/DEVICE` inside the root (its symlink followed there),
+/// when it is a directory of sysfs.
+fn sys_block(root: &Root, device: &str) -> Option<OwnedFd> {
+    if !is_device_number(device) {
+        return None;
+    }
+    let dir = root
+        .open_listing(&format!("/sys/dev/block/{device}"))
+        .ok()?;
+    let on_sysfs = rustix::fs::fstatfs(&dir).is_ok_and(|st| st.f_type as u64 == SYSFS_MAGIC);
+    on_sysfs.then_some(dir)
+}
+
+/// The `major:minor` sysfs file `name` (relative to `dir`) holds.
+fn read_device(dir: &OwnedFd, name: &str) -> Option<String> {
+    use std::io::Read as _;
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).ok()?;
+    let mut text = String::new();
+    std::fs::File::from(fd)
+        .take(32)
+        .read_to_string(&mut text)
+        .ok()?;
+    let text = text.trim();
+    is_device_number(text).then(|| text.to_string())
+}
+
+/// `MAJ:MIN`, decimal: what mountinfo and sysfs write, and all that may go
+/// into a path below `/sys/dev/block`.
+fn is_device_number(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(major, minor)| {
+        [major, minor]
+            .iter()
+            .all(|n| !n.is_empty() && n.len() <= 10 && n.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// Looks through directory `dir` (at `path`) for block devices whose
@@ -67,7 +187,7 @@ fn walk(
     dir: OwnedFd,
     path: &str,
     depth: usize,
-    mounted: &HashMap<&str, &str>,
+    mounted: &HashMap<String, Held<'_>>,
     found: &mut Vec<DiskNode>,
 ) {
     let Ok(listing) = dir.try_clone() else {
@@ -89,11 +209,12 @@ fn walk(
             FileType::BlockDevice => {
                 let rdev = st.st_rdev;
                 let device = format!("{}:{}", rustix::fs::major(rdev), rustix::fs::minor(rdev));
-                if let Some(mount_point) = mounted.get(device.as_str()) {
+                if let Some(held) = mounted.get(device.as_str()) {
                     found.push(DiskNode {
                         path: child,
                         device,
-                        mount_point: (*mount_point).to_string(),
+                        mount_point: held.mount_point.to_string(),
+                        holds: held.holds.clone(),
                     });
                 }
             }
@@ -126,6 +247,24 @@ mod tests {
             rustix::fs::makedev(major, minor),
         )
         .is_ok()
+    }
+
+    #[test]
+    fn a_sys_that_is_not_sysfs_names_no_disk() {
+        // The image's own files at /sys/dev/block, laid out as sysfs lays
+        // out a partition of 254:0: not read, since they are no sysfs.
+        let dir = Scratch::new("fake-sysfs");
+        let partition = dir.join("sys/dev/block/254:1");
+        std::fs::create_dir_all(&partition).unwrap();
+        std::fs::write(partition.join("partition"), "1\n").unwrap();
+        std::fs::write(dir.join("sys/dev/block/dev"), "254:0\n").unwrap();
+        let root = Root::open(&dir).unwrap();
+        assert_eq!(under(&root, "254:1"), Vec::<String>::new());
+        // And a device number that is not one never becomes a path.
+        assert!(sys_block(&root, "../../etc").is_none());
+        assert!(!is_device_number("254:"));
+        assert!(!is_device_number("254:1/.."));
+        assert!(is_device_number("259:12"));
     }
 
     #[test]

@@ -171,11 +171,16 @@ pub fn reasons(
             .find(|m| m.mount_point == node.mount_point)
             .map(|m| format!("{} from {}", m.fs_type, m.source))
             .unwrap_or_default();
+        let holds = node
+            .holds
+            .as_ref()
+            .map(|d| format!(", which holds {d}"))
+            .unwrap_or_default();
         format!(
-            "block device {} ({}) is the disk of the mount at {} ({mount}), which holds the \
-             root's files (its own, or the node's disk where the runtime keeps image layers): \
-             opened for writing, which only the device cgroup (not read by verify) may \
-             refuse, it changes every file of that filesystem, read-only mounts of it \
+            "block device {} ({}{holds}) is the disk of the mount at {} ({mount}), which holds \
+             the root's files (its own, or the node's disk where the runtime keeps image \
+             layers): opened for writing, which only the device cgroup (not read by verify) \
+             may refuse, it changes every file of that filesystem, read-only mounts of it \
              included",
             node.path, node.device, node.mount_point
         )

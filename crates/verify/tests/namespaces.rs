@@ -325,6 +325,10 @@ fn main() {
             pid_in_rw_etc_namespace_fails,
         ),
         (
+            "whole_disk_of_a_mounted_partition_fails",
+            whole_disk_of_a_mounted_partition_fails,
+        ),
+        (
             "writable_devtmpfs_at_odd_path_fails",
             writable_devtmpfs_at_odd_path_fails,
         ),
@@ -1139,6 +1143,114 @@ fn disk_device_node_in_dev_fails() {
         reasons[0].contains(") is the disk of the mount at / ("),
         "{reasons:?}"
     );
+}
+
+/// A loop device over a 24 MiB image with one MBR partition holding ext4:
+/// a whole disk and its partition, as a node's disk is. Detached on drop.
+struct PartitionedDisk {
+    loop_device: String,
+    /// `major:minor` of the whole disk and of its partition.
+    disk: String,
+    partition: String,
+    _dir: tempfile::TempDir,
+}
+
+impl PartitionedDisk {
+    /// `Err` says why none can be made here (no loop devices, no partition
+    /// scanning, no mkfs.ext4).
+    fn new() -> Result<PartitionedDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let image = dir.path().join("disk.img");
+        let mut bytes = vec![0u8; 24 << 20];
+        // One partition entry (type 0x83) from sector 2048 to the end.
+        let (start, sectors) = (2048u32, (24u32 << 20) / 512 - 2048);
+        bytes[446 + 4] = 0x83;
+        bytes[446 + 8..446 + 12].copy_from_slice(&start.to_le_bytes());
+        bytes[446 + 12..446 + 16].copy_from_slice(&sectors.to_le_bytes());
+        bytes[510] = 0x55;
+        bytes[511] = 0xaa;
+        std::fs::write(&image, bytes).map_err(|e| e.to_string())?;
+        let run = |program: &str, args: &[&str]| -> Result<String, String> {
+            let out = Command::new(program)
+                .args(args)
+                .output()
+                .map_err(|e| format!("{program}: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "{program} {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let image = image.to_string_lossy().into_owned();
+        let loop_device = run("losetup", &["--find", "--show", &image])?;
+        // Made now, so the device is detached whatever fails below.
+        let mut disk = PartitionedDisk {
+            loop_device: loop_device.clone(),
+            disk: String::new(),
+            partition: String::new(),
+            _dir: dir,
+        };
+        // `losetup --partscan` alone left no partition here; partx asks
+        // the kernel for it directly (`--update`: a partition a detached
+        // user of the same loop device left behind is replaced).
+        run("partx", &["--update", &loop_device])?;
+        let name = loop_device.trim_start_matches("/dev/");
+        let sys = |path: String| {
+            std::fs::read_to_string(&path)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| format!("{path}: {e}"))
+        };
+        disk.disk = sys(format!("/sys/class/block/{name}/dev"))?;
+        disk.partition = sys(format!("/sys/class/block/{name}p1/dev"))?;
+        run("mkfs.ext4", &["-q", &format!("{loop_device}p1")])?;
+        Ok(disk)
+    }
+}
+
+impl Drop for PartitionedDisk {
+    fn drop(&mut self) {
+        // Detaching leaves a partition partx added in place.
+        let _ = Command::new("partx")
+            .args(["--delete", &self.loop_device])
+            .status();
+        let _ = Command::new("losetup")
+            .args(["--detach", &self.loop_device])
+            .status();
+    }
+}
+
+/// The node's disk is a partition (as on most nodes: `/dev/nvme0n1p1`),
+/// the kubelet's /etc/hosts is bound from it, and the runtime put a node
+/// for the *whole* disk in /dev: written raw, the whole disk changes the
+/// partition's files as surely as the partition's own node would.
+fn whole_disk_of_a_mounted_partition_fails() {
+    let disk = match PartitionedDisk::new() {
+        Ok(disk) => disk,
+        Err(why) => {
+            println!("skipped whole_disk_of_a_mounted_partition_fails: {why}");
+            return;
+        }
+    };
+    let node = |d: &str| d.replace(':', " ");
+    let setup = format!(
+        "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+         && mknod /tmp/part b {partition} && mkdir /tmp/node && mount /tmp/part /tmp/node \
+         && mkdir -p /tmp/node/var/lib/kubelet/pods/u1 \
+         && echo '127.0.0.1 localhost' > /tmp/node/var/lib/kubelet/pods/u1/etc-hosts \
+         && mount --bind /tmp/node/var/lib/kubelet/pods/u1/etc-hosts /etc/hosts \
+         && umount /tmp/node && rm /tmp/part && mknod /dev/whole-disk b {whole}",
+        partition = node(&disk.partition),
+        whole = node(&disk.disk),
+    );
+    let report = fails_for_one_reason(&setup, &[], "block device /dev/whole-disk (");
+    let reasons = reasons(&report);
+    let expected = format!(
+        "block device /dev/whole-disk ({}, which holds {}) is the disk of the mount at /etc/hosts (ext4 from /tmp/part)",
+        disk.disk, disk.partition
+    );
+    assert!(reasons[0].starts_with(&expected), "{reasons:?}");
 }
 
 fn writable_devtmpfs_at_odd_path_fails() {
