@@ -108,6 +108,21 @@ struct File {
     request_timeout_seconds: Option<u64>,
 }
 
+impl File {
+    /// Whether this is PSA's own `PodSecurityConfiguration` (its kind, or
+    /// without a kind its `apiVersion`), whose left-out fields mean what
+    /// PSA makes of them.
+    fn psa(&self) -> bool {
+        match self.kind.as_deref() {
+            Some(kind) => kind == "PodSecurityConfiguration",
+            None => self
+                .api_version
+                .as_deref()
+                .is_some_and(|v| PSA_API_VERSIONS.contains(&v)),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct DefaultsFile {
@@ -185,6 +200,24 @@ impl Config {
     pub fn builtin() -> &'static Config {
         static BUILTIN: std::sync::LazyLock<Config> = std::sync::LazyLock::new(Config::default);
         &BUILTIN
+    }
+
+    /// What PSA's own `PodSecurityConfiguration` means by a field it
+    /// leaves out: `privileged:latest` for every mode and no exemptions, as
+    /// the API server's PSA reads that file. A PSA config handed over as it
+    /// is must not turn into enforcing `immutable` on every namespace
+    /// without labels. The webhook's own options keep their defaults.
+    fn for_psa_file() -> Config {
+        let privileged = LevelVersion::new(Level::Privileged, Version::Latest);
+        Config {
+            defaults: Policy {
+                enforce: privileged,
+                warn: privileged,
+                audit: privileged,
+            },
+            exemptions: Exemptions::default(),
+            ..Config::default()
+        }
     }
 
     /// Whether pods of runtime class `rc` are exempt
@@ -274,7 +307,11 @@ impl Config {
                 ));
             }
         }
-        let mut c = Config::default();
+        let mut c = if file.psa() {
+            Config::for_psa_file()
+        } else {
+            Config::default()
+        };
         if let Some(d) = file.defaults {
             let mut set = |mode: &str,
                            level: Option<String>,
@@ -680,6 +717,44 @@ mod tests {
                 e.starts_with("cfg.yaml:1: apiVersion: unexpected apiVersion"),
                 "{bad}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn psas_own_file_means_what_psa_makes_of_what_it_leaves_out() {
+        let privileged = LevelVersion::new(Level::Privileged, Version::Latest);
+        let restricted = LevelVersion::new(Level::Restricted, Version::Latest);
+        let immutable = LevelVersion::new(Level::Immutable, Version::Latest);
+        let psa =
+            "apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\n";
+        for bare in [
+            psa.to_string(),
+            "kind: PodSecurityConfiguration\n".to_string(),
+            "apiVersion: pod-security.admission.config.k8s.io/v1beta1\n".to_string(),
+        ] {
+            let c = Config::parse(&bare).unwrap();
+            let modes = [c.defaults.enforce, c.defaults.warn, c.defaults.audit];
+            assert_eq!(modes, [privileged; 3], "{bare}");
+            assert_eq!(c.exemptions, Exemptions::default(), "{bare}");
+            assert_eq!(c.mutate, Config::default().mutate, "{bare}");
+        }
+        let c = Config::parse(&format!(
+            "{psa}defaults:\n  enforce: restricted\nexemptions:\n  namespaces: [ops]\n"
+        ))
+        .unwrap();
+        let modes = [c.defaults.enforce, c.defaults.warn, c.defaults.audit];
+        assert_eq!(modes, [restricted, privileged, privileged]);
+        assert_eq!(c.exemptions.namespaces, HashSet::from(["ops".to_string()]));
+        // rootlock's own file, or one that does not say, keeps rootlock's.
+        for own in [
+            "",
+            "apiVersion: rootlock.dev/v1\nkind: RootlockWebhookConfiguration\n",
+            "annotationExemptions: false\n",
+        ] {
+            let c = Config::parse(own).unwrap();
+            let modes = [c.defaults.enforce, c.defaults.warn, c.defaults.audit];
+            assert_eq!(modes, [immutable; 3], "{own:?}");
+            assert!(c.exemptions.namespaces.contains("kube-system"), "{own:?}");
         }
     }
 

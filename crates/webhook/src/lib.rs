@@ -167,6 +167,19 @@ async fn serve(config: Config, offline: bool, opts: ServerOptions, delay: Durati
             }
         }
     };
+    // What an unlabelled namespace gets, said once: a config file may
+    // mean something else than its reader assumed (PSA's own file leaves
+    // out fields as privileged; rootlock's as immutable).
+    let d = &config.defaults;
+    tracing::info!(
+        enforce = %d.enforce,
+        warn = %d.warn,
+        audit = %d.audit,
+        exempt_namespaces = config.exemptions.namespaces.len(),
+        exempt_usernames = config.exemptions.usernames.len(),
+        exempt_runtime_classes = config.exemptions.runtime_classes.len(),
+        "defaults for namespaces without rootlock.dev labels"
+    );
     let webhook = Arc::new(Webhook {
         config,
         namespaces,
