@@ -2,6 +2,7 @@
 //! would report about its existing pods, in PSA's dry-run wording, grouped
 //! by workload beneath each line.
 
+use crate::evaluate::{Evaluated, MutatedWhatIf};
 use crate::inventory::Workload;
 use rootlock_policy::LevelVersion;
 use std::collections::BTreeMap;
@@ -72,6 +73,45 @@ impl NamespaceWhatIf {
     }
 }
 
+/// What enforcing the what-if level would do with one workload's new
+/// pods, as the webhook of `--config` would (a namespace it exempts aside:
+/// nothing is evaluated there).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict<'a> {
+    /// PSA's reasons.
+    Rejected(&'a [String]),
+    Admitted,
+    /// Why the webhook admits it whatever it violates.
+    Exempt(&'a str),
+    AdmittedAfterMutation(&'a MutatedWhatIf),
+    /// Said only where the mutation changes what enforce judges or warns:
+    /// at a level that does not ask for a read-only root it would repeat
+    /// PSA's reasons for every workload; there the verdict is `Rejected`.
+    RejectedAfterMutation(&'a MutatedWhatIf),
+}
+
+impl Evaluated {
+    /// The workload's what-if verdict (`Admitted` without `--what-if`).
+    pub fn verdict(&self) -> Verdict<'_> {
+        if let Some(why) = &self.what_if_exempt {
+            return Verdict::Exempt(why);
+        }
+        if let Some(m) = &self.what_if_mutation {
+            if m.admitted {
+                return Verdict::AdmittedAfterMutation(m);
+            }
+            if m.reasons != self.what_if || !m.warnings.is_empty() {
+                return Verdict::RejectedAfterMutation(m);
+            }
+        }
+        if self.what_if.is_empty() {
+            Verdict::Admitted
+        } else {
+            Verdict::Rejected(&self.what_if)
+        }
+    }
+}
+
 /// A reason list's pods so far: smallest pod name, pod count, workloads.
 type Pending = (String, u64, Vec<(String, u64)>);
 
@@ -88,28 +128,21 @@ pub fn what_if<'a>(
     let mut rejected_after_mutation = Vec::new();
     for w in workloads {
         let Some(eval) = &w.eval else { continue };
-        if let Some(why) = &eval.what_if_exempt {
-            exempt_workloads.push((w.label(), w.pods, why.clone()));
+        let entry = |m: &MutatedWhatIf| MutatedWorkload {
+            workload: w.label(),
+            pods: w.pods,
+            source: m.source,
+            reasons: m.reasons.clone(),
+            warnings: m.warnings.clone(),
+        };
+        let verdict = eval.verdict();
+        match verdict {
+            Verdict::Exempt(why) => exempt_workloads.push((w.label(), w.pods, why.to_string())),
+            Verdict::AdmittedAfterMutation(m) => mutated_workloads.push(entry(m)),
+            Verdict::RejectedAfterMutation(m) => rejected_after_mutation.push(entry(m)),
+            Verdict::Rejected(_) | Verdict::Admitted => {}
         }
-        let mut admitted_after_mutation = false;
-        if let Some(m) = &eval.what_if_mutation {
-            let entry = MutatedWorkload {
-                workload: w.label(),
-                pods: w.pods,
-                source: m.source,
-                reasons: m.reasons.clone(),
-                warnings: m.warnings.clone(),
-            };
-            admitted_after_mutation = m.admitted;
-            if m.admitted {
-                mutated_workloads.push(entry);
-            } else if m.reasons != eval.what_if || !m.warnings.is_empty() {
-                // Said only where the mutation changes what enforce judges
-                // or warns: at a level that does not ask for a read-only
-                // root it would repeat PSA's line for every workload.
-                rejected_after_mutation.push(entry);
-            }
-        }
+        let admitted_after_mutation = matches!(verdict, Verdict::AdmittedAfterMutation(_));
         if eval.what_if.is_empty() {
             continue;
         }

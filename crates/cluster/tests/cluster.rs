@@ -2995,3 +2995,286 @@ fn the_next_step_says_which_failing_workloads_the_mutation_fixes() {
         o.out
     );
 }
+
+/// A `--format csv` report read back as RFC 4180 says: records end with
+/// CRLF; a quoted cell may hold commas, line breaks and doubled quotes; a
+/// quote anywhere else is malformed.
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => {
+                quoted = false;
+                assert!(
+                    matches!(chars.peek(), None | Some(',' | '\r')),
+                    "text after a closing quote in {text:?}"
+                );
+            }
+            (true, c) => cell.push(c),
+            (false, '"') => {
+                assert!(cell.is_empty(), "a quote inside an unquoted cell: {text:?}");
+                quoted = true;
+            }
+            (false, ',') => record.push(std::mem::take(&mut cell)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                record.push(std::mem::take(&mut cell));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => {
+                assert!(c != '\n' && c != '\r', "a bare line break in {text:?}");
+                cell.push(c);
+            }
+        }
+    }
+    assert!(
+        !quoted && cell.is_empty() && record.is_empty(),
+        "unterminated record in {text:?}"
+    );
+    records
+}
+
+/// The `column` cells of every row of `workload` in `namespace` of a
+/// `--format csv` report (one per container), after checking that every
+/// record has the header's cells.
+fn csv_column(text: &str, namespace: &str, workload: &str, column: &str) -> Vec<String> {
+    let records = csv_records(text);
+    let header = &records[0];
+    for r in &records {
+        assert_eq!(r.len(), header.len(), "{r:?} in\n{text}");
+    }
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {header:?}"))
+    };
+    let (ns, w, c) = (at("namespace"), at("workload"), at(column));
+    let cells: Vec<String> = records[1..]
+        .iter()
+        .filter(|r| r[ns] == namespace && r[w] == workload)
+        .map(|r| r[c].clone())
+        .collect();
+    assert!(
+        !cells.is_empty(),
+        "no rows of {namespace} {workload} in\n{text}"
+    );
+    cells
+}
+
+/// `(what_if, what_if_reasons)` of a workload of a `--format csv` report:
+/// the same on each of its rows.
+fn csv_what_if(text: &str, namespace: &str, workload: &str) -> (String, String) {
+    let verdicts = csv_column(text, namespace, workload, "what_if");
+    let reasons = csv_column(text, namespace, workload, "what_if_reasons");
+    for (v, r) in verdicts.iter().zip(&reasons) {
+        assert_eq!(
+            (v, r),
+            (&verdicts[0], &reasons[0]),
+            "{namespace} {workload}"
+        );
+    }
+    (verdicts[0].clone(), reasons[0].clone())
+}
+
+fn pair(verdict: &str, reasons: &str) -> (String, String) {
+    (verdict.to_string(), reasons.to_string())
+}
+
+/// The CSV, exported to plan an enforce rollout in a spreadsheet, says per
+/// row what `--what-if` says per workload: rejected with PSA's reasons
+/// (each a cell's `;`-separated part, where the table joins them with
+/// commas), repeated on each of its containers' rows. Only with
+/// `--what-if`: without it the columns stay those of the findings.
+#[test]
+fn csv_what_if_says_per_row_whether_enforce_would_reject_the_workload() {
+    let server = recorded_server();
+    let o = run(&server, &["--what-if", "restricted", "--format", "csv"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert!(
+        o.out.starts_with(
+            "namespace,workload,container,type,readonly,pods,findings,what_if,what_if_reasons\r\n"
+        ),
+        "{}",
+        o.out
+    );
+    let all = "allowPrivilegeEscalation != false;unrestricted capabilities;runAsNonRoot != true;seccompProfile";
+    assert_eq!(
+        csv_what_if(&o.out, "default", "Pod/d1"),
+        pair("rejected", all)
+    );
+    // Its ephemeral container's row too.
+    assert_eq!(
+        csv_column(&o.out, "shop", "Pod/p1", "what_if"),
+        ["rejected", "rejected"]
+    );
+    assert_eq!(csv_what_if(&o.out, "shop", "Pod/p1"), pair("rejected", all));
+    // No pods: its template's verdict, on both containers' rows.
+    assert_eq!(
+        csv_column(&o.out, "shop", "Deployment/web", "what_if_reasons"),
+        [
+            "allowPrivilegeEscalation != false;unrestricted capabilities",
+            "allowPrivilegeEscalation != false;unrestricted capabilities"
+        ]
+    );
+    assert_eq!(csv_what_if(&o.out, "shop", "Deployment/web").0, "rejected");
+    let o = run(&server, &["--what-if", "privileged", "--format", "csv"]);
+    assert_eq!(csv_what_if(&o.out, "shop", "Pod/p1"), pair("admitted", ""));
+
+    let o = run(&server, &["--format", "csv"]);
+    assert!(
+        o.out
+            .starts_with("namespace,workload,container,type,readonly,pods,findings\r\n"),
+        "{}",
+        o.out
+    );
+    assert!(
+        csv_records(&o.out).iter().all(|r| r.len() == 7),
+        "{}",
+        o.out
+    );
+}
+
+/// What the webhook of `--config` admits whatever it violates is `exempt`,
+/// with why, as the table says it: a namespace it exempts, a runtime class
+/// it exempts, pods whose every error their annotations exempt.
+#[test]
+fn csv_what_if_says_what_the_webhook_exempts_and_why() {
+    let server = ReplayServer::start(Arc::new(in_kata(recorded, "shop", "p3")));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(
+        &dir,
+        "exemptions:\n  namespaces: [default]\n  runtimeClasses: [kata]\n",
+    );
+    let o = run_with_config(
+        &server,
+        &config,
+        &["--what-if", "restricted", "--format", "csv"],
+    );
+    assert_eq!(o.code, 1, "{}", o.err);
+    assert_eq!(
+        csv_what_if(&o.out, "default", "Pod/d1"),
+        pair("exempt", "namespace is exempt (exemptions.namespaces)")
+    );
+    assert_eq!(
+        csv_what_if(&o.out, "shop", "Pod/p3"),
+        pair(
+            "exempt",
+            "runtimeClassName \"kata\" is exempt (exemptions.runtimeClasses)"
+        )
+    );
+    // The quotes doubled in a quoted cell, as RFC 4180 says.
+    assert!(
+        o.out.contains(
+            ",exempt,\"runtimeClassName \"\"kata\"\" is exempt (exemptions.runtimeClasses)\"\r\n"
+        ),
+        "{}",
+        o.out
+    );
+    assert_eq!(csv_what_if(&o.out, "shop", "Pod/p1").0, "rejected");
+
+    let annotated = ReplayServer::start(Arc::new(annotated_controller(
+        "Deployment",
+        2,
+        "readOnlyRootFilesystem: vendor image rewrites /etc at start; TICKET-1",
+        Some("readOnlyRootFilesystem: vendor image rewrites /etc at start; TICKET-1"),
+    )));
+    let on = config_file(&dir, "annotationExemptions: true\n");
+    let o = run_with_config(
+        &annotated,
+        &on,
+        &["--what-if", "immutable", "--format", "csv"],
+    );
+    assert_eq!(
+        csv_what_if(&o.out, "shop", "Deployment/web"),
+        pair(
+            "exempt",
+            "every violation is exempted by exempt.rootlock.dev annotations (annotationExemptions: true)"
+        )
+    );
+}
+
+/// Where the webhook mutates, a workload's verdict is its new pods', as
+/// the table says it: admitted after mutation (with why, and that the
+/// running pods change only when recreated), or rejected after mutation
+/// with what mutates the namespace, what enforce would still reject and
+/// the mutation's warnings, which hold quotes and commas.
+#[test]
+fn csv_what_if_says_what_the_webhooks_mutation_changes() {
+    let server = ReplayServer::start(Arc::new(mutation_cluster));
+    let o = run(&server, &["--what-if", "immutable", "--format", "csv"]);
+    assert_eq!(o.code, 1, "{}", o.err);
+    let admitted = pair(
+        "admitted after mutation",
+        "the webhook's /mutate (rootlock.dev/mutate=true) sets what its new pods lack; running pods change only when recreated",
+    );
+    assert_eq!(
+        csv_what_if(&o.out, "labelled", "Deployment/fixed"),
+        admitted
+    );
+    assert_eq!(csv_what_if(&o.out, "labelled", "Deployment/idle"), admitted);
+    let explicit = "rootlock.dev/mutate=true;readOnlyRootFilesystem != true;mutation warning: container \"app\" sets securityContext.readOnlyRootFilesystem=false; rootlock did not change it";
+    assert_eq!(
+        csv_what_if(&o.out, "labelled", "Deployment/explicit"),
+        pair("rejected after mutation", explicit)
+    );
+    assert_eq!(
+        csv_what_if(&o.out, "labelled", "Deployment/priv"),
+        pair(
+            "rejected after mutation",
+            "rootlock.dev/mutate=true;privileged;readOnlyRootFilesystem bypass"
+        )
+    );
+    let mirror = "rootlock.dev/mutate=true;readOnlyRootFilesystem != true;mutation warning: a mirror pod of a static pod: the kubelet runs the static pod's own manifest, so rootlock did not change this copy of it";
+    assert_eq!(
+        csv_what_if(&o.out, "labelled", "Pod/etcd-node-1"),
+        pair("rejected after mutation", mirror)
+    );
+    // A comma in a reason quotes the cell, so it stays one cell.
+    assert!(o.out.contains(&format!(",\"{mirror}\"\r\n")), "{}", o.out);
+    // Not mutated there (no config: only the label mutates).
+    assert_eq!(
+        csv_what_if(&o.out, "switched", "Deployment/fixed"),
+        pair("rejected", "readOnlyRootFilesystem != true")
+    );
+
+    let o = run_with_config_text(
+        &server,
+        MUTATE_ON,
+        &["--what-if", "immutable", "--format", "csv"],
+    );
+    assert_eq!(
+        csv_what_if(&o.out, "switched", "Deployment/fixed"),
+        pair(
+            "admitted after mutation",
+            "the webhook's /mutate (mutate.enabled: true) sets what its new pods lack; running pods change only when recreated"
+        )
+    );
+    assert_eq!(
+        csv_what_if(&o.out, "switched", "Deployment/rooted"),
+        pair(
+            "rejected after mutation",
+            "mutate.enabled: true;runAsNonRoot != true"
+        )
+    );
+
+    // Where the mutation changes nothing enforce judges, the table says
+    // only PSA's reasons: so does the CSV.
+    let o = run(&server, &["--what-if", "restricted", "--format", "csv"]);
+    assert_eq!(
+        csv_what_if(&o.out, "labelled", "Deployment/priv"),
+        pair("rejected", "privileged")
+    );
+    assert_eq!(
+        csv_what_if(&o.out, "labelled", "Deployment/fixed"),
+        pair("admitted", "")
+    );
+}

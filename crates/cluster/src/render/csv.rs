@@ -1,9 +1,14 @@
 //! `--format csv`: one row per container (RFC 4180 quoting), for
-//! spreadsheets.
+//! spreadsheets; with `--what-if`, each row also says what enforcing that
+//! level would do with its workload.
 
+use super::{admitted_after_mutation, mutation_warning};
 use crate::evaluate::{FindingRow, kind_text, read_only_text};
+use crate::inventory::Workload;
 use crate::report::Report;
+use crate::what_if::Verdict;
 use rootlock_policy::Severity;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// One cell, quoted as RFC 4180 says. A spreadsheet runs a cell that
@@ -45,30 +50,89 @@ fn rules(findings: &[FindingRow]) -> String {
     ids.join(";")
 }
 
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    record(
-        out,
-        &[
-            "namespace",
-            "workload",
-            "container",
-            "type",
-            "readonly",
-            "pods",
-            "findings",
+/// `what_if` and `what_if_reasons` of a workload's rows: the verdict the
+/// table gives it beneath its namespace, with the table's words joined
+/// with `;` (PSA's reasons, which the table joins with commas, hold no
+/// `;`). `exempt_namespace`: why the config exempts its namespace. A
+/// workload that could not be judged has none, as in the table.
+fn what_if_cells(w: &Workload, exempt_namespace: Option<&str>) -> [String; 2] {
+    if let Some(why) = exempt_namespace {
+        return ["exempt".into(), why.into()];
+    }
+    let Some(eval) = &w.eval else {
+        return [String::new(), String::new()];
+    };
+    let joined = |first: Option<String>, reasons: &[String], warnings: &[String]| {
+        let parts: Vec<String> = first
+            .into_iter()
+            .chain(reasons.iter().cloned())
+            .chain(warnings.iter().map(|w| mutation_warning(w)))
+            .collect();
+        parts.join(";")
+    };
+    match eval.verdict() {
+        Verdict::Rejected(reasons) => ["rejected".into(), reasons.join(";")],
+        Verdict::Admitted => ["admitted".into(), String::new()],
+        Verdict::Exempt(why) => ["exempt".into(), why.into()],
+        Verdict::AdmittedAfterMutation(m) => [
+            "admitted after mutation".into(),
+            joined(Some(admitted_after_mutation(m.source)), &[], &m.warnings),
         ],
-    )?;
+        // What mutates the namespace, as the table's `still rejected after
+        // mutation (SOURCE): REASONS` puts it first.
+        Verdict::RejectedAfterMutation(m) => [
+            "rejected after mutation".into(),
+            joined(Some(m.source.to_string()), &m.reasons, &m.warnings),
+        ],
+    }
+}
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut header = vec![
+        "namespace",
+        "workload",
+        "container",
+        "type",
+        "readonly",
+        "pods",
+        "findings",
+    ];
+    // Only with --what-if: without it the columns stay those scripts
+    // already read.
+    if report.what_if.is_some() {
+        header.extend(["what_if", "what_if_reasons"]);
+    }
+    record(out, &header)?;
+    let exempt: HashMap<&str, &str> = report
+        .namespaces
+        .iter()
+        .filter_map(|ns| {
+            let why = ns.what_if.as_ref()?.exempt.as_deref()?;
+            Some((ns.namespace.name.as_str(), why))
+        })
+        .collect();
     for w in &report.workloads {
+        let what_if = report
+            .what_if
+            .map(|_| what_if_cells(w, exempt.get(w.namespace.as_str()).copied()));
+        let row = |out: &mut dyn Write, cells: &[&str]| match &what_if {
+            Some([verdict, reasons]) => {
+                let mut cells = cells.to_vec();
+                cells.extend([verdict.as_str(), reasons.as_str()]);
+                record(out, &cells)
+            }
+            None => record(out, cells),
+        };
         let label = w.label();
         let pods = w.pods.to_string();
         let Some(eval) = &w.eval else {
             let error = format!("error: {}", w.error.as_deref().unwrap_or("not evaluated"));
-            record(out, &[&w.namespace, &label, "", "", "", &pods, &error])?;
+            row(out, &[&w.namespace, &label, "", "", "", &pods, &error])?;
             continue;
         };
         for c in &eval.containers {
             let rules = rules(&c.findings);
-            record(
+            row(
                 out,
                 &[
                     &w.namespace,
@@ -83,7 +147,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         if !eval.pod_findings.is_empty() {
             let rules = rules(&eval.pod_findings);
-            record(out, &[&w.namespace, &label, "", "pod", "", &pods, &rules])?;
+            row(out, &[&w.namespace, &label, "", "pod", "", &pods, &rules])?;
         }
     }
     Ok(())
@@ -100,5 +164,12 @@ mod tests {
         assert_eq!(super::field("-2"), "'-2");
         assert_eq!(super::field("@x,y"), "\"'@x,y\"");
         assert_eq!(super::field("a=b"), "a=b");
+        // PSA's wording, with its details: one cell, quotes doubled.
+        assert_eq!(
+            super::field(
+                "allowPrivilegeEscalation != false (containers \"a\", \"b\" must set securityContext.allowPrivilegeEscalation=false)"
+            ),
+            "\"allowPrivilegeEscalation != false (containers \"\"a\"\", \"\"b\"\" must set securityContext.allowPrivilegeEscalation=false)\""
+        );
     }
 }

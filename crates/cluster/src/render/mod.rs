@@ -27,3 +27,16 @@ pub fn rule_list(findings: &[FindingRow]) -> String {
     }
     parts.join(", ")
 }
+
+/// Why a workload is admitted after the webhook's mutation (mutated by
+/// `source`), as the table and the CSV say it.
+pub fn admitted_after_mutation(source: &str) -> String {
+    format!(
+        "the webhook's /mutate ({source}) sets what its new pods lack; running pods change only when recreated"
+    )
+}
+
+/// One of the mutation's own warnings, as the table and the CSV say it.
+pub fn mutation_warning(warning: &str) -> String {
+    format!("mutation warning: {warning}")
+}

@@ -1,7 +1,7 @@
 //! The default output: one row per container, then a summary per
 //! namespace, then the what-if result.
 
-use super::rule_list;
+use super::{admitted_after_mutation, mutation_warning, rule_list};
 use crate::evaluate::{kind_text, read_only_text};
 use crate::report::Report;
 use crate::webhook_policy::WebhookPolicy;
@@ -97,8 +97,8 @@ fn webhook_verdicts(wi: &NamespaceWhatIf, out: &mut dyn Write) -> io::Result<()>
     }
     for m in &wi.mutated_workloads {
         let verdict = format!(
-            "admitted after mutation: the webhook's /mutate ({}) sets what its new pods lack; running pods change only when recreated",
-            m.source
+            "admitted after mutation: {}",
+            admitted_after_mutation(m.source)
         );
         mutated_workload(m, &verdict, out)?;
     }
@@ -123,7 +123,7 @@ fn mutated_workload(m: &MutatedWorkload, verdict: &str, out: &mut dyn Write) -> 
         printable(verdict)
     )?;
     for w in &m.warnings {
-        writeln!(out, "      mutation warning: {}", printable(w))?;
+        writeln!(out, "      {}", printable(&mutation_warning(w)))?;
     }
     Ok(())
 }
