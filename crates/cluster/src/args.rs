@@ -23,7 +23,8 @@ pub struct ClusterArgs {
     /// Show, per namespace, what enforcing this level would reject, in
     /// Pod Security Admission's dry-run wording; where the webhook mutates
     /// (label rootlock.dev/mutate=true, or the config's mutate.enabled),
-    /// also which workloads its mutation would make pass.
+    /// also which workloads its mutation would make pass. With `--format
+    /// csv`, each row says its workload's verdict and reasons.
     #[arg(long, value_name = "LEVEL[:VERSION]")]
     pub what_if: Option<String>,
     /// Output format.
