@@ -62,9 +62,8 @@ fn what_if_cells(w: &Workload, exempt_namespace: Option<&str>) -> [String; 2] {
     let Some(eval) = &w.eval else {
         return [String::new(), String::new()];
     };
-    let joined = |first: Option<String>, reasons: &[String], warnings: &[String]| {
-        let parts: Vec<String> = first
-            .into_iter()
+    let joined = |first: String, reasons: &[String], warnings: &[String]| {
+        let parts: Vec<String> = std::iter::once(first)
             .chain(reasons.iter().cloned())
             .chain(warnings.iter().map(|w| mutation_warning(w)))
             .collect();
@@ -76,13 +75,13 @@ fn what_if_cells(w: &Workload, exempt_namespace: Option<&str>) -> [String; 2] {
         Verdict::Exempt(why) => ["exempt".into(), why.into()],
         Verdict::AdmittedAfterMutation(m) => [
             "admitted after mutation".into(),
-            joined(Some(admitted_after_mutation(m.source)), &[], &m.warnings),
+            joined(admitted_after_mutation(m.source), &[], &m.warnings),
         ],
         // What mutates the namespace, as the table's `still rejected after
         // mutation (SOURCE): REASONS` puts it first.
         Verdict::RejectedAfterMutation(m) => [
             "rejected after mutation".into(),
-            joined(Some(m.source.to_string()), &m.reasons, &m.warnings),
+            joined(m.source.to_string(), &m.reasons, &m.warnings),
         ],
     }
 }
