@@ -3,6 +3,7 @@
 //! own options. Every value is validated at start: a bad config file is an
 //! error, never a silently weaker policy.
 
+use crate::admission_configuration;
 use crate::labels::Policy;
 use rootlock_policy::{FieldPath, Level, LevelVersion, Version};
 use serde::Deserialize;
@@ -273,12 +274,48 @@ impl Config {
             .join("\n"))
     }
 
+    /// The file's fields, and where they are in it: its top, or the
+    /// PodSecurity plugin's `configuration` of an API server's
+    /// `AdmissionConfiguration` (see [`admission_configuration`]).
+    fn read_file(text: &str) -> Result<(FieldPath, File), Invalid> {
+        if text.trim().is_empty() {
+            return Ok((FieldPath::default(), File::default()));
+        }
+        let syntax = |e: serde_norway::Error| Invalid::Syntax(e.to_string());
+        let doc: serde_norway::Value = serde_norway::from_str(text).map_err(syntax)?;
+        match admission_configuration::pod_security::<File>(&doc) {
+            // Read again from the text, not from `doc`: serde's errors
+            // then keep their line and column.
+            Ok(None) => Ok((
+                FieldPath::default(),
+                serde_norway::from_str(text).map_err(syntax)?,
+            )),
+            Ok(Some((at, file))) if file.psa() => Ok((at, file)),
+            Ok(Some((at, _))) => Err(Invalid::Values(vec![(
+                at.key("kind"),
+                "must be PodSecurityConfiguration, the PodSecurity plugin's own".into(),
+            )])),
+            Err(refusal) => Err(Invalid::Values(vec![refusal])),
+        }
+    }
+
     fn parse_fields(text: &str) -> Result<Config, Invalid> {
-        let file: File = if text.trim().is_empty() {
-            File::default()
-        } else {
-            serde_norway::from_str(text).map_err(|e| Invalid::Syntax(e.to_string()))?
-        };
+        let (at, file) = Config::read_file(text)?;
+        Config::from_fields(file).map_err(|errors| {
+            // Each field's path in the whole file, for its line.
+            let in_file =
+                |field: FieldPath| FieldPath(at.0.iter().cloned().chain(field.0).collect());
+            Invalid::Values(
+                errors
+                    .into_iter()
+                    .map(|(f, why)| (in_file(f), why))
+                    .collect(),
+            )
+        })
+    }
+
+    /// The config `file` sets, or what is wrong with its values.
+    fn from_fields(file: File) -> Result<Config, Vec<(FieldPath, String)>> {
         let mut errors: Vec<(FieldPath, String)> = Vec::new();
         if let Some(kind) = &file.kind
             && kind != "RootlockWebhookConfiguration"
@@ -454,7 +491,7 @@ impl Config {
         if errors.is_empty() {
             Ok(c)
         } else {
-            Err(Invalid::Values(errors))
+            Err(errors)
         }
     }
 }
@@ -756,6 +793,56 @@ mod tests {
             assert_eq!(modes, [immutable; 3], "{own:?}");
             assert!(c.exemptions.namespaces.contains("kube-system"), "{own:?}");
         }
+    }
+
+    /// The API server's own admission config file, as PSA's docs write it:
+    /// the webhook reads its PodSecurity plugin's configuration, and an
+    /// invalid value there is named at its line in the whole file.
+    #[test]
+    fn an_admission_configuration_gives_its_pod_security_plugins() {
+        let file = |enforce: &str| {
+            format!(
+                "apiVersion: apiserver.config.k8s.io/v1\n\
+                 kind: AdmissionConfiguration\n\
+                 plugins:\n\
+                 - name: EventRateLimit\n\
+                 \x20 path: eventconfig.yaml\n\
+                 - name: PodSecurity\n\
+                 \x20 configuration:\n\
+                 \x20   apiVersion: pod-security.admission.config.k8s.io/v1\n\
+                 \x20   kind: PodSecurityConfiguration\n\
+                 \x20   defaults:\n\
+                 \x20     enforce: {enforce}\n\
+                 \x20   exemptions:\n\
+                 \x20     namespaces: [ops]\n"
+            )
+        };
+        let c = Config::parse(&file("baseline")).unwrap();
+        let baseline = LevelVersion::new(Level::Baseline, Version::Latest);
+        let privileged = LevelVersion::new(Level::Privileged, Version::Latest);
+        let modes = [c.defaults.enforce, c.defaults.warn, c.defaults.audit];
+        assert_eq!(modes, [baseline, privileged, privileged]);
+        assert_eq!(c.exemptions.namespaces, HashSet::from(["ops".to_string()]));
+        let e = Config::parse_from(&file("strict"), "admission.yaml").unwrap_err();
+        assert!(
+            e.starts_with("admission.yaml:11: plugins[1].configuration.defaults.enforce: invalid value \"strict\""),
+            "{e}"
+        );
+        // Something else than PSA's configuration in PSA's place.
+        let other = "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n    kind: RootlockWebhookConfiguration\n";
+        let e = Config::parse_from(other, "admission.yaml").unwrap_err();
+        assert!(
+            e.starts_with(
+                "admission.yaml:5: plugins[0].configuration.kind: must be PodSecurityConfiguration"
+            ),
+            "{e}"
+        );
+        let e = Config::parse_from(
+            "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  path: psa.yaml\n",
+            "admission.yaml",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("admission.yaml:4: plugins[0].path: the PodSecurity configuration is in \"psa.yaml\""), "{e}");
     }
 
     #[test]

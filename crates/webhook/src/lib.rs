@@ -10,6 +10,7 @@
 //! * [`server`] — HTTPS, certificate reload, limits, graceful shutdown.
 //! * [`metrics`], [`certs`].
 
+pub mod admission_configuration;
 pub mod admit;
 mod body_budget;
 pub mod cache;
