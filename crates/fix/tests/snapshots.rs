@@ -132,6 +132,14 @@ fn lists_flow_style_and_ephemeral_containers() {
     immutable("list.yaml");
 }
 
+/// A List of Deployments as `kubectl get deploy -o yaml` gives them: each
+/// item is verified within the one document the List is (its additions
+/// compared to its own subtree), and this pins the output of that path.
+#[test]
+fn list_of_deployments() {
+    immutable("list-deployments.yaml");
+}
+
 #[test]
 fn windows_pods_get_only_what_applies() {
     immutable("windows.yaml");
