@@ -9,7 +9,7 @@ use crate::value::{New, merge_entry, merge_value};
 use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Entry, Node, Value};
 use rootlock_policy::{FieldPath, Seg};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug)]
 pub enum Action<'n> {
@@ -226,8 +226,29 @@ fn check_copies(root: &Node, res: &Resolution<'_>) -> Result<(), Refusal> {
         return Ok(());
     }
     let pos = |n: &Node| (n.line, n.column);
+    // Only where the members of what the fix adds to are can a copy of it
+    // be found: indexing every collection of the document instead (a list
+    // per member of a List of thousands of workloads) cost more than the
+    // rest of the resolution.
+    let mut wanted_maps: HashSet<Position> = HashSet::new();
+    let mut wanted_seqs: HashSet<Position> = HashSet::new();
+    for placed in &res.actions {
+        match &placed.action {
+            Action::AppendToSeq { seq, .. } => {
+                if let Value::Seq(items) = &seq.value {
+                    wanted_seqs.extend(items.iter().map(pos));
+                }
+            }
+            Action::AddToMap { map, .. } => {
+                if let Value::Map(entries) = &map.value {
+                    wanted_maps.extend(entries.iter().map(|e| pos(&e.value)));
+                }
+            }
+            Action::Replace { .. } => {}
+        }
+    }
     // Every mapping by where its entries' values are, every list by where
-    // its items are.
+    // its items are (those wanted).
     let mut maps: HashMap<Position, Vec<&Node>> = HashMap::new();
     let mut seqs: HashMap<Position, Vec<&Node>> = HashMap::new();
     let mut stack = vec![root];
@@ -235,13 +256,16 @@ fn check_copies(root: &Node, res: &Resolution<'_>) -> Result<(), Refusal> {
         match &n.value {
             Value::Scalar(_) => {}
             Value::Seq(items) => {
-                for i in items {
+                for i in items.iter().filter(|i| wanted_seqs.contains(&pos(i))) {
                     seqs.entry(pos(i)).or_default().push(n);
                 }
                 stack.extend(items);
             }
             Value::Map(entries) => {
-                for e in entries {
+                for e in entries
+                    .iter()
+                    .filter(|e| wanted_maps.contains(&pos(&e.value)))
+                {
                     maps.entry(pos(&e.value)).or_default().push(n);
                 }
                 stack.extend(entries.iter().map(|e| &e.value));
@@ -335,13 +359,20 @@ impl<'n> Resolution<'n> {
 /// Applies ops to a tree as data (the verification's expected result),
 /// with the same meaning as the text edits.
 pub fn apply_to_tree(root: &mut Node, op: &Op) -> Result<(), String> {
+    apply_below(root, op, 0)
+}
+
+/// [`apply_to_tree`] on the node `node` that the first `depth` segments of
+/// the op's path lead to: the verification copies and edits only the
+/// subtrees the ops change, not a whole List of thousands of workloads.
+pub fn apply_below(node: &mut Node, op: &Op, depth: usize) -> Result<(), String> {
     let path = op.path();
     let (leaf, replace) = match op {
         Op::Set { value, replace, .. } => (value.clone(), *replace),
         Op::Append { item, .. } => (New::Seq(vec![item.clone()]), false),
     };
-    let mut node = root;
-    for (i, seg) in path.0.iter().enumerate() {
+    let mut node = node;
+    for (i, seg) in path.0.iter().enumerate().skip(depth) {
         if is_null(node) {
             *node = to_node(&nest(&path.0[i..], leaf, path)?);
             return Ok(());

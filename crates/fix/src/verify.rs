@@ -4,7 +4,7 @@
 //! was told to keep. Otherwise the file is refused, never written wrong.
 
 use crate::edits::Op;
-use crate::resolve::apply_to_tree;
+use crate::resolve::{apply_below, is_null};
 use rootlock_manifest::json_stream::{Piece, Pieces, sniffs_as_json};
 use rootlock_manifest::offsets::Offsets;
 use rootlock_manifest::scalar::{Resolved, resolve};
@@ -13,7 +13,7 @@ use rootlock_manifest::tree::{
 };
 use rootlock_manifest::workload::interesting_kind;
 use rootlock_manifest::{Limits, workloads};
-use rootlock_policy::{Finding, LevelVersion, Severity, evaluate};
+use rootlock_policy::{Finding, LevelVersion, Seg, Severity, evaluate};
 use saphyr_parser::{Event, Parser};
 use std::collections::HashMap;
 
@@ -42,12 +42,71 @@ pub struct Expected<'a> {
 /// Whether two trees hold the same data (positions, quoting and key order
 /// ignored; scalars compared as the Kubernetes reader types them).
 pub fn same_data(a: &Node, b: &Node, at: &str) -> Result<(), String> {
-    compare(a, b, at, &mut 0)
+    compare(a, &[], 0, b, &At::Given(at), &mut 0)
 }
 
-/// [`same_data`], adding to `scanned` the key comparisons made by scanning
-/// a mapping (what the tests bound, rather than a timing).
-fn compare(a: &Node, b: &Node, at: &str, scanned: &mut usize) -> Result<(), String> {
+/// Where in the tree a comparison is, said only when it fails: writing the
+/// path of every node compared cost an allocation per node.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Given(&'a str),
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    /// `a.b[0].c`; a key at the top is written alone.
+    fn render(&self) -> String {
+        match self {
+            At::Given(s) => s.to_string(),
+            At::Key(parent, key) => {
+                let p = parent.render();
+                if p.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{p}.{key}")
+                }
+            }
+            At::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
+}
+
+/// Whether `a` with `ops` applied holds the same data as `b` (see
+/// [`same_data`]); `depth`: how many segments of the ops' paths lead to
+/// `a`. Rather than a copy of the whole of `a` with the ops applied (for a
+/// List, a second copy of every workload held at once), only a subtree an
+/// op changes is copied, where the ops stop going down existing members:
+/// the rest is compared as it is. Adds to `scanned` the key comparisons
+/// made by scanning a mapping (what the tests bound, rather than a timing).
+fn compare(
+    a: &Node,
+    ops: &[&Op],
+    depth: usize,
+    b: &Node,
+    at: &At<'_>,
+    scanned: &mut usize,
+) -> Result<(), String> {
+    let routes = if ops.is_empty() {
+        None
+    } else {
+        match routes(a, ops, depth) {
+            Some(r) => Some(r),
+            None => {
+                let mut want = a.clone();
+                for op in ops {
+                    apply_below(&mut want, op, depth)?;
+                }
+                return compare(&want, &[], depth, b, at, scanned);
+            }
+        }
+    };
+    let ops_of = |i: usize| -> &[&Op] {
+        routes
+            .as_ref()
+            .and_then(|r: &Vec<Vec<&Op>>| r.get(i))
+            .map_or(&[], |v| v.as_slice())
+    };
     match (&a.value, &b.value) {
         (Value::Scalar(x), Value::Scalar(y)) => {
             let (rx, ry) = (resolve(x), resolve(y));
@@ -58,33 +117,63 @@ fn compare(a: &Node, b: &Node, at: &str, scanned: &mut usize) -> Result<(), Stri
             if equal {
                 Ok(())
             } else {
-                Err(format!("{at}: {} became {}", rx.describe(), ry.describe()))
+                Err(format!(
+                    "{}: {} became {}",
+                    at.render(),
+                    rx.describe(),
+                    ry.describe()
+                ))
             }
         }
-        (Value::Seq(x), Value::Seq(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .try_for_each(|(i, (p, q))| compare(p, q, &format!("{at}[{i}]"), scanned)),
+        (Value::Seq(x), Value::Seq(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().try_for_each(|(i, (p, q))| {
+                compare(p, ops_of(i), depth + 1, q, &At::Index(at, i), scanned)
+            })
+        }
         (Value::Map(x), Value::Map(y)) if x.len() == y.len() => {
             let by_key = ByKey::new(y);
-            x.iter().try_for_each(|e| {
-                let here = if at.is_empty() {
-                    e.key.clone()
-                } else {
-                    format!("{at}.{}", e.key)
-                };
+            x.iter().enumerate().try_for_each(|(i, e)| {
+                let here = At::Key(at, &e.key);
                 match by_key.get(&e.key, scanned) {
-                    Some(f) => compare(&e.value, f, &here, scanned),
-                    None => Err(format!("{here}: missing after the edit")),
+                    Some(f) => compare(&e.value, ops_of(i), depth + 1, f, &here, scanned),
+                    None => Err(format!("{}: missing after the edit", here.render())),
                 }
             })
         }
-        _ => Err(format!(
-            "{}: changed shape",
-            if at.is_empty() { "document" } else { at }
-        )),
+        _ => Err(format!("{}: changed shape", {
+            let at = at.render();
+            if at.is_empty() {
+                "document".to_string()
+            } else {
+                at
+            }
+        })),
     }
+}
+
+/// The ops for each member of `node`, when every op goes on down a member
+/// `node` has (then `node` keeps its members, and only they change);
+/// `None` when one stops at `node` or adds to it. A key goes to the first
+/// entry with it, as [`apply_below`] takes it.
+fn routes<'o>(node: &Node, ops: &[&'o Op], depth: usize) -> Option<Vec<Vec<&'o Op>>> {
+    if is_null(node) {
+        return None;
+    }
+    let members = match &node.value {
+        Value::Map(entries) => entries.len(),
+        Value::Seq(items) => items.len(),
+        Value::Scalar(_) => return None,
+    };
+    let mut routes: Vec<Vec<&Op>> = vec![Vec::new(); members];
+    for op in ops {
+        let member = match (op.path().0.get(depth)?, &node.value) {
+            (Seg::Key(k), Value::Map(entries)) => entries.iter().position(|e| &e.key == k)?,
+            (Seg::Index(j), Value::Seq(items)) if *j < items.len() => *j,
+            _ => return None,
+        };
+        routes.get_mut(member)?.push(*op);
+    }
+    Some(routes)
 }
 
 /// The values of a mapping by key. API objects' mappings are small and
@@ -184,6 +273,14 @@ fn tags_of(text: &str, first_line: usize) -> Result<Vec<Tag>, (usize, usize, Str
 /// the tree keeps no tag of a mapping or list, so a `!!null` left in front
 /// of a new `[...]` (which Kubernetes and PyYAML reject) would pass it.
 fn check_tags(old_text: &str, new_text: &str, first_line: usize) -> Result<(), String> {
+    // Every tag is written with a `!`: with none in either text there is
+    // no tag to compare, and reading both again for their tags (two
+    // parses, a third of the check's time on a large List) finds nothing.
+    // Both parse: the new text was just read as a tree, the old one by
+    // the reader.
+    if !old_text.contains('!') && !new_text.contains('!') {
+        return Ok(());
+    }
     let old = tags(old_text, first_line)?;
     let mut rest = old.iter();
     for (tag, kind, line) in tags(new_text, first_line)? {
@@ -275,11 +372,9 @@ pub fn check_chunk(
             }
             continue;
         };
-        let mut want = orig.clone();
-        for op in exp.ops {
-            apply_to_tree(&mut want, op)?;
-        }
-        same_data(&want, new, "").map_err(|e| format!("line {}: {e}", doc.line))?;
+        let ops: Vec<&Op> = exp.ops.iter().collect();
+        compare(orig, &ops, 0, new, &At::Given(""), &mut 0)
+            .map_err(|e| format!("line {}: {e}", doc.line))?;
         left.extend(rescan(new, exp.kept, level)?);
     }
     Ok(left)
@@ -320,6 +415,13 @@ fn rescan(root: &Node, kept: &[Kept], level: LevelVersion) -> Result<Vec<Vec<Fin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::apply_to_tree;
+    use crate::value::New;
+    use rootlock_policy::FieldPath;
+
+    fn same(a: &Node, b: &Node, scanned: &mut usize) -> Result<(), String> {
+        compare(a, &[], 0, b, &At::Given(""), scanned)
+    }
 
     fn map(keys: impl Iterator<Item = usize>) -> Node {
         let node = |value| Node {
@@ -348,14 +450,76 @@ mod tests {
     fn large_mappings_are_compared_by_key_without_a_scan_per_key() {
         let n = 100_000;
         let mut scanned = 0;
-        assert!(compare(&map(0..n), &map((0..n).rev()), "", &mut scanned).is_ok());
+        assert!(same(&map(0..n), &map((0..n).rev()), &mut scanned).is_ok());
         // A scan per key would be ~5·10⁹ comparisons.
         assert_eq!(scanned, 0);
-        let e = compare(&map(0..n), &map(1..=n), "", &mut scanned).unwrap_err();
+        let e = same(&map(0..n), &map(1..=n), &mut scanned).unwrap_err();
         assert!(e.contains("k0: missing after the edit"), "{e}");
         // Small mappings are still compared, by a scan.
-        assert!(compare(&map(0..3), &map((0..3).rev()), "", &mut scanned).is_ok());
-        assert!(compare(&map(0..3), &map(1..4), "", &mut scanned).is_err());
+        assert!(same(&map(0..3), &map((0..3).rev()), &mut scanned).is_ok());
+        assert!(same(&map(0..3), &map(1..4), &mut scanned).is_err());
+    }
+
+    fn tree(text: &str) -> Node {
+        let docs = parse_documents(text, 0, &Limits::default(), &|_| true).unwrap();
+        docs.into_iter().next().unwrap().root.unwrap()
+    }
+
+    /// Comparing with the ops applied where they change the tree must say
+    /// what comparing with a whole copy of it, ops applied, says: the same
+    /// verdict and, on a difference, the same message.
+    #[test]
+    fn ops_applied_in_place_compare_as_a_copy_with_them_applied() {
+        let orig =
+            tree("kind: List\nitems:\n- a: {b: 1}\n  c: [x]\n  n: ~\n- a: {b: 2}\n- d: {e: 3}\n");
+        let item = |i| FieldPath::default().key("items").index(i);
+        let set = |path: FieldPath, value: New| Op::Set {
+            path,
+            value,
+            replace: false,
+        };
+        let ops = vec![
+            set(item(0).key("a").key("f"), New::Bool(true)),
+            Op::Append {
+                path: item(0).key("c"),
+                item: New::Str("w".into()),
+            },
+            set(item(0).key("n").key("g"), New::Bool(false)),
+            set(item(1).key("a").key("b"), New::Str("2".into())),
+            set(item(1).key("h").key("i"), New::Bool(true)),
+            set(item(0).key("a").key("f"), New::Bool(false)),
+        ];
+        let by_copy = |new: &Node| {
+            let mut want = orig.clone();
+            for op in &ops {
+                apply_to_tree(&mut want, op).unwrap();
+            }
+            same_data(&want, new, "")
+        };
+        let in_place = |new: &Node| {
+            let refs: Vec<&Op> = ops.iter().collect();
+            compare(&orig, &refs, 0, new, &At::Given(""), &mut 0)
+        };
+        let good = "kind: List\nitems:\n- a: {b: 1, f: true}\n  c: [x, w]\n  n: {g: false}\n- a: {b: 2}\n  h: {i: true}\n- d: {e: 3}\n";
+        let edited = [
+            good,
+            // An addition missing, one of another value, one too many, an
+            // untouched item changed, a member changing shape.
+            "kind: List\nitems:\n- a: {b: 1}\n  c: [x, w]\n  n: {g: false}\n- a: {b: 2}\n  h: {i: true}\n- d: {e: 3}\n",
+            "kind: List\nitems:\n- a: {b: 1, f: true}\n  c: [x, w]\n  n: {g: false}\n- a: {b: 2}\n  h: {i: false}\n- d: {e: 3}\n",
+            "kind: List\nitems:\n- a: {b: 1, f: true}\n  c: [x, w, z]\n  n: {g: false}\n- a: {b: 2}\n  h: {i: true}\n- d: {e: 3}\n",
+            "kind: List\nitems:\n- a: {b: 1, f: true}\n  c: [x, w]\n  n: {g: false}\n- a: {b: 2}\n  h: {i: true}\n- d: {e: 4}\n",
+            "kind: List\nitems:\n- a: {b: 1, f: true}\n  c: [x, w]\n  n: {g: false}\n- a: [b]\n  h: {i: true}\n- d: {e: 3}\n",
+        ];
+        for text in edited {
+            let new = tree(text);
+            assert_eq!(in_place(&new), by_copy(&new), "{text}");
+        }
+        assert_eq!(in_place(&tree(good)), Ok(()));
+        assert_eq!(
+            in_place(&tree(edited[2])).unwrap_err(),
+            "items[1].h.i: boolean true became boolean false"
+        );
     }
 
     #[test]
