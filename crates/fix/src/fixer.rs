@@ -15,7 +15,7 @@ use rootlock_manifest::Workload;
 use rootlock_manifest::line_breaks;
 use rootlock_manifest::tree::{Document, Node};
 use rootlock_manifest::{ErrorKind, InputError, Limits, line_of, read_stream, workloads};
-use rootlock_policy::{FieldPath, LevelVersion};
+use rootlock_policy::{FieldPath, LevelVersion, Pod};
 
 /// Everything that decides what a fix does.
 #[derive(Debug, Clone)]
@@ -246,7 +246,8 @@ fn fix_chunk(
         style,
     };
     let mut edits = Vec::new();
-    let mut applied_per_doc: Vec<Vec<Op>> = Vec::new();
+    // Each document's ops, and which of them change something.
+    let mut ops_per_doc: Vec<(Vec<Op>, Vec<bool>)> = Vec::new();
     let mut kept_per_doc: Vec<Vec<Kept>> = Vec::new();
     // The workloads as read, with their document's root: the lines of
     // what is left failing are those of the file as given.
@@ -310,25 +311,30 @@ fn fix_chunk(
             for placed in &res.actions {
                 edits.extend(editor.edits(placed)?);
             }
-            applied_per_doc.push(res.applied);
+            ops_per_doc.push((doc_ops, res.mask));
             originals.push((root, found));
         } else {
-            applied_per_doc.push(Vec::new());
+            ops_per_doc.push((Vec::new(), Vec::new()));
         }
         kept_per_doc.push(kept_doc);
     }
-    let workloads = originals
-        .iter()
-        .flat_map(|(root, ws)| ws.iter().map(move |w| (*root, w)));
-    let kept = kept_per_doc.iter().flatten();
     if edits.is_empty() {
-        for ((root, w), kept) in workloads.zip(kept) {
+        let kept = kept_per_doc.iter().flatten();
+        for ((root, w), kept) in each_workload(&originals).zip(kept) {
             for f in leftovers::of_unedited(w, kept, settings.level) {
                 out.notes
                     .push(leftovers::note(name, root, w, &f, settings.level));
             }
         }
         return Ok(edits);
+    }
+    // The check reads the edited chunk into a second tree, larger than the
+    // first; of the workloads as read, only their names and paths are used
+    // after it (in the notes), so their pods go before it.
+    for (_, ws) in &mut originals {
+        for w in ws.iter_mut() {
+            w.pod = Pod::default();
+        }
     }
     // Verify the chunk as it will be written.
     let start = text.line_start(chunk.first_line);
@@ -355,11 +361,16 @@ fn fix_chunk(
     let expected: Vec<Expected<'_>> = chunk
         .docs
         .iter()
-        .zip(&applied_per_doc)
+        .zip(&ops_per_doc)
         .zip(&kept_per_doc)
-        .map(|((d, ops), kept)| Expected {
+        .map(|((d, (ops, mask)), kept)| Expected {
             root: d.root.as_ref(),
-            ops,
+            ops: ops
+                .iter()
+                .zip(mask)
+                .filter(|(_, m)| **m)
+                .map(|(op, _)| op)
+                .collect(),
             kept,
         })
         .collect();
@@ -372,13 +383,22 @@ fn fix_chunk(
         &edited_limits(&settings.limits, old_chunk.len(), new_chunk.len()),
     )
     .map_err(Refusal::Unverified)?;
-    for ((root, w), findings) in workloads.zip(left) {
+    for ((root, w), findings) in each_workload(&originals).zip(left) {
         for f in findings {
             out.notes
                 .push(leftovers::note(name, root, w, &f, settings.level));
         }
     }
     Ok(edits)
+}
+
+/// Each workload of `originals` with its document's root.
+fn each_workload<'a, 'n>(
+    originals: &'a [(&'n Node, Vec<Workload>)],
+) -> impl Iterator<Item = (&'n Node, &'a Workload)> {
+    originals
+        .iter()
+        .flat_map(|(root, ws)| ws.iter().map(move |w| (*root, w)))
 }
 
 /// The limits the edited text is read back with. The input met `limits`;

@@ -46,9 +46,9 @@ pub struct Resolution<'n> {
     /// of thousands of workloads has thousands of actions, and finding
     /// the one to merge into by walking them all was quadratic.
     by_node: HashMap<(u8, usize), usize>,
-    /// The ops that change something (ops on values already present are dropped).
-    pub applied: Vec<Op>,
-    /// For each input op, whether it is in `applied`.
+    /// For each input op, whether it changes something (ops on values
+    /// already present are dropped). Not a copy of those ops: a List of
+    /// thousands of workloads has tens of thousands.
     pub mask: Vec<bool>,
 }
 
@@ -70,10 +70,14 @@ fn nest(rest: &[Seg], leaf: New, path: &FieldPath) -> Result<New, String> {
 
 /// Resolves `ops` (paths from the document root) against `root`.
 pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Refusal> {
-    let mut res = Resolution::default();
+    let mut res = Resolution {
+        by_node: HashMap::with_capacity(ops.len()),
+        ..Resolution::default()
+    };
     for op in ops {
         let path = op.path();
-        let leaf = match op {
+        // Made where it is placed: most ops are placed once.
+        let leaf = || match op {
             Op::Set { value, .. } => value.clone(),
             Op::Append { item, .. } => New::Seq(vec![item.clone()]),
         };
@@ -85,7 +89,7 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Ref
         let mut copied_at: Option<usize> = None;
         for (i, seg) in path.0.iter().enumerate() {
             if is_null(node) {
-                let value = nest(&path.0[i..], leaf.clone(), path).map_err(Refusal::Unlocated)?;
+                let value = nest(&path.0[i..], leaf(), path).map_err(Refusal::Unlocated)?;
                 placed = Some(Placed {
                     action: Action::Replace { node, owner, value },
                     depth: i,
@@ -103,8 +107,8 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Ref
                             node = &e.value;
                         }
                         None => {
-                            let value = nest(&path.0[i + 1..], leaf.clone(), path)
-                                .map_err(Refusal::Unlocated)?;
+                            let value =
+                                nest(&path.0[i + 1..], leaf(), path).map_err(Refusal::Unlocated)?;
                             placed = Some(Placed {
                                 action: Action::AddToMap {
                                     map: node,
@@ -146,7 +150,7 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Ref
                     action: Action::Replace {
                         node,
                         owner,
-                        value: leaf,
+                        value: leaf(),
                     },
                     depth,
                 },
@@ -187,7 +191,6 @@ pub fn resolve_ops<'n>(root: &'n Node, ops: &[Op]) -> Result<Resolution<'n>, Ref
                 ),
             ));
         }
-        res.applied.push(op.clone());
         res.mask.push(true);
         res.add(placed);
     }

@@ -34,7 +34,8 @@ pub type Kept = Vec<(&'static str, Option<String>)>;
 /// One original document of an edited chunk and what was applied to it.
 pub struct Expected<'a> {
     pub root: Option<&'a Node>,
-    pub ops: &'a [Op],
+    /// The ops that change it, in order.
+    pub ops: Vec<&'a Op>,
     /// Per workload of the document, in order.
     pub kept: &'a [Kept],
 }
@@ -372,8 +373,7 @@ pub fn check_chunk(
             }
             continue;
         };
-        let ops: Vec<&Op> = exp.ops.iter().collect();
-        compare(orig, &ops, 0, new, &At::Given(""), &mut 0)
+        compare(orig, &exp.ops, 0, new, &At::Given(""), &mut 0)
             .map_err(|e| format!("line {}: {e}", doc.line))?;
         left.extend(rescan(new, exp.kept, level)?);
     }
