@@ -43,9 +43,10 @@ impl Op {
 
     /// The same op with `prefix` put before its path.
     pub fn prefixed(&self, prefix: &FieldPath) -> Op {
+        // One allocation per path: a List's ops are tens of thousands.
         let join = |p: &FieldPath| {
-            let mut segs = prefix.0.clone();
-            segs.extend(p.0.iter().cloned());
+            let mut segs = Vec::with_capacity(prefix.0.len() + p.0.len());
+            segs.extend(prefix.0.iter().chain(&p.0).cloned());
             FieldPath(segs)
         };
         match self {

@@ -9,7 +9,7 @@ use crate::value::{New, merge_entry, merge_value};
 use rootlock_manifest::scalar::{Resolved, resolve};
 use rootlock_manifest::tree::{Entry, Node, Value};
 use rootlock_policy::{FieldPath, Seg};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 #[derive(Debug)]
 pub enum Action<'n> {
@@ -229,47 +229,45 @@ fn check_copies(root: &Node, res: &Resolution<'_>) -> Result<(), Refusal> {
         return Ok(());
     }
     let pos = |n: &Node| (n.line, n.column);
-    // Only where the members of what the fix adds to are can a copy of it
-    // be found: indexing every collection of the document instead (a list
-    // per member of a List of thousands of workloads) cost more than the
-    // rest of the resolution.
-    let mut wanted_maps: HashSet<Position> = HashSet::new();
-    let mut wanted_seqs: HashSet<Position> = HashSet::new();
+    // Every mapping by where its entries' values are, every list by where
+    // its items are, at the positions of the members of what the fix adds
+    // to only (a copy of it is found nowhere else): indexing every
+    // collection of the document (a list per member of a List of
+    // thousands of workloads) cost more than the rest of the resolution.
+    let mut maps: HashMap<Position, Vec<&Node>> = HashMap::new();
+    let mut seqs: HashMap<Position, Vec<&Node>> = HashMap::new();
     for placed in &res.actions {
         match &placed.action {
             Action::AppendToSeq { seq, .. } => {
                 if let Value::Seq(items) = &seq.value {
-                    wanted_seqs.extend(items.iter().map(pos));
+                    seqs.extend(items.iter().map(|i| (pos(i), Vec::new())));
                 }
             }
             Action::AddToMap { map, .. } => {
                 if let Value::Map(entries) = &map.value {
-                    wanted_maps.extend(entries.iter().map(|e| pos(&e.value)));
+                    maps.extend(entries.iter().map(|e| (pos(&e.value), Vec::new())));
                 }
             }
             Action::Replace { .. } => {}
         }
     }
-    // Every mapping by where its entries' values are, every list by where
-    // its items are (those wanted).
-    let mut maps: HashMap<Position, Vec<&Node>> = HashMap::new();
-    let mut seqs: HashMap<Position, Vec<&Node>> = HashMap::new();
     let mut stack = vec![root];
     while let Some(n) = stack.pop() {
         match &n.value {
             Value::Scalar(_) => {}
             Value::Seq(items) => {
-                for i in items.iter().filter(|i| wanted_seqs.contains(&pos(i))) {
-                    seqs.entry(pos(i)).or_default().push(n);
+                for i in items {
+                    if let Some(holders) = seqs.get_mut(&pos(i)) {
+                        holders.push(n);
+                    }
                 }
                 stack.extend(items);
             }
             Value::Map(entries) => {
-                for e in entries
-                    .iter()
-                    .filter(|e| wanted_maps.contains(&pos(&e.value)))
-                {
-                    maps.entry(pos(&e.value)).or_default().push(n);
+                for e in entries {
+                    if let Some(holders) = maps.get_mut(&pos(&e.value)) {
+                        holders.push(n);
+                    }
                 }
                 stack.extend(entries.iter().map(|e| &e.value));
             }
