@@ -43,7 +43,24 @@ pub struct Expected<'a> {
 /// Whether two trees hold the same data (positions, quoting and key order
 /// ignored; scalars compared as the Kubernetes reader types them).
 pub fn same_data(a: &Node, b: &Node, at: &str) -> Result<(), String> {
-    compare(a, &[], 0, b, &At::Given(at), &mut 0)
+    compare(a, &[], 0, b, &At::Given(at), &mut 0).map_err(Mismatch::message)
+}
+
+/// Why [`compare`] failed: the trees differ, or an op could not be applied
+/// to the original (the fix's own error, said as it is, not at a line of
+/// the edited text).
+#[derive(Debug, PartialEq)]
+enum Mismatch {
+    Differs(String),
+    Unapplied(String),
+}
+
+impl Mismatch {
+    fn message(self) -> String {
+        match self {
+            Mismatch::Differs(m) | Mismatch::Unapplied(m) => m,
+        }
+    }
 }
 
 /// Where in the tree a comparison is, said only when it fails: writing the
@@ -87,7 +104,7 @@ fn compare(
     b: &Node,
     at: &At<'_>,
     scanned: &mut usize,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     let routes = if ops.is_empty() {
         None
     } else {
@@ -96,7 +113,7 @@ fn compare(
             None => {
                 let mut want = a.clone();
                 for op in ops {
-                    apply_below(&mut want, op, depth)?;
+                    apply_below(&mut want, op, depth).map_err(Mismatch::Unapplied)?;
                 }
                 return compare(&want, &[], depth, b, at, scanned);
             }
@@ -118,12 +135,12 @@ fn compare(
             if equal {
                 Ok(())
             } else {
-                Err(format!(
+                Err(Mismatch::Differs(format!(
                     "{}: {} became {}",
                     at.render(),
                     rx.describe(),
                     ry.describe()
-                ))
+                )))
             }
         }
         (Value::Seq(x), Value::Seq(y)) if x.len() == y.len() => {
@@ -137,18 +154,21 @@ fn compare(
                 let here = At::Key(at, &e.key);
                 match by_key.get(&e.key, scanned) {
                     Some(f) => compare(&e.value, ops_of(i), depth + 1, f, &here, scanned),
-                    None => Err(format!("{}: missing after the edit", here.render())),
+                    None => Err(Mismatch::Differs(format!(
+                        "{}: missing after the edit",
+                        here.render()
+                    ))),
                 }
             })
         }
-        _ => Err(format!("{}: changed shape", {
+        _ => Err(Mismatch::Differs(format!("{}: changed shape", {
             let at = at.render();
             if at.is_empty() {
                 "document".to_string()
             } else {
                 at
             }
-        })),
+        }))),
     }
 }
 
@@ -373,8 +393,10 @@ pub fn check_chunk(
             }
             continue;
         };
-        compare(orig, &exp.ops, 0, new, &At::Given(""), &mut 0)
-            .map_err(|e| format!("line {}: {e}", doc.line))?;
+        compare(orig, &exp.ops, 0, new, &At::Given(""), &mut 0).map_err(|m| match m {
+            Mismatch::Differs(e) => format!("line {}: {e}", doc.line),
+            Mismatch::Unapplied(e) => e,
+        })?;
         left.extend(rescan(new, exp.kept, level)?);
     }
     Ok(left)
@@ -420,7 +442,7 @@ mod tests {
     use rootlock_policy::FieldPath;
 
     fn same(a: &Node, b: &Node, scanned: &mut usize) -> Result<(), String> {
-        compare(a, &[], 0, b, &At::Given(""), scanned)
+        compare(a, &[], 0, b, &At::Given(""), scanned).map_err(Mismatch::message)
     }
 
     fn map(keys: impl Iterator<Item = usize>) -> Node {
@@ -498,7 +520,7 @@ mod tests {
         };
         let in_place = |new: &Node| {
             let refs: Vec<&Op> = ops.iter().collect();
-            compare(&orig, &refs, 0, new, &At::Given(""), &mut 0)
+            compare(&orig, &refs, 0, new, &At::Given(""), &mut 0).map_err(Mismatch::message)
         };
         let good = "kind: List\nitems:\n- a: {b: 1, f: true}\n  c: [x, w]\n  n: {g: false}\n- a: {b: 2}\n  h: {i: true}\n- d: {e: 3}\n";
         let edited = [
@@ -520,6 +542,27 @@ mod tests {
             in_place(&tree(edited[2])).unwrap_err(),
             "items[1].h.i: boolean true became boolean false"
         );
+    }
+
+    /// An op that cannot be applied to the original is the fix's own
+    /// error, said as applying it to a whole copy says it (check_chunk puts
+    /// no line of the edited text before it).
+    #[test]
+    fn an_op_that_cannot_be_applied_is_said_as_such() {
+        let orig = tree("kind: List\nitems:\n- a: {b: 1}\n- a: {b: 2}\n");
+        let op = Op::Set {
+            path: FieldPath::default()
+                .key("items")
+                .index(1)
+                .key("a")
+                .key("b")
+                .key("c"),
+            value: New::Bool(true),
+            replace: false,
+        };
+        let want = apply_to_tree(&mut orig.clone(), &op).unwrap_err();
+        let got = compare(&orig, &[&op], 0, &orig, &At::Given(""), &mut 0);
+        assert_eq!(got, Err(Mismatch::Unapplied(want)));
     }
 
     #[test]
