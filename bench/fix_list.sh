@@ -6,8 +6,8 @@
 # figures show whether fix stays linear in the items.
 # Fix's check once copied the whole List to apply its ops to, wrote the
 # path of every node it compared, read both texts again for their tags,
-# and indexed every collection for alias copies: 4.4-5.3x scan's time and
-# 2.3-2.9x its peak RSS (3,000 Deployments, 1.48 MB: 0.38 s and 216 MB
+# and indexed every collection for alias copies: 4.2-5.8x scan's time and
+# 2.3-2.9x its peak RSS (3,000 Deployments, 1.48 MB: 0.40 s and 216 MB
 # against 0.08 s and 82 MB). Fix also reads the edited text back whole to
 # verify it, a tree twice the size of scan's, so it cannot come near scan.
 # Figures in crates/fix/README.md (Performance).
