@@ -406,6 +406,18 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
     if opts.minor < crate::seccomp_annotations::FIELDS_FROM_MINOR {
         seccomp_annotations(&mut cx);
     }
+    // Set all the same: a selector does not decide where a pod runs
+    // (`nodeName` skips the scheduler), so the rule holds for it.
+    if let Some(binding) = pod
+        .spec
+        .windows_binding
+        .filter(|_| opts.immutable() && !windows)
+    {
+        cx.note(
+            binding.field(),
+            format!("{}; fix set its fields all the same", binding.warning()),
+        );
+    }
     if opts.immutable()
         && pod
             .spec

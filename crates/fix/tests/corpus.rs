@@ -770,3 +770,42 @@ spec:
         out.notes
     );
 }
+
+/// A pod bound for Windows nodes by its nodeSelector alone is a Linux pod
+/// to the API server: it gets the fields (a selector does not decide where
+/// it runs), and a note at the selector that Windows drops them and what
+/// to write instead. Not at a level that sets no read-only root.
+#[test]
+fn a_pod_bound_for_windows_by_its_selector_is_fixed_with_a_note() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: w
+spec:
+  nodeSelector:
+    kubernetes.io/os: windows
+  containers:
+  - name: app
+    image: app:1
+";
+    let out = fix_validly("win.yaml", text, &settings("immutable"));
+    assert!(out.fixed.unwrap().contains("readOnlyRootFilesystem: true"));
+    let windows: Vec<&String> = out
+        .notes
+        .iter()
+        .filter(|n| n.contains("bound for Windows nodes"))
+        .collect();
+    assert_eq!(windows.len(), 1, "{:#?}", out.notes);
+    assert!(
+        windows[0].starts_with("win.yaml:7: Pod \"w\": ")
+            && windows[0].contains("set spec.os.name: windows"),
+        "{}",
+        windows[0]
+    );
+    let out = fix("win.yaml", text, &settings("restricted"));
+    assert!(
+        !out.notes.iter().any(|n| n.contains("Windows")),
+        "{:#?}",
+        out.notes
+    );
+}

@@ -296,6 +296,7 @@ fn pod_spec(spec: &Node, path: &Path) -> Result<PodSpec, FieldError> {
         host_ipc: opt_bool(spec, "hostIPC", path)?.unwrap_or(false),
         host_users: opt_bool(spec, "hostUsers", path)?,
         os_name,
+        windows_binding: crate::scheduling::windows_binding(spec, path)?,
         runtime_class_name: opt_str(spec, "runtimeClassName", path)?,
         security_context,
         volumes,

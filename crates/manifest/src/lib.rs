@@ -29,6 +29,7 @@ pub mod offsets;
 pub mod plan_file;
 pub mod reader;
 pub mod scalar;
+pub mod scheduling;
 pub mod tree;
 pub mod utf16;
 pub mod workload;

@@ -132,6 +132,19 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
                 exemption: None,
             });
         }
+        // The rule still holds for such a pod (see `windows_nodes`): this
+        // only says that meeting it does not make it read-only there.
+        if let Some(binding) = pod.spec.windows_binding.filter(|_| !pod.spec.is_windows()) {
+            findings.push(Finding {
+                rule: "readOnlyRootFilesystem",
+                severity: Severity::Warning,
+                container: None,
+                message: binding.warning(),
+                path: binding.field(),
+                origin: Origin::Pod,
+                exemption: None,
+            });
+        }
     }
     if let Some(ex) = exemptions {
         ex.apply(&mut findings);
@@ -379,6 +392,41 @@ mod tests {
         assert!(
             e.pod_security_message().is_some(),
             "PSA's verdict is not changed by rootlock exemptions"
+        );
+    }
+
+    #[test]
+    fn a_pod_bound_for_windows_nodes_by_scheduling_is_warned_and_still_judged() {
+        use crate::windows_nodes::WindowsBinding;
+        let immutable = LevelVersion::parse("immutable").unwrap();
+        let mut p = pod(vec![container("a")]);
+        p.spec.windows_binding = Some(WindowsBinding::NodeSelector);
+        let e = evaluate(&p, immutable, None);
+        let warned: Vec<&Finding> = e
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning && f.rule == "readOnlyRootFilesystem")
+            .collect();
+        assert_eq!(warned.len(), 1);
+        assert!(warned[0].message.contains("set spec.os.name: windows"));
+        assert_eq!(
+            warned[0].path.to_string(),
+            "spec.nodeSelector.kubernetes.io/os"
+        );
+        // The rule is not waived: a selector does not decide where it runs.
+        assert!(e.immutable_message().is_some());
+        // Nothing to say where the pod says it is a Windows pod, nor below
+        // the immutable level.
+        p.spec.os_name = Some("windows".into());
+        let e = evaluate(&p, immutable, None);
+        assert!(e.findings.iter().all(|f| f.severity != Severity::Warning));
+        p.spec.os_name = None;
+        let restricted = evaluate(&p, LevelVersion::parse("restricted").unwrap(), None);
+        assert!(
+            restricted
+                .findings
+                .iter()
+                .all(|f| f.severity != Severity::Warning)
         );
     }
 

@@ -17,6 +17,7 @@ pub mod sarif;
 pub mod scope;
 #[cfg(test)]
 mod testing;
+pub mod windows_nodes;
 
 pub use evaluate::{Evaluation, evaluate};
 pub use exemptions::Exemptions;

@@ -5,6 +5,8 @@
 //! the webhook and cluster code (from API JSON); both go through the same
 //! extraction so they cannot disagree about what a field means.
 
+use crate::windows_nodes::WindowsBinding;
+
 /// Which list of the pod spec a container comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ContainerKind {
@@ -63,6 +65,9 @@ pub struct PodSpec {
     pub host_users: Option<bool>,
     /// `spec.os.name`.
     pub os_name: Option<String>,
+    /// How `nodeSelector` or a required node affinity binds the pod to
+    /// Windows nodes, if they do (see [`crate::windows_nodes`]).
+    pub windows_binding: Option<WindowsBinding>,
     pub runtime_class_name: Option<String>,
     pub security_context: Option<PodSecurityContext>,
     pub volumes: Vec<Volume>,

@@ -41,8 +41,8 @@ pub fn plan(pod: &Value, tmp_size_limit: &str, exemptions: Option<&Exemptions>) 
     if windows(pod) {
         return m;
     }
-    if let Some(how) = windows_nodes::bound_by_scheduling(pod) {
-        m.warnings.push(windows_nodes::warning(how));
+    if let Some(binding) = windows_nodes::bound_by_scheduling(pod) {
+        m.warnings.push(windows_nodes::warning(binding));
         return m;
     }
     let mut need_volume = false;
@@ -111,8 +111,8 @@ pub fn plan_ephemeral(
     if windows(running) {
         return m;
     }
-    if let Some(how) = windows_nodes::bound_by_scheduling(running) {
-        m.warnings.push(windows_nodes::warning(how));
+    if let Some(binding) = windows_nodes::bound_by_scheduling(running) {
+        m.warnings.push(windows_nodes::warning(binding));
         return m;
     }
     // By name, hashed: a review may carry thousands of them.
