@@ -37,11 +37,18 @@ fn main() {
             }
         }
     }
-    let server = replay::ReplayServer::start(replay::generate::handler(pods));
     let dir = kubeconfig
         .parent()
+        .filter(|d| !d.as_os_str().is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
+    // The kubeconfig's directory is made (the README's `/tmp/replay/…`
+    // did not exist on a fresh machine, and writing the CA there panicked).
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("replay_apiserver: {}: {e}", dir.display());
+        std::process::exit(2);
+    }
+    let server = replay::ReplayServer::start(replay::generate::handler(pods));
     let written = server.kubeconfig(&dir, "replay");
     if written != kubeconfig
         && let Err(e) = std::fs::rename(&written, &kubeconfig)
