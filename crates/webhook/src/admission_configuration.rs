@@ -6,8 +6,13 @@
 //! own (`path`) is named, so that file can be given instead.
 
 use rootlock_policy::FieldPath;
-use serde::de::DeserializeOwned;
+use serde::Deserializer;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_norway::Value;
+use std::fmt;
+use std::marker::PhantomData;
 
 /// The kind of the API server's admission config file.
 const KIND: &str = "AdmissionConfiguration";
@@ -17,9 +22,10 @@ const PLUGIN: &str = "PodSecurity";
 /// Why an admission config file gave no configuration: the field, and why.
 pub type Refusal = (FieldPath, String);
 
-/// `Ok(None)` when `doc` is no `AdmissionConfiguration`; else where its
-/// PodSecurity plugin's `configuration` is, read as `T`.
-pub fn pod_security<T: DeserializeOwned>(doc: &Value) -> Result<Option<(FieldPath, T)>, Refusal> {
+/// `Ok(None)` when `doc` is no `AdmissionConfiguration`; else the index
+/// in `plugins` of its PodSecurity plugin, which has a `configuration`
+/// (read it with [`configuration`]).
+pub fn pod_security(doc: &Value) -> Result<Option<usize>, Refusal> {
     if doc.get("kind").and_then(Value::as_str) != Some(KIND) {
         return Ok(None);
     }
@@ -27,6 +33,7 @@ pub fn pod_security<T: DeserializeOwned>(doc: &Value) -> Result<Option<(FieldPat
     let Some(list) = doc.get("plugins").and_then(Value::as_sequence) else {
         return Err((plugins, format!("an {KIND} without a list of plugins")));
     };
+    // The API server takes the first plugin of the name.
     let found = list
         .iter()
         .position(|p| p.get("name").and_then(Value::as_str) == Some(PLUGIN));
@@ -38,7 +45,8 @@ pub fn pod_security<T: DeserializeOwned>(doc: &Value) -> Result<Option<(FieldPat
     };
     let plugin = &list[i];
     let at = plugins.index(i);
-    let Some(configuration) = plugin.get("configuration") else {
+    // `configuration: null` is none: the API server then reads `path`.
+    if plugin.get("configuration").is_none_or(Value::is_null) {
         return Err(match plugin.get("path").and_then(Value::as_str) {
             Some(path) => (
                 at.key("path"),
@@ -46,11 +54,121 @@ pub fn pod_security<T: DeserializeOwned>(doc: &Value) -> Result<Option<(FieldPat
             ),
             None => (at, format!("the {PLUGIN} plugin has no configuration")),
         });
-    };
-    let at = at.key("configuration");
-    match T::deserialize(configuration.clone()) {
-        Ok(file) => Ok(Some((at, file))),
-        Err(e) => Err((at, e.to_string())),
+    }
+    Ok(Some(i))
+}
+
+/// The `configuration` of plugin `index` of the admission config `text`,
+/// read as `T` from the text itself rather than from a tree of it: serde's
+/// errors (an unknown field, a wrong type) then keep their line, column
+/// and path in the whole file (`plugins[1].configuration.defaults`).
+pub fn configuration<T: DeserializeOwned>(
+    text: &str,
+    index: usize,
+) -> Result<T, serde_norway::Error> {
+    let found = Top::<T> {
+        index,
+        t: PhantomData,
+    }
+    .deserialize(serde_norway::Deserializer::from_str(text))?;
+    found.ok_or_else(|| de::Error::custom(format!("plugins[{index}]: no configuration")))
+}
+
+/// The top mapping: only `plugins` is read.
+struct Top<T> {
+    index: usize,
+    t: PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Top<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Top<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an {KIND}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Value>()? {
+            if key.as_str() == Some("plugins") {
+                found = map.next_value_seed(Plugins {
+                    index: self.index,
+                    t: PhantomData,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `plugins`: only item `index` is read.
+struct Plugins<T> {
+    index: usize,
+    t: PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Plugins<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Plugins<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of plugins")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        let mut found = None;
+        let mut i = 0;
+        loop {
+            if i == self.index {
+                match seq.next_element_seed(Plugin(PhantomData))? {
+                    Some(t) => found = t,
+                    None => break,
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+}
+
+/// The plugin: only its `configuration` is read.
+struct Plugin<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Plugin<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Plugin<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a plugin")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Value>()? {
+            if key.as_str() == Some("configuration") {
+                found = Some(map.next_value::<T>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -69,27 +187,20 @@ mod tests {
     fn the_pod_security_plugins_configuration_is_found_with_where_it_is() {
         let text = "kind: AdmissionConfiguration\nplugins:\n- name: EventRateLimit\n  path: x.yaml\n\
                     - name: PodSecurity\n  configuration:\n    kind: PodSecurityConfiguration\n";
-        let (at, conf) = pod_security::<Doc>(&doc(text)).unwrap().unwrap();
-        assert_eq!(
-            at,
-            FieldPath::keys(&["plugins"]).index(1).key("configuration")
-        );
+        assert_eq!(pod_security(&doc(text)).unwrap(), Some(1));
+        let conf: Doc = configuration(text, 1).unwrap();
         assert_eq!(conf["kind"].as_str(), Some("PodSecurityConfiguration"));
         assert!(
-            pod_security::<Doc>(&doc("kind: PodSecurityConfiguration\n"))
+            pod_security(&doc("kind: PodSecurityConfiguration\n"))
                 .unwrap()
                 .is_none()
         );
-        assert!(
-            pod_security::<Doc>(&doc("defaults: {}\n"))
-                .unwrap()
-                .is_none()
-        );
+        assert!(pod_security(&doc("defaults: {}\n")).unwrap().is_none());
     }
 
     #[test]
     fn a_file_without_a_readable_configuration_says_where_and_why() {
-        let refused = |text: &str| pod_security::<Doc>(&doc(text)).unwrap_err();
+        let refused = |text: &str| pod_security(&doc(text)).unwrap_err();
         let (at, why) = refused(
             "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  path: /etc/psa.yaml\n",
         );
@@ -103,12 +214,15 @@ mod tests {
         assert!(why.starts_with("no PodSecurity plugin"), "{why}");
         let (_, why) = refused("kind: AdmissionConfiguration\n");
         assert!(why.contains("without a list of plugins"), "{why}");
-        let (at, _) = refused(
-            "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration: 5\n",
+        // A configuration of the wrong type is serde's error, at its line.
+        let text =
+            "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration: 5\n";
+        assert_eq!(pod_security(&doc(text)).unwrap(), Some(0));
+        let e = configuration::<Doc>(text, 0).unwrap_err().to_string();
+        assert!(
+            e.starts_with("plugins[0].configuration: invalid type"),
+            "{e}"
         );
-        assert_eq!(
-            at,
-            FieldPath::keys(&["plugins"]).index(0).key("configuration")
-        );
+        assert!(e.contains("line 4"), "{e}");
     }
 }

@@ -283,18 +283,25 @@ impl Config {
         }
         let syntax = |e: serde_norway::Error| Invalid::Syntax(e.to_string());
         let doc: serde_norway::Value = serde_norway::from_str(text).map_err(syntax)?;
-        match admission_configuration::pod_security::<File>(&doc) {
-            // Read again from the text, not from `doc`: serde's errors
-            // then keep their line and column.
+        // Read again from the text, not from `doc`: serde's errors then
+        // keep their line and column.
+        match admission_configuration::pod_security(&doc) {
             Ok(None) => Ok((
                 FieldPath::default(),
                 serde_norway::from_str(text).map_err(syntax)?,
             )),
-            Ok(Some((at, file))) if file.psa() => Ok((at, file)),
-            Ok(Some((at, _))) => Err(Invalid::Values(vec![(
-                at.key("kind"),
-                "must be PodSecurityConfiguration, the PodSecurity plugin's own".into(),
-            )])),
+            Ok(Some(i)) => {
+                let at = FieldPath::keys(&["plugins"]).index(i).key("configuration");
+                let file: File = admission_configuration::configuration(text, i).map_err(syntax)?;
+                if file.psa() {
+                    Ok((at, file))
+                } else {
+                    Err(Invalid::Values(vec![(
+                        at.key("kind"),
+                        "must be PodSecurityConfiguration, the PodSecurity plugin's own".into(),
+                    )]))
+                }
+            }
             Err(refusal) => Err(Invalid::Values(vec![refusal])),
         }
     }
@@ -843,6 +850,66 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.starts_with("admission.yaml:4: plugins[0].path: the PodSecurity configuration is in \"psa.yaml\""), "{e}");
+    }
+
+    /// serde's own errors inside the PodSecurity plugin's configuration (an
+    /// unknown field, a wrong type) name their line and field in the whole
+    /// file, as they do at the top of rootlock's own file: read from a tree
+    /// without positions, they were all put at `configuration:`'s line.
+    #[test]
+    fn serde_errors_in_an_admission_configuration_name_their_line() {
+        let head = "kind: AdmissionConfiguration\nplugins:\n- name: EventRateLimit\n  path: e.yaml\n- name: PodSecurity\n  configuration:\n    kind: PodSecurityConfiguration\n";
+        let e = Config::parse_from(&format!("{head}    bogus: 1\n"), "a.yaml").unwrap_err();
+        assert!(
+            e.starts_with("a.yaml: plugins[1].configuration: unknown field `bogus`"),
+            "{e}"
+        );
+        assert!(e.contains("line 8"), "{e}");
+        let e = Config::parse_from(
+            &format!("{head}    exemptions:\n      namespaces: ops\n"),
+            "a.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("a.yaml: plugins[1].configuration.exemptions.namespaces: invalid type"),
+            "{e}"
+        );
+        assert!(e.contains("line 9"), "{e}");
+        // Flow style and CRLF line breaks count lines the same.
+        let flow = "{kind: AdmissionConfiguration, plugins: [\r\n{name: PodSecurity,\r\n configuration: {kind: PodSecurityConfiguration,\r\n defaults: {enforce: [x]}}}]}\r\n";
+        let e = Config::parse_from(flow, "a.yaml").unwrap_err();
+        assert!(
+            e.starts_with("a.yaml: plugins[0].configuration.defaults.enforce: invalid type"),
+            "{e}"
+        );
+        assert!(e.contains("line 4"), "{e}");
+    }
+
+    /// `configuration: null` is no configuration, as the API server reads
+    /// it (it then reads the plugin's `path`): it was refused as a
+    /// configuration of the wrong kind, and the path went unnamed.
+    #[test]
+    fn a_null_configuration_is_none() {
+        let e = Config::parse_from(
+            "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration: null\n  path: /etc/psa.yaml\n",
+            "a.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "a.yaml:5: plugins[0].path: the PodSecurity configuration is in \"/etc/psa.yaml\""
+            ),
+            "{e}"
+        );
+        let e = Config::parse_from(
+            "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n",
+            "a.yaml",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("a.yaml:3: plugins[0]: the PodSecurity plugin has no configuration"),
+            "{e}"
+        );
     }
 
     #[test]
