@@ -953,3 +953,51 @@ async fn annotation_exemptions_are_ignored_unless_enabled() {
         .await;
     assert_eq!(r["allowed"], true, "{r}");
 }
+
+/// A controller whose template binds its pods for Windows nodes by
+/// scheduling alone is judged as those pods reach `/validate`: `/mutate`
+/// leaves them alone, so the template is judged as written (not as
+/// patched), with the warning that asks for `spec.os.name: windows`. A
+/// review through the server: the slim tree must keep the template's
+/// `nodeSelector` and node affinity, for a Deployment and a CronJob.
+#[tokio::test]
+async fn a_controller_bound_for_windows_nodes_is_judged_unpatched() {
+    let unset = |name: &str| {
+        let mut c = hardened_container(name);
+        c["securityContext"]
+            .as_object_mut()
+            .unwrap()
+            .remove("readOnlyRootFilesystem");
+        c
+    };
+    let affinity = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "kubernetes.io/os", "operator": "In", "values": ["windows"]}
+        ]}]
+    }}});
+    let mutating = start(config("mutate:\n  enabled: true\n")).await;
+    let scheduling = [
+        ("nodeSelector", json!({"kubernetes.io/os": "windows"})),
+        ("affinity", affinity),
+    ];
+    for (field, value) in scheduling {
+        let deployment = variant("03-deployment-create", "dep-win", |r| {
+            let spec = &mut r["object"]["spec"]["template"]["spec"];
+            spec.as_object_mut().unwrap().remove("initContainers");
+            spec["containers"] = json!([unset("web")]);
+            spec[field] = value.clone();
+        });
+        let cronjob = variant("04-cronjob-create", "cj-win", |r| {
+            let spec = &mut r["object"]["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+            spec.as_object_mut().unwrap().remove("initContainers");
+            spec["containers"] = json!([unset("job")]);
+            spec[field] = value.clone();
+        });
+        for body in [deployment, cronjob] {
+            let r = mutating.review("/validate", &body).await;
+            let w = r["warnings"].to_string();
+            assert!(w.contains("readOnlyRootFilesystem != true"), "{field}: {r}");
+            assert!(w.contains("spec.os.name: windows"), "{field}: {r}");
+        }
+    }
+}
