@@ -38,6 +38,16 @@ pub fn pod_security(doc: &Value) -> Result<Option<usize>, Refusal> {
         .iter()
         .position(|p| p.get("name").and_then(Value::as_str) == Some(PLUGIN));
     let Some(i) = found else {
+        // A plugin merged in (`<<: *p`) has its name where this reader,
+        // which applies no merge keys, does not look.
+        if let Some(m) = list.iter().position(|p| p.get("<<").is_some()) {
+            return Err((
+                plugins.index(m),
+                format!(
+                    "a merge key (<<) is not read here: write this plugin's name and configuration out if it is the {PLUGIN} plugin"
+                ),
+            ));
+        }
         return Err((
             plugins,
             format!("no {PLUGIN} plugin in this {KIND}: nothing for the webhook to read"),
@@ -214,6 +224,13 @@ mod tests {
         assert!(why.starts_with("no PodSecurity plugin"), "{why}");
         let (_, why) = refused("kind: AdmissionConfiguration\n");
         assert!(why.contains("without a list of plugins"), "{why}");
+        // A plugin written with a merge key: the API server's YAML reader
+        // merges it, this one does not; it was "no PodSecurity plugin".
+        let (at, why) = refused(
+            "p: &p\n  name: PodSecurity\n  configuration: {}\nkind: AdmissionConfiguration\nplugins:\n- name: Other\n- <<: *p\n",
+        );
+        assert_eq!(at, FieldPath::keys(&["plugins"]).index(1));
+        assert!(why.contains("merge key"), "{why}");
         // A configuration of the wrong type is serde's error, at its line.
         let text =
             "kind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration: 5\n";
