@@ -464,4 +464,92 @@ mod tests {
         assert_eq!(seen, [true, false, true], "the cases cover both answers");
         assert!(bare.has_errors_after(None));
     }
+
+    /// `has_errors_after` says what an evaluation made with the exemptions
+    /// says, over pods and exemption annotations drawn at random (a fixed
+    /// seed): containers with and without each field that decides a rule,
+    /// annotations for a container, `all.containers`, the pod, rules known
+    /// and unknown, reasons missing.
+    #[test]
+    fn errors_after_exemptions_match_over_random_pods_and_annotations() {
+        use crate::model::{Capabilities, SeccompProfile, SecurityContext};
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let rules = [
+            "readOnlyRootFilesystem",
+            "allowPrivilegeEscalation",
+            "capabilities_restricted",
+            "runAsNonRoot",
+            "seccompProfile_restricted",
+            "privileged",
+            "hostNamespaces",
+            "noSuchRule",
+        ];
+        let names = ["a", "b", "c"];
+        let levels = ["privileged", "baseline", "restricted", "immutable"];
+        let mut outcomes = [0usize; 2];
+        for _ in 0..3000 {
+            let mut containers = Vec::new();
+            for name in &names[..1 + next(3) as usize] {
+                let mut c = container(name);
+                if next(4) > 0 {
+                    let mut sc = SecurityContext::default();
+                    let tri = |v: u64| [None, Some(false), Some(true)][v as usize];
+                    sc.read_only_root_filesystem = tri(next(3));
+                    sc.allow_privilege_escalation = tri(next(3));
+                    sc.privileged = tri(next(3));
+                    sc.run_as_non_root = tri(next(3));
+                    if next(2) == 0 {
+                        sc.capabilities = Some(Capabilities {
+                            add: Vec::new(),
+                            drop: vec!["ALL".into()],
+                        });
+                    }
+                    if next(2) == 0 {
+                        sc.seccomp_profile = Some(SeccompProfile {
+                            type_: "RuntimeDefault".into(),
+                        });
+                    }
+                    c.security_context = Some(sc);
+                }
+                containers.push(c);
+            }
+            let mut p = pod(containers);
+            p.spec.host_pid = next(5) == 0;
+            let mut annotations: Vec<(String, String)> = Vec::new();
+            for _ in 0..next(4) {
+                let target = ["a", "b", "c", "all.containers", "pod"][next(5) as usize];
+                let mut chosen: Vec<&str> = Vec::new();
+                for _ in 0..1 + next(3) {
+                    chosen.push(rules[next(rules.len() as u64) as usize]);
+                }
+                let reason = if next(6) == 0 { "" } else { ": legacy" };
+                annotations.push((
+                    format!("exempt.rootlock.dev/{target}"),
+                    format!("{}{reason}", chosen.join(",")),
+                ));
+            }
+            let ex = Exemptions::from_annotations(
+                annotations
+                    .iter()
+                    .map(|(k, v)| (Origin::Pod, k.as_str(), v.as_str())),
+            );
+            let level = LevelVersion::parse(levels[next(4) as usize]).unwrap();
+            let with = evaluate(&p, level, Some(&ex)).has_errors();
+            let bare = evaluate(&p, level, None);
+            assert_eq!(
+                bare.has_errors_after(Some(&ex)),
+                with,
+                "{annotations:?} {level:?} {p:?}"
+            );
+            assert_eq!(bare.has_errors_after(None), bare.has_errors());
+            outcomes[with as usize] += 1;
+        }
+        assert!(outcomes.iter().all(|n| *n > 100), "{outcomes:?}");
+    }
 }
