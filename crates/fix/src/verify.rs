@@ -544,6 +544,101 @@ mod tests {
         );
     }
 
+    /// The in-place comparison says what the comparison with a whole copy
+    /// says, over random trees (nulls, lists, nested mappings), random ops
+    /// (into existing, missing and null members, past a list's end,
+    /// repeated, replacing and not) and edited trees: the right one, the
+    /// original, and one drawn at random. Ops that cannot be applied are
+    /// refused by both.
+    #[test]
+    fn ops_applied_in_place_compare_as_a_copy_over_random_trees_and_ops() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        fn random_tree(next: &mut dyn FnMut(u64) -> u64, depth: u32) -> String {
+            match if depth == 0 { next(3) } else { next(6) } {
+                0 => ["1", "x", "true"][next(3) as usize].to_string(),
+                1 => "~".to_string(),
+                2 => "\"s\"".to_string(),
+                3 => {
+                    let items: Vec<String> =
+                        (0..next(3)).map(|_| random_tree(next, depth - 1)).collect();
+                    format!("[{}]", items.join(", "))
+                }
+                _ => {
+                    let mut keys = vec!["a", "b", "c", "n"];
+                    keys.retain(|_| next(2) == 0);
+                    let entries: Vec<String> = keys
+                        .iter()
+                        .map(|k| format!("{k}: {}", random_tree(next, depth - 1)))
+                        .collect();
+                    format!("{{{}}}", entries.join(", "))
+                }
+            }
+        }
+        let mut checked = [0usize; 2];
+        for _ in 0..20_000 {
+            let text = format!(
+                "{{kind: List, items: [{}, {}]}}\n",
+                random_tree(&mut next, 3),
+                random_tree(&mut next, 3)
+            );
+            let orig = tree(&text);
+            let mut ops = Vec::new();
+            for _ in 0..1 + next(4) {
+                let mut path = FieldPath::default().key("items").index(next(2) as usize);
+                for _ in 0..1 + next(3) {
+                    path = if next(3) == 0 {
+                        path.index(next(3) as usize)
+                    } else {
+                        path.key(["a", "b", "c", "n", "z"][next(5) as usize])
+                    };
+                }
+                ops.push(match next(3) {
+                    0 => Op::Append {
+                        path,
+                        item: New::Str("w".into()),
+                    },
+                    v => Op::Set {
+                        path,
+                        value: New::Bool(v == 1),
+                        replace: next(2) == 0,
+                    },
+                });
+            }
+            let mut want = orig.clone();
+            let applied = ops.iter().try_for_each(|op| apply_to_tree(&mut want, op));
+            let refs: Vec<&Op> = ops.iter().collect();
+            let in_place = |new: &Node| compare(&orig, &refs, 0, new, &At::Given(""), &mut 0);
+            if applied.is_err() {
+                assert!(in_place(&want).is_err(), "{text} {ops:?}");
+                continue;
+            }
+            assert_eq!(in_place(&want), Ok(()), "{text} {ops:?}");
+            // Another tree, and the original (the right one when no op
+            // changes anything).
+            let edited = format!(
+                "{{kind: List, items: [{}, {}]}}\n",
+                random_tree(&mut next, 3),
+                random_tree(&mut next, 3)
+            );
+            for new in [tree(&edited), orig.clone()] {
+                let by_copy = same_data(&want, &new, "");
+                assert_eq!(
+                    in_place(&new).map_err(Mismatch::message),
+                    by_copy,
+                    "{text} {ops:?} {edited}"
+                );
+                checked[by_copy.is_ok() as usize] += 1;
+            }
+        }
+        assert!(checked.iter().all(|n| *n > 100), "{checked:?}");
+    }
+
     /// An op that cannot be applied to the original is the fix's own
     /// error, said as applying it to a whole copy says it (check_chunk puts
     /// no line of the edited text before it).
