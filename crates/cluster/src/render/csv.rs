@@ -65,7 +65,7 @@ fn what_if_cells(w: &Workload, exempt_namespace: Option<&str>) -> [String; 2] {
     let joined = |first: String, reasons: &[String], warnings: &[String]| {
         let parts: Vec<String> = std::iter::once(first)
             .chain(reasons.iter().cloned())
-            .chain(warnings.iter().map(|w| mutation_warning(w)))
+            .chain(warnings.iter().map(|w| mutation_part(w)))
             .collect();
         parts.join(";")
     };
@@ -84,6 +84,24 @@ fn what_if_cells(w: &Workload, exempt_namespace: Option<&str>) -> [String; 2] {
             joined(m.source.to_string(), &m.reasons, &m.warnings),
         ],
     }
+}
+
+/// A mutation warning as a part of `what_if_reasons`. Parts are joined
+/// by a `;` without a space and a part may hold `; ` (the README's
+/// contract, so a script can split them); a warning quotes an exemption
+/// annotation's reason, the user's own text, whose bare `;` is written
+/// `; ` so that it does not start a part.
+fn mutation_part(warning: &str) -> String {
+    let text = mutation_warning(warning);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == ';' && chars.peek() != Some(&' ') {
+            out.push(' ');
+        }
+    }
+    out
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -154,6 +172,23 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    /// The README's contract: parts are joined by a `;` without a space, a
+    /// part may hold `; `. A mutation warning quotes an exemption
+    /// annotation's reason, which is the user's text: `legacy;T-1` there
+    /// split the cell into one part too many.
+    #[test]
+    fn a_part_holds_no_bare_semicolon() {
+        let warning = "container \"app\" is exempt from readOnlyRootFilesystem (exempt.rootlock.dev/app: legacy;T-1;); rootlock did not change it";
+        let part = super::mutation_part(warning);
+        assert_eq!(
+            part,
+            "mutation warning: container \"app\" is exempt from readOnlyRootFilesystem (exempt.rootlock.dev/app: legacy; T-1; ); rootlock did not change it"
+        );
+        let cell = ["rootlock.dev/mutate=true", part.as_str()].join(";");
+        let parts: Vec<&str> = cell.split(';').filter(|p| !p.starts_with(' ')).collect();
+        assert_eq!(parts.len(), 2, "{parts:?}");
+    }
+
     #[test]
     fn quoting() {
         assert_eq!(super::field("a,b"), "\"a,b\"");
