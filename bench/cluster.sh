@@ -12,11 +12,11 @@ cd "$(dirname "$0")/.."
 PODS=${1:-100000}
 # ROOTLOCK_BIN / REPLAY_BIN (already built binaries) skip the release builds.
 BIN=${ROOTLOCK_BIN:-}
-if [ -z "$BIN" ]; then cargo build -q --release -p rootlock; BIN=target/release/rootlock; fi
+if [ -z "$BIN" ]; then cargo build -q --release -p rootlock; BIN=${CARGO_TARGET_DIR:-target}/release/rootlock; fi
 REPLAY=${REPLAY_BIN:-}
 if [ -z "$REPLAY" ]; then
   cargo build -q --release -p rootlock-cluster --example replay_apiserver
-  REPLAY=target/release/examples/replay_apiserver
+  REPLAY=${CARGO_TARGET_DIR:-target}/release/examples/replay_apiserver
 fi
 WORK=$(mktemp -d /var/tmp/rootlock-cluster-bench.XXXXXX)
 SERVER_PID=

@@ -10,7 +10,7 @@ COPIES=${2:-50}
 BIN=${ROOTLOCK_BIN:-}
 if [ -z "$BIN" ]; then
   cargo build -q --release -p rootlock
-  BIN=target/release/rootlock
+  BIN=${CARGO_TARGET_DIR:-target}/release/rootlock
 fi
 WORK=$(mktemp -d /var/tmp/rootlock-fix-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

@@ -70,7 +70,7 @@ BIN=${ROOTLOCK_BIN:-}
 if [ -z "$BIN" ]; then
   log "cargo build --release -p rootlock"
   cargo build -q --release -p rootlock
-  BIN=$ROOT/target/release/rootlock
+  BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/rootlock
 fi
 BIN=$(realpath "$BIN")
 

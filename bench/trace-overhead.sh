@@ -11,7 +11,7 @@ RUNS=${1:-10}
 BIN=${ROOTLOCK_BIN:-}
 if [ -z "$BIN" ]; then
   cargo build -q --release -p rootlock
-  BIN=target/release/rootlock
+  BIN=${CARGO_TARGET_DIR:-target}/release/rootlock
 fi
 [ "$(id -u)" = 0 ] || echo "note: not root, measuring rootless mode"
 SRC=$(ls -d /usr/lib/python3.[0-9]* 2>/dev/null | head -1 || true)
