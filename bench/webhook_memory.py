@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Peak memory of `rootlock webhook` under reviews with the largest answers.
 
-    bench/webhook_memory.py [path/to/rootlock]     # default: target/release/rootlock
+    [ONLY=SCENARIO] [WH_PORT=18453] bench/webhook_memory.py [path/to/rootlock]
+    # default binary: $CARGO_TARGET_DIR/release/rootlock, else target/release/rootlock;
+    # ONLY runs one scenario: one, concurrent, unread, unread-h2 or dry-run
 
 Starts the webhook (offline, default config: enforce, warn and audit all
 `immutable`, so each answer names every failing container three times) on
@@ -38,7 +40,9 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/rootlock")
+# Where cargo put the build (CARGO_TARGET_DIR), as the shell benches look.
+TARGET_DIR = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(TARGET_DIR, "release/rootlock")
 LIMIT_MIB = 128
 PORT = int(os.environ.get("WH_PORT", "18453"))
 
