@@ -740,14 +740,7 @@ async fn mutation_sets_read_only_root_and_tmp_and_is_idempotent() {
 /// keeps, is still warned, with the mutation's own word on it.
 #[tokio::test]
 async fn a_controller_is_judged_as_the_mutation_will_make_its_pods() {
-    let unset = |name: &str| {
-        let mut c = hardened_container(name);
-        c["securityContext"]
-            .as_object_mut()
-            .unwrap()
-            .remove("readOnlyRootFilesystem");
-        c
-    };
+    let unset = container_without_read_only_root;
     let deployment = |containers: Value| {
         variant("03-deployment-create", "dep-mutated", |r| {
             let spec = &mut r["object"]["spec"]["template"]["spec"];
@@ -962,14 +955,7 @@ async fn annotation_exemptions_are_ignored_unless_enabled() {
 /// `nodeSelector` and node affinity, for a Deployment and a CronJob.
 #[tokio::test]
 async fn a_controller_bound_for_windows_nodes_is_judged_unpatched() {
-    let unset = |name: &str| {
-        let mut c = hardened_container(name);
-        c["securityContext"]
-            .as_object_mut()
-            .unwrap()
-            .remove("readOnlyRootFilesystem");
-        c
-    };
+    let unset = container_without_read_only_root;
     let affinity = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
         "nodeSelectorTerms": [{"matchExpressions": [
             {"key": "kubernetes.io/os", "operator": "In", "values": ["windows"]}

@@ -233,6 +233,16 @@ pub fn hardened_container(name: &str) -> Value {
     })
 }
 
+/// [`hardened_container`] that leaves `readOnlyRootFilesystem` unset: what
+/// `/mutate` sets.
+pub fn container_without_read_only_root(name: &str) -> Value {
+    let mut c = hardened_container(name);
+    if let Some(sc) = c["securityContext"].as_object_mut() {
+        sc.remove("readOnlyRootFilesystem");
+    }
+    c
+}
+
 /// A raw TLS connection to the harness, offering `alpn`.
 pub async fn raw_tls(
     h: &Harness,
