@@ -76,40 +76,47 @@ pub fn configuration<T: DeserializeOwned>(
     text: &str,
     index: usize,
 ) -> Result<T, serde_norway::Error> {
-    let found = Top::<T> {
+    let plugins = Plugins::<T> {
         index,
         t: PhantomData,
-    }
-    .deserialize(serde_norway::Deserializer::from_str(text))?;
-    found.ok_or_else(|| de::Error::custom(format!("plugins[{index}]: no configuration")))
+    };
+    let top = Member {
+        key: "plugins",
+        expecting: "an AdmissionConfiguration",
+        seed: plugins,
+    };
+    let found = top.deserialize(serde_norway::Deserializer::from_str(text))?;
+    found
+        .flatten()
+        .ok_or_else(|| de::Error::custom(format!("plugins[{index}]: no configuration")))
 }
 
-/// The top mapping: only `plugins` is read.
-struct Top<T> {
-    index: usize,
-    t: PhantomData<T>,
+/// A mapping of which only member `key` is read, with `seed`: the file's
+/// top (its `plugins`) and a plugin (its `configuration`).
+#[derive(Clone)]
+struct Member<S> {
+    key: &'static str,
+    expecting: &'static str,
+    seed: S,
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Top<T> {
-    type Value = Option<T>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+impl<'de, S: DeserializeSeed<'de> + Clone> DeserializeSeed<'de> for Member<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for Top<T> {
-    type Value = Option<T>;
+impl<'de, S: DeserializeSeed<'de> + Clone> Visitor<'de> for Member<S> {
+    type Value = Option<S::Value>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "an {KIND}")
+        f.write_str(self.expecting)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut found = None;
         while let Some(key) = map.next_key::<Value>()? {
-            if key.as_str() == Some("plugins") {
-                found = map.next_value_seed(Plugins {
-                    index: self.index,
-                    t: PhantomData,
-                })?;
+            if key.as_str() == Some(self.key) {
+                found = Some(map.next_value_seed(self.seed.clone())?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -118,10 +125,19 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Top<T> {
     }
 }
 
-/// `plugins`: only item `index` is read.
+/// `plugins`: only item `index` is read, for its `configuration`.
 struct Plugins<T> {
     index: usize,
     t: PhantomData<T>,
+}
+
+impl<T> Clone for Plugins<T> {
+    fn clone(&self) -> Self {
+        Plugins {
+            index: self.index,
+            t: PhantomData,
+        }
+    }
 }
 
 impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Plugins<T> {
@@ -137,11 +153,16 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Plugins<T> {
         f.write_str("a list of plugins")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        let plugin = Member {
+            key: "configuration",
+            expecting: "a plugin",
+            seed: PhantomData::<T>,
+        };
         let mut found = None;
         let mut i = 0;
         loop {
             if i == self.index {
-                match seq.next_element_seed(Plugin(PhantomData))? {
+                match seq.next_element_seed(plugin.clone())? {
                     Some(t) => found = t,
                     None => break,
                 }
@@ -149,34 +170,6 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Plugins<T> {
                 break;
             }
             i += 1;
-        }
-        Ok(found)
-    }
-}
-
-/// The plugin: only its `configuration` is read.
-struct Plugin<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Plugin<T> {
-    type Value = Option<T>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for Plugin<T> {
-    type Value = Option<T>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a plugin")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
-        let mut found = None;
-        while let Some(key) = map.next_key::<Value>()? {
-            if key.as_str() == Some("configuration") {
-                found = Some(map.next_value::<T>()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
         }
         Ok(found)
     }
