@@ -38,11 +38,8 @@ pub fn plan(pod: &Value, tmp_size_limit: &str, exemptions: Option<&Exemptions>) 
     let Some(spec) = pod.get("spec").and_then(Value::as_object) else {
         return m;
     };
-    if windows(pod) {
-        return m;
-    }
-    if let Some(binding) = windows_nodes::bound_by_scheduling(pod) {
-        m.warnings.push(windows_nodes::warning(binding));
+    if let Some(warnings) = left_alone_for_windows(pod) {
+        m.warnings = warnings;
         return m;
     }
     let mut need_volume = false;
@@ -108,11 +105,8 @@ pub fn plan_ephemeral(
             .map_or(&[], Vec::as_slice)
     }
     let running = old.unwrap_or(pod);
-    if windows(running) {
-        return m;
-    }
-    if let Some(binding) = windows_nodes::bound_by_scheduling(running) {
-        m.warnings.push(windows_nodes::warning(binding));
+    if let Some(warnings) = left_alone_for_windows(running) {
+        m.warnings = warnings;
         return m;
     }
     // By name, hashed: a review may carry thousands of them.
@@ -194,9 +188,15 @@ pub fn mirror(pod: &Value) -> bool {
         .is_some_and(|a| a.contains_key(MIRROR_ANNOTATION))
 }
 
-/// A Windows pod has no `readOnlyRootFilesystem` to set.
-fn windows(pod: &Value) -> bool {
-    pod.pointer("/spec/os/name").and_then(Value::as_str) == Some("windows")
+/// The warnings of a pod left alone for Windows, `None` when it is not: a
+/// Windows pod has no `readOnlyRootFilesystem` to set (nothing to say),
+/// and one bound for Windows nodes by its scheduling alone would run
+/// writable once patched (see [`windows_nodes`]).
+fn left_alone_for_windows(pod: &Value) -> Option<Vec<String>> {
+    if pod.pointer("/spec/os/name").and_then(Value::as_str) == Some("windows") {
+        return Some(Vec::new());
+    }
+    windows_nodes::bound_by_scheduling(pod).map(|b| vec![windows_nodes::warning(b)])
 }
 
 /// The pod's volume of the webhook's name, if any.
