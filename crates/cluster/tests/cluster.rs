@@ -114,10 +114,7 @@ fn recorded(path: &str) -> Reply {
                 .collect();
             Reply::ok(list("Pod", "v1", pods))
         }
-        _ => match empty_controller_list(path) {
-            Some(body) => Reply::ok(body),
-            None => Reply::recorded_error(&testdata("notfound-404.txt")),
-        },
+        _ => empty_controllers_or_404(path),
     }
 }
 
@@ -480,10 +477,16 @@ fn rolling(path: &str) -> Reply {
             ))
         }
         "/api/v1/namespaces" => recorded(path),
-        _ => match empty_controller_list(path) {
-            Some(body) => Reply::ok(body),
-            None => Reply::recorded_error(&testdata("notfound-404.txt")),
-        },
+        _ => empty_controllers_or_404(path),
+    }
+}
+
+/// What the handlers answer for a path they do not serve: an empty list
+/// of a controller kind, else the recorded 404.
+fn empty_controllers_or_404(path: &str) -> Reply {
+    match empty_controller_list(path) {
+        Some(body) => Reply::ok(body),
+        None => Reply::recorded_error(&testdata("notfound-404.txt")),
     }
 }
 
@@ -652,10 +655,7 @@ fn annotated_controller(
                 Reply::ok(list("Pod", "v1", items))
             }
             (_, "/api/v1/namespaces") => recorded(path),
-            _ => match empty_controller_list(path) {
-                Some(body) => Reply::ok(body),
-                None => Reply::recorded_error(&testdata("notfound-404.txt")),
-            },
+            _ => empty_controllers_or_404(path),
         }
     }
 }
@@ -2774,10 +2774,7 @@ fn mutation_cluster(path: &str) -> Reply {
                 "spec": with(&[])}));
             Reply::ok(list("Pod", "v1", pods))
         }
-        _ => match empty_controller_list(path) {
-            Some(body) => Reply::ok(body),
-            None => Reply::recorded_error(&testdata("notfound-404.txt")),
-        },
+        _ => empty_controllers_or_404(path),
     }
 }
 
