@@ -215,14 +215,17 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
     // this thread and with no time limit: a plugin waiting for a login
     // that never comes (a browser flow, a prompt with no terminal) hung
     // the command forever. Built on the blocking pool, the wait is bounded;
-    // a plugin still running is left to the end of the process.
+    // a plugin still running then is stopped (`plugin_stop`).
     let built = tokio::time::timeout(
         timeout,
         tokio::task::spawn_blocking(move || Client::try_from(config)),
     )
     .await;
     let client = match built {
-        Err(_) => return Err(too_slow(&url, plugin.as_ref(), timeout)),
+        Err(_) => {
+            stop(plugin.as_ref()).await;
+            return Err(too_slow(&url, plugin.as_ref(), timeout));
+        }
         Ok(Err(join)) => {
             return Err(ClusterError::Unreachable {
                 url: url.clone(),
@@ -244,6 +247,16 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
         plugin,
         max_answer: max_answer(args.chunk_size),
     })
+}
+
+/// Stops the exec plugin if it is still running (off the async workers:
+/// it waits a moment for the plugin to end).
+async fn stop(plugin: Option<&(String, Option<String>)>) {
+    if let Some((command, _)) = plugin {
+        let command = command.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || crate::plugin_stop::stop_plugin(&command)).await;
+    }
 }
 
 /// Building the client took longer than the request timeout: with an
@@ -284,6 +297,10 @@ impl Cluster {
                     detail: e.to_string(),
                 })?;
             let answer = tokio::time::timeout(self.timeout, self.fetch(request)).await;
+            if answer.is_err() {
+                // kube may be running the plugin again to renew the token.
+                stop(self.plugin.as_ref()).await;
+            }
             return match answer {
                 Err(_) => Err(ClusterError::Timeout {
                     url: self.url.clone(),

@@ -16,6 +16,7 @@ pub mod labels;
 pub mod list;
 pub mod mutation;
 pub mod owners;
+mod plugin_stop;
 mod progress;
 pub mod recommend;
 pub mod render;

@@ -1481,6 +1481,32 @@ fn missing_credential_plugins_and_token_files_are_named() {
     assert!(server.paths().is_empty(), "{:?}", server.paths());
 }
 
+/// The processes a test plugin wrote to `pids` (itself and a child of its
+/// own) that are still running, waiting up to 5 s for them to end; those
+/// left are killed so that a failing test leaves nothing behind.
+fn plugin_processes_left_running(pids: &std::path::Path) -> Vec<String> {
+    let listed = std::fs::read_to_string(pids).unwrap_or_default();
+    let listed: Vec<String> = listed.lines().map(str::to_string).collect();
+    assert_eq!(listed.len(), 2, "the plugin did not start: {listed:?}");
+    let running = |pid: &String| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| Some(stat[stat.rfind(')')? + 2..].starts_with(['R', 'S', 'D', 'T'])))
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while listed.iter().any(running) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left: Vec<String> = listed.into_iter().filter(running).collect();
+    for pid in &left {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", pid])
+            .status();
+    }
+    left
+}
+
 /// An exec credential plugin that never answers (a login flow waiting for
 /// a browser, a prompt with no terminal): kube runs it with no time limit
 /// while it builds the client, and the command hung forever. It now gives
@@ -1496,12 +1522,14 @@ fn a_credential_plugin_that_never_answers_times_out_naming_it() {
     // after this one gave up, ends by itself.
     let hold = dir.path().join("hold");
     std::fs::write(&hold, "").expect("hold");
+    let pids = dir.path().join("pids");
     let script = dir.path().join("sso-login");
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nwhile [ -e '{}' ]; do sleep 0.1; done\nexit 1\n",
-            hold.display()
+            "#!/bin/sh\necho $$ >> '{pids}'\nsleep 300 &\necho $! >> '{pids}'\nwhile [ -e '{hold}' ]; do sleep 0.1; done\nexit 1\n",
+            pids = pids.display(),
+            hold = hold.display()
         ),
     )
     .expect("script");
@@ -1523,8 +1551,10 @@ fn a_credential_plugin_that_never_answers_times_out_naming_it() {
         let _ = tx.send((code, String::from_utf8(err).expect("utf-8")));
     });
     let answer = rx.recv_timeout(Duration::from_secs(20));
+    let left = plugin_processes_left_running(&pids);
     let _ = std::fs::remove_file(&hold);
     let (code, err) = answer.expect("rootlock cluster gave up on the plugin within 20s");
+    assert_eq!(left, Vec::<String>::new(), "the plugin was left running");
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(&format!(
@@ -1554,6 +1584,7 @@ fn a_credential_plugin_that_hangs_renewing_its_token_is_named_in_the_timeout() {
     let runs = dir.path().join("runs");
     let hold = dir.path().join("hold");
     std::fs::write(&hold, "").expect("hold");
+    let pids = dir.path().join("pids");
     let script = dir.path().join("sso-token");
     // kube 5 runs the plugin three times while it builds the client (for a
     // client certificate, twice, and for a token): each time a token that
@@ -1562,9 +1593,10 @@ fn a_credential_plugin_that_hangs_renewing_its_token_is_named_in_the_timeout() {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  while [ -e '{hold}' ]; do sleep 0.1; done\n  exit 1\nfi\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}}}'\n",
+            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  echo $$ >> '{pids}'\n  sleep 300 &\n  echo $! >> '{pids}'\n  while [ -e '{hold}' ]; do sleep 0.1; done\n  exit 1\nfi\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}}}'\n",
             runs = runs.display(),
             hold = hold.display(),
+            pids = pids.display(),
         ),
     )
     .expect("script");
@@ -1586,8 +1618,10 @@ fn a_credential_plugin_that_hangs_renewing_its_token_is_named_in_the_timeout() {
         let _ = tx.send((code, String::from_utf8(err).expect("utf-8")));
     });
     let answer = rx.recv_timeout(Duration::from_secs(20));
+    let left = plugin_processes_left_running(&pids);
     let _ = std::fs::remove_file(&hold);
     let (code, err) = answer.expect("rootlock cluster gave up within 20s");
+    assert_eq!(left, Vec::<String>::new(), "the plugin was left running");
     let ran = std::fs::read_to_string(&runs).unwrap_or_default();
     assert_eq!(
         ran.lines().count(),
