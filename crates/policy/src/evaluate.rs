@@ -116,35 +116,7 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
                 immutable_results.push(r);
             }
         }
-        let pod_level_field = pod
-            .spec
-            .security_context
-            .as_ref()
-            .is_some_and(|s| s.read_only_root_filesystem_written);
-        if pod_level_field {
-            findings.push(Finding {
-                rule: "readOnlyRootFilesystem",
-                severity: Severity::Warning,
-                container: None,
-                message: immutable::POD_LEVEL_FIELD_MESSAGE.to_string(),
-                path: FieldPath::keys(&["spec", "securityContext", "readOnlyRootFilesystem"]),
-                origin: Origin::Pod,
-                exemption: None,
-            });
-        }
-        // The rule still holds for such a pod (see `windows_nodes`): this
-        // only says that meeting it does not make it read-only there.
-        if let Some(binding) = pod.spec.windows_binding.filter(|_| !pod.spec.is_windows()) {
-            findings.push(Finding {
-                rule: "readOnlyRootFilesystem",
-                severity: Severity::Warning,
-                container: None,
-                message: binding.warning(),
-                path: binding.field(),
-                origin: Origin::Pod,
-                exemption: None,
-            });
-        }
+        findings.extend(pod_warnings(pod));
     }
     if let Some(ex) = exemptions {
         ex.apply(&mut findings);
@@ -155,6 +127,45 @@ pub fn evaluate(pod: &Pod, level: LevelVersion, exemptions: Option<&Exemptions>)
         immutable: immutable_results,
         findings,
     }
+}
+
+/// The immutable level's advice about the pod as a whole, never a verdict:
+/// a `readOnlyRootFilesystem` written at the pod level (no such field; the
+/// API server drops it), and a pod bound for Windows nodes by scheduling
+/// alone. The webhook's fast evaluation adds these too, so `/validate`
+/// warns as `scan` does.
+pub fn pod_warnings(pod: &Pod) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let pod_level_field = pod
+        .spec
+        .security_context
+        .as_ref()
+        .is_some_and(|s| s.read_only_root_filesystem_written);
+    if pod_level_field {
+        findings.push(Finding {
+            rule: "readOnlyRootFilesystem",
+            severity: Severity::Warning,
+            container: None,
+            message: immutable::POD_LEVEL_FIELD_MESSAGE.to_string(),
+            path: FieldPath::keys(&["spec", "securityContext", "readOnlyRootFilesystem"]),
+            origin: Origin::Pod,
+            exemption: None,
+        });
+    }
+    // The rule still holds for such a pod (see `windows_nodes`): this
+    // only says that meeting it does not make it read-only there.
+    if let Some(binding) = pod.spec.windows_binding.filter(|_| !pod.spec.is_windows()) {
+        findings.push(Finding {
+            rule: "readOnlyRootFilesystem",
+            severity: Severity::Warning,
+            container: None,
+            message: binding.warning(),
+            path: binding.field(),
+            origin: Origin::Pod,
+            exemption: None,
+        });
+    }
+    findings
 }
 
 /// Where a rule's findings point: a subject's own answer from `locate`,

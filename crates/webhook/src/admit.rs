@@ -249,22 +249,7 @@ pub fn evaluate_at(pod: &Pod, lv: LevelVersion, ex: Option<&Exemptions>) -> Eval
                 });
             }
         }
-        if pod
-            .spec
-            .security_context
-            .as_ref()
-            .is_some_and(|s| s.read_only_root_filesystem_written)
-        {
-            findings.push(rootlock_policy::Finding {
-                rule: "readOnlyRootFilesystem",
-                severity: Severity::Warning,
-                container: None,
-                message: rootlock_policy::immutable::POD_LEVEL_FIELD_MESSAGE.to_string(),
-                path: Default::default(),
-                origin: Default::default(),
-                exemption: None,
-            });
-        }
+        findings.extend(rootlock_policy::evaluate::pod_warnings(pod));
     }
     Evaluation {
         level: lv,
@@ -372,6 +357,12 @@ mod tests {
             let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             objects.push(v["body"]["request"]["object"].to_string());
         }
+        // The advice about the pod as a whole: bound for Windows nodes by
+        // scheduling alone, and a pod-level readOnlyRootFilesystem.
+        let mut pod: Value = serde_json::from_str(&objects[0]).unwrap();
+        pod["spec"]["nodeSelector"] = serde_json::json!({"kubernetes.io/os": "windows"});
+        pod["spec"]["securityContext"]["readOnlyRootFilesystem"] = true.into();
+        objects.push(pod.to_string());
         for obj in objects {
             let node = crate::object::slim_from_str(&obj).unwrap().unwrap();
             let pod = rootlock_manifest::workloads(&node)
@@ -396,8 +387,8 @@ mod tests {
                     e.findings
                         .iter()
                         .filter(|f| f.severity == Severity::Warning)
-                        .count()
-                        > 0
+                        .map(|f| f.message.clone())
+                        .collect::<Vec<_>>()
                 };
                 assert_eq!(warn(&full), warn(&fast));
             }

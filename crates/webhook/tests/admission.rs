@@ -987,3 +987,38 @@ async fn a_controller_bound_for_windows_nodes_is_judged_unpatched() {
         }
     }
 }
+
+/// A pod bound for Windows nodes by scheduling alone, which meets every
+/// rule: the Windows kubelet drops its `readOnlyRootFilesystem`, so it runs
+/// writable there. `/validate` allows it (the rule holds for a pod the API
+/// server takes for Linux) and, as `scan` does, warns that it asks for
+/// `spec.os.name: windows`. The fast evaluation the webhook uses for pods
+/// had left that warning out.
+#[tokio::test]
+async fn a_pod_bound_for_windows_nodes_by_scheduling_is_warned_about() {
+    let h = start(Default::default()).await;
+    let bound = variant("05-pod-create", "win-1", |r| {
+        harden(r);
+        r["object"]["spec"]["nodeSelector"] = json!({"kubernetes.io/os": "windows"});
+    });
+    let r = h.review("/validate", &bound).await;
+    assert_eq!(r["allowed"], true, "{r}");
+    let warnings = r["warnings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(warnings.len(), 1, "{r}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .is_some_and(|w| w.contains("nodeSelector kubernetes.io/os=windows")
+                && w.contains("spec.os.name: windows")),
+        "{r}"
+    );
+    // Declared a Windows pod: nothing to say.
+    let declared = variant("05-pod-create", "win-2", |r| {
+        harden(r);
+        r["object"]["spec"]["nodeSelector"] = json!({"kubernetes.io/os": "windows"});
+        r["object"]["spec"]["os"] = json!({"name": "windows"});
+    });
+    let r = h.review("/validate", &declared).await;
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r.get("warnings").is_none(), "{r}");
+}
