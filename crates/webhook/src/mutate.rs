@@ -70,6 +70,9 @@ pub fn plan(pod: &Value, tmp_size_limit: &str, exemptions: Option<&Exemptions>) 
             }
         }
     }
+    if need_volume && let Some(w) = existing.and_then(unbounded_memory) {
+        m.warnings.push(w);
+    }
     if need_volume && !has_volume {
         let volume = json!({"name": TMP_VOLUME, "emptyDir": {"medium": "Memory", "sizeLimit": tmp_size_limit}});
         if spec.get("volumes").is_some_and(Value::is_array) {
@@ -116,7 +119,7 @@ pub fn plan_ephemeral(
         .iter()
         .filter_map(|c| c.get("name").and_then(Value::as_str))
         .collect();
-    let own_volume = tmp_volume(running).is_some_and(|v| v.get("emptyDir").is_some());
+    let own_volume = tmp_volume(running).filter(|v| v.get("emptyDir").is_some());
     for (i, c) in ephemeral(pod).iter().enumerate() {
         let name = c.get("name").and_then(Value::as_str).unwrap_or("");
         if before.contains(name) {
@@ -129,8 +132,11 @@ pub fn plan_ephemeral(
         {
             continue;
         }
-        if own_volume {
+        if let Some(volume) = own_volume {
             mount_tmp(c, &base, false, &mut m);
+            if let Some(w) = unbounded_memory(volume).filter(|w| !m.warnings.contains(w)) {
+                m.warnings.push(w);
+            }
         } else {
             m.warnings.push(format!(
                 "ephemeral container {name:?} has no writable /tmp: a running pod's volumes cannot change, and the pod has no {TMP_VOLUME:?} emptyDir to mount"
@@ -205,6 +211,22 @@ fn tmp_volume(pod: &Value) -> Option<&Value> {
         .and_then(Value::as_array)?
         .iter()
         .find(|v| v.get("name").and_then(Value::as_str) == Some(TMP_VOLUME))
+}
+
+/// The warning for a `rootlock-tmp` the pod brought itself as a memory
+/// emptyDir without `sizeLimit` (the webhook always writes one): it is
+/// mounted at /tmp as it is, but what is written there counts against the
+/// pod's memory with no bound of its own, up to the node's allocatable
+/// memory where the pod sets no memory limit.
+fn unbounded_memory(volume: &Value) -> Option<String> {
+    let empty_dir = volume.get("emptyDir")?;
+    let memory = empty_dir.get("medium").and_then(Value::as_str) == Some("Memory");
+    let limited = empty_dir.get("sizeLimit").is_some_and(|l| !l.is_null());
+    (memory && !limited).then(|| {
+        format!(
+            "the pod's volume {TMP_VOLUME:?} is a memory-backed emptyDir without sizeLimit; rootlock mounted it at /tmp as it is, and what is written there counts against the pod's memory with no bound of its own: set its sizeLimit"
+        )
+    })
 }
 
 /// Sets `readOnlyRootFilesystem: true` on container `c` (at JSON pointer
@@ -601,12 +623,59 @@ mod tests {
         // The webhook's own volume (an emptyDir) is reused, as before.
         let pod = json!({"spec": {
             "containers": [{"name": "a", "securityContext": {"readOnlyRootFilesystem": true}}],
-            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}]
+            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
         }});
         let m = plan(&pod, "64Mi", None);
         let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
         assert_eq!(paths, ["/spec/containers/0/volumeMounts"]);
-        assert!(m.warnings.is_empty());
+        assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    }
+
+    /// A `rootlock-tmp` the pod wrote itself as a memory emptyDir without
+    /// `sizeLimit` is still mounted (it is the pod's choice), with a
+    /// warning that /tmp is then bounded only by the pod's memory. Not for
+    /// a disk-backed one, and not when nothing is mounted.
+    #[test]
+    fn an_unbounded_memory_volume_of_the_same_name_is_mounted_with_a_warning() {
+        let with = |volume: Value| {
+            json!({"spec": {
+                "containers": [{"name": "a"}],
+                "volumes": [volume]
+            }})
+        };
+        let unbounded = with(json!({"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}));
+        let m = plan(&unbounded, "64Mi", None);
+        let paths: Vec<&str> = m.patch.iter().filter_map(|o| o["path"].as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/spec/containers/0/securityContext",
+                "/spec/containers/0/volumeMounts"
+            ]
+        );
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+        assert!(
+            m.warnings[0].contains("without sizeLimit"),
+            "{:?}",
+            m.warnings
+        );
+        let disk = with(json!({"name": "rootlock-tmp", "emptyDir": {}}));
+        assert!(plan(&disk, "64Mi", None).warnings.is_empty());
+        let mut mounted = unbounded.clone();
+        mounted["spec"]["containers"][0]["volumeMounts"] =
+            json!([{"name": "rootlock-tmp", "mountPath": "/tmp"}]);
+        assert!(plan(&mounted, "64Mi", None).warnings.is_empty());
+        // `kubectl debug` on such a pod: the same warning, once for two
+        // new ephemeral containers.
+        let mut debugged = unbounded.clone();
+        debugged["spec"]["ephemeralContainers"] = json!([{"name": "d1"}, {"name": "d2"}]);
+        let m = plan_ephemeral(&debugged, Some(&unbounded), None);
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+        assert!(
+            m.warnings[0].contains("without sizeLimit"),
+            "{:?}",
+            m.warnings
+        );
     }
 
     #[test]
@@ -643,7 +712,7 @@ mod tests {
     fn an_ephemeral_container_mounts_the_webhooks_own_tmp_volume() {
         let old = json!({"spec": {
             "containers": [{"name": "app"}],
-            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}]
+            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
         }});
         let mut pod = old.clone();
         pod["spec"]["ephemeralContainers"] = json!([
@@ -687,7 +756,7 @@ mod tests {
     fn an_ephemeral_update_reads_volumes_and_os_from_the_running_pod() {
         let old = json!({"spec": {
             "containers": [{"name": "app"}],
-            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory"}}]
+            "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
         }});
         // A PUT of the subresource may carry only the ephemeral containers.
         let sent = json!({"spec": {"ephemeralContainers": [{"name": "d"}]}});
