@@ -7,7 +7,7 @@
 //! `FileNotFoundException`'s path, `: Read-only file system` after a
 //! `FileSystemException`'s file (and other file, after ` -> `).
 
-use super::{Op, path_at};
+use super::{Frame, Op, path_at};
 
 const REASON: &str = "Read-only file system";
 
@@ -82,22 +82,13 @@ pub fn may_be_directory(line: &str) -> bool {
     line.contains("FileSystemException: ")
 }
 
-/// What one line of a stack trace says about the exception above it.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Frame {
-    /// `Files.createDirectory` (and `createDirectories`, `createTempDirectory`)
-    /// failed: the path is a directory being made.
-    CreateDirectory,
-    /// Another frame.
-    Other,
-}
-
 /// The frame `line` is (`\tat java.base/sun.nio.fs.UnixFileSystemProvider.createDirectory(…)`),
-/// if it is one.
+/// if it is one: `Files.createDirectory` (and `createDirectories`,
+/// `createTempDirectory`) failed, the path is a directory being made.
 pub fn frame(line: &str) -> Option<Frame> {
     let at = line.trim_start().strip_prefix("at ")?;
     Some(if at.contains("UnixFileSystemProvider.createDirectory(") {
-        Frame::CreateDirectory
+        Frame::Op(Op::Mkdir)
     } else {
         Frame::Other
     })

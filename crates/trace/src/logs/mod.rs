@@ -14,11 +14,12 @@
 //! it in a `path`, `file` or `dir` field beside its error (`json_path`).
 //!
 //! A line next to an error may say what it was about: a stack trace's
-//! frames (Java's below, Python's above), the name unzip prints on the
-//! line above its error (`unzip`).
+//! frames (Java's and .NET's below, Python's above), the name
+//! unzip prints on the line above its error (`unzip`).
 
 mod ansi;
 mod cri;
+mod dotnet;
 mod erlang;
 mod go;
 mod image_content;
@@ -67,6 +68,15 @@ pub enum Op {
     Dir,
 }
 
+/// What one line of a stack trace says about the error it belongs to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// Its method did this operation: the error was that.
+    Op(Op),
+    /// Another frame.
+    Other,
+}
+
 /// One path found in one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -90,6 +100,8 @@ const RUNTIMES: &[(&str, Recogniser)] = &[
     ("node", node::find),
     ("python", python::find),
     ("ruby", ruby::find),
+    // Before `java`, which reads `IOException: ` too.
+    ("dotnet", dotnet::find),
     ("java", java::find),
     ("postgres", postgres::find),
     ("redis", redis::find),
@@ -326,8 +338,8 @@ pub struct Scan {
     pub first_joined_cut: Option<usize>,
     /// Messages of partial records, until their last record.
     joiner: join::Joiner,
-    /// The Java hit whose stack trace is still being read.
-    open_java: Option<OpenJava>,
+    /// The hit whose stack trace, below it, is still being read.
+    open_trace: Option<OpenTrace>,
     /// The container whose last traceback line was a frame doing an
     /// operation, and the operation (see [`python::frame_op`]).
     python_op: Option<(Option<String>, Op)>,
@@ -346,17 +358,26 @@ struct UnzipLead {
     op: Op,
 }
 
-/// A hit of Java's `FileSystemException` whose stack trace, in the lines
-/// right below it, may show it was a `createDirectory`: the path alone
-/// does not say (see [`Scan::java_frame`]).
+/// A hit whose stack trace, in the lines right below it, may show what
+/// the operation was where the message does not say (see
+/// [`Scan::trace_frame`]): Java's `FileSystemException` may be a
+/// `createDirectory`, .NET's `IOException` any call.
 #[derive(Debug)]
-struct OpenJava {
+struct OpenTrace {
     /// Its index in [`Scan::hits`].
     hit: usize,
     container: Option<String>,
+    /// Its runtime's reader of one line of the trace.
+    read: FrameReader,
     /// Frames read so far.
     frames: usize,
+    /// At most this many frames that say nothing are read.
+    max_frames: usize,
 }
+
+/// A runtime's reader of one line of a stack trace: `None` when the line
+/// is none of its frames.
+type FrameReader = fn(&str) -> Option<Frame>;
 
 /// `UnixFileSystemProvider.createDirectory` is the fourth frame (below
 /// three of `UnixException`'s); a few more are read, no further.
@@ -387,7 +408,7 @@ impl Scan {
     /// above unzip's error. Those are read, and every record while one
     /// waits for its error, which a line between them cancels.
     fn skips(&self, line: &str) -> bool {
-        self.open_java.is_none()
+        self.open_trace.is_none()
             && self.python_op.is_none()
             && self.unzip_lead.is_none()
             && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
@@ -417,7 +438,7 @@ impl Scan {
         // without them has nothing to decode (and most lines are such),
         // but may be a frame of a stack trace.
         if !mentions_erofs(&line) {
-            self.java_frame(container, &line);
+            self.trace_frame(container, &line);
             self.python_frame(container, &line);
             self.unzip_lead(n, container, &line);
             return;
@@ -450,7 +471,7 @@ impl Scan {
             }
             // A JSON string's stack trace: its frames are lines too (the
             // error's below it, the Python traceback's above).
-            self.java_frame(container, text);
+            self.trace_frame(container, text);
             if self.text(n, container, text) {
                 named = true;
             } else {
@@ -546,15 +567,21 @@ impl Scan {
         {
             hit.op = op;
         }
-        let java_file = java::may_be_directory(line)
-            && matches!(hits.as_slice(), [h] if h.runtime == "java" && h.op == Op::File);
+        let trace = match hits.as_slice() {
+            [h] => trace_below(h, line),
+            _ => None,
+        };
         let kept = self.hits.len();
         self.add(n, container, hits);
-        if java_file && self.hits.len() > kept {
-            self.open_java = Some(OpenJava {
+        if let Some((read, max_frames)) = trace
+            && self.hits.len() > kept
+        {
+            self.open_trace = Some(OpenTrace {
                 hit: kept,
                 container: container.map(String::from),
+                read,
                 frames: 0,
+                max_frames,
             });
         }
         true
@@ -615,35 +642,40 @@ impl Scan {
             .map(|&(_, op)| op)
     }
 
-    /// Reads `line` as a frame of the stack trace of the open Java hit, if
-    /// any: a `createDirectory` frame makes it a mkdir. The trace ends at
-    /// a line of the same container that is no frame.
-    fn java_frame(&mut self, container: Option<&str>, line: &str) {
-        let Some(open) = &mut self.open_java else {
+    /// Reads `line` as a frame of the stack trace of the open hit, if any:
+    /// the first frame that says an operation makes the hit that (a
+    /// `createDirectory` frame a mkdir). The trace ends there, at a line
+    /// of the same container that is no frame, or past its runtime's
+    /// number of frames.
+    fn trace_frame(&mut self, container: Option<&str>, line: &str) {
+        let Some(open) = &mut self.open_trace else {
             return;
         };
         if open.container.as_deref() != container {
             return;
         }
-        match java::frame(line) {
-            Some(java::Frame::CreateDirectory) => {
+        match (open.read)(line) {
+            Some(Frame::Op(op)) => {
                 let hit = open.hit;
-                self.open_java = None;
-                self.made_a_directory(hit);
+                self.open_trace = None;
+                self.set_op(hit, op);
             }
-            Some(java::Frame::Other) if open.frames + 1 < MAX_JAVA_FRAMES => open.frames += 1,
-            _ => self.open_java = None,
+            Some(Frame::Other) if open.frames + 1 < open.max_frames => open.frames += 1,
+            _ => self.open_trace = None,
         }
     }
 
-    /// Hit `i`, read as a file, was the making of its path as a directory.
-    /// When that is already kept, `i` is a repeat of it.
-    fn made_a_directory(&mut self, i: usize) {
+    /// Hit `i` was, as its stack trace shows, `op`. When that is already
+    /// kept, `i` is a repeat of it.
+    fn set_op(&mut self, i: usize, op: Op) {
         let Some((_, hit)) = self.hits.get_mut(i) else {
             return;
         };
+        if hit.op == op {
+            return;
+        }
         let was = hit_key(hit);
-        hit.op = Op::Mkdir;
+        hit.op = op;
         let is = hit_key(hit);
         self.seen.remove(&was);
         if self.seen.contains(&is) {
@@ -691,6 +723,20 @@ impl Scan {
                 ));
             }
         }
+    }
+}
+
+/// The reader of the stack trace below `hit`, found in `line`, and the
+/// frames it reads at most, when its frames may say what the message does
+/// not: a Java `FileSystemException` read as a file's, a .NET
+/// `IOException` whose line shows no frame that says it.
+fn trace_below(hit: &Hit, line: &str) -> Option<(FrameReader, usize)> {
+    match hit.runtime {
+        "java" if hit.op == Op::File && java::may_be_directory(line) => {
+            Some((java::frame, MAX_JAVA_FRAMES))
+        }
+        "dotnet" if hit.op == Op::File => Some((dotnet::frame, dotnet::MAX_FRAMES)),
+        _ => None,
     }
 }
 
@@ -998,9 +1044,9 @@ fn of_container(container: Option<&str>, warning: String) -> String {
 /// The readers whose errors name the path alone, whatever the call was:
 /// their hits are a file's write by default, not by the message's word
 /// (Python's `OSError` without the frame above it, Java's
-/// `FileSystemException`, a JSON or logfmt record's field, the generic
-/// reading of a line no runtime claims).
-const PATH_ALONE: [&str; 4] = ["python", "java", "json path", "generic"];
+/// `FileSystemException`, .NET's `IOException`, a JSON or logfmt record's
+/// field, the generic reading of a line no runtime claims).
+const PATH_ALONE: [&str; 5] = ["python", "java", "dotnet", "json path", "generic"];
 
 /// The paths each container's log writes as files (normalized): the
 /// hits a runtime read as a file's creation or write from its message

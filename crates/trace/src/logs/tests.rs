@@ -273,6 +273,32 @@ const CORPUS: &[Case] = &[
             ("/app/log/b.log", Op::Rename),
         ],
     ),
+    // .NET on Linux: `Interop.GetIOException`'s `{msg} : '{path}'`.
+    (
+        "dotnet",
+        "Unhandled exception. System.IO.IOException: Read-only file system : '/app/logs/app.log'",
+        &[("/app/logs/app.log", Op::File)],
+    ),
+    (
+        "dotnet",
+        " ---> System.IO.IOException: Read-only file system : '/data/keys'",
+        &[("/data/keys", Op::File)],
+    ),
+    (
+        "dotnet",
+        "      System.IO.IOException: Read-only file system : '/media/Shows/Solo Leveling (2024) [imdbid-tt21209876]/S01E03.trickplay'",
+        &[(
+            "/media/Shows/Solo Leveling (2024) [imdbid-tt21209876]/S01E03.trickplay",
+            Op::File,
+        )],
+    ),
+    // The simple console formatter with `SingleLine` writes the exception's
+    // lines joined with spaces: its frames follow the path on the line.
+    (
+        "dotnet",
+        "fail: Microsoft.AspNetCore.Server.Kestrel[13] Connection id \"0HN4\", Request id \"0HN4:00000001\": An unhandled exception was thrown by the application. System.IO.IOException: Read-only file system : '/app/wwwroot/uploads'    at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)    at System.IO.Directory.CreateDirectory(String path)",
+        &[("/app/wwwroot/uploads", Op::Mkdir)],
+    ),
     // no runtime claims it: any absolute path
     (
         "generic",
@@ -289,7 +315,7 @@ fn corpus_lines_yield_the_right_paths_and_runtime() {
         *per_runtime.entry(runtime).or_default() += 1;
     }
     for r in [
-        "sh", "nginx", "python", "java", "go", "node", "postgres", "ruby",
+        "sh", "nginx", "python", "java", "go", "node", "postgres", "ruby", "dotnet",
     ] {
         assert!(
             per_runtime.get(r).copied().unwrap_or(0) >= 2,
@@ -797,8 +823,9 @@ fn the_generic_path_is_the_one_the_error_is_about() {
             "[Tue May 14 09:21:07.123456 2024] [core:emerg] [pid 1] (30)Read-only file system: AH00091: httpd: could not open error log file /usr/local/apache2/logs/error_log.",
             &[("/usr/local/apache2/logs/error_log", Op::File)],
         ),
+        // .NET's reader claims it now, and reads the same path.
         (
-            "generic",
+            "dotnet",
             "Unhandled exception. System.IO.IOException: Read-only file system : '/app/logs/log.txt'",
             &[("/app/logs/log.txt", Op::File)],
         ),
@@ -2943,4 +2970,192 @@ fn busybox_entries_made_in_a_read_only_directory_plan_that_directory() {
     let plan = plan_from_scan(&scan(&checked_log(cases)), "test");
     assert_eq!(planned(&plan), ["/srv"]);
     assert_warned_relative(&plan, &[(11, "cs")]);
+}
+
+/// .NET's `IOException`s on Linux as `Exception.ToString()` writes them
+/// (an unhandled one after `Unhandled exception. `): the message names
+/// the path alone, the frames below it, innermost first, say what was
+/// done. The frames are those dotnet/runtime's `FileSystem.Unix.cs`,
+/// `SafeFileHandle.Unix.cs` and `FileStatus.Unix.cs` throw from
+/// (`Interop.CheckIo` and `Interop.ThrowExceptionForIoErrno` above some),
+/// under the calls `Directory.CreateDirectory`, `File.WriteAllText`,
+/// `File.Delete`, `File.Move(a, b, overwrite: true)` (whose error names
+/// the destination), `File.SetUnixFileMode` and `File.SetLastWriteTime`;
+/// the last has no frame at all.
+const DOTNET_TRACES: &str = "\
+Unhandled exception. System.IO.IOException: Read-only file system : '/srv/keys'
+   at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+   at System.IO.Directory.CreateDirectory(String path)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 3
+Unhandled exception. System.IO.IOException: Read-only file system : '/srv/logs/app.log'
+   at Microsoft.Win32.SafeHandles.SafeFileHandle.Open(String path, OpenFlags flags, Int32 mode, Boolean failForSymlink, Boolean& wasSymlink, Func`4 createOpenException)
+   at Microsoft.Win32.SafeHandles.SafeFileHandle.Open(String fullPath, FileMode mode, FileAccess access, FileShare share, FileOptions options, Int64 preallocationSize, UnixFileMode openPermissions, Int64& fileLength, UnixFileMode& filePermissions, Boolean failForSymlink, Boolean& wasSymlink, Func`4 createOpenException)
+   at System.IO.Strategies.FileStreamHelpers.ChooseStrategyCore(String path, FileMode mode, FileAccess access, FileShare share, FileOptions options, Int64 preallocationSize, Nullable`1 unixCreateMode)
+   at System.IO.StreamWriter.ValidateArgsAndOpenPath(String path, Boolean append, Encoding encoding, Int32 bufferSize)
+   at System.IO.File.WriteAllText(String path, String contents)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 4
+Unhandled exception. System.IO.IOException: Read-only file system : '/srv/run/app.pid'
+   at System.IO.FileSystem.DeleteFile(String fullPath)
+   at System.IO.File.Delete(String path)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 5
+Unhandled exception. System.IO.IOException: Read-only file system : '/srv/state/state.json'
+   at System.IO.FileSystem.MoveFile(String sourceFullPath, String destFullPath, Boolean overwrite)
+   at System.IO.File.Move(String sourceFileName, String destFileName, Boolean overwrite)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 6
+Unhandled exception. System.IO.IOException: Read-only file system : '/srv/data'
+   at Interop.ThrowExceptionForIoErrno(ErrorInfo errorInfo, String path, Boolean isDirError)
+   at Interop.CheckIo(Int64 result, String path, Boolean isDirError)
+   at System.IO.FileStatus.SetUnixFileMode(SafeFileHandle handle, String path, UnixFileMode mode)
+   at System.IO.FileSystem.SetUnixFileMode(String fullPath, UnixFileMode mode)
+   at System.IO.File.SetUnixFileMode(String path, UnixFileMode mode)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 7
+Unhandled exception. System.IO.IOException: Read-only file system : '/srv/cache/stamp.txt'
+   at Interop.ThrowExceptionForIoErrno(ErrorInfo errorInfo, String path, Boolean isDirError)
+   at Interop.CheckIo(Int64 result, String path, Boolean isDirError)
+   at System.IO.FileStatus.SetAccessOrWriteTimeCore(String path, DateTimeOffset time, Boolean isAccessTime, Boolean checkCreationTime, Boolean asDirectory)
+   at System.IO.FileStatus.SetLastWriteTime(String path, DateTimeOffset time, Boolean asDirectory)
+   at System.IO.FileSystemInfo.set_LastWriteTimeCore(DateTimeOffset value)
+   at System.IO.FileSystem.SetLastWriteTime(String fullPath, DateTimeOffset time, Boolean asDirectory)
+   at System.IO.File.SetLastWriteTime(String path, DateTime lastWriteTime)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 8
+System.IO.IOException: Read-only file system : '/srv/web/upload'
+info: Microsoft.Hosting.Lifetime[0]
+";
+
+/// What [`DOTNET_TRACES`] must read as, by line.
+const DOTNET_OPS: [(usize, &str, Op); 7] = [
+    (1, "/srv/keys", Op::Mkdir),
+    (5, "/srv/logs/app.log", Op::File),
+    (12, "/srv/run/app.pid", Op::Remove),
+    (16, "/srv/state/state.json", Op::Rename),
+    (20, "/srv/data", Op::Attr),
+    (27, "/srv/cache/stamp.txt", Op::Attr),
+    (36, "/srv/web/upload", Op::File),
+];
+
+/// .NET was not read at all: its errors fell to the generic reader, every
+/// one a file's write, so `Directory.CreateDirectory("/srv/keys")`
+/// planned `/srv` (over the image's whole `/srv`), and a chmod of a
+/// directory its parent. The frames below the error say the operation;
+/// without them it is a file's write, as Java's `FileSystemException` is.
+#[test]
+fn dotnets_frames_below_its_error_say_the_operation() {
+    let s = scan(DOTNET_TRACES);
+    assert_eq!(line_path_ops(&s), DOTNET_OPS);
+    assert!(s.hits.iter().all(|(_, h)| h.runtime == "dotnet"));
+    let plan = plan_from_scan(&s, "test");
+    // The moved file's directory (the message names the destination
+    // alone); the chmod'ed directory itself.
+    for dir in ["/srv/keys", "/srv/data", "/srv/state"] {
+        assert!(planned(&plan).contains(&dir), "{dir}: {:?}", planned(&plan));
+    }
+    // Docker's json-file records, one a line, and the kubelet's CRI log
+    // files read as the plain text does.
+    assert_eq!(
+        line_path_ops(&scan(&docker_log("stdout", DOTNET_TRACES))),
+        DOTNET_OPS
+    );
+    let cri: String = DOTNET_TRACES
+        .lines()
+        .map(|l| format!("2024-05-14T09:21:07.123456789Z stdout F {l}\n"))
+        .collect();
+    assert_eq!(line_path_ops(&scan(&cri)), DOTNET_OPS);
+}
+
+/// ASP.NET Core's console logger: the simple formatter indents the
+/// message and the exception by six columns under `fail: Category[id]`,
+/// an inner exception is written ` ---> ` before its own frames, and the
+/// JSON formatter keeps the exception's lines in one `Exception` string
+/// (`System.Text.Json` writes `'` as `\u0027`).
+#[test]
+fn dotnets_logger_layouts_and_inner_exceptions_keep_the_frames_below() {
+    let simple = "\
+fail: Microsoft.AspNetCore.Server.Kestrel[13]
+      Connection id \"0HN4\", Request id \"0HN4:00000001\": An unhandled exception was thrown by the application.
+      System.IO.IOException: Read-only file system : '/app/wwwroot/uploads'
+         at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+         at System.IO.Directory.CreateDirectory(String path)
+";
+    assert_eq!(
+        line_path_ops(&scan(simple)),
+        [(3, "/app/wwwroot/uploads", Op::Mkdir)]
+    );
+    let inner = "\
+System.Security.Cryptography.CryptographicException: An error occurred while trying to encrypt the provided data.
+ ---> System.IO.IOException: Read-only file system : '/data/keys'
+   at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+   at System.IO.Directory.CreateDirectory(String path)
+   --- End of inner exception stack trace ---
+   at Microsoft.AspNetCore.DataProtection.KeyManagement.KeyRingBasedDataProtector.Protect(Byte[] plaintext)
+";
+    assert_eq!(line_path_ops(&scan(inner)), [(2, "/data/keys", Op::Mkdir)]);
+    let exception: String = simple
+        .lines()
+        .skip(2)
+        .map(|l| l.trim_start_matches(' '))
+        .map(|l| {
+            if l.starts_with("at ") {
+                format!("   {l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let json = serde_json::json!({
+        "EventId": 13,
+        "LogLevel": "Error",
+        "Category": "Microsoft.AspNetCore.Server.Kestrel",
+        "Message": "Connection id \"0HN4\": An unhandled exception was thrown by the application.",
+        "Exception": exception,
+        "State": {"Message": "An unhandled exception was thrown by the application."}
+    })
+    .to_string()
+    .replace('\'', "\\u0027");
+    assert!(
+        json.contains(
+            "\\u0027/app/wwwroot/uploads\\u0027\\n   at System.IO.FileSystem.CreateDirectory("
+        ),
+        "{json}"
+    );
+    assert_eq!(
+        line_path_ops(&scan(&json)),
+        [(1, "/app/wwwroot/uploads", Op::Mkdir)]
+    );
+}
+
+/// Only the frames right below the error are its own: another errno's
+/// `IOException` plans nothing, and the frames of another exception (one
+/// after a line that is no frame, an inner one written ` ---> `, the
+/// outer one's after `--- End of inner exception stack trace ---`, or
+/// another container's) leave the error a file's write.
+#[test]
+fn another_exceptions_frames_do_not_say_what_a_dotnet_error_did() {
+    let frame =
+        "   at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)";
+    let s = scan(&format!(
+        "System.IO.IOException: No space left on device : '/srv/spool/x'\n{frame}\n"
+    ));
+    assert!(s.hits.is_empty() && s.unresolved.is_empty(), "{s:?}");
+    let error = "System.IO.IOException: Read-only file system : '/srv/keys'";
+    for log in [
+        format!(
+            "{error}\nSystem.InvalidOperationException: The key ring could not be read.\n{frame}\n"
+        ),
+        format!(
+            "{error}\n ---> System.InvalidOperationException: The key ring could not be read.\n{frame}\n"
+        ),
+        format!("{error}\n   --- End of inner exception stack trace ---\n{frame}\n"),
+        format!("[pod/p/a] {error}\n[pod/p/b] {frame}\n"),
+    ] {
+        let s = scan(&log);
+        assert_eq!(
+            s.hits
+                .iter()
+                .map(|(_, h)| (h.path.as_str(), h.op, h.runtime))
+                .collect::<Vec<_>>(),
+            [("/srv/keys", Op::File, "dotnet")],
+            "{log}"
+        );
+    }
 }
