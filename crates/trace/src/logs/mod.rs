@@ -14,7 +14,7 @@
 //! it in a `path`, `file` or `dir` field beside its error (`json_path`).
 //!
 //! A line next to an error may say what it was about: a stack trace's
-//! frames (Java's and .NET's below, Python's above), the name
+//! frames (Java's, .NET's and Ruby's below, Python's above), the name
 //! unzip prints on the line above its error (`unzip`).
 
 mod ansi;
@@ -361,7 +361,8 @@ struct UnzipLead {
 /// A hit whose stack trace, in the lines right below it, may show what
 /// the operation was where the message does not say (see
 /// [`Scan::trace_frame`]): Java's `FileSystemException` may be a
-/// `createDirectory`, .NET's `IOException` any call.
+/// `createDirectory`, .NET's `IOException` any call, Ruby's `apply2files`
+/// a chmod as well as an unlink.
 #[derive(Debug)]
 struct OpenTrace {
     /// Its index in [`Scan::hits`].
@@ -729,13 +730,16 @@ impl Scan {
 /// The reader of the stack trace below `hit`, found in `line`, and the
 /// frames it reads at most, when its frames may say what the message does
 /// not: a Java `FileSystemException` read as a file's, a .NET
-/// `IOException` whose line shows no frame that says it.
+/// `IOException` whose line shows no frame that says it, a Ruby
+/// `apply2files` whose line shows no location.
 fn trace_below(hit: &Hit, line: &str) -> Option<(FrameReader, usize)> {
     match hit.runtime {
         "java" if hit.op == Op::File && java::may_be_directory(line) => {
             Some((java::frame, MAX_JAVA_FRAMES))
         }
         "dotnet" if hit.op == Op::File => Some((dotnet::frame, dotnet::MAX_FRAMES)),
+        // The function's own frame is the first: the next line, or none.
+        "ruby" if ruby::awaits_frame(line) => Some((ruby::frame, 1)),
         _ => None,
     }
 }
@@ -1269,6 +1273,9 @@ fn op_from_word(word: &str) -> Option<Op> {
         // directory the template is in, as for a file created there.
         "mkdtemp" => Op::File,
         "mkdir" | "mkdirat" | "dir_s_mkdir" => Op::Mkdir,
+        // Ruby's `apply2files` runs chmod, chown and utime as well as
+        // unlink: `ruby` reads its backtrace for which; without one, a
+        // removal.
         "unlink" | "unlinkat" | "remove" | "rmdir" | "delete" | "dir_s_rmdir" | "apply2files" => {
             Op::Remove
         }

@@ -273,6 +273,25 @@ const CORPUS: &[Case] = &[
             ("/app/log/b.log", Op::Rename),
         ],
     ),
+    // Ruby's own error printer (and `Exception#full_message`) puts the
+    // backtrace's first location before the message: for the C functions
+    // that share `apply2files`, the function itself (Ruby 3.3's
+    // `in `chmod'`, 3.4's `in 'File.chmod'`).
+    (
+        "ruby",
+        "/app/bin/setup:12:in `chmod': Read-only file system @ apply2files - /app/tmp/cache (Errno::EROFS)",
+        &[("/app/tmp/cache", Op::Attr)],
+    ),
+    (
+        "ruby",
+        "/app/bin/setup:12:in 'File.utime': Read-only file system @ apply2files - /app/tmp/restart.txt (Errno::EROFS)",
+        &[("/app/tmp/restart.txt", Op::Attr)],
+    ),
+    (
+        "ruby",
+        "/usr/local/lib/ruby/3.3.0/fileutils.rb:2307:in `unlink': Read-only file system @ apply2files - /app/tmp/pids/server.pid (Errno::EROFS)",
+        &[("/app/tmp/pids/server.pid", Op::Remove)],
+    ),
     // .NET on Linux: `Interop.GetIOException`'s `{msg} : '{path}'`.
     (
         "dotnet",
@@ -3157,5 +3176,47 @@ fn another_exceptions_frames_do_not_say_what_a_dotnet_error_did() {
             [("/srv/keys", Op::File, "dotnet")],
             "{log}"
         );
+    }
+}
+
+/// Ruby's `File.unlink`, `File.chmod`, `File.chown`, `File.utime` (and
+/// their `l` forms) all fail as `apply2files`: the error was read as a
+/// removal, so a chmod of a directory planned its parent. A logger that
+/// writes the message, then the backtrace a line each (Rails, rake),
+/// puts the function's own frame on the next line: Ruby 3.3's `in
+/// `chmod'`, 3.4's `in 'File.chmod'`, after Ruby's own `from ` too. No
+/// frame, or another, leaves it a removal.
+#[test]
+fn rubys_backtrace_frame_below_apply2files_says_chmod_or_unlink() {
+    let error = "Errno::EROFS: Read-only file system @ apply2files - /srv/app/data";
+    let ops = |log: &str| -> Vec<Op> { scan(log).hits.iter().map(|(_, h)| h.op).collect() };
+    for frame in [
+        "/app/lib/tasks/setup.rake:4:in `chmod'",
+        "/app/lib/tasks/setup.rake:4:in 'File.chown'",
+        "\tfrom /app/lib/tasks/setup.rake:4:in `lchmod'",
+        "  /usr/local/lib/ruby/3.4.0/fileutils.rb:1048:in 'File.utime'",
+    ] {
+        let log = format!(
+            "{error}\n{frame}\n/app/lib/tasks/setup.rake:4:in `block in <top (required)>'\n"
+        );
+        assert_eq!(ops(&log), [Op::Attr], "{log}");
+        // In Docker's json-file records, one a line, alike.
+        assert_eq!(ops(&docker_log("stderr", &log)), [Op::Attr], "{log}");
+    }
+    let plan = plan_from_scan(
+        &scan(&format!(
+            "{error}\n/app/lib/tasks/setup.rake:4:in `chmod'\n"
+        )),
+        "test",
+    );
+    assert_eq!(planned(&plan), ["/srv/app/data"]);
+    for log in [
+        format!("{error}\n/app/lib/tasks/setup.rake:4:in `unlink'\n"),
+        format!("{error}\n/app/lib/tasks/setup.rake:4:in 'File.delete'\n"),
+        format!("{error}\n"),
+        format!("{error}\nI, [2024-05-14T09:21:07] INFO -- : retrying\n/app/x.rb:4:in `chmod'\n"),
+        format!("[pod/p/a] {error}\n[pod/p/b] /app/x.rb:4:in `chmod'\n"),
+    ] {
+        assert_eq!(ops(&log), [Op::Remove], "{log}");
     }
 }
