@@ -28,10 +28,11 @@ use super::{Frame, Op};
 
 const MARK: &str = "Read-only file system : '";
 
-/// Frames of .NET's own read below an error before giving up: the one
-/// that says the operation is at most the third (below
-/// `Interop.ThrowExceptionForIoErrno` and `Interop.CheckIo`, or
-/// `FileStatus.SetAccessOrWriteTimeCore` below those).
+/// At most this many frames below an error are read. The one that says
+/// the operation is the first (`FileSystem.CreateDirectory`,
+/// `SafeFileHandle.Open`), or the third, below
+/// `Interop.ThrowExceptionForIoErrno` and `Interop.CheckIo`
+/// (`FileStatus.SetUnixFileMode`); a few more are read, no further.
 pub const MAX_FRAMES: usize = 8;
 
 pub fn find(line: &str) -> Vec<(String, Op)> {

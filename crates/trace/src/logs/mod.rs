@@ -372,7 +372,8 @@ struct OpenTrace {
     read: FrameReader,
     /// Frames read so far.
     frames: usize,
-    /// At most this many frames that say nothing are read.
+    /// At most this many of its lines are read: the last unless it says
+    /// the operation.
     max_frames: usize,
 }
 
