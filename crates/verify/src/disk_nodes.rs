@@ -18,6 +18,13 @@
 //! holding a partition (`/dev/nvme0n1`, 259:0), and what a device-mapper
 //! or md device is built on. Written raw, each of them changes the
 //! filesystem on top as surely.
+//!
+//! btrfs gives each filesystem an anonymous device number (`0:N`) that no
+//! node has: there the device is the one mountinfo names as the mount's
+//! source (`/dev/nvme0n1p2`), found by its kernel name in the root's
+//! sysfs (see [`by_source`]), and the disks under it as for any other. A
+//! btrfs over several devices names one of them as its source; only that
+//! one (and what is under it) is found.
 
 use crate::mountinfo::MountEntry;
 use crate::root::Root;
@@ -71,8 +78,20 @@ pub fn in_dev(root: &Root, mounts: &[MountEntry]) -> Vec<DiskNode> {
             holds: None,
         });
     }
+    for m in mounts
+        .iter()
+        .filter(|m| m.device.starts_with("0:") && holding_root.contains(&m.device.as_str()))
+    {
+        if let Some(source) = by_source(root, &m.source) {
+            mounted.entry(source).or_insert(Held {
+                mount_point: &m.mount_point,
+                holds: Some(m.device.clone()),
+            });
+        }
+    }
     let direct: Vec<(String, &str)> = mounted
         .iter()
+        .filter(|(device, _)| !device.starts_with("0:"))
         .map(|(device, held)| (device.clone(), held.mount_point))
         .collect();
     for (device, mount_point) in direct {
@@ -143,31 +162,73 @@ fn under(root: &Root, device: &str) -> Vec<String> {
     out
 }
 
+/// The `major:minor` of the block device a mount's `source` names, by its
+/// kernel name in the root's sysfs (`/sys/class/block/NAME/dev`): the last
+/// component of `/dev/nvme0n1p2` (or of wherever the node was when it was
+/// mounted), or for `/dev/mapper/NAME` the `dm-N` whose `dm/name` is NAME.
+/// `None` for a source that is no path (`overlay`, `none`), or names no
+/// device the sysfs knows.
+fn by_source(root: &Root, source: &str) -> Option<String> {
+    let (dir, name) = source.rsplit_once('/')?;
+    if name.is_empty() || name == "." || name == ".." {
+        return None;
+    }
+    if dir == "/dev/mapper" {
+        return device_mapper(root, name);
+    }
+    let block = sysfs_dir(root, &format!("/sys/class/block/{name}"))?;
+    read_device(&block, "dev")
+}
+
+/// The device of the device-mapper device named `name` (`dm/name` of one
+/// of `/sys/class/block/dm-*`).
+fn device_mapper(root: &Root, name: &str) -> Option<String> {
+    let class = sysfs_dir(root, "/sys/class/block")?;
+    let listing = class.try_clone().ok()?;
+    let entries = Dir::new(listing).ok()?;
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_bytes().starts_with(b"dm-"))
+        .filter_map(|e| rustix::fs::openat(&class, e.file_name(), flags, Mode::empty()).ok())
+        .find(|dm| read_text(dm, "dm/name").is_some_and(|n| n == name))
+        .and_then(|dm| read_device(&dm, "dev"))
+}
+
+/// Directory `path` inside the root (symlinks followed there), when it is
+/// on sysfs.
+fn sysfs_dir(root: &Root, path: &str) -> Option<OwnedFd> {
+    let dir = root.open_listing(path).ok()?;
+    let on_sysfs = rustix::fs::fstatfs(&dir).is_ok_and(|st| st.f_type as u64 == SYSFS_MAGIC);
+    on_sysfs.then_some(dir)
+}
+
 /// `/sys/dev/block/DEVICE` inside the root (its symlink followed there),
 /// when it is a directory of sysfs.
 fn sys_block(root: &Root, device: &str) -> Option<OwnedFd> {
     if !is_device_number(device) {
         return None;
     }
-    let dir = root
-        .open_listing(&format!("/sys/dev/block/{device}"))
-        .ok()?;
-    let on_sysfs = rustix::fs::fstatfs(&dir).is_ok_and(|st| st.f_type as u64 == SYSFS_MAGIC);
-    on_sysfs.then_some(dir)
+    sysfs_dir(root, &format!("/sys/dev/block/{device}"))
 }
 
 /// The `major:minor` sysfs file `name` (relative to `dir`) holds.
 fn read_device(dir: &OwnedFd, name: &str) -> Option<String> {
+    read_text(dir, name).filter(|text| is_device_number(text))
+}
+
+/// The first line of sysfs file `name` (relative to `dir`), at most 256
+/// bytes, trimmed.
+fn read_text(dir: &OwnedFd, name: &str) -> Option<String> {
     use std::io::Read as _;
     let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).ok()?;
     let mut text = String::new();
     std::fs::File::from(fd)
-        .take(32)
+        .take(256)
         .read_to_string(&mut text)
         .ok()?;
-    let text = text.trim();
-    is_device_number(text).then(|| text.to_string())
+    Some(text.trim().to_string())
 }
 
 /// `MAJ:MIN`, decimal: what mountinfo and sysfs write, and all that may go
@@ -265,6 +326,31 @@ mod tests {
         assert!(!is_device_number("254:"));
         assert!(!is_device_number("254:1/.."));
         assert!(is_device_number("259:12"));
+    }
+
+    /// A mount's source names its device by the kernel's name for it,
+    /// wherever its node was; a source that is no path, or names nothing
+    /// the sysfs knows, names no device.
+    #[test]
+    fn a_source_is_found_by_its_kernel_name() {
+        let root = Root::open(std::path::Path::new("/")).unwrap();
+        for source in ["overlay", "none", "/dev/", "/dev/..", "/dev/no-such-disk-9"] {
+            assert_eq!(by_source(&root, source), None, "{source}");
+        }
+        assert_eq!(device_mapper(&root, "no-such-volume-9"), None);
+        let Some(name) = std::fs::read_dir("/sys/class/block")
+            .ok()
+            .and_then(|mut d| {
+                d.find_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            })
+        else {
+            eprintln!("skipped: no block device in /sys/class/block");
+            return;
+        };
+        let dev = std::fs::read_to_string(format!("/sys/class/block/{name}/dev")).unwrap();
+        let want = Some(dev.trim().to_string());
+        assert_eq!(by_source(&root, &format!("/dev/{name}")), want);
+        assert_eq!(by_source(&root, &format!("/run/elsewhere/{name}")), want);
     }
 
     #[test]

@@ -329,6 +329,10 @@ fn main() {
             whole_disk_of_a_mounted_partition_fails,
         ),
         (
+            "btrfs_partition_behind_its_anonymous_device_fails",
+            btrfs_partition_behind_its_anonymous_device_fails,
+        ),
+        (
             "writable_devtmpfs_at_odd_path_fails",
             writable_devtmpfs_at_odd_path_fails,
         ),
@@ -1145,10 +1149,13 @@ fn disk_device_node_in_dev_fails() {
     );
 }
 
-/// A loop device over a 24 MiB image with one MBR partition holding ext4:
-/// a whole disk and its partition, as a node's disk is. Detached on drop.
+/// A loop device over a 24 MiB image with one MBR partition holding a
+/// filesystem (ext4, btrfs): a whole disk and its partition, as a node's
+/// disk is. Detached on drop.
 struct PartitionedDisk {
     loop_device: String,
+    /// The partition's kernel name (`loop3p1`).
+    partition_name: String,
     /// `major:minor` of the whole disk and of its partition.
     disk: String,
     partition: String,
@@ -1156,14 +1163,18 @@ struct PartitionedDisk {
 }
 
 impl PartitionedDisk {
-    /// `Err` says why none can be made here (no loop devices, no partition
-    /// scanning, no mkfs.ext4).
-    fn new() -> Result<PartitionedDisk, String> {
+    /// The partition made with `mkfs` (its program and options; the
+    /// partition's node is the last argument). `Err` says why none can be
+    /// made here (no loop devices, no partition scanning, no such mkfs).
+    fn new(mkfs: &[&str]) -> Result<PartitionedDisk, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let image = dir.path().join("disk.img");
-        let mut bytes = vec![0u8; 24 << 20];
+        // btrfs wants at least 109 MiB (with its default mixed-block
+        // groups off); ext4 does with 24.
+        let mib: u32 = if mkfs[0] == "mkfs.btrfs" { 128 } else { 24 };
+        let mut bytes = vec![0u8; (mib as usize) << 20];
         // One partition entry (type 0x83) from sector 2048 to the end.
-        let (start, sectors) = (2048u32, (24u32 << 20) / 512 - 2048);
+        let (start, sectors) = (2048u32, (mib << 20) / 512 - 2048);
         bytes[446 + 4] = 0x83;
         bytes[446 + 8..446 + 12].copy_from_slice(&start.to_le_bytes());
         bytes[446 + 12..446 + 16].copy_from_slice(&sectors.to_le_bytes());
@@ -1188,6 +1199,7 @@ impl PartitionedDisk {
         // Made now, so the device is detached whatever fails below.
         let mut disk = PartitionedDisk {
             loop_device: loop_device.clone(),
+            partition_name: String::new(),
             disk: String::new(),
             partition: String::new(),
             _dir: dir,
@@ -1204,7 +1216,10 @@ impl PartitionedDisk {
         };
         disk.disk = sys(format!("/sys/class/block/{name}/dev"))?;
         disk.partition = sys(format!("/sys/class/block/{name}p1/dev"))?;
-        run("mkfs.ext4", &["-q", &format!("{loop_device}p1")])?;
+        disk.partition_name = format!("{name}p1");
+        let node = format!("{loop_device}p1");
+        let args: Vec<&str> = mkfs[1..].iter().copied().chain([node.as_str()]).collect();
+        run(mkfs[0], &args)?;
         Ok(disk)
     }
 }
@@ -1226,7 +1241,7 @@ impl Drop for PartitionedDisk {
 /// for the *whole* disk in /dev: written raw, the whole disk changes the
 /// partition's files as surely as the partition's own node would.
 fn whole_disk_of_a_mounted_partition_fails() {
-    let disk = match PartitionedDisk::new() {
+    let disk = match PartitionedDisk::new(&["mkfs.ext4", "-q"]) {
         Ok(disk) => disk,
         Err(why) => {
             println!("skipped whole_disk_of_a_mounted_partition_fails: {why}");
@@ -1251,6 +1266,57 @@ fn whole_disk_of_a_mounted_partition_fails() {
         disk.disk, disk.partition
     );
     assert!(reasons[0].starts_with(&expected), "{reasons:?}");
+}
+
+/// The node's disk holds btrfs (openSUSE's and SLE Micro's default):
+/// mountinfo gives its mounts an anonymous device (`0:N`) that no node
+/// has, so the kubelet's /etc/hosts from it named no disk, and a node of
+/// the partition in /dev passed. The partition is found by the mount's
+/// source, and so is the whole disk under it.
+fn btrfs_partition_behind_its_anonymous_device_fails() {
+    let disk = match PartitionedDisk::new(&["mkfs.btrfs", "-q", "-f"]) {
+        Ok(disk) => disk,
+        Err(why) => {
+            println!("skipped btrfs_partition_behind_its_anonymous_device_fails: {why}");
+            return;
+        }
+    };
+    let node = |d: &str| d.replace(':', " ");
+    // The partition's node is made under its kernel name (in /tmp, as
+    // /dev/nvme0n1p2 is outside the container): the mount's source.
+    let setup = format!(
+        "mount -o remount,bind,ro / && mount -t tmpfs tmpfs /tmp \
+         && mknod /tmp/{name} b {partition} && mkdir /tmp/node && mount -t btrfs /tmp/{name} /tmp/node \
+         && mkdir -p /tmp/node/var/lib/kubelet/pods/u1 \
+         && echo '127.0.0.1 localhost' > /tmp/node/var/lib/kubelet/pods/u1/etc-hosts \
+         && mount --bind /tmp/node/var/lib/kubelet/pods/u1/etc-hosts /etc/hosts \
+         && umount /tmp/node && rm /tmp/{name} \
+         && mknod /dev/node-partition b {partition} && mknod /dev/node-disk b {whole}",
+        name = disk.partition_name,
+        partition = node(&disk.partition),
+        whole = node(&disk.disk),
+    );
+    let out = verify_in_namespace(&setup, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let reasons = reasons(&report);
+    let of_hosts = |n: &str, d: &str| format!("block device /dev/{n} ({d}, which holds ");
+    let mount = format!(
+        ") is the disk of the mount at /etc/hosts (btrfs from /tmp/{})",
+        disk.partition_name
+    );
+    for (n, d) in [
+        ("node-partition", &disk.partition),
+        ("node-disk", &disk.disk),
+    ] {
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with(&of_hosts(n, d)) && r.contains(&mount)),
+            "/dev/{n}: {reasons:?}"
+        );
+    }
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
 }
 
 fn writable_devtmpfs_at_odd_path_fails() {
