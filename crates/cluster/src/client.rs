@@ -168,6 +168,10 @@ pub struct Cluster {
     plugin: Option<(String, Option<String>)>,
     /// The largest answer read ([`max_answer`]).
     max_answer: usize,
+    /// The exec plugin is run with the terminal's stdin and stderr (any
+    /// `interactiveMode` but `Never`, as kube decides), so it may prompt,
+    /// again whenever its token is renewed.
+    pub interactive_plugin: bool,
 }
 
 /// What one object can take in an answer: etcd refuses to store more than
@@ -204,6 +208,11 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
             e.install_hint.clone(),
         )
     });
+    let interactive_plugin = config
+        .auth_info
+        .exec
+        .as_ref()
+        .is_some_and(|e| e.interactive_mode != Some(kube::config::ExecInteractiveMode::Never));
     let mut config = config;
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
@@ -246,6 +255,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
         timeout,
         plugin,
         max_answer: max_answer(args.chunk_size),
+        interactive_plugin,
     })
 }
 

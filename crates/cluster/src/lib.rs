@@ -141,9 +141,11 @@ pub fn run_with_progress(
         let cluster = client::connect(args).await?;
         // Drawn only once connected: kube runs an interactive credential
         // plugin while it connects, on the terminal's stdin and stderr, and
-        // a bar cleared and redrawn every 200 ms erased its prompt.
+        // a bar cleared and redrawn every 200 ms erased its prompt. Such a
+        // plugin may prompt again to renew its token: then the bar is
+        // redrawn only as the listing moves on.
         if let Some(target) = progress {
-            bar = Progress::to(target);
+            bar = Progress::to(target, !cluster.interactive_plugin);
         }
         collect::collect(&cluster, args, judge, &bar).await
     });

