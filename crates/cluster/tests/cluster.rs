@@ -2219,35 +2219,41 @@ impl indicatif::TermLike for WatchedTerminal {
     }
 }
 
-/// kube runs an exec credential plugin while it connects, with the
-/// terminal's stdin and stderr when it is interactive: a plugin that asks
-/// `Password: ` on stderr had its prompt erased by the progress bar, which
-/// was drawn (and cleared and redrawn every 200 ms) from the start. The
-/// bar now starts once the client is connected.
-#[test]
-fn the_progress_bar_leaves_the_terminal_to_a_credential_plugin_while_it_runs() {
+/// What the progress bar did while an interactive credential plugin ran.
+struct WatchedRun {
+    code: i32,
+    err: String,
+    /// Draws of the bar in all.
+    draws: usize,
+    /// Whether any was made while the plugin had the terminal.
+    drawn_while_running: bool,
+    /// The directory given to the script, kept for what it wrote there.
+    dir: tempfile::TempDir,
+}
+
+/// Runs `rootlock cluster` against the recorded server with its bar on a
+/// [`WatchedTerminal`], the user's credentials from an exec plugin
+/// (`interactiveMode: IfAvailable`) whose shell script `script(dir,
+/// running)` writes, given the test's directory and the file that must
+/// exist exactly while the plugin has the terminal.
+fn run_watching_the_bar(
+    script: impl Fn(&std::path::Path, &std::path::Path) -> String,
+) -> WatchedRun {
     use std::sync::atomic::Ordering;
     let server = recorded_server();
     let dir = tempfile::tempdir().expect("tempdir");
     let kc = server.kubeconfig(dir.path(), "replay");
     let text = std::fs::read_to_string(&kc).expect("kubeconfig");
     let running = dir.path().join("running");
-    let script = dir.path().join("ask-password");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\ntouch '{running}'\nsleep 1\nrm '{running}'\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\"}}}}'\n",
-            running = running.display()
-        ),
-    )
-    .expect("script");
+    let plugin = dir.path().join("sso-prompt");
+    std::fs::write(&plugin, script(dir.path(), &running)).expect("script");
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
     let user = format!(
         "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: IfAvailable",
-        script.display()
+        plugin.display()
     );
     std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
     let draws = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -2265,13 +2271,46 @@ fn the_progress_bar_leaves_the_terminal_to_a_credential_plugin_while_it_runs() {
         &mut err,
         Some(indicatif::ProgressDrawTarget::term_like(Box::new(terminal))),
     );
-    let err = String::from_utf8(err).expect("utf-8");
-    assert_eq!(code, 1, "{err}");
-    assert!(!running.exists());
+    assert!(!running.exists(), "the plugin did not end");
+    WatchedRun {
+        code,
+        err: String::from_utf8(err).expect("utf-8"),
+        draws: draws.load(Ordering::SeqCst),
+        drawn_while_running: while_running.load(Ordering::SeqCst),
+        dir,
+    }
+}
+
+/// An ExecCredential with `token`, expiring at `expires` if given, as a
+/// plugin's shell script echoes it.
+fn echo_credential(expires: Option<&str>) -> String {
+    let expiry = expires.map_or(String::new(), |t| {
+        format!(",\"expirationTimestamp\":\"{t}\"")
+    });
+    format!(
+        "echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\"{expiry}}}}}'\n"
+    )
+}
+
+/// kube runs an exec credential plugin while it connects, with the
+/// terminal's stdin and stderr when it is interactive: a plugin that asks
+/// `Password: ` on stderr had its prompt erased by the progress bar, which
+/// was drawn (and cleared and redrawn every 200 ms) from the start. The
+/// bar now starts once the client is connected.
+#[test]
+fn the_progress_bar_leaves_the_terminal_to_a_credential_plugin_while_it_runs() {
+    let run = run_watching_the_bar(|_, running| {
+        format!(
+            "#!/bin/sh\ntouch '{running}'\nsleep 1\nrm '{running}'\n{}",
+            echo_credential(None),
+            running = running.display()
+        )
+    });
+    assert_eq!(run.code, 1, "{}", run.err);
     // The bar was drawn (so the check below could fail)…
-    assert!(draws.load(Ordering::SeqCst) > 0);
+    assert!(run.draws > 0);
     // …but not while the plugin had the terminal.
-    assert!(!while_running.load(Ordering::SeqCst));
+    assert!(!run.drawn_while_running);
 }
 
 /// kube runs the plugin again inside a request when its token expires,
@@ -2282,57 +2321,28 @@ fn the_progress_bar_leaves_the_terminal_to_a_credential_plugin_while_it_runs() {
 /// which it cannot while the plugin has the terminal.
 #[test]
 fn the_progress_bar_leaves_the_terminal_to_a_plugin_renewing_its_token() {
-    use std::sync::atomic::Ordering;
-    let server = recorded_server();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let kc = server.kubeconfig(dir.path(), "replay");
-    let text = std::fs::read_to_string(&kc).expect("kubeconfig");
-    let runs = dir.path().join("runs");
-    let running = dir.path().join("running");
-    let script = dir.path().join("sso-prompt");
     // As in the renewal timeout test: three runs while kube builds the
     // client, each a token that has already expired; the fourth, for the
     // first request, "prompts" for a second and then answers.
-    std::fs::write(
-        &script,
+    let run = run_watching_the_bar(|dir, running| {
+        let file = dir.join("runs");
         format!(
-            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  touch '{running}'\n  sleep 1\n  rm '{running}'\n  echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"}}}}'\n  exit 0\nfi\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}}}'\n",
-            runs = runs.display(),
+            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  touch '{running}'\n  sleep 1\n  rm '{running}'\n  {fresh}  exit 0\nfi\n{expired}",
+            runs = file.display(),
             running = running.display(),
-        ),
-    )
-    .expect("script");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-    let user = format!(
-        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: IfAvailable",
-        script.display()
+            fresh = echo_credential(Some("2099-01-01T00:00:00Z")),
+            expired = echo_credential(Some("2020-01-01T00:00:00Z")),
+        )
+    });
+    assert_eq!(run.code, 1, "{}", run.err);
+    let ran = std::fs::read_to_string(run.dir.path().join("runs")).unwrap_or_default();
+    assert!(
+        ran.lines().count() >= 4,
+        "the token was not renewed: {}",
+        run.err
     );
-    std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
-    let draws = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let while_running = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let terminal = WatchedTerminal {
-        running: running.clone(),
-        draws: draws.clone(),
-        while_running: while_running.clone(),
-    };
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = rootlock_cluster::run_with_progress(
-        &args(&kc, &[]),
-        &mut out,
-        &mut err,
-        Some(indicatif::ProgressDrawTarget::term_like(Box::new(terminal))),
-    );
-    let err = String::from_utf8(err).expect("utf-8");
-    assert_eq!(code, 1, "{err}");
-    let ran = std::fs::read_to_string(&runs).unwrap_or_default();
-    assert!(ran.lines().count() >= 4, "the token was not renewed: {err}");
-    assert!(!running.exists());
-    assert!(draws.load(Ordering::SeqCst) > 0);
-    assert!(!while_running.load(Ordering::SeqCst));
+    assert!(run.draws > 0);
+    assert!(!run.drawn_while_running);
 }
 
 /// The `next:` step is a `kubectl label ns NAME …` to copy and run, and the
