@@ -217,11 +217,17 @@ fn tmp_volume(pod: &Value) -> Option<&Value> {
 /// emptyDir without `sizeLimit` (the webhook always writes one): it is
 /// mounted at /tmp as it is, but what is written there counts against the
 /// pod's memory with no bound of its own, up to the node's allocatable
-/// memory where the pod sets no memory limit.
+/// memory where the pod sets no memory limit. A zero `sizeLimit` is none:
+/// the kubelet's `calculateEmptyDirMemorySize` takes a volume's limit only
+/// above zero.
 fn unbounded_memory(volume: &Value) -> Option<String> {
     let empty_dir = volume.get("emptyDir")?;
     let memory = empty_dir.get("medium").and_then(Value::as_str) == Some("Memory");
-    let limited = empty_dir.get("sizeLimit").is_some_and(|l| !l.is_null());
+    let limited = match empty_dir.get("sizeLimit") {
+        Some(Value::String(limit)) => rootlock_policy::quantity::is_positive(limit),
+        Some(Value::Number(limit)) => limit.as_f64().is_some_and(|l| l > 0.0),
+        _ => false,
+    };
     (memory && !limited).then(|| {
         format!(
             "the pod's volume {TMP_VOLUME:?} is a memory-backed emptyDir without sizeLimit; rootlock mounted it at /tmp as it is, and what is written there counts against the pod's memory with no bound of its own: set its sizeLimit"
@@ -635,6 +641,36 @@ mod tests {
     /// `sizeLimit` is still mounted (it is the pod's choice), with a
     /// warning that /tmp is then bounded only by the pod's memory. Not for
     /// a disk-backed one, and not when nothing is mounted.
+    /// A zero `sizeLimit` (which the API server accepts: it refuses only a
+    /// negative one) bounds nothing: the kubelet's
+    /// `calculateEmptyDirMemorySize` uses a volume's limit only when it is
+    /// above zero, so the tmpfs is sized as without one.
+    #[test]
+    fn a_zero_size_limit_is_no_bound() {
+        for limit in [
+            json!("0"),
+            json!("0Mi"),
+            json!("0.0Gi"),
+            json!(0),
+            json!(null),
+        ] {
+            let pod = json!({"spec": {
+                "containers": [{"name": "a"}],
+                "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": limit}}]
+            }});
+            let m = plan(&pod, "64Mi", None);
+            assert_eq!(m.warnings.len(), 1, "{limit}: {:?}", m.warnings);
+            assert!(m.warnings[0].contains("without sizeLimit"), "{limit}");
+        }
+        for limit in [json!("1Mi"), json!("64Mi")] {
+            let pod = json!({"spec": {
+                "containers": [{"name": "a"}],
+                "volumes": [{"name": "rootlock-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": limit}}]
+            }});
+            assert!(plan(&pod, "64Mi", None).warnings.is_empty(), "{limit}");
+        }
+    }
+
     #[test]
     fn an_unbounded_memory_volume_of_the_same_name_is_mounted_with_a_warning() {
         let with = |volume: Value| {
