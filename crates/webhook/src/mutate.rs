@@ -202,7 +202,7 @@ fn left_alone_for_windows(pod: &Value) -> Option<Vec<String>> {
     if pod.pointer("/spec/os/name").and_then(Value::as_str) == Some("windows") {
         return Some(Vec::new());
     }
-    windows_nodes::bound_by_scheduling(pod).map(|b| vec![windows_nodes::warning(b)])
+    windows_nodes::bound_by_scheduling(pod).map(windows_nodes::warnings)
 }
 
 /// The pod's volume of the webhook's name, if any.

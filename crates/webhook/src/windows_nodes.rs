@@ -20,9 +20,18 @@ pub fn bound_by_scheduling(pod: &Value) -> Option<WindowsBinding> {
     windows_nodes::binding(selector, terms)
 }
 
-/// The warning for a pod left alone for `binding`.
-pub fn warning(binding: WindowsBinding) -> String {
-    format!("{}; rootlock did not mutate it", binding.warning())
+/// The warnings for a pod left alone for `binding`: the advice in the
+/// words `/validate` (and `scan`) give it, so that the API server, which
+/// drops a warning whose text it already has, shows it once when both
+/// endpoints review the pod; then the note that it was not mutated.
+pub fn warnings(binding: WindowsBinding) -> Vec<String> {
+    vec![
+        binding.warning(),
+        format!(
+            "rootlock did not mutate the pod: it is bound for Windows nodes by {}",
+            binding.describe()
+        ),
+    ]
 }
 
 fn requires_windows(term: &Value) -> bool {

@@ -1022,3 +1022,49 @@ async fn a_pod_bound_for_windows_nodes_by_scheduling_is_warned_about() {
     assert_eq!(r["allowed"], true, "{r}");
     assert!(r.get("warnings").is_none(), "{r}");
 }
+
+/// A pod bound for Windows nodes by scheduling alone, reviewed by both
+/// endpoints of one webhook, as the API server does (`/mutate` first, then
+/// `/validate`): the API server's warning recorder
+/// (`k8s.io/apiserver/pkg/endpoints/filters/warning.go`) drops a warning
+/// whose text it already has, so the advice is given once only if both
+/// endpoints write it in the same words. Two of them (the same advice, one
+/// with a note on mutation) were shown one above the other.
+#[tokio::test]
+async fn the_windows_advice_of_mutate_and_validate_is_given_once() {
+    let h = start(config("mutate:\n  enabled: true\n")).await;
+    let affinity = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "kubernetes.io/os", "operator": "In", "values": ["windows"]}
+        ]}]
+    }}});
+    for (field, value) in [
+        ("nodeSelector", json!({"kubernetes.io/os": "windows"})),
+        ("affinity", affinity),
+    ] {
+        let bound = variant("05-pod-create", "win-both", |r| {
+            harden(r);
+            r["object"]["spec"][field] = value.clone();
+        });
+        let mut shown: Vec<String> = Vec::new();
+        for path in ["/mutate", "/validate"] {
+            let r = h.review(path, &bound).await;
+            for w in r["warnings"].as_array().cloned().unwrap_or_default() {
+                let w = w.as_str().unwrap_or_default().to_string();
+                if !shown.contains(&w) {
+                    shown.push(w);
+                }
+            }
+        }
+        let advice: Vec<&String> = shown
+            .iter()
+            .filter(|w| w.contains("set spec.os.name: windows"))
+            .collect();
+        assert_eq!(advice.len(), 1, "{field}: {shown:#?}");
+        // The mutation's own note stays.
+        assert!(
+            shown.iter().any(|w| w.contains("did not mutate")),
+            "{field}: {shown:#?}"
+        );
+    }
+}

@@ -276,8 +276,14 @@ async fn a_pod_bound_for_windows_nodes_by_scheduling_is_not_patched() {
         spec["containers"] = json!([unset("a")]);
         let m = mutate(&h, &pod(uid, spec)).await;
         assert!(m.patch.is_empty(), "{uid}: {:?}", m.patch);
-        assert_eq!(m.warnings.len(), 1, "{uid}: {:?}", m.warnings);
+        // The advice, in `/validate`'s words, and the note on mutation.
+        assert_eq!(m.warnings.len(), 2, "{uid}: {:?}", m.warnings);
         assert!(m.warnings[0].contains(how), "{uid}: {}", m.warnings[0]);
+        assert!(
+            m.warnings[1].contains("did not mutate"),
+            "{uid}: {}",
+            m.warnings[1]
+        );
         assert!(
             m.warnings[0].contains("spec.os.name: windows"),
             "{uid}: {}",
