@@ -52,12 +52,13 @@ impl WindowsBinding {
     }
 
     /// The warning for a pod bound this way that does not say
-    /// `spec.os.name: windows`.
+    /// `spec.os.name: windows`; at most 256 characters, which the API
+    /// server may cut an admission warning to.
     pub fn warning(self) -> String {
         format!(
-            "the pod is bound for Windows nodes by {} but does not set spec.os.name: windows; \
+            "the pod is bound for Windows nodes by {} without spec.os.name: windows; \
              the Windows kubelet drops readOnlyRootFilesystem, so its root stays writable there \
-             (set spec.os.name: windows, which Pod Security Admission reads too)",
+             (set spec.os.name: windows; PSA reads it too)",
             self.describe()
         )
     }
@@ -139,5 +140,20 @@ mod tests {
             "In",
             [Some("windows"), None]
         )]));
+    }
+
+    /// The API server truncates a warning past 256 characters once a
+    /// response's warnings pass 4,096 (`truncateItemRunes` and
+    /// `truncateAtTotalRunes` in k8s.io/apiserver's
+    /// `endpoints/filters/warning.go`; AdmissionResponse's `warnings`: "Warnings over 256
+    /// characters and large numbers of warnings may be truncated"): the
+    /// advice's end, what to set, must not be what is cut.
+    #[test]
+    fn the_warning_fits_the_api_servers_limit_for_one_warning() {
+        for binding in [WindowsBinding::NodeSelector, WindowsBinding::NodeAffinity] {
+            let w = binding.warning();
+            assert!(w.chars().count() <= 256, "{} chars: {w}", w.chars().count());
+            assert!(w.contains("set spec.os.name: windows"), "{w}");
+        }
     }
 }
