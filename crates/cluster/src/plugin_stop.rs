@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, kill_process};
+use std::os::fd::OwnedFd;
+
+use rustix::process::{Pid, PidfdFlags, Signal, kill_process, pidfd_open, pidfd_send_signal};
 
 /// How long the plugin's processes have to end after SIGTERM (a login
 /// helper may remove its lock files) before they are killed.
@@ -31,22 +33,84 @@ pub fn stop_plugin(command: &str) -> usize {
         .filter(|(_, p)| p.parent == me && names_command(&p.args, command))
         .map(|(pid, _)| *pid);
     let tree = with_descendants(&table, roots);
-    for pid in &tree {
-        signal(*pid, Signal::TERM);
+    stop(&table, &tree)
+}
+
+/// SIGTERM to each of `tree` still the process `table` read, then SIGKILL
+/// to those still running after [`GRACE`]. A process of the tree may end
+/// and its pid go to another process meanwhile (its parent reaps it;
+/// the pid is reused): each is held by a pidfd opened while its start
+/// time is still the one read, and signalled through it, so an unrelated
+/// process that took the pid is never signalled. Without pidfds (Linux
+/// before 5.3) the start time is checked before each signal.
+fn stop(table: &HashMap<i32, Process>, tree: &[i32]) -> usize {
+    let held: Vec<Held> = tree
+        .iter()
+        .filter_map(|pid| Held::of(*pid, table.get(pid)?.start))
+        .collect();
+    for p in &held {
+        p.signal(Signal::TERM);
     }
     let deadline = Instant::now() + GRACE;
-    while tree.iter().any(|pid| running(*pid)) && Instant::now() < deadline {
+    while held.iter().any(Held::running) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    for pid in tree.iter().filter(|pid| running(**pid)) {
-        signal(*pid, Signal::KILL);
+    for p in held.iter().filter(|p| p.running()) {
+        p.signal(Signal::KILL);
     }
-    tree.len()
+    held.len()
+}
+
+/// One process of the tree: its pid, the start time `/proc` gave it, and
+/// a pidfd on it where the kernel has them.
+struct Held {
+    pid: i32,
+    start: u64,
+    pidfd: Option<OwnedFd>,
+}
+
+impl Held {
+    /// `pid`, when it is still the process that started at `start`.
+    fn of(pid: i32, start: u64) -> Option<Held> {
+        let raw = Pid::from_raw(pid)?;
+        let pidfd = pidfd_open(raw, PidfdFlags::empty()).ok();
+        // Read after the pidfd is open: the same start time then means the
+        // pidfd is on the process read, not on one that took its pid.
+        let held = Held { pid, start, pidfd };
+        held.is_same().then_some(held)
+    }
+
+    fn is_same(&self) -> bool {
+        stat(self.pid).is_some_and(|s| s.start == self.start)
+    }
+
+    /// Not ended: a zombie (ended, not yet waited for by kube's thread)
+    /// counts as ended, and so does a pid now another process's.
+    fn running(&self) -> bool {
+        stat(self.pid).is_some_and(|s| s.start == self.start && s.state != 'Z' && s.state != 'X')
+    }
+
+    fn signal(&self, signal: Signal) {
+        // Already gone is the outcome wanted.
+        match &self.pidfd {
+            Some(fd) => {
+                let _ = pidfd_send_signal(fd, signal);
+            }
+            None => {
+                if let Some(pid) = Pid::from_raw(self.pid).filter(|_| self.is_same()) {
+                    let _ = kill_process(pid, signal);
+                }
+            }
+        }
+    }
 }
 
 /// What `/proc` says of one process.
 struct Process {
     parent: i32,
+    /// When it started (clock ticks after boot): with the pid, which
+    /// process it is.
+    start: u64,
     args: Vec<String>,
 }
 
@@ -58,28 +122,48 @@ fn processes() -> HashMap<i32, Process> {
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(|pid| {
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let (parent, _) = parent_and_state(&stat)?;
+            let Stat { parent, start, .. } = stat(pid)?;
             let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
             let args = cmdline
                 .split(|b| *b == 0)
                 .filter(|a| !a.is_empty())
                 .map(|a| String::from_utf8_lossy(a).into_owned())
                 .collect();
-            Some((pid, Process { parent, args }))
+            Some((
+                pid,
+                Process {
+                    parent,
+                    start,
+                    args,
+                },
+            ))
         })
         .collect()
 }
 
-/// The parent pid and state letter of a `/proc/PID/stat` line. The command
-/// name in parentheses may itself hold spaces and `)`, so the fields are
-/// read after its last `)`.
-fn parent_and_state(stat: &str) -> Option<(i32, char)> {
+/// What one `/proc/PID/stat` line says of a process.
+#[derive(Debug, PartialEq, Eq)]
+struct Stat {
+    state: char,
+    parent: i32,
+    start: u64,
+}
+
+fn stat(pid: i32) -> Option<Stat> {
+    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The state letter (field 3), parent pid (4) and start time (22) of a
+/// `/proc/PID/stat` line. The command name in parentheses may itself hold
+/// spaces and `)`, so the fields are read after its last `)`.
+fn parse_stat(stat: &str) -> Option<Stat> {
     let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let parent = fields.next()?.parse().ok()?;
-    Some((parent, state))
+    let fields: Vec<&str> = rest.split_whitespace().take(20).collect();
+    Some(Stat {
+        state: fields.first()?.chars().next()?,
+        parent: fields.get(1)?.parse().ok()?,
+        start: fields.get(19)?.parse().ok()?,
+    })
 }
 
 /// Whether a command line is the plugin's. kube starts `command` as the
@@ -113,22 +197,6 @@ fn with_descendants(table: &HashMap<i32, Process>, roots: impl Iterator<Item = i
         next += 1;
     }
     tree
-}
-
-/// A process that has not ended: a zombie (ended, not yet waited for by
-/// kube's thread) counts as ended.
-fn running(pid: i32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| parent_and_state(&stat))
-        .is_some_and(|(_, state)| state != 'Z' && state != 'X')
-}
-
-fn signal(pid: i32, signal: Signal) {
-    if let Some(pid) = Pid::from_raw(pid) {
-        // Already gone is the outcome wanted.
-        let _ = kill_process(pid, signal);
-    }
 }
 
 #[cfg(test)]
@@ -170,12 +238,52 @@ mod tests {
 
     #[test]
     fn the_stat_line_is_read_after_the_last_parenthesis_of_the_name() {
+        let line =
+            "4242 (a) b (c) S 17 4242 4242 0 -1 4194304 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 10";
         assert_eq!(
-            parent_and_state("4242 (a) b (c) S 17 4242 4242 0 -1"),
-            Some((17, 'S'))
+            parse_stat(line),
+            Some(Stat {
+                state: 'S',
+                parent: 17,
+                start: 98765
+            })
         );
-        assert_eq!(parent_and_state("7 (sh) Z 1 7"), Some((1, 'Z')));
-        assert_eq!(parent_and_state("garbage"), None);
+        assert_eq!(parse_stat("7 (sh) Z 1 7"), None);
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    /// A pid of the tree that is now another process's (the one read
+    /// ended, was reaped, and its pid was given again) is not signalled:
+    /// here a live child stands for that other process, and the table
+    /// read before says the pid's process started at another time.
+    #[test]
+    fn a_pid_taken_by_another_process_is_not_signalled() {
+        let Ok(mut child) = std::process::Command::new("sleep").arg("30").spawn() else {
+            eprintln!("skipped: no sleep to run");
+            return;
+        };
+        let pid = child.id() as i32;
+        let Some(now) = stat(pid) else {
+            let _ = child.kill();
+            eprintln!("skipped: no /proc");
+            return;
+        };
+        let read_before = |start| {
+            HashMap::from([(
+                pid,
+                Process {
+                    parent: 1,
+                    start,
+                    args: Vec::new(),
+                },
+            )])
+        };
+        assert_eq!(stop(&read_before(now.start + 1), &[pid]), 0);
+        assert!(matches!(child.try_wait(), Ok(None)), "signalled");
+        // The process read is stopped.
+        assert_eq!(stop(&read_before(now.start), &[pid]), 1);
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "{status:?}");
     }
 
     #[test]
@@ -187,6 +295,7 @@ mod tests {
                     pid,
                     Process {
                         parent,
+                        start: 0,
                         args: Vec::new(),
                     },
                 )
