@@ -26,8 +26,8 @@ const GRACE: Duration = Duration::from_millis(500);
 /// found (the plugin already ended, or `/proc` is not readable) is not an
 /// error: this only tidies up before rootlock reports the timeout.
 pub fn stop_plugin(command: &str) -> usize {
-    let table = processes();
     let me = rustix::process::getpid().as_raw_nonzero().get();
+    let table = processes(me, command_line);
     let roots = table
         .iter()
         .filter(|(_, p)| p.parent == me && names_command(&p.args, command))
@@ -114,7 +114,12 @@ struct Process {
     args: Vec<String>,
 }
 
-fn processes() -> HashMap<i32, Process> {
+/// Every process `/proc` shows, with the command line (`args_of`) of
+/// those whose parent is `me` alone: the plugin is one of them, and reading
+/// a command line waits for the process's memory map lock, which a process
+/// stuck in the kernel (a hung NFS or FUSE read) can hold for good, so
+/// reading everyone's could hang rootlock as it reports the timeout.
+fn processes(me: i32, args_of: impl Fn(i32) -> Vec<String>) -> HashMap<i32, Process> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return HashMap::new();
     };
@@ -123,12 +128,11 @@ fn processes() -> HashMap<i32, Process> {
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(|pid| {
             let Stat { parent, start, .. } = stat(pid)?;
-            let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            let args = cmdline
-                .split(|b| *b == 0)
-                .filter(|a| !a.is_empty())
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
+            let args = if parent == me {
+                args_of(pid)
+            } else {
+                Vec::new()
+            };
             Some((
                 pid,
                 Process {
@@ -139,6 +143,19 @@ fn processes() -> HashMap<i32, Process> {
             ))
         })
         .collect()
+}
+
+/// The arguments of `/proc/PID/cmdline`; none when it cannot be read.
+fn command_line(pid: i32) -> Vec<String> {
+    fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|cmdline| {
+            cmdline
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// What one `/proc/PID/stat` line says of a process.
@@ -304,5 +321,32 @@ mod tests {
         let mut tree = with_descendants(&table, [10].into_iter());
         tree.sort();
         assert_eq!(tree, vec![10, 11, 12, 14]);
+    }
+
+    /// Only this process's children have their command lines read: no
+    /// other process's can hold up the reading (see [`processes`]).
+    #[test]
+    fn only_the_children_command_lines_are_read() {
+        let Ok(mut child) = std::process::Command::new("sleep").arg("30").spawn() else {
+            eprintln!("skipped: no sleep to run");
+            return;
+        };
+        let me = rustix::process::getpid().as_raw_nonzero().get();
+        let read = std::cell::RefCell::new(Vec::new());
+        let table = processes(me, |pid| {
+            read.borrow_mut().push(pid);
+            Vec::new()
+        });
+        let _ = child.kill();
+        let _ = child.wait();
+        if table.is_empty() {
+            eprintln!("skipped: no /proc");
+            return;
+        }
+        let read = read.into_inner();
+        assert!(read.contains(&(child.id() as i32)), "{read:?}");
+        for pid in read {
+            assert_eq!(table[&pid].parent, me, "{pid}");
+        }
     }
 }
