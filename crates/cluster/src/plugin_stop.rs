@@ -7,7 +7,10 @@
 //! its local callback port (the next run then failed to bind it), and a
 //! script's own children held kube's pipes open. kube gives no handle on
 //! the child, so it is found in `/proc`: a child of this process whose
-//! command line names the plugin, and everything below it.
+//! command line names the plugin, and everything below it. Not found: a
+//! plugin that has `exec`ed another program (`command: env`, a script
+//! ending in `exec helper`), whose command line no longer names it, and a
+//! process it detached (forked twice, its parent gone: init adopts it).
 
 use std::collections::HashMap;
 use std::fs;
