@@ -338,8 +338,13 @@ pub struct Scan {
     pub first_joined_cut: Option<usize>,
     /// Messages of partial records, until their last record.
     joiner: join::Joiner,
-    /// The hit whose stack trace, below it, is still being read.
-    open_trace: Option<OpenTrace>,
+    /// The hits whose stack traces, below them, are still being read: one
+    /// a stream at most (see [`OpenTrace::stream`]), at most
+    /// [`MAX_OPEN_TRACES`].
+    open_traces: Vec<OpenTrace>,
+    /// The stream of the line being read: its `kubectl logs --prefix`
+    /// source (`[pod/NAME/CONTAINER] `), hashed; `None` without one.
+    stream: Option<u64>,
     /// The container whose last traceback line was a frame doing an
     /// operation, and the operation (see [`python::frame_op`]).
     python_op: Option<(Option<String>, Op)>,
@@ -368,6 +373,11 @@ struct OpenTrace {
     /// Its index in [`Scan::hits`].
     hit: usize,
     container: Option<String>,
+    /// The pod and container that logged it ([`Scan::stream`]): two
+    /// replicas' containers have one name, and read together (`kubectl
+    /// logs -l app=x --prefix -f`) their traces interleave, so a trace
+    /// is read on beside another's, each in its own lines.
+    stream: Option<u64>,
     /// Its runtime's reader of one line of the trace.
     read: FrameReader,
     /// Frames read so far.
@@ -381,6 +391,11 @@ struct OpenTrace {
 /// is none of its frames.
 type FrameReader = fn(&str) -> Option<Frame>;
 
+/// Most stack traces read at once: a trace ends within a few lines of its
+/// own stream, so more are only streams that stopped mid-trace; past this
+/// the oldest is dropped.
+const MAX_OPEN_TRACES: usize = 64;
+
 /// `UnixFileSystemProvider.createDirectory` is the fourth frame (below
 /// three of `UnixException`'s); a few more are read, no further.
 const MAX_JAVA_FRAMES: usize = 6;
@@ -388,7 +403,14 @@ const MAX_JAVA_FRAMES: usize = 6;
 impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
-        let (container, line) = prefix::split(line);
+        let (container, rest) = prefix::split(line);
+        self.stream = container.map(|_| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            line[..line.len() - rest.len()].hash(&mut h);
+            h.finish()
+        });
+        let line = rest;
         if self.skips(line) {
             return;
         }
@@ -410,7 +432,7 @@ impl Scan {
     /// above unzip's error. Those are read, and every record while one
     /// waits for its error, which a line between them cancels.
     fn skips(&self, line: &str) -> bool {
-        self.open_trace.is_none()
+        self.open_traces.is_empty()
             && self.python_op.is_none()
             && self.unzip_lead.is_none()
             && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
@@ -578,9 +600,16 @@ impl Scan {
         if let Some((read, max_frames)) = trace
             && self.hits.len() > kept
         {
-            self.open_trace = Some(OpenTrace {
+            let stream = self.stream;
+            self.open_traces
+                .retain(|o| !(o.container.as_deref() == container && o.stream == stream));
+            if self.open_traces.len() == MAX_OPEN_TRACES {
+                self.open_traces.remove(0);
+            }
+            self.open_traces.push(OpenTrace {
                 hit: kept,
                 container: container.map(String::from),
+                stream,
                 read,
                 frames: 0,
                 max_frames,
@@ -644,26 +673,31 @@ impl Scan {
             .map(|&(_, op)| op)
     }
 
-    /// Reads `line` as a frame of the stack trace of the open hit, if any:
-    /// the first frame that says an operation makes the hit that (a
+    /// Reads `line` as a frame of the stack trace open in its stream, if
+    /// any: the first frame that says an operation makes the hit that (a
     /// `createDirectory` frame a mkdir). The trace ends there, at a line
-    /// of the same container that is no frame, or past its runtime's
-    /// number of frames.
+    /// of the same stream that is no frame, or past its runtime's number
+    /// of frames.
     fn trace_frame(&mut self, container: Option<&str>, line: &str) {
-        let Some(open) = &mut self.open_trace else {
+        let stream = self.stream;
+        let Some(i) = self
+            .open_traces
+            .iter()
+            .position(|o| o.container.as_deref() == container && o.stream == stream)
+        else {
             return;
         };
-        if open.container.as_deref() != container {
-            return;
-        }
+        let open = &mut self.open_traces[i];
         match (open.read)(line) {
             Some(Frame::Op(op)) => {
                 let hit = open.hit;
-                self.open_trace = None;
+                self.open_traces.remove(i);
                 self.set_op(hit, op);
             }
             Some(Frame::Other) if open.frames + 1 < open.max_frames => open.frames += 1,
-            _ => self.open_trace = None,
+            _ => {
+                self.open_traces.remove(i);
+            }
         }
     }
 
@@ -684,6 +718,12 @@ impl Scan {
             self.kept_bytes -= key_size(&is);
             self.hits.remove(i);
             self.repeated += 1;
+            // The hits after it moved down one.
+            for o in &mut self.open_traces {
+                if o.hit > i {
+                    o.hit -= 1;
+                }
+            }
         } else {
             self.seen.insert(is);
         }

@@ -3220,3 +3220,39 @@ fn rubys_backtrace_frame_below_apply2files_says_chmod_or_unlink() {
         assert_eq!(ops(&log), [Op::Remove], "{log}");
     }
 }
+
+/// Two replicas failing at the same moment, read together with `kubectl
+/// logs -l app=x --prefix -f` (or stern): their lines interleave, so one's
+/// stack trace is still being read when the other's error comes, and
+/// their containers have one name. Each pod's trace is read in its own
+/// lines: the second error had closed the first's trace, so
+/// `Directory.CreateDirectory` was read as a file's write (which plans
+/// the parent, `/srv`), and the first Ruby `apply2files` as a removal.
+#[test]
+fn the_stack_traces_of_interleaved_pods_are_each_read() {
+    let text = "\
+[pod/web-1/app] Unhandled exception. System.IO.IOException: Read-only file system : '/srv/keys'
+[pod/web-2/app] Unhandled exception. System.IO.IOException: Read-only file system : '/srv/run/app.pid'
+[pod/web-1/app]    at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+[pod/web-2/app]    at System.IO.FileSystem.DeleteFile(String fullPath)
+[pod/web-1/app] Errno::EROFS: Read-only file system @ apply2files - /srv/tmp/cache
+[pod/web-2/app] Errno::EROFS: Read-only file system @ apply2files - /srv/tmp/restart.txt
+[pod/web-1/app] /app/bin/setup:12:in `chmod'
+[pod/web-2/app] /app/bin/setup:14:in `utime'
+";
+    let s = scan(text);
+    let got: Vec<(usize, &str, Op)> = s
+        .hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str(), h.op))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "/srv/keys", Op::Mkdir),
+            (2, "/srv/run/app.pid", Op::Remove),
+            (5, "/srv/tmp/cache", Op::Attr),
+            (6, "/srv/tmp/restart.txt", Op::Attr),
+        ]
+    );
+}
