@@ -3,12 +3,14 @@
 //! and why.
 
 use crate::args::ClusterArgs;
+use crate::terminal::Saved;
 use http_body_util::BodyExt;
 use kube::Client;
 use kube::client::Body;
 use rootlock_policy::format::shortened;
 use serde::Deserialize;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A request that failed, with what is needed to say so precisely.
@@ -172,6 +174,9 @@ pub struct Cluster {
     /// `interactiveMode` but `Never`, as kube decides), so it may prompt,
     /// again whenever its token is renewed.
     pub interactive_plugin: bool,
+    /// Then, the terminal's settings from before it ran, put back if it
+    /// is stopped ([`crate::terminal`]).
+    terminal: Option<Arc<Saved>>,
 }
 
 /// What one object can take in an answer: etcd refuses to store more than
@@ -213,6 +218,10 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
         .exec
         .as_ref()
         .is_some_and(|e| e.interactive_mode != Some(kube::config::ExecInteractiveMode::Never));
+    let terminal = interactive_plugin
+        .then(Saved::of_controlling_terminal)
+        .flatten()
+        .map(Arc::new);
     let mut config = config;
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
@@ -232,7 +241,7 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
     .await;
     let client = match built {
         Err(_) => {
-            stop(plugin.as_ref()).await;
+            stop(plugin.as_ref(), terminal.as_ref()).await;
             return Err(too_slow(&url, plugin.as_ref(), timeout));
         }
         Ok(Err(join)) => {
@@ -256,16 +265,25 @@ pub async fn connect(args: &ClusterArgs) -> Result<Cluster, ClusterError> {
         plugin,
         max_answer: max_answer(args.chunk_size),
         interactive_plugin,
+        terminal,
     })
 }
 
 /// Stops the exec plugin if it is still running (off the async workers:
-/// it waits a moment for the plugin to end).
-async fn stop(plugin: Option<&(String, Option<String>)>) {
+/// it waits a moment for the plugin to end), and puts back the terminal's
+/// settings it may have changed, if it was stopped.
+async fn stop(plugin: Option<&(String, Option<String>)>, terminal: Option<&Arc<Saved>>) {
     if let Some((command, _)) = plugin {
         let command = command.clone();
-        let _ =
-            tokio::task::spawn_blocking(move || crate::plugin_stop::stop_plugin(&command)).await;
+        let terminal = terminal.cloned();
+        let _ = tokio::task::spawn_blocking(move || {
+            if crate::plugin_stop::stop_plugin(&command) > 0
+                && let Some(terminal) = terminal
+            {
+                terminal.restore();
+            }
+        })
+        .await;
     }
 }
 
@@ -309,7 +327,7 @@ impl Cluster {
             let answer = tokio::time::timeout(self.timeout, self.fetch(request)).await;
             if answer.is_err() {
                 // kube may be running the plugin again to renew the token.
-                stop(self.plugin.as_ref()).await;
+                stop(self.plugin.as_ref(), self.terminal.as_ref()).await;
             }
             return match answer {
                 Err(_) => Err(ClusterError::Timeout {

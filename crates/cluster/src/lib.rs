@@ -21,6 +21,7 @@ mod progress;
 pub mod recommend;
 pub mod render;
 pub mod report;
+mod terminal;
 pub mod webhook_policy;
 pub mod what_if;
 
