@@ -779,8 +779,9 @@ fn trace_below(hit: &Hit, line: &str) -> Option<(FrameReader, usize)> {
             Some((java::frame, MAX_JAVA_FRAMES))
         }
         "dotnet" if hit.op == Op::File => Some((dotnet::frame, dotnet::MAX_FRAMES)),
-        // The function's own frame is the first: the next line, or none.
-        "ruby" if ruby::awaits_frame(line) => Some((ruby::frame, 1)),
+        // The function's own frame is the first: the next line, or the
+        // one after Rails' line of spaces (see `ruby::frame`).
+        "ruby" if ruby::awaits_frame(line) => Some((ruby::frame, 2)),
         _ => None,
     }
 }

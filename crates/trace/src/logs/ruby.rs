@@ -15,7 +15,8 @@
 //! Read-only file system @ apply2files - /srv/x (Errno::EROFS)`), the
 //! others below it after `\tfrom `; a logger that writes the message and
 //! then `backtrace` a line each (Rails, rake) puts it on the next line
-//! (`/app/x.rb:3:in `chmod'`, see [`frame`]). Without either, the error
+//! (`/app/x.rb:3:in `chmod'`, see [`frame`]; Rails after a line of
+//! spaces). Without either, the error
 //! is read as a removal, as it was before either was read: a removal's
 //! volume (the entry's directory, seeded) also holds a chmod of a file.
 
@@ -66,11 +67,19 @@ pub fn awaits_frame(line: &str) -> bool {
     })
 }
 
-/// What a line of a backtrace (`/app/x.rb:3:in `chmod'`, `\tfrom
-/// /app/x.rb:3:in 'File.chmod'`) says of the `apply2files` error above
-/// it: `None` when it is no such line, or when the label's quote does not
-/// end it (an error's own line, its message after the location).
+/// What a line below an `apply2files` error says of it: the backtrace's
+/// first line (`/app/x.rb:3:in `chmod'`, `\tfrom /app/x.rb:3:in
+/// 'File.chmod'`) the method that failed; `None` when it is no such line,
+/// names another method (the first location is the failing one's own),
+/// or when the label's quote does not end it (an error's own line, its
+/// message after the location). Rails' `DebugExceptions#log_error` writes
+/// a line of spaces between the message and the backtrace (after
+/// `TaggedLogging`'s tags, `[5f0e2a]   `): that one is read past
+/// ([`Frame::Other`]).
 pub fn frame(line: &str) -> Option<Frame> {
+    if is_spacer(line) {
+        return Some(Frame::Other);
+    }
     let t = line.trim();
     let t = t.strip_prefix("from ").unwrap_or(t);
     let (place, label) = t.split_once(":in ")?;
@@ -82,7 +91,19 @@ pub fn frame(line: &str) -> Option<Frame> {
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(method_op(label).map_or(Frame::Other, Frame::Op))
+    method_op(label).map(Frame::Op)
+}
+
+/// Spaces alone, after any `[tag] `s: `"  "`, `"[5f0e2a]   "`.
+fn is_spacer(line: &str) -> bool {
+    let mut t = line.trim();
+    while let Some(tagged) = t.strip_prefix('[') {
+        let Some((_, after)) = tagged.split_once(']') else {
+            return false;
+        };
+        t = after.trim_start();
+    }
+    t.is_empty()
 }
 
 /// The label of the location that ends `before` (what precedes the
@@ -117,7 +138,10 @@ mod tests {
                 "\tfrom /app/x.rb:3:in 'File.unlink'",
                 Some(Frame::Op(Op::Remove)),
             ),
-            ("/app/x.rb:3:in `block in <main>'", Some(Frame::Other)),
+            ("/app/x.rb:3:in `block in <main>'", None),
+            ("  ", Some(Frame::Other)),
+            ("[5f0e2a]   ", Some(Frame::Other)),
+            ("[5f0e2a] x", None),
             (
                 "/app/x.rb:3:in `chmod': Read-only file system @ apply2files - /x (Errno::EROFS)",
                 None,

@@ -3256,3 +3256,46 @@ fn the_stack_traces_of_interleaved_pods_are_each_read() {
         ]
     );
 }
+
+/// Rails' `ActionDispatch::DebugExceptions#log_error`
+/// (actionpack/lib/action_dispatch/middleware/debug_exceptions.rb) logs
+/// an exception as `"  "`, `"#{class} (#{message}):"`, `"  "` and the
+/// backtrace, joined with newlines, and with `TaggedLogging` (production's
+/// `log_tags = [:request_id]`) the tags before each line: the line of
+/// spaces between the message and the backtrace had ended the reading, so
+/// the backtrace's `chmod` was never read and the error was a removal.
+#[test]
+fn rails_spaces_between_the_message_and_the_backtrace_are_read_past() {
+    let text = "\
+F, [2024-05-14T09:21:07.123456 #1] FATAL -- :   
+Errno::EROFS (Read-only file system @ apply2files - /app/tmp/cache/assets):
+  
+app/models/report.rb:12:in `chmod'
+app/controllers/reports_controller.rb:5:in `create'
+F, [2024-05-14T09:21:08.123456 #1] FATAL -- : [5f0e2a] 
+[5f0e2a] Errno::EROFS (Read-only file system @ apply2files - /app/tmp/restart.txt):
+[5f0e2a]   
+[5f0e2a] app/models/report.rb:14:in 'File.utime'
+[5f0e2a] app/controllers/reports_controller.rb:5:in 'ReportsController#create'
+Errno::EROFS (Read-only file system @ apply2files - /app/tmp/pids/server.pid):
+  
+app/models/report.rb:16:in `block in cleanup'
+app/models/report.rb:16:in `chmod'
+";
+    let s = scan(text);
+    let got: Vec<(&str, Op)> = s
+        .hits
+        .iter()
+        .map(|(_, h)| (h.path.as_str(), h.op))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("/app/tmp/cache/assets", Op::Attr),
+            ("/app/tmp/restart.txt", Op::Attr),
+            // The first location is the function's own: one that says
+            // nothing ends the reading (a removal, as without a trace).
+            ("/app/tmp/pids/server.pid", Op::Remove),
+        ]
+    );
+}
