@@ -637,10 +637,6 @@ mod tests {
         assert!(m.warnings.is_empty(), "{:?}", m.warnings);
     }
 
-    /// A `rootlock-tmp` the pod wrote itself as a memory emptyDir without
-    /// `sizeLimit` is still mounted (it is the pod's choice), with a
-    /// warning that /tmp is then bounded only by the pod's memory. Not for
-    /// a disk-backed one, and not when nothing is mounted.
     /// A zero `sizeLimit` (which the API server accepts: it refuses only a
     /// negative one) bounds nothing: the kubelet's
     /// `calculateEmptyDirMemorySize` uses a volume's limit only when it is
@@ -671,6 +667,10 @@ mod tests {
         }
     }
 
+    /// A `rootlock-tmp` the pod wrote itself as a memory emptyDir without
+    /// `sizeLimit` is still mounted (it is the pod's choice), with a
+    /// warning that /tmp is then bounded only by the pod's memory. Not for
+    /// a disk-backed one, and not when nothing is mounted.
     #[test]
     fn an_unbounded_memory_volume_of_the_same_name_is_mounted_with_a_warning() {
         let with = |volume: Value| {
