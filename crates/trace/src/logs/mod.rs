@@ -345,9 +345,11 @@ pub struct Scan {
     /// The stream of the line being read: its `kubectl logs --prefix`
     /// source (`[pod/NAME/CONTAINER] `), hashed; `None` without one.
     stream: Option<u64>,
-    /// The container whose last traceback line was a frame doing an
-    /// operation, and the operation (see [`python::frame_op`]).
-    python_op: Option<(Option<String>, Op)>,
+    /// The container and stream whose last traceback line was a frame
+    /// doing an operation, and the operation (see [`python::frame_op`]).
+    /// One slot: another stream's frame takes it (its error is then read
+    /// without a frame, never with the other's).
+    python_op: Option<(Option<String>, Option<u64>, Op)>,
     /// The first line of unzip's two-line error last read.
     unzip_lead: Option<UnzipLead>,
 }
@@ -359,6 +361,9 @@ struct UnzipLead {
     /// Its line number: the evidence names the line that names the entry.
     line: usize,
     container: Option<String>,
+    /// Its stream ([`Scan::stream`]): another pod's line between the two
+    /// does not drop it.
+    stream: Option<u64>,
     name: String,
     op: Op,
 }
@@ -626,13 +631,14 @@ impl Scan {
             self.unzip_lead = Some(UnzipLead {
                 line: n,
                 container: container.map(String::from),
+                stream: self.stream,
                 name,
                 op,
             });
         } else if self
             .unzip_lead
             .as_ref()
-            .is_some_and(|l| l.container.as_deref() == container)
+            .is_some_and(|l| l.container.as_deref() == container && l.stream == self.stream)
         {
             self.unzip_lead = None;
         }
@@ -641,9 +647,10 @@ impl Scan {
     /// Reads an EROFS `line` of `container` as the second line of one of
     /// unzip's errors: true when it was, and its hit is added.
     fn unzip_error(&mut self, container: Option<&str>, line: &str) -> bool {
+        let stream = self.stream;
         let Some(lead) = self
             .unzip_lead
-            .take_if(|l| l.container.as_deref() == container)
+            .take_if(|l| l.container.as_deref() == container && l.stream == stream)
         else {
             return false;
         };
@@ -659,18 +666,19 @@ impl Scan {
     /// operation of the frame right above an error, if it says one.
     fn python_frame(&mut self, container: Option<&str>, line: &str) {
         match python::frame_op(line) {
-            Some(Some(op)) => self.python_op = Some((container.map(String::from), op)),
+            Some(Some(op)) => self.python_op = Some((container.map(String::from), self.stream, op)),
             Some(None) if self.python_frame_op(container).is_some() => self.python_op = None,
             _ => {}
         }
     }
 
-    /// The operation `container`'s last traceback line did, if any.
+    /// The operation the last traceback line of `container` (in the line's
+    /// stream) did, if any.
     fn python_frame_op(&self, container: Option<&str>) -> Option<Op> {
         self.python_op
             .as_ref()
-            .filter(|(c, _)| c.as_deref() == container)
-            .map(|&(_, op)| op)
+            .filter(|(c, stream, _)| c.as_deref() == container && *stream == self.stream)
+            .map(|&(_, _, op)| op)
     }
 
     /// Reads `line` as a frame of the stack trace open in its stream, if

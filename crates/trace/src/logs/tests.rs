@@ -3299,3 +3299,36 @@ app/models/report.rb:16:in `chmod'
         ]
     );
 }
+
+/// The same for the lines that come *above* what they say: a Python
+/// traceback's frame above its `OSError`, and unzip's line naming the
+/// entry above its `Read-only file system`. One pod's frame made another
+/// pod's error (same container name, read together with `--prefix`) a
+/// mkdir, and one pod's line between unzip's two lines of another
+/// dropped its lead.
+#[test]
+fn lines_above_an_error_are_paired_within_their_own_pod() {
+    let text = "\
+[pod/web-1/app]   File \"/app/main.py\", line 2, in <module>
+[pod/web-1/app]     os.makedirs(\"/srv/cache\", exist_ok=True)
+[pod/web-2/app] OSError: [Errno 30] Read-only file system: '/srv/data.db'
+[pod/web-1/app] OSError: [Errno 30] Read-only file system: '/srv/cache'
+[pod/web-2/app] error:  cannot create /srv/app/b.txt
+[pod/web-1/app] starting worker 3
+[pod/web-2/app]         Read-only file system
+";
+    let s = scan(text);
+    let got: Vec<(usize, &str, Op)> = s
+        .hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str(), h.op))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, "/srv/data.db", Op::File),
+            (4, "/srv/cache", Op::Mkdir),
+            (5, "/srv/app/b.txt", Op::File),
+        ]
+    );
+}
