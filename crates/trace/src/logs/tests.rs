@@ -3241,13 +3241,8 @@ fn the_stack_traces_of_interleaved_pods_are_each_read() {
 [pod/web-2/app] /app/bin/setup:14:in `utime'
 ";
     let s = scan(text);
-    let got: Vec<(usize, &str, Op)> = s
-        .hits
-        .iter()
-        .map(|(n, h)| (*n, h.path.as_str(), h.op))
-        .collect();
     assert_eq!(
-        got,
+        numbered_ops(&s),
         [
             (1, "/srv/keys", Op::Mkdir),
             (2, "/srv/run/app.pid", Op::Remove),
@@ -3318,17 +3313,20 @@ fn lines_above_an_error_are_paired_within_their_own_pod() {
 [pod/web-2/app]         Read-only file system
 ";
     let s = scan(text);
-    let got: Vec<(usize, &str, Op)> = s
-        .hits
-        .iter()
-        .map(|(n, h)| (*n, h.path.as_str(), h.op))
-        .collect();
     assert_eq!(
-        got,
+        numbered_ops(&s),
         [
             (3, "/srv/data.db", Op::File),
             (4, "/srv/cache", Op::Mkdir),
             (5, "/srv/app/b.txt", Op::File),
         ]
     );
+}
+
+/// Each hit's line number, path and operation, in order.
+fn numbered_ops(s: &Scan) -> Vec<(usize, &str, Op)> {
+    s.hits
+        .iter()
+        .map(|(n, h)| (*n, h.path.as_str(), h.op))
+        .collect()
 }
