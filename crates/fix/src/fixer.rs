@@ -240,6 +240,13 @@ fn fix_chunk(
             .get(from..text.line_end_incl(last_line))
             .unwrap_or_default(),
     );
+    // Copies (aliases, merge keys) are of anchored nodes, and an anchor is
+    // written with a `&`: in a chunk without one the search for copies is
+    // skipped (see resolve_ops). A range that cannot be read is searched.
+    let anchored = text
+        .src
+        .get(text.line_start(chunk.first_line)..text.line_end_incl(last_line))
+        .is_none_or(|t| t.contains('&'));
     let editor = Editor {
         text,
         dialect: &dialect,
@@ -295,7 +302,7 @@ fn fix_chunk(
                     kept,
                 });
             }
-            let res = resolve_ops(root, &doc_ops)?;
+            let res = resolve_ops(root, &doc_ops, anchored)?;
             // Only ops that change something go into patches.
             for (wi, first, ops) in pending.drain(..) {
                 let changing: Vec<Op> = ops

@@ -154,6 +154,44 @@ fn an_addition_that_would_show_through_an_alias_or_merge_key_is_refused_at_the_c
     assert!(out.fixed.is_some());
 }
 
+/// The search for copies walks the whole document. Without an anchor it
+/// holds no copy, and fix does not search (its chunk has no `&`); with one
+/// it searches, and refuses the edits above. Here the walk itself: no
+/// node visited when told there is no anchor, every node otherwise.
+#[test]
+fn the_search_for_copies_is_made_only_where_an_anchor_can_be() {
+    use rootlock_fix::edits::Op;
+    use rootlock_fix::resolve::resolve_ops;
+    use rootlock_fix::value::New;
+    use rootlock_manifest::Limits;
+    use rootlock_manifest::tree::parse_documents;
+    use rootlock_policy::FieldPath;
+    let t = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+    let docs = parse_documents(t, 0, &Limits::default(), &|_| true).unwrap();
+    let root = docs[0].root.as_ref().unwrap();
+    let ops = [Op::Set {
+        path: FieldPath::default()
+            .key("spec")
+            .key("containers")
+            .index(0)
+            .key("securityContext")
+            .key("readOnlyRootFilesystem"),
+        value: New::Bool(true),
+        replace: false,
+    }];
+    assert_eq!(resolve_ops(root, &ops, false).unwrap().searched, 0);
+    // Every node: the document, its 4 values, metadata's name, spec's
+    // containers, the container and its 2 values.
+    assert_eq!(resolve_ops(root, &ops, true).unwrap().searched, 10);
+    // Through fix, a document without an anchor is fixed as before.
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(
+        out.errors.is_empty() && out.fixed.is_some(),
+        "{:?}",
+        out.errors
+    );
+}
+
 /// A failed check of the edited text names the file alone: the line in
 /// its message is the edited text's, which is not the file's once lines
 /// were added above it. (Here the check fails because the plan is made
