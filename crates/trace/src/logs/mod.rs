@@ -409,17 +409,15 @@ impl Scan {
     /// Adds one line (1-based number `n`).
     fn line(&mut self, n: usize, line: &str) {
         let (container, rest) = prefix::split(line);
-        self.stream = container.map(|_| {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            line[..line.len() - rest.len()].hash(&mut h);
-            h.finish()
-        });
+        let source = container.map(|_| &line[..line.len() - rest.len()]);
+        self.stream = stream_key(source, None);
         let line = rest;
         if self.skips(line) {
             return;
         }
         if let Some(record) = cri::record(line).or_else(|| json_file::record(line)) {
+            // The messages this record ends are all of its stream.
+            self.stream = stream_key(source, Some(record.stream));
             let ended =
                 self.joiner
                     .push(n, container, record.stream, &record.message, record.partial);
@@ -792,6 +790,24 @@ fn trace_below(hit: &Hit, line: &str) -> Option<(FrameReader, usize)> {
         "ruby" if ruby::awaits_frame(line) => Some((ruby::frame, 2)),
         _ => None,
     }
+}
+
+/// The stream a line is of ([`Scan::stream`]): its `--prefix` source
+/// (pod and container) and, in a runtime's log file, its record's stdout
+/// or stderr. A .NET or Java exception goes to stderr whole, while the
+/// application's stdout lines interleave with it in a CRI or json-file
+/// log: read as one stream, the first stdout line ended the trace.
+/// `None` for a plain line without a prefix.
+fn stream_key(source: Option<&str>, record: Option<join::Stream>) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let Some(source) = source else {
+        // Most records of a runtime's file: no hashing per record.
+        return record.map(|s| s as u64);
+    };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    record.map(|s| s as u8).hash(&mut h);
+    Some(h.finish())
 }
 
 /// What makes `hit` distinct (see [`HitKey`]).

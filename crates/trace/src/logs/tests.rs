@@ -3330,3 +3330,39 @@ fn numbered_ops(s: &Scan) -> Vec<(usize, &str, Op)> {
         .map(|(n, h)| (*n, h.path.as_str(), h.op))
         .collect()
 }
+
+/// A CRI log file (`/var/log/pods/…/0.log`) keeps stdout and stderr apart
+/// by record: .NET writes an unhandled exception to stderr whole while the
+/// application's stdout goes on between its lines. The stdout line ended
+/// the trace, and `CreateDirectory` below it was not read (a file's write,
+/// its parent `/srv` planned). Docker's json-file records alike.
+#[test]
+fn a_stack_trace_is_read_past_the_other_streams_records() {
+    let cri = "\
+2024-05-14T09:21:07.100000000Z stderr F Unhandled exception. System.IO.IOException: Read-only file system : '/srv/keys'
+2024-05-14T09:21:07.200000000Z stdout F info: Microsoft.Hosting.Lifetime[0] Application started.
+2024-05-14T09:21:07.300000000Z stderr F    at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+";
+    let json_file = concat!(
+        r#"{"log":"Unhandled exception. System.IO.IOException: Read-only file system : '/srv/keys'\n","stream":"stderr","time":"2024-05-14T09:21:07.1Z"}"#,
+        "\n",
+        r#"{"log":"info: Application started.\n","stream":"stdout","time":"2024-05-14T09:21:07.2Z"}"#,
+        "\n",
+        r#"{"log":"   at System.IO.FileSystem.CreateDirectory(String fullPath)\n","stream":"stderr","time":"2024-05-14T09:21:07.3Z"}"#,
+        "\n",
+    );
+    for text in [cri, json_file] {
+        assert_eq!(
+            numbered_ops(&scan(text)),
+            [(1, "/srv/keys", Op::Mkdir)],
+            "{text}"
+        );
+    }
+    // Within one stream a line that is no frame still ends it.
+    let ended = "\
+2024-05-14T09:21:07.100000000Z stderr F Unhandled exception. System.IO.IOException: Read-only file system : '/srv/keys'
+2024-05-14T09:21:07.200000000Z stderr F warn: something else
+2024-05-14T09:21:07.300000000Z stderr F    at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+";
+    assert_eq!(numbered_ops(&scan(ended)), [(1, "/srv/keys", Op::File)]);
+}
