@@ -1432,15 +1432,11 @@ fn missing_credential_plugins_and_token_files_are_named() {
     let text = std::fs::read_to_string(&kc).expect("kubeconfig");
     let exec = "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: rootlock-no-such-plugin\n      installHint: install it with `brew install rootlock-no-such-plugin`";
     let token_file = format!("tokenFile: {}", dir.path().join("gone-token").display());
-    let script = dir.path().join("acme-login");
-    std::fs::write(&script, "#!/bin/sh\necho 'session expired' >&2\nexit 3\n").expect("script");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-    let failing = format!(
-        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never",
-        script.display()
+    let (script, failing) = plugin(
+        dir.path(),
+        "acme-login",
+        "#!/bin/sh\necho 'session expired' >&2\nexit 3\n",
+        "Never",
     );
     let failing_text = format!(
         "the credential plugin {:?} (exec in the kubeconfig user) failed (exit status: 3): session expired;",
@@ -1479,6 +1475,51 @@ fn missing_credential_plugins_and_token_files_are_named() {
         assert!(!err.contains("cannot reach"), "{err}");
     }
     assert!(server.paths().is_empty(), "{:?}", server.paths());
+}
+
+/// Writes shell script `script` as the executable `dir/name`; returns its
+/// path and a kubeconfig user (`exec`) that runs it with `interactiveMode:
+/// mode`, to put in place of the recorded `token: replay-token`.
+fn plugin(
+    dir: &std::path::Path,
+    name: &str,
+    script: &str,
+    mode: &str,
+) -> (std::path::PathBuf, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, script).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let user = format!(
+        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: {mode}",
+        path.display()
+    );
+    (path, user)
+}
+
+/// Runs `rootlock cluster --request-timeout 1` with kubeconfig `kc`, whose
+/// plugin writes its pids to `pids` and waits while `hold` exists; returns
+/// its exit status and stderr, once its processes are checked to have
+/// been stopped ([`plugin_processes_left_running`]) and `hold` is removed.
+fn give_up_on_the_plugin(
+    kc: &std::path::Path,
+    pids: &std::path::Path,
+    hold: &std::path::Path,
+) -> (i32, String) {
+    let cluster_args = args(kc, &["--request-timeout", "1"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run_with(&cluster_args, &mut out, &mut err, false);
+        let _ = tx.send((code, String::from_utf8(err).expect("utf-8")));
+    });
+    let answer = rx.recv_timeout(Duration::from_secs(20));
+    let left = plugin_processes_left_running(pids);
+    let _ = std::fs::remove_file(hold);
+    let answer = answer.expect("rootlock cluster gave up on the plugin within 20s");
+    assert_eq!(left, Vec::<String>::new(), "the plugin was left running");
+    answer
 }
 
 /// The processes a test plugin wrote to `pids` (itself and a child of its
@@ -1523,38 +1564,18 @@ fn a_credential_plugin_that_never_answers_times_out_naming_it() {
     let hold = dir.path().join("hold");
     std::fs::write(&hold, "").expect("hold");
     let pids = dir.path().join("pids");
-    let script = dir.path().join("sso-login");
-    std::fs::write(
-        &script,
-        format!(
+    let (script, user) = plugin(
+        dir.path(),
+        "sso-login",
+        &format!(
             "#!/bin/sh\necho $$ >> '{pids}'\nsleep 300 &\necho $! >> '{pids}'\nwhile [ -e '{hold}' ]; do sleep 0.1; done\nexit 1\n",
             pids = pids.display(),
             hold = hold.display()
         ),
-    )
-    .expect("script");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-    let user = format!(
-        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never",
-        script.display()
+        "Never",
     );
     std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
-    let cluster_args = args(&kc, &["--request-timeout", "1"]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let code = run_with(&cluster_args, &mut out, &mut err, false);
-        let _ = tx.send((code, String::from_utf8(err).expect("utf-8")));
-    });
-    let answer = rx.recv_timeout(Duration::from_secs(20));
-    let left = plugin_processes_left_running(&pids);
-    let _ = std::fs::remove_file(&hold);
-    let (code, err) = answer.expect("rootlock cluster gave up on the plugin within 20s");
-    assert_eq!(left, Vec::<String>::new(), "the plugin was left running");
+    let (code, err) = give_up_on_the_plugin(&kc, &pids, &hold);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(&format!(
@@ -1585,43 +1606,24 @@ fn a_credential_plugin_that_hangs_renewing_its_token_is_named_in_the_timeout() {
     let hold = dir.path().join("hold");
     std::fs::write(&hold, "").expect("hold");
     let pids = dir.path().join("pids");
-    let script = dir.path().join("sso-token");
     // kube 5 runs the plugin three times while it builds the client (for a
     // client certificate, twice, and for a token): each time a token that
     // has already expired. The next run, renewing it for the first
     // request, waits as long as `hold` exists.
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  echo $$ >> '{pids}'\n  sleep 300 &\n  echo $! >> '{pids}'\n  while [ -e '{hold}' ]; do sleep 0.1; done\n  exit 1\nfi\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"replay-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}}}'\n",
+    let (script, user) = plugin(
+        dir.path(),
+        "sso-token",
+        &format!(
+            "#!/bin/sh\nn=$(cat '{runs}' 2>/dev/null | wc -l)\necho run >> '{runs}'\nif [ \"$n\" -ge 3 ]; then\n  echo $$ >> '{pids}'\n  sleep 300 &\n  echo $! >> '{pids}'\n  while [ -e '{hold}' ]; do sleep 0.1; done\n  exit 1\nfi\n{expired}",
             runs = runs.display(),
             hold = hold.display(),
             pids = pids.display(),
+            expired = echo_credential(Some("2020-01-01T00:00:00Z")),
         ),
-    )
-    .expect("script");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-    let user = format!(
-        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: Never",
-        script.display()
+        "Never",
     );
     std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
-    let cluster_args = args(&kc, &["--request-timeout", "1"]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let code = run_with(&cluster_args, &mut out, &mut err, false);
-        let _ = tx.send((code, String::from_utf8(err).expect("utf-8")));
-    });
-    let answer = rx.recv_timeout(Duration::from_secs(20));
-    let left = plugin_processes_left_running(&pids);
-    let _ = std::fs::remove_file(&hold);
-    let (code, err) = answer.expect("rootlock cluster gave up within 20s");
-    assert_eq!(left, Vec::<String>::new(), "the plugin was left running");
+    let (code, err) = give_up_on_the_plugin(&kc, &pids, &hold);
     let ran = std::fs::read_to_string(&runs).unwrap_or_default();
     assert_eq!(
         ran.lines().count(),
@@ -2245,15 +2247,11 @@ fn run_watching_the_bar(
     let kc = server.kubeconfig(dir.path(), "replay");
     let text = std::fs::read_to_string(&kc).expect("kubeconfig");
     let running = dir.path().join("running");
-    let plugin = dir.path().join("sso-prompt");
-    std::fs::write(&plugin, script(dir.path(), &running)).expect("script");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-    let user = format!(
-        "exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      interactiveMode: IfAvailable",
-        plugin.display()
+    let (_, user) = plugin(
+        dir.path(),
+        "sso-prompt",
+        &script(dir.path(), &running),
+        "IfAvailable",
     );
     std::fs::write(&kc, text.replace("token: replay-token", &user)).expect("write");
     let draws = Arc::new(std::sync::atomic::AtomicUsize::new(0));
