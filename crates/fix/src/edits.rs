@@ -361,9 +361,13 @@ pub fn plan_pod(pod: &Pod, opts: &Options, exemptions: Option<&Exemptions>) -> P
             let added: Vec<&str> = caps
                 .map(|c| c.add.iter().map(String::as_str).collect())
                 .unwrap_or_default();
+            // `add: [null]` reaches the API server as "" (Go's zero
+            // value), which PSA refuses like any other name: shown quoted,
+            // so the note does not read "adds capabilities ; kept".
             let extra: Vec<&str> = added
                 .into_iter()
                 .filter(|a| *a != "NET_BIND_SERVICE")
+                .map(|a| if a.is_empty() { "\"\"" } else { a })
                 .collect();
             if !extra.is_empty() {
                 cx.out.notes.push(Note {

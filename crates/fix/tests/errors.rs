@@ -25,6 +25,24 @@ fn helm_templates_are_refused_with_a_pointer_to_kustomize() {
     );
 }
 
+/// `add: [null]` is the API server's `add: [""]` (Go's decoder gives a null
+/// item the zero value): the pod is fixed, not refused as a wrongly typed
+/// field, and the note on kept capabilities shows the empty name.
+#[test]
+fn a_null_capability_is_fixed_and_named_as_the_empty_string() {
+    let t = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: a\n    securityContext:\n      capabilities: {add: [null, NET_RAW]}\n";
+    let out = fix("p.yaml", t, &settings("immutable"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(out.fixed.is_some());
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains(r#"adds capabilities "", NET_RAW; kept"#)),
+        "{:?}",
+        out.notes
+    );
+}
+
 /// A flow collection closed at its key's column: scan reads it as kubectl
 /// does, from a re-indented copy; fix, which edits the file's own bytes
 /// and checks its output by parsing it, refuses it where it starts, with

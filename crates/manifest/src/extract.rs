@@ -159,6 +159,18 @@ pub fn as_string(v: &Node, path: &Path) -> Result<String, FieldError> {
     }
 }
 
+/// An item of a list of strings (`capabilities.add`, a node selector
+/// requirement's `values`). The API server's decoder (Go's encoding/json)
+/// gives a `null` item the string's zero value, so `add: [null]` is stored,
+/// and judged by PSA, as `add: [""]`: read the same here rather than
+/// refusing a manifest the cluster accepts.
+pub fn list_item_string(v: &Node, path: &Path) -> Result<String, FieldError> {
+    if is_null(v) {
+        return Ok(String::new());
+    }
+    as_string(v, path)
+}
+
 /// A Kubernetes quantity (`128Mi`, `1`, `0.5`): a string or a number.
 pub fn opt_quantity(node: &Node, key: &str, path: &Path) -> Result<Option<String>, FieldError> {
     opt_scalar(
@@ -218,7 +230,7 @@ fn str_list(node: &Node, key: &str, path: &Path) -> Result<Vec<String>, FieldErr
     opt_seq(node, key, path)?
         .iter()
         .enumerate()
-        .map(|(i, n)| as_string(n, &Path::Index(&p, i)))
+        .map(|(i, n)| list_item_string(n, &Path::Index(&p, i)))
         .collect()
 }
 
@@ -577,6 +589,32 @@ mod tests {
         );
         let e = pod_of("spec:\n  containers: [{name: a, volumeDevices: [x]}]\n").unwrap_err();
         assert_eq!(e.field, "spec.containers[0].volumeDevices[0]");
+    }
+
+    /// A null item of a string list is the API server's "" (Go's decoder
+    /// gives it the zero value), not an input error; any other non-string
+    /// item still is one.
+    #[test]
+    fn a_null_capability_is_the_empty_string() {
+        let p = pod_of(
+            "spec:\n  containers: [{name: a, securityContext: {capabilities: {add: [null, NET_RAW], drop: [ALL, ~]}}}]\n",
+        )
+        .unwrap();
+        let caps = p.spec.containers[0]
+            .security_context
+            .as_ref()
+            .and_then(|s| s.capabilities.as_ref())
+            .unwrap();
+        assert_eq!(caps.add, ["", "NET_RAW"]);
+        assert_eq!(caps.drop, ["ALL", ""]);
+        let e = pod_of(
+            "spec:\n  containers: [{name: a, securityContext: {capabilities: {add: [[x]]}}}]\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.field,
+            "spec.containers[0].securityContext.capabilities.add[0]"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! input error, as the API server's decoder would refuse it.
 
 use crate::error::FieldError;
-use crate::extract::{Path, as_string, opt_map, opt_seq, opt_str};
+use crate::extract::{Path, list_item_string, opt_map, opt_seq, opt_str};
 use crate::tree::Node;
 use rootlock_policy::windows_nodes::{self, OS_LABEL, WindowsBinding};
 
@@ -53,7 +53,7 @@ fn required_terms(spec: &Node, path: &Path) -> Result<Option<Vec<bool>>, FieldEr
             let values = opt_seq(e, "values", &at)?
                 .iter()
                 .enumerate()
-                .map(|(k, v)| as_string(v, &Path::Index(&values_path, k)))
+                .map(|(k, v)| list_item_string(v, &Path::Index(&values_path, k)))
                 .collect::<Result<Vec<String>, _>>()?;
             let key = opt_str(e, "key", &at)?.unwrap_or_default();
             let operator = opt_str(e, "operator", &at)?.unwrap_or_default();
@@ -101,6 +101,11 @@ mod tests {
             Some(WindowsBinding::NodeAffinity)
         );
         assert_eq!(binding(&term("[windows, linux]")).unwrap(), None);
+        // A null value is the API server's "" (see list_item_string): a
+        // node labelled `kubernetes.io/os: ""` matches too, so the term
+        // does not bind the pod to Windows, and the manifest is no error.
+        assert_eq!(binding(&term("[windows, null]")).unwrap(), None);
+        assert_eq!(binding(&term("[windows, ~]")).unwrap(), None);
         assert_eq!(binding("containers: []\n").unwrap(), None);
         // Wrongly typed, as the API server's decoder would refuse it.
         let e = binding("nodeSelector: {kubernetes.io/os: [windows]}\n").unwrap_err();
