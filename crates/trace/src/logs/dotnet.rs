@@ -35,20 +35,45 @@ const MARK: &str = "Read-only file system : '";
 /// (`FileStatus.SetUnixFileMode`); a few more are read, no further.
 pub const MAX_FRAMES: usize = 8;
 
+/// Every path the line's messages name, each once. An exception that
+/// wraps others repeats their messages in its own: an
+/// `AggregateException`'s is `One or more errors occurred.` and each inner
+/// exception's in parentheses (`(Read-only file system : '/app/keys')`),
+/// and when the exception's lines were joined into one (see
+/// [`frames_on_the_line`]) the inner exceptions follow with their frames
+/// (` ---> System.IO.IOException: Read-only file system : '/app/keys'    at
+/// System.IO.FileSystem.CreateDirectory(…)`). A path's operation is the
+/// one its frames say wherever it is named; a file's write only where no
+/// mention of it has frames that say one.
 pub fn find(line: &str) -> Vec<(String, Op)> {
-    let Some(i) = line.find(MARK) else {
-        return Vec::new();
-    };
-    let rest = &line[i + MARK.len()..];
-    let Some(end) = closing_quote(rest) else {
-        return Vec::new();
-    };
-    let path = &rest[..end];
-    if path.is_empty() {
-        return Vec::new();
+    let starts: Vec<usize> = line.match_indices(MARK).map(|(i, _)| i).collect();
+    let mut found: Vec<(&str, Option<Op>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (k, &start) in starts.iter().enumerate() {
+        // A mention's path and frames end where the next mention starts:
+        // each part of the line is read once, however many there are.
+        let end_of_mention = starts.get(k + 1).copied().unwrap_or(line.len());
+        let rest = &line[start + MARK.len()..end_of_mention];
+        let Some(end) = closing_quote(rest) else {
+            continue;
+        };
+        let path = &rest[..end];
+        if path.is_empty() {
+            continue;
+        }
+        let op = frames_on_the_line(&rest[end + 1..]);
+        match index.get(path).and_then(|&i| found.get_mut(i)) {
+            Some((_, known)) => *known = known.or(op),
+            None => {
+                index.insert(path, found.len());
+                found.push((path, op));
+            }
+        }
     }
-    let op = frames_on_the_line(&rest[end + 1..]).unwrap_or(Op::File);
-    vec![(path.to_string(), op)]
+    found
+        .into_iter()
+        .map(|(path, op)| (path.to_string(), op.unwrap_or(Op::File)))
+        .collect()
 }
 
 /// Where the quote that ends the path is: the first `'` at the end of
@@ -77,11 +102,21 @@ fn frames_on_the_line(after: &str) -> Option<Op> {
         return None;
     }
     for (n, piece) in pieces.enumerate() {
-        if n >= MAX_FRAMES || piece.contains(" ---> ") || piece.contains("--- End of inner") {
+        if n >= MAX_FRAMES {
             return None;
         }
-        if let Some(op) = method_op(piece) {
+        // The trace ends inside the piece of its last frame: the frames
+        // after the end of an inner exception, or after the next inner
+        // exception, are not this one's.
+        let end = [" ---> ", "--- End of inner"]
+            .iter()
+            .filter_map(|m| piece.find(m))
+            .min();
+        if let Some(op) = method_op(&piece[..end.unwrap_or(piece.len())]) {
             return Some(op);
+        }
+        if end.is_some() {
+            return None;
         }
     }
     None

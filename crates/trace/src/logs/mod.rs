@@ -396,6 +396,11 @@ struct OpenTrace {
 /// is none of its frames.
 type FrameReader = fn(&str) -> Option<Frame>;
 
+/// How far back [`Scan::recent_hit`] looks: an `AggregateException`
+/// lists all of its inner exceptions' messages before it prints the
+/// first.
+const RECENT_HITS: usize = 16;
+
 /// Most stack traces read at once: a trace ends within a few lines of its
 /// own stream, so more are only streams that stopped mid-trace; past this
 /// the oldest is dropped.
@@ -595,13 +600,17 @@ impl Scan {
             hit.op = op;
         }
         let trace = match hits.as_slice() {
-            [h] => trace_below(h, line),
+            [h] => trace_below(h, line).map(|t| (t, h.path.clone(), h.op, h.runtime)),
             _ => None,
         };
         let kept = self.hits.len();
         self.add(n, container, hits);
-        if let Some((read, max_frames)) = trace
-            && self.hits.len() > kept
+        if let Some(((read, max_frames), path, op, runtime)) = trace
+            && let Some(hit) = if self.hits.len() > kept {
+                Some(kept)
+            } else {
+                self.recent_hit(container, &path, op, runtime)
+            }
         {
             let stream = self.stream;
             self.open_traces
@@ -610,7 +619,7 @@ impl Scan {
                 self.open_traces.remove(0);
             }
             self.open_traces.push(OpenTrace {
-                hit: kept,
+                hit,
                 container: container.map(String::from),
                 stream,
                 read,
@@ -619,6 +628,37 @@ impl Scan {
             });
         }
         true
+    }
+
+    /// Where the error just read (`path`, as `op`, by `runtime`) was kept, when it
+    /// repeats one of the last [`RECENT_HITS`] hits: its stack trace below
+    /// is read for that hit. That is how an exception's cause gets its
+    /// frames: .NET's `AggregateException` repeats each inner exception's
+    /// message in its own (`One or more errors occurred. (Read-only file
+    /// system : '/app/keys')`), then prints each below it (` --->
+    /// System.IO.IOException: Read-only file system : '/app/keys'`) with
+    /// the frames that say the operation (`FileSystem.CreateDirectory`),
+    /// and Java prints a `Caused by:` below the wrapper's frames. And an
+    /// error logged first without its trace gets the operation of a later
+    /// one's.
+    fn recent_hit(
+        &self,
+        container: Option<&str>,
+        path: &str,
+        op: Op,
+        runtime: &str,
+    ) -> Option<usize> {
+        let from = self.hits.len().saturating_sub(RECENT_HITS);
+        let recent = self.hits.get(from..)?;
+        recent
+            .iter()
+            .rposition(|(_, h)| {
+                h.path == path
+                    && h.op == op
+                    && h.runtime == runtime
+                    && h.container.as_deref() == container
+            })
+            .map(|i| from + i)
     }
 
     /// Reads `line` (number `n`) of `container` as the first line of one

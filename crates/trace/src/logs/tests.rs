@@ -2391,6 +2391,33 @@ fn the_op_path_layout_with_strerrors_capital_is_read_as_gos() {
     assert_eq!(planned(&plan), ["/srv/app/cache", "/srv/run"]);
 }
 
+/// A Java exception wrapping the `FileSystemException` (here
+/// `UncheckedIOException`, whose message is its cause's) names the path
+/// above a frame of the application's, and its `Caused by:` names it
+/// again above the frames that say the operation. The wrapper's line was
+/// a file's write, and its few frames ended at the `Caused by:`, a repeat
+/// not read: the directory's parent was planned. OpenJDK 17.0.15 printed
+/// this for `Files.createDirectory` on a read-only bind mount, wrapped in
+/// `new UncheckedIOException(e)`.
+#[test]
+fn a_wrapped_java_errors_cause_gives_its_frames() {
+    let log = "\
+Exception in thread \"main\" java.io.UncheckedIOException: java.nio.file.FileSystemException: /tmp/jt/ro/kc: Read-only file system
+\tat Main.main(Main.java:8)
+Caused by: java.nio.file.FileSystemException: /tmp/jt/ro/kc: Read-only file system
+\tat java.base/sun.nio.fs.UnixException.translateToIOException(UnixException.java:100)
+\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:106)
+\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:111)
+\tat java.base/sun.nio.fs.UnixFileSystemProvider.createDirectory(UnixFileSystemProvider.java:397)
+\tat java.base/java.nio.file.Files.createDirectory(Files.java:700)
+\tat Main.main(Main.java:6)
+";
+    let s = scan(log);
+    assert_eq!(line_path_ops(&s), [(1, "/tmp/jt/ro/kc", Op::Mkdir)]);
+    assert_eq!(s.repeated, 1);
+    assert_eq!(planned(&plan_from_scan(&s, "test")), ["/tmp/jt/ro/kc"]);
+}
+
 /// Java's `FileSystemException` names the path alone, whether a file or
 /// a directory was being created: its stack trace says which. OpenJDK 17
 /// printed these for `Files.createDirectories("/srv/kc/data/tmp")` (the
@@ -3079,6 +3106,68 @@ fn dotnets_frames_below_its_error_say_the_operation() {
         .map(|l| format!("2024-05-14T09:21:07.123456789Z stdout F {l}\n"))
         .collect();
     assert_eq!(line_path_ops(&scan(&cri)), DOTNET_OPS);
+}
+
+/// An `AggregateException` (`Task.Wait`, `Task.WaitAll`, `.Result`) as
+/// `Exception.ToString()` writes it: its message repeats each inner
+/// exception's in parentheses (dotnet/runtime's
+/// `AggregateException.GetMessageFromInnerExceptions`), then the first
+/// inner exception follows ` ---> ` with its frames, and each other one
+/// ` ---> (Inner Exception #N) ` with its frames and `<---`; joined into one
+/// line by the simple console formatter's `SingleLine`, last.
+const DOTNET_AGGREGATE: &str = "\
+Unhandled exception. System.AggregateException: One or more errors occurred. (Read-only file system : '/srv/keys')
+ ---> System.IO.IOException: Read-only file system : '/srv/keys'
+   at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+   at System.IO.Directory.CreateDirectory(String path)
+   at Program.<>c.<<Main>$>b__0_0() in /src/Program.cs:line 3
+   at System.Threading.Tasks.Task.InnerInvoke()
+   --- End of inner exception stack trace ---
+   at System.Threading.Tasks.Task.Wait(Int32 millisecondsTimeout, CancellationToken cancellationToken)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 4
+Unhandled exception. System.AggregateException: One or more errors occurred. (Read-only file system : '/srv/run/app.pid') (Read-only file system : '/srv/cache')
+ ---> System.IO.IOException: Read-only file system : '/srv/run/app.pid'
+   at System.IO.FileSystem.DeleteFile(String fullPath)
+   at System.IO.File.Delete(String path)
+   --- End of inner exception stack trace ---
+   at System.Threading.Tasks.Task.WaitAllCore(Task[] tasks, Int32 millisecondsTimeout, CancellationToken cancellationToken)
+   at Program.<Main>$(String[] args) in /src/Program.cs:line 9
+ ---> (Inner Exception #1) System.IO.IOException: Read-only file system : '/srv/cache'
+   at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)
+   at System.IO.Directory.CreateDirectory(String path)<---
+
+fail: Worker[0] System.AggregateException: One or more errors occurred. (Read-only file system : '/srv/a') (Read-only file system : '/srv/tmp/b')  ---> System.IO.IOException: Read-only file system : '/srv/a'    at System.IO.FileSystem.CreateDirectory(String fullPath, UnixFileMode unixCreateMode)    --- End of inner exception stack trace ---    at System.Threading.Tasks.Task.WaitAll(Task[] tasks)  ---> (Inner Exception #1) System.IO.IOException: Read-only file system : '/srv/tmp/b'    at System.IO.FileSystem.DeleteFile(String fullPath)<--- 
+";
+
+/// An `AggregateException`'s message named its inner exceptions' paths
+/// without their frames, and was read first: each was a file's write, so
+/// `Directory.CreateDirectory(\"/srv/keys\")` planned all of `/srv`, and
+/// of a message joined into one line only the first path was read. The
+/// frames below (or after) each inner exception say its operation.
+#[test]
+fn an_aggregate_exceptions_inner_frames_say_the_operation() {
+    let want = [
+        (1, "/srv/keys", Op::Mkdir),
+        (10, "/srv/run/app.pid", Op::Remove),
+        (10, "/srv/cache", Op::Mkdir),
+        (21, "/srv/a", Op::Mkdir),
+        (21, "/srv/tmp/b", Op::Remove),
+    ];
+    let s = scan(DOTNET_AGGREGATE);
+    assert_eq!(line_path_ops(&s), want);
+    assert_eq!(
+        planned(&plan_from_scan(&s, "test")),
+        ["/srv/a", "/srv/cache", "/srv/keys", "/srv/run", "/srv/tmp"]
+    );
+    let cri: String = DOTNET_AGGREGATE
+        .lines()
+        .map(|l| format!("2024-05-14T09:21:07.123456789Z stderr F {l}\n"))
+        .collect();
+    assert_eq!(line_path_ops(&scan(&cri)), want);
+    assert_eq!(
+        line_path_ops(&scan(&docker_log("stderr", DOTNET_AGGREGATE))),
+        want
+    );
 }
 
 /// ASP.NET Core's console logger: the simple formatter indents the
