@@ -64,6 +64,9 @@ fn main() -> ExitCode {
     if plugin && let Command::Scan(args) = &mut cli.command {
         args.program = "kubectl rootlock".to_string();
     }
+    if !matches!(&cli.command, Command::Webhook(args) if args.command.is_none()) {
+        allocator::keep_freed_memory();
+    }
     let status = match &cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Fix(args) => rootlock_fix::run(args),
