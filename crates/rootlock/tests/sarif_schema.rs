@@ -53,6 +53,31 @@ fn sarif_with_input_errors_is_valid() {
     assert_valid(&validator(), &doc);
 }
 
+/// The examples hold every kind of result: errors, a warning, and an
+/// exempted finding, which is a suppressed note; all of it validates.
+#[test]
+fn sarif_with_warnings_and_suppressed_exemptions_is_valid() {
+    let examples = testdata().join("../examples");
+    let out = run(&["scan", "--format", "sarif", examples.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    for level in ["error", "warning", "note"] {
+        assert!(
+            results.iter().any(|r| r["level"] == level),
+            "a {level} result"
+        );
+    }
+    let suppressed: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["level"], "note");
+    assert_eq!(suppressed[0]["ruleId"], "readOnlyRootFilesystem");
+    assert_valid(&validator(), &doc);
+}
+
 /// Standard input has no path: its results and errors keep a physical
 /// location (code scanning refuses an upload with a result without one)
 /// with the plain relative reference `stdin` and a description saying what
