@@ -14,6 +14,7 @@
 use crate::canonical::{is_at_or_under, parent};
 use crate::overlay::{Layer, PSEUDO, RootAttrs};
 use crate::reduce::{Change, ChangeKind, LISTED_PER_DIR, names_data};
+use rootlock_policy::format::pluralize;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fs::{self, Metadata};
@@ -253,7 +254,7 @@ impl Walk<'_> {
                     self.out.push(Change {
                         is_dir: true,
                         bytes,
-                        note: format!("renamed from {from}; {entries} entries below"),
+                        note: format!("renamed from {from}; {}", entries_below(entries)),
                         renamed_from: Some(from),
                         ..Change::at(p, ChangeKind::Created)
                     });
@@ -265,7 +266,7 @@ impl Walk<'_> {
                         ChangeKind::Created
                     };
                     let note = if entries > 0 {
-                        format!("{entries} entries below")
+                        entries_below(entries)
                     } else {
                         String::new()
                     };
@@ -402,6 +403,12 @@ impl Walk<'_> {
 }
 
 /// `redirect` absolute paths are relative to the overlay's root.
+/// `N entries below` a directory, in the singular for one.
+fn entries_below(n: u64) -> String {
+    let word = pluralize("entry", "entries", usize::try_from(n).unwrap_or(usize::MAX));
+    format!("{n} {word} below")
+}
+
 fn join_abs(layer_root: &str, r: &str) -> String {
     if layer_root == "/" {
         r.to_string()
@@ -428,6 +435,40 @@ fn attributes_note(before: (u32, u32, u32), after: (u32, u32, u32)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A created directory's note counts what is below it, in the singular
+    /// for one entry (`mkdir -p /var/cache/app; touch …/a`).
+    #[test]
+    fn a_created_directorys_note_counts_its_entries_in_words() {
+        let scratch = tempfile::tempdir().unwrap();
+        let (upper, lower) = (scratch.path().join("upper"), scratch.path().join("lower"));
+        fs::create_dir_all(upper.join("one")).unwrap();
+        fs::create_dir_all(upper.join("two")).unwrap();
+        fs::create_dir_all(&lower).unwrap();
+        fs::write(upper.join("one/a"), "x").unwrap();
+        fs::write(upper.join("two/a"), "x").unwrap();
+        fs::write(upper.join("two/b"), "x").unwrap();
+        let layer = Layer {
+            mountpoint: "/var/cache".into(),
+            upper,
+            lower,
+            root: None,
+        };
+        let (mut out, mut not_utf8) = (Vec::new(), Vec::new());
+        walk(&layer, "user.", &mut out, &mut not_utf8);
+        let mut notes: Vec<(&str, &str)> = out
+            .iter()
+            .map(|c| (c.path.as_str(), c.note.as_str()))
+            .collect();
+        notes.sort();
+        assert_eq!(
+            notes,
+            [
+                ("/var/cache/one", "1 entry below"),
+                ("/var/cache/two", "2 entries below")
+            ]
+        );
+    }
 
     #[test]
     fn an_attributes_note_names_what_changed() {
