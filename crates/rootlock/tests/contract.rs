@@ -3,8 +3,9 @@
 //! default level, the edges of PSA's version parsing, the JSON document's
 //! fields and their types, the exit status of warnings, which kinds are
 //! listed from a JSON `List`, stdin among files, inputs that hold no object,
-//! and a bad second document named by file and line with nothing of it
-//! reported.
+//! a bad second document named by file and line with nothing of it
+//! reported, and the immutable family's ids and severities (its rule ids
+//! table).
 
 mod common;
 
@@ -375,4 +376,60 @@ spec:
         ],
         "{doc}"
     );
+}
+
+/// DESIGN's rule ids table: the immutable family's ids and severities, each
+/// rule fired once by a container that breaks it.
+#[test]
+fn the_immutable_familys_rules_have_the_tables_ids_and_severities() {
+    let pod = "apiVersion: v1
+kind: Pod
+metadata: {name: all}
+spec:
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: writable
+    image: x
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+  - name: bypass
+    image: x
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL], add: [SYS_ADMIN]}
+  - name: mounts
+    image: x
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+    volumeMounts:
+    - {name: etc, mountPath: /etc}
+    - {name: host, mountPath: /data}
+    - {name: shm, mountPath: /dev/shm}
+  volumes:
+  - {name: etc, emptyDir: {}}
+  - {name: host, hostPath: {path: /srv}}
+  - {name: shm, emptyDir: {medium: Memory}}
+";
+    let (code, doc, stderr) = scan_stdin_json(&[], pod);
+    assert_eq!(code, 1, "{stderr}");
+    let object = &doc["objects"][0];
+    for (rule, severity, container) in [
+        ("readOnlyRootFilesystem", "error", "writable"),
+        ("rootfsBypass", "error", "bypass"),
+        ("writableSystemPath", "error", "mounts"),
+        ("writableHostPath", "error", "mounts"),
+        ("unboundedMemoryVolume", "warning", "mounts"),
+    ] {
+        let found: Vec<(&Value, &Value)> = findings(object, rule)
+            .into_iter()
+            .map(|f| (&f["severity"], &f["container"]))
+            .collect();
+        assert_eq!(
+            found,
+            [(&severity.into(), &container.into())],
+            "{rule}: {object}"
+        );
+    }
 }
