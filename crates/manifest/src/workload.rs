@@ -20,8 +20,14 @@ pub const WORKLOAD_KINDS: &[(&str, &[&str])] = &[
 ];
 
 /// API groups these kinds are served from; a `Deployment` of some other
-/// group is a custom resource and not ours to judge.
+/// group is a custom resource and not ours to judge. One with no
+/// `apiVersion` at all names no other group: it is judged as the kind it
+/// says it is (as a Pod without one always was), not passed over, which
+/// would report nothing and exit 0 for a manifest that is only incomplete.
 fn known_group(kind: &str, api_version: &str) -> bool {
+    if api_version.is_empty() {
+        return true;
+    }
     let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
     match kind {
         "Pod" | "ReplicationController" | "PodTemplate" => group.is_empty(),

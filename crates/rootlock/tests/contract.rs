@@ -433,3 +433,46 @@ spec:
         );
     }
 }
+
+/// A workload that leaves out `apiVersion` is not passed over as if it
+/// were a custom resource: every pod-template kind is listed and judged,
+/// as a Pod without one always was, rather than leaving a writable root
+/// unreported behind exit status 0.
+#[test]
+fn a_workload_without_an_api_version_is_listed_not_skipped() {
+    let template = "spec:\n  template:\n    spec:\n      containers: [{name: a, image: x}]\n";
+    let stream: String = [
+        ("Pod", "spec:\n  containers: [{name: a, image: x}]\n"),
+        ("Deployment", template),
+        ("StatefulSet", template),
+        ("Job", template),
+        (
+            "CronJob",
+            "spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: a, image: x}]\n",
+        ),
+    ]
+    .iter()
+    .map(|(kind, body)| format!("---\nkind: {kind}\nmetadata: {{name: x}}\n{body}"))
+    .collect();
+    let (code, doc, stderr) = scan_stdin_json(&[], &stream);
+    assert_eq!(code, 1, "{stderr}");
+    let listed: Vec<(&str, &str)> = doc["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["kind"].as_str().unwrap_or("?"),
+                o["apiVersion"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        ["Pod", "Deployment", "StatefulSet", "Job", "CronJob"].map(|k| (k, "")),
+        "{doc}"
+    );
+    for o in doc["objects"].as_array().unwrap() {
+        assert_eq!(findings(o, "readOnlyRootFilesystem").len(), 1, "{o}");
+    }
+}
