@@ -402,13 +402,13 @@ impl Walk<'_> {
     }
 }
 
-/// `redirect` absolute paths are relative to the overlay's root.
 /// `N entries below` a directory, in the singular for one.
 fn entries_below(n: u64) -> String {
     let word = pluralize("entry", "entries", usize::try_from(n).unwrap_or(usize::MAX));
     format!("{n} {word} below")
 }
 
+/// `redirect` absolute paths are relative to the overlay's root.
 fn join_abs(layer_root: &str, r: &str) -> String {
     if layer_root == "/" {
         r.to_string()
