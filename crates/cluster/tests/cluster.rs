@@ -181,8 +181,11 @@ fn pages_through_the_recorded_pods_and_prints_one_row_per_container() {
             .contains("kube-system: 0 workloads, 0 pods, 0 failing")
     );
     assert!(
+        o.out.contains(
+            "3 pods in 5 workloads (7 containers) across 5 namespaces; 5 fail immutable:latest"
+        ),
+        "{}",
         o.out
-            .contains("3 pods in 5 workloads across 5 namespaces; 5 fail immutable:latest")
     );
 }
 
@@ -800,11 +803,11 @@ fn the_summary_line_counts_one_as_one() {
     };
     assert_eq!(
         summary(1),
-        "1 pod in 1 workload across 10 namespaces; 0 fail immutable:latest (1 container)"
+        "1 pod in 1 workload (1 container) across 10 namespaces; 0 fail immutable:latest"
     );
     assert_eq!(
         summary(10),
-        "10 pods in 2 workloads across 10 namespaces; 1 fails immutable:latest (2 containers)"
+        "10 pods in 2 workloads (2 containers) across 10 namespaces; 1 fails immutable:latest"
     );
 }
 

@@ -255,16 +255,19 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
 
     writeln!(out)?;
+    // The containers are the workloads' (replicas counted once), named
+    // beside them: after the failing count, "5 fail immutable:latest (8
+    // containers)" read as eight failing containers.
     writeln!(
         out,
-        "{} in {} across {}; {} {} {} ({})",
+        "{} in {} ({}) across {}; {} {} {}",
         plural(report.pods, "pod", "pods"),
         plural(report.workload_count() as u64, "workload", "workloads"),
+        plural(report.containers() as u64, "container", "containers"),
         plural(report.namespaces.len() as u64, "namespace", "namespaces"),
         report.failing(),
         pluralize("fails", "fail", report.failing()),
         report.level,
-        plural(report.containers() as u64, "container", "containers")
     )?;
     Ok(())
 }
