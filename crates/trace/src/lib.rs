@@ -17,6 +17,7 @@ pub mod tracer;
 pub mod upper_size;
 pub mod upper_walk;
 mod verify_plan;
+pub mod volume_owner;
 
 use clap::Args;
 use plan_render::Format;
@@ -209,6 +210,10 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
         text.push_str(&format!(
             "verify: FAIL — {why}, without a read-only file system error in its output: a volume of the plan may hide files it needs, or it reports the error in its own words\n"
         ));
+        let planned: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+        for note in volume_owner::notes(&v.eperm_lines, &planned) {
+            text.push_str(&note);
+        }
         1
     } else {
         text.push_str(&format!(

@@ -78,6 +78,12 @@ pub struct Outcome {
     /// Such lines seen past that, counted only.
     #[serde(default)]
     pub erofs_dropped: usize,
+    /// The first [`OutputScan::MAX_EPERM_LINES`] lines of the program's
+    /// output that report EPERM, each cut at [`OutputScan::MAX_EPERM_LINE`]
+    /// bytes: under --verify, a chmod or chown of a volume's own directory
+    /// (see `volume_owner_notes`).
+    #[serde(default)]
+    pub eperm_lines: Vec<String>,
     pub rootless: bool,
     pub error: Option<String>,
 }
@@ -639,6 +645,7 @@ fn tracer_inner(
         }
     }
     (out.erofs_lines, out.erofs_dropped) = (erofs.kept, erofs.dropped);
+    out.eperm_lines = std::mem::take(&mut output.eperm);
     if opts.verify.is_some() {
         return Ok(());
     }
@@ -942,6 +949,7 @@ struct OutputScan {
     lines: BoundedLines,
     erofs: ErofsLines,
     enospc: usize,
+    eperm: Vec<String>,
     /// Put before each EROFS line kept (a log file's name).
     prefix: String,
 }
@@ -952,6 +960,7 @@ impl Default for OutputScan {
             lines: BoundedLines::new(Self::MAX_LINE),
             erofs: ErofsLines::default(),
             enospc: 0,
+            eperm: Vec::new(),
             prefix: String::new(),
         }
     }
@@ -960,21 +969,44 @@ impl Default for OutputScan {
 impl OutputScan {
     /// Longer lines are read up to this much.
     const MAX_LINE: usize = 64 << 10;
+    /// EPERM lines kept: the first few say what failed.
+    pub const MAX_EPERM_LINES: usize = 16;
+    /// Bytes kept of each.
+    pub const MAX_EPERM_LINE: usize = 1024;
 
     // The closures borrow the other fields than `lines`, each on its own.
     fn feed(&mut self, chunk: &[u8]) {
         self.lines.feed(chunk, |line, _| {
-            Self::line(&mut self.erofs, &mut self.enospc, &self.prefix, line)
+            Self::line(
+                &mut self.erofs,
+                &mut self.enospc,
+                &mut self.eperm,
+                &self.prefix,
+                line,
+            )
         });
     }
 
     /// The last line, if the output did not end with a newline.
     fn finish(&mut self) {
-        self.lines
-            .finish(|line, _| Self::line(&mut self.erofs, &mut self.enospc, &self.prefix, line));
+        self.lines.finish(|line, _| {
+            Self::line(
+                &mut self.erofs,
+                &mut self.enospc,
+                &mut self.eperm,
+                &self.prefix,
+                line,
+            )
+        });
     }
 
-    fn line(erofs: &mut ErofsLines, enospc: &mut usize, prefix: &str, line: &[u8]) {
+    fn line(
+        erofs: &mut ErofsLines,
+        enospc: &mut usize,
+        eperm: &mut Vec<String>,
+        prefix: &str,
+        line: &[u8],
+    ) {
         let text = String::from_utf8_lossy(line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
         if text.contains("No space left on device") {
@@ -982,6 +1014,18 @@ impl OutputScan {
         }
         if crate::logs::mentions_erofs(text) {
             erofs.push(prefix, text);
+        }
+        // strerror(EPERM), as C, Python and Java print it; Go and Node
+        // write it in lower case.
+        if eperm.len() < Self::MAX_EPERM_LINES
+            && (text.contains("Operation not permitted")
+                || text.contains("operation not permitted"))
+        {
+            let mut end = text.len().min(Self::MAX_EPERM_LINE);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            eperm.push(format!("{prefix}{}", &text[..end]));
         }
     }
 }
@@ -1288,6 +1332,30 @@ mod tests {
             ]
         );
         assert_eq!(scan.enospc, 1);
+    }
+
+    /// EPERM lines: the first few, each cut at a character boundary.
+    #[test]
+    fn eperm_lines_are_kept_few_and_short() {
+        let mut scan = OutputScan::default();
+        scan.feed(b"chown /srv/a: Operation not permitted\nok\n");
+        scan.feed(b"Error: EPERM: operation not permitted, chmod '/srv/b'\n");
+        let long = format!(
+            "{}\u{e9} Operation not permitted\n",
+            "x".repeat(OutputScan::MAX_EPERM_LINE - 1)
+        );
+        for _ in 0..OutputScan::MAX_EPERM_LINES {
+            scan.feed(long.as_bytes());
+        }
+        scan.finish();
+        assert_eq!(scan.eperm.len(), OutputScan::MAX_EPERM_LINES);
+        assert_eq!(scan.eperm[0], "chown /srv/a: Operation not permitted");
+        assert_eq!(
+            scan.eperm[1],
+            "Error: EPERM: operation not permitted, chmod '/srv/b'"
+        );
+        // The two-byte é straddles the cut: the line ends before it.
+        assert_eq!(scan.eperm[2], "x".repeat(OutputScan::MAX_EPERM_LINE - 1));
     }
 
     #[test]

@@ -290,6 +290,64 @@ fn nginx_plan_and_verify() {
     );
 }
 
+/// PostgreSQL's `initdb`, run as `postgres`, makes its data directory
+/// and sets its mode. Traced, that directory is planned as a volume;
+/// verified, the volume's directory is root's (as in Kubernetes), initdb
+/// cannot set its mode and exits 1 with EPERM and no EROFS, which verify
+/// explains by naming the directory. With the data directory one level
+/// down, inside the volume (the advice), the same plan passes.
+#[test]
+fn postgres_initdb_needs_a_directory_of_its_own_inside_its_volume() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "postgres_initdb";
+    if skip_unless_root(test) {
+        return;
+    }
+    let initdb = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|v| v.path().join("bin/initdb"))
+        .find(|p| p.exists());
+    if require_or_skip("postgresql (initdb)", initdb.is_some(), test) {
+        return;
+    }
+    let initdb = initdb.unwrap();
+    let initdb = initdb.to_str().unwrap();
+    let run = |data: &str, verify: Option<Vec<(String, bool)>>| {
+        let mut o = opts(&[initdb, "-D", data], Some(60.0));
+        o.user = Some("postgres".into());
+        o.verify = verify;
+        tracer::run(&o).unwrap()
+    };
+    let data = "/var/lib/postgresql/data";
+    let traced = run(data, None);
+    assert_eq!(traced.exit_code, Some(0), "{traced:?}");
+    let plan = rootlock_trace::plan_for(&traced, None, "trace: initdb");
+    let planned: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(planned, [data], "{plan:#?}");
+    let volumes = || Some(vec![(data.to_string(), false)]);
+
+    let verified = run(data, volumes());
+    assert_eq!(verified.exit_code, Some(1), "{verified:?}");
+    assert!(verified.erofs_lines.is_empty(), "{verified:?}");
+    let notes = rootlock_trace::volume_owner::notes(&verified.eperm_lines, &planned);
+    assert_eq!(notes.len(), 1, "{:?}", verified.eperm_lines);
+    assert!(
+        notes[0].contains("could not change permissions of directory \"/var/lib/postgresql/data\": Operation not permitted"),
+        "{notes:?}"
+    );
+    assert!(notes[0].contains("PGDATA=/var/lib/postgresql/data/pgdata"));
+
+    let inside = run("/var/lib/postgresql/data/pgdata", volumes());
+    assert_eq!(inside.exit_code, Some(0), "{inside:?}");
+    assert!(inside.erofs_lines.is_empty() && inside.eperm_lines.is_empty());
+    assert!(
+        !Path::new(data).exists(),
+        "the host's {data} was left alone"
+    );
+}
+
 #[test]
 fn waits_for_daemons_and_kills_them_at_the_timeout() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,0 +1,111 @@
+//! Why a program that ran when traced fails under `--verify` with EPERM:
+//! it set the owner or mode of a planned volume's own directory.
+//!
+//! Traced, the program made that directory itself, as its own user and
+//! with the mode it chose. Under a volume the directory is there before
+//! the program starts and belongs to root, as in Kubernetes, where an
+//! emptyDir is root's with mode 0777 (with the pod's `fsGroup`, that group
+//! is its group, the owner still root): only the owner (or CAP_FOWNER) may
+//! chmod it, so a program running as another user gets EPERM. PostgreSQL
+//! is the common case: `initdb` sets its data directory's mode, and the
+//! server refuses one it does not own. The plan is right about what is
+//! written; the program needs a directory of its own inside the volume.
+
+/// For each planned path that an EPERM line of the program's output names
+/// as a whole path (`"/var/lib/postgresql/data"`, not a file below it),
+/// the line and what to do, once per path.
+pub fn notes(eperm_lines: &[String], planned: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for path in planned {
+        let path = path.trim_end_matches('/');
+        if path.is_empty() {
+            continue;
+        }
+        let Some(line) = eperm_lines.iter().find(|l| names_whole(l, path)) else {
+            continue;
+        };
+        out.push(format!(
+            "  {line}\n  {path} is a planned volume's own directory: the program could not set its owner or mode. Traced, the directory was the program's (it made it, or the image's belongs to its user); a volume's directory is there first and is root's (an emptyDir's mode is 0777, its group the pod's fsGroup if set), and only its owner may change it. Give the program a directory of its own inside the volume, which it makes and owns (PostgreSQL: PGDATA={path}/pgdata), or run the step that sets it as root.\n"
+        ));
+    }
+    out
+}
+
+/// `line` names `path` itself: not as the start of a longer name
+/// (`/data` in `/data2` or `/data/x`) nor as the end of one.
+fn names_whole(line: &str, path: &str) -> bool {
+    let path_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-');
+    line.match_indices(path).any(|(i, _)| {
+        let before = i
+            .checked_sub(1)
+            .and_then(|j| line.as_bytes().get(j))
+            .copied();
+        let after = line.as_bytes().get(i + path.len()).copied();
+        !before.is_some_and(path_byte)
+            && match after {
+                // `/data/` and `/data/.` are the directory itself.
+                Some(b'/') => !line
+                    .as_bytes()
+                    .get(i + path.len() + 1)
+                    .copied()
+                    .is_some_and(|b| path_byte(b) && b != b'.'),
+                Some(b) => !path_byte(b),
+                None => true,
+            }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PostgreSQL 15's initdb, run as `postgres` with its data directory
+    /// planned as a volume (printed under `rootlock trace --verify`).
+    const INITDB: &str = "initdb: error: could not change permissions of directory \"/var/lib/postgresql/data\": Operation not permitted";
+
+    #[test]
+    fn a_volumes_own_directory_named_by_an_eperm_line_is_explained_once() {
+        let lines = vec![INITDB.to_string(), INITDB.to_string()];
+        let notes = notes(&lines, &["/run/postgresql", "/var/lib/postgresql/data"]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with(&format!(
+            "  {INITDB}\n  /var/lib/postgresql/data is a planned volume's own directory"
+        )));
+        assert!(notes[0].contains("PGDATA=/var/lib/postgresql/data/pgdata"));
+    }
+
+    #[test]
+    fn only_the_directory_itself_counts() {
+        let named = |line: &str, path: &str| names_whole(line, path);
+        assert!(named(
+            "chmod '/srv/data': Operation not permitted",
+            "/srv/data"
+        ));
+        assert!(named(
+            "chown /srv/data/: Operation not permitted",
+            "/srv/data"
+        ));
+        assert!(named("chmod /srv/data/. failed", "/srv/data"));
+        assert!(named("at end /srv/data", "/srv/data"));
+        // A file below it, a longer name, a name that ends in it.
+        assert!(!named(
+            "chmod '/srv/data/pg.conf': Operation not permitted",
+            "/srv/data"
+        ));
+        assert!(!named(
+            "chmod '/srv/data2': Operation not permitted",
+            "/srv/data"
+        ));
+        assert!(!named(
+            "chmod '/x/srv/data': Operation not permitted",
+            "/srv/data"
+        ));
+        assert!(
+            notes(
+                &["chmod /srv/data/x: Operation not permitted".into()],
+                &["/srv/data"]
+            )
+            .is_empty()
+        );
+    }
+}
