@@ -78,8 +78,8 @@ pub struct Outcome {
     /// Such lines seen past that, counted only.
     #[serde(default)]
     pub erofs_dropped: usize,
-    /// The first [`OutputScan::MAX_EPERM_LINES`] lines of the program's
-    /// output that report EPERM, each cut at [`OutputScan::MAX_EPERM_LINE`]
+    /// The first [`OutputFound::MAX_EPERM_LINES`] lines of the program's
+    /// output that report EPERM, each cut at [`OutputFound::MAX_EPERM_LINE`]
     /// bytes: under --verify, a chmod or chown of a volume's own directory
     /// (see `volume_owner_notes`).
     #[serde(default)]
@@ -635,17 +635,17 @@ fn tracer_inner(
     if !why.is_empty() {
         return Err(format!("{DID_NOT_START}{why}"));
     }
-    if let Some(w) = scratch_full_warning(scratch, &opts.upper_size, output.enospc) {
+    if let Some(w) = scratch_full_warning(scratch, &opts.upper_size, output.found.enospc) {
         out.warnings.push(w);
     }
-    let mut erofs = std::mem::take(&mut output.erofs);
+    let mut erofs = std::mem::take(&mut output.found.erofs);
     if opts.verify.is_some() {
         for (dir, shown) in &volumes {
             scan_files(dir, shown, &mut erofs);
         }
     }
     (out.erofs_lines, out.erofs_dropped) = (erofs.kept, erofs.dropped);
-    out.eperm_lines = std::mem::take(&mut output.eperm);
+    out.eperm_lines = std::mem::take(&mut output.found.eperm);
     if opts.verify.is_some() {
         return Ok(());
     }
@@ -947,10 +947,16 @@ fn not_utf8_warning(found: &[String]) -> Option<String> {
 /// EROFS may come last.
 struct OutputScan {
     lines: BoundedLines,
+    found: OutputFound,
+}
+
+/// What [`OutputScan`] found in the lines read.
+#[derive(Debug, Default)]
+struct OutputFound {
     erofs: ErofsLines,
     enospc: usize,
     eperm: Vec<String>,
-    /// Put before each EROFS line kept (a log file's name).
+    /// Put before each EROFS or EPERM line kept (a log file's name).
     prefix: String,
 }
 
@@ -958,10 +964,7 @@ impl Default for OutputScan {
     fn default() -> OutputScan {
         OutputScan {
             lines: BoundedLines::new(Self::MAX_LINE),
-            erofs: ErofsLines::default(),
-            enospc: 0,
-            eperm: Vec::new(),
-            prefix: String::new(),
+            found: OutputFound::default(),
         }
     }
 }
@@ -969,55 +972,35 @@ impl Default for OutputScan {
 impl OutputScan {
     /// Longer lines are read up to this much.
     const MAX_LINE: usize = 64 << 10;
+
+    fn feed(&mut self, chunk: &[u8]) {
+        self.lines.feed(chunk, |line, _| self.found.line(line));
+    }
+
+    /// The last line, if the output did not end with a newline.
+    fn finish(&mut self) {
+        self.lines.finish(|line, _| self.found.line(line));
+    }
+}
+
+impl OutputFound {
     /// EPERM lines kept: the first few say what failed.
     pub const MAX_EPERM_LINES: usize = 16;
     /// Bytes kept of each.
     pub const MAX_EPERM_LINE: usize = 1024;
 
-    // The closures borrow the other fields than `lines`, each on its own.
-    fn feed(&mut self, chunk: &[u8]) {
-        self.lines.feed(chunk, |line, _| {
-            Self::line(
-                &mut self.erofs,
-                &mut self.enospc,
-                &mut self.eperm,
-                &self.prefix,
-                line,
-            )
-        });
-    }
-
-    /// The last line, if the output did not end with a newline.
-    fn finish(&mut self) {
-        self.lines.finish(|line, _| {
-            Self::line(
-                &mut self.erofs,
-                &mut self.enospc,
-                &mut self.eperm,
-                &self.prefix,
-                line,
-            )
-        });
-    }
-
-    fn line(
-        erofs: &mut ErofsLines,
-        enospc: &mut usize,
-        eperm: &mut Vec<String>,
-        prefix: &str,
-        line: &[u8],
-    ) {
+    fn line(&mut self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
         if text.contains("No space left on device") {
-            *enospc += 1;
+            self.enospc += 1;
         }
         if crate::logs::mentions_erofs(text) {
-            erofs.push(prefix, text);
+            self.erofs.push(&self.prefix, text);
         }
         // strerror(EPERM), as C, Python and Java print it; Go and Node
         // write it in lower case.
-        if eperm.len() < Self::MAX_EPERM_LINES
+        if self.eperm.len() < Self::MAX_EPERM_LINES
             && (text.contains("Operation not permitted")
                 || text.contains("operation not permitted"))
         {
@@ -1025,7 +1008,7 @@ impl OutputScan {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            eperm.push(format!("{prefix}{}", &text[..end]));
+            self.eperm.push(format!("{}{}", self.prefix, &text[..end]));
         }
     }
 }
@@ -1121,11 +1104,9 @@ fn erofs_in_file(path: &Path, prefix: &str, found: &mut ErofsLines) {
         return;
     };
     // The file's lines share one budget with everything found before.
-    let mut scan = OutputScan {
-        prefix: prefix.to_string(),
-        erofs: std::mem::take(found),
-        ..OutputScan::default()
-    };
+    let mut scan = OutputScan::default();
+    scan.found.prefix = prefix.to_string();
+    scan.found.erofs = std::mem::take(found);
     let mut buf = vec![0u8; 64 << 10];
     let mut first = true;
     loop {
@@ -1143,7 +1124,7 @@ fn erofs_in_file(path: &Path, prefix: &str, found: &mut ErofsLines) {
         }
     }
     scan.finish();
-    *found = scan.erofs;
+    *found = scan.found.erofs;
 }
 
 /// Init's write ends: the program's output, and the status pipe on which
@@ -1325,13 +1306,13 @@ mod tests {
         scan.feed(b"\nmkdir: /var/b: Read-only file system");
         scan.finish();
         assert_eq!(
-            scan.erofs.kept,
+            scan.found.erofs.kept,
             [
                 "sh: can't create /etc/a: Read-only file system",
                 "mkdir: /var/b: Read-only file system"
             ]
         );
-        assert_eq!(scan.enospc, 1);
+        assert_eq!(scan.found.enospc, 1);
     }
 
     /// EPERM lines: the first few, each cut at a character boundary.
@@ -1342,20 +1323,23 @@ mod tests {
         scan.feed(b"Error: EPERM: operation not permitted, chmod '/srv/b'\n");
         let long = format!(
             "{}\u{e9} Operation not permitted\n",
-            "x".repeat(OutputScan::MAX_EPERM_LINE - 1)
+            "x".repeat(OutputFound::MAX_EPERM_LINE - 1)
         );
-        for _ in 0..OutputScan::MAX_EPERM_LINES {
+        for _ in 0..OutputFound::MAX_EPERM_LINES {
             scan.feed(long.as_bytes());
         }
         scan.finish();
-        assert_eq!(scan.eperm.len(), OutputScan::MAX_EPERM_LINES);
-        assert_eq!(scan.eperm[0], "chown /srv/a: Operation not permitted");
+        assert_eq!(scan.found.eperm.len(), OutputFound::MAX_EPERM_LINES);
+        assert_eq!(scan.found.eperm[0], "chown /srv/a: Operation not permitted");
         assert_eq!(
-            scan.eperm[1],
+            scan.found.eperm[1],
             "Error: EPERM: operation not permitted, chmod '/srv/b'"
         );
         // The two-byte é straddles the cut: the line ends before it.
-        assert_eq!(scan.eperm[2], "x".repeat(OutputScan::MAX_EPERM_LINE - 1));
+        assert_eq!(
+            scan.found.eperm[2],
+            "x".repeat(OutputFound::MAX_EPERM_LINE - 1)
+        );
     }
 
     #[test]
@@ -1370,10 +1354,10 @@ mod tests {
             scan.feed(&line);
         }
         scan.finish();
-        let kept: usize = scan.erofs.kept.iter().map(String::len).sum();
+        let kept: usize = scan.found.erofs.kept.iter().map(String::len).sum();
         assert!(kept <= ErofsLines::MAX_BYTES, "{kept}");
-        assert!(!scan.erofs.kept.is_empty() && scan.erofs.dropped > 0);
-        assert_eq!(scan.erofs.kept.len() + scan.erofs.dropped, 200);
+        assert!(!scan.found.erofs.kept.is_empty() && scan.found.erofs.dropped > 0);
+        assert_eq!(scan.found.erofs.kept.len() + scan.found.erofs.dropped, 200);
         // A log file's lines share what is left, named by the file.
         let dir = std::env::temp_dir().join(format!("rootlock-erofs-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -1386,7 +1370,7 @@ mod tests {
             found.kept,
             ["/logs/app.log: open /var/y: Read-only file system"; 2]
         );
-        let mut full = scan.erofs;
+        let mut full = scan.found.erofs;
         erofs_in_file(&log, "/logs/app.log: ", &mut full);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(full.kept.len() + full.dropped, 201);
