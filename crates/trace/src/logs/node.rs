@@ -2,7 +2,7 @@
 //! `[Error: EROFS: read-only file system, mkdir '/home/node/.npm']`,
 //! `EROFS: read-only file system, rename '/a' -> '/b'`.
 
-use super::{Op, op_from_word, quoted, with_op};
+use super::{Op, op_from_word, with_op};
 
 /// Lines that give an error's code after (or before) the line that names
 /// its path, so are no error of their own to warn about: npm's summary
@@ -23,10 +23,47 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
     let rest = &line[i + MARK.len()..];
     let word = rest.split_whitespace().next().unwrap_or("");
     let op = op_from_word(word).unwrap_or(Op::File);
-    let paths = quoted(rest, '\'', '\'');
+    // The syscall, then its names.
+    let rest = rest.trim_start();
+    let names_at = if word.starts_with('\'') {
+        rest
+    } else {
+        &rest[word.len()..]
+    };
+    let paths = names(names_at);
     match op {
         // copyfile 'src' -> 'dst', link/symlink 'target' -> 'path': the destination is written.
         Op::File if paths.len() == 2 => with_op(paths.into_iter().skip(1), op),
         _ => with_op(paths, op),
     }
+}
+
+/// The names after the syscall: `'/a'`, or `'/a' -> '/b'`. Node quotes
+/// them with `'` and escapes nothing, so a `'` inside a name is printed
+/// as it is (`'/srv/it's dir/x'`): a name ends at the first `'` that
+/// ends the text or is followed by what follows a message (white space,
+/// `]` of an error printed in an array, `,`, `)`, `"`, `}`), not at the
+/// first `'`.
+fn names(rest: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = rest.trim_start();
+    while out.len() < 2 {
+        let Some(name) = rest.strip_prefix('\'') else {
+            break;
+        };
+        let Some(end) = name.match_indices('\'').map(|(i, _)| i).find(|&i| {
+            name[i + 1..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || matches!(c, ']' | ',' | ')' | '"' | '}'))
+        }) else {
+            break;
+        };
+        out.push(&name[..end]);
+        match name[end + 1..].strip_prefix(" -> ") {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    out
 }

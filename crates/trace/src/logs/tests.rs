@@ -3455,3 +3455,6 @@ fn a_stack_trace_is_read_past_the_other_streams_records() {
 ";
     assert_eq!(numbered_ops(&scan(ended)), [(1, "/srv/keys", Op::File)]);
 }
+
+/// Lines captured from real runtimes on a read-only mount.
+mod captured;
