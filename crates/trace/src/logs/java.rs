@@ -76,20 +76,36 @@ fn until_reason(rest: &str) -> Option<&str> {
         .map(|i| &rest[..i])
 }
 
-/// A `FileSystemException` names a path alone, whether a file or a
-/// directory was being created: its stack trace may still say which.
+/// A `FileSystemException` names a path alone, whatever the call was (a
+/// directory's creation, a removal, a chmod): its stack trace may still
+/// say which.
 pub fn may_be_directory(line: &str) -> bool {
     line.contains("FileSystemException: ")
 }
 
 /// The frame `line` is (`\tat java.base/sun.nio.fs.UnixFileSystemProvider.createDirectory(…)`),
-/// if it is one: `Files.createDirectory` (and `createDirectories`,
-/// `createTempDirectory`) failed, the path is a directory being made.
+/// if it is one, and the operation its method does: the first frame below
+/// `UnixException`'s is the JDK's call that failed.
 pub fn frame(line: &str) -> Option<Frame> {
     let at = line.trim_start().strip_prefix("at ")?;
-    Some(if at.contains("UnixFileSystemProvider.createDirectory(") {
-        Frame::Op(Op::Mkdir)
-    } else {
-        Frame::Other
-    })
+    Some(
+        FRAMES
+            .iter()
+            .find(|(method, _)| at.contains(method))
+            .map_or(Frame::Other, |&(_, op)| Frame::Op(op)),
+    )
 }
+
+/// The JDK's own methods (openjdk 17's `sun.nio.fs`) whose frames say the
+/// operation.
+const FRAMES: [(&str, Op); 5] = [
+    // `Files.createDirectory`, `createDirectories`, `createTempDirectory`.
+    ("UnixFileSystemProvider.createDirectory(", Op::Mkdir),
+    // `Files.delete`, `Files.deleteIfExists`.
+    ("UnixFileSystemProvider.implDelete(", Op::Remove),
+    // `Files.setPosixFilePermissions`, `Files.setOwner`,
+    // `Files.setLastModifiedTime` (and `setAttribute` of these).
+    ("UnixFileAttributeViews$Posix.setMode(", Op::Attr),
+    ("UnixFileAttributeViews$Posix.setOwners(", Op::Attr),
+    ("UnixFileAttributeViews$Basic.setTimes(", Op::Attr),
+];

@@ -64,3 +64,64 @@ fn nodes_quoted_path_runs_past_a_quote_inside_it() {
     );
     assert_eq!(super::planned(&plan), ["/srv/it's dir"]);
 }
+
+/// openjdk 17.0.15: `Files.delete`, `Files.setPosixFilePermissions`,
+/// `Files.setOwner` and `Files.setLastModifiedTime` fail with a
+/// `FileSystemException` that names the path alone; the frame below
+/// `UnixException`'s says which call it was. Read as a file's write, the
+/// removed file's directory was planned unseeded, and a chmod of the
+/// directory `/srv/sub` planned its parent `/srv` instead of it.
+#[test]
+fn javas_delete_and_attribute_frames_say_the_operation() {
+    const HEAD: &str =
+        "\tat java.base/sun.nio.fs.UnixException.translateToIOException(UnixException.java:100)
+\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:106)
+\tat java.base/sun.nio.fs.UnixException.rethrowAsIOException(UnixException.java:111)
+";
+    for (path, frames, op) in [
+        (
+            "/srv/existing.txt",
+            "\tat java.base/sun.nio.fs.UnixFileSystemProvider.implDelete(UnixFileSystemProvider.java:248)
+\tat java.base/sun.nio.fs.AbstractFileSystemProvider.delete(AbstractFileSystemProvider.java:105)
+\tat java.base/java.nio.file.Files.delete(Files.java:1152)
+",
+            Op::Remove,
+        ),
+        (
+            "/srv/sub",
+            "\tat java.base/sun.nio.fs.UnixFileAttributeViews$Posix.setMode(UnixFileAttributeViews.java:277)
+\tat java.base/sun.nio.fs.UnixFileAttributeViews$Posix.setPermissions(UnixFileAttributeViews.java:299)
+\tat java.base/java.nio.file.Files.setPosixFilePermissions(Files.java:2167)
+",
+            Op::Attr,
+        ),
+        (
+            "/srv/existing.txt",
+            "\tat java.base/sun.nio.fs.UnixFileAttributeViews$Posix.setOwners(UnixFileAttributeViews.java:291)
+\tat java.base/sun.nio.fs.UnixFileAttributeViews$Posix.setOwner(UnixFileAttributeViews.java:313)
+\tat java.base/sun.nio.fs.FileOwnerAttributeViewImpl.setOwner(FileOwnerAttributeViewImpl.java:100)
+",
+            Op::Attr,
+        ),
+        (
+            "/srv/existing.txt",
+            "\tat java.base/sun.nio.fs.UnixFileAttributeViews$Basic.setTimes(UnixFileAttributeViews.java:142)
+\tat java.base/java.nio.file.Files.setLastModifiedTime(Files.java:2442)
+\tat J.main(J.java:28)
+",
+            Op::Attr,
+        ),
+    ] {
+        let text = format!(
+            "Exception in thread \"main\" java.nio.file.FileSystemException: {path}: Read-only file system\n{HEAD}{frames}"
+        );
+        assert_eq!(super::numbered_ops(&scan(&text)), [(1, path, op)], "{text}");
+    }
+    let chmod_dir = format!(
+        "Exception in thread \"main\" java.nio.file.FileSystemException: /srv/sub: Read-only file system\n{HEAD}\tat java.base/sun.nio.fs.UnixFileAttributeViews$Posix.setMode(UnixFileAttributeViews.java:277)\n"
+    );
+    assert_eq!(
+        super::planned(&plan_from_scan(&scan(&chmod_dir), "t")),
+        ["/srv/sub"]
+    );
+}
