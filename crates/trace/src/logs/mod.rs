@@ -1128,7 +1128,9 @@ fn looks_like_file(name: &str) -> bool {
 /// fails with `mkdir /tmp/build-2837465912: …` (a random uint32 in decimal,
 /// 8 digits or more in 99.8 % of draws); `mktemp -d` names its template
 /// (`/tmp/tmp.XXXXXXXXXX`), or the caller's, which ends in at least three
-/// (`mktemp -d /tmp/build.XXX`). Taking a date-stamped directory
+/// (`mktemp -d /tmp/build.XXX`); Python's `tempfile.mkdtemp` (and
+/// `TemporaryDirectory`) with its default prefix makes `tmp` and eight of
+/// `[a-z0-9_]` (`/tmp/tmpzrap00sb`). Taking a date-stamped directory
 /// (`backup-20240514`) for one is harmless: its parent must be writable for
 /// the `mkdir` anyway, so a volume there works too, only wider.
 fn randomised(name: &str) -> bool {
@@ -1139,7 +1141,20 @@ fn randomised(name: &str) -> bool {
             return true;
         }
     }
-    name.contains("XXXXXX") || name.ends_with("XXX")
+    name.contains("XXXXXX") || name.ends_with("XXX") || pythons_temp_name(name)
+}
+
+/// Python's `tempfile` name with its default prefix and no suffix: `tmp`
+/// and eight of `_RandomNameSequence`'s characters. A directory so named
+/// on purpose (`tmp_uploads`) is taken for one too, harmlessly (see
+/// [`randomised`]).
+fn pythons_temp_name(name: &str) -> bool {
+    name.strip_prefix("tmp").is_some_and(|random| {
+        random.len() == 8
+            && random
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    })
 }
 
 /// A warning about what `container` logged (`None`: the log has no

@@ -125,3 +125,26 @@ fn javas_delete_and_attribute_frames_say_the_operation() {
         ["/srv/sub"]
     );
 }
+
+/// Python 3.11.7's `tempfile.mkdtemp(dir=…)` (and `TemporaryDirectory`)
+/// names the directory it made up: `tmp` and eight of `[a-z0-9_]`. A
+/// volume was planned at that name, which the next run never asks for;
+/// the directory it is made in must be writable.
+#[test]
+fn pythons_mkdtemp_name_is_a_random_one() {
+    let text = "\
+Traceback (most recent call last):
+  File \"/app/p.py\", line 31, in <module>
+    elif op == \"mkdtemp\": tempfile.mkdtemp(dir=R)
+                          ^^^^^^^^^^^^^^^^^^^^^^^
+  File \"/usr/local/lib/python3.11/tempfile.py\", line 368, in mkdtemp
+    _os.mkdir(file, 0o700)
+OSError: [Errno 30] Read-only file system: '/srv/tmpzrap00sb'
+";
+    let plan = plan_from_scan(&scan(text), "t");
+    assert_eq!(super::planned(&plan), ["/srv"]);
+    assert_eq!(
+        plan.paths[0].reason,
+        "mkdir (random name) /srv/tmpzrap00sb: EROFS (python, line 7)"
+    );
+}
