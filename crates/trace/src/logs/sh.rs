@@ -43,7 +43,16 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
     let directory = l
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|w| w == "directory" || w == "dir");
-    let op = if directory && (l.contains("create") || l.contains("mkdir")) {
+    // git's `cannot mkdir /x` names no directory.
+    let mkdir = [
+        "cannot mkdir",
+        "can't mkdir",
+        "failed to mkdir",
+        "unable to mkdir",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
+    let op = if mkdir || directory && (l.contains("create") || l.contains("mkdir")) {
         Op::Mkdir
     } else if removes(head, &l) {
         Op::Remove
@@ -88,7 +97,10 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         return if op == Op::Rename {
             found
         } else {
-            found.into_iter().last().into_iter().collect()
+            unquoted_to_the_error(head).map_or_else(
+                || found.into_iter().last().into_iter().collect(),
+                |name| vec![(name.to_string(), op)],
+            )
         };
     }
     // A relative name (`mkdir: cannot create directory 'cache': …`) is
@@ -245,4 +257,32 @@ fn redirection(head: &str) -> Option<&str> {
 fn is_line(s: &str) -> bool {
     let n = s.strip_prefix("line ").unwrap_or(s);
     !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The last unquoted absolute name in `head`, when it runs to the end,
+/// spaces and all: printers that put a name right before `: ` and the
+/// error print it as it is (`bb_perror_msg("%s", name)`: busybox's
+/// `touch: /srv/my dir/a b.txt`; git's `cannot mkdir /srv/my dir/re po`;
+/// a Perl `die "Cannot open $p: $!"`). Read to the first space, the name
+/// was `/srv/my`. Taken whole when a busybox applet's name alone is
+/// before it, git's `cannot mkdir`, or when what follows the first space
+/// holds a `/` (the space was in a directory's name) and no words that
+/// follow a name (`lock-frontend - open (30`); `None` otherwise.
+fn unquoted_to_the_error(head: &str) -> Option<&str> {
+    let (at, first) = super::abs_paths_at(head).into_iter().last()?;
+    let name = &head[at..];
+    let more = &name[first.len()..];
+    if more.is_empty() || name.contains(": ") {
+        return None;
+    }
+    let before = &head[..at];
+    let applet = before
+        .strip_suffix(": ")
+        .is_some_and(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+    let git_mkdir = before.ends_with("cannot mkdir ");
+    let in_a_directory = more.contains('/')
+        && !more.contains(['(', ')'])
+        && !more.contains("://")
+        && !more.contains(" - ");
+    (applet || git_mkdir || in_a_directory).then_some(name.trim_end())
 }

@@ -148,3 +148,54 @@ OSError: [Errno 30] Read-only file system: '/srv/tmpzrap00sb'
         "mkdir (random name) /srv/tmpzrap00sb: EROFS (python, line 7)"
     );
 }
+
+/// Names printed unquoted, up to the `: ` before the error: busybox's
+/// applets (`bb_perror_msg("%s", name)`), git's `cannot mkdir %s`, a Perl
+/// `die "Cannot open $file: $!"`. Read to the first space, `/srv/my
+/// dir/a b.txt` was `/srv/my`, and its directory `/srv` was planned; git's
+/// `cannot mkdir` was read as a file's write, and its parent planned.
+#[test]
+fn unquoted_names_with_spaces_run_to_the_error() {
+    let cases: &[super::Case] = &[
+        // git 2.x (/usr/local/bin/git), `git init DIR`.
+        (
+            "sh",
+            "fatal: cannot mkdir /srv/repo: Read-only file system",
+            &[("/srv/repo", Op::Mkdir)],
+        ),
+        (
+            "sh",
+            "fatal: cannot mkdir /srv/my dir/re po: Read-only file system",
+            &[("/srv/my dir/re po", Op::Mkdir)],
+        ),
+        // BusyBox v1.35.0, touch.
+        (
+            "sh",
+            "touch: /srv/my dir/a b.txt: Read-only file system",
+            &[("/srv/my dir/a b.txt", Op::File)],
+        ),
+        // perl 5.36.0, `open(...) or die "Cannot open $p: $!"`.
+        (
+            "sh",
+            "Cannot open /srv/my dir/a b.txt: Read-only file system at -e line 1.",
+            &[("/srv/my dir/a b.txt", Op::File)],
+        ),
+        // Words after a name are not taken for it (apt's lock file).
+        (
+            "sh",
+            "E: Could not open lock file /var/lib/dpkg/lock-frontend - open (30: Read-only file system)",
+            &[("/var/lib/dpkg/lock-frontend", Op::File)],
+        ),
+        (
+            "sh",
+            "error: failed to write /srv/state.json after 3 tries: Read-only file system",
+            &[("/srv/state.json", Op::File)],
+        ),
+    ];
+    cases.iter().for_each(super::check);
+    let log = super::checked_log(&cases[2..4]);
+    let plan = plan_from_scan(&scan(&log), "t");
+    assert_eq!(super::planned(&plan), ["/srv/my dir"]);
+    let plan = plan_from_scan(&scan(cases[1].1), "t");
+    assert_eq!(super::planned(&plan), ["/srv/my dir/re po"]);
+}
