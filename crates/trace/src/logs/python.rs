@@ -119,21 +119,33 @@ fn call_op(name: &str) -> Option<Op> {
 }
 
 /// The string a Python `repr()` at the start of `s` stands for, and what
-/// follows it; `None` when `s` does not start with a complete one.
+/// follows it; `None` when `s` does not start with a complete one. A
+/// bytes `repr()` (`b'/srv/caf\xc3\xa9'`, a path given as bytes) writes
+/// each byte past ASCII as `\xNN`: its bytes are read as UTF-8, and one
+/// that is not reads as U+FFFD (the plan then warns rather than mount a
+/// name that is not there). In a str, `\xNN` is a code point.
 fn repr_at(s: &str) -> Option<(String, &str)> {
-    let s = s.strip_prefix('b').unwrap_or(s);
+    let (bytes, s) = match s.strip_prefix('b') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
     let mut chars = s.char_indices();
     let (_, quote) = chars.next().filter(|(_, c)| matches!(c, '\'' | '"'))?;
-    let mut out = String::new();
+    let mut out = Vec::new();
+    let push =
+        |out: &mut Vec<u8>, c: char| out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
     while let Some((i, c)) = chars.next() {
         match c {
-            c if c == quote => return Some((out, &s[i + c.len_utf8()..])),
+            c if c == quote => {
+                let text = String::from_utf8_lossy(&out).into_owned();
+                return Some((text, &s[i + c.len_utf8()..]));
+            }
             '\\' => {
                 let (_, e) = chars.next()?;
                 match e {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
+                    'n' => out.push(b'\n'),
+                    't' => out.push(b'\t'),
+                    'r' => out.push(b'\r'),
                     'x' | 'u' | 'U' => {
                         let digits = match e {
                             'x' => 2,
@@ -145,15 +157,21 @@ fn repr_at(s: &str) -> Option<(String, &str)> {
                             let d = chars.next()?.1.to_digit(16)?;
                             code = code * 16 + d;
                         }
-                        // A lone surrogate (`\udcff`, an undecodable byte
-                        // under surrogateescape) has no `char`.
-                        out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                        match u8::try_from(code) {
+                            Ok(byte) if bytes && e == 'x' => out.push(byte),
+                            // A lone surrogate (`\udcff`, an undecodable byte
+                            // under surrogateescape) has no `char`.
+                            _ => push(
+                                &mut out,
+                                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER),
+                            ),
+                        }
                     }
                     // `\\`, `\'`, `\"`, and anything unknown: the character.
-                    other => out.push(other),
+                    other => push(&mut out, other),
                 }
             }
-            c => out.push(c),
+            c => push(&mut out, c),
         }
     }
     None

@@ -199,3 +199,41 @@ fn unquoted_names_with_spaces_run_to_the_error() {
     let plan = plan_from_scan(&scan(cases[1].1), "t");
     assert_eq!(super::planned(&plan), ["/srv/my dir/re po"]);
 }
+
+/// Python 3.11.7 prints a bytes path (`open(b'…')`, `os.fsencode`) as a
+/// bytes `repr()`: every byte past ASCII as `\xNN`. Read as code points,
+/// `b'/srv/caf\xc3\xa9/x.txt'` was `/srv/cafÃ©/x.txt`, and a volume was
+/// planned at `/srv/cafÃ©`, a directory that is not there; a byte that is
+/// not UTF-8 (`\xff`) made `ÿ` of it, where such a name is a warning.
+#[test]
+fn pythons_bytes_paths_are_read_as_bytes() {
+    let cases: &[super::Case] = &[
+        (
+            "python",
+            r"OSError: [Errno 30] Read-only file system: b'/srv/caf\xc3\xa9/x.txt'",
+            &[("/srv/café/x.txt", Op::File)],
+        ),
+        (
+            "python",
+            r"OSError: [Errno 30] Read-only file system: b'/srv/bad\xff/x.txt'",
+            &[("/srv/bad\u{fffd}/x.txt", Op::File)],
+        ),
+        // A str: `\xe9` is the code point é (`'/srv/caf\xe9'` when not
+        // printable in the locale's encoding).
+        (
+            "python",
+            r"OSError: [Errno 30] Read-only file system: '/srv/caf\xe9/x.txt'",
+            &[("/srv/café/x.txt", Op::File)],
+        ),
+    ];
+    let log = super::checked_log(cases);
+    let plan = plan_from_scan(&scan(&log), "t");
+    assert_eq!(super::planned(&plan), ["/srv/café"]);
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("is not valid UTF-8")),
+        "{:?}",
+        plan.warnings
+    );
+}
