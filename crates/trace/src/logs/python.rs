@@ -54,6 +54,11 @@ pub fn frame_op(line: &str) -> Option<Option<Op>> {
     if !line.starts_with("    ") {
         return Some(None);
     }
+    // `tempfile.mkdtemp`'s own line: the name it makes is random, not
+    // one to mount a volume at (see [`CALLS`]).
+    if t.starts_with("_os.mkdir(file, ") {
+        return Some(Some(Op::File));
+    }
     // The first call of a function that says an operation.
     let first = CALLS
         .iter()
@@ -99,9 +104,13 @@ fn after_blanks(mut log: &str) -> &str {
     }
 }
 
-/// Python's functions (`os`, `pathlib`, `shutil`) that say what their
-/// `OSError` was, by name.
-const CALLS: [(&str, Op); 9] = [
+/// Python's functions (`os`, `pathlib`, `shutil`, `tempfile`) that say
+/// what their `OSError` was, by name. `tempfile.mkdtemp` (under
+/// `TemporaryDirectory` too) makes a directory with a random name (after
+/// the caller's prefix: `/srv/job-7hygnmwa`) that no run asks for again:
+/// the directory it is made in must be writable, as for a file's creation.
+const CALLS: [(&str, Op); 10] = [
+    ("mkdtemp", Op::File),
     ("makedirs", Op::Mkdir),
     ("mkdir", Op::Mkdir),
     ("chmod", Op::Attr),

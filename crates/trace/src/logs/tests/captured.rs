@@ -143,10 +143,18 @@ OSError: [Errno 30] Read-only file system: '/srv/tmpzrap00sb'
 ";
     let plan = plan_from_scan(&scan(text), "t");
     assert_eq!(super::planned(&plan), ["/srv"]);
+    // The name alone, where no frame says mkdtemp (a `makedirs` of it).
+    let made = "\
+  File \"<frozen os>\", line 225, in makedirs
+OSError: [Errno 30] Read-only file system: '/srv/tmpzrap00sb'
+";
+    let plan = plan_from_scan(&scan(made), "t");
+    assert_eq!(super::planned(&plan), ["/srv"]);
     assert_eq!(
         plan.paths[0].reason,
-        "mkdir (random name) /srv/tmpzrap00sb: EROFS (python, line 7)"
+        "mkdir (random name) /srv/tmpzrap00sb: EROFS (python, line 2)"
     );
+    assert!(!randomised("tmp_upload"), "seven characters");
 }
 
 /// Names printed unquoted, up to the `: ` before the error: busybox's
@@ -236,4 +244,35 @@ fn pythons_bytes_paths_are_read_as_bytes() {
         "{:?}",
         plan.warnings
     );
+}
+
+/// Python 3.11.7's `tempfile.TemporaryDirectory(dir=…, prefix="job-")`:
+/// `mkdtemp` makes up the name after the prefix, so a volume at
+/// `/srv/job-7hygnmwa` would never be used: its frame (and its source
+/// line, `_os.mkdir(file, 0o700)`, and with no source, the frame alone)
+/// says the directory it is made in must be writable.
+#[test]
+fn pythons_mkdtemp_frame_plans_the_directory_it_makes_one_in() {
+    let text = "\
+Traceback (most recent call last):
+  File \"/app/p2.py\", line 10, in <module>
+    with tempfile.TemporaryDirectory(dir=R, prefix=\"job-\") as d: pass
+         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File \"/usr/local/lib/python3.11/tempfile.py\", line 854, in __init__
+    self.name = mkdtemp(suffix, prefix, dir)
+                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File \"/usr/local/lib/python3.11/tempfile.py\", line 368, in mkdtemp
+    _os.mkdir(file, 0o700)
+OSError: [Errno 30] Read-only file system: '/srv/job-7hygnmwa'
+";
+    // Without the source lines (only `.pyc` in the image).
+    let no_source: String = text
+        .lines()
+        .filter(|l| !l.starts_with("    "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for text in [text, no_source.as_str()] {
+        let plan = plan_from_scan(&scan(text), "t");
+        assert_eq!(super::planned(&plan), ["/srv"], "{text}");
+    }
 }
