@@ -27,10 +27,12 @@ pub fn find(line: &str) -> Vec<(String, Op)> {
         Op::File
     };
     // Postgres names files relative to the data directory too: keep them
-    // (they become a warning) rather than drop the evidence.
+    // (they become a warning) rather than drop the evidence; a relative
+    // one with a space is more likely words. An absolute name is printed
+    // as it is, spaces and all (`initdb -D "/srv/my dir/pg data"`).
     quoted(rest, '"', '"')
         .into_iter()
-        .filter(|p| !p.is_empty() && !p.contains(' '))
+        .filter(|p| !p.is_empty() && (p.starts_with('/') || !p.contains(' ')))
         .map(|p| (p.to_string(), op))
         .collect()
 }

@@ -276,3 +276,22 @@ OSError: [Errno 30] Read-only file system: '/srv/job-7hygnmwa'
         assert_eq!(super::planned(&plan), ["/srv"], "{text}");
     }
 }
+
+/// PostgreSQL 15.18's initdb quotes the data directory it could not make;
+/// a name with a space was dropped by the postgres reader, and the line
+/// fell to `sh`, which read it as a write somewhere in that directory by
+/// some other program (the same volume, for the wrong reason).
+#[test]
+fn postgres_paths_with_spaces_are_read() {
+    let cases: &[super::Case] = &[(
+        "postgres",
+        "creating directory /srv/my dir/pg data ... initdb: error: could not create directory \"/srv/my dir/pg data\": Read-only file system",
+        &[("/srv/my dir/pg data", Op::Mkdir)],
+    )];
+    let plan = plan_from_scan(&scan(&super::checked_log(cases)), "t");
+    assert_eq!(super::planned(&plan), ["/srv/my dir/pg data"]);
+    assert_eq!(
+        plan.paths[0].reason,
+        "mkdir /srv/my dir/pg data: EROFS (postgres, line 1)"
+    );
+}
