@@ -43,10 +43,12 @@ mod ruby;
 mod sh;
 mod timestamp;
 mod unzip;
+mod utf8_carry;
 
 use crate::canonical::{normalized, parent};
 use crate::reduce::{Anchor, reduce, shared_mount_dir, unshareable_dirs};
 use rootlock_policy::plan::VolumePlan;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the failed operation was, as far as the message tells.
@@ -352,6 +354,8 @@ pub struct Scan {
     python_op: Option<(Option<String>, Option<u64>, Op)>,
     /// The first line of unzip's two-line error last read.
     unzip_lead: Option<UnzipLead>,
+    /// A character cut between two CRI records (see [`utf8_carry`]).
+    carry: utf8_carry::Carry,
 }
 
 /// The first line of one of unzip's two-line errors (see [`unzip`]),
@@ -977,8 +981,18 @@ fn finish_line(scan: &mut Scan, n: usize, bytes: &[u8], too_long: bool) {
     // time where `from_utf8_lossy` goes a byte at a time (17 % of reading
     // a json-file log). Both give the same text.
     match std::str::from_utf8(bytes) {
-        Ok(text) => scan.line(n, text),
-        Err(_) => scan.line(n, &String::from_utf8_lossy(bytes)),
+        Ok(text) => {
+            scan.carry.read_whole(text);
+            scan.line(n, text)
+        }
+        Err(e) => {
+            let bytes = if too_long {
+                Cow::Borrowed(bytes)
+            } else {
+                scan.carry.mend(bytes, e.valid_up_to())
+            };
+            scan.line(n, &String::from_utf8_lossy(&bytes))
+        }
     }
 }
 

@@ -295,3 +295,38 @@ fn postgres_paths_with_spaces_are_read() {
         "mkdir /srv/my dir/pg data: EROFS (postgres, line 1)"
     );
 }
+
+/// containerd cuts a long line into `P` records at a byte count
+/// (`max_container_log_line_size`), not at a character: a name's `é`
+/// (`c3 a9`) may end one record and begin the next. Each record was read
+/// as text on its own, the two halves became two U+FFFD, and the
+/// directory `/srv/café` was a warning instead of a volume. Another
+/// stream's record may come between the two.
+#[test]
+fn a_character_cut_between_cri_records_is_joined_whole() {
+    let line = "OSError: [Errno 30] Read-only file system: '/srv/café/x.txt'".as_bytes();
+    let cut = line.iter().position(|&b| b == 0xc3).unwrap() + 1;
+    let mut log = Vec::new();
+    log.extend_from_slice(b"2026-12-01T00:00:00.000000000Z stderr P ");
+    log.extend_from_slice(&line[..cut]);
+    log.extend_from_slice(b"\n2026-12-01T00:00:00.000000001Z stdout F starting\n");
+    log.extend_from_slice(b"2026-12-01T00:00:00.000000002Z stderr F ");
+    log.extend_from_slice(&line[cut..]);
+    log.push(b'\n');
+    for log in [log.clone(), prefixed(&log)] {
+        let s = scan_reader(std::io::BufReader::new(&log[..])).unwrap();
+        assert_eq!(
+            super::numbered_ops(&s),
+            [(1, "/srv/café/x.txt", Op::File)],
+            "{}",
+            String::from_utf8_lossy(&log)
+        );
+    }
+}
+
+/// `log` with `kubectl logs --prefix`'s prefix on each line.
+fn prefixed(log: &[u8]) -> Vec<u8> {
+    log.split_inclusive(|&b| b == b'\n')
+        .flat_map(|l| [b"[pod/web-1/app] ".as_slice(), l].concat())
+        .collect()
+}
