@@ -7,6 +7,7 @@ pub mod canonical;
 pub mod fanotify;
 mod layer_root;
 pub mod logs;
+mod made_up_names;
 pub mod namespaces;
 pub mod overlay;
 pub mod plan_render;

@@ -4,7 +4,9 @@
 //! that must be writable for the change to succeed.
 //!
 //! * a created directory is its own anchor (the runtime creates the mount
-//!   point, so the topmost created directory wins once nested anchors merge);
+//!   point, so the topmost created directory wins once nested anchors merge),
+//!   unless a temp-directory function made its name up (see
+//!   [`crate::made_up_names`]): then the directory it was made in;
 //! * an entry renamed from another directory anchors at the common
 //!   ancestor of both parents (rename(2) does not cross mounts);
 //! * a created, transient or modified file, or a deletion, anchors at its
@@ -15,6 +17,7 @@
 //! system anchors ([`is_system_anchor`]) become warnings instead of volumes.
 
 use crate::canonical::{is_at_or_under, normalized, parent, strip_dir_prefix};
+use crate::made_up_names::made_up;
 use rootlock_policy::immutable::{is_kernel_path, is_system_mount_path};
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 use serde::{Deserialize, Serialize};
@@ -198,6 +201,13 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
             .and_then(|from| shared_mount_dir(&path, &from)) =>
         {
             common
+        }
+        // A temp directory the program kept (or was stopped before it
+        // removed it) has a name the next run will not ask for: the
+        // directory it was made in must be writable.
+        ChangeKind::Created if change.is_dir && made_up(path.rsplit('/').next().unwrap_or("")) => {
+            evidence.push_str(" (a made-up temp name)");
+            parent(&path).to_string()
         }
         ChangeKind::Created if change.is_dir => path.clone(),
         ChangeKind::Attributes if change.is_dir => path.clone(),
@@ -804,6 +814,34 @@ mod tests {
                 .any(|w| w.starts_with("/var/log/nginx:") && w.contains("seed"))
         );
         plan.validate().unwrap();
+    }
+
+    /// A temp directory left behind (names Python's `tempfile.mkdtemp`,
+    /// `mktemp -d` and Java's `Files.createTempDirectory` made here) is
+    /// planned at the directory it was made in: the next run makes another
+    /// name. A stable name is still its own volume.
+    #[test]
+    fn a_kept_temp_directory_plans_the_directory_it_was_made_in() {
+        let plan = plan_from_changes(
+            &[
+                ch("/srv/work/tmp4o91kcbj", ChangeKind::Created, true),
+                ch("/srv/work/tmp4o91kcbj/x", ChangeKind::Created, false),
+                ch("/var/cache/tmp.AXNs3cVVRM", ChangeKind::Created, true),
+                ch("/data/app18138565278733101166", ChangeKind::Created, true),
+                ch("/var/lib/app", ChangeKind::Created, true),
+            ],
+            "t",
+        );
+        assert_eq!(
+            paths(&plan),
+            ["/data", "/srv/work", "/var/cache", "/var/lib/app"]
+        );
+        let work = &plan.paths[1];
+        assert!(
+            work.reason
+                .contains("created /srv/work/tmp4o91kcbj/ (a made-up temp name)"),
+            "{work:?}"
+        );
     }
 
     #[test]

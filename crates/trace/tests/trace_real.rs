@@ -290,6 +290,30 @@ fn nginx_plan_and_verify() {
     );
 }
 
+/// A temp directory the program keeps (Python's `tempfile.mkdtemp`) has
+/// a made-up name the next run will not ask for: the plan is the
+/// directory it was made in, and that plan verifies (a volume at the
+/// made-up name failed the next run's mkdtemp with EROFS).
+#[test]
+fn a_kept_temp_directory_plans_where_it_was_made() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "kept_temp_directory";
+    let Some(py) = root_and_python(test) else {
+        return;
+    };
+    let script = "import tempfile, os; d = tempfile.mkdtemp(dir='/var/tmp'); open(os.path.join(d, 'x'), 'w').write('1')";
+    let traced = tracer::run(&opts(&[py, "-c", script], Some(30.0))).unwrap();
+    assert_eq!(traced.exit_code, Some(0), "{traced:?}");
+    let plan = rootlock_trace::plan_for(&traced, None, "trace: mkdtemp");
+    let planned: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(planned, ["/var/tmp"], "{plan:#?}");
+    let mut o = opts(&[py, "-c", script], Some(30.0));
+    o.verify = Some(vec![("/var/tmp".to_string(), false)]);
+    let verified = tracer::run(&o).unwrap();
+    assert_eq!(verified.exit_code, Some(0), "{verified:?}");
+    assert!(verified.erofs_lines.is_empty(), "{verified:?}");
+}
+
 /// PostgreSQL's `initdb`, run as `postgres`, makes its data directory
 /// and sets its mode. Traced, that directory is planned as a volume;
 /// verified, the volume's directory is root's (as in Kubernetes), initdb

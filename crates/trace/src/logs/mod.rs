@@ -46,6 +46,7 @@ mod unzip;
 mod utf8_carry;
 
 use crate::canonical::{normalized, parent};
+use crate::made_up_names::made_up;
 use crate::reduce::{Anchor, reduce, shared_mount_dir, unshareable_dirs};
 use rootlock_policy::plan::VolumePlan;
 use std::borrow::Cow;
@@ -1030,7 +1031,7 @@ fn anchor_of(line: usize, hit: &Hit, files: &HashSet<String>) -> Result<Anchor, 
     let what = op_word(hit.op);
     let (at, seed, what) = match hit.op {
         Op::File => (parent(&path).to_string(), false, what),
-        Op::Mkdir if randomised(last_component(&path)) => {
+        Op::Mkdir if made_up(last_component(&path)) => {
             (parent(&path).to_string(), false, "mkdir (random name)")
         }
         Op::Mkdir | Op::Dir => (path.clone(), false, what),
@@ -1133,41 +1134,6 @@ fn looks_like_file(name: &str) -> bool {
             && (1..=8).contains(&ext.len())
             && ext.bytes().all(|b| b.is_ascii_alphanumeric())
             && ext.bytes().any(|b| b.is_ascii_alphabetic())
-    })
-}
-
-/// A directory name a temp-directory function made up, which the program
-/// will not ask for again: a volume at it would never be used, so the
-/// directory it was made in is what must be writable. Go's `os.MkdirTemp`
-/// fails with `mkdir /tmp/build-2837465912: …` (a random uint32 in decimal,
-/// 8 digits or more in 99.8 % of draws); `mktemp -d` names its template
-/// (`/tmp/tmp.XXXXXXXXXX`), or the caller's, which ends in at least three
-/// (`mktemp -d /tmp/build.XXX`); Python's `tempfile.mkdtemp` (and
-/// `TemporaryDirectory`) with its default prefix makes `tmp` and eight of
-/// `[a-z0-9_]` (`/tmp/tmpzrap00sb`). Taking a date-stamped directory
-/// (`backup-20240514`) for one is harmless: its parent must be writable for
-/// the `mkdir` anyway, so a volume there works too, only wider.
-fn randomised(name: &str) -> bool {
-    let mut digits = 0;
-    for b in name.bytes() {
-        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
-        if digits >= 8 {
-            return true;
-        }
-    }
-    name.contains("XXXXXX") || name.ends_with("XXX") || pythons_temp_name(name)
-}
-
-/// Python's `tempfile` name with its default prefix and no suffix: `tmp`
-/// and eight of `_RandomNameSequence`'s characters. A directory so named
-/// on purpose (`tmp_uploads`) is taken for one too, harmlessly (see
-/// [`randomised`]).
-fn pythons_temp_name(name: &str) -> bool {
-    name.strip_prefix("tmp").is_some_and(|random| {
-        random.len() == 8
-            && random
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
     })
 }
 

@@ -154,7 +154,7 @@ OSError: [Errno 30] Read-only file system: '/srv/tmpzrap00sb'
         plan.paths[0].reason,
         "mkdir (random name) /srv/tmpzrap00sb: EROFS (python, line 2)"
     );
-    assert!(!randomised("tmp_upload"), "seven characters");
+    assert!(!made_up("tmp_upload"), "seven characters");
 }
 
 /// Names printed unquoted, up to the `: ` before the error: busybox's
