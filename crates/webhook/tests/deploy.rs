@@ -5,7 +5,9 @@
 //! closed, controllers fail open; at least two replicas behind a
 //! PodDisruptionBudget that selects them; RBAC limited to watching
 //! namespaces and listing pods; a NetworkPolicy letting in only the HTTPS
-//! port and out only the API server; and the webhook's own pod passes
+//! port and out only the API server; the mutating webhook's selector
+//! asks for the `rootlock.dev/mutate` label unless the config mutates
+//! everywhere; and the webhook's own pod passes
 //! `rootlock scan --level immutable`.
 
 use serde::Deserialize;
@@ -427,4 +429,45 @@ fn every_reference_to_the_namespace_follows_a_renamed_install() {
     }
     // The four webhooks' Service and selector, and the binding's subject.
     assert!(checked >= 9, "{checked}");
+}
+
+/// The shipped config and the mutating webhook's selector agree on where
+/// `/mutate` runs. `mutate.enabled: true` means every namespace not
+/// labelled `rootlock.dev/mutate: "false"`, but the API server sends the
+/// webhook only what the selector matches: a selector that still asks for
+/// the `"true"` label would leave unlabelled namespaces unmutated while
+/// the config (and `rootlock cluster --what-if`) says they are. Without
+/// `enabled`, the label is the opt-in the README documents.
+#[test]
+fn the_mutating_selector_follows_the_configs_mutate_switch() {
+    let map = one("config.yaml", "ConfigMap");
+    let text = map["data"]["config.yaml"]
+        .as_str()
+        .expect("data.config.yaml");
+    let config = rootlock_webhook::config::Config::parse(text).expect("deploy/config.yaml");
+    let selector = docs("webhooks.yaml")
+        .iter()
+        .flat_map(|c| c["webhooks"].as_array().cloned().unwrap_or_default())
+        .find(|w| w["name"] == "mutate.rootlock.dev")
+        .map(|w| w["namespaceSelector"].clone())
+        .expect("mutate.rootlock.dev");
+    let in_expressions = selector["matchExpressions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|e| e["key"] == "rootlock.dev/mutate");
+    let asks_for_the_label =
+        in_expressions || !selector["matchLabels"]["rootlock.dev/mutate"].is_null();
+    assert_eq!(
+        asks_for_the_label,
+        !config.mutate.enabled,
+        "deploy/config.yaml has mutate.enabled: {}, but mutate.rootlock.dev's namespaceSelector \
+         {} the rootlock.dev/mutate label: {selector}",
+        config.mutate.enabled,
+        if asks_for_the_label {
+            "requires"
+        } else {
+            "does not require"
+        }
+    );
 }
