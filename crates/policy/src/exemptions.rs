@@ -239,6 +239,32 @@ mod tests {
         );
     }
 
+    /// docs/exemptions.md: "There is no wildcard": an exemption is a
+    /// reviewed decision about one control, so `*` or `all` exempts
+    /// nothing, alone or next to a real rule, and says why.
+    #[test]
+    fn there_is_no_wildcard_rule() {
+        let ex = on_pod(&[
+            ("exempt.rootlock.dev/a", "*: everything"),
+            ("exempt.rootlock.dev/b", "all: everything"),
+            (
+                "exempt.rootlock.dev/all.containers",
+                "readOnlyRootFilesystem, *: everything",
+            ),
+        ]);
+        assert!(ex.entries.is_empty(), "{:?}", ex.entries);
+        let messages: Vec<&str> = ex.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        for (m, rule) in messages.iter().zip(["*", "all", "*"]) {
+            assert!(m.contains(&format!("unknown rule {rule:?}")), "{m}");
+        }
+        assert!(
+            ex.find("readOnlyRootFilesystem", Some(&cref("a")))
+                .is_none()
+        );
+        assert!(ex.find("readOnlyRootFilesystem", None).is_none());
+    }
+
     #[test]
     fn an_annotation_passed_twice_is_read_once() {
         let bad = (Origin::Pod, "exempt.rootlock.dev/c", "privileged:");
