@@ -947,6 +947,38 @@ async fn annotation_exemptions_are_ignored_unless_enabled() {
     assert_eq!(r["allowed"], true, "{r}");
 }
 
+/// docs/exemptions.md: where annotation exemptions are enabled, the
+/// running pod's annotation (added by an annotation-only update, which is
+/// not evaluated) covers an ephemeral container of that name that
+/// `kubectl debug` adds later; the container is otherwise refused for its
+/// writable root, and with exemptions off the annotation changes nothing.
+#[tokio::test]
+async fn a_running_pods_annotation_exempts_a_debug_container_added_later() {
+    let debug = |uid: &str, annotated: bool| {
+        variant("08-pod-ephemeralcontainers-update", uid, |r| {
+            for side in ["object", "oldObject"] {
+                r[side]["spec"]["containers"] = json!([hardened_container("p1")]);
+                if annotated {
+                    r[side]["metadata"]["annotations"] = json!({
+                        "exempt.rootlock.dev/debugger-5682p": "readOnlyRootFilesystem: on-call debugging, INC-7"
+                    });
+                }
+            }
+            r["object"]["spec"]["ephemeralContainers"] =
+                json!([container_without_read_only_root("debugger-5682p")]);
+        })
+    };
+    let refused = "pods \"p1\" is forbidden: violates PodSecurity \"immutable:latest\": readOnlyRootFilesystem != true (container \"debugger-5682p\" must set securityContext.readOnlyRootFilesystem=true)";
+    let on = start(config("annotationExemptions: true\n")).await;
+    let r = on.review("/validate", &debug("eph-1", false)).await;
+    assert_eq!(r["status"]["message"], refused, "{r}");
+    let r = on.review("/validate", &debug("eph-2", true)).await;
+    assert_eq!(r["allowed"], true, "{r}");
+    let off = start(Default::default()).await;
+    let r = off.review("/validate", &debug("eph-3", true)).await;
+    assert_eq!(r["status"]["message"], refused, "{r}");
+}
+
 /// A controller whose template binds its pods for Windows nodes by
 /// scheduling alone is judged as those pods reach `/validate`: `/mutate`
 /// leaves them alone, so the template is judged as written (not as
