@@ -451,11 +451,21 @@ fn the_mutating_selector_follows_the_configs_mutate_switch() {
         .find(|w| w["name"] == "mutate.rootlock.dev")
         .map(|w| w["namespaceSelector"].clone())
         .expect("mutate.rootlock.dev");
+    // Required: `In ["true"]` or `Exists`, or the label in matchLabels. A
+    // `NotIn ["false"]` (the opt-out that goes with `enabled: true`) is
+    // no requirement.
     let in_expressions = selector["matchExpressions"]
         .as_array()
         .into_iter()
         .flatten()
-        .any(|e| e["key"] == "rootlock.dev/mutate");
+        .filter(|e| e["key"] == "rootlock.dev/mutate")
+        .any(|e| {
+            e["operator"] == "Exists"
+                || (e["operator"] == "In"
+                    && e["values"]
+                        .as_array()
+                        .is_some_and(|v| v.iter().any(|x| x == "true")))
+        });
     let asks_for_the_label =
         in_expressions || !selector["matchLabels"]["rootlock.dev/mutate"].is_null();
     assert_eq!(
