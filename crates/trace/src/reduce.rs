@@ -202,6 +202,9 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         {
             common
         }
+        // A file the kubelet binds in (`/etc/hosts`) is its own mount
+        // point: the warning names that mount, not the system path around.
+        _ if kubelet_mount_of(&path) == Some(path.as_str()) => path.clone(),
         // A temp directory the program kept (or was stopped before it
         // removed it) has a name the next run will not ask for: the
         // directory it was made in must be writable.
@@ -816,6 +819,45 @@ mod tests {
         plan.validate().unwrap();
     }
 
+    /// A program that rewrites `/etc/hosts` or `/etc/resolv.conf` (traced
+    /// on the host root, or an image that has them) is told that the
+    /// kubelet mounts those files, not to accept a writable `/etc`, where
+    /// no volume may go anyway; another file in `/etc` is still a system
+    /// path's warning.
+    #[test]
+    fn files_the_kubelet_mounts_are_named_as_its_mounts() {
+        let plan = plan_from_changes(
+            &[
+                ch("/etc/hosts", ChangeKind::Modified, false),
+                ch("/etc/resolv.conf", ChangeKind::Modified, false),
+                ch("/etc/app.conf", ChangeKind::Modified, false),
+            ],
+            "t",
+        );
+        assert!(plan.paths.is_empty(), "{plan:#?}");
+        let warned = |start: &str, says: &str| {
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with(start) && w.contains(says))
+        };
+        for file in ["/etc/hosts", "/etc/resolv.conf"] {
+            assert!(
+                warned(
+                    &format!("modified {file} at {file}, where the kubelet mounts {file}"),
+                    "none is planned"
+                ),
+                "{:#?}",
+                plan.warnings
+            );
+        }
+        assert!(
+            warned("modified /etc/app.conf under the system path /etc", ""),
+            "{:#?}",
+            plan.warnings
+        );
+        assert_eq!(plan.warnings.len(), 3, "{:#?}", plan.warnings);
+    }
+
     /// A temp directory left behind (names Python's `tempfile.mkdtemp`,
     /// `mktemp -d` and Java's `Files.createTempDirectory` made here) is
     /// planned at the directory it was made in: the next run makes another
@@ -886,10 +928,18 @@ mod tests {
             .find(|w| w.contains("system path /etc"))
             .unwrap();
         assert!(
-            etc.contains("modified /etc/hostname") && etc.contains("deleted /etc/motd"),
+            !etc.contains("/etc/hostname") && etc.contains("deleted /etc/motd"),
             "{etc}"
         );
         assert!(etc.contains("change the application or accept a writable system path"));
+        // The kubelet mounts /etc/hostname: its own warning (see
+        // files_the_kubelet_mounts_are_named_as_its_mounts).
+        assert!(
+            plan.warnings.iter().any(|w| w
+                .starts_with("modified /etc/hostname at /etc/hostname, where the kubelet mounts")),
+            "{:#?}",
+            plan.warnings
+        );
         for (what, at) in [
             ("created /usr/lib/x/", "system path /usr/lib/x:"),
             ("created /root/.bash_history", "system path /root:"),
