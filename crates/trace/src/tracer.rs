@@ -386,7 +386,7 @@ fn tracer_inner(
     let bind_points = crate::overlay::bind_points(&merged, &opts.binds)?;
     if !rootful && opts.rootfs.is_none() {
         b.warnings.push(
-            "unprivileged trace of the host root: files owned by the real root appear as nobody, so writes to them fail (EACCES) and are missing from the plan; run as root or use --rootfs".into(),
+            "unprivileged trace of the host root: files owned by the real root appear as nobody, so writes to them fail (EACCES; EOVERFLOW, \"Value too large for defined data type\", in a directory of root's that everyone may write, as /tmp and /var/tmp, where overlayfs cannot give the copy it makes root as owner) and are missing from the plan; run as root or use --rootfs".into(),
         );
     }
     let mut volumes = Vec::new();
