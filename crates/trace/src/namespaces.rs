@@ -238,6 +238,32 @@ pub struct Ids {
     pub gid: u32,
     /// Supplementary groups (the primary one first).
     pub groups: Vec<u32>,
+    /// `HOME` for the command: the user's home in `/etc/passwd`, or `/`
+    /// for a uid it does not list, as runc sets it for a container (the
+    /// caller's own HOME is no place the pod's user writes to).
+    pub home: String,
+}
+
+/// The command's environment: the caller's, with `HOME` set to `home`
+/// when `--user` gives one ([`Ids::home`]). A variable that cannot be a
+/// C string (no such thing comes from a real environment) is left out.
+pub fn command_env(
+    vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    home: Option<&str>,
+) -> Vec<CString> {
+    let mut env: Vec<CString> = vars
+        .filter(|(k, _)| home.is_none() || k.as_bytes() != b"HOME")
+        .filter_map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv).ok()
+        })
+        .collect();
+    if let Some(home) = home.and_then(|h| CString::new(format!("HOME={h}")).ok()) {
+        env.push(home);
+    }
+    env
 }
 
 /// Resolves `--user NAME|UID[:GROUP|GID]` against the target root's
@@ -247,7 +273,8 @@ pub struct Ids {
 /// (images for arbitrary uids make their directories writable by group
 /// 0); without an explicit group, the groups that list the user as a
 /// member are added. A trace that ran with other groups than the pod's
-/// would miss writes the pod makes (or make ones it cannot).
+/// would miss writes the pod makes (or make ones it cannot). The home is
+/// runc's `HOME` (see [`Ids::home`]).
 pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
     let (u, g) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
@@ -278,16 +305,22 @@ pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
     };
     let (passwd, group) = (entries(&passwd), entries(&group));
     let id = |f: &[String], i: usize| f.get(i).and_then(|v| v.parse::<u32>().ok());
-    // (name, uid, primary gid)
-    let (name, uid, primary) = match u.parse::<u32>() {
+    // runc's default for a uid without an entry (or an entry without a home).
+    let home = |f: &[String]| {
+        f.get(5)
+            .filter(|h| !h.is_empty())
+            .map_or_else(|| "/".to_string(), String::clone)
+    };
+    // (name, uid, primary gid, home)
+    let (name, uid, primary, home) = match u.parse::<u32>() {
         Ok(n) => match passwd.iter().find(|f| id(f, 2) == Some(n)) {
-            Some(f) => (Some(f[0].clone()), n, id(f, 3).unwrap_or(0)),
-            None => (None, n, 0),
+            Some(f) => (Some(f[0].clone()), n, id(f, 3).unwrap_or(0), home(f)),
+            None => (None, n, 0, "/".to_string()),
         },
         Err(_) => passwd
             .iter()
             .find(|f| f[0] == u)
-            .and_then(|f| Some((Some(f[0].clone()), id(f, 2)?, id(f, 3)?)))
+            .and_then(|f| Some((Some(f[0].clone()), id(f, 2)?, id(f, 3)?, home(f))))
             .ok_or_else(|| format!("--user {spec}: no user {u:?} in the root's /etc/passwd"))?,
     };
     let Some(g) = g else {
@@ -306,6 +339,7 @@ pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
             uid,
             gid: primary,
             groups,
+            home,
         });
     };
     let gid = match g.parse::<u32>() {
@@ -320,6 +354,7 @@ pub fn parse_user(spec: &str, root: &Path) -> Result<Ids> {
         uid,
         gid,
         groups: vec![gid],
+        home,
     })
 }
 
@@ -350,6 +385,28 @@ mod tests {
         );
     }
 
+    /// `--user`'s home replaces the caller's HOME; without it the
+    /// environment is the caller's as it is.
+    #[test]
+    fn the_users_home_replaces_the_callers() {
+        let vars = || {
+            [("PATH", "/bin"), ("HOME", "/root"), ("LANG", "C")]
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+        };
+        let strings = |e: Vec<CString>| -> Vec<String> {
+            e.into_iter().map(|c| c.into_string().unwrap()).collect()
+        };
+        assert_eq!(
+            strings(command_env(vars(), Some("/home/app"))),
+            ["PATH=/bin", "LANG=C", "HOME=/home/app"]
+        );
+        assert_eq!(
+            strings(command_env(vars(), None)),
+            ["PATH=/bin", "HOME=/root", "LANG=C"]
+        );
+    }
+
     #[test]
     fn subordinate_ranges() {
         let t = "alice:100000:65536\n1001:200000:1000\n";
@@ -358,12 +415,36 @@ mod tests {
         assert_eq!(subid_range(t, "carol", 1002), None);
     }
 
-    fn ids(uid: u32, gid: u32, groups: &[u32]) -> Ids {
-        Ids {
-            uid,
-            gid,
-            groups: groups.to_vec(),
-        }
+    /// The ids parsed, without the home (see `homes_are_runcs`).
+    fn ids(uid: u32, gid: u32, groups: &[u32]) -> (u32, u32, Vec<u32>) {
+        (uid, gid, groups.to_vec())
+    }
+
+    fn without_home(i: Ids) -> (u32, u32, Vec<u32>) {
+        (i.uid, i.gid, i.groups)
+    }
+
+    /// `HOME` as runc sets it: the user's in the image's /etc/passwd,
+    /// whether named or given by uid, also with an explicit group; `/`
+    /// for a uid the image does not list, or an entry without a home.
+    #[test]
+    fn homes_are_runcs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("etc")).unwrap();
+        std::fs::write(
+            root.join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nnohome:x:1001:1001:::/bin/sh\n",
+        )
+        .unwrap();
+        let home = |spec: &str| parse_user(spec, root).unwrap().home;
+        assert_eq!(home("app"), "/home/app");
+        assert_eq!(home("1000"), "/home/app");
+        assert_eq!(home("app:0"), "/home/app");
+        assert_eq!(home("root"), "/root");
+        assert_eq!(home("4242"), "/");
+        assert_eq!(home("4242:7"), "/");
+        assert_eq!(home("nohome"), "/");
     }
 
     /// As containerd sets a container's ids from the image (WithUserID,
@@ -386,7 +467,7 @@ mod tests {
             "root:x:0:\nadm:x:4:app\napp:x:1000:\ncache:x:2000:other,app\nx:bad\n",
         )
         .unwrap();
-        let at = |spec: &str| parse_user(spec, root).unwrap();
+        let at = |spec: &str| without_home(parse_user(spec, root).unwrap());
         assert_eq!(at("app"), ids(1000, 1000, &[1000, 4, 2000]));
         assert_eq!(at("1000"), ids(1000, 1000, &[1000, 4, 2000]));
         assert_eq!(at("4242"), ids(4242, 0, &[0]));
@@ -415,11 +496,11 @@ mod tests {
         .unwrap();
         std::os::unix::fs::symlink("/usr/share/base/group", root.join("etc/group")).unwrap();
         assert_eq!(
-            parse_user("app", root).unwrap(),
+            without_home(parse_user("app", root).unwrap()),
             ids(1000, 1000, &[1000, 2000])
         );
         assert_eq!(
-            parse_user("1000", root).unwrap(),
+            without_home(parse_user("1000", root).unwrap()),
             ids(1000, 1000, &[1000, 2000])
         );
     }
@@ -427,9 +508,18 @@ mod tests {
     #[test]
     fn user_specs() {
         let root = Path::new("/");
-        assert_eq!(parse_user("33:44", root).unwrap(), ids(33, 44, &[44]));
-        assert_eq!(parse_user("0", root).unwrap(), ids(0, 0, &[0]));
-        assert_eq!(parse_user("root", root).unwrap(), ids(0, 0, &[0]));
+        assert_eq!(
+            without_home(parse_user("33:44", root).unwrap()),
+            ids(33, 44, &[44])
+        );
+        assert_eq!(
+            without_home(parse_user("0", root).unwrap()),
+            ids(0, 0, &[0])
+        );
+        assert_eq!(
+            without_home(parse_user("root", root).unwrap()),
+            ids(0, 0, &[0])
+        );
         assert!(
             parse_user("no-such-user-xyz", root)
                 .unwrap_err()

@@ -1196,6 +1196,9 @@ fn init_main(
     };
     let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     ptrs.push(std::ptr::null());
+    let env = ns::command_env(std::env::vars_os(), ids.as_ref().map(|i| i.home.as_str()));
+    let mut env_ptrs: Vec<*const libc::c_char> = env.iter().map(|e| e.as_ptr()).collect();
+    env_ptrs.push(std::ptr::null());
     // Built here: the child only makes system calls.
     let filter = crate::seccomp::Filter::new();
     // SAFETY: the child only calls async-signal-safe functions before exec.
@@ -1260,7 +1263,7 @@ fn init_main(
             if libc::chdir(cwd.as_ptr()) != 0 {
                 libc::chdir(c"/".as_ptr());
             }
-            libc::execvp(ptrs[0], ptrs.as_ptr());
+            libc::execvpe(ptrs[0], ptrs.as_ptr(), env_ptrs.as_ptr());
             not_started(b"cannot execute the command: not found or not executable\n");
             libc::_exit(127);
         }

@@ -1093,6 +1093,54 @@ fn user_runs_with_the_groups_a_runtime_gives() {
     }
 }
 
+/// `--user` runs the command with the user's home in the root's
+/// /etc/passwd as `HOME` (`/` for a uid it does not list), as runc sets it
+/// for a container, not the caller's: a cache under `~` as the caller's
+/// HOME (`/root`) failed with EACCES, was planned nowhere, and the pod's
+/// run hit EROFS in the user's home.
+#[test]
+fn user_runs_with_its_home_from_the_roots_passwd() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("user-home") {
+        return;
+    }
+    let rootfs = PathBuf::from(format!(
+        "/var/tmp/rootlock-rootfs-home-{}",
+        std::process::id()
+    ));
+    let _cleanup = RemoveOnDrop(rootfs.clone());
+    image_root(&rootfs);
+    std::fs::write(
+        rootfs.join("etc/passwd"),
+        "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+    )
+    .unwrap();
+    let home = rootfs.join("home/app");
+    std::fs::create_dir_all(home.join("keep")).unwrap();
+    std::os::unix::fs::chown(&home, Some(1000), Some(1000)).unwrap();
+    // The image has a shell and nothing more: a history file, not a cache directory.
+    let script = r#"echo x > "$HOME/.app_history""#;
+    let mut o = opts(&["/bin/sh", "-c", script], Some(30.0));
+    o.rootfs = Some(rootfs.clone());
+    o.user = Some("app".into());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let plan = rootlock_trace::plan_for(&out, None, "trace: home");
+    let planned: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(planned, ["/home/app"], "{plan:#?}");
+    o.verify = Some(vec![("/home/app".to_string(), true)]);
+    let verified = tracer::run(&o).unwrap();
+    assert_eq!(verified.exit_code, Some(0), "{verified:?}");
+    assert!(verified.erofs_lines.is_empty(), "{verified:?}");
+
+    // A uid the image does not list: runc's default home, `/`.
+    let mut o = opts(&["/bin/sh", "-c", "test \"$HOME\" = /"], Some(30.0));
+    o.rootfs = Some(rootfs.clone());
+    o.user = Some("4242".into());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "HOME is / for 4242: {out:?}");
+}
+
 /// A `FROM scratch` image (a static binary and little else) has no /proc,
 /// /dev or /sys: a runtime creates its mount points. The trace failed
 /// with "mount proc on …/proc: No such file or directory", and verify
