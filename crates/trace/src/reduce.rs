@@ -673,7 +673,8 @@ fn hides_image_content(a: &Anchor, entries: &dyn Fn(&str) -> Option<Vec<String>>
 }
 
 /// See [`plan_with_image`]. Never lifts to `/` or to a system anchor (see
-/// [`is_system_anchor`]).
+/// [`is_system_anchor`]), nor an anchor at an image directory that is
+/// not empty: a volume at its parent would hide what it holds.
 pub fn lift_into_parents(
     mut anchors: Vec<Anchor>,
     entries: &dyn Fn(&str) -> Option<Vec<String>>,
@@ -692,9 +693,20 @@ pub fn lift_into_parents(
             if p == "/" || is_system_anchor(&p) {
                 continue;
             }
-            let names: Vec<&str> = anchors
+            let below: Vec<&Anchor> = anchors.iter().filter(|a| parent(&a.path) == p).collect();
+            // A volume at `p` hides nothing only when no anchor below is
+            // an image directory with entries of its own (`/srv/app`
+            // holding the application, the only entry of `/srv`), whether
+            // the program changed them or not. Empty ones (nginx's
+            // `/var/lib/nginx/body`, chowned) still lift.
+            if below
                 .iter()
-                .filter(|a| parent(&a.path) == p)
+                .any(|a| entries(&a.path).is_some_and(|e| !e.is_empty()))
+            {
+                continue;
+            }
+            let names: Vec<&str> = below
+                .iter()
                 .filter_map(|a| a.path.rsplit('/').next())
                 .collect();
             let Some(image) = entries(&p) else { continue };
@@ -1250,6 +1262,41 @@ mod tests {
         assert_eq!(memory_limit(Some(100 << 20)), "512Mi");
         assert_eq!(memory_limit(Some(300 << 20)), "2Gi");
         assert_eq!(memory_limit(None), "64Mi");
+    }
+
+    /// A directory of the image with files of its own is not lifted into
+    /// its parent, even where it is all the parent holds: a volume there
+    /// hides those files. `echo x > /srv/rtapp/out.txt` was planned at
+    /// `/srv` (holding only `rtapp`), unseeded, and verify's run found
+    /// no `/srv/rtapp` ("Directory nonexistent"); a file made in
+    /// `/var/tmp/rl-x` likewise at `/var/tmp`. Nor is an anchor whose
+    /// image content is changed.
+    #[test]
+    fn an_image_directory_with_content_is_not_lifted_into_its_parent() {
+        let changes = [
+            ch("/srv/rtapp/out.txt", ChangeKind::Created, false),
+            ch("/var/tmp/rl-x/x", ChangeKind::Created, false),
+            ch("/opt/app/state", ChangeKind::Modified, false),
+        ];
+        let plan = plan_over(
+            &changes,
+            &[
+                ("/srv", &["rtapp"]),
+                ("/srv/rtapp", &["app.py", "www"]),
+                ("/var/tmp", &["rl-x"]),
+                ("/var/tmp/rl-x", &["other"]),
+                ("/opt", &["app"]),
+                ("/opt/app", &["state"]),
+            ],
+        );
+        assert_eq!(
+            seeds(&plan),
+            [
+                ("/opt/app", true),
+                ("/srv/rtapp", true),
+                ("/var/tmp/rl-x", true)
+            ]
+        );
     }
 
     #[test]
