@@ -6,7 +6,8 @@
 //! * a created directory is its own anchor (the runtime creates the mount
 //!   point, so the topmost created directory wins once nested anchors merge),
 //!   unless a temp-directory function made its name up (see
-//!   [`crate::made_up_names`]): then the directory it was made in;
+//!   [`crate::made_up_names`]; its mode 0700 tells one with the caller's
+//!   prefix): then the directory it was made in;
 //! * an entry renamed from another directory anchors at the common
 //!   ancestor of both parents (rename(2) does not cross mounts);
 //! * a created, transient or modified file, or a deletion, anchors at its
@@ -17,7 +18,7 @@
 //! system anchors ([`is_system_anchor`]) become warnings instead of volumes.
 
 use crate::canonical::{is_at_or_under, normalized, parent, strip_dir_prefix};
-use crate::made_up_names::made_up;
+use crate::made_up_names::{made_up, made_up_private};
 use rootlock_policy::immutable::{is_kernel_path, is_system_mount_path};
 use rootlock_policy::plan::{Medium, PlannedPath, VolumePlan};
 use serde::{Deserialize, Serialize};
@@ -97,6 +98,10 @@ pub struct Change {
     /// the plan's reason, not kept.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub folded: u64,
+    /// A created directory of mode 0700, as temp-directory functions make
+    /// theirs (see [`crate::made_up_names::made_up_private`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -118,6 +123,7 @@ impl Change {
             renamed_from: None,
             linked_with: None,
             folded: 0,
+            private: false,
         }
     }
 }
@@ -208,7 +214,7 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
         // A temp directory the program kept (or was stopped before it
         // removed it) has a name the next run will not ask for: the
         // directory it was made in must be writable.
-        ChangeKind::Created if change.is_dir && made_up(path.rsplit('/').next().unwrap_or("")) => {
+        ChangeKind::Created if change.is_dir && made_up_name(change, &path) => {
             evidence.push_str(" (a made-up temp name)");
             parent(&path).to_string()
         }
@@ -226,6 +232,18 @@ pub fn anchor_of(change: &Change) -> Option<Anchor> {
     );
     anchor.folded = change.folded;
     Some(anchor)
+}
+
+/// A created directory's name was made up by a temp function: told by
+/// the name, or, for one made private (0700, as those functions make
+/// theirs), by a random tail after the caller's prefix.
+fn made_up_name(change: &Change, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    if change.private {
+        made_up_private(name)
+    } else {
+        made_up(name)
+    }
 }
 
 /// The directory one volume must be at for a rename or hard link between
@@ -895,6 +913,47 @@ mod tests {
             work.reason
                 .contains("created /srv/work/tmp4o91kcbj/ (a made-up temp name)"),
             "{work:?}"
+        );
+    }
+
+    /// A directory kept from a temp function given the caller's prefix
+    /// (Node's `fs.mkdtemp("/tmp/app-")` made `/tmp/app-F2xTIP`, Perl's
+    /// `tempdir()` `/tmp/_KvPZ1oP5H`): its name alone does not tell, its
+    /// mode 0700 with a random tail does, and the plan is where it was
+    /// made (`/tmp/app-F2xTIP` failed the next run's mkdtemp with EROFS).
+    /// A stable name made 0700 (`pgdata`) is still its own volume, and so
+    /// is a random-looking name made with another mode.
+    #[test]
+    fn a_kept_private_temp_directory_with_the_callers_prefix_plans_its_parent() {
+        let private = |path: &str| Change {
+            private: true,
+            ..ch(path, ChangeKind::Created, true)
+        };
+        let plan = plan_from_changes(
+            &[
+                private("/tmp/app-F2xTIP"),
+                ch("/tmp/app-F2xTIP/f", ChangeKind::Created, false),
+                private("/var/tmp/_KvPZ1oP5H"),
+                private("/var/lib/postgresql/data/pgdata"),
+                ch("/srv/app-Hd6t3S", ChangeKind::Created, true),
+            ],
+            "t",
+        );
+        assert_eq!(
+            paths(&plan),
+            [
+                "/srv/app-Hd6t3S",
+                "/tmp",
+                "/var/lib/postgresql/data/pgdata",
+                "/var/tmp"
+            ]
+        );
+        assert!(
+            plan.paths[1]
+                .reason
+                .contains("created /tmp/app-F2xTIP/ (a made-up temp name)"),
+            "{:?}",
+            plan.paths[1]
         );
     }
 

@@ -274,6 +274,10 @@ impl Walk<'_> {
                         is_dir: true,
                         bytes,
                         note,
+                        // What a temp-directory function makes (see
+                        // `made_up_private`); a replaced image directory
+                        // keeps its name from the image.
+                        private: kind == ChangeKind::Created && meta.mode() & 0o7777 == 0o700,
                         ..Change::at(p, kind)
                     });
                 } else {
@@ -468,6 +472,32 @@ mod tests {
                 ("/var/cache/two", "2 entries below")
             ]
         );
+    }
+
+    /// A created directory of mode 0700 (as every temp-directory function
+    /// makes one) is flagged private; one of 0755 is not.
+    #[test]
+    fn a_created_directory_of_mode_0700_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let scratch = tempfile::tempdir().unwrap();
+        let (upper, lower) = (scratch.path().join("upper"), scratch.path().join("lower"));
+        for (dir, mode) in [("app-F2xTIP", 0o700), ("open", 0o755)] {
+            fs::create_dir_all(upper.join(dir)).unwrap();
+            fs::set_permissions(upper.join(dir), fs::Permissions::from_mode(mode)).unwrap();
+        }
+        fs::create_dir_all(&lower).unwrap();
+        let layer = Layer {
+            mountpoint: "/tmp".into(),
+            upper,
+            lower,
+            root: None,
+        };
+        let (mut out, mut not_utf8) = (Vec::new(), Vec::new());
+        walk(&layer, "user.", &mut out, &mut not_utf8);
+        let mut private: Vec<(&str, bool)> =
+            out.iter().map(|c| (c.path.as_str(), c.private)).collect();
+        private.sort();
+        assert_eq!(private, [("/tmp/app-F2xTIP", true), ("/tmp/open", false)]);
     }
 
     #[test]

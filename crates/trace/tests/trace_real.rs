@@ -314,6 +314,51 @@ fn a_kept_temp_directory_plans_where_it_was_made() {
     assert!(verified.erofs_lines.is_empty(), "{verified:?}");
 }
 
+/// Perl's `File::Temp::tempdir` makes ten random letters, digits and `_`
+/// (`/var/tmp/QqQIfSKtAF`), no prefix that says "temporary": the
+/// directory's mode (0700, as every temp function makes one) does, and
+/// the plan is the directory it was made in. A volume at the made-up name
+/// failed the next run ("Error in tempdir() … Read-only file system").
+/// Seeded (`srand`) so that the traced name is always the same; verified
+/// with a new random one, as the next run makes it.
+#[test]
+fn a_kept_perl_temp_directory_plans_where_it_was_made() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "kept_perl_temp_directory";
+    if skip_unless_root(test) {
+        return;
+    }
+    if require_or_skip("perl", Path::new("/usr/bin/perl").exists(), test) {
+        return;
+    }
+    // Not alone in its directory: a directory that is all its parent holds
+    // is lifted to the parent whatever its name.
+    let (base, _cleanup) = image_dir("perl-tempdir", &["other"], &["other/keep"]);
+    let script = |seed: &str| {
+        format!(
+            r#"use File::Temp qw(tempdir); {seed} my $d = tempdir(DIR => "{}"); open(my $f, ">", "$d/x") or die "$d/x: $!"; print "$d\n";"#,
+            base.display()
+        )
+    };
+    let seeded = script("srand(7);");
+    let traced = tracer::run(&opts(&["perl", "-e", &seeded], Some(30.0))).unwrap();
+    assert_eq!(traced.exit_code, Some(0), "{traced:?}");
+    let plan = rootlock_trace::plan_for(&traced, None, "trace: tempdir");
+    let [volume] = plan.paths.as_slice() else {
+        panic!("one volume: {plan:#?}");
+    };
+    assert!(
+        base.starts_with(&volume.path),
+        "the directory tempdir made its name in, or above: {plan:#?}"
+    );
+    let random = script("");
+    let mut o = opts(&["perl", "-e", &random], Some(30.0));
+    o.verify = Some(vec![(volume.path.clone(), volume.seed)]);
+    let verified = tracer::run(&o).unwrap();
+    assert_eq!(verified.exit_code, Some(0), "{verified:?}");
+    assert!(verified.erofs_lines.is_empty(), "{verified:?}");
+}
+
 /// PostgreSQL's `initdb`, run as `postgres`, makes its data directory
 /// and sets its mode. Traced, that directory is planned as a volume;
 /// verified, the volume's directory is root's (as in Kubernetes), initdb
