@@ -681,11 +681,15 @@ fn hides_image_content(a: &Anchor, entries: &dyn Fn(&str) -> Option<Vec<String>>
     let Some(image) = entries(&a.path) else {
         return false;
     };
+    // Entries the program wrote itself, directly in the anchor. An entry
+    // it only wrote below (`sub` of `sub/f`) is the image's, which the
+    // program expects to find: an anchor lifted above it hides it.
     let created: std::collections::HashSet<&str> = a
         .written
         .iter()
         .filter_map(|w| strip_dir_prefix(w, &a.path))
-        .filter_map(|rest| rest.trim_start_matches('/').split('/').next())
+        .map(|rest| rest.trim_start_matches('/'))
+        .filter(|name| !name.contains('/'))
         .collect();
     image.iter().any(|e| !created.contains(e.as_str()))
 }
@@ -1356,6 +1360,24 @@ mod tests {
                 ("/var/tmp/rl-x", true)
             ]
         );
+    }
+
+    /// An empty directory of the image that a file is written into
+    /// (`echo x > /srv/lonely/sub/f`) may lift into a parent that holds
+    /// nothing else, but the parent's volume must then be seeded: it hides
+    /// `sub` itself, which the program did not make. Unseeded, verify's
+    /// run failed with "Directory nonexistent".
+    #[test]
+    fn a_lifted_image_directory_the_program_did_not_make_is_seeded() {
+        let plan = plan_over(
+            &[ch("/srv/lonely/sub/f", ChangeKind::Created, false)],
+            &[
+                ("/srv", &["lonely", "rtapp"]),
+                ("/srv/lonely", &["sub"]),
+                ("/srv/lonely/sub", &[]),
+            ],
+        );
+        assert_eq!(seeds(&plan), [("/srv/lonely", true)]);
     }
 
     #[test]

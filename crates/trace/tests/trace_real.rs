@@ -1970,6 +1970,32 @@ fn image_dir(name: &str, dirs: &[&str], files: &[&str]) -> (PathBuf, RemoveOnDro
     (base, cleanup)
 }
 
+/// A file written into an empty directory of the image, alone in its
+/// parent (`base/sub/f`): the plan may lift the volume above `sub`, but
+/// it must then hold `sub`, as the image does (seeded), or verify's run
+/// fails with "Directory nonexistent".
+#[test]
+fn a_file_written_into_an_empty_image_directory_verifies() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("empty_image_directory") {
+        return;
+    }
+    let (base, _cleanup) = image_dir("lonely", &["sub"], &[]);
+    let script = format!("echo x > {}/sub/f", base.display());
+    let mut o = opts(&["sh", "-c", &script], Some(30.0));
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let plan = rootlock_trace::plan_for(&out, None, "trace: sub");
+    let volumes: Vec<(String, bool)> = plan
+        .paths
+        .iter()
+        .map(|p| (p.path.clone(), p.seed))
+        .collect();
+    o.verify = Some(volumes);
+    let v = tracer::run(&o).unwrap();
+    assert_eq!(v.exit_code, Some(0), "{plan:#?} {v:?}");
+}
+
 /// The plan of a traced rename across directories: one volume at or above
 /// `base` (it may be lifted above the test's directory, where that is all
 /// there is), under which the program runs again (`--verify`) without an
