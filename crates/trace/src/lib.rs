@@ -14,6 +14,7 @@ pub mod plan_render;
 pub mod reduce;
 pub mod scratch;
 pub mod seccomp;
+mod shards;
 pub mod tracer;
 pub mod upper_size;
 pub mod upper_walk;

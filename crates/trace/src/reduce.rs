@@ -137,7 +137,7 @@ pub const LISTED_PER_DIR: usize = 1000;
 impl Change {
     /// The other name this change needs in the same mount (renamed from,
     /// or hard-linked with), if it has one.
-    fn same_mount_as(&self) -> Option<&str> {
+    pub(crate) fn same_mount_as(&self) -> Option<&str> {
         self.renamed_from.as_deref().or(self.linked_with.as_deref())
     }
 }
@@ -652,13 +652,27 @@ pub fn plan_from_changes(changes: &[Change], source: &str) -> VolumePlan {
 /// Changes → plan, knowing the image: sibling anchors that are all of their
 /// parent's image content (e.g. `/var/lib/nginx/{body,proxy,…}` in an empty
 /// `/var/lib/nginx`) move up to that parent, since a volume there hides
-/// nothing. `entries(dir)` lists a directory of the image (`None` if absent).
+/// nothing; a shard of a content-addressed store (see [`crate::shards`])
+/// anchors at the store. `entries(dir)` lists a directory of the image (`None` if absent).
 pub fn plan_with_image(
     changes: &[Change],
     source: &str,
     entries: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> VolumePlan {
-    let anchors = changes.iter().filter_map(anchor_of).collect();
+    let shards = crate::shards::created_shards(changes, entries);
+    let anchors = changes
+        .iter()
+        .filter_map(|c| {
+            let mut a = anchor_of(c)?;
+            if shards.contains(&a.path) {
+                a.path = parent(&a.path).to_string();
+                if let Some(e) = a.evidence.first_mut() {
+                    e.push_str(" (a content-addressed shard)");
+                }
+            }
+            Some(a)
+        })
+        .collect();
     let mut anchors = lift_into_parents(anchors, entries);
     for a in &mut anchors {
         if !a.seed && hides_image_content(a, entries) {
@@ -1378,6 +1392,45 @@ mod tests {
             ],
         );
         assert_eq!(seeds(&plan), [("/srv/lonely", true)]);
+    }
+
+    /// A directory named by two hex digits beside others like it is a
+    /// shard of a content-addressed store (npm's `_cacache/index-v5/9a`,
+    /// git's `objects/db`): the next run writes another, so the plan is
+    /// the store's directory. `npm install` over an image with a cache
+    /// planned `/root/.npm/_cacache/index-v5/9a` and `…/ff`, which hold only
+    /// this package's entries. A lone `db` is a database's directory.
+    #[test]
+    fn content_addressed_shards_plan_their_store() {
+        let changes = [
+            ch("/root/.npm/_cacache/index-v5/9a", ChangeKind::Created, true),
+            ch("/root/.npm/_cacache/index-v5/ff", ChangeKind::Created, true),
+            ch("/srv/cas/objects/0e", ChangeKind::Created, true),
+            ch("/srv/app/db", ChangeKind::Created, true),
+        ];
+        let plan = plan_over(
+            &changes,
+            &[
+                ("/root/.npm/_cacache/index-v5", &["1c", "81", "af"]),
+                ("/srv/cas/objects", &["ab", "pack"]),
+                ("/srv/app", &["main.py"]),
+            ],
+        );
+        assert_eq!(
+            seeds(&plan),
+            [
+                ("/root/.npm/_cacache/index-v5", true),
+                ("/srv/app/db", false),
+                ("/srv/cas/objects", true)
+            ]
+        );
+        assert!(
+            plan.paths[0]
+                .reason
+                .contains("created /root/.npm/_cacache/index-v5/9a/ (a content-addressed shard)"),
+            "{:?}",
+            plan.paths[0]
+        );
     }
 
     #[test]

@@ -1996,6 +1996,67 @@ fn a_file_written_into_an_empty_image_directory_verifies() {
     assert_eq!(v.exit_code, Some(0), "{plan:#?} {v:?}");
 }
 
+/// git stores an object in `objects/43/…`, a shard named by its hash: the
+/// next run's object goes to another (`objects/64/…`), so the plan is the
+/// object store, seeded with the image's objects. Planned at `objects/43`
+/// itself, the next object failed with EROFS.
+#[test]
+fn a_git_object_plans_the_object_store_not_its_shard() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "git_object_shard";
+    if skip_unless_root(test) {
+        return;
+    }
+    let git = ["/usr/bin/git", "/usr/local/bin/git"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    if require_or_skip("git", git.is_some(), test) {
+        return;
+    }
+    let (base, _cleanup) = image_dir("git-shard", &[], &[]);
+    let repo = base.join("repo");
+    let sh = |script: &str| {
+        let ok = std::process::Command::new("sh")
+            .args(["-c", script])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{script}");
+    };
+    // An object already in the image: objects/47.
+    sh(&format!(
+        "git init -q {r} && printf image | git -C {r} hash-object -w --stdin",
+        r = repo.display()
+    ));
+    // "one" is stored under objects/43, "two" under objects/64.
+    let store = |content: &str| {
+        let script = format!(
+            "printf {content} | git -C {} hash-object -w --stdin",
+            repo.display()
+        );
+        opts(&["sh", "-c", &script], Some(30.0))
+    };
+    let out = tracer::run(&store("one")).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let plan = rootlock_trace::plan_for(&out, None, "trace: git");
+    let objects = repo.join(".git/objects");
+    let volumes: Vec<(String, bool)> = plan
+        .paths
+        .iter()
+        .map(|p| (p.path.clone(), p.seed))
+        .collect();
+    assert_eq!(
+        volumes,
+        [(objects.to_string_lossy().into_owned(), true)],
+        "{plan:#?}"
+    );
+    let mut o = store("two");
+    o.verify = Some(volumes);
+    let v = tracer::run(&o).unwrap();
+    assert_eq!(v.exit_code, Some(0), "{v:?}");
+    assert!(v.erofs_lines.is_empty(), "{v:?}");
+}
+
 /// The plan of a traced rename across directories: one volume at or above
 /// `base` (it may be lifted above the test's directory, where that is all
 /// there is), under which the program runs again (`--verify`) without an
