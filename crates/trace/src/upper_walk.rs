@@ -372,6 +372,9 @@ impl Walk<'_> {
     fn subtree(&mut self, dir: &Path, shown: &str) -> (u64, u64) {
         let mut stack = vec![(dir.to_path_buf(), shown.to_string())];
         let (mut n, mut bytes) = (0u64, 0u64);
+        // The first database file below is reported by name: the medium
+        // depends on it (see `names_data`), and one is enough for that.
+        let mut data_reported = false;
         while let Some((d, d_shown)) = stack.pop() {
             let Ok(rd) = fs::read_dir(&d) else { continue };
             for e in rd.flatten() {
@@ -381,10 +384,17 @@ impl Walk<'_> {
                 let linked = meta.as_ref().is_ok_and(|m| !is_dir && m.nlink() > 1);
                 let name = e.file_name();
                 let odd = name.to_str().is_none();
+                let data = !data_reported && !is_dir && name.to_str().is_some_and(names_data);
                 // The shown path, only where it is needed: for a directory
                 // to descend, or a name to report or pair with its links.
-                if odd || is_dir || linked {
+                if odd || is_dir || linked || data {
                     let e_shown = join(&d_shown, &String::from_utf8_lossy(name.as_bytes()));
+                    if data {
+                        data_reported = true;
+                        // Its bytes are counted in its directory's.
+                        self.out
+                            .push(Change::at(e_shown.clone(), ChangeKind::Created));
+                    }
                     if odd {
                         self.not_utf8.push(e_shown.clone());
                     }
@@ -471,6 +481,51 @@ mod tests {
                 ("/var/cache/one", "1 entry below"),
                 ("/var/cache/two", "2 entries below")
             ]
+        );
+    }
+
+    /// A database file below a created directory is reported by name
+    /// (the directory's note only counts it), so that the plan backs the
+    /// volume with a PersistentVolumeClaim: `~/.local` made by a web app
+    /// holding `share/web/hits.db` was planned on memory (16Mi).
+    #[test]
+    fn a_database_below_a_created_directory_is_reported() {
+        let scratch = tempfile::tempdir().unwrap();
+        let (upper, lower) = (scratch.path().join("upper"), scratch.path().join("lower"));
+        fs::create_dir_all(upper.join(".local/share/web")).unwrap();
+        fs::write(upper.join(".local/share/web/hits.db"), "SQLite").unwrap();
+        fs::write(upper.join(".local/share/web/web.log"), "hit").unwrap();
+        fs::create_dir_all(&lower).unwrap();
+        let layer = Layer {
+            mountpoint: "/home/cloudsdk".into(),
+            upper,
+            lower,
+            root: None,
+        };
+        let (mut out, mut not_utf8) = (Vec::new(), Vec::new());
+        walk(&layer, "user.", &mut out, &mut not_utf8);
+        let mut seen: Vec<(&str, ChangeKind, bool)> = out
+            .iter()
+            .map(|c| (c.path.as_str(), c.kind, c.is_dir))
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("/home/cloudsdk/.local", ChangeKind::Created, true),
+                (
+                    "/home/cloudsdk/.local/share/web/hits.db",
+                    ChangeKind::Created,
+                    false
+                ),
+            ]
+        );
+        let plan = crate::reduce::plan_from_changes(&out, "t");
+        assert_eq!(plan.paths.len(), 1, "{plan:#?}");
+        assert_eq!(plan.paths[0].path, "/home/cloudsdk/.local");
+        assert_eq!(
+            plan.paths[0].medium,
+            rootlock_policy::plan::Medium::Persistent
         );
     }
 

@@ -5,7 +5,7 @@
 //! called in-process; the tests are serialised because each one builds
 //! namespaces and overlays.
 
-use rootlock_policy::plan::VolumePlan;
+use rootlock_policy::plan::{Medium, VolumePlan};
 use rootlock_trace::reduce::{Change, ChangeKind};
 use rootlock_trace::tracer::{self, Options, Outcome};
 use std::collections::BTreeMap;
@@ -2055,6 +2055,32 @@ fn a_git_object_plans_the_object_store_not_its_shard() {
     let v = tracer::run(&o).unwrap();
     assert_eq!(v.exit_code, Some(0), "{v:?}");
     assert!(v.erofs_lines.is_empty(), "{v:?}");
+}
+
+/// A web app's SQLite database in a directory it made (`state/web/hits.db`):
+/// the directory is one volume, and the database makes it a
+/// PersistentVolumeClaim, not memory (it was 16Mi of memory: the created
+/// directory's entries were only counted, and its name says nothing).
+#[test]
+fn a_database_in_a_created_directory_is_planned_persistent() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(py) = root_and_python("database_in_created_directory") else {
+        return;
+    };
+    let (base, _cleanup) = image_dir("sqlite", &["app"], &["app/main.py"]);
+    let script = format!(
+        "import os, sqlite3; d = '{}/state/web'; os.makedirs(d); db = sqlite3.connect(d + '/hits.db'); db.execute('create table h(t)'); db.commit(); open(d + '/web.log', 'w').write('hit')",
+        base.display()
+    );
+    let out = tracer::run(&opts(&[py, "-c", &script], Some(30.0))).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let plan = rootlock_trace::plan_for(&out, None, "trace: sqlite");
+    let state = base.join("state");
+    let [volume] = plan.paths.as_slice() else {
+        panic!("one volume: {plan:#?}");
+    };
+    assert_eq!(volume.path, state.to_string_lossy(), "{plan:#?}");
+    assert_eq!(volume.medium, Medium::Persistent, "{plan:#?}");
 }
 
 /// The plan of a traced rename across directories: one volume at or above
