@@ -24,8 +24,25 @@ pub fn notes(eperm_lines: &[String], planned: &[&str]) -> Vec<String> {
         let Some(line) = eperm_lines.iter().find(|l| names_whole(l, path)) else {
             continue;
         };
+        // PostgreSQL's own way to the advice; another program's EPERM
+        // (`chmod 700 ~/.ssh`) was told about PGDATA too.
+        let postgres = if line.contains("initdb") || line.contains("postgres") {
+            format!(" (PostgreSQL: PGDATA={path}/pgdata)")
+        } else {
+            String::new()
+        };
+        // A volume one level up, where the program makes the directory
+        // itself, as it did traced; no volume may be at `/`.
+        let up = crate::canonical::parent(path);
+        let above = if up == "/" {
+            String::new()
+        } else {
+            format!(
+                ", or a volume at {up} instead, where the program makes {path} itself (seeded, if the image has files there)"
+            )
+        };
         out.push(format!(
-            "  {line}\n  {path} is a planned volume's own directory: the program could not set its owner or mode. Traced, the directory was the program's (it made it, or the image's belongs to its user); a volume's directory is there first and is root's (an emptyDir's mode is 0777, its group the pod's fsGroup if set), and only its owner may change it. Give the program a directory of its own inside the volume, which it makes and owns (PostgreSQL: PGDATA={path}/pgdata), or run the step that sets it as root.\n"
+            "  {line}\n  {path} is a planned volume's own directory: the program could not set its owner or mode. Traced, the directory was the program's (it made it, or the image's belongs to its user); a volume's directory is there first and is root's (an emptyDir's mode is 0777, its group the pod's fsGroup if set), and only its owner may change it. Give the program a directory of its own inside the volume, which it makes and owns{postgres}{above}, or run the step that sets it as root.\n"
         ));
     }
     out
@@ -72,6 +89,22 @@ mod tests {
             "  {INITDB}\n  /var/lib/postgresql/data is a planned volume's own directory"
         )));
         assert!(notes[0].contains("PGDATA=/var/lib/postgresql/data/pgdata"));
+    }
+
+    /// Another program's EPERM (coreutils' `chmod 700 ~/.ssh`, run as a
+    /// user) is not told about PGDATA: it was ("PostgreSQL:
+    /// PGDATA=/home/cloudsdk/.ssh/pgdata"). It is told that a volume at the
+    /// parent lets it make the directory itself.
+    #[test]
+    fn another_programs_eperm_is_not_told_about_postgresql() {
+        let chmod = "chmod: changing permissions of '/home/cloudsdk/.ssh': Operation not permitted";
+        let notes = notes(&[chmod.to_string()], &["/home/cloudsdk/.ssh"]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(!notes[0].contains("PGDATA"), "{notes:?}");
+        assert!(
+            notes[0].contains("or a volume at /home/cloudsdk instead, where the program makes /home/cloudsdk/.ssh itself"),
+            "{notes:?}"
+        );
     }
 
     #[test]
