@@ -1251,6 +1251,13 @@ fn init_main(
                 libc::_exit(126);
             }
             if let Some(ids) = &ids {
+                // runc gives a container's stdio to its user
+                // (fixStdioPermissions), so that it may open /dev/stdout
+                // and /dev/stderr (nginx's `error_log /dev/stderr`); ours
+                // is the output pipe made for this command, nothing of the
+                // caller's (stdin, possibly the caller's terminal, stays).
+                // Where the uid is not mapped (rootless) it stays root's.
+                libc::fchown(1, ids.uid, u32::MAX);
                 // The pod's supplementary groups (see `parse_user`); in a
                 // rootless trace without them mapped this fails, and the
                 // groups stay the namespace's.

@@ -1186,6 +1186,29 @@ fn user_runs_with_its_home_from_the_roots_passwd() {
     assert_eq!(out.exit_code, Some(0), "HOME is / for 4242: {out:?}");
 }
 
+/// Run as a user, the command can open `/dev/stdout` and `/dev/stderr`, as
+/// in a pod, where runc gives the container's stdio to its user: nginx's
+/// `error_log /dev/stderr` (the official image links its logs there)
+/// failed with EACCES, since the output pipe was root's.
+#[test]
+fn a_user_can_open_its_own_stdout_and_stderr() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if skip_unless_root("user_stdio") {
+        return;
+    }
+    let mut o = opts(
+        &[
+            "sh",
+            "-c",
+            "echo out > /dev/stdout && echo err > /dev/stderr",
+        ],
+        Some(30.0),
+    );
+    o.user = Some("65534".into());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+}
+
 /// A `FROM scratch` image (a static binary and little else) has no /proc,
 /// /dev or /sys: a runtime creates its mount points. The trace failed
 /// with "mount proc on …/proc: No such file or directory", and verify
