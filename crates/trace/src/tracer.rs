@@ -999,10 +999,14 @@ impl OutputFound {
             self.erofs.push(&self.prefix, text);
         }
         // strerror(EPERM), as C, Python and Java print it; Go and Node
-        // write it in lower case.
+        // write it in lower case. And a program that refuses a directory
+        // it does not own (git's "dubious ownership", PostgreSQL's "has
+        // wrong ownership"): both tell of a volume's directory being
+        // root's (see `volume_owner`).
         if self.eperm.len() < Self::MAX_EPERM_LINES
             && (text.contains("Operation not permitted")
-                || text.contains("operation not permitted"))
+                || text.contains("operation not permitted")
+                || text.contains("ownership"))
         {
             let mut end = text.len().min(Self::MAX_EPERM_LINE);
             while !text.is_char_boundary(end) {
@@ -1326,6 +1330,20 @@ mod tests {
     }
 
     /// EPERM lines: the first few, each cut at a character boundary.
+    #[test]
+    fn a_program_refusing_a_directory_it_does_not_own_is_kept() {
+        let mut scan = OutputScan::default();
+        scan.feed(b"fatal: detected dubious ownership in repository at '/srv/repo'\nok\n");
+        scan.feed(b"FATAL:  data directory \"/srv/pg\" has wrong ownership\n");
+        assert_eq!(
+            scan.found.eperm,
+            [
+                "fatal: detected dubious ownership in repository at '/srv/repo'",
+                "FATAL:  data directory \"/srv/pg\" has wrong ownership"
+            ]
+        );
+    }
+
     #[test]
     fn eperm_lines_are_kept_few_and_short() {
         let mut scan = OutputScan::default();

@@ -1,5 +1,6 @@
 //! Why a program that ran when traced fails under `--verify` with EPERM:
-//! it set the owner or mode of a planned volume's own directory.
+//! it set the owner or mode of a planned volume's own directory; or it
+//! refused that directory as not its user's (git's "dubious ownership").
 //!
 //! Traced, the program made that directory itself, as its own user and
 //! with the mode it chose. Under a volume the directory is there before
@@ -41,8 +42,13 @@ pub fn notes(eperm_lines: &[String], planned: &[&str]) -> Vec<String> {
                 ", or a volume at {up} instead, where the program makes {path} itself (seeded, if the image has files there)"
             )
         };
+        let what = if line.contains("ownership") {
+            "the program refused it as not its user's"
+        } else {
+            "the program could not set its owner or mode"
+        };
         out.push(format!(
-            "  {line}\n  {path} is a planned volume's own directory: the program could not set its owner or mode. Traced, the directory was the program's (it made it, or the image's belongs to its user); a volume's directory is there first and is root's (an emptyDir's mode is 0777, its group the pod's fsGroup if set), and only its owner may change it. Give the program a directory of its own inside the volume, which it makes and owns{postgres}{above}, or run the step that sets it as root.\n"
+            "  {line}\n  {path} is a planned volume's own directory: {what}. Traced, the directory was the program's (it made it, or the image's belongs to its user); a volume's directory is there first and is root's (an emptyDir's mode is 0777, its group the pod's fsGroup if set), and only its owner may change it. Give the program a directory of its own inside the volume, which it makes and owns{postgres}{above}, or run the step that sets it as root.\n"
         ));
     }
     out
@@ -103,6 +109,21 @@ mod tests {
         assert!(!notes[0].contains("PGDATA"), "{notes:?}");
         assert!(
             notes[0].contains("or a volume at /home/cloudsdk instead, where the program makes /home/cloudsdk/.ssh itself"),
+            "{notes:?}"
+        );
+    }
+
+    /// git 2.39 as a user, its repository a volume's own directory (root's):
+    /// it does not fail to chmod, it refuses the directory. The line names
+    /// it and is explained as the volume's owner, not a mode it set.
+    #[test]
+    fn a_program_refusing_a_volume_it_does_not_own_is_explained() {
+        let git = "fatal: detected dubious ownership in repository at '/home/cloudsdk/repo'";
+        let notes = notes(&[git.to_string()], &["/home/cloudsdk/repo"]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with(&format!("  {git}\n")), "{notes:?}");
+        assert!(
+            notes[0].contains("/home/cloudsdk/repo is a planned volume's own directory: the program refused it as not its user's"),
             "{notes:?}"
         );
     }

@@ -2106,6 +2106,45 @@ fn a_database_in_a_created_directory_is_planned_persistent() {
     assert_eq!(volume.medium, Medium::Persistent, "{plan:#?}");
 }
 
+/// git, run as a user, makes a repository; planned as a volume, the
+/// repository's directory is root's, and git refuses it ("detected dubious
+/// ownership"), as it would in the pod. Verify says so, naming the line,
+/// instead of only "a volume may hide files it needs".
+#[test]
+fn git_refusing_a_volume_it_does_not_own_is_explained() {
+    use std::os::unix::fs::PermissionsExt;
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let test = "git_dubious_ownership";
+    if skip_unless_root(test) {
+        return;
+    }
+    if require_or_skip("git", Path::new("/usr/bin/git").exists(), test) {
+        return;
+    }
+    let (base, _cleanup) = image_dir("git-owner", &["other"], &[]);
+    std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let repo = base.join("repo");
+    let script = format!(
+        "git init -q {r} && cd {r} && git -c user.email=a@b -c user.name=n commit -q --allow-empty -m x",
+        r = repo.display()
+    );
+    let mut o = opts(&["sh", "-c", &script], Some(30.0));
+    o.user = Some("65534".into());
+    let out = tracer::run(&o).unwrap();
+    assert_eq!(out.exit_code, Some(0), "{out:?}");
+    let repo = repo.to_string_lossy().into_owned();
+    o.verify = Some(vec![(repo.clone(), false)]);
+    let v = tracer::run(&o).unwrap();
+    assert_ne!(v.exit_code, Some(0), "{v:?}");
+    let notes = rootlock_trace::volume_owner::notes(&v.eperm_lines, &[repo.as_str()]);
+    assert_eq!(notes.len(), 1, "{v:?}");
+    assert!(notes[0].contains("dubious ownership"), "{notes:?}");
+    assert!(
+        notes[0].contains("refused it as not its user's"),
+        "{notes:?}"
+    );
+}
+
 /// The plan of a traced rename across directories: one volume at or above
 /// `base` (it may be lifted above the test's directory, where that is all
 /// there is), under which the program runs again (`--verify`) without an
