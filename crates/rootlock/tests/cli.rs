@@ -5,29 +5,7 @@
 
 mod common;
 
-use common::{findings, run, run_stdin, scan_json, scan_stdin_json, testdata};
-
-const POD: &str = "apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: shop
-spec:
-  securityContext:
-    runAsNonRoot: true
-    seccompProfile: {type: RuntimeDefault}
-  containers:
-  - name: app
-    image: nginx
-    securityContext:
-      allowPrivilegeEscalation: false
-      capabilities: {drop: [ALL]}
-      readOnlyRootFilesystem: READONLY
-";
-
-fn pod(read_only: &str) -> String {
-    POD.replace("READONLY", read_only)
-}
+use common::{findings, pod, run, run_stdin, scan_json, scan_stdin_json, testdata};
 
 #[test]
 fn exit_status_is_0_clean_1_findings_2_input_errors() {

@@ -9,31 +9,8 @@
 
 mod common;
 
-use common::{findings, run, run_stdin, scan_json, scan_stdin_json};
+use common::{findings, pod, run, run_stdin, scan_json, scan_stdin_json};
 use serde_json::Value;
-
-/// Restricted in every way, with the read-only root left to the caller.
-const POD: &str = "apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: shop
-spec:
-  securityContext:
-    runAsNonRoot: true
-    seccompProfile: {type: RuntimeDefault}
-  containers:
-  - name: app
-    image: nginx
-    securityContext:
-      allowPrivilegeEscalation: false
-      capabilities: {drop: [ALL]}
-      readOnlyRootFilesystem: READONLY
-";
-
-fn pod(read_only: &str) -> String {
-    POD.replace("READONLY", read_only)
-}
 
 /// The pod with a read-only root and `privileged: true`, one line longer.
 fn privileged() -> String {

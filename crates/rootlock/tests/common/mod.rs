@@ -86,3 +86,27 @@ pub fn findings<'a>(object: &'a Value, rule: &str) -> Vec<&'a Value> {
         .map(|f| f.iter().filter(|f| f["rule"] == rule).collect())
         .unwrap_or_default()
 }
+
+/// A pod restricted in every way, with the read-only root left to the
+/// caller: `READONLY` stands for its `readOnlyRootFilesystem` (see [`pod`]).
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+spec:
+  securityContext:
+    runAsNonRoot: true
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: app
+    image: nginx
+    securityContext:
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+      readOnlyRootFilesystem: READONLY
+";
+
+pub fn pod(read_only: &str) -> String {
+    POD.replace("READONLY", read_only)
+}
