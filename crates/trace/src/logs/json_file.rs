@@ -158,6 +158,8 @@ pub fn quiet(line: &str) -> Option<Stream> {
         "erofs",
         "[errno 30]",
         "no usable temporary directory",
+        // Node's masked recursive mkdir (`node::masked_mkdir`).
+        "enoent: no such file or directory, mkdir ",
     ]
     .iter()
     .any(|w| log.contains(w));

@@ -120,8 +120,9 @@ const RUNTIMES: &[(&str, Recogniser)] = &[
 /// Does the line report a read-only file system at all?
 ///
 /// Every mark holds a word `json_file::quiet` looks for (`read-only`,
-/// `erofs`, `[errno 30]`, `no usable temporary directory`): a new mark
-/// without one must be added there, or records saying it are skipped.
+/// `erofs`, `[errno 30]`, `no usable temporary directory`; and Node's
+/// ENOENT of a mkdir, see [`mentions_refusal`]): a new mark without one
+/// must be added there, or records saying it are skipped.
 pub fn mentions_erofs(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
     erofs_words_at(line, &l).is_some()
@@ -130,10 +131,17 @@ pub fn mentions_erofs(line: &str) -> bool {
         || line.contains(mongodb::MARK)
 }
 
+/// Does the line report a refusal a read-only file system may have
+/// caused: EROFS in words ([`mentions_erofs`]), or Node's ENOENT of a
+/// recursive mkdir ([`node::masked_mkdir`]).
+fn mentions_refusal(line: &str) -> bool {
+    mentions_erofs(line) || node::mentions_masked_mkdir(line)
+}
+
 /// The hits in one line.
 pub fn recognise(line: &str) -> Vec<Hit> {
     if !mentions_erofs(line) {
-        return Vec::new();
+        return hits_of(node::MASKED_MKDIR, node::masked_mkdir(line));
     }
     for (runtime, find) in RUNTIMES {
         let found = find(line);
@@ -474,7 +482,7 @@ impl Scan {
         // JSON escapes do not touch the words that say EROFS: a line
         // without them has nothing to decode (and most lines are such),
         // but may be a frame of a stack trace.
-        if !mentions_erofs(&line) {
+        if !mentions_refusal(&line) {
             self.trace_frame(container, &line);
             self.python_frame(container, &line);
             self.unzip_lead(n, container, &line);
@@ -488,7 +496,7 @@ impl Scan {
         // the one before, and read as one line, progress words before
         // Go's `mkdir /x: …` hid it from its recogniser.
         for piece in line.split('\r') {
-            if mentions_erofs(piece) {
+            if mentions_refusal(piece) {
                 self.record(n, container, piece);
             }
         }
@@ -1058,7 +1066,11 @@ fn anchor_of(line: usize, hit: &Hit, files: &HashSet<String>) -> Result<Anchor, 
         Op::Remove | Op::Rename | Op::Attr => (parent(&path).to_string(), true, what),
         Op::DirAttr => (path.clone(), true, what),
     };
-    let evidence = format!("{what} {path}: EROFS ({}, line {line})", hit.runtime);
+    let evidence = format!(
+        "{what} {path}: {} ({}, line {line})",
+        error_code(hit),
+        hit.runtime
+    );
     // Only the mount point matters: a file of such a name in a directory
     // that decodes is covered by a volume at that directory.
     if at.contains(char::REPLACEMENT_CHARACTER) {
@@ -1068,6 +1080,50 @@ fn anchor_of(line: usize, hit: &Hit, files: &HashSet<String>) -> Result<Anchor, 
         return Err(Unplanned::Control { at, evidence });
     }
     Ok(Anchor::new(&at, seed, None, evidence, &path))
+}
+
+/// The error as the log gave it: Node's masked mkdir said ENOENT.
+fn error_code(hit: &Hit) -> &'static str {
+    if hit.runtime == node::MASKED_MKDIR {
+        "ENOENT read as EROFS"
+    } else {
+        "EROFS"
+    }
+}
+
+/// Most paths one warning about Node's masked mkdirs names.
+const MASKED_NAMED: usize = 5;
+
+/// A warning for each container that logged Node's masked mkdir (see
+/// [`node::masked_mkdir`]): its volumes rest on reading an ENOENT as the
+/// EROFS it hides, which a plain mkdir under a missing parent would not be.
+fn masked_mkdirs(scan: &Scan) -> Vec<String> {
+    let mut by_container: BTreeMap<Option<&str>, Vec<(usize, &str)>> = BTreeMap::new();
+    for (line, hit) in &scan.hits {
+        if hit.runtime == node::MASKED_MKDIR {
+            by_container
+                .entry(hit.container.as_deref())
+                .or_default()
+                .push((*line, &hit.path));
+        }
+    }
+    by_container
+        .into_iter()
+        .map(|(container, found)| {
+            let mut named: Vec<String> = found
+                .iter()
+                .take(MASKED_NAMED)
+                .map(|(line, path)| format!("{path} (line {line})"))
+                .collect();
+            if found.len() > MASKED_NAMED {
+                named.push(format!("{} more", found.len() - MASKED_NAMED));
+            }
+            of_container(container, format!(
+                "Node reported ENOENT for mkdir of {}: Node 19 and later report a recursive mkdir that a read-only file system refused that way (nodejs/node#47098), so each is planned as if it said EROFS; a plain mkdir under a directory missing from the image says the same and needs that directory, not a volume: `rootlock trace` tells the two apart",
+                named.join(", ")
+            ))
+        })
+        .collect()
 }
 
 /// The directory one volume must be at to hold both ends of the rename
@@ -1189,9 +1245,10 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
         match anchor_of(*line, hit, files.get(&container).unwrap_or(&none)) {
             Ok(a) => anchors.push(a),
             Err(Unplanned::Relative) => unplanned.push(of_container(container, format!(
-                "line {line}: {:?} is relative, and the log does not show the program's working directory, so no volume is planned for it ({} {0:?}: EROFS, {}): resolve it against the working directory (the container's workingDir or the image's WORKDIR) and add the volume by hand",
+                "line {line}: {:?} is relative, and the log does not show the program's working directory, so no volume is planned for it ({} {0:?}: {}, {}): resolve it against the working directory (the container's workingDir or the image's WORKDIR) and add the volume by hand",
                 hit.path,
                 op_word(hit.op),
+                error_code(hit),
                 hit.runtime
             ))),
             Err(Unplanned::NotUtf8 { at, evidence }) => unplanned.push(of_container(container, format!(
@@ -1234,6 +1291,7 @@ pub fn plan_from_scan(scan: &Scan, source: &str) -> VolumePlan {
     plan.paths
         .sort_by(|a, b| (&a.path, &a.container).cmp(&(&b.path, &b.container)));
     plan.warnings.extend(hidden);
+    plan.warnings.extend(masked_mkdirs(scan));
     plan.warnings.extend(unplanned);
     for u in &scan.unresolved {
         plan.warnings.push(of_container(

@@ -1,6 +1,9 @@
 //! Node.js: `Error: EROFS: read-only file system, open '/app/.cache/x'`,
 //! `[Error: EROFS: read-only file system, mkdir '/home/node/.npm']`,
 //! `EROFS: read-only file system, rename '/a' -> '/b'`.
+//!
+//! And a recursive mkdir's refusal, which Node reports as ENOENT
+//! ([`masked_mkdir`]).
 
 use super::{Op, op_from_word, with_op};
 
@@ -66,4 +69,35 @@ fn names(rest: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// The runtime a hit read from [`masked_mkdir`] is reported as: its
+/// evidence and its warning say the error was ENOENT, read as EROFS.
+pub const MASKED_MKDIR: &str = "node, recursive mkdir";
+
+/// What Node prints for a mkdir that failed with ENOENT, before the name.
+const ENOENT_MKDIR: &str = "ENOENT: no such file or directory, mkdir ";
+
+/// Does the line carry Node's ENOENT of a mkdir (see [`masked_mkdir`])?
+pub fn mentions_masked_mkdir(line: &str) -> bool {
+    line.contains(ENOENT_MKDIR)
+}
+
+/// A mkdir with `{ recursive: true }` that a read-only file system refused:
+/// Node 19 and later (20.20 and 22 measured, nodejs/node#47098 still open)
+/// turn its EROFS into `ENOENT: no such file or directory, mkdir '/x'`,
+/// naming the whole path asked for (`fs.mkdirSync`) or its first missing
+/// directory (`fs.mkdir`, `fs.promises.mkdir`). Recursive creation is how
+/// Node programs make their caches, so without this a Node program's most
+/// common failure under a read-only root planned nothing. A recursive
+/// mkdir has no other ENOENT (it creates the parents); a plain mkdir under
+/// a missing parent has the same message, which the plan's warning says.
+pub fn masked_mkdir(line: &str) -> Vec<(String, Op)> {
+    let Some(i) = line.find(ENOENT_MKDIR) else {
+        return Vec::new();
+    };
+    match names(&line[i + ENOENT_MKDIR.len()..]).as_slice() {
+        [name] => vec![(name.to_string(), Op::Mkdir)],
+        _ => Vec::new(),
+    }
 }

@@ -330,3 +330,100 @@ fn prefixed(log: &[u8]) -> Vec<u8> {
         .flat_map(|l| [b"[pod/web-1/app] ".as_slice(), l].concat())
         .collect()
 }
+
+/// Node 19 and later report a recursive mkdir that a read-only file system
+/// refused as ENOENT (nodejs/node#47098): node v20.20.2 on a read-only
+/// bind mount, `fs.mkdirSync(p, {recursive: true})` uncaught (the whole
+/// path asked for), `fs.promises.mkdir` likewise (its first missing
+/// directory), and the sync error's message logged by a JSON logger, in a
+/// Docker json-file record. Before, none of them planned anything: a Node
+/// program's commonest failure under a read-only root was invisible.
+#[test]
+fn nodes_recursive_mkdir_refused_as_enoent_is_planned_and_warned() {
+    let log = r#"node:fs:1386
+  const result = binding.mkdir(
+                         ^
+
+Error: ENOENT: no such file or directory, mkdir '/srv/app/.cache/thumbs'
+    at Object.mkdirSync (node:fs:1386:26)
+    at Object.<anonymous> (/tmp/mk2.js:2:34)
+    at node:internal/main/run_main_module:28:49 {
+  errno: -2,
+  code: 'ENOENT',
+  syscall: 'mkdir',
+  path: '/srv/app/.cache/thumbs'
+}
+
+Node.js v20.20.2
+node:internal/fs/promises:856
+  return await PromisePrototypeThen(
+         ^
+
+Error: ENOENT: no such file or directory, mkdir '/srv/www/.cache'
+    at async Object.mkdir (node:internal/fs/promises:856:10) {
+  errno: -2,
+  code: 'ENOENT',
+  syscall: 'mkdir',
+  path: '/srv/www/.cache'
+}
+{"log":"{\"level\":50,\"msg\":\"ENOENT: no such file or directory, mkdir '/srv/data/x'\",\"err\":{\"type\":\"Error\",\"code\":\"ENOENT\",\"path\":\"/srv/data/x\"}}\n","stream":"stdout","time":"2026-12-01T04:40:00.000000000Z"}
+Error: ENOENT: no such file or directory, open '/srv/app/config.json'
+"#;
+    let s = scan(log);
+    assert_eq!(
+        super::line_path_ops(&s),
+        [
+            (5, "/srv/app/.cache/thumbs", Op::Mkdir),
+            (20, "/srv/www/.cache", Op::Mkdir),
+            (27, "/srv/data/x", Op::Mkdir),
+        ]
+    );
+    let plan = plan_from_scan(&s, "logs: -");
+    assert_eq!(
+        super::planned(&plan),
+        ["/srv/app/.cache/thumbs", "/srv/data/x", "/srv/www/.cache"]
+    );
+    assert!(
+        plan.paths[0].reason.contains(
+            "mkdir /srv/app/.cache/thumbs: ENOENT read as EROFS (node, recursive mkdir, line 5)"
+        ),
+        "{:?}",
+        plan.paths[0].reason
+    );
+    let warned: Vec<&String> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.contains("nodejs/node#47098"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:?}", plan.warnings);
+    assert!(
+        warned[0].starts_with(
+            "Node reported ENOENT for mkdir of /srv/app/.cache/thumbs (line 5), /srv/www/.cache (line 20), /srv/data/x (line 27): "
+        ),
+        "{}",
+        warned[0]
+    );
+    // An ENOENT of anything else is a missing file, no refusal.
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("config.json")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+/// A log without Node's masked mkdir gets no warning about it, and a
+/// Node EROFS is evidence as before.
+#[test]
+fn nodes_erofs_mkdir_is_not_called_masked() {
+    let plan = plan_from_scan(
+        &scan("Error: EROFS: read-only file system, mkdir '/srv/it'\n"),
+        "logs: -",
+    );
+    assert_eq!(super::planned(&plan), ["/srv/it"]);
+    assert!(plan.paths[0].reason.contains(": EROFS (node, line 1)"));
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("47098")),
+        "{:?}",
+        plan.warnings
+    );
+}
