@@ -207,6 +207,7 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
     let erofs_count = v.erofs_lines.len() + v.erofs_dropped;
     let code = if erofs_count == 0 && exit_problem.is_none() {
         text.push_str("verify: PASS — no read-only file system error\n");
+        text.push_str(&failed_both_times(traced.as_ref(), &v).unwrap_or_default());
         0
     } else if let (true, Some(why)) = (erofs_count == 0, &exit_problem) {
         text.push_str(&format!(
@@ -323,6 +324,28 @@ fn verify_exit_problem(
     Some(format!(
         "the command exited with status {code} under the read-only root{when_traced}"
     ))
+}
+
+/// Under `--verify`, the caveat of a pass whose command failed alike in
+/// both runs: the read-only root changed nothing, but a run that fails
+/// early (a missing setting, a service it cannot reach) stops before the
+/// writes a full run makes, so the plan and the pass cover that much.
+fn failed_both_times(
+    traced: Option<&tracer::Outcome>,
+    verified: &tracer::Outcome,
+) -> Option<String> {
+    let traced = traced?;
+    match (
+        traced.timed_out,
+        traced.exit_code,
+        verified.timed_out,
+        verified.exit_code,
+    ) {
+        (false, Some(a @ 1..), false, Some(b)) if a == b => Some(format!(
+            "verify: but the command exited with status {a} in both runs: it failed before the end when traced too, so the writes a full run makes may be in neither run; make it run through and trace again\n"
+        )),
+        _ => None,
+    }
 }
 
 /// The command as a shell would show it.
@@ -490,6 +513,22 @@ mod summary_tests {
             None
         );
         assert_eq!(verify_exit_problem(None, &run(false, Some(0))), None);
+        // The same failure passes, but the pass says the run failed both
+        // times; a success or a server's timeout says nothing more.
+        let caveat = failed_both_times(traced_3.as_ref(), &run(false, Some(3)));
+        assert!(
+            caveat
+                .as_deref()
+                .is_some_and(|c| c.contains("exited with status 3 in both runs")),
+            "{caveat:?}"
+        );
+        for (traced, verified) in [
+            (traced_ok.as_ref(), run(false, Some(0))),
+            (server.as_ref(), run(true, Some(143))),
+            (None, run(false, Some(0))),
+        ] {
+            assert_eq!(failed_both_times(traced, &verified), None);
+        }
         // Fails: exited non-zero where the traced run did not.
         for (traced, verified) in [
             (traced_ok.as_ref(), run(false, Some(2))),
