@@ -72,8 +72,8 @@ pub struct Outcome {
     pub exit_code: Option<i32>,
     pub timed_out: bool,
     /// Lines that report a read-only file system (program output and, in
-    /// verify mode, files written to the volumes), as many as
-    /// [`ErofsLines::MAX_BYTES`] holds.
+    /// verify mode, files written to the volumes, and Node's masked mkdir
+    /// there), as many as [`ErofsLines::MAX_BYTES`] holds.
     pub erofs_lines: Vec<String>,
     /// Such lines seen past that, counted only.
     #[serde(default)]
@@ -550,6 +550,7 @@ fn tracer_inner(
     // SAFETY: fd just returned by the kernel.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
     let mut output = OutputScan::default();
+    output.found.read_only_root = opts.verify.is_some();
     let mut out_open = true;
     let mut init_alive = true;
     while init_alive || out_open {
@@ -958,6 +959,11 @@ struct OutputFound {
     eperm: Vec<String>,
     /// Put before each EROFS or EPERM line kept (a log file's name).
     prefix: String,
+    /// The program runs under a read-only root (`--verify`): Node's ENOENT
+    /// of a recursive mkdir is then the EROFS it hides (see
+    /// [`crate::logs::mentions_refusal`]); on the traced run's writable
+    /// root it is a real ENOENT, no read-only error.
+    read_only_root: bool,
 }
 
 impl Default for OutputScan {
@@ -995,7 +1001,12 @@ impl OutputFound {
         if text.contains("No space left on device") {
             self.enospc += 1;
         }
-        if crate::logs::mentions_erofs(text) {
+        let refused = if self.read_only_root {
+            crate::logs::mentions_refusal(text)
+        } else {
+            crate::logs::mentions_erofs(text)
+        };
+        if refused {
             self.erofs.push(&self.prefix, text);
         }
         // strerror(EPERM), as C, Python and Java print it; Go and Node
@@ -1110,6 +1121,8 @@ fn erofs_in_file(path: &Path, prefix: &str, found: &mut ErofsLines) {
     // The file's lines share one budget with everything found before.
     let mut scan = OutputScan::default();
     scan.found.prefix = prefix.to_string();
+    // Only --verify reads the volumes' files.
+    scan.found.read_only_root = true;
     scan.found.erofs = std::mem::take(found);
     let mut buf = vec![0u8; 64 << 10];
     let mut first = true;
@@ -1327,6 +1340,24 @@ mod tests {
             ]
         );
         assert_eq!(scan.found.enospc, 1);
+    }
+
+    /// Node's ENOENT of a recursive mkdir is kept as a read-only error
+    /// under --verify's read-only root, where it hides EROFS, and not on
+    /// the traced run's writable root, where it is a real ENOENT.
+    #[test]
+    fn nodes_masked_mkdir_is_a_read_only_error_under_a_read_only_root_only() {
+        let line = b"Error: ENOENT: no such file or directory, mkdir '/srv/app/.cache'\n";
+        let mut traced = OutputScan::default();
+        traced.feed(line);
+        assert!(traced.found.erofs.kept.is_empty());
+        let mut verified = OutputScan::default();
+        verified.found.read_only_root = true;
+        verified.feed(line);
+        assert_eq!(
+            verified.found.erofs.kept,
+            ["Error: ENOENT: no such file or directory, mkdir '/srv/app/.cache'"]
+        );
     }
 
     /// EPERM lines: the first few, each cut at a character boundary.

@@ -134,7 +134,7 @@ pub fn mentions_erofs(line: &str) -> bool {
 /// Does the line report a refusal a read-only file system may have
 /// caused: EROFS in words ([`mentions_erofs`]), or Node's ENOENT of a
 /// recursive mkdir ([`node::masked_mkdir`]).
-fn mentions_refusal(line: &str) -> bool {
+pub fn mentions_refusal(line: &str) -> bool {
     mentions_erofs(line) || node::mentions_masked_mkdir(line)
 }
 
