@@ -80,7 +80,10 @@ const ENOENT_MKDIR: &str = "ENOENT: no such file or directory, mkdir ";
 
 /// Does the line carry Node's ENOENT of a mkdir (see [`masked_mkdir`])?
 pub fn mentions_masked_mkdir(line: &str) -> bool {
-    line.contains(ENOENT_MKDIR)
+    // The short word first, on every line: a needle as long as the whole
+    // mark is searched without the SIMD path of a short one (the
+    // json-file bench ran 1.4x as long with it).
+    line.contains("ENOENT") && line.contains(ENOENT_MKDIR)
 }
 
 /// A mkdir with `{ recursive: true }` that a read-only file system refused:
