@@ -427,3 +427,29 @@ fn nodes_erofs_mkdir_is_not_called_masked() {
         plan.warnings
     );
 }
+
+/// npm 11.19.1 (node v20.20.2) installing into a read-only app directory:
+/// its summary names the masked mkdir after `enoent`, and the `code`,
+/// `syscall` and `path` lines around it are no errors of their own.
+#[test]
+fn npms_summary_of_a_masked_mkdir_is_planned() {
+    let log = "\
+npm error code ENOENT
+npm error syscall mkdir
+npm error path /srv/app/node_modules
+npm error errno -2
+npm error enoent ENOENT: no such file or directory, mkdir '/srv/app/node_modules'
+npm error enoent This is related to npm not being able to find a file.
+npm error enoent
+npm error Log files were not written due to an error writing to the directory: /srv/home/.npm/_logs
+";
+    let plan = plan_from_scan(&scan(log), "logs: -");
+    assert_eq!(super::planned(&plan), ["/srv/app/node_modules"]);
+    assert!(
+        plan.paths[0]
+            .reason
+            .ends_with(": ENOENT read as EROFS (node, recursive mkdir, line 5)"),
+        "{}",
+        plan.paths[0].reason
+    );
+}
