@@ -64,12 +64,11 @@ pub fn warnings(
         .iter()
         .filter_map(|(key, value)| {
             let key = key.as_str();
-            if NOT_DIRECTED.contains(&key)
-                || (key == "HOME" && (home.is_some() || value == "/root"))
+            let dir = normalized(value).filter(|d| d != "/")?;
+            if NOT_DIRECTED.contains(&key) || (key == "HOME" && (home.is_some() || dir == "/root"))
             {
                 return None;
             }
-            let dir = normalized(value).filter(|d| d != "/")?;
             if unset_default(key, command_home)
                 .and_then(|d| normalized(&d))
                 .as_ref()
@@ -206,7 +205,7 @@ mod tests {
             Some("/home/app"),
         );
         assert!(by_user.is_empty(), "{by_user:?}");
-        let root = warnings(&changed, &planned, env(&[("HOME", "/root")]), None);
+        let root = warnings(&changed, &planned, env(&[("HOME", "/root/")]), None);
         assert!(root.is_empty(), "{root:?}");
     }
 }
