@@ -356,11 +356,11 @@ pub struct Scan {
     /// The stream of the line being read: its `kubectl logs --prefix`
     /// source (`[pod/NAME/CONTAINER] `), hashed; `None` without one.
     stream: Option<u64>,
-    /// The container and stream whose last traceback line was a frame
-    /// doing an operation, and the operation (see [`python::frame_op`]).
-    /// One slot: another stream's frame takes it (its error is then read
-    /// without a frame, never with the other's).
-    python_op: Option<(Option<String>, Option<u64>, Op)>,
+    /// The containers and streams whose last traceback line was a frame
+    /// doing an operation, and the operation (see [`python::frame_op`]):
+    /// one a stream, as two pods' tracebacks may be in flight at once; at
+    /// most [`MAX_OPEN_TRACES`], the oldest dropped past that.
+    python_ops: Vec<(Option<String>, Option<u64>, Op)>,
     /// The first line of unzip's two-line error last read.
     unzip_lead: Option<UnzipLead>,
     /// A character cut between two CRI records (see [`utf8_carry`]).
@@ -454,7 +454,7 @@ impl Scan {
     /// waits for its error, which a line between them cancels.
     fn skips(&self, line: &str) -> bool {
         self.open_traces.is_empty()
-            && self.python_op.is_none()
+            && self.python_ops.is_empty()
             && self.unzip_lead.is_none()
             && json_file::quiet(line).is_some_and(|stream| self.joiner.idle(stream))
             && json_file::raw_log(line)
@@ -716,19 +716,29 @@ impl Scan {
     /// Reads `line` of `container` as a Python traceback's line: the
     /// operation of the frame right above an error, if it says one.
     fn python_frame(&mut self, container: Option<&str>, line: &str) {
-        match python::frame_op(line) {
-            Some(Some(op)) => self.python_op = Some((container.map(String::from), self.stream, op)),
-            Some(None) if self.python_frame_op(container).is_some() => self.python_op = None,
-            _ => {}
+        let Some(said) = python::frame_op(line) else {
+            return;
+        };
+        let stream = self.stream;
+        // This stream's frame before is replaced, or ended by a line that
+        // says nothing.
+        self.python_ops
+            .retain(|(c, s, _)| !(c.as_deref() == container && *s == stream));
+        if let Some(op) = said {
+            if self.python_ops.len() == MAX_OPEN_TRACES {
+                self.python_ops.remove(0);
+            }
+            self.python_ops
+                .push((container.map(String::from), stream, op));
         }
     }
 
     /// The operation the last traceback line of `container` (in the line's
     /// stream) did, if any.
     fn python_frame_op(&self, container: Option<&str>) -> Option<Op> {
-        self.python_op
-            .as_ref()
-            .filter(|(c, stream, _)| c.as_deref() == container && *stream == self.stream)
+        self.python_ops
+            .iter()
+            .find(|(c, stream, _)| c.as_deref() == container && *stream == self.stream)
             .map(|&(_, _, op)| op)
     }
 

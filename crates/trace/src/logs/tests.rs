@@ -3412,6 +3412,28 @@ fn lines_above_an_error_are_paired_within_their_own_pod() {
     );
 }
 
+/// Two pods' Python tracebacks in flight at once (`kubectl logs -l app=x
+/// --prefix -f`): each frame is kept for its own pod's error. One slot for
+/// every stream let the second pod's `os.chmod` frame take the first's
+/// `os.makedirs`, so `/srv/cache` was read as a file's write (its parent
+/// planned) and the chmod's file was right only by luck of order.
+#[test]
+fn interleaved_python_tracebacks_keep_each_pods_frame() {
+    let text = "\
+[pod/web-1/app]   File \"/app/main.py\", line 2, in <module>
+[pod/web-2/app]   File \"/app/main.py\", line 5, in <module>
+[pod/web-1/app]     os.makedirs(\"/srv/cache\", exist_ok=True)
+[pod/web-2/app]     os.chmod(\"/srv/keys\", 0o700)
+[pod/web-1/app] OSError: [Errno 30] Read-only file system: '/srv/cache'
+[pod/web-2/app] OSError: [Errno 30] Read-only file system: '/srv/keys'
+";
+    let s = scan(text);
+    assert_eq!(
+        numbered_ops(&s),
+        [(5, "/srv/cache", Op::Mkdir), (6, "/srv/keys", Op::Attr)]
+    );
+}
+
 /// Each hit's line number, path and operation, in order.
 fn numbered_ops(s: &Scan) -> Vec<(usize, &str, Op)> {
     s.hits
