@@ -5,7 +5,9 @@
 //! `MYAPP_DATA`) moves its writes there when traced, and the plan then
 //! mounts a volume where the pod never writes while the pod writes
 //! where nothing is planned. The plan cannot know the pod's environment;
-//! it says which planned paths came from the caller's.
+//! it names the planned paths under a directory the caller's names, which
+//! may be why the program wrote there (or may not: a program writes to
+//! `/etc/ssl/certs` whatever `SSL_CERT_DIR` says).
 
 use crate::canonical::{normalized, strip_dir_prefix};
 use rootlock_policy::format::join_some;
@@ -94,14 +96,14 @@ pub fn warnings(
             let how = if key == "HOME" {
                 "pass --user as the pod runs, which sets HOME from the image's /etc/passwd".to_string()
             } else {
-                format!("set {key} in the pod alike, or trace without it (`env -u {key} rootlock trace …`)")
+                format!("set {key} in the pod alike, or trace without it (`env -u {key} rootlock trace …`) to see")
             };
             let planned = match holding.as_slice() {
                 [] => String::new(),
                 some => format!(" (planned: {})", join_some(some, 5)),
             };
             format!(
-                "the command wrote under ${key} ({dir}){planned}, which it had from your environment: a pod's environment is the image's and the pod's, so without {key} there the program writes elsewhere; {how}"
+                "the command wrote under ${key} ({dir}){planned}, a directory your environment gave it: if that is why it wrote there, a pod, whose environment is the image's and the pod's, writes elsewhere unless it sets {key} alike; {how}"
             )
         })
         .collect()
@@ -166,10 +168,10 @@ mod tests {
             None,
         );
         let want = [
-            "the command wrote under $TMPDIR (/var/tmp) (planned: /var/tmp), which",
-            "the command wrote under $XDG_CACHE_HOME (/home/alice/.cache) (planned: /home/alice/.cache/app), which",
-            "the command wrote under $XDG_DATA_HOME (/srv/cache) (planned: /srv), which",
-            "the command wrote under $XDG_RUNTIME_DIR (/run/user/1000) (planned: /run/user/1000), which",
+            "the command wrote under $TMPDIR (/var/tmp) (planned: /var/tmp), a directory",
+            "the command wrote under $XDG_CACHE_HOME (/home/alice/.cache) (planned: /home/alice/.cache/app), a directory",
+            "the command wrote under $XDG_DATA_HOME (/srv/cache) (planned: /srv), a directory",
+            "the command wrote under $XDG_RUNTIME_DIR (/run/user/1000) (planned: /run/user/1000), a directory",
         ];
         assert_eq!(w.len(), want.len(), "{w:?}");
         for (w, want) in w.iter().zip(want) {
