@@ -1005,6 +1005,18 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// A fresh [`image_root`] at `/var/tmp/rootlock-rootfs-NAME-PID`, removed
+/// when the returned guard drops (also when the test panics).
+fn temp_image_root(name: &str) -> (PathBuf, RemoveOnDrop) {
+    let rootfs = PathBuf::from(format!(
+        "/var/tmp/rootlock-rootfs-{name}-{}",
+        std::process::id()
+    ));
+    let cleanup = RemoveOnDrop(rootfs.clone());
+    image_root(&rootfs);
+    (rootfs, cleanup)
+}
+
 /// A minimal image root: the host's `/bin/sh` and the libraries `ldd`
 /// names, copied, plus the directories and `/etc/passwd` an image has.
 fn image_root(dir: &Path) {
@@ -1064,9 +1076,7 @@ fn bind_into_an_image_without_the_mount_point() {
         return;
     }
     let id = std::process::id();
-    let rootfs = PathBuf::from(format!("/var/tmp/rootlock-rootfs-bind-{id}"));
-    let _cleanup = RemoveOnDrop(rootfs.clone());
-    image_root(&rootfs);
+    let (rootfs, _cleanup) = temp_image_root("bind");
     std::fs::create_dir_all(rootfs.join("var/tmp")).unwrap();
     let vol = PathBuf::from(format!("/var/tmp/rootlock-bind-vol-{id}"));
     let _cleanup_vol = RemoveOnDrop(vol.clone());
@@ -1108,12 +1118,7 @@ fn user_runs_with_the_groups_a_runtime_gives() {
     if skip_unless_root("user-groups") {
         return;
     }
-    let rootfs = PathBuf::from(format!(
-        "/var/tmp/rootlock-rootfs-groups-{}",
-        std::process::id()
-    ));
-    let _cleanup = RemoveOnDrop(rootfs.clone());
-    image_root(&rootfs);
+    let (rootfs, _cleanup) = temp_image_root("groups");
     std::fs::write(
         rootfs.join("etc/group"),
         "root:x:0:\napp:x:1000:\ncache:x:2000:app\n",
@@ -1149,12 +1154,7 @@ fn user_runs_with_its_home_from_the_roots_passwd() {
     if skip_unless_root("user-home") {
         return;
     }
-    let rootfs = PathBuf::from(format!(
-        "/var/tmp/rootlock-rootfs-home-{}",
-        std::process::id()
-    ));
-    let _cleanup = RemoveOnDrop(rootfs.clone());
-    image_root(&rootfs);
+    let (rootfs, _cleanup) = temp_image_root("home");
     std::fs::write(
         rootfs.join("etc/passwd"),
         "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
@@ -1219,12 +1219,7 @@ fn rootfs_without_proc_dev_and_sys_is_traced_and_verified() {
     if skip_unless_root("rootfs-scratch") {
         return;
     }
-    let rootfs = PathBuf::from(format!(
-        "/var/tmp/rootlock-rootfs-bare-{}",
-        std::process::id()
-    ));
-    let _cleanup = RemoveOnDrop(rootfs.clone());
-    image_root(&rootfs);
+    let (rootfs, _cleanup) = temp_image_root("bare");
     for d in ["proc", "dev", "sys"] {
         std::fs::remove_dir(rootfs.join(d)).unwrap();
     }
@@ -1259,9 +1254,7 @@ fn rootfs_runtime_files_behind_absolute_symlinks_are_the_runtimes() {
         return;
     }
     let id = std::process::id();
-    let rootfs = PathBuf::from(format!("/var/tmp/rootlock-rootfs-links-{id}"));
-    let _cleanup = RemoveOnDrop(rootfs.clone());
-    image_root(&rootfs);
+    let (rootfs, _cleanup) = temp_image_root("links");
     for f in ["hosts", "hostname"] {
         let link = rootfs.join("etc").join(f);
         std::fs::remove_file(&link).unwrap();
@@ -1299,10 +1292,8 @@ fn rootfs_image_root_is_traced_as_the_root_and_left_unchanged() {
         return;
     }
     let id = std::process::id();
-    let rootfs = PathBuf::from(format!("/var/tmp/rootlock-rootfs-{id}"));
     // Removed however the test ends, so a failure leaves nothing behind.
-    let _cleanup = RemoveOnDrop(rootfs.clone());
-    image_root(&rootfs);
+    let (rootfs, _cleanup) = temp_image_root("plain");
     let host_probe = PathBuf::from(format!("/tmp/rootlock-rootfs-{id}"));
     let before = snapshot(&[rootfs.as_path()]);
 
