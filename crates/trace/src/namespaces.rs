@@ -424,19 +424,23 @@ mod tests {
         (i.uid, i.gid, i.groups)
     }
 
+    /// An image root holding only `/etc/passwd`, as given.
+    fn image_with_passwd(passwd: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/passwd"), passwd).unwrap();
+        dir
+    }
+
     /// `HOME` as runc sets it: the user's in the image's /etc/passwd,
     /// whether named or given by uid, also with an explicit group; `/`
     /// for a uid the image does not list, or an entry without a home.
     #[test]
     fn homes_are_runcs() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir(root.join("etc")).unwrap();
-        std::fs::write(
-            root.join("etc/passwd"),
+        let dir = image_with_passwd(
             "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nnohome:x:1001:1001:::/bin/sh\n",
-        )
-        .unwrap();
+        );
+        let root = dir.path();
         let home = |spec: &str| parse_user(spec, root).unwrap().home;
         assert_eq!(home("app"), "/home/app");
         assert_eq!(home("1000"), "/home/app");
@@ -454,14 +458,8 @@ mod tests {
     /// group 0); the groups that list the user as a member are added.
     #[test]
     fn ids_are_those_a_runtime_gives() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = image_with_passwd("root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n");
         let root = dir.path();
-        std::fs::create_dir(root.join("etc")).unwrap();
-        std::fs::write(
-            root.join("etc/passwd"),
-            "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n",
-        )
-        .unwrap();
         std::fs::write(
             root.join("etc/group"),
             "root:x:0:\nadm:x:4:app\napp:x:1000:\ncache:x:2000:other,app\nx:bad\n",
