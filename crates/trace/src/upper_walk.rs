@@ -450,6 +450,25 @@ fn attributes_note(before: (u32, u32, u32), after: (u32, u32, u32)) -> String {
 mod tests {
     use super::*;
 
+    /// The changes of an upper layer over an (empty) lower one, seen at
+    /// `mountpoint`.
+    fn walked(
+        mountpoint: &str,
+        upper: std::path::PathBuf,
+        lower: std::path::PathBuf,
+    ) -> Vec<Change> {
+        fs::create_dir_all(&lower).unwrap();
+        let layer = Layer {
+            mountpoint: mountpoint.into(),
+            upper,
+            lower,
+            root: None,
+        };
+        let (mut out, mut not_utf8) = (Vec::new(), Vec::new());
+        walk(&layer, "user.", &mut out, &mut not_utf8);
+        out
+    }
+
     /// A created directory's note counts what is below it, in the singular
     /// for one entry (`mkdir -p /var/cache/app; touch …/a`).
     #[test]
@@ -458,18 +477,10 @@ mod tests {
         let (upper, lower) = (scratch.path().join("upper"), scratch.path().join("lower"));
         fs::create_dir_all(upper.join("one")).unwrap();
         fs::create_dir_all(upper.join("two")).unwrap();
-        fs::create_dir_all(&lower).unwrap();
         fs::write(upper.join("one/a"), "x").unwrap();
         fs::write(upper.join("two/a"), "x").unwrap();
         fs::write(upper.join("two/b"), "x").unwrap();
-        let layer = Layer {
-            mountpoint: "/var/cache".into(),
-            upper,
-            lower,
-            root: None,
-        };
-        let (mut out, mut not_utf8) = (Vec::new(), Vec::new());
-        walk(&layer, "user.", &mut out, &mut not_utf8);
+        let out = walked("/var/cache", upper, lower);
         let mut notes: Vec<(&str, &str)> = out
             .iter()
             .map(|c| (c.path.as_str(), c.note.as_str()))
@@ -495,15 +506,7 @@ mod tests {
         fs::create_dir_all(upper.join(".local/share/web")).unwrap();
         fs::write(upper.join(".local/share/web/hits.db"), "SQLite").unwrap();
         fs::write(upper.join(".local/share/web/web.log"), "hit").unwrap();
-        fs::create_dir_all(&lower).unwrap();
-        let layer = Layer {
-            mountpoint: "/home/cloudsdk".into(),
-            upper,
-            lower,
-            root: None,
-        };
-        let (mut out, mut not_utf8) = (Vec::new(), Vec::new());
-        walk(&layer, "user.", &mut out, &mut not_utf8);
+        let out = walked("/home/cloudsdk", upper, lower);
         let mut seen: Vec<(&str, ChangeKind, bool)> = out
             .iter()
             .map(|c| (c.path.as_str(), c.kind, c.is_dir))
@@ -540,15 +543,7 @@ mod tests {
             fs::create_dir_all(upper.join(dir)).unwrap();
             fs::set_permissions(upper.join(dir), fs::Permissions::from_mode(mode)).unwrap();
         }
-        fs::create_dir_all(&lower).unwrap();
-        let layer = Layer {
-            mountpoint: "/tmp".into(),
-            upper,
-            lower,
-            root: None,
-        };
-        let (mut out, mut not_utf8) = (Vec::new(), Vec::new());
-        walk(&layer, "user.", &mut out, &mut not_utf8);
+        let out = walked("/tmp", upper, lower);
         let mut private: Vec<(&str, bool)> =
             out.iter().map(|c| (c.path.as_str(), c.private)).collect();
         private.sort();
