@@ -180,16 +180,14 @@ fn trace_main(args: &TraceArgs) -> Result<i32, String> {
         let outcome = tracer::run(&opts)?;
         let source = format!("trace: {}", shell_words(&args.command));
         let mut plan = plan_for(&outcome, opts.rootfs.as_deref(), &source);
-        // The command's HOME under --user, as the run resolved it.
-        let home = opts.user.as_deref().and_then(|u| {
-            namespaces::parse_user(u, opts.rootfs.as_deref().unwrap_or(Path::new("/")))
-                .ok()
-                .map(|ids| ids.home)
-        });
         let changed: Vec<&str> = outcome.changes.iter().map(|c| c.path.as_str()).collect();
         let planned: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
-        let from_env =
-            caller_env::warnings(&changed, &planned, std::env::vars_os(), home.as_deref());
+        let from_env = caller_env::warnings(
+            &changed,
+            &planned,
+            std::env::vars_os(),
+            outcome.home.as_deref(),
+        );
         plan.warnings.extend(from_env);
         say(&summary(&outcome))?;
         if args.format == Format::Text {

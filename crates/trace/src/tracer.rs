@@ -84,6 +84,10 @@ pub struct Outcome {
     /// (see `volume_owner_notes`).
     #[serde(default)]
     pub eperm_lines: Vec<String>,
+    /// The command's `HOME` when `--user` set it from the root's
+    /// `/etc/passwd` (see [`ns::Ids::home`]); `None`: the caller's.
+    #[serde(default)]
+    pub home: Option<String>,
     pub rootless: bool,
     pub error: Option<String>,
 }
@@ -473,6 +477,7 @@ fn tracer_inner(
         .as_deref()
         .map(|u| ns::parse_user(u, &lower))
         .transpose()?;
+    out.home = ids.as_ref().map(|i| i.home.clone());
     let argv: Vec<CString> = opts
         .command
         .iter()

@@ -1170,6 +1170,9 @@ fn user_runs_with_its_home_from_the_roots_passwd() {
     o.user = Some("app".into());
     let out = tracer::run(&o).unwrap();
     assert_eq!(out.exit_code, Some(0), "{out:?}");
+    // The outcome says which HOME the command had (for the plan's
+    // warning about the caller's environment).
+    assert_eq!(out.home.as_deref(), Some("/home/app"));
     let plan = rootlock_trace::plan_for(&out, None, "trace: home");
     let planned: Vec<&str> = plan.paths.iter().map(|p| p.path.as_str()).collect();
     assert_eq!(planned, ["/home/app"], "{plan:#?}");
