@@ -10,16 +10,17 @@
 //! `spec`, `template` and a List's `items`; in a spec, the pod-level fields
 //! the policy checks, the containers, and the way down to a template
 //! (`template`, `jobTemplate`); in a container, what `extract::container`
-//! reads. Every kept field is built whole. The test below checks, over
+//! reads; in a volume, its name and what is read of its source. Every
+//! other kept field is built whole. The test below checks, over
 //! every PSA fixture and the real corpus, that the extracted pods are
 //! exactly those of the full tree. A value of an unexpected type is built
 //! whole, so the extractor reports it as it would on the full tree.
 //!
 //! Mutation (as JSON via [`to_json`]) and the namespace checks read the
-//! same slim tree: everything they read (`spec.os`, `spec.volumes`,
-//! `spec.nodeSelector`, the required node affinity, the containers'
-//! `name`, `securityContext`, `volumeMounts` and `volumeDevices`, the name
-//! and labels) is kept, and lists are never
+//! same slim tree: everything they read (`spec.os`, the volumes' names and
+//! emptyDirs, `spec.nodeSelector`, the required node affinity, the
+//! containers' `name`, `securityContext`, `volumeMounts` and
+//! `volumeDevices`, the name and labels) is kept, and lists are never
 //! shortened, so patch indexes stay right.
 
 use rootlock_manifest::extract::{self, Path};
@@ -146,6 +147,14 @@ enum Shape {
     /// whether the pod can only run on Windows nodes.
     Affinity,
     NodeAffinity,
+    /// A pod spec's `volumes`, one volume, and a volume's source (the
+    /// value of `emptyDir`, `projected`, …). Every pod the API server
+    /// admits carries the service account's projected volume, whose
+    /// sources (token, CA bundle, namespace) were a third of the tree's
+    /// values, and nothing reads below a source but the four fields kept.
+    Volumes,
+    Volume,
+    VolumeSource,
 }
 
 impl Shape {
@@ -162,9 +171,18 @@ impl Shape {
             (Metadata, "name" | "namespace" | "labels" | "annotations") => Some(None),
             (
                 Spec,
-                "os" | "securityContext" | "volumes" | "hostNetwork" | "hostPID" | "hostIPC"
-                | "hostUsers" | "runtimeClassName",
+                "os" | "securityContext" | "hostNetwork" | "hostPID" | "hostIPC" | "hostUsers"
+                | "runtimeClassName",
             ) => Some(None),
+            (Spec, "volumes") => Some(Some(Volumes)),
+            // Every key of a volume: its name and its source, whichever
+            // (the extractor takes the sources it knows, mutation the name).
+            (Volume, "name") => Some(None),
+            (Volume, _) => Some(Some(VolumeSource)),
+            // What the extractor reads of a source (`readOnly` of the
+            // sources that have one, emptyDir's `medium` and `sizeLimit`,
+            // hostPath's `path`) and mutation of an emptyDir.
+            (VolumeSource, "readOnly" | "medium" | "sizeLimit" | "path") => Some(None),
             (Spec, "initContainers" | "containers" | "ephemeralContainers") => {
                 Some(Some(Containers))
             }
@@ -271,6 +289,7 @@ impl<'de> Visitor<'de> for Slim<'_> {
         let element = match self.shape {
             Shape::Containers => Shape::Container,
             Shape::Items => Shape::Object,
+            Shape::Volumes => Shape::Volume,
             _ => return self.whole().visit_seq(seq),
         };
         let inner = self.inner(element)?;
@@ -287,13 +306,18 @@ impl<'de> Visitor<'de> for Slim<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        if matches!(self.shape, Shape::Containers | Shape::Items) {
+        if matches!(
+            self.shape,
+            Shape::Containers | Shape::Items | Shape::Volumes
+        ) {
             return self.whole().visit_map(map);
         }
         let whole = self.inner::<A::Error>(self.shape)?.whole();
         let mut entries = Vec::with_capacity(8);
-        while let Some(key) = map.next_key::<String>()? {
-            let value = match self.shape.child(&key) {
+        // Keys are read borrowed from the body and copied only when kept:
+        // most of an object's keys (`managedFields`, `status`, …) are not.
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let value = match self.shape.child(key.as_str()) {
                 None => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
@@ -301,17 +325,69 @@ impl<'de> Visitor<'de> for Slim<'_> {
                 Some(None) => map.next_value_seed(whole)?,
                 Some(Some(shape)) => map.next_value_seed(self.inner::<A::Error>(shape)?)?,
             };
-            if self.shape == Shape::Container && key == "name" {
+            if self.shape == Shape::Container && key.as_str() == "name" {
                 container_name_fits::<A::Error>(&value)?;
             }
             entries.push(Entry {
-                key,
+                key: key.into_string(),
                 key_line: 0,
                 value,
             });
         }
         self.budget.take::<A::Error>()?;
         map_node(entries)
+    }
+}
+
+/// A map key as the body holds it: borrowed when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Key::Borrowed(s) => s.to_owned(),
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v))
     }
 }
 
@@ -428,9 +504,13 @@ mod tests {
         assert_eq!(keys(spec), ["containers", "securityContext", "volumes"]);
         let c = &spec.get("containers").unwrap().as_seq().unwrap()[0];
         assert_eq!(keys(c), ["image", "name", "resources", "volumeMounts"]);
+        // A volume keeps its name and, of its source, what is read.
+        assert_eq!(
+            to_json(spec.get("volumes").unwrap()),
+            serde_json::json!([{"name": "kube-api-access-44trz", "projected": {}}])
+        );
         // What is kept is kept whole: the same subtree as through a Value.
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(to_json(spec.get("volumes").unwrap()), v["spec"]["volumes"]);
         assert_eq!(
             to_json(c.get("volumeMounts").unwrap()),
             v["spec"]["containers"][0]["volumeMounts"]
@@ -510,6 +590,62 @@ mod tests {
             let e = pod_from_node(&lean).unwrap_err();
             assert_eq!(Err(e.clone()), pod_from_node(&full).map(|_| ()), "{text}");
             assert!(e.contains(field), "{text}: {e}");
+        }
+    }
+
+    /// A volume keeps its name and, of its source, what the extractor and
+    /// mutation read: the pods (and errors) are the full tree's, on values
+    /// the corpora do not hold.
+    #[test]
+    fn volumes_read_as_on_the_full_tree() {
+        let pod = |volumes: &str| {
+            format!(
+                r#"{{"kind":"Pod","spec":{{"containers":[{{"name":"a"}}],"volumes":{volumes}}}}}"#
+            )
+        };
+        let read = |volumes: &str| {
+            let text = pod(volumes);
+            let full = node_from_json(&serde_json::from_str(&text).unwrap(), MAX_DEPTH).unwrap();
+            let lean = slim(&text).unwrap().unwrap();
+            let got = pod_from_node(&lean).map(|p| p.spec.volumes);
+            assert_eq!(
+                got,
+                pod_from_node(&full).map(|p| p.spec.volumes),
+                "{volumes}"
+            );
+            got
+        };
+        let ok = read(
+            r#"[{"name":"d","persistentVolumeClaim":{"claimName":"c","readOnly":true}},
+                {"name":"t","emptyDir":{"medium":"Memory","sizeLimit":"64Mi"},"unknown":{"x":1}},
+                {"name":"h","hostPath":{"path":"/var/log","type":"Directory"}},
+                {"name":"n","secret":null},
+                {"name":"s","projected":{"sources":[{"serviceAccountToken":{"path":"token"}}]}}]"#,
+        )
+        .unwrap();
+        assert!(ok[0].source_read_only);
+        assert_eq!(ok[1].empty_dir_medium.as_deref(), Some("Memory"));
+        assert_eq!(ok[1].empty_dir_size_limit.as_deref(), Some("64Mi"));
+        assert_eq!(ok[2].host_path.as_deref(), Some("/var/log"));
+        assert!(ok[3].sources.is_empty());
+        assert_eq!(ok[4].sources, ["projected"]);
+        // Values of the wrong type: the same error, naming the field.
+        for (volumes, field) in [
+            (r#"[{"name":"d","nfs":{"readOnly":"yes"}}]"#, "readOnly"),
+            (
+                r#"[{"name":"t","emptyDir":{"sizeLimit":"lots"}}]"#,
+                "sizeLimit",
+            ),
+            (r#"[{"name":"t","emptyDir":{"medium":7}}]"#, "medium"),
+            (r#"[{"name":"h","hostPath":{"path":["/"]}}]"#, "path"),
+            (r#"[{"name":"h","hostPath":"/"}]"#, "hostPath"),
+            (r#"[{"name":"h","configMap":[]}]"#, "configMap"),
+            (r#"[{"name":7}]"#, "name"),
+            (r#"["v"]"#, "volumes[0]"),
+            (r#"{"name":"v"}"#, "volumes"),
+        ] {
+            let e = read(volumes).unwrap_err();
+            assert!(e.contains(field), "{volumes}: {e}");
         }
     }
 
