@@ -19,6 +19,8 @@
 #
 # Usage: [BASELINE_BIN=path] bench/review_instructions.sh
 set -euo pipefail
+# A failed count inside $(...) must stop the script, not print a zero.
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (Debian package valgrind)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "needs python3" >&2; exit 2; }
@@ -38,7 +40,9 @@ trap 'rm -rf "$WORK"' EXIT
 N=200
 # Total instructions of one run: callgrind's "summary:" line.
 ir() {
-  valgrind --tool=callgrind --callgrind-out-file="$WORK/out" "$@" >/dev/null 2>&1
+  valgrind --tool=callgrind --log-file="$WORK/valgrind" --callgrind-out-file="$WORK/out" \
+    "$@" >/dev/null 2>"$WORK/err" || {
+    echo "$* failed:" >&2; head -3 "$WORK/err" >&2; exit 2; }
   awk '/^summary:/ {print $2}' "$WORK/out"
 }
 per_review() {

@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 mod common;
-use common::bodies::{bodies, offline_webhook, review, runtime};
+use common::bodies::{bodies, offline_webhook, review, runtime, serde_json_roundtrip};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -44,10 +44,7 @@ fn main() -> ExitCode {
     for _ in 0..count {
         let out = match who.as_str() {
             "rootlock" => review(&wh, &rt, black_box(&body)),
-            "serde_json" => {
-                let v: serde_json::Value = serde_json::from_slice(black_box(&body)).expect("JSON");
-                serde_json::to_vec(&v).expect("serialises")
-            }
+            "serde_json" => serde_json_roundtrip(black_box(&body)),
             _ => {
                 eprintln!("review_instructions: {who}: not rootlock or serde_json");
                 return ExitCode::from(2);

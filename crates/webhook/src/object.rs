@@ -28,6 +28,7 @@ use rootlock_manifest::json::{NodeBudget, NodeSeed, json_from_node, map_node};
 use rootlock_manifest::tree::{Entry, Node, Value};
 use rootlock_policy::Pod;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Deepest nesting built: arrays and objects, from the object down.
@@ -150,8 +151,10 @@ enum Shape {
     /// A pod spec's `volumes`, one volume, and a volume's source (the
     /// value of `emptyDir`, `projected`, …). Every pod the API server
     /// admits carries the service account's projected volume, whose
-    /// sources (token, CA bundle, namespace) were a third of the tree's
-    /// values, and nothing reads below a source but the four fields kept.
+    /// sources (token, CA bundle, namespace) were built and dropped unread:
+    /// nothing reads below a source but the four fields kept. Keeping only
+    /// those took a tenth of a review's instructions
+    /// (`bench/review_instructions.sh`, 2026-12-01).
     Volumes,
     Volume,
     VolumeSource,
@@ -317,7 +320,7 @@ impl<'de> Visitor<'de> for Slim<'_> {
         // Keys are read borrowed from the body and copied only when kept:
         // most of an object's keys (`managedFields`, `status`, …) are not.
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let value = match self.shape.child(key.as_str()) {
+            let value = match self.shape.child(&key) {
                 None => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
@@ -325,11 +328,11 @@ impl<'de> Visitor<'de> for Slim<'_> {
                 Some(None) => map.next_value_seed(whole)?,
                 Some(Some(shape)) => map.next_value_seed(self.inner::<A::Error>(shape)?)?,
             };
-            if self.shape == Shape::Container && key.as_str() == "name" {
+            if self.shape == Shape::Container && key == "name" {
                 container_name_fits::<A::Error>(&value)?;
             }
             entries.push(Entry {
-                key: key.into_string(),
+                key: key.into_owned(),
                 key_line: 0,
                 value,
             });
@@ -340,54 +343,34 @@ impl<'de> Visitor<'de> for Slim<'_> {
 }
 
 /// A map key as the body holds it: borrowed when it has no escapes.
-enum Key<'de> {
-    Borrowed(&'de str),
-    Owned(String),
-}
-
-impl Key<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
-        }
-    }
-
-    fn into_string(self) -> String {
-        match self {
-            Key::Borrowed(s) => s.to_owned(),
-            Key::Owned(s) => s,
-        }
-    }
-}
-
+/// (serde's own `Cow<str>` always copies.)
 struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key<'de>;
+    type Value = Cow<'de, str>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeySeed {
-    type Value = Key<'de>;
+    type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string key")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-        Ok(Key::Borrowed(v))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-        Ok(Key::Owned(v.to_owned()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-        Ok(Key::Owned(v))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
     }
 }
 

@@ -60,3 +60,10 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+
+/// The peer: the body parsed into an untyped `Value` and written back, the
+/// least any JSON webhook does with a review.
+pub fn serde_json_roundtrip(body: &[u8]) -> Vec<u8> {
+    let v: Value = serde_json::from_slice(body).expect("JSON");
+    serde_json::to_vec(&v).expect("serialises")
+}
